@@ -1,0 +1,120 @@
+/**
+ * Composition root: builds every service from the config, starts them in order and stops them
+ * in reverse. Nothing here does work at import time.
+ */
+
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createWebApp } from '../web/app.js';
+import { loadStaticAssets } from '../web/static-assets.js';
+import { AuthService } from './auth/auth-service.js';
+import type { Config } from './config.js';
+import { HttpServer } from './http-server.js';
+import type { Logger } from './log.js';
+import { Metrics } from './reports/metrics.js';
+import { StateStore } from './store/state-store.js';
+
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const packageVersion = (): string => {
+  // dist/daemon/app.js and daemon/app.ts are both two levels below package.json.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next layout
+    }
+  }
+  return 'unknown';
+};
+
+export class DepotApp {
+  readonly store: StateStore;
+  readonly metrics: Metrics;
+  readonly auth: AuthService;
+  http: HttpServer | undefined;
+  private readonly started: Service[] = [];
+  private readonly startedAt = new Date();
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.store = new StateStore({
+      dataDir: config.dataDir,
+      debounceMs: config.store.debounceMs,
+      maxDelayMs: config.store.maxDelayMs,
+      log: log.child('store'),
+    });
+    this.metrics = new Metrics(() => this.store.writes);
+    this.auth = new AuthService(this.store, {
+      sessionTtlHours: config.auth.sessionTtlHours,
+      loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
+      log: log.child('auth'),
+    });
+  }
+
+  private async services(): Promise<Service[]> {
+    const store: Service = {
+      name: 'store',
+      start: async () => {
+        await mkdir(this.config.dataDir, { recursive: true, mode: 0o750 });
+        await this.store.start();
+      },
+      stop: () => this.store.stop(),
+    };
+    const web: Service = {
+      name: 'http',
+      start: async () => {
+        const app = createWebApp({
+          auth: this.auth,
+          store: this.store,
+          metrics: this.metrics,
+          log: this.log.child('web'),
+          version: packageVersion(),
+          secureCookies: this.config.http.secureCookies,
+          metricsToken: this.config.http.metricsToken,
+          startedAt: this.startedAt,
+          assets: await loadStaticAssets(),
+          remoteAddr: (c) => getConnInfo(c).remote.address ?? 'unknown',
+          problems: () => [],
+        });
+        this.http = new HttpServer({
+          host: this.config.http.host,
+          port: this.config.http.port,
+          fetch: app.fetch,
+          log: this.log.child('http'),
+        });
+        await this.http.start();
+      },
+      stop: async () => this.http?.stop(),
+    };
+    return [store, web];
+  }
+
+  async start(): Promise<void> {
+    for (const service of await this.services()) {
+      const t0 = performance.now();
+      await service.start();
+      this.started.push(service);
+      this.log.debug('started', { service: service.name, ms: Math.round(performance.now() - t0) });
+    }
+    this.log.info('Patch Depot running', { dataDir: this.config.dataDir, version: packageVersion() });
+  }
+
+  async stop(): Promise<void> {
+    while (this.started.length) {
+      const service = this.started.pop()!;
+      try {
+        await service.stop();
+      } catch (err) {
+        this.log.error('stop failed', { service: service.name, err });
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Admin authentication for the local UI: first-run password setup, login with throttling,
+ * sessions (only token hashes are stored), logout, and CSRF tokens bound to a per-browser seed
+ * with an HMAC keyed by the appliance secret.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DepotError, RateLimitedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { StateStore } from '../store/state-store.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
+import { AttemptLimiter } from './rate-limit.js';
+
+export interface AuthOptions {
+  sessionTtlHours: number;
+  loginAttemptsPerMinute: number;
+  log: Logger;
+  clock?: () => Date;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** Persist lastSeen at most this often: a page view should not rewrite the state file. */
+const TOUCH_INTERVAL_MS = 10 * 60 * 1000;
+const MAX_SESSIONS = 50;
+
+export class AuthService {
+  private readonly limiter: AttemptLimiter;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly opts: AuthOptions,
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.limiter = new AttemptLimiter(opts.loginAttemptsPerMinute, 60_000, () => this.clock().getTime());
+  }
+
+  isSetUp(): boolean {
+    return this.store.data.auth.adminPasswordHash !== null;
+  }
+
+  /** First-run: set the admin password. Refused once one exists. Returns a session token. */
+  async setup(password: string, confirm: string, remoteAddr: string): Promise<string> {
+    if (this.isSetUp())
+      throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
+    if (password !== confirm) throw new DepotError('BAD_INPUT', 'the two passwords do not match');
+    const problem = checkPasswordPolicy(password);
+    if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
+    const hash = await hashPassword(password);
+    // Re-check after the await: two setup posts racing must not both win.
+    if (this.isSetUp())
+      throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
+    const now = this.clock().toISOString();
+    await this.store.update((s) => {
+      s.auth.adminPasswordHash = hash;
+      s.auth.passwordSetAt = now;
+    });
+    this.opts.log.info('admin password set (first-run setup complete)', { remoteAddr });
+    return this.createSession(remoteAddr);
+  }
+
+  /** Change the admin password; every other session is signed out. Returns a fresh session. */
+  async changePassword(current: string, next: string, confirm: string, remoteAddr: string): Promise<string> {
+    const hash = this.store.data.auth.adminPasswordHash;
+    if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
+    if (!(await verifyPassword(current, hash)))
+      throw new DepotError('BAD_INPUT', 'the current password is wrong');
+    if (next !== confirm) throw new DepotError('BAD_INPUT', 'the two new passwords do not match');
+    const problem = checkPasswordPolicy(next);
+    if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
+    const newHash = await hashPassword(next);
+    await this.store.update((s) => {
+      s.auth.adminPasswordHash = newHash;
+      s.auth.passwordSetAt = this.clock().toISOString();
+      s.auth.sessions = [];
+    });
+    this.opts.log.info('admin password changed; all sessions signed out', { remoteAddr });
+    return this.createSession(remoteAddr);
+  }
+
+  async login(password: string, remoteAddr: string): Promise<string> {
+    const decision = this.limiter.attempt(remoteAddr);
+    if (!decision.allowed) {
+      this.opts.log.warn('login throttled', { remoteAddr, retryAfter: decision.retryAfter });
+      throw new RateLimitedError(
+        `too many sign-in attempts; try again in ${decision.retryAfter} s`,
+        decision.retryAfter,
+      );
+    }
+    const hash = this.store.data.auth.adminPasswordHash;
+    if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
+    if (!(await verifyPassword(password, hash))) {
+      this.opts.log.warn('login failed', { remoteAddr });
+      throw new DepotError('UNAUTHORIZED', 'wrong password');
+    }
+    this.limiter.reset(remoteAddr);
+    this.opts.log.info('login', { remoteAddr });
+    return this.createSession(remoteAddr);
+  }
+
+  private async createSession(remoteAddr: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock();
+    const expires = new Date(now.getTime() + this.opts.sessionTtlHours * 3600_000);
+    await this.store.update((s) => {
+      const live = s.auth.sessions.filter((x) => Date.parse(x.expiresAt) > now.getTime());
+      live.push({
+        tokenHash: sha256(token),
+        createdAt: now.toISOString(),
+        expiresAt: expires.toISOString(),
+        lastSeenAt: now.toISOString(),
+        remoteAddr,
+      });
+      s.auth.sessions = live.slice(-MAX_SESSIONS);
+    });
+    return token;
+  }
+
+  /** True when the token names a live session. */
+  checkSession(token: string | undefined): boolean {
+    if (!token) return false;
+    const hash = sha256(token);
+    const now = this.clock().getTime();
+    const session = this.store.data.auth.sessions.find((s) => s.tokenHash === hash);
+    if (!session || Date.parse(session.expiresAt) <= now) return false;
+    if (now - Date.parse(session.lastSeenAt) > TOUCH_INTERVAL_MS) {
+      const seen = new Date(now).toISOString();
+      this.store
+        .update((s) => {
+          const live = s.auth.sessions.find((x) => x.tokenHash === hash);
+          if (live) live.lastSeenAt = seen;
+        })
+        .catch((err: unknown) => this.opts.log.warn('could not record session activity', { err }));
+    }
+    return true;
+  }
+
+  async logout(token: string | undefined): Promise<void> {
+    if (!token) return;
+    const hash = sha256(token);
+    await this.store.update((s) => {
+      s.auth.sessions = s.auth.sessions.filter((x) => x.tokenHash !== hash);
+    });
+  }
+
+  newCsrfSeed(): string {
+    return randomBytes(18).toString('base64url');
+  }
+
+  csrfToken(seed: string): string {
+    return createHmac('sha256', this.store.data.secret).update(`csrf:${seed}`).digest('base64url');
+  }
+
+  checkCsrf(seed: string | undefined, token: string | undefined): boolean {
+    if (!seed || !token) return false;
+    const expected = Buffer.from(this.csrfToken(seed));
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Settings: one zod schema is the source of the TypeScript type, the defaults, the environment
+ * variable names and the help text. Sources, lowest to highest precedence: defaults, the JSON
+ * config file, PATCH_DEPOT_* environment variables, command-line flags. Every problem is reported
+ * as `path: message` and the daemon refuses to start.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DepotError } from './errors.js';
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    http: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Set when a TLS-terminating proxy sits in front: cookies then carry the Secure flag. */
+        secureCookies: z.boolean().default(false),
+        /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+        metricsToken: z.string().min(16).optional(),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        /** Coalesce state writes for this long: SD cards wear out. */
+        debounceMs: z.number().int().min(0).max(60_000).default(500),
+        /** ...but never hold an acknowledged change longer than this. */
+        maxDelayMs: z.number().int().min(0).max(300_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        sessionTtlHours: z
+          .number()
+          .min(0.1)
+          .max(24 * 30)
+          .default(12),
+        loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(5),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+type EnvType = 'string' | 'int' | 'bool';
+/** Environment variables: name -> [config path, type, help]. */
+export const envVars: Record<string, readonly [string, EnvType, string]> = {
+  PATCH_DEPOT_DATA_DIR: ['dataDir', 'string', 'where state, host files and the cache live'],
+  PATCH_DEPOT_HOST: ['http.host', 'string', 'address the web UI and API listen on'],
+  PATCH_DEPOT_PORT: ['http.port', 'int', 'TCP port of the web UI and API'],
+  PATCH_DEPOT_SECURE_COOKIES: ['http.secureCookies', 'bool', 'mark cookies Secure (behind HTTPS)'],
+  PATCH_DEPOT_METRICS_TOKEN: [
+    'http.metricsToken',
+    'string',
+    'bearer token required by /metrics (default: open)',
+  ],
+  PATCH_DEPOT_LOG_LEVEL: ['log.level', 'string', 'debug, info, warn or error'],
+  PATCH_DEPOT_LOG_FORMAT: ['log.format', 'string', 'auto (pretty on a terminal), json or pretty'],
+};
+
+export const defaultDataDir = (env: NodeJS.ProcessEnv): string =>
+  // systemd's StateDirectory= sets STATE_DIRECTORY; a checkout keeps its state beside it.
+  env.STATE_DIRECTORY?.split(':')[0] ?? resolve('.data');
+
+const setPath = (target: Record<string, unknown>, path: string, value: unknown): void => {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+};
+
+const coerce = (name: string, raw: string, type: EnvType): unknown => {
+  if (type === 'string') return raw;
+  if (type === 'bool') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new DepotError('CONFIG_INVALID', `${name}: expected true or false, got "${raw}"`);
+  }
+  if (!/^-?\d+$/.test(raw))
+    throw new DepotError('CONFIG_INVALID', `${name}: expected a whole number, got "${raw}"`);
+  return Number(raw);
+};
+
+export const formatIssues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
+
+export interface LoadConfigOptions {
+  env: NodeJS.ProcessEnv;
+  /** Explicit config file; when absent `<dataDir>/config.json` is read if it exists. */
+  file?: string | undefined;
+  /** Flag overrides as dotted paths, e.g. {'http.port': 9000}. */
+  overrides?: Record<string, unknown>;
+}
+
+export const loadConfig = (opts: LoadConfigOptions): Config => {
+  const merged: Record<string, unknown> = {};
+  const envEntries = Object.entries(envVars).filter(([name]) => opts.env[name] !== undefined);
+  const flagDir = opts.overrides?.dataDir;
+  const envDir = opts.env.PATCH_DEPOT_DATA_DIR;
+  const dataDir = typeof flagDir === 'string' ? flagDir : (envDir ?? defaultDataDir(opts.env));
+  const file = opts.file ?? resolve(dataDir, 'config.json');
+  if (opts.file !== undefined || existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (cause) {
+      throw new DepotError('CONFIG_INVALID', `${file}: cannot read as JSON: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new DepotError('CONFIG_INVALID', `${file}: expected a JSON object`);
+    }
+    Object.assign(merged, parsed);
+  }
+  merged.dataDir ??= dataDir;
+  for (const [name, [path, type]] of envEntries) setPath(merged, path, coerce(name, opts.env[name]!, type));
+  for (const [path, value] of Object.entries(opts.overrides ?? {})) setPath(merged, path, value);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new DepotError('CONFIG_INVALID', formatIssues(result.error));
+  return { ...result.data, dataDir: resolve(result.data.dataDir) };
+};

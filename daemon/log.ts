@@ -1,0 +1,66 @@
+/**
+ * Structured logging: one JSON object per line on stdout (journald keeps it), or a short human
+ * line when stdout is a terminal. Loggers are injected and namespaced with `child()`; there is no
+ * global logger.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(name: string, fields?: Record<string, unknown>): Logger;
+}
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: 'json' | 'pretty';
+  sink?: LogSink;
+  clock?: () => Date;
+}
+
+const serialise = (value: unknown): unknown =>
+  value instanceof Error
+    ? {
+        name: value.name,
+        message: value.message,
+        ...('code' in value ? { code: value.code } : {}),
+        ...(value.cause ? { cause: serialise(value.cause) } : {}),
+      }
+    : value;
+
+export const createLogger = (
+  opts: LoggerOptions,
+  name = 'depot',
+  base: Record<string, unknown> = {},
+): Logger => {
+  const sink = opts.sink ?? process.stdout;
+  const clock = opts.clock ?? (() => new Date());
+  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    if (rank[level] < rank[opts.level]) return;
+    const all: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(fields ?? {})) all[k] = serialise(v);
+    if (opts.format === 'json') {
+      sink.write(`${JSON.stringify({ time: clock().toISOString(), level, name, msg, ...all })}\n`);
+      return;
+    }
+    const extra = Object.entries(all)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    const time = clock().toISOString().slice(11, 19);
+    sink.write(`${time} ${level.toUpperCase().padEnd(5)} [${name}] ${msg}${extra ? ` ${extra}` : ''}\n`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (child, fields) => createLogger(opts, `${name}.${child}`, { ...base, ...fields }),
+  };
+};

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * The `patch-depot` command line. It parses arguments and hands over; the work lives in the
+ * modules each command names.
+ */
+import { parseArgs } from 'node:util';
+import { packageVersion } from './app.js';
+import { type Config, envVars, loadConfig } from './config.js';
+import { DepotError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CommandContext {
+  /** The command's own flags (and the common ones), parsed strictly. */
+  values: FlagValues;
+  positionals: string[];
+  config: () => Config;
+  log: (config: Config) => Logger;
+}
+
+interface Command {
+  summary: string;
+  usage: string;
+  /** Flags beyond the common ones. */
+  flags?: FlagSpec;
+  /** Exit code, or undefined to keep running (the daemon). */
+  run(ctx: CommandContext): Promise<number | undefined>;
+}
+
+const commonFlags = {
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run the appliance daemon: web UI, API and background services (default)',
+    usage: 'patch-depot serve [--data-dir DIR] [--host ADDR] [--port N] [--config FILE] [--log-level LEVEL]',
+    async run(ctx) {
+      const config = ctx.config();
+      const { serve } = await import('./serve.js');
+      await serve(config, ctx.log(config));
+      return undefined; // keep running until a signal
+    },
+  },
+};
+
+const help = (): string => {
+  const lines = [
+    `patch-depot ${packageVersion()}: patch management for branch offices`,
+    '',
+    'Usage: patch-depot [COMMAND] [OPTIONS]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'Options:',
+    '  --data-dir DIR     state, host files and cache (default: $STATE_DIRECTORY or ./.data)',
+    '  --config FILE      JSON settings file (default: DATA_DIR/config.json if present)',
+    '  --host ADDR        listen address (default 0.0.0.0)',
+    '  --port N           listen port (default 8080)',
+    '  --log-level LEVEL  debug, info, warn or error',
+    '  -h, --help         this help; `patch-depot COMMAND --help` for one command',
+    '  --version          print the version',
+    '',
+    'Environment:',
+    ...Object.entries(envVars).map(([name, [, , text]]) => `  ${name.padEnd(26)} ${text}`),
+  ];
+  return `${lines.join('\n')}\n`;
+};
+
+const toOverrides = (values: FlagValues): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (typeof values['data-dir'] === 'string') out.dataDir = values['data-dir'];
+  if (typeof values.host === 'string') out['http.host'] = values.host;
+  if (typeof values.port === 'string') {
+    if (!/^\d+$/.test(values.port))
+      throw new DepotError('CONFIG_INVALID', `--port: expected a number, got "${values.port}"`);
+    out['http.port'] = Number(values.port);
+  }
+  if (typeof values['log-level'] === 'string') out['log.level'] = values['log-level'];
+  return out;
+};
+
+export const main = async (argv: string[]): Promise<number | undefined> => {
+  if (argv[0] === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const name = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
+  const rest = argv[0] === name ? argv.slice(1) : argv;
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(help());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`patch-depot: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  let parsed: { values: FlagValues; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: { ...commonFlags, ...command.flags }, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`patch-depot ${name}: ${(err as Error).message}\n\nUsage: ${command.usage}\n`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  const overrides = toOverrides(values);
+  return command.run({
+    values,
+    positionals: parsed.positionals,
+    config: () =>
+      loadConfig({
+        env: process.env,
+        file: typeof values.config === 'string' ? values.config : undefined,
+        overrides,
+      }),
+    log: (config) =>
+      createLogger({
+        level: config.log.level,
+        format: config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format,
+      }),
+  });
+};
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message =
+      err instanceof DepotError
+        ? err.message
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+    process.stderr.write(`patch-depot: ${message.replaceAll('\n', '\npatch-depot: ')}\n`);
+    process.exitCode = err instanceof DepotError && err.code === 'CONFIG_INVALID' ? 78 : 1;
+  },
+);

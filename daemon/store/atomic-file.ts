@@ -1,0 +1,65 @@
+/**
+ * Durable file replacement: write a sibling temp file, fsync it, rename it over the target, fsync
+ * the directory. A reader (or a restart after kill -9 or power loss) sees the old bytes or the new
+ * bytes, never a mix. Temp names carry a marker so leftovers can be swept at start.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export const TEMP_MARKER = '.tmp-';
+
+const fsyncDir = async (dir: string): Promise<void> => {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+};
+
+export interface AtomicWriteOptions {
+  /** File mode for the new file, e.g. 0o600 for secrets. */
+  mode?: number;
+}
+
+export const writeFileAtomic = async (
+  target: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> => {
+  const dir = dirname(target);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const handle = await open(temp, 'wx', opts.mode ?? 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dir);
+};
+
+/** Remove temp files an interrupted writer left behind in `dir`; returns how many. */
+export const sweepTempFiles = async (dir: string): Promise<number> => {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const stale = names.filter((n) => n.includes(TEMP_MARKER));
+  await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
+  return stale.length;
+};

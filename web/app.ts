@@ -1,0 +1,92 @@
+/**
+ * The HTTP application: health and metrics, static files, then CSRF and the login gate in front
+ * of every UI page. Routes only read and call services; they never touch files.
+ */
+import { type Context, Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { healthRoutes } from '../daemon/api/health.js';
+import { DepotError, httpStatusFor } from '../daemon/errors.js';
+import type { WebDeps, WebEnv } from './env.js';
+import { csrfProtection } from './middleware/csrf.js';
+import { sessionGate } from './middleware/session.js';
+import { assetsRoutes } from './routes/assets.js';
+import { authRoutes } from './routes/auth.js';
+import { cacheRoutes } from './routes/cache.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { deploymentsRoutes } from './routes/deployments.js';
+import { patchesRoutes } from './routes/patches.js';
+import { reportsRoutes } from './routes/reports.js';
+import { settingsRoutes } from './routes/settings.js';
+import { type StaticAssets, staticRoutes } from './static-assets.js';
+import { errorFragment } from './views/error.js';
+
+export interface WebAppOptions extends WebDeps {
+  assets: StaticAssets;
+  /** Client address of a request (the node adapter's conninfo in the daemon). */
+  remoteAddr: (c: Context) => string;
+  problems: () => string[];
+}
+
+export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
+  const app = new Hono<WebEnv>();
+
+  app.use(async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = c.req.routePath || 'unmatched';
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // htmx injects its indicator style at run time.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(async (c, next) => {
+    c.set('remoteAddr', deps.remoteAddr(c));
+    await next();
+  });
+
+  app.route('/', healthRoutes({ version: deps.version, startedAt: deps.startedAt, problems: deps.problems }));
+  app.get('/metrics', async (c) => {
+    if (deps.metricsToken && c.req.header('authorization') !== `Bearer ${deps.metricsToken}`) {
+      return c.text('metrics require a bearer token\n', 401);
+    }
+    const { contentType, body } = await deps.metrics.render();
+    return c.body(body, 200, { 'Content-Type': contentType });
+  });
+  app.route('/', staticRoutes(deps.assets));
+
+  app.use(csrfProtection(deps.auth, deps.secureCookies));
+  app.use(sessionGate(deps.auth));
+  for (const routes of [
+    authRoutes,
+    dashboardRoutes,
+    assetsRoutes,
+    patchesRoutes,
+    deploymentsRoutes,
+    cacheRoutes,
+    reportsRoutes,
+    settingsRoutes,
+  ]) {
+    app.route('/', routes(deps));
+  }
+
+  app.notFound((c) => errorFragment(c, 404, 'No such page.'));
+  app.onError((err, c) => {
+    if (err instanceof DepotError) return errorFragment(c, httpStatusFor(err.code), err.message);
+    deps.log.error('request failed', { err, method: c.req.method, path: c.req.path });
+    return errorFragment(c, 500, 'Something went wrong on the appliance; the details are in its log.');
+  });
+  return app;
+};

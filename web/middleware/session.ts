@@ -1,0 +1,59 @@
+/**
+ * The login gate. Until the admin password is set, every UI route leads to /setup; afterwards a
+ * request without a live session goes to /login (htmx requests get HX-Redirect, API calls 401).
+ */
+import type { MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { AuthService } from '../../daemon/auth/auth-service.js';
+import type { WebEnv } from '../env.js';
+
+export const SESSION_COOKIE = 'pd_session';
+
+/** Paths reachable without a session. */
+const isPublic = (path: string): boolean =>
+  path === '/healthz' || path === '/metrics' || path.startsWith('/static/') || path === '/favicon.ico';
+
+const safeNext = (path: string, query: string): string =>
+  path.startsWith('/') && !path.startsWith('//') ? `${path}${query}` : '/';
+
+export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
+  async function session(c, next) {
+    const path = c.req.path;
+    if (isPublic(path)) return next();
+    const setUp = auth.isSetUp();
+    if (!setUp) {
+      if (path === '/setup') return next();
+      return redirect(c, '/setup');
+    }
+    if (path === '/setup') return redirect(c, '/login');
+    if (path === '/login') return next();
+    if (auth.checkSession(getCookie(c, SESSION_COOKIE))) return next();
+    if (path.startsWith('/api/')) return c.json({ error: 'sign in required' }, 401);
+    const query = new URL(c.req.url).search;
+    const next_ = safeNext(path, query);
+    return redirect(c, next_ === '/' ? '/login' : `/login?next=${encodeURIComponent(next_)}`);
+  };
+
+const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Response => {
+  if (c.req.header('hx-request')) {
+    c.header('HX-Redirect', to);
+    return c.body(null, 204);
+  }
+  return c.redirect(to, 303);
+};
+
+export { safeNext };
+
+export const setSessionCookie = (
+  c: Parameters<MiddlewareHandler<WebEnv>>[0],
+  token: string,
+  secure: boolean,
+): void => {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure,
+    maxAge: 60 * 60 * 24 * 30,
+  });
+};

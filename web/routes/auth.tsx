@@ -1,0 +1,132 @@
+/** First-run setup, sign-in and sign-out pages. */
+import { type Context, Hono } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
+import { DepotError, httpStatusFor, RateLimitedError } from '../../daemon/errors.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { SESSION_COOKIE, safeNext, setSessionCookie } from '../middleware/session.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Notice, renderPage } from '../views/layout.js';
+
+const field = (body: Record<string, unknown>, name: string): string => {
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+};
+
+const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
+  <section class="card narrow">
+    <h1>Welcome to Patch Depot</h1>
+    <p>
+      Choose the administrator password for this appliance. You will use it to sign in to this page from any
+      machine on the LAN.
+    </p>
+    {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+    <form method="post" action="/setup">
+      <CsrfField token={props.csrf} />
+      <label>
+        Password
+        <input
+          type="password"
+          name="password"
+          autocomplete="new-password"
+          minlength={MIN_PASSWORD_LENGTH}
+          required
+          autofocus
+        />
+      </label>
+      <label>
+        Repeat password
+        <input
+          type="password"
+          name="confirm"
+          autocomplete="new-password"
+          minlength={MIN_PASSWORD_LENGTH}
+          required
+        />
+      </label>
+      <p class="hint">At least {MIN_PASSWORD_LENGTH} characters.</p>
+      <button type="submit">Set password and continue</button>
+    </form>
+  </section>
+);
+
+const LoginForm = (props: { csrf: string; next: string; error?: string | undefined }) => (
+  <section class="card narrow">
+    <h1>Sign in</h1>
+    {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+    <form method="post" action="/login">
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="next" value={props.next} />
+      <label>
+        Password
+        <input type="password" name="password" autocomplete="current-password" required autofocus />
+      </label>
+      <button type="submit">Sign in</button>
+    </form>
+  </section>
+);
+
+export const authRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  const startSession = (c: Context<WebEnv>, token: string): void =>
+    setSessionCookie(c, token, deps.secureCookies);
+  const failure = (err: unknown): { status: ReturnType<typeof httpStatusFor>; message: string } => {
+    if (err instanceof DepotError) return { status: httpStatusFor(err.code), message: err.message };
+    throw err;
+  };
+
+  app.get('/setup', (c) => renderPage(c, { title: 'Setup', bare: true }, <SetupForm csrf={c.get('csrf')} />));
+
+  app.post('/setup', async (c) => {
+    const body = await c.req.parseBody();
+    try {
+      const token = await deps.auth.setup(
+        field(body, 'password'),
+        field(body, 'confirm'),
+        c.get('remoteAddr'),
+      );
+      startSession(c, token);
+      return c.redirect('/', 303);
+    } catch (err) {
+      const { status, message } = failure(err);
+      if (status === 409) return c.redirect('/login', 303);
+      return renderPage(
+        c,
+        { title: 'Setup', bare: true, status },
+        <SetupForm csrf={c.get('csrf')} error={message} />,
+      );
+    }
+  });
+
+  app.get('/login', (c) => {
+    if (deps.auth.checkSession(getCookie(c, SESSION_COOKIE))) return c.redirect('/', 303);
+    const next = safeNext(c.req.query('next') ?? '/', '');
+    return renderPage(c, { title: 'Sign in', bare: true }, <LoginForm csrf={c.get('csrf')} next={next} />);
+  });
+
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const next = safeNext(field(body, 'next') || '/', '');
+    try {
+      const token = await deps.auth.login(field(body, 'password'), c.get('remoteAddr'));
+      startSession(c, token);
+      return c.redirect(next, 303);
+    } catch (err) {
+      const { status, message } = failure(err);
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfter));
+      return renderPage(
+        c,
+        { title: 'Sign in', bare: true, status },
+        <LoginForm csrf={c.get('csrf')} next={next} error={message} />,
+      );
+    }
+  });
+
+  app.post('/logout', async (c) => {
+    await deps.auth.logout(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.redirect('/login', 303);
+  });
+
+  return app;
+};

@@ -1,0 +1,107 @@
+/** Settings: how this appliance is configured, and the admin password. */
+import { Hono } from 'hono';
+import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
+import { DepotError, httpStatusFor } from '../../daemon/errors.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { setSessionCookie } from '../middleware/session.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Notice, renderPage } from '../views/layout.js';
+
+const PasswordForm = (props: {
+  csrf: string;
+  notice?: { kind: 'error' | 'ok'; text: string } | undefined;
+}) => (
+  <section class="card" id="password">
+    <h2>Administrator password</h2>
+    {props.notice ? <Notice kind={props.notice.kind}>{props.notice.text}</Notice> : null}
+    <form
+      method="post"
+      action="/settings/password"
+      hx-post="/settings/password"
+      hx-target="#password"
+      hx-swap="outerHTML"
+    >
+      <CsrfField token={props.csrf} />
+      <label>
+        Current password
+        <input type="password" name="current" autocomplete="current-password" required />
+      </label>
+      <label>
+        New password
+        <input
+          type="password"
+          name="password"
+          autocomplete="new-password"
+          minlength={MIN_PASSWORD_LENGTH}
+          required
+        />
+      </label>
+      <label>
+        Repeat new password
+        <input
+          type="password"
+          name="confirm"
+          autocomplete="new-password"
+          minlength={MIN_PASSWORD_LENGTH}
+          required
+        />
+      </label>
+      <p class="hint">Changing the password signs out every other browser.</p>
+      <button type="submit">Change password</button>
+    </form>
+  </section>
+);
+
+export const settingsRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  app.get('/settings', (c) =>
+    renderPage(
+      c,
+      { title: 'Settings' },
+      <>
+        <h1>Settings</h1>
+        <section class="card">
+          <h2>Appliance</h2>
+          <dl class="facts">
+            <dt>Version</dt>
+            <dd>{deps.version}</dd>
+            <dt>State file</dt>
+            <dd>
+              <code>{deps.store.path}</code>
+            </dd>
+            <dt>Password set</dt>
+            <dd>{deps.store.data.auth.passwordSetAt ?? 'never'}</dd>
+          </dl>
+        </section>
+        <PasswordForm csrf={c.get('csrf')} />
+      </>,
+    ),
+  );
+
+  app.post('/settings/password', async (c) => {
+    const body = await c.req.parseBody();
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    try {
+      const token = await deps.auth.changePassword(
+        text('current'),
+        text('password'),
+        text('confirm'),
+        c.get('remoteAddr'),
+      );
+      setSessionCookie(c, token, deps.secureCookies);
+      return renderPage(
+        c,
+        { title: 'Settings' },
+        <PasswordForm csrf={c.get('csrf')} notice={{ kind: 'ok', text: 'Password changed.' }} />,
+      );
+    } catch (err) {
+      if (!(err instanceof DepotError)) throw err;
+      return renderPage(
+        c,
+        { title: 'Settings', status: httpStatusFor(err.code) },
+        <PasswordForm csrf={c.get('csrf')} notice={{ kind: 'error', text: err.message }} />,
+      );
+    }
+  });
+  return app;
+};
