@@ -1,0 +1,60 @@
+/**
+ * What a host has installed: the contract between the collectors (SSH, agent, offline file) and
+ * assessment. One HostInventory per host, stored in its own file. Collectors produce it; the
+ * parse-*.ts files turn raw command output into its parts; assess/ only reads it.
+ */
+import { z } from 'zod';
+
+/** Package manager family: decides which version rules (dpkg, rpm, apk) compare versions. */
+export const ecosystems = ['dpkg', 'rpm', 'apk'] as const;
+export type Ecosystem = (typeof ecosystems)[number];
+
+export const installedPackageSchema = z
+  .object({
+    /** Binary package name as the package manager knows it (`libssl3`, `openssl-libs`). */
+    name: z.string().min(1).max(256),
+    /** Full version string in the ecosystem's own syntax (`1:2.3-4+deb12u1`, `3.0.7-27.el9`). */
+    version: z.string().min(1).max(256),
+    /** `amd64`, `x86_64`, `noarch`, `all`... when the collector knows it. */
+    arch: z.string().min(1).max(64).optional(),
+    /**
+     * Source package the binary was built from. Security trackers (Debian, Ubuntu) key their
+     * fixes on source names, so assessment maps binary -> source with this. Absent = same as name.
+     */
+    source: z.string().min(1).max(256).optional(),
+    /** Source version when it differs from the binary version (binNMUs, `-dbgsym` rebuilds). */
+    sourceVersion: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+export type InstalledPackage = z.infer<typeof installedPackageSchema>;
+
+export const osReleaseSchema = z
+  .object({
+    /** os-release `ID` (`debian`, `ubuntu`, `alpine`, `rhel`, `rocky`...). */
+    id: z.string().min(1).max(64),
+    /** os-release `VERSION_ID` (`12`, `22.04`, `3.19.1`); empty when the OS has none (sid). */
+    versionId: z.string().max(64),
+    /** os-release `VERSION_CODENAME` (`bookworm`, `jammy`); empty when unknown. */
+    codename: z.string().max(64),
+    /** os-release `PRETTY_NAME`, for display only. */
+    prettyName: z.string().max(256),
+  })
+  .strict();
+export type OsRelease = z.infer<typeof osReleaseSchema>;
+
+export const hostInventorySchema = z
+  .object({
+    /** Asset id of the host in the store. */
+    hostId: z.string().min(1).max(128),
+    /** ISO-8601 UTC time the collection finished. */
+    collectedAt: z.iso.datetime(),
+    os: osReleaseSchema,
+    /** `uname -r` of the running kernel. */
+    kernel: z.string().max(256),
+    packages: z.array(installedPackageSchema),
+    ecosystem: z.enum(ecosystems),
+    /** Debian's /var/run/reboot-required, `needs-restarting -r` on rpm systems, etc. */
+    rebootRequired: z.boolean(),
+  })
+  .strict();
+export type HostInventory = z.infer<typeof hostInventorySchema>;
