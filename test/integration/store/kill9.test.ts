@@ -1,0 +1,59 @@
+/**
+ * Durability: a writer is killed with SIGKILL at random moments while it rewrites the state file
+ * as fast as it can. After each kill the state must parse and hold every acknowledged write.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { StateStore } from '../../../daemon/store/state-store.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { tempDir } from '../../temp-dir.js';
+
+const child = fileURLToPath(new URL('./write-loop.ts', import.meta.url));
+
+const runAndKill = (dataDir: string, startAt: number, killAfterAcks: number): Promise<number[]> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, String(startAt)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const acked: number[] = [];
+    let buffer = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
+      }
+      if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
+    });
+    proc.on('error', reject);
+    proc.on('exit', (_code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve(acked)
+        : reject(new Error(`writer exited without being killed (${signal})`)),
+    );
+  });
+
+test('state holds every acknowledged write across repeated kill -9', { timeout: 120_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const acknowledged = new Set<number>();
+  let next = 0;
+  for (let round = 0; round < 8; round++) {
+    // Vary the kill point so it lands at different phases of the write cycle.
+    const acks = await runAndKill(dir, next, 30 + ((round * 37) % 90));
+    for (const n of acks) acknowledged.add(n);
+    next = Math.max(next, ...acks.map((n) => Math.floor(n / 3) + 1)) + 1;
+
+    const store = new StateStore({ dataDir: dir, debounceMs: 5, maxDelayMs: 50, log: memoryLogger() });
+    await store.start(); // throws if the file does not parse
+    const present = new Set(store.data.auth.sessions.map((s) => Number(s.tokenHash.slice(1))));
+    const lost = [...acknowledged].filter((n) => !present.has(n));
+    assert.deepEqual(lost, [], `round ${round}: acknowledged writes lost`);
+    await store.stop();
+    assert.ok(!(await readdir(dir)).some((n) => n.includes('.tmp-')), 'temp files swept');
+  }
+  assert.ok(acknowledged.size >= 8 * 30);
+});

@@ -1,0 +1,92 @@
+/**
+ * The real web app over a real state store in a temp dir, driven through `app.request` (no
+ * socket), with a cookie jar so a test reads like a browser session.
+ */
+import type { TestContext } from 'node:test';
+import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { Metrics } from '../../../daemon/reports/metrics.js';
+import { StateStore } from '../../../daemon/store/state-store.js';
+import { createWebApp } from '../../../web/app.js';
+import { loadStaticAssets } from '../../../web/static-assets.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { tempDir } from '../../temp-dir.js';
+
+export interface Browser {
+  request(path: string, init?: RequestInit & { from?: string }): Promise<Response>;
+  /** GET a page and pull the CSRF token out of its form. */
+  csrf(path: string): Promise<string>;
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  cookies: Map<string, string>;
+}
+
+export const webHarness = async (t: TestContext, opts: { loginAttemptsPerMinute?: number } = {}) => {
+  const dataDir = await tempDir(t);
+  const log = memoryLogger();
+  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
+  await store.start();
+  t.after(() => store.stop());
+  const auth = new AuthService(store, {
+    sessionTtlHours: 1,
+    loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 5,
+    log,
+  });
+  const app = createWebApp({
+    auth,
+    store,
+    metrics: new Metrics(() => store.writes),
+    log,
+    version: 'test',
+    secureCookies: false,
+    startedAt: new Date(),
+    assets: await loadStaticAssets(),
+    remoteAddr: (c) => c.req.header('x-test-remote') ?? '192.0.2.10',
+    problems: () => [],
+  });
+
+  const browser = (): Browser => {
+    const cookies = new Map<string, string>();
+    const request = async (path: string, init: RequestInit & { from?: string } = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('host', 'depot.test');
+      if (init.from) headers.set('x-test-remote', init.from);
+      if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+      const res = await app.request(`http://depot.test${path}`, { ...init, headers });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const [name, value] = pair!.split('=') as [string, string];
+        if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
+        else cookies.set(name, value);
+      }
+      return res;
+    };
+    return {
+      cookies,
+      request,
+      async csrf(path) {
+        const html = await (await request(path)).text();
+        const match = html.match(/name="_csrf" value="([^"]+)"/);
+        if (!match) throw new Error(`no CSRF field on ${path}`);
+        return match[1]!;
+      },
+      post(path, form, headers = {}) {
+        return request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(form).toString(),
+        });
+      },
+    };
+  };
+  return { app, store, auth, log, browser, dataDir };
+};
+
+export const PASSWORD = 'a long enough passphrase';
+
+/** A browser that has completed first-run setup (and so holds a session). */
+export const setUpAdmin = async (h: Awaited<ReturnType<typeof webHarness>>): Promise<Browser> => {
+  const b = h.browser();
+  const csrf = await b.csrf('/setup');
+  const res = await b.post('/setup', { _csrf: csrf, password: PASSWORD, confirm: PASSWORD });
+  if (res.status !== 303) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  return b;
+};

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DepotError } from '../../../daemon/errors.js';
+import { RecordDir } from '../../../daemon/store/record-dir.js';
+import { tempDir } from '../../temp-dir.js';
+
+const parse = (v: unknown): { n: number } => {
+  if (typeof v !== 'object' || v === null || typeof (v as { n?: unknown }).n !== 'number')
+    throw new Error('bad record');
+  return v as { n: number };
+};
+
+test('records round-trip, list sorted, and delete', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const records = new RecordDir(dir, parse);
+  await records.start();
+  await records.put('b8:27:eb:00:00:01', { n: 1 });
+  await records.put('10.0.0.2', { n: 2 });
+  assert.deepEqual(await records.ids(), ['10.0.0.2', 'b8:27:eb:00:00:01']);
+  assert.deepEqual(await records.get('10.0.0.2'), { n: 2 });
+  assert.equal((await stat(join(dir, '10.0.0.2.json'))).mode & 0o777, 0o600);
+  await records.delete('10.0.0.2');
+  assert.equal(await records.get('10.0.0.2'), undefined);
+});
+
+test('hostile ids cannot escape the directory', async (t) => {
+  const root = await tempDir(t);
+  const records = new RecordDir(join(root, 'hosts'), parse);
+  for (const id of ['../state', '/etc/passwd', 'a/b', '..', '', '.hidden', 'x'.repeat(200), 'a\u0000b']) {
+    await assert.rejects(
+      records.put(id, { n: 1 }),
+      (e: unknown) => e instanceof DepotError && e.code === 'BAD_INPUT',
+    );
+  }
+  assert.deepEqual(await readdir(root), []);
+});
+
+test('a record that fails its schema is reported as corrupt with its path', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  await mkdir(dir);
+  await writeFile(join(dir, 'h1.json'), '{"n":"not a number"}');
+  const records = new RecordDir(dir, parse);
+  await assert.rejects(
+    records.get('h1'),
+    (e: unknown) => e instanceof DepotError && e.message.includes('h1.json'),
+  );
+});
