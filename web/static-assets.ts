@@ -23,6 +23,10 @@ const sources = (): Record<string, { path: string; type: string }> => ({
     path: fileURLToPath(new URL('./static/style.css', import.meta.url)),
     type: 'text/css; charset=utf-8',
   },
+  'favicon.svg': {
+    path: fileURLToPath(new URL('./static/favicon.svg', import.meta.url)),
+    type: 'image/svg+xml',
+  },
   'htmx.min.js': {
     path: require.resolve('htmx.org/dist/htmx.min.js'),
     type: 'text/javascript; charset=utf-8',

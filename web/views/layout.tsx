@@ -39,6 +39,7 @@ const Layout = (props: { title: string; path: string; csrf: string; bare: boolea
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
       <title>{`${props.title} · Patch Depot`}</title>
+      <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/static/style.css" />
       <script src="/static/htmx.min.js" defer />
     </head>

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../temp-dir.js';
+import { spawnDaemon } from './spawn-daemon.js';
+
+const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+
+test('serve starts, answers /healthz, creates its state 0600, and stops cleanly on SIGTERM', async (t) => {
+  const dir = await tempDir(t);
+  const daemon = await spawnDaemon(dir);
+  t.after(() => daemon.stop());
+  const res = await fetch(`${daemon.url}healthz`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { status: string; version: string };
+  assert.equal(body.status, 'ok');
+  assert.match(body.version, /^\d+\.\d+\.\d+/);
+  assert.equal((await stat(join(dir, 'state.json'))).mode & 0o777, 0o600);
+  assert.equal(await daemon.stop(), 0);
+  assert.ok(daemon.logs.some((l) => l.msg === 'stopping' && l.signal === 'SIGTERM'));
+});
+
+test('--help lists the commands and settings', () => {
+  const r = cli(['--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /serve/);
+  assert.match(r.stdout, /PATCH_DEPOT_DATA_DIR/);
+});
+
+test('bad settings are refused with path: message and exit code 78', async (t) => {
+  const dir = await tempDir(t);
+  const r = cli(['serve', '--data-dir', dir], { PATCH_DEPOT_PORT: '70000' });
+  assert.equal(r.status, 78);
+  assert.match(r.stderr, /http\.port: /);
+  const unknown = cli(['serve', '--frobnicate']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /Unknown option '--frobnicate'/);
+});
+
+test('a port already in use is reported plainly', async (t) => {
+  const dir = await tempDir(t);
+  const first = await spawnDaemon(dir);
+  t.after(() => first.stop());
+  const port = new URL(first.url).port;
+  const r = cli(['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', await tempDir(t)]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+});

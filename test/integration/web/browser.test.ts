@@ -1,0 +1,83 @@
+/**
+ * A real browser (Debian's Chromium driven by playwright-core) walks through first-run setup,
+ * navigation with htmx, sign-out and sign-in against the real daemon process.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { tempDir } from '../../temp-dir.js';
+import { spawnDaemon } from '../daemon/spawn-daemon.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+
+test('setup, htmx navigation, sign-out and sign-in in a real browser', {
+  skip,
+  timeout: 90_000,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const daemon = await spawnDaemon(dir);
+  t.after(() => daemon.stop());
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    const expected = r.status() === 401 && new URL(r.url()).pathname === '/login'; // the wrong password below
+    if (r.status() >= 400 && !expected) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+
+  await page.goto(daemon.url);
+  assert.equal(new URL(page.url()).pathname, '/setup');
+  await page.fill('input[name=password]', 'browser passphrase 1');
+  await page.fill('input[name=confirm]', 'browser passphrase 1');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1:text("Dashboard")');
+  assert.equal(new URL(page.url()).pathname, '/');
+  if (process.env.PD_SCREENSHOTS)
+    await page.screenshot({ path: join(process.env.PD_SCREENSHOTS, 'dashboard.png') });
+
+  // htmx is loaded from the appliance and boosts navigation: the URL changes without a full load.
+  assert.equal(await page.evaluate(() => typeof (globalThis as { htmx?: unknown }).htmx), 'object');
+  await page.evaluate(() => {
+    (globalThis as { marker?: number }).marker = 42;
+  });
+  await page.click('nav a:text("Settings")');
+  await page.waitForSelector('h1:text("Settings")');
+  assert.equal(new URL(page.url()).pathname, '/settings');
+  assert.equal(
+    await page.evaluate(() => (globalThis as { marker?: number }).marker),
+    42,
+    'no full page load',
+  );
+  assert.equal(await page.getAttribute('nav a[aria-current=page]', 'href'), '/settings');
+
+  await page.click('button:text("Sign out")');
+  await page.waitForSelector('h1:text("Sign in")');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=wrong password');
+  await page.fill('input[name=password]', 'browser passphrase 1');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1:text("Dashboard")');
+
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'pd_session');
+  assert.ok(session?.httpOnly);
+  assert.equal(session?.sameSite, 'Strict');
+  assert.deepEqual(problems, []);
+});
