@@ -1,0 +1,45 @@
+/** The production build runs without a compiler: tsc emits dist/, and plain node starts it. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../temp-dir.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+test('npm run build produces a daemon that plain node can run', { timeout: 120_000 }, async (t) => {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stdout + build.stderr);
+  const version = spawnSync(process.execPath, ['dist/daemon/main.js', '--version'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+
+  const dir = await tempDir(t);
+  const proc = spawn(
+    process.execPath,
+    ['dist/daemon/main.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json' },
+    },
+  );
+  t.after(() => proc.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const hit = buffer.match(/"msg":"listening","url":"([^"]+)"/);
+      if (hit) resolve(hit[1]!.replace('localhost', '127.0.0.1'));
+    });
+    proc.on('exit', (code) => reject(new Error(`compiled daemon exited ${code}`)));
+  });
+  const page = await fetch(`${url}setup`);
+  assert.equal(page.status, 200);
+  for (const asset of ['style.css', 'htmx.min.js', 'favicon.svg']) {
+    assert.equal((await fetch(`${url}static/${asset}`)).status, 200, asset);
+  }
+});
