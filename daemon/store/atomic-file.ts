@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 
 export const TEMP_MARKER = '.tmp-';
 
-const fsyncDir = async (dir: string): Promise<void> => {
+export const fsyncDir = async (dir: string): Promise<void> => {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
