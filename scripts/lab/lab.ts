@@ -1,0 +1,238 @@
+/**
+ * The simulated site: a bridge in its own namespace, the appliance on one veth, N hosts on the
+ * others, in a 10.213.X.0/24 that exists only inside the namespaces (no veth reaches the real
+ * network and the appliance has no default route, so nothing can leak). `createLab` builds it,
+ * `destroyLab` removes everything with the lab's prefix, also what a crashed run left.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ipBatch, listNamespaces, namespacePids, run } from './netns.js';
+import { applyFilter, filterRuleset, nftAvailable, type PacketCounts, readCounts } from './packet-filter.js';
+import { type LabPlan, type LabSpec, labPrefix, NS_PREFIX, type PlannedHost, planLab } from './spec.js';
+
+export const LAB_STATE_DIR = '/run/patch-depot-lab';
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const agentPath = fileURLToPath(new URL('./host-agent.ts', import.meta.url));
+
+export interface Lab extends LabPlan {
+  /** Run a command inside a namespace; resolves with stdout, rejects with stderr. */
+  exec(ns: string, argv: string[]): Promise<string>;
+  /** Packets addressed to a host created with countPackets. */
+  packetCounts(label: string): Promise<PacketCounts>;
+  host(label: string): PlannedHost;
+  down(): Promise<void>;
+}
+
+export interface CreateLabOptions {
+  /** Remove the lab when this process exits (tests); the CLI's `up` leaves it running. */
+  cleanupOnExit?: boolean;
+  /** Progress lines for the CLI. */
+  onProgress?: (line: string) => void;
+}
+
+const stateFile = (name: string): string => join(LAB_STATE_DIR, `${name}.json`);
+
+/** Run `fn` over `items` with at most `limit` in flight. */
+const eachLimit = async <T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+const startAgent = (host: PlannedHost): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const config = JSON.stringify({
+      tcp: host.tcp,
+      mdnsHostname: host.mdnsHostname,
+      services: host.services,
+    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', host.ns, process.execPath, '--import', 'tsx', agentPath, config],
+      { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error('did not report ready within 20 s')), 20_000);
+    const fail = (e: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`lab host ${host.label}: agent failed: ${e.message} ${err.trim()}`));
+    };
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!out.includes('ready\n')) return;
+      clearTimeout(timer);
+      // Let the agent outlive this process (`lab up` exits); `down` finds it by namespace.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.unref();
+      resolve(child.pid ?? 0);
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => {
+      if (!out.includes('ready\n')) fail(new Error(`exited with code ${code}`));
+    });
+  });
+
+const configureHost = async (plan: LabPlan, host: PlannedHost, useNft: boolean): Promise<void> => {
+  await ipBatch(
+    [
+      'link set lo up',
+      `addr add ${host.ip}/${plan.prefixLength} dev eth0`,
+      'link set eth0 up',
+      // mDNS needs a multicast route; there is deliberately no default route.
+      'route add 224.0.0.0/4 dev eth0',
+    ],
+    host.ns,
+  );
+  const sysctls = ['net.ipv6.conf.all.disable_ipv6=1'];
+  if (!host.ping && !useNft) sysctls.push('net.ipv4.icmp_echo_ignore_all=1');
+  await run('ip', ['netns', 'exec', host.ns, 'sysctl', '-qw', ...sysctls]);
+  const silent = host.kind === 'silent' && useNft;
+  if (silent || host.countPackets) {
+    if (!useNft) throw new Error(`host ${host.label}: packet counting needs nft (apt-get install nftables)`);
+    await applyFilter(host.ns, filterRuleset(host.ip, { silent, count: host.countPackets }));
+  } else if (!host.ping) {
+    await run('ip', ['netns', 'exec', host.ns, 'sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1']);
+  }
+};
+
+const isRunning = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** Remove every namespace (and the processes in it) of lab `name`; synchronous so exit hooks can use it. */
+export const destroyLabSync = (name: string): number => {
+  const prefix = labPrefix(name);
+  const namespaces = listNamespaces().filter((ns) => ns.startsWith(prefix));
+  const pids = namespaces.flatMap(namespacePids);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // Poll (bounded) until the killed processes are gone or zombies, so `down` means down.
+  const deadline = Date.now() + 3000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (pids.some(isRunning) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+  if (namespaces.length) {
+    spawnSync('ip', ['-batch', '-'], { input: `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n` });
+  }
+  rmSync(stateFile(name), { force: true });
+  return namespaces.length;
+};
+
+export const destroyLab = async (name: string): Promise<number> => destroyLabSync(name);
+
+export interface LabStatus {
+  name: string;
+  namespaces: string[];
+  subnet?: string;
+  hosts?: Array<Pick<PlannedHost, 'label' | 'kind' | 'ip' | 'mac' | 'ns'>>;
+}
+
+/** Every lab on this machine: from the namespaces that exist, with details where a state file is. */
+export const listLabs = (): LabStatus[] => {
+  const byName = new Map<string, string[]>();
+  for (const ns of listNamespaces().filter((n) => n.startsWith(NS_PREFIX))) {
+    const name = ns.slice(NS_PREFIX.length).split('-')[0] ?? '';
+    byName.set(name, [...(byName.get(name) ?? []), ns]);
+  }
+  return [...byName].map(([name, namespaces]) => {
+    try {
+      const plan = JSON.parse(readFileSync(stateFile(name), 'utf8')) as LabPlan;
+      return { name, namespaces, subnet: plan.subnet, hosts: plan.hosts };
+    } catch {
+      return { name, namespaces };
+    }
+  });
+};
+
+const handle = (plan: LabPlan): Lab => ({
+  ...plan,
+  exec: (ns, argv) => run('ip', ['netns', 'exec', ns, ...argv]),
+  packetCounts: (label) => readCounts(`${labPrefix(plan.name)}${label}`),
+  host(label) {
+    const h = plan.hosts.find((x) => x.label === label);
+    if (!h) throw new Error(`lab ${plan.name} has no host ${label}`);
+    return h;
+  },
+  down: () => destroyLab(plan.name).then(() => undefined),
+});
+
+/**
+ * Build the lab (idempotent: an existing lab of the same name is replaced, so `up` twice gives
+ * the same site). On any failure everything built so far is removed.
+ */
+export const createLab = async (spec: LabSpec, opts: CreateLabOptions = {}): Promise<Lab> => {
+  const plan = planLab(spec);
+  const say = opts.onProgress ?? (() => {});
+  if (destroyLabSync(plan.name)) say(`removed the previous lab "${plan.name}"`);
+  if (opts.cleanupOnExit ?? true) {
+    process.once('exit', () => destroyLabSync(plan.name));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        destroyLabSync(plan.name);
+        process.exit(130);
+      });
+    }
+  }
+  try {
+    const hostNs = plan.hosts.map((h) => h.ns);
+    await ipBatch([plan.bridgeNs, plan.applianceNs, ...hostNs].map((ns) => `netns add ${ns}`));
+    say(`namespaces: ${hostNs.length + 2}`);
+    const bridge = ['link add br0 type bridge mcast_snooping 0', 'link set br0 up'];
+    const ports: Array<[string, string, string]> = [
+      ['app', plan.applianceNs, plan.applianceMac],
+      ...plan.hosts.map((h): [string, string, string] => [`v${h.index}`, h.ns, h.mac]),
+    ];
+    for (const [port, ns, mac] of ports) {
+      bridge.push(`link add ${port} type veth peer name eth0 address ${mac} netns ${ns}`);
+      bridge.push(`link set ${port} master br0`, `link set ${port} up`);
+    }
+    await ipBatch(bridge, plan.bridgeNs);
+    await ipBatch(
+      [
+        'link set lo up',
+        `addr add ${plan.applianceIp}/${plan.prefixLength} dev eth0`,
+        'link set eth0 up',
+        'route add 224.0.0.0/4 dev eth0',
+      ],
+      plan.applianceNs,
+    );
+    const useNft = nftAvailable();
+    await eachLimit(plan.hosts, 8, (h) => configureHost(plan, h, useNft));
+    say(`hosts configured: ${plan.hosts.length}`);
+    const withAgents = plan.hosts.filter((h) => h.tcp.length || h.services.length);
+    await eachLimit(withAgents, 4, async (h) => {
+      await startAgent(h);
+    });
+    if (withAgents.length) say(`host agents running: ${withAgents.length}`);
+    mkdirSync(LAB_STATE_DIR, { recursive: true });
+    writeFileSync(stateFile(plan.name), `${JSON.stringify(plan, null, 1)}\n`);
+  } catch (err) {
+    destroyLabSync(plan.name);
+    throw err;
+  }
+  return handle(plan);
+};
+
+/** Reattach to a running lab (e.g. one the CLI brought up) from its state file. */
+export const openLab = (name: string): Lab => {
+  const plan = JSON.parse(readFileSync(stateFile(name), 'utf8')) as LabPlan;
+  return handle(plan);
+};
