@@ -1,0 +1,229 @@
+/**
+ * Collects one host's inventory over an open RemoteSession: os-release, the running kernel, the
+ * installed packages from the host's own package manager, and whether a reboot is pending. Only
+ * read-only commands that need no root. Every command has a timeout and an output cap; a command
+ * that fails says which one and why.
+ */
+
+import type { ExecLimits, RemoteSession } from './ports.js';
+import { RemoteError } from './remote-error.js';
+import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
+import { hostInventorySchema } from './types.js';
+
+/** Turn raw command output into inventory parts (the parse-*.ts files). */
+export interface InventoryParsers {
+  osRelease(text: string): OsRelease;
+  dpkg(text: string): InstalledPackage[];
+  rpm(text: string): InstalledPackage[];
+  apk(text: string): InstalledPackage[];
+}
+
+export interface CollectorOptions {
+  commandTimeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal | undefined;
+  /**
+   * Read this dpkg database instead of the host's default (dpkg-query --admindir). For hosts
+   * whose packages live in a chroot or image, and for the integration tests' own database.
+   */
+  dpkgAdminDir?: string | undefined;
+  clock?: () => Date;
+}
+
+/** POSIX single-quote quoting for a value inside a command line. */
+export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/** Run through /bin/sh whatever the login shell is (fish, csh...), in the C locale. */
+const sh = (script: string): string => `LC_ALL=C /bin/sh -c ${shellQuote(script)}`;
+
+/** dpkg-query's own `${Field}` syntax; `\t` and `\n` are expanded by dpkg-query. */
+const dpkgFields = (...fields: string[]): string => fields.map((f) => `\${${f}}`).join('\\t');
+export const DPKG_FORMAT = `${dpkgFields('Package', 'Version', 'Architecture', 'source:Package', 'source:Version')}\\n`;
+// Status first so removed-but-configured packages ("rc") can be dropped before parsing.
+const DPKG_STATUS_FORMAT = `${dpkgFields('db:Status-Abbrev')}\\t${DPKG_FORMAT}`;
+export const RPM_FORMAT = '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n';
+
+export const commands = {
+  osRelease: sh('cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release'),
+  kernel: 'uname -r',
+  dpkg: (adminDir?: string) =>
+    sh(`dpkg-query${adminDir ? ` --admindir=${shellQuote(adminDir)}` : ''} -W -f='${DPKG_STATUS_FORMAT}'`),
+  rpm: sh(`rpm -qa --qf '${RPM_FORMAT}'`),
+  apk: sh('apk info -v'),
+  /**
+   * One line per signal: `file` (Debian/Ubuntu's reboot-required flag), `needs-restarting`
+   * (exit 1 = reboot needed on RHEL-likes; 0 = not; anything else = tool missing), `kernel`
+   * (the running kernel's modules are gone: the kernel was upgraded since boot). The module
+   * check only counts when /lib/modules has other kernels, so containers are not flagged.
+   */
+  reboot: sh(
+    [
+      'if [ -e /run/reboot-required ] || [ -e /var/run/reboot-required ]; then echo file=yes; else echo file=no; fi',
+      'if command -v needs-restarting >/dev/null 2>&1; then needs-restarting -r >/dev/null 2>&1; echo needs-restarting=$?; fi',
+      'k=$(uname -r); if [ -n "$(ls /lib/modules 2>/dev/null)" ] && [ ! -d "/lib/modules/$k" ]; then echo kernel=yes; else echo kernel=no; fi',
+    ].join('; '),
+  ),
+  probe: sh('for t in dpkg-query rpm apk; do command -v $t >/dev/null 2>&1 && echo $t; done; true'),
+} as const;
+
+const FAMILIES: Record<string, Ecosystem> = {
+  debian: 'dpkg',
+  ubuntu: 'dpkg',
+  raspbian: 'dpkg',
+  linuxmint: 'dpkg',
+  pop: 'dpkg',
+  kali: 'dpkg',
+  devuan: 'dpkg',
+  alpine: 'apk',
+  postmarketos: 'apk',
+  rhel: 'rpm',
+  centos: 'rpm',
+  fedora: 'rpm',
+  rocky: 'rpm',
+  almalinux: 'rpm',
+  ol: 'rpm',
+  amzn: 'rpm',
+  suse: 'rpm',
+  sles: 'rpm',
+  opensuse: 'rpm',
+  'opensuse-leap': 'rpm',
+};
+
+/** From os-release ID, then ID_LIKE; undefined when neither names a known family. */
+export const ecosystemFromOsRelease = (text: string, id: string): Ecosystem | undefined => {
+  const like = /^ID_LIKE=["']?([^"'\n]*)/m.exec(text)?.[1]?.split(/\s+/) ?? [];
+  for (const name of [id, ...like]) {
+    const family = FAMILIES[name.toLowerCase()];
+    if (family) return family;
+  }
+  return undefined;
+};
+
+// dpkg status letters for packages whose files are on disk: installed, half-configured,
+// unpacked, half-installed, triggers awaited/pending. Not: n(ot installed), c(onfig files only).
+const PRESENT = new Set(['i', 'F', 'U', 'H', 'W', 't']);
+
+/** Drop dpkg-query's leading status column, keeping only packages present on the host. */
+export const presentDpkgLines = (text: string): string =>
+  text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .flatMap((line) => {
+      const tab = line.indexOf('\t');
+      if (tab < 2) return [];
+      return PRESENT.has(line[1]!) ? [line.slice(tab + 1)] : [];
+    })
+    .map((line) => `${line}\n`)
+    .join('');
+
+export const parseRebootSignals = (text: string): boolean => {
+  const signals = new Map(
+    text
+      .split('\n')
+      .map((l) => l.trim().split('='))
+      .filter((kv): kv is [string, string] => kv.length === 2),
+  );
+  return (
+    signals.get('file') === 'yes' ||
+    signals.get('needs-restarting') === '1' ||
+    signals.get('kernel') === 'yes'
+  );
+};
+
+const firstLine = (text: string): string => text.trim().split('\n')[0]?.slice(0, 300) ?? '';
+
+export const collectInventory = async (
+  session: RemoteSession,
+  hostId: string,
+  parsers: InventoryParsers,
+  opts: CollectorOptions,
+): Promise<HostInventory> => {
+  const limits: ExecLimits = {
+    timeoutMs: opts.commandTimeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    signal: opts.signal,
+  };
+  const run = async (what: string, command: string): Promise<string> => {
+    const result = await session.exec(command, limits);
+    if (result.exitCode !== 0) {
+      const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
+      throw new RemoteError(
+        'command',
+        `${what} failed on the host (exit ${result.exitCode ?? 'by signal'}): ${why}`,
+      );
+    }
+    return result.stdout;
+  };
+
+  const osText = await run('reading /etc/os-release', commands.osRelease);
+  let os: OsRelease;
+  try {
+    os = parsers.osRelease(osText);
+  } catch (cause) {
+    throw new RemoteError('unsupported', `cannot read the host's os-release: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const kernel = (await run('uname -r', commands.kernel)).trim();
+  let ecosystem = ecosystemFromOsRelease(osText, os.id);
+  if (!ecosystem) {
+    const tools = (await run('looking for a package manager', commands.probe)).split('\n');
+    ecosystem = tools.includes('dpkg-query')
+      ? 'dpkg'
+      : tools.includes('apk')
+        ? 'apk'
+        : tools.includes('rpm')
+          ? 'rpm'
+          : undefined;
+  }
+  if (!ecosystem) {
+    throw new RemoteError(
+      'unsupported',
+      `${os.prettyName || os.id}: no dpkg, rpm or apk package database found; this host cannot be assessed`,
+    );
+  }
+
+  let packages: InstalledPackage[];
+  try {
+    switch (ecosystem) {
+      case 'dpkg':
+        packages = parsers.dpkg(presentDpkgLines(await run('dpkg-query', commands.dpkg(opts.dpkgAdminDir))));
+        break;
+      case 'rpm':
+        packages = parsers.rpm(await run('rpm -qa', commands.rpm));
+        break;
+      case 'apk':
+        packages = parsers.apk(await run('apk info', commands.apk));
+        break;
+    }
+  } catch (err) {
+    if (err instanceof RemoteError) throw err;
+    throw new RemoteError(
+      'unsupported',
+      `cannot read the ${ecosystem} package list: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const rebootRequired = parseRebootSignals(await run('checking for a pending reboot', commands.reboot));
+
+  const inventory: HostInventory = {
+    hostId,
+    collectedAt: (opts.clock?.() ?? new Date()).toISOString(),
+    os,
+    kernel,
+    packages,
+    ecosystem,
+    rebootRequired,
+  };
+  const checked = hostInventorySchema.safeParse(inventory);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new RemoteError(
+      'unsupported',
+      `the host's inventory is malformed at ${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  return checked.data;
+};

@@ -1,0 +1,245 @@
+/**
+ * The inventory service: who to log in to (credentials), how (the appliance key, pinned host
+ * keys), and the collections themselves, one host or many at once with a bounded number of SSH
+ * sessions. Each host's last good inventory and its last attempt live in their own files, so one
+ * host failing, or the appliance being killed mid-run, never costs another host's data.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import { RecordDir } from '../store/record-dir.js';
+import { collectInventory, type InventoryParsers } from './collector.js';
+import { CredentialStore, type HostCredential } from './credentials.js';
+import { ApplianceKeyStore } from './keys.js';
+import { algorithmsForKeyType, KnownHosts } from './known-hosts.js';
+import type { RemoteRunner } from './ports.js';
+import { asRemoteError, type RemoteFailure } from './remote-error.js';
+import { type HostInventory, hostInventorySchema } from './types.js';
+
+export interface InventoryServiceOptions {
+  /** Root for keys, pins, credentials and per-host files (`<dataDir>/inventory`). */
+  dir: string;
+  runner: RemoteRunner;
+  parsers: InventoryParsers;
+  log: Logger;
+  concurrency: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  maxOutputBytes: number;
+  dpkgAdminDir?: string | undefined;
+  clock?: () => Date;
+}
+
+const attemptSchema = z
+  .object({
+    hostId: z.string(),
+    runId: z.string(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+    ok: z.boolean(),
+    failure: z.string().optional(),
+    error: z.string().optional(),
+    packages: z.number().int().optional(),
+  })
+  .strict();
+/** The last collection attempt of a host, kept apart from its last good inventory. */
+export type CollectionAttempt = z.infer<typeof attemptSchema>;
+
+export type HostRunState = 'queued' | 'running' | 'ok' | 'failed';
+export interface CollectionRun {
+  id: string;
+  startedAt: string;
+  finishedAt?: string;
+  hosts: Map<string, { state: HostRunState; error?: string; packages?: number }>;
+}
+
+export interface CollectOptions {
+  runId?: string;
+  /** Replace a pinned host key if the host now presents exactly this fingerprint. */
+  acceptHostKey?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const MAX_RUNS_KEPT = 20;
+export const newRunId = (): string => `inv-${randomBytes(4).toString('hex')}`;
+
+export class InventoryService {
+  readonly name = 'inventory';
+  readonly keys: ApplianceKeyStore;
+  readonly knownHosts: KnownHosts;
+  readonly credentials: CredentialStore;
+  readonly inventories: RecordDir<HostInventory>;
+  readonly attempts: RecordDir<CollectionAttempt>;
+  private readonly runs = new Map<string, CollectionRun>();
+  private readonly clock: () => Date;
+  private abort = new AbortController();
+  private readonly active = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: InventoryServiceOptions) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.keys = new ApplianceKeyStore(join(opts.dir, 'ssh'), opts.log);
+    this.knownHosts = new KnownHosts(join(opts.dir, 'known-hosts.json'), opts.log, this.clock);
+    this.credentials = new CredentialStore(join(opts.dir, 'credentials.json'), this.clock);
+    this.inventories = new RecordDir(join(opts.dir, 'hosts'), (v) => hostInventorySchema.parse(v));
+    this.attempts = new RecordDir(join(opts.dir, 'attempts'), (v) => attemptSchema.parse(v));
+  }
+
+  async start(): Promise<void> {
+    this.abort = new AbortController();
+    await this.inventories.start();
+    await this.attempts.start();
+  }
+
+  /** Cancel running collections (their hosts are recorded as failed with "cancelled"). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.active]);
+  }
+
+  /**
+   * Collect one host with explicit credentials (stored or given on the command line), save its
+   * inventory and the attempt. Throws a RemoteError when the host could not be collected.
+   */
+  async collect(cred: HostCredential, opts: CollectOptions = {}): Promise<HostInventory> {
+    const runId = opts.runId ?? newRunId();
+    const startedAt = this.clock().toISOString();
+    const log = this.opts.log.child('collect', { host: cred.hostId, runId });
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
+    const t0 = performance.now();
+    try {
+      const key = await this.keys.get();
+      const pinned = await this.knownHosts.get(cred.address, cred.port);
+      const session = await this.opts.runner.connect(
+        {
+          host: cred.address,
+          port: cred.port,
+          username: cred.username,
+          privateKey: key.privateKey,
+          password: cred.password,
+          verifyHostKey: async (hostKey) => {
+            await this.knownHosts.verify(cred.address, cred.port, hostKey, {
+              acceptFingerprint: opts.acceptHostKey,
+            });
+          },
+          // With a pin and no deliberate change pending, ask only for the pinned key's type.
+          hostKeyAlgorithms:
+            pinned && opts.acceptHostKey === undefined ? algorithmsForKeyType(pinned.pinned.type) : undefined,
+        },
+        { timeoutMs: this.opts.connectTimeoutMs, signal },
+      );
+      let inventory: HostInventory;
+      try {
+        inventory = await collectInventory(session, cred.hostId, this.opts.parsers, {
+          commandTimeoutMs: this.opts.commandTimeoutMs,
+          maxOutputBytes: this.opts.maxOutputBytes,
+          signal,
+          dpkgAdminDir: this.opts.dpkgAdminDir,
+          clock: this.clock,
+        });
+      } finally {
+        session.close();
+      }
+      await this.inventories.put(cred.hostId, inventory);
+      await this.recordAttempt({
+        hostId: cred.hostId,
+        runId,
+        startedAt,
+        ok: true,
+        packages: inventory.packages.length,
+      });
+      log.info('inventory collected', {
+        packages: inventory.packages.length,
+        os: inventory.os.id,
+        ms: Math.round(performance.now() - t0),
+      });
+      return inventory;
+    } catch (err) {
+      const failure = asRemoteError(err);
+      log.warn('inventory failed', { failure: failure.kind, err: failure });
+      await this.recordAttempt({
+        hostId: cred.hostId,
+        runId,
+        startedAt,
+        ok: false,
+        failure: failure.kind,
+        error: failure.message,
+      }).catch((writeErr: unknown) => log.error('cannot record the failed attempt', { err: writeErr }));
+      throw failure;
+    }
+  }
+
+  private async recordAttempt(a: Omit<CollectionAttempt, 'finishedAt'>): Promise<void> {
+    await this.attempts.put(a.hostId, { ...a, finishedAt: this.clock().toISOString() });
+  }
+
+  /** Collect hosts with stored credentials in the background; returns the run to follow. */
+  startRun(hostIds?: string[], opts: Pick<CollectOptions, 'acceptHostKey'> = {}): Promise<CollectionRun> {
+    return this.credentials.list().then((all) => {
+      const wanted = hostIds ? all.filter((c) => hostIds.includes(c.hostId)) : all;
+      const run: CollectionRun = {
+        id: newRunId(),
+        startedAt: this.clock().toISOString(),
+        hosts: new Map(wanted.map((c) => [c.hostId, { state: 'queued' as const }])),
+      };
+      this.runs.set(run.id, run);
+      for (const old of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - MAX_RUNS_KEPT))) {
+        this.runs.delete(old);
+      }
+      const work = this.execute(run, opts).catch((err: unknown) =>
+        this.opts.log.error('inventory run failed', { runId: run.id, err }),
+      );
+      this.active.add(work);
+      void work.finally(() => this.active.delete(work));
+      return run;
+    });
+  }
+
+  getRun(id: string): CollectionRun | undefined {
+    return this.runs.get(id);
+  }
+
+  private async execute(run: CollectionRun, opts: Pick<CollectOptions, 'acceptHostKey'>): Promise<void> {
+    const queue = [...run.hosts.keys()];
+    const log = this.opts.log.child('run', { runId: run.id });
+    log.info('inventory run started', { hosts: queue.length });
+    const worker = async (): Promise<void> => {
+      for (let hostId = queue.shift(); hostId !== undefined; hostId = queue.shift()) {
+        const slot = run.hosts.get(hostId)!;
+        if (this.abort.signal.aborted) {
+          Object.assign(slot, { state: 'failed', error: 'cancelled: the appliance is stopping' });
+          continue;
+        }
+        slot.state = 'running';
+        try {
+          const cred = await this.credentials.get(hostId);
+          if (!cred) throw new Error('credentials were removed while the run was queued');
+          const inv = await this.collect(cred, { runId: run.id, acceptHostKey: opts.acceptHostKey });
+          Object.assign(slot, { state: 'ok', packages: inv.packages.length });
+        } catch (err) {
+          // One host's failure is that host's status, never the run's end.
+          Object.assign(slot, { state: 'failed', error: asRemoteError(err).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, worker));
+    run.finishedAt = this.clock().toISOString();
+    const failed = [...run.hosts.values()].filter((h) => h.state === 'failed').length;
+    log.info('inventory run finished', { hosts: run.hosts.size, failed });
+  }
+
+  /** Accept the changed key a host presented (after checking its fingerprint on the console). */
+  async acceptHostKey(hostId: string, fingerprint: string): Promise<void> {
+    const cred = await this.credentials.get(hostId);
+    if (!cred) throw asRemoteError(new Error(`no credentials stored for ${hostId}`));
+    await this.knownHosts.acceptRejected(cred.address, cred.port, fingerprint);
+  }
+
+  /** Remove a host's credentials and its key pin; its collected inventory stays for assessment. */
+  async removeHost(hostId: string): Promise<void> {
+    const old = await this.credentials.delete(hostId);
+    if (old) await this.knownHosts.forget(old.address, old.port);
+  }
+}
+
+export type { RemoteFailure };
