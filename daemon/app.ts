@@ -9,6 +9,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
 import { AuthService } from './auth/auth-service.js';
+import type { CacheModule } from './cache/cache-module.js';
 import type { Config } from './config.js';
 import { HttpServer } from './http-server.js';
 import type { Logger } from './log.js';
@@ -38,6 +39,7 @@ export class DepotApp {
   readonly metrics: Metrics;
   readonly auth: AuthService;
   http: HttpServer | undefined;
+  cache: CacheModule | undefined;
   private readonly started: Service[] = [];
   private readonly startedAt = new Date();
 
@@ -68,6 +70,10 @@ export class DepotApp {
       },
       stop: () => this.store.stop(),
     };
+    if (this.config.cache.enabled) {
+      const { CacheModule } = await import('./cache/cache-module.js');
+      this.cache = new CacheModule(this.config, this.log.child('cache'), packageVersion());
+    }
     const web: Service = {
       name: 'http',
       start: async () => {
@@ -83,6 +89,8 @@ export class DepotApp {
           assets: await loadStaticAssets(),
           remoteAddr: (c) => getConnInfo(c).remote.address ?? 'unknown',
           problems: () => [],
+          cache: this.cache?.service,
+          cacheClients: this.cache?.clients,
         });
         this.http = new HttpServer({
           host: this.config.http.host,
@@ -94,7 +102,7 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, web];
+    return [store, ...(this.cache ? [this.cache] : []), web];
   }
 
   async start(): Promise<void> {

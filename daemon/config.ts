@@ -50,6 +50,47 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    cache: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Where blobs and the index live (default: DATA_DIR/cache). */
+        dir: z.string().min(1).optional(),
+        quotaMB: z.number().int().min(16).default(20_480),
+        /** Keep this much free on the volume whatever the quota says. */
+        minFreeMB: z.number().int().min(0).default(512),
+        /** WAN budget for upstream downloads in KiB/s; 0 = unlimited. */
+        wanRateKBps: z.number().int().min(0).default(0),
+        /** URL prefixes the cache may fetch from (e.g. a Debian mirror's http URL); nothing else. */
+        upstreams: z.array(z.url({ protocol: /^https?$/ })).default([]),
+        /** LAN addresses/CIDRs allowed to fetch through the cache; empty = any. */
+        clients: z
+          .array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()]))
+          .default([]),
+        /** Another Patch Depot's proxy URL to fetch through (hierarchical caches). */
+        parent: z.url({ protocol: /^http$/ }).optional(),
+        /** When background downloads may use the WAN, local time, e.g. ["22:00-06:00"]; empty = always. */
+        windows: z.array(z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'expected HH:MM-HH:MM')).default([]),
+        /** Also refuse client misses outside the windows (otherwise windows gate prefetch only). */
+        strictWindows: z.boolean().default(false),
+        /** Revalidate apt index files (Release, Packages...) older than this. */
+        mutableMaxAgeSec: z.number().int().min(0).default(300),
+        retries: z.number().int().min(0).max(20).default(5),
+        retryBaseMs: z.number().int().min(0).default(1000),
+        connectTimeoutMs: z.number().int().min(100).default(10_000),
+        headersTimeoutMs: z.number().int().min(100).default(30_000),
+        idleTimeoutMs: z.number().int().min(100).default(60_000),
+        proxy: z
+          .object({
+            enabled: z.boolean().default(true),
+            host: z.string().min(1).default('0.0.0.0'),
+            /** The apt proxy port (apt-cacher-ng's customary 3142). */
+            port: z.number().int().min(0).max(65535).default(3142),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -70,6 +111,8 @@ export const envVars: Record<string, readonly [string, EnvType, string]> = {
   ],
   PATCH_DEPOT_LOG_LEVEL: ['log.level', 'string', 'debug, info, warn or error'],
   PATCH_DEPOT_LOG_FORMAT: ['log.format', 'string', 'auto (pretty on a terminal), json or pretty'],
+  PATCH_DEPOT_CACHE_PROXY_PORT: ['cache.proxy.port', 'int', 'port of the apt proxy / package cache'],
+  PATCH_DEPOT_CACHE_QUOTA_MB: ['cache.quotaMB', 'int', 'disk space the package cache may use, in MiB'],
 };
 
 export const defaultDataDir = (env: NodeJS.ProcessEnv): string =>

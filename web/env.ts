@@ -1,5 +1,7 @@
 /** The typed Hono environment shared by every web route. */
 import type { AuthService } from '../daemon/auth/auth-service.js';
+import type { CacheService } from '../daemon/cache/cache-service.js';
+import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
 import type { Logger } from '../daemon/log.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
@@ -15,6 +17,10 @@ export interface WebDeps {
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
   startedAt: Date;
+  /** The package cache (absent when cache.enabled is false). */
+  cache?: CacheService | undefined;
+  /** Which LAN addresses may fetch /cache/<host>/... without a session. */
+  cacheClients?: ClientAllowList | undefined;
 }
 
 export type WebEnv = {

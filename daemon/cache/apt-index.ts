@@ -1,0 +1,116 @@
+/**
+ * Expected hashes from apt's own indexes: a Release/InRelease file lists the SHA256 of every index
+ * file under its suite, a Packages file the SHA256 of every .deb. Once those are cached, every later
+ * download they describe is verified before it becomes a blob. (apt checks the Release signature
+ * itself; this protects the cache from corrupt or swapped bytes in transit.)
+ */
+import { spawn } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+
+export interface Expected {
+  sha256: string;
+  /** Unknown for by-hash names, which only carry the digest. */
+  size?: number;
+}
+
+/** SHA256 lines of a Release/InRelease file: path relative to the suite directory. */
+export const parseRelease = (text: string): Map<string, Expected> => {
+  const out = new Map<string, Expected>();
+  let inSha = false;
+  for (const line of text.split('\n')) {
+    if (/^\S/.test(line)) {
+      inSha = line.startsWith('SHA256:');
+      continue;
+    }
+    if (!inSha) continue;
+    const m = /^\s+([0-9a-f]{64})\s+(\d+)\s+(\S+)\s*$/.exec(line);
+    if (m) out.set(m[3]!, { sha256: m[1]!, size: Number(m[2]) });
+  }
+  return out;
+};
+
+/** Filename -> hash of each stanza of a Packages file (Filename is relative to the archive root). */
+export const parsePackages = (text: string): Map<string, Expected> => {
+  const out = new Map<string, Expected>();
+  for (const stanza of text.split(/\n\s*\n/)) {
+    const file = /^Filename:\s*(\S+)/m.exec(stanza)?.[1];
+    const sha = /^SHA256:\s*([0-9a-f]{64})/m.exec(stanza)?.[1];
+    const size = /^Size:\s*(\d+)/m.exec(stanza)?.[1];
+    if (file && sha && size) out.set(file, { sha256: sha, size: Number(size) });
+  }
+  return out;
+};
+
+const xzDecompress = (data: Buffer): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn('xz', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let err = '';
+    proc.stdout.on('data', (c: Buffer) => chunks.push(c));
+    proc.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`xz -dc failed: ${err.trim()}`)),
+    );
+    proc.stdin.end(data);
+  });
+
+/** Text of a possibly compressed index file, or undefined for a compression we do not read. */
+export const indexText = async (path: string, data: Buffer): Promise<string | undefined> => {
+  if (path.endsWith('.gz')) return gunzipSync(data).toString('utf8');
+  if (path.endsWith('.xz')) return (await xzDecompress(data)).toString('utf8');
+  if (/\.(bz2|lzma|zst)$/.test(path)) return undefined;
+  return data.toString('utf8');
+};
+
+export type AptIndexKind = 'release' | 'packages';
+
+export const aptIndexKind = (url: URL): AptIndexKind | undefined => {
+  if (url.pathname.includes('/by-hash/')) return undefined;
+  if (/\/dists\/.+\/(InRelease|Release)$/.test(url.pathname)) return 'release';
+  if (/\/dists\/.+\/Packages(\.(gz|xz))?$/.test(url.pathname)) return 'packages';
+  return undefined;
+};
+
+/** URL -> expected hash, learned from the indexes that pass through the cache. */
+export class ExpectedHashes {
+  private readonly map = new Map<string, Expected>();
+
+  get(url: string): Expected | undefined {
+    return this.map.get(url);
+  }
+
+  set(url: string, e: Expected): void {
+    this.map.set(url, e);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Learn from a cached index file at `url` (already verified or at least complete). */
+  async learn(url: URL, data: Buffer): Promise<number> {
+    const kind = aptIndexKind(url);
+    if (!kind) return 0;
+    const text = await indexText(url.pathname, data);
+    if (text === undefined) return 0;
+    if (kind === 'release') {
+      const suiteDir = new URL('.', url);
+      const entries = parseRelease(text);
+      for (const [path, e] of entries) {
+        const target = new URL(path, suiteDir);
+        this.map.set(target.href, e);
+        // apt fetches by-hash names when the Release says so; they carry the same bytes.
+        const byHash = new URL(`${path.replace(/[^/]+$/, '')}by-hash/SHA256/${e.sha256}`, suiteDir);
+        this.map.set(byHash.href, e);
+      }
+      return entries.size;
+    }
+    const root = url.href.slice(0, url.href.indexOf('/dists/') + 1);
+    const entries = parsePackages(text);
+    for (const [file, e] of entries) this.map.set(new URL(file, root).href, e);
+    return entries.size;
+  }
+}

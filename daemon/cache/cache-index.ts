@@ -1,0 +1,181 @@
+/**
+ * The index: upstream URL -> blob, with the validators and usage counters eviction and the UI
+ * need, plus the traffic statistics. One JSON file, rewritten atomically and debounced (hit
+ * counters change on every request; SD cards wear out). A blob is renamed into place before its
+ * entry is written, so a crash in between leaves an orphan blob (removed at start), never an
+ * entry without bytes.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
+import { CacheStats, statsSchema } from './cache-stats.js';
+
+const entrySchema = z.object({
+  url: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(0),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+  contentType: z.string(),
+  fetchedAt: z.number(),
+  validatedAt: z.number(),
+  hits: z.number().int().min(0),
+  lastAccess: z.number(),
+  pinned: z.boolean(),
+  mutable: z.boolean(),
+  /** How the bytes were checked: against a known hash, or only for completeness. */
+  verified: z.enum(['sha256', 'size']),
+});
+export type CacheEntry = z.infer<typeof entrySchema>;
+
+const fileSchema = z.object({
+  version: z.literal(1),
+  entries: z.array(z.unknown()),
+  stats: z.unknown().optional(),
+});
+
+export class CacheIndex {
+  private readonly entries = new Map<string, CacheEntry>();
+  stats = new CacheStats();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly file: string;
+
+  constructor(
+    root: string,
+    private readonly log: Logger,
+    private readonly debounceMs = 2000,
+  ) {
+    this.file = join(root, 'index.json');
+  }
+
+  /** Load the file; a damaged entry is dropped with a warning, a damaged file starts empty. */
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const parsed = fileSchema.safeParse(safeJson(text));
+    if (!parsed.success) {
+      this.log.warn('cache index unreadable; starting empty (blobs are re-indexed on demand)', {
+        file: this.file,
+      });
+      return;
+    }
+    for (const raw of parsed.data.entries) {
+      const entry = entrySchema.safeParse(raw);
+      if (entry.success) this.entries.set(entry.data.url, entry.data);
+      else this.log.warn('dropping damaged cache index entry', { file: this.file });
+    }
+    const stats = statsSchema.safeParse(parsed.data.stats);
+    if (stats.success) this.stats = new CacheStats(stats.data);
+  }
+
+  /** Drop entries whose blob is missing or has the wrong size; return blobs nothing refers to. */
+  reconcile(blobs: Map<string, number>): { dropped: number; orphans: string[] } {
+    let dropped = 0;
+    for (const [url, e] of this.entries) {
+      if (blobs.get(e.sha256) !== e.size) {
+        this.entries.delete(url);
+        dropped++;
+      }
+    }
+    const used = new Set([...this.entries.values()].map((e) => e.sha256));
+    const orphans = [...blobs.keys()].filter((sha) => !used.has(sha));
+    if (dropped) this.schedule(0);
+    return { dropped, orphans };
+  }
+
+  get(url: string): CacheEntry | undefined {
+    return this.entries.get(url);
+  }
+
+  all(): CacheEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  put(entry: CacheEntry): void {
+    this.entries.set(entry.url, entry);
+    this.schedule(0);
+  }
+
+  delete(url: string): CacheEntry | undefined {
+    const e = this.entries.get(url);
+    if (e) {
+      this.entries.delete(url);
+      this.schedule(0);
+    }
+    return e;
+  }
+
+  /** Whether any entry still points at this blob (several URLs may share one). */
+  referenced(sha: string): boolean {
+    for (const e of this.entries.values()) if (e.sha256 === sha) return true;
+    return false;
+  }
+
+  /** Bytes held by distinct blobs. */
+  usedBytes(): number {
+    const seen = new Map<string, number>();
+    for (const e of this.entries.values()) seen.set(e.sha256, e.size);
+    let total = 0;
+    for (const n of seen.values()) total += n;
+    return total;
+  }
+
+  touch(url: string, now: number): void {
+    const e = this.entries.get(url);
+    if (!e) return;
+    e.hits++;
+    e.lastAccess = now;
+    this.schedule(this.debounceMs);
+  }
+
+  /** Ask for a write within `delayMs` (an earlier pending write wins). */
+  schedule(delayMs = this.debounceMs): void {
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing
+        .then(() => this.write())
+        .catch((err: unknown) => {
+          this.log.error('cache index write failed', { err });
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async write(): Promise<void> {
+    const doc = { version: 1, entries: this.all(), stats: this.stats.toJSON() };
+    await writeFileAtomic(this.file, JSON.stringify(doc), { mode: 0o640 });
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.write());
+    }
+    await this.writing;
+  }
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};

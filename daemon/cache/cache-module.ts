@@ -1,0 +1,74 @@
+/**
+ * Builds the cache from the config: the real upstream (undici, optionally via a parent cache), the
+ * cache service and the proxy port, as one service for app.ts with start/stop in order.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { CacheService } from './cache-service.js';
+import { DownloadWindows } from './download-window.js';
+import { systemClock } from './ports.js';
+import { ClientAllowList, ProxyServer } from './proxy-server.js';
+import { UndiciUpstream } from './undici-upstream.js';
+import { UpstreamAllowList } from './url-policy.js';
+
+const MB = 1024 * 1024;
+
+export class CacheModule {
+  readonly name = 'cache';
+  readonly service: CacheService;
+  readonly clients: ClientAllowList;
+  readonly upstream: UndiciUpstream;
+  proxy: ProxyServer | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+    version: string,
+  ) {
+    const c = config.cache;
+    this.upstream = new UndiciUpstream({
+      connectTimeoutMs: c.connectTimeoutMs,
+      headersTimeoutMs: c.headersTimeoutMs,
+      idleTimeoutMs: c.idleTimeoutMs,
+      parent: c.parent,
+      userAgent: `patch-depot/${version}`,
+    });
+    this.clients = new ClientAllowList(c.clients);
+    this.service = new CacheService({
+      root: c.dir ?? join(config.dataDir, 'cache'),
+      upstream: this.upstream,
+      clock: systemClock,
+      log,
+      allow: new UpstreamAllowList(c.upstreams),
+      windows: new DownloadWindows(c.windows),
+      strictWindows: c.strictWindows,
+      quotaBytes: c.quotaMB * MB,
+      minFreeBytes: c.minFreeMB * MB,
+      rateBytesPerSec: c.wanRateKBps * 1024,
+      mutableMaxAgeMs: c.mutableMaxAgeSec * 1000,
+      retries: c.retries,
+      retryBaseMs: c.retryBaseMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.service.start();
+    const p = this.config.cache.proxy;
+    if (!p.enabled) return;
+    this.proxy = new ProxyServer({
+      host: p.host,
+      port: p.port,
+      cache: this.service,
+      clients: this.clients,
+      log: this.log.child('proxy'),
+    });
+    await this.proxy.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy?.stop();
+    await this.service.stop();
+    await this.upstream.close();
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The patch cache as a service: resolves a URL to cached bytes or to the download that will
+ * produce them, revalidates mutable index files, keeps the cache under its quota (LRU, pinned
+ * entries kept), learns expected hashes from apt indexes, and keeps the statistics.
+ */
+import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { DepotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ExpectedHashes } from './apt-index.js';
+import { BlobStore } from './blob-store.js';
+import { type CacheEntry, CacheIndex } from './cache-index.js';
+import type { Download } from './download.js';
+import type { DownloadWindows } from './download-window.js';
+import { Fetcher, UpstreamStatusError } from './fetcher.js';
+import type { Clock, Upstream } from './ports.js';
+import { PrefetchQueue } from './prefetch.js';
+import { TokenBucket } from './token-bucket.js';
+import { hashFromUrl, isMutable, type UpstreamAllowList } from './url-policy.js';
+
+export interface CacheServiceOptions {
+  root: string;
+  upstream: Upstream;
+  clock: Clock;
+  log: Logger;
+  allow: UpstreamAllowList;
+  windows: DownloadWindows;
+  /** Refuse client misses outside the download windows (otherwise windows only gate prefetch). */
+  strictWindows: boolean;
+  quotaBytes: number;
+  /** Keep at least this much free on the volume whatever the quota says. */
+  minFreeBytes: number;
+  rateBytesPerSec: number;
+  mutableMaxAgeMs: number;
+  retries: number;
+  retryBaseMs: number;
+  indexDebounceMs?: number;
+}
+
+/** What a request resolved to: bytes on disk, or a download to follow. */
+export type Resolved =
+  | {
+      kind: 'hit';
+      entry: CacheEntry;
+      handle: FileHandle;
+      stale: boolean;
+      /** Close the handle and let eviction have the blob again; call exactly once. */
+      release(): Promise<void>;
+    }
+  | {
+      kind: 'download';
+      download: Download;
+      joined: boolean;
+      /** Stop holding the download's file open (after attaching a reader); call exactly once. */
+      release(): Promise<void>;
+    };
+
+export class CacheService {
+  readonly blobs: BlobStore;
+  readonly index: CacheIndex;
+  readonly fetcher: Fetcher;
+  readonly bucket: TokenBucket;
+  readonly expected = new ExpectedHashes();
+  readonly prefetch: PrefetchQueue;
+  private readonly revalidating = new Map<string, Promise<Resolved>>();
+  /** Blobs being read right now: eviction leaves them alone. */
+  private readonly inUse = new Map<string, number>();
+  /** Bytes promised to downloads in flight (by URL), counted against the quota. */
+  private readonly reserved = new Map<string, number>();
+
+  constructor(readonly opts: CacheServiceOptions) {
+    this.blobs = new BlobStore(opts.root);
+    this.index = new CacheIndex(opts.root, opts.log, opts.indexDebounceMs);
+    this.bucket = new TokenBucket(opts.rateBytesPerSec, opts.clock);
+    this.fetcher = new Fetcher({
+      upstream: opts.upstream,
+      blobs: this.blobs,
+      clock: opts.clock,
+      bucket: this.bucket,
+      log: opts.log,
+      retries: opts.retries,
+      retryBaseMs: opts.retryBaseMs,
+      reserve: (bytes, url) => this.reserve(bytes, url),
+      onUpstreamBytes: (n) => this.index.stats.fetchedUpstream(n, opts.clock.now()),
+      onCommitted: (entry, d) => this.committed(entry, d),
+      onFinished: (d) => this.reserved.delete(d.url),
+    });
+    this.prefetch = new PrefetchQueue(this, opts.windows, opts.clock, opts.log.child('prefetch'));
+  }
+
+  async start(): Promise<void> {
+    await this.blobs.start();
+    await this.index.load();
+    const { dropped, orphans } = this.index.reconcile(await this.blobs.list());
+    for (const sha of orphans) await this.blobs.remove(sha);
+    if (dropped || orphans.length)
+      this.opts.log.warn('cache index repaired at start', { dropped, orphanBlobsRemoved: orphans.length });
+    this.opts.log.info('cache ready', {
+      entries: this.index.size,
+      usedBytes: this.index.usedBytes(),
+      upstreams: this.opts.allow.prefixes,
+    });
+    // Rebuild expected hashes from the indexes already cached (kept in memory only).
+    void this.relearn();
+    this.prefetch.start();
+  }
+
+  async stop(): Promise<void> {
+    this.prefetch.stop();
+    this.fetcher.abortAll('the appliance is shutting down');
+    await this.index.flush();
+  }
+
+  private async relearn(): Promise<void> {
+    for (const e of this.index.all()) {
+      if (!/\/(InRelease|Release|Packages(\.gz|\.xz)?)$/.test(e.url)) continue;
+      try {
+        await this.expected.learn(new URL(e.url), await readFile(this.blobs.path(e.sha256)));
+      } catch (err) {
+        this.opts.log.warn('could not read cached index for hashes', { url: e.url, err });
+      }
+    }
+  }
+
+  /**
+   * Resolve a client request for `raw`. Throws FORBIDDEN for URLs outside the allow-list,
+   * NOT_FOUND/UNAVAILABLE for upstream failures before any byte arrived.
+   */
+  async resolve(raw: string): Promise<Resolved> {
+    const url = this.opts.allow.check(raw);
+    const key = url.href;
+    const entry = this.index.get(key);
+    if (entry) {
+      const fresh = !entry.mutable || this.opts.clock.now() - entry.validatedAt < this.opts.mutableMaxAgeMs;
+      if (fresh) {
+        const hit = await this.hit(entry, false);
+        if (hit) return hit;
+      } else {
+        return this.revalidate(entry);
+      }
+    }
+    const active = this.fetcher.active.get(key);
+    if (active) {
+      const release = active.hold();
+      this.index.stats.hit();
+      try {
+        await active.ready;
+      } catch (err) {
+        release();
+        throw err;
+      }
+      return { kind: 'download', download: active, joined: true, release: async () => release() };
+    }
+    if (this.opts.strictWindows && !this.opts.windows.isOpen(new Date(this.opts.clock.now()))) {
+      throw new DepotError(
+        'UNAVAILABLE',
+        `${key} is not cached and downloads are only allowed ${this.opts.windows.describe()}`,
+      );
+    }
+    return this.download(url);
+  }
+
+  private async download(url: URL, first?: Parameters<Fetcher['start']>[1]['first']): Promise<Resolved> {
+    const key = url.href;
+    const joined = this.fetcher.active.has(key);
+    const d = await this.fetcher.start(key, {
+      expected: this.expected.get(key) ?? byHash(url),
+      mutable: isMutable(url),
+      first,
+    });
+    const release = d.hold();
+    if (joined) this.index.stats.hit();
+    else this.index.stats.miss();
+    try {
+      await d.ready; // an upstream error before the first byte becomes the client's error
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { kind: 'download', download: d, joined, release: async () => release() };
+  }
+
+  private async hit(entry: CacheEntry, stale: boolean): Promise<Resolved | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.blobs.path(entry.sha256), 'r');
+    } catch {
+      // The blob vanished underneath us (removed by hand): forget the entry, fetch again.
+      this.index.delete(entry.url);
+      return undefined;
+    }
+    this.acquire(entry.sha256);
+    this.index.touch(entry.url, this.opts.clock.now());
+    this.index.stats.hit();
+    let open_ = true;
+    const release = async (): Promise<void> => {
+      if (!open_) return;
+      open_ = false;
+      this.release(entry.sha256);
+      await handle.close().catch(() => undefined);
+    };
+    return { kind: 'hit', entry, handle, stale, release };
+  }
+
+  /** Conditional GET for a mutable file; one in flight per URL. */
+  private revalidate(entry: CacheEntry): Promise<Resolved> {
+    const pending = this.revalidating.get(entry.url);
+    if (pending) return pending.then((r) => this.again(r, entry));
+    const p = this.doRevalidate(entry).finally(() => this.revalidating.delete(entry.url));
+    this.revalidating.set(entry.url, p);
+    return p;
+  }
+
+  /** A second caller of a revalidation needs its own file handle. */
+  private async again(r: Resolved, entry: CacheEntry): Promise<Resolved> {
+    if (r.kind === 'download') {
+      const release = r.download.hold();
+      return { ...r, joined: true, release: async () => release() };
+    }
+    return (await this.hit(this.index.get(entry.url) ?? entry, r.stale)) ?? this.resolve(entry.url);
+  }
+
+  private async doRevalidate(entry: CacheEntry): Promise<Resolved> {
+    const headers: Record<string, string> = {};
+    if (entry.etag) headers['if-none-match'] = entry.etag;
+    if (entry.lastModified) headers['if-modified-since'] = entry.lastModified;
+    let res: Awaited<ReturnType<Upstream['request']>>;
+    try {
+      res = await this.opts.upstream.request({
+        url: entry.url,
+        method: 'GET',
+        headers,
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (err) {
+      // Upstream unreachable: a branch office keeps working from what it has.
+      this.opts.log.warn('revalidation failed; serving the cached copy', { url: entry.url, err });
+      return (await this.hit(entry, true)) ?? this.download(new URL(entry.url));
+    }
+    if (res.status === 304) {
+      res.discard();
+      entry.validatedAt = this.opts.clock.now();
+      this.index.put(entry);
+      return (await this.hit(entry, false)) ?? this.download(new URL(entry.url));
+    }
+    if (res.status === 200) return this.download(new URL(entry.url), res);
+    res.discard();
+    if (res.status === 404 || res.status === 410) {
+      this.index.delete(entry.url);
+      throw new UpstreamStatusError(res.status, entry.url);
+    }
+    this.opts.log.warn('revalidation got an error; serving the cached copy', {
+      url: entry.url,
+      status: res.status,
+    });
+    return (await this.hit(entry, true)) ?? this.download(new URL(entry.url));
+  }
+
+  private committed(entry: CacheEntry, _d: Download): void {
+    const old = this.index.get(entry.url);
+    if (old) entry.pinned = old.pinned;
+    this.index.put(entry);
+    this.reserved.delete(entry.url);
+    if (old && old.sha256 !== entry.sha256) void this.dropBlobIfUnused(old.sha256);
+    // Learn the hashes an apt index announces, so the files it lists are verified.
+    if (/\/(InRelease|Release|Packages(\.gz|\.xz)?)$/.test(entry.url)) {
+      readFile(this.blobs.path(entry.sha256))
+        .then((data) => this.expected.learn(new URL(entry.url), data))
+        .catch((err: unknown) => this.opts.log.warn('could not parse apt index', { url: entry.url, err }));
+    }
+    // A download without a Content-Length was not reserved up front: settle the quota now.
+    void this.evictFor(0).catch(() => undefined);
+  }
+
+  private acquire(sha: string): void {
+    this.inUse.set(sha, (this.inUse.get(sha) ?? 0) + 1);
+  }
+
+  private release(sha: string): void {
+    const n = (this.inUse.get(sha) ?? 1) - 1;
+    if (n <= 0) this.inUse.delete(sha);
+    else this.inUse.set(sha, n);
+  }
+
+  private async dropBlobIfUnused(sha: string): Promise<void> {
+    if (!this.index.referenced(sha)) await this.blobs.remove(sha);
+  }
+
+  /** Room for a download of `bytes`: evict least recently used, unpinned entries first. */
+  private async reserve(bytes: number, url: string): Promise<void> {
+    const pinned = this.index
+      .all()
+      .filter((e) => e.pinned)
+      .reduce((n, e) => n + e.size, 0);
+    if (bytes > this.opts.quotaBytes - pinned) {
+      throw new DepotError(
+        'UNAVAILABLE',
+        `${url} (${bytes} bytes) does not fit in the cache quota of ${this.opts.quotaBytes} bytes (${pinned} pinned); raise cache.quotaMB`,
+      );
+    }
+    await this.evictFor(bytes);
+    const free = await this.blobs.free();
+    if (free - bytes < this.opts.minFreeBytes) {
+      throw new DepotError(
+        'UNAVAILABLE',
+        `not enough disk space for ${url} (${bytes} bytes, ${free} free, ${this.opts.minFreeBytes} kept free): free space on the cache volume or lower cache.quotaMB`,
+      );
+    }
+    this.reserved.set(url, bytes);
+  }
+
+  private reservedBytes(): number {
+    let n = 0;
+    for (const b of this.reserved.values()) n += b;
+    return n;
+  }
+
+  /** Evict until used + reserved + `bytes` fits the quota; returns the URLs evicted, in order. */
+  async evictFor(bytes: number): Promise<string[]> {
+    const evicted: string[] = [];
+    const candidates = this.index
+      .all()
+      .filter((e) => !e.pinned)
+      .sort((a, b) => a.lastAccess - b.lastAccess);
+    for (const e of candidates) {
+      if (this.index.usedBytes() + this.reservedBytes() + bytes <= this.opts.quotaBytes) break;
+      if (this.inUse.has(e.sha256)) continue;
+      this.index.delete(e.url);
+      await this.dropBlobIfUnused(e.sha256);
+      evicted.push(e.url);
+    }
+    if (evicted.length)
+      this.opts.log.info('evicted to stay within quota', { count: evicted.length, first: evicted[0] });
+    return evicted;
+  }
+
+  async evict(url: string): Promise<void> {
+    const e = this.index.delete(url);
+    if (!e) throw new DepotError('NOT_FOUND', `${url} is not in the cache`);
+    await this.dropBlobIfUnused(e.sha256);
+    this.opts.log.info('evicted by request', { url });
+  }
+
+  setPinned(url: string, pinned: boolean): void {
+    const e = this.index.get(url);
+    if (!e) throw new DepotError('NOT_FOUND', `${url} is not in the cache`);
+    e.pinned = pinned;
+    this.index.put(e);
+  }
+
+  /** Record bytes sent to a client: joiners and hits did not cost WAN. */
+  served(bytes: number, fromCache: boolean): void {
+    if (fromCache) this.index.stats.servedFromCache(bytes, this.opts.clock.now());
+  }
+
+  summary() {
+    return {
+      entries: this.index.size,
+      usedBytes: this.index.usedBytes(),
+      quotaBytes: this.opts.quotaBytes,
+      pinned: this.index.all().filter((e) => e.pinned).length,
+      ...this.index.stats.totals,
+      days: this.index.stats.lastDays(14, this.opts.clock.now()),
+      downloads: [...this.fetcher.active.values()].map((d) => d.info()),
+      prefetch: this.prefetch.jobs(),
+      upstreams: this.opts.allow.prefixes,
+      windows: this.opts.windows.describe(),
+      rateBytesPerSec: this.opts.rateBytesPerSec,
+    };
+  }
+}
+
+const byHash = (url: URL) => {
+  const sha = hashFromUrl(url);
+  return sha ? { sha256: sha } : undefined;
+};

@@ -1,0 +1,206 @@
+/**
+ * One upstream download in flight, shared by every client that wants the same URL. Bytes go to a
+ * temp file; readers follow it as it grows (positional reads on the shared handle), so a client
+ * that joins late gets everything received so far at once and then the rest as it arrives. The
+ * last byte is held back until the whole file is verified and committed: a client never holds a
+ * complete body whose hash did not match — on failure its connection is cut short instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TempBlob } from './blob-store.js';
+import type { CacheEntry } from './cache-index.js';
+
+const READ_CHUNK = 256 * 1024;
+
+export interface DownloadReader {
+  chunks: AsyncGenerator<Buffer>;
+  close(): void;
+}
+
+export type DownloadStatus = 'waiting' | 'running' | 'committed' | 'failed';
+
+export interface DownloadInfo {
+  id: string;
+  url: string;
+  status: DownloadStatus;
+  received: number;
+  total: number | undefined;
+  readers: number;
+  attempts: number;
+  startedAt: number;
+  error: string | undefined;
+}
+
+export class Download {
+  readonly id = randomUUID();
+  status: DownloadStatus = 'waiting';
+  written = 0;
+  total: number | undefined;
+  contentType = 'application/octet-stream';
+  etag: string | undefined;
+  lastModified: string | undefined;
+  attempts = 0;
+  error: Error | undefined;
+  entry: CacheEntry | undefined;
+  /** Whether the client that caused the download has attached (its bytes are not "saved"). */
+  originClaimed = false;
+  readers = 0;
+  readonly abort = new AbortController();
+  /** Resolves once response headers are known (status 200 accepted); rejects if it never gets there. */
+  readonly ready: Promise<void>;
+  readonly done: Promise<CacheEntry>;
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  private resolveDone!: (e: CacheEntry) => void;
+  private rejectDone!: (err: Error) => void;
+  private waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    readonly temp: TempBlob,
+    readonly startedAt: number,
+  ) {
+    this.ready = new Promise((res, rej) => {
+      this.resolveReady = res;
+      this.rejectReady = rej;
+    });
+    this.done = new Promise((res, rej) => {
+      this.resolveDone = res;
+      this.rejectDone = rej;
+    });
+    // Nobody may be listening (a prefetch): avoid unhandled rejections.
+    this.ready.catch(() => undefined);
+    this.done.catch(() => undefined);
+  }
+
+  info(): DownloadInfo {
+    return {
+      id: this.id,
+      url: this.url,
+      status: this.status,
+      received: this.written,
+      total: this.total,
+      readers: this.readers,
+      attempts: this.attempts,
+      startedAt: this.startedAt,
+      error: this.error?.message,
+    };
+  }
+
+  headersKnown(): void {
+    this.status = 'running';
+    this.resolveReady();
+  }
+
+  appended(bytes: number): void {
+    this.written += bytes;
+    this.wake();
+  }
+
+  committed(entry: CacheEntry): void {
+    this.entry = entry;
+    this.status = 'committed';
+    this.resolveDone(entry);
+    this.wake();
+    void this.maybeClose();
+  }
+
+  failed(err: Error): void {
+    if (this.status === 'committed' || this.status === 'failed') return;
+    this.error = err;
+    this.status = 'failed';
+    this.rejectReady(err);
+    this.rejectDone(err);
+    this.wake();
+    void this.maybeClose();
+  }
+
+  /** Bytes a reader may see now. */
+  private visible(): number {
+    return this.status === 'committed' ? this.written : Math.max(0, this.written - 1);
+  }
+
+  private wake(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const w of waiters) w();
+  }
+
+  private changed(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        this.waiters.delete(done);
+        reject(signal?.reason);
+      };
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Keep the shared handle open until the returned function is called (bridges the gap to attach). */
+  hold(): () => void {
+    this.readers++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.readers--;
+      void this.maybeClose();
+    };
+  }
+
+  /**
+   * Attach a reader for bytes [start, end) (end = whole file when undefined); undefined when the
+   * download is already over and its handle closed (serve the committed blob instead). The reader
+   * must be closed (iterating to the end or `close()` does it).
+   */
+  attach(start: number, end: number | undefined, signal?: AbortSignal): DownloadReader | undefined {
+    if (this.closed) return undefined;
+    this.readers++;
+    let open = true;
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      this.readers--;
+      void this.maybeClose();
+    };
+    const chunks = async function* (this: Download): AsyncGenerator<Buffer> {
+      try {
+        let pos = start;
+        for (;;) {
+          const limit = end === undefined ? this.visible() : Math.min(end, this.visible());
+          if (pos < limit) {
+            const len = Math.min(READ_CHUNK, limit - pos);
+            const buf = Buffer.allocUnsafe(len);
+            const { bytesRead } = await this.temp.handle.read(buf, 0, len, pos);
+            if (bytesRead === 0) throw new Error('download file shrank while reading');
+            pos += bytesRead;
+            yield bytesRead === len ? buf : buf.subarray(0, bytesRead);
+            continue;
+          }
+          // Throws when the download fails; the caller then cuts its client's connection.
+          if (this.status === 'failed') throw this.error ?? new Error('download failed');
+          if (end !== undefined && pos >= end) return;
+          if (this.status === 'committed' && pos >= this.written) return;
+          await this.changed(signal);
+        }
+      } finally {
+        close();
+      }
+    }.call(this);
+    return { chunks, close };
+  }
+
+  /** The shared handle closes once the download is over and no reader needs it. */
+  private async maybeClose(): Promise<void> {
+    if (this.closed || this.readers > 0) return;
+    if (this.status !== 'committed' && this.status !== 'failed') return;
+    this.closed = true;
+    await this.temp.handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The cache's ports: the upstream HTTP client and the clock. The real adapters are
+ * `undici-upstream.ts` and `systemClock`; tests drive the logic with fakes from test/fakes/.
+ * The blob store works on the real filesystem under a root directory: its tests use temp dirs.
+ */
+
+export interface UpstreamRequest {
+  url: string;
+  method: 'GET' | 'HEAD';
+  /** Lower-case header names: range, if-range, if-none-match, if-modified-since. */
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  /** The body as it arrives; an error thrown mid-way means the connection dropped. */
+  body: AsyncIterable<Uint8Array>;
+  /** Release the connection when the body is not read to the end. */
+  discard(): void;
+}
+
+export interface Upstream {
+  request(req: UpstreamRequest): Promise<UpstreamResponse>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};

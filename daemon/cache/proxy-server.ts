@@ -1,0 +1,128 @@
+/**
+ * The forward-proxy port apt uses as `Acquire::http::Proxy`: absolute-form GET/HEAD requests for
+ * URLs under an allowed upstream are served through the cache; anything else is refused with a
+ * message saying why (not an open proxy). CONNECT (HTTPS tunnels) is refused: the cache cannot
+ * see, verify or share bytes inside TLS. Origin-form `/cache/<host>/<path>` works too, so hosts can
+ * also use the port as a plain mirror.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import type { Logger } from '../log.js';
+import type { CacheService } from './cache-service.js';
+import { sendText, serveFromCache } from './node-serve.js';
+
+export interface ProxyServerOptions {
+  host: string;
+  port: number;
+  cache: CacheService;
+  clients: ClientAllowList;
+  log: Logger;
+}
+
+/** Which LAN addresses may use the cache (empty: any). */
+export class ClientAllowList {
+  private readonly list = new BlockList();
+  constructor(readonly cidrs: string[]) {
+    for (const cidr of cidrs) {
+      const [addr, bits] = cidr.split('/') as [string, string | undefined];
+      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.list.addAddress(addr, family);
+      else this.list.addSubnet(addr, Number(bits), family);
+    }
+  }
+
+  allows(address: string | undefined): boolean {
+    if (this.cidrs.length === 0) return true;
+    if (!address) return false;
+    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+    return this.list.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+  }
+}
+
+/** `/cache/<host>/<path>` -> `http://<host>/<path>`; undefined when the path is not of that form. */
+export const directTarget = (path: string): string | undefined => {
+  const m = /^\/cache\/([A-Za-z0-9.-]+(?::\d+)?)(\/.*)$/.exec(path);
+  if (!m || m[1] === '-') return undefined;
+  return `http://${m[1]}${m[2]}`;
+};
+
+const HELP =
+  'Patch Depot package cache. Use it as an HTTP proxy for apt (Acquire::http::Proxy "http://THIS-HOST:PORT/";) ' +
+  'or fetch http://THIS-HOST:PORT/cache/<mirror-host>/<path>.';
+
+export class ProxyServer {
+  private server: Server | undefined;
+  address: AddressInfo | undefined;
+
+  constructor(private readonly opts: ProxyServerOptions) {}
+
+  async start(): Promise<void> {
+    const server = createServer({ keepAlive: true }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.opts.log.error('proxy request failed', { err, url: req.url });
+        if (!res.headersSent) sendText(res, 500, 'cache error: see the appliance log');
+        else res.destroy();
+      });
+    });
+    server.on('connect', (req: IncomingMessage, socket: Socket) => {
+      this.opts.log.info('CONNECT refused', { target: req.url, client: socket.remoteAddress });
+      const body =
+        'This Patch Depot cache does not tunnel HTTPS (CONNECT): it can only cache and verify plain http:// mirrors. ' +
+        'Use an http:// mirror URL, or let apt reach the https mirror directly (Acquire::https::Proxy "DIRECT";).\n';
+      socket.end(
+        `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(
+                `cache proxy port ${this.opts.port} on ${this.opts.host} is already in use; set cache.proxy.port`,
+              )
+            : err,
+        ),
+      );
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.server = server;
+    this.address = server.address() as AddressInfo;
+    this.opts.log.info('cache proxy listening', { host: this.address.address, port: this.address.port });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.opts.clients.allows(req.socket.remoteAddress)) {
+      sendText(res, 403, `${req.socket.remoteAddress} may not use this cache (cache.clients)`);
+      return;
+    }
+    const raw = req.url ?? '/';
+    let target: string | undefined;
+    if (/^https?:\/\//i.test(raw)) target = raw;
+    else target = directTarget(raw.split('?')[0] ?? raw);
+    if (!target) {
+      sendText(res, raw === '/' ? 200 : 400, HELP);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, `${req.method} is not supported: the cache only answers GET and HEAD`, {
+        allow: 'GET, HEAD',
+      });
+      return;
+    }
+    await serveFromCache(req, res, this.opts.cache, target, this.opts.log);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // Downloads are aborted by the cache service; long transfers of cached files are cut.
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+  }
+}
