@@ -33,8 +33,15 @@ export interface CollectorOptions {
 /** POSIX single-quote quoting for a value inside a command line. */
 export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
-/** Run through /bin/sh whatever the login shell is (fish, csh...), in the C locale. */
-const sh = (script: string): string => `LC_ALL=C /bin/sh -c ${shellQuote(script)}`;
+/**
+ * Run `script` through /bin/sh whatever the login shell is (fish, csh...), in the C locale, and
+ * under the host's own `timeout` when it has one: sshd ignores signal requests for root logins,
+ * so closing the channel alone would leave a command stuck on a lock (rpmdb) running forever.
+ */
+export const withDeadline = (script: string, seconds: number): string =>
+  `LC_ALL=C /bin/sh -c ${shellQuote(
+    `if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL ${Math.max(1, Math.ceil(seconds))} /bin/sh -c "$0"; else exec /bin/sh -c "$0"; fi`,
+  )} ${shellQuote(script)}`;
 
 /** dpkg-query's own `${Field}` syntax; `\t` and `\n` are expanded by dpkg-query. */
 const dpkgFields = (...fields: string[]): string => fields.map((f) => `\${${f}}`).join('\\t');
@@ -43,27 +50,26 @@ export const DPKG_FORMAT = `${dpkgFields('Package', 'Version', 'Architecture', '
 const DPKG_STATUS_FORMAT = `${dpkgFields('db:Status-Abbrev')}\\t${DPKG_FORMAT}`;
 export const RPM_FORMAT = '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n';
 
+/** The shell scripts run on the host, each through `withDeadline`. */
 export const commands = {
-  osRelease: sh('cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release'),
+  osRelease: 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release',
   kernel: 'uname -r',
   dpkg: (adminDir?: string) =>
-    sh(`dpkg-query${adminDir ? ` --admindir=${shellQuote(adminDir)}` : ''} -W -f='${DPKG_STATUS_FORMAT}'`),
-  rpm: sh(`rpm -qa --qf '${RPM_FORMAT}'`),
-  apk: sh('apk info -v'),
+    `dpkg-query${adminDir ? ` --admindir=${shellQuote(adminDir)}` : ''} -W -f='${DPKG_STATUS_FORMAT}'`,
+  rpm: `rpm -qa --qf '${RPM_FORMAT}'`,
+  apk: 'apk info -v',
   /**
    * One line per signal: `file` (Debian/Ubuntu's reboot-required flag), `needs-restarting`
    * (exit 1 = reboot needed on RHEL-likes; 0 = not; anything else = tool missing), `kernel`
    * (the running kernel's modules are gone: the kernel was upgraded since boot). The module
    * check only counts when /lib/modules has other kernels, so containers are not flagged.
    */
-  reboot: sh(
-    [
-      'if [ -e /run/reboot-required ] || [ -e /var/run/reboot-required ]; then echo file=yes; else echo file=no; fi',
-      'if command -v needs-restarting >/dev/null 2>&1; then needs-restarting -r >/dev/null 2>&1; echo needs-restarting=$?; fi',
-      'k=$(uname -r); if [ -n "$(ls /lib/modules 2>/dev/null)" ] && [ ! -d "/lib/modules/$k" ]; then echo kernel=yes; else echo kernel=no; fi',
-    ].join('; '),
-  ),
-  probe: sh('for t in dpkg-query rpm apk; do command -v $t >/dev/null 2>&1 && echo $t; done; true'),
+  reboot: [
+    'if [ -e /run/reboot-required ] || [ -e /var/run/reboot-required ]; then echo file=yes; else echo file=no; fi',
+    'if command -v needs-restarting >/dev/null 2>&1; then needs-restarting -r >/dev/null 2>&1; echo needs-restarting=$?; fi',
+    'k=$(uname -r); if [ -n "$(ls /lib/modules 2>/dev/null)" ] && [ ! -d "/lib/modules/$k" ]; then echo kernel=yes; else echo kernel=no; fi',
+  ].join('; '),
+  probe: 'for t in dpkg-query rpm apk; do command -v $t >/dev/null 2>&1 && echo $t; done; true',
 } as const;
 
 const FAMILIES: Record<string, Ecosystem> = {
@@ -144,7 +150,7 @@ export const collectInventory = async (
     signal: opts.signal,
   };
   const run = async (what: string, command: string): Promise<string> => {
-    const result = await session.exec(command, limits);
+    const result = await session.exec(withDeadline(command, opts.commandTimeoutMs / 1000), limits);
     if (result.exitCode !== 0) {
       const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
       throw new RemoteError(

@@ -1,0 +1,153 @@
+/**
+ * A real OpenSSH server for the inventory tests: its own host key, sshd_config and
+ * authorized_keys in a temp dir, listening on 127.0.0.1 only, on a free high port. Needs root
+ * (sshd's privilege separation) and /usr/sbin/sshd; `sshdUnavailable()` says why not otherwise.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const SSHD = '/usr/sbin/sshd';
+
+export const sshdUnavailable = (): string | undefined => {
+  if (process.getuid?.() !== 0) return 'needs root (sshd privilege separation)';
+  if (!existsSync(SSHD)) return `${SSHD} missing: apt-get install openssh-server`;
+  if (!existsSync('/usr/bin/ssh-keygen')) return 'ssh-keygen missing: apt-get install openssh-client';
+  return undefined;
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+
+export const pollUntil = async (
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 10_000,
+): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+export const hostKeyFingerprint = async (pubFile: string): Promise<string> => {
+  const { stdout } = await run('ssh-keygen', ['-lf', pubFile]);
+  return stdout.split(' ')[1]!;
+};
+
+export class SshdServer {
+  port = 0;
+  private proc: ChildProcess | undefined;
+  private logText = '';
+
+  private constructor(readonly dir: string) {}
+
+  /** A server whose root login accepts `authorizedKeys` (lines). */
+  static async create(authorizedKeys: string[]): Promise<SshdServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-sshd-'));
+    const server = new SshdServer(dir);
+    await server.newHostKey('ed25519');
+    await server.setAuthorizedKeys(authorizedKeys);
+    server.port = await freePort();
+    return server;
+  }
+
+  get hostKeyPub(): string {
+    return join(this.dir, 'host_key.pub');
+  }
+
+  /** Replace the host key (as a reinstall or an impostor would); takes effect at the next start. */
+  async newHostKey(type: 'ed25519' | 'ecdsa' | 'rsa'): Promise<void> {
+    await rm(join(this.dir, 'host_key'), { force: true });
+    await rm(this.hostKeyPub, { force: true });
+    await run('ssh-keygen', [
+      '-q',
+      '-t',
+      type,
+      '-N',
+      '',
+      '-C',
+      'test-host',
+      '-f',
+      join(this.dir, 'host_key'),
+    ]);
+  }
+
+  async setAuthorizedKeys(lines: string[]): Promise<void> {
+    await writeFile(join(this.dir, 'authorized_keys'), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+  }
+
+  get log(): string {
+    return this.logText;
+  }
+
+  async start(): Promise<void> {
+    const d = this.dir;
+    await writeFile(
+      join(d, 'sshd_config'),
+      [
+        `Port ${this.port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${d}/host_key`,
+        `PidFile ${d}/sshd.pid`,
+        `AuthorizedKeysFile ${d}/authorized_keys`,
+        // The temp dir lives under world-writable /tmp, which StrictModes would reject.
+        'StrictModes no',
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'LogLevel VERBOSE',
+        '',
+      ].join('\n'),
+    );
+    await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+    const logFrom = this.logText.length;
+    const proc = spawn(SSHD, ['-D', '-e', '-f', join(d, 'sshd_config')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.proc = proc;
+    let exited = false;
+    proc.on('exit', () => {
+      exited = true;
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      this.logText += chunk.toString();
+    });
+    await pollUntil('sshd to listen', () => {
+      if (exited) throw new Error(`sshd exited:\n${this.logText}`);
+      return this.logText.slice(logFrom).includes('Server listening on');
+    });
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await gone;
+    this.proc = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async readFile(name: string): Promise<string> {
+    return readFile(join(this.dir, name), 'utf8');
+  }
+}
