@@ -63,9 +63,7 @@ export const configSchema = z
         /** URL prefixes the cache may fetch from (e.g. a Debian mirror's http URL); nothing else. */
         upstreams: z.array(z.url({ protocol: /^https?$/ })).default([]),
         /** LAN addresses/CIDRs allowed to fetch through the cache; empty = any. */
-        clients: z
-          .array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()]))
-          .default([]),
+        clients: z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])).default([]),
         /** Another Patch Depot's proxy URL to fetch through (hierarchical caches). */
         parent: z.url({ protocol: /^http$/ }).optional(),
         /** When background downloads may use the WAN, local time, e.g. ["22:00-06:00"]; empty = always. */

@@ -122,7 +122,11 @@ export class BlobStore {
         continue;
       }
       for (const name of names) {
-        if (!SHA_RE.test(name)) continue;
+        if (!SHA_RE.test(name) || name.slice(0, 2) !== prefix) {
+          // Not something this store wrote (or misplaced by hand): it can never be served.
+          await rm(join(dir, name), { force: true, recursive: true });
+          continue;
+        }
         try {
           out.set(name, (await stat(join(dir, name))).size);
         } catch {

@@ -161,12 +161,12 @@ export class CacheService {
 
   private async download(url: URL, first?: Parameters<Fetcher['start']>[1]['first']): Promise<Resolved> {
     const key = url.href;
-    const joined = this.fetcher.active.has(key);
-    const d = await this.fetcher.start(key, {
+    const { download: d, created } = await this.fetcher.start(key, {
       expected: this.expected.get(key) ?? byHash(url),
       mutable: isMutable(url),
       first,
     });
+    const joined = !created;
     const release = d.hold();
     if (joined) this.index.stats.hit();
     else this.index.stats.miss();

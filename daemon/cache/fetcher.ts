@@ -62,12 +62,12 @@ export class Fetcher {
 
   constructor(private readonly opts: FetcherOptions) {}
 
-  /** The download for `url`: the one in flight, or a new one. */
-  async start(url: string, start: StartOptions): Promise<Download> {
+  /** The download for `url`: the one in flight (created false), or a new one. */
+  async start(url: string, start: StartOptions): Promise<{ download: Download; created: boolean }> {
     const current = this.active.get(url);
     if (current) {
       start.first?.discard();
-      return current;
+      return { download: current, created: false };
     }
     const temp = await this.opts.blobs.createTemp();
     // Another caller may have started it while the temp file was created.
@@ -76,7 +76,7 @@ export class Fetcher {
       start.first?.discard();
       await temp.handle.close();
       await this.opts.blobs.discard(temp);
-      return raced;
+      return { download: raced, created: false };
     }
     const d = new Download(url, temp, this.opts.clock.now());
     this.active.set(url, d);
@@ -84,7 +84,7 @@ export class Fetcher {
       if (this.active.get(url) === d) this.active.delete(url);
       this.opts.onFinished(d);
     });
-    return d;
+    return { download: d, created: true };
   }
 
   abortAll(reason: string): void {
@@ -155,8 +155,8 @@ export class Fetcher {
     } catch (err) {
       const error =
         err instanceof FatalError ? new DepotError('UNAVAILABLE', err.message, { cause: err }) : err;
-      d.failed(error as Error);
       await this.opts.blobs.discard(d.temp).catch(() => undefined);
+      d.failed(error as Error);
       if (!(err instanceof UpstreamStatusError)) log.warn('download failed', { url: d.url, err: error });
     }
   }

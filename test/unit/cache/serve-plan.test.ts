@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Resolved } from '../../../daemon/cache/cache-service.js';
+import { parseRange, planResponse } from '../../../daemon/cache/serve-plan.js';
+
+const hit = (): Resolved => ({
+  kind: 'hit',
+  stale: false,
+  handle: undefined as never,
+  release: async () => undefined,
+  entry: {
+    url: 'http://m.test/x',
+    sha256: 'a'.repeat(64),
+    size: 1000,
+    lastModified: 'Tue, 01 Jul 2025 10:00:00 GMT',
+    contentType: 'application/vnd.debian.binary-package',
+    fetchedAt: 0,
+    validatedAt: 0,
+    hits: 0,
+    lastAccess: 0,
+    pinned: false,
+    mutable: false,
+    verified: 'sha256',
+  },
+});
+const req = (method: string, headers: Record<string, string> = {}) => ({
+  method,
+  header: (n: string) => headers[n],
+});
+
+test('range parsing', () => {
+  assert.deepEqual(parseRange('bytes=0-99', 1000), { start: 0, end: 100 });
+  assert.deepEqual(parseRange('bytes=900-', 1000), { start: 900, end: 1000 });
+  assert.deepEqual(parseRange('bytes=-100', 1000), { start: 900, end: 1000 });
+  assert.deepEqual(parseRange('bytes=990-5000', 1000), { start: 990, end: 1000 });
+  assert.equal(parseRange('bytes=1000-', 1000), 'unsatisfiable');
+  assert.equal(parseRange('bytes=0-1,5-6', 1000), undefined, 'multi-range answered whole');
+  assert.equal(parseRange('items=1-2', 1000), undefined);
+});
+
+test('GET, HEAD, Range, If-Range and conditional requests on a cached file', () => {
+  const full = planResponse(req('GET'), hit());
+  assert.equal(full.status, 200);
+  assert.equal(full.headers['content-length'], '1000');
+  assert.equal(full.headers['accept-ranges'], 'bytes');
+  const head = planResponse(req('HEAD'), hit());
+  assert.equal(head.status, 200);
+  assert.equal(head.body, undefined);
+  assert.equal(head.headers['content-length'], '1000');
+  const part = planResponse(req('GET', { range: 'bytes=100-199' }), hit());
+  assert.equal(part.status, 206);
+  assert.equal(part.headers['content-range'], 'bytes 100-199/1000');
+  assert.deepEqual(part.body, { start: 100, end: 200 });
+  assert.equal(planResponse(req('GET', { range: 'bytes=5000-' }), hit()).status, 416);
+  assert.equal(planResponse(req('GET', { range: 'bytes=1-2', 'if-range': '"other"' }), hit()).status, 200);
+  assert.equal(planResponse(req('GET', { 'if-none-match': `"${'a'.repeat(64)}"` }), hit()).status, 304);
+  assert.equal(
+    planResponse(req('GET', { 'if-modified-since': 'Wed, 02 Jul 2025 10:00:00 GMT' }), hit()).status,
+    304,
+  );
+  assert.equal(
+    planResponse(req('GET', { 'if-modified-since': 'Mon, 30 Jun 2025 10:00:00 GMT' }), hit()).status,
+    200,
+  );
+});
