@@ -2,7 +2,9 @@
  * The shape of the daemon's main state file and its migrations. Bump STATE_VERSION and append a
  * migration whenever the shape changes; a file newer than this code is refused (no silent downgrade).
  */
-export const STATE_VERSION = 1;
+import type { ScopeRecord } from '../discovery/scope-record.js';
+
+export const STATE_VERSION = 2;
 
 export interface SessionRecord {
   /** sha256 of the session token; the token itself lives only in the browser's cookie. */
@@ -26,6 +28,8 @@ export interface State {
   /** Random per-appliance key for signing CSRF tokens; never leaves the state file. */
   secret: string;
   auth: AuthState;
+  /** Scopes of management: what discovery may probe (v2). */
+  discovery: { scopes: ScopeRecord[] };
 }
 
 export const initialState = (now: Date, secret: string): State => ({
@@ -33,7 +37,13 @@ export const initialState = (now: Date, secret: string): State => ({
   createdAt: now.toISOString(),
   secret,
   auth: { adminPasswordHash: null, passwordSetAt: null, sessions: [] },
+  discovery: { scopes: [] },
 });
 
 /** migrations[n] turns a version-n document into version n+1. */
-export const migrations: ReadonlyArray<(doc: Record<string, unknown>) => Record<string, unknown>> = [];
+export const migrations: ReadonlyArray<(doc: Record<string, unknown>) => Record<string, unknown>> = [
+  // 0 -> 1: version 0 never shipped; nothing to change.
+  (doc) => doc,
+  // 1 -> 2: discovery scopes; an appliance upgraded from v1 starts with none (no scope, no probe).
+  (doc) => ({ ...doc, discovery: { scopes: [] } }),
+];

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DepotError } from '../../../daemon/errors.js';
+import { STATE_VERSION } from '../../../daemon/store/schema.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
@@ -15,7 +16,7 @@ test('a fresh store writes an initial state with a secret and no admin password'
   const store = open(dir);
   await store.start();
   const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-  assert.equal(onDisk.schemaVersion, 1);
+  assert.equal(onDisk.schemaVersion, STATE_VERSION);
   assert.equal(onDisk.auth.adminPasswordHash, null);
   assert.match(onDisk.secret, /^[0-9a-f]{64}$/);
   await store.stop();
@@ -115,5 +116,23 @@ test('leftover temp files from an interrupted write are swept at start', async (
   await store.start();
   const { readdir } = await import('node:fs/promises');
   assert.deepEqual((await readdir(dir)).sort(), ['state.json']);
+  await store.stop();
+});
+
+test('a v1 state file migrates to v2 with no discovery scopes (no scope, no probe)', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(
+    join(dir, 'state.json'),
+    JSON.stringify({
+      schemaVersion: 1,
+      createdAt: 'x',
+      secret: 's',
+      auth: { adminPasswordHash: null, passwordSetAt: null, sessions: [] },
+    }),
+  );
+  const store = open(dir);
+  await store.start();
+  assert.deepEqual(store.data.discovery, { scopes: [] });
+  assert.equal(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).schemaVersion, 2);
   await store.stop();
 });

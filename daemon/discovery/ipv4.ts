@@ -1,0 +1,24 @@
+/** IPv4 addresses as 32-bit unsigned integers: parsing, formatting, CIDR and range arithmetic. */
+
+const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+export const parseIpv4 = (text: string): number | undefined => {
+  const parts = text.trim().split('.');
+  if (parts.length !== 4 || !parts.every((p) => OCTET.test(p))) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+};
+
+export const formatIpv4 = (n: number): string =>
+  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+
+export const isIpv4 = (text: string): boolean => parseIpv4(text) !== undefined;
+
+/** First and last address of a CIDR block. */
+export const cidrBounds = (base: number, prefix: number): { first: number; last: number } => {
+  const size = 2 ** (32 - prefix);
+  const first = Math.floor(base / size) * size;
+  return { first, last: first + size - 1 };
+};
+
+/** Sort key for dotted quads so 10.0.0.9 sorts before 10.0.0.10. */
+export const ipSortKey = (ip: string): number => parseIpv4(ip) ?? Number.MAX_SAFE_INTEGER;
