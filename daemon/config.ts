@@ -50,6 +50,55 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    inventory: z
+      .object({
+        /** SSH sessions open at once during a collection run (a Pi has little CPU for crypto). */
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** TCP connect + SSH handshake + login. */
+        connectTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+        /** Each remote command; rpm -qa on a slow disk can take a while. */
+        commandTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+        /** Output cap per command: a host cannot fill the appliance's memory. */
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(256 * 1024 * 1024)
+          .default(32 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    discovery: z
+      .object({
+        /** Scopes above this many addresses are refused: no sweeping a /8 by accident. */
+        maxScopeAddresses: z.number().int().min(1).max(1_048_576).default(4096),
+        /** Cap on probe packets per second (ICMP + TCP SYN) so a scan never floods the LAN. */
+        packetsPerSecond: z.number().int().min(10).max(50_000).default(2000),
+        /** Probes in flight at once. */
+        concurrency: z.number().int().min(1).max(1024).default(256),
+        icmpTimeoutMs: z.number().int().min(50).max(10_000).default(400),
+        icmpRetries: z.number().int().min(0).max(5).default(1),
+        tcpTimeoutMs: z.number().int().min(50).max(10_000).default(800),
+        /** Probed on every live host; what is open tells what a device is. */
+        ports: z
+          .array(z.number().int().min(1).max(65535))
+          .max(64)
+          .default([22, 23, 80, 443, 445, 515, 554, 631, 1883, 3389, 8009, 8080, 9100, 62078]),
+        /** Probed on off-link addresses that do not answer ICMP (no ARP to rely on there). */
+        livenessPorts: z.array(z.number().int().min(1).max(65535)).max(16).default([22, 80, 443, 445]),
+        mdns: z.boolean().default(true),
+        /** How long mDNS answers are collected; runs in parallel with the sweep. */
+        mdnsWindowMs: z.number().int().min(100).max(30_000).default(2500),
+        reverseDns: z.boolean().default(true),
+        /** Deadline for one banner read or reverse lookup. */
+        enrichTimeoutMs: z.number().int().min(100).max(10_000).default(1500),
+        /** Run scopes' scheduled scans (off: on demand only). */
+        schedule: z.boolean().default(true),
+        /** Coalesce asset-file writes for this long. */
+        writeDebounceMs: z.number().int().min(0).max(60_000).default(2000),
+      })
+      .strict()
+      .prefault({}),
     cache: z
       .object({
         enabled: z.boolean().default(true),

@@ -49,6 +49,34 @@ const commands: Record<string, Command> = {
       return undefined; // keep running until a signal
     },
   },
+  inventory: {
+    summary: "collect one host's OS, kernel and installed packages over SSH now; prints them",
+    usage:
+      'patch-depot inventory --host ADDR [--user U] [--port N] [--json] [--accept-host-key SHA256:...] | --public-key',
+    flags: {
+      user: { type: 'string' },
+      json: { type: 'boolean' },
+      'accept-host-key': { type: 'string' },
+      'public-key': { type: 'boolean' },
+    },
+    async run(ctx) {
+      const { inventoryCommand } = await import('./inventory/cli.js');
+      return inventoryCommand(ctx);
+    },
+  },
+  discover: {
+    summary: 'one-shot network scan of a scope; prints the devices found',
+    usage: 'patch-depot discover --scope CIDR|RANGE|IP [--scope ...] [--exclude ADDR|RANGE|CIDR ...] [--json]',
+    flags: {
+      scope: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+    async run(ctx) {
+      const { discoverCommand } = await import('./discovery/cli.js');
+      return discoverCommand(ctx);
+    },
+  },
 };
 
 const help = (): string => {

@@ -1,0 +1,71 @@
+/**
+ * Search, filter, sort and page the asset list in memory. At 5,000 assets a full pass is a few
+ * milliseconds (search text is precomputed per asset), so there is no second index to keep in sync.
+ */
+import { z } from 'zod';
+import type { Asset } from './asset.js';
+import { DEVICE_CLASSES } from './classify.js';
+import { ipSortKey } from './ipv4.js';
+
+export const SORT_KEYS = ['ip', 'name', 'vendor', 'class', 'lastSeen', 'firstSeen'] as const;
+
+export const assetQuerySchema = z.object({
+  q: z.string().trim().max(200).default(''),
+  class: z.enum([...DEVICE_CLASSES, '']).default(''),
+  vendor: z.string().trim().max(200).default(''),
+  status: z.enum(['', 'online', 'offline', 'new']).default(''),
+  sort: z.enum(SORT_KEYS).default('ip'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(10).max(500).default(50),
+});
+
+export type AssetQuery = z.infer<typeof assetQuerySchema>;
+
+export interface AssetPage {
+  items: Asset[];
+  total: number;
+  page: number;
+  pages: number;
+  query: AssetQuery;
+}
+
+export const displayName = (a: Asset): string => a.hostnames[0] ?? a.services[0]?.name ?? '';
+
+const compare: Record<AssetQuery['sort'], (a: Asset, b: Asset) => number> = {
+  ip: (a, b) => ipSortKey(a.ip) - ipSortKey(b.ip),
+  name: (a, b) => displayName(a).localeCompare(displayName(b)),
+  vendor: (a, b) => (a.vendor ?? '').localeCompare(b.vendor ?? ''),
+  class: (a, b) => a.deviceClass.localeCompare(b.deviceClass),
+  lastSeen: (a, b) => a.lastSeen.localeCompare(b.lastSeen),
+  firstSeen: (a, b) => a.firstSeen.localeCompare(b.firstSeen),
+};
+
+export const queryAssets = (
+  assets: Iterable<Asset>,
+  haystack: (id: string) => string,
+  query: AssetQuery,
+): AssetPage => {
+  const terms = query.q.toLowerCase().split(/\s+/).filter(Boolean);
+  const vendor = query.vendor.toLowerCase();
+  const matches: Asset[] = [];
+  for (const a of assets) {
+    if (query.class && a.deviceClass !== query.class) continue;
+    if (vendor && !(a.vendor ?? '').toLowerCase().includes(vendor)) continue;
+    if (query.status === 'online' && !a.online) continue;
+    if (query.status === 'offline' && a.online) continue;
+    if (query.status === 'new' && !a.isNew) continue;
+    if (terms.length) {
+      const text = haystack(a.id);
+      if (!terms.every((t) => text.includes(t))) continue;
+    }
+    matches.push(a);
+  }
+  const cmp = compare[query.sort];
+  const sign = query.dir === 'asc' ? 1 : -1;
+  matches.sort((a, b) => sign * cmp(a, b) || ipSortKey(a.ip) - ipSortKey(b.ip));
+  const pages = Math.max(1, Math.ceil(matches.length / query.pageSize));
+  const page = Math.min(query.page, pages);
+  const start = (page - 1) * query.pageSize;
+  return { items: matches.slice(start, start + query.pageSize), total: matches.length, page, pages, query };
+};

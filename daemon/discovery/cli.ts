@@ -1,0 +1,87 @@
+/**
+ * `patch-depot discover --scope CIDR [--scope ...] [--exclude ...] [--json]`: a one-shot scan that
+ * prints what it found. It does not touch the appliance's asset list; the daemon's scheduled and
+ * on-demand scans do that.
+ */
+
+import { DepotError } from '../errors.js';
+import type { CommandContext } from '../main.js';
+import { scanSettingsFrom } from './discovery-service.js';
+import { type Observation, runScan } from './scanner.js';
+import { expandScope, splitEntries } from './scope.js';
+import { systemPorts } from './system-ports.js';
+
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((x) => splitEntries(String(x)));
+
+export const toJson = (o: Observation) => ({
+  ip: o.ip,
+  mac: o.mac,
+  vendor: o.vendor,
+  hostnames: o.hostnames,
+  services: o.services.map((s) => ({
+    name: s.name,
+    type: s.type,
+    protocol: s.protocol,
+    port: s.port,
+    txt: s.txt,
+  })),
+  openPorts: o.openPorts,
+  banners: o.banners,
+  class: o.deviceClass,
+  os: o.os,
+  model: o.model,
+  seenBy: o.seenBy,
+  evidence: o.evidence,
+});
+
+const table = (found: Observation[]): string => {
+  const rows = [
+    ['IP', 'MAC', 'VENDOR', 'CLASS', 'NAME', 'PORTS'],
+    ...found.map((o) => [
+      o.ip,
+      o.mac ?? '-',
+      (o.vendor ?? '-').slice(0, 28),
+      o.deviceClass,
+      (o.hostnames[0] ?? o.services[0]?.name ?? '-').slice(0, 30),
+      o.openPorts.join(',') || '-',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+};
+
+export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
+  const include = list(ctx.values.scope);
+  const exclude = list(ctx.values.exclude);
+  if (include.length === 0)
+    throw new DepotError(
+      'BAD_INPUT',
+      'discover: give at least one --scope (e.g. --scope 192.168.1.0/24); no scope, no probe',
+    );
+  const config = ctx.config();
+  const addresses = expandScope({ include, exclude }, config.discovery.maxScopeAddresses);
+  const t0 = performance.now();
+  const progress = process.stderr.isTTY
+    ? (p: { phase: string; done: number; total: number; alive: number }) =>
+        process.stderr.write(`\r${p.phase.padEnd(10)} ${p.done}/${p.total}  alive ${p.alive}   `)
+    : () => {};
+  const found = await runScan(addresses, systemPorts(), scanSettingsFrom(config.discovery), progress);
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (ctx.values.json) {
+    process.stdout.write(`${JSON.stringify(found.map(toJson), null, 2)}\n`);
+  } else {
+    process.stdout.write(`${table(found)}\n`);
+    process.stdout.write(
+      `\n${found.length} device(s) in ${addresses.length} address(es), ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+  }
+  return 0;
+};

@@ -1,0 +1,90 @@
+/**
+ * The I/O discovery needs, as small interfaces. Logic (sweep, scanner, service) imports only
+ * these; real adapters are named after their technology (fping.ts, tcp-connect.ts,
+ * neighbour-table.ts, mdns-browser.ts, reverse-dns.ts) and tested in test/integration and test/lab.
+ */
+
+export interface IcmpSweepOptions {
+  timeoutMs: number;
+  retries: number;
+  packetsPerSecond: number;
+  signal?: AbortSignal;
+}
+
+/** Sends ICMP echo to each address once (plus retries); resolves with the ones that answered. */
+export interface IcmpSweeper {
+  readonly name: string;
+  sweep(addresses: string[], opts: IcmpSweepOptions): Promise<Map<string, number>>;
+}
+
+export type TcpOutcome =
+  /** Connected: the port is open. */
+  | 'open'
+  /** Refused (RST): the port is closed but the host is alive. */
+  | 'closed'
+  /** No answer in time, or unreachable. */
+  | 'silent';
+
+export interface TcpProber {
+  connect(ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<TcpOutcome>;
+  /** First line an SSH-like service sends, or the Server header of an HTTP answer. */
+  banner(ip: string, port: number, kind: 'greeting' | 'http', timeoutMs: number): Promise<string | undefined>;
+}
+
+export interface NeighbourEntry {
+  ip: string;
+  mac: string;
+  /** Kernel state: REACHABLE means confirmed recently; STALE/DELAY may be a departed host. */
+  state: string;
+}
+
+export interface NeighbourTable {
+  read(): Promise<NeighbourEntry[]>;
+}
+
+export interface MdnsService {
+  name: string;
+  /** DNS-SD type without protocol, e.g. `ipp`, `googlecast`. */
+  type: string;
+  protocol: string;
+  port: number;
+  txt: Record<string, string>;
+}
+
+export interface MdnsRecord {
+  address: string;
+  hostname: string | undefined;
+  service: MdnsService | undefined;
+}
+
+export interface MdnsBrowser {
+  /** Browse common DNS-SD types plus the services meta-query for `windowMs`; collect what answers. */
+  browse(windowMs: number, signal?: AbortSignal): Promise<MdnsRecord[]>;
+}
+
+export interface ReverseDns {
+  lookup(ip: string, timeoutMs: number): Promise<string[]>;
+}
+
+export interface LocalSubnet {
+  interface: string;
+  address: string;
+  cidr: string;
+  mac: string | null;
+}
+
+/** Subnets this machine is directly attached to (for on-link checks and scope suggestions). */
+export interface LocalInterfaces {
+  connectedSubnets(): LocalSubnet[];
+}
+
+export interface DiscoveryPorts {
+  icmp: IcmpSweeper | undefined;
+  tcp: TcpProber;
+  neighbours: NeighbourTable;
+  mdns: MdnsBrowser;
+  reverseDns: ReverseDns;
+  interfaces: LocalInterfaces;
+  vendorOf(mac: string): string | undefined;
+  clock(): Date;
+}

@@ -1,0 +1,17 @@
+/** Reverse DNS (PTR) through the system resolver, with a per-lookup deadline. */
+import { Resolver } from 'node:dns/promises';
+import type { ReverseDns } from './ports.js';
+
+export class SystemReverseDns implements ReverseDns {
+  async lookup(ip: string, timeoutMs: number): Promise<string[]> {
+    const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+    const timer = setTimeout(() => resolver.cancel(), timeoutMs);
+    try {
+      return (await resolver.reverse(ip)).map((n) => n.toLowerCase().replace(/\.$/, ''));
+    } catch {
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
