@@ -11,7 +11,7 @@ import { csrfProtection } from './middleware/csrf.js';
 import { sessionGate } from './middleware/session.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
-import { cacheRoutes } from './routes/cache.js';
+import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
 import { patchesRoutes } from './routes/patches.js';
@@ -66,6 +66,8 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     return c.body(body, 200, { 'Content-Type': contentType });
   });
   app.route('/', staticRoutes(deps.assets));
+  // LAN hosts download patches without a UI session; the cache's allow-lists guard this route.
+  app.route('/', cacheFileRoutes(deps));
 
   app.use(csrfProtection(deps.auth, deps.secureCookies));
   app.use(sessionGate(deps.auth));

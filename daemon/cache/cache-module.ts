@@ -64,6 +64,7 @@ export class CacheModule {
       log: this.log.child('proxy'),
     });
     await this.proxy.start();
+    this.service.proxyPort = this.proxy.address?.port;
   }
 
   async stop(): Promise<void> {

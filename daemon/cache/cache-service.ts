@@ -62,6 +62,8 @@ export class CacheService {
   readonly expected = new ExpectedHashes();
   readonly prefetch: PrefetchQueue;
   private readonly revalidating = new Map<string, Promise<Resolved>>();
+  /** Where LAN hosts reach the proxy (set by the module once it listens), shown on the Cache page. */
+  proxyPort: number | undefined;
   /** Blobs being read right now: eviction leaves them alone. */
   private readonly inUse = new Map<string, number>();
   /** Bytes promised to downloads in flight (by URL), counted against the quota. */
@@ -352,6 +354,14 @@ export class CacheService {
     if (fromCache) this.index.stats.servedFromCache(bytes, this.opts.clock.now());
   }
 
+  /** The largest or most used entries, for the Cache page. */
+  top(by: 'size' | 'hits', n: number): CacheEntry[] {
+    return this.index
+      .all()
+      .sort((a, b) => (by === 'size' ? b.size - a.size : b.hits - a.hits) || a.url.localeCompare(b.url))
+      .slice(0, n);
+  }
+
   summary() {
     return {
       entries: this.index.size,
@@ -365,6 +375,8 @@ export class CacheService {
       upstreams: this.opts.allow.prefixes,
       windows: this.opts.windows.describe(),
       rateBytesPerSec: this.opts.rateBytesPerSec,
+      proxyPort: this.proxyPort,
+      expectedHashes: this.expected.size,
     };
   }
 }

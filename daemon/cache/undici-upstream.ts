@@ -27,7 +27,10 @@ export class UndiciUpstream implements Upstream {
       bodyTimeout: opts.idleTimeoutMs,
       connections: 16,
     };
-    const base = opts.parent ? new ProxyAgent({ uri: opts.parent, ...common }) : new Agent(common);
+    // proxyTunnel false: plain absolute-form requests the parent can cache (a tunnel it could not).
+    const base = opts.parent
+      ? new ProxyAgent({ uri: opts.parent, proxyTunnel: false, ...common })
+      : new Agent(common);
     // Mirrors redirect to their CDN now and then; the bytes are still verified where hashes are known.
     this.dispatcher = base.compose(interceptors.redirect({ maxRedirections: 3 }));
   }
@@ -46,6 +49,8 @@ export class UndiciUpstream implements Upstream {
       headers,
       body: res.body,
       discard: () => {
+        // destroy() emits an abort error; nobody else listens to this body any more.
+        res.body.on('error', () => undefined);
         res.body.destroy();
       },
     };

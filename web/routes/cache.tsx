@@ -1,27 +1,336 @@
-/** Cache: Packages downloaded through the appliance are kept here so each crosses the WAN once. */
-import { Hono } from 'hono';
+/**
+ * Cache: the local patch cache. The page shows traffic saved (chart), live downloads (htmx
+ * polling), the largest and most used artifacts with pin/evict actions, and a prefetch form.
+ * `cacheFileRoutes` is the direct `/cache/<mirror-host>/<path>` download route LAN hosts use
+ * without a UI session (guarded by the upstream and client allow-lists instead).
+ */
+import { type Context, Hono } from 'hono';
+import type { CacheEntry } from '../../daemon/cache/cache-index.js';
+import type { CacheService } from '../../daemon/cache/cache-service.js';
+import type { DayStats } from '../../daemon/cache/cache-stats.js';
+import type { DownloadInfo } from '../../daemon/cache/download.js';
+import { directTarget } from '../../daemon/cache/proxy-server.js';
+import { cacheResponse } from '../../daemon/cache/web-response.js';
+import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Empty, renderPage } from '../views/layout.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
 
-export const cacheRoutes = (_deps: WebDeps) => {
+export const formatBytes = (n: number): string => {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+};
+
+/** Public, GET/HEAD only: downloads for LAN hosts. Mounted before the login gate. */
+export const cacheFileRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  app.get('/cache', (c) =>
-    renderPage(
-      c,
-      { title: 'Cache' },
-      <>
-        <h1>Cache</h1>
+  app.on(['GET', 'HEAD'], '/cache/*', async (c, next) => {
+    const target = directTarget(c.req.path);
+    if (!target || !deps.cache) return next();
+    if (deps.cacheClients && !deps.cacheClients.allows(c.get('remoteAddr'))) {
+      return c.text(`${c.get('remoteAddr')} may not use this cache (cache.clients)\n`, 403);
+    }
+    const query = new URL(c.req.url).search;
+    return cacheResponse(c.req.raw, deps.cache, `${target}${query}`);
+  });
+  return app;
+};
+
+const Chart = (props: { days: DayStats[] }) => {
+  const w = 640;
+  const h = 160;
+  const pad = 24;
+  const max = Math.max(1, ...props.days.map((d) => d.fromCache + d.fromUpstream));
+  const bw = (w - pad) / props.days.length;
+  const y = (v: number): number => ((h - pad) * v) / max;
+  return (
+    <svg
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label="Bytes served from the cache and fetched upstream per day, last 14 days"
+      style="width:100%;max-width:720px;height:auto"
+    >
+      <title>Traffic per day: from cache (saved) vs from upstream</title>
+      {props.days.map((d, i) => {
+        const x = pad + i * bw + 2;
+        const up = y(d.fromUpstream);
+        const saved = y(d.fromCache);
+        return (
+          <g>
+            <title>{`${d.day}: ${formatBytes(d.fromCache)} from cache, ${formatBytes(d.fromUpstream)} from upstream`}</title>
+            <rect x={x} y={h - pad - up} width={bw - 4} height={up} style="fill:var(--warn)" />
+            <rect x={x} y={h - pad - up - saved} width={bw - 4} height={saved} style="fill:var(--ok)" />
+            {i % 2 === 0 ? (
+              <text x={x} y={h - 8} font-size="10" style="fill:var(--muted)">
+                {d.day.slice(5)}
+              </text>
+            ) : null}
+          </g>
+        );
+      })}
+      <text x="0" y="12" font-size="10" style="fill:var(--muted)">
+        {formatBytes(max)}
+      </text>
+    </svg>
+  );
+};
+
+export const LiveDownloads = (props: { downloads: DownloadInfo[] }) => (
+  <section class="card" id="cache-live" hx-get="/cache/-/live" hx-trigger="every 2s" hx-swap="outerHTML">
+    <h2>Downloads in progress</h2>
+    {props.downloads.length === 0 ? (
+      <p class="hint">Nothing is downloading right now.</p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>File</th>
+            <th>Progress</th>
+            <th>Clients</th>
+            <th>Attempts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.downloads.map((d) => (
+            <tr>
+              <td>
+                <code>{d.url}</code>
+              </td>
+              <td>
+                {d.total ? <progress value={d.received} max={d.total} /> : <progress />}{' '}
+                {formatBytes(d.received)}
+                {d.total ? ` of ${formatBytes(d.total)}` : ''}
+              </td>
+              <td>{d.readers}</td>
+              <td>{d.attempts}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </section>
+);
+
+const EntryActions = (props: { e: CacheEntry; csrf: string }) => (
+  <>
+    <form method="post" action={props.e.pinned ? '/cache/-/unpin' : '/cache/-/pin'} style="display:inline">
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="url" value={props.e.url} />
+      <button type="submit" class="link">
+        {props.e.pinned ? 'Unpin' : 'Pin'}
+      </button>
+    </form>{' '}
+    <form method="post" action="/cache/-/evict" style="display:inline">
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="url" value={props.e.url} />
+      <button type="submit" class="link">
+        Evict
+      </button>
+    </form>
+  </>
+);
+
+const EntryTable = (props: { title: string; entries: CacheEntry[]; csrf: string }) => (
+  <section class="card">
+    <h2>{props.title}</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>File</th>
+          <th>Size</th>
+          <th>Hits</th>
+          <th>Checked</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {props.entries.map((e) => (
+          <tr>
+            <td>
+              <code>{e.url}</code>
+              {e.pinned ? ' (pinned)' : ''}
+            </td>
+            <td>{formatBytes(e.size)}</td>
+            <td>{e.hits}</td>
+            <td>{e.verified === 'sha256' ? 'sha256' : 'size only'}</td>
+            <td>
+              <EntryActions e={e} csrf={props.csrf} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </section>
+);
+
+const requireCache = (deps: WebDeps): CacheService => {
+  if (!deps.cache)
+    throw new DepotError('UNAVAILABLE', 'the package cache is disabled (cache.enabled is false)');
+  return deps.cache;
+};
+
+const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => {
+  const s = cache.summary();
+  const csrf = c.get('csrf');
+  const host = (c.req.header('host') ?? 'this-appliance').replace(/:\d+$/, '');
+  const saved = s.days.reduce((n, d) => n + d.fromCache, 0);
+  return renderPage(
+    c,
+    { title: 'Cache' },
+    <>
+      <h1>Cache</h1>
+      {notice ? <Notice kind="ok">{notice}</Notice> : null}
+      <section class="grid">
+        <div class="card stat">
+          <span class="label">Hit ratio</span>
+          <span class="value">{`${Math.round(s.hitRatio * 100)} %`}</span>
+          <span class="hint">
+            {s.hits} hits, {s.misses} misses
+          </span>
+        </div>
+        <div class="card stat">
+          <span class="label">Bandwidth saved</span>
+          <span class="value">{formatBytes(s.fromCache)}</span>
+          <span class="hint">
+            {formatBytes(s.fromUpstream)} fetched upstream; {formatBytes(saved)} saved in 14 days
+          </span>
+        </div>
+        <div class="card stat">
+          <span class="label">Disk used</span>
+          <span class="value">{formatBytes(s.usedBytes)}</span>
+          <span class="hint">
+            of {formatBytes(s.quotaBytes)} quota; {s.entries} files, {s.pinned} pinned
+          </span>
+        </div>
+      </section>
+      <section class="card">
+        <h2>Traffic, last 14 days</h2>
+        <Chart days={s.days} />
+        <p class="hint">Green: served from the cache (saved WAN). Amber: fetched from upstream.</p>
+      </section>
+      <LiveDownloads downloads={s.downloads} />
+      {s.entries === 0 ? (
         <Empty>
           <p>
             <strong>The patch cache is empty.</strong>
           </p>
-          <p>
-            Packages downloaded through the appliance are kept here so each crosses the WAN once; hit ratio
-            and bandwidth saved appear here.
-          </p>
+          <p>Packages downloaded through the appliance are kept here so each crosses the WAN once.</p>
         </Empty>
-      </>,
-    ),
+      ) : (
+        <>
+          <EntryTable title="Largest" entries={cache.top('size', 10)} csrf={csrf} />
+          <EntryTable title="Most used" entries={cache.top('hits', 10)} csrf={csrf} />
+        </>
+      )}
+      <section class="card">
+        <h2>Prefetch</h2>
+        <form method="post" action="/cache/-/prefetch">
+          <CsrfField token={csrf} />
+          <label>
+            URLs, one per line (optionally followed by the expected sha256)
+            <textarea name="urls" rows={4} required />
+          </label>
+          <label>
+            <input type="checkbox" name="pin" value="1" style="display:inline;width:auto" /> Pin (keep through
+            eviction)
+          </label>
+          <button type="submit">Queue downloads</button>
+        </form>
+        {s.prefetch.length ? (
+          <ul>
+            {s.prefetch.slice(-5).map((j) => (
+              <li>
+                {new Date(j.createdAt).toISOString().slice(0, 16).replace('T', ' ')}:{' '}
+                {j.items.filter((i) => i.status === 'done').length} done,{' '}
+                {j.items.filter((i) => i.status === 'queued').length} queued,{' '}
+                {j.items.filter((i) => i.status === 'failed').length} failed
+                {j.items
+                  .filter((i) => i.error)
+                  .slice(0, 3)
+                  .map((i) => (
+                    <div class="hint">{i.error}</div>
+                  ))}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section class="card">
+        <h2>Using the cache</h2>
+        <dl class="facts">
+          <dt>Allowed upstreams</dt>
+          <dd>
+            {s.upstreams.length ? s.upstreams.join(', ') : 'none yet: add mirror URLs to cache.upstreams'}
+          </dd>
+          <dt>apt proxy</dt>
+          <dd>
+            {s.proxyPort ? (
+              <code>{`Acquire::http::Proxy "http://${host}:${s.proxyPort}/";`}</code>
+            ) : (
+              'the proxy port is disabled (cache.proxy.enabled)'
+            )}
+          </dd>
+          <dt>Direct URL</dt>
+          <dd>
+            <code>{`http://${c.req.header('host') ?? host}/cache/<mirror-host>/<path>`}</code>
+          </dd>
+          <dt>Download windows</dt>
+          <dd>{s.windows}</dd>
+          <dt>WAN limit</dt>
+          <dd>{s.rateBytesPerSec ? `${formatBytes(s.rateBytesPerSec)}/s` : 'unlimited'}</dd>
+          <dt>Known hashes</dt>
+          <dd>{s.expectedHashes} files can be verified against their sha256</dd>
+        </dl>
+      </section>
+    </>,
   );
+};
+
+const formUrl = async (c: Context<WebEnv>): Promise<string> => {
+  const body = await c.req.parseBody();
+  const url = body.url;
+  if (typeof url !== 'string' || url === '') throw new DepotError('BAD_INPUT', 'no file given');
+  return url;
+};
+
+export const cacheRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  app.get('/cache', (c) => cachePage(c, requireCache(deps)));
+  app.get('/cache/-/live', (c) =>
+    c.html(<LiveDownloads downloads={requireCache(deps).summary().downloads} />),
+  );
+  app.post('/cache/-/pin', async (c) => {
+    requireCache(deps).setPinned(await formUrl(c), true);
+    return c.redirect('/cache', 303);
+  });
+  app.post('/cache/-/unpin', async (c) => {
+    requireCache(deps).setPinned(await formUrl(c), false);
+    return c.redirect('/cache', 303);
+  });
+  app.post('/cache/-/evict', async (c) => {
+    await requireCache(deps).evict(await formUrl(c));
+    return c.redirect('/cache', 303);
+  });
+  app.post('/cache/-/prefetch', async (c) => {
+    const cache = requireCache(deps);
+    const body = await c.req.parseBody();
+    const lines = String(body.urls ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    if (lines.length > 10_000) throw new DepotError('BAD_INPUT', 'at most 10000 URLs per prefetch');
+    const requests = lines.map((line) => {
+      const [url, sha256] = line.split(/\s+/) as [string, string | undefined];
+      return { url, sha256, pin: body.pin === '1' };
+    });
+    await cache.prefetch.add(requests);
+    return cachePage(c, cache, `${requests.length} download(s) queued.`);
+  });
   return app;
 };
