@@ -12,6 +12,7 @@ import { AuthService } from './auth/auth-service.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { Config } from './config.js';
 import { HttpServer } from './http-server.js';
+import type { InventoryService } from './inventory/inventory-service.js';
 import type { Logger } from './log.js';
 import { Metrics } from './reports/metrics.js';
 import { StateStore } from './store/state-store.js';
@@ -40,6 +41,7 @@ export class DepotApp {
   readonly auth: AuthService;
   http: HttpServer | undefined;
   cache: CacheModule | undefined;
+  inventory: InventoryService | undefined;
   private readonly started: Service[] = [];
   private readonly startedAt = new Date();
 
@@ -74,6 +76,9 @@ export class DepotApp {
       const { CacheModule } = await import('./cache/cache-module.js');
       this.cache = new CacheModule(this.config, this.log.child('cache'), packageVersion());
     }
+    const { createInventoryService } = await import('./inventory/inventory-module.js');
+    const inventory = createInventoryService(this.config, this.log.child('inventory'));
+    this.inventory = inventory;
     const web: Service = {
       name: 'http',
       start: async () => {
@@ -91,6 +96,7 @@ export class DepotApp {
           problems: () => [],
           cache: this.cache?.service,
           cacheClients: this.cache?.clients,
+          inventory,
         });
         this.http = new HttpServer({
           host: this.config.http.host,
@@ -102,7 +108,7 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, ...(this.cache ? [this.cache] : []), web];
+    return [store, ...(this.cache ? [this.cache] : []), inventory, web];
   }
 
   async start(): Promise<void> {

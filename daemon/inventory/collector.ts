@@ -5,6 +5,7 @@
  * that fails says which one and why.
  */
 
+import { parseOsReleaseFields } from './parse-os-release.js';
 import type { ExecLimits, RemoteSession } from './ports.js';
 import { RemoteError } from './remote-error.js';
 import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
@@ -57,7 +58,9 @@ export const commands = {
   dpkg: (adminDir?: string) =>
     `dpkg-query${adminDir ? ` --admindir=${shellQuote(adminDir)}` : ''} -W -f='${DPKG_STATUS_FORMAT}'`,
   rpm: `rpm -qa --qf '${RPM_FORMAT}'`,
-  apk: 'apk info -v',
+  // `apk list` also names the origin (source) package, which Alpine's secdb keys on; apk-tools
+  // older than 2.10 only have `apk info -v`.
+  apk: 'apk list --installed 2>/dev/null || apk info -v',
   /**
    * One line per signal: `file` (Debian/Ubuntu's reboot-required flag), `needs-restarting`
    * (exit 1 = reboot needed on RHEL-likes; 0 = not; anything else = tool missing), `kernel`
@@ -97,7 +100,7 @@ const FAMILIES: Record<string, Ecosystem> = {
 
 /** From os-release ID, then ID_LIKE; undefined when neither names a known family. */
 export const ecosystemFromOsRelease = (text: string, id: string): Ecosystem | undefined => {
-  const like = /^ID_LIKE=["']?([^"'\n]*)/m.exec(text)?.[1]?.split(/\s+/) ?? [];
+  const like = parseOsReleaseFields(text).get('ID_LIKE')?.split(/\s+/) ?? [];
   for (const name of [id, ...like]) {
     const family = FAMILIES[name.toLowerCase()];
     if (family) return family;

@@ -5,7 +5,6 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { formatIssues } from '../config.js';
 import { DepotError } from '../errors.js';
 import { assertRecordId } from '../store/record-dir.js';
 import { JsonDocument } from './json-document.js';
@@ -61,6 +60,23 @@ const view = ({ password, ...rest }: HostCredential): HostCredentialView => ({
   hasPassword: password !== undefined,
 });
 
+/** Check one host's credentials (a form post, command-line flags); BAD_INPUT names the field. */
+export const validateCredential = (input: CredentialInput, now: Date): HostCredential => {
+  const derived = !input.hostId?.trim();
+  const parsed = credentialSchema.safeParse({
+    hostId: derived ? input.address.trim() : input.hostId?.trim(),
+    address: input.address,
+    port: input.port ?? 22,
+    username: input.username.trim(),
+    ...(input.password ? { password: input.password } : {}),
+    updatedAt: now.toISOString(),
+  });
+  if (parsed.success) return parsed.data;
+  // An id derived from a bad address is the same mistake: report the address alone.
+  const issues = parsed.error.issues.filter((i) => !(derived && i.path[0] === 'hostId'));
+  throw new DepotError('BAD_INPUT', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+};
+
 export class CredentialStore {
   private readonly doc: JsonDocument<typeof fileSchema>;
 
@@ -89,21 +105,13 @@ export class CredentialStore {
   }
 
   async put(input: CredentialInput): Promise<HostCredentialView> {
-    const hostId = input.hostId?.trim() || input.address.trim();
     return this.doc.update((doc) => {
+      const hostId = input.hostId?.trim() || input.address.trim();
       const old = doc.hosts[hostId];
       const password = input.clearPassword ? undefined : input.password || old?.password;
-      const parsed = credentialSchema.safeParse({
-        hostId,
-        address: input.address,
-        port: input.port ?? 22,
-        username: input.username.trim(),
-        ...(password === undefined ? {} : { password }),
-        updatedAt: this.clock().toISOString(),
-      });
-      if (!parsed.success) throw new DepotError('BAD_INPUT', formatIssues(parsed.error));
-      doc.hosts[hostId] = parsed.data;
-      return view(parsed.data);
+      const cred = validateCredential({ ...input, password }, this.clock());
+      doc.hosts[cred.hostId] = cred;
+      return view(cred);
     });
   }
 

@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { RecordDir } from '../store/record-dir.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
-import { CredentialStore, type HostCredential } from './credentials.js';
+import { CredentialStore, type HostCredential, type HostCredentialView } from './credentials.js';
 import { ApplianceKeyStore } from './keys.js';
-import { algorithmsForKeyType, KnownHosts } from './known-hosts.js';
+import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from './known-hosts.js';
 import type { RemoteRunner } from './ports.js';
 import { asRemoteError, type RemoteFailure } from './remote-error.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
@@ -52,6 +53,12 @@ export interface CollectionRun {
   startedAt: string;
   finishedAt?: string;
   hosts: Map<string, { state: HostRunState; error?: string; packages?: number }>;
+}
+
+export interface HostOverview {
+  credential: HostCredentialView;
+  hostKey: KnownHostEntry | undefined;
+  attempt: CollectionAttempt | undefined;
 }
 
 export interface CollectOptions {
@@ -199,6 +206,23 @@ export class InventoryService {
     return this.runs.get(id);
   }
 
+  /** The newest run that is still going, to show its progress when the page is opened. */
+  activeRun(): CollectionRun | undefined {
+    return [...this.runs.values()].reverse().find((r) => r.finishedAt === undefined);
+  }
+
+  /** Every host with credentials, its key pin and its last attempt: what the UI lists. */
+  async overview(): Promise<HostOverview[]> {
+    const [creds, pins] = await Promise.all([this.credentials.list(), this.knownHosts.all()]);
+    return Promise.all(
+      creds.map(async (credential) => ({
+        credential,
+        hostKey: pins[hostPortKey(credential.address, credential.port)],
+        attempt: await this.attempts.get(credential.hostId).catch(() => undefined),
+      })),
+    );
+  }
+
   private async execute(run: CollectionRun, opts: Pick<CollectOptions, 'acceptHostKey'>): Promise<void> {
     const queue = [...run.hosts.keys()];
     const log = this.opts.log.child('run', { runId: run.id });
@@ -231,7 +255,7 @@ export class InventoryService {
   /** Accept the changed key a host presented (after checking its fingerprint on the console). */
   async acceptHostKey(hostId: string, fingerprint: string): Promise<void> {
     const cred = await this.credentials.get(hostId);
-    if (!cred) throw asRemoteError(new Error(`no credentials stored for ${hostId}`));
+    if (!cred) throw new DepotError('NOT_FOUND', `no credentials stored for ${hostId}`);
     await this.knownHosts.acceptRejected(cred.address, cred.port, fingerprint);
   }
 

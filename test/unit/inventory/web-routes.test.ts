@@ -1,0 +1,208 @@
+/**
+ * The Inventory page through the real web app (login gate, CSRF) with an InventoryService on the
+ * fake runner: public key shown, credentials saved without echoing passwords, bad input kept in
+ * the form, collections with htmx progress, changed host keys accepted deliberately.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
+import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
+import { Metrics } from '../../../daemon/reports/metrics.js';
+import { StateStore } from '../../../daemon/store/state-store.js';
+import { createWebApp } from '../../../web/app.js';
+import { loadStaticAssets } from '../../../web/static-assets.js';
+import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
+import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { pollUntil } from '../../integration/inventory/sshd-server.js';
+import { tempDir } from '../../temp-dir.js';
+
+const PASSWORD = 'a long enough passphrase';
+
+const harness = async (t: TestContext) => {
+  const dataDir = await tempDir(t);
+  const log = memoryLogger();
+  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
+  await store.start();
+  t.after(() => store.stop());
+  const runner = new FakeRunner();
+  const inventory = new InventoryService({
+    dir: join(dataDir, 'inventory'),
+    runner,
+    parsers: inventoryParsers,
+    log,
+    concurrency: 2,
+    connectTimeoutMs: 1000,
+    commandTimeoutMs: 1000,
+    maxOutputBytes: 1 << 20,
+  });
+  await inventory.start();
+  t.after(() => inventory.stop());
+  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
+  const app = createWebApp({
+    auth,
+    store,
+    metrics: new Metrics(() => store.writes),
+    log,
+    version: 'test',
+    secureCookies: false,
+    startedAt: new Date(),
+    assets: await loadStaticAssets(),
+    remoteAddr: () => '192.0.2.10',
+    problems: () => [],
+    inventory,
+  });
+  const cookies = new Map<string, string>();
+  const request = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('host', 'depot.test');
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return res;
+  };
+  const csrf = async (path: string) =>
+    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  const token = await csrf('/setup');
+  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
+  return { inventory, runner, request, post, csrf: () => csrf('/inventory') };
+};
+
+test('the page shows the appliance key and an empty state', async (t) => {
+  const h = await harness(t);
+  const res = await h.request('/inventory');
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const key = await h.inventory.keys.get();
+  assert.ok(html.includes(key.publicKey));
+  assert.ok(html.includes(key.fingerprint));
+  assert.match(html, /No host credentials yet/);
+});
+
+test('credentials are saved; the password is never sent back', async (t) => {
+  const h = await harness(t);
+  const _csrf = await h.csrf();
+  const res = await h.post('/inventory/hosts', {
+    _csrf,
+    address: '10.0.0.5',
+    hostId: '',
+    username: 'deploy',
+    port: '2222',
+    password: 'hunter2-secret',
+  });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/inventory?done=saved');
+  const html = await (await h.request('/inventory?done=saved')).text();
+  assert.match(html, /Credentials saved/);
+  assert.match(html, /deploy@10\.0\.0\.5:2222/);
+  assert.match(html, /<td>set<\/td>/);
+  assert.ok(!html.includes('hunter2-secret'));
+  assert.equal((await h.inventory.credentials.get('10.0.0.5'))?.password, 'hunter2-secret');
+  // Unknown `done` values show nothing (no reflected text).
+  assert.doesNotMatch(
+    await (await h.request('/inventory?done=%3Cscript%3E')).text(),
+    /&lt;script|<script>alert/,
+  );
+});
+
+test('bad input keeps the form (minus the password) with a clear error; no CSRF, no write', async (t) => {
+  const h = await harness(t);
+  const _csrf = await h.csrf();
+  const res = await h.post('/inventory/hosts', {
+    _csrf,
+    address: 'not a host!',
+    username: 'deploy',
+    port: '22',
+    password: 'typed-secret',
+  });
+  assert.equal(res.status, 400);
+  const html = await res.text();
+  assert.match(html, /address: expected an IPv4\/IPv6 address or a host name/);
+  assert.match(html, /value="deploy"/);
+  assert.ok(!html.includes('typed-secret'));
+  const forged = await h.post('/inventory/hosts', { address: '10.0.0.9', username: 'x' });
+  assert.equal(forged.status, 403);
+  assert.deepEqual(await h.inventory.credentials.list(), []);
+});
+
+test('collect now: htmx gets a polling progress card that stops when the run is done', async (t) => {
+  const h = await harness(t);
+  const key = await h.inventory.keys.get();
+  h.runner.add('10.0.0.5', 22, fakeHost(debian, key.privateKey));
+  await h.inventory.credentials.put({ address: '10.0.0.5', username: 'root' });
+  const _csrf = await h.csrf();
+  const res = await h.post('/inventory/hosts/10.0.0.5/collect', { _csrf }, { 'HX-Request': 'true' });
+  assert.equal(res.status, 200);
+  const card = await res.text();
+  const runId = card.match(/hx-get="\/inventory\/runs\/(inv-[0-9a-f]{8})"/)?.[1];
+  assert.ok(runId, card);
+  assert.match(card, /hx-trigger="every 1s"/);
+  assert.ok(!card.includes('<html'), 'a fragment, not a page');
+  let last = '';
+  await pollUntil('the run to finish', async () => {
+    last = await (await h.request(`/inventory/runs/${runId}`, { headers: { 'HX-Request': 'true' } })).text();
+    return last.includes('finished');
+  });
+  assert.doesNotMatch(last, /hx-trigger/);
+  assert.match(last, /10\.0\.0\.5<\/a>: ok \(4 packages\)/);
+  const page = await (await h.request('/inventory')).text();
+  assert.match(page, /4 packages · /);
+  assert.match(page, /href="\/assets\/10\.0\.0\.5"/);
+  // Without htmx the same action redirects to a page showing the run.
+  const plain = await h.post('/inventory/collect', { _csrf });
+  assert.equal(plain.status, 303);
+  assert.match(plain.headers.get('location')!, /^\/inventory\/runs\/inv-[0-9a-f]{8}$/);
+  const second = h.inventory.getRun(plain.headers.get('location')!.split('/').pop()!)!;
+  await pollUntil('the second run to finish', () => second.finishedAt !== undefined);
+  assert.equal((await h.request('/inventory/runs/inv-00000000')).status, 404);
+  assert.equal((await h.request('/inventory/runs/..%2fx')).status, 404);
+});
+
+test('a changed host key shows both fingerprints and is accepted only deliberately', async (t) => {
+  const h = await harness(t);
+  const key = await h.inventory.keys.get();
+  const host = h.runner.add('10.0.0.5', 22, fakeHost(debian, key.privateKey, 'first'));
+  await h.inventory.credentials.put({ address: '10.0.0.5', username: 'root' });
+  await h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!);
+  host.hostKey = fakeHostKey('second');
+  await assert.rejects(h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!));
+  const entry = await h.inventory.knownHosts.get('10.0.0.5', 22);
+  const html = await (await h.request('/inventory')).text();
+  assert.match(html, /Host key changed/);
+  assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
+  const _csrf = await h.csrf();
+  const wrong = await h.post('/inventory/hosts/10.0.0.5/accept-key', { _csrf, fingerprint: 'SHA256:nope' });
+  assert.equal(wrong.status, 409);
+  assert.match(await wrong.text(), /nothing accepted/);
+  const ok = await h.post('/inventory/hosts/10.0.0.5/accept-key', {
+    _csrf,
+    fingerprint: entry!.rejected!.fingerprint,
+  });
+  assert.equal(ok.status, 303);
+  assert.equal(
+    (await h.inventory.knownHosts.get('10.0.0.5', 22))?.pinned.fingerprint,
+    entry!.rejected!.fingerprint,
+  );
+});
+
+test('remove forgets the host; unknown hosts are 404', async (t) => {
+  const h = await harness(t);
+  await h.inventory.credentials.put({ address: '10.0.0.5', username: 'root' });
+  const _csrf = await h.csrf();
+  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).status, 303);
+  assert.deepEqual(await h.inventory.credentials.list(), []);
+  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).status, 404);
+  assert.equal((await h.post('/inventory/hosts/..%2F..%2Fetc/collect', { _csrf })).status, 404);
+});
