@@ -11,6 +11,7 @@ import { loadStaticAssets } from '../web/static-assets.js';
 import { AuthService } from './auth/auth-service.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { Config } from './config.js';
+import type { DiscoveryService } from './discovery/discovery-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
 import type { Logger } from './log.js';
@@ -41,6 +42,7 @@ export class DepotApp {
   readonly auth: AuthService;
   http: HttpServer | undefined;
   cache: CacheModule | undefined;
+  discovery: DiscoveryService | undefined;
   inventory: InventoryService | undefined;
   private readonly started: Service[] = [];
   private readonly startedAt = new Date();
@@ -79,6 +81,9 @@ export class DepotApp {
     const { createInventoryService } = await import('./inventory/inventory-module.js');
     const inventory = createInventoryService(this.config, this.log.child('inventory'));
     this.inventory = inventory;
+    const { createDiscoveryService } = await import('./discovery/discovery-module.js');
+    const discovery = createDiscoveryService(this.config, this.store, this.log.child('discovery'));
+    this.discovery = discovery;
     const web: Service = {
       name: 'http',
       start: async () => {
@@ -96,6 +101,7 @@ export class DepotApp {
           problems: () => [],
           cache: this.cache?.service,
           cacheClients: this.cache?.clients,
+          discovery,
           inventory,
         });
         this.http = new HttpServer({
@@ -108,7 +114,7 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, ...(this.cache ? [this.cache] : []), inventory, web];
+    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, web];
   }
 
   async start(): Promise<void> {

@@ -17,6 +17,7 @@ import { deploymentsRoutes } from './routes/deployments.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
+import { scopesRoutes } from './routes/scopes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { type StaticAssets, staticRoutes } from './static-assets.js';
 import { errorFragment } from './views/error.js';
@@ -82,6 +83,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
+    scopesRoutes,
   ]) {
     app.route('/', routes(deps));
   }

@@ -2,6 +2,7 @@
 import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
+import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
 import type { Logger } from '../daemon/log.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
@@ -22,6 +23,8 @@ export interface WebDeps {
   cache?: CacheService | undefined;
   /** Which LAN addresses may fetch /cache/<host>/... without a session. */
   cacheClients?: ClientAllowList | undefined;
+  /** Network discovery: scopes, scans, assets. */
+  discovery?: DiscoveryService | undefined;
   /** Agentless SSH inventory: credentials, appliance key, collections. */
   inventory?: InventoryService | undefined;
 }

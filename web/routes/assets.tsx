@@ -1,27 +1,548 @@
-/** Assets: Define a scope of management in Settings, then run a discovery scan. */
-import { Hono } from 'hono';
+/**
+ * Assets: every device discovery found. The list pages, searches, filters and sorts in memory on
+ * the server (fast at thousands of assets); the table is its own fragment so the search box and
+ * the end of a scan refresh only it. The scan panel shows live progress (htmx polling) and tells
+ * the table to reload when a scan ends. An asset page shows everything known and its history.
+ */
+import { type Context, Hono } from 'hono';
+import {
+  type AssetPage,
+  type AssetQuery,
+  assetQuerySchema,
+  displayName,
+} from '../../daemon/discovery/asset-query.js';
+import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
+import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
+import type { ScanRecord } from '../../daemon/discovery/scan-log.js';
+import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Empty, renderPage } from '../views/layout.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
 
-export const assetsRoutes = (_deps: WebDeps) => {
+const need = (deps: WebDeps): DiscoveryService => {
+  if (!deps.discovery) throw new DepotError('UNAVAILABLE', 'discovery is not running on this appliance');
+  return deps.discovery;
+};
+
+const parseQuery = (c: Context<WebEnv>): AssetQuery => {
+  const r = assetQuerySchema.safeParse(c.req.query());
+  if (!r.success)
+    throw new DepotError(
+      'BAD_INPUT',
+      `bad list parameters: ${r.error.issues.map((i) => i.message).join('; ')}`,
+    );
+  return r.data;
+};
+
+const qs = (q: AssetQuery, change: Partial<AssetQuery>): string => {
+  const merged = { ...q, ...change };
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(merged)) {
+    const dflt = (assetQuerySchema.shape as Record<string, { parse(x: unknown): unknown }>)[k]?.parse(
+      undefined,
+    );
+    if (v !== '' && v !== dflt) p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+const ago = (iso: string | null): string => {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129_600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+};
+
+const Status = (props: { online: boolean; isNew: boolean }) => (
+  <>
+    <span style={`color:var(${props.online ? '--ok' : '--muted'})`}>
+      {props.online ? '● online' : '○ offline'}
+    </span>
+    {props.isNew ? (
+      <strong style="color:var(--warn);margin-left:.4rem" title="Not yet reviewed">
+        new
+      </strong>
+    ) : null}
+  </>
+);
+
+const SortLink = (props: { q: AssetQuery; key: AssetQuery['sort']; label: string }) => {
+  const active = props.q.sort === props.key;
+  const dir = active && props.q.dir === 'asc' ? 'desc' : 'asc';
+  return (
+    <a href={`/assets${qs(props.q, { sort: props.key, dir, page: 1 })}`}>
+      {props.label}
+      {active ? (props.q.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+    </a>
+  );
+};
+
+/** The table fragment; reloads itself when a scan ends. */
+export const AssetTable = (props: { page: AssetPage; total: number }) => {
+  const { page } = props;
+  const q = page.query;
+  return (
+    <div
+      id="asset-table"
+      hx-get={`/assets/table${qs(q, {})}`}
+      hx-trigger="assets-changed from:body"
+      hx-swap="outerHTML"
+    >
+      <p class="hint">
+        {page.total === props.total
+          ? `${page.total} asset(s)`
+          : `${page.total} of ${props.total} asset(s) match`}
+        {page.pages > 1 ? ` · page ${page.page} of ${page.pages}` : ''}
+      </p>
+      {page.items.length === 0 ? (
+        <Empty>
+          <p>No asset matches these filters.</p>
+        </Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>
+                <SortLink q={q} key="ip" label="Address" />
+              </th>
+              <th>
+                <SortLink q={q} key="name" label="Name" />
+              </th>
+              <th>MAC</th>
+              <th>
+                <SortLink q={q} key="vendor" label="Vendor" />
+              </th>
+              <th>
+                <SortLink q={q} key="class" label="Class" />
+              </th>
+              <th>Status</th>
+              <th>
+                <SortLink q={q} key="lastSeen" label="Last seen" />
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((a) => (
+              <tr>
+                <td>
+                  <a href={`/assets/${a.id}`}>{a.ip}</a>
+                </td>
+                <td>{displayName(a) || '—'}</td>
+                <td>
+                  <code>{a.mac ?? '—'}</code>
+                </td>
+                <td>{a.vendor ?? '—'}</td>
+                <td>{a.deviceClass}</td>
+                <td>
+                  <Status online={a.online} isNew={a.isNew} />
+                </td>
+                <td title={a.lastSeen}>{ago(a.lastSeen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {page.pages > 1 ? (
+        <nav aria-label="Pages" style="display:flex;gap:1rem;margin-top:.75rem">
+          {page.page > 1 ? <a href={`/assets${qs(q, { page: page.page - 1 })}`}>← previous</a> : <span />}
+          {page.page < page.pages ? <a href={`/assets${qs(q, { page: page.page + 1 })}`}>next →</a> : null}
+        </nav>
+      ) : null}
+    </div>
+  );
+};
+
+const Filters = (props: { q: AssetQuery; vendors: string[] }) => (
+  <form
+    method="get"
+    action="/assets"
+    class="card"
+    hx-get="/assets/table"
+    hx-target="#asset-table"
+    hx-swap="outerHTML"
+    hx-trigger="input delay:300ms, change"
+    style="display:grid;grid-template-columns:2fr 1fr 1fr 1fr auto;gap:.75rem;align-items:end"
+  >
+    <label>
+      Search
+      <input type="search" name="q" value={props.q.q} placeholder="address, name, MAC, vendor, tag…" />
+    </label>
+    <label>
+      Class
+      <select name="class">
+        <option value="">any</option>
+        {DEVICE_CLASSES.map((cls) => (
+          <option value={cls} selected={props.q.class === cls}>
+            {cls}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Vendor
+      <input name="vendor" value={props.q.vendor} list="vendors" placeholder="any" />
+      <datalist id="vendors">
+        {props.vendors.map((v) => (
+          <option value={v} />
+        ))}
+      </datalist>
+    </label>
+    <label>
+      Status
+      <select name="status">
+        {(['', 'online', 'offline', 'new'] as const).map((s) => (
+          <option value={s} selected={props.q.status === s}>
+            {s || 'any'}
+          </option>
+        ))}
+      </select>
+    </label>
+    <button type="submit">Filter</button>
+  </form>
+);
+
+/** Scan progress; polls every second while a scan runs and tells the table to reload at the end. */
+export const ScanPanel = (props: {
+  discovery: DiscoveryService;
+  csrf: string;
+  notice?: string | undefined;
+}) => {
+  const d = props.discovery;
+  const scan = d.current();
+  const running = scan?.status === 'running';
+  const scopes = d.scopes();
+  return (
+    <section
+      class="card"
+      id="scan-panel"
+      hx-get={running ? `/discovery/scan-panel?watch=${scan.id}` : undefined}
+      hx-trigger={running ? 'every 1s' : undefined}
+      hx-swap={running ? 'outerHTML' : undefined}
+    >
+      <h2>Discovery</h2>
+      {props.notice ? <Notice kind="error">{props.notice}</Notice> : null}
+      {scan ? <ScanSummary scan={scan} /> : <p class="hint">No scan has run yet.</p>}
+      {scopes.length === 0 ? (
+        <p>
+          No scope of management yet:{' '}
+          <a href="/settings/scopes">define the subnets this appliance may scan</a>. No scope, no probe.
+        </p>
+      ) : (
+        <form
+          method="post"
+          action="/discovery/scans"
+          hx-post="/discovery/scans"
+          hx-target="#scan-panel"
+          hx-swap="outerHTML"
+        >
+          <CsrfField token={props.csrf} />
+          <label style="display:inline-block;min-width:16rem;margin-right:.75rem">
+            Scope
+            <select name="scopeId">
+              {scopes.map((s) => (
+                <option value={s.id}>{`${s.name} (${s.include.join(', ')})`}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={running}>
+            {running ? 'Scanning…' : 'Scan now'}
+          </button>{' '}
+          <a href="/discovery/scans">scan history</a>
+        </form>
+      )}
+    </section>
+  );
+};
+
+const ScanSummary = (props: { scan: ScanRecord }) => {
+  const s = props.scan;
+  if (s.status === 'running') {
+    const pct = s.progress.total ? Math.round((100 * s.progress.done) / s.progress.total) : 0;
+    return (
+      <p>
+        Scan <code>{s.id}</code> of {s.scopeName}: {s.progress.phase} ({pct} %), {s.progress.alive} alive so
+        far <progress max={100} value={pct} />
+      </p>
+    );
+  }
+  return (
+    <p>
+      Last scan <code>{s.id}</code> of {s.scopeName}: <strong>{s.status}</strong> {ago(s.finishedAt)}
+      {s.durationMs !== null ? ` in ${(s.durationMs / 1000).toFixed(1)} s` : ''}
+      {s.counts
+        ? ` — ${s.counts.found} found, ${s.counts.new} new, ${s.counts.offline} went offline, ${s.counts.ipChanged} changed address`
+        : ''}
+      {s.error ? ` — ${s.error}` : ''}
+    </p>
+  );
+};
+
+const List = (props: { items: string[] }) =>
+  props.items.length ? (
+    <ul>
+      {props.items.map((i) => (
+        <li>{i}</li>
+      ))}
+    </ul>
+  ) : (
+    <p class="hint">none</p>
+  );
+
+export const assetsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  app.get('/assets', (c) =>
-    renderPage(
+
+  app.get('/assets', (c) => {
+    if (!deps.discovery) {
+      return renderPage(
+        c,
+        { title: 'Assets' },
+        <>
+          <h1>Assets</h1>
+          <Empty>
+            <p>Discovery is not running on this appliance.</p>
+          </Empty>
+        </>,
+      );
+    }
+    const d = deps.discovery;
+    const q = parseQuery(c);
+    return renderPage(
       c,
       { title: 'Assets' },
       <>
         <h1>Assets</h1>
-        <Empty>
-          <p>
-            <strong>No machines discovered yet.</strong>
-          </p>
-          <p>
-            Define a scope of management in Settings, then run a discovery scan: every device found on the LAN
-            appears here with its address, MAC vendor, hostname and class.
-          </p>
-        </Empty>
+        <ScanPanel discovery={d} csrf={c.get('csrf')} />
+        <Filters q={q} vendors={d.vendors()} />
+        <section class="card">
+          {d.assets.size === 0 ? (
+            <Empty>
+              <p>
+                <strong>No devices discovered yet.</strong>
+              </p>
+              <p>
+                Run a scan above: every device found on the LAN appears here with its address, MAC vendor,
+                name and class.
+              </p>
+            </Empty>
+          ) : null}
+          <AssetTable page={d.query(q)} total={d.assets.size} />
+        </section>
       </>,
-    ),
-  );
+    );
+  });
+
+  app.get('/assets/table', (c) => {
+    const d = need(deps);
+    const q = parseQuery(c);
+    if (c.req.header('hx-request') !== 'true') return c.redirect(`/assets${qs(q, {})}`);
+    return c.html(<AssetTable page={d.query(q)} total={d.assets.size} />);
+  });
+
+  app.get('/discovery/scan-panel', (c) => {
+    const d = need(deps);
+    const watched = c.req.query('watch');
+    const current = d.current();
+    // The scan this panel was watching has ended: tell the table to reload.
+    if (watched && current?.id === watched && current.status !== 'running')
+      c.header('HX-Trigger', 'assets-changed');
+    return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
+  });
+
+  app.post('/discovery/scans', async (c) => {
+    const d = need(deps);
+    const body = await c.req.parseBody();
+    const scopeId = typeof body.scopeId === 'string' ? body.scopeId : '';
+    let notice: string | undefined;
+    try {
+      await d.startScan(scopeId, 'manual');
+    } catch (err) {
+      if (!(err instanceof DepotError)) throw err;
+      notice = err.message;
+    }
+    if (c.req.header('hx-request') !== 'true' && !notice) return c.redirect('/assets', 303);
+    return renderPage(
+      c,
+      { title: 'Assets', status: notice ? 409 : 200 },
+      <ScanPanel discovery={d} csrf={c.get('csrf')} notice={notice} />,
+    );
+  });
+
+  app.get('/discovery/scans', (c) => {
+    const d = need(deps);
+    const scans = d.history();
+    return renderPage(
+      c,
+      { title: 'Scan history' },
+      <>
+        <h1>Scan history</h1>
+        <section class="card">
+          {scans.length === 0 ? (
+            <Empty>
+              <p>No scans yet.</p>
+            </Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Scan</th>
+                  <th>Scope</th>
+                  <th>Trigger</th>
+                  <th>Started</th>
+                  <th>Duration</th>
+                  <th>Status</th>
+                  <th>Found / new / offline</th>
+                </tr>
+              </thead>
+              <tbody>
+                {scans.map((s) => (
+                  <tr>
+                    <td>
+                      <code>{s.id}</code>
+                    </td>
+                    <td>{s.scopeName}</td>
+                    <td>{s.trigger}</td>
+                    <td title={s.startedAt}>{ago(s.startedAt)}</td>
+                    <td>{s.durationMs !== null ? `${(s.durationMs / 1000).toFixed(1)} s` : '—'}</td>
+                    <td>{s.error ? `${s.status}: ${s.error}` : s.status}</td>
+                    <td>{s.counts ? `${s.counts.found} / ${s.counts.new} / ${s.counts.offline}` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </>,
+    );
+  });
+
+  app.post('/assets/acknowledge-all', async (c) => {
+    const n = await need(deps).acknowledge('all');
+    deps.log.info('new-device flags cleared', { count: n });
+    return c.redirect('/assets', 303);
+  });
+
+  app.get('/assets/:id', (c) => {
+    const a = need(deps).asset(c.req.param('id'));
+    return renderPage(c, { title: a.hostnames[0] ?? a.ip }, <AssetDetail asset={a} csrf={c.get('csrf')} />);
+  });
+
+  app.post('/assets/:id', async (c) => {
+    const d = need(deps);
+    const body = await c.req.parseBody();
+    const text = (k: string): string => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    if (text('action') === 'acknowledge') await d.acknowledge(c.req.param('id'));
+    else await d.editAsset(c.req.param('id'), { tags: text('tags').split(','), notes: text('notes') });
+    return c.redirect(`/assets/${c.req.param('id')}`, 303);
+  });
   return app;
+};
+
+type AssetRecord = ReturnType<DiscoveryService['asset']>;
+
+const AssetDetail = (props: { asset: AssetRecord; csrf: string }) => {
+  const a = props.asset;
+  return (
+    <>
+      <p>
+        <a href="/assets">← all assets</a>
+      </p>
+      <h1>
+        {displayName(a) || a.ip} <Status online={a.online} isNew={a.isNew} />
+      </h1>
+      <section class="grid">
+        <div class="card">
+          <h2>Identity</h2>
+          <dl class="facts">
+            <dt>Address</dt>
+            <dd>{a.ip}</dd>
+            <dt>MAC</dt>
+            <dd>
+              <code>{a.mac ?? 'not visible (off-link)'}</code>
+            </dd>
+            <dt>Vendor</dt>
+            <dd>{a.vendor ?? 'unknown'}</dd>
+            <dt>Class</dt>
+            <dd>{a.deviceClass}</dd>
+            <dt>OS</dt>
+            <dd>{a.os ?? 'unknown'}</dd>
+            <dt>Model</dt>
+            <dd>{a.model ?? 'unknown'}</dd>
+            <dt>First seen</dt>
+            <dd title={a.firstSeen}>{ago(a.firstSeen)}</dd>
+            <dt>Last seen</dt>
+            <dd title={a.lastSeen}>{`${ago(a.lastSeen)} (${a.seenBy.join(', ') || '—'})`}</dd>
+          </dl>
+        </div>
+        <div class="card">
+          <h2>Why this class</h2>
+          <List items={a.evidence} />
+          <h2>Host names</h2>
+          <List items={a.hostnames} />
+        </div>
+      </section>
+      <section class="card">
+        <h2>Open ports and services</h2>
+        <List
+          items={[
+            ...a.openPorts.map((p) => `TCP ${p}${a.banners[String(p)] ? `: ${a.banners[String(p)]}` : ''}`),
+            ...a.services.map(
+              (s) =>
+                `mDNS “${s.name}” _${s.type}._${s.protocol} port ${s.port}${
+                  Object.keys(s.txt).length
+                    ? ` (${Object.entries(s.txt)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(', ')})`
+                    : ''
+                }`,
+            ),
+          ]}
+        />
+      </section>
+      <section class="card">
+        <h2>Tags and notes</h2>
+        <form method="post" action={`/assets/${a.id}`}>
+          <CsrfField token={props.csrf} />
+          <label>
+            Tags (comma separated)
+            <input name="tags" value={a.tags.join(', ')} maxlength={600} />
+          </label>
+          <label>
+            Notes
+            <textarea name="notes" rows={3} maxlength={4000}>
+              {a.notes}
+            </textarea>
+          </label>
+          <button type="submit">Save</button>
+        </form>
+        {a.isNew ? (
+          <form method="post" action={`/assets/${a.id}`} style="margin-top:.75rem">
+            <CsrfField token={props.csrf} />
+            <input type="hidden" name="action" value="acknowledge" />
+            <button type="submit">Mark as known</button>
+          </form>
+        ) : null}
+      </section>
+      <section class="grid">
+        <div class="card">
+          <h2>Address history</h2>
+          <List
+            items={a.ipHistory.map(
+              (h) => `${h.ip}: ${h.firstSeen.slice(0, 16)} → ${h.lastSeen.slice(0, 16)}`,
+            )}
+          />
+        </div>
+        <div class="card">
+          <h2>History</h2>
+          <List
+            items={[...a.events]
+              .reverse()
+              .map((e) => `${e.at.slice(0, 19).replace('T', ' ')} ${e.kind}: ${e.detail}`)}
+          />
+        </div>
+      </section>
+    </>
+  );
 };

@@ -73,6 +73,13 @@ export const settingsRoutes = (deps: WebDeps) => {
             <dd>{deps.store.data.auth.passwordSetAt ?? 'never'}</dd>
           </dl>
         </section>
+        <section class="card">
+          <h2>Scopes of management</h2>
+          <p>
+            The subnets discovery may scan, what it must leave alone, and how often:{' '}
+            <a href="/settings/scopes">edit scopes</a>.
+          </p>
+        </section>
         <PasswordForm csrf={c.get('csrf')} />
       </>,
     ),

@@ -1,0 +1,207 @@
+/**
+ * Settings → Scopes of management: the subnets discovery may probe, what to leave alone, and how
+ * often to scan. The appliance's directly connected subnets are offered as suggestions, never
+ * scanned until an admin saves them as a scope.
+ */
+import { type Context, Hono } from 'hono';
+import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
+import { parseScopeForm, SCHEDULE_CHOICES, type ScopeRecord } from '../../daemon/discovery/scope-record.js';
+import { DepotError, httpStatusFor } from '../../daemon/errors.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
+
+interface FormValues {
+  name: string;
+  include: string;
+  exclude: string;
+  everyMinutes: string;
+  enabled: boolean;
+}
+
+const valuesOf = (s: ScopeRecord): FormValues => ({
+  name: s.name,
+  include: s.include.join('\n'),
+  exclude: s.exclude.join('\n'),
+  everyMinutes: s.everyMinutes === null ? '' : String(s.everyMinutes),
+  enabled: s.enabled,
+});
+
+const ScopeForm = (props: {
+  action: string;
+  csrf: string;
+  values: FormValues;
+  submit: string;
+  max: number;
+}) => (
+  <form method="post" action={props.action}>
+    <CsrfField token={props.csrf} />
+    <label>
+      Name
+      <input name="name" value={props.values.name} required maxlength={80} placeholder="Office LAN" />
+    </label>
+    <label>
+      Include (one per line: 192.168.1.0/24, 10.0.0.10-50, 10.0.0.7)
+      <textarea name="include" rows={3} required>
+        {props.values.include}
+      </textarea>
+    </label>
+    <label>
+      Exclude (never probed: fragile devices, other people's networks)
+      <textarea name="exclude" rows={2}>
+        {props.values.exclude}
+      </textarea>
+    </label>
+    <label>
+      Schedule
+      <select name="everyMinutes">
+        {SCHEDULE_CHOICES.map(([value, label]) => (
+          <option
+            value={value === null ? '' : String(value)}
+            selected={props.values.everyMinutes === (value === null ? '' : String(value))}
+          >
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label style="display:flex;gap:.5rem;align-items:center">
+      <input type="checkbox" name="enabled" checked={props.values.enabled} style="width:auto;margin:0" />
+      Scheduled scans enabled
+    </label>
+    <p class="hint">
+      At most {props.max.toLocaleString('en')} addresses per scope (discovery.maxScopeAddresses).
+    </p>
+    <button type="submit">{props.submit}</button>
+  </form>
+);
+
+const Page = (props: {
+  d: DiscoveryService;
+  csrf: string;
+  notice?: { kind: 'error' | 'ok'; text: string } | undefined;
+  draft?: FormValues | undefined;
+}) => {
+  const scopes = props.d.scopes();
+  const suggestions = props.d.suggestions();
+  return (
+    <>
+      <p>
+        <a href="/settings">← Settings</a>
+      </p>
+      <h1>Scopes of management</h1>
+      {props.notice ? <Notice kind={props.notice.kind}>{props.notice.text}</Notice> : null}
+      {scopes.length === 0 ? (
+        <Empty>
+          <p>
+            <strong>No scope yet: discovery sends nothing.</strong> Add the subnets this appliance may scan.
+          </p>
+        </Empty>
+      ) : (
+        scopes.map((s) => (
+          <section class="card">
+            <h2>{s.name}</h2>
+            <p class="hint">
+              Last scan: {s.lastScanAt ?? 'never'}
+              {s.lastScanId ? ` (${s.lastScanId})` : ''}
+            </p>
+            <ScopeForm
+              action={`/settings/scopes/${s.id}`}
+              csrf={props.csrf}
+              values={valuesOf(s)}
+              submit="Save"
+              max={props.d.maxScopeAddresses}
+            />
+            <form method="post" action={`/settings/scopes/${s.id}/delete`} style="margin-top:.5rem">
+              <CsrfField token={props.csrf} />
+              <button type="submit" class="link">
+                Delete this scope
+              </button>
+            </form>
+          </section>
+        ))
+      )}
+      <section class="card">
+        <h2>Add a scope</h2>
+        {suggestions.length ? (
+          <p class="hint">
+            This appliance is directly connected to{' '}
+            {suggestions.map((s, i) => (
+              <>
+                {i ? ', ' : ''}
+                <code>{s.cidr}</code> ({s.interface})
+              </>
+            ))}
+            . Confirm one by saving it below; nothing is scanned before that.
+          </p>
+        ) : null}
+        <ScopeForm
+          action="/settings/scopes"
+          csrf={props.csrf}
+          values={
+            props.draft ?? {
+              name: '',
+              include: suggestions[0]?.cidr ?? '',
+              exclude: '',
+              everyMinutes: '',
+              enabled: true,
+            }
+          }
+          submit="Add scope"
+          max={props.d.maxScopeAddresses}
+        />
+      </section>
+    </>
+  );
+};
+
+export const scopesRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  const need = (): DiscoveryService => {
+    if (!deps.discovery) throw new DepotError('UNAVAILABLE', 'discovery is not running on this appliance');
+    return deps.discovery;
+  };
+
+  app.get('/settings/scopes', (c) =>
+    renderPage(c, { title: 'Scopes' }, <Page d={need()} csrf={c.get('csrf')} />),
+  );
+
+  const save = async (c: Context<WebEnv>, id: string | undefined) => {
+    const d = need();
+    const body = await c.req.parseBody();
+    try {
+      const input = parseScopeForm(body, d.maxScopeAddresses);
+      if (id) await d.updateScope(id, input);
+      else await d.createScope(input);
+      return c.redirect('/settings/scopes', 303);
+    } catch (err) {
+      if (!(err instanceof DepotError)) throw err;
+      const str = (k: string): string => (typeof body[k] === 'string' ? (body[k] as string) : '');
+      // Keep what the admin typed: a typo must not cost the whole form.
+      const draft: FormValues = {
+        name: str('name'),
+        include: str('include'),
+        exclude: str('exclude'),
+        everyMinutes: str('everyMinutes'),
+        enabled: str('enabled') === 'on',
+      };
+      return renderPage(
+        c,
+        { title: 'Scopes', status: httpStatusFor(err.code) },
+        <Page
+          d={d}
+          csrf={c.get('csrf')}
+          notice={{ kind: 'error', text: err.message }}
+          draft={id ? undefined : draft}
+        />,
+      );
+    }
+  };
+  app.post('/settings/scopes', (c) => save(c, undefined));
+  app.post('/settings/scopes/:id', (c) => save(c, c.req.param('id')));
+  app.post('/settings/scopes/:id/delete', async (c) => {
+    await need().deleteScope(c.req.param('id'));
+    return c.redirect('/settings/scopes', 303);
+  });
+  return app;
+};
