@@ -1,0 +1,39 @@
+/**
+ * Feed settings (the `catalog.feeds` list in the config file). One entry per upstream; `id` names
+ * its snapshot directory and appears in logs, the UI and the sync history.
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use lower-case letters, digits and -, at most 48 characters');
+const url = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const common = { id, url, enabled: z.boolean().default(true) };
+
+export const feedSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ ...common, kind: z.literal('debian-tracker') }).strict(),
+  z.object({ ...common, kind: z.literal('osv') }).strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('apt'),
+      /** dists/<suite> under `url` (the repository root, e.g. the mirror's /debian). */
+      suite: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/),
+      components: z
+        .array(z.string().regex(/^[a-z0-9-]+$/))
+        .min(1)
+        .default(['main']),
+      architectures: z
+        .array(z.string().regex(/^[a-z0-9-]+$/))
+        .min(1)
+        .default(['amd64']),
+      /** OpenPGP keyring the Release signature must verify against (gpgv --keyring). */
+      keyring: z.string().min(1),
+      /** Release key the packages apply to (`debian:bookworm`); default from the Release file. */
+      release: z.string().optional(),
+    })
+    .strict(),
+  z.object({ ...common, kind: z.literal('depot-manifest') }).strict(),
+]);
+export type FeedSpec = z.infer<typeof feedSpecSchema>;
+export type FeedSpecInput = z.input<typeof feedSpecSchema>;

@@ -1,0 +1,112 @@
+/**
+ * Patch Depot signed manifest: a vendor or the site's own HQ lists firmware and vendor files (with
+ * hashes, so the cache can verify downloads) and optionally advisories, signed with Ed25519 (see
+ * signatures.ts). `sequence` only ever grows: an older manifest is a replay and is refused.
+ */
+import { z } from 'zod';
+import { ecosystems } from '../../inventory/types.js';
+import type { FeedContent } from '../model.js';
+import { severities } from '../model.js';
+import { openEnvelope } from '../signatures.js';
+import type { FeedContext, FeedSyncResult } from './adapter.js';
+import { feedError, parseJson, validate } from './validate.js';
+
+const fixSchema = z
+  .object({
+    ecosystem: z.enum([...ecosystems, 'firmware']),
+    release: z.string().min(1),
+    package: z.string().min(1),
+    packageKind: z.enum(['source', 'binary']).default('binary'),
+    fixedVersion: z.string().min(1).optional(),
+    introduced: z.string().min(1).optional(),
+    severity: z.enum(severities).optional(),
+  })
+  .strict();
+
+export const manifestSchema = z
+  .object({
+    format: z.literal('patch-depot-manifest/1'),
+    issuer: z.string().min(1).max(200),
+    issuedAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().optional(),
+    sequence: z.number().int().min(0),
+    files: z
+      .array(
+        z
+          .object({
+            vendor: z.string().min(1),
+            product: z.string().min(1),
+            version: z.string().min(1),
+            name: z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name'),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/),
+            size: z.number().int().min(0),
+            url: z.url().optional(),
+            models: z.array(z.string()).optional(),
+            advisory: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    advisories: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1),
+            cves: z.array(z.string().regex(/^CVE-\d{4}-\d+$/)).default([]),
+            summary: z.string().default(''),
+            severity: z.enum(severities).default('unknown'),
+            published: z.string().optional(),
+            url: z.url().optional(),
+            fixes: z.array(fixSchema).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const readManifest = (
+  body: Uint8Array,
+  trustedKeys: string[],
+  now: Date,
+): { manifest: Manifest; keyId: string } => {
+  const what = 'Patch Depot manifest';
+  const { payload, keyId } = openEnvelope(what, body, trustedKeys);
+  const manifest = validate(what, manifestSchema, parseJson(what, payload));
+  if (manifest.expiresAt && new Date(manifest.expiresAt).getTime() < now.getTime()) {
+    throw feedError(what, `expired at ${manifest.expiresAt}; ask ${manifest.issuer} for a current one`);
+  }
+  return { manifest, keyId };
+};
+
+export const manifestToContent = (manifest: Manifest, keyId: string): FeedContent => ({
+  advisories: manifest.advisories.map((a) => ({ ...a, fixes: a.fixes.map((f) => ({ ...f })) })),
+  files: manifest.files,
+  note: `${manifest.files.length} files and ${manifest.advisories.length} advisories from ${manifest.issuer} (sequence ${manifest.sequence}, key ${keyId})`,
+});
+
+export const syncDepotManifest = async (url: string, ctx: FeedContext): Promise<FeedSyncResult> => {
+  const res = await ctx.fetcher.fetch({
+    url,
+    etag: ctx.previous?.etag,
+    lastModified: ctx.previous?.lastModified,
+    maxBytes: ctx.maxBytes,
+    signal: ctx.signal,
+  });
+  if (res.status === 'not-modified') return { status: 'not-modified' };
+  const { manifest, keyId } = readManifest(res.body, ctx.trustedKeys, ctx.now());
+  const previousSeq = ctx.previous?.sequence;
+  if (previousSeq !== undefined && manifest.sequence < previousSeq) {
+    throw feedError(
+      'Patch Depot manifest',
+      `sequence ${manifest.sequence} is older than the trusted ${previousSeq}; refusing a rollback`,
+    );
+  }
+  return {
+    status: 'ok',
+    content: manifestToContent(manifest, keyId),
+    bytes: res.body.length,
+    state: { etag: res.etag, lastModified: res.lastModified, sequence: manifest.sequence },
+  };
+};

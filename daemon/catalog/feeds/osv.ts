@@ -1,0 +1,197 @@
+/**
+ * OSV records (ossf.github.io/osv-schema) for the Debian, Ubuntu and Alpine ecosystems: a single
+ * record, a JSON array of records, or a zip dump (e.g. `<ecosystem>/all.zip`) with one record per
+ * file. Records of other ecosystems are skipped; a malformed record rejects the whole feed.
+ */
+import { unzipSync } from 'fflate';
+import { z } from 'zod';
+import type { Advisory, FeedContent, Fix, Severity } from '../model.js';
+import { osvEcosystemRelease } from '../release-key.js';
+import { isValidApkVersion } from '../versions/apk-version.js';
+import { parseDpkgVersion } from '../versions/dpkg-version.js';
+import { cvss3BaseScore, scoreToSeverity } from './cvss.js';
+import { urgencyToSeverity } from './debian-tracker.js';
+import { feedError, parseJson, validate } from './validate.js';
+
+const WHAT = 'OSV';
+
+const eventSchema = z.union([
+  z.object({ introduced: z.string().min(1) }),
+  z.object({ fixed: z.string().min(1) }),
+  z.object({ last_affected: z.string().min(1) }),
+  z.object({ limit: z.string().min(1) }),
+]);
+
+const affectedSchema = z.object({
+  package: z.object({ ecosystem: z.string().min(1), name: z.string().min(1), purl: z.string().optional() }),
+  ranges: z
+    .array(z.object({ type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']), events: z.array(eventSchema).min(1) }))
+    .optional(),
+  versions: z.array(z.string()).optional(),
+  severity: z.array(z.object({ type: z.string(), score: z.string() })).optional(),
+  ecosystem_specific: z.record(z.string(), z.unknown()).optional(),
+  database_specific: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const osvRecordSchema = z.object({
+  schema_version: z.string().optional(),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'not an OSV id'),
+  modified: z.string().min(1),
+  published: z.string().optional(),
+  withdrawn: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+  upstream: z.array(z.string()).optional(),
+  related: z.array(z.string()).optional(),
+  summary: z.string().optional(),
+  details: z.string().optional(),
+  severity: z.array(z.object({ type: z.string(), score: z.string() })).optional(),
+  affected: z.array(affectedSchema).optional(),
+  references: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
+  database_specific: z.record(z.string(), z.unknown()).optional(),
+});
+export type OsvRecord = z.infer<typeof osvRecordSchema>;
+
+type SeverityList = { type: string; score: string }[] | undefined;
+
+const fromSeverityList = (list: SeverityList): Severity | undefined => {
+  for (const s of list ?? []) {
+    if (s.type === 'Ubuntu') {
+      const label = s.score.toLowerCase();
+      if (
+        label === 'critical' ||
+        label === 'high' ||
+        label === 'medium' ||
+        label === 'low' ||
+        label === 'negligible'
+      )
+        return label;
+    }
+    if (s.type === 'CVSS_V3') {
+      const score = cvss3BaseScore(s.score);
+      if (score !== undefined) return scoreToSeverity(score);
+    }
+  }
+  return undefined;
+};
+
+const fromDatabaseSpecific = (db: Record<string, unknown> | undefined): Severity | undefined => {
+  const raw = db?.severity ?? db?.urgency;
+  if (typeof raw !== 'string') return undefined;
+  const s = raw.toLowerCase();
+  if (s === 'moderate') return 'medium';
+  if (['critical', 'high', 'medium', 'low', 'negligible'].includes(s)) return s as Severity;
+  const u = urgencyToSeverity(s);
+  return u === 'unknown' ? undefined : u;
+};
+
+const checkVersion = (rules: 'dpkg' | 'apk', v: string, where: string): void => {
+  if (v === '0') return; // OSV's "introduced: 0" = from the beginning
+  if (rules === 'dpkg') {
+    const p = parseDpkgVersion(v);
+    if ('error' in p) throw feedError(WHAT, `${where}: version "${v}": ${p.error}`);
+  } else if (!isValidApkVersion(v)) {
+    throw feedError(WHAT, `${where}: "${v}" is not an Alpine version`);
+  }
+};
+
+/** One OSV record -> advisory, or undefined when it has nothing for the ecosystems we assess. */
+export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
+  if (rec.withdrawn) return undefined;
+  const fixes: Fix[] = [];
+  let severity = fromSeverityList(rec.severity) ?? fromDatabaseSpecific(rec.database_specific);
+  for (const [ai, aff] of (rec.affected ?? []).entries()) {
+    const eco = osvEcosystemRelease(aff.package.ecosystem);
+    if (!eco) continue;
+    const affSeverity =
+      fromSeverityList(aff.severity) ??
+      fromDatabaseSpecific(aff.ecosystem_specific) ??
+      fromDatabaseSpecific(aff.database_specific);
+    severity ??= affSeverity;
+    for (const [ri, range] of (aff.ranges ?? []).entries()) {
+      if (range.type !== 'ECOSYSTEM') continue;
+      let introduced: string | undefined;
+      let open = false;
+      for (const [ei, ev] of range.events.entries()) {
+        const where = `${rec.id}.affected.${ai}.ranges.${ri}.events.${ei}`;
+        const base = {
+          ecosystem: eco.rules,
+          release: eco.release,
+          package: aff.package.name,
+          packageKind: 'source' as const,
+        };
+        if ('introduced' in ev) {
+          checkVersion(eco.rules, ev.introduced, where);
+          introduced = ev.introduced === '0' ? undefined : ev.introduced;
+          open = true;
+        } else if ('fixed' in ev) {
+          checkVersion(eco.rules, ev.fixed, where);
+          fixes.push({ ...base, fixedVersion: ev.fixed, introduced, severity: affSeverity });
+          open = false;
+        } else if ('last_affected' in ev || 'limit' in ev) {
+          fixes.push({ ...base, fixedVersion: undefined, introduced, severity: affSeverity });
+          open = false;
+        }
+      }
+      if (open) {
+        fixes.push({
+          ecosystem: eco.rules,
+          release: eco.release,
+          package: aff.package.name,
+          packageKind: 'source',
+          fixedVersion: undefined,
+          introduced,
+          severity: affSeverity,
+        });
+      }
+    }
+  }
+  if (fixes.length === 0) return undefined;
+  const cves = [
+    ...new Set(
+      [rec.id, ...(rec.aliases ?? []), ...(rec.upstream ?? [])].filter((a) => /^CVE-\d{4}-\d+$/.test(a)),
+    ),
+  ];
+  const advisoryUrl = rec.references?.find((r) => r.type === 'ADVISORY')?.url ?? rec.references?.[0]?.url;
+  return {
+    id: rec.id,
+    cves,
+    summary: (rec.summary || rec.details?.split('\n')[0] || '').slice(0, 500),
+    severity: severity ?? 'unknown',
+    published: rec.published,
+    url: advisoryUrl,
+    fixes,
+  };
+};
+
+const isZip = (b: Uint8Array): boolean =>
+  b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+
+/** Records from a zip dump, a JSON array or a single JSON record. */
+export const readOsvRecords = (body: Uint8Array): OsvRecord[] => {
+  if (isZip(body)) {
+    let files: Record<string, Uint8Array>;
+    try {
+      files = unzipSync(body, { filter: (f) => f.name.endsWith('.json') });
+    } catch (cause) {
+      throw feedError(WHAT, `zip dump cannot be read: ${(cause as Error).message}`, cause);
+    }
+    const names = Object.keys(files).sort();
+    if (names.length === 0) throw feedError(WHAT, 'zip dump holds no .json records');
+    return names.map((name) =>
+      validate(`${WHAT} ${name}`, osvRecordSchema, parseJson(`${WHAT} ${name}`, files[name]!)),
+    );
+  }
+  const json = parseJson(WHAT, body);
+  if (Array.isArray(json)) return json.map((r, i) => validate(`${WHAT} record ${i}`, osvRecordSchema, r));
+  return [validate(WHAT, osvRecordSchema, json)];
+};
+
+export const parseOsv = (body: Uint8Array): FeedContent => {
+  const records = readOsvRecords(body);
+  const advisories = records.map(osvToAdvisory).filter((a): a is Advisory => a !== undefined);
+  const skipped = records.length - advisories.length;
+  return {
+    advisories,
+    note: `${advisories.length} advisories from ${records.length} OSV records${skipped ? ` (${skipped} for other ecosystems or withdrawn)` : ''}`,
+  };
+};

@@ -1,0 +1,32 @@
+/**
+ * Shared strictness for every feed adapter: parse JSON, validate with a zod schema, and turn the
+ * first problems into one message that names where in the document they are. A feed that fails is
+ * rejected whole; the caller keeps the last good snapshot.
+ */
+import type { z } from 'zod';
+import { DepotError } from '../../errors.js';
+
+export const feedError = (what: string, message: string, cause?: unknown): DepotError =>
+  new DepotError('BAD_INPUT', `${what}: ${message}`, cause === undefined ? undefined : { cause });
+
+export const parseJson = (what: string, body: Uint8Array | string): unknown => {
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw feedError(what, `not valid JSON: ${(cause as Error).message}`, cause);
+  }
+};
+
+export const validate = <S extends z.ZodType>(what: string, schema: S, value: unknown): z.infer<S> => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const describe = (i: z.core.$ZodIssue): string =>
+    // zod reports a bad record key as "Invalid key in record"; say why the key is bad instead.
+    i.code === 'invalid_key' && i.issues[0] ? `invalid key: ${i.issues[0].message}` : i.message;
+  const issues = result.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${describe(i)}`);
+  const more = result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more problems)` : '';
+  throw feedError(what, `${issues.join('; ')}${more}`);
+};

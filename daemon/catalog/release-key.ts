@@ -1,0 +1,59 @@
+/**
+ * Feeds and hosts name distribution releases differently: the Debian tracker says `bookworm`,
+ * OSV says `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`; os-release says ID=debian
+ * VERSION_ID=12 VERSION_CODENAME=bookworm. Everything is mapped onto one key per release:
+ * `debian:<codename>`, `ubuntu:<version>`, `alpine:<major.minor>`, `<id>:<version>` otherwise.
+ */
+import type { OsRelease } from '../inventory/types.js';
+
+const DEBIAN_CODENAMES: Record<string, string> = {
+  '8': 'jessie',
+  '9': 'stretch',
+  '10': 'buster',
+  '11': 'bullseye',
+  '12': 'bookworm',
+  '13': 'trixie',
+  '14': 'forky',
+  '15': 'duke',
+};
+
+export const releaseKeyFor = (os: OsRelease): string => {
+  const id = os.id.toLowerCase();
+  if (id === 'debian' || id === 'raspbian') {
+    const codename = os.codename || DEBIAN_CODENAMES[os.versionId.split('.')[0] ?? ''] || 'sid';
+    return `debian:${codename}`;
+  }
+  if (id === 'ubuntu') return `ubuntu:${os.versionId}`;
+  if (id === 'alpine') return `alpine:${os.versionId.split('.').slice(0, 2).join('.')}`;
+  return `${id}:${os.versionId || os.codename}`;
+};
+
+/** Debian tracker release names (`bookworm`) -> key. */
+export const debianTrackerRelease = (name: string): string => `debian:${name}`;
+
+/**
+ * OSV ecosystem strings -> [key, ecosystem], or undefined for ecosystems we do not assess
+ * (PyPI, npm, Ubuntu Pro streams...). Ubuntu's `:LTS` and Alpine's `v` are dropped.
+ */
+export const osvEcosystemRelease = (
+  ecosystem: string,
+): { release: string; rules: 'dpkg' | 'apk' } | undefined => {
+  const [family, ...rest] = ecosystem.split(':');
+  switch (family) {
+    case 'Debian': {
+      const v = rest[0] ?? '';
+      const codename = DEBIAN_CODENAMES[v];
+      return codename ? { release: `debian:${codename}`, rules: 'dpkg' } : undefined;
+    }
+    case 'Ubuntu': {
+      if (rest[0] === 'Pro' || rest.length === 0) return undefined;
+      return { release: `ubuntu:${rest[0]}`, rules: 'dpkg' };
+    }
+    case 'Alpine': {
+      const v = rest[0]?.replace(/^v/, '');
+      return v ? { release: `alpine:${v}`, rules: 'apk' } : undefined;
+    }
+    default:
+      return undefined;
+  }
+};

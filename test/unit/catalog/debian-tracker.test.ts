@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDebianTracker, urgencyToSeverity } from '../../../daemon/catalog/feeds/debian-tracker.js';
+import { fixture } from './version-gen.js';
+
+describe('Debian security tracker feed', () => {
+  const content = parseDebianTracker(fixture('catalog/debian-tracker.json'));
+  const byId = new Map(content.advisories.map((a) => [a.id, a]));
+
+  it('makes one advisory per CVE with a source-package fix per release', () => {
+    const adv = byId.get('CVE-2025-0725');
+    assert.ok(adv);
+    assert.deepEqual(adv.cves, ['CVE-2025-0725']);
+    assert.equal(adv.severity, 'medium');
+    assert.deepEqual(
+      adv.fixes.map((f) => [f.release, f.package, f.packageKind, f.fixedVersion]),
+      [
+        ['debian:bookworm', 'curl', 'source', '7.88.1-10+deb12u16'],
+        ['debian:sid', 'curl', 'source', '8.12.0+git20250209.89ed161+ds-1'],
+      ],
+    );
+  });
+
+  it('drops releases that were never affected (fixed_version 0)', () => {
+    assert.equal(byId.has('TEMP-0000000-1A2B3C'), false);
+    assert.deepEqual(
+      byId.get('CVE-2023-38545')?.fixes.map((f) => f.release),
+      ['debian:bookworm', 'debian:sid'],
+    );
+  });
+
+  it('keeps open and undetermined issues as fixes without a version', () => {
+    const krb = byId.get('CVE-2025-3576');
+    assert.deepEqual(
+      krb?.fixes.map((f) => [f.release, f.fixedVersion]),
+      [
+        ['debian:bookworm', undefined],
+        ['debian:sid', undefined],
+      ],
+    );
+    assert.equal(byId.get('CVE-2010-4756')?.severity, 'negligible');
+  });
+
+  it('maps urgencies, including NVD-guessed ones marked with *', () => {
+    assert.equal(byId.get('CVE-2024-8176')?.severity, 'high');
+    assert.equal(urgencyToSeverity('medium*'), 'medium');
+    assert.equal(urgencyToSeverity('not yet assigned'), 'unknown');
+    assert.equal(urgencyToSeverity('end-of-life'), 'unknown');
+  });
+
+  it('rejects the whole feed when one entry is malformed, naming where', () => {
+    const doc = JSON.parse(fixture('catalog/debian-tracker.json'));
+    doc.curl['CVE-2025-0725'].releases.bookworm.fixed_version = '7.88 1';
+    assert.throws(
+      () => parseDebianTracker(JSON.stringify(doc)),
+      /curl\.CVE-2025-0725\.releases\.bookworm\.fixed_version "7\.88 1": version string has embedded spaces/,
+    );
+    const doc2 = JSON.parse(fixture('catalog/debian-tracker.json'));
+    doc2.expat['CVE-2024-8176'].releases.bookworm.status = 'fixed';
+    assert.throws(
+      () => parseDebianTracker(JSON.stringify(doc2)),
+      /expat\.CVE-2024-8176\.releases\.bookworm\.status/,
+    );
+    assert.throws(() => parseDebianTracker('{"curl": [}'), /Debian security tracker: not valid JSON/);
+    assert.throws(() => parseDebianTracker('{"Not A Package": {}}'), /not a Debian source package name/);
+  });
+});
