@@ -15,7 +15,7 @@ import { CredentialStore, type HostCredential, type HostCredentialView } from '.
 import { ApplianceKeyStore } from './keys.js';
 import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from './known-hosts.js';
 import type { RemoteRunner } from './ports.js';
-import { asRemoteError, type RemoteFailure } from './remote-error.js';
+import { asRemoteError, RemoteError, type RemoteFailure } from './remote-error.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
 
 export interface InventoryServiceOptions {
@@ -117,24 +117,38 @@ export class InventoryService {
     try {
       const key = await this.keys.get();
       const pinned = await this.knownHosts.get(cred.address, cred.port);
-      const session = await this.opts.runner.connect(
-        {
-          host: cred.address,
-          port: cred.port,
-          username: cred.username,
-          privateKey: key.privateKey,
-          password: cred.password,
-          verifyHostKey: async (hostKey) => {
-            await this.knownHosts.verify(cred.address, cred.port, hostKey, {
-              acceptFingerprint: opts.acceptHostKey,
-            });
+      const connect = (restrict: boolean) =>
+        this.opts.runner.connect(
+          {
+            host: cred.address,
+            port: cred.port,
+            username: cred.username,
+            privateKey: key.privateKey,
+            password: cred.password,
+            verifyHostKey: async (hostKey) => {
+              await this.knownHosts.verify(cred.address, cred.port, hostKey, {
+                acceptFingerprint: opts.acceptHostKey,
+              });
+            },
+            hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
           },
-          // With a pin and no deliberate change pending, ask only for the pinned key's type.
-          hostKeyAlgorithms:
-            pinned && opts.acceptHostKey === undefined ? algorithmsForKeyType(pinned.pinned.type) : undefined,
-        },
-        { timeoutMs: this.opts.connectTimeoutMs, signal },
-      );
+          { timeoutMs: this.opts.connectTimeoutMs, signal },
+        );
+      // With a pin, ask only for the pinned key's type so negotiation stays stable. A host that
+      // no longer has that type gets a second, unrestricted try: its new key then meets the pin
+      // check and fails loudly with both fingerprints instead of "no matching host key".
+      const restrict = pinned !== undefined && opts.acceptHostKey === undefined;
+      const session = await connect(restrict).catch((err: unknown) => {
+        if (
+          restrict &&
+          err instanceof RemoteError &&
+          err.kind === 'connect' &&
+          /host key/i.test(err.message)
+        ) {
+          return connect(false);
+        }
+        throw err;
+      });
       let inventory: HostInventory;
       try {
         inventory = await collectInventory(session, cred.hostId, this.opts.parsers, {

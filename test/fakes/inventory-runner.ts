@@ -38,6 +38,8 @@ export class FakeRunner implements RemoteRunner {
   readonly hosts = new Map<string, FakeHost>();
   /** Every command run, with the host it ran on, in order. */
   readonly commands: Array<{ host: string; command: string }> = [];
+  /** Every connection attempt's target, in order. */
+  readonly connects: SshTarget[] = [];
   /** Sessions currently open (a leak shows up here). */
   open = 0;
   maxOpen = 0;
@@ -49,6 +51,7 @@ export class FakeRunner implements RemoteRunner {
 
   async connect(target: SshTarget, opts: ConnectOptions): Promise<RemoteSession> {
     await Promise.resolve();
+    this.connects.push(target);
     if (opts.signal?.aborted) throw new RemoteError('aborted', 'collection cancelled');
     const who = `${target.username}@${target.host}:${target.port}`;
     const host = this.hosts.get(`${target.host}:${target.port}`);

@@ -97,14 +97,19 @@ test('a changed host key fails the host until the technician accepts the present
   assert.equal((await service.attempts.get('h'))?.ok, true);
 });
 
-test('a pinned key type is the only one asked for', async (t) => {
+test('a pinned key type is the only one asked for; a host without it meets the pin check', async (t) => {
   const { runner, service, key } = await setup(t);
   const host = runner.add('h', 22, fakeHost(debian, key.privateKey, 'k'));
   await service.credentials.put({ address: 'h', username: 'root' });
   await service.collect((await service.credentials.get('h'))!);
-  // The host now only offers an RSA key: refused at negotiation, the pin is untouched.
+  const first = runner.connects.at(-1);
+  assert.deepEqual(first?.hostKeyAlgorithms, undefined, 'nothing pinned yet: any type');
+  await service.collect((await service.credentials.get('h'))!);
+  assert.deepEqual(runner.connects.at(-1)?.hostKeyAlgorithms, ['ssh-ed25519']);
+  // The host now only offers an RSA key: the restricted try fails to negotiate, the open retry
+  // meets the pin check and fails loudly; the pin is untouched.
   host.hostKey = fakeHostKey('k', 'ssh-rsa');
-  await assert.rejects(service.collect((await service.credentials.get('h'))!), /no matching host key type/);
+  await assert.rejects(service.collect((await service.credentials.get('h'))!), HostKeyChangedError);
   assert.equal((await service.knownHosts.get('h', 22))?.pinned.type, 'ssh-ed25519');
 });
 
