@@ -77,6 +77,18 @@ export const aptIndexKind = (url: URL): AptIndexKind | undefined => {
 /** URL -> expected hash, learned from the indexes that pass through the cache. */
 export class ExpectedHashes {
   private readonly map = new Map<string, Expected>();
+  /** by-hash URL -> the index file it stands for (apt fetches Packages.xz by hash). */
+  private readonly aliases = new Map<string, string>();
+
+  /** Whether `url` is an apt index this class can learn hashes from. */
+  isIndex(url: URL): boolean {
+    return aptIndexKind(this.named(url)) !== undefined;
+  }
+
+  private named(url: URL): URL {
+    const alias = this.aliases.get(url.href);
+    return alias ? new URL(alias) : url;
+  }
 
   get(url: string): Expected | undefined {
     return this.map.get(url);
@@ -91,7 +103,8 @@ export class ExpectedHashes {
   }
 
   /** Learn from a cached index file at `url` (already verified or at least complete). */
-  async learn(url: URL, data: Buffer): Promise<number> {
+  async learn(fetched: URL, data: Buffer): Promise<number> {
+    const url = this.named(fetched);
     const kind = aptIndexKind(url);
     if (!kind) return 0;
     const text = await indexText(url.pathname, data);
@@ -105,6 +118,7 @@ export class ExpectedHashes {
         // apt fetches by-hash names when the Release says so; they carry the same bytes.
         const byHash = new URL(`${path.replace(/[^/]+$/, '')}by-hash/SHA256/${e.sha256}`, suiteDir);
         this.map.set(byHash.href, e);
+        this.aliases.set(byHash.href, target.href);
       }
       return entries.size;
     }

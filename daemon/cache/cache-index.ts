@@ -40,6 +40,7 @@ export class CacheIndex {
   private readonly entries = new Map<string, CacheEntry>();
   stats = new CacheStats();
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly file: string;
 
@@ -142,6 +143,7 @@ export class CacheIndex {
 
   /** Ask for a write within `delayMs` (an earlier pending write wins). */
   schedule(delayMs = this.debounceMs): void {
+    if (this.closed) return;
     if (this.timer) {
       if (delayMs > 0) return;
       clearTimeout(this.timer);
@@ -160,6 +162,12 @@ export class CacheIndex {
   private async write(): Promise<void> {
     const doc = { version: 1, entries: this.all(), stats: this.stats.toJSON() };
     await writeFileAtomic(this.file, JSON.stringify(doc), { mode: 0o640 });
+  }
+
+  /** Final write; later changes (stragglers during shutdown) stay in memory only. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
   }
 
   async flush(): Promise<void> {

@@ -68,6 +68,8 @@ export class CacheService {
   private readonly inUse = new Map<string, number>();
   /** Bytes promised to downloads in flight (by URL), counted against the quota. */
   private readonly reserved = new Map<string, number>();
+  /** Index parsing in progress; a new download waits for it so its expected hash is known. */
+  private learning: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: CacheServiceOptions) {
     this.blobs = new BlobStore(opts.root);
@@ -102,19 +104,19 @@ export class CacheService {
       upstreams: this.opts.allow.prefixes,
     });
     // Rebuild expected hashes from the indexes already cached (kept in memory only).
-    void this.relearn();
+    this.learning = this.relearn();
     this.prefetch.start();
   }
 
   async stop(): Promise<void> {
     this.prefetch.stop();
     this.fetcher.abortAll('the appliance is shutting down');
-    await this.index.flush();
+    await this.index.close();
   }
 
   private async relearn(): Promise<void> {
     for (const e of this.index.all()) {
-      if (!/\/(InRelease|Release|Packages(\.gz|\.xz)?)$/.test(e.url)) continue;
+      if (!this.expected.isIndex(new URL(e.url))) continue;
       try {
         await this.expected.learn(new URL(e.url), await readFile(this.blobs.path(e.sha256)));
       } catch (err) {
@@ -163,6 +165,7 @@ export class CacheService {
 
   private async download(url: URL, first?: Parameters<Fetcher['start']>[1]['first']): Promise<Resolved> {
     const key = url.href;
+    if (!this.fetcher.active.has(key)) await this.learning;
     const { download: d, created } = await this.fetcher.start(key, {
       expected: this.expected.get(key) ?? byHash(url),
       mutable: isMutable(url),
@@ -264,9 +267,11 @@ export class CacheService {
     this.reserved.delete(entry.url);
     if (old && old.sha256 !== entry.sha256) void this.dropBlobIfUnused(old.sha256);
     // Learn the hashes an apt index announces, so the files it lists are verified.
-    if (/\/(InRelease|Release|Packages(\.gz|\.xz)?)$/.test(entry.url)) {
-      readFile(this.blobs.path(entry.sha256))
-        .then((data) => this.expected.learn(new URL(entry.url), data))
+    if (this.expected.isIndex(new URL(entry.url))) {
+      this.learning = this.learning
+        .then(async () => {
+          await this.expected.learn(new URL(entry.url), await readFile(this.blobs.path(entry.sha256)));
+        })
         .catch((err: unknown) => this.opts.log.warn('could not parse apt index', { url: entry.url, err }));
     }
     // A download without a Content-Length was not reserved up front: settle the quota now.

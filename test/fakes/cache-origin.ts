@@ -17,6 +17,8 @@ export class Origin {
   readonly requests: Array<{ path: string; headers: IncomingMessage['headers'] }> = [];
   readonly drops = new Map<string, { after: number; times: number }>();
   private readonly stalls = new Map<string, { at: number; gate: Promise<void>; open: () => void }>();
+  /** Paths answered without Content-Length (chunked transfer encoding). */
+  readonly chunked = new Set<string>();
   /** path -> pause this long between 16 KiB chunks. */
   readonly trickle = new Map<string, number>();
   bytesSent = 0;
@@ -86,7 +88,7 @@ export class Origin {
       start = Number(range[1]);
       headers['content-range'] = `bytes ${start}-${file.body.length - 1}/${file.body.length}`;
     }
-    headers['content-length'] = String(file.body.length - start);
+    if (!this.chunked.has(path)) headers['content-length'] = String(file.body.length - start);
     res.writeHead(start ? 206 : 200, headers);
     if (req.method === 'HEAD') {
       res.end();

@@ -14,7 +14,7 @@ import { ClientAllowList, ProxyServer } from '../../daemon/cache/proxy-server.js
 import { UndiciUpstream } from '../../daemon/cache/undici-upstream.js';
 import { UpstreamAllowList } from '../../daemon/cache/url-policy.js';
 import { Origin } from './cache-origin.js';
-import { memoryLogger } from './log.js';
+import { type MemoryLogger, memoryLogger } from './log.js';
 
 export interface Stack {
   origin: Origin;
@@ -22,6 +22,7 @@ export interface Stack {
   proxy: ProxyServer;
   proxyUrl: string;
   root: string;
+  log: MemoryLogger;
 }
 
 export const cacheStack = async (
@@ -66,7 +67,7 @@ export const cacheStack = async (
     if (!over.origin) await origin.stop();
     if (!over.root) await rm(root, { recursive: true, force: true });
   });
-  return { origin, cache, proxy, proxyUrl: `http://127.0.0.1:${proxy.address!.port}`, root };
+  return { origin, cache, proxy, proxyUrl: `http://127.0.0.1:${proxy.address!.port}`, root, log };
 };
 
 export interface ProxiedResponse {
