@@ -45,7 +45,8 @@ const inputSchema = z.object({
       return n;
     }),
   enabled: z
-    .union([z.literal('on'), z.literal('true'), z.literal(''), z.undefined()])
+    .string()
+    .optional()
     .transform((v) => v === 'on' || v === 'true'),
 });
 

@@ -69,11 +69,11 @@ const Status = (props: { online: boolean; isNew: boolean }) => (
   </>
 );
 
-const SortLink = (props: { q: AssetQuery; key: AssetQuery['sort']; label: string }) => {
-  const active = props.q.sort === props.key;
+const SortLink = (props: { q: AssetQuery; col: AssetQuery['sort']; label: string }) => {
+  const active = props.q.sort === props.col;
   const dir = active && props.q.dir === 'asc' ? 'desc' : 'asc';
   return (
-    <a href={`/assets${qs(props.q, { sort: props.key, dir, page: 1 })}`}>
+    <a href={`/assets${qs(props.q, { sort: props.col, dir, page: 1 })}`}>
       {props.label}
       {active ? (props.q.dir === 'asc' ? ' ▲' : ' ▼') : ''}
     </a>
@@ -106,21 +106,21 @@ export const AssetTable = (props: { page: AssetPage; total: number }) => {
           <thead>
             <tr>
               <th>
-                <SortLink q={q} key="ip" label="Address" />
+                <SortLink q={q} col="ip" label="Address" />
               </th>
               <th>
-                <SortLink q={q} key="name" label="Name" />
+                <SortLink q={q} col="name" label="Name" />
               </th>
               <th>MAC</th>
               <th>
-                <SortLink q={q} key="vendor" label="Vendor" />
+                <SortLink q={q} col="vendor" label="Vendor" />
               </th>
               <th>
-                <SortLink q={q} key="class" label="Class" />
+                <SortLink q={q} col="class" label="Class" />
               </th>
               <th>Status</th>
               <th>
-                <SortLink q={q} key="lastSeen" label="Last seen" />
+                <SortLink q={q} col="lastSeen" label="Last seen" />
               </th>
             </tr>
           </thead>

@@ -1,0 +1,184 @@
+/**
+ * Assets and Scopes pages through the real web app (login gate, CSRF, escaping) with a
+ * DiscoveryService on the fake network: scopes validated with the admin's input kept, a scan
+ * started from the UI with htmx progress that tells the table to reload, search, asset page, edits.
+ */
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { configSchema } from '../../../daemon/config.js';
+import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
+import { Metrics } from '../../../daemon/reports/metrics.js';
+import { StateStore } from '../../../daemon/store/state-store.js';
+import { createWebApp } from '../../../web/app.js';
+import { loadStaticAssets } from '../../../web/static-assets.js';
+import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { tempDir } from '../../temp-dir.js';
+
+const PASSWORD = 'a long enough passphrase';
+
+const harness = async (t: TestContext, net: FakeNetwork) => {
+  const dataDir = await tempDir(t);
+  const log = memoryLogger();
+  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
+  await store.start();
+  const config = {
+    ...configSchema.parse({ dataDir }).discovery,
+    ...fastSettings,
+    writeDebounceMs: 5,
+    schedule: false,
+  };
+  const discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+  await discovery.start();
+  t.after(async () => {
+    await discovery.stop();
+    await store.stop();
+  });
+  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
+  const app = createWebApp({
+    auth,
+    store,
+    metrics: new Metrics(() => store.writes),
+    log,
+    version: 'test',
+    secureCookies: false,
+    startedAt: new Date(),
+    assets: await loadStaticAssets(),
+    remoteAddr: () => '192.0.2.10',
+    problems: () => [],
+    discovery,
+  });
+  const cookies = new Map<string, string>();
+  const request = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('host', 'depot.test');
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return res;
+  };
+  const csrf = async (path: string) =>
+    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  const token = await csrf('/setup');
+  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
+  return { discovery, request, post, token: () => csrf('/settings/scopes') };
+};
+
+const htmx = { 'hx-request': 'true' };
+
+test('without a scope the Assets page says so and nothing is probed', async (t) => {
+  const net = new FakeNetwork([{ ip: '10.0.0.5', mac: '02:00:00:00:00:05' }]);
+  const h = await harness(t, net);
+  const html = await (await h.request('/assets')).text();
+  assert.match(html, /No scope of management yet/);
+  assert.match(html, /href="\/settings\/scopes"/);
+  assert.equal(net.probes.length, 0);
+  const scopes = await (await h.request('/settings/scopes')).text();
+  assert.match(scopes, /directly connected to.*10\.0\.0\.0\/24/s, 'connected subnet offered');
+});
+
+test('scopes: an oversized or malformed scope is refused with the input kept; a good one is saved', async (t) => {
+  const h = await harness(t, new FakeNetwork());
+  const token = await h.token();
+  const big = await h.post('/settings/scopes', {
+    _csrf: token,
+    name: 'Oops',
+    include: '10.0.0.0/8',
+    exclude: '',
+  });
+  assert.equal(big.status, 400);
+  const body = await big.text();
+  assert.match(body, /16,777,214 addresses/);
+  assert.match(body, /value="Oops"/, 'the name typed is still in the form');
+  assert.equal(
+    (await h.post('/settings/scopes', { _csrf: token, name: 'x', include: '10.0.0.1/24' })).status,
+    400,
+  );
+  const ok = await h.post('/settings/scopes', {
+    _csrf: token,
+    name: 'Office',
+    include: '10.0.0.0/24',
+    exclude: '10.0.0.9',
+    everyMinutes: '60',
+    enabled: 'on',
+  });
+  assert.equal(ok.status, 303);
+  assert.deepEqual(
+    h.discovery.scopes().map((s) => [s.name, s.include, s.exclude, s.everyMinutes]),
+    [['Office', ['10.0.0.0/24'], ['10.0.0.9'], 60]],
+  );
+  const noToken = await h.post('/settings/scopes', { name: 'x', include: '10.0.0.0/24' });
+  assert.equal(noToken.status, 403);
+});
+
+test('a scan started from the UI shows progress, then tells the table to reload; search and edits work', async (t) => {
+  const net = new FakeNetwork([
+    { ip: '10.0.0.5', mac: '00:1b:a9:00:00:05', open: [9100] },
+    {
+      ip: '10.0.0.6',
+      mac: '02:00:00:00:00:06',
+      mdnsHostname: 'tv',
+      services: [
+        { name: '<script>alert(1)</script>', type: 'googlecast', protocol: 'tcp', port: 8009, txt: {} },
+      ],
+    },
+  ]);
+  const h = await harness(t, net);
+  const token = await h.token();
+  await h.post('/settings/scopes', { _csrf: token, name: 'Office', include: '10.0.0.0/24' });
+  const scopeId = h.discovery.scopes()[0]!.id;
+  const started = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
+  assert.equal(started.status, 200);
+  const panel = await started.text();
+  const watch = panel.match(/hx-get="\/discovery\/scan-panel\?watch=([^"]+)"/)?.[1];
+  assert.ok(watch, 'the panel polls while the scan runs');
+  assert.match(panel, /hx-trigger="every 1s"/);
+  await h.discovery.idle();
+  const done = await h.request(`/discovery/scan-panel?watch=${watch}`, { headers: htmx });
+  assert.equal(done.headers.get('hx-trigger'), 'assets-changed');
+  const donePanel = await done.text();
+  assert.doesNotMatch(donePanel, /every 1s/, 'polling stops');
+  assert.match(donePanel, /2 found, 2 new/);
+
+  const table = await (await h.request('/assets/table?q=brother', { headers: htmx })).text();
+  assert.match(table, /10\.0\.0\.5/);
+  assert.doesNotMatch(table, /10\.0\.0\.6/);
+  assert.doesNotMatch(table, /<html/, 'only the fragment');
+  const page = await (await h.request('/assets?class=iot')).text();
+  assert.match(page, /1 of 2 asset\(s\) match/);
+  assert.match(page, /href="\/assets\?class=iot&amp;sort=lastSeen"/, 'sort links keep the filters');
+  const tv = await (await h.request('/assets/m-020000000006')).text();
+  assert.match(tv, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.doesNotMatch(tv, /<script>alert/);
+
+  const detail = await (await h.request('/assets/m-001ba9000005')).text();
+  assert.match(detail, /Brother/);
+  assert.match(detail, /port 9100 open/);
+  const edit = await h.post('/assets/m-001ba9000005', {
+    _csrf: token,
+    tags: 'printers, floor 2',
+    notes: 'by the door',
+  });
+  assert.equal(edit.status, 303);
+  assert.deepEqual(h.discovery.asset('m-001ba9000005').tags, ['printers', 'floor 2']);
+  assert.equal((await h.request('/assets/m-nope')).status, 404);
+  assert.equal((await h.request('/assets?sort=evil')).status, 400);
+
+  const busy = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
+  assert.equal(busy.status, 200, 'a finished scan does not block the next one');
+  const again = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
+  assert.equal(again.status, 409);
+  assert.match(await again.text(), /still running/);
+  await h.discovery.idle();
+});

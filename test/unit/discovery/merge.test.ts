@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Asset } from '../../../daemon/discovery/asset.js';
+import { type AssetLookup, mergeScan } from '../../../daemon/discovery/merge.js';
+import type { Observation } from '../../../daemon/discovery/scanner.js';
+
+const obs = (ip: string, mac: string | null, extra: Partial<Observation> = {}): Observation => ({
+  ip,
+  mac,
+  vendor: null,
+  seenBy: ['icmp'],
+  rttMs: 1,
+  openPorts: [],
+  banners: {},
+  hostnames: [],
+  services: [],
+  deviceClass: 'unknown',
+  os: null,
+  model: null,
+  evidence: [],
+  ...extra,
+});
+
+const lookup = (assets: Asset[]): AssetLookup => {
+  const m = new Map(assets.map((a) => [a.id, a]));
+  return { byId: (id) => m.get(id), byIp: (ip) => assets.filter((a) => a.ip === ip), all: () => m.values() };
+};
+
+const t1 = new Date('2026-01-01T10:00:00Z');
+const t2 = new Date('2026-01-01T11:00:00Z');
+
+test('new devices are created by MAC, flagged new, with a discovered event', () => {
+  const r = mergeScan(
+    lookup([]),
+    [obs('10.0.0.5', 'aa:bb:cc:00:00:01'), obs('10.0.0.6', null)],
+    new Set(),
+    'scan-1',
+    t1,
+  );
+  assert.deepEqual(
+    r.changed.map((a) => a.id),
+    ['m-aabbcc000001', 'ip-10.0.0.6'],
+  );
+  assert.ok(r.changed.every((a) => a.isNew && a.online && a.events[0]?.kind === 'discovered'));
+  assert.equal(r.counts.new, 2);
+});
+
+test('a device that moved keeps its identity, tags and notes, and records the IP change', () => {
+  const first = mergeScan(
+    lookup([]),
+    [obs('10.0.0.5', 'aa:bb:cc:00:00:01')],
+    new Set(),
+    'scan-1',
+    t1,
+  ).changed;
+  first[0]!.tags = ['finance'];
+  first[0]!.notes = 'CFO laptop';
+  const r = mergeScan(
+    lookup(first),
+    [obs('10.0.0.9', 'aa:bb:cc:00:00:01')],
+    new Set(['10.0.0.5', '10.0.0.9']),
+    'scan-2',
+    t2,
+  );
+  const a = r.changed[0]!;
+  assert.equal(a.ip, '10.0.0.9');
+  assert.deepEqual(a.tags, ['finance']);
+  assert.equal(a.notes, 'CFO laptop');
+  assert.deepEqual(
+    a.ipHistory.map((h) => h.ip),
+    ['10.0.0.5', '10.0.0.9'],
+  );
+  assert.equal(a.events.at(-1)?.kind, 'ip-changed');
+  assert.equal(r.counts.ipChanged, 1);
+  assert.equal(r.counts.new, 0);
+  assert.equal(a.firstSeen, t1.toISOString());
+});
+
+test('unseen assets inside the scanned range go offline; ones outside it are left alone', () => {
+  const base = mergeScan(
+    lookup([]),
+    [obs('10.0.0.5', 'aa:bb:cc:00:00:01'), obs('10.0.1.5', 'aa:bb:cc:00:00:02')],
+    new Set(),
+    's1',
+    t1,
+  ).changed;
+  const r = mergeScan(lookup(base), [], new Set(['10.0.0.5']), 's2', t2);
+  assert.deepEqual(
+    r.changed.map((a) => [a.id, a.online, a.events.at(-1)?.kind]),
+    [['m-aabbcc000001', false, 'offline']],
+  );
+  const back = mergeScan(
+    lookup(r.changed),
+    [obs('10.0.0.5', 'aa:bb:cc:00:00:01')],
+    new Set(['10.0.0.5']),
+    's3',
+    t2,
+  );
+  assert.equal(back.changed[0]?.events.at(-1)?.kind, 'online');
+});
+
+test('an IP-only record is folded into the MAC record once the MAC is known', () => {
+  const ipOnly = mergeScan(lookup([]), [obs('10.0.0.7', null)], new Set(), 's1', t1).changed;
+  ipOnly[0]!.tags = ['keep'];
+  const r = mergeScan(
+    lookup(ipOnly),
+    [obs('10.0.0.7', 'aa:bb:cc:00:00:07')],
+    new Set(['10.0.0.7']),
+    's2',
+    t2,
+  );
+  assert.deepEqual(r.removed, ['ip-10.0.0.7']);
+  assert.deepEqual(r.changed[0]?.tags, ['keep']);
+  assert.equal(r.changed[0]?.firstSeen, t1.toISOString());
+});
+
+test('a later scan that cannot classify keeps the earlier class and evidence', () => {
+  const first = mergeScan(
+    lookup([]),
+    [obs('10.0.0.5', 'aa:bb:cc:00:00:01', { deviceClass: 'printer', evidence: ['port 9100 open'] })],
+    new Set(),
+    's1',
+    t1,
+  ).changed;
+  const r = mergeScan(lookup(first), [obs('10.0.0.5', 'aa:bb:cc:00:00:01')], new Set(['10.0.0.5']), 's2', t2);
+  assert.equal(r.changed[0]?.deviceClass, 'printer');
+  assert.deepEqual(r.changed[0]?.evidence, ['port 9100 open']);
+});
