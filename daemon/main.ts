@@ -64,6 +64,23 @@ const commands: Record<string, Command> = {
       return inventoryCommand(ctx);
     },
   },
+  assess: {
+    summary: 'offline assessment: installed packages vs a feed file; one line per missing fix',
+    usage:
+      'patch-depot assess --inventory FILE --os-release FILE --feed FILE [--feed FILE...] [--host-id NAME] [--trusted-key KEY] [--json]',
+    flags: {
+      inventory: { type: 'string' },
+      'os-release': { type: 'string' },
+      feed: { type: 'string', multiple: true },
+      'host-id': { type: 'string' },
+      'trusted-key': { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+    async run(ctx) {
+      const { assessCommand } = await import('./assess/cli.js');
+      return assessCommand(ctx);
+    },
+  },
   discover: {
     summary: 'one-shot network scan of a scope; prints the devices found',
     usage: 'patch-depot discover --scope CIDR|RANGE|IP [--scope ...] [--exclude ADDR|RANGE|CIDR ...] [--json]',

@@ -33,6 +33,8 @@ export interface Fix {
   fixedVersion?: string | undefined;
   /** Versions before this are not affected (OSV `introduced`); undefined = all earlier. */
   introduced?: string | undefined;
+  /** For binary-keyed fixes from apt indexes: the source package the binary is built from. */
+  source?: string | undefined;
   /** Per-release severity when the feed gives one (Debian urgency), else the advisory's. */
   severity?: Severity | undefined;
 }
