@@ -78,8 +78,8 @@ const AttemptCell = (props: { row: HostOverview }) => {
   );
 };
 
-export const HostTable = (props: { rows: HostOverview[]; csrf: string }) => (
-  <section class="card" id="inventory-hosts">
+export const HostTable = (props: { rows: HostOverview[]; csrf: string; oob?: boolean }) => (
+  <section class="card" id="inventory-hosts" {...(props.oob ? { 'hx-swap-oob': 'true' } : {})}>
     <h2>Hosts</h2>
     {props.rows.length === 0 ? (
       <Empty>
@@ -195,7 +195,7 @@ export const RunProgress = (props: { run: CollectionRun | undefined }) => {
       </ul>
       {live ? null : (
         <p>
-          <a href="/inventory">Refresh the host list</a>
+          <a href="/inventory">Back to the host list</a>
         </p>
       )}
     </section>
@@ -235,7 +235,8 @@ const CredentialForm = (props: {
           <input name="password" type="password" autocomplete="new-password" />
         </label>
         <label>
-          <input type="checkbox" name="clearPassword" value="1" /> Remove the stored password
+          <input type="checkbox" name="clearPassword" value="1" style="display:inline;width:auto" /> Remove
+          the stored password
         </label>
         <button type="submit">Save</button>
       </form>
@@ -345,7 +346,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
   app.post('/inventory/collect', (c) => startRun(c));
   app.post('/inventory/hosts/:hostId/collect', async (c) => startRun(c, [await withHost(c)]));
 
-  app.get('/inventory/runs/:runId', (c) => {
+  app.get('/inventory/runs/:runId', async (c) => {
     const runId = c.req.param('runId');
     const run = RUN_ID_RE.test(runId) ? service().getRun(runId) : undefined;
     if (!run) {
@@ -361,7 +362,15 @@ export const inventoryRoutes = (deps: WebDeps) => {
     }
     // The poll swaps the card itself; a plain browser gets the whole page (reload to refresh).
     if (c.req.header('hx-request') === 'true' && c.req.header('hx-boosted') === undefined) {
-      return c.html(<RunProgress run={run} />);
+      if (run.finishedAt === undefined) return c.html(<RunProgress run={run} />);
+      // The last poll also refreshes the host list out of band: new counts, pins, errors.
+      const rows = await service().overview();
+      return c.html(
+        <>
+          <RunProgress run={run} />
+          <HostTable rows={rows} csrf={c.get('csrf')} oob />
+        </>,
+      );
     }
     return renderPage(c, { title: 'Inventory' }, <RunProgress run={run} />);
   });

@@ -156,6 +156,8 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
     return last.includes('finished');
   });
   assert.doesNotMatch(last, /hx-trigger/);
+  assert.match(last, /id="inventory-hosts" hx-swap-oob="true"/);
+  assert.match(last, /4 packages · /);
   assert.match(last, /10\.0\.0\.5<\/a>: ok \(4 packages\)/);
   const page = await (await h.request('/inventory')).text();
   assert.match(page, /4 packages · /);

@@ -1,0 +1,83 @@
+/**
+ * The Inventory page in a real browser against the real daemon and a real sshd on 127.0.0.1:
+ * copy the appliance key to the host, save credentials, collect with htmx progress polling until
+ * the run finishes, and see the result in the host list. No request may fail along the way.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { tempDir } from '../../temp-dir.js';
+import { spawnDaemon } from '../daemon/spawn-daemon.js';
+import { SshdServer, sshdUnavailable } from './sshd-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = sshdUnavailable() ?? (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`);
+
+test('add a host, collect it with live progress, see its packages', { skip, timeout: 120_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const server = await SshdServer.create([]);
+  t.after(() => server.dispose());
+  await server.start();
+  // This test is about inventory: keep the cache's LAN proxy port out of the way of other tests.
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ cache: { enabled: false } }));
+  const daemon = await spawnDaemon(dir);
+  t.after(() => daemon.stop());
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  const shot = async (name: string) => {
+    if (process.env.PD_SCREENSHOTS)
+      await page.screenshot({ path: join(process.env.PD_SCREENSHOTS, name), fullPage: true });
+  };
+
+  await page.goto(daemon.url);
+  await page.fill('input[name=password]', 'browser passphrase 1');
+  await page.fill('input[name=confirm]', 'browser passphrase 1');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1:text("Dashboard")');
+
+  await page.goto(new URL('/inventory', daemon.url).href);
+  await page.waitForSelector('h1:text("Inventory")');
+  const publicKey = (await page.inputValue('textarea[aria-label="Appliance public key"]')).trim();
+  assert.match(publicKey, /^ssh-ed25519 /);
+  await server.setAuthorizedKeys([publicKey]);
+
+  await page.fill('input[name=address]', '127.0.0.1');
+  await page.fill('input[name=username]', 'root');
+  await page.fill('input[name=port]', String(server.port));
+  await page.click('#inventory-credentials button[type=submit]');
+  await page.waitForSelector('text=Credentials saved.');
+  await page.waitForSelector(`code:text("root@127.0.0.1:${server.port}")`);
+  await shot('inventory-hosts.png');
+
+  await page.click('button:text("Collect now")');
+  await page.waitForSelector('#inventory-run h2');
+  await page.waitForSelector('#inventory-run h2:text-matches("Collection inv-[0-9a-f]{8} finished")', {
+    timeout: 60_000,
+  });
+  const runText = await page.textContent('#inventory-run');
+  assert.match(runText ?? '', /127\.0\.0\.1: ok \(\d+ packages\)/);
+  await shot('inventory-run.png');
+  // The last poll refreshed the host list out of band: no reload needed.
+  await page.waitForSelector('#inventory-hosts span:text-matches("[0-9]+ packages · ")');
+  // The pinned host key fingerprint is shown in the row.
+  assert.match((await page.textContent('#inventory-hosts')) ?? '', /SHA256:/);
+  assert.deepEqual(problems, []);
+});
