@@ -11,6 +11,8 @@ import { loadStaticAssets } from '../web/static-assets.js';
 import { AuthService } from './auth/auth-service.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { Config } from './config.js';
+import type { AssessService } from './assess/assess-service.js';
+import type { CatalogService } from './catalog/catalog-service.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
@@ -44,6 +46,8 @@ export class DepotApp {
   cache: CacheModule | undefined;
   discovery: DiscoveryService | undefined;
   inventory: InventoryService | undefined;
+  catalog: CatalogService | undefined;
+  assess: AssessService | undefined;
   private readonly started: Service[] = [];
   private readonly startedAt = new Date();
 
@@ -84,6 +88,17 @@ export class DepotApp {
     const { createDiscoveryService } = await import('./discovery/discovery-module.js');
     const discovery = createDiscoveryService(this.config, this.store, this.log.child('discovery'));
     this.discovery = discovery;
+    const { createCatalogService } = await import('./catalog/catalog-module.js');
+    const catalog = createCatalogService(this.config, this.log.child('catalog'), packageVersion());
+    this.catalog = catalog;
+    const { AssessService } = await import('./assess/assess-service.js');
+    const { inventoryFiles } = await import('./assess/inventory-files.js');
+    const assess = new AssessService({
+      catalog,
+      inventories: inventoryFiles(inventory.inventories, this.log.child('assess')),
+      log: this.log.child('assess'),
+    });
+    this.assess = assess;
     const web: Service = {
       name: 'http',
       start: async () => {
@@ -103,6 +118,8 @@ export class DepotApp {
           cacheClients: this.cache?.clients,
           discovery,
           inventory,
+          catalog,
+          assess,
         });
         this.http = new HttpServer({
           host: this.config.http.host,
@@ -114,7 +131,7 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, web];
+    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, catalog, assess, web];
   }
 
   async start(): Promise<void> {

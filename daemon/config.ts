@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { feedSpecSchema } from './catalog/feed-config.js';
 import { DepotError } from './errors.js';
 
 export const configSchema = z
@@ -50,6 +51,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    catalog: z
+      .object({
+        /** Vendor feeds: Debian tracker JSON, OSV records/zips, apt repositories, signed manifests. */
+        feeds: z
+          .array(feedSpecSchema)
+          .default([])
+          .refine((feeds) => new Set(feeds.map((f) => f.id)).size === feeds.length, 'feed ids must be unique'),
+        /** Each enabled feed is synced when its last attempt is older than this. */
+        syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
+        /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */
+        trustedKeys: z.array(z.string().min(32)).default([]),
+        /** Largest single feed download; the full Debian tracker JSON is about 100 MB. */
+        maxFeedMB: z.number().int().min(1).max(4096).default(512),
+        /** Connect, headers and between-chunk timeout for feed downloads. */
+        timeoutSeconds: z.number().int().min(5).max(600).default(60),
+      })
+      .strict()
+      .prefault({}),
     inventory: z
       .object({
         /** SSH sessions open at once during a collection run (a Pi has little CPU for crypto). */
@@ -73,10 +92,11 @@ export const configSchema = z
         /** Scopes above this many addresses are refused: no sweeping a /8 by accident. */
         maxScopeAddresses: z.number().int().min(1).max(1_048_576).default(4096),
         /** Cap on probe packets per second (ICMP + TCP SYN) so a scan never floods the LAN. */
-        packetsPerSecond: z.number().int().min(10).max(50_000).default(2000),
+        packetsPerSecond: z.number().int().min(10).max(50_000).default(4000),
         /** Probes in flight at once. */
         concurrency: z.number().int().min(1).max(1024).default(256),
-        icmpTimeoutMs: z.number().int().min(50).max(10_000).default(400),
+        /** First ICMP wait per address; a LAN answers in a few ms, sleepy Wi-Fi devices get the retry. */
+        icmpTimeoutMs: z.number().int().min(50).max(10_000).default(150),
         icmpRetries: z.number().int().min(0).max(5).default(1),
         tcpTimeoutMs: z.number().int().min(50).max(10_000).default(800),
         /** Probed on every live host; what is open tells what a device is. */

@@ -1,5 +1,7 @@
 /** The typed Hono environment shared by every web route. */
+import type { AssessService } from '../daemon/assess/assess-service.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
+import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
@@ -27,6 +29,10 @@ export interface WebDeps {
   discovery?: DiscoveryService | undefined;
   /** Agentless SSH inventory: credentials, appliance key, collections. */
   inventory?: InventoryService | undefined;
+  /** Vendor feeds: snapshots, sync schedule and history, offline bundles. */
+  catalog?: CatalogService | undefined;
+  /** Missing fixes per host and site compliance. */
+  assess?: AssessService | undefined;
 }
 
 export type WebEnv = {

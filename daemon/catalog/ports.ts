@@ -26,6 +26,8 @@ export type FeedResponse =
 export interface FeedFetcher {
   /** Resolves with the body or `not-modified`; throws a DepotError('UNAVAILABLE') otherwise. */
   fetch(req: FeedRequest): Promise<FeedResponse>;
+  /** Release connections (called once when the catalog service stops). */
+  close?(): Promise<void>;
 }
 
 export interface SignatureVerifier {

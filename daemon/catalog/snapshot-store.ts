@@ -113,7 +113,7 @@ export class SnapshotStore {
     } catch {
       // A damaged history must not stop syncs; it restarts from these entries.
     }
-    const next = [...entries.reverse(), ...current].slice(0, MAX_HISTORY);
+    const next = [...[...entries].reverse(), ...current].slice(0, MAX_HISTORY);
     await writeFileAtomic(this.historyFile, `${JSON.stringify(next)}\n`);
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * Site-wide assessment on demand: every host's inventory against the current catalog index,
+ * cached until the catalog changes or the result is older than `maxAgeMs` (inventories change when
+ * collections finish). Also the per-advisory view the Patches page lists: which hosts miss what.
+ */
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { Severity } from '../catalog/model.js';
+import type { Logger } from '../log.js';
+import { AssessMemo, assessHost, siteCompliance } from './assess.js';
+import type { InventorySource } from './ports.js';
+import type { HostAssessment, MissingFix, SiteCompliance } from './types.js';
+
+export interface AdvisoryImpact {
+  advisoryId: string;
+  feedId: string;
+  cves: string[];
+  severity: Severity;
+  summary: string;
+  url?: string | undefined;
+  packages: string[];
+  /** Host id -> the missing fix on that host. */
+  hosts: Map<string, MissingFix>;
+}
+
+export interface SiteAssessment {
+  computedAt: string;
+  catalogGeneration: number;
+  hosts: HostAssessment[];
+  compliance: SiteCompliance;
+  advisories: AdvisoryImpact[];
+  ms: number;
+}
+
+export interface AssessServiceOptions {
+  catalog: CatalogService;
+  inventories: InventorySource;
+  log: Logger;
+  maxAgeMs?: number;
+  clock?: () => Date;
+}
+
+export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
+  const map = new Map<string, AdvisoryImpact>();
+  for (const h of hosts) {
+    for (const m of h.missing) {
+      const key = `${m.feedId}\0${m.advisoryId}`;
+      let imp = map.get(key);
+      if (!imp) {
+        imp = {
+          advisoryId: m.advisoryId,
+          feedId: m.feedId,
+          cves: m.cves,
+          severity: m.severity,
+          summary: m.summary,
+          url: m.url,
+          packages: [],
+          hosts: new Map(),
+        };
+        map.set(key, imp);
+      }
+      if (!imp.packages.includes(m.package)) imp.packages.push(m.package);
+      imp.hosts.set(h.hostId, m);
+    }
+  }
+  return [...map.values()];
+};
+
+export class AssessService {
+  readonly name = 'assess';
+  private cached: SiteAssessment | undefined;
+  private computing: Promise<SiteAssessment> | undefined;
+  private memo = new AssessMemo(-1);
+  private readonly clock: () => Date;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: AssessServiceOptions) {
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.opts.catalog.onChange(() => this.invalidate());
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.computing?.catch(() => {});
+  }
+
+  /** Forget the cached result (after a collection or a catalog change). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  async current(): Promise<SiteAssessment> {
+    const index = this.opts.catalog.index();
+    const fresh =
+      this.cached &&
+      this.cached.catalogGeneration === index.generation &&
+      this.clock().getTime() - new Date(this.cached.computedAt).getTime() < (this.opts.maxAgeMs ?? 60_000);
+    if (fresh && this.cached) return this.cached;
+    // Single flight: page loads during a computation share it.
+    this.computing ??= this.compute().finally(() => {
+      this.computing = undefined;
+    });
+    return this.computing;
+  }
+
+  async host(hostId: string): Promise<HostAssessment | undefined> {
+    return (await this.current()).hosts.find((h) => h.hostId === hostId);
+  }
+
+  private async compute(): Promise<SiteAssessment> {
+    const t0 = performance.now();
+    const index = this.opts.catalog.index();
+    if (this.memo.generation !== index.generation) this.memo = new AssessMemo(index.generation);
+    const inventories = await this.opts.inventories.list();
+    const hosts = inventories.map((inv) => assessHost(inv, index, this.memo));
+    const result: SiteAssessment = {
+      computedAt: this.clock().toISOString(),
+      catalogGeneration: index.generation,
+      hosts,
+      compliance: siteCompliance(hosts),
+      advisories: impactByAdvisory(hosts),
+      ms: Math.round(performance.now() - t0),
+    };
+    this.cached = result;
+    this.opts.log.debug('assessment computed', {
+      hosts: hosts.length,
+      ms: result.ms,
+      missing: result.compliance.missingFixes,
+    });
+    return result;
+  }
+}

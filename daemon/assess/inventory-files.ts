@@ -1,0 +1,22 @@
+/** The real InventorySource: the inventory service's per-host files (one JSON file per host). */
+
+import type { HostInventory } from '../inventory/types.js';
+import type { Logger } from '../log.js';
+import type { RecordDir } from '../store/record-dir.js';
+import type { InventorySource } from './ports.js';
+
+export const inventoryFiles = (dir: RecordDir<HostInventory>, log: Logger): InventorySource => ({
+  async list() {
+    const out: HostInventory[] = [];
+    for (const id of await dir.ids()) {
+      try {
+        const inv = await dir.get(id);
+        if (inv) out.push(inv);
+      } catch (err) {
+        // One damaged file costs that host its assessment, never the site's.
+        log.warn('inventory unreadable; host skipped in assessment', { host: id, err });
+      }
+    }
+    return out;
+  },
+});

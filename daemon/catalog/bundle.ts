@@ -1,0 +1,115 @@
+/**
+ * Offline bundles for air-gapped sites: a zip holding feed documents plus `bundle.json`, an Ed25519
+ * signed envelope (signatures.ts) whose payload lists every file with its feed id, kind, size and
+ * SHA-256. Import verifies the signature, then every file's hash, then parses every document with
+ * its feed adapter; only when all of that passed are snapshots replaced. Bundles carry a sequence
+ * number so an old bundle cannot roll a site back.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { unzipSync, zipSync } from 'fflate';
+import { z } from 'zod';
+import { DepotError } from '../errors.js';
+import { parseFeedDocument } from './feeds/sync-feed.js';
+import { parseJson, validate } from './feeds/validate.js';
+import type { FeedContent } from './model.js';
+import { openEnvelope, signEnvelope } from './signatures.js';
+
+const WHAT = 'bundle';
+const ENVELOPE = 'bundle.json';
+
+export const bundleManifestSchema = z
+  .object({
+    format: z.literal('patch-depot-bundle/1'),
+    createdAt: z.iso.datetime(),
+    sequence: z.number().int().min(0),
+    entries: z
+      .array(
+        z
+          .object({
+            feedId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/),
+            kind: z.enum(['debian-tracker', 'osv', 'depot-manifest']),
+            file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name'),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/),
+            size: z.number().int().min(0),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+export type BundleManifest = z.infer<typeof bundleManifestSchema>;
+
+export interface BundleFeed {
+  feedId: string;
+  kind: BundleManifest['entries'][number]['kind'];
+  bytes: number;
+  content: FeedContent;
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+export const readBundle = (
+  zip: Uint8Array,
+  trustedKeys: string[],
+  now: Date,
+  maxUnpackedBytes: number,
+): { manifest: BundleManifest; keyId: string; feeds: BundleFeed[] } => {
+  let files: Record<string, Uint8Array>;
+  let unpacked = 0;
+  try {
+    files = unzipSync(zip, {
+      filter: (f) => {
+        unpacked += f.originalSize;
+        if (unpacked > maxUnpackedBytes) throw new Error(`unpacks to more than ${maxUnpackedBytes} bytes`);
+        return true;
+      },
+    });
+  } catch (cause) {
+    throw new DepotError('BAD_INPUT', `${WHAT}: not a readable zip: ${(cause as Error).message}`, { cause });
+  }
+  const env = files[ENVELOPE];
+  if (!env) throw new DepotError('BAD_INPUT', `${WHAT}: no ${ENVELOPE} (is this a Patch Depot bundle?)`);
+  const { payload, keyId } = openEnvelope(WHAT, env, trustedKeys);
+  const manifest = validate(WHAT, bundleManifestSchema, parseJson(WHAT, payload));
+  const feeds = manifest.entries.map((e) => {
+    const body = files[e.file];
+    if (!body) throw new DepotError('BAD_INPUT', `${WHAT}: ${e.file} is listed but missing`);
+    if (body.length !== e.size || sha256(body) !== e.sha256) {
+      throw new DepotError('BAD_INPUT', `${WHAT}: ${e.file} does not match its signed SHA-256`);
+    }
+    let content: FeedContent;
+    try {
+      content = parseFeedDocument(e.kind, body, trustedKeys, now);
+    } catch (cause) {
+      throw new DepotError('BAD_INPUT', `${WHAT}: ${e.file}: ${(cause as Error).message}`, { cause });
+    }
+    return { feedId: e.feedId, kind: e.kind, bytes: body.length, content };
+  });
+  return { manifest, keyId, feeds };
+};
+
+/** Build a signed bundle (HQ side, tests and the bench). */
+export const writeBundle = (
+  docs: { feedId: string; kind: BundleManifest['entries'][number]['kind']; file: string; body: Uint8Array }[],
+  sequence: number,
+  privateKey: KeyObject,
+  now = new Date(),
+): Uint8Array => {
+  const manifest: BundleManifest = {
+    format: 'patch-depot-bundle/1',
+    createdAt: now.toISOString(),
+    sequence,
+    entries: docs.map((d) => ({
+      feedId: d.feedId,
+      kind: d.kind,
+      file: d.file,
+      sha256: sha256(d.body),
+      size: d.body.length,
+    })),
+  };
+  const env = signEnvelope(Buffer.from(JSON.stringify(manifest)), privateKey);
+  return zipSync({
+    [ENVELOPE]: Buffer.from(JSON.stringify(env)),
+    ...Object.fromEntries(docs.map((d) => [d.file, d.body])),
+  });
+};

@@ -1,0 +1,25 @@
+/** Builds the catalog service with its real adapters from the config. */
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { CatalogService } from './catalog-service.js';
+import { GpgvVerifier } from './gpgv.js';
+import { UndiciFeedFetcher } from './undici-feed-fetcher.js';
+
+export const createCatalogService = (config: Config, log: Logger, version: string): CatalogService => {
+  const fetcher = new UndiciFeedFetcher({
+    connectTimeoutMs: config.catalog.timeoutSeconds * 1000,
+    timeoutMs: config.catalog.timeoutSeconds * 1000,
+    userAgent: `patch-depot/${version}`,
+  });
+  return new CatalogService({
+    dir: join(config.dataDir, 'catalog'),
+    feeds: config.catalog.feeds,
+    fetcher,
+    verifier: new GpgvVerifier(),
+    trustedKeys: config.catalog.trustedKeys,
+    maxFeedBytes: config.catalog.maxFeedMB * 1024 * 1024,
+    syncIntervalMinutes: config.catalog.syncIntervalMinutes,
+    log,
+  });
+};

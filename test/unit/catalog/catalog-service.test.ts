@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { unzipSync, zipSync } from 'fflate';
+import { AssessService } from '../../../daemon/assess/assess-service.js';
+import { writeBundle } from '../../../daemon/catalog/bundle.js';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import type { FeedSpec } from '../../../daemon/catalog/feed-config.js';
+import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
+import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
+import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { fixture } from './version-gen.js';
+
+const TRACKER_URL = 'https://tracker.example/data/json';
+const OSV_URL = 'https://osv.example/Debian/all.zip';
+const feeds: FeedSpec[] = [
+  { id: 'debian', kind: 'debian-tracker', url: TRACKER_URL, enabled: true },
+  { id: 'osv-debian', kind: 'osv', url: OSV_URL, enabled: true },
+];
+
+describe('catalog service', () => {
+  let dir: string;
+  let fetcher: MemoryFeedFetcher;
+  const keys = generateKeyPairSync('ed25519');
+  const make = (over: Partial<ConstructorParameters<typeof CatalogService>[0]> = {}) =>
+    new CatalogService({
+      dir,
+      feeds,
+      fetcher,
+      verifier: {
+        verifyClearsigned: () => Promise.reject(new Error('unused')),
+        verifyDetached: () => Promise.reject(new Error('unused')),
+      },
+      trustedKeys: [publicKeyBase64(keys.publicKey)],
+      maxFeedBytes: 1 << 20,
+      syncIntervalMinutes: 60,
+      log: memoryLogger(),
+      ...over,
+    });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pd-catalog-'));
+    fetcher = new MemoryFeedFetcher();
+    fetcher.set(TRACKER_URL, fixture('catalog/debian-tracker.json'), '"t1"');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('syncs, records history, keeps the last good snapshot when a feed breaks, and revalidates', async () => {
+    const svc = make();
+    await svc.start();
+    const run = svc.sync();
+    assert.deepEqual(run.feedIds, ['debian', 'osv-debian']);
+    assert.equal(svc.sync().runId, run.runId, 'a second request joins the running sync');
+    await svc.idle();
+    let history = await svc.history();
+    assert.deepEqual(
+      history.map((h) => [h.feedId, h.outcome]),
+      [
+        ['osv-debian', 'failed'],
+        ['debian', 'updated'],
+      ],
+    );
+    assert.match(history[0]?.message ?? '', /HTTP 404/);
+    const before = svc.index();
+    assert.equal(before.size.advisories, 8);
+
+    fetcher.set(
+      TRACKER_URL,
+      '{"curl": {"CVE-2025-10001": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "x y", "urgency": "low"}}}}}',
+      '"t2"',
+    );
+    svc.sync(['debian']);
+    await svc.idle();
+    history = await svc.history();
+    assert.equal(history[0]?.outcome, 'failed');
+    assert.match(history[0]?.message ?? '', /fixed_version "x y".*keeping the snapshot of/);
+    assert.equal(svc.index(), before, 'a rejected feed leaves the index untouched');
+
+    fetcher.set(TRACKER_URL, fixture('catalog/debian-tracker.json'), '"t1"');
+    svc.sync(['debian']);
+    await svc.idle();
+    assert.equal((await svc.history())[0]?.outcome, 'unchanged');
+    assert.equal(fetcher.requests.at(-1)?.etag, '"t1"');
+    await svc.stop();
+
+    // A restart serves the stored snapshot without touching the network.
+    const again = make();
+    await again.start();
+    assert.equal(again.index().size.advisories, 8);
+    assert.equal(again.feeds().find((f) => f.id === 'debian')?.snapshot?.origin, 'network');
+    await again.stop();
+  });
+
+  it('imports a signed offline bundle, refuses tampering and rollbacks', async () => {
+    const svc = make({ feeds: [] });
+    await svc.start();
+    const docs = [
+      {
+        feedId: 'debian',
+        kind: 'debian-tracker' as const,
+        file: 'tracker.json',
+        body: Buffer.from(fixture('catalog/debian-tracker.json')),
+      },
+      {
+        feedId: 'osv-debian',
+        kind: 'osv' as const,
+        file: 'dsa.json',
+        body: Buffer.from(fixture('catalog/osv/DSA-5880-1.json')),
+      },
+    ];
+    const entries = await svc.importBundle(writeBundle(docs, 3, keys.privateKey));
+    assert.deepEqual(
+      entries.map((e) => [e.feedId, e.outcome]),
+      [
+        ['debian', 'updated'],
+        ['osv-debian', 'updated'],
+      ],
+    );
+    assert.equal(svc.index().size.advisories, 9);
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'bundle-state.json'), 'utf8')).sequence, 3);
+    await assert.rejects(
+      svc.importBundle(writeBundle(docs, 2, keys.privateKey)),
+      /sequence 2 is older than the imported 3/,
+    );
+    const stranger = generateKeyPairSync('ed25519');
+    await assert.rejects(svc.importBundle(writeBundle(docs, 4, stranger.privateKey)), /not trusted here/);
+    // Same signed list, different bytes in a file: the per-file hash catches it.
+    const files = unzipSync(writeBundle(docs, 5, keys.privateKey));
+    files['tracker.json'] = Buffer.from(fixture('catalog/debian-tracker.json').replace('high', 'low '));
+    await assert.rejects(svc.importBundle(zipSync(files)), /tracker\.json does not match its signed SHA-256/);
+    await assert.rejects(svc.importBundle(new Uint8Array(40)), /not a readable zip/);
+    assert.equal(svc.index().size.advisories, 9, 'failed imports change nothing');
+    assert.equal((await svc.history())[0]?.outcome, 'failed');
+    await svc.stop();
+  });
+
+  it('feeds assessment, which recomputes when the catalog changes', async () => {
+    const svc = make();
+    await svc.start();
+    const inv = {
+      hostId: 'pc-1',
+      collectedAt: '2026-11-23T10:00:00.000Z',
+      os: parseOsRelease(fixture('assess/os-release-debian12')),
+      kernel: '6.1.0',
+      packages: parseDpkgQuery(fixture('assess/dpkg-query-5col.txt')),
+      ecosystem: 'dpkg' as const,
+      rebootRequired: true,
+    };
+    const assess = new AssessService({
+      catalog: svc,
+      inventories: { list: async () => [inv] },
+      log: memoryLogger(),
+    });
+    await assess.start();
+    const empty = await assess.current();
+    assert.equal(empty.compliance.uncovered, 1);
+    svc.sync(['debian']);
+    await svc.idle();
+    const site = await assess.current();
+    assert.equal(site.compliance.assessed, 1);
+    assert.equal(site.compliance.missingFixes, 3);
+    assert.equal(site.compliance.rebootRequired, 1);
+    assert.deepEqual(site.advisories.map((a) => a.advisoryId).sort(), [
+      'CVE-2024-8176',
+      'CVE-2025-0725',
+      'CVE-2025-4802',
+    ]);
+    assert.equal(await assess.current(), site, 'cached while nothing changed');
+    await assess.stop();
+    await svc.stop();
+  });
+});
