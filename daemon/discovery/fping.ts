@@ -31,7 +31,8 @@ export class FpingSweeper implements IcmpSweeper {
 
   sweep(addresses: string[], opts: IcmpSweepOptions): Promise<Map<string, number>> {
     if (addresses.length === 0) return Promise.resolve(new Map());
-    const interval = Math.max(1, Math.round(1000 / opts.packetsPerSecond));
+    // fping takes fractional milliseconds; 0.1 ms (10,000 pps) is the floor we allow.
+    const interval = Math.max(0.1, 1000 / opts.packetsPerSecond).toFixed(2);
     const args = [
       '-e',
       '-t',
