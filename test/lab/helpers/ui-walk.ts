@@ -1,0 +1,73 @@
+/**
+ * Runs inside the lab's appliance namespace (the test process cannot reach it from outside):
+ * walks the real daemon's UI like a technician (first-run setup, add a scope, scan now, watch the
+ * progress until the table is told to reload, read the Assets page) and prints a JSON summary.
+ */
+const [base = '', scope = '', exclude = ''] = process.argv.slice(2);
+const cookies = new Map<string, string>();
+
+const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
+  const headers = new Headers(init.headers);
+  if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+  const res = await fetch(`${base}${path}`, { ...init, headers, redirect: 'manual' });
+  for (const line of res.headers.getSetCookie()) {
+    const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+    cookies.set(name, value);
+  }
+  return res;
+};
+const csrfOf = (html: string): string => html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
+const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+
+const setupToken = csrfOf(await (await request('/setup')).text());
+const pw = 'a long enough passphrase';
+const setup = await post('/setup', { _csrf: setupToken, password: pw, confirm: pw });
+const token = csrfOf(await (await request('/settings/scopes')).text());
+const saved = await post('/settings/scopes', {
+  _csrf: token,
+  name: 'Lab',
+  include: scope,
+  exclude,
+  everyMinutes: '',
+});
+const assetsPage = await (await request('/assets')).text();
+const scopeId = assetsPage.match(/<option value="(scope-[^"]+)"/)?.[1] ?? '';
+const started = await (
+  await post('/discovery/scans', { _csrf: token, scopeId }, { 'hx-request': 'true' })
+).text();
+const watch = started.match(/watch=([^"]+)"/)?.[1] ?? '';
+let reloadTold = false;
+let panel = '';
+const deadline = Date.now() + 60_000;
+while (!reloadTold && Date.now() < deadline) {
+  const res = await request(`/discovery/scan-panel?watch=${watch}`, { headers: { 'hx-request': 'true' } });
+  reloadTold = res.headers.get('hx-trigger') === 'assets-changed';
+  panel = await res.text();
+  if (!reloadTold) await new Promise((r) => setTimeout(r, 200)); // polling, as the browser does
+}
+const table = await (
+  await request('/assets/table?pageSize=100', { headers: { 'hx-request': 'true' } })
+).text();
+const rows = [...table.matchAll(/<a href="\/assets\/([^"]+)">([\d.]+)<\/a>/g)].map((m) => ({
+  id: m[1],
+  ip: m[2],
+}));
+const printerId = rows.find((r) => r.id?.startsWith('m-001ba9'))?.id;
+const printer = printerId ? await (await request(`/assets/${printerId}`)).text() : '';
+process.stdout.write(
+  `${JSON.stringify({
+    setup: setup.status,
+    scopeSaved: saved.status,
+    scanStarted: Boolean(watch),
+    reloadTold,
+    panel: panel.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '),
+    rows,
+    printerHasVendor: /Brother/.test(printer),
+    printerHasMdnsName: /brother-hl\.local/.test(printer),
+  })}\n`,
+);
