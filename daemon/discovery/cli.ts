@@ -73,7 +73,15 @@ export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
     ? (p: { phase: string; done: number; total: number; alive: number }) =>
         process.stderr.write(`\r${p.phase.padEnd(10)} ${p.done}/${p.total}  alive ${p.alive}   `)
     : () => {};
-  const found = await runScan(addresses, systemPorts(), scanSettingsFrom(config.discovery), progress);
+  const found = await runScan(
+    addresses,
+    systemPorts(),
+    scanSettingsFrom(config.discovery),
+    progress,
+    undefined,
+    (m, err) =>
+      process.stderr.write(`patch-depot discover: warning: ${m}: ${(err as Error)?.message ?? err}\n`),
+  );
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (ctx.values.json) {
     process.stdout.write(`${JSON.stringify(found.map(toJson), null, 2)}\n`);

@@ -210,6 +210,7 @@ export class DiscoveryService {
           record.progress = p;
         },
         signal,
+        (message, err) => log.warn(message, { err }),
       );
       const scanned = new Set(addresses.map(formatIpv4));
       const merged = mergeScan(this.assets, observations, scanned, record.id, this.opts.ports.clock());

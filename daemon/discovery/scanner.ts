@@ -85,6 +85,8 @@ export const runScan = async (
   settings: ScanSettings,
   onProgress: (p: ScanProgress) => void = () => {},
   signal?: AbortSignal,
+  /** Problems that degrade the scan without stopping it (fping refused, table unreadable). */
+  onWarning: (message: string, err: unknown) => void = () => {},
 ): Promise<Observation[]> => {
   const ips = addresses.map(formatIpv4);
   const scope = new Set(ips);
@@ -125,7 +127,11 @@ export const runScan = async (
         packetsPerSecond: settings.packetsPerSecond,
         ...(signal ? { signal } : {}),
       })
-      .catch(() => new Map<string, number>());
+      .catch((err: unknown) => {
+        if (!signal?.aborted)
+          onWarning(`ICMP sweep with ${ports.icmp!.name} failed; relying on ARP and TCP`, err);
+        return new Map<string, number>();
+      });
     for (const [ip, rtt] of answered) {
       if (!scope.has(ip)) continue;
       const d = draft(ip);
@@ -137,7 +143,11 @@ export const runScan = async (
   signal?.throwIfAborted();
 
   const readNeighbours = async (): Promise<void> => {
-    for (const e of await ports.neighbours.read().catch(() => [])) {
+    const entries = await ports.neighbours.read().catch((err: unknown) => {
+      onWarning('could not read the neighbour table: no MAC addresses this scan', err);
+      return [];
+    });
+    for (const e of entries) {
       if (!scope.has(e.ip)) continue;
       // A REACHABLE entry was confirmed moments ago (our probe made the kernel ask); STALE/DELAY
       // entries may belong to a device that has left, so they only lend a MAC to a live host.

@@ -316,6 +316,15 @@ export const assetsRoutes = (deps: WebDeps) => {
         <h1>Assets</h1>
         <ScanPanel discovery={d} csrf={c.get('csrf')} />
         <Filters q={q} vendors={d.vendors()} />
+        {d.query(assetQuerySchema.parse({ status: 'new', pageSize: 10 })).total > 0 ? (
+          <form method="post" action="/assets/acknowledge-all" style="margin-bottom:1rem">
+            <CsrfField token={c.get('csrf')} />
+            <a href="/assets?status=new">Review new devices</a>{' '}
+            <button type="submit" class="link">
+              or mark every new device as known
+            </button>
+          </form>
+        ) : null}
         <section class="card">
           {d.assets.size === 0 ? (
             <Empty>

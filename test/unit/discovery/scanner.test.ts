@@ -128,3 +128,28 @@ test('reports progress through every phase and can be aborted', async () => {
     /stop/,
   );
 });
+
+test('a failing ICMP sweep or neighbour table degrades the scan with a warning instead of stopping it', async () => {
+  const net = office();
+  const ports = net.ports();
+  ports.icmp = { name: 'broken', sweep: async () => Promise.reject(new Error('operation not permitted')) };
+  ports.neighbours = { read: async () => Promise.reject(new Error('no ip')) };
+  const warnings: string[] = [];
+  const found = await runScan(
+    expandScope({ include: ['10.0.0.10-11'], exclude: [] }, 64),
+    ports,
+    fastSettings,
+    () => {},
+    undefined,
+    (m) => warnings.push(m),
+  );
+  assert.deepEqual(warnings, [
+    'ICMP sweep with broken failed; relying on ARP and TCP',
+    'could not read the neighbour table: no MAC addresses this scan',
+  ]);
+  // On-link and without ICMP or ARP, only mDNS still speaks up.
+  assert.deepEqual(
+    found.map((o) => [o.ip, o.seenBy]),
+    [['10.0.0.10', ['mdns']]],
+  );
+});
