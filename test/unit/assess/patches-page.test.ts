@@ -1,0 +1,197 @@
+/**
+ * The Patches and Feeds pages through the real web app (login gate, CSRF) with a real catalog
+ * service on an in-memory fetcher and a fixed set of host inventories.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { AssessService } from '../../../daemon/assess/assess-service.js';
+import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { writeBundle } from '../../../daemon/catalog/bundle.js';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
+import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
+import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
+import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { Metrics } from '../../../daemon/reports/metrics.js';
+import { StateStore } from '../../../daemon/store/state-store.js';
+import { createWebApp } from '../../../web/app.js';
+import { loadStaticAssets } from '../../../web/static-assets.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { tempDir } from '../../temp-dir.js';
+import { fixture } from '../catalog/version-gen.js';
+
+const PASSWORD = 'a long enough passphrase';
+const TRACKER = 'https://tracker.example/json';
+const keys = generateKeyPairSync('ed25519');
+
+const inventory = (hostId: string, packages: HostInventory['packages']): HostInventory => ({
+  hostId,
+  collectedAt: '2026-11-23T10:00:00.000Z',
+  os: parseOsRelease(fixture('assess/os-release-debian12')),
+  kernel: '6.1.0',
+  packages,
+  ecosystem: 'dpkg',
+  rebootRequired: false,
+});
+
+const harness = async (t: TestContext) => {
+  const dataDir = await tempDir(t);
+  const log = memoryLogger();
+  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
+  await store.start();
+  t.after(() => store.stop());
+  const fetcher = new MemoryFeedFetcher();
+  fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
+  const catalog = new CatalogService({
+    dir: join(dataDir, 'catalog'),
+    feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
+    fetcher,
+    verifier: {
+      verifyClearsigned: () => Promise.reject(new Error('unused')),
+      verifyDetached: () => Promise.reject(new Error('unused')),
+    },
+    trustedKeys: [publicKeyBase64(keys.publicKey)],
+    maxFeedBytes: 1 << 20,
+    syncIntervalMinutes: 60,
+    log,
+  });
+  await catalog.start();
+  t.after(() => catalog.stop());
+  const hosts = [
+    inventory('pc-1', parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
+    inventory('pc-2', [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
+    inventory('<script>x</script>', [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
+  ];
+  const assess = new AssessService({ catalog, inventories: { list: async () => hosts }, log });
+  await assess.start();
+  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
+  const app = createWebApp({
+    auth,
+    store,
+    metrics: new Metrics(() => store.writes),
+    log,
+    version: 'test',
+    secureCookies: false,
+    startedAt: new Date(),
+    assets: await loadStaticAssets(),
+    remoteAddr: () => '192.0.2.10',
+    problems: () => [],
+    catalog,
+    assess,
+  });
+  const cookies = new Map<string, string>();
+  const request = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('host', 'depot.test');
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return res;
+  };
+  const csrf = async (path: string) =>
+    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  const token = await csrf('/setup');
+  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
+  return { catalog, request, post, csrf };
+};
+
+test('before any sync the page explains what to do; a manual sync fills it', async (t) => {
+  const h = await harness(t);
+  assert.match(await (await h.request('/patches')).text(), /No vendor feeds synchronised yet/);
+  const _csrf = await h.csrf('/patches/feeds');
+  assert.equal(
+    (await h.post('/patches/feeds/sync', { feed: 'debian' })).status,
+    403,
+    'no CSRF token, no sync',
+  );
+  const res = await h.post('/patches/feeds/sync', { _csrf, feed: 'debian' }, { 'hx-request': 'true' });
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /id="sync-progress"/);
+  await h.catalog.idle();
+  const feeds = await (await h.request('/patches/feeds')).text();
+  assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
+  assert.match(feeds, /<td>manual<\/td><td>updated<\/td>/);
+
+  const html = await (await h.request('/patches')).text();
+  assert.match(html, /Compliant hosts/);
+  assert.match(html, /33 %/); // pc-2 only
+  assert.match(html, /CVE-2024-8176/);
+  assert.match(html, /CVE-2025-0725/);
+  assert.ok(!html.includes('<script>x</script>'), 'host ids are escaped');
+
+  const high = await (await h.request('/patches?severity=high')).text();
+  assert.match(high, /CVE-2024-8176/);
+  assert.doesNotMatch(high, /CVE-2025-0725/);
+  const search = await (await h.request('/patches?q=glibc')).text();
+  assert.match(search, /CVE-2025-4802/);
+  assert.doesNotMatch(search, /CVE-2024-8176/);
+  assert.match(
+    await (await h.request('/patches?view=packages')).text(),
+    /<td><a href="\/patches\?view=advisories&amp;q=expat">expat<\/a><\/td>/,
+  );
+  assert.match(await (await h.request('/patches?view=hosts')).text(), /needs patches/);
+
+  const adv = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
+  assert.match(adv, /Affected hosts \(2\)/);
+  assert.match(adv, /<code>2\.5\.0-1\+deb12u1<\/code>/);
+  assert.match(adv, /<code>2\.5\.0-1\+deb12u2<\/code>/);
+  assert.equal((await h.request('/patches/advisories/debian/CVE-1999-0001')).status, 404);
+  assert.match(await (await h.request('/patches/compliance')).text(), /Missing fixes/);
+});
+
+test('a signed offline bundle is imported through the form; a bad one is refused with a reason', async (t) => {
+  const h = await harness(t);
+  const _csrf = await h.csrf('/patches/feeds');
+  const upload = (zip: Uint8Array) => {
+    const form = new FormData();
+    form.set('_csrf', _csrf);
+    form.set('bundle', new File([zip], 'bundle.zip', { type: 'application/zip' }));
+    return h.request('/patches/feeds/bundle', { method: 'POST', body: form });
+  };
+  const zip = writeBundle(
+    [
+      {
+        feedId: 'osv-debian',
+        kind: 'osv',
+        file: 'dsa.json',
+        body: Buffer.from(fixture('catalog/osv/DSA-5880-1.json')),
+      },
+    ],
+    1,
+    keys.privateKey,
+  );
+  const ok = await upload(zip);
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/patches/feeds?done=bundle');
+  assert.match(await (await h.request('/patches')).text(), /DSA-5880-1/);
+  const stranger = generateKeyPairSync('ed25519');
+  const bad = await upload(
+    writeBundle(
+      [
+        {
+          feedId: 'x',
+          kind: 'osv',
+          file: 'a.json',
+          body: Buffer.from(fixture('catalog/osv/DSA-5880-1.json')),
+        },
+      ],
+      2,
+      stranger.privateKey,
+    ),
+  );
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /not trusted here/);
+});
