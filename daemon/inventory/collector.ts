@@ -158,7 +158,7 @@ export const collectInventory = async (
       const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
       throw new RemoteError(
         'command',
-        `${what} failed on the host (exit ${result.exitCode ?? 'by signal'}): ${why}`,
+        `${what} failed on the host (${result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`}): ${why}`,
       );
     }
     return result.stdout;

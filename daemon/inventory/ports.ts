@@ -44,8 +44,10 @@ export interface ExecLimits {
 export interface ExecResult {
   stdout: string;
   stderr: string;
-  /** null when the command died from a signal or the server sent no status. */
+  /** null when the command died from a signal. */
   exitCode: number | null;
+  /** The signal that killed the command (`SIGKILL`, `SIGSEGV`), when it died from one. */
+  signal?: string;
 }
 
 export interface RemoteSession {

@@ -52,8 +52,9 @@ class Ssh2Session implements RemoteSession {
       }
       this.client.exec(command, (err, stream) => {
         if (err) {
+          // No channel means the session itself is gone or refusing: a connection problem.
           reject(
-            new RemoteError('command', `${this.label}: cannot start "${what}": ${err.message}`, {
+            new RemoteError('connect', `${this.label}: cannot start "${what}": ${err.message}`, {
               cause: err,
             }),
           );
@@ -79,7 +80,7 @@ const collect = (
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let bytes = 0;
-    let exitCode: number | null = null;
+    let exit: { code: number | null; signal?: string } | undefined;
     let done = false;
     const finish = (err?: RemoteError): void => {
       if (done) return;
@@ -100,7 +101,8 @@ const collect = (
       resolve({
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
-        exitCode,
+        exitCode: exit?.code ?? null,
+        ...(exit?.signal ? { signal: exit.signal } : {}),
       });
     };
     const timer = setTimeout(
@@ -130,10 +132,16 @@ const collect = (
       };
     stream.on('data', take(stdout));
     stream.stderr.on('data', take(stderr));
-    stream.on('exit', (code: number | null) => {
-      exitCode = typeof code === 'number' ? code : null;
+    stream.on('exit', (code: number | null, signal?: string) => {
+      exit = { code: typeof code === 'number' ? code : null, ...(signal ? { signal } : {}) };
     });
-    stream.on('close', () => finish());
+    // A channel that closes without an exit status lost its connection (host rebooted, sshd
+    // killed, network gone): that is not the command's answer.
+    stream.on('close', () =>
+      finish(
+        exit ? undefined : new RemoteError('connect', `${label}: connection lost while running "${what}"`),
+      ),
+    );
   });
 
 export class Ssh2Runner implements RemoteRunner {

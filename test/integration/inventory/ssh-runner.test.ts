@@ -18,6 +18,10 @@ import { memoryLogger } from '../../fakes/log.js';
 import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from './sshd-server.js';
 
 const run = promisify(execFile);
+const children = async (pid: string): Promise<number[]> => {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', pid]).catch(() => ({ stdout: '' }));
+  return stdout.split(/\s+/).filter(Boolean).map(Number);
+};
 const skip = sshdUnavailable();
 const limits = { timeoutMs: 10_000, maxOutputBytes: 1 << 20 };
 
@@ -97,6 +101,29 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
       const ps = await run('ps', ['-eo', 'args']);
       return !ps.stdout.split('\n').some((l) => l.includes(`sleep ${marker}`));
     });
+  });
+
+  test('a command killed by a signal says so; a lost connection is not an answer', async () => {
+    const session = await runner.connect(target(), { timeoutMs: 10_000 });
+    try {
+      const killed = await session.exec('kill -KILL $$', limits);
+      assert.equal(killed.exitCode, null);
+      assert.equal(killed.signal, 'SIGKILL');
+      const pending = session.exec(withDeadline('sleep 2.5', 3), { timeoutMs: 30_000, maxOutputBytes: 1024 });
+      // Kill this connection's sshd process on the host: the channel closes without a status.
+      const sshdPid = (await server.readFile('sshd.pid')).trim();
+      await pollUntil('the command to run', async () =>
+        (await run('ps', ['-eo', 'args'])).stdout.split('\n').some((l) => l.startsWith('sleep 2.5')),
+      );
+      for (const pid of await children(sshdPid)) process.kill(pid, 'SIGKILL');
+      await assert.rejects(
+        pending,
+        (e: unknown) =>
+          e instanceof RemoteError && e.kind === 'connect' && /connection lost while running/.test(e.message),
+      );
+    } finally {
+      session.close();
+    }
   });
 
   test('a login the host refuses is an auth failure that says what to do', async () => {
