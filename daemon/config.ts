@@ -84,6 +84,12 @@ export const configSchema = z
           .min(64 * 1024)
           .max(256 * 1024 * 1024)
           .default(32 * 1024 * 1024),
+        /** Collect every host with credentials this often (0 = only when asked; max 24 days). */
+        intervalHours: z
+          .number()
+          .min(0)
+          .max(24 * 24)
+          .default(24),
       })
       .strict()
       .prefault({}),

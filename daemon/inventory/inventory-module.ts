@@ -8,7 +8,11 @@ import { Ssh2Runner } from './ssh-runner.js';
 
 export const inventoryDir = (config: Config): string => join(config.dataDir, 'inventory');
 
-export const createInventoryService = (config: Config, log: Logger): InventoryService =>
+export const createInventoryService = (
+  config: Config,
+  log: Logger,
+  opts: { schedule: boolean } = { schedule: true },
+): InventoryService =>
   new InventoryService({
     dir: inventoryDir(config),
     runner: new Ssh2Runner(),
@@ -18,4 +22,5 @@ export const createInventoryService = (config: Config, log: Logger): InventorySe
     connectTimeoutMs: config.inventory.connectTimeoutMs,
     commandTimeoutMs: config.inventory.commandTimeoutMs,
     maxOutputBytes: config.inventory.maxOutputBytes,
+    scheduleMs: opts.schedule ? config.inventory.intervalHours * 3_600_000 : 0,
   });

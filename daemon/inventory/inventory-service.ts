@@ -29,6 +29,8 @@ export interface InventoryServiceOptions {
   commandTimeoutMs: number;
   maxOutputBytes: number;
   dpkgAdminDir?: string | undefined;
+  /** Collect every host this often while running; 0 or absent = only on request. */
+  scheduleMs?: number | undefined;
   clock?: () => Date;
 }
 
@@ -82,6 +84,9 @@ export class InventoryService {
   private readonly clock: () => Date;
   private abort = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+  /** When the next scheduled collection starts (undefined: no schedule). */
+  nextScheduledAt: Date | undefined;
 
   constructor(private readonly opts: InventoryServiceOptions) {
     this.clock = opts.clock ?? (() => new Date());
@@ -96,10 +101,31 @@ export class InventoryService {
     this.abort = new AbortController();
     await this.inventories.start();
     await this.attempts.start();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const every = this.opts.scheduleMs ?? 0;
+    if (every <= 0) return;
+    this.nextScheduledAt = new Date(this.clock().getTime() + every);
+    this.timer = setTimeout(() => {
+      // A run still going (a slow site, or one a technician started) is not doubled.
+      const busy = this.activeRun() !== undefined;
+      const started = busy ? Promise.resolve() : this.startRun().then(() => undefined);
+      started
+        .catch((err: unknown) => this.opts.log.error('scheduled inventory run failed to start', { err }))
+        .finally(() => {
+          if (!this.abort.signal.aborted) this.schedule();
+        });
+    }, every);
+    // The schedule alone must not keep a CLI process alive.
+    this.timer.unref();
   }
 
   /** Cancel running collections (their hosts are recorded as failed with "cancelled"). */
   async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.nextScheduledAt = undefined;
     this.abort.abort();
     await Promise.allSettled([...this.active]);
   }

@@ -78,7 +78,12 @@ const AttemptCell = (props: { row: HostOverview }) => {
   );
 };
 
-export const HostTable = (props: { rows: HostOverview[]; csrf: string; oob?: boolean }) => (
+export const HostTable = (props: {
+  rows: HostOverview[];
+  csrf: string;
+  nextScheduledAt?: Date | undefined;
+  oob?: boolean;
+}) => (
   <section class="card" id="inventory-hosts" {...(props.oob ? { 'hx-swap-oob': 'true' } : {})}>
     <h2>Hosts</h2>
     {props.rows.length === 0 ? (
@@ -103,6 +108,11 @@ export const HostTable = (props: { rows: HostOverview[]; csrf: string; oob?: boo
           <CsrfField token={props.csrf} />
           <button type="submit">Collect all hosts now</button>
         </form>
+        <p class="hint">
+          {props.nextScheduledAt
+            ? `Next scheduled collection of every host: ${props.nextScheduledAt.toISOString()} (inventory.intervalHours).`
+            : 'No scheduled collections (inventory.intervalHours is 0).'}
+        </p>
         <table>
           <thead>
             <tr>
@@ -270,7 +280,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
         <h1>Inventory</h1>
         {extra.notice ? <Notice kind={extra.notice.kind}>{extra.notice.text}</Notice> : null}
         <RunProgress run={inv.activeRun()} />
-        <HostTable rows={rows} csrf={csrf} />
+        <HostTable rows={rows} csrf={csrf} nextScheduledAt={inv.nextScheduledAt} />
         <CredentialForm csrf={csrf} {...extra.form} />
         <KeyCard publicKey={key.publicKey} fingerprint={key.fingerprint} />
       </>,
@@ -368,7 +378,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
       return c.html(
         <>
           <RunProgress run={run} />
-          <HostTable rows={rows} csrf={c.get('csrf')} oob />
+          <HostTable rows={rows} csrf={c.get('csrf')} nextScheduledAt={service().nextScheduledAt} oob />
         </>,
       );
     }

@@ -139,3 +139,28 @@ test('removing a host drops its credentials and pin but keeps its inventory', as
   assert.ok(await service.inventories.get('h'));
   assert.ok((await readdir(service.inventories.dir)).includes('h.json'));
 });
+
+test('scheduled runs collect every host on their own and stop with the service', async (t) => {
+  const runner = new FakeRunner();
+  const service = new InventoryService({
+    dir: join(await tempDir(t), 'inventory'),
+    runner,
+    parsers: inventoryParsers,
+    log: memoryLogger(),
+    concurrency: 2,
+    connectTimeoutMs: 1_000,
+    commandTimeoutMs: 1_000,
+    maxOutputBytes: 1 << 20,
+    scheduleMs: 20,
+  });
+  await service.start();
+  t.after(() => service.stop());
+  const key = await service.keys.get();
+  runner.add('h', 22, fakeHost(debian, key.privateKey));
+  await service.credentials.put({ address: 'h', username: 'root' });
+  assert.ok(service.nextScheduledAt);
+  await pollUntil('two scheduled collections', () => runner.connects.length >= 2);
+  assert.ok(await service.inventories.get('h'));
+  await service.stop();
+  assert.equal(service.nextScheduledAt, undefined);
+});

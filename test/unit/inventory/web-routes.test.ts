@@ -162,6 +162,7 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   const page = await (await h.request('/inventory')).text();
   assert.match(page, /4 packages · /);
   assert.match(page, /href="\/assets\/10\.0\.0\.5"/);
+  assert.match(page, /No scheduled collections/);
   // Without htmx the same action redirects to a page showing the run.
   const plain = await h.post('/inventory/collect', { _csrf });
   assert.equal(plain.status, 303);
