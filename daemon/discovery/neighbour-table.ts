@@ -12,10 +12,20 @@ const execFileP = promisify(execFile);
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 export const parseIpNeighJson = (text: string): NeighbourEntry[] => {
-  const rows = JSON.parse(text || '[]') as Array<{ dst?: string; lladdr?: string; state?: string[] }>;
+  const rows = JSON.parse(text || '[]') as Array<{
+    dst?: string;
+    dev?: string;
+    lladdr?: string;
+    state?: string[];
+  }>;
   return rows
     .filter((r) => r.dst?.includes('.') && r.lladdr && MAC.test(r.lladdr.toLowerCase()))
-    .map((r) => ({ ip: r.dst!, mac: r.lladdr!.toLowerCase(), state: r.state?.[0] ?? 'UNKNOWN' }))
+    .map((r) => ({
+      ip: r.dst!,
+      mac: r.lladdr!.toLowerCase(),
+      state: r.state?.[0] ?? 'UNKNOWN',
+      ...(r.dev ? { dev: r.dev } : {}),
+    }))
     .filter((r) => r.mac !== '00:00:00:00:00:00');
 };
 
@@ -26,7 +36,7 @@ export const parseProcNetArp = (text: string): NeighbourEntry[] =>
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .filter((f) => f.length >= 4 && (Number.parseInt(f[2] ?? '0', 16) & 2) !== 0)
-    .map((f) => ({ ip: f[0]!, mac: f[3]!.toLowerCase(), state: 'REACHABLE' }))
+    .map((f) => ({ ip: f[0]!, mac: f[3]!.toLowerCase(), state: 'REACHABLE', dev: f[5] ?? '' }))
     .filter((e) => MAC.test(e.mac) && e.mac !== '00:00:00:00:00:00');
 
 export class KernelNeighbourTable implements NeighbourTable {
@@ -37,5 +47,17 @@ export class KernelNeighbourTable implements NeighbourTable {
     } catch {
       return parseProcNetArp(await readFile('/proc/net/arp', 'utf8'));
     }
+  }
+
+  async forget(entries: NeighbourEntry[]): Promise<void> {
+    const lines = entries
+      .filter((e) => e.dev && /^[\w.@:-]{1,15}$/.test(e.dev))
+      .map((e) => `neigh del ${e.ip} dev ${e.dev}`);
+    if (lines.length === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      // -force: carry on past entries that vanished meanwhile.
+      const child = execFile('ip', ['-force', '-batch', '-'], (err) => (err ? reject(err) : resolve()));
+      child.stdin?.end(`${lines.join('\n')}\n`);
+    });
   }
 }

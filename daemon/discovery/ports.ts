@@ -36,10 +36,17 @@ export interface NeighbourEntry {
   mac: string;
   /** Kernel state: REACHABLE means confirmed recently; STALE/DELAY may be a departed host. */
   state: string;
+  /** Interface the entry is on, when known (needed to remove it). */
+  dev?: string;
 }
 
 export interface NeighbourTable {
   read(): Promise<NeighbourEntry[]>;
+  /**
+   * Drop entries so the next packet makes the kernel ask afresh by broadcast: an existing entry is
+   * reused without asking, so it proves nothing about the host now. Needs CAP_NET_ADMIN.
+   */
+  forget(entries: NeighbourEntry[]): Promise<void>;
 }
 
 export interface MdnsService {

@@ -118,6 +118,20 @@ export const runScan = async (
       ? ports.mdns.browse(settings.mdnsWindowMs, signal).catch(() => [])
       : Promise.resolve([]);
 
+  // Existing neighbour entries are reused without asking, so a departed host's entry would look
+  // alive and a firewalled host's stale entry would never be confirmed: clear the in-scope ones,
+  // and every address gets a fresh broadcast ARP (a sub-millisecond re-resolution for the rest).
+  const known = (await ports.neighbours.read().catch(() => [])).filter(
+    (e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP',
+  );
+  if (known.length) {
+    await ports.neighbours
+      .forget(known)
+      .catch((err: unknown) =>
+        onWarning(`could not refresh ${known.length} neighbour entries (needs CAP_NET_ADMIN)`, err),
+      );
+  }
+
   report('icmp', 0, ips.length);
   if (ports.icmp) {
     const answered = await ports.icmp
@@ -206,6 +220,51 @@ export const runScan = async (
   if (unanswered.length) await readNeighbours();
   signal?.throwIfAborted();
 
+  // Banners and reverse DNS for the hosts found so far run while the mDNS window is still open.
+  const enrich = async (d: Draft): Promise<void> => {
+    const jobs: Array<Promise<void>> = [];
+    for (const port of d.openPorts) {
+      const kind = BANNER_KIND[port];
+      if (!kind) continue;
+      jobs.push(
+        ports.tcp
+          .banner(d.ip, port, kind, settings.enrichTimeoutMs)
+          .then((b) => {
+            if (b) d.banners[String(port)] = b;
+          })
+          .catch(() => {}),
+      );
+    }
+    if (settings.reverseDns) {
+      jobs.push(
+        ports.reverseDns
+          .lookup(d.ip, settings.enrichTimeoutMs)
+          .then((names) => {
+            for (const n of names) d.hostnames.add(n);
+          })
+          .catch(() => {}),
+      );
+    }
+    await Promise.all(jobs);
+  };
+  const enrichAll = async (list: Draft[]): Promise<void> => {
+    let enriched = 0;
+    report('enrich', 0, list.length);
+    await eachLimit(
+      list,
+      Math.min(settings.concurrency, 64),
+      async (d) => {
+        await enrich(d);
+        enriched++;
+        if (enriched % 32 === 0) report('enrich', enriched, list.length);
+      },
+      signal,
+    );
+  };
+  const swept = new Set(drafts.keys());
+  await enrichAll([...drafts.values()]);
+  signal?.throwIfAborted();
+
   report('mdns', 0, 1);
   for (const r of await mdnsResult) {
     if (!scope.has(r.address)) continue;
@@ -216,44 +275,11 @@ export const runScan = async (
       d.services.push(r.service);
     }
   }
-
-  const hosts = [...drafts.values()];
-  report('enrich', 0, hosts.length);
-  let enriched = 0;
-  await eachLimit(
-    hosts,
-    Math.min(settings.concurrency, 64),
-    async (d) => {
-      const jobs: Array<Promise<void>> = [];
-      for (const port of d.openPorts) {
-        const kind = BANNER_KIND[port];
-        if (!kind) continue;
-        jobs.push(
-          ports.tcp
-            .banner(d.ip, port, kind, settings.enrichTimeoutMs)
-            .then((b) => {
-              if (b) d.banners[String(port)] = b;
-            })
-            .catch(() => {}),
-        );
-      }
-      if (settings.reverseDns) {
-        jobs.push(
-          ports.reverseDns
-            .lookup(d.ip, settings.enrichTimeoutMs)
-            .then((names) => {
-              for (const n of names) d.hostnames.add(n);
-            })
-            .catch(() => {}),
-        );
-      }
-      await Promise.all(jobs);
-      enriched++;
-      if (enriched % 32 === 0) report('enrich', enriched, hosts.length);
-    },
-    signal,
-  );
+  // Devices that only spoke mDNS (no ICMP, ARP or TCP answer) still get their reverse name.
+  const mdnsOnly = [...drafts.values()].filter((d) => !swept.has(d.ip));
+  if (mdnsOnly.length) await enrichAll(mdnsOnly);
   signal?.throwIfAborted();
+  const hosts = [...drafts.values()];
 
   const observations = hosts
     .map((d): Observation => {

@@ -64,13 +64,25 @@ export class FakeNetwork {
     return this.probes.filter((p) => p.ip === ip);
   }
 
-  /** Sending anything to an on-link address makes the kernel ARP for it. */
+  /**
+   * Like the kernel: sending to an address without an entry broadcasts an ARP request (REACHABLE
+   * if the host answers); an existing unconfirmed entry is reused without asking (DELAY).
+   */
   private resolve(ip: string): void {
     const h = this.hosts.get(ip);
-    if (h?.mac && h.arp !== false) this.neighbours.set(ip, { ip, mac: h.mac, state: 'REACHABLE' });
-    else if (this.neighbours.has(ip))
-      this.neighbours.set(ip, { ...this.neighbours.get(ip)!, state: 'STALE' });
+    const known = this.neighbours.get(ip);
+    if (known && known.state !== 'REACHABLE') this.neighbours.set(ip, { ...known, state: 'DELAY' });
+    else if (!known && h?.mac && h.arp !== false)
+      this.neighbours.set(ip, { ip, mac: h.mac, state: 'REACHABLE', dev: 'eth0' });
   }
+
+  /** Time passes: confirmed entries go stale, as after the kernel's reachable time. */
+  age(): void {
+    for (const [ip, e] of this.neighbours) this.neighbours.set(ip, { ...e, state: 'STALE' });
+  }
+
+  /** False: like a daemon without CAP_NET_ADMIN. */
+  canForget = true;
 
   ports(): DiscoveryPorts {
     const icmp: IcmpSweeper = {
@@ -101,7 +113,13 @@ export class FakeNetwork {
           return this.hosts.get(ip)?.banners?.[port];
         },
       },
-      neighbours: { read: async () => [...this.neighbours.values()] },
+      neighbours: {
+        read: async () => [...this.neighbours.values()],
+        forget: async (entries) => {
+          if (!this.canForget) throw new Error('Operation not permitted');
+          for (const e of entries) this.neighbours.delete(e.ip);
+        },
+      },
       mdns: {
         browse: async (): Promise<MdnsRecord[]> =>
           [...this.hosts.values()].flatMap((h) =>

@@ -137,6 +137,18 @@ describe('discovery in the lab', { skip }, () => {
     assert.ok(counted.ip >= 1 && counted.arpRequests >= 1, JSON.stringify(counted));
   });
 
+  it('finds a host that answers only ARP again on every later scan (no stale neighbour entry hides it)', async () => {
+    const silent = lab.host('silent');
+    for (let i = 0; i < 2; i++) {
+      const found = await discover(['--scope', silent.ip]);
+      assert.deepEqual(
+        found.map((f) => [f.ip, f.mac, f.seenBy]),
+        [[silent.ip, silent.mac, ['arp']]],
+        `scan ${i + 1}`,
+      );
+    }
+  });
+
   it('refuses a scope above the size limit before sending anything', async () => {
     await assert.rejects(discover(['--scope', '10.0.0.0/8']), /above the limit/);
   });

@@ -91,13 +91,23 @@ export const AssetTable = (props: { page: AssetPage; total: number }) => {
       hx-trigger="assets-changed from:body"
       hx-swap="outerHTML"
     >
-      <p class="hint">
+      <p class="hint" hidden={props.total === 0}>
         {page.total === props.total
           ? `${page.total} asset(s)`
           : `${page.total} of ${props.total} asset(s) match`}
         {page.pages > 1 ? ` · page ${page.page} of ${page.pages}` : ''}
       </p>
-      {page.items.length === 0 ? (
+      {props.total === 0 ? (
+        <Empty>
+          <p>
+            <strong>No devices discovered yet.</strong>
+          </p>
+          <p>
+            Run a scan above: every device found on the LAN appears here with its address, MAC vendor, name
+            and class.
+          </p>
+        </Empty>
+      ) : page.items.length === 0 ? (
         <Empty>
           <p>No asset matches these filters.</p>
         </Empty>
@@ -257,14 +267,28 @@ export const ScanPanel = (props: {
   );
 };
 
+const PHASE_LABEL: Record<ScanRecord['progress']['phase'], string> = {
+  icmp: 'pinging',
+  neighbours: 'reading the neighbour table',
+  tcp: 'probing ports',
+  mdns: 'listening for mDNS',
+  enrich: 'reading banners and names',
+  done: 'finishing',
+};
+
 const ScanSummary = (props: { scan: ScanRecord }) => {
   const s = props.scan;
   if (s.status === 'running') {
-    const pct = s.progress.total ? Math.round((100 * s.progress.done) / s.progress.total) : 0;
+    const p = s.progress;
+    // ICMP and mDNS report only when they finish: those show as indeterminate.
+    const pct = p.total && p.done ? Math.round((100 * p.done) / p.total) : undefined;
+    const elapsed = Math.round((Date.now() - Date.parse(s.startedAt)) / 1000);
     return (
       <p>
-        Scan <code>{s.id}</code> of {s.scopeName}: {s.progress.phase} ({pct} %), {s.progress.alive} alive so
-        far <progress max={100} value={pct} />
+        Scan <code>{s.id}</code> of {s.scopeName} ({s.addresses} addresses, {elapsed} s):{' '}
+        {PHASE_LABEL[p.phase]}
+        {pct !== undefined ? ` (${pct} %)` : ''}, {p.alive} device(s) so far{' '}
+        <progress max={100} value={pct} />
       </p>
     );
   }
@@ -326,17 +350,6 @@ export const assetsRoutes = (deps: WebDeps) => {
           </form>
         ) : null}
         <section class="card">
-          {d.assets.size === 0 ? (
-            <Empty>
-              <p>
-                <strong>No devices discovered yet.</strong>
-              </p>
-              <p>
-                Run a scan above: every device found on the LAN appears here with its address, MAC vendor,
-                name and class.
-              </p>
-            </Empty>
-          ) : null}
           <AssetTable page={d.query(q)} total={d.assets.size} />
         </section>
       </>,

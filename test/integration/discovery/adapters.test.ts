@@ -85,13 +85,15 @@ test('neighbour table: ip -json and /proc/net/arp formats; the real table reads'
     '{"dst":"10.0.0.6","dev":"eth0","state":["FAILED"]},' +
     '{"dst":"fe80::1","dev":"eth0","lladdr":"aa:bb:cc:00:00:07","state":["STALE"]}]';
   assert.deepEqual(parseIpNeighJson(json), [
-    { ip: '10.0.0.5', mac: 'aa:bb:cc:00:00:05', state: 'REACHABLE' },
+    { ip: '10.0.0.5', mac: 'aa:bb:cc:00:00:05', state: 'REACHABLE', dev: 'eth0' },
   ]);
   const proc =
     'IP address       HW type     Flags       HW address            Mask     Device\n' +
     '10.0.0.5         0x1         0x2         aa:bb:cc:00:00:05     *        eth0\n' +
     '10.0.0.6         0x1         0x0         00:00:00:00:00:00     *        eth0\n';
-  assert.deepEqual(parseProcNetArp(proc), [{ ip: '10.0.0.5', mac: 'aa:bb:cc:00:00:05', state: 'REACHABLE' }]);
+  assert.deepEqual(parseProcNetArp(proc), [
+    { ip: '10.0.0.5', mac: 'aa:bb:cc:00:00:05', state: 'REACHABLE', dev: 'eth0' },
+  ]);
   const real = await new KernelNeighbourTable().read();
   assert.ok(Array.isArray(real));
 });

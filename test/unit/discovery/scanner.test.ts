@@ -120,7 +120,7 @@ test('reports progress through every phase and can be aborted', async () => {
       if (phases.at(-1) !== p.phase) phases.push(p.phase);
     },
   );
-  assert.deepEqual(phases, ['icmp', 'neighbours', 'tcp', 'mdns', 'enrich', 'done']);
+  assert.deepEqual(phases, ['icmp', 'neighbours', 'tcp', 'enrich', 'mdns', 'done']);
   const abort = new AbortController();
   abort.abort(new Error('stop'));
   await assert.rejects(
@@ -133,7 +133,7 @@ test('a failing ICMP sweep or neighbour table degrades the scan with a warning i
   const net = office();
   const ports = net.ports();
   ports.icmp = { name: 'broken', sweep: async () => Promise.reject(new Error('operation not permitted')) };
-  ports.neighbours = { read: async () => Promise.reject(new Error('no ip')) };
+  ports.neighbours = { read: async () => Promise.reject(new Error('no ip')), forget: async () => {} };
   const warnings: string[] = [];
   const found = await runScan(
     expandScope({ include: ['10.0.0.10-11'], exclude: [] }, 64),
@@ -152,4 +152,29 @@ test('a failing ICMP sweep or neighbour table degrades the scan with a warning i
     found.map((o) => [o.ip, o.seenBy]),
     [['10.0.0.10', ['mdns']]],
   );
+});
+
+test('a host that answers only ARP is found again on the next scan (stale entries are refreshed)', async () => {
+  const net = office();
+  const addresses = expandScope({ include: ['10.0.0.12'], exclude: [] }, 64);
+  assert.equal((await runScan(addresses, net.ports(), fastSettings)).length, 1);
+  net.age();
+  const again = await runScan(addresses, net.ports(), fastSettings);
+  assert.deepEqual(
+    again.map((o) => [o.ip, o.mac, o.seenBy]),
+    [['10.0.0.12', '02:00:00:00:00:0c', ['arp']]],
+  );
+  // Without the right to clear entries the scan says so and carries on.
+  net.age();
+  net.canForget = false;
+  const warnings: string[] = [];
+  await runScan(
+    addresses,
+    net.ports(),
+    fastSettings,
+    () => {},
+    undefined,
+    (m) => warnings.push(m),
+  );
+  assert.match(warnings[0] ?? '', /could not refresh 1 neighbour entries/);
 });
