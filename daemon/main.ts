@@ -83,7 +83,8 @@ const commands: Record<string, Command> = {
   },
   discover: {
     summary: 'one-shot network scan of a scope; prints the devices found',
-    usage: 'patch-depot discover --scope CIDR|RANGE|IP [--scope ...] [--exclude ADDR|RANGE|CIDR ...] [--json]',
+    usage:
+      'patch-depot discover --scope CIDR|RANGE|IP [--scope ...] [--exclude ADDR|RANGE|CIDR ...] [--json]',
     flags: {
       scope: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
