@@ -1,0 +1,132 @@
+/**
+ * The demo (`scripts/quickstart --lab`): build a simulated office in network namespaces, run the
+ * built daemon inside its appliance namespace, and make the UI reachable on this machine's
+ * loopback through a unix-socket bridge. Every probe the daemon sends stays inside the lab.
+ * Ctrl-C stops the daemon and removes the lab.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLab, LAB_STATE_DIR } from './lab/lab.js';
+import { labUnavailableReason } from './lab/netns.js';
+import { officeHosts } from './lab/site.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const bridge = fileURLToPath(new URL('./unix-bridge.ts', import.meta.url));
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    port: { type: 'string', default: '8080' },
+    hosts: { type: 'string', default: '8' },
+    name: { type: 'string', default: 'demo' },
+    'data-dir': { type: 'string' },
+  },
+});
+const port = Number(values.port);
+const why = labUnavailableReason();
+if (why) {
+  console.error(`demo: ${why}`);
+  process.exit(1);
+}
+
+const children: ChildProcess[] = [];
+let stopping = false;
+let stopAll: (code?: number) => void = (code = 1) => process.exit(code);
+/** Spawn a child; resolve once its stdout shows `ready` (echoing it when `echo` is set). */
+const start = (cmd: string, args: string[], ready: string, echo = false): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      if (echo) process.stdout.write(d);
+      if (out.includes(ready)) return;
+      out += d.toString();
+      if (out.includes(ready)) resolve(child);
+    });
+    child.on('exit', (code) => {
+      reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`));
+      if (!stopping) {
+        console.error(
+          `demo: ${args.includes('serve') ? 'the daemon' : 'a UI bridge'} exited (${code}); stopping`,
+        );
+        stopAll(1);
+      }
+    });
+  });
+
+console.log('demo: building the simulated site...');
+const lab = await createLab(
+  { name: values.name, hosts: officeHosts(Number(values.hosts)) },
+  { cleanupOnExit: false },
+);
+console.log(`demo: lab subnet ${lab.subnet}, appliance ${lab.applianceIp} in namespace ${lab.applianceNs}`);
+for (const h of lab.hosts)
+  console.log(`  ${h.label.padEnd(10)} ${h.kind.padEnd(7)} ${h.ip.padEnd(14)} ${h.mac}`);
+
+mkdirSync(LAB_STATE_DIR, { recursive: true });
+const socket = join(LAB_STATE_DIR, `${values.name}-ui-${process.pid}.sock`);
+// The built daemon when there is one (quickstart builds it), else the sources through tsx.
+const daemon = existsSync(join(root, 'dist/daemon/main.js'))
+  ? ['dist/daemon/main.js']
+  : ['--import', 'tsx', 'daemon/main.ts'];
+const dataDir = values['data-dir'] ? ['--data-dir', values['data-dir']] : [];
+stopAll = (code = 0): void => {
+  if (stopping) return;
+  stopping = true;
+  const exits = children
+    .reverse()
+    .map(
+      (c) =>
+        new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : c.once('exit', () => resolve()))),
+    );
+  for (const c of children) c.kill('SIGTERM');
+  // The daemon stops its services first; then the lab goes, namespaces and host agents included.
+  Promise.all(exits)
+    .then(() => lab.down())
+    .finally(() => process.exit(code));
+};
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+process.on('SIGINT', () => stopAll());
+process.on('SIGTERM', () => stopAll());
+
+try {
+  await start(
+    'ip',
+    [
+      ...['netns', 'exec', lab.applianceNs, process.execPath, ...daemon, 'serve'],
+      ...['--host', '127.0.0.1', '--port', String(port), ...dataDir],
+    ],
+    '"msg":"listening"',
+    true,
+  );
+  const tsx = ['--import', 'tsx', bridge];
+  await start(
+    'ip',
+    [
+      'netns',
+      'exec',
+      lab.applianceNs,
+      process.execPath,
+      ...tsx,
+      'listen-unix',
+      socket,
+      'connect-tcp',
+      `127.0.0.1:${port}`,
+    ],
+    'ready',
+  );
+  await start(process.execPath, [...tsx, 'listen-tcp', `127.0.0.1:${port}`, 'connect-unix', socket], 'ready');
+  console.log(
+    `\ndemo: open http://localhost:${port}/ — set the admin password, then in Settings confirm the`,
+  );
+  console.log(`      suggested scope ${lab.subnet} and run a scan. Ctrl-C stops everything.\n`);
+} catch (err) {
+  console.error(`demo: ${(err as Error).message}`);
+  stopAll(1);
+}
