@@ -85,7 +85,7 @@ stopAll = (code = 0): void => {
     );
   for (const c of children) c.kill('SIGTERM');
   // The daemon stops its services first; then the lab goes, namespaces and host agents included.
-  Promise.all(exits)
+  void Promise.all(exits)
     .then(() => lab.down())
     .finally(() => process.exit(code));
 };
