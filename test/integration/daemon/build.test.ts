@@ -24,7 +24,7 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json' },
+      env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0' },
     },
   );
   t.after(() => proc.kill('SIGKILL'));

@@ -36,7 +36,10 @@ export const spawnDaemon = (
         dataDir,
         ...extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json' } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0' },
+      },
     );
     const logs: Array<Record<string, unknown>> = [];
     let stderr = '';
