@@ -32,14 +32,17 @@ export interface AssetPage {
 
 export const displayName = (a: Asset): string => a.hostnames[0] ?? a.services[0]?.name ?? '';
 
-const compare: Record<AssetQuery['sort'], (a: Asset, b: Asset) => number> = {
-  ip: (a, b) => ipSortKey(a.ip) - ipSortKey(b.ip),
-  name: (a, b) => displayName(a).localeCompare(displayName(b)),
-  vendor: (a, b) => (a.vendor ?? '').localeCompare(b.vendor ?? ''),
-  class: (a, b) => a.deviceClass.localeCompare(b.deviceClass),
-  lastSeen: (a, b) => a.lastSeen.localeCompare(b.lastSeen),
-  firstSeen: (a, b) => a.firstSeen.localeCompare(b.firstSeen),
+/** Sort keys, computed once per asset per query (not once per comparison). */
+const sortKey: Record<AssetQuery['sort'], (a: Asset) => string | number> = {
+  ip: (a) => ipSortKey(a.ip),
+  name: (a) => displayName(a).toLowerCase(),
+  vendor: (a) => (a.vendor ?? '').toLowerCase(),
+  class: (a) => a.deviceClass,
+  lastSeen: (a) => a.lastSeen,
+  firstSeen: (a) => a.firstSeen,
 };
+
+const cmpKeys = (x: string | number, y: string | number): number => (x < y ? -1 : x > y ? 1 : 0);
 
 export const queryAssets = (
   assets: Iterable<Asset>,
@@ -61,11 +64,13 @@ export const queryAssets = (
     }
     matches.push(a);
   }
-  const cmp = compare[query.sort];
+  const key = sortKey[query.sort];
   const sign = query.dir === 'asc' ? 1 : -1;
-  matches.sort((a, b) => sign * cmp(a, b) || ipSortKey(a.ip) - ipSortKey(b.ip));
+  const decorated = matches.map((a) => ({ a, k: key(a), ip: ipSortKey(a.ip) }));
+  decorated.sort((x, y) => sign * cmpKeys(x.k, y.k) || x.ip - y.ip);
+  const sorted = decorated.map((d) => d.a);
   const pages = Math.max(1, Math.ceil(matches.length / query.pageSize));
   const page = Math.min(query.page, pages);
   const start = (page - 1) * query.pageSize;
-  return { items: matches.slice(start, start + query.pageSize), total: matches.length, page, pages, query };
+  return { items: sorted.slice(start, start + query.pageSize), total: sorted.length, page, pages, query };
 };
