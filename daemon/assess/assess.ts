@@ -33,10 +33,36 @@ interface MemoEntry {
 }
 
 /** Reusable across hosts of one assessment run (and across runs while the index is unchanged). */
+interface ReleaseMemo {
+  /** name -> installed version -> result; nested maps keep the inventory's own strings as keys. */
+  source: Map<string, Map<string, MemoEntry>>;
+  binary: Map<string, Map<string, MemoEntry>>;
+  /** binary -> resolved source name, for inventories without source information. */
+  sources: Map<string, string>;
+}
+
 export class AssessMemo {
-  readonly entries = new Map<string, MemoEntry>();
-  readonly sources = new Map<string, string>();
+  private readonly releases = new Map<string, ReleaseMemo>();
+  /** Finding records per memo entry and set of installed binaries, shared between hosts. */
+  readonly findings = new Map<MemoEntry, Map<string, readonly MissingFix[]>>();
   constructor(readonly generation: number) {}
+
+  forRelease(release: string): ReleaseMemo {
+    let m = this.releases.get(release);
+    if (!m) {
+      m = { source: new Map(), binary: new Map(), sources: new Map() };
+      this.releases.set(release, m);
+    }
+    return m;
+  }
+
+  /** Distinct (release, package, version) evaluations so far. */
+  get size(): number {
+    let n = 0;
+    for (const r of this.releases.values())
+      for (const m of [r.source, r.binary]) for (const v of m.values()) n += v.size;
+    return n;
+  }
 }
 
 const evaluate = (
@@ -66,24 +92,40 @@ const evaluate = (
 };
 
 /** Source package of a binary the inventory gave no source for (see source-guess.ts). */
-const resolveSource = (
-  release: string,
-  rel: ReleaseIndex,
-  binary: string,
-  version: string,
-  memo: AssessMemo,
-): string => {
+const resolveSource = (rel: ReleaseIndex, binary: string, version: string, memo: ReleaseMemo): string => {
   if (rel.source.has(binary)) return binary;
-  const key = `${release}\0${binary}`;
-  let source = memo.sources.get(key);
+  let source = memo.sources.get(binary);
   if (source === undefined) {
     source =
       rel.binaryToSource.get(binary) ??
       sourceCandidates(binary, version).find((c) => rel.source.has(c)) ??
       binary;
-    memo.sources.set(key, source);
+    memo.sources.set(binary, source);
   }
   return source;
+};
+
+const toMissing = (
+  m: Match,
+  kind: 'source' | 'binary',
+  pkg: string,
+  binaries: string[],
+  installed: string,
+): MissingFix => {
+  const adv = m.ref.advisory;
+  return {
+    advisoryId: adv.id,
+    cves: adv.cves,
+    severity: m.ref.fix.severity ?? adv.severity,
+    summary: adv.summary,
+    url: adv.url,
+    feedId: m.ref.feedId,
+    package: pkg,
+    packageKind: kind,
+    binaries,
+    installed,
+    fixed: m.fixed,
+  };
 };
 
 export const assessHost = (
@@ -109,60 +151,59 @@ export const assessHost = (
     collectedAt: inv.collectedAt,
   };
   if (!rel) return result;
-  // Several binaries of one source package share its fixes: report each (advisory, source) once.
-  const bySource = new Map<string, MissingFix>();
-  const seenSource = new Set<string>();
+  const rmemo = memo.forRelease(release);
   const lookup = (kind: 'source' | 'binary', name: string, installed: string): MemoEntry => {
-    const key = `${release}\0${kind}\0${name}\0${installed}`;
-    let entry = memo.entries.get(key);
+    const byName = kind === 'source' ? rmemo.source : rmemo.binary;
+    let byVersion = byName.get(name);
+    if (!byVersion) {
+      byVersion = new Map();
+      byName.set(name, byVersion);
+    }
+    let entry = byVersion.get(installed);
     if (!entry) {
       entry = evaluate((kind === 'source' ? rel.source : rel.binary).get(name), installed, compare);
-      memo.entries.set(key, entry);
+      byVersion.set(installed, entry);
     }
     return entry;
   };
-  const record = (
-    m: Match,
-    kind: 'source' | 'binary',
-    pkg: string,
-    binary: string,
-    installed: string,
-  ): void => {
-    const key = `${m.ref.feedId}\0${m.ref.advisory.id}\0${kind}\0${pkg}`;
-    const existing = bySource.get(key);
-    if (existing) {
-      if (!existing.binaries.includes(binary)) existing.binaries.push(binary);
-      return;
-    }
-    const adv = m.ref.advisory;
-    bySource.set(key, {
-      advisoryId: adv.id,
-      cves: adv.cves,
-      severity: m.ref.fix.severity ?? adv.severity,
-      summary: adv.summary,
-      url: adv.url,
-      feedId: m.ref.feedId,
-      package: pkg,
-      packageKind: kind,
-      binaries: [binary],
-      installed,
-      fixed: m.fixed,
-    });
-  };
+  // Binaries are grouped by the (source, version) memo entry they resolve to: trackers key fixes
+  // on sources, so each (advisory, source) is reported once with every installed binary it
+  // touches. Entries with no findings, the vast majority, cost two map lookups and no allocation.
+  const affected = new Map<MemoEntry, { source: string; version: string; binaries: string[] }>();
+  const checkBinaries = rel.binary.size > 0;
   for (const p of inv.packages) {
-    const source = p.source ?? resolveSource(release, rel, p.name, p.version, memo);
-    const sourceVersion = p.sourceVersion ?? p.version;
-    const src = lookup('source', source, sourceVersion);
-    for (const m of src.missing) record(m, 'source', source, p.name, sourceVersion);
-    const sourceKey = `${source}\0${sourceVersion}`;
-    if (!seenSource.has(sourceKey)) {
-      seenSource.add(sourceKey);
-      result.unfixed += src.unfixed;
+    if (checkBinaries) {
+      for (const m of lookup('binary', p.name, p.version).missing) {
+        result.missing.push(toMissing(m, 'binary', p.name, [p.name], p.version));
+      }
     }
-    const bin = lookup('binary', p.name, p.version);
-    for (const m of bin.missing) record(m, 'binary', p.name, p.name, p.version);
+    const source = p.source ?? resolveSource(rel, p.name, p.version, rmemo);
+    if (!rel.source.has(source)) continue;
+    const version = p.sourceVersion ?? p.version;
+    const entry = lookup('source', source, version);
+    if (entry.missing.length === 0 && entry.unfixed === 0) continue;
+    const group = affected.get(entry);
+    if (group) group.binaries.push(p.name);
+    else affected.set(entry, { source, version, binaries: [p.name] });
   }
-  result.missing = [...bySource.values()];
+  for (const [entry, g] of affected) {
+    result.unfixed += entry.unfixed;
+    if (entry.missing.length === 0) continue;
+    // Hosts of a fleet share (source, version, binaries): share the records too (read-only), so
+    // 5,000 hosts do not cost 5,000 copies of the same findings.
+    let byBinaries = memo.findings.get(entry);
+    if (!byBinaries) {
+      byBinaries = new Map();
+      memo.findings.set(entry, byBinaries);
+    }
+    const key = g.binaries.join(' ');
+    let shared = byBinaries.get(key);
+    if (!shared) {
+      shared = entry.missing.map((m) => toMissing(m, 'source', g.source, g.binaries, g.version));
+      byBinaries.set(key, shared);
+    }
+    for (const m of shared) result.missing.push(m);
+  }
   for (const m of result.missing) bySeverity[m.severity]++;
   result.compliant = result.missing.length === 0;
   return result;

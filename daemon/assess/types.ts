@@ -2,6 +2,7 @@
 import type { Severity } from '../catalog/model.js';
 import type { Ecosystem } from '../inventory/types.js';
 
+/** One finding. Records are shared between hosts with identical findings: treat as read-only. */
 export interface MissingFix {
   advisoryId: string;
   cves: string[];

@@ -11,11 +11,14 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-// One line of output per input pair: -1, 0 or 1. `lt` then `eq` (dpkg exits 0 when true).
+// One line of output per input pair: -1, 0 or 1, or E when dpkg refuses a version as bad syntax
+// (exit 2), so a generator bug can never pass as "greater". dpkg exits 0 when the relation holds.
 const DPKG_LOOP = `while IFS='\t' read -r a b; do
-  if dpkg --compare-versions "$a" lt "$b" 2>/dev/null; then echo -1
-  elif dpkg --compare-versions "$a" eq "$b" 2>/dev/null; then echo 0
-  else echo 1; fi
+  dpkg --compare-versions "$a" lt "$b" 2>/dev/null; r=$?
+  if [ $r -eq 0 ]; then echo -1
+  elif [ $r -eq 1 ]; then
+    if dpkg --compare-versions "$a" eq "$b" 2>/dev/null; then echo 0; else echo 1; fi
+  else echo E; fi
 done`;
 
 export const hasCommand = async (cmd: string, args: string[]): Promise<boolean> => {
@@ -48,7 +51,10 @@ export const dpkgCompareMany = async (pairs: [string, string][]): Promise<number
         const { stdout } = await run('sh', ['-c', `${DPKG_LOOP} < "$1"`, 'sh', file], {
           maxBuffer: 64 << 20,
         });
-        return stdout.split('\n').filter(Boolean).map(Number);
+        return stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (l === 'E' ? Number.NaN : Number(l)));
       }),
     );
     return chunks.flat();
