@@ -74,11 +74,4 @@ export class GpgvVerifier implements SignatureVerifier {
       return { text: run.stdout.toString('utf8'), signer };
     });
   }
-
-  verifyDetached(data: Uint8Array, signature: Uint8Array, keyring: string): Promise<{ signer: string }> {
-    return this.withFiles({ Release: data, 'Release.gpg': signature }, async (dir) => {
-      const run = await runGpgv(['--keyring', keyring, join(dir, 'Release.gpg'), join(dir, 'Release')]);
-      return { signer: checkStatus(run, 'Release') };
-    });
-  }
 }

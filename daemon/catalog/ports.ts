@@ -36,6 +36,4 @@ export interface SignatureVerifier {
    * text. Throws DepotError('BAD_INPUT') naming the reason when the signature does not verify.
    */
   verifyClearsigned(document: Uint8Array, keyring: string): Promise<{ text: string; signer: string }>;
-  /** Verify a detached signature (Release + Release.gpg). */
-  verifyDetached(data: Uint8Array, signature: Uint8Array, keyring: string): Promise<{ signer: string }>;
 }

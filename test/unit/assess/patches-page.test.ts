@@ -51,7 +51,6 @@ const harness = async (t: TestContext) => {
     fetcher,
     verifier: {
       verifyClearsigned: () => Promise.reject(new Error('unused')),
-      verifyDetached: () => Promise.reject(new Error('unused')),
     },
     trustedKeys: [publicKeyBase64(keys.publicKey)],
     maxFeedBytes: 1 << 20,

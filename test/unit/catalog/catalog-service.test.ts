@@ -34,7 +34,6 @@ describe('catalog service', () => {
       fetcher,
       verifier: {
         verifyClearsigned: () => Promise.reject(new Error('unused')),
-        verifyDetached: () => Promise.reject(new Error('unused')),
       },
       trustedKeys: [publicKeyBase64(keys.publicKey)],
       maxFeedBytes: 1 << 20,

@@ -86,7 +86,6 @@ describe('Patch Depot signed manifest', () => {
       fetcher,
       verifier: {
         verifyClearsigned: () => Promise.reject(new Error('unused')),
-        verifyDetached: () => Promise.reject(new Error('unused')),
       },
       now: () => now,
       maxBytes: 1 << 20,
