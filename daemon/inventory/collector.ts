@@ -6,8 +6,9 @@
  */
 
 import { parseOsReleaseFields } from './parse-os-release.js';
-import type { ExecLimits, RemoteSession } from './ports.js';
+import type { ExecLimits, ExecResult, RemoteSession } from './ports.js';
 import { RemoteError } from './remote-error.js';
+import { bundle, shellQuote } from './script-bundle.js';
 import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
 import { hostInventorySchema } from './types.js';
 
@@ -31,8 +32,7 @@ export interface CollectorOptions {
   clock?: () => Date;
 }
 
-/** POSIX single-quote quoting for a value inside a command line. */
-export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+export { shellQuote };
 
 /**
  * Run `script` through /bin/sh whatever the login shell is (fish, csh...), in the C locale, and
@@ -152,8 +152,9 @@ export const collectInventory = async (
     maxOutputBytes: opts.maxOutputBytes,
     signal: opts.signal,
   };
-  const run = async (what: string, command: string): Promise<string> => {
-    const result = await session.exec(withDeadline(command, opts.commandTimeoutMs / 1000), limits);
+  const check = (what: string, result: ExecResult | undefined): string => {
+    if (!result)
+      throw new RemoteError('command', `${what}: the host's shell did not run it (is /bin/sh POSIX?)`);
     if (result.exitCode !== 0) {
       const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
       throw new RemoteError(
@@ -163,8 +164,29 @@ export const collectInventory = async (
     }
     return result.stdout;
   };
+  const run = async (what: string, command: string): Promise<string> =>
+    check(what, await session.exec(withDeadline(command, opts.commandTimeoutMs / 1000), limits));
 
-  const osText = await run('reading /etc/os-release', commands.osRelease);
+  // The small facts travel in one channel: each exec costs the host a login-shell fork.
+  const facts = bundle(
+    {
+      osRelease: commands.osRelease,
+      kernel: commands.kernel,
+      reboot: commands.reboot,
+      probe: commands.probe,
+    },
+    opts.commandTimeoutMs / 1000,
+  );
+  const factsOut = facts.parse(
+    check(
+      'collecting OS facts',
+      await session.exec(`LC_ALL=C /bin/sh -c ${shellQuote(facts.script)}`, {
+        ...limits,
+        timeoutMs: limits.timeoutMs * 4,
+      }),
+    ),
+  );
+  const osText = check('reading /etc/os-release', factsOut.osRelease);
   let os: OsRelease;
   try {
     os = parsers.osRelease(osText);
@@ -173,10 +195,10 @@ export const collectInventory = async (
       cause,
     });
   }
-  const kernel = (await run('uname -r', commands.kernel)).trim();
+  const kernel = check('uname -r', factsOut.kernel).trim();
   let ecosystem = ecosystemFromOsRelease(osText, os.id);
   if (!ecosystem) {
-    const tools = (await run('looking for a package manager', commands.probe)).split('\n');
+    const tools = check('looking for a package manager', factsOut.probe).split('\n');
     ecosystem = tools.includes('dpkg-query')
       ? 'dpkg'
       : tools.includes('apk')
@@ -215,7 +237,7 @@ export const collectInventory = async (
       },
     );
   }
-  const rebootRequired = parseRebootSignals(await run('checking for a pending reboot', commands.reboot));
+  const rebootRequired = parseRebootSignals(check('checking for a pending reboot', factsOut.reboot));
 
   const inventory: HostInventory = {
     hostId,

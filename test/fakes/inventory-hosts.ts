@@ -51,16 +51,27 @@ export interface FakeOs {
   osRelease: string;
   kernel?: string;
   reboot?: string;
+  /** What `command -v` finds: one tool per line. */
+  probe?: string;
   packages: Array<[needle: string, answer: FakeAnswer]>;
 }
 
-export const debian: FakeOs = { osRelease: debianOsRelease, packages: [['dpkg-query', ok(dpkgOutput)]] };
+export const debian: FakeOs = {
+  osRelease: debianOsRelease,
+  probe: 'dpkg-query\n',
+  packages: [['dpkg-query', ok(dpkgOutput)]],
+};
 export const rocky: FakeOs = {
   osRelease: rockyOsRelease,
   reboot: 'file=no\nneeds-restarting=1\nkernel=no\n',
+  probe: 'rpm\n',
   packages: [['rpm -qa', ok(rpmOutput)]],
 };
-export const alpine: FakeOs = { osRelease: alpineOsRelease, packages: [['apk list', ok(apkOutput)]] };
+export const alpine: FakeOs = {
+  osRelease: alpineOsRelease,
+  probe: 'apk\n',
+  packages: [['apk list', ok(apkOutput)]],
+};
 
 /** A host that logs `root` in with `privateKey` and answers like `os`. */
 export const fakeHost = (os: FakeOs, privateKey: string, seed = 'host'): FakeHost => ({
@@ -71,6 +82,8 @@ export const fakeHost = (os: FakeOs, privateKey: string, seed = 'host'): FakeHos
     // Before `uname -r`: the reboot check runs uname too.
     ['reboot-required', ok(os.reboot ?? 'file=no\nkernel=no\n')],
     ['uname -r', ok(os.kernel ?? '6.1.0-18-amd64\n')],
+    // The package-manager probe names every tool: answer it before the package needles.
+    ['command -v $t', ok(os.probe ?? '')],
     ...os.packages,
   ],
 });

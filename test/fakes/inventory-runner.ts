@@ -78,6 +78,16 @@ export class FakeRunner implements RemoteRunner {
 
   private async exec(host: FakeHost, who: string, command: string, limits: ExecLimits): Promise<ExecResult> {
     this.commands.push({ host: who, command });
+    if (command.includes('run_()')) return this.execBundle(host, who, command, limits);
+    return this.respond(host, who, command, limits);
+  }
+
+  private async respond(
+    host: FakeHost,
+    who: string,
+    command: string,
+    limits: ExecLimits,
+  ): Promise<ExecResult> {
     const answer = host.answers.find(([needle]) => command.includes(needle))?.[1] ?? {
       stdout: '',
       stderr: 'sh: command not found',
@@ -96,6 +106,10 @@ export class FakeRunner implements RemoteRunner {
       });
     }
     const result = typeof answer === 'function' ? await answer(command) : answer;
+    return this.capped(result, who, limits);
+  }
+
+  private capped(result: ExecResult, who: string, limits: ExecLimits): ExecResult {
     if (Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr) > limits.maxOutputBytes) {
       throw new RemoteError(
         'output-limit',
@@ -103,5 +117,28 @@ export class FakeRunner implements RemoteRunner {
       );
     }
     return result;
+  }
+
+  /**
+   * A script-bundle.ts bundle: answer each step from the table as if it ran alone, framed the
+   * way the bundle's shell code frames it (the real framing runs through /bin/sh in the unit
+   * tests of script-bundle.ts).
+   */
+  private async execBundle(
+    host: FakeHost,
+    who: string,
+    command: string,
+    limits: ExecLimits,
+  ): Promise<ExecResult> {
+    const unquote = (q: string) => q.slice(1, -1).replaceAll(`'\\''`, "'");
+    const script = unquote(command.slice(command.indexOf("'")));
+    const mark = /'(@@pd-[0-9a-f]+)'/.exec(script)?.[1];
+    const steps = [...script.matchAll(/run_ ('(?:[^']|'\\'')*')/g)].map((m) => unquote(m[1]!));
+    let stdout = '';
+    for (const [i, step] of steps.entries()) {
+      const r = await this.respond(host, who, step, { ...limits, maxOutputBytes: Number.MAX_SAFE_INTEGER });
+      stdout += `${mark} begin ${i}\n${r.stdout}\n${mark} end ${i} ${r.exitCode ?? 137}\n${r.stderr}\n${mark} stderr ${i}\n`;
+    }
+    return this.capped({ stdout, stderr: '', exitCode: 0 }, who, limits);
   }
 }

@@ -64,9 +64,11 @@ test('Debian host: packages present on disk only, source names, kernel, OS', asy
     arch: 'amd64',
     sourceVersion: '5.2.15-2',
   });
-  // Every command goes through /bin/sh in the C locale under the host's own deadline.
-  for (const { command } of runner.commands)
-    assert.match(command, /^LC_ALL=C \/bin\/sh -c 'if command -v timeout/);
+  // Two channels: the facts bundle, then the package list; both through /bin/sh in the C locale,
+  // every script under the host's own deadline.
+  assert.equal(runner.commands.length, 2);
+  assert.match(runner.commands[0]!.command, /^LC_ALL=C \/bin\/sh -c 'run_\(\) \{ if command -v timeout/);
+  assert.match(runner.commands[1]!.command, /^LC_ALL=C \/bin\/sh -c 'if command -v timeout.*dpkg-query/);
 });
 
 test('Rocky host (by ID_LIKE): rpm packages with epochs and source rpms; needs-restarting says reboot', async () => {
@@ -99,13 +101,14 @@ test('an unknown distribution is recognised by the package tool it has', async (
   const { session } = await sessionFor({
     ...debian,
     osRelease: 'ID=homebrewos\nPRETTY_NAME="Homebrew OS"\n',
-    packages: [['command -v $t', ok('dpkg-query\n')], ...debian.packages],
+    probe: 'dpkg-query\n',
   });
   assert.equal((await collectInventory(session, 'x', inventoryParsers, opts)).ecosystem, 'dpkg');
   const none = await sessionFor({
     ...debian,
     osRelease: 'ID=plan9\n',
-    packages: [['command -v $t', ok('')]],
+    probe: '',
+    packages: [],
   });
   await assert.rejects(
     collectInventory(none.session, 'x', inventoryParsers, opts),
