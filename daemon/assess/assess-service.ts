@@ -5,6 +5,7 @@
  */
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Severity } from '../catalog/model.js';
+import type { HostInventory } from '../inventory/types.js';
 import type { Logger } from '../log.js';
 import { AssessMemo, assessHost, siteCompliance } from './assess.js';
 import type { InventorySource } from './ports.js';
@@ -107,6 +108,11 @@ export class AssessService {
 
   async host(hostId: string): Promise<HostAssessment | undefined> {
     return (await this.current()).hosts.find((h) => h.hostId === hostId);
+  }
+
+  /** The inventory behind a host's assessment (installed packages for the host page). */
+  inventory(hostId: string): Promise<HostInventory | undefined> {
+    return this.opts.inventories.get(hostId);
   }
 
   private async compute(): Promise<SiteAssessment> {

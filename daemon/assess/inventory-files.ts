@@ -19,4 +19,5 @@ export const inventoryFiles = (dir: RecordDir<HostInventory>, log: Logger): Inve
     }
     return out;
   },
+  get: (hostId) => dir.get(hostId),
 });

@@ -225,7 +225,7 @@ const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
         {rows.slice(0, PAGE).map((h) => (
           <tr>
             <td>
-              <a href={hostHref(h.hostId)}>{h.hostId}</a>
+              <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostId}</a>
             </td>
             <td>{h.release}</td>
             <td>{h.missing.length}</td>
@@ -374,7 +374,7 @@ export const patchesRoutes = (deps: WebDeps) => {
               {hosts.map(([h, m]) => (
                 <tr>
                   <td>
-                    <a href={hostHref(h)}>{h}</a>
+                    <a href={`/patches/hosts/${encodeURIComponent(h)}`}>{h}</a>
                   </td>
                   <td>{m.package}</td>
                   <td>
@@ -389,6 +389,96 @@ export const patchesRoutes = (deps: WebDeps) => {
             </tbody>
           </table>
         )}
+      </>,
+    );
+  });
+
+  app.get('/patches/hosts/:hostId', async (c) => {
+    if (!deps.assess) throw new DepotError('NOT_FOUND', 'no assessment available');
+    const hostId = c.req.param('hostId');
+    const [h, inv] = await Promise.all([deps.assess.host(hostId), deps.assess.inventory(hostId)]);
+    if (!h || !inv) throw new DepotError('NOT_FOUND', `no inventory for host ${hostId}`);
+    const missing = [...h.missing].sort(
+      (a, b) => severityRank[a.severity] - severityRank[b.severity] || a.package.localeCompare(b.package),
+    );
+    return renderPage(
+      c,
+      { title: `${hostId} · patches` },
+      <>
+        <h1>{hostId}</h1>
+        <p>
+          {`${inv.os.prettyName || inv.os.id} · ${h.release} · kernel ${inv.kernel || 'unknown'} · ${inv.packages.length} packages · collected ${inv.collectedAt}`}
+          {inv.rebootRequired ? ' · reboot pending' : ''} · <a href={hostHref(hostId)}>asset page</a>
+        </p>
+        {!h.covered ? (
+          <Notice kind="error">{`No feed covers ${h.release}: this host cannot be assessed until one does.`}</Notice>
+        ) : h.compliant ? (
+          <Notice kind="ok">{`No missing fixes.${h.unfixed ? ` ${h.unfixed} known vulnerabilities have no fix yet.` : ''}`}</Notice>
+        ) : (
+          <>
+            <h2>{`Missing fixes (${missing.length})`}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>Severity</th>
+                  <th>Package</th>
+                  <th>Installed</th>
+                  <th>Fixed in</th>
+                  <th>Advisory</th>
+                  <th>Binaries</th>
+                </tr>
+              </thead>
+              <tbody>
+                {missing.map((m) => (
+                  <tr>
+                    <td>
+                      <Sev s={m.severity} />
+                    </td>
+                    <td>{m.package}</td>
+                    <td>
+                      <code>{m.installed}</code>
+                    </td>
+                    <td>
+                      <code>{m.fixed}</code>
+                    </td>
+                    <td>
+                      <a href={advisoryHref(m)}>{m.advisoryId}</a>
+                    </td>
+                    <td>{m.binaries.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {h.unfixed ? (
+              <p class="hint">{`${h.unfixed} further known vulnerabilities have no fix yet.`}</p>
+            ) : null}
+          </>
+        )}
+        <details>
+          <summary>{`Installed packages (${inv.packages.length})`}</summary>
+          <table>
+            <thead>
+              <tr>
+                <th>Package</th>
+                <th>Version</th>
+                <th>Architecture</th>
+                <th>Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inv.packages.map((p) => (
+                <tr>
+                  <td>{p.name}</td>
+                  <td>
+                    <code>{p.version}</code>
+                  </td>
+                  <td>{p.arch ?? ''}</td>
+                  <td>{p.source ? `${p.source} ${p.sourceVersion ?? ''}` : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
       </>,
     );
   });

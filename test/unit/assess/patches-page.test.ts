@@ -64,7 +64,11 @@ const harness = async (t: TestContext) => {
     inventory('pc-2', [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
     inventory('<script>x</script>', [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
   ];
-  const assess = new AssessService({ catalog, inventories: { list: async () => hosts }, log });
+  const assess = new AssessService({
+    catalog,
+    inventories: { list: async () => hosts, get: async (id) => hosts.find((h) => h.hostId === id) },
+    log,
+  });
   await assess.start();
   const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
   const app = createWebApp({
@@ -193,4 +197,17 @@ test('a signed offline bundle is imported through the form; a bad one is refused
   );
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /not trusted here/);
+});
+
+test('the host page lists missing fixes and installed packages', async (t) => {
+  const h = await harness(t);
+  h.catalog.sync(['debian']);
+  await h.catalog.idle();
+  const html = await (await h.request('/patches/hosts/pc-1')).text();
+  assert.match(html, /Missing fixes \(3\)/);
+  assert.match(html, /curl, libcurl3-gnutls, libcurl3-nss, libcurl4/);
+  assert.match(html, /Installed packages \(400\)/);
+  assert.match(html, /2 further known vulnerabilities have no fix yet/);
+  assert.match(await (await h.request('/patches/hosts/pc-2')).text(), /No missing fixes/);
+  assert.equal((await h.request('/patches/hosts/nope')).status, 404);
 });

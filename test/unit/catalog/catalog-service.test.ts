@@ -154,7 +154,7 @@ describe('catalog service', () => {
     };
     const assess = new AssessService({
       catalog: svc,
-      inventories: { list: async () => [inv] },
+      inventories: { list: async () => [inv], get: async (id) => (id === inv.hostId ? inv : undefined) },
       log: memoryLogger(),
     });
     await assess.start();
