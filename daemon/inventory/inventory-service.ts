@@ -84,6 +84,7 @@ export class InventoryService {
   private readonly clock: () => Date;
   private abort = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
+  private readonly inFlight = new Map<string, Promise<HostInventory>>();
   private timer: NodeJS.Timeout | undefined;
   /** When the next scheduled collection starts (undefined: no schedule). */
   nextScheduledAt: Date | undefined;
@@ -134,7 +135,19 @@ export class InventoryService {
    * Collect one host with explicit credentials (stored or given on the command line), save its
    * inventory and the attempt. Throws a RemoteError when the host could not be collected.
    */
-  async collect(cred: HostCredential, opts: CollectOptions = {}): Promise<HostInventory> {
+  collect(cred: HostCredential, opts: CollectOptions = {}): Promise<HostInventory> {
+    // A second request for a host being collected (a double click, a schedule overlapping a
+    // manual run) shares the first one's result instead of opening another session.
+    const running = this.inFlight.get(cred.hostId);
+    if (running && opts.acceptHostKey === undefined) return running;
+    const work = this.collectNow(cred, opts).finally(() => {
+      if (this.inFlight.get(cred.hostId) === work) this.inFlight.delete(cred.hostId);
+    });
+    this.inFlight.set(cred.hostId, work);
+    return work;
+  }
+
+  private async collectNow(cred: HostCredential, opts: CollectOptions): Promise<HostInventory> {
     const runId = opts.runId ?? newRunId();
     const startedAt = this.clock().toISOString();
     const log = this.opts.log.child('collect', { host: cred.hostId, runId });

@@ -4,7 +4,15 @@
  * the password, if one is stored), and runs commands on exec channels with a timeout and an
  * output cap each.
  */
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import {
+  type AuthMethod,
+  Client,
+  type ClientChannel,
+  type ConnectConfig,
+  type KeyboardInteractiveAuthMethod,
+  type PasswordAuthMethod,
+  type PublicKeyAuthMethod,
+} from 'ssh2';
 import type {
   ConnectOptions,
   ExecLimits,
@@ -144,6 +152,25 @@ const collect = (
     );
   });
 
+/**
+ * Key first; then, with a stored password, plain password auth and the keyboard-interactive form
+ * PAM-only servers use. Only hidden prompts get the password: a server asking anything else (a
+ * one-time code) gets an empty answer and the login fails as an auth error.
+ */
+const authMethods = (target: SshTarget): AuthMethod[] => {
+  const key: PublicKeyAuthMethod = { type: 'publickey', username: target.username, key: target.privateKey };
+  const password = target.password;
+  if (password === undefined) return [key];
+  const plain: PasswordAuthMethod = { type: 'password', username: target.username, password };
+  const interactive: KeyboardInteractiveAuthMethod = {
+    type: 'keyboard-interactive',
+    username: target.username,
+    prompt: (_name, _instructions, _lang, prompts, finish) =>
+      finish(prompts.map((p) => (p.echo ? '' : password))),
+  };
+  return [key, plain, interactive];
+};
+
 export class Ssh2Runner implements RemoteRunner {
   connect(target: SshTarget, opts: ConnectOptions): Promise<RemoteSession> {
     const label = describe(target);
@@ -186,8 +213,7 @@ export class Ssh2Runner implements RemoteRunner {
         privateKey: target.privateKey,
         readyTimeout: opts.timeoutMs,
         keepaliveInterval: 15_000,
-        // Key first; the password only when one is stored. Never keyboard-interactive prompts.
-        authHandler: target.password === undefined ? ['publickey'] : ['publickey', 'password'],
+        authHandler: authMethods(target),
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           let type: string;
           try {

@@ -134,6 +134,17 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     );
   });
 
+  test('with a stored password the key is still tried first; a refused login stays an auth error', async () => {
+    const session = await runner.connect(target({ password: 'not-the-password' }), { timeoutMs: 10_000 });
+    session.close();
+    const other = await new ApplianceKeyStore(join(server.dir, 'other-key-2'), memoryLogger()).get();
+    // This sshd allows neither password nor keyboard-interactive logins: both fall through.
+    await assert.rejects(
+      runner.connect(target({ privateKey: other.privateKey, password: 'nope' }), { timeoutMs: 10_000 }),
+      (e: unknown) => e instanceof RemoteError && e.kind === 'auth',
+    );
+  });
+
   test('a closed port is a connection failure', async () => {
     await assert.rejects(
       runner.connect(target({ port: 1 }), { timeoutMs: 5_000 }),

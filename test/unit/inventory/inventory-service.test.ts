@@ -164,3 +164,15 @@ test('scheduled runs collect every host on their own and stop with the service',
   await service.stop();
   assert.equal(service.nextScheduledAt, undefined);
 });
+
+test('concurrent requests for one host share one collection', async (t) => {
+  const { runner, service, key } = await setup(t);
+  runner.add('h', 22, fakeHost(debian, key.privateKey));
+  await service.credentials.put({ address: 'h', username: 'root' });
+  const cred = (await service.credentials.get('h'))!;
+  const [a, b] = await Promise.all([service.collect(cred), service.collect(cred)]);
+  assert.equal(a, b);
+  assert.equal(runner.connects.length, 1);
+  await service.collect(cred);
+  assert.equal(runner.connects.length, 2, 'a later request collects again');
+});
