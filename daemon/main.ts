@@ -81,6 +81,23 @@ const commands: Record<string, Command> = {
       return assessCommand(ctx);
     },
   },
+  catalog: {
+    summary: 'vendor feeds: status, sync now, offline bundles (import, keygen, bundle, sign-manifest)',
+    usage:
+      'patch-depot catalog status | sync [--feed ID...] | import --bundle FILE | keygen --out FILE | bundle --key FILE --out FILE --sequence N --feed ID=PATH... | sign-manifest --key FILE --in FILE --out FILE',
+    flags: {
+      feed: { type: 'string', multiple: true },
+      bundle: { type: 'string' },
+      key: { type: 'string' },
+      out: { type: 'string' },
+      in: { type: 'string' },
+      sequence: { type: 'string' },
+    },
+    async run(ctx) {
+      const { catalogCommand } = await import('./catalog/cli.js');
+      return catalogCommand(ctx);
+    },
+  },
   discover: {
     summary: 'one-shot network scan of a scope; prints the devices found',
     usage:
