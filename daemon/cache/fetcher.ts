@@ -62,29 +62,33 @@ export class Fetcher {
 
   constructor(private readonly opts: FetcherOptions) {}
 
+  /** Downloads whose temp file is being created: late callers join these too. */
+  private readonly starting = new Map<string, Promise<Download>>();
+
   /** The download for `url`: the one in flight (created false), or a new one. */
   async start(url: string, start: StartOptions): Promise<{ download: Download; created: boolean }> {
-    const current = this.active.get(url);
+    // No await before `starting` is set: callers in the same tick must find it.
+    const pending = this.starting.get(url);
+    const current = this.active.get(url) ?? (pending ? await pending : undefined);
     if (current) {
       start.first?.discard();
       return { download: current, created: false };
     }
-    const temp = await this.opts.blobs.createTemp();
-    // Another caller may have started it while the temp file was created.
-    const raced = this.active.get(url);
-    if (raced) {
-      start.first?.discard();
-      await temp.handle.close();
-      await this.opts.blobs.discard(temp);
-      return { download: raced, created: false };
-    }
-    const d = new Download(url, temp, this.opts.clock.now());
-    this.active.set(url, d);
-    void this.run(d, start).finally(() => {
-      if (this.active.get(url) === d) this.active.delete(url);
-      this.opts.onFinished(d);
+    const created = this.opts.blobs.createTemp().then((temp) => {
+      const d = new Download(url, temp, this.opts.clock.now());
+      this.active.set(url, d);
+      void this.run(d, start).finally(() => {
+        if (this.active.get(url) === d) this.active.delete(url);
+        this.opts.onFinished(d);
+      });
+      return d;
     });
-    return { download: d, created: true };
+    this.starting.set(url, created);
+    try {
+      return { download: await created, created: true };
+    } finally {
+      this.starting.delete(url);
+    }
   }
 
   abortAll(reason: string): void {

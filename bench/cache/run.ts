@@ -1,0 +1,197 @@
+/**
+ * bench/cache: the patch cache against its peers on loopback, in one run.
+ *  A. A cached 100 MB file served by our proxy port vs nginx (sendfile) under wrk: throughput
+ *     ratio and CPU seconds per GB served (server process tree only).
+ *  B. 100 concurrent clients asking for one uncached 32 MB artifact from a slow loopback upstream,
+ *     through our cache vs apt-cacher-ng: upstream requests and bytes, time to first byte.
+ * Goals: >= 0.9x nginx throughput; exactly 1x upstream bytes.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Origin } from '../../test/fakes/cache-origin.js';
+import { cpuSeconds, lowFreePort, type Running, startAptCacherNg, startNginx, startOurs } from './peers.js';
+
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+const BIG = 100 * MB;
+const ARTIFACT = 32 * MB;
+const CLIENTS = 100;
+const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+const unit: Record<string, number> = { B: 1, KB: 1024, MB: MB, GB: 1024 * MB, TB: 1024 * 1024 * MB };
+
+interface WrkResult {
+  bytesPerSec: number;
+  requests: number;
+  bytes: number;
+  seconds: number;
+}
+
+const wrk = async (url: string): Promise<WrkResult> => {
+  const { stdout } = await run('wrk', ['-t1', '-c4', `-d${WRK_SECONDS}s`, url], { maxBuffer: 1 << 20 });
+  const m = /(\d+) requests in ([\d.]+)(ms|s|m), ([\d.]+)([KMGT]?B) read/.exec(stdout);
+  if (!m) throw new Error(`cannot parse wrk output:\n${stdout}`);
+  const seconds = Number(m[2]) * (m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1);
+  const bytes = Number(m[4]) * unit[m[5]!]!;
+  if (/Non-2xx/.test(stdout)) throw new Error(`wrk saw errors:\n${stdout}`);
+  return { bytesPerSec: bytes / seconds, requests: Number(m[1]), bytes, seconds };
+};
+
+const measure = async (server: Running, url: string) => {
+  const cpu0 = cpuSeconds(server.proc.pid!);
+  const w = await wrk(url);
+  const cpu = cpuSeconds(server.proc.pid!) - cpu0;
+  return { ...w, cpuPerGB: cpu / (w.bytes / (1024 * MB)) };
+};
+
+interface ClientResult {
+  ttfbMs: number;
+  totalMs: number;
+  ok: boolean;
+}
+
+/** One client through a forward proxy, absolute-form as apt sends it. */
+const viaProxy = (proxyPort: number, url: string, want: string): Promise<ClientResult> =>
+  new Promise((resolve) => {
+    const t0 = performance.now();
+    let ttfb = -1;
+    const hash = createHash('sha256');
+    // Host names the target, as apt sends it (apt-cacher-ng routes by it).
+    const headers = { host: new URL(url).host };
+    const req = httpRequest(
+      { host: '127.0.0.1', port: proxyPort, path: url, headers, agent: false },
+      (res) => {
+        res.on('data', (c: Buffer) => {
+          if (ttfb < 0) ttfb = performance.now() - t0;
+          hash.update(c);
+        });
+        res.on('end', () =>
+          resolve({
+            ttfbMs: ttfb,
+            totalMs: performance.now() - t0,
+            ok: res.statusCode === 200 && hash.digest('hex') === want,
+          }),
+        );
+        res.on('error', () => resolve({ ttfbMs: ttfb, totalMs: performance.now() - t0, ok: false }));
+      },
+    );
+    req.on('error', () => resolve({ ttfbMs: -1, totalMs: performance.now() - t0, ok: false }));
+    req.end();
+  });
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+
+const stampede = async (origin: Origin, proxyPort: number, path: string, body: Buffer) => {
+  const url = origin.put(path, { body, etag: `"${path}"` });
+  const before = origin.bytesSent;
+  const want = createHash('sha256').update(body).digest('hex');
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: CLIENTS }, () => viaProxy(proxyPort, url, want)));
+  const ttfb = results.map((r) => r.ttfbMs).filter((x) => x >= 0);
+  return {
+    upstreamRequests: origin.count(path),
+    upstreamBytesRatio: (origin.bytesSent - before) / body.length,
+    ttfbP50Ms: pct(ttfb, 50),
+    ttfbP95Ms: pct(ttfb, 95),
+    ttfbMaxMs: Math.max(...ttfb),
+    wallSeconds: (performance.now() - t0) / 1000,
+    correct: results.filter((r) => r.ok).length,
+  };
+};
+
+const main = async (): Promise<void> => {
+  const dir = await mkdtemp(join(tmpdir(), 'pd-bench-cache-'));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    try {
+      await run('wrk', ['--version']).catch((e: { stdout?: string }) => {
+        if (!e.stdout?.includes('wrk')) throw e;
+      });
+    } catch {
+      throw new Error('wrk is not installed: apt-get install -y wrk (listed in .ci/apt-packages.txt)');
+    }
+    // A. throughput of a cached file.
+    const www = join(dir, 'www');
+    await mkdir(join(www, 'pool'), { recursive: true });
+    await writeFile(join(www, 'pool', 'big_1_all.deb'), randomBytes(BIG), { mode: 0o644 });
+    // nginx workers run as an unprivileged user: they must be able to reach the file.
+    for (const d of [dir, www, join(www, 'pool')]) await chmod(d, 0o755);
+    const nginx = await startNginx(join(dir, 'nginx'), www);
+    stops.push(nginx.stop);
+    const ours = await startOurs(join(dir, 'ours-a'), `http://127.0.0.1:${nginx.port}/`);
+    stops.push(ours.stop);
+    const direct = `http://127.0.0.1:${ours.port}/cache/127.0.0.1:${nginx.port}/pool/big_1_all.deb`;
+    const warm = await fetch(direct);
+    await warm.arrayBuffer();
+    const check = await fetch(direct, { method: 'HEAD' });
+    if (check.headers.get('x-cache') !== 'HIT') throw new Error('warm-up did not cache the file');
+    const ng = await measure(nginx, `http://127.0.0.1:${nginx.port}/pool/big_1_all.deb`);
+    const us = await measure(ours, direct);
+
+    // B. 100 clients on one uncached artifact from a slow upstream (~8 MB/s).
+    const origin = new Origin();
+    await origin.start(await lowFreePort());
+    stops.push(() => origin.stop());
+    origin.trickle.set('/debian/pool/main/o/ours_1_all.deb', 2);
+    origin.trickle.set('/debian/pool/main/a/acng_1_all.deb', 2);
+    const artifact = randomBytes(ARTIFACT);
+    const oursB = await startOurs(join(dir, 'ours-b'), `${origin.base}/`);
+    stops.push(oursB.stop);
+    const acng = await startAptCacherNg(join(dir, 'acng'), origin.port);
+    stops.push(acng.stop);
+    const sOurs = await stampede(origin, oursB.port, '/debian/pool/main/o/ours_1_all.deb', artifact);
+    const sAcng = await stampede(origin, acng.port, '/debian/pool/main/a/acng_1_all.deb', artifact);
+
+    const gb = (n: number) => `${(n / (1024 * MB)).toFixed(2)} GB/s`;
+    console.log('\nA. cached 100 MB file, wrk -t1 -c4, loopback');
+    console.table({
+      nginx: { throughput: gb(ng.bytesPerSec), requests: ng.requests, 'cpu s/GB': ng.cpuPerGB.toFixed(3) },
+      'patch-depot': {
+        throughput: gb(us.bytesPerSec),
+        requests: us.requests,
+        'cpu s/GB': us.cpuPerGB.toFixed(3),
+      },
+    });
+    console.log(
+      `throughput ratio patch-depot/nginx: ${(us.bytesPerSec / ng.bytesPerSec).toFixed(2)} (goal >= 0.9)`,
+    );
+    console.log(
+      `\nB. ${CLIENTS} concurrent clients, one uncached ${ARTIFACT / MB} MB artifact, slow loopback upstream`,
+    );
+    const row = (r: typeof sOurs) => ({
+      'upstream requests': r.upstreamRequests,
+      'upstream bytes (x file)': r.upstreamBytesRatio.toFixed(3),
+      'ttfb p50 ms': r.ttfbP50Ms.toFixed(0),
+      'ttfb p95 ms': r.ttfbP95Ms.toFixed(0),
+      'ttfb max ms': r.ttfbMaxMs.toFixed(0),
+      'wall s': r.wallSeconds.toFixed(1),
+      'correct clients': `${r.correct}/${CLIENTS}`,
+    });
+    console.table({ 'patch-depot': row(sOurs), 'apt-cacher-ng': row(sAcng) });
+    const result = {
+      name: 'cache',
+      throughput: {
+        nginxBytesPerSec: Math.round(ng.bytesPerSec),
+        oursBytesPerSec: Math.round(us.bytesPerSec),
+        ratio: Number((us.bytesPerSec / ng.bytesPerSec).toFixed(3)),
+        nginxCpuSecPerGB: Number(ng.cpuPerGB.toFixed(3)),
+        oursCpuSecPerGB: Number(us.cpuPerGB.toFixed(3)),
+      },
+      stampede: { clients: CLIENTS, artifactBytes: ARTIFACT, ours: sOurs, aptCacherNg: sAcng },
+    };
+    console.log(`BENCH ${JSON.stringify(result)}`);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+await main();
