@@ -14,6 +14,7 @@ import { readBundle } from './bundle.js';
 import { CatalogIndex } from './catalog-index.js';
 import type { FeedSpec } from './feed-config.js';
 import { syncFeed } from './feeds/sync-feed.js';
+import type { VendorFile } from './model.js';
 import type { FeedFetcher, SignatureVerifier } from './ports.js';
 import { type Snapshot, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
 
@@ -113,6 +114,14 @@ export class CatalogService {
 
   index(): CatalogIndex {
     return this.built;
+  }
+
+  /** Vendor files listed by signed manifests, with the feed that listed them. */
+  vendorFiles(): { feedId: string; file: VendorFile }[] {
+    const out: { feedId: string; file: VendorFile }[] = [];
+    for (const [feedId, snap] of this.snapshots)
+      for (const file of snap.content.files ?? []) out.push({ feedId, file });
+    return out;
   }
 
   progress(): SyncProgress | undefined {

@@ -8,7 +8,7 @@ import { type Context, Hono } from 'hono';
 import type { AdvisoryImpact, SiteAssessment } from '../../daemon/assess/assess-service.js';
 import type { SiteCompliance } from '../../daemon/assess/types.js';
 import type { CatalogService, SyncProgress } from '../../daemon/catalog/catalog-service.js';
-import { type Severity, severities, severityRank } from '../../daemon/catalog/model.js';
+import { type Severity, severities, severityRank, type VendorFile } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
@@ -250,6 +250,45 @@ const ProgressBox = (props: { run: SyncProgress | undefined }) =>
     </div>
   ) : (
     <div id="sync-progress" />
+  );
+
+const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
+  props.rows.length === 0 ? null : (
+    <section class="card">
+      <h2>{`Vendor files (${props.rows.length})`}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Vendor</th>
+            <th>Product</th>
+            <th>Version</th>
+            <th>File</th>
+            <th>SHA-256</th>
+            <th>Advisory</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map(({ feedId, file }) => (
+            <tr>
+              <td>{file.vendor}</td>
+              <td>{`${file.product}${file.models?.length ? ` (${file.models.join(', ')})` : ''}`}</td>
+              <td>{file.version}</td>
+              <td>{file.url ? <a href={file.url}>{file.name}</a> : file.name}</td>
+              <td>
+                <code title={file.sha256}>{`${file.sha256.slice(0, 16)}…`}</code>
+              </td>
+              <td>
+                {file.advisory ? (
+                  <a href={advisoryHref({ feedId, advisoryId: file.advisory })}>{file.advisory}</a>
+                ) : (
+                  ''
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 
 const needCatalog = (deps: WebDeps): CatalogService => {
@@ -548,6 +587,7 @@ export const patchesRoutes = (deps: WebDeps) => {
             <button type="submit">Sync all feeds now</button>
           </form>
         </section>
+        <VendorFiles rows={catalog.vendorFiles()} />
         <section class="card">
           <h2>Offline bundle</h2>
           <p>

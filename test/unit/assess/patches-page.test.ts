@@ -10,7 +10,7 @@ import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { writeBundle } from '../../../daemon/catalog/bundle.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
-import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
+import { publicKeyBase64, signEnvelope } from '../../../daemon/catalog/signatures.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
@@ -164,6 +164,27 @@ test('a signed offline bundle is imported through the form; a bad one is refused
     form.set('bundle', new File([zip], 'bundle.zip', { type: 'application/zip' }));
     return h.request('/patches/feeds/bundle', { method: 'POST', body: form });
   };
+  const manifest = {
+    format: 'patch-depot-manifest/1',
+    issuer: 'Example Networks',
+    issuedAt: '2026-11-01T00:00:00Z',
+    sequence: 1,
+    files: [
+      {
+        vendor: 'Example Networks',
+        product: 'EX-24',
+        version: '4.2.1',
+        name: 'ex24-4.2.1.bin',
+        sha256: 'c'.repeat(64),
+        size: 10,
+        models: ['EX-24P'],
+        advisory: 'EXN-2026-003',
+      },
+    ],
+  };
+  const signedManifest = Buffer.from(
+    JSON.stringify(signEnvelope(Buffer.from(JSON.stringify(manifest)), keys.privateKey)),
+  );
   const zip = writeBundle(
     [
       {
@@ -172,6 +193,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
         file: 'dsa.json',
         body: Buffer.from(fixture('catalog/osv/DSA-5880-1.json')),
       },
+      { feedId: 'vendor', kind: 'depot-manifest', file: 'vendor.json', body: signedManifest },
     ],
     1,
     keys.privateKey,
@@ -180,6 +202,9 @@ test('a signed offline bundle is imported through the form; a bad one is refused
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get('location'), '/patches/feeds?done=bundle');
   assert.match(await (await h.request('/patches')).text(), /DSA-5880-1/);
+  const feeds = await (await h.request('/patches/feeds')).text();
+  assert.match(feeds, /Vendor files \(1\)/);
+  assert.match(feeds, /EX-24 \(EX-24P\)<\/td><td>4\.2\.1<\/td><td>ex24-4\.2\.1\.bin/);
   const stranger = generateKeyPairSync('ed25519');
   const bad = await upload(
     writeBundle(

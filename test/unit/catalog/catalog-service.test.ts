@@ -175,4 +175,25 @@ describe('catalog service', () => {
     await assess.stop();
     await svc.stop();
   });
+
+  it('syncs due feeds on its own schedule', async () => {
+    let now = new Date('2026-11-23T00:00:00Z');
+    const svc = make({ feeds: [feeds[0]!], tickMs: 5, clock: () => now });
+    await svc.start();
+    const deadline = Date.now() + 5000;
+    const scheduled = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
+    while ((await scheduled()).length < 1 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.equal((await scheduled()).length, 1, 'a never-synced feed is due at once');
+    // Not due again until the interval (60 min) has passed on the service's clock.
+    now = new Date(now.getTime() + 30 * 60_000);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal((await scheduled()).length, 1);
+    now = new Date(now.getTime() + 31 * 60_000);
+    while ((await scheduled()).length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      (await scheduled()).map((h) => h.outcome),
+      ['unchanged', 'updated'],
+    );
+    await svc.stop();
+  });
 });
