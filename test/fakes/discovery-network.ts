@@ -81,6 +81,9 @@ export class FakeNetwork {
     for (const [ip, e] of this.neighbours) this.neighbours.set(ip, { ...e, state: 'STALE' });
   }
 
+  /** True: mDNS browsing lasts until the scan is aborted. */
+  holdMdns = false;
+
   /** False: like a daemon without CAP_NET_ADMIN. */
   canForget = true;
 
@@ -121,10 +124,13 @@ export class FakeNetwork {
         },
       },
       mdns: {
-        browse: async (): Promise<MdnsRecord[]> =>
-          [...this.hosts.values()].flatMap((h) =>
+        browse: async (_windowMs, signal): Promise<MdnsRecord[]> => {
+          // A held window lasts until the scan is aborted: a scan that is reliably still running.
+          if (this.holdMdns) await new Promise((r) => signal?.addEventListener('abort', r, { once: true }));
+          return [...this.hosts.values()].flatMap((h) =>
             (h.services ?? []).map((service) => ({ address: h.ip, hostname: h.mdnsHostname, service })),
-          ),
+          );
+        },
       },
       reverseDns: {
         lookup: async (ip) => {

@@ -263,6 +263,21 @@ export const ScanPanel = (props: {
           <a href="/discovery/scans">scan history</a>
         </form>
       )}
+      {running ? (
+        <form
+          method="post"
+          action="/discovery/scans/cancel"
+          hx-post="/discovery/scans/cancel"
+          hx-target="#scan-panel"
+          hx-swap="outerHTML"
+          style="margin-top:.5rem"
+        >
+          <CsrfField token={props.csrf} />
+          <button type="submit" class="link">
+            Cancel this scan
+          </button>
+        </form>
+      ) : null}
     </section>
   );
 };
@@ -370,6 +385,15 @@ export const assetsRoutes = (deps: WebDeps) => {
     // The scan this panel was watching has ended: tell the table to reload.
     if (watched && current?.id === watched && current.status !== 'running')
       c.header('HX-Trigger', 'assets-changed');
+    return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
+  });
+
+  app.post('/discovery/scans/cancel', async (c) => {
+    const d = need(deps);
+    d.cancelScan();
+    await d.idle();
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/assets', 303);
+    c.header('HX-Trigger', 'assets-changed');
     return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
   });
 

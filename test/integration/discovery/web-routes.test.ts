@@ -175,10 +175,14 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.equal((await h.request('/assets/m-nope')).status, 404);
   assert.equal((await h.request('/assets?sort=evil')).status, 400);
 
+  net.holdMdns = true;
   const busy = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
   assert.equal(busy.status, 200, 'a finished scan does not block the next one');
   const again = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
   assert.equal(again.status, 409);
   assert.match(await again.text(), /still running/);
-  await h.discovery.idle();
+  const cancelled = await h.post('/discovery/scans/cancel', { _csrf: token }, htmx);
+  assert.equal(cancelled.status, 200);
+  assert.match(await cancelled.text(), /cancelled/);
+  assert.equal(h.discovery.history()[0]?.status, 'cancelled');
 });
