@@ -86,7 +86,7 @@ export class DepotApp {
     const inventory = createInventoryService(this.config, this.log.child('inventory'));
     this.inventory = inventory;
     const { createDiscoveryService } = await import('./discovery/discovery-module.js');
-    const discovery = createDiscoveryService(this.config, this.store, this.log.child('discovery'));
+    const discovery = createDiscoveryService(this.config, this.store, this.log.child('discovery'), this.metrics);
     this.discovery = discovery;
     const { createCatalogService } = await import('./catalog/catalog-module.js');
     const catalog = createCatalogService(this.config, this.log.child('catalog'), packageVersion());

@@ -1,12 +1,27 @@
 /** Builds the discovery service with the real adapters; app.ts imports this lazily. */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../reports/metrics.js';
 import type { StateStore } from '../store/state-store.js';
+import { registerDiscoveryMetrics } from './discovery-metrics.js';
 import { DiscoveryService } from './discovery-service.js';
 import { systemPorts } from './system-ports.js';
 
-export const createDiscoveryService = (config: Config, store: StateStore, log: Logger): DiscoveryService => {
+export const createDiscoveryService = (
+  config: Config,
+  store: StateStore,
+  log: Logger,
+  metrics?: Metrics,
+): DiscoveryService => {
   const ports = systemPorts();
   if (!ports.icmp) log.warn('neither fping nor ping found: the sweep relies on TCP connects and ARP only');
-  return new DiscoveryService({ dataDir: config.dataDir, config: config.discovery, store, ports, log });
+  const service = new DiscoveryService({
+    dataDir: config.dataDir,
+    config: config.discovery,
+    store,
+    ports,
+    log,
+  });
+  if (metrics) registerDiscoveryMetrics(metrics.registry, service);
+  return service;
 };

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { Registry } from 'prom-client';
 import { configSchema } from '../../../daemon/config.js';
 import { assetQuerySchema } from '../../../daemon/discovery/asset-query.js';
+import { registerDiscoveryMetrics } from '../../../daemon/discovery/discovery-metrics.js';
 import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
@@ -129,4 +131,19 @@ test('a damaged asset record is skipped, the rest load', async (t) => {
   const again = await harness(t, net, first.dir);
   assert.equal(again.service.assets.size, 1);
   assert.ok(again.log.lines.some((l) => l.msg === 'skipped unreadable asset records'));
+});
+
+test('metrics: assets by state and class, scans by outcome, last scan size', async (t) => {
+  const net = new FakeNetwork([{ ip: '10.0.0.6', mac: '00:1b:a9:00:00:06', open: [9100] }]);
+  const { service } = await harness(t, net);
+  const registry = new Registry();
+  registerDiscoveryMetrics(registry, service);
+  const s = await service.createScope(scope);
+  await service.startScan(s.id);
+  await service.idle();
+  const text = await registry.metrics();
+  assert.match(text, /patch_depot_discovery_assets\{state="online",class="printer"\} 1/);
+  assert.match(text, /patch_depot_discovery_new_assets 1/);
+  assert.match(text, /patch_depot_discovery_scans\{status="done"\} 1/);
+  assert.match(text, /patch_depot_discovery_last_scan_devices 1/);
 });
