@@ -29,7 +29,7 @@ const ptrServer = async (records: Record<string, string>, silent: string[] = [])
     header.writeUInt16BE(target ? 0x8180 : 0x8183, 2);
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(target ? 1 : 0, 6);
-    const parts = [header, question];
+    const parts: Buffer[] = [header, question];
     if (target) {
       const rdata = encodeName(target);
       const rr = Buffer.alloc(12);
