@@ -80,7 +80,12 @@ export class DepotApp {
     };
     if (this.config.cache.enabled) {
       const { CacheModule } = await import('./cache/cache-module.js');
-      this.cache = new CacheModule(this.config, this.log.child('cache'), packageVersion());
+      this.cache = new CacheModule(
+        this.config,
+        this.log.child('cache'),
+        packageVersion(),
+        this.metrics.registry,
+      );
     }
     const { createInventoryService } = await import('./inventory/inventory-module.js');
     const inventory = createInventoryService(this.config, this.log.child('inventory'));

@@ -22,6 +22,8 @@ const BIG = 100 * MB;
 const ARTIFACT = 32 * MB;
 const CLIENTS = 100;
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** BENCH_PARTS=A or B runs one half (for quick iterations); the default runs both. */
+const PARTS = process.env.BENCH_PARTS ?? 'AB';
 
 const unit: Record<string, number> = { B: 1, KB: 1024, MB: MB, GB: 1024 * MB, TB: 1024 * 1024 * MB };
 
@@ -107,6 +109,74 @@ const stampede = async (origin: Origin, proxyPort: number, path: string, body: B
   };
 };
 
+const gb = (n: number) => `${(n / (1024 * MB)).toFixed(2)} GB/s`;
+
+/** A. A cached 100 MB file: our proxy port vs nginx. */
+const partA = async (dir: string, stops: Array<() => Promise<void>>) => {
+  const www = join(dir, 'www');
+  await mkdir(join(www, 'pool'), { recursive: true });
+  await writeFile(join(www, 'pool', 'big_1_all.deb'), randomBytes(BIG), { mode: 0o644 });
+  // nginx workers run as an unprivileged user: they must be able to reach the file.
+  for (const d of [dir, www, join(www, 'pool')]) await chmod(d, 0o755);
+  const nginx = await startNginx(join(dir, 'nginx'), www);
+  stops.push(nginx.stop);
+  const ours = await startOurs(join(dir, 'ours-a'), `http://127.0.0.1:${nginx.port}/`);
+  stops.push(ours.stop);
+  const direct = `http://127.0.0.1:${ours.port}/cache/127.0.0.1:${nginx.port}/pool/big_1_all.deb`;
+  await (await fetch(direct)).arrayBuffer();
+  const check = await fetch(direct, { method: 'HEAD' });
+  if (check.headers.get('x-cache') !== 'HIT') throw new Error('warm-up did not cache the file');
+  const ng = await measure(nginx, `http://127.0.0.1:${nginx.port}/pool/big_1_all.deb`);
+  const us = await measure(ours, direct);
+  console.log('\nA. cached 100 MB file, wrk -t1 -c4, loopback');
+  const row = (r: typeof ng) => ({
+    throughput: gb(r.bytesPerSec),
+    requests: r.requests,
+    'cpu s/GB': r.cpuPerGB.toFixed(3),
+  });
+  console.table({ nginx: row(ng), 'patch-depot': row(us) });
+  console.log(
+    `throughput ratio patch-depot/nginx: ${(us.bytesPerSec / ng.bytesPerSec).toFixed(2)} (goal >= 0.9)`,
+  );
+  return {
+    nginxBytesPerSec: Math.round(ng.bytesPerSec),
+    oursBytesPerSec: Math.round(us.bytesPerSec),
+    ratio: Number((us.bytesPerSec / ng.bytesPerSec).toFixed(3)),
+    nginxCpuSecPerGB: Number(ng.cpuPerGB.toFixed(3)),
+    oursCpuSecPerGB: Number(us.cpuPerGB.toFixed(3)),
+  };
+};
+
+/** B. 100 clients on one uncached artifact from a slow upstream: ours vs apt-cacher-ng. */
+const partB = async (dir: string, stops: Array<() => Promise<void>>) => {
+  const origin = new Origin();
+  await origin.start(await lowFreePort());
+  stops.push(() => origin.stop());
+  origin.trickle.set('/debian/pool/main/o/ours_1_all.deb', 2);
+  origin.trickle.set('/debian/pool/main/a/acng_1_all.deb', 2);
+  const artifact = randomBytes(ARTIFACT);
+  const ours = await startOurs(join(dir, 'ours-b'), `${origin.base}/`);
+  stops.push(ours.stop);
+  const acng = await startAptCacherNg(join(dir, 'acng'), origin.port);
+  stops.push(acng.stop);
+  const sOurs = await stampede(origin, ours.port, '/debian/pool/main/o/ours_1_all.deb', artifact);
+  const sAcng = await stampede(origin, acng.port, '/debian/pool/main/a/acng_1_all.deb', artifact);
+  console.log(
+    `\nB. ${CLIENTS} concurrent clients, one uncached ${ARTIFACT / MB} MB artifact, slow loopback upstream`,
+  );
+  const row = (r: typeof sOurs) => ({
+    'upstream requests': r.upstreamRequests,
+    'upstream bytes (x file)': r.upstreamBytesRatio.toFixed(3),
+    'ttfb p50 ms': r.ttfbP50Ms.toFixed(0),
+    'ttfb p95 ms': r.ttfbP95Ms.toFixed(0),
+    'ttfb max ms': r.ttfbMaxMs.toFixed(0),
+    'wall s': r.wallSeconds.toFixed(1),
+    'correct clients': `${r.correct}/${CLIENTS}`,
+  });
+  console.table({ 'patch-depot': row(sOurs), 'apt-cacher-ng': row(sAcng) });
+  return { clients: CLIENTS, artifactBytes: ARTIFACT, ours: sOurs, aptCacherNg: sAcng };
+};
+
 const main = async (): Promise<void> => {
   const dir = await mkdtemp(join(tmpdir(), 'pd-bench-cache-'));
   const stops: Array<() => Promise<void>> = [];
@@ -118,76 +188,9 @@ const main = async (): Promise<void> => {
     } catch {
       throw new Error('wrk is not installed: apt-get install -y wrk (listed in .ci/apt-packages.txt)');
     }
-    // A. throughput of a cached file.
-    const www = join(dir, 'www');
-    await mkdir(join(www, 'pool'), { recursive: true });
-    await writeFile(join(www, 'pool', 'big_1_all.deb'), randomBytes(BIG), { mode: 0o644 });
-    // nginx workers run as an unprivileged user: they must be able to reach the file.
-    for (const d of [dir, www, join(www, 'pool')]) await chmod(d, 0o755);
-    const nginx = await startNginx(join(dir, 'nginx'), www);
-    stops.push(nginx.stop);
-    const ours = await startOurs(join(dir, 'ours-a'), `http://127.0.0.1:${nginx.port}/`);
-    stops.push(ours.stop);
-    const direct = `http://127.0.0.1:${ours.port}/cache/127.0.0.1:${nginx.port}/pool/big_1_all.deb`;
-    const warm = await fetch(direct);
-    await warm.arrayBuffer();
-    const check = await fetch(direct, { method: 'HEAD' });
-    if (check.headers.get('x-cache') !== 'HIT') throw new Error('warm-up did not cache the file');
-    const ng = await measure(nginx, `http://127.0.0.1:${nginx.port}/pool/big_1_all.deb`);
-    const us = await measure(ours, direct);
-
-    // B. 100 clients on one uncached artifact from a slow upstream (~8 MB/s).
-    const origin = new Origin();
-    await origin.start(await lowFreePort());
-    stops.push(() => origin.stop());
-    origin.trickle.set('/debian/pool/main/o/ours_1_all.deb', 2);
-    origin.trickle.set('/debian/pool/main/a/acng_1_all.deb', 2);
-    const artifact = randomBytes(ARTIFACT);
-    const oursB = await startOurs(join(dir, 'ours-b'), `${origin.base}/`);
-    stops.push(oursB.stop);
-    const acng = await startAptCacherNg(join(dir, 'acng'), origin.port);
-    stops.push(acng.stop);
-    const sOurs = await stampede(origin, oursB.port, '/debian/pool/main/o/ours_1_all.deb', artifact);
-    const sAcng = await stampede(origin, acng.port, '/debian/pool/main/a/acng_1_all.deb', artifact);
-
-    const gb = (n: number) => `${(n / (1024 * MB)).toFixed(2)} GB/s`;
-    console.log('\nA. cached 100 MB file, wrk -t1 -c4, loopback');
-    console.table({
-      nginx: { throughput: gb(ng.bytesPerSec), requests: ng.requests, 'cpu s/GB': ng.cpuPerGB.toFixed(3) },
-      'patch-depot': {
-        throughput: gb(us.bytesPerSec),
-        requests: us.requests,
-        'cpu s/GB': us.cpuPerGB.toFixed(3),
-      },
-    });
-    console.log(
-      `throughput ratio patch-depot/nginx: ${(us.bytesPerSec / ng.bytesPerSec).toFixed(2)} (goal >= 0.9)`,
-    );
-    console.log(
-      `\nB. ${CLIENTS} concurrent clients, one uncached ${ARTIFACT / MB} MB artifact, slow loopback upstream`,
-    );
-    const row = (r: typeof sOurs) => ({
-      'upstream requests': r.upstreamRequests,
-      'upstream bytes (x file)': r.upstreamBytesRatio.toFixed(3),
-      'ttfb p50 ms': r.ttfbP50Ms.toFixed(0),
-      'ttfb p95 ms': r.ttfbP95Ms.toFixed(0),
-      'ttfb max ms': r.ttfbMaxMs.toFixed(0),
-      'wall s': r.wallSeconds.toFixed(1),
-      'correct clients': `${r.correct}/${CLIENTS}`,
-    });
-    console.table({ 'patch-depot': row(sOurs), 'apt-cacher-ng': row(sAcng) });
-    const result = {
-      name: 'cache',
-      throughput: {
-        nginxBytesPerSec: Math.round(ng.bytesPerSec),
-        oursBytesPerSec: Math.round(us.bytesPerSec),
-        ratio: Number((us.bytesPerSec / ng.bytesPerSec).toFixed(3)),
-        nginxCpuSecPerGB: Number(ng.cpuPerGB.toFixed(3)),
-        oursCpuSecPerGB: Number(us.cpuPerGB.toFixed(3)),
-      },
-      stampede: { clients: CLIENTS, artifactBytes: ARTIFACT, ours: sOurs, aptCacherNg: sAcng },
-    };
-    console.log(`BENCH ${JSON.stringify(result)}`);
+    const throughput = PARTS.includes('A') ? await partA(dir, stops) : undefined;
+    const stampedeResult = PARTS.includes('B') ? await partB(dir, stops) : undefined;
+    console.log(`BENCH ${JSON.stringify({ name: 'cache', throughput, stampede: stampedeResult })}`);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

@@ -3,8 +3,10 @@
  * cache service and the proxy port, as one service for app.ts with start/stop in order.
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { registerCacheMetrics } from './cache-metrics.js';
 import { CacheService } from './cache-service.js';
 import { DownloadWindows } from './download-window.js';
 import { systemClock } from './ports.js';
@@ -25,6 +27,7 @@ export class CacheModule {
     private readonly config: Config,
     private readonly log: Logger,
     version: string,
+    registry?: Registry,
   ) {
     const c = config.cache;
     this.upstream = new UndiciUpstream({
@@ -50,6 +53,7 @@ export class CacheModule {
       retries: c.retries,
       retryBaseMs: c.retryBaseMs,
     });
+    if (registry) registerCacheMetrics(registry, this.service);
   }
 
   async start(): Promise<void> {

@@ -145,3 +145,33 @@ test('the URL allow-list refuses everything outside the configured upstreams', a
   }
   assert.equal(upstream.requests.length, 0);
 });
+
+test('upstream downloads are paced by the WAN token bucket', async (t) => {
+  const { FakeClock } = await import('../../fakes/cache-upstream.js');
+  const clock = new FakeClock(0);
+  const { cache, upstream } = await cacheHarness(t, { clock, rateBytesPerSec: 100_000 });
+  const url = pool('w/wan_1_all.deb');
+  upstream.put(url, { body: randomBytes(300_000) });
+  await readAll(cache, url);
+  // 100 kB burst, then 200 kB at 100 kB/s.
+  assert.ok(clock.t >= 2000 && clock.t < 2100, `paced: ${clock.t} ms`);
+});
+
+test('with strict download windows a miss outside the window is refused; hits still work', async (t) => {
+  const { FakeClock } = await import('../../fakes/cache-upstream.js');
+  const { DownloadWindows } = await import('../../../daemon/cache/download-window.js');
+  const clock = new FakeClock(new Date(2026, 0, 5, 12, 0).getTime());
+  const { cache, upstream } = await cacheHarness(t, {
+    clock,
+    windows: new DownloadWindows(['22:00-06:00']),
+    strictWindows: true,
+  });
+  const url = pool('n/night_1_all.deb');
+  upstream.put(url, { body: Buffer.from('night') });
+  await assert.rejects(cache.resolve(url), /only allowed 22:00-06:00/);
+  assert.equal(upstream.requests.length, 0);
+  clock.t = new Date(2026, 0, 5, 23, 0).getTime();
+  assert.equal((await readAll(cache, url)).toString(), 'night');
+  clock.t = new Date(2026, 0, 6, 12, 0).getTime();
+  assert.equal((await readAll(cache, url)).toString(), 'night', 'cached files are served at any time');
+});
