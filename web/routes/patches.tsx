@@ -32,6 +32,9 @@ const Sev = (props: { s: Severity }) => (
 const advisoryHref = (a: { feedId: string; advisoryId: string }) =>
   `/patches/advisories/${encodeURIComponent(a.feedId)}/${encodeURIComponent(a.advisoryId)}`;
 const hostHref = (id: string) => `/assets/${encodeURIComponent(id)}`;
+/** Feed-supplied links are shown only when they are plain web links (defence in depth). */
+const webLink = (url: string | undefined): string | undefined =>
+  url && /^https?:\/\//i.test(url) ? url : undefined;
 
 export const ComplianceCards = (props: { c: SiteCompliance }) => {
   const { c } = props;
@@ -273,7 +276,7 @@ const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
               <td>{file.vendor}</td>
               <td>{`${file.product}${file.models?.length ? ` (${file.models.join(', ')})` : ''}`}</td>
               <td>{file.version}</td>
-              <td>{file.url ? <a href={file.url}>{file.name}</a> : file.name}</td>
+              <td>{webLink(file.url) ? <a href={webLink(file.url)}>{file.name}</a> : file.name}</td>
               <td>
                 <code title={file.sha256}>{`${file.sha256.slice(0, 16)}…`}</code>
               </td>
@@ -388,9 +391,9 @@ export const patchesRoutes = (deps: WebDeps) => {
           {(a?.cves ?? adv?.cves ?? []).length ? ` · ${(a?.cves ?? adv?.cves ?? []).join(' ')}` : ''}
         </p>
         <p>{a?.summary ?? adv?.summary}</p>
-        {(a?.url ?? adv?.url) ? (
+        {webLink(a?.url ?? adv?.url) ? (
           <p>
-            <a href={a?.url ?? adv?.url} rel="noreferrer noopener">
+            <a href={webLink(a?.url ?? adv?.url)} rel="noreferrer noopener">
               Vendor advisory
             </a>
           </p>

@@ -40,7 +40,7 @@ export const manifestSchema = z
             name: z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name'),
             sha256: z.string().regex(/^[0-9a-f]{64}$/),
             size: z.number().int().min(0),
-            url: z.url().optional(),
+            url: z.url({ protocol: /^https?$/ }).optional(),
             models: z.array(z.string()).optional(),
             advisory: z.string().optional(),
           })
@@ -56,7 +56,7 @@ export const manifestSchema = z
             summary: z.string().default(''),
             severity: z.enum(severities).default('unknown'),
             published: z.string().optional(),
-            url: z.url().optional(),
+            url: z.url({ protocol: /^https?$/ }).optional(),
             fixes: z.array(fixSchema).min(1),
           })
           .strict(),

@@ -151,7 +151,9 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
       [rec.id, ...(rec.aliases ?? []), ...(rec.upstream ?? [])].filter((a) => /^CVE-\d{4}-\d+$/.test(a)),
     ),
   ];
-  const advisoryUrl = rec.references?.find((r) => r.type === 'ADVISORY')?.url ?? rec.references?.[0]?.url;
+  // Only web links: a reference is rendered as a link, and a feed must not smuggle in javascript:.
+  const links = (rec.references ?? []).filter((r) => /^https?:\/\//i.test(r.url));
+  const advisoryUrl = links.find((r) => r.type === 'ADVISORY')?.url ?? links[0]?.url;
   return {
     id: rec.id,
     cves,

@@ -78,6 +78,16 @@ describe('OSV feed', () => {
     assert.throws(() => parseOsv(zipSync({ 'README.txt': bytes('hi') })), /zip dump holds no \.json records/);
   });
 
+  it('keeps only web links as the advisory URL', () => {
+    const rec = JSON.parse(record('DSA-5880-1'));
+    rec.references = [
+      { type: 'ADVISORY', url: 'javascript:alert(1)' },
+      { type: 'WEB', url: 'https://security-tracker.debian.org/tracker/DSA-5880-1' },
+    ];
+    const [adv] = parseOsv(bytes(JSON.stringify(rec))).advisories;
+    assert.equal(adv?.url, 'https://security-tracker.debian.org/tracker/DSA-5880-1');
+  });
+
   it('CVSS v3 base scores match the FIRST calculator', () => {
     assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'), 9.8);
     assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H'), 10);
