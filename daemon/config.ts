@@ -155,7 +155,8 @@ export const configSchema = z
         proxy: z
           .object({
             enabled: z.boolean().default(true),
-            host: z.string().min(1).default('0.0.0.0'),
+            /** Listen address of the proxy port (default: the same as http.host). */
+            host: z.string().min(1).optional(),
             /** The apt proxy port (apt-cacher-ng's customary 3142). */
             port: z.number().int().min(0).max(65535).default(3142),
           })

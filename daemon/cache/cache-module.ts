@@ -61,7 +61,7 @@ export class CacheModule {
     const p = this.config.cache.proxy;
     if (!p.enabled) return;
     this.proxy = new ProxyServer({
-      host: p.host,
+      host: p.host ?? this.config.http.host,
       port: p.port,
       cache: this.service,
       clients: this.clients,
