@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
@@ -77,6 +78,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     authRoutes,
     dashboardRoutes,
     assetsRoutes,
+    discoveryRoutes,
     inventoryRoutes,
     patchesRoutes,
     deploymentsRoutes,

@@ -1,8 +1,8 @@
 /**
  * Assets: every device discovery found. The list pages, searches, filters and sorts in memory on
  * the server (fast at thousands of assets); the table is its own fragment so the search box and
- * the end of a scan refresh only it. The scan panel shows live progress (htmx polling) and tells
- * the table to reload when a scan ends. An asset page shows everything known and its history.
+ * the end of a scan (see discovery.tsx) refresh only it. An asset page shows everything known and
+ * its history, with tags and notes.
  */
 import { type Context, Hono } from 'hono';
 import {
@@ -13,16 +13,11 @@ import {
 } from '../../daemon/discovery/asset-query.js';
 import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
 import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
-import type { ScanRecord } from '../../daemon/discovery/scan-log.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
-import { Empty, Notice, renderPage } from '../views/layout.js';
-
-const need = (deps: WebDeps): DiscoveryService => {
-  if (!deps.discovery) throw new DepotError('UNAVAILABLE', 'discovery is not running on this appliance');
-  return deps.discovery;
-};
+import { Empty, renderPage } from '../views/layout.js';
+import { ago, requireDiscovery, ScanPanel } from './discovery.js';
 
 const parseQuery = (c: Context<WebEnv>): AssetQuery => {
   const r = assetQuerySchema.safeParse(c.req.query());
@@ -45,15 +40,6 @@ const qs = (q: AssetQuery, change: Partial<AssetQuery>): string => {
   }
   const s = p.toString();
   return s ? `?${s}` : '';
-};
-
-const ago = (iso: string | null): string => {
-  if (!iso) return 'never';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  if (s < 129_600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
 };
 
 const Status = (props: { online: boolean; isNew: boolean }) => (
@@ -214,111 +200,6 @@ const Filters = (props: { q: AssetQuery; vendors: string[] }) => (
   </form>
 );
 
-/** Scan progress; polls every second while a scan runs and tells the table to reload at the end. */
-export const ScanPanel = (props: {
-  discovery: DiscoveryService;
-  csrf: string;
-  notice?: string | undefined;
-}) => {
-  const d = props.discovery;
-  const scan = d.current();
-  const running = scan?.status === 'running';
-  const scopes = d.scopes();
-  return (
-    <section
-      class="card"
-      id="scan-panel"
-      hx-get={running ? `/discovery/scan-panel?watch=${scan.id}` : undefined}
-      hx-trigger={running ? 'every 1s' : undefined}
-      hx-swap={running ? 'outerHTML' : undefined}
-    >
-      <h2>Discovery</h2>
-      {props.notice ? <Notice kind="error">{props.notice}</Notice> : null}
-      {scan ? <ScanSummary scan={scan} /> : <p class="hint">No scan has run yet.</p>}
-      {scopes.length === 0 ? (
-        <p>
-          No scope of management yet:{' '}
-          <a href="/settings/scopes">define the subnets this appliance may scan</a>. No scope, no probe.
-        </p>
-      ) : (
-        <form
-          method="post"
-          action="/discovery/scans"
-          hx-post="/discovery/scans"
-          hx-target="#scan-panel"
-          hx-swap="outerHTML"
-        >
-          <CsrfField token={props.csrf} />
-          <label style="display:inline-block;min-width:16rem;margin-right:.75rem">
-            Scope
-            <select name="scopeId">
-              {scopes.map((s) => (
-                <option value={s.id}>{`${s.name} (${s.include.join(', ')})`}</option>
-              ))}
-            </select>
-          </label>
-          <button type="submit" disabled={running}>
-            {running ? 'Scanning…' : 'Scan now'}
-          </button>{' '}
-          <a href="/discovery/scans">scan history</a>
-        </form>
-      )}
-      {running ? (
-        <form
-          method="post"
-          action="/discovery/scans/cancel"
-          hx-post="/discovery/scans/cancel"
-          hx-target="#scan-panel"
-          hx-swap="outerHTML"
-          style="margin-top:.5rem"
-        >
-          <CsrfField token={props.csrf} />
-          <button type="submit" class="link">
-            Cancel this scan
-          </button>
-        </form>
-      ) : null}
-    </section>
-  );
-};
-
-const PHASE_LABEL: Record<ScanRecord['progress']['phase'], string> = {
-  icmp: 'pinging',
-  neighbours: 'reading the neighbour table',
-  tcp: 'probing ports',
-  mdns: 'listening for mDNS',
-  enrich: 'reading banners and names',
-  done: 'finishing',
-};
-
-const ScanSummary = (props: { scan: ScanRecord }) => {
-  const s = props.scan;
-  if (s.status === 'running') {
-    const p = s.progress;
-    // ICMP and mDNS report only when they finish: those show as indeterminate.
-    const pct = p.total && p.done ? Math.round((100 * p.done) / p.total) : undefined;
-    const elapsed = Math.round((Date.now() - Date.parse(s.startedAt)) / 1000);
-    return (
-      <p>
-        Scan <code>{s.id}</code> of {s.scopeName} ({s.addresses} addresses, {elapsed} s):{' '}
-        {PHASE_LABEL[p.phase]}
-        {pct !== undefined ? ` (${pct} %)` : ''}, {p.alive} device(s) so far{' '}
-        <progress max={100} value={pct} />
-      </p>
-    );
-  }
-  return (
-    <p>
-      Last scan <code>{s.id}</code> of {s.scopeName}: <strong>{s.status}</strong> {ago(s.finishedAt)}
-      {s.durationMs !== null ? ` in ${(s.durationMs / 1000).toFixed(1)} s` : ''}
-      {s.counts
-        ? ` — ${s.counts.found} found, ${s.counts.new} new, ${s.counts.offline} went offline, ${s.counts.ipChanged} changed address`
-        : ''}
-      {s.error ? ` — ${s.error}` : ''}
-    </p>
-  );
-};
-
 const List = (props: { items: string[] }) =>
   props.items.length ? (
     <ul>
@@ -372,111 +253,25 @@ export const assetsRoutes = (deps: WebDeps) => {
   });
 
   app.get('/assets/table', (c) => {
-    const d = need(deps);
+    const d = requireDiscovery(deps);
     const q = parseQuery(c);
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/assets${qs(q, {})}`);
     return c.html(<AssetTable page={d.query(q)} total={d.assets.size} />);
   });
 
-  app.get('/discovery/scan-panel', (c) => {
-    const d = need(deps);
-    const watched = c.req.query('watch');
-    const current = d.current();
-    // The scan this panel was watching has ended: tell the table to reload.
-    if (watched && current?.id === watched && current.status !== 'running')
-      c.header('HX-Trigger', 'assets-changed');
-    return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
-  });
-
-  app.post('/discovery/scans/cancel', async (c) => {
-    const d = need(deps);
-    d.cancelScan();
-    await d.idle();
-    if (c.req.header('hx-request') !== 'true') return c.redirect('/assets', 303);
-    c.header('HX-Trigger', 'assets-changed');
-    return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
-  });
-
-  app.post('/discovery/scans', async (c) => {
-    const d = need(deps);
-    const body = await c.req.parseBody();
-    const scopeId = typeof body.scopeId === 'string' ? body.scopeId : '';
-    let notice: string | undefined;
-    try {
-      await d.startScan(scopeId, 'manual');
-    } catch (err) {
-      if (!(err instanceof DepotError)) throw err;
-      notice = err.message;
-    }
-    if (c.req.header('hx-request') !== 'true' && !notice) return c.redirect('/assets', 303);
-    return renderPage(
-      c,
-      { title: 'Assets', status: notice ? 409 : 200 },
-      <ScanPanel discovery={d} csrf={c.get('csrf')} notice={notice} />,
-    );
-  });
-
-  app.get('/discovery/scans', (c) => {
-    const d = need(deps);
-    const scans = d.history();
-    return renderPage(
-      c,
-      { title: 'Scan history' },
-      <>
-        <h1>Scan history</h1>
-        <section class="card">
-          {scans.length === 0 ? (
-            <Empty>
-              <p>No scans yet.</p>
-            </Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Scan</th>
-                  <th>Scope</th>
-                  <th>Trigger</th>
-                  <th>Started</th>
-                  <th>Duration</th>
-                  <th>Status</th>
-                  <th>Found / new / offline</th>
-                </tr>
-              </thead>
-              <tbody>
-                {scans.map((s) => (
-                  <tr>
-                    <td>
-                      <code>{s.id}</code>
-                    </td>
-                    <td>{s.scopeName}</td>
-                    <td>{s.trigger}</td>
-                    <td title={s.startedAt}>{ago(s.startedAt)}</td>
-                    <td>{s.durationMs !== null ? `${(s.durationMs / 1000).toFixed(1)} s` : '—'}</td>
-                    <td>{s.error ? `${s.status}: ${s.error}` : s.status}</td>
-                    <td>{s.counts ? `${s.counts.found} / ${s.counts.new} / ${s.counts.offline}` : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
-      </>,
-    );
-  });
-
   app.post('/assets/acknowledge-all', async (c) => {
-    const n = await need(deps).acknowledge('all');
+    const n = await requireDiscovery(deps).acknowledge('all');
     deps.log.info('new-device flags cleared', { count: n });
     return c.redirect('/assets', 303);
   });
 
   app.get('/assets/:id', (c) => {
-    const a = need(deps).asset(c.req.param('id'));
+    const a = requireDiscovery(deps).asset(c.req.param('id'));
     return renderPage(c, { title: a.hostnames[0] ?? a.ip }, <AssetDetail asset={a} csrf={c.get('csrf')} />);
   });
 
   app.post('/assets/:id', async (c) => {
-    const d = need(deps);
+    const d = requireDiscovery(deps);
     const body = await c.req.parseBody();
     const text = (k: string): string => (typeof body[k] === 'string' ? (body[k] as string) : '');
     if (text('action') === 'acknowledge') await d.acknowledge(c.req.param('id'));

@@ -10,6 +10,7 @@ import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { requireDiscovery } from './discovery.js';
 
 interface FormValues {
   name: string;
@@ -157,17 +158,13 @@ const Page = (props: {
 
 export const scopesRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  const need = (): DiscoveryService => {
-    if (!deps.discovery) throw new DepotError('UNAVAILABLE', 'discovery is not running on this appliance');
-    return deps.discovery;
-  };
 
   app.get('/settings/scopes', (c) =>
-    renderPage(c, { title: 'Scopes' }, <Page d={need()} csrf={c.get('csrf')} />),
+    renderPage(c, { title: 'Scopes' }, <Page d={requireDiscovery(deps)} csrf={c.get('csrf')} />),
   );
 
   const save = async (c: Context<WebEnv>, id: string | undefined) => {
-    const d = need();
+    const d = requireDiscovery(deps);
     const body = await c.req.parseBody();
     try {
       const input = parseScopeForm(body, d.maxScopeAddresses);
@@ -200,7 +197,7 @@ export const scopesRoutes = (deps: WebDeps) => {
   app.post('/settings/scopes', (c) => save(c, undefined));
   app.post('/settings/scopes/:id', (c) => save(c, c.req.param('id')));
   app.post('/settings/scopes/:id/delete', async (c) => {
-    await need().deleteScope(c.req.param('id'));
+    await requireDiscovery(deps).deleteScope(c.req.param('id'));
     return c.redirect('/settings/scopes', 303);
   });
   return app;
