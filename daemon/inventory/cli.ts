@@ -47,12 +47,16 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
       process.stderr.write('patch-depot inventory: --host ADDR is required (or --public-key)\n');
       return 2;
     }
-    const stored = await service.credentials.get(host);
+    // --host names a stored host by id or by address; otherwise it is the address to use.
+    const byAddress = (await service.credentials.list()).find((c) => c.address === host);
+    const stored =
+      (await service.credentials.get(host)) ??
+      (byAddress && (await service.credentials.get(byAddress.hostId)));
     const port = text(ctx.values.port);
     const cred = validateCredential(
       {
         hostId: stored?.hostId ?? host,
-        address: host,
+        address: stored?.address ?? host,
         port: port === undefined ? stored?.port : Number(port),
         username: text(ctx.values.user) ?? stored?.username ?? userInfo().username,
         password: stored?.password,

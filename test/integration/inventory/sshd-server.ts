@@ -48,20 +48,33 @@ export const hostKeyFingerprint = async (pubFile: string): Promise<string> => {
   return stdout.split(' ')[1]!;
 };
 
+export interface SshdPlacement {
+  /** Run inside this network namespace (a lab host) instead of the test's own. */
+  netns?: string;
+  /** Listen address; default 127.0.0.1. */
+  address?: string;
+}
+
 export class SshdServer {
   port = 0;
   private proc: ChildProcess | undefined;
   private logText = '';
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly where: SshdPlacement,
+  ) {}
 
-  /** A server whose root login accepts `authorizedKeys` (lines). */
-  static async create(authorizedKeys: string[]): Promise<SshdServer> {
+  /**
+   * A server whose root login accepts `authorizedKeys` (lines). By default on 127.0.0.1 and a
+   * free high port; `netns` + `address` put it inside a lab host's namespace instead (port 22).
+   */
+  static async create(authorizedKeys: string[], where: SshdPlacement = {}): Promise<SshdServer> {
     const dir = await mkdtemp(join(tmpdir(), 'pd-sshd-'));
-    const server = new SshdServer(dir);
+    const server = new SshdServer(dir, where);
     await server.newHostKey('ed25519');
     await server.setAuthorizedKeys(authorizedKeys);
-    server.port = await freePort();
+    server.port = where.netns ? 22 : await freePort();
     return server;
   }
 
@@ -100,7 +113,7 @@ export class SshdServer {
       join(d, 'sshd_config'),
       [
         `Port ${this.port}`,
-        'ListenAddress 127.0.0.1',
+        `ListenAddress ${this.where.address ?? '127.0.0.1'}`,
         `HostKey ${d}/host_key`,
         `PidFile ${d}/sshd.pid`,
         `AuthorizedKeysFile ${d}/authorized_keys`,
@@ -116,9 +129,9 @@ export class SshdServer {
     );
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
     const logFrom = this.logText.length;
-    const proc = spawn(SSHD, ['-D', '-e', '-f', join(d, 'sshd_config')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const argv = [SSHD, '-D', '-e', '-f', join(d, 'sshd_config')];
+    const [cmd, ...args] = this.where.netns ? ['ip', 'netns', 'exec', this.where.netns, ...argv] : argv;
+    const proc = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     let exited = false;
     proc.on('exit', () => {

@@ -1,0 +1,117 @@
+/**
+ * Inventory across a real (simulated) LAN: the lab's namespaces, bridge and veths (scripts/lab).
+ * Two lab hosts run sshd on their lab address; a third is silent (drops everything). The CLI runs
+ * inside the appliance namespace, as the daemon would on a branch-office network: both hosts are
+ * collected and pinned, the silent one fails on its own with a connect timeout.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CredentialStore } from '../../../daemon/inventory/credentials.js';
+import { hostInventorySchema } from '../../../daemon/inventory/types.js';
+import { createLab, type Lab } from '../../../scripts/lab/lab.js';
+import { labUnavailableReason } from '../../../scripts/lab/netns.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from './sshd-server.js';
+
+const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
+const skip = sshdUnavailable() ?? labUnavailableReason();
+
+describe('SSH inventory over the lab LAN', { skip, timeout: 180_000 }, () => {
+  let lab: Lab;
+  let dataDir: string;
+  const servers: SshdServer[] = [];
+
+  /** `patch-depot inventory ...` inside the appliance namespace. */
+  const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        'ip',
+        [
+          'netns',
+          'exec',
+          lab.applianceNs,
+          process.execPath,
+          '--import',
+          'tsx',
+          main,
+          'inventory',
+          '--data-dir',
+          dataDir,
+          ...args,
+        ],
+        { maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  before(async () => {
+    lab = await createLab(
+      {
+        name: `inv${randomBytes(3).toString('hex')}`,
+        hosts: [
+          { kind: 'ping', label: 'deb1' },
+          { kind: 'ping', label: 'deb2' },
+          { kind: 'silent', label: 'dark' },
+        ],
+      },
+      { cleanupOnExit: true },
+    );
+    dataDir = await mkdtemp(join(tmpdir(), 'pd-lan-inv-'));
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ inventory: { connectTimeoutMs: 2000 } }));
+    const key = await cli(['--public-key']);
+    assert.equal(key.code, 0, key.stderr);
+    for (const label of ['deb1', 'deb2']) {
+      const h = lab.host(label);
+      const server = await SshdServer.create([key.stdout.trim()], { netns: h.ns, address: h.ip });
+      servers.push(server);
+      await server.start();
+    }
+    const creds = new CredentialStore(join(dataDir, 'inventory', 'credentials.json'));
+    for (const label of ['deb1', 'deb2', 'dark']) {
+      await creds.put({ hostId: `lab-${label}`, address: lab.host(label).ip, username: 'root' });
+    }
+  });
+  after(async () => {
+    for (const s of servers) await s.dispose();
+    await lab?.down();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('both sshd hosts are collected over the LAN and their keys pinned', async () => {
+    for (const [i, label] of ['deb1', 'deb2'].entries()) {
+      const ip = lab.host(label).ip;
+      const r = await cli(['--host', `lab-${label}`, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const inv = hostInventorySchema.parse(JSON.parse(r.stdout));
+      assert.equal(inv.hostId, `lab-${label}`);
+      assert.equal(inv.ecosystem, 'dpkg');
+      assert.ok(inv.packages.length > 50);
+      const pins = JSON.parse(await readFile(join(dataDir, 'inventory', 'known-hosts.json'), 'utf8'));
+      assert.equal(
+        pins.hosts[`${ip}:22`].pinned.fingerprint,
+        await hostKeyFingerprint(servers[i]!.hostKeyPub),
+      );
+    }
+    // The sshd on deb1 saw the appliance's lab address, not loopback.
+    assert.match(
+      servers[0]!.log,
+      new RegExp(`Accepted publickey for root from ${lab.applianceIp.replaceAll('.', '\\.')} `),
+    );
+  });
+
+  test('a silent host fails alone with a connect timeout', async () => {
+    const r = await cli(['--host', 'lab-dark']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no SSH (session|handshake)/);
+    const attempt = JSON.parse(
+      await readFile(join(dataDir, 'inventory', 'attempts', 'lab-dark.json'), 'utf8'),
+    );
+    assert.equal(attempt.ok, false);
+    assert.equal(attempt.failure, 'timeout');
+  });
+});
