@@ -156,6 +156,7 @@ export const HostTable = (props: {
                         Collect now
                       </button>
                     </form>{' '}
+                    <a href={`/inventory?edit=${encodeURIComponent(c.hostId)}#inventory-credentials`}>Edit</a>{' '}
                     <form method="post" action={hostAction(c.hostId, 'remove')} style="display:inline">
                       <CsrfField token={props.csrf} />
                       <button type="submit" class="link">
@@ -287,13 +288,27 @@ export const inventoryRoutes = (deps: WebDeps) => {
     );
   };
 
-  app.get('/inventory', (c) => {
+  app.get('/inventory', async (c) => {
     const done = c.req.query('done');
+    // ?edit=ID fills the form with the stored settings (never the password).
+    const editId = c.req.query('edit');
+    const editing = editId ? await service().credentials.view(editId) : undefined;
+    const form = editing
+      ? {
+          csrf: c.get('csrf'),
+          values: {
+            hostId: editing.hostId,
+            address: editing.address,
+            username: editing.username,
+            port: editing.port,
+          },
+        }
+      : undefined;
     const text =
       done && Object.hasOwn(DONE_MESSAGES, done)
         ? DONE_MESSAGES[done as keyof typeof DONE_MESSAGES]
         : undefined;
-    return page(c, { notice: text ? { kind: 'ok', text } : undefined });
+    return page(c, { notice: text ? { kind: 'ok', text } : undefined, ...(form ? { form } : {}) });
   });
 
   app.post('/inventory/hosts', async (c) => {

@@ -110,6 +110,11 @@ test('credentials are saved; the password is never sent back', async (t) => {
   assert.match(html, /<td>set<\/td>/);
   assert.ok(!html.includes('hunter2-secret'));
   assert.equal((await h.inventory.credentials.get('10.0.0.5'))?.password, 'hunter2-secret');
+  // Edit fills the form with the stored settings, never the password.
+  const edit = await (await h.request('/inventory?edit=10.0.0.5')).text();
+  assert.match(edit, /name="address"[^>]*value="10\.0\.0\.5"/);
+  assert.match(edit, /name="port"[^>]*value="2222"/);
+  assert.ok(!edit.includes('hunter2-secret'));
   // Unknown `done` values show nothing (no reflected text).
   assert.doesNotMatch(
     await (await h.request('/inventory?done=%3Cscript%3E')).text(),
