@@ -68,6 +68,7 @@ export class CacheService {
   private readonly inUse = new Map<string, number>();
   /** Bytes promised to downloads in flight (by URL), counted against the quota. */
   private readonly reserved = new Map<string, number>();
+  private readonly stopping = new AbortController();
   /** Index parsing in progress; a new download waits for it so its expected hash is known. */
   private learning: Promise<void> = Promise.resolve();
 
@@ -110,6 +111,7 @@ export class CacheService {
 
   async stop(): Promise<void> {
     this.prefetch.stop();
+    this.stopping.abort(new DepotError('UNAVAILABLE', 'the appliance is shutting down'));
     this.fetcher.abortAll('the appliance is shutting down');
     await this.index.close();
   }
@@ -234,7 +236,9 @@ export class CacheService {
         url: entry.url,
         method: 'GET',
         headers,
-        signal: AbortSignal.timeout(60_000),
+        // No overall deadline: a 200 body becomes a download that may take long on a slow WAN. The
+        // upstream's connect/headers/idle timeouts still apply, and stop() aborts it.
+        signal: this.stopping.signal,
       });
     } catch (err) {
       // Upstream unreachable: a branch office keeps working from what it has.
