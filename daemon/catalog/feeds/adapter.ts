@@ -7,6 +7,11 @@ export interface FeedState {
   etag?: string | undefined;
   lastModified?: string | undefined;
   releaseDate?: string | undefined;
+  /**
+   * SHA-256 of the last document (InRelease for apt): servers without ETag/Last-Modified still
+   * cost only that download when nothing changed.
+   */
+  sha256?: string | undefined;
   /** Signed manifests: the highest sequence accepted so far (older ones are replays). */
   sequence?: number | undefined;
 }

@@ -107,6 +107,8 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
     signal: ctx.signal,
   });
   if (res.status === 'not-modified') return { status: 'not-modified' };
+  const inReleaseHash = sha256(res.body);
+  if (inReleaseHash === ctx.previous?.sha256) return { status: 'not-modified' };
   const { text, signer } = await ctx.verifier.verifyClearsigned(res.body, spec.keyring);
   const rel = parseRelease(what, text);
   const previousDate = ctx.previous?.releaseDate ? new Date(ctx.previous.releaseDate) : undefined;
@@ -154,6 +156,11 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
     status: 'ok',
     content,
     bytes,
-    state: { etag: res.etag, lastModified: res.lastModified, releaseDate: rel.date.toISOString() },
+    state: {
+      etag: res.etag,
+      lastModified: res.lastModified,
+      releaseDate: rel.date.toISOString(),
+      sha256: inReleaseHash,
+    },
   };
 };

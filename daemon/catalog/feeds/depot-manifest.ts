@@ -3,6 +3,7 @@
  * hashes, so the cache can verify downloads) and optionally advisories, signed with Ed25519 (see
  * signatures.ts). `sequence` only ever grows: an older manifest is a replay and is refused.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ecosystems } from '../../inventory/types.js';
 import type { FeedContent } from '../model.js';
@@ -95,6 +96,8 @@ export const syncDepotManifest = async (url: string, ctx: FeedContext): Promise<
     signal: ctx.signal,
   });
   if (res.status === 'not-modified') return { status: 'not-modified' };
+  const sha256 = createHash('sha256').update(res.body).digest('hex');
+  if (sha256 === ctx.previous?.sha256) return { status: 'not-modified' };
   const { manifest, keyId } = readManifest(res.body, ctx.trustedKeys, ctx.now());
   const previousSeq = ctx.previous?.sequence;
   if (previousSeq !== undefined && manifest.sequence < previousSeq) {
@@ -107,6 +110,6 @@ export const syncDepotManifest = async (url: string, ctx: FeedContext): Promise<
     status: 'ok',
     content: manifestToContent(manifest, keyId),
     bytes: res.body.length,
-    state: { etag: res.etag, lastModified: res.lastModified, sequence: manifest.sequence },
+    state: { etag: res.etag, lastModified: res.lastModified, sequence: manifest.sequence, sha256 },
   };
 };

@@ -1,4 +1,5 @@
 /** One sync of one configured feed, whatever its kind. */
+import { createHash } from 'node:crypto';
 import type { FeedSpec } from '../feed-config.js';
 import type { FeedContent } from '../model.js';
 import type { FeedContext, FeedSyncResult } from './adapter.js';
@@ -21,12 +22,14 @@ const syncDocument = async (
     signal: ctx.signal,
   });
   if (res.status === 'not-modified') return { status: 'not-modified' };
+  const sha256 = createHash('sha256').update(res.body).digest('hex');
+  if (sha256 === ctx.previous?.sha256) return { status: 'not-modified' };
   ctx.progress?.(`validating ${res.body.length} bytes`);
   return {
     status: 'ok',
     content: parse(res.body),
     bytes: res.body.length,
-    state: { etag: res.etag, lastModified: res.lastModified },
+    state: { etag: res.etag, lastModified: res.lastModified, sha256 },
   };
 };
 

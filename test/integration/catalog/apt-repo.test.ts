@@ -82,6 +82,14 @@ describe('apt repository feed (gpgv + Release hashes)', {
     assert.ok(server.requests.some((r) => r.path.includes('/by-hash/SHA256/87e7e940')));
     const again = await syncAptRepo(spec(), ctx({ previous: res.state }));
     assert.equal(again.status, 'not-modified');
+    // Mirrors that send no ETag/Last-Modified: an identical InRelease still skips the indexes.
+    const before = server.requests.length;
+    const same = await syncAptRepo(spec(), ctx({ previous: { sha256: res.state.sha256 } }));
+    assert.equal(same.status, 'not-modified');
+    assert.deepEqual(
+      server.requests.slice(before).map((r) => r.path),
+      ['/debian/dists/bookworm-updates/InRelease'],
+    );
   });
 
   it('refuses a signature from a key outside the keyring', async () => {

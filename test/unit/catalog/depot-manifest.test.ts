@@ -99,7 +99,18 @@ describe('Patch Depot signed manifest', () => {
     const ok = await syncDepotManifest('https://vendor.example/manifest.json', ctx({ sequence: 5 }));
     assert.equal(ok.status, 'ok');
     if (ok.status === 'ok')
-      assert.deepEqual(ok.state, { etag: '"v5"', lastModified: undefined, sequence: 5 });
+      assert.deepEqual(
+        { ...ok.state, sha256: undefined },
+        { etag: '"v5"', lastModified: undefined, sequence: 5, sha256: undefined },
+      );
+    // A server without validators: the same bytes again count as unchanged.
+    const sha256 = ok.status === 'ok' ? ok.state.sha256 : undefined;
+    assert.match(sha256 ?? '', /^[0-9a-f]{64}$/);
+    const same = await syncDepotManifest(
+      'https://vendor.example/manifest.json',
+      ctx({ sha256, sequence: 5 }),
+    );
+    assert.equal(same.status, 'not-modified');
     const again = await syncDepotManifest(
       'https://vendor.example/manifest.json',
       ctx({ etag: '"v5"', sequence: 5 }),
