@@ -341,7 +341,7 @@ export const patchesRoutes = (deps: WebDeps) => {
         <ComplianceCards c={site.compliance} />
         <p class="hint">
           {`${site.hosts.length} hosts assessed against ${feeds.filter((x) => x.snapshot).length} feeds at ${site.computedAt} (${site.ms} ms). `}
-          <a href="/patches/feeds">Feeds and sync history</a>
+          <a href="/patches/feeds">Feeds and sync history</a> · <a href="/patches/missing.csv">Export CSV</a>
         </p>
         <FilterForm f={f} />
         {site.hosts.length === 0 ? (
@@ -366,6 +366,42 @@ export const patchesRoutes = (deps: WebDeps) => {
         )}
       </>,
     );
+  });
+
+  /** Every missing fix on every host, for spreadsheets and tickets (WSUS "needed updates"). */
+  app.get('/patches/missing.csv', async (c) => {
+    if (!deps.assess) throw new DepotError('NOT_FOUND', 'no assessment available');
+    const site = await deps.assess.current();
+    // Cells that start with = + - @ are prefixed so spreadsheets do not run them as formulas.
+    const cell = (v: string) => {
+      const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+      return /[",\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+    };
+    const lines = ['host,release,severity,package,binaries,installed,fixed,advisory,cves,feed'];
+    for (const h of site.hosts) {
+      for (const m of h.missing) {
+        lines.push(
+          [
+            h.hostId,
+            h.release,
+            m.severity,
+            m.package,
+            m.binaries.join(' '),
+            m.installed,
+            m.fixed,
+            m.advisoryId,
+            m.cves.join(' '),
+            m.feedId,
+          ]
+            .map(cell)
+            .join(','),
+        );
+      }
+    }
+    return c.body(`${lines.join('\n')}\n`, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="missing-fixes.csv"',
+    });
   });
 
   app.get('/patches/compliance', async (c) => {

@@ -153,6 +153,22 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(adv, /<code>2\.5\.0-1\+deb12u2<\/code>/);
   assert.equal((await h.request('/patches/advisories/debian/CVE-1999-0001')).status, 404);
   assert.match(await (await h.request('/patches/compliance')).text(), /Missing fixes/);
+  const csv = await h.request('/patches/missing.csv');
+  assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+  const rows = (await csv.text()).trim().split('\n');
+  assert.equal(rows[0], 'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed');
+  assert.ok(
+    rows.includes(
+      'pc-1,debian:bookworm,high,expat,libexpat1 libexpat1-dev,2.5.0-1+deb12u1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian',
+    ),
+  );
+  // CSV has no HTML context: the odd host id is quoted data, not markup to escape.
+  assert.ok(
+    rows.includes(
+      '<script>x</script>,debian:bookworm,high,expat,libexpat1,2.5.0-1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian',
+    ),
+  );
+  assert.equal(rows.length, 1 + 3 + 1);
 });
 
 test('a signed offline bundle is imported through the form; a bad one is refused with a reason', async (t) => {
