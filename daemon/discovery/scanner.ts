@@ -9,6 +9,7 @@ import { type Classification, classify } from './classify.js';
 import { formatIpv4, ipSortKey, parseIpv4 } from './ipv4.js';
 import { Pacer } from './pacer.js';
 import type { DiscoveryPorts, MdnsService } from './ports.js';
+import { applyNeighbours, type SweepHit, sweepIcmpArp } from './sweep.js';
 
 export interface ScanSettings {
   packetsPerSecond: number;
@@ -40,7 +41,7 @@ export interface Observation extends Classification {
   services: MdnsService[];
 }
 
-export type ScanPhase = 'icmp' | 'neighbours' | 'tcp' | 'mdns' | 'enrich' | 'done';
+export type ScanPhase = 'icmp' | 'tcp' | 'mdns' | 'enrich' | 'done';
 
 export interface ScanProgress {
   phase: ScanPhase;
@@ -118,60 +119,34 @@ export const runScan = async (
       ? ports.mdns.browse(settings.mdnsWindowMs, signal).catch(() => [])
       : Promise.resolve([]);
 
-  // Existing neighbour entries are reused without asking, so a departed host's entry would look
-  // alive and a firewalled host's stale entry would never be confirmed: clear the in-scope ones,
-  // and every address gets a fresh broadcast ARP (a sub-millisecond re-resolution for the rest).
-  const known = (await ports.neighbours.read().catch(() => [])).filter(
-    (e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP',
-  );
-  if (known.length) {
-    await ports.neighbours
-      .forget(known)
-      .catch((err: unknown) =>
-        onWarning(`could not refresh ${known.length} neighbour entries (needs CAP_NET_ADMIN)`, err),
-      );
-  }
-
   report('icmp', 0, ips.length);
-  if (ports.icmp) {
-    const answered = await ports.icmp
-      .sweep(ips, {
-        timeoutMs: settings.icmpTimeoutMs,
-        retries: settings.icmpRetries,
-        packetsPerSecond: settings.packetsPerSecond,
-        ...(signal ? { signal } : {}),
-      })
-      .catch((err: unknown) => {
-        if (!signal?.aborted)
-          onWarning(`ICMP sweep with ${ports.icmp!.name} failed; relying on ARP and TCP`, err);
-        return new Map<string, number>();
-      });
-    for (const [ip, rtt] of answered) {
-      if (!scope.has(ip)) continue;
-      const d = draft(ip);
+  const hits = await sweepIcmpArp(ips, ports, settings, {
+    signal,
+    warn: onWarning,
+    progress: (done, total) => report('icmp', done, total),
+  });
+  for (const [ip, hit] of hits) {
+    const d = draft(ip);
+    if (hit.rttMs !== null) {
       d.seenBy.add('icmp');
-      d.rttMs = rtt;
+      d.rttMs = hit.rttMs;
     }
+    if (hit.arp) d.seenBy.add('arp');
+    d.mac = hit.mac;
   }
-  report('icmp', ips.length, ips.length);
   signal?.throwIfAborted();
-
+  // Hosts found later (TCP, off-link) get their MACs from a second read of the table.
   const readNeighbours = async (): Promise<void> => {
-    const entries = await ports.neighbours.read().catch((err: unknown) => {
-      onWarning('could not read the neighbour table: no MAC addresses this scan', err);
-      return [];
-    });
-    for (const e of entries) {
-      if (!scope.has(e.ip)) continue;
-      // A REACHABLE entry was confirmed moments ago (our probe made the kernel ask); STALE/DELAY
-      // entries may belong to a device that has left, so they only lend a MAC to a live host.
-      if (e.state === 'REACHABLE' || e.state === 'PERMANENT') draft(e.ip).seenBy.add('arp');
-      const d = drafts.get(e.ip);
-      if (d) d.mac = e.mac;
+    const entries = await ports.neighbours.read().catch(() => []);
+    const more = new Map<string, SweepHit>();
+    for (const [ip, d] of drafts) more.set(ip, { rttMs: d.rttMs, mac: d.mac, arp: d.seenBy.has('arp') });
+    applyNeighbours(entries, scope, more);
+    for (const [ip, hit] of more) {
+      const d = draft(ip);
+      if (hit.arp) d.seenBy.add('arp');
+      d.mac = hit.mac;
     }
   };
-  report('neighbours', 0, 1);
-  await readNeighbours();
 
   // The appliance's own addresses answer ping but are not in its neighbour table.
   const local = ports.interfaces.connectedSubnets();

@@ -81,6 +81,10 @@ export class FakeNetwork {
     for (const [ip, e] of this.neighbours) this.neighbours.set(ip, { ...e, state: 'STALE' });
   }
 
+  /** Neighbour entries the scanner asked to drop, and the sizes of the ICMP batches it sent. */
+  readonly forgotten: NeighbourEntry[] = [];
+  readonly icmpBatches: number[] = [];
+
   /** True: mDNS browsing lasts until the scan is aborted. */
   holdMdns = false;
 
@@ -91,6 +95,7 @@ export class FakeNetwork {
     const icmp: IcmpSweeper = {
       name: 'fake',
       sweep: async (addresses: string[], _opts: IcmpSweepOptions) => {
+        this.icmpBatches.push(addresses.length);
         const alive = new Map<string, number>();
         for (const ip of addresses) {
           this.probes.push({ kind: 'icmp', ip });
@@ -121,6 +126,7 @@ export class FakeNetwork {
         forget: async (entries) => {
           if (!this.canForget) throw new Error('Operation not permitted');
           for (const e of entries) this.neighbours.delete(e.ip);
+          this.forgotten.push(...entries);
         },
       },
       mdns: {

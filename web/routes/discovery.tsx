@@ -94,8 +94,7 @@ export const ScanPanel = (props: {
 };
 
 const PHASE_LABEL: Record<ScanRecord['progress']['phase'], string> = {
-  icmp: 'pinging',
-  neighbours: 'reading the neighbour table',
+  icmp: 'pinging and reading the neighbour table',
   tcp: 'probing ports',
   mdns: 'listening for mDNS',
   enrich: 'reading banners and names',
