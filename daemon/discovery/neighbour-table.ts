@@ -55,8 +55,16 @@ export class KernelNeighbourTable implements NeighbourTable {
       .map((e) => `neigh del ${e.ip} dev ${e.dev}`);
     if (lines.length === 0) return;
     await new Promise<void>((resolve, reject) => {
-      // -force: carry on past entries that vanished meanwhile.
-      const child = execFile('ip', ['-force', '-batch', '-'], (err) => (err ? reject(err) : resolve()));
+      // -force: carry on past entries that vanished meanwhile (the kernel expires failed ones);
+      // those report "No such file or directory", which is success for us. Anything else is not.
+      const child = execFile('ip', ['-force', '-batch', '-'], (err, _stdout, stderr) => {
+        const problems = String(stderr ?? '')
+          .split('\n')
+          .filter((l) => l.trim() && !/No such file or directory|^Command failed/i.test(l));
+        if (err && (problems.length || (err as NodeJS.ErrnoException).code === 'ENOENT')) {
+          reject(new Error(problems[0] ?? err.message));
+        } else resolve();
+      });
       child.stdin?.end(`${lines.join('\n')}\n`);
     });
   }

@@ -149,6 +149,40 @@ describe('discovery in the lab', { skip }, () => {
     }
   });
 
+  it('the kernel neighbour table adapter reads and drops entries, tolerating ones already gone', async () => {
+    const pc = lab.host('pc1');
+    const base = lab.subnet.replace('.0/24', '');
+    await lab.exec(lab.applianceNs, ['ping', '-c', '1', '-W', '1', pc.ip]);
+    const script = `
+      import { KernelNeighbourTable } from './daemon/discovery/neighbour-table.ts';
+      const t = new KernelNeighbourTable();
+      const before = await t.read();
+      await t.forget([...before.filter((e) => e.ip === '${pc.ip}'), { ip: '${base}.250', mac: '', state: 'FAILED', dev: 'eth0' }]);
+      const after = await t.read();
+      console.log(JSON.stringify({ before, after }));`;
+    const { stdout } = await execFileP(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab.applianceNs,
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: repo },
+    );
+    const r = JSON.parse(stdout) as {
+      before: Array<{ ip: string; mac: string; dev: string }>;
+      after: Array<{ ip: string }>;
+    };
+    assert.ok(r.before.some((e) => e.ip === pc.ip && e.mac === pc.mac && e.dev === 'eth0'));
+    assert.ok(!r.after.some((e) => e.ip === pc.ip), 'the entry is gone');
+  });
+
   it('refuses a scope above the size limit before sending anything', async () => {
     await assert.rejects(discover(['--scope', '10.0.0.0/8']), /above the limit/);
   });
