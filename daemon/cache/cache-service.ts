@@ -106,7 +106,7 @@ export class CacheService {
     });
     // Rebuild expected hashes from the indexes already cached (kept in memory only).
     this.learning = this.relearn();
-    this.prefetch.start();
+    await this.prefetch.start();
   }
 
   async stop(): Promise<void> {

@@ -4,8 +4,8 @@
  * A download that fails mid-way cuts the connection, so the client sees a truncated body.
  */
 import { once } from 'node:events';
+import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log.js';
 import type { CacheService, Resolved } from './cache-service.js';
 import { errorStatus, planResponse } from './serve-plan.js';
@@ -25,6 +25,41 @@ export const sendText = (
     ...extra,
   });
   res.end(body);
+};
+
+/**
+ * Copy [start, end) of a file to the socket with two reused buffers: one is being written while the
+ * next is read, and a buffer is refilled only after the socket has taken it (no per-chunk
+ * allocation, so far less GC than a read stream). Node has no sendfile; this is the next best.
+ */
+const sendFileRange = async (
+  handle: FileHandle,
+  start: number,
+  end: number,
+  res: ServerResponse,
+): Promise<number> => {
+  const buffers = [Buffer.allocUnsafe(READ_SIZE), Buffer.allocUnsafe(READ_SIZE)];
+  const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
+  let pos = start;
+  let sent = 0;
+  let turn = 0;
+  while (pos < end) {
+    if (res.destroyed) throw new Error('client went away');
+    await inFlight[turn];
+    const buf = buffers[turn]!;
+    const { bytesRead } = await handle.read(buf, 0, Math.min(READ_SIZE, end - pos), pos);
+    if (bytesRead === 0) throw new Error('cached file shorter than its index entry');
+    pos += bytesRead;
+    inFlight[turn] = new Promise<void>((resolve, reject) => {
+      res.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve()));
+    });
+    // Back-pressure: never more than the two buffers queued on the socket.
+    inFlight[turn]!.catch(() => undefined);
+    sent += bytesRead;
+    turn ^= 1;
+  }
+  await Promise.all(inFlight);
+  return sent;
 };
 
 export const serveFromCache = async (
@@ -52,18 +87,14 @@ export const serveFromCache = async (
   }
   const { start, end } = plan.body;
   if (r.kind === 'hit') {
-    const stream = r.handle.createReadStream({
-      start,
-      ...(end !== undefined ? { end: end - 1 } : {}),
-      highWaterMark: READ_SIZE,
-      autoClose: false,
-    });
+    let sent = 0;
     try {
-      await pipeline(stream, res);
+      sent = await sendFileRange(r.handle, start, end ?? r.entry.size, res);
+      res.end();
     } catch {
       res.destroy();
     } finally {
-      cache.served(stream.bytesRead, true);
+      cache.served(sent, true);
       await r.release();
     }
     return;

@@ -55,8 +55,10 @@ export class PrefetchQueue {
     this.file = join(cache.opts.root, 'prefetch.json');
   }
 
-  start(): void {
-    this.loop = this.load().then(() => this.run());
+  /** Loads the saved jobs (before anyone can add one) and starts the worker. */
+  async start(): Promise<void> {
+    await this.load();
+    this.loop = this.run();
   }
 
   stop(): void {

@@ -52,3 +52,34 @@ test('an unreadable index file starts empty instead of refusing to start', async
   await cache.stop();
   await rm(root, { recursive: true, force: true });
 });
+
+test('statistics and queued prefetch jobs survive a restart', async (t) => {
+  const { FakeClock } = await import('../../fakes/cache-upstream.js');
+  const { DownloadWindows } = await import('../../../daemon/cache/download-window.js');
+  const root = await mkdtemp(join(tmpdir(), 'pd-cache-jobs-'));
+  const upstream = new FakeUpstream();
+  upstream.put(url('s'), { body: Buffer.from('stats') });
+  // Noon, and prefetch may only run at night: the job stays queued.
+  const clock = new FakeClock(new Date(2026, 0, 5, 12, 0).getTime());
+  const windows = new DownloadWindows(['22:00-06:00']);
+  {
+    const { cache } = await cacheHarness(t, { root, upstream, clock, windows });
+    await readAll(cache, url('s'));
+    await readAll(cache, url('s'));
+    await cache.prefetch.add([{ url: url('later'), pin: true }]);
+    await cache.stop();
+  }
+  const { cache } = await cacheHarness(t, { root, upstream, clock, windows });
+  const s = cache.summary();
+  assert.equal(s.hits, 1);
+  assert.equal(s.misses, 1);
+  assert.equal(s.fromUpstream, 5);
+  assert.equal(s.fromCache, 0, 'readAll does not report served bytes; only counters above');
+  assert.deepEqual(
+    cache.prefetch.jobs().flatMap((j) => j.items.map((i) => [i.url, i.status, i.pin])),
+    [[url('later'), 'queued', true]],
+  );
+  assert.equal(upstream.count(url('later')), 0, 'outside the window nothing was fetched');
+  await cache.stop();
+  await rm(root, { recursive: true, force: true });
+});
