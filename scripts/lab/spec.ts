@@ -37,8 +37,10 @@ export interface HostSpec {
   label?: string;
   /** Override the deterministic MAC (e.g. a real vendor OUI for vendor tests). */
   mac?: string;
-  /** Override the address' last octet. */
+  /** Override the address' last octet (a /24 lab). */
   octet?: number;
+  /** Override the address as an offset into the lab subnet (e.g. 600 in a /22). */
+  offset?: number;
   /** Answer ICMP echo (default: true except for silent hosts). */
   ping?: boolean;
   tcp?: TcpPortSpec[];
@@ -53,7 +55,9 @@ export interface LabSpec {
   /** Lab name: lowercase letters and digits, 1-12 chars. Namespaces are `pdl-<name>-...`. */
   name: string;
   hosts: HostSpec[];
-  /** Third octet of 10.213.X.0/24; default derived from the name. */
+  /** 24 (default), 23 or 22: a wider subnet for scans of more than 254 addresses. */
+  prefixLength?: 22 | 23 | 24;
+  /** Third octet of 10.213.X.0/24; default derived from the name (aligned to the prefix). */
   subnetOctet?: number;
 }
 
@@ -74,7 +78,7 @@ export interface PlannedHost {
 export interface LabPlan {
   name: string;
   subnet: string;
-  prefixLength: 24;
+  prefixLength: number;
   bridgeNs: string;
   applianceNs: string;
   applianceIp: string;
@@ -105,9 +109,17 @@ export const planLab = (spec: LabSpec): LabPlan => {
   if (!NAME_RE.test(spec.name))
     throw new Error(`lab name "${spec.name}": use 1-12 lowercase letters or digits`);
   if (spec.hosts.length > MAX_HOSTS) throw new Error(`a lab holds at most ${MAX_HOSTS} hosts`);
-  const octet = spec.subnetOctet ?? octetForName(spec.name);
-  if (!Number.isInteger(octet) || octet < 0 || octet > 255) throw new Error(`subnet octet ${octet}: 0-255`);
-  const base = `${LAB_RANGE_PREFIX}.${octet}`;
+  const prefixLength = spec.prefixLength ?? 24;
+  if (![22, 23, 24].includes(prefixLength)) throw new Error(`prefix length ${prefixLength}: 22, 23 or 24`);
+  const requested = spec.subnetOctet ?? octetForName(spec.name);
+  if (!Number.isInteger(requested) || requested < 0 || requested > 255)
+    throw new Error(`subnet octet ${requested}: 0-255`);
+  const octet = requested & ~((1 << (24 - prefixLength)) - 1);
+  const [a = 10, b = 213] = LAB_RANGE_PREFIX.split('.').map(Number);
+  const baseInt = ((a << 24) | (b << 16) | (octet << 8)) >>> 0;
+  const size = 2 ** (32 - prefixLength);
+  const addr = (offset: number): string =>
+    [24, 16, 8, 0].map((shift) => ((baseInt + offset) >>> shift) & 255).join('.');
   const prefix = labPrefix(spec.name);
   const used = new Set<number>([1]);
   const labels = new Set<string>();
@@ -117,9 +129,9 @@ export const planLab = (spec: LabSpec): LabPlan => {
     if (labels.has(label) || label === 'br' || label === 'app')
       throw new Error(`host label "${label}" is used twice or reserved (br, app)`);
     labels.add(label);
-    const last = h.octet ?? FIRST_HOST_OCTET + index;
-    if (!Number.isInteger(last) || last < 2 || last > 254 || used.has(last))
-      throw new Error(`host ${label}: address .${last} is invalid or already taken`);
+    const last = h.offset ?? h.octet ?? FIRST_HOST_OCTET + index;
+    if (!Number.isInteger(last) || last < 2 || last > size - 2 || used.has(last))
+      throw new Error(`host ${label}: address ${addr(last)} (offset ${last}) is invalid or already taken`);
     used.add(last);
     const mac = (h.mac ?? deterministicMac(octet, index + 1)).toLowerCase();
     if (!MAC_RE.test(mac)) throw new Error(`host ${label}: MAC "${mac}" is not aa:bb:cc:dd:ee:ff`);
@@ -128,7 +140,7 @@ export const planLab = (spec: LabSpec): LabPlan => {
       label,
       kind: h.kind,
       ns: `${prefix}${label}`,
-      ip: `${base}.${last}`,
+      ip: addr(last),
       mac,
       ping: h.ping ?? h.kind !== 'silent',
       tcp: h.tcp ?? [],
@@ -139,11 +151,11 @@ export const planLab = (spec: LabSpec): LabPlan => {
   });
   return {
     name: spec.name,
-    subnet: `${base}.0/24`,
-    prefixLength: 24,
+    subnet: `${addr(0)}/${prefixLength}`,
+    prefixLength,
     bridgeNs: `${prefix}br`,
     applianceNs: `${prefix}app`,
-    applianceIp: `${base}.1`,
+    applianceIp: addr(1),
     applianceMac: deterministicMac(octet, 0),
     hosts,
   };
