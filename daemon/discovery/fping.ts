@@ -62,11 +62,15 @@ export class FpingSweeper implements IcmpSweeper {
       child.once('close', (code) => {
         opts.signal?.removeEventListener('abort', abort);
         if (opts.signal?.aborted) return reject(opts.signal.reason);
-        // 0: all alive, 1: some unreachable; 2+ is a real failure (bad args, no permission).
-        if (code !== 0 && code !== 1)
-          return reject(new Error(`fping exited ${code}: ${err.trim().slice(0, 300)}`));
+        // 0: all alive, 1: some unreachable; 2+ is a real failure (bad args, no permission). fping
+        // also exits 1 when it refuses its options, but then it reported no target at all.
+        const reported = /is (alive|unreachable)/.test(out);
+        if (code !== 0 && (code !== 1 || !reported))
+          return reject(new Error(`fping exited ${code}: ${err.trim().slice(0, 300) || 'no output'}`));
         resolve(parseFpingOutput(out));
       });
+      // fping may exit before reading its targets (bad options): the close handler reports that.
+      child.stdin.on('error', () => {});
       child.stdin.end(`${addresses.join('\n')}\n`);
     });
   }

@@ -97,3 +97,14 @@ test('neighbour table: ip -json and /proc/net/arp formats; the real table reads'
   const real = await new KernelNeighbourTable().read();
   assert.ok(Array.isArray(real));
 });
+
+test('fping refusing to run is an error, not an empty sweep', {
+  skip: fpingPath() ? false : 'fping not installed',
+}, async () => {
+  // A packet rate fping rejects outright: it exits 1 without reporting any target.
+  const sweeper = new FpingSweeper(fpingPath()!);
+  await assert.rejects(
+    sweeper.sweep(['127.0.0.1'], { timeoutMs: -5, retries: 0, packetsPerSecond: 100 }),
+    /fping exited/,
+  );
+});
