@@ -103,20 +103,17 @@ export const trackerJson = (pkgs: RealPackage[], cves: number, seed = 7): string
   return JSON.stringify(doc);
 };
 
-/** `n` hosts of `perHost` packages each: a shared base plus a per-host mix, some outdated. */
-export const hostInventories = (
-  pkgs: RealPackage[],
-  n: number,
-  perHost: number,
-  seed = 11,
-): HostInventory[] => {
-  const r = prng(seed);
+/**
+ * Host `i` of a fleet with `perHost` packages each: a shared base plus a per-host mix, some of it
+ * outdated. Deterministic per index, so hosts can be made one at a time (as the daemon reads them).
+ */
+export const hostFactory = (pkgs: RealPackage[], perHost: number, seed = 11) => {
   const base = pkgs.slice(0, Math.floor(perHost * 0.6));
   const pool = pkgs.slice(base.length);
-  // Hosts fall into patch cohorts: most share one of a few version sets, as real fleets do.
+  // Hosts fall into patch cohorts: one fully patched, the others increasingly behind.
   const cohorts = Array.from({ length: 8 }, (_, c) => (c === 0 ? 0 : 0.02 + c * 0.03));
-  const out: HostInventory[] = [];
-  for (let h = 0; h < n; h++) {
+  return (h: number): HostInventory => {
+    const r = prng(seed * 100_003 + h);
     const staleness = r.pick(cohorts);
     const chosen = new Set(base);
     while (chosen.size < perHost) chosen.add(pool[r.int(pool.length)]!);
@@ -132,7 +129,7 @@ export const hostInventories = (
         ...(sourceVersion !== version ? { sourceVersion } : {}),
       };
     });
-    out.push({
+    return {
       hostId: `host-${String(h).padStart(4, '0')}`,
       collectedAt: '2026-11-23T10:00:00.000Z',
       os: {
@@ -145,7 +142,6 @@ export const hostInventories = (
       packages,
       ecosystem: 'dpkg',
       rebootRequired: r.next() < 0.1,
-    });
-  }
-  return out;
+    };
+  };
 };

@@ -119,8 +119,11 @@ export class AssessService {
     const t0 = performance.now();
     const index = this.opts.catalog.index();
     if (this.memo.generation !== index.generation) this.memo = new AssessMemo(index.generation);
-    const inventories = await this.opts.inventories.list();
-    const hosts = inventories.map((inv) => assessHost(inv, index, this.memo));
+    const hosts: HostAssessment[] = [];
+    for (const id of await this.opts.inventories.ids()) {
+      const inv = await this.opts.inventories.get(id);
+      if (inv) hosts.push(assessHost(inv, index, this.memo));
+    }
     const result: SiteAssessment = {
       computedAt: this.clock().toISOString(),
       catalogGeneration: index.generation,

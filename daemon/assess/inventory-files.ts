@@ -6,18 +6,14 @@ import type { RecordDir } from '../store/record-dir.js';
 import type { InventorySource } from './ports.js';
 
 export const inventoryFiles = (dir: RecordDir<HostInventory>, log: Logger): InventorySource => ({
-  async list() {
-    const out: HostInventory[] = [];
-    for (const id of await dir.ids()) {
-      try {
-        const inv = await dir.get(id);
-        if (inv) out.push(inv);
-      } catch (err) {
-        // One damaged file costs that host its assessment, never the site's.
-        log.warn('inventory unreadable; host skipped in assessment', { host: id, err });
-      }
+  ids: () => dir.ids(),
+  async get(hostId) {
+    try {
+      return await dir.get(hostId);
+    } catch (err) {
+      // One damaged file costs that host its assessment, never the site's.
+      log.warn('inventory unreadable; host skipped in assessment', { host: hostId, err });
+      return undefined;
     }
-    return out;
   },
-  get: (hostId) => dir.get(hostId),
 });

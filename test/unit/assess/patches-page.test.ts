@@ -66,7 +66,10 @@ const harness = async (t: TestContext) => {
   ];
   const assess = new AssessService({
     catalog,
-    inventories: { list: async () => hosts, get: async (id) => hosts.find((h) => h.hostId === id) },
+    inventories: {
+      ids: async () => hosts.map((h) => h.hostId),
+      get: async (id) => hosts.find((h) => h.hostId === id),
+    },
     log,
   });
   await assess.start();

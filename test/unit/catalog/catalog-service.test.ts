@@ -154,7 +154,10 @@ describe('catalog service', () => {
     };
     const assess = new AssessService({
       catalog: svc,
-      inventories: { list: async () => [inv], get: async (id) => (id === inv.hostId ? inv : undefined) },
+      inventories: {
+        ids: async () => [inv.hostId],
+        get: async (id) => (id === inv.hostId ? inv : undefined),
+      },
       log: memoryLogger(),
     });
     await assess.start();
