@@ -10,6 +10,11 @@ import type { TempBlob } from './blob-store.js';
 import type { CacheEntry } from './cache-index.js';
 
 const READ_CHUNK = 256 * 1024;
+/**
+ * The most recent bytes stay in memory too: readers keeping up with the download (LAN clients are
+ * faster than the WAN) are served from here without a disk read each.
+ */
+const TAIL_BYTES = 4 * 1024 * 1024;
 
 export interface DownloadReader {
   chunks: AsyncGenerator<Buffer>;
@@ -92,13 +97,37 @@ export class Download {
     this.resolveReady();
   }
 
-  appended(bytes: number): void {
-    this.written += bytes;
+  private readonly tail: Array<{ pos: number; data: Uint8Array }> = [];
+  private tailBytes = 0;
+
+  /** `data` was written at offset `written` (copied: the caller's buffer may be reused). */
+  appended(data: Uint8Array): void {
+    this.tail.push({ pos: this.written, data: Buffer.from(data) });
+    this.tailBytes += data.length;
+    while (this.tailBytes - this.tail[0]!.data.length >= TAIL_BYTES) {
+      this.tailBytes -= this.tail.shift()!.data.length;
+    }
+    this.written += data.length;
     this.wake();
+  }
+
+  /** Bytes at `pos` (up to `limit`) from the in-memory tail, or undefined when not there. */
+  private fromTail(pos: number, limit: number): Buffer | undefined {
+    const first = this.tail[0];
+    if (!first || pos < first.pos) return undefined;
+    for (const t of this.tail) {
+      if (pos < t.pos + t.data.length) {
+        const from = pos - t.pos;
+        const to = Math.min(t.data.length, limit - t.pos);
+        return Buffer.from(t.data.buffer, t.data.byteOffset + from, to - from);
+      }
+    }
+    return undefined;
   }
 
   committed(entry: CacheEntry): void {
     this.entry = entry;
+    this.dropTail();
     this.status = 'committed';
     this.resolveDone(entry);
     this.wake();
@@ -109,10 +138,16 @@ export class Download {
     if (this.status === 'committed' || this.status === 'failed') return;
     this.error = err;
     this.status = 'failed';
+    this.dropTail();
     this.rejectReady(err);
     this.rejectDone(err);
     this.wake();
     void this.maybeClose();
+  }
+
+  private dropTail(): void {
+    this.tail.length = 0;
+    this.tailBytes = 0;
   }
 
   /** Bytes a reader may see now. */
@@ -174,6 +209,12 @@ export class Download {
         let pos = start;
         for (;;) {
           const limit = end === undefined ? this.visible() : Math.min(end, this.visible());
+          const cached = pos < limit ? this.fromTail(pos, limit) : undefined;
+          if (cached && cached.length > 0) {
+            pos += cached.length;
+            yield cached;
+            continue;
+          }
           if (pos < limit) {
             const len = Math.min(READ_CHUNK, limit - pos);
             const buf = Buffer.allocUnsafe(len);

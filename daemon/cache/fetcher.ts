@@ -253,7 +253,7 @@ export class Fetcher {
       }
       hash.update(data);
       this.opts.onUpstreamBytes(data.length);
-      d.appended(data.length);
+      d.appended(data);
     }
     if (skip > 0 || (d.total !== undefined && d.written < d.total)) {
       throw new Error(`connection closed after ${d.written} of ${d.total} bytes`);

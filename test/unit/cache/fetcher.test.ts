@@ -175,3 +175,20 @@ test('with strict download windows a miss outside the window is refused; hits st
   clock.t = new Date(2026, 0, 6, 12, 0).getTime();
   assert.equal((await readAll(cache, url)).toString(), 'night', 'cached files are served at any time');
 });
+
+test('a late joiner of a large download reads the early part from disk and the rest from memory', async (t) => {
+  const { cache, upstream } = await cacheHarness(t);
+  const body = randomBytes(6 * 1024 * 1024 + 12_345);
+  const url = pool('l/large_1_amd64.deb');
+  upstream.put(url, { body });
+  upstream.chunkSize = 100_000; // chunk boundaries that do not line up with the reader's
+  const release = upstream.stall(url, 5 * 1024 * 1024 + 777);
+  const first = await cache.resolve(url);
+  if (first.kind !== 'download') throw new Error('expected a download');
+  await until(() => first.download.written >= 5 * 1024 * 1024 + 777, 'the stall point');
+  const late = readAll(cache, url);
+  release();
+  const got = await late;
+  assert.equal(sha(got), sha(body));
+  await first.release();
+});
