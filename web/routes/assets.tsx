@@ -29,14 +29,13 @@ const parseQuery = (c: Context<WebEnv>): AssetQuery => {
   return r.data;
 };
 
+const DEFAULTS: Record<string, unknown> = assetQuerySchema.parse({});
+
+/** A list URL's query string with only the non-default parameters. */
 const qs = (q: AssetQuery, change: Partial<AssetQuery>): string => {
-  const merged = { ...q, ...change };
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(merged)) {
-    const dflt = (assetQuerySchema.shape as Record<string, { parse(x: unknown): unknown }>)[k]?.parse(
-      undefined,
-    );
-    if (v !== '' && v !== dflt) p.set(k, String(v));
+  for (const [k, v] of Object.entries({ ...q, ...change })) {
+    if (v !== '' && v !== DEFAULTS[k]) p.set(k, String(v));
   }
   const s = p.toString();
   return s ? `?${s}` : '';
