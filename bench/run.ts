@@ -15,13 +15,17 @@ const available = readdirSync(here, { withFileTypes: true })
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !available.includes(w));
 if (unknown.length) {
-  console.error(`bench: unknown benchmark(s) ${unknown.join(', ')}; available: ${available.join(', ') || 'none'}`);
+  console.error(
+    `bench: unknown benchmark(s) ${unknown.join(', ')}; available: ${available.join(', ') || 'none'}`,
+  );
   process.exit(2);
 }
 let failed = 0;
 for (const name of wanted.length ? wanted : available) {
   console.log(`\n=== bench/${name} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, name, 'run.ts')], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, name, 'run.ts')], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -8,11 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
+import type { AssessService } from './assess/assess-service.js';
 import { AuthService } from './auth/auth-service.js';
 import type { CacheModule } from './cache/cache-module.js';
-import type { Config } from './config.js';
-import type { AssessService } from './assess/assess-service.js';
 import type { CatalogService } from './catalog/catalog-service.js';
+import type { Config } from './config.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
@@ -91,7 +91,12 @@ export class DepotApp {
     const inventory = createInventoryService(this.config, this.log.child('inventory'));
     this.inventory = inventory;
     const { createDiscoveryService } = await import('./discovery/discovery-module.js');
-    const discovery = createDiscoveryService(this.config, this.store, this.log.child('discovery'), this.metrics);
+    const discovery = createDiscoveryService(
+      this.config,
+      this.store,
+      this.log.child('discovery'),
+      this.metrics,
+    );
     this.discovery = discovery;
     const { createCatalogService } = await import('./catalog/catalog-module.js');
     const catalog = createCatalogService(this.config, this.log.child('catalog'), packageVersion());

@@ -57,7 +57,10 @@ export const configSchema = z
         feeds: z
           .array(feedSpecSchema)
           .default([])
-          .refine((feeds) => new Set(feeds.map((f) => f.id)).size === feeds.length, 'feed ids must be unique'),
+          .refine(
+            (feeds) => new Set(feeds.map((f) => f.id)).size === feeds.length,
+            'feed ids must be unique',
+          ),
         /** Each enabled feed is synced when its last attempt is older than this. */
         syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
         /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */

@@ -17,7 +17,9 @@ const walk = (dir) =>
     return /\.test\.tsx?$/.test(name) ? [path] : [];
   });
 
-const files = (roots.length ? roots : ['test']).flatMap((root) => (statSync(root).isDirectory() ? walk(root) : [root])).sort();
+const files = (roots.length ? roots : ['test'])
+  .flatMap((root) => (statSync(root).isDirectory() ? walk(root) : [root]))
+  .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);

@@ -1,9 +1,9 @@
 /** The typed Hono environment shared by every web route. */
 import type { AssessService } from '../daemon/assess/assess-service.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
-import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
+import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
 import type { Logger } from '../daemon/log.js';

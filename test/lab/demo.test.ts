@@ -65,7 +65,10 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
   assert.equal(health.status, 200);
   const setup = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
   assert.equal(setup.headers.get('location'), '/setup');
-  assert.ok(listNamespaces().some((ns) => ns.startsWith(`pdl-${name}-`)), listNamespaces().join(' '));
+  assert.ok(
+    listNamespaces().some((ns) => ns.startsWith(`pdl-${name}-`)),
+    listNamespaces().join(' '),
+  );
 
   proc.kill('SIGINT');
   assert.equal(await exited, 0);
