@@ -84,6 +84,8 @@ export const packagesToContent = (rel: AptRelease, release: string, packages: Ap
       package: p.name,
       packageKind: 'binary',
       fixedVersion: p.version,
+      // Lets assessment map binaries to sources for inventories that did not say (libc6 -> glibc).
+      source: p.source,
     };
     // The same binary appears once per architecture list; keep one fix.
     if (!adv.fixes.some((f) => f.package === p.name && f.fixedVersion === p.version)) adv.fixes.push(fix);

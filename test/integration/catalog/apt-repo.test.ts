@@ -75,6 +75,7 @@ describe('apt repository feed (gpgv + Release hashes)', {
       package: 'openssh-client',
       packageKind: 'binary',
       fixedVersion: '1:9.2p1-2+deb12u7',
+      source: 'openssh',
     });
     assert.ok(res.content.advisories.some((a) => a.id === 'bookworm-updates/openssh_1:9.2p1-2+deb12u7'));
     assert.equal(res.state.releaseDate, RELEASE_DATE.toISOString());

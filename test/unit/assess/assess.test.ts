@@ -132,4 +132,32 @@ describe('assessment', () => {
     assert.equal(hit[0]?.fixed, '2.5-1');
     assert.equal(hit[0]?.severity, 'critical');
   });
+
+  it('learns binary -> source from apt indexes of the same release', () => {
+    const index = trackerIndex();
+    // An apt index says libexpat-odd1 is built from expat; no naming rule would guess that.
+    index.add('apt', [
+      {
+        id: 'bookworm/expat_2.5.0-1+deb12u2',
+        cves: [],
+        summary: 'expat in bookworm-security',
+        severity: 'unknown',
+        fixes: [
+          {
+            ecosystem: 'dpkg',
+            release: 'debian:bookworm',
+            package: 'libexpat-odd1',
+            packageKind: 'binary',
+            fixedVersion: '2.5.0-1+deb12u2',
+            source: 'expat',
+          },
+        ],
+      },
+    ]);
+    const a = assessHost(host('pc-8', [{ name: 'libexpat-odd1', version: '2.5.0-1+deb12u1' }]), index);
+    assert.deepEqual(a.missing.map((m) => [m.advisoryId, m.package, m.packageKind]).sort(), [
+      ['CVE-2024-8176', 'expat', 'source'],
+      ['bookworm/expat_2.5.0-1+deb12u2', 'libexpat-odd1', 'binary'],
+    ]);
+  });
 });
