@@ -131,12 +131,15 @@ export class CacheService {
    * Resolve a client request for `raw`. Throws FORBIDDEN for URLs outside the allow-list,
    * NOT_FOUND/UNAVAILABLE for upstream failures before any byte arrived.
    */
-  async resolve(raw: string): Promise<Resolved> {
+  async resolve(raw: string, opts: { maxAgeMs?: number | undefined } = {}): Promise<Resolved> {
     const url = this.opts.allow.check(raw);
     const key = url.href;
     const entry = this.index.get(key);
     if (entry) {
-      const fresh = !entry.mutable || this.opts.clock.now() - entry.validatedAt < this.opts.mutableMaxAgeMs;
+      // A client may ask for a fresher copy of a mutable file (apt's Cache-Control on index
+      // files); immutable files are never refetched for it.
+      const maxAge = Math.min(this.opts.mutableMaxAgeMs, opts.maxAgeMs ?? Number.POSITIVE_INFINITY);
+      const fresh = !entry.mutable || this.opts.clock.now() - entry.validatedAt < maxAge;
       if (fresh) {
         const hit = await this.hit(entry, false);
         if (hit) return hit;

@@ -8,7 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { CacheService, Resolved } from './cache-service.js';
-import { errorStatus, planResponse } from './serve-plan.js';
+import { clientMaxAgeMs, errorStatus, planResponse } from './serve-plan.js';
 
 const READ_SIZE = 1 << 20;
 
@@ -70,15 +70,16 @@ export const serveFromCache = async (
   log: Logger,
 ): Promise<void> => {
   let r: Resolved;
+  const client = { method: req.method ?? 'GET', header: (n: string) => headerValue(req, n) };
   try {
-    r = await cache.resolve(target);
+    r = await cache.resolve(target, { maxAgeMs: clientMaxAgeMs(client) });
   } catch (err) {
     const { status, message } = errorStatus(err);
     if (status >= 500) log.warn('cache request failed', { url: target, status, err });
     sendText(res, status, message);
     return;
   }
-  const plan = planResponse({ method: req.method ?? 'GET', header: (n) => headerValue(req, n) }, r);
+  const plan = planResponse(client, r);
   res.writeHead(plan.status, plan.headers);
   if (!plan.body) {
     await r.release();

@@ -100,6 +100,14 @@ export const planResponse = (req: ClientRequest, r: Resolved): Plan => {
   return { status: 200, headers, ...(head ? {} : { body: { start: 0, end: d.total } }) };
 };
 
+/** The freshness a client asks for: `no-cache` or `max-age=N` (ms), else undefined. */
+export const clientMaxAgeMs = (req: ClientRequest): number | undefined => {
+  const cc = req.header('cache-control') ?? '';
+  if (/(^|,)\s*no-cache\b/i.test(cc) || /no-cache/i.test(req.header('pragma') ?? '')) return 0;
+  const m = /(^|,)\s*max-age=(\d+)/i.exec(cc);
+  return m ? Number(m[2]) * 1000 : undefined;
+};
+
 /** Status and message for a failed lookup (allow-list, upstream errors, disk full). */
 export const errorStatus = (err: unknown): { status: number; message: string } => {
   const code = (err as { code?: string })?.code;

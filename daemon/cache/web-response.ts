@@ -4,20 +4,21 @@
  */
 import { Readable } from 'node:stream';
 import type { CacheService } from './cache-service.js';
-import { errorStatus, planResponse } from './serve-plan.js';
+import { clientMaxAgeMs, errorStatus, planResponse } from './serve-plan.js';
 
 const text = (status: number, message: string): Response =>
   new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 export const cacheResponse = async (req: Request, cache: CacheService, target: string): Promise<Response> => {
   let r: Awaited<ReturnType<CacheService['resolve']>>;
+  const client = { method: req.method, header: (n: string) => req.headers.get(n) ?? undefined };
   try {
-    r = await cache.resolve(target);
+    r = await cache.resolve(target, { maxAgeMs: clientMaxAgeMs(client) });
   } catch (err) {
     const { status, message } = errorStatus(err);
     return text(status, message);
   }
-  const plan = planResponse({ method: req.method, header: (n) => req.headers.get(n) ?? undefined }, r);
+  const plan = planResponse(client, r);
   if (!plan.body) {
     await r.release();
     return new Response(null, { status: plan.status, headers: plan.headers });

@@ -76,3 +76,20 @@ test('the hashes in a cached Release and Packages file verify the files they lis
   assert.equal((await readAll(cache, deb)).toString(), 'the real package');
   assert.equal(cache.index.get(deb)?.verified, 'sha256');
 });
+
+test('a client asking for max-age=0 gets a revalidated index file, but never a refetched pool file', async (t) => {
+  const clock = new FakeClock();
+  const { cache, upstream } = await cacheHarness(t, { clock, mutableMaxAgeMs: 300_000 });
+  upstream.put(inRelease, { body: Buffer.from('r'), etag: '"r1"' });
+  upstream.put(deb, { body: Buffer.from('d'), etag: '"d1"' });
+  await readAll(cache, inRelease);
+  await readAll(cache, deb);
+  clock.t += 1000;
+  for (const u of [inRelease, deb]) {
+    const r = await cache.resolve(u, { maxAgeMs: 0 });
+    if (r.kind === 'hit') await r.release();
+  }
+  assert.equal(upstream.count(inRelease), 2);
+  assert.equal(upstream.requests.filter((r) => r.url === inRelease)[1]!.headers['if-none-match'], '"r1"');
+  assert.equal(upstream.count(deb), 1);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Resolved } from '../../../daemon/cache/cache-service.js';
-import { parseRange, planResponse } from '../../../daemon/cache/serve-plan.js';
+import { clientMaxAgeMs, parseRange, planResponse } from '../../../daemon/cache/serve-plan.js';
 
 const hit = (): Resolved => ({
   kind: 'hit',
@@ -62,4 +62,12 @@ test('GET, HEAD, Range, If-Range and conditional requests on a cached file', () 
     planResponse(req('GET', { 'if-modified-since': 'Mon, 30 Jun 2025 10:00:00 GMT' }), hit()).status,
     200,
   );
+});
+
+test('client freshness requests', () => {
+  assert.equal(clientMaxAgeMs(req('GET', { 'cache-control': 'max-age=0' })), 0);
+  assert.equal(clientMaxAgeMs(req('GET', { 'cache-control': 'no-store, max-age=30' })), 30_000);
+  assert.equal(clientMaxAgeMs(req('GET', { 'cache-control': 'no-cache' })), 0);
+  assert.equal(clientMaxAgeMs(req('GET', { pragma: 'no-cache' })), 0);
+  assert.equal(clientMaxAgeMs(req('GET')), undefined);
 });
