@@ -63,9 +63,6 @@ export const trackerJson = (pkgs: RealPackage[], cves: number, seed = 7): string
     const name = names[Math.floor(names.length * r.next() ** 3)]!;
     const current = sources.get(name)!;
     const roll = r.next();
-    // The archive's current version already carries nearly every fix (fixed_version <= current);
-    // a few fixes wait in proposed-updates (newer than current). Hosts miss fixes because they run
-    // older revisions, as real fleets do.
     // Most fixes are long past (fixed in an upstream release older than anything installed); some
     // are recent bookworm security revisions that outdated hosts miss. A fully updated host has
     // them all: fixed_version never exceeds the archive's current version.
