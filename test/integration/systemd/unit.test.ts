@@ -22,7 +22,7 @@ test('the unit stays hardened: exposure at most 2.5, no root, only the needed ca
   assert.ok(Number(match[1]) <= 2.5, `exposure ${match[1]}`);
   const text = readFileSync(unit, 'utf8');
   assert.match(text, /^DynamicUser=yes$/m);
-  assert.match(text, /^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE$/m);
+  assert.match(text, /^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE$/m);
   assert.match(text, /^NoNewPrivileges=yes$/m);
   assert.match(text, /^ProtectSystem=strict$/m);
 });
