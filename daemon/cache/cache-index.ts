@@ -38,6 +38,8 @@ const fileSchema = z.object({
 
 export class CacheIndex {
   private readonly entries = new Map<string, CacheEntry>();
+  private readonly refs = new Map<string, number>();
+  private used = 0;
   stats = new CacheStats();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -70,7 +72,7 @@ export class CacheIndex {
     }
     for (const raw of parsed.data.entries) {
       const entry = entrySchema.safeParse(raw);
-      if (entry.success) this.entries.set(entry.data.url, entry.data);
+      if (entry.success) this.set(entry.data);
       else this.log.warn('dropping damaged cache index entry', { file: this.file });
     }
     const stats = statsSchema.safeParse(parsed.data.stats);
@@ -82,7 +84,7 @@ export class CacheIndex {
     let dropped = 0;
     for (const [url, e] of this.entries) {
       if (blobs.get(e.sha256) !== e.size) {
-        this.entries.delete(url);
+        this.remove(url);
         dropped++;
       }
     }
@@ -105,14 +107,14 @@ export class CacheIndex {
   }
 
   put(entry: CacheEntry): void {
-    this.entries.set(entry.url, entry);
+    this.set(entry);
     this.schedule(0);
   }
 
   delete(url: string): CacheEntry | undefined {
     const e = this.entries.get(url);
     if (e) {
-      this.entries.delete(url);
+      this.remove(url);
       this.schedule(0);
     }
     return e;
@@ -120,17 +122,33 @@ export class CacheIndex {
 
   /** Whether any entry still points at this blob (several URLs may share one). */
   referenced(sha: string): boolean {
-    for (const e of this.entries.values()) if (e.sha256 === sha) return true;
-    return false;
+    return this.refs.has(sha);
   }
 
   /** Bytes held by distinct blobs. */
   usedBytes(): number {
-    const seen = new Map<string, number>();
-    for (const e of this.entries.values()) seen.set(e.sha256, e.size);
-    let total = 0;
-    for (const n of seen.values()) total += n;
-    return total;
+    return this.used;
+  }
+
+  // Reference counts and the byte total are kept up to date here so that eviction over a large
+  // cache does not rescan every entry per file.
+  private set(entry: CacheEntry): void {
+    this.remove(entry.url);
+    this.entries.set(entry.url, entry);
+    const n = this.refs.get(entry.sha256) ?? 0;
+    if (n === 0) this.used += entry.size;
+    this.refs.set(entry.sha256, n + 1);
+  }
+
+  private remove(url: string): void {
+    const old = this.entries.get(url);
+    if (!old) return;
+    this.entries.delete(url);
+    const n = (this.refs.get(old.sha256) ?? 1) - 1;
+    if (n <= 0) {
+      this.refs.delete(old.sha256);
+      this.used -= old.size;
+    } else this.refs.set(old.sha256, n);
   }
 
   touch(url: string, now: number): void {

@@ -14,6 +14,7 @@ import type { DownloadWindows } from './download-window.js';
 import { Fetcher, UpstreamStatusError } from './fetcher.js';
 import type { Clock, Upstream } from './ports.js';
 import { PrefetchQueue } from './prefetch.js';
+import { Quota } from './quota.js';
 import { TokenBucket } from './token-bucket.js';
 import { hashFromUrl, isMutable, type UpstreamAllowList } from './url-policy.js';
 
@@ -64,10 +65,7 @@ export class CacheService {
   private readonly revalidating = new Map<string, Promise<Resolved>>();
   /** Where LAN hosts reach the proxy (set by the module once it listens), shown on the Cache page. */
   proxyPort: number | undefined;
-  /** Blobs being read right now: eviction leaves them alone. */
-  private readonly inUse = new Map<string, number>();
-  /** Bytes promised to downloads in flight (by URL), counted against the quota. */
-  private readonly reserved = new Map<string, number>();
+  readonly quota: Quota;
   private readonly stopping = new AbortController();
   /** Index parsing in progress; a new download waits for it so its expected hash is known. */
   private learning: Promise<void> = Promise.resolve();
@@ -76,6 +74,7 @@ export class CacheService {
     this.blobs = new BlobStore(opts.root);
     this.index = new CacheIndex(opts.root, opts.log, opts.indexDebounceMs);
     this.bucket = new TokenBucket(opts.rateBytesPerSec, opts.clock);
+    this.quota = new Quota(this.index, this.blobs, opts);
     this.fetcher = new Fetcher({
       upstream: opts.upstream,
       blobs: this.blobs,
@@ -84,10 +83,10 @@ export class CacheService {
       log: opts.log,
       retries: opts.retries,
       retryBaseMs: opts.retryBaseMs,
-      reserve: (bytes, url) => this.reserve(bytes, url),
+      reserve: (bytes, url) => this.quota.reserve(bytes, url),
       onUpstreamBytes: (n) => this.index.stats.fetchedUpstream(n, opts.clock.now()),
       onCommitted: (entry, d) => this.committed(entry, d),
-      onFinished: (d) => this.reserved.delete(d.url),
+      onFinished: (d) => this.quota.settle(d.url),
     });
     this.prefetch = new PrefetchQueue(this, opts.windows, opts.clock, opts.log.child('prefetch'));
   }
@@ -198,14 +197,14 @@ export class CacheService {
       this.index.delete(entry.url);
       return undefined;
     }
-    this.acquire(entry.sha256);
+    this.quota.acquire(entry.sha256);
     this.index.touch(entry.url, this.opts.clock.now());
     this.index.stats.hit();
     let open_ = true;
     const release = async (): Promise<void> => {
       if (!open_) return;
       open_ = false;
-      this.release(entry.sha256);
+      this.quota.release(entry.sha256);
       await handle.close().catch(() => undefined);
     };
     return { kind: 'hit', entry, handle, stale, release };
@@ -271,8 +270,12 @@ export class CacheService {
     const old = this.index.get(entry.url);
     if (old) entry.pinned = old.pinned;
     this.index.put(entry);
-    this.reserved.delete(entry.url);
-    if (old && old.sha256 !== entry.sha256) void this.dropBlobIfUnused(old.sha256);
+    this.quota.settle(entry.url);
+    if (old && old.sha256 !== entry.sha256) {
+      this.quota.dropBlobIfUnused(old.sha256).catch((err: unknown) => {
+        this.opts.log.warn('could not remove a replaced blob', { sha256: old.sha256, err });
+      });
+    }
     // Learn the hashes an apt index announces, so the files it lists are verified.
     if (this.expected.isIndex(new URL(entry.url))) {
       this.learning = this.learning
@@ -285,72 +288,15 @@ export class CacheService {
     void this.evictFor(0).catch(() => undefined);
   }
 
-  private acquire(sha: string): void {
-    this.inUse.set(sha, (this.inUse.get(sha) ?? 0) + 1);
-  }
-
-  private release(sha: string): void {
-    const n = (this.inUse.get(sha) ?? 1) - 1;
-    if (n <= 0) this.inUse.delete(sha);
-    else this.inUse.set(sha, n);
-  }
-
-  private async dropBlobIfUnused(sha: string): Promise<void> {
-    if (!this.index.referenced(sha)) await this.blobs.remove(sha);
-  }
-
-  /** Room for a download of `bytes`: evict least recently used, unpinned entries first. */
-  private async reserve(bytes: number, url: string): Promise<void> {
-    const pinned = this.index
-      .all()
-      .filter((e) => e.pinned)
-      .reduce((n, e) => n + e.size, 0);
-    if (bytes > this.opts.quotaBytes - pinned) {
-      throw new DepotError(
-        'UNAVAILABLE',
-        `${url} (${bytes} bytes) does not fit in the cache quota of ${this.opts.quotaBytes} bytes (${pinned} pinned); raise cache.quotaMB`,
-      );
-    }
-    await this.evictFor(bytes);
-    const free = await this.blobs.free();
-    if (free - bytes < this.opts.minFreeBytes) {
-      throw new DepotError(
-        'UNAVAILABLE',
-        `not enough disk space for ${url} (${bytes} bytes, ${free} free, ${this.opts.minFreeBytes} kept free): free space on the cache volume or lower cache.quotaMB`,
-      );
-    }
-    this.reserved.set(url, bytes);
-  }
-
-  private reservedBytes(): number {
-    let n = 0;
-    for (const b of this.reserved.values()) n += b;
-    return n;
-  }
-
-  /** Evict until used + reserved + `bytes` fits the quota; returns the URLs evicted, in order. */
-  async evictFor(bytes: number): Promise<string[]> {
-    const evicted: string[] = [];
-    const candidates = this.index
-      .all()
-      .filter((e) => !e.pinned)
-      .sort((a, b) => a.lastAccess - b.lastAccess);
-    for (const e of candidates) {
-      if (this.index.usedBytes() + this.reservedBytes() + bytes <= this.opts.quotaBytes) break;
-      if (this.inUse.has(e.sha256)) continue;
-      this.index.delete(e.url);
-      await this.dropBlobIfUnused(e.sha256);
-      evicted.push(e.url);
-    }
-    if (evicted.length)
-      this.opts.log.info('evicted to stay within quota', { count: evicted.length, first: evicted[0] });
-    return evicted;
+  /** Evict until the cache fits its quota with `bytes` more; returns the URLs evicted, in order. */
+  evictFor(bytes: number): Promise<string[]> {
+    return this.quota.evictFor(bytes);
   }
 
   async evict(url: string): Promise<void> {
     const e = this.index.delete(url);
     if (!e) throw new DepotError('NOT_FOUND', `${url} is not in the cache`);
-    await this.dropBlobIfUnused(e.sha256);
+    await this.quota.dropBlobIfUnused(e.sha256);
     this.opts.log.info('evicted by request', { url });
   }
 
