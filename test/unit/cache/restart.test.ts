@@ -83,3 +83,24 @@ test('statistics and queued prefetch jobs survive a restart', async (t) => {
   await cache.stop();
   await rm(root, { recursive: true, force: true });
 });
+
+test('a blob damaged in place (same size) is found by the start-up scrub and fetched again', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'pd-cache-scrub-'));
+  const upstream = new FakeUpstream();
+  upstream.put(url('rot'), { body: Buffer.from('good bytes') });
+  {
+    const { cache } = await cacheHarness(t, { root, upstream });
+    await readAll(cache, url('rot'));
+    await cache.stop();
+  }
+  const index = JSON.parse(await readFile(join(root, 'index.json'), 'utf8'));
+  const sha = index.entries[0].sha256 as string;
+  await writeFile(join(root, 'blobs', sha.slice(0, 2), sha), 'bad  bytes');
+  const { cache } = await cacheHarness(t, { root, upstream });
+  await cache.scrubbed();
+  assert.equal(cache.index.get(url('rot')), undefined, 'damaged entry dropped');
+  assert.equal((await readAll(cache, url('rot'))).toString(), 'good bytes');
+  assert.equal(upstream.count(url('rot')), 2);
+  await cache.stop();
+  await rm(root, { recursive: true, force: true });
+});
