@@ -3,8 +3,6 @@
  * produce them, revalidates mutable index files, keeps the cache under its quota (LRU, pinned
  * entries kept), learns expected hashes from apt indexes, and keeps the statistics.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -17,6 +15,7 @@ import { Fetcher, UpstreamStatusError } from './fetcher.js';
 import type { Clock, Upstream } from './ports.js';
 import { PrefetchQueue } from './prefetch.js';
 import { Quota } from './quota.js';
+import { scrubBlobs } from './scrub.js';
 import { TokenBucket } from './token-bucket.js';
 import { hashFromUrl, isMutable, type UpstreamAllowList } from './url-policy.js';
 
@@ -108,38 +107,14 @@ export class CacheService {
     });
     // Rebuild expected hashes from the indexes already cached (kept in memory only).
     this.learning = this.relearn();
-    this.scrubbing = this.scrub().catch((err: unknown) => this.opts.log.warn('cache scrub stopped', { err }));
+    this.scrubbing = scrubBlobs(
+      this.index,
+      this.blobs,
+      this.quota,
+      this.opts.log,
+      this.stopping.signal,
+    ).catch((err: unknown) => this.opts.log.warn('cache scrub stopped', { err }));
     await this.prefetch.start();
-  }
-
-  /**
-   * Re-hash every blob once after start, in the background: start-up only checks sizes, and a blob
-   * damaged in place (power loss, a worn SD card) must not be served. Damaged ones are dropped
-   * and fetched again on the next request.
-   */
-  private async scrub(): Promise<void> {
-    let damaged = 0;
-    for (const e of this.index.all()) {
-      if (this.stopping.signal.aborted) return;
-      const hash = createHash('sha256');
-      try {
-        for await (const chunk of createReadStream(this.blobs.path(e.sha256), {
-          signal: this.stopping.signal,
-        }))
-          hash.update(chunk as Buffer);
-      } catch (err) {
-        if (this.stopping.signal.aborted) return;
-        // Evicted or replaced since the scrub began: nothing to check.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw err;
-      }
-      if (hash.digest('hex') === e.sha256) continue;
-      damaged++;
-      this.opts.log.warn('cached file damaged on disk; dropped, it will be fetched again', { url: e.url });
-      for (const other of this.index.all()) if (other.sha256 === e.sha256) this.index.delete(other.url);
-      await this.quota.dropBlobIfUnused(e.sha256);
-    }
-    this.opts.log.info('cache scrub done', { entries: this.index.size, damaged });
   }
 
   /** Resolves when the start-up scrub has finished (tests, diagnostics). */
