@@ -10,6 +10,7 @@ import type { WebEnv } from '../env.js';
 export const NAV = [
   ['/', 'Dashboard'],
   ['/assets', 'Assets'],
+  ['/inventory', 'Inventory'],
   ['/patches', 'Patches'],
   ['/deployments', 'Deployments'],
   ['/cache', 'Cache'],
