@@ -170,6 +170,8 @@ export const assessHost = (
   // on sources, so each (advisory, source) is reported once with every installed binary it
   // touches. Entries with no findings, the vast majority, cost two map lookups and no allocation.
   const affected = new Map<MemoEntry, { source: string; version: string; binaries: string[] }>();
+  // Unfixed issues are counted once per (source, version), whatever the number of binaries.
+  const withUnfixed = new Set<MemoEntry>();
   const checkBinaries = rel.binary.size > 0;
   for (const p of inv.packages) {
     if (checkBinaries) {
@@ -181,14 +183,14 @@ export const assessHost = (
     if (!rel.source.has(source)) continue;
     const version = p.sourceVersion ?? p.version;
     const entry = lookup('source', source, version);
-    if (entry.missing.length === 0 && entry.unfixed === 0) continue;
+    if (entry.unfixed > 0) withUnfixed.add(entry);
+    if (entry.missing.length === 0) continue;
     const group = affected.get(entry);
     if (group) group.binaries.push(p.name);
     else affected.set(entry, { source, version, binaries: [p.name] });
   }
+  for (const entry of withUnfixed) result.unfixed += entry.unfixed;
   for (const [entry, g] of affected) {
-    result.unfixed += entry.unfixed;
-    if (entry.missing.length === 0) continue;
     // Hosts of a fleet share (source, version, binaries): share the records too (read-only), so
     // 5,000 hosts do not cost 5,000 copies of the same findings.
     let byBinaries = memo.findings.get(entry);
@@ -202,7 +204,10 @@ export const assessHost = (
       shared = entry.missing.map((m) => toMissing(m, 'source', g.source, g.binaries, g.version));
       byBinaries.set(key, shared);
     }
-    for (const m of shared) result.missing.push(m);
+    // Spread is several times faster than a push loop; very long lists (beyond any real source
+    // package, but a hostile feed could try) go element by element to stay under argument limits.
+    if (shared.length < 10_000) result.missing.push(...shared);
+    else for (const m of shared) result.missing.push(m);
   }
   for (const m of result.missing) bySeverity[m.severity]++;
   result.compliant = result.missing.length === 0;
