@@ -54,6 +54,8 @@ export interface FeedStatus {
   lastAttempt?: SyncHistoryEntry | undefined;
 }
 
+const RETRY_AFTER_FAILURE_MS = 30 * 60_000;
+
 const newRunId = (): string => `sync-${randomBytes(4).toString('hex')}`;
 
 export class CatalogService {
@@ -199,8 +201,11 @@ export class CatalogService {
     const intervalMs = this.opts.syncIntervalMinutes * 60_000;
     const due = this.opts.feeds.filter((f) => {
       if (!f.enabled) return false;
-      const last = this.lastAttempts.get(f.id)?.startedAt ?? this.snapshots.get(f.id)?.meta.syncedAt;
-      return last === undefined || now - new Date(last).getTime() >= intervalMs;
+      const attempt = this.lastAttempts.get(f.id);
+      const last = attempt?.startedAt ?? this.snapshots.get(f.id)?.meta.syncedAt;
+      // A failed feed (mirror down, bad document) is retried sooner than the regular interval.
+      const wait = attempt?.outcome === 'failed' ? Math.min(intervalMs, RETRY_AFTER_FAILURE_MS) : intervalMs;
+      return last === undefined || now - new Date(last).getTime() >= wait;
     });
     if (due.length)
       this.sync(

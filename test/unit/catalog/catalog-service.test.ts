@@ -199,4 +199,23 @@ describe('catalog service', () => {
     );
     await svc.stop();
   });
+
+  it('retries a failed feed after 30 minutes instead of the full interval', async () => {
+    let now = new Date('2026-11-23T00:00:00Z');
+    const broken: FeedSpec = { id: 'osv-debian', kind: 'osv', url: OSV_URL, enabled: true };
+    const svc = make({ feeds: [broken], tickMs: 5, clock: () => now });
+    await svc.start();
+    const deadline = Date.now() + 5000;
+    const attempts = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
+    while ((await attempts()).length < 1 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.equal((await attempts())[0]?.outcome, 'failed');
+    fetcher.set(OSV_URL, fixture('catalog/osv/DSA-5880-1.json'));
+    now = new Date(now.getTime() + 31 * 60_000);
+    while ((await attempts()).length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      (await attempts()).map((h) => h.outcome),
+      ['updated', 'failed'],
+    );
+    await svc.stop();
+  });
 });
