@@ -99,7 +99,12 @@ export class DepotApp {
     );
     this.discovery = discovery;
     const { createCatalogService } = await import('./catalog/catalog-module.js');
-    const catalog = createCatalogService(this.config, this.log.child('catalog'), packageVersion());
+    const catalog = createCatalogService(
+      this.config,
+      this.log.child('catalog'),
+      packageVersion(),
+      this.cache?.service,
+    );
     this.catalog = catalog;
     const { AssessService } = await import('./assess/assess-service.js');
     const { inventoryFiles } = await import('./assess/inventory-files.js');

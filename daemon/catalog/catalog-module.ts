@@ -2,16 +2,24 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { CacheFeedFetcher, type FeedCache } from './cache-feed-fetcher.js';
 import { CatalogService } from './catalog-service.js';
 import { GpgvVerifier } from './gpgv.js';
 import { UndiciFeedFetcher } from './undici-feed-fetcher.js';
 
-export const createCatalogService = (config: Config, log: Logger, version: string): CatalogService => {
-  const fetcher = new UndiciFeedFetcher({
+export const createCatalogService = (
+  config: Config,
+  log: Logger,
+  version: string,
+  /** The package cache, when enabled: apt metadata is then read through it. */
+  cache?: FeedCache,
+): CatalogService => {
+  const direct = new UndiciFeedFetcher({
     connectTimeoutMs: config.catalog.timeoutSeconds * 1000,
     timeoutMs: config.catalog.timeoutSeconds * 1000,
     userAgent: `patch-depot/${version}`,
   });
+  const fetcher = cache ? new CacheFeedFetcher(cache, direct) : direct;
   return new CatalogService({
     dir: join(config.dataDir, 'catalog'),
     feeds: config.catalog.feeds,
