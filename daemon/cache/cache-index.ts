@@ -42,6 +42,7 @@ export class CacheIndex {
   private used = 0;
   stats = new CacheStats();
   private timer: NodeJS.Timeout | undefined;
+  private dueAt = 0;
   private closed = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly file: string;
@@ -108,14 +109,23 @@ export class CacheIndex {
 
   put(entry: CacheEntry): void {
     this.set(entry);
-    this.schedule(0);
+    this.schedule(this.structuralDelay());
+  }
+
+  /**
+   * New and removed entries are written soon, but a burst (an apt upgrade fetching hundreds of
+   * files) still becomes one write. Losing them in a crash only costs a refetch: blobs without an
+   * entry are removed at start.
+   */
+  private structuralDelay(): number {
+    return Math.min(this.debounceMs, 500);
   }
 
   delete(url: string): CacheEntry | undefined {
     const e = this.entries.get(url);
     if (e) {
       this.remove(url);
-      this.schedule(0);
+      this.schedule(this.structuralDelay());
     }
     return e;
   }
@@ -162,10 +172,12 @@ export class CacheIndex {
   /** Ask for a write within `delayMs` (an earlier pending write wins). */
   schedule(delayMs = this.debounceMs): void {
     if (this.closed) return;
+    const due = Date.now() + delayMs;
     if (this.timer) {
-      if (delayMs > 0) return;
+      if (this.dueAt <= due) return;
       clearTimeout(this.timer);
     }
+    this.dueAt = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.writing = this.writing
