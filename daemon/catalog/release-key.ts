@@ -2,7 +2,8 @@
  * Feeds and hosts name distribution releases differently: the Debian tracker says `bookworm`,
  * OSV says `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`; os-release says ID=debian
  * VERSION_ID=12 VERSION_CODENAME=bookworm. Everything is mapped onto one key per release:
- * `debian:<codename>`, `ubuntu:<version>`, `alpine:<major.minor>`, `<id>:<version>` otherwise.
+ * `debian:<codename>`, `ubuntu:<version>`, `alpine:<major.minor>`, `rocky:<major>` (and the other
+ * Enterprise Linux rebuilds), `<id>:<version>` otherwise.
  */
 import type { OsRelease } from '../inventory/types.js';
 
@@ -17,6 +18,8 @@ const DEBIAN_CODENAMES: Record<string, string> = {
   '15': 'duke',
 };
 
+const RPM_MAJOR_ONLY = new Set(['rhel', 'rocky', 'almalinux', 'centos', 'ol']);
+
 export const releaseKeyFor = (os: OsRelease): string => {
   const id = os.id.toLowerCase();
   if (id === 'debian' || id === 'raspbian') {
@@ -25,6 +28,8 @@ export const releaseKeyFor = (os: OsRelease): string => {
   }
   if (id === 'ubuntu') return `ubuntu:${os.versionId}`;
   if (id === 'alpine') return `alpine:${os.versionId.split('.').slice(0, 2).join('.')}`;
+  // Enterprise Linux errata apply to a major release (9.4 gets 9's fixes).
+  if (RPM_MAJOR_ONLY.has(id)) return `${id}:${os.versionId.split('.')[0]}`;
   return `${id}:${os.versionId || os.codename}`;
 };
 
@@ -37,7 +42,7 @@ export const debianTrackerRelease = (name: string): string => `debian:${name}`;
  */
 export const osvEcosystemRelease = (
   ecosystem: string,
-): { release: string; rules: 'dpkg' | 'apk' } | undefined => {
+): { release: string; rules: 'dpkg' | 'apk' | 'rpm' } | undefined => {
   const [family, ...rest] = ecosystem.split(':');
   switch (family) {
     case 'Debian': {
@@ -53,6 +58,11 @@ export const osvEcosystemRelease = (
       const v = rest[0]?.replace(/^v/, '');
       return v ? { release: `alpine:${v}`, rules: 'apk' } : undefined;
     }
+    // Enterprise Linux rebuilds name binary RPMs with version-release (AlmaLinux:9, Rocky Linux:9).
+    case 'AlmaLinux':
+      return /^\d+$/.test(rest[0] ?? '') ? { release: `almalinux:${rest[0]}`, rules: 'rpm' } : undefined;
+    case 'Rocky Linux':
+      return /^\d+$/.test(rest[0] ?? '') ? { release: `rocky:${rest[0]}`, rules: 'rpm' } : undefined;
     default:
       return undefined;
   }

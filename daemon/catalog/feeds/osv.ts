@@ -84,11 +84,14 @@ const fromDatabaseSpecific = (db: Record<string, unknown> | undefined): Severity
   return u === 'unknown' ? undefined : u;
 };
 
-const checkVersion = (rules: 'dpkg' | 'apk', v: string, where: string): void => {
+const checkVersion = (rules: 'dpkg' | 'apk' | 'rpm', v: string, where: string): void => {
   if (v === '0') return; // OSV's "introduced: 0" = from the beginning
   if (rules === 'dpkg') {
     const p = parseDpkgVersion(v);
     if ('error' in p) throw feedError(WHAT, `${where}: version "${v}": ${p.error}`);
+  } else if (rules === 'rpm') {
+    if (!/^(\d+:)?[A-Za-z0-9._+~^-]+$/.test(v))
+      throw feedError(WHAT, `${where}: "${v}" is not an rpm version`);
   } else if (!isValidApkVersion(v)) {
     throw feedError(WHAT, `${where}: "${v}" is not an Alpine version`);
   }
@@ -107,6 +110,8 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
       fromDatabaseSpecific(aff.ecosystem_specific) ??
       fromDatabaseSpecific(aff.database_specific);
     severity ??= affSeverity;
+    // Debian, Ubuntu and Alpine records name source packages; the EL rebuilds name binary RPMs.
+    const packageKind: 'source' | 'binary' = eco.rules === 'rpm' ? 'binary' : 'source';
     for (const [ri, range] of (aff.ranges ?? []).entries()) {
       if (range.type !== 'ECOSYSTEM') continue;
       let introduced: string | undefined;
@@ -117,7 +122,7 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
           ecosystem: eco.rules,
           release: eco.release,
           package: aff.package.name,
-          packageKind: 'source' as const,
+          packageKind,
         };
         if ('introduced' in ev) {
           checkVersion(eco.rules, ev.introduced, where);
@@ -137,7 +142,7 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
           ecosystem: eco.rules,
           release: eco.release,
           package: aff.package.name,
-          packageKind: 'source',
+          packageKind,
           fixedVersion: undefined,
           introduced,
           severity: affSeverity,
@@ -148,7 +153,14 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
   if (fixes.length === 0) return undefined;
   const cves = [
     ...new Set(
-      [rec.id, ...(rec.aliases ?? []), ...(rec.upstream ?? [])].filter((a) => /^CVE-\d{4}-\d+$/.test(a)),
+      [
+        rec.id,
+        ...(rec.aliases ?? []),
+        ...(rec.upstream ?? []),
+        // Vendor advisories (USN, ALSA) list the CVEs they fix under `related`; a CVE record's
+        // `related` entries are other vulnerabilities and stay out.
+        ...(rec.id.startsWith('CVE-') ? [] : (rec.related ?? [])),
+      ].filter((a) => /^CVE-\d{4}-\d+$/.test(a)),
     ),
   ];
   // Only web links: a reference is rendered as a link, and a feed must not smuggle in javascript:.

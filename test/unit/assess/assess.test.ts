@@ -4,9 +4,11 @@ import { assessHost, siteCompliance } from '../../../daemon/assess/assess.js';
 import { sourceCandidates } from '../../../daemon/assess/source-guess.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
+import { parseOsv } from '../../../daemon/catalog/feeds/osv.js';
 import type { Advisory } from '../../../daemon/catalog/model.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
+import { parseRpmQuery } from '../../../daemon/inventory/parse-rpm.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
 import { fixture } from '../catalog/version-gen.js';
 
@@ -159,5 +161,26 @@ describe('assessment', () => {
       ['CVE-2024-8176', 'expat', 'source'],
       ['bookworm/expat_2.5.0-1+deb12u2', 'libexpat-odd1', 'binary'],
     ]);
+  });
+
+  it('assesses an Enterprise Linux host (rpm rules, binary RPM names, major release) from OSV', () => {
+    const index = new CatalogIndex(1);
+    index.add('alma', parseOsv(Buffer.from(fixture('catalog/osv/ALSA-2024-2447.json'))).advisories);
+    const alma = {
+      id: 'almalinux',
+      versionId: '9.3',
+      codename: '',
+      prettyName: 'AlmaLinux 9.3 (Shamrock Pampas Cat)',
+    };
+    const packages = parseRpmQuery(
+      'openssl-libs\t1:3.0.7-24.el9\tx86_64\topenssl-3.0.7-24.el9.src.rpm\nopenssl\t1:3.0.7-27.el9\tx86_64\topenssl-3.0.7-27.el9.src.rpm\nbash\t0:5.1.8-9.el9\tx86_64\tbash-5.1.8-9.el9.src.rpm\n',
+    );
+    const a = assessHost({ ...host('el-1', packages, alma), ecosystem: 'rpm' }, index);
+    assert.equal(a.release, 'almalinux:9');
+    assert.deepEqual(
+      a.missing.map((m) => [m.package, m.packageKind, m.installed, m.fixed, m.severity]),
+      [['openssl-libs', 'binary', '1:3.0.7-24.el9', '1:3.0.7-27.el9', 'medium']],
+    );
+    assert.ok(a.missing[0]?.cves.includes('CVE-2024-0727'));
   });
 });
