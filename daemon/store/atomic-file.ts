@@ -50,7 +50,22 @@ export const writeFileAtomic = async (
   await fsyncDir(dir);
 };
 
-/** Remove temp files an interrupted writer left behind in `dir`; returns how many. */
+const TEMP_PID = new RegExp(`\\${TEMP_MARKER}(\\d+)-[0-9a-f]+$`);
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Remove temp files an interrupted writer left behind in `dir`; returns how many. A temp file
+ * whose writer is still alive (this process, or the daemon while a CLI command opens the same
+ * store) is left alone: removing it would make that writer's rename fail.
+ */
 export const sweepTempFiles = async (dir: string): Promise<number> => {
   let names: string[];
   try {
@@ -59,7 +74,11 @@ export const sweepTempFiles = async (dir: string): Promise<number> => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;
   }
-  const stale = names.filter((n) => n.includes(TEMP_MARKER));
+  const stale = names.filter((n) => {
+    if (!n.includes(TEMP_MARKER)) return false;
+    const pid = Number(TEMP_PID.exec(n)?.[1]);
+    return !(pid && isAlive(pid));
+  });
   await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
   return stale.length;
 };

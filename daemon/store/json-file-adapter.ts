@@ -21,8 +21,9 @@ export class JsonFileAdapter<T> implements Adapter<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as T;
+      parsed = JSON.parse(text);
     } catch (cause) {
       throw new DepotError(
         'STORE_CORRUPT',
@@ -30,6 +31,10 @@ export class JsonFileAdapter<T> implements Adapter<T> {
         { cause },
       );
     }
+    // null means "no file" to lowdb; a file holding `null` is damage, not a first run.
+    if (parsed === null)
+      throw new DepotError('STORE_CORRUPT', `${this.path}: holds null; restore a backup or move it aside`);
+    return parsed as T;
   }
 
   async write(data: T): Promise<void> {

@@ -6,12 +6,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DepotError } from '../errors.js';
-import { sweepTempFiles, TEMP_MARKER, writeFileAtomic } from './atomic-file.js';
+import { fsyncDir, sweepTempFiles, TEMP_MARKER, writeFileAtomic } from './atomic-file.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 export const assertRecordId = (id: string): string => {
-  if (!ID_RE.test(id) || id.includes('..')) {
+  if (!ID_RE.test(id) || id.includes('..') || id.includes(TEMP_MARKER)) {
     throw new DepotError(
       'BAD_INPUT',
       `invalid record id ${JSON.stringify(id.slice(0, 80))}: use letters, digits, . _ : @ -`,
@@ -56,6 +56,10 @@ export class RecordDir<T> {
 
   async delete(id: string): Promise<void> {
     await rm(this.file(id), { force: true });
+    // Make the removal durable too: a deleted credentials file must not return after a power cut.
+    await fsyncDir(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 
   async ids(): Promise<string[]> {

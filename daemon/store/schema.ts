@@ -2,6 +2,7 @@
  * The shape of the daemon's main state file and its migrations. Bump STATE_VERSION and append a
  * migration whenever the shape changes; a file newer than this code is refused (no silent downgrade).
  */
+import { z } from 'zod';
 import type { ScopeRecord } from '../discovery/scope-record.js';
 
 export const STATE_VERSION = 2;
@@ -31,6 +32,29 @@ export interface State {
   /** Scopes of management: what discovery may probe (v2). */
   discovery: { scopes: ScopeRecord[] };
 }
+
+/**
+ * What a loaded state file must look like before the daemon trusts it: the parts code relies on
+ * are checked strictly, sections owned by other modules loosely (they validate their own records).
+ */
+export const stateSchema = z.looseObject({
+  schemaVersion: z.literal(STATE_VERSION),
+  createdAt: z.string(),
+  secret: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+  auth: z.looseObject({
+    adminPasswordHash: z.string().nullable(),
+    passwordSetAt: z.string().nullable(),
+    sessions: z.array(
+      z.looseObject({
+        tokenHash: z.string(),
+        createdAt: z.string(),
+        expiresAt: z.string(),
+        lastSeenAt: z.string(),
+      }),
+    ),
+  }),
+  discovery: z.looseObject({ scopes: z.array(z.unknown()) }),
+});
 
 export const initialState = (now: Date, secret: string): State => ({
   schemaVersion: STATE_VERSION,

@@ -10,7 +10,13 @@ import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sweepTempFiles } from './atomic-file.js';
 import { JsonFileAdapter } from './json-file-adapter.js';
-import { initialState, STATE_VERSION, type State, migrations as stateMigrations } from './schema.js';
+import {
+  initialState,
+  STATE_VERSION,
+  type State,
+  migrations as stateMigrations,
+  stateSchema,
+} from './schema.js';
 
 export interface StateStoreOptions {
   dataDir: string;
@@ -49,15 +55,22 @@ export class StateStore {
     if (swept) this.opts.log.info('removed leftover temp files from an interrupted write', { count: swept });
     const adapter = new JsonFileAdapter<State>(this.path);
     const clock = this.opts.clock ?? (() => new Date());
-    const raw = (await adapter.read()) as Record<string, unknown> | null;
+    const raw = (await adapter.read()) as unknown;
     const db = new Low<State>(adapter, initialState(clock(), randomBytes(32).toString('hex')));
     if (raw === null) {
       this.opts.log.info('no state file yet: starting fresh', { path: this.path });
       await db.write();
       this.writes++;
     } else {
-      const { doc, migrated } = this.migrate(raw);
-      db.data = doc as unknown as State;
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        // Never treat a damaged file as "first run": that would reopen setup to anyone.
+        throw new DepotError(
+          'STORE_CORRUPT',
+          `${this.path}: expected a JSON object; restore a backup or move it aside`,
+        );
+      }
+      const { doc, migrated } = this.migrate(raw as Record<string, unknown>);
+      db.data = this.opts.version === undefined ? this.validate(doc) : (doc as unknown as State);
       if (migrated) {
         await db.write();
         this.writes++;
@@ -65,6 +78,15 @@ export class StateStore {
     }
     this.db = db;
     this.stopped = false;
+  }
+
+  private validate(doc: Record<string, unknown>): State {
+    const result = stateSchema.safeParse(doc);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new DepotError('STORE_CORRUPT', `${this.path}: ${issues.join('; ')}`);
+    }
+    return doc as unknown as State;
   }
 
   private migrate(raw: Record<string, unknown>): { doc: Record<string, unknown>; migrated: boolean } {
@@ -114,7 +136,7 @@ export class StateStore {
     const latest = this.firstDirtyAt + this.opts.maxDelayMs;
     const delay = Math.max(0, Math.min(this.opts.debounceMs, latest - now));
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), delay);
+    this.timer = setTimeout(() => this.flush().catch(() => {}), delay);
   }
 
   /** Write now whatever is pending; resolves when it is durable. */
@@ -137,16 +159,23 @@ export class StateStore {
         this.opts.log.error('state write failed; will retry', { err });
         for (const w of batch) w.reject(err);
         this.dirty = true;
-        if (!this.timer && !this.stopped)
-          this.timer = setTimeout(() => void this.flush(), this.opts.maxDelayMs || 1000);
+        if (!this.timer && !this.stopped) {
+          this.timer = setTimeout(() => this.flush().catch(() => {}), this.opts.maxDelayMs || 1000);
+        }
+        throw err;
       }
     });
-    this.writing = run;
+    // The chain continues after a failure; the caller of this flush still sees it.
+    this.writing = run.catch(() => {});
     return run;
   }
 
+  /** Write what is pending and refuse further changes; rejects if the final write fails. */
   async stop(): Promise<void> {
-    await this.flush();
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.writing;
+    await this.flush();
   }
 }

@@ -48,3 +48,16 @@ test('a record that fails its schema is reported as corrupt with its path', asyn
     (e: unknown) => e instanceof DepotError && e.message.includes('h1.json'),
   );
 });
+
+test('ids that look like temp files are refused, and live writers keep their temp files', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const records = new RecordDir(dir, parse);
+  await assert.rejects(records.put('web.tmp-01', { n: 1 }), (e: unknown) => e instanceof DepotError);
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  // One temp file of a writer that is still running (this process), one of a dead process.
+  await writeFile(join(dir, `h1.json.tmp-${process.pid}-abcd`), 'in flight');
+  await writeFile(join(dir, 'h2.json.tmp-999999999-abcd'), 'left behind');
+  await records.start();
+  assert.deepEqual((await readdir(dir)).sort(), [`h1.json.tmp-${process.pid}-abcd`]);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DepotError } from '../../../daemon/errors.js';
@@ -126,7 +126,7 @@ test('a v1 state file migrates to v2 with no discovery scopes (no scope, no prob
     JSON.stringify({
       schemaVersion: 1,
       createdAt: 'x',
-      secret: 's',
+      secret: 'ab'.repeat(32),
       auth: { adminPasswordHash: null, passwordSetAt: null, sessions: [] },
     }),
   );
@@ -135,4 +135,36 @@ test('a v1 state file migrates to v2 with no discovery scopes (no scope, no prob
   assert.deepEqual(store.data.discovery, { scopes: [] });
   assert.equal(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).schemaVersion, 2);
   await store.stop();
+});
+
+test('a state file that is not an object, or lacks what the daemon relies on, is refused', async (t) => {
+  for (const text of [
+    'null',
+    '[]',
+    JSON.stringify({ schemaVersion: 2, createdAt: 'x', secret: 'ab'.repeat(32) }),
+  ]) {
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'state.json'), text);
+    await assert.rejects(
+      open(dir).start(),
+      (err: unknown) => err instanceof DepotError && err.code === 'STORE_CORRUPT',
+      text,
+    );
+    assert.equal(await readFile(join(dir, 'state.json'), 'utf8'), text, 'left untouched');
+  }
+});
+
+test('a failing write rejects the update, flush and stop (no silent success)', async (t) => {
+  const dir = await tempDir(t);
+  const store = open(dir);
+  await store.start();
+  // Renaming a file over a directory fails for every user, root included.
+  await rm(join(dir, 'state.json'));
+  await mkdir(join(dir, 'state.json'));
+  const pending = store.update((s) => {
+    s.auth.passwordSetAt = 'not durable';
+  });
+  await assert.rejects(pending, /EISDIR|directory/i);
+  await assert.rejects(store.flush().then(() => store.update(() => {})));
+  await assert.rejects(store.stop());
 });
