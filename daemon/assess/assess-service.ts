@@ -79,7 +79,12 @@ export class AssessService {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.opts.catalog.onChange(() => this.invalidate());
+    // A new catalog makes the old result wrong, not just old: recompute in the background now so
+    // the next page load finds it ready.
+    this.unsubscribe = this.opts.catalog.onChange(() => {
+      this.invalidate();
+      this.refresh();
+    });
   }
 
   async stop(): Promise<void> {
@@ -92,18 +97,34 @@ export class AssessService {
     this.cached = undefined;
   }
 
+  /**
+   * The site assessment. A result for the current catalog is returned at once even when older
+   * than `maxAgeMs` (its `computedAt` says how old), and a fresh one is computed in the background
+   * for the next caller: on a 5,000-host site nobody waits seconds for a page. Only a missing or
+   * outdated-catalog result is awaited.
+   */
   async current(): Promise<SiteAssessment> {
     const index = this.opts.catalog.index();
-    const fresh =
-      this.cached &&
-      this.cached.catalogGeneration === index.generation &&
-      this.clock().getTime() - new Date(this.cached.computedAt).getTime() < (this.opts.maxAgeMs ?? 60_000);
-    if (fresh && this.cached) return this.cached;
-    // Single flight: page loads during a computation share it.
+    const cached = this.cached;
+    if (cached && cached.catalogGeneration === index.generation) {
+      if (this.clock().getTime() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? 60_000)) {
+        this.refresh();
+      }
+      return cached;
+    }
+    return this.run();
+  }
+
+  /** Start a computation unless one is running (single flight). */
+  private run(): Promise<SiteAssessment> {
     this.computing ??= this.compute().finally(() => {
       this.computing = undefined;
     });
     return this.computing;
+  }
+
+  private refresh(): void {
+    this.run().catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
   }
 
   async host(hostId: string): Promise<HostAssessment | undefined> {

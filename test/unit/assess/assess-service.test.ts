@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AssessService } from '../../../daemon/assess/assess-service.js';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { fixture } from '../catalog/version-gen.js';
+
+const inv = (hostId: string, curl: string): HostInventory => ({
+  hostId,
+  collectedAt: '2026-11-23T10:00:00.000Z',
+  os: { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian 12' },
+  kernel: '6.1.0',
+  packages: [{ name: 'curl', version: curl }],
+  ecosystem: 'dpkg',
+  rebootRequired: false,
+});
+
+test('an old result is served at once while a fresh one is computed; a catalog change recomputes', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pd-assess-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const fetcher = new MemoryFeedFetcher();
+  fetcher.set('https://tracker.example/json', fixture('catalog/debian-tracker.json'));
+  const log = memoryLogger();
+  const catalog = new CatalogService({
+    dir,
+    feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'https://tracker.example/json', enabled: true }],
+    fetcher,
+    verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
+    trustedKeys: [],
+    maxFeedBytes: 1 << 20,
+    syncIntervalMinutes: 60,
+    log,
+  });
+  await catalog.start();
+  t.after(() => catalog.stop());
+  let now = new Date('2026-11-23T12:00:00Z');
+  let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
+  const assess = new AssessService({
+    catalog,
+    inventories: {
+      ids: async () => hosts.map((h) => h.hostId),
+      get: async (id) => hosts.find((h) => h.hostId === id),
+    },
+    log,
+    maxAgeMs: 60_000,
+    clock: () => now,
+  });
+  await assess.start();
+  t.after(() => assess.stop());
+
+  const empty = await assess.current();
+  assert.equal(empty.compliance.uncovered, 1, 'no feed yet');
+  catalog.sync();
+  await catalog.idle();
+  // The catalog change started a recomputation; the next call waits for it (new catalog).
+  const first = await assess.current();
+  assert.equal(first.compliance.missingFixes, 1);
+
+  hosts = [...hosts, inv('pc-2', '7.88.1-10+deb12u16')];
+  now = new Date(now.getTime() + 61_000);
+  const stale = await assess.current();
+  assert.equal(stale, first, 'served at once although older than maxAge');
+  const deadline = Date.now() + 5000;
+  let next = await assess.current();
+  while (next === first && Date.now() < deadline) {
+    await new Promise((r) => setImmediate(r));
+    next = await assess.current();
+  }
+  assert.equal(next.hosts.length, 2, 'the background refresh picked up the new host');
+  assert.equal(next.compliance.compliant, 1);
+});
