@@ -4,11 +4,14 @@
  * `cacheFileRoutes` is the direct `/cache/<mirror-host>/<path>` download route LAN hosts use
  * without a UI session (guarded by the upstream and client allow-lists instead).
  */
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
 import type { CacheEntry } from '../../daemon/cache/cache-index.js';
 import type { CacheService } from '../../daemon/cache/cache-service.js';
 import type { DayStats } from '../../daemon/cache/cache-stats.js';
 import type { DownloadInfo } from '../../daemon/cache/download.js';
+import { serveFromCache } from '../../daemon/cache/node-serve.js';
 import { directTarget } from '../../daemon/cache/proxy-server.js';
 import { cacheResponse } from '../../daemon/cache/web-response.js';
 import { DepotError } from '../../daemon/errors.js';
@@ -36,8 +39,15 @@ export const cacheFileRoutes = (deps: WebDeps) => {
     if (deps.cacheClients && !deps.cacheClients.allows(c.get('remoteAddr'))) {
       return c.text(`${c.get('remoteAddr')} may not use this cache (cache.clients)\n`, 403);
     }
-    const query = new URL(c.req.url).search;
-    return cacheResponse(c.req.raw, deps.cache, `${target}${query}`);
+    const url = `${target}${new URL(c.req.url).search}`;
+    // On the real server, write straight to the socket like the proxy port does (reused buffers,
+    // back-pressure); without node bindings (app.request in tests) answer with a web Response.
+    const env = c.env as Partial<HttpBindings> | undefined;
+    if (env?.incoming && env.outgoing) {
+      await serveFromCache(env.incoming, env.outgoing, deps.cache, url, deps.log);
+      return new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
+    }
+    return cacheResponse(c.req.raw, deps.cache, url);
   });
   return app;
 };

@@ -126,3 +126,28 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   const live = await get('/cache/-/live', { cookie, 'hx-request': 'true' });
   assert.match(await live.text(), /Nothing is downloading right now/);
 });
+
+test('on the real HTTP server the direct route streams from the socket: full, range, HEAD', async (t) => {
+  const { HttpServer } = await import('../../../daemon/http-server.js');
+  const { s, app } = await webWithCache(t);
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, fetch: app.fetch, log: memoryLogger() });
+  await server.start();
+  t.after(() => server.stop());
+  const body = randomBytes(3 * 1024 * 1024 + 5);
+  s.origin.put('/pool/main/n/node_1_all.deb', { body });
+  const base = `http://127.0.0.1:${server.address!.port}/cache/127.0.0.1:${s.origin.port}/pool/main/n/node_1_all.deb`;
+  const first = await fetch(base);
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('x-cache'), 'MISS');
+  assert.equal(sha(await first.arrayBuffer()), sha(body));
+  const part = await fetch(base, { headers: { range: 'bytes=-5' } });
+  assert.equal(part.status, 206);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), body.subarray(body.length - 5));
+  const head = await fetch(base, { method: 'HEAD' });
+  assert.equal(head.headers.get('content-length'), String(body.length));
+  assert.equal(head.headers.get('x-cache'), 'HIT');
+  assert.equal(s.origin.count('/pool/main/n/node_1_all.deb'), 1);
+  const refused = await fetch(`http://127.0.0.1:${server.address!.port}/cache/127.0.0.2/x`);
+  assert.equal(refused.status, 403);
+  await refused.arrayBuffer();
+});
