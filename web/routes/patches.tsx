@@ -214,33 +214,38 @@ const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
         b.missing.length - a.missing.length,
     );
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Host</th>
-          <th>Release</th>
-          <th>Missing fixes</th>
-          <th>Critical / high</th>
-          <th>Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.slice(0, PAGE).map((h) => (
+    <>
+      <table>
+        <thead>
           <tr>
-            <td>
-              <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostId}</a>
-            </td>
-            <td>{h.release}</td>
-            <td>{h.missing.length}</td>
-            <td>{`${h.bySeverity.critical} / ${h.bySeverity.high}`}</td>
-            <td>
-              {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
-              {h.rebootRequired ? ' · reboot pending' : ''}
-            </td>
+            <th>Host</th>
+            <th>Release</th>
+            <th>Missing fixes</th>
+            <th>Critical / high</th>
+            <th>Status</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.slice(0, PAGE).map((h) => (
+            <tr>
+              <td>
+                <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostId}</a>
+              </td>
+              <td>{h.release}</td>
+              <td>{h.missing.length}</td>
+              <td>{`${h.bySeverity.critical} / ${h.bySeverity.high}`}</td>
+              <td>
+                {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
+                {h.rebootRequired ? ' · reboot pending' : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > PAGE ? (
+        <p class="hint">{`Showing the ${PAGE} hosts most at risk of ${rows.length}; search for a host to see the rest.`}</p>
+      ) : null}
+    </>
   );
 };
 
