@@ -125,6 +125,7 @@ export class DepotApp {
           version: packageVersion(),
           secureCookies: this.config.http.secureCookies,
           metricsToken: this.config.http.metricsToken,
+          allowedHosts: this.config.http.allowedHosts,
           startedAt: this.startedAt,
           assets: await loadStaticAssets(),
           remoteAddr: (c) => getConnInfo(c).remote.address ?? 'unknown',

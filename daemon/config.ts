@@ -21,6 +21,11 @@ export const configSchema = z
         secureCookies: z.boolean().default(false),
         /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
         metricsToken: z.string().min(16).optional(),
+        /**
+         * Names (besides IP addresses, localhost and the machine's own host name) the UI may be
+         * reached by, e.g. "depot.branch.example" or ".branch.example"; anything else gets 421.
+         */
+        allowedHosts: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),

@@ -2,12 +2,15 @@
  * The HTTP application: health and metrics, static files, then CSRF and the login gate in front
  * of every UI page. Routes only read and call services; they never touch files.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { healthRoutes } from '../daemon/api/health.js';
 import { DepotError, httpStatusFor } from '../daemon/errors.js';
 import type { WebDeps, WebEnv } from './env.js';
+import { bodySizeLimit } from './middleware/body-size.js';
 import { csrfProtection } from './middleware/csrf.js';
+import { hostCheck } from './middleware/host-check.js';
 import { sessionGate } from './middleware/session.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
@@ -30,9 +33,16 @@ export interface WebAppOptions extends WebDeps {
   problems: () => string[];
 }
 
+/** Constant-time comparison of an Authorization header with the expected bearer token. */
+const bearerMatches = (header: string | undefined, token: string): boolean => {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+};
+
 export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   const app = new Hono<WebEnv>();
 
+  app.use(hostCheck(deps.allowedHosts ?? []));
   app.use(async (c, next) => {
     const start = performance.now();
     await next();
@@ -45,7 +55,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // htmx injects its indicator style at run time.
+        // Style attributes in the views (progress bars, chart sizes) need inline styles.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
@@ -58,11 +68,17 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   app.use(async (c, next) => {
     c.set('remoteAddr', deps.remoteAddr(c));
     await next();
+    // Pages differ by HX-Request (fragment or document) and by who is signed in.
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      c.res.headers.append('Vary', 'HX-Request');
+      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'no-store');
+    }
   });
+  app.use(bodySizeLimit(deps.auth));
 
   app.route('/', healthRoutes({ version: deps.version, startedAt: deps.startedAt, problems: deps.problems }));
   app.get('/metrics', async (c) => {
-    if (deps.metricsToken && c.req.header('authorization') !== `Bearer ${deps.metricsToken}`) {
+    if (deps.metricsToken && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
       return c.text('metrics require a bearer token\n', 401);
     }
     const { contentType, body } = await deps.metrics.render();
@@ -72,7 +88,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   // LAN hosts download patches without a UI session; the cache's allow-lists guard this route.
   app.route('/', cacheFileRoutes(deps));
 
-  app.use(csrfProtection(deps.auth, deps.secureCookies));
+  app.use(csrfProtection(deps.auth, { secure: deps.secureCookies, allowedHosts: deps.allowedHosts ?? [] }));
   app.use(sessionGate(deps.auth));
   for (const routes of [
     authRoutes,

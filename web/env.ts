@@ -20,6 +20,8 @@ export interface WebDeps {
   secureCookies: boolean;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** Extra host names the UI answers to (DNS-rebinding guard); IPs, localhost and the host name always work. */
+  allowedHosts?: readonly string[] | undefined;
   startedAt: Date;
   /** The package cache (absent when cache.enabled is false). */
   cache?: CacheService | undefined;

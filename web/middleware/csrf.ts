@@ -1,13 +1,14 @@
 /**
- * CSRF protection for every state-changing request: a random per-browser seed in an HttpOnly,
- * SameSite=Strict cookie, and a token = HMAC(appliance secret, seed) that forms carry in `_csrf`
- * and htmx sends as `X-CSRF-Token`. A cross-origin Origin header is refused outright.
+ * CSRF protection for every state-changing request: a random per-browser seed in an HttpOnly
+ * cookie, and a token = HMAC(appliance secret, seed) that forms carry in `_csrf` and htmx sends as
+ * `X-CSRF-Token`. A cross-origin Origin header is refused outright.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AuthService } from '../../daemon/auth/auth-service.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebEnv } from '../env.js';
+import { listedHost } from './host-check.js';
 
 export const CSRF_COOKIE = 'pd_csrf';
 export const CSRF_FIELD = '_csrf';
@@ -23,23 +24,43 @@ const formToken = async (c: Context): Promise<string | undefined> => {
   return typeof value === 'string' ? value : undefined;
 };
 
-export const csrfProtection = (auth: AuthService, secure: boolean): MiddlewareHandler<WebEnv> =>
+/**
+ * Same-origin: the Origin names the host the request was sent to, or one the admin listed (a TLS
+ * proxy in front may rewrite Host). An unparsable Origin is cross-site.
+ */
+const sameOrigin = (origin: string, host: string, allowedHosts: readonly string[]): boolean => {
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  return originHost.toLowerCase() === host.toLowerCase() || listedHost(originHost, allowedHosts);
+};
+
+export const csrfProtection = (
+  auth: AuthService,
+  opts: { secure: boolean; allowedHosts: readonly string[] },
+): MiddlewareHandler<WebEnv> =>
   async function csrf(c, next) {
     let seed = getCookie(c, CSRF_COOKIE);
     if (!seed || !/^[A-Za-z0-9_-]{16,64}$/.test(seed)) {
       seed = auth.newCsrfSeed();
-      setCookie(c, CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'Strict', path: '/', secure });
+      // Lax, not Strict: a link from another site must not mint a new seed and break the forms
+      // open in other tabs. The seed is no credential; the HMAC token and Origin check guard posts.
+      setCookie(c, CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'Lax', path: '/', secure: opts.secure });
       if (!SAFE.has(c.req.method))
         throw new DepotError('CSRF', 'form expired: reload the page and try again');
     }
     c.set('csrf', auth.csrfToken(seed));
     if (!SAFE.has(c.req.method)) {
       const origin = c.req.header('origin');
-      if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) {
-        throw new DepotError('CSRF', `cross-site request from ${origin} refused`);
+      if (origin && origin !== 'null' && !sameOrigin(origin, c.req.header('host') ?? '', opts.allowedHosts)) {
+        throw new DepotError('CSRF', `cross-site request from ${origin.slice(0, 100)} refused`);
       }
-      const token = c.req.header(CSRF_HEADER) ?? (await formToken(c));
-      if (!auth.checkCsrf(seed, token)) {
+      // Either carrier may hold the current token: after a boosted swap the header set on <body>
+      // can be older than the form's field.
+      if (!auth.checkCsrf(seed, c.req.header(CSRF_HEADER)) && !auth.checkCsrf(seed, await formToken(c))) {
         throw new DepotError('CSRF', 'missing or invalid CSRF token: reload the page and try again');
       }
     }

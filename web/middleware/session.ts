@@ -13,8 +13,18 @@ export const SESSION_COOKIE = 'pd_session';
 const isPublic = (path: string): boolean =>
   path === '/healthz' || path === '/metrics' || path.startsWith('/static/') || path === '/favicon.ico';
 
-const safeNext = (path: string, query: string): string =>
-  path.startsWith('/') && !path.startsWith('//') ? `${path}${query}` : '/';
+/**
+ * Where to go after signing in: a path on this appliance, never another site. Browsers treat
+ * `//host`, `/\\host` and paths with control characters as off-site, so only a clean absolute
+ * path survives; anything else becomes "/".
+ */
+const safeNext = (path: string, query: string): string => {
+  const target = `${path}${query}`;
+  const hasControl = [...target].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+  if (!/^\/(?![/\\])/.test(target) || target.includes('\\') || hasControl) return '/';
+  const url = new URL(target, 'http://appliance.invalid');
+  return url.origin === 'http://appliance.invalid' ? `${url.pathname}${url.search}` : '/';
+};
 
 export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
   async function session(c, next) {

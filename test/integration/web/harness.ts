@@ -37,6 +37,7 @@ export const webHarness = async (t: TestContext, opts: { loginAttemptsPerMinute?
     log,
     version: 'test',
     secureCookies: false,
+    allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: (c) => c.req.header('x-test-remote') ?? '192.0.2.10',

@@ -1,0 +1,89 @@
+/** Web hardening: DNS rebinding, open redirects, body limits, CSRF carriers, metrics token, caching. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hostAllowed } from '../../../web/middleware/host-check.js';
+import { PASSWORD, setUpAdmin, webHarness } from './harness.js';
+
+test('host names the appliance does not know are refused before any route (DNS rebinding)', async (t) => {
+  const h = await webHarness(t);
+  for (const path of ['/setup', '/healthz', '/metrics', '/login']) {
+    const res = await h.app.request(`http://evil.example${path}`, { headers: { host: 'evil.example:8080' } });
+    assert.equal(res.status, 421, path);
+  }
+  assert.equal((await h.app.request('http://x/healthz', { headers: { host: '10.1.2.3:8080' } })).status, 200);
+  assert.equal(
+    (await h.app.request('http://x/healthz', { headers: { host: '[fe80::1]:8080' } })).status,
+    200,
+  );
+  assert.equal((await h.app.request('http://x/healthz', { headers: { host: 'depot.test' } })).status, 200);
+  assert.equal(h.auth.isSetUp(), false);
+});
+
+test('host allow-list rules', () => {
+  assert.equal(hostAllowed('LOCALHOST:8080', [], 'box'), true);
+  assert.equal(hostAllowed('box.local', [], 'box'), true);
+  assert.equal(hostAllowed('depot.branch.example', ['.branch.example'], 'box'), true);
+  assert.equal(hostAllowed('branch.example.evil.com', ['.branch.example'], 'box'), false);
+  assert.equal(hostAllowed('', [], 'box'), false);
+});
+
+test('sign-in never redirects off the appliance', async (t) => {
+  const h = await webHarness(t);
+  await setUpAdmin(h);
+  for (const next of [
+    '//evil.com/',
+    '/\\evil.com',
+    '/%09/evil.com',
+    '/\t/evil.com',
+    'https://evil.com',
+    '/ok?x=1',
+  ]) {
+    const b = h.browser();
+    const res = await b.post('/login', { _csrf: await b.csrf('/login'), password: PASSWORD, next });
+    const location = res.headers.get('location')!;
+    assert.equal(
+      new URL(location, 'http://depot.test').origin,
+      'http://depot.test',
+      `${next} -> ${location}`,
+    );
+    assert.ok(!location.includes('\\') && !location.startsWith('//'), location);
+  }
+});
+
+test('oversized bodies are refused before they are parsed', async (t) => {
+  const h = await webHarness(t);
+  const b = h.browser();
+  const csrf = await b.csrf('/setup');
+  const res = await b.post('/setup', { _csrf: csrf, password: 'x'.repeat(300 * 1024), confirm: 'x' });
+  assert.equal(res.status, 413);
+  // An upload route is large only for a signed-in admin.
+  const anon = await b.request('/patches/feeds/bundle', {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf },
+    body: new Uint8Array(300 * 1024),
+  });
+  assert.equal(anon.status, 413);
+});
+
+test('a valid form token is accepted even when the htmx header carries an old one', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  const token = await b.csrf('/settings');
+  const res = await b.post('/logout', { _csrf: token }, { 'x-csrf-token': 'stale-token-from-an-old-page' });
+  assert.equal(res.status, 303);
+});
+
+test('a malformed Origin is a CSRF refusal, not a server error', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  const res = await b.post('/logout', { _csrf: await b.csrf('/settings') }, { origin: 'garbage' });
+  assert.equal(res.status, 403);
+});
+
+test('pages vary by HX-Request and are not cached', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  const res = await b.request('/settings');
+  assert.match(res.headers.get('vary') ?? '', /HX-Request/);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+});
