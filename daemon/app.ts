@@ -160,14 +160,18 @@ export class DepotApp {
     this.log.info('Patch Depot running', { dataDir: this.config.dataDir, version: packageVersion() });
   }
 
+  /** Stop every started service in reverse order; rejects if any failed to stop cleanly. */
   async stop(): Promise<void> {
+    const failures: string[] = [];
     while (this.started.length) {
       const service = this.started.pop()!;
       try {
         await service.stop();
       } catch (err) {
+        failures.push(service.name);
         this.log.error('stop failed', { service: service.name, err });
       }
     }
+    if (failures.length) throw new Error(`services did not stop cleanly: ${failures.join(', ')}`);
   }
 }

@@ -41,14 +41,29 @@ export class HttpServer {
     return h.includes(':') ? `[${h}]` : h;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop accepting, let responses in flight finish for up to `graceMs`, then cut what is left
+   * (a LAN host pulling a large .deb must not keep the daemon from stopping and flushing its
+   * state before systemd's stop timeout).
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Keep-alive browsers would hold the close open; idle ones go now, busy ones after their response.
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
-    });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const http = server as Partial<import('node:http').Server>;
+    // Idle keep-alive sockets go now, and again as busy ones finish their response.
+    http.closeIdleConnections?.();
+    const sweep = setInterval(() => http.closeIdleConnections?.(), 250);
+    const cut = setTimeout(() => {
+      this.opts.log.warn('closing connections still busy after the grace period', { graceMs });
+      http.closeAllConnections?.();
+    }, graceMs);
+    try {
+      await closed;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(cut);
+    }
   }
 }

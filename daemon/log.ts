@@ -25,15 +25,30 @@ export interface LoggerOptions {
   clock?: () => Date;
 }
 
-const serialise = (value: unknown): unknown =>
-  value instanceof Error
-    ? {
-        name: value.name,
-        message: value.message,
-        ...('code' in value ? { code: value.code } : {}),
-        ...(value.cause ? { cause: serialise(value.cause) } : {}),
-      }
-    : value;
+const serialise = (value: unknown, depth = 0): unknown => {
+  if (!(value instanceof Error)) return value;
+  const out: Record<string, unknown> = { name: value.name, message: value.message };
+  if ('code' in value) out.code = value.code;
+  if (value.stack) out.stack = value.stack;
+  if (depth < 3 && value.cause) out.cause = serialise(value.cause, depth + 1);
+  if (depth < 3 && value instanceof AggregateError)
+    out.errors = value.errors.map((e) => serialise(e, depth + 1));
+  return out;
+};
+
+/** JSON that never throws: BigInt as a string, cycles as "[circular]". */
+const safeJson = (value: unknown): string => {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Error) return serialise(v);
+    if (typeof v === 'object' && v !== null) {
+      if (seen.has(v)) return '[circular]';
+      seen.add(v);
+    }
+    return v;
+  });
+};
 
 export const createLogger = (
   opts: LoggerOptions,
@@ -47,11 +62,11 @@ export const createLogger = (
     const all: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(fields ?? {})) all[k] = serialise(v);
     if (opts.format === 'json') {
-      sink.write(`${JSON.stringify({ time: clock().toISOString(), level, name, msg, ...all })}\n`);
+      sink.write(`${safeJson({ time: clock().toISOString(), level, name, msg, ...all })}\n`);
       return;
     }
     const extra = Object.entries(all)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : safeJson(v)}`)
       .join(' ');
     const time = clock().toISOString().slice(11, 19);
     sink.write(`${time} ${level.toUpperCase().padEnd(5)} [${name}] ${msg}${extra ? ` ${extra}` : ''}\n`);

@@ -32,8 +32,6 @@ interface Command {
 const commonFlags = {
   'data-dir': { type: 'string' },
   config: { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -42,6 +40,8 @@ const commands: Record<string, Command> = {
   serve: {
     summary: 'run the appliance daemon: web UI, API and background services (default)',
     usage: 'patch-depot serve [--data-dir DIR] [--host ADDR] [--port N] [--config FILE] [--log-level LEVEL]',
+    // The listen address; other commands use --host/--port for their own targets (e.g. SSH).
+    flags: { host: { type: 'string' }, port: { type: 'string' } },
     async run(ctx) {
       const config = ctx.config();
       const { serve } = await import('./serve.js');
@@ -126,8 +126,8 @@ const help = (): string => {
     'Options:',
     '  --data-dir DIR     state, host files and cache (default: $STATE_DIRECTORY or ./.data)',
     '  --config FILE      JSON settings file (default: DATA_DIR/config.json if present)',
-    '  --host ADDR        listen address (default 0.0.0.0)',
-    '  --port N           listen port (default 8080)',
+    '  --host ADDR        (serve) listen address (default 0.0.0.0)',
+    '  --port N           (serve) listen port (default 8080)',
     '  --log-level LEVEL  debug, info, warn or error',
     '  -h, --help         this help; `patch-depot COMMAND --help` for one command',
     '  --version          print the version',
@@ -138,21 +138,22 @@ const help = (): string => {
   return `${lines.join('\n')}\n`;
 };
 
-const toOverrides = (values: FlagValues): Record<string, unknown> => {
+const toOverrides = (command: string, values: FlagValues): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
   if (typeof values['data-dir'] === 'string') out.dataDir = values['data-dir'];
+  if (typeof values['log-level'] === 'string') out['log.level'] = values['log-level'];
+  if (command !== 'serve') return out;
   if (typeof values.host === 'string') out['http.host'] = values.host;
   if (typeof values.port === 'string') {
     if (!/^\d+$/.test(values.port))
       throw new DepotError('CONFIG_INVALID', `--port: expected a number, got "${values.port}"`);
     out['http.port'] = Number(values.port);
   }
-  if (typeof values['log-level'] === 'string') out['log.level'] = values['log-level'];
   return out;
 };
 
 export const main = async (argv: string[]): Promise<number | undefined> => {
-  if (argv[0] === '--version') {
+  if (argv.includes('--version')) {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
@@ -179,7 +180,7 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
     process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
-  const overrides = toOverrides(values);
+  const overrides = toOverrides(name, values);
   return command.run({
     values,
     positionals: parsed.positionals,

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../../../daemon/log.js';
+import { memoryLogger } from '../../fakes/log.js';
+
+test('errors keep their code, stack and cause; odd values never make the logger throw', () => {
+  const log = memoryLogger();
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  const err = Object.assign(new Error('outer', { cause: new Error('inner') }), { code: 'EX' });
+  log.error('boom', { err, big: 10n, cyclic });
+  const line = log.lines[0]!;
+  const logged = line.err as Record<string, unknown>;
+  assert.equal(logged.code, 'EX');
+  assert.match(String(logged.stack), /outer/);
+  assert.equal((logged.cause as Record<string, unknown>).message, 'inner');
+  assert.equal(line.big, '10');
+  assert.equal((line.cyclic as Record<string, unknown>).self, '[circular]');
+});
+
+test('child loggers carry their name and fields; levels filter', () => {
+  const out: string[] = [];
+  const log = createLogger({ level: 'info', format: 'json', sink: { write: (l) => out.push(l) } });
+  log.child('scan', { scanId: 's1' }).debug('hidden');
+  log.child('scan', { scanId: 's1' }).info('started', { hosts: 3 });
+  assert.equal(out.length, 1);
+  assert.deepEqual(
+    { ...JSON.parse(out[0]!), time: undefined },
+    { time: undefined, level: 'info', name: 'depot.scan', msg: 'started', scanId: 's1', hosts: 3 },
+  );
+});
