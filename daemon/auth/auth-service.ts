@@ -4,6 +4,7 @@
  * with an HMAC keyed by the appliance secret.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import { DepotError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../store/state-store.js';
@@ -17,6 +18,25 @@ export interface AuthOptions {
   clock?: () => Date;
 }
 
+/** Throttle IPv6 clients by their /64: one host can rotate through a whole /64 at will. */
+export const throttleKey = (addr: string): string => {
+  const v4 = addr.replace(/^::ffff:/i, '');
+  if (isIP(v4) !== 6) return v4;
+  const [head = ''] = v4.split('%');
+  const expanded = head.includes('::')
+    ? (() => {
+        const [l = '', r = ''] = head.split('::');
+        const left = l ? l.split(':') : [];
+        const right = r ? r.split(':') : [];
+        return [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+      })()
+    : head.split(':');
+  return `${expanded.slice(0, 4).join(':')}::/64`;
+};
+
+/** scrypt allocates ~32 MiB per call: never run more than this many at once on a small box. */
+const MAX_CONCURRENT_HASHES = 2;
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 /** Persist lastSeen at most this often: a page view should not rewrite the state file. */
 const TOUCH_INTERVAL_MS = 10 * 60 * 1000;
@@ -25,6 +45,8 @@ const MAX_SESSIONS = 50;
 export class AuthService {
   private readonly limiter: AttemptLimiter;
   private readonly clock: () => Date;
+  private hashing = 0;
+  private readonly hashQueue: Array<() => void> = [];
 
   constructor(
     private readonly store: StateStore,
@@ -32,6 +54,29 @@ export class AuthService {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.limiter = new AttemptLimiter(opts.loginAttemptsPerMinute, 60_000, () => this.clock().getTime());
+  }
+
+  /** Run a password hash or check with bounded concurrency. */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.hashing >= MAX_CONCURRENT_HASHES) await new Promise<void>((r) => this.hashQueue.push(r));
+    this.hashing++;
+    try {
+      return await work();
+    } finally {
+      this.hashing--;
+      this.hashQueue.shift()?.();
+    }
+  }
+
+  private throttle(remoteAddr: string): void {
+    const decision = this.limiter.attempt(throttleKey(remoteAddr));
+    if (!decision.allowed) {
+      this.opts.log.warn('password attempt throttled', { remoteAddr, retryAfter: decision.retryAfter });
+      throw new RateLimitedError(
+        `too many sign-in attempts; try again in ${decision.retryAfter} s`,
+        decision.retryAfter,
+      );
+    }
   }
 
   isSetUp(): boolean {
@@ -45,7 +90,7 @@ export class AuthService {
     if (password !== confirm) throw new DepotError('BAD_INPUT', 'the two passwords do not match');
     const problem = checkPasswordPolicy(password);
     if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
-    const hash = await hashPassword(password);
+    const hash = await this.limited(() => hashPassword(password));
     // Re-check after the await: two setup posts racing must not both win.
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
@@ -62,12 +107,14 @@ export class AuthService {
   async changePassword(current: string, next: string, confirm: string, remoteAddr: string): Promise<string> {
     const hash = this.store.data.auth.adminPasswordHash;
     if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
-    if (!(await verifyPassword(current, hash)))
+    this.throttle(remoteAddr);
+    if (!(await this.limited(() => verifyPassword(current, hash)))) {
       throw new DepotError('BAD_INPUT', 'the current password is wrong');
+    }
     if (next !== confirm) throw new DepotError('BAD_INPUT', 'the two new passwords do not match');
     const problem = checkPasswordPolicy(next);
     if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
-    const newHash = await hashPassword(next);
+    const newHash = await this.limited(() => hashPassword(next));
     await this.store.update((s) => {
       s.auth.adminPasswordHash = newHash;
       s.auth.passwordSetAt = this.clock().toISOString();
@@ -78,21 +125,14 @@ export class AuthService {
   }
 
   async login(password: string, remoteAddr: string): Promise<string> {
-    const decision = this.limiter.attempt(remoteAddr);
-    if (!decision.allowed) {
-      this.opts.log.warn('login throttled', { remoteAddr, retryAfter: decision.retryAfter });
-      throw new RateLimitedError(
-        `too many sign-in attempts; try again in ${decision.retryAfter} s`,
-        decision.retryAfter,
-      );
-    }
+    this.throttle(remoteAddr);
     const hash = this.store.data.auth.adminPasswordHash;
     if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
-    if (!(await verifyPassword(password, hash))) {
+    if (!(await this.limited(() => verifyPassword(password, hash)))) {
       this.opts.log.warn('login failed', { remoteAddr });
       throw new DepotError('UNAUTHORIZED', 'wrong password');
     }
-    this.limiter.reset(remoteAddr);
+    this.limiter.reset(throttleKey(remoteAddr));
     this.opts.log.info('login', { remoteAddr });
     return this.createSession(remoteAddr);
   }

@@ -39,7 +39,12 @@ export class AttemptLimiter {
     for (const [key, times] of this.hits) {
       if (times.every((at) => t - at >= this.windowMs)) this.hits.delete(key);
     }
-    // Still full (a flood of addresses): forget the oldest keys rather than grow without bound.
+    // Still full (a flood of addresses): forget clients that are not blocked first, so a blocked
+    // client cannot flush its own history with a few spoofed neighbours; only then the oldest.
+    for (const [key, times] of this.hits) {
+      if (this.hits.size < this.maxKeys) break;
+      if (times.filter((at) => t - at < this.windowMs).length < this.limit) this.hits.delete(key);
+    }
     for (const key of this.hits.keys()) {
       if (this.hits.size < this.maxKeys) break;
       this.hits.delete(key);
