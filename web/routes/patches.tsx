@@ -566,7 +566,24 @@ export const patchesRoutes = (deps: WebDeps) => {
     );
   });
 
-  app.get('/patches/feeds/progress', (c) => c.html(<ProgressBox run={needCatalog(deps).progress()} />));
+  app.get('/patches/feeds/progress', async (c) => {
+    const catalog = needCatalog(deps);
+    const run = catalog.progress();
+    if (run) return c.html(<ProgressBox run={run} />);
+    // The run just ended (polling stops here): say how each feed fared instead of going blank.
+    const history = await catalog.history();
+    const last = history.filter((h) => h.id === history[0]?.id);
+    return c.html(
+      <div id="sync-progress">
+        {last.length ? (
+          <Notice kind={last.some((h) => h.outcome === 'failed') ? 'error' : 'ok'}>
+            {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}. `}
+            <a href="/patches/feeds">Reload</a>
+          </Notice>
+        ) : null}
+      </div>,
+    );
+  });
 
   app.get('/patches/feeds', async (c) => {
     const catalog = needCatalog(deps);

@@ -81,6 +81,7 @@ const harness = async (t: TestContext) => {
     log,
     version: 'test',
     secureCookies: false,
+    allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: () => '192.0.2.10',
@@ -127,6 +128,7 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.equal(res.status, 200);
   assert.match(await res.text(), /id="sync-progress"/);
   await h.catalog.idle();
+  assert.match(await (await h.request('/patches/feeds/progress')).text(), /Sync finished: debian updated\./);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
   assert.match(feeds, /<td>manual<\/td><td>updated<\/td>/);
