@@ -2,13 +2,13 @@
  * Prometheus metrics: one registry per daemon (no global), default process metrics, and the
  * counters other services register through `registry`.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly stateWrites: Gauge;
+  readonly stateWrites: Counter;
 
   constructor(stateWrites: () => number) {
     this.registry.setDefaultLabels({ app: 'patch_depot' });
@@ -26,12 +26,15 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
-    this.stateWrites = new Gauge({
+    let reported = 0;
+    this.stateWrites = new Counter({
       name: 'patch_depot_state_writes_total',
       help: 'Times the state file was rewritten since start',
       registers: [this.registry],
       collect() {
-        this.set(stateWrites());
+        const now = stateWrites();
+        this.inc(Math.max(0, now - reported));
+        reported = now;
       },
     });
   }
