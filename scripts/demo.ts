@@ -38,7 +38,9 @@ let stopAll: (code?: number) => void = (code = 1) => process.exit(code);
 /** Spawn a child; resolve once its stdout shows `ready` (echoing it when `echo` is set). */
 const start = (cmd: string, args: string[], ready: string, echo = false): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // JSON logs: the readiness marker below must not depend on the caller's log format.
+    const env = { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json' };
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
