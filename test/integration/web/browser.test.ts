@@ -48,6 +48,9 @@ test('setup, htmx navigation, sign-out and sign-in in a real browser', {
   await page.click('button[type=submit]');
   await page.waitForSelector('h1:text("Dashboard")');
   assert.equal(new URL(page.url()).pathname, '/');
+  // The real daemon's services feed the dashboard: a fresh appliance has found nothing yet.
+  assert.match(await page.innerText('main'), /0 online · 0 new/);
+  assert.match(await page.innerText('main'), /hit ratio 0 %/);
   if (process.env.PD_SCREENSHOTS)
     await page.screenshot({ path: join(process.env.PD_SCREENSHOTS, 'dashboard.png') });
 
