@@ -183,7 +183,10 @@ test('metrics are served in Prometheus text format', async (t) => {
   const text = await res.text();
   assert.match(text, /# TYPE patch_depot_http_requests_total counter/);
   assert.match(text, /patch_depot_process_cpu_seconds_total/);
-  assert.match(text, /# TYPE patch_depot_state_writes_total counter\npatch_depot_state_writes_total\{app="patch_depot"\} [1-9]/);
+  assert.match(
+    text,
+    /# TYPE patch_depot_state_writes_total counter\npatch_depot_state_writes_total\{app="patch_depot"\} [1-9]/,
+  );
 });
 
 test('unknown pages are 404 with a way back', async (t) => {
