@@ -54,6 +54,8 @@ const commands: Record<string, Command> = {
     usage:
       'patch-depot inventory --host ADDR [--user U] [--port N] [--json] [--accept-host-key SHA256:...] | --public-key',
     flags: {
+      host: { type: 'string' },
+      port: { type: 'string' },
       user: { type: 'string' },
       json: { type: 'boolean' },
       'accept-host-key': { type: 'string' },

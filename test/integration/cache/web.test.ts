@@ -35,6 +35,7 @@ const webWithCache = async (t: Parameters<typeof cacheStack>[0], clients: string
     log,
     version: 'test',
     secureCookies: false,
+    allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: (c) => c.req.header('x-test-remote') ?? '192.0.2.10',

@@ -43,6 +43,7 @@ const harness = async (t: TestContext, net: FakeNetwork) => {
     log,
     version: 'test',
     secureCookies: false,
+    allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: () => '192.0.2.10',
