@@ -82,7 +82,6 @@ const harness = async (t: TestContext) => {
     version: 'test',
     secureCookies: false,
     allowedHosts: ['depot.test'],
-    allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: () => '192.0.2.10',
