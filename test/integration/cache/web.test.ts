@@ -5,15 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { ClientAllowList } from '../../../daemon/cache/proxy-server.js';
-import { Metrics } from '../../../daemon/reports/metrics.js';
-import { StateStore } from '../../../daemon/store/state-store.js';
-import { createWebApp } from '../../../web/app.js';
-import { loadStaticAssets } from '../../../web/static-assets.js';
 import { cacheStack } from '../../fakes/cache-stack.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { tempDir } from '../../temp-dir.js';
+import { webHarness } from '../web/harness.js';
 
 const sha = (b: Buffer | ArrayBuffer): string =>
   createHash('sha256')
@@ -22,30 +17,12 @@ const sha = (b: Buffer | ArrayBuffer): string =>
 
 const webWithCache = async (t: Parameters<typeof cacheStack>[0], clients: string[] = []) => {
   const s = await cacheStack(t);
-  const dataDir = await tempDir(t);
-  const log = memoryLogger();
-  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
-  await store.start();
-  t.after(() => store.stop());
-  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
-  const app = createWebApp({
-    auth,
-    store,
-    metrics: new Metrics(() => store.writes),
-    log,
-    version: 'test',
-    secureCookies: false,
-    allowedHosts: ['depot.test'],
-    startedAt: new Date(),
-    assets: await loadStaticAssets(),
-    remoteAddr: (c) => c.req.header('x-test-remote') ?? '192.0.2.10',
-    problems: () => [],
-    cache: s.cache,
-    cacheClients: new ClientAllowList(clients),
+  const h = await webHarness(t, {
+    services: async () => ({ cache: s.cache, cacheClients: new ClientAllowList(clients) }),
   });
   const get = (path: string, headers: Record<string, string> = {}) =>
-    app.request(`http://depot.test${path}`, { headers: { host: 'depot.test', ...headers } });
-  return { s, app, auth, get };
+    h.app.request(`http://depot.test${path}`, { headers: { host: 'depot.test', ...headers } });
+  return { s, app: h.app, auth: h.auth, get };
 };
 
 test('LAN hosts download through /cache/<host>/<path> without a session; the UI stays gated', async (t) => {

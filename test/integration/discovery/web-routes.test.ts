@@ -5,75 +5,29 @@
  */
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { configSchema } from '../../../daemon/config.js';
 import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
-import { Metrics } from '../../../daemon/reports/metrics.js';
-import { StateStore } from '../../../daemon/store/state-store.js';
-import { createWebApp } from '../../../web/app.js';
-import { loadStaticAssets } from '../../../web/static-assets.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
-import { memoryLogger } from '../../fakes/log.js';
-import { tempDir } from '../../temp-dir.js';
-
-const PASSWORD = 'a long enough passphrase';
+import { setUpAdmin, webHarness } from '../web/harness.js';
 
 const harness = async (t: TestContext, net: FakeNetwork) => {
-  const dataDir = await tempDir(t);
-  const log = memoryLogger();
-  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
-  await store.start();
-  const config = {
-    ...configSchema.parse({ dataDir }).discovery,
-    ...fastSettings,
-    writeDebounceMs: 5,
-    schedule: false,
-  };
-  const discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
-  await discovery.start();
-  t.after(async () => {
-    await discovery.stop();
-    await store.stop();
+  let discovery!: DiscoveryService;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, store, log }) => {
+      const config = {
+        ...configSchema.parse({ dataDir }).discovery,
+        ...fastSettings,
+        writeDebounceMs: 5,
+        schedule: false,
+      };
+      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      await discovery.start();
+      t.after(() => discovery.stop());
+      return { discovery };
+    },
   });
-  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
-  const app = createWebApp({
-    auth,
-    store,
-    metrics: new Metrics(() => store.writes),
-    log,
-    version: 'test',
-    secureCookies: false,
-    allowedHosts: ['depot.test'],
-    startedAt: new Date(),
-    assets: await loadStaticAssets(),
-    remoteAddr: () => '192.0.2.10',
-    problems: () => [],
-    discovery,
-  });
-  const cookies = new Map<string, string>();
-  const request = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('host', 'depot.test');
-    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
-    for (const line of res.headers.getSetCookie()) {
-      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
-      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
-    return res;
-  };
-  const csrf = async (path: string) =>
-    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-    });
-  const token = await csrf('/setup');
-  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
-  return { discovery, request, post, token: () => csrf('/settings/scopes') };
+  const b = await setUpAdmin(h);
+  return { discovery, request: b.request, post: b.post, token: () => b.csrf('/settings/scopes') };
 };
 
 const htmx = { 'hx-request': 'true' };

@@ -7,8 +7,9 @@ import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { Metrics } from '../../../daemon/reports/metrics.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { createWebApp } from '../../../web/app.js';
+import type { WebDeps } from '../../../web/env.js';
 import { loadStaticAssets } from '../../../web/static-assets.js';
-import { memoryLogger } from '../../fakes/log.js';
+import { type MemoryLogger, memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
 
 export interface Browser {
@@ -19,12 +20,20 @@ export interface Browser {
   cookies: Map<string, string>;
 }
 
-export const webHarness = async (t: TestContext, opts: { loginAttemptsPerMinute?: number } = {}) => {
+export interface HarnessOptions {
+  loginAttemptsPerMinute?: number;
+  /** Build the services a test needs (discovery, cache, inventory...) over the harness's own store. */
+  services?: (base: { dataDir: string; store: StateStore; log: MemoryLogger }) => Promise<Partial<WebDeps>>;
+  remoteAddr?: string;
+}
+
+export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const dataDir = await tempDir(t);
   const log = memoryLogger();
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();
   t.after(() => store.stop());
+  const services = opts.services ? await opts.services({ dataDir, store, log }) : {};
   const auth = new AuthService(store, {
     sessionTtlHours: 1,
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 5,
@@ -40,8 +49,9 @@ export const webHarness = async (t: TestContext, opts: { loginAttemptsPerMinute?
     allowedHosts: ['depot.test'],
     startedAt: new Date(),
     assets: await loadStaticAssets(),
-    remoteAddr: (c) => c.req.header('x-test-remote') ?? '192.0.2.10',
+    remoteAddr: (c) => c.req.header('x-test-remote') ?? opts.remoteAddr ?? '192.0.2.10',
     problems: () => [],
+    ...services,
   });
 
   const browser = (): Browser => {

@@ -7,23 +7,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { AssessService } from '../../../daemon/assess/assess-service.js';
-import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { writeBundle } from '../../../daemon/catalog/bundle.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import { publicKeyBase64, signEnvelope } from '../../../daemon/catalog/signatures.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
-import { Metrics } from '../../../daemon/reports/metrics.js';
-import { StateStore } from '../../../daemon/store/state-store.js';
-import { createWebApp } from '../../../web/app.js';
-import { loadStaticAssets } from '../../../web/static-assets.js';
-import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
-import { tempDir } from '../../temp-dir.js';
+import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
 import { fixture } from '../catalog/version-gen.js';
 
-const PASSWORD = 'a long enough passphrase';
 const TRACKER = 'https://tracker.example/json';
 const keys = generateKeyPairSync('ed25519');
 
@@ -38,81 +31,44 @@ const inventory = (hostId: string, packages: HostInventory['packages']): HostInv
 });
 
 const harness = async (t: TestContext) => {
-  const dataDir = await tempDir(t);
-  const log = memoryLogger();
-  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
-  await store.start();
-  t.after(() => store.stop());
-  const fetcher = new MemoryFeedFetcher();
-  fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
-  const catalog = new CatalogService({
-    dir: join(dataDir, 'catalog'),
-    feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
-    fetcher,
-    verifier: {
-      verifyClearsigned: () => Promise.reject(new Error('unused')),
+  let catalog!: CatalogService;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, log }) => {
+      const fetcher = new MemoryFeedFetcher();
+      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
+      catalog = new CatalogService({
+        dir: join(dataDir, 'catalog'),
+        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
+        fetcher,
+        verifier: {
+          verifyClearsigned: () => Promise.reject(new Error('unused')),
+        },
+        trustedKeys: [publicKeyBase64(keys.publicKey)],
+        maxFeedBytes: 1 << 20,
+        syncIntervalMinutes: 60,
+        log,
+      });
+      await catalog.start();
+      t.after(() => catalog.stop());
+      const hosts = [
+        inventory('pc-1', parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
+        inventory('pc-2', [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
+        inventory('<script>x</script>', [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
+      ];
+      const assess = new AssessService({
+        catalog,
+        inventories: {
+          ids: async () => hosts.map((h) => h.hostId),
+          get: async (id) => hosts.find((h) => h.hostId === id),
+        },
+        log,
+      });
+      await assess.start();
+      return { catalog, assess };
     },
-    trustedKeys: [publicKeyBase64(keys.publicKey)],
-    maxFeedBytes: 1 << 20,
-    syncIntervalMinutes: 60,
-    log,
   });
-  await catalog.start();
-  t.after(() => catalog.stop());
-  const hosts = [
-    inventory('pc-1', parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
-    inventory('pc-2', [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
-    inventory('<script>x</script>', [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
-  ];
-  const assess = new AssessService({
-    catalog,
-    inventories: {
-      ids: async () => hosts.map((h) => h.hostId),
-      get: async (id) => hosts.find((h) => h.hostId === id),
-    },
-    log,
-  });
-  await assess.start();
-  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
-  const app = createWebApp({
-    auth,
-    store,
-    metrics: new Metrics(() => store.writes),
-    log,
-    version: 'test',
-    secureCookies: false,
-    allowedHosts: ['depot.test'],
-    startedAt: new Date(),
-    assets: await loadStaticAssets(),
-    remoteAddr: () => '192.0.2.10',
-    problems: () => [],
-    catalog,
-    assess,
-  });
-  const cookies = new Map<string, string>();
-  const request = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('host', 'depot.test');
-    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
-    for (const line of res.headers.getSetCookie()) {
-      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
-      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
-    return res;
-  };
-  const csrf = async (path: string) =>
-    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-    });
-  const token = await csrf('/setup');
-  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
-  return { catalog, request, post, csrf };
+  const b = await setUpAdmin(h);
+  return { catalog, request: b.request, post: b.post, csrf: b.csrf };
 };
 
 test('before any sync the page explains what to do; a manual sync fills it', async (t) => {

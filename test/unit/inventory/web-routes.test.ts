@@ -6,79 +6,35 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { AuthService } from '../../../daemon/auth/auth-service.js';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
-import { Metrics } from '../../../daemon/reports/metrics.js';
-import { StateStore } from '../../../daemon/store/state-store.js';
-import { createWebApp } from '../../../web/app.js';
-import { loadStaticAssets } from '../../../web/static-assets.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
-import { memoryLogger } from '../../fakes/log.js';
 import { pollUntil } from '../../integration/inventory/sshd-server.js';
-import { tempDir } from '../../temp-dir.js';
-
-const PASSWORD = 'a long enough passphrase';
+import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
 
 const harness = async (t: TestContext) => {
-  const dataDir = await tempDir(t);
-  const log = memoryLogger();
-  const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
-  await store.start();
-  t.after(() => store.stop());
   const runner = new FakeRunner();
-  const inventory = new InventoryService({
-    dir: join(dataDir, 'inventory'),
-    runner,
-    parsers: inventoryParsers,
-    log,
-    concurrency: 2,
-    connectTimeoutMs: 1000,
-    commandTimeoutMs: 1000,
-    maxOutputBytes: 1 << 20,
+  let inventory!: InventoryService;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, log }) => {
+      inventory = new InventoryService({
+        dir: join(dataDir, 'inventory'),
+        runner,
+        parsers: inventoryParsers,
+        log,
+        concurrency: 2,
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: 1000,
+        maxOutputBytes: 1 << 20,
+      });
+      await inventory.start();
+      t.after(() => inventory.stop());
+      return { inventory };
+    },
   });
-  await inventory.start();
-  t.after(() => inventory.stop());
-  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 5, log });
-  const app = createWebApp({
-    auth,
-    store,
-    metrics: new Metrics(() => store.writes),
-    log,
-    version: 'test',
-    secureCookies: false,
-    allowedHosts: ['depot.test'],
-    startedAt: new Date(),
-    assets: await loadStaticAssets(),
-    remoteAddr: () => '192.0.2.10',
-    problems: () => [],
-    inventory,
-  });
-  const cookies = new Map<string, string>();
-  const request = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('host', 'depot.test');
-    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await app.request(`http://depot.test${path}`, { ...init, headers });
-    for (const line of res.headers.getSetCookie()) {
-      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
-      if (/max-age=0/i.test(line) || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
-    return res;
-  };
-  const csrf = async (path: string) =>
-    (await (await request(path)).text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-    });
-  const token = await csrf('/setup');
-  assert.equal((await post('/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD })).status, 303);
-  return { inventory, runner, request, post, csrf: () => csrf('/inventory') };
+  const b = await setUpAdmin(h);
+  return { inventory, runner, request: b.request, post: b.post, csrf: () => b.csrf('/inventory') };
 };
 
 test('the page shows the appliance key and an empty state', async (t) => {
