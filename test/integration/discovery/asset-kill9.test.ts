@@ -3,37 +3,18 @@
  * assets; after each kill the file loads and holds every acknowledged asset, with no temp files left.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AssetStore } from '../../../daemon/discovery/asset-store.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { runAndKill as runWriter } from '../../kill-writer.js';
 import { tempDir } from '../../temp-dir.js';
 
 const child = fileURLToPath(new URL('./asset-write-loop.ts', import.meta.url));
 
 const runAndKill = (dir: string, from: number, killAfter: number): Promise<number[]> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(from)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const acked: number[] = [];
-    let buffer = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
-      if (acked.length >= killAfter) proc.kill('SIGKILL');
-    });
-    proc.on('error', reject);
-    proc.on('exit', (_code, signal) =>
-      signal === 'SIGKILL'
-        ? resolve(acked)
-        : reject(new Error(`writer exited without being killed (${signal})`)),
-    );
-  });
+  runWriter(child, [dir, String(from)], killAfter);
 
 test('the asset file holds every acknowledged asset across repeated kill -9', {
   timeout: 120_000,

@@ -5,7 +5,6 @@
  * restart sweeps the temp files an interrupted write left.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,32 +13,14 @@ import { InventoryService } from '../../../daemon/inventory/inventory-service.js
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { FakeRunner } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { runAndKill as runWriter } from '../../kill-writer.js';
 import { tempDir } from '../../temp-dir.js';
 
 const child = fileURLToPath(new URL('./collect-loop.ts', import.meta.url));
 const hosts = ['10.9.0.1', '10.9.0.2', '10.9.0.3', '10.9.0.4'];
 
 const runAndKill = (dir: string, startAt: number, killAfterAcks: number): Promise<number[]> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(startAt)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const acked: number[] = [];
-    let buffer = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
-      if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
-    });
-    proc.on('error', reject);
-    proc.on('exit', (_code, signal) =>
-      signal === 'SIGKILL'
-        ? resolve(acked)
-        : reject(new Error(`collector exited without being killed (${signal})`)),
-    );
-  });
+  runWriter(child, [dir, String(startAt)], killAfterAcks);
 
 const tempFiles = async (dir: string): Promise<string[]> => {
   const out: string[] = [];

@@ -3,39 +3,18 @@
  * as fast as it can. After each kill the state must parse and hold every acknowledged write.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { runAndKill as runWriter } from '../../kill-writer.js';
 import { tempDir } from '../../temp-dir.js';
 
 const child = fileURLToPath(new URL('./write-loop.ts', import.meta.url));
 
 const runAndKill = (dataDir: string, startAt: number, killAfterAcks: number): Promise<number[]> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, String(startAt)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const acked: number[] = [];
-    let buffer = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
-      }
-      if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
-    });
-    proc.on('error', reject);
-    proc.on('exit', (_code, signal) =>
-      signal === 'SIGKILL'
-        ? resolve(acked)
-        : reject(new Error(`writer exited without being killed (${signal})`)),
-    );
-  });
+  runWriter(child, [dataDir, String(startAt)], killAfterAcks);
 
 test('state holds every acknowledged write across repeated kill -9', { timeout: 120_000 }, async (t) => {
   const dir = await tempDir(t);

@@ -1,0 +1,28 @@
+/**
+ * For kill -9 durability tests: run a writer script (`node --import tsx SCRIPT ...args`) that prints
+ * `ack N` after each durable write, SIGKILL it once `killAfterAcks` acks arrived, and resolve with
+ * the acknowledged numbers.
+ */
+import { spawn } from 'node:child_process';
+
+export const runAndKill = (script: string, args: string[], killAfterAcks: number): Promise<number[]> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const acked: number[] = [];
+    let buffer = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
+      if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
+    });
+    proc.on('error', reject);
+    proc.on('exit', (_code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve(acked)
+        : reject(new Error(`${script} exited without being killed (${signal})`)),
+    );
+  });
