@@ -18,6 +18,7 @@ import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { feedsRoutes } from './routes/feeds.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
@@ -97,6 +98,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     discoveryRoutes,
     inventoryRoutes,
     patchesRoutes,
+    feedsRoutes,
     deploymentsRoutes,
     cacheRoutes,
     reportsRoutes,

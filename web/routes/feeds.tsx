@@ -1,0 +1,210 @@
+/**
+ * Feeds: each vendor feed's snapshot, live sync progress (htmx polling), the sync history, vendor
+ * files from signed manifests, and the offline bundle import for air-gapped sites.
+ */
+import { Hono } from 'hono';
+import type { SyncProgress } from '../../daemon/catalog/catalog-service.js';
+import type { VendorFile } from '../../daemon/catalog/model.js';
+import { DepotError } from '../../daemon/errors.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { Notice, renderPage } from '../views/layout.js';
+import { advisoryHref, webLink } from '../views/patches.js';
+import { needCatalog } from './patches.js';
+
+const ProgressBox = (props: { run: SyncProgress | undefined }) =>
+  props.run ? (
+    <div id="sync-progress" hx-get="/patches/feeds/progress" hx-trigger="every 1s" hx-swap="outerHTML">
+      <Notice kind="info">
+        {`Sync ${props.run.runId}: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
+      </Notice>
+    </div>
+  ) : (
+    <div id="sync-progress" />
+  );
+
+const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
+  props.rows.length === 0 ? null : (
+    <section class="card">
+      <h2>{`Vendor files (${props.rows.length})`}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Vendor</th>
+            <th>Product</th>
+            <th>Version</th>
+            <th>File</th>
+            <th>SHA-256</th>
+            <th>Advisory</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map(({ feedId, file }) => (
+            <tr>
+              <td>{file.vendor}</td>
+              <td>{`${file.product}${file.models?.length ? ` (${file.models.join(', ')})` : ''}`}</td>
+              <td>{file.version}</td>
+              <td>{webLink(file.url) ? <a href={webLink(file.url)}>{file.name}</a> : file.name}</td>
+              <td>
+                <code title={file.sha256}>{`${file.sha256.slice(0, 16)}…`}</code>
+              </td>
+              <td>
+                {file.advisory ? (
+                  <a href={advisoryHref({ feedId, advisoryId: file.advisory })}>{file.advisory}</a>
+                ) : (
+                  ''
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+export const feedsRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+
+  app.get('/patches/feeds/progress', async (c) => {
+    const catalog = needCatalog(deps);
+    const run = catalog.progress();
+    if (run) return c.html(<ProgressBox run={run} />);
+    // The run just ended (polling stops here): say how each feed fared instead of going blank.
+    const history = await catalog.history();
+    const last = history.filter((h) => h.id === history[0]?.id);
+    return c.html(
+      <div id="sync-progress">
+        {last.length ? (
+          <Notice kind={last.some((h) => h.outcome === 'failed') ? 'error' : 'ok'}>
+            {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}. `}
+            <a href="/patches/feeds">Reload</a>
+          </Notice>
+        ) : null}
+      </div>,
+    );
+  });
+
+  app.get('/patches/feeds', async (c) => {
+    const catalog = needCatalog(deps);
+    const history = (await catalog.history()).slice(0, 50);
+    const notice = c.req.query('done');
+    return renderPage(
+      c,
+      { title: 'Feeds' },
+      <>
+        <h1>Feeds</h1>
+        {notice === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
+        <ProgressBox run={catalog.progress()} />
+        <section class="card">
+          <table>
+            <thead>
+              <tr>
+                <th>Feed</th>
+                <th>Kind</th>
+                <th>Snapshot</th>
+                <th>Last attempt</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {catalog.feeds().map((f) => (
+                <tr>
+                  <td title={f.url}>{f.id}</td>
+                  <td>{f.kind}</td>
+                  <td>
+                    {f.snapshot
+                      ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
+                      : 'never synced'}
+                  </td>
+                  <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
+                  <td>
+                    {f.configured && f.enabled ? (
+                      <form
+                        method="post"
+                        action="/patches/feeds/sync"
+                        hx-post="/patches/feeds/sync"
+                        hx-target="#sync-progress"
+                        hx-swap="outerHTML"
+                      >
+                        <CsrfField token={c.get('csrf')} />
+                        <input type="hidden" name="feed" value={f.id} />
+                        <button type="submit">Sync now</button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form
+            method="post"
+            action="/patches/feeds/sync"
+            hx-post="/patches/feeds/sync"
+            hx-target="#sync-progress"
+            hx-swap="outerHTML"
+          >
+            <CsrfField token={c.get('csrf')} />
+            <button type="submit">Sync all feeds now</button>
+          </form>
+        </section>
+        <VendorFiles rows={catalog.vendorFiles()} />
+        <section class="card">
+          <h2>Offline bundle</h2>
+          <p>
+            For sites without internet access: import a bundle signed with a key listed in{' '}
+            <code>catalog.trustedKeys</code>.
+          </p>
+          <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
+            <CsrfField token={c.get('csrf')} />
+            <input type="file" name="bundle" accept=".zip,application/zip" required />{' '}
+            <button type="submit">Import</button>
+          </form>
+        </section>
+        <section class="card">
+          <h2>Sync history</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Finished</th>
+                <th>Feed</th>
+                <th>Trigger</th>
+                <th>Outcome</th>
+                <th>Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr>
+                  <td>{h.finishedAt}</td>
+                  <td>{h.feedId}</td>
+                  <td>{h.trigger}</td>
+                  <td>{h.outcome}</td>
+                  <td>{h.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </>,
+    );
+  });
+
+  app.post('/patches/feeds/sync', async (c) => {
+    const body = await c.req.parseBody();
+    const feed = typeof body.feed === 'string' && body.feed ? [body.feed] : [];
+    const run = needCatalog(deps).sync(feed, 'manual');
+    if (c.req.header('hx-request') === 'true') return c.html(<ProgressBox run={run} />);
+    return c.redirect('/patches/feeds', 303);
+  });
+
+  app.post('/patches/feeds/bundle', async (c) => {
+    const catalog = needCatalog(deps);
+    const body = await c.req.parseBody();
+    const file = body.bundle;
+    if (!(file instanceof File) || file.size === 0)
+      throw new DepotError('BAD_INPUT', 'choose a bundle file to import');
+    await catalog.importBundle(new Uint8Array(await file.arrayBuffer()));
+    return c.redirect('/patches/feeds?done=bundle', 303);
+  });
+
+  return app;
+};

@@ -1,0 +1,244 @@
+/**
+ * The pieces of the Patches pages: severity badges, compliance cards, the filter form and the
+ * advisory, package and host tables.
+ */
+import type { Context } from 'hono';
+import type { AdvisoryImpact, SiteAssessment } from '../../daemon/assess/assess-service.js';
+import type { SiteCompliance } from '../../daemon/assess/types.js';
+import { type Severity, severities, severityRank } from '../../daemon/catalog/model.js';
+import type { WebEnv } from '../env.js';
+
+const SEVERITY_COLOUR: Record<Severity, string> = {
+  critical: 'var(--bad)',
+  high: 'var(--bad)',
+  medium: 'var(--warn)',
+  low: 'var(--muted)',
+  negligible: 'var(--muted)',
+  unknown: 'var(--muted)',
+};
+export const VIEWS = ['advisories', 'packages', 'hosts'] as const;
+export type View = (typeof VIEWS)[number];
+export const PAGE = 200;
+
+export const Sev = (props: { s: Severity }) => (
+  <strong style={`color:${SEVERITY_COLOUR[props.s]}`}>{props.s}</strong>
+);
+export const advisoryHref = (a: { feedId: string; advisoryId: string }) =>
+  `/patches/advisories/${encodeURIComponent(a.feedId)}/${encodeURIComponent(a.advisoryId)}`;
+export const hostHref = (id: string) => `/assets/${encodeURIComponent(id)}`;
+/** Feed-supplied links are shown only when they are plain web links (defence in depth). */
+export const webLink = (url: string | undefined): string | undefined =>
+  url && /^https?:\/\//i.test(url) ? url : undefined;
+
+export const ComplianceCards = (props: { c: SiteCompliance }) => {
+  const { c } = props;
+  const pct = c.ratio === undefined ? '–' : `${Math.round(c.ratio * 100)} %`;
+  return (
+    <section class="grid" id="compliance">
+      <div class="card stat">
+        <span class="label">Compliant hosts</span>
+        <span class="value">{pct}</span>
+        <span class="hint">{`${c.compliant} of ${c.assessed} assessed${c.uncovered ? ` · ${c.uncovered} not covered by any feed` : ''}`}</span>
+      </div>
+      <div class="card stat">
+        <span class="label">Missing fixes</span>
+        <span class="value">{c.missingFixes}</span>
+        <span class="hint">{`${c.bySeverity.critical} critical · ${c.bySeverity.high} high · ${c.bySeverity.medium} medium`}</span>
+      </div>
+      <div class="card stat">
+        <span class="label">Hosts at risk</span>
+        <span class="value">{c.hostsAtRisk}</span>
+        <span class="hint">missing a critical or high fix</span>
+      </div>
+      <div class="card stat">
+        <span class="label">Reboot pending</span>
+        <span class="value">{c.rebootRequired}</span>
+      </div>
+    </section>
+  );
+};
+
+export interface Filters {
+  view: View;
+  q: string;
+  severity: Severity | '';
+}
+
+export const readFilters = (c: Context<WebEnv>): Filters => {
+  const view = c.req.query('view');
+  const severity = c.req.query('severity');
+  return {
+    view: VIEWS.includes(view as View) ? (view as View) : 'advisories',
+    q: (c.req.query('q') ?? '').trim().slice(0, 100).toLowerCase(),
+    severity: severities.includes(severity as Severity) ? (severity as Severity) : '',
+  };
+};
+
+export const matches = (a: AdvisoryImpact, f: Filters): boolean =>
+  (f.severity === '' || severityRank[a.severity] <= severityRank[f.severity]) &&
+  (f.q === '' ||
+    a.advisoryId.toLowerCase().includes(f.q) ||
+    a.cves.some((cve) => cve.toLowerCase().includes(f.q)) ||
+    a.packages.some((p) => p.includes(f.q)) ||
+    [...a.hosts.keys()].some((h) => h.toLowerCase().includes(f.q)));
+
+export const FilterForm = (props: { f: Filters }) => (
+  <form method="get" action="/patches" class="card" aria-label="Filter missing fixes">
+    <label>
+      Show{' '}
+      <select name="view">
+        {VIEWS.map((v) => (
+          <option value={v} selected={props.f.view === v}>{`by ${v.replace(/s$/, '')}`}</option>
+        ))}
+      </select>
+    </label>{' '}
+    <label>
+      Severity at least{' '}
+      <select name="severity">
+        <option value="">any</option>
+        {severities.map((s) => (
+          <option value={s} selected={props.f.severity === s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>{' '}
+    <label>
+      Search <input type="search" name="q" value={props.f.q} placeholder="CVE, advisory, package or host" />
+    </label>{' '}
+    <button type="submit">Filter</button>
+  </form>
+);
+
+export const AdvisoryTable = (props: { rows: AdvisoryImpact[] }) => (
+  <table>
+    <thead>
+      <tr>
+        <th>Severity</th>
+        <th>Advisory</th>
+        <th>CVEs</th>
+        <th>Packages</th>
+        <th>Hosts</th>
+        <th>Summary</th>
+      </tr>
+    </thead>
+    <tbody>
+      {props.rows.map((a) => (
+        <tr>
+          <td>
+            <Sev s={a.severity} />
+          </td>
+          <td>
+            <a href={advisoryHref(a)}>{a.advisoryId}</a>
+          </td>
+          <td>{a.cves.filter((c) => c !== a.advisoryId).join(' ')}</td>
+          <td>{a.packages.join(', ')}</td>
+          <td>{a.hosts.size}</td>
+          <td>{a.summary.length > 140 ? `${a.summary.slice(0, 140)}…` : a.summary}</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
+export const PackageTable = (props: { rows: AdvisoryImpact[] }) => {
+  const byPkg = new Map<string, { severity: Severity; advisories: AdvisoryImpact[]; hosts: Set<string> }>();
+  for (const a of props.rows) {
+    for (const p of a.packages) {
+      const e = byPkg.get(p) ?? { severity: 'unknown' as Severity, advisories: [], hosts: new Set<string>() };
+      if (e.severity === 'unknown' || severityRank[a.severity] < severityRank[e.severity])
+        e.severity = a.severity;
+      e.advisories.push(a);
+      for (const [h, m] of a.hosts) if (m.package === p) e.hosts.add(h);
+      byPkg.set(p, e);
+    }
+  }
+  const rows = [...byPkg].sort(
+    ([pa, a], [pb, b]) =>
+      severityRank[a.severity] - severityRank[b.severity] ||
+      b.hosts.size - a.hosts.size ||
+      pa.localeCompare(pb),
+  );
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Package</th>
+          <th>Worst severity</th>
+          <th>Hosts</th>
+          <th>Advisories</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.slice(0, PAGE).map(([p, e]) => (
+          <tr>
+            <td>
+              <a href={`/patches?view=advisories&q=${encodeURIComponent(p)}`}>{p}</a>
+            </td>
+            <td>
+              <Sev s={e.severity} />
+            </td>
+            <td>{e.hosts.size}</td>
+            <td>
+              {e.advisories.slice(0, 8).map((a) => (
+                <>
+                  <a href={advisoryHref(a)}>{a.advisoryId}</a>{' '}
+                </>
+              ))}
+              {e.advisories.length > 8 ? `+${e.advisories.length - 8} more` : ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+export const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
+  const rows = props.site.hosts
+    .filter(
+      (h) =>
+        props.f.q === '' ||
+        h.hostId.toLowerCase().includes(props.f.q) ||
+        h.missing.some((m) => m.package.includes(props.f.q)),
+    )
+    .sort(
+      (a, b) =>
+        b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
+        b.missing.length - a.missing.length,
+    );
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Release</th>
+            <th>Missing fixes</th>
+            <th>Critical / high</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.slice(0, PAGE).map((h) => (
+            <tr>
+              <td>
+                <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostId}</a>
+              </td>
+              <td>{h.release}</td>
+              <td>{h.missing.length}</td>
+              <td>{`${h.bySeverity.critical} / ${h.bySeverity.high}`}</td>
+              <td>
+                {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
+                {h.rebootRequired ? ' · reboot pending' : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > PAGE ? (
+        <p class="hint">{`Showing the ${PAGE} hosts most at risk of ${rows.length}; search for a host to see the rest.`}</p>
+      ) : null}
+    </>
+  );
+};
