@@ -5,7 +5,7 @@
  * as `path: message` and the daemon refuses to start.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { feedSpecSchema } from './catalog/feed-config.js';
 import { DepotError } from './errors.js';
@@ -255,6 +255,9 @@ export const loadConfig = (opts: LoadConfigOptions): Config => {
       throw new DepotError('CONFIG_INVALID', `${file}: expected a JSON object`);
     }
     Object.assign(merged, parsed);
+    // A relative dataDir in the file means relative to the file, not to wherever the daemon started.
+    const fileDir = (parsed as { dataDir?: unknown }).dataDir;
+    if (typeof fileDir === 'string' && !isAbsolute(fileDir)) merged.dataDir = resolve(dirname(file), fileDir);
   }
   merged.dataDir ??= dataDir;
   for (const [name, [path, type]] of envEntries) setPath(merged, path, coerce(name, opts.env[name]!, type));
