@@ -5,7 +5,7 @@
  * Ctrl-C stops the daemon and removes the lab.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -89,6 +89,7 @@ stopAll = (code = 0): void => {
   // The daemon stops its services first; then the lab goes, namespaces and host agents included.
   void Promise.all(exits)
     .then(() => lab.down())
+    .then(() => rmSync(socket, { force: true }))
     .finally(() => process.exit(code));
 };
 process.on('exit', () => {
