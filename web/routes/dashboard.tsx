@@ -48,7 +48,7 @@ const figures = async (deps: WebDeps) => {
     newDevices: count('new'),
     scopes: deps.discovery?.scopes().length ?? 0,
     lastScan: deps.discovery?.history()[0],
-    scanning: deps.discovery?.current(),
+    scanning: deps.discovery?.current()?.status === 'running',
     // Until a host is assessed, "0 missing fixes" would be a claim nobody checked.
     compliance: site?.compliance.assessed ? site.compliance : undefined,
     feeds: deps.catalog?.feeds().filter((f) => f.snapshot).length ?? 0,
