@@ -1,4 +1,4 @@
-/** Reports: Compliance over time, job history and exports (CSV, JSON) appear here once machines are inventoried. */
+/** Reports: not built yet; the page says so and points at today's compliance, CSV and metrics. */
 import { Hono } from 'hono';
 import type { WebDeps, WebEnv } from '../env.js';
 import { Empty, renderPage } from '../views/layout.js';
@@ -13,11 +13,12 @@ export const reportsRoutes = (_deps: WebDeps) => {
         <h1>Reports</h1>
         <Empty>
           <p>
-            <strong>Nothing to report yet.</strong>
+            <strong>Reports are not part of this version yet.</strong>
           </p>
           <p>
-            Compliance over time, job history and exports (CSV, JSON) appear here once machines are
-            inventoried.
+            Compliance over time and job history will live here. Today: current compliance is on the{' '}
+            <a href="/">Dashboard</a>, missing fixes export as CSV from <a href="/patches">Patches</a>, and{' '}
+            <code>/metrics</code> serves Prometheus figures.
           </p>
         </Empty>
       </>,
