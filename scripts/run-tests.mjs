@@ -26,7 +26,19 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...extra, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    // A test that hangs fails after 5 minutes, and a file whose servers outlive its tests still
+    // ends: CI reports a failure instead of running into its own time limit.
+    '--test-timeout=300000',
+    '--test-force-exit',
+    ...extra,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
