@@ -5,6 +5,8 @@
  * its history, with tags and notes.
  */
 import { type Context, Hono } from 'hono';
+import type { HostAssessment } from '../../daemon/assess/types.js';
+import { severities } from '../../daemon/catalog/model.js';
 import {
   type AssetPage,
   type AssetQuery,
@@ -264,9 +266,17 @@ export const assetsRoutes = (deps: WebDeps) => {
     return c.redirect('/assets', 303);
   });
 
-  app.get('/assets/:id', (c) => {
+  app.get('/assets/:id', async (c) => {
     const a = requireDiscovery(deps).asset(c.req.param('id'));
-    return renderPage(c, { title: a.hostnames[0] ?? a.ip }, <AssetDetail asset={a} csrf={c.get('csrf')} />);
+    // Inventory hosts are keyed by the asset id the technician gave, or by address.
+    const patches = deps.assess
+      ? ((await deps.assess.host(a.id)) ?? (await deps.assess.host(a.ip)))
+      : undefined;
+    return renderPage(
+      c,
+      { title: a.hostnames[0] ?? a.ip },
+      <AssetDetail asset={a} csrf={c.get('csrf')} patches={patches} />,
+    );
   });
 
   app.post('/assets/:id', async (c) => {
@@ -282,7 +292,39 @@ export const assetsRoutes = (deps: WebDeps) => {
 
 type AssetRecord = ReturnType<DiscoveryService['asset']>;
 
-const AssetDetail = (props: { asset: AssetRecord; csrf: string }) => {
+/** What the asset is missing, when its packages have been inventoried; otherwise how to get there. */
+export const PatchSummary = (props: { asset: AssetRecord; host: HostAssessment | undefined }) => {
+  const h = props.host;
+  if (!h) {
+    return (
+      <section class="card">
+        <h2>Patches</h2>
+        <p>
+          Not inventoried yet: give the appliance SSH access to {props.asset.ip} on the{' '}
+          <a href="/inventory">Inventory</a> page to see which fixes it is missing.
+        </p>
+      </section>
+    );
+  }
+  const counts = severities.filter((s) => h.bySeverity[s] > 0).map((s) => `${h.bySeverity[s]} ${s}`);
+  return (
+    <section class="card">
+      <h2>Patches</h2>
+      <p>
+        {!h.covered
+          ? `No synchronised feed covers ${h.release}: its missing fixes are unknown.`
+          : h.missing.length === 0
+            ? `Fully patched: ${h.packages} packages checked.`
+            : `${h.missing.length} missing fix${h.missing.length === 1 ? '' : 'es'} (${counts.join(', ')}) across ${h.packages} packages.`}
+        {h.rebootRequired ? ' A reboot is pending.' : ''}{' '}
+        <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>Details</a>
+      </p>
+      <p class="hint">Inventory collected {ago(h.collectedAt)}.</p>
+    </section>
+  );
+};
+
+const AssetDetail = (props: { asset: AssetRecord; csrf: string; patches?: HostAssessment | undefined }) => {
   const a = props.asset;
   return (
     <>
@@ -323,6 +365,7 @@ const AssetDetail = (props: { asset: AssetRecord; csrf: string }) => {
           <List items={a.hostnames} />
         </div>
       </section>
+      <PatchSummary asset={a} host={props.patches} />
       <section class="card">
         <h2>Open ports and services</h2>
         <List

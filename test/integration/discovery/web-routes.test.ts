@@ -120,6 +120,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const detail = await (await h.request('/assets/m-001ba9000005')).text();
   assert.match(detail, /Brother/);
   assert.match(detail, /port 9100 open/);
+  assert.match(detail, /Not inventoried yet/, 'the way to its patches is shown');
   const edit = await h.post('/assets/m-001ba9000005', {
     _csrf: token,
     tags: 'printers, floor 2',
