@@ -4,17 +4,15 @@
  * the run finishes, and see the result in the host list. No request may fail along the way.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromiumMissing, launchBrowser } from '../../browser.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { SshdServer, sshdUnavailable } from './sshd-server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = sshdUnavailable() ?? (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`);
+const skip = sshdUnavailable() ?? chromiumMissing;
 
 test('add a host, collect it with live progress, see its packages', { skip, timeout: 120_000 }, async (t) => {
   const dir = await tempDir(t);
@@ -25,17 +23,7 @@ test('add a host, collect it with live progress, see its packages', { skip, time
   await writeFile(join(dir, 'config.json'), JSON.stringify({ cache: { enabled: false } }));
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchBrowser(t);
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

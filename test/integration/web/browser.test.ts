@@ -3,15 +3,13 @@
  * navigation with htmx, sign-out and sign-in against the real daemon process.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromiumMissing, launchBrowser } from '../../browser.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+const skip = chromiumMissing;
 
 test('setup, htmx navigation, sign-out and sign-in in a real browser', {
   skip,
@@ -20,19 +18,7 @@ test('setup, htmx navigation, sign-out and sign-in in a real browser', {
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchBrowser(t);
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
