@@ -3,13 +3,13 @@
  * hashes, so the cache can verify downloads) and optionally advisories, signed with Ed25519 (see
  * signatures.ts). `sequence` only ever grows: an older manifest is a replay and is refused.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ecosystems } from '../../inventory/types.js';
 import type { FeedContent } from '../model.js';
 import { severities } from '../model.js';
 import { openEnvelope } from '../signatures.js';
 import type { FeedContext, FeedSyncResult } from './adapter.js';
+import { syncDocument } from './sync-document.js';
 import { feedError, parseJson, validate } from './validate.js';
 
 const fixSchema = z
@@ -87,29 +87,15 @@ export const manifestToContent = (manifest: Manifest, keyId: string): FeedConten
   note: `${manifest.files.length} files and ${manifest.advisories.length} advisories from ${manifest.issuer} (sequence ${manifest.sequence}, key ${keyId})`,
 });
 
-export const syncDepotManifest = async (url: string, ctx: FeedContext): Promise<FeedSyncResult> => {
-  const res = await ctx.fetcher.fetch({
-    url,
-    etag: ctx.previous?.etag,
-    lastModified: ctx.previous?.lastModified,
-    maxBytes: ctx.maxBytes,
-    signal: ctx.signal,
+export const syncDepotManifest = (url: string, ctx: FeedContext): Promise<FeedSyncResult> =>
+  syncDocument(url, ctx, (body) => {
+    const { manifest, keyId } = readManifest(body, ctx.trustedKeys, ctx.now());
+    const previousSeq = ctx.previous?.sequence;
+    if (previousSeq !== undefined && manifest.sequence < previousSeq) {
+      throw feedError(
+        'Patch Depot manifest',
+        `sequence ${manifest.sequence} is older than the trusted ${previousSeq}; refusing a rollback`,
+      );
+    }
+    return { content: manifestToContent(manifest, keyId), state: { sequence: manifest.sequence } };
   });
-  if (res.status === 'not-modified') return { status: 'not-modified' };
-  const sha256 = createHash('sha256').update(res.body).digest('hex');
-  if (sha256 === ctx.previous?.sha256) return { status: 'not-modified' };
-  const { manifest, keyId } = readManifest(res.body, ctx.trustedKeys, ctx.now());
-  const previousSeq = ctx.previous?.sequence;
-  if (previousSeq !== undefined && manifest.sequence < previousSeq) {
-    throw feedError(
-      'Patch Depot manifest',
-      `sequence ${manifest.sequence} is older than the trusted ${previousSeq}; refusing a rollback`,
-    );
-  }
-  return {
-    status: 'ok',
-    content: manifestToContent(manifest, keyId),
-    bytes: res.body.length,
-    state: { etag: res.etag, lastModified: res.lastModified, sequence: manifest.sequence, sha256 },
-  };
-};
