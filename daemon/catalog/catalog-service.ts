@@ -224,6 +224,20 @@ export class CatalogService {
       run.message = `${spec.id}: starting`;
       const startedAt = this.clock().toISOString();
       const previous = this.snapshots.get(spec.id);
+      const finished = (
+        outcome: SyncHistoryEntry['outcome'],
+        message: string,
+        extra: Pick<SyncHistoryEntry, 'bytes' | 'advisories'> = {},
+      ): SyncHistoryEntry => ({
+        id: run.runId,
+        feedId: spec.id,
+        trigger: run.trigger,
+        startedAt,
+        finishedAt: this.clock().toISOString(),
+        outcome,
+        message,
+        ...extra,
+      });
       let entry: SyncHistoryEntry;
       try {
         const res = await syncFeed(spec, {
@@ -239,15 +253,7 @@ export class CatalogService {
           },
         });
         if (res.status === 'not-modified') {
-          entry = {
-            id: run.runId,
-            feedId: spec.id,
-            trigger: run.trigger,
-            startedAt,
-            finishedAt: this.clock().toISOString(),
-            outcome: 'unchanged',
-            message: 'not modified since the last sync',
-          };
+          entry = finished('unchanged', 'not modified since the last sync');
         } else {
           const snapshot: Snapshot = {
             meta: {
@@ -264,30 +270,18 @@ export class CatalogService {
           await this.store.put(snapshot);
           this.snapshots.set(spec.id, snapshot);
           changed = true;
-          entry = {
-            id: run.runId,
-            feedId: spec.id,
-            trigger: run.trigger,
-            startedAt,
-            finishedAt: this.clock().toISOString(),
-            outcome: 'updated',
-            message: res.content.note ?? 'updated',
+          entry = finished('updated', res.content.note ?? 'updated', {
             bytes: res.bytes,
             advisories: res.content.advisories.length,
-          };
+          });
         }
         log.info('feed synced', { feed: spec.id, outcome: entry.outcome });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        entry = {
-          id: run.runId,
-          feedId: spec.id,
-          trigger: run.trigger,
-          startedAt,
-          finishedAt: this.clock().toISOString(),
-          outcome: 'failed',
-          message: previous ? `${message} (keeping the snapshot of ${previous.meta.syncedAt})` : message,
-        };
+        entry = finished(
+          'failed',
+          previous ? `${message} (keeping the snapshot of ${previous.meta.syncedAt})` : message,
+        );
         log.warn('feed sync failed', { feed: spec.id, err });
       }
       this.lastAttempts.set(spec.id, entry);
