@@ -3,20 +3,20 @@
  * wired in by app.ts, driven through its real HTTP UI (from inside the namespace): a scope saved
  * in Settings, a scan started from the Assets page, live progress, the asset list and an asset page.
  */
+
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
 import { officeHosts } from '../../scripts/lab/site.js';
+import { tsxInNamespace } from './helpers/in-namespace.js';
 
-const execFileP = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const skip = labUnavailableReason();
 
@@ -74,22 +74,12 @@ describe('the daemon discovers the lab through its UI', { skip }, () => {
 
   it('saves a scope, scans on demand with live progress, lists every host and shows the printer', async () => {
     const silent = lab.host('silent');
-    const { stdout } = await execFileP(
-      'ip',
-      [
-        'netns',
-        'exec',
-        lab.applianceNs,
-        process.execPath,
-        '--import',
-        'tsx',
-        'test/lab/helpers/ui-walk.ts',
-        url,
-        lab.subnet,
-        silent.ip,
-      ],
-      { cwd: repo },
-    );
+    const stdout = await tsxInNamespace(lab.applianceNs, [
+      'test/lab/helpers/ui-walk.ts',
+      url,
+      lab.subnet,
+      silent.ip,
+    ]);
     const r = JSON.parse(stdout) as {
       setup: number;
       scopeSaved: number;

@@ -2,20 +2,17 @@
  * A /22 in the lab (1,022 addresses, more than the kernel's default neighbour table holds at
  * once): the chunked sweep must still find every live host with its MAC, wherever it sits.
  */
+
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { tsxInNamespace } from './helpers/in-namespace.js';
 
-const execFileP = promisify(execFile);
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const skip = labUnavailableReason();
 
 describe('discovery of a /22 in the lab', { skip }, () => {
@@ -41,22 +38,10 @@ describe('discovery of a /22 in the lab', { skip }, () => {
 
   it('finds every live host across all chunks, each with its MAC', async () => {
     assert.match(lab.subnet, /\/22$/);
-    const { stdout } = await execFileP(
-      'ip',
-      [
-        'netns',
-        'exec',
-        lab.applianceNs,
-        process.execPath,
-        '--import',
-        'tsx',
-        'daemon/main.ts',
-        'discover',
-        '--scope',
-        lab.subnet,
-        '--json',
-      ],
-      { cwd: repo, env: { ...process.env, PATCH_DEPOT_DATA_DIR: dataDir }, maxBuffer: 16 << 20 },
+    const stdout = await tsxInNamespace(
+      lab.applianceNs,
+      ['daemon/main.ts', 'discover', '--scope', lab.subnet, '--json'],
+      { PATCH_DEPOT_DATA_DIR: dataDir },
     );
     const found = JSON.parse(stdout) as Array<{ ip: string; mac: string | null }>;
     assert.deepEqual(

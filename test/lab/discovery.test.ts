@@ -4,22 +4,19 @@
  * host with the right MAC and the mDNS names, and never send a packet to an excluded address or
  * outside the scope: nft counters inside those hosts' namespaces prove it.
  */
+
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
 import { nftAvailable } from '../../scripts/lab/packet-filter.js';
 import { officeHosts } from '../../scripts/lab/site.js';
+import { tsxInNamespace } from './helpers/in-namespace.js';
 
-const execFileP = promisify(execFile);
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const skip =
   labUnavailableReason() ??
   (nftAvailable() ? undefined : 'nft is needed to count packets (apt-get install nftables)');
@@ -64,22 +61,9 @@ describe('discovery in the lab', { skip }, () => {
   });
 
   const discover = async (args: string[]): Promise<Found[]> => {
-    const { stdout } = await execFileP(
-      'ip',
-      [
-        'netns',
-        'exec',
-        lab.applianceNs,
-        process.execPath,
-        '--import',
-        'tsx',
-        'daemon/main.ts',
-        'discover',
-        ...args,
-        '--json',
-      ],
-      { cwd: repo, env: { ...process.env, PATCH_DEPOT_DATA_DIR: dataDir }, maxBuffer: 16 << 20 },
-    );
+    const stdout = await tsxInNamespace(lab.applianceNs, ['daemon/main.ts', 'discover', ...args, '--json'], {
+      PATCH_DEPOT_DATA_DIR: dataDir,
+    });
     return JSON.parse(stdout) as Found[];
   };
 
@@ -160,21 +144,7 @@ describe('discovery in the lab', { skip }, () => {
       await t.forget([...before.filter((e) => e.ip === '${pc.ip}'), { ip: '${base}.250', mac: '', state: 'FAILED', dev: 'eth0' }]);
       const after = await t.read();
       console.log(JSON.stringify({ before, after }));`;
-    const { stdout } = await execFileP(
-      'ip',
-      [
-        'netns',
-        'exec',
-        lab.applianceNs,
-        process.execPath,
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { cwd: repo },
-    );
+    const stdout = await tsxInNamespace(lab.applianceNs, ['--input-type=module', '-e', script]);
     const r = JSON.parse(stdout) as {
       before: Array<{ ip: string; mac: string; dev: string }>;
       after: Array<{ ip: string }>;
