@@ -9,9 +9,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { BlockList, isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import type { CacheService } from './cache-service.js';
 import { sendText, serveFromCache } from './node-serve.js';
+import { replyAndClose } from './socket-reply.js';
+
+/**
+ * What one client may cost. Node's defaults (a minute for headers, five for a request, no idle
+ * limit) let a slow-loris or a client that never reads pin sockets and file handles for long.
+ */
+export interface ProxyLimits {
+  /** The request head must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request (GET/HEAD carry no body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** How often node checks the two timeouts above. */
+  checkIntervalMs: number;
+  /** A socket with no traffic either way for this long is closed (apt's own timeout is 120 s). */
+  idleTimeoutMs: number;
+  /** Larger request heads are answered 431. */
+  maxHeaderBytes: number;
+  /** Headers past this count are ignored (apt sends about six). */
+  maxHeadersCount: number;
+  /** How long a refused client has to read its answer and close. */
+  closeGraceMs: number;
+}
+
+export const PROXY_LIMITS: ProxyLimits = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 5_000,
+  idleTimeoutMs: 120_000,
+  maxHeaderBytes: 16 * 1024,
+  maxHeadersCount: 64,
+  closeGraceMs: 5_000,
+};
 
 export interface ProxyServerOptions {
   host: string;
@@ -19,6 +52,7 @@ export interface ProxyServerOptions {
   cache: CacheService;
   clients: ClientAllowList;
   log: Logger;
+  limits?: Partial<ProxyLimits>;
 }
 
 /** Which LAN addresses may use the cache (empty: any). */
@@ -48,6 +82,10 @@ export const directTarget = (path: string): string | undefined => {
   return `http://${m[1]}${m[2]}`;
 };
 
+const CONNECT_REFUSED =
+  'This Patch Depot cache does not tunnel HTTPS (CONNECT): it can only cache and verify plain http:// mirrors. ' +
+  'Use an http:// mirror URL, or let apt reach the https mirror directly (Acquire::https::Proxy "DIRECT";).';
+
 const HELP =
   'Patch Depot package cache. Use it as an HTTP proxy for apt (Acquire::http::Proxy "http://THIS-HOST:PORT/";) ' +
   'or fetch http://THIS-HOST:PORT/cache/<mirror-host>/<path>.';
@@ -59,21 +97,32 @@ export class ProxyServer {
   constructor(private readonly opts: ProxyServerOptions) {}
 
   async start(): Promise<void> {
-    const server = createServer({ keepAlive: true }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        this.opts.log.error('proxy request failed', { err, url: req.url });
-        if (!res.headersSent) sendText(res, 500, 'cache error: see the appliance log');
-        else res.destroy();
-      });
-    });
-    server.on('connect', (req: IncomingMessage, socket: Socket) => {
-      this.opts.log.info('CONNECT refused', { target: req.url, client: socket.remoteAddress });
-      const body =
-        'This Patch Depot cache does not tunnel HTTPS (CONNECT): it can only cache and verify plain http:// mirrors. ' +
-        'Use an http:// mirror URL, or let apt reach the https mirror directly (Acquire::https::Proxy "DIRECT";).\n';
-      socket.end(
-        `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    const limits = { ...PROXY_LIMITS, ...this.opts.limits };
+    const server = createServer(
+      {
+        keepAlive: true,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
+        maxHeaderSize: limits.maxHeaderBytes,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    server.maxHeadersCount = limits.maxHeadersCount;
+    server.timeout = limits.idleTimeoutMs;
+    // Every socket gets an error handler of its own: node's goes away when it hands a socket over
+    // (CONNECT), and an unhandled reset there used to take the whole daemon down.
+    server.on('connection', (socket: Socket) => {
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        this.opts.log.debug('proxy client socket error', { code: err.code, client: socket.remoteAddress }),
       );
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+      this.onClientError(err, socket, limits.closeGraceMs),
+    );
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+      this.opts.log.info('CONNECT refused', { target: req.url, client: req.socket.remoteAddress });
+      replyAndClose(socket, 405, CONNECT_REFUSED, limits.closeGraceMs);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
@@ -90,6 +139,35 @@ export class ProxyServer {
     this.server = server;
     this.address = server.address() as AddressInfo;
     this.opts.log.info('cache proxy listening', { host: this.address.address, port: this.address.port });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const gone = (err: NodeJS.ErrnoException) =>
+      this.opts.log.debug('proxy client went away', { code: err.code, url: req.url });
+    req.on('error', gone);
+    res.on('error', gone);
+    this.handle(req, res).catch((err: unknown) => {
+      this.opts.log.error('proxy request failed', { err, url: req.url });
+      if (!res.headersSent) sendText(res, 500, 'cache error: see the appliance log');
+      else res.destroy();
+    });
+  }
+
+  /** A request node could not parse or that came too slowly: say why and close, as node would. */
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex, graceMs: number): void {
+    // A response already on the wire must not be corrupted by a second status line.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, text] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request headers too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request took too long to arrive']
+          : [400, `malformed HTTP request (${err.code ?? 'parse error'}). ${HELP}`];
+    replyAndClose(socket, status, text, graceMs);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
