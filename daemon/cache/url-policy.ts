@@ -5,8 +5,16 @@
  * files and by-hash files never change under the same name and are cached for good.
  */
 import { DepotError } from '../errors.js';
+import { canonicalPath } from './canonical-path.js';
 
-/** Parse and normalise an upstream URL; only plain http(s) without credentials. */
+/** Scheme, authority, then the raw path up to the query or fragment. */
+const RAW_PARTS = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*([^?#]*)/;
+
+/**
+ * Parse and normalise an upstream URL: only plain http(s) without credentials, with its path in
+ * canonical form (see canonical-path.ts). The path is taken from the raw text, not from the URL
+ * parser, which would already have resolved `..` above the root instead of refusing it.
+ */
 export const normaliseUrl = (raw: string): URL => {
   let url: URL;
   try {
@@ -19,6 +27,9 @@ export const normaliseUrl = (raw: string): URL => {
   if (url.username || url.password)
     throw new DepotError('BAD_INPUT', 'URLs with credentials are not cached (they would be shared)');
   url.hash = '';
+  const path = RAW_PARTS.exec(raw)?.[1];
+  if (path === undefined) throw new DepotError('BAD_INPUT', `not an absolute URL: ${raw.slice(0, 200)}`);
+  url.pathname = canonicalPath(path);
   return url;
 };
 
