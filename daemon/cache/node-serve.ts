@@ -21,6 +21,7 @@ export const sendText = (
   const body = `${text}\n`;
   res.writeHead(status, {
     'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
     'content-length': String(Buffer.byteLength(body)),
     ...extra,
   });

@@ -1,9 +1,11 @@
 /**
  * How to answer one client request from a resolved cache lookup: status, headers and the byte
- * range, with Range (206/416), If-Range, conditional requests (304) and HEAD. Pure: the node
- * proxy and the web route both write what this decides.
+ * range, with Range (206/416), If-Range, conditional requests (304) and HEAD, and the fixed
+ * Content-Type and protective headers of file-type.ts (never the upstream's). Pure: the proxy port
+ * writes what this decides.
  */
 import type { Resolved } from './cache-service.js';
+import { cachedFileHeaders } from './file-type.js';
 
 export interface ClientRequest {
   method: string;
@@ -44,7 +46,7 @@ export const planResponse = (req: ClientRequest, r: Resolved): Plan => {
     const e = r.entry;
     const etag = etagOf(e.sha256);
     const headers: Record<string, string> = {
-      'content-type': e.contentType,
+      ...cachedFileHeaders(e.url),
       'accept-ranges': 'bytes',
       etag,
       'x-cache': r.stale ? 'STALE' : 'HIT',
@@ -77,7 +79,7 @@ export const planResponse = (req: ClientRequest, r: Resolved): Plan => {
   }
   const d = r.download;
   const headers: Record<string, string> = {
-    'content-type': d.contentType,
+    ...cachedFileHeaders(d.url),
     'x-cache': r.joined ? 'JOIN' : 'MISS',
   };
   if (d.lastModified) headers['last-modified'] = d.lastModified;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { CacheEntry } from '../../../daemon/cache/cache-index.js';
 import type { Resolved } from '../../../daemon/cache/cache-service.js';
 import { clientMaxAgeMs, parseRange, planResponse } from '../../../daemon/cache/serve-plan.js';
 
-const hit = (): Resolved => ({
+const hit = (over: Partial<CacheEntry> = {}): Resolved => ({
   kind: 'hit',
   stale: false,
   handle: undefined as never,
@@ -21,6 +22,7 @@ const hit = (): Resolved => ({
     pinned: false,
     mutable: false,
     verified: 'sha256',
+    ...over,
   },
 });
 const req = (method: string, headers: Record<string, string> = {}) => ({
@@ -70,4 +72,34 @@ test('client freshness requests', () => {
   assert.equal(clientMaxAgeMs(req('GET', { 'cache-control': 'no-cache' })), 0);
   assert.equal(clientMaxAgeMs(req('GET', { pragma: 'no-cache' })), 0);
   assert.equal(clientMaxAgeMs(req('GET')), undefined);
+});
+
+test('the Content-Type comes from the file name, never from the upstream; HTML is a sandboxed download', () => {
+  const page = planResponse(
+    req('GET'),
+    hit({ url: 'http://m.test/debian/readme.html', contentType: 'text/html' }),
+  );
+  assert.equal(page.headers['content-type'], 'application/octet-stream');
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.equal(page.headers['content-security-policy'], 'sandbox');
+  assert.equal(page.headers['content-disposition'], 'attachment');
+  const deb = planResponse(
+    req('GET'),
+    hit({ url: 'http://m.test/debian/pool/x_1_all.deb', contentType: 'text/html' }),
+  );
+  assert.equal(deb.headers['content-type'], 'application/vnd.debian.binary-package');
+  assert.equal(deb.headers['content-disposition'], undefined, 'packages are not attachments');
+  assert.equal(deb.headers['content-security-policy'], 'sandbox');
+  const download = {
+    kind: 'download',
+    joined: false,
+    release: async () => undefined,
+    download: { url: 'http://m.test/debian/readme.html', contentType: 'text/html', total: 10 },
+  } as unknown as Resolved;
+  const miss = planResponse(req('GET'), download);
+  assert.equal(miss.headers['content-type'], 'application/octet-stream');
+  assert.equal(miss.headers['content-disposition'], 'attachment');
+  assert.equal(miss.headers['x-content-type-options'], 'nosniff');
+  const notModified = planResponse(req('GET', { 'if-none-match': `"${'a'.repeat(64)}"` }), hit());
+  assert.equal(notModified.headers['x-content-type-options'], 'nosniff');
 });
