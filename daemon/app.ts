@@ -131,7 +131,6 @@ export class DepotApp {
           remoteAddr: (c) => getConnInfo(c).remote.address ?? 'unknown',
           problems: () => [],
           cache: this.cache?.service,
-          cacheClients: this.cache?.clients,
           discovery,
           inventory,
           catalog,

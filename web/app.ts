@@ -86,7 +86,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     return c.body(body, 200, { 'Content-Type': contentType });
   });
   app.route('/', staticRoutes(deps.assets));
-  // LAN hosts download patches without a UI session; the cache's allow-lists guard this route.
+  // LAN hosts asking the UI port for cached files are sent to the proxy port, without a UI session.
   app.route('/', cacheFileRoutes(deps));
 
   app.use(csrfProtection(deps.auth, { secure: deps.secureCookies, allowedHosts: deps.allowedHosts ?? [] }));

@@ -2,7 +2,6 @@
 import type { AssessService } from '../daemon/assess/assess-service.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
-import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
 import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
@@ -25,8 +24,6 @@ export interface WebDeps {
   startedAt: Date;
   /** The package cache (absent when cache.enabled is false). */
   cache?: CacheService | undefined;
-  /** Which LAN addresses may fetch /cache/<host>/... without a session. */
-  cacheClients?: ClientAllowList | undefined;
   /** Network discovery: scopes, scans, assets. */
   discovery?: DiscoveryService | undefined;
   /** Agentless SSH inventory: credentials, appliance key, collections. */

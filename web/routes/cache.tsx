@@ -1,21 +1,18 @@
 /**
  * Cache: the local patch cache. The page shows traffic saved (chart), live downloads (htmx
  * polling), the largest and most used artifacts with pin/evict actions, and a prefetch form.
- * `cacheFileRoutes` is the direct `/cache/<mirror-host>/<path>` download route LAN hosts use
- * without a UI session (guarded by the upstream and client allow-lists instead).
+ * `cacheFileRoutes` sends LAN hosts that ask the UI port for `/cache/<mirror-host>/<path>` to the
+ * proxy port: cached bytes are never served on the UI's origin.
  */
-import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
 import type { CacheEntry } from '../../daemon/cache/cache-index.js';
 import type { CacheService } from '../../daemon/cache/cache-service.js';
 import type { DayStats } from '../../daemon/cache/cache-stats.js';
 import type { DownloadInfo } from '../../daemon/cache/download.js';
-import { serveFromCache } from '../../daemon/cache/node-serve.js';
 import { directTarget } from '../../daemon/cache/proxy-server.js';
-import { cacheResponse } from '../../daemon/cache/web-response.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { hostOnly } from '../middleware/host-check.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
@@ -30,24 +27,31 @@ export const formatBytes = (n: number): string => {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 };
 
-/** Public, GET/HEAD only: downloads for LAN hosts. Mounted before the login gate. */
+/** `http://<the name the client used>:<port>`: the proxy port is the same machine, another origin. */
+const proxyOrigin = (c: Context<WebEnv>, port: number | string): string => {
+  const host = hostOnly(c.req.header('host') ?? '') || 'this-appliance';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
+
+/**
+ * Public, GET/HEAD only, mounted before the login gate. A cached file served on the UI's origin
+ * could run script with the admin's session (a readme.html from a mirror), so the UI never serves
+ * one: `deb http://<appliance>:8080/cache/...` sources keep working because apt follows the 307.
+ */
 export const cacheFileRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  app.on(['GET', 'HEAD'], '/cache/*', async (c, next) => {
-    const target = directTarget(c.req.path);
-    if (!target || !deps.cache) return next();
-    if (deps.cacheClients && !deps.cacheClients.allows(c.get('remoteAddr'))) {
-      return c.text(`${c.get('remoteAddr')} may not use this cache (cache.clients)\n`, 403);
+  app.on(['GET', 'HEAD'], '/cache/*', (c, next) => {
+    if (!directTarget(c.req.path) || !deps.cache) return next();
+    const url = new URL(c.req.url);
+    const port = deps.cache.proxyPort;
+    if (!port) {
+      return c.text(
+        'Cached files are served only on the cache proxy port, never on the UI port, and the proxy port is disabled ' +
+          `(cache.proxy.enabled is false). Enable it, then use ${proxyOrigin(c, '<cache.proxy.port>')}${url.pathname}\n`,
+        404,
+      );
     }
-    const url = `${target}${new URL(c.req.url).search}`;
-    // On the real server, write straight to the socket like the proxy port does (reused buffers,
-    // back-pressure); without node bindings (app.request in tests) answer with a web Response.
-    const env = c.env as Partial<HttpBindings> | undefined;
-    if (env?.incoming && env.outgoing) {
-      await serveFromCache(env.incoming, env.outgoing, deps.cache, url, deps.log);
-      return new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
-    }
-    return cacheResponse(c.req.raw, deps.cache, url);
+    return c.redirect(`${proxyOrigin(c, port)}${url.pathname}${url.search}`, 307);
   });
   return app;
 };
@@ -188,7 +192,6 @@ const requireCache = (deps: WebDeps): CacheService => {
 const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => {
   const s = cache.summary();
   const csrf = c.get('csrf');
-  const host = (c.req.header('host') ?? 'this-appliance').replace(/:\d+$/, '');
   const saved = s.days.reduce((n, d) => n + d.fromCache, 0);
   return renderPage(
     c,
@@ -281,14 +284,18 @@ const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => 
           <dt>apt proxy</dt>
           <dd>
             {s.proxyPort ? (
-              <code>{`Acquire::http::Proxy "http://${host}:${s.proxyPort}/";`}</code>
+              <code>{`Acquire::http::Proxy "${proxyOrigin(c, s.proxyPort)}/";`}</code>
             ) : (
               'the proxy port is disabled (cache.proxy.enabled)'
             )}
           </dd>
           <dt>Direct URL</dt>
           <dd>
-            <code>{`http://${c.req.header('host') ?? host}/cache/<mirror-host>/<path>`}</code>
+            {s.proxyPort ? (
+              <code>{`deb ${proxyOrigin(c, s.proxyPort)}/cache/<mirror-host>/debian bookworm main`}</code>
+            ) : (
+              'served on the proxy port only, which is disabled'
+            )}
           </dd>
           <dt>Download windows</dt>
           <dd>{s.windows}</dd>

@@ -97,3 +97,25 @@ test('slow-loris and header floods are cut off by the proxy limits', async (t) =
   });
   assert.equal(after.status, 200, 'and the port still answers');
 });
+
+test('the client allow-list applies on the proxy port, in both request forms', async (t) => {
+  const s = await cacheStack(t);
+  const url = s.origin.put('/pool/x.deb', { body: Buffer.from('x') });
+  const proxy = new ProxyServer({
+    host: '127.0.0.1',
+    port: 0,
+    cache: s.cache,
+    clients: new ClientAllowList(['10.0.0.0/8']),
+    log: s.log,
+  });
+  await proxy.start();
+  t.after(() => proxy.stop());
+  const refusedUrl = `http://127.0.0.1:${proxy.address!.port}`;
+  for (const target of [url, `/cache/127.0.0.1:${s.origin.port}/pool/x.deb`]) {
+    const r = await viaProxy(refusedUrl, target);
+    assert.equal(r.status, 403);
+    assert.match(r.body.toString(), /may not use this cache \(cache\.clients\)/);
+  }
+  assert.equal(s.origin.requests.length, 0);
+  assert.equal(new ClientAllowList(['127.0.0.0/8']).allows('::ffff:127.0.0.1'), true);
+});

@@ -1,12 +1,12 @@
 /**
- * The web side of the cache: the public direct route LAN hosts download from, and the Cache page
- * (stats, chart, live downloads, pin/evict/prefetch) behind the login, over a real cache.
+ * The web side of the cache: `/cache/<host>/<path>` on the UI port sends LAN hosts to the proxy
+ * port (cached bytes never on the UI origin), and the Cache page (stats, chart, live downloads,
+ * pin/evict/prefetch) behind the login, over a real cache.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { ClientAllowList } from '../../../daemon/cache/proxy-server.js';
-import { cacheStack } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { webHarness } from '../web/harness.js';
 
@@ -15,44 +15,44 @@ const sha = (b: Buffer | ArrayBuffer): string =>
     .update(Buffer.from(b as ArrayBuffer))
     .digest('hex');
 
-const webWithCache = async (t: Parameters<typeof cacheStack>[0], clients: string[] = []) => {
+const webWithCache = async (t: Parameters<typeof cacheStack>[0]) => {
   const s = await cacheStack(t);
-  const h = await webHarness(t, {
-    services: async () => ({ cache: s.cache, cacheClients: new ClientAllowList(clients) }),
-  });
+  s.cache.proxyPort = s.proxy.address!.port; // as the cache module does once the proxy listens
+  const h = await webHarness(t, { services: async () => ({ cache: s.cache }) });
   const get = (path: string, headers: Record<string, string> = {}) =>
     h.app.request(`http://depot.test${path}`, { headers: { host: 'depot.test', ...headers } });
   return { s, app: h.app, auth: h.auth, get };
 };
 
-test('LAN hosts download through /cache/<host>/<path> without a session; the UI stays gated', async (t) => {
+test('the UI port sends /cache/<host>/<path> to the proxy port and never serves cached bytes', async (t) => {
   const { s, get } = await webWithCache(t);
   const body = randomBytes(300_000);
   s.origin.put('/pool/main/w/web_1_all.deb', { body });
   const path = `/cache/127.0.0.1:${s.origin.port}/pool/main/w/web_1_all.deb`;
-  const first = await get(path);
-  assert.equal(first.status, 200);
-  assert.equal(first.headers.get('x-cache'), 'MISS');
-  assert.equal(sha(await first.arrayBuffer()), sha(body));
-  const second = await get(path, { range: 'bytes=10-19' });
-  assert.equal(second.status, 206);
-  assert.deepEqual(Buffer.from(await second.arrayBuffer()), body.subarray(10, 20));
-  assert.equal(s.origin.count('/pool/main/w/web_1_all.deb'), 1);
-  const other = await get('/cache/127.0.0.2/secret');
-  assert.equal(other.status, 403, 'not an open proxy');
-  const page = await get('/cache');
-  assert.equal(page.status, 303, 'the Cache page needs a login');
+  const ui = await get(`${path}?x=1`, { host: 'depot.test:8080' });
+  assert.equal(ui.status, 307, 'apt follows a 307');
+  assert.equal(ui.headers.get('location'), `http://depot.test:${s.proxy.address!.port}${path}?x=1`);
+  assert.equal(s.origin.requests.length, 0, 'the UI port fetched nothing');
+  assert.equal(s.cache.index.size, 0);
+  const v6 = await get(path, { host: '[::1]:8080' });
+  assert.equal(v6.headers.get('location'), `http://[::1]:${s.proxy.address!.port}${path}`);
+  const followed = await viaProxy(s.proxyUrl, path);
+  assert.equal(followed.status, 200);
+  assert.equal(sha(followed.body), sha(body));
+  assert.equal((await get('/cache')).status, 303, 'the Cache page needs a login');
   assert.equal((await get('/cache/-/live')).status, 303);
 });
 
-test('the client allow-list applies to the direct route', async (t) => {
-  const { s, get } = await webWithCache(t, ['10.0.0.0/8']);
-  s.origin.put('/pool/x.deb', { body: Buffer.from('x') });
-  const path = `/cache/127.0.0.1:${s.origin.port}/pool/x.deb`;
-  assert.equal((await get(path)).status, 403);
-  const allowed = await get(path, { 'x-test-remote': '10.1.2.3' });
-  assert.equal(allowed.status, 200);
-  assert.equal(await allowed.text(), 'x');
+test('with the proxy port disabled the UI port says where cached files are served', async (t) => {
+  const { s, get } = await webWithCache(t);
+  s.cache.proxyPort = undefined;
+  const res = await get(`/cache/127.0.0.1:${s.origin.port}/pool/x.deb`);
+  assert.equal(res.status, 404);
+  assert.match(
+    await res.text(),
+    /never on the UI port.*cache\.proxy\.enabled is false.*http:\/\/depot\.test:<cache\.proxy\.port>\/cache\//s,
+  );
+  assert.equal(s.origin.requests.length, 0);
 });
 
 test('the Cache page shows stats, chart and entries; pin, evict and prefetch work', async (t) => {
@@ -60,8 +60,8 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   const body = randomBytes(50_000);
   s.origin.put('/pool/main/u/ui_1_all.deb', { body });
   const fileUrl = `${s.origin.base}/pool/main/u/ui_1_all.deb`;
-  await (await get(`/cache/127.0.0.1:${s.origin.port}/pool/main/u/ui_1_all.deb`)).arrayBuffer();
-  await (await get(`/cache/127.0.0.1:${s.origin.port}/pool/main/u/ui_1_all.deb`)).arrayBuffer();
+  await viaProxy(s.proxyUrl, fileUrl);
+  await viaProxy(s.proxyUrl, fileUrl);
   const token = await auth.setup('a long enough passphrase', 'a long enough passphrase', '192.0.2.10');
   const seed = auth.newCsrfSeed();
   const cookie = `pd_session=${token}; pd_csrf=${seed}`;
@@ -73,6 +73,7 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   assert.match(html, /<svg[^>]*role="img"/);
   assert.ok(html.includes(fileUrl));
   assert.match(html, /hx-get="\/cache\/-\/live"/);
+  assert.ok(html.includes(`deb http://depot.test:${s.proxy.address!.port}/cache/&lt;mirror-host&gt;/debian`));
   const post = (path: string, form: Record<string, string>) =>
     app.request(`http://depot.test${path}`, {
       method: 'POST',
@@ -105,27 +106,33 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   assert.match(await live.text(), /Nothing is downloading right now/);
 });
 
-test('on the real HTTP server the direct route streams from the socket: full, range, HEAD', async (t) => {
+test('on the real servers a browser or apt following the redirect gets a sandboxed download, not a page', async (t) => {
   const { HttpServer } = await import('../../../daemon/http-server.js');
   const { s, app } = await webWithCache(t);
   const server = new HttpServer({ host: '127.0.0.1', port: 0, fetch: app.fetch, log: memoryLogger() });
   await server.start();
   t.after(() => server.stop());
-  const body = randomBytes(3 * 1024 * 1024 + 5);
-  s.origin.put('/pool/main/n/node_1_all.deb', { body });
-  const base = `http://127.0.0.1:${server.address!.port}/cache/127.0.0.1:${s.origin.port}/pool/main/n/node_1_all.deb`;
-  const first = await fetch(base);
-  assert.equal(first.status, 200);
-  assert.equal(first.headers.get('x-cache'), 'MISS');
-  assert.equal(sha(await first.arrayBuffer()), sha(body));
-  const part = await fetch(base, { headers: { range: 'bytes=-5' } });
+  const html = Buffer.from('<script>document.title = "owned"</script>');
+  s.origin.put('/debian/readme.html', { body: html, contentType: 'text/html' });
+  const deb = randomBytes(3 * 1024 * 1024 + 5);
+  s.origin.put('/debian/pool/main/n/node_1_all.deb', { body: deb, contentType: 'text/html' });
+  const ui = `http://127.0.0.1:${server.address!.port}/cache/127.0.0.1:${s.origin.port}`;
+  for (const cache of ['MISS', 'HIT']) {
+    const res = await fetch(`${ui}/debian/readme.html`);
+    assert.equal(new URL(res.url).port, String(s.proxy.address!.port), 'served by the proxy port');
+    assert.equal(res.headers.get('x-cache'), cache);
+    assert.equal(res.headers.get('content-type'), 'application/octet-stream', 'not the upstream text/html');
+    assert.equal(res.headers.get('content-disposition'), 'attachment');
+    assert.equal(res.headers.get('content-security-policy'), 'sandbox');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(html));
+  }
+  const full = await fetch(`${ui}/debian/pool/main/n/node_1_all.deb`);
+  assert.equal(full.headers.get('content-type'), 'application/vnd.debian.binary-package');
+  assert.equal(full.headers.get('content-disposition'), null, 'packages are not attachments');
+  assert.equal(sha(await full.arrayBuffer()), sha(deb));
+  const part = await fetch(`${ui}/debian/pool/main/n/node_1_all.deb`, { headers: { range: 'bytes=-5' } });
   assert.equal(part.status, 206);
-  assert.deepEqual(Buffer.from(await part.arrayBuffer()), body.subarray(body.length - 5));
-  const head = await fetch(base, { method: 'HEAD' });
-  assert.equal(head.headers.get('content-length'), String(body.length));
-  assert.equal(head.headers.get('x-cache'), 'HIT');
-  assert.equal(s.origin.count('/pool/main/n/node_1_all.deb'), 1);
-  const refused = await fetch(`http://127.0.0.1:${server.address!.port}/cache/127.0.0.2/x`);
-  assert.equal(refused.status, 403);
-  await refused.arrayBuffer();
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), deb.subarray(deb.length - 5));
+  assert.equal(s.origin.count('/debian/pool/main/n/node_1_all.deb'), 1);
 });
