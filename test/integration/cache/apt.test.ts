@@ -4,19 +4,17 @@
  * download must cost zero upstream bytes. Skips with the reason when apt or the mirror is missing.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { request } from 'undici';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
 import { cacheStack } from '../../fakes/cache-stack.js';
+import { aptClient, aptMissing } from '../../support/apt-client.js';
 import { tempDir } from '../../temp-dir.js';
 import { systemMirror } from './apt-mirror.js';
 
-const run = promisify(execFile);
 const PACKAGE = 'hello';
 
 const reachable = async (url: string): Promise<string | undefined> => {
@@ -34,11 +32,8 @@ test('apt-get through the cache: the second download costs zero upstream bytes',
 }, async (t) => {
   const mirror = systemMirror();
   if (!mirror) return t.skip('no http:// Debian mirror in /etc/apt/sources.list.d or sources.list');
-  try {
-    await run('apt-get', ['--version']);
-  } catch {
-    return t.skip('apt-get is not installed');
-  }
+  const noApt = await aptMissing();
+  if (noApt) return t.skip(noApt);
   const why = await reachable(`${mirror.uri}/dists/${mirror.suite}/InRelease`);
   if (why) return t.skip(`mirror not reachable, skipping the real-apt test: ${why}`);
 
@@ -47,38 +42,11 @@ test('apt-get through the cache: the second download costs zero upstream bytes',
     quotaBytes: 4 * 2 ** 30,
   });
   const dir = await tempDir(t, 'pd-apt-');
-  for (const sub of ['state/lists/partial', 'cache/archives/partial', 'etc/parts', 'etc/prefs', 'dl1', 'dl2'])
-    await mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ['dl1', 'dl2']) await mkdir(join(dir, sub), { recursive: true });
   const signed = mirror.signedBy ? `[signed-by=${mirror.signedBy}] ` : '';
-  await writeFile(
-    join(dir, 'etc/sources.list'),
-    `deb ${signed}${mirror.uri} ${mirror.suite} ${mirror.component}\n`,
-  );
-  const aptOpts = [
-    '-o',
+  const apt = await aptClient(dir, `deb ${signed}${mirror.uri} ${mirror.suite} ${mirror.component}\n`, [
     `Acquire::http::Proxy=${s.proxyUrl}`,
-    '-o',
-    `Dir::State=${join(dir, 'state')}`,
-    '-o',
-    `Dir::Cache=${join(dir, 'cache')}`,
-    '-o',
-    `Dir::Etc::SourceList=${join(dir, 'etc/sources.list')}`,
-    '-o',
-    `Dir::Etc::SourceParts=${join(dir, 'etc/parts')}`,
-    '-o',
-    `Dir::Etc::Parts=${join(dir, 'etc/parts')}`,
-    '-o',
-    `Dir::Etc::PreferencesParts=${join(dir, 'etc/prefs')}`,
-    '-o',
-    'Acquire::Languages=none',
-    '-o',
-    'APT::Sandbox::User=root',
-    '-o',
-    'Debug::NoLocking=1',
-    '-q',
-  ];
-  const apt = (args: string[], cwd = dir) =>
-    run('apt-get', [...aptOpts, ...args], { cwd, maxBuffer: 16 << 20 });
+  ]);
 
   const upd = await apt(['update']);
   if (process.env.PD_DEBUG_APT) console.log(upd.stdout, upd.stderr, s.log.lines.slice(-20));
