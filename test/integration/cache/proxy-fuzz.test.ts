@@ -83,7 +83,14 @@ test('proxy port fuzz: seeded hostile inputs never take the daemon down', { time
       return undefined;
     },
   });
-  t.diagnostic(`outcomes: ${JSON.stringify(report.outcomes)}`);
+  const statuses: Record<string, number> = {};
+  for (const tally of Object.values(report.outcomes))
+    for (const [key, n] of Object.entries(tally)) {
+      const status = key.split(' ').pop()!;
+      statuses[status] = (statuses[status] ?? 0) + n;
+    }
+  t.diagnostic(`answers by status: ${JSON.stringify(statuses)}`);
+  if (report.failures.length) t.diagnostic(`outcomes: ${JSON.stringify(report.outcomes)}`);
   assert.equal(report.count, count);
   assert.deepEqual(report.failures.slice(0, 20), [], `replay with FUZZ_SEED=${seed}`);
   assert.equal(daemon.proc.exitCode, null, 'the daemon is still running');
