@@ -8,36 +8,19 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CacheIndex } from '../../../daemon/cache/cache-index.js';
-import type { Asset } from '../../../daemon/discovery/asset.js';
 import { AssetStore } from '../../../daemon/discovery/asset-store.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { sampleAsset } from '../../sample-asset.js';
 import { tempDir } from '../../temp-dir.js';
 
-const at = '2026-01-05T12:00:00.000Z';
-const asset: Asset = {
+const asset = sampleAsset({
   id: 'm-b8:27:eb:00:00:01',
   mac: 'b8:27:eb:00:00:01',
   ip: '10.0.0.7',
-  ipHistory: [],
   vendor: 'Raspberry Pi',
   hostnames: ['pi'],
-  services: [],
   openPorts: [22],
-  banners: {},
-  deviceClass: 'unknown',
-  os: null,
-  model: null,
-  evidence: [],
-  seenBy: ['icmp'],
-  firstSeen: at,
-  lastSeen: at,
-  online: true,
-  isNew: false,
-  tags: [],
-  notes: '',
-  lastScanId: null,
-  events: [],
-};
+});
 
 test('an asset file written by the earlier writer loads, and is written back the same way', async (t) => {
   const dir = await tempDir(t);
