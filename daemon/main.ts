@@ -5,20 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { packageVersion } from './app.js';
-import { type Config, envVars, loadConfig } from './config.js';
+import type { CommandContext, FlagValues } from './cli-context.js';
+import { envVars, loadConfig } from './config.js';
 import { DepotError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger } from './log.js';
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
-type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-export interface CommandContext {
-  /** The command's own flags (and the common ones), parsed strictly. */
-  values: FlagValues;
-  positionals: string[];
-  config: () => Config;
-  log: (config: Config) => Logger;
-}
 
 interface Command {
   summary: string;

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { CatalogIndex } from '../catalog/catalog-index.js';
 import { severityRank } from '../catalog/model.js';
+import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { ecosystemFromOsRelease } from '../inventory/collector.js';
 import { parseApkList } from '../inventory/parse-apk.js';
@@ -16,7 +17,6 @@ import { parseDpkgQuery } from '../inventory/parse-dpkg.js';
 import { parseOsRelease } from '../inventory/parse-os-release.js';
 import { parseRpmQuery } from '../inventory/parse-rpm.js';
 import { type HostInventory, hostInventorySchema } from '../inventory/types.js';
-import type { CommandContext } from '../main.js';
 import { assessHost } from './assess.js';
 import { loadFeedFile } from './load-feed-file.js';
 import type { HostAssessment } from './types.js';

@@ -1,6 +1,6 @@
 /** What assessment produces: per-host missing fixes and the site's compliance. */
 import type { Severity } from '../catalog/model.js';
-import type { Ecosystem } from '../inventory/types.js';
+import type { Ecosystem } from '../platform.js';
 
 /** One finding. Records are shared between hosts with identical findings: treat as read-only. */
 export interface MissingFix {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DepotError } from '../errors.js';
+import { fsyncDir } from '../store/atomic-file.js';
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 
@@ -143,12 +144,3 @@ export class BlobStore {
     return s.bavail * s.bsize;
   }
 }
-
-const fsyncDir = async (dir: string): Promise<void> => {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-};

@@ -5,11 +5,12 @@
  * entry is written, so a crash in between leaves an orphan blob (removed at start), never an
  * entry without bytes.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { DebouncedWriter } from '../store/debounced-writer.js';
+import { JsonFileAdapter } from '../store/json-file-adapter.js';
 import { CacheStats, statsSchema } from './cache-stats.js';
 
 const entrySchema = z.object({
@@ -35,48 +36,54 @@ const fileSchema = z.object({
   entries: z.array(z.unknown()),
   stats: z.unknown().optional(),
 });
+type IndexFile = z.infer<typeof fileSchema>;
 
 export class CacheIndex {
   private readonly entries = new Map<string, CacheEntry>();
   private readonly refs = new Map<string, number>();
   private used = 0;
   stats = new CacheStats();
-  private timer: NodeJS.Timeout | undefined;
-  private dueAt = 0;
-  private closed = false;
-  private writing: Promise<void> = Promise.resolve();
-  private readonly file: string;
+  private readonly file: JsonFileAdapter<IndexFile>;
+  private readonly writer: DebouncedWriter<IndexFile>;
 
+  /** `debounceMs`: hit counters are written at most this long after the first unwritten change. */
   constructor(
     root: string,
     private readonly log: Logger,
     private readonly debounceMs = 2000,
   ) {
-    this.file = join(root, 'index.json');
+    this.file = new JsonFileAdapter(join(root, 'index.json'), { mode: 0o640, space: 0, schema: fileSchema });
+    this.writer = new DebouncedWriter({
+      sink: this.file,
+      snapshot: () => ({ version: 1, entries: this.all(), stats: this.stats.toJSON() }),
+      debounceMs,
+      maxDelayMs: debounceMs,
+      name: 'cache index',
+      log,
+    });
   }
 
   /** Load the file; a damaged entry is dropped with a warning, a damaged file starts empty. */
   async load(): Promise<void> {
-    let text: string;
+    let doc: IndexFile | null;
     try {
-      text = await readFile(this.file, 'utf8');
+      doc = await this.file.read();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    const parsed = fileSchema.safeParse(safeJson(text));
-    if (!parsed.success) {
+      if (!(err instanceof DepotError && err.code === 'STORE_CORRUPT')) throw err;
+      // Only the index is lost: blobs without an entry are removed at start and fetched again.
       this.log.warn('cache index unreadable; starting empty (blobs are re-indexed on demand)', {
-        file: this.file,
+        file: this.file.path,
+        err,
       });
       return;
     }
-    for (const raw of parsed.data.entries) {
+    if (!doc) return;
+    for (const raw of doc.entries) {
       const entry = entrySchema.safeParse(raw);
       if (entry.success) this.set(entry.data);
-      else this.log.warn('dropping damaged cache index entry', { file: this.file });
+      else this.log.warn('dropping damaged cache index entry', { file: this.file.path });
     }
-    const stats = statsSchema.safeParse(parsed.data.stats);
+    const stats = statsSchema.safeParse(doc.stats);
     if (stats.success) this.stats = new CacheStats(stats.data);
   }
 
@@ -169,51 +176,17 @@ export class CacheIndex {
     this.schedule(this.debounceMs);
   }
 
-  /** Ask for a write within `delayMs` (an earlier pending write wins). */
+  /** Ask for a write within `delayMs` (an earlier promised write wins). */
   schedule(delayMs = this.debounceMs): void {
-    if (this.closed) return;
-    const due = Date.now() + delayMs;
-    if (this.timer) {
-      if (this.dueAt <= due) return;
-      clearTimeout(this.timer);
-    }
-    this.dueAt = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.writing
-        .then(() => this.write())
-        .catch((err: unknown) => {
-          this.log.error('cache index write failed', { err });
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async write(): Promise<void> {
-    const doc = { version: 1, entries: this.all(), stats: this.stats.toJSON() };
-    await writeFileAtomic(this.file, JSON.stringify(doc), { mode: 0o640 });
+    this.writer.mark(delayMs);
   }
 
   /** Final write; later changes (stragglers during shutdown) stay in memory only. */
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.writer.stop();
   }
 
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.writing = this.writing.then(() => this.write());
-    }
-    await this.writing;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 }
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};

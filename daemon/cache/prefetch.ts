@@ -10,10 +10,27 @@ import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import type { CacheService } from './cache-service.js';
+import type { ExpectedHashes } from './apt-index.js';
 import type { DownloadWindows } from './download-window.js';
 import type { Clock } from './ports.js';
-import { normaliseUrl } from './url-policy.js';
+import { normaliseUrl, type UpstreamAllowList } from './url-policy.js';
+
+/**
+ * What the queue needs from the cache (the CacheService that owns the queue passes itself): named
+ * here so that the queue does not import the service that imports it.
+ */
+export interface PrefetchCache {
+  readonly opts: { readonly root: string; readonly allow: UpstreamAllowList };
+  readonly expected: Pick<ExpectedHashes, 'set'>;
+  resolve(
+    url: string,
+  ): Promise<
+    | { kind: 'hit'; entry: { sha256: string }; release(): Promise<void> }
+    | { kind: 'download'; download: { done: Promise<unknown> }; release(): Promise<void> }
+  >;
+  evict(url: string): Promise<void>;
+  setPinned(url: string, pinned: boolean): void;
+}
 
 const itemSchema = z.object({
   url: z.string(),
@@ -47,7 +64,7 @@ export class PrefetchQueue {
   private readonly file: string;
 
   constructor(
-    private readonly cache: CacheService,
+    private readonly cache: PrefetchCache,
     private readonly windows: DownloadWindows,
     private readonly clock: Clock,
     private readonly log: Logger,

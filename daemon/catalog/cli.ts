@@ -12,9 +12,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { detectFeedKind } from '../assess/load-feed-file.js';
+import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { createLogger } from '../log.js';
-import type { CommandContext } from '../main.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { writeBundle } from './bundle.js';
 import { createCatalogService } from './catalog-module.js';

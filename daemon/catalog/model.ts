@@ -2,7 +2,7 @@
  * The one advisory/fix model every feed is normalised into, and what assessment reads. A feed
  * snapshot is a list of advisories; each advisory lists fixes per (release, package).
  */
-import type { Ecosystem } from '../inventory/types.js';
+import type { Ecosystem } from '../platform.js';
 
 export const severities = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 export type Severity = (typeof severities)[number];

@@ -5,7 +5,7 @@
  * `debian:<codename>`, `ubuntu:<version>`, `alpine:<major.minor>`, `rocky:<major>` (and the other
  * Enterprise Linux rebuilds), `<id>:<version>` otherwise.
  */
-import type { OsRelease } from '../inventory/types.js';
+import type { OsRelease } from '../platform.js';
 
 const DEBIAN_CODENAMES: Record<string, string> = {
   '8': 'jessie',

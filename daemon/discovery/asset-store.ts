@@ -5,61 +5,54 @@
  * thousands of fsyncs per scan on an SD card; one coalesced write per scan is cheaper and just as
  * safe (temp + fsync + rename: after kill -9 the file is the previous or the next version).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
+import { sweepTempFiles } from '../store/atomic-file.js';
+import { DebouncedWriter } from '../store/debounced-writer.js';
+import { JsonFileAdapter } from '../store/json-file-adapter.js';
 import { type Asset, assetSchema } from './asset.js';
 import type { AssetLookup } from './merge.js';
 
 const fileSchema = z.object({ version: z.literal(1), assets: z.array(z.unknown()) });
+type AssetFile = z.infer<typeof fileSchema>;
 
 export class AssetStore implements AssetLookup {
   private readonly assets = new Map<string, Asset>();
   private readonly ipIndex = new Map<string, Set<string>>();
   /** Lower-cased text searched by the Assets page, built once per change. */
   private readonly haystacks = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-  private waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: JsonFileAdapter<AssetFile>;
+  private readonly writer: DebouncedWriter<AssetFile>;
   /** Bumped on every change; lets the UI cache derived lists (vendors) cheaply. */
   version = 0;
-  writes = 0;
 
+  /** `debounceMs`: a change is written at most this long after the first unwritten one. */
   constructor(
     private readonly dir: string,
-    private readonly debounceMs: number,
+    debounceMs: number,
     private readonly log: Logger,
-  ) {}
-
-  get path(): string {
-    return join(this.dir, 'assets.json');
+  ) {
+    this.file = new JsonFileAdapter(join(dir, 'assets.json'), { mode: 0o640, space: 0, schema: fileSchema });
+    this.writer = new DebouncedWriter({
+      sink: this.file,
+      snapshot: () => ({ version: 1, assets: [...this.assets.values()] }),
+      debounceMs,
+      maxDelayMs: debounceMs,
+      name: 'asset file',
+      log,
+    });
   }
 
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Load the file; throws STORE_CORRUPT for a damaged file, skips (and logs) damaged records. */
   async start(): Promise<void> {
     await sweepTempFiles(this.dir);
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    let doc: z.infer<typeof fileSchema>;
-    try {
-      doc = fileSchema.parse(JSON.parse(text));
-    } catch (cause) {
-      throw new DepotError(
-        'STORE_CORRUPT',
-        `${this.path}: ${(cause as Error).message}; move it aside to start fresh`,
-        {
-          cause,
-        },
-      );
-    }
+    const doc = await this.file.read();
+    if (!doc) return;
     let skipped = 0;
     for (const raw of doc.assets) {
       const parsed = assetSchema.safeParse(raw);
@@ -128,37 +121,15 @@ export class AssetStore implements AssetLookup {
       this.haystacks.delete(id);
     }
     this.version++;
-    this.dirty = true;
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.debounceMs);
-    });
+    return this.writer.changed();
   }
 
+  /** Write pending changes now; resolves once they are durable. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.dirty) return this.writing;
-    this.dirty = false;
-    const batch = this.waiting;
-    this.waiting = [];
-    const body = `${JSON.stringify({ version: 1, assets: [...this.assets.values()] })}\n`;
-    this.writing = this.writing.then(async () => {
-      try {
-        await writeFileAtomic(this.path, body, { mode: 0o640 });
-        this.writes++;
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        this.log.error('assets write failed; will retry', { err });
-        for (const w of batch) w.reject(err);
-        this.dirty = true;
-        this.timer ??= setTimeout(() => void this.flush(), Math.max(1000, this.debounceMs));
-      }
-    });
-    return this.writing;
+    return this.writer.flush();
   }
 
   async stop(): Promise<void> {
-    await this.flush();
+    await this.writer.stop();
   }
 }

@@ -4,8 +4,8 @@
  * on-demand scans do that.
  */
 
+import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
-import type { CommandContext } from '../main.js';
 import { scanSettingsFrom } from './discovery-service.js';
 import { type Observation, runScan } from './scanner.js';
 import { expandScope, splitEntries } from './scope.js';

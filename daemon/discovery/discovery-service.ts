@@ -215,9 +215,7 @@ export class DiscoveryService {
       const scanned = new Set(addresses.map(formatIpv4));
       const merged = mergeScan(this.assets, observations, scanned, record.id, this.opts.ports.clock());
       // The end of a scan is the natural write point: one durable write now, no debounce wait.
-      const durable = this.assets.apply(merged.changed, merged.removed);
-      await this.assets.flush();
-      await durable;
+      await Promise.all([this.assets.apply(merged.changed, merged.removed), this.assets.flush()]);
       record.counts = merged.counts;
       record.status = 'done';
       log.info('scan finished', { ...merged.counts, ms: Math.round(performance.now() - t0) });

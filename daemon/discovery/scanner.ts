@@ -9,13 +9,10 @@ import { type Classification, classify } from './classify.js';
 import { formatIpv4, ipSortKey, parseIpv4 } from './ipv4.js';
 import { Pacer } from './pacer.js';
 import type { DiscoveryPorts, MdnsService } from './ports.js';
-import { applyNeighbours, type SweepHit, sweepIcmpArp } from './sweep.js';
+import { applyNeighbours, type SweepHit, type SweepSettings, sweepIcmpArp } from './sweep.js';
 
-export interface ScanSettings {
-  packetsPerSecond: number;
+export interface ScanSettings extends SweepSettings {
   concurrency: number;
-  icmpTimeoutMs: number;
-  icmpRetries: number;
   tcpTimeoutMs: number;
   /** Probed on every live host: what is open says what the device is. */
   ports: number[];

@@ -8,9 +8,15 @@
  */
 import { parseIpv4 } from './ipv4.js';
 import type { DiscoveryPorts, NeighbourEntry } from './ports.js';
-import type { ScanSettings } from './scanner.js';
 
 export const SWEEP_CHUNK = 256;
+
+/** The scan settings the sweep uses (the scanner's ScanSettings extends them). */
+export interface SweepSettings {
+  packetsPerSecond: number;
+  icmpTimeoutMs: number;
+  icmpRetries: number;
+}
 
 export interface SweepHit {
   /** ICMP round trip, when the host answered ping. */
@@ -58,7 +64,7 @@ export const applyNeighbours = (
 export const sweepIcmpArp = async (
   ips: string[],
   ports: DiscoveryPorts,
-  settings: ScanSettings,
+  settings: SweepSettings,
   hooks: SweepHooks,
 ): Promise<Map<string, SweepHit>> => {
   const scope = new Set(ips);

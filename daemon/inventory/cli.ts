@@ -4,9 +4,9 @@
  * file, and print it. `--public-key` prints the line to install on hosts.
  */
 import { userInfo } from 'node:os';
+import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { createLogger } from '../log.js';
-import type { CommandContext } from '../main.js';
 import { validateCredential } from './credentials.js';
 import { createInventoryService } from './inventory-module.js';
 import type { HostInventory } from './types.js';

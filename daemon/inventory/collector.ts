@@ -5,11 +5,12 @@
  * that fails says which one and why.
  */
 
+import type { Ecosystem, OsRelease } from '../platform.js';
 import { parseOsReleaseFields } from './parse-os-release.js';
 import type { ExecLimits, ExecResult, RemoteSession } from './ports.js';
 import { RemoteError } from './remote-error.js';
 import { bundle, shellQuote } from './script-bundle.js';
-import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
+import type { HostInventory, InstalledPackage } from './types.js';
 import { hostInventorySchema } from './types.js';
 
 /** Turn raw command output into inventory parts (the parse-*.ts files). */

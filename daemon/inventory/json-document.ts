@@ -1,48 +1,27 @@
 /**
  * A small JSON document in one file (pinned host keys, host credentials): validated on read,
- * replaced atomically on write, and updates queued one after another so two collections pinning
- * keys at the same moment cannot lose each other's change.
+ * replaced atomically on write (the store's JsonFileAdapter), and updates queued one after another
+ * so two collections pinning keys at the same moment cannot lose each other's change.
  */
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { formatIssues } from '../config.js';
-import { DepotError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { JsonFileAdapter } from '../store/json-file-adapter.js';
 
 export class JsonDocument<S extends z.ZodType> {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly adapter: JsonFileAdapter<z.output<S>>;
 
   constructor(
     readonly file: string,
     private readonly schema: S,
     private readonly empty: () => z.output<S>,
-    private readonly mode: number,
-  ) {}
+    mode: number,
+  ) {
+    this.adapter = new JsonFileAdapter(file, { mode, space: 2, schema: schema as z.ZodType<z.output<S>> });
+  }
 
+  /** The document, or `empty()` when there is no file; throws STORE_CORRUPT for a damaged one. */
   async read(): Promise<z.output<S>> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.empty();
-      throw err;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      throw new DepotError('STORE_CORRUPT', `${this.file}: not valid JSON: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    const parsed = this.schema.safeParse(json);
-    if (!parsed.success) {
-      throw new DepotError(
-        'STORE_CORRUPT',
-        `${this.file}: ${formatIssues(parsed.error).replaceAll('\n', '; ')}`,
-      );
-    }
-    return parsed.data;
+    return (await this.adapter.read()) ?? this.empty();
   }
 
   /**
@@ -57,8 +36,7 @@ export class JsonDocument<S extends z.ZodType> {
       // Nothing changed (a known host key matched): spare the SD card a write.
       if (JSON.stringify(doc) === before) return result;
       // Validate what we write too: a bug must not leave a file the next start cannot read.
-      const checked = this.schema.parse(doc);
-      await writeFileAtomic(this.file, `${JSON.stringify(checked, null, 2)}\n`, { mode: this.mode });
+      await this.adapter.write(this.schema.parse(doc));
       return result;
     };
     const next = this.queue.then(run, run);

@@ -3,7 +3,7 @@
  * Unknown keys are ignored; a file without ID is refused (we would not know which feed applies).
  */
 import { DepotError } from '../errors.js';
-import type { OsRelease } from './types.js';
+import type { OsRelease } from '../platform.js';
 
 const unquote = (raw: string): string => {
   const v = raw.trim();

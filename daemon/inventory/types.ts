@@ -4,10 +4,7 @@
  * parse-*.ts files turn raw command output into its parts; assess/ only reads it.
  */
 import { z } from 'zod';
-
-/** Package manager family: decides which version rules (dpkg, rpm, apk) compare versions. */
-export const ecosystems = ['dpkg', 'rpm', 'apk'] as const;
-export type Ecosystem = (typeof ecosystems)[number];
+import { ecosystems, osReleaseSchema } from '../platform.js';
 
 export const installedPackageSchema = z
   .object({
@@ -27,20 +24,6 @@ export const installedPackageSchema = z
   })
   .strict();
 export type InstalledPackage = z.infer<typeof installedPackageSchema>;
-
-export const osReleaseSchema = z
-  .object({
-    /** os-release `ID` (`debian`, `ubuntu`, `alpine`, `rhel`, `rocky`...). */
-    id: z.string().min(1).max(64),
-    /** os-release `VERSION_ID` (`12`, `22.04`, `3.19.1`); empty when the OS has none (sid). */
-    versionId: z.string().max(64),
-    /** os-release `VERSION_CODENAME` (`bookworm`, `jammy`); empty when unknown. */
-    codename: z.string().max(64),
-    /** os-release `PRETTY_NAME`, for display only. */
-    prettyName: z.string().max(256),
-  })
-  .strict();
-export type OsRelease = z.infer<typeof osReleaseSchema>;
 
 export const hostInventorySchema = z
   .object({

@@ -1,18 +1,47 @@
 /**
  * A lowdb adapter that reads and writes one JSON document with durable atomic replacement
- * (lowdb's own TextFile renames but never fsyncs, which loses data on power cuts).
+ * (lowdb's own TextFile renames but never fsyncs, which loses data on power cuts). With a schema,
+ * what is read is validated and a damaged file is reported with its path, never half-loaded.
  */
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import type { z } from 'zod';
+import { formatIssues } from '../config.js';
 import { DepotError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
-export class JsonFileAdapter<T> implements Adapter<T> {
-  constructor(
-    private readonly path: string,
-    private readonly mode = 0o600,
-  ) {}
+export interface JsonFileOptions<T> {
+  /** File mode of the written file: 0o600 for secrets (the default), 0o640 for shared data. */
+  mode?: number;
+  /** Indentation of the written JSON (0: one line, the cheapest for large documents). */
+  space?: number;
+  /** Validates what is read; without one the document is trusted to be a T. */
+  schema?: z.ZodType<T>;
+}
 
+/** `value` as a T, or STORE_CORRUPT naming the file and every `path: message` the schema reports. */
+export const checkDocument = <T>(path: string, schema: z.ZodType<T>, value: unknown): T => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new DepotError(
+    'STORE_CORRUPT',
+    `${path}: ${formatIssues(result.error).replaceAll('\n', '; ')}; restore a backup or move it aside`,
+  );
+};
+
+export class JsonFileAdapter<T> implements Adapter<T> {
+  private readonly mode: number;
+  private readonly space: number;
+
+  constructor(
+    readonly path: string,
+    private readonly opts: JsonFileOptions<T> = {},
+  ) {
+    this.mode = opts.mode ?? 0o600;
+    this.space = opts.space ?? 1;
+  }
+
+  /** The document, or null when there is no file yet; throws STORE_CORRUPT for a damaged file. */
   async read(): Promise<T | null> {
     let text: string;
     try {
@@ -34,10 +63,10 @@ export class JsonFileAdapter<T> implements Adapter<T> {
     // null means "no file" to lowdb; a file holding `null` is damage, not a first run.
     if (parsed === null)
       throw new DepotError('STORE_CORRUPT', `${this.path}: holds null; restore a backup or move it aside`);
-    return parsed as T;
+    return this.opts.schema ? checkDocument(this.path, this.opts.schema, parsed) : (parsed as T);
   }
 
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.path, `${JSON.stringify(data, null, 1)}\n`, { mode: this.mode });
+    await writeFileAtomic(this.path, `${JSON.stringify(data, null, this.space)}\n`, { mode: this.mode });
   }
 }

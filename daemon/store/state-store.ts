@@ -9,7 +9,8 @@ import { Low } from 'lowdb';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sweepTempFiles } from './atomic-file.js';
-import { JsonFileAdapter } from './json-file-adapter.js';
+import { DebouncedWriter } from './debounced-writer.js';
+import { checkDocument, JsonFileAdapter } from './json-file-adapter.js';
 import {
   initialState,
   STATE_VERSION,
@@ -31,23 +32,19 @@ export interface StateStoreOptions {
 
 export const STATE_FILE = 'state.json';
 
-type Waiter = { resolve: () => void; reject: (err: unknown) => void };
-
 export class StateStore {
   private db: Low<State> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private firstDirtyAt = 0;
-  private waiting: Waiter[] = [];
-  private writing: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private dirty = false;
-  /** Count of file writes, for /metrics and tests of coalescing. */
-  writes = 0;
+  private writer: DebouncedWriter<State> | undefined;
 
   constructor(private readonly opts: StateStoreOptions) {}
 
   get path(): string {
     return join(this.opts.dataDir, STATE_FILE);
+  }
+
+  /** Count of file writes, for /metrics and tests of coalescing. */
+  get writes(): number {
+    return this.writer?.writes ?? 0;
   }
 
   async start(): Promise<void> {
@@ -57,12 +54,19 @@ export class StateStore {
     const clock = this.opts.clock ?? (() => new Date());
     const raw = (await adapter.read()) as unknown;
     const db = new Low<State>(adapter, initialState(clock(), randomBytes(32).toString('hex')));
+    const writer = new DebouncedWriter<State>({
+      sink: adapter,
+      snapshot: () => db.data,
+      debounceMs: this.opts.debounceMs,
+      maxDelayMs: this.opts.maxDelayMs,
+      name: 'state',
+      log: this.opts.log,
+    });
     if (raw === null) {
       this.opts.log.info('no state file yet: starting fresh', { path: this.path });
-      await db.write();
-      this.writes++;
+      writer.mark();
     } else {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      if (typeof raw !== 'object' || Array.isArray(raw)) {
         // Never treat a damaged file as "first run": that would reopen setup to anyone.
         throw new DepotError(
           'STORE_CORRUPT',
@@ -70,23 +74,14 @@ export class StateStore {
         );
       }
       const { doc, migrated } = this.migrate(raw as Record<string, unknown>);
-      db.data = this.opts.version === undefined ? this.validate(doc) : (doc as unknown as State);
-      if (migrated) {
-        await db.write();
-        this.writes++;
-      }
+      // Checked for what the daemon relies on; sections other modules own are kept as read.
+      if (this.opts.version === undefined) checkDocument(this.path, stateSchema, doc);
+      db.data = doc as unknown as State;
+      if (migrated) writer.mark();
     }
+    await writer.flush();
     this.db = db;
-    this.stopped = false;
-  }
-
-  private validate(doc: Record<string, unknown>): State {
-    const result = stateSchema.safeParse(doc);
-    if (!result.success) {
-      const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new DepotError('STORE_CORRUPT', `${this.path}: ${issues.join('; ')}`);
-    }
-    return doc as unknown as State;
+    this.writer = writer;
   }
 
   private migrate(raw: Record<string, unknown>): { doc: Record<string, unknown>; migrated: boolean } {
@@ -120,62 +115,19 @@ export class StateStore {
 
   /** Apply `mutate` now; resolves once the change is on disk. */
   update(mutate: (state: State) => void): Promise<void> {
-    if (!this.db) throw new Error('StateStore used before start()');
-    if (this.stopped) return Promise.reject(new DepotError('UNAVAILABLE', 'state store is stopped'));
+    if (!this.db || !this.writer) throw new Error('StateStore used before start()');
+    if (this.writer.isStopped) return Promise.reject(new DepotError('UNAVAILABLE', 'state store is stopped'));
     mutate(this.db.data);
-    this.dirty = true;
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    const now = Date.now();
-    if (this.waiting.length === 1 || this.firstDirtyAt === 0) this.firstDirtyAt = now;
-    const latest = this.firstDirtyAt + this.opts.maxDelayMs;
-    const delay = Math.max(0, Math.min(this.opts.debounceMs, latest - now));
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush().catch(() => {}), delay);
+    return this.writer.changed();
   }
 
   /** Write now whatever is pending; resolves when it is durable. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.waiting;
-    this.waiting = [];
-    this.firstDirtyAt = 0;
-    if (!this.dirty) return this.writing;
-    this.dirty = false;
-    const db = this.db!;
-    const run = this.writing.then(async () => {
-      try {
-        await db.write();
-        this.writes++;
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        // The change stays in memory; callers learn it is not durable, and a later flush retries.
-        this.opts.log.error('state write failed; will retry', { err });
-        for (const w of batch) w.reject(err);
-        this.dirty = true;
-        if (!this.timer && !this.stopped) {
-          this.timer = setTimeout(() => this.flush().catch(() => {}), this.opts.maxDelayMs || 1000);
-        }
-        throw err;
-      }
-    });
-    // The chain continues after a failure; the caller of this flush still sees it.
-    this.writing = run.catch(() => {});
-    return run;
+    return this.writer?.flush() ?? Promise.resolve();
   }
 
   /** Write what is pending and refuse further changes; rejects if the final write fails. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.writing;
-    await this.flush();
+    await this.writer?.stop();
   }
 }

@@ -4,7 +4,7 @@
  * signatures.ts). `sequence` only ever grows: an older manifest is a replay and is refused.
  */
 import { z } from 'zod';
-import { ecosystems } from '../../inventory/types.js';
+import { ecosystems } from '../../platform.js';
 import type { FeedContent } from '../model.js';
 import { severities } from '../model.js';
 import { openEnvelope } from '../signatures.js';

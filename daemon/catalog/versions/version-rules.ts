@@ -1,5 +1,5 @@
 /** The comparator for each package ecosystem; assessment picks one per host. */
-import type { Ecosystem } from '../../inventory/types.js';
+import type { Ecosystem } from '../../platform.js';
 import { compareApk } from './apk-version.js';
 import { compareDpkg } from './dpkg-version.js';
 import { compareRpm } from './rpm-version.js';
