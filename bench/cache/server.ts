@@ -12,18 +12,20 @@ import { createLogger } from '../../daemon/log.js';
 
 const [root, allowed] = process.argv.slice(2) as [string, string];
 const log = createLogger({ level: 'warn', format: 'json', sink: process.stderr });
+const allow = new UpstreamAllowList([allowed]);
 const upstream = new UndiciUpstream({
   connectTimeoutMs: 5000,
   headersTimeoutMs: 30_000,
   idleTimeoutMs: 60_000,
   userAgent: 'patch-depot-bench',
+  allow,
 });
 const cache = new CacheService({
   root,
   upstream,
   clock: systemClock,
   log,
-  allow: new UpstreamAllowList([allowed]),
+  allow,
   windows: new DownloadWindows([]),
   strictWindows: false,
   quotaBytes: 8 * 2 ** 30,

@@ -108,8 +108,8 @@ export class Fetcher {
           await this.receive(d, res, hash, start);
           break;
         } catch (err) {
-          if (err instanceof FatalError || err instanceof UpstreamStatusError || d.abort.signal.aborted)
-            throw err;
+          // A DepotError (an upstream status, a refused redirect) is final too.
+          if (err instanceof FatalError || err instanceof DepotError || d.abort.signal.aborted) throw err;
           if (d.attempts > this.opts.retries) {
             throw new DepotError(
               'UNAVAILABLE',
