@@ -54,6 +54,12 @@ export class CacheModule {
       mutableMaxAgeMs: c.mutableMaxAgeSec * 1000,
       retries: c.retries,
       retryBaseMs: c.retryBaseMs,
+      limits: {
+        abandonGraceMs: c.abandonGraceSec * 1000,
+        minRateBytes: c.minRateBytes,
+        rateWindowMs: c.rateWindowSec * 1000,
+        maxDurationMs: c.maxDownloadMinutes * 60_000,
+      },
     });
     if (registry) registerCacheMetrics(registry, this.service);
   }

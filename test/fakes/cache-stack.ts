@@ -56,6 +56,7 @@ export const cacheStack = async (
     mutableMaxAgeMs: 60_000,
     retries: 4,
     retryBaseMs: 10,
+    limits: { abandonGraceMs: 2000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
     indexDebounceMs: 5,
     ...over,
   });

@@ -9,9 +9,10 @@
  * - `drip`: a chunked body of one byte every `everyMs`, for ever.
  * - `drop-after`: `body` with its Content-Length, but the connection is cut after `after` bytes, for
  *   the first `times` responses (default 1); later ones (and Range requests) are served whole.
- * - `change-between-requests`: the n-th request gets `bodies[n]` (the last one repeats). With
- *   `dropAfter`, every response but the last body's is cut after that many bytes. Range requests
- *   are answered with 206 from the current body: a client that resumes blindly splices two files.
+ * - `change-between-requests`: the n-th request gets `bodies[n]` and `headers[n]` (the last ones
+ *   repeat). With `dropAfter`, every response but the last body's is cut after that many bytes.
+ *   Range requests are answered with 206 from the current body (unless If-Range names another
+ *   etag / last-modified): a client that resumes blindly splices two files.
  *
  * ```ts
  * const up = await startHostileUpstream(t);                 // 127.0.0.1, port 0, stopped after t
@@ -33,7 +34,7 @@ export type HostileRoute =
       mode: 'change-between-requests';
       bodies: Buffer[];
       dropAfter?: number;
-      headers?: Record<string, string>;
+      headers?: Array<Record<string, string>>;
     };
 
 export interface HostileUpstream {
@@ -125,7 +126,8 @@ export const startHostileUpstream = async (t: TestContext, host = '127.0.0.1'): 
         const last = route.bodies.length - 1;
         const i = Math.min(n, last);
         const cut = route.dropAfter !== undefined && i < last ? route.dropAfter : undefined;
-        return serveBody(req, res, route.bodies[i]!, route.headers ?? {}, cut);
+        const headers = route.headers?.[Math.min(i, route.headers.length - 1)] ?? {};
+        return serveBody(req, res, route.bodies[i]!, headers, cut);
       }
     }
   };

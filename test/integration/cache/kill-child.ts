@@ -33,6 +33,7 @@ const cache = new CacheService({
   mutableMaxAgeMs: 60_000,
   retries: 2,
   retryBaseMs: 10,
+  limits: { abandonGraceMs: 5000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
   indexDebounceMs: 20,
 });
 await cache.start();
