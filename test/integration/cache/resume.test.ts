@@ -56,3 +56,40 @@ test('a file that changes under a strong ETag is sent whole on the resume, and t
   assert.equal(s.cache.index.get(url)?.sha256, sha(next));
   assert.equal(s.cache.index.get(url)?.etag, '"v2"');
 });
+
+test('a strong Last-Modified (a second older than Date) resumes with If-Range; a weak one starts over', async (t) => {
+  const { mirror, s, fetchWhole } = await setUp(t);
+  const body = randomBytes(1_000_000);
+  const hourAgo = new Date(Date.now() - 3_600_000).toUTCString();
+  const strong = mirror.route('/debian/pool/main/d/dated_1_all.deb', {
+    mode: 'drop-after',
+    body,
+    after: 300_000,
+    headers: { 'last-modified': hourAgo },
+  });
+  await fetchWhole(strong);
+  const resumed = mirror.requests.filter((q) => q.path.endsWith('dated_1_all.deb'));
+  assert.equal(resumed.length, 2);
+  assert.match(String(resumed[1]!.headers.range), /^bytes=[1-9]\d*-$/);
+  assert.equal(resumed[1]!.headers['if-range'], hourAgo);
+  assert.equal(s.cache.index.get(strong)?.sha256, sha(body));
+
+  // Not at least a second before the response's Date: weak (RFC 9110 8.8.2.2), no If-Range.
+  const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
+  const weak = mirror.route('/debian/pool/main/d/dated_2_all.deb', {
+    mode: 'drop-after',
+    body,
+    after: 300_000,
+    headers: { 'last-modified': inAnHour },
+  });
+  await fetchWhole(weak);
+  const restarted = mirror.requests.filter((q) => q.path.endsWith('dated_2_all.deb'));
+  assert.deepEqual(
+    restarted.map((q) => [q.headers.range, q.headers['if-range']]),
+    [
+      [undefined, undefined],
+      [undefined, undefined],
+    ],
+  );
+  assert.equal(s.cache.index.get(weak)?.sha256, sha(body));
+});
