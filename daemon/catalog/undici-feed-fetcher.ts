@@ -3,7 +3,6 @@
  * a body size cap enforced while streaming, and redirects followed only on the feed's own host.
  */
 import { Agent, type Dispatcher } from 'undici';
-import { AddressGuard } from '../cache/address-guard.js';
 import {
   discardBody,
   type Hop,
@@ -18,13 +17,13 @@ export interface UndiciFeedFetcherOptions {
   /** Longest wait for headers, and longest silence between body chunks. */
   timeoutMs: number;
   userAgent: string;
-  guard?: AddressGuard | undefined;
 }
 
 /**
  * Why a feed may not follow `hop`, or undefined. Feeds have no list of other hosts they may use, so
  * a redirect stays on the host of the URL configured for the feed (which every request of a feed is
- * made from), and never goes from https back to http.
+ * made from), and never goes from https back to http. Staying on the configured host is also why
+ * no address check is needed here (the cache's AddressGuard exempts that host anyway).
  */
 export const feedHopRefusal = ({ start, to }: Hop): string | undefined => {
   if (to.protocol !== 'http:' && to.protocol !== 'https:') return `${to.protocol} URLs are not fetched`;
@@ -37,10 +36,8 @@ export const feedHopRefusal = ({ start, to }: Hop): string | undefined => {
 
 export class UndiciFeedFetcher implements FeedFetcher {
   private readonly dispatcher: Dispatcher;
-  private readonly guard: AddressGuard;
 
   constructor(private readonly opts: UndiciFeedFetcherOptions) {
-    this.guard = opts.guard ?? new AddressGuard();
     // No redirect interceptor: redirects are followed by hand (checkHop).
     this.dispatcher = new Agent({
       connect: { timeout: opts.connectTimeoutMs },
@@ -50,7 +47,7 @@ export class UndiciFeedFetcher implements FeedFetcher {
   }
 
   private readonly checkHop = async (hop: Hop): Promise<URL> => {
-    const why = feedHopRefusal(hop) ?? (await this.guard.refusal(hop.start, hop.to));
+    const why = feedHopRefusal(hop);
     if (why) throw redirectRefused(hop, why);
     return hop.to;
   };
