@@ -27,15 +27,14 @@ export interface UndiciUpstreamOptions {
   userAgent: string;
   /** Every redirect hop must stay under these prefixes. */
   allow: UpstreamAllowList;
-  guard?: AddressGuard | undefined;
 }
 
 export class UndiciUpstream implements Upstream {
   private readonly dispatcher: Dispatcher;
-  private readonly guard: AddressGuard;
+  /** A hop that passes the allow-list must still not land on loopback, link-local or our own addresses. */
+  private readonly guard = new AddressGuard();
 
   constructor(private readonly opts: UndiciUpstreamOptions) {
-    this.guard = opts.guard ?? new AddressGuard();
     const common = {
       connect: { timeout: opts.connectTimeoutMs },
       headersTimeout: opts.headersTimeoutMs,
