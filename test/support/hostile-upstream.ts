@@ -50,96 +50,109 @@ export interface HostileUpstream {
   stop(): Promise<void>;
 }
 
+/** Body bytes written, for `bytesSent`. */
+interface Counter {
+  bytes: number;
+}
+
+const write = (res: ServerResponse, data: Buffer, sent: Counter): Promise<void> => {
+  sent.bytes += data.length;
+  if (res.write(data)) return Promise.resolve();
+  return new Promise((resolve) => {
+    res.once('drain', resolve);
+    res.once('close', resolve);
+  });
+};
+
+/** `body` with Range/If-Range support; cut after `cutAfter` bytes when given. */
+const serveBody = async (
+  req: IncomingMessage,
+  res: ServerResponse,
+  sent: Counter,
+  file: { body: Buffer; headers: Record<string, string>; cutAfter?: number | undefined },
+): Promise<void> => {
+  const { body, headers, cutAfter } = file;
+  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const ifRange = req.headers['if-range'];
+  const partial =
+    range !== null &&
+    (ifRange === undefined || ifRange === headers.etag || ifRange === headers['last-modified']);
+  const start = partial ? Math.min(Number(range[1]), body.length) : 0;
+  const out = { ...headers, 'content-length': String(body.length - start) };
+  if (partial) {
+    res.writeHead(206, { ...out, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+  } else res.writeHead(200, out);
+  const end = cutAfter === undefined ? body.length : Math.min(body.length, start + cutAfter);
+  for (let pos = start; pos < end && !res.destroyed; pos += 64 * 1024) {
+    await write(res, body.subarray(pos, Math.min(end, pos + 64 * 1024)), sent);
+  }
+  if (cutAfter === undefined) res.end();
+  else setImmediate(() => res.destroy());
+};
+
+/** Answer the `n`-th request (from 0) for a path served in `route`'s mode. */
+const answer = async (
+  route: HostileRoute,
+  n: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sent: Counter,
+): Promise<void> => {
+  switch (route.mode) {
+    case 'file':
+      return serveBody(req, res, sent, { body: route.body, headers: route.headers ?? {} });
+    case 'redirect':
+      res.writeHead(route.status ?? 302, { location: route.location, 'content-length': '0' }).end();
+      return;
+    case 'flood': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(route.chunkBytes ?? 64 * 1024, 0x5a);
+      while (!res.destroyed) await write(res, chunk, sent);
+      return;
+    }
+    case 'drip': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const timer = setInterval(() => void write(res, Buffer.from('x'), sent), route.everyMs);
+      res.once('close', () => clearInterval(timer));
+      return;
+    }
+    case 'drop-after': {
+      const cut = n < (route.times ?? 1) && req.headers.range === undefined;
+      const cutAfter = cut ? route.after : undefined;
+      return serveBody(req, res, sent, { body: route.body, headers: route.headers ?? {}, cutAfter });
+    }
+    case 'change-between-requests': {
+      const last = route.bodies.length - 1;
+      const i = Math.min(n, last);
+      const cutAfter = route.dropAfter !== undefined && i < last ? route.dropAfter : undefined;
+      const headers = route.headers?.[Math.min(i, route.headers.length - 1)] ?? {};
+      return serveBody(req, res, sent, { body: route.bodies[i]!, headers, cutAfter });
+    }
+  }
+};
+
 /** Start one on `host` (any 127.x.y.z works on Linux), stopped when the test ends. */
 export const startHostileUpstream = async (t: TestContext, host = '127.0.0.1'): Promise<HostileUpstream> => {
   const routes = new Map<string, HostileRoute>();
   const served = new Map<string, number>();
   const requests: Array<{ path: string; headers: IncomingMessage['headers'] }> = [];
   const sockets = new Set<Socket>();
-  const stats = { bytesSent: 0, closed: 0 };
-
-  const write = (res: ServerResponse, data: Buffer): Promise<void> => {
-    stats.bytesSent += data.length;
-    if (res.write(data)) return Promise.resolve();
-    return new Promise((resolve) => {
-      res.once('drain', resolve);
-      res.once('close', resolve);
-    });
-  };
-
-  const serveBody = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-    headers: Record<string, string>,
-    cutAfter?: number,
-  ): Promise<void> => {
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const ifRange = req.headers['if-range'];
-    const rangeOk = ifRange === undefined || ifRange === headers.etag || ifRange === headers['last-modified'];
-    const start = range && rangeOk ? Math.min(Number(range[1]), body.length) : 0;
-    const out = { ...headers, 'content-length': String(body.length - start) };
-    if (range && rangeOk) {
-      res.writeHead(206, { ...out, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
-    } else res.writeHead(200, out);
-    const end = cutAfter === undefined ? body.length : Math.min(body.length, start + cutAfter);
-    for (let pos = start; pos < end && !res.destroyed; pos += 64 * 1024) {
-      await write(res, body.subarray(pos, Math.min(end, pos + 64 * 1024)));
-    }
-    if (cutAfter === undefined) res.end();
-    else setImmediate(() => res.destroy());
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const sent: Counter = { bytes: 0 };
+  let closed = 0;
+  const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     requests.push({ path, headers: req.headers });
     const route = routes.get(path);
     const n = served.get(path) ?? 0;
     served.set(path, n + 1);
-    if (!route) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    switch (route.mode) {
-      case 'file':
-        return serveBody(req, res, route.body, route.headers ?? {});
-      case 'redirect':
-        res.writeHead(route.status ?? 302, { location: route.location, 'content-length': '0' }).end();
-        return;
-      case 'flood': {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        const chunk = Buffer.alloc(route.chunkBytes ?? 64 * 1024, 0x5a);
-        while (!res.destroyed) await write(res, chunk);
-        return;
-      }
-      case 'drip': {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        const timer = setInterval(() => void write(res, Buffer.from('x')), route.everyMs);
-        res.once('close', () => clearInterval(timer));
-        return;
-      }
-      case 'drop-after': {
-        const cut = n < (route.times ?? 1) && req.headers.range === undefined;
-        return serveBody(req, res, route.body, route.headers ?? {}, cut ? route.after : undefined);
-      }
-      case 'change-between-requests': {
-        const last = route.bodies.length - 1;
-        const i = Math.min(n, last);
-        const cut = route.dropAfter !== undefined && i < last ? route.dropAfter : undefined;
-        const headers = route.headers?.[Math.min(i, route.headers.length - 1)] ?? {};
-        return serveBody(req, res, route.bodies[i]!, headers, cut);
-      }
-    }
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    if (!route) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    else answer(route, n, req, res, sent).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
-      stats.closed++;
+      closed++;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
@@ -157,13 +170,13 @@ export const startHostileUpstream = async (t: TestContext, host = '127.0.0.1'): 
     },
     requests,
     get bytesSent() {
-      return stats.bytesSent;
+      return sent.bytes;
     },
     get openConnections() {
       return sockets.size;
     },
     get closedConnections() {
-      return stats.closed;
+      return closed;
     },
     stop,
   };
