@@ -159,7 +159,20 @@ export const configSchema = z
         retryBaseMs: z.number().int().min(0).default(1000),
         connectTimeoutMs: z.number().int().min(100).default(10_000),
         headersTimeoutMs: z.number().int().min(100).default(30_000),
+        /** Longest silence between two body chunks before the connection counts as dropped. */
         idleTimeoutMs: z.number().int().min(100).default(60_000),
+        /** A download every client has left is stopped after this long, unless someone asks again. */
+        abandonGraceSec: z.number().int().min(0).max(3600).default(5),
+        /** An upstream sending fewer bytes than this per `rateWindowSec` counts as dropped (0 = off). */
+        minRateBytes: z.number().int().min(0).default(16_384),
+        rateWindowSec: z.number().int().min(1).max(3600).default(60),
+        /** No single download may take longer than this, retries included. */
+        maxDownloadMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(720),
         proxy: z
           .object({
             enabled: z.boolean().default(true),

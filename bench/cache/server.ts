@@ -12,18 +12,20 @@ import { createLogger } from '../../daemon/log.js';
 
 const [root, allowed] = process.argv.slice(2) as [string, string];
 const log = createLogger({ level: 'warn', format: 'json', sink: process.stderr });
+const allow = new UpstreamAllowList([allowed]);
 const upstream = new UndiciUpstream({
   connectTimeoutMs: 5000,
   headersTimeoutMs: 30_000,
   idleTimeoutMs: 60_000,
   userAgent: 'patch-depot-bench',
+  allow,
 });
 const cache = new CacheService({
   root,
   upstream,
   clock: systemClock,
   log,
-  allow: new UpstreamAllowList([allowed]),
+  allow,
   windows: new DownloadWindows([]),
   strictWindows: false,
   quotaBytes: 8 * 2 ** 30,
@@ -32,6 +34,7 @@ const cache = new CacheService({
   mutableMaxAgeMs: 300_000,
   retries: 3,
   retryBaseMs: 200,
+  limits: { abandonGraceMs: 5000, minRateBytes: 16_384, rateWindowMs: 60_000, maxDurationMs: 3_600_000 },
 });
 await cache.start();
 const proxy = new ProxyServer({ host: '127.0.0.1', port: 0, cache, clients: new ClientAllowList([]), log });

@@ -30,12 +30,14 @@ export class CacheModule {
     registry?: Registry,
   ) {
     const c = config.cache;
+    const allow = new UpstreamAllowList(c.upstreams);
     this.upstream = new UndiciUpstream({
       connectTimeoutMs: c.connectTimeoutMs,
       headersTimeoutMs: c.headersTimeoutMs,
       idleTimeoutMs: c.idleTimeoutMs,
       parent: c.parent,
       userAgent: `patch-depot/${version}`,
+      allow,
     });
     this.clients = new ClientAllowList(c.clients);
     this.service = new CacheService({
@@ -43,7 +45,7 @@ export class CacheModule {
       upstream: this.upstream,
       clock: systemClock,
       log,
-      allow: new UpstreamAllowList(c.upstreams),
+      allow,
       windows: new DownloadWindows(c.windows),
       strictWindows: c.strictWindows,
       quotaBytes: c.quotaMB * MB,
@@ -52,6 +54,12 @@ export class CacheModule {
       mutableMaxAgeMs: c.mutableMaxAgeSec * 1000,
       retries: c.retries,
       retryBaseMs: c.retryBaseMs,
+      limits: {
+        abandonGraceMs: c.abandonGraceSec * 1000,
+        minRateBytes: c.minRateBytes,
+        rateWindowMs: c.rateWindowSec * 1000,
+        maxDurationMs: c.maxDownloadMinutes * 60_000,
+      },
     });
     if (registry) registerCacheMetrics(registry, this.service);
   }

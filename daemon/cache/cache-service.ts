@@ -10,8 +10,10 @@ import { ExpectedHashes } from './apt-index.js';
 import { BlobStore } from './blob-store.js';
 import { type CacheEntry, CacheIndex } from './cache-index.js';
 import type { Download } from './download.js';
+import { UpstreamStatusError } from './download-errors.js';
+import type { DownloadLimits } from './download-limits.js';
 import type { DownloadWindows } from './download-window.js';
-import { Fetcher, UpstreamStatusError } from './fetcher.js';
+import { Fetcher } from './fetcher.js';
 import type { Clock, Upstream } from './ports.js';
 import { PrefetchQueue } from './prefetch.js';
 import { Quota } from './quota.js';
@@ -35,6 +37,8 @@ export interface CacheServiceOptions {
   mutableMaxAgeMs: number;
   retries: number;
   retryBaseMs: number;
+  /** Abandoned downloads, rate floor, deadline. */
+  limits: DownloadLimits;
   indexDebounceMs?: number;
 }
 
@@ -85,7 +89,8 @@ export class CacheService {
       log: opts.log,
       retries: opts.retries,
       retryBaseMs: opts.retryBaseMs,
-      reserve: (bytes, url) => this.quota.reserve(bytes, url),
+      limits: opts.limits,
+      reserve: (bytes, url, onDisk) => this.quota.reserve(bytes, url, onDisk),
       onUpstreamBytes: (n) => this.index.stats.fetchedUpstream(n, opts.clock.now()),
       onCommitted: (entry, d) => this.committed(entry, d),
       onFinished: (d) => this.quota.settle(d.url),

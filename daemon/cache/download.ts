@@ -3,7 +3,9 @@
  * temp file; readers follow it as it grows (positional reads on the shared handle), so a client
  * that joins late gets everything received so far at once and then the rest as it arrives. The
  * last byte is held back until the whole file is verified and committed: a client never holds a
- * complete body whose hash did not match — on failure its connection is cut short instead.
+ * complete body whose hash did not match — on failure its connection is cut short instead. When the
+ * download has to start again from byte 0 (the file changed, or cannot be resumed safely), readers
+ * are cut off too: the bytes they hold must not be continued with another file's.
  */
 import { randomUUID } from 'node:crypto';
 import type { TempBlob } from './blob-store.js';
@@ -59,11 +61,15 @@ export class Download {
   private rejectDone!: (err: Error) => void;
   private waiters = new Set<() => void>();
   private closed = false;
+  /** Bumped when the download starts again from byte 0. */
+  private generation = 0;
 
   constructor(
     readonly url: string,
     readonly temp: TempBlob,
     readonly startedAt: number,
+    /** The last reader left while the download is still running (nobody wants it any more). */
+    private readonly onUnwanted: () => void = () => undefined,
   ) {
     this.ready = new Promise((res, rej) => {
       this.resolveReady = res;
@@ -125,6 +131,14 @@ export class Download {
     return undefined;
   }
 
+  /** The temp file was emptied to start again from byte 0: readers of the old bytes are cut off. */
+  restarted(): void {
+    this.generation++;
+    this.written = 0;
+    this.dropTail();
+    this.wake();
+  }
+
   committed(entry: CacheEntry): void {
     this.entry = entry;
     this.dropTail();
@@ -184,9 +198,14 @@ export class Download {
     return () => {
       if (!held) return;
       held = false;
-      this.readers--;
-      void this.maybeClose();
+      this.leave();
     };
+  }
+
+  private leave(): void {
+    this.readers--;
+    if (this.readers === 0 && (this.status === 'waiting' || this.status === 'running')) this.onUnwanted();
+    void this.maybeClose();
   }
 
   /**
@@ -201,13 +220,15 @@ export class Download {
     const close = (): void => {
       if (!open) return;
       open = false;
-      this.readers--;
-      void this.maybeClose();
+      this.leave();
     };
+    const generation = this.generation;
     const chunks = async function* (this: Download): AsyncGenerator<Buffer> {
       try {
         let pos = start;
         for (;;) {
+          if (this.generation !== generation)
+            throw new Error(`the download of ${this.url} had to start again from byte 0; ask again`);
           const limit = end === undefined ? this.visible() : Math.min(end, this.visible());
           const cached = pos < limit ? this.fromTail(pos, limit) : undefined;
           if (cached && cached.length > 0) {
@@ -219,6 +240,7 @@ export class Download {
             const len = Math.min(READ_CHUNK, limit - pos);
             const buf = Buffer.allocUnsafe(len);
             const { bytesRead } = await this.temp.handle.read(buf, 0, len, pos);
+            if (this.generation !== generation) continue; // restarted while reading: cut off above
             if (bytesRead === 0) throw new Error('download file shrank while reading');
             pos += bytesRead;
             yield bytesRead === len ? buf : buf.subarray(0, bytesRead);

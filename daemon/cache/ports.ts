@@ -23,6 +23,10 @@ export interface UpstreamResponse {
 }
 
 export interface Upstream {
+  /**
+   * Rejects with a DepotError when the failure is final (a redirect outside the allow-list): it is
+   * not retried. Any other error counts as a dropped connection and is retried.
+   */
   request(req: UpstreamRequest): Promise<UpstreamResponse>;
 }
 

@@ -180,10 +180,11 @@ export class PrefetchQueue {
       await this.cache.evict(item.url);
       r = await this.cache.resolve(item.url);
     }
-    if (r.kind === 'hit') await r.release();
-    else {
+    try {
+      // Holding the download says someone still wants it when every client has left.
+      if (r.kind === 'download') await r.download.done;
+    } finally {
       await r.release();
-      await r.download.done;
     }
     if (item.pin) this.cache.setPinned(item.url, true);
   }

@@ -1,7 +1,9 @@
 /**
  * Keeping the cache within its quota: room is reserved for each download before its first byte is
- * written (Content-Length known), least recently used unpinned entries are evicted to make it, and
- * blobs being read right now are left alone. A download that cannot fit fails with the reason.
+ * written (Content-Length known) or step by step as it streams in (no Content-Length), least
+ * recently used unpinned entries are evicted to make it, and blobs being read right now are left
+ * alone. A download that cannot fit, in the quota or above the free-space floor, fails with the
+ * reason.
  */
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -35,8 +37,12 @@ export class Quota {
     this.reserved.delete(url);
   }
 
-  /** Room for a download of `bytes`; throws UNAVAILABLE with the reason when there is none. */
-  async reserve(bytes: number, url: string): Promise<void> {
+  /**
+   * Room for the download of `url` to reach `bytes` in all, `onDisk` of which are already written
+   * (its earlier reservation is replaced); throws UNAVAILABLE with the reason when there is none.
+   */
+  async reserve(bytes: number, url: string, onDisk = 0): Promise<void> {
+    this.reserved.delete(url);
     let pinned = 0;
     for (const e of this.index.all()) if (e.pinned) pinned += e.size;
     if (bytes > this.opts.quotaBytes - pinned) {
@@ -47,7 +53,7 @@ export class Quota {
     }
     await this.evictFor(bytes);
     const free = await this.blobs.free();
-    if (free - bytes < this.opts.minFreeBytes) {
+    if (free - (bytes - onDisk) < this.opts.minFreeBytes) {
       throw new DepotError(
         'UNAVAILABLE',
         `not enough disk space for ${url} (${bytes} bytes, ${free} free, ${this.opts.minFreeBytes} kept free): free space on the cache volume or lower cache.quotaMB`,

@@ -2,9 +2,19 @@
  * The real upstream: undici with its own connection pool, connect/headers/idle-body timeouts, and
  * optionally a parent cache (another Patch Depot's proxy port) that every request goes through, so
  * caches form a hierarchy: a site fetches from its region's depot, which fetches from the mirror.
+ * Redirects are followed here, hop by hop, only within the cache's allow-list (mirrors redirect to
+ * their CDN now and then; the CDN must be an allowed upstream too).
  */
-import { Agent, type Dispatcher, interceptors, ProxyAgent, request } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { AddressGuard } from './address-guard.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './ports.js';
+import {
+  discardBody,
+  type HopCheck,
+  redirectRefused,
+  requestFollowingRedirects,
+} from './undici-redirects.js';
+import type { UpstreamAllowList } from './url-policy.js';
 
 export interface UndiciUpstreamOptions {
   connectTimeoutMs: number;
@@ -15,10 +25,14 @@ export interface UndiciUpstreamOptions {
   /** A parent cache's proxy URL, e.g. http://depot-hq:3142. */
   parent?: string | undefined;
   userAgent: string;
+  /** Every redirect hop must stay under these prefixes. */
+  allow: UpstreamAllowList;
 }
 
 export class UndiciUpstream implements Upstream {
   private readonly dispatcher: Dispatcher;
+  /** A hop that passes the allow-list must still not land on loopback, link-local or our own addresses. */
+  private readonly guard = new AddressGuard();
 
   constructor(private readonly opts: UndiciUpstreamOptions) {
     const common = {
@@ -28,31 +42,42 @@ export class UndiciUpstream implements Upstream {
       connections: 16,
     };
     // proxyTunnel false: plain absolute-form requests the parent can cache (a tunnel it could not).
-    const base = opts.parent
+    // No redirect interceptor: redirects are followed by hand (checkHop).
+    this.dispatcher = opts.parent
       ? new ProxyAgent({ uri: opts.parent, proxyTunnel: false, ...common })
       : new Agent(common);
-    // Mirrors redirect to their CDN now and then; the bytes are still verified where hashes are known.
-    this.dispatcher = base.compose(interceptors.redirect({ maxRedirections: 3 }));
   }
 
+  private readonly checkHop: HopCheck = async (hop) => {
+    let url: URL;
+    try {
+      url = this.opts.allow.check(hop.to.href);
+    } catch (err) {
+      throw redirectRefused(hop, (err as Error).message);
+    }
+    const why = await this.guard.refusal(hop.start, url);
+    if (why) throw redirectRefused(hop, why);
+    return url;
+  };
+
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: { 'user-agent': this.opts.userAgent, ...req.headers },
-      signal: req.signal,
-      dispatcher: this.dispatcher,
-    });
+    const res = await requestFollowingRedirects(
+      req.url,
+      {
+        method: req.method,
+        headers: { 'user-agent': this.opts.userAgent, ...req.headers },
+        signal: req.signal,
+        dispatcher: this.dispatcher,
+      },
+      this.checkHop,
+    );
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     return {
       status: res.statusCode,
       headers,
       body: res.body,
-      discard: () => {
-        // destroy() emits an abort error; nobody else listens to this body any more.
-        res.body.on('error', () => undefined);
-        res.body.destroy();
-      },
+      discard: () => discardBody(res.body),
     };
   }
 

@@ -1,8 +1,14 @@
 /**
- * The real FeedFetcher: undici with conditional GET (If-None-Match / If-Modified-Since), redirects
- * followed, timeouts, and a body size cap enforced while streaming.
+ * The real FeedFetcher: undici with conditional GET (If-None-Match / If-Modified-Since), timeouts,
+ * a body size cap enforced while streaming, and redirects followed only on the feed's own host.
  */
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import {
+  discardBody,
+  type Hop,
+  redirectRefused,
+  requestFollowingRedirects,
+} from '../cache/undici-redirects.js';
 import { DepotError } from '../errors.js';
 import type { FeedFetcher, FeedRequest, FeedResponse } from './ports.js';
 
@@ -13,22 +19,38 @@ export interface UndiciFeedFetcherOptions {
   userAgent: string;
 }
 
-/** Drop a body we will not read; undici reports the abort as an error event nobody needs. */
-const discard = (body: Dispatcher.ResponseData['body']): void => {
-  body.on('error', () => {});
-  body.destroy();
+/**
+ * Why a feed may not follow `hop`, or undefined. Feeds have no list of other hosts they may use, so
+ * a redirect stays on the host of the URL configured for the feed (which every request of a feed is
+ * made from), and never goes from https back to http. Staying on the configured host is also why
+ * no address check is needed here (the cache's AddressGuard exempts that host anyway).
+ */
+export const feedHopRefusal = ({ start, to }: Hop): string | undefined => {
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') return `${to.protocol} URLs are not fetched`;
+  if (to.username || to.password) return 'URLs with credentials are not followed';
+  if (start.protocol === 'https:' && to.protocol === 'http:') return 'it downgrades https to http';
+  if (to.hostname !== start.hostname)
+    return `a feed only follows redirects on its own host (${start.hostname})`;
+  return undefined;
 };
 
 export class UndiciFeedFetcher implements FeedFetcher {
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly opts: UndiciFeedFetcherOptions) {
+    // No redirect interceptor: redirects are followed by hand (checkHop).
     this.dispatcher = new Agent({
       connect: { timeout: opts.connectTimeoutMs },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    });
   }
+
+  private readonly checkHop = async (hop: Hop): Promise<URL> => {
+    const why = feedHopRefusal(hop);
+    if (why) throw redirectRefused(hop, why);
+    return hop.to;
+  };
 
   async fetch(req: FeedRequest): Promise<FeedResponse> {
     const headers: Record<string, string> = {
@@ -37,15 +59,16 @@ export class UndiciFeedFetcher implements FeedFetcher {
     };
     if (req.etag) headers['if-none-match'] = req.etag;
     if (req.lastModified) headers['if-modified-since'] = req.lastModified;
-    let res: Dispatcher.ResponseData;
+    let res: Dispatcher.ResponseData<unknown>;
     try {
-      res = await request(req.url, {
-        method: 'GET',
-        headers,
-        signal: req.signal,
-        dispatcher: this.dispatcher,
-      });
+      res = await requestFollowingRedirects(
+        req.url,
+        { method: 'GET', headers, signal: req.signal, dispatcher: this.dispatcher },
+        this.checkHop,
+      );
     } catch (cause) {
+      // The feed's sync reports UNAVAILABLE; the message says what was refused and why.
+      if (cause instanceof DepotError) throw new DepotError('UNAVAILABLE', cause.message, { cause });
       throw new DepotError('UNAVAILABLE', `${req.url}: ${(cause as Error).message}`, { cause });
     }
     const header = (name: string): string | undefined => {
@@ -62,7 +85,7 @@ export class UndiciFeedFetcher implements FeedFetcher {
     }
     const declared = Number(header('content-length') ?? Number.NaN);
     if (declared > req.maxBytes) {
-      discard(res.body);
+      discardBody(res.body);
       throw new DepotError(
         'UNAVAILABLE',
         `${req.url}: ${declared} bytes is over the ${req.maxBytes}-byte limit for a feed`,
@@ -74,7 +97,7 @@ export class UndiciFeedFetcher implements FeedFetcher {
       for await (const chunk of res.body) {
         size += (chunk as Buffer).length;
         if (size > req.maxBytes) {
-          discard(res.body);
+          discardBody(res.body);
           throw new DepotError(
             'UNAVAILABLE',
             `${req.url}: body is over the ${req.maxBytes}-byte limit for a feed`,

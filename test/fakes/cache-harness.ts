@@ -33,6 +33,7 @@ export const cacheHarness = async (
     mutableMaxAgeMs: 60_000,
     retries: 4,
     retryBaseMs: 1,
+    limits: { abandonGraceMs: 1000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
     indexDebounceMs: 5,
     ...over,
   });

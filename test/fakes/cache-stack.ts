@@ -32,12 +32,14 @@ export const cacheStack = async (
   const origin = over.origin ?? new Origin();
   if (!over.origin) await origin.start();
   const root = over.root ?? (await mkdtemp(join(tmpdir(), 'pd-cache-it-')));
+  const allow = over.allow ?? new UpstreamAllowList([`${origin.base}/`]);
   const upstream = new UndiciUpstream({
     connectTimeoutMs: 2000,
     headersTimeoutMs: 5000,
     idleTimeoutMs: over.idleTimeoutMs ?? 5000,
     parent: over.parent,
     userAgent: 'patch-depot-test',
+    allow,
   });
   const log = memoryLogger();
   const cache = new CacheService({
@@ -45,7 +47,7 @@ export const cacheStack = async (
     upstream,
     clock: systemClock,
     log,
-    allow: new UpstreamAllowList([`${origin.base}/`]),
+    allow,
     windows: new DownloadWindows([]),
     strictWindows: false,
     quotaBytes: 1 << 30,
@@ -54,6 +56,7 @@ export const cacheStack = async (
     mutableMaxAgeMs: 60_000,
     retries: 4,
     retryBaseMs: 10,
+    limits: { abandonGraceMs: 2000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
     indexDebounceMs: 5,
     ...over,
   });

@@ -12,6 +12,7 @@ import { createLogger } from '../../../daemon/log.js';
 
 const [root, allowed] = process.argv.slice(2) as [string, string];
 const log = createLogger({ level: 'error', format: 'json', sink: process.stderr });
+const allow = new UpstreamAllowList([allowed]);
 const cache = new CacheService({
   root,
   upstream: new UndiciUpstream({
@@ -19,10 +20,11 @@ const cache = new CacheService({
     headersTimeoutMs: 5000,
     idleTimeoutMs: 30_000,
     userAgent: 't',
+    allow,
   }),
   clock: systemClock,
   log,
-  allow: new UpstreamAllowList([allowed]),
+  allow,
   windows: new DownloadWindows([]),
   strictWindows: false,
   quotaBytes: 1 << 30,
@@ -31,6 +33,7 @@ const cache = new CacheService({
   mutableMaxAgeMs: 60_000,
   retries: 2,
   retryBaseMs: 10,
+  limits: { abandonGraceMs: 5000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
   indexDebounceMs: 20,
 });
 await cache.start();

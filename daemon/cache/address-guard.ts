@@ -1,0 +1,73 @@
+/**
+ * Where a redirect must never take the appliance: loopback, link-local (cloud metadata lives at
+ * 169.254.169.254), the unspecified address, and the appliance's own interfaces. An upstream that
+ * could send us there would make the appliance fetch — and hand a LAN client — what only the
+ * appliance itself can reach. The one exception is the host the request was configured for: a
+ * mirror on this very machine (or on loopback in tests) may redirect within itself.
+ */
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+
+const forbiddenRanges = (): BlockList => {
+  const list = new BlockList();
+  list.addSubnet('127.0.0.0', 8, 'ipv4');
+  list.addSubnet('169.254.0.0', 16, 'ipv4');
+  list.addSubnet('0.0.0.0', 8, 'ipv4');
+  list.addAddress('::1', 'ipv6');
+  list.addAddress('::', 'ipv6');
+  list.addSubnet('fe80::', 10, 'ipv6');
+  return list;
+};
+
+export interface AddressGuardOptions {
+  /** Every address `host` resolves to (real: the system resolver). */
+  resolve?: (host: string) => Promise<string[]>;
+  /** This machine's interface addresses (real: os.networkInterfaces()). */
+  ownAddresses?: () => string[];
+}
+
+const systemResolve = async (host: string): Promise<string[]> =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+const systemAddresses = (): string[] =>
+  Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+
+export class AddressGuard {
+  private readonly resolve: (host: string) => Promise<string[]>;
+  private readonly ownAddresses: () => string[];
+  private readonly forbidden = forbiddenRanges();
+
+  constructor(opts: AddressGuardOptions = {}) {
+    this.resolve = opts.resolve ?? systemResolve;
+    this.ownAddresses = opts.ownAddresses ?? systemAddresses;
+  }
+
+  /**
+   * Why the hop to `to` may not be followed in a request that started at `start`, or undefined.
+   * The configured host itself (the start's) is always allowed.
+   */
+  async refusal(start: URL, to: URL): Promise<string | undefined> {
+    if (to.hostname === start.hostname) return undefined;
+    const host = to.hostname.replace(/^\[(.*)\]$/, '$1');
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : await this.resolve(host);
+    } catch (err) {
+      return `${host} does not resolve (${(err as Error).message})`;
+    }
+    const own = this.ownAddresses();
+    for (const ip of addresses) {
+      const why = this.forbiddenAddress(ip, own);
+      if (why) return why;
+    }
+    return undefined;
+  }
+
+  private forbiddenAddress(ip: string, own: readonly string[]): string | undefined {
+    if (this.forbidden.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4'))
+      return `${ip} is a loopback, link-local or unspecified address`;
+    if (own.includes(ip)) return `${ip} is one of this appliance's own addresses`;
+    return undefined;
+  }
+}
