@@ -21,7 +21,9 @@ const until = async (cond: () => boolean, what: string, ms = 15_000): Promise<vo
 };
 
 test('100 concurrent clients, one upstream fetch; joiners stream before the download ends', async (t) => {
-  const s = await cacheStack(t);
+  // The origin stalls on purpose until every client holds the first half; on a busy machine that
+  // can take longer than the default idle timeout, whose retry would count as a second fetch.
+  const s = await cacheStack(t, { idleTimeoutMs: 120_000 });
   const body = randomBytes(4 * 1024 * 1024);
   const url = s.origin.put('/pool/main/b/big_1_amd64.deb', { body, etag: '"big1"' });
   const release = s.origin.stall('/pool/main/b/big_1_amd64.deb', 2 * 1024 * 1024);
