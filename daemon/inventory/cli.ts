@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { DepotError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { CommandContext } from '../main.js';
-import { validateCredential } from './credentials.js';
+import { validateCredential } from '../remote/credentials.js';
 import { createInventoryService } from './inventory-module.js';
 import type { HostInventory } from './types.js';
 

@@ -5,9 +5,9 @@
  * that fails says which one and why.
  */
 
+import type { ExecLimits, ExecResult, RemoteSession } from '../remote/ports.js';
+import { RemoteError } from '../remote/remote-error.js';
 import { parseOsReleaseFields } from './parse-os-release.js';
-import type { ExecLimits, ExecResult, RemoteSession } from './ports.js';
-import { RemoteError } from './remote-error.js';
 import { bundle, shellQuote } from './script-bundle.js';
 import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
 import { hostInventorySchema } from './types.js';

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { CredentialStore, type HostCredential, type HostCredentialView } from '../remote/credentials.js';
+import { ApplianceKeyStore } from '../remote/keys.js';
+import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from '../remote/known-hosts.js';
+import type { RemoteRunner } from '../remote/ports.js';
+import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote-error.js';
 import { RecordDir } from '../store/record-dir.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
-import { CredentialStore, type HostCredential, type HostCredentialView } from './credentials.js';
-import { ApplianceKeyStore } from './keys.js';
-import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from './known-hosts.js';
-import type { RemoteRunner } from './ports.js';
-import { asRemoteError, RemoteError, type RemoteFailure } from './remote-error.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
 
 export interface InventoryServiceOptions {

@@ -5,7 +5,7 @@
  * lines carrying a random nonce, so no command output can forge a frame.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from './ports.js';
+import type { ExecResult } from '../remote/ports.js';
 
 /** POSIX single-quote quoting for a value inside a command line. */
 export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;

@@ -6,12 +6,12 @@
  */
 import { type Context, Hono } from 'hono';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
-import type { CredentialInput } from '../../daemon/inventory/credentials.js';
 import type {
   CollectionRun,
   HostOverview,
   InventoryService,
 } from '../../daemon/inventory/inventory-service.js';
+import type { CredentialInput } from '../../daemon/remote/credentials.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';

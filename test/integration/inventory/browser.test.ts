@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
-import { SshdServer, sshdUnavailable } from './sshd-server.js';
 
 const skip = sshdUnavailable() ?? chromiumMissing;
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
-import { hostKeyFingerprint, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
 

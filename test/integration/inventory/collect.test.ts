@@ -15,11 +15,11 @@ import { promisify } from 'node:util';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
-import { Ssh2Runner } from '../../../daemon/inventory/ssh-runner.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
+import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { buildDpkgDatabase, type DpkgDatabase } from './dpkg-admindir.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from './sshd-server.js';
 
 const run = promisify(execFile);
 const skip = sshdUnavailable() ?? (existsSync('/usr/bin/dpkg-deb') ? undefined : 'dpkg-deb missing');

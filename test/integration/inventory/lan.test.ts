@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CredentialStore } from '../../../daemon/inventory/credentials.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
+import { CredentialStore } from '../../../daemon/remote/credentials.js';
 import { createLab, type Lab } from '../../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../../scripts/lab/netns.js';
-import { hostKeyFingerprint, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
 const skip = sshdUnavailable() ?? labUnavailableReason();

@@ -11,8 +11,8 @@ import {
   withDeadline,
 } from '../../../daemon/inventory/collector.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
-import type { RemoteSession } from '../../../daemon/inventory/ports.js';
-import { RemoteError } from '../../../daemon/inventory/remote-error.js';
+import type { RemoteSession } from '../../../daemon/remote/ports.js';
+import { RemoteError } from '../../../daemon/remote/remote-error.js';
 import { alpine, debian, type FakeOs, fakeHost, rocky } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
 

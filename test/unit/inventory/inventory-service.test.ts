@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
-import { HostKeyChangedError, RemoteError } from '../../../daemon/inventory/remote-error.js';
-import { fingerprintOf } from '../../../daemon/inventory/ssh-key-format.js';
+import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
+import { fingerprintOf } from '../../../daemon/remote/ssh-key-format.js';
 import { alpine, debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { pollUntil } from '../../integration/inventory/sshd-server.js';
+import { pollUntil } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 
 const setup = async (t: Parameters<typeof tempDir>[0], concurrency = 2) => {

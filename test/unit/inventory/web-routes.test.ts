@@ -10,8 +10,8 @@ import { InventoryService } from '../../../daemon/inventory/inventory-service.js
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
-import { pollUntil } from '../../integration/inventory/sshd-server.js';
 import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
+import { pollUntil } from '../../support/sshd-server.js';
 
 const harness = async (t: TestContext) => {
   const runner = new FakeRunner();

@@ -6,8 +6,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
+import { JsonDocument } from '../store/json-document.js';
 import { assertRecordId } from '../store/record-dir.js';
-import { JsonDocument } from './json-document.js';
 
 const HOSTNAME_RE =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;

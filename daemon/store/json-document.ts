@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { formatIssues } from '../config.js';
 import { DepotError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export class JsonDocument<S extends z.ZodType> {
   private queue: Promise<unknown> = Promise.resolve();

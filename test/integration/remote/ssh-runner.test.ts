@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { withDeadline } from '../../../daemon/inventory/collector.js';
-import { type ApplianceKey, ApplianceKeyStore } from '../../../daemon/inventory/keys.js';
-import { KnownHosts } from '../../../daemon/inventory/known-hosts.js';
-import type { SshTarget } from '../../../daemon/inventory/ports.js';
-import { HostKeyChangedError, RemoteError } from '../../../daemon/inventory/remote-error.js';
-import { Ssh2Runner } from '../../../daemon/inventory/ssh-runner.js';
+import { type ApplianceKey, ApplianceKeyStore } from '../../../daemon/remote/keys.js';
+import { KnownHosts } from '../../../daemon/remote/known-hosts.js';
+import type { SshTarget } from '../../../daemon/remote/ports.js';
+import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
+import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const run = promisify(execFile);
 const children = async (pid: string): Promise<number[]> => {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { JsonDocument } from './json-document.js';
+import { JsonDocument } from '../store/json-document.js';
 import type { HostKey } from './ports.js';
 import { HostKeyChangedError, RemoteError } from './remote-error.js';
 import { fingerprintOf } from './ssh-key-format.js';
