@@ -8,7 +8,8 @@
 import type { ExecLimits, ExecResult, RemoteSession } from '../remote/ports.js';
 import { RemoteError } from '../remote/remote-error.js';
 import { parseOsReleaseFields } from './parse-os-release.js';
-import { bundle, shellQuote } from './script-bundle.js';
+import { shellQuote } from '../remote/shell-quote.js';
+import { bundle } from './script-bundle.js';
 import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
 import { hostInventorySchema } from './types.js';
 
@@ -31,8 +32,6 @@ export interface CollectorOptions {
   dpkgAdminDir?: string | undefined;
   clock?: () => Date;
 }
-
-export { shellQuote };
 
 /**
  * Run `script` through /bin/sh whatever the login shell is (fish, csh...), in the C locale, and

@@ -6,9 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ExecResult } from '../remote/ports.js';
-
-/** POSIX single-quote quoting for a value inside a command line. */
-export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+import { shellQuote } from '../remote/shell-quote.js';
 
 /** Stderr kept per section: enough for an error message, bounded. */
 const STDERR_BYTES = 4096;
