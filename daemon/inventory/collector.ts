@@ -7,8 +7,8 @@
 
 import type { ExecLimits, ExecResult, RemoteSession } from '../remote/ports.js';
 import { RemoteError } from '../remote/remote-error.js';
-import { parseOsReleaseFields } from './parse-os-release.js';
 import { shellQuote } from '../remote/shell-quote.js';
+import { parseOsReleaseFields } from './parse-os-release.js';
 import { bundle } from './script-bundle.js';
 import type { Ecosystem, HostInventory, InstalledPackage, OsRelease } from './types.js';
 import { hostInventorySchema } from './types.js';

@@ -16,6 +16,7 @@ import type { RemoteRunner } from '../remote/ports.js';
 import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote-error.js';
 import { RecordDir } from '../store/record-dir.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
+import { followTarget, rekeyTarget, targetIds } from './target-identity.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
 
 export interface InventoryServiceOptions {
@@ -44,6 +45,8 @@ const attemptSchema = z
     failure: z.string().optional(),
     error: z.string().optional(),
     packages: z.number().int().optional(),
+    /** Where the host was reached: with the pinned key, the witness that a moved host is still itself. */
+    address: z.string().optional(),
   })
   .strict();
 /** The last collection attempt of a host, kept apart from its last good inventory. */
@@ -85,6 +88,7 @@ export class InventoryService {
   private abort = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
+  private readonly collectedListeners = new Set<(hostId: string) => void>();
   private timer: NodeJS.Timeout | undefined;
   /** When the next scheduled collection starts (undefined: no schedule). */
   nextScheduledAt: Date | undefined;
@@ -102,7 +106,16 @@ export class InventoryService {
     this.abort = new AbortController();
     await this.inventories.start();
     await this.attempts.start();
+    // Pins used to be keyed by address:port; they follow their host's id now.
+    const creds = await this.credentials.list();
+    await this.knownHosts.adopt(creds.map((c) => [hostPortKey(c.address, c.port), c.hostId] as const));
     this.schedule();
+  }
+
+  /** Called after every successful collection (assessment refreshes, the host page shows it). */
+  onCollected(listener: (hostId: string) => void): () => void {
+    this.collectedListeners.add(listener);
+    return () => this.collectedListeners.delete(listener);
   }
 
   private schedule(): void {
@@ -155,7 +168,8 @@ export class InventoryService {
     const t0 = performance.now();
     try {
       const key = await this.keys.get();
-      const pinned = await this.knownHosts.get(cred.address, cred.port);
+      const pinned = await this.knownHosts.get(cred.hostId);
+      const label = hostPortKey(cred.address, cred.port);
       const connect = (restrict: boolean) =>
         this.opts.runner.connect(
           {
@@ -165,8 +179,9 @@ export class InventoryService {
             privateKey: key.privateKey,
             password: cred.password,
             verifyHostKey: async (hostKey) => {
-              await this.knownHosts.verify(cred.address, cred.port, hostKey, {
+              await this.knownHosts.verify(cred.hostId, hostKey, {
                 acceptFingerprint: opts.acceptHostKey,
+                label,
               });
             },
             hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
@@ -207,7 +222,15 @@ export class InventoryService {
         startedAt,
         ok: true,
         packages: inventory.packages.length,
+        address: cred.address,
       });
+      for (const listener of this.collectedListeners) {
+        try {
+          listener(cred.hostId);
+        } catch (err) {
+          log.error('a collection listener failed', { err });
+        }
+      }
       log.info('inventory collected', {
         packages: inventory.packages.length,
         os: inventory.os.id,
@@ -224,6 +247,7 @@ export class InventoryService {
         ok: false,
         failure: failure.kind,
         error: failure.message,
+        address: cred.address,
       }).catch((writeErr: unknown) => log.error('cannot record the failed attempt', { err: writeErr }));
       throw failure;
     }
@@ -270,7 +294,7 @@ export class InventoryService {
     return Promise.all(
       creds.map(async (credential) => ({
         credential,
-        hostKey: pins[hostPortKey(credential.address, credential.port)],
+        hostKey: pins[credential.hostId],
         attempt: await this.attempts.get(credential.hostId).catch(() => undefined),
       })),
     );
@@ -309,13 +333,28 @@ export class InventoryService {
   async acceptHostKey(hostId: string, fingerprint: string): Promise<void> {
     const cred = await this.credentials.get(hostId);
     if (!cred) throw new DepotError('NOT_FOUND', `no credentials stored for ${hostId}`);
-    await this.knownHosts.acceptRejected(cred.address, cred.port, fingerprint);
+    await this.knownHosts.acceptRejected(cred.hostId, fingerprint);
+  }
+
+  /** Ids with a target, an inventory or an attempt on file (the host directory adopts old ones). */
+  targetIds(): Promise<string[]> {
+    return targetIds(this);
+  }
+
+  /** File everything known about a host under a new id. */
+  rekeyHost(from: string, to: string): Promise<void> {
+    return rekeyTarget(this, from, to);
+  }
+
+  /** Point a host's target at its new address when it pointed at the old one (DHCP moved it). */
+  followHost(hostId: string, from: string, to: string): Promise<boolean> {
+    return followTarget(this.credentials, hostId, from, to);
   }
 
   /** Remove a host's credentials and its key pin; its collected inventory stays for assessment. */
   async removeHost(hostId: string): Promise<void> {
     const old = await this.credentials.delete(hostId);
-    if (old) await this.knownHosts.forget(old.address, old.port);
+    if (old) await this.knownHosts.forget(old.hostId);
   }
 }
 

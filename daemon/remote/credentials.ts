@@ -115,6 +115,21 @@ export class CredentialStore {
     });
   }
 
+  /**
+   * File a host's credentials under a new id (the host directory adopted an old id). One write
+   * moves them; credentials already stored under `to` are newer and stay.
+   */
+  async rename(from: string, to: string): Promise<boolean> {
+    assertRecordId(to);
+    return this.doc.update((doc) => {
+      const old = doc.hosts[from];
+      if (!old || from === to) return false;
+      doc.hosts[to] ??= { ...old, hostId: to };
+      delete doc.hosts[from];
+      return true;
+    });
+  }
+
   async delete(hostId: string): Promise<HostCredential | undefined> {
     return this.doc.update((doc) => {
       const old = doc.hosts[hostId];

@@ -110,7 +110,7 @@ test('a pinned key type is the only one asked for; a host without it meets the p
   // meets the pin check and fails loudly; the pin is untouched.
   host.hostKey = fakeHostKey('k', 'ssh-rsa');
   await assert.rejects(service.collect((await service.credentials.get('h'))!), HostKeyChangedError);
-  assert.equal((await service.knownHosts.get('h', 22))?.pinned.type, 'ssh-ed25519');
+  assert.equal((await service.knownHosts.get('h'))?.pinned.type, 'ssh-ed25519');
 });
 
 test('stop() cancels a run; queued hosts are marked cancelled', async (t) => {
@@ -135,7 +135,7 @@ test('removing a host drops its credentials and pin but keeps its inventory', as
   await service.collect((await service.credentials.get('h'))!);
   await service.removeHost('h');
   assert.equal(await service.credentials.get('h'), undefined);
-  assert.equal(await service.knownHosts.get('h', 22), undefined);
+  assert.equal(await service.knownHosts.get('h'), undefined);
   assert.ok(await service.inventories.get('h'));
   assert.ok((await readdir(service.inventories.dir)).includes('h.json'));
 });

@@ -143,7 +143,7 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   await h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!);
   host.hostKey = fakeHostKey('second');
   await assert.rejects(h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!));
-  const entry = await h.inventory.knownHosts.get('10.0.0.5', 22);
+  const entry = await h.inventory.knownHosts.get('10.0.0.5');
   const html = await (await h.request('/inventory')).text();
   assert.match(html, /Host key changed/);
   assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
@@ -157,7 +157,7 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   });
   assert.equal(ok.status, 303);
   assert.equal(
-    (await h.inventory.knownHosts.get('10.0.0.5', 22))?.pinned.fingerprint,
+    (await h.inventory.knownHosts.get('10.0.0.5'))?.pinned.fingerprint,
     entry!.rejected!.fingerprint,
   );
 });
