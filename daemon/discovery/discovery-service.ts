@@ -55,6 +55,7 @@ export class DiscoveryService {
   private readonly scans: ScanLog;
   private running: { record: ScanRecord; abort: AbortController; done: Promise<void> } | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private readonly assetListeners = new Set<(changed: readonly Asset[]) => void>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     const dir = `${opts.dataDir}/discovery`;
@@ -218,6 +219,7 @@ export class DiscoveryService {
       const durable = this.assets.apply(merged.changed, merged.removed);
       await this.assets.flush();
       await durable;
+      for (const listener of this.assetListeners) listener(merged.changed);
       record.counts = merged.counts;
       record.status = 'done';
       log.info('scan finished', { ...merged.counts, ms: Math.round(performance.now() - t0) });
@@ -257,6 +259,12 @@ export class DiscoveryService {
   }
 
   // ---- assets -------------------------------------------------------------------------------
+
+  /** Called with the assets a scan changed, once they are on disk (the host directory follows). */
+  onAssetsChanged(listener: (changed: readonly Asset[]) => void): () => void {
+    this.assetListeners.add(listener);
+    return () => this.assetListeners.delete(listener);
+  }
 
   query(q: AssetQuery): AssetPage {
     return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q);
