@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { CredentialStore, type HostCredential, type HostCredentialView } from '../remote/credentials.js';
 import { ApplianceKeyStore } from '../remote/keys.js';
 import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from '../remote/known-hosts.js';
-import type { RemoteRunner } from '../remote/ports.js';
+import type { RemoteRunner, RemoteSession } from '../remote/ports.js';
 import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote-error.js';
 import { RecordDir } from '../store/record-dir.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
@@ -167,42 +167,7 @@ export class InventoryService {
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
     const t0 = performance.now();
     try {
-      const key = await this.keys.get();
-      const pinned = await this.knownHosts.get(cred.hostId);
-      const label = hostPortKey(cred.address, cred.port);
-      const connect = (restrict: boolean) =>
-        this.opts.runner.connect(
-          {
-            host: cred.address,
-            port: cred.port,
-            username: cred.username,
-            privateKey: key.privateKey,
-            password: cred.password,
-            verifyHostKey: async (hostKey) => {
-              await this.knownHosts.verify(cred.hostId, hostKey, {
-                acceptFingerprint: opts.acceptHostKey,
-                label,
-              });
-            },
-            hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
-          },
-          { timeoutMs: this.opts.connectTimeoutMs, signal },
-        );
-      // With a pin, ask only for the pinned key's type so negotiation stays stable. A host that
-      // no longer has that type gets a second, unrestricted try: its new key then meets the pin
-      // check and fails loudly with both fingerprints instead of "no matching host key".
-      const restrict = pinned !== undefined && opts.acceptHostKey === undefined;
-      const session = await connect(restrict).catch((err: unknown) => {
-        if (
-          restrict &&
-          err instanceof RemoteError &&
-          err.kind === 'connect' &&
-          /host key/i.test(err.message)
-        ) {
-          return connect(false);
-        }
-        throw err;
-      });
+      const session = await this.openSession(cred, opts.acceptHostKey, signal);
       let inventory: HostInventory;
       try {
         inventory = await collectInventory(session, cred.hostId, this.opts.parsers, {
@@ -251,6 +216,45 @@ export class InventoryService {
       }).catch((writeErr: unknown) => log.error('cannot record the failed attempt', { err: writeErr }));
       throw failure;
     }
+  }
+
+  /**
+   * Log in to a host, its key checked against the pin filed under its host id (wherever the host
+   * answers now) before any credential is sent.
+   */
+  private async openSession(
+    cred: HostCredential,
+    acceptHostKey: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RemoteSession> {
+    const key = await this.keys.get();
+    const pinned = await this.knownHosts.get(cred.hostId);
+    const label = hostPortKey(cred.address, cred.port);
+    const connect = (restrict: boolean) =>
+      this.opts.runner.connect(
+        {
+          host: cred.address,
+          port: cred.port,
+          username: cred.username,
+          privateKey: key.privateKey,
+          password: cred.password,
+          verifyHostKey: async (hostKey) => {
+            await this.knownHosts.verify(cred.hostId, hostKey, { acceptFingerprint: acceptHostKey, label });
+          },
+          hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
+        },
+        { timeoutMs: this.opts.connectTimeoutMs, signal },
+      );
+    // With a pin, ask only for the pinned key's type so negotiation stays stable. A host that
+    // no longer has that type gets a second, unrestricted try: its new key then meets the pin
+    // check and fails loudly with both fingerprints instead of "no matching host key".
+    const restrict = pinned !== undefined && acceptHostKey === undefined;
+    return connect(restrict).catch((err: unknown) => {
+      if (restrict && err instanceof RemoteError && err.kind === 'connect' && /host key/i.test(err.message)) {
+        return connect(false);
+      }
+      throw err;
+    });
   }
 
   private async recordAttempt(a: Omit<CollectionAttempt, 'finishedAt'>): Promise<void> {
