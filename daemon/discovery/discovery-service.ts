@@ -55,7 +55,7 @@ export class DiscoveryService {
   private readonly scans: ScanLog;
   private running: { record: ScanRecord; abort: AbortController; done: Promise<void> } | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  private readonly assetListeners = new Set<(changed: readonly Asset[]) => void>();
+  private readonly assetListeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     const dir = `${opts.dataDir}/discovery`;
@@ -219,7 +219,8 @@ export class DiscoveryService {
       const durable = this.assets.apply(merged.changed, merged.removed);
       await this.assets.flush();
       await durable;
-      for (const listener of this.assetListeners) listener(merged.changed);
+      // The scan ends once its listeners are done: a table reloaded at "done" sees their work too.
+      for (const listener of this.assetListeners) await listener(merged.changed);
       record.counts = merged.counts;
       record.status = 'done';
       log.info('scan finished', { ...merged.counts, ms: Math.round(performance.now() - t0) });
@@ -261,7 +262,7 @@ export class DiscoveryService {
   // ---- assets -------------------------------------------------------------------------------
 
   /** Called with the assets a scan changed, once they are on disk (the host directory follows). */
-  onAssetsChanged(listener: (changed: readonly Asset[]) => void): () => void {
+  onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void {
     this.assetListeners.add(listener);
     return () => this.assetListeners.delete(listener);
   }

@@ -56,6 +56,7 @@ export class HostService {
             await this.observe(changed);
           })
           .catch((err: unknown) => this.opts.log.error('host directory could not follow a scan', { err }));
+        return this.pending;
       });
     }
     await this.adoptLegacyIds();

@@ -7,7 +7,13 @@
 import type { Asset } from '../discovery/asset.js';
 import type { DeviceClass } from '../discovery/classify.js';
 
-const NOT_OVER_SSH: ReadonlySet<DeviceClass> = new Set(['printer', 'phone', 'network', 'iot']);
+/** The kinds never offered SSH management, as a sentence names them. */
+const NOT_OVER_SSH: Partial<Record<DeviceClass, string>> = {
+  printer: 'a printer',
+  phone: 'a phone',
+  network: 'a network device',
+  iot: 'a TV, speaker, camera or other smart device',
+};
 const UNIX_LIKE = /linux|unix|debian|ubuntu|raspbian|centos|red hat|fedora|alpine|rocky|alma|suse|bsd/i;
 
 export interface Manageability {
@@ -19,12 +25,8 @@ export const sshManageable = (
   asset: Pick<Asset, 'deviceClass' | 'os' | 'openPorts' | 'services'> | undefined,
 ): Manageability => {
   if (!asset) return { offer: true, why: 'known by its address only' };
-  if (NOT_OVER_SSH.has(asset.deviceClass)) {
-    return {
-      offer: false,
-      why: `a ${asset.deviceClass} device: its firmware is not patched over an SSH login`,
-    };
-  }
+  const kind = NOT_OVER_SSH[asset.deviceClass];
+  if (kind) return { offer: false, why: `${kind}: its firmware is not patched over an SSH login` };
   const ssh =
     asset.openPorts.includes(22) || asset.services.some((s) => s.type === 'ssh' || s.type === 'sftp-ssh');
   if (ssh) return { offer: true, why: 'SSH is open' };

@@ -13,7 +13,8 @@ import type { CredentialInput } from '../remote/credentials.js';
 export interface AssetSource {
   all(): Iterable<Asset>;
   byId(id: string): Asset | undefined;
-  onAssetsChanged(listener: (changed: readonly Asset[]) => void): () => void;
+  /** The listener's promise settles before the scan is reported done. */
+  onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void;
 }
 
 /** SSH access per host: credentials, pinned key and last attempt, all filed under the host id. */

@@ -33,7 +33,7 @@ export const asset = (over: Partial<Asset> & Pick<Asset, 'ip'>): Asset => ({
 
 export class MemoryAssets implements AssetSource {
   readonly assets = new Map<string, Asset>();
-  private readonly listeners = new Set<(changed: readonly Asset[]) => void>();
+  private readonly listeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
 
   all(): Iterable<Asset> {
     return this.assets.values();
@@ -43,7 +43,7 @@ export class MemoryAssets implements AssetSource {
     return this.assets.get(id);
   }
 
-  onAssetsChanged(listener: (changed: readonly Asset[]) => void): () => void {
+  onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
