@@ -14,7 +14,10 @@ import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const skip = sshdUnavailable() ?? chromiumMissing;
 
-test('add a host, collect it with live progress, see its packages on its host page', { skip, timeout: 120_000 }, async (t) => {
+test('add a host, collect it with live progress, see its packages on its host page', {
+  skip,
+  timeout: 120_000,
+}, async (t) => {
   const dir = await tempDir(t);
   const server = await SshdServer.create([]);
   t.after(() => server.dispose());
