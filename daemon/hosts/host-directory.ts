@@ -6,6 +6,7 @@
  * so what the UI shows is what a restart finds.
  */
 
+import { isIP } from 'node:net';
 import { JsonDocument } from '../store/json-document.js';
 import { HostIndex } from './host-index.js';
 import { directorySchema, type HostRecord, newHost } from './host-record.js';
@@ -62,6 +63,7 @@ export class HostDirectory {
       this.index.byAsset(r) ??
       this.index.byAlias(r) ??
       this.byAddress(r) ??
+      this.byAddress(r.toLowerCase()) ??
       (/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(r) ? this.index.byMac(r.replaceAll('-', ':')) : undefined)
     );
   }
@@ -85,8 +87,10 @@ export class HostDirectory {
   }
 
   /** The machine at `address`, made now when none is known there (SSH access given by address). */
-  async forAddress(address: string): Promise<HostRecord> {
-    const known = this.byAddress(address);
+  async forAddress(given: string): Promise<HostRecord> {
+    // Host names are matched as a scan reports them: lower case.
+    const address = isIP(given) ? given : given.toLowerCase();
+    const known = this.byAddress(address) ?? this.index.byAlias(address);
     if (known) return known;
     return this.change((hosts, index) => {
       const raced = index.atAddress(address)[0];

@@ -33,7 +33,7 @@ export type ManageInput = Omit<CredentialInput, 'hostId' | 'address'> & {
   address?: string | undefined;
 };
 
-const seen = (a: Asset): SeenAsset => ({ id: a.id, mac: a.mac, ip: a.ip });
+const seen = (a: Asset): SeenAsset => ({ id: a.id, mac: a.mac, ip: a.ip, names: a.hostnames });
 
 export class HostService {
   readonly name = 'hosts';

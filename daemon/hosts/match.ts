@@ -5,6 +5,7 @@
  * changed address is reported as a move, so its SSH target can follow it. Pure: the directory
  * persists the records this changes.
  */
+import { isIP } from 'node:net';
 import { assetIdFor } from '../discovery/asset.js';
 import type { HostIndex } from './host-index.js';
 import { addAlias, addEvent, type HostRecord, newHost, newHostId } from './host-record.js';
@@ -14,6 +15,8 @@ export interface SeenAsset {
   id: string;
   mac: string | null;
   ip: string;
+  /** Names the scan saw for it (mDNS, reverse DNS): SSH access given by host name finds it. */
+  names?: readonly string[] | undefined;
 }
 
 export interface Move {
@@ -36,6 +39,10 @@ const claim = (index: HostIndex, a: SeenAsset): Claim | undefined => {
     (h) => h.mac === null && (h.assetId === null || h.assetId === assetIdFor(null, a.ip)),
   );
   if (unlinked) return { host: unlinked, link: true };
+  for (const name of a.names ?? []) {
+    const named = index.atAddress(name.toLowerCase()).find((h) => h.mac === null && h.assetId === null);
+    if (named) return { host: named, link: true };
+  }
   // Seen without its MAC (ARP raced, or routed) where a known machine lives: the same machine.
   const known = a.mac ? undefined : here.find((h) => h.mac !== null);
   return known ? { host: known, link: false } : undefined;
@@ -53,7 +60,9 @@ const link = (host: HostRecord, a: SeenAsset, at: string, moves: Move[]): void =
     if (old) addAlias(host, old);
   }
   if (host.address !== a.ip) {
-    if (host.address !== null) {
+    // Known by a host name until now: the name stays an alias (and its SSH access keeps using it).
+    if (host.address !== null && isIP(host.address) === 0) addAlias(host, host.address);
+    else if (host.address !== null) {
       moves.push({ hostId: host.id, from: host.address, to: a.ip });
       host.lastMove = { from: host.address, to: a.ip, at };
       addEvent(host, {

@@ -1,7 +1,7 @@
 /**
- * A small JSON document in one file (pinned host keys, host credentials): validated on read,
- * replaced atomically on write, and updates queued one after another so two collections pinning
- * keys at the same moment cannot lose each other's change.
+ * A small JSON document in one file (pinned host keys, host credentials, the host directory):
+ * validated on read, replaced atomically on write, and updates queued one after another so two
+ * collections pinning keys at the same moment cannot lose each other's change.
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';

@@ -80,3 +80,15 @@ test("without its MAC at a known machine's address it is the same machine; anoth
   assert.equal(hosts.length, 2);
   assert.notEqual(hosts[1]!.id, hosts[0]!.id);
 });
+
+test('a machine known by host name is linked by the name a scan saw, without a move', () => {
+  const hosts = [
+    newHost({ mac: null, assetId: null, address: 'nas.lan' }, T1, 'added by address', 'h-bbbbbbbbbb'),
+  ];
+  const moves = fold(hosts, [{ id: 'm-025044000005', mac: MAC, ip: '10.0.0.5', names: ['nas.lan'] }], T2);
+  assert.deepEqual(moves, [], 'its SSH access keeps using the name');
+  assert.equal(hosts.length, 1);
+  assert.equal(hosts[0]!.address, '10.0.0.5');
+  assert.deepEqual(hosts[0]!.aliases, ['nas.lan']);
+  assert.equal(hosts[0]!.lastMove, null);
+});
