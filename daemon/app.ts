@@ -14,6 +14,7 @@ import type { CacheModule } from './cache/cache-module.js';
 import type { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
+import type { HostService } from './hosts/host-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
 import type { Logger } from './log.js';
@@ -48,6 +49,7 @@ export class DepotApp {
   inventory: InventoryService | undefined;
   catalog: CatalogService | undefined;
   assess: AssessService | undefined;
+  hosts: HostService | undefined;
   private readonly started: Service[] = [];
   private readonly startedAt = new Date();
 
@@ -67,6 +69,27 @@ export class DepotApp {
       loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
       log: log.child('auth'),
     });
+  }
+
+  /** Assessment, and the host directory joining assets, targets, inventories and assessments. */
+  private async assessAndHosts(
+    catalog: CatalogService,
+    inventory: InventoryService,
+    discovery: DiscoveryService,
+  ): Promise<{ assess: AssessService; hosts: HostService }> {
+    const { AssessService } = await import('./assess/assess-service.js');
+    const { inventoryFiles } = await import('./assess/inventory-files.js');
+    const assess = new AssessService({
+      catalog,
+      inventories: inventoryFiles(inventory.inventories, this.log.child('assess')),
+      log: this.log.child('assess'),
+    });
+    this.assess = assess;
+    // A finished collection makes the assessment stale at once: the host page must show it.
+    inventory.onCollected(() => assess.invalidate());
+    const { createHostService } = await import('./hosts/hosts-module.js');
+    this.hosts = createHostService(this.config, { discovery, inventory, assess }, this.log.child('hosts'));
+    return { assess, hosts: this.hosts };
   }
 
   private async services(): Promise<Service[]> {
@@ -106,14 +129,7 @@ export class DepotApp {
       this.cache?.service,
     );
     this.catalog = catalog;
-    const { AssessService } = await import('./assess/assess-service.js');
-    const { inventoryFiles } = await import('./assess/inventory-files.js');
-    const assess = new AssessService({
-      catalog,
-      inventories: inventoryFiles(inventory.inventories, this.log.child('assess')),
-      log: this.log.child('assess'),
-    });
-    this.assess = assess;
+    const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
     const web: Service = {
       name: 'http',
       start: async () => {
@@ -135,6 +151,7 @@ export class DepotApp {
           inventory,
           catalog,
           assess,
+          hosts,
         });
         this.http = new HttpServer({
           host: this.config.http.host,
@@ -146,7 +163,7 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, catalog, assess, web];
+    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, catalog, assess, hosts, web];
   }
 
   async start(): Promise<void> {

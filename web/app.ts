@@ -19,6 +19,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { feedsRoutes } from './routes/feeds.js';
+import { hostsRoutes } from './routes/hosts.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
@@ -95,6 +96,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     authRoutes,
     dashboardRoutes,
     assetsRoutes,
+    hostsRoutes,
     discoveryRoutes,
     inventoryRoutes,
     patchesRoutes,

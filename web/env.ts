@@ -4,6 +4,7 @@ import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
+import type { HostService } from '../daemon/hosts/host-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
 import type { Logger } from '../daemon/log.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
@@ -32,6 +33,8 @@ export interface WebDeps {
   catalog?: CatalogService | undefined;
   /** Missing fixes per host and site compliance. */
   assess?: AssessService | undefined;
+  /** One id per machine: the host page, links from every other page, SSH access by machine. */
+  hosts?: HostService | undefined;
 }
 
 export type WebEnv = {

@@ -18,9 +18,9 @@ import { commands, presentDpkgLines, withDeadline } from '../../daemon/inventory
 import { InventoryService } from '../../daemon/inventory/inventory-service.js';
 import { parseDpkgQuery } from '../../daemon/inventory/parse-dpkg.js';
 import { inventoryParsers } from '../../daemon/inventory/parse-inventory.js';
-import { Ssh2Runner } from '../../daemon/inventory/ssh-runner.js';
 import { createLogger } from '../../daemon/log.js';
-import { SshdServer, sshdUnavailable } from '../../test/integration/inventory/sshd-server.js';
+import { Ssh2Runner } from '../../daemon/remote/ssh-runner.js';
+import { SshdServer, sshdUnavailable } from '../../test/support/sshd-server.js';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

@@ -55,6 +55,7 @@ export class DiscoveryService {
   private readonly scans: ScanLog;
   private running: { record: ScanRecord; abort: AbortController; done: Promise<void> } | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private readonly assetListeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     const dir = `${opts.dataDir}/discovery`;
@@ -216,6 +217,8 @@ export class DiscoveryService {
       const merged = mergeScan(this.assets, observations, scanned, record.id, this.opts.ports.clock());
       // The end of a scan is the natural write point: one durable write now, no debounce wait.
       await Promise.all([this.assets.apply(merged.changed, merged.removed), this.assets.flush()]);
+      // The scan ends once its listeners are done: a table reloaded at "done" sees their work too.
+      for (const listener of this.assetListeners) await listener(merged.changed);
       record.counts = merged.counts;
       record.status = 'done';
       log.info('scan finished', { ...merged.counts, ms: Math.round(performance.now() - t0) });
@@ -255,6 +258,12 @@ export class DiscoveryService {
   }
 
   // ---- assets -------------------------------------------------------------------------------
+
+  /** Called with the assets a scan changed, once they are on disk (the host directory follows). */
+  onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void {
+    this.assetListeners.add(listener);
+    return () => this.assetListeners.delete(listener);
+  }
 
   query(q: AssetQuery): AssetPage {
     return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q);

@@ -1,14 +1,18 @@
 /**
  * `patch-depot inventory --host ADDR [--user U] [--port N] [--json]`: collect one host now, with
- * the appliance key and pins in the data dir (the same ones the daemon uses), save its inventory
- * file, and print it. `--public-key` prints the line to install on hosts.
+ * the appliance key, pins and host directory in the data dir (the same ones the daemon uses),
+ * save its inventory file under the machine's host id, and print it. `--public-key` prints the
+ * line to install on hosts.
  */
 import { userInfo } from 'node:os';
 import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
+import type { HostService } from '../hosts/host-service.js';
+import { createHostService } from '../hosts/hosts-module.js';
 import { createLogger } from '../log.js';
-import { validateCredential } from './credentials.js';
+import { type HostCredential, validateCredential } from '../remote/credentials.js';
 import { createInventoryService } from './inventory-module.js';
+import type { InventoryService } from './inventory-service.js';
 import type { HostInventory } from './types.js';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -27,11 +31,37 @@ export const formatInventory = (inv: HostInventory): string => {
   return `${[...head, '', ...rows].join('\n')}\n`;
 };
 
+/**
+ * The machine `--host` names (a host id, an old id, an address...), or the one at that address,
+ * made now if none is known: the inventory is filed under its host id, as the daemon files it.
+ */
+const targetFor = async (
+  ctx: CommandContext,
+  service: InventoryService,
+  hosts: HostService,
+  host: string,
+): Promise<HostCredential> => {
+  const known = await hosts.resolve(host);
+  const stored = known && (await service.credentials.get(known.id));
+  const port = text(ctx.values.port);
+  const input = {
+    address: stored?.address ?? known?.address ?? host,
+    port: port === undefined ? stored?.port : Number(port),
+    username: text(ctx.values.user) ?? stored?.username ?? userInfo().username,
+    password: stored?.password,
+  };
+  // Check the flags before a machine is made for them: a typo must not leave a host behind.
+  validateCredential({ ...input, hostId: known?.id ?? 'h-0000000000' }, new Date());
+  const machine = known ?? (await hosts.directory.forAddress(input.address));
+  return validateCredential({ ...input, hostId: machine.id }, new Date());
+};
+
 export const inventoryCommand = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
   // Logs go to stderr so that --json output on stdout stays machine-readable.
   const log = createLogger({ level: config.log.level, format: 'pretty', sink: process.stderr });
   const service = createInventoryService(config, log.child('inventory'), { schedule: false });
+  const hosts = createHostService(config, { inventory: service }, log.child('hosts'));
   await service.start();
   try {
     if (ctx.values['public-key']) {
@@ -47,22 +77,8 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
       process.stderr.write('patch-depot inventory: --host ADDR is required (or --public-key)\n');
       return 2;
     }
-    // --host names a stored host by id or by address; otherwise it is the address to use.
-    const byAddress = (await service.credentials.list()).find((c) => c.address === host);
-    const stored =
-      (await service.credentials.get(host)) ??
-      (byAddress && (await service.credentials.get(byAddress.hostId)));
-    const port = text(ctx.values.port);
-    const cred = validateCredential(
-      {
-        hostId: stored?.hostId ?? host,
-        address: stored?.address ?? host,
-        port: port === undefined ? stored?.port : Number(port),
-        username: text(ctx.values.user) ?? stored?.username ?? userInfo().username,
-        password: stored?.password,
-      },
-      new Date(),
-    );
+    await hosts.start();
+    const cred = await targetFor(ctx, service, hosts, host);
     const inventory = await service.collect(cred, { acceptHostKey: text(ctx.values['accept-host-key']) });
     process.stdout.write(
       ctx.values.json ? `${JSON.stringify(inventory, null, 2)}\n` : formatInventory(inventory),
@@ -75,6 +91,7 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
     }
     throw err;
   } finally {
+    await hosts.stop();
     await service.stop();
   }
 };

@@ -6,10 +6,11 @@
  */
 
 import type { Ecosystem, OsRelease } from '../platform.js';
+import type { ExecLimits, ExecResult, RemoteSession } from '../remote/ports.js';
+import { RemoteError } from '../remote/remote-error.js';
+import { shellQuote } from '../remote/shell-quote.js';
 import { parseOsReleaseFields } from './parse-os-release.js';
-import type { ExecLimits, ExecResult, RemoteSession } from './ports.js';
-import { RemoteError } from './remote-error.js';
-import { bundle, shellQuote } from './script-bundle.js';
+import { bundle } from './script-bundle.js';
 import type { HostInventory, InstalledPackage } from './types.js';
 import { hostInventorySchema } from './types.js';
 
@@ -32,8 +33,6 @@ export interface CollectorOptions {
   dpkgAdminDir?: string | undefined;
   clock?: () => Date;
 }
-
-export { shellQuote };
 
 /**
  * Run `script` through /bin/sh whatever the login shell is (fish, csh...), in the C locale, and
@@ -142,33 +141,22 @@ export const parseRebootSignals = (text: string): boolean => {
 
 const firstLine = (text: string): string => text.trim().split('\n')[0]?.slice(0, 300) ?? '';
 
-export const collectInventory = async (
-  session: RemoteSession,
-  hostId: string,
-  parsers: InventoryParsers,
-  opts: CollectorOptions,
-): Promise<HostInventory> => {
-  const limits: ExecLimits = {
-    timeoutMs: opts.commandTimeoutMs,
-    maxOutputBytes: opts.maxOutputBytes,
-    signal: opts.signal,
-  };
-  const check = (what: string, result: ExecResult | undefined): string => {
-    if (!result)
-      throw new RemoteError('command', `${what}: the host's shell did not run it (is /bin/sh POSIX?)`);
-    if (result.exitCode !== 0) {
-      const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
-      throw new RemoteError(
-        'command',
-        `${what} failed on the host (${result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`}): ${why}`,
-      );
-    }
-    return result.stdout;
-  };
-  const run = async (what: string, command: string): Promise<string> =>
-    check(what, await session.exec(withDeadline(command, opts.commandTimeoutMs / 1000), limits));
+/** The command's stdout, or a `command` RemoteError saying which command failed and why. */
+const check = (what: string, result: ExecResult | undefined): string => {
+  if (!result)
+    throw new RemoteError('command', `${what}: the host's shell did not run it (is /bin/sh POSIX?)`);
+  if (result.exitCode !== 0) {
+    const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
+    throw new RemoteError(
+      'command',
+      `${what} failed on the host (${result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`}): ${why}`,
+    );
+  }
+  return result.stdout;
+};
 
-  // The small facts travel in one channel: each exec costs the host a login-shell fork.
+/** The small facts in one channel: each exec costs the host a login-shell fork. */
+const collectFacts = async (session: RemoteSession, limits: ExecLimits, seconds: number) => {
   const facts = bundle(
     {
       osRelease: commands.osRelease,
@@ -176,37 +164,23 @@ export const collectInventory = async (
       reboot: commands.reboot,
       probe: commands.probe,
     },
-    opts.commandTimeoutMs / 1000,
+    seconds,
   );
-  const factsOut = facts.parse(
-    check(
-      'collecting OS facts',
-      await session.exec(`LC_ALL=C /bin/sh -c ${shellQuote(facts.script)}`, {
-        ...limits,
-        timeoutMs: limits.timeoutMs * 4,
-      }),
-    ),
-  );
-  const osText = check('reading /etc/os-release', factsOut.osRelease);
-  let os: OsRelease;
-  try {
-    os = parsers.osRelease(osText);
-  } catch (cause) {
-    throw new RemoteError('unsupported', `cannot read the host's os-release: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  const kernel = check('uname -r', factsOut.kernel).trim();
+  const out = await session.exec(`LC_ALL=C /bin/sh -c ${shellQuote(facts.script)}`, {
+    ...limits,
+    timeoutMs: limits.timeoutMs * 4,
+  });
+  return facts.parse(check('collecting OS facts', out));
+};
+
+/** From os-release, else from which package tool the host has. */
+const ecosystemOf = (osText: string, os: OsRelease, probe: ExecResult | undefined): Ecosystem => {
   let ecosystem = ecosystemFromOsRelease(osText, os.id);
   if (!ecosystem) {
-    const tools = check('looking for a package manager', factsOut.probe).split('\n');
-    ecosystem = tools.includes('dpkg-query')
-      ? 'dpkg'
-      : tools.includes('apk')
-        ? 'apk'
-        : tools.includes('rpm')
-          ? 'rpm'
-          : undefined;
+    const tools = check('looking for a package manager', probe).split('\n');
+    ecosystem = (['dpkg-query', 'apk', 'rpm'] as const)
+      .filter((t) => tools.includes(t))
+      .map((t): Ecosystem => (t === 'dpkg-query' ? 'dpkg' : t))[0];
   }
   if (!ecosystem) {
     throw new RemoteError(
@@ -214,19 +188,23 @@ export const collectInventory = async (
       `${os.prettyName || os.id}: no dpkg, rpm or apk package database found; this host cannot be assessed`,
     );
   }
+  return ecosystem;
+};
 
-  let packages: InstalledPackage[];
+const readPackages = async (
+  ecosystem: Ecosystem,
+  run: (what: string, command: string) => Promise<string>,
+  parsers: InventoryParsers,
+  dpkgAdminDir: string | undefined,
+): Promise<InstalledPackage[]> => {
   try {
     switch (ecosystem) {
       case 'dpkg':
-        packages = parsers.dpkg(presentDpkgLines(await run('dpkg-query', commands.dpkg(opts.dpkgAdminDir))));
-        break;
+        return parsers.dpkg(presentDpkgLines(await run('dpkg-query', commands.dpkg(dpkgAdminDir))));
       case 'rpm':
-        packages = parsers.rpm(await run('rpm -qa', commands.rpm));
-        break;
+        return parsers.rpm(await run('rpm -qa', commands.rpm));
       case 'apk':
-        packages = parsers.apk(await run('apk info', commands.apk));
-        break;
+        return parsers.apk(await run('apk info', commands.apk));
     }
   } catch (err) {
     if (err instanceof RemoteError) throw err;
@@ -238,6 +216,35 @@ export const collectInventory = async (
       },
     );
   }
+};
+
+export const collectInventory = async (
+  session: RemoteSession,
+  hostId: string,
+  parsers: InventoryParsers,
+  opts: CollectorOptions,
+): Promise<HostInventory> => {
+  const limits: ExecLimits = {
+    timeoutMs: opts.commandTimeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    signal: opts.signal,
+  };
+  const run = async (what: string, command: string): Promise<string> =>
+    check(what, await session.exec(withDeadline(command, opts.commandTimeoutMs / 1000), limits));
+
+  const factsOut = await collectFacts(session, limits, opts.commandTimeoutMs / 1000);
+  const osText = check('reading /etc/os-release', factsOut.osRelease);
+  let os: OsRelease;
+  try {
+    os = parsers.osRelease(osText);
+  } catch (cause) {
+    throw new RemoteError('unsupported', `cannot read the host's os-release: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const kernel = check('uname -r', factsOut.kernel).trim();
+  const ecosystem = ecosystemOf(osText, os, factsOut.probe);
+  const packages = await readPackages(ecosystem, run, parsers, opts.dpkgAdminDir);
   const rebootRequired = parseRebootSignals(check('checking for a pending reboot', factsOut.reboot));
 
   const inventory: HostInventory = {

@@ -2,9 +2,9 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { Ssh2Runner } from '../remote/ssh-runner.js';
 import { InventoryService } from './inventory-service.js';
 import { inventoryParsers } from './parse-inventory.js';
-import { Ssh2Runner } from './ssh-runner.js';
 
 export const inventoryDir = (config: Config): string => join(config.dataDir, 'inventory');
 

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { CredentialStore, type HostCredential, type HostCredentialView } from '../remote/credentials.js';
+import { ApplianceKeyStore } from '../remote/keys.js';
+import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from '../remote/known-hosts.js';
+import type { RemoteRunner, RemoteSession } from '../remote/ports.js';
+import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote-error.js';
 import { RecordDir } from '../store/record-dir.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
-import { CredentialStore, type HostCredential, type HostCredentialView } from './credentials.js';
-import { ApplianceKeyStore } from './keys.js';
-import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from './known-hosts.js';
-import type { RemoteRunner } from './ports.js';
-import { asRemoteError, RemoteError, type RemoteFailure } from './remote-error.js';
+import { followTarget, rekeyTarget, targetIds } from './target-identity.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
 
 export interface InventoryServiceOptions {
@@ -44,6 +45,8 @@ const attemptSchema = z
     failure: z.string().optional(),
     error: z.string().optional(),
     packages: z.number().int().optional(),
+    /** Where the host was reached: with the pinned key, the witness that a moved host is still itself. */
+    address: z.string().optional(),
   })
   .strict();
 /** The last collection attempt of a host, kept apart from its last good inventory. */
@@ -85,6 +88,7 @@ export class InventoryService {
   private abort = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
+  private readonly collectedListeners = new Set<(hostId: string) => void>();
   private timer: NodeJS.Timeout | undefined;
   /** When the next scheduled collection starts (undefined: no schedule). */
   nextScheduledAt: Date | undefined;
@@ -102,7 +106,16 @@ export class InventoryService {
     this.abort = new AbortController();
     await this.inventories.start();
     await this.attempts.start();
+    // Pins used to be keyed by address:port; they follow their host's id now.
+    const creds = await this.credentials.list();
+    await this.knownHosts.adopt(creds.map((c) => [hostPortKey(c.address, c.port), c.hostId] as const));
     this.schedule();
+  }
+
+  /** Called after every successful collection (assessment refreshes, the host page shows it). */
+  onCollected(listener: (hostId: string) => void): () => void {
+    this.collectedListeners.add(listener);
+    return () => this.collectedListeners.delete(listener);
   }
 
   private schedule(): void {
@@ -154,40 +167,7 @@ export class InventoryService {
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
     const t0 = performance.now();
     try {
-      const key = await this.keys.get();
-      const pinned = await this.knownHosts.get(cred.address, cred.port);
-      const connect = (restrict: boolean) =>
-        this.opts.runner.connect(
-          {
-            host: cred.address,
-            port: cred.port,
-            username: cred.username,
-            privateKey: key.privateKey,
-            password: cred.password,
-            verifyHostKey: async (hostKey) => {
-              await this.knownHosts.verify(cred.address, cred.port, hostKey, {
-                acceptFingerprint: opts.acceptHostKey,
-              });
-            },
-            hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
-          },
-          { timeoutMs: this.opts.connectTimeoutMs, signal },
-        );
-      // With a pin, ask only for the pinned key's type so negotiation stays stable. A host that
-      // no longer has that type gets a second, unrestricted try: its new key then meets the pin
-      // check and fails loudly with both fingerprints instead of "no matching host key".
-      const restrict = pinned !== undefined && opts.acceptHostKey === undefined;
-      const session = await connect(restrict).catch((err: unknown) => {
-        if (
-          restrict &&
-          err instanceof RemoteError &&
-          err.kind === 'connect' &&
-          /host key/i.test(err.message)
-        ) {
-          return connect(false);
-        }
-        throw err;
-      });
+      const session = await this.openSession(cred, opts.acceptHostKey, signal);
       let inventory: HostInventory;
       try {
         inventory = await collectInventory(session, cred.hostId, this.opts.parsers, {
@@ -207,7 +187,15 @@ export class InventoryService {
         startedAt,
         ok: true,
         packages: inventory.packages.length,
+        address: cred.address,
       });
+      for (const listener of this.collectedListeners) {
+        try {
+          listener(cred.hostId);
+        } catch (err) {
+          log.error('a collection listener failed', { err });
+        }
+      }
       log.info('inventory collected', {
         packages: inventory.packages.length,
         os: inventory.os.id,
@@ -224,9 +212,49 @@ export class InventoryService {
         ok: false,
         failure: failure.kind,
         error: failure.message,
+        address: cred.address,
       }).catch((writeErr: unknown) => log.error('cannot record the failed attempt', { err: writeErr }));
       throw failure;
     }
+  }
+
+  /**
+   * Log in to a host, its key checked against the pin filed under its host id (wherever the host
+   * answers now) before any credential is sent.
+   */
+  private async openSession(
+    cred: HostCredential,
+    acceptHostKey: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RemoteSession> {
+    const key = await this.keys.get();
+    const pinned = await this.knownHosts.get(cred.hostId);
+    const label = hostPortKey(cred.address, cred.port);
+    const connect = (restrict: boolean) =>
+      this.opts.runner.connect(
+        {
+          host: cred.address,
+          port: cred.port,
+          username: cred.username,
+          privateKey: key.privateKey,
+          password: cred.password,
+          verifyHostKey: async (hostKey) => {
+            await this.knownHosts.verify(cred.hostId, hostKey, { acceptFingerprint: acceptHostKey, label });
+          },
+          hostKeyAlgorithms: restrict && pinned ? algorithmsForKeyType(pinned.pinned.type) : undefined,
+        },
+        { timeoutMs: this.opts.connectTimeoutMs, signal },
+      );
+    // With a pin, ask only for the pinned key's type so negotiation stays stable. A host that
+    // no longer has that type gets a second, unrestricted try: its new key then meets the pin
+    // check and fails loudly with both fingerprints instead of "no matching host key".
+    const restrict = pinned !== undefined && acceptHostKey === undefined;
+    return connect(restrict).catch((err: unknown) => {
+      if (restrict && err instanceof RemoteError && err.kind === 'connect' && /host key/i.test(err.message)) {
+        return connect(false);
+      }
+      throw err;
+    });
   }
 
   private async recordAttempt(a: Omit<CollectionAttempt, 'finishedAt'>): Promise<void> {
@@ -270,7 +298,7 @@ export class InventoryService {
     return Promise.all(
       creds.map(async (credential) => ({
         credential,
-        hostKey: pins[hostPortKey(credential.address, credential.port)],
+        hostKey: pins[credential.hostId],
         attempt: await this.attempts.get(credential.hostId).catch(() => undefined),
       })),
     );
@@ -309,13 +337,28 @@ export class InventoryService {
   async acceptHostKey(hostId: string, fingerprint: string): Promise<void> {
     const cred = await this.credentials.get(hostId);
     if (!cred) throw new DepotError('NOT_FOUND', `no credentials stored for ${hostId}`);
-    await this.knownHosts.acceptRejected(cred.address, cred.port, fingerprint);
+    await this.knownHosts.acceptRejected(cred.hostId, fingerprint);
+  }
+
+  /** Ids with a target, an inventory or an attempt on file (the host directory adopts old ones). */
+  targetIds(): Promise<string[]> {
+    return targetIds(this);
+  }
+
+  /** File everything known about a host under a new id. */
+  rekeyHost(from: string, to: string): Promise<void> {
+    return rekeyTarget(this, from, to);
+  }
+
+  /** Point a host's target at its new address when it pointed at the old one (DHCP moved it). */
+  followHost(hostId: string, from: string, to: string): Promise<boolean> {
+    return followTarget(this.credentials, hostId, from, to);
   }
 
   /** Remove a host's credentials and its key pin; its collected inventory stays for assessment. */
   async removeHost(hostId: string): Promise<void> {
     const old = await this.credentials.delete(hostId);
-    if (old) await this.knownHosts.forget(old.address, old.port);
+    if (old) await this.knownHosts.forget(old.hostId);
   }
 }
 

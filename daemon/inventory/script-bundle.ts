@@ -5,10 +5,8 @@
  * lines carrying a random nonce, so no command output can forge a frame.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from './ports.js';
-
-/** POSIX single-quote quoting for a value inside a command line. */
-export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+import type { ExecResult } from '../remote/ports.js';
+import { shellQuote } from '../remote/shell-quote.js';
 
 /** Stderr kept per section: enough for an error message, bounded. */
 const STDERR_BYTES = 4096;

@@ -12,9 +12,9 @@ import type {
   RemoteRunner,
   RemoteSession,
   SshTarget,
-} from '../../daemon/inventory/ports.js';
-import { RemoteError } from '../../daemon/inventory/remote-error.js';
-import { sshString } from '../../daemon/inventory/ssh-key-format.js';
+} from '../../daemon/remote/ports.js';
+import { RemoteError } from '../../daemon/remote/remote-error.js';
+import { sshString } from '../../daemon/remote/ssh-key-format.js';
 
 /** `hang` never answers (for timeouts); a function computes the answer from the command. */
 export type FakeAnswer = ExecResult | 'hang' | ((command: string) => ExecResult | Promise<ExecResult>);

@@ -1,7 +1,7 @@
 /**
  * The whole daemon inside the lab's appliance namespace: `patch-depot serve` with discovery
  * wired in by app.ts, driven through its real HTTP UI (from inside the namespace): a scope saved
- * in Settings, a scan started from the Assets page, live progress, the asset list and an asset page.
+ * in Settings, a scan started from the Assets page, live progress, the asset list and a host page.
  */
 
 import assert from 'node:assert/strict';
@@ -86,9 +86,10 @@ describe('the daemon discovers the lab through its UI', { skip }, () => {
       scanStarted: boolean;
       reloadTold: boolean;
       panel: string;
-      rows: Array<{ id: string; ip: string }>;
+      rows: Array<{ href: string; ip: string; mac: string }>;
       printerHasVendor: boolean;
       printerHasMdnsName: boolean;
+      printerNotOfferedSsh: boolean;
     };
     assert.equal(r.setup, 303);
     assert.equal(r.scopeSaved, 303);
@@ -103,11 +104,15 @@ describe('the daemon discovers the lab through its UI', { skip }, () => {
     assert.deepEqual(ips, expected, 'every host but the excluded one, plus the appliance');
     for (const h of lab.hosts.filter((x) => x.label !== 'silent')) {
       assert.ok(
-        r.rows.some((row) => row.ip === h.ip && row.id === `m-${h.mac.replaceAll(':', '')}`),
-        `${h.label} by MAC`,
+        r.rows.some(
+          (row) => row.ip === h.ip && row.mac === h.mac && /^\/hosts\/h-[0-9a-f]{10}$/.test(row.href),
+        ),
+        `${h.label} by MAC, linked to its host page`,
       );
     }
+    assert.equal(new Set(r.rows.map((row) => row.href)).size, r.rows.length, 'one host page per machine');
     assert.ok(r.printerHasVendor && r.printerHasMdnsName);
+    assert.ok(r.printerNotOfferedSsh, 'a printer is not told to give SSH access');
   });
 });
 

@@ -18,8 +18,13 @@ export const NAV = [
   ['/settings', 'Settings'],
 ] as const;
 
+/** Pages that belong to a section without sharing its path: a host page is part of Assets. */
+const ALSO_UNDER: Record<string, string[]> = { '/assets': ['/hosts'] };
+
 const isCurrent = (href: string, path: string): boolean =>
-  href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+  href === '/'
+    ? path === '/'
+    : [href, ...(ALSO_UNDER[href] ?? [])].some((h) => path === h || path.startsWith(`${h}/`));
 
 export interface PageOptions {
   title: string;

@@ -4,9 +4,12 @@
  */
 import type { Context } from 'hono';
 import type { AdvisoryImpact, SiteAssessment } from '../../daemon/assess/assess-service.js';
-import type { SiteCompliance } from '../../daemon/assess/types.js';
+import type { MissingFix, SiteCompliance } from '../../daemon/assess/types.js';
 import { type Severity, severities, severityRank } from '../../daemon/catalog/model.js';
+import type { Page } from '../../daemon/paging.js';
 import type { WebEnv } from '../env.js';
+import { hostHref } from './host-link.js';
+import { Pager } from './pager.js';
 
 const SEVERITY_COLOUR: Record<Severity, string> = {
   critical: 'var(--bad)',
@@ -25,7 +28,6 @@ export const Sev = (props: { s: Severity }) => (
 );
 export const advisoryHref = (a: { feedId: string; advisoryId: string }) =>
   `/patches/advisories/${encodeURIComponent(a.feedId)}/${encodeURIComponent(a.advisoryId)}`;
-export const hostHref = (id: string) => `/assets/${encodeURIComponent(id)}`;
 /** Feed-supplied links are shown only when they are plain web links (defence in depth). */
 export const webLink = (url: string | undefined): string | undefined =>
   url && /^https?:\/\//i.test(url) ? url : undefined;
@@ -74,13 +76,14 @@ export const readFilters = (c: Context<WebEnv>): Filters => {
   };
 };
 
-export const matches = (a: AdvisoryImpact, f: Filters): boolean =>
+/** `label` names a host as the pages show it, so a search for a machine's name finds it. */
+export const matches = (a: AdvisoryImpact, f: Filters, label: (hostId: string) => string): boolean =>
   (f.severity === '' || severityRank[a.severity] <= severityRank[f.severity]) &&
   (f.q === '' ||
     a.advisoryId.toLowerCase().includes(f.q) ||
     a.cves.some((cve) => cve.toLowerCase().includes(f.q)) ||
     a.packages.some((p) => p.includes(f.q)) ||
-    [...a.hosts.keys()].some((h) => h.toLowerCase().includes(f.q)));
+    [...a.hosts.keys()].some((h) => h.toLowerCase().includes(f.q) || label(h).toLowerCase().includes(f.q)));
 
 export const FilterForm = (props: { f: Filters }) => (
   <form method="get" action="/patches" class="card" aria-label="Filter missing fixes">
@@ -194,12 +197,13 @@ export const PackageTable = (props: { rows: AdvisoryImpact[] }) => {
   );
 };
 
-export const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
+export const HostTable = (props: { site: SiteAssessment; f: Filters; label: (hostId: string) => string }) => {
   const rows = props.site.hosts
     .filter(
       (h) =>
         props.f.q === '' ||
         h.hostId.toLowerCase().includes(props.f.q) ||
+        props.label(h.hostId).toLowerCase().includes(props.f.q) ||
         h.missing.some((m) => m.package.includes(props.f.q)),
     )
     .sort(
@@ -223,7 +227,7 @@ export const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
           {rows.slice(0, PAGE).map((h) => (
             <tr>
               <td>
-                <a href={`/patches/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostId}</a>
+                <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
               </td>
               <td>{h.release}</td>
               <td>{h.missing.length}</td>
@@ -242,3 +246,41 @@ export const HostTable = (props: { site: SiteAssessment; f: Filters }) => {
     </>
   );
 };
+
+/** The hosts one advisory affects, a page at a time, each linked to its host page. */
+export const AffectedHosts = (props: {
+  page: Page<{ id: string; name: string; fix: MissingFix }>;
+  href: (page: number) => string;
+}) => (
+  <>
+    <table>
+      <thead>
+        <tr>
+          <th>Host</th>
+          <th>Package</th>
+          <th>Installed</th>
+          <th>Fixed in</th>
+          <th>Binaries</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.page.items.map(({ id, name, fix }) => (
+          <tr>
+            <td>
+              <a href={hostHref(id, '#fixes')}>{name}</a>
+            </td>
+            <td>{fix.package}</td>
+            <td>
+              <code>{fix.installed}</code>
+            </td>
+            <td>
+              <code>{fix.fixed}</code>
+            </td>
+            <td>{fix.binaries.join(', ')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    <Pager page={props.page} href={props.href} label="Affected host pages" />
+  </>
+);

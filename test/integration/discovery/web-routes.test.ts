@@ -1,17 +1,21 @@
 /**
  * Assets and Scopes pages through the real web app (login gate, CSRF, escaping) with a
- * DiscoveryService on the fake network: scopes validated with the admin's input kept, a scan
- * started from the UI with htmx progress that tells the table to reload, search, asset page, edits.
+ * DiscoveryService on the fake network and the host directory: scopes validated with the admin's
+ * input kept, a scan started from the UI with htmx progress that tells the table to reload,
+ * search, old asset links redirecting to the host page, edits.
  */
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { configSchema } from '../../../daemon/config.js';
 import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
+import type { HostService } from '../../../daemon/hosts/host-service.js';
+import { createHostService } from '../../../daemon/hosts/hosts-module.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 import { setUpAdmin, webHarness } from '../web/harness.js';
 
 const harness = async (t: TestContext, net: FakeNetwork) => {
   let discovery!: DiscoveryService;
+  let hosts!: HostService;
   const h = await webHarness(t, {
     services: async ({ dataDir, store, log }) => {
       const config = {
@@ -21,13 +25,31 @@ const harness = async (t: TestContext, net: FakeNetwork) => {
         schedule: false,
       };
       discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      hosts = createHostService({ dataDir }, { discovery }, log);
       await discovery.start();
-      t.after(() => discovery.stop());
-      return { discovery };
+      await hosts.start();
+      t.after(async () => {
+        await hosts.stop();
+        await discovery.stop();
+      });
+      return { discovery, hosts };
     },
   });
   const b = await setUpAdmin(h);
-  return { discovery, request: b.request, post: b.post, token: () => b.csrf('/settings/scopes') };
+  /** GET a page, following the redirect an old link gets. */
+  const follow = async (path: string): Promise<{ at: string; html: string }> => {
+    const res = await b.request(path);
+    const at = res.status === 302 ? res.headers.get('location')! : path;
+    return { at, html: await (res.status === 302 ? await b.request(at) : res).text() };
+  };
+  return {
+    discovery,
+    hosts,
+    follow,
+    request: b.request,
+    post: b.post,
+    token: () => b.csrf('/settings/scopes'),
+  };
 };
 
 const htmx = { 'hx-request': 'true' };
@@ -100,6 +122,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.ok(watch, 'the panel polls while the scan runs');
   assert.match(panel, /hx-trigger="every 1s"/);
   await h.discovery.idle();
+  await h.hosts.settled();
   const done = await h.request(`/discovery/scan-panel?watch=${watch}`, { headers: htmx });
   assert.equal(done.headers.get('hx-trigger'), 'assets-changed');
   const donePanel = await done.text();
@@ -113,15 +136,22 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const page = await (await h.request('/assets?class=iot')).text();
   assert.match(page, /1 of 2 asset\(s\) match/);
   assert.match(page, /href="\/assets\?class=iot&amp;sort=lastSeen"/, 'sort links keep the filters');
-  const tv = await (await h.request('/assets/m-020000000006')).text();
-  assert.match(tv, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
-  assert.doesNotMatch(tv, /<script>alert/);
+  const tv = await h.follow('/assets/m-020000000006');
+  assert.match(tv.at, /^\/hosts\/h-[0-9a-f]{10}$/, 'an old asset link lands on the host page');
+  assert.match(tv.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.doesNotMatch(tv.html, /<script>alert/);
+  assert.match(tv.html, /Not managed over SSH: a TV, speaker, camera or other smart device/);
+  assert.doesNotMatch(tv.html, /Manage this machine/, 'a TV is not told to give SSH access');
 
-  const detail = await (await h.request('/assets/m-001ba9000005')).text();
-  assert.match(detail, /Brother/);
-  assert.match(detail, /port 9100 open/);
-  assert.match(detail, /Not inventoried yet/, 'the way to its patches is shown');
-  const edit = await h.post('/assets/m-001ba9000005', {
+  const printer = await h.follow('/assets/m-001ba9000005');
+  assert.match(printer.html, /Brother/);
+  assert.match(printer.html, /port 9100 open/);
+  assert.match(printer.html, /<code>00:1b:a9:00:00:05<\/code>/);
+  assert.match(printer.html, /Not managed over SSH: a printer:/);
+  assert.doesNotMatch(printer.html, /Manage this machine/, 'a printer is not told to give SSH access');
+  assert.ok(table.includes(`<a href="${printer.at}">10.0.0.5</a>`), 'the table links to the host page');
+  assert.equal((await h.follow('/assets/10.0.0.5')).at, printer.at, 'by address too');
+  const edit = await h.post(`${printer.at}/asset`, {
     _csrf: token,
     tags: 'printers, floor 2',
     notes: 'by the door',
@@ -129,6 +159,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.equal(edit.status, 303);
   assert.deepEqual(h.discovery.asset('m-001ba9000005').tags, ['printers', 'floor 2']);
   assert.equal((await h.request('/assets/m-nope')).status, 404);
+  assert.equal((await h.request('/hosts/h-0000000000')).status, 404);
   assert.equal((await h.request('/assets?sort=evil')).status, 400);
 
   net.holdMdns = true;

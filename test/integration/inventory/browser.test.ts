@@ -8,13 +8,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
-import { SshdServer, sshdUnavailable } from './sshd-server.js';
 
 const skip = sshdUnavailable() ?? chromiumMissing;
 
-test('add a host, collect it with live progress, see its packages', { skip, timeout: 120_000 }, async (t) => {
+test('add a host, collect it with live progress, see its packages on its host page', {
+  skip,
+  timeout: 120_000,
+}, async (t) => {
   const dir = await tempDir(t);
   const server = await SshdServer.create([]);
   t.after(() => server.dispose());
@@ -67,5 +70,11 @@ test('add a host, collect it with live progress, see its packages', { skip, time
   await page.waitForSelector('#inventory-hosts span:text-matches("[0-9]+ packages · ")');
   // The pinned host key fingerprint is shown in the row.
   assert.match((await page.textContent('#inventory-hosts')) ?? '', /SHA256:/);
+  // The row links to the machine's one page, which shows what was just collected.
+  await page.click('#inventory-hosts a:text("127.0.0.1")');
+  await page.waitForSelector('#packages h2:has-text("Installed packages (")');
+  assert.match(page.url(), /\/hosts\/h-[0-9a-f]{10}$/);
+  assert.ok((await page.locator('#packages tbody tr').count()) > 0, 'package rows shown');
+  await shot('host-page.png');
   assert.deepEqual(problems, []);
 });

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HostDirectory } from '../../../daemon/hosts/host-directory.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
-import { hostKeyFingerprint, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
 
@@ -60,11 +61,15 @@ describe('patch-depot inventory', { skip: sshdUnavailable(), timeout: 120_000 },
     const json = await cli([...args, '--json']);
     assert.equal(json.code, 0, json.stderr);
     const inv = hostInventorySchema.parse(JSON.parse(json.stdout));
-    assert.equal(inv.hostId, '127.0.0.1');
+    // Filed under the machine's host id, the one the daemon's host directory knows it by.
+    const directory = new HostDirectory(join(dataDir, 'hosts', 'directory.json'));
+    await directory.start();
+    assert.equal(inv.hostId, directory.byAddress('127.0.0.1')?.id);
+    assert.match(inv.hostId, /^h-[0-9a-f]{10}$/);
     assert.equal(inv.ecosystem, 'dpkg');
     assert.ok(inv.packages.some((p) => p.name === 'openssh-server'));
     assert.match(json.stderr, /host key pinned on first use/);
-    assert.ok(existsSync(join(dataDir, 'inventory', 'hosts', '127.0.0.1.json')));
+    assert.ok(existsSync(join(dataDir, 'inventory', 'hosts', `${inv.hostId}.json`)));
 
     const human = await cli(args);
     assert.equal(human.code, 0, human.stderr);
@@ -107,5 +112,8 @@ describe('patch-depot inventory', { skip: sshdUnavailable(), timeout: 120_000 },
     const bad = await cli(['--data-dir', dataDir, '--host', 'bad host!', '--user', 'root']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /address: expected an IPv4\/IPv6 address or a host name/);
+    const directory = new HostDirectory(join(dataDir, 'hosts', 'directory.json'));
+    await directory.start();
+    assert.equal(directory.resolve('bad host!'), undefined, 'a refused address leaves no machine behind');
   });
 });

@@ -15,11 +15,11 @@ import { promisify } from 'node:util';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
-import { Ssh2Runner } from '../../../daemon/inventory/ssh-runner.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
+import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { buildDpkgDatabase, type DpkgDatabase } from './dpkg-admindir.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from './sshd-server.js';
 
 const run = promisify(execFile);
 const skip = sshdUnavailable() ?? (existsSync('/usr/bin/dpkg-deb') ? undefined : 'dpkg-deb missing');
@@ -85,7 +85,7 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     const file = join(inv.inventories.dir, '127.0.0.1.json');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.deepEqual(hostInventorySchema.parse(JSON.parse(readFileSync(file, 'utf8'))), result);
-    const pin = await inv.knownHosts.get('127.0.0.1', server.port);
+    const pin = await inv.knownHosts.get('127.0.0.1');
     assert.equal(pin?.pinned.fingerprint, await hostKeyFingerprint(server.hostKeyPub));
     assert.equal((await inv.attempts.get('127.0.0.1'))?.packages, 3);
   });
@@ -135,11 +135,11 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     await server.start();
     await assert.rejects(inv.collect((await inv.credentials.get('127.0.0.1'))!), /HOST KEY CHANGED/);
     assert.deepEqual(await inv.inventories.get('127.0.0.1'), before);
-    const rejected = (await inv.knownHosts.get('127.0.0.1', server.port))?.rejected;
+    const rejected = (await inv.knownHosts.get('127.0.0.1'))?.rejected;
     assert.equal(rejected?.fingerprint, await hostKeyFingerprint(server.hostKeyPub));
     await inv.acceptHostKey('127.0.0.1', rejected!.fingerprint);
     const again = await inv.collect((await inv.credentials.get('127.0.0.1'))!);
     assert.equal(again.packages.length, 3);
-    assert.equal((await inv.knownHosts.get('127.0.0.1', server.port))?.pinned.type, 'ecdsa-sha2-nistp256');
+    assert.equal((await inv.knownHosts.get('127.0.0.1'))?.pinned.type, 'ecdsa-sha2-nistp256');
   });
 });

@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CredentialStore } from '../../../daemon/inventory/credentials.js';
+import { HostDirectory } from '../../../daemon/hosts/host-directory.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
+import { CredentialStore } from '../../../daemon/remote/credentials.js';
 import { createLab, type Lab } from '../../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../../scripts/lab/netns.js';
-import { hostKeyFingerprint, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
 const skip = sshdUnavailable() ?? labUnavailableReason();
@@ -76,6 +77,12 @@ describe('SSH inventory over the lab LAN', { skip, timeout: 180_000 }, () => {
       await creds.put({ hostId: `lab-${label}`, address: lab.host(label).ip, username: 'root' });
     }
   });
+  const hostIdOf = async (name: string): Promise<string> => {
+    const directory = new HostDirectory(join(dataDir, 'hosts', 'directory.json'));
+    await directory.start();
+    return directory.resolve(name)?.id ?? `no host for ${name}`;
+  };
+
   after(async () => {
     for (const s of servers) await s.dispose();
     await lab?.down();
@@ -88,14 +95,14 @@ describe('SSH inventory over the lab LAN', { skip, timeout: 180_000 }, () => {
       const r = await cli(['--host', `lab-${label}`, '--json']);
       assert.equal(r.code, 0, r.stderr);
       const inv = hostInventorySchema.parse(JSON.parse(r.stdout));
-      assert.equal(inv.hostId, `lab-${label}`);
+      // Credentials filed under an old-style name are adopted by the machine's host id.
+      const id = await hostIdOf(`lab-${label}`);
+      assert.equal(inv.hostId, id);
       assert.equal(inv.ecosystem, 'dpkg');
       assert.ok(inv.packages.length > 50);
       const pins = JSON.parse(await readFile(join(dataDir, 'inventory', 'known-hosts.json'), 'utf8'));
-      assert.equal(
-        pins.hosts[`${ip}:22`].pinned.fingerprint,
-        await hostKeyFingerprint(servers[i]!.hostKeyPub),
-      );
+      assert.equal(pins.hosts[id].pinned.fingerprint, await hostKeyFingerprint(servers[i]!.hostKeyPub));
+      assert.match(r.stderr, new RegExp(`host key pinned on first use.*${ip.replaceAll('.', '\\.')}:22`));
     }
     // The sshd on deb1 saw the appliance's lab address, not loopback.
     assert.match(
@@ -109,7 +116,7 @@ describe('SSH inventory over the lab LAN', { skip, timeout: 180_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no SSH (session|handshake)/);
     const attempt = JSON.parse(
-      await readFile(join(dataDir, 'inventory', 'attempts', 'lab-dark.json'), 'utf8'),
+      await readFile(join(dataDir, 'inventory', 'attempts', `${await hostIdOf('lab-dark')}.json`), 'utf8'),
     );
     assert.equal(attempt.ok, false);
     assert.equal(attempt.failure, 'timeout');

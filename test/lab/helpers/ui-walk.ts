@@ -53,12 +53,14 @@ while (!reloadTold && Date.now() < deadline) {
 const table = await (
   await request('/assets/table?pageSize=100', { headers: { 'hx-request': 'true' } })
 ).text();
-const rows = [...table.matchAll(/<a href="\/assets\/([^"]+)">([\d.]+)<\/a>/g)].map((m) => ({
-  id: m[1],
-  ip: m[2],
-}));
-const printerId = rows.find((r) => r.id?.startsWith('m-001ba9'))?.id;
-const printer = printerId ? await (await request(`/assets/${printerId}`)).text() : '';
+// Each row links to its machine's host page and shows its MAC.
+const rows = [
+  ...table.matchAll(
+    /<a href="(\/hosts\/[^"]+)">([\d.]+)<\/a><\/td><td>[^<]*<\/td><td><code>([^<]+)<\/code>/g,
+  ),
+].map((m) => ({ href: m[1], ip: m[2], mac: m[3] }));
+const printerHref = rows.find((r) => r.mac?.startsWith('00:1b:a9'))?.href;
+const printer = printerHref ? await (await request(printerHref)).text() : '';
 process.stdout.write(
   `${JSON.stringify({
     setup: setup.status,
@@ -69,5 +71,7 @@ process.stdout.write(
     rows,
     printerHasVendor: /Brother/.test(printer),
     printerHasMdnsName: /brother-hl\.local/.test(printer),
+    printerNotOfferedSsh:
+      /Not managed over SSH: a printer/.test(printer) && !/Manage this machine/.test(printer),
   })}\n`,
 );

@@ -10,6 +10,7 @@ import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { writeBundle } from '../../../daemon/catalog/bundle.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import { publicKeyBase64, signEnvelope } from '../../../daemon/catalog/signatures.js';
+import { HostService } from '../../../daemon/hosts/host-service.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
@@ -30,8 +31,9 @@ const inventory = (hostId: string, packages: HostInventory['packages']): HostInv
   rebootRequired: false,
 });
 
-const harness = async (t: TestContext) => {
+const harness = async (t: TestContext, extraHosts = 0) => {
   let catalog!: CatalogService;
+  const ids: Record<'pc1' | 'pc2' | 'odd', string> = { pc1: '', pc2: '', odd: '' };
   const h = await webHarness(t, {
     services: async ({ dataDir, log }) => {
       const fetcher = new MemoryFeedFetcher();
@@ -50,12 +52,32 @@ const harness = async (t: TestContext) => {
       });
       await catalog.start();
       t.after(() => catalog.stop());
-      const hosts = [
-        inventory('pc-1', parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
-        inventory('pc-2', [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
-        inventory('<script>x</script>', [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
-      ];
-      const assess = new AssessService({
+      const hosts: HostInventory[] = [];
+      let assess!: AssessService;
+      const directory = new HostService({
+        dir: join(dataDir, 'hosts'),
+        findings: {
+          inventory: async (id) => hosts.find((x) => x.hostId === id),
+          assessment: (id) => assess.host(id),
+        },
+        log,
+      });
+      await directory.start();
+      // Machines known by address; the odd "address" proves names are escaped wherever shown.
+      const machine = async (address: string) => (await directory.directory.forAddress(address)).id;
+      ids.pc1 = await machine('pc-1.lan');
+      ids.pc2 = await machine('pc-2.lan');
+      ids.odd = await machine('<script>x</script>');
+      hosts.push(
+        inventory(ids.pc1, parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
+        inventory(ids.pc2, [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
+        inventory(ids.odd, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
+      );
+      for (let i = 0; i < extraHosts; i++) {
+        const id = await machine(`10.9.${i >> 8}.${i & 255}`);
+        hosts.push(inventory(id, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]));
+      }
+      assess = new AssessService({
         catalog,
         inventories: {
           ids: async () => hosts.map((h) => h.hostId),
@@ -64,11 +86,11 @@ const harness = async (t: TestContext) => {
         log,
       });
       await assess.start();
-      return { catalog, assess };
+      return { catalog, assess, hosts: directory };
     },
   });
   const b = await setUpAdmin(h);
-  return { catalog, request: b.request, post: b.post, csrf: b.csrf };
+  return { catalog, ids, request: b.request, post: b.post, csrf: b.csrf };
 };
 
 test('before any sync the page explains what to do; a manual sync fills it', async (t) => {
@@ -94,7 +116,7 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(html, /33 %/); // pc-2 only
   assert.match(html, /CVE-2024-8176/);
   assert.match(html, /CVE-2025-0725/);
-  assert.ok(!html.includes('<script>x</script>'), 'host ids are escaped');
+  assert.ok(!html.includes('<script>x</script>'), 'host names are escaped');
 
   const high = await (await h.request('/patches?severity=high')).text();
   assert.match(high, /CVE-2024-8176/);
@@ -106,10 +128,18 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
     await (await h.request('/patches?view=packages')).text(),
     /<td><a href="\/patches\?view=advisories&amp;q=expat">expat<\/a><\/td>/,
   );
-  assert.match(await (await h.request('/patches?view=hosts')).text(), /needs patches/);
+  const byHost = await (await h.request('/patches?view=hosts')).text();
+  assert.match(byHost, /needs patches/);
+  assert.ok(
+    byHost.includes(`<a href="/hosts/${h.ids.pc1}#fixes">pc-1.lan</a>`),
+    'hosts link to their host page',
+  );
+  assert.match(await (await h.request('/patches?view=hosts&q=pc-2.lan')).text(), /pc-2\.lan/);
 
   const adv = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
   assert.match(adv, /Affected hosts \(2\)/);
+  assert.ok(adv.includes(`<a href="/hosts/${h.ids.pc1}#fixes">pc-1.lan</a>`));
+  assert.ok(adv.includes('&lt;script&gt;x&lt;/script&gt;'));
   assert.match(adv, /<code>2\.5\.0-1\+deb12u1<\/code>/);
   assert.match(adv, /<code>2\.5\.0-1\+deb12u2<\/code>/);
   assert.equal((await h.request('/patches/advisories/debian/CVE-1999-0001')).status, 404);
@@ -117,16 +147,16 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   const csv = await h.request('/patches/missing.csv');
   assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
   const rows = (await csv.text()).trim().split('\n');
-  assert.equal(rows[0], 'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed');
+  assert.equal(rows[0], 'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed,host_id');
   assert.ok(
     rows.includes(
-      'pc-1,debian:bookworm,high,expat,libexpat1 libexpat1-dev,2.5.0-1+deb12u1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian',
+      `pc-1.lan,debian:bookworm,high,expat,libexpat1 libexpat1-dev,2.5.0-1+deb12u1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian,${h.ids.pc1}`,
     ),
   );
-  // CSV has no HTML context: the odd host id is quoted data, not markup to escape.
+  // CSV has no HTML context: the odd host name is quoted data, not markup to escape.
   assert.ok(
     rows.includes(
-      '<script>x</script>,debian:bookworm,high,expat,libexpat1,2.5.0-1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian',
+      `<script>x</script>,debian:bookworm,high,expat,libexpat1,2.5.0-1,2.5.0-1+deb12u2,CVE-2024-8176,CVE-2024-8176,debian,${h.ids.odd}`,
     ),
   );
   assert.equal(rows.length, 1 + 3 + 1);
@@ -201,15 +231,45 @@ test('a signed offline bundle is imported through the form; a bad one is refused
   assert.match(await bad.text(), /not trusted here/);
 });
 
-test('the host page lists missing fixes and installed packages', async (t) => {
+test('the host page lists missing fixes and installed packages, a page at a time', async (t) => {
   const h = await harness(t);
   h.catalog.sync(['debian']);
   await h.catalog.idle();
-  const html = await (await h.request('/patches/hosts/pc-1')).text();
+  // The old per-host patch page and old ids land on the one host page.
+  const moved = await h.request(`/patches/hosts/${h.ids.pc1}`);
+  assert.equal(moved.status, 302);
+  assert.equal(moved.headers.get('location'), `/hosts/${h.ids.pc1}#fixes`);
+  assert.equal(
+    (await h.request('/patches/hosts/pc-1.lan')).headers.get('location'),
+    `/hosts/${h.ids.pc1}#fixes`,
+  );
+  assert.equal((await h.request('/patches/hosts/nope')).status, 404);
+
+  const html = await (await h.request(`/hosts/${h.ids.pc1}`)).text();
   assert.match(html, /Missing fixes \(3\)/);
   assert.match(html, /curl, libcurl3-gnutls, libcurl3-nss, libcurl4/);
-  assert.match(html, /Installed packages \(400\)/);
   assert.match(html, /2 further known vulnerabilities have no fix yet/);
-  assert.match(await (await h.request('/patches/hosts/pc-2')).text(), /No missing fixes/);
-  assert.equal((await h.request('/patches/hosts/nope')).status, 404);
+  assert.match(html, /Installed packages \(400\)/);
+  const packageRows = html.slice(html.indexOf('id="packages"')).match(/<tr><td>[^<]+<\/td><td><code>/g);
+  assert.equal(packageRows?.length, 100, 'one page of 100 packages');
+  assert.ok(html.includes(`href="/hosts/${h.ids.pc1}?packages=2&amp;fixes=1#packages"`), 'a link to page 2');
+  assert.match(html, /page 1 of 4 · 400 in all/);
+  const last = await (await h.request(`/hosts/${h.ids.pc1}?packages=4`)).text();
+  assert.match(last, /page 4 of 4/);
+  assert.doesNotMatch(last, /rel="next"/);
+  assert.match(await (await h.request(`/hosts/${h.ids.pc1}?packages=99`)).text(), /page 4 of 4/, 'clamped');
+  assert.match(await (await h.request(`/hosts/${h.ids.pc2}`)).text(), /Fully patched/);
+});
+
+test('an advisory affecting many hosts lists them a page at a time', async (t) => {
+  const h = await harness(t, 150);
+  h.catalog.sync(['debian']);
+  await h.catalog.idle();
+  const first = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
+  assert.match(first, /Affected hosts \(152\)/);
+  assert.equal(first.match(/<a href="\/hosts\/h-[0-9a-f]{10}#fixes">/g)?.length, 100);
+  assert.match(first, /href="\/patches\/advisories\/debian\/CVE-2024-8176\?page=2"/);
+  const second = await (await h.request('/patches/advisories/debian/CVE-2024-8176?page=2')).text();
+  assert.equal(second.match(/<a href="\/hosts\/h-[0-9a-f]{10}#fixes">/g)?.length, 52);
+  assert.match(second, /page 2 of 2 · 152 in all/);
 });

@@ -7,12 +7,12 @@ import {
   ecosystemFromOsRelease,
   parseRebootSignals,
   presentDpkgLines,
-  shellQuote,
   withDeadline,
 } from '../../../daemon/inventory/collector.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
-import type { RemoteSession } from '../../../daemon/inventory/ports.js';
-import { RemoteError } from '../../../daemon/inventory/remote-error.js';
+import type { RemoteSession } from '../../../daemon/remote/ports.js';
+import { RemoteError } from '../../../daemon/remote/remote-error.js';
+import { shellQuote } from '../../../daemon/remote/shell-quote.js';
 import { alpine, debian, type FakeOs, fakeHost, rocky } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
 

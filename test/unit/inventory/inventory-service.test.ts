@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
-import { HostKeyChangedError, RemoteError } from '../../../daemon/inventory/remote-error.js';
-import { fingerprintOf } from '../../../daemon/inventory/ssh-key-format.js';
+import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
+import { fingerprintOf } from '../../../daemon/remote/ssh-key-format.js';
 import { alpine, debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { pollUntil } from '../../integration/inventory/sshd-server.js';
+import { pollUntil } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 
 const setup = async (t: Parameters<typeof tempDir>[0], concurrency = 2) => {
@@ -110,7 +110,7 @@ test('a pinned key type is the only one asked for; a host without it meets the p
   // meets the pin check and fails loudly; the pin is untouched.
   host.hostKey = fakeHostKey('k', 'ssh-rsa');
   await assert.rejects(service.collect((await service.credentials.get('h'))!), HostKeyChangedError);
-  assert.equal((await service.knownHosts.get('h', 22))?.pinned.type, 'ssh-ed25519');
+  assert.equal((await service.knownHosts.get('h'))?.pinned.type, 'ssh-ed25519');
 });
 
 test('stop() cancels a run; queued hosts are marked cancelled', async (t) => {
@@ -135,7 +135,7 @@ test('removing a host drops its credentials and pin but keeps its inventory', as
   await service.collect((await service.credentials.get('h'))!);
   await service.removeHost('h');
   assert.equal(await service.credentials.get('h'), undefined);
-  assert.equal(await service.knownHosts.get('h', 22), undefined);
+  assert.equal(await service.knownHosts.get('h'), undefined);
   assert.ok(await service.inventories.get('h'));
   assert.ok((await readdir(service.inventories.dir)).includes('h.json'));
 });

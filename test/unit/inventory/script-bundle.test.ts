@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { bundle, shellQuote } from '../../../daemon/inventory/script-bundle.js';
+import { bundle } from '../../../daemon/inventory/script-bundle.js';
+import { shellQuote } from '../../../daemon/remote/shell-quote.js';
 
 const run = promisify(execFile);
 const sh = async (script: string) => (await run('/bin/sh', ['-c', script], { maxBuffer: 1 << 24 })).stdout;

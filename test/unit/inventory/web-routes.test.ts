@@ -1,21 +1,27 @@
 /**
  * The Inventory page through the real web app (login gate, CSRF) with an InventoryService on the
- * fake runner: public key shown, credentials saved without echoing passwords, bad input kept in
+ * fake runner and the host directory: public key shown, credentials saved without echoing
+ * passwords and filed under the machine (never a second row for one machine), bad input kept in
  * the form, collections with htmx progress, changed host keys accepted deliberately.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { HostService } from '../../../daemon/hosts/host-service.js';
+import { hostFindings, inventoryTargets } from '../../../daemon/hosts/hosts-module.js';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
+import { asset, MemoryAssets } from '../../fakes/host-assets.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
-import { pollUntil } from '../../integration/inventory/sshd-server.js';
 import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
+import { pollUntil } from '../../support/sshd-server.js';
 
 const harness = async (t: TestContext) => {
   const runner = new FakeRunner();
+  const assets = new MemoryAssets();
   let inventory!: InventoryService;
+  let hosts!: HostService;
   const h = await webHarness(t, {
     services: async ({ dataDir, log }) => {
       inventory = new InventoryService({
@@ -28,13 +34,32 @@ const harness = async (t: TestContext) => {
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
       });
+      hosts = new HostService({
+        dir: join(dataDir, 'hosts'),
+        assets,
+        targets: inventoryTargets(inventory),
+        findings: hostFindings(inventory, undefined),
+        log,
+      });
       await inventory.start();
-      t.after(() => inventory.stop());
-      return { inventory };
+      await hosts.start();
+      t.after(async () => {
+        await hosts.stop();
+        await inventory.stop();
+      });
+      return { inventory, hosts };
     },
   });
   const b = await setUpAdmin(h);
-  return { inventory, runner, request: b.request, post: b.post, csrf: () => b.csrf('/inventory') };
+  return {
+    inventory,
+    hosts,
+    assets,
+    runner,
+    request: b.request,
+    post: b.post,
+    csrf: () => b.csrf('/inventory'),
+  };
 };
 
 test('the page shows the appliance key and an empty state', async (t) => {
@@ -66,9 +91,11 @@ test('credentials are saved; the password is never sent back', async (t) => {
   assert.match(html, /deploy@10\.0\.0\.5:2222/);
   assert.match(html, /<td>set<\/td>/);
   assert.ok(!html.includes('hunter2-secret'));
-  assert.equal((await h.inventory.credentials.get('10.0.0.5'))?.password, 'hunter2-secret');
+  const machine = h.hosts.byAddress('10.0.0.5')!;
+  assert.equal((await h.inventory.credentials.get(machine.id))?.password, 'hunter2-secret');
   // Edit fills the form with the stored settings, never the password.
-  const edit = await (await h.request('/inventory?edit=10.0.0.5')).text();
+  const edit = await (await h.request(`/inventory?edit=${machine.id}`)).text();
+  assert.match(edit, new RegExp(`name="host"[^>]*value="${machine.id}"`));
   assert.match(edit, /name="address"[^>]*value="10\.0\.0\.5"/);
   assert.match(edit, /name="port"[^>]*value="2222"/);
   assert.ok(!edit.includes('hunter2-secret'));
@@ -103,9 +130,9 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   const h = await harness(t);
   const key = await h.inventory.keys.get();
   h.runner.add('10.0.0.5', 22, fakeHost(debian, key.privateKey));
-  await h.inventory.credentials.put({ address: '10.0.0.5', username: 'root' });
+  const machine = await h.hosts.manage({ address: '10.0.0.5', username: 'root' });
   const _csrf = await h.csrf();
-  const res = await h.post('/inventory/hosts/10.0.0.5/collect', { _csrf }, { 'HX-Request': 'true' });
+  const res = await h.post(`/inventory/hosts/${machine.id}/collect`, { _csrf }, { 'HX-Request': 'true' });
   assert.equal(res.status, 200);
   const card = await res.text();
   const runId = card.match(/hx-get="\/inventory\/runs\/(inv-[0-9a-f]{8})"/)?.[1];
@@ -120,10 +147,14 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.doesNotMatch(last, /hx-trigger/);
   assert.match(last, /id="inventory-hosts" hx-swap-oob="true"/);
   assert.match(last, /4 packages · /);
-  assert.match(last, /10\.0\.0\.5<\/a>: ok \(4 packages\)/);
+  assert.match(last, new RegExp(`href="/hosts/${machine.id}">10\\.0\\.0\\.5</a>: ok \\(4 packages\\)`));
   const page = await (await h.request('/inventory')).text();
   assert.match(page, /4 packages · /);
-  assert.match(page, /href="\/assets\/10\.0\.0\.5"/);
+  assert.ok(page.includes(`<a href="/hosts/${machine.id}">10.0.0.5</a>`), 'the row links to the host page');
+  // ... which shows the packages just collected.
+  const hostPage = await (await h.request(`/hosts/${machine.id}`)).text();
+  assert.match(hostPage, /Installed packages \(4\)/);
+  assert.match(hostPage, /<td>libssl3<\/td>/);
   assert.match(page, /No scheduled collections/);
   // Without htmx the same action redirects to a page showing the run.
   const plain = await h.post('/inventory/collect', { _csrf });
@@ -143,7 +174,7 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   await h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!);
   host.hostKey = fakeHostKey('second');
   await assert.rejects(h.inventory.collect((await h.inventory.credentials.get('10.0.0.5'))!));
-  const entry = await h.inventory.knownHosts.get('10.0.0.5', 22);
+  const entry = await h.inventory.knownHosts.get('10.0.0.5');
   const html = await (await h.request('/inventory')).text();
   assert.match(html, /Host key changed/);
   assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
@@ -157,7 +188,7 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   });
   assert.equal(ok.status, 303);
   assert.equal(
-    (await h.inventory.knownHosts.get('10.0.0.5', 22))?.pinned.fingerprint,
+    (await h.inventory.knownHosts.get('10.0.0.5'))?.pinned.fingerprint,
     entry!.rejected!.fingerprint,
   );
 });
@@ -170,4 +201,28 @@ test('remove forgets the host; unknown hosts are 404', async (t) => {
   assert.deepEqual(await h.inventory.credentials.list(), []);
   assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).status, 404);
   assert.equal((await h.post('/inventory/hosts/..%2F..%2Fetc/collect', { _csrf })).status, 404);
+});
+
+test('the machine field picks a known machine: saving by address or asset id never adds a second row', async (t) => {
+  const h = await harness(t);
+  h.assets.scan([asset({ mac: '02:50:44:00:00:05', ip: '10.0.0.5' })]);
+  await h.hosts.settled();
+  const machine = h.hosts.byMac('02:50:44:00:00:05')!;
+  const _csrf = await h.csrf();
+  const save = (form: Record<string, string>) =>
+    h.post('/inventory/hosts', { _csrf, username: 'root', ...form });
+  assert.equal((await save({ address: '10.0.0.5' })).status, 303);
+  assert.equal((await save({ address: '10.0.0.5', host: 'm-025044000005' })).status, 303);
+  assert.equal((await save({ address: '10.0.0.5', host: machine.id, username: 'admin' })).status, 303);
+  const creds = await h.inventory.credentials.list();
+  assert.deepEqual(
+    creds.map((c) => [c.hostId, c.username]),
+    [[machine.id, 'admin']],
+  );
+  const page = await (await h.request('/inventory')).text();
+  assert.equal(page.match(/<a href="\/hosts\//g)?.length, 1, 'one row');
+  const unknown = await save({ address: '10.0.0.6', host: 'm-nobody' });
+  assert.equal(unknown.status, 400);
+  assert.match(await unknown.text(), /host: no known machine &quot;m-nobody&quot;/);
+  assert.equal(h.hosts.list().length, 1);
 });

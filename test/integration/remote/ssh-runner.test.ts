@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { withDeadline } from '../../../daemon/inventory/collector.js';
-import { type ApplianceKey, ApplianceKeyStore } from '../../../daemon/inventory/keys.js';
-import { KnownHosts } from '../../../daemon/inventory/known-hosts.js';
-import type { SshTarget } from '../../../daemon/inventory/ports.js';
-import { HostKeyChangedError, RemoteError } from '../../../daemon/inventory/remote-error.js';
-import { Ssh2Runner } from '../../../daemon/inventory/ssh-runner.js';
+import { type ApplianceKey, ApplianceKeyStore } from '../../../daemon/remote/keys.js';
+import { hostPortKey, KnownHosts } from '../../../daemon/remote/known-hosts.js';
+import type { SshTarget } from '../../../daemon/remote/ports.js';
+import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
+import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from './sshd-server.js';
+import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 
 const run = promisify(execFile);
 const children = async (pid: string): Promise<number[]> => {
@@ -45,12 +45,13 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     await run('rm', ['-rf', join(process.env.TMPDIR ?? '/tmp', `pd-key-${process.pid}`)]);
   });
 
+  const pin = (): string => hostPortKey('127.0.0.1', server.port);
   const target = (over: Partial<SshTarget> = {}): SshTarget => ({
     host: '127.0.0.1',
     port: server.port,
     username: 'root',
     privateKey: key.privateKey,
-    verifyHostKey: (k) => knownHosts.verify('127.0.0.1', server.port, k).then(() => undefined),
+    verifyHostKey: (k) => knownHosts.verify(pin(), k).then(() => undefined),
     ...over,
   });
 
@@ -64,7 +65,7 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     } finally {
       session.close();
     }
-    const pinned = await knownHosts.get('127.0.0.1', server.port);
+    const pinned = await knownHosts.get(pin());
     assert.equal(pinned?.pinned.type, 'ssh-ed25519');
     assert.equal(pinned?.pinned.fingerprint, await hostKeyFingerprint(server.hostKeyPub));
     assert.match(server.log, /Accepted publickey for root/);
@@ -170,18 +171,18 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     // Nothing was offered to the impostor: the server saw no authentication attempt.
     const since = server.log.slice(logBefore);
     assert.doesNotMatch(since, /publickey|Accepted|Failed/);
-    const entry = await knownHosts.get('127.0.0.1', server.port);
+    const entry = await knownHosts.get(pin());
     assert.equal(entry?.pinned.fingerprint, oldFp);
     assert.equal(entry?.rejected?.fingerprint, newFp);
 
     // Still refused on retry; accepting a fingerprint other than the presented one changes nothing.
-    await assert.rejects(knownHosts.acceptRejected('127.0.0.1', server.port, oldFp), /nothing accepted/);
+    await assert.rejects(knownHosts.acceptRejected(pin(), oldFp), /nothing accepted/);
     await assert.rejects(runner.connect(target(), { timeoutMs: 10_000 }), HostKeyChangedError);
 
-    await knownHosts.acceptRejected('127.0.0.1', server.port, newFp);
+    await knownHosts.acceptRejected(pin(), newFp);
     const session = await runner.connect(target(), { timeoutMs: 10_000 });
     session.close();
-    const now = await knownHosts.get('127.0.0.1', server.port);
+    const now = await knownHosts.get(pin());
     assert.equal(now?.pinned.fingerprint, newFp);
     assert.equal(now?.rejected, undefined);
   });
@@ -193,13 +194,12 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     const fp = await hostKeyFingerprint(server.hostKeyPub);
     const session = await runner.connect(
       target({
-        verifyHostKey: (k) =>
-          knownHosts.verify('127.0.0.1', server.port, k, { acceptFingerprint: fp }).then(() => undefined),
+        verifyHostKey: (k) => knownHosts.verify(pin(), k, { acceptFingerprint: fp }).then(() => undefined),
       }),
       { timeoutMs: 10_000 },
     );
     session.close();
-    const entry = await knownHosts.get('127.0.0.1', server.port);
+    const entry = await knownHosts.get(pin());
     assert.equal(entry?.pinned.type, 'ssh-rsa');
     assert.equal(entry?.pinned.fingerprint, fp);
     const again = await runner.connect(

@@ -1,7 +1,8 @@
 /**
- * A real OpenSSH server for the inventory tests: its own host key, sshd_config and
+ * A real OpenSSH server for the remote and inventory tests: its own host key, sshd_config and
  * authorized_keys in a temp dir, listening on 127.0.0.1 only, on a free high port. Needs root
  * (sshd's privilege separation) and /usr/sbin/sshd; `sshdUnavailable()` says why not otherwise.
+ * Password logins (plain, or keyboard-interactive through PAM) are off unless asked for.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -48,11 +49,13 @@ export const hostKeyFingerprint = async (pubFile: string): Promise<string> => {
   return stdout.split(' ')[1]!;
 };
 
-export interface SshdPlacement {
+export interface SshdOptions {
   /** Run inside this network namespace (a lab host) instead of the test's own. */
   netns?: string;
   /** Listen address; default 127.0.0.1. */
   address?: string;
+  /** `password`: plain password logins (shadow); `pam`: keyboard-interactive through PAM only. */
+  passwords?: 'password' | 'pam';
 }
 
 export class SshdServer {
@@ -62,14 +65,14 @@ export class SshdServer {
 
   private constructor(
     readonly dir: string,
-    private readonly where: SshdPlacement,
+    private readonly where: SshdOptions,
   ) {}
 
   /**
    * A server whose root login accepts `authorizedKeys` (lines). By default on 127.0.0.1 and a
    * free high port; `netns` + `address` put it inside a lab host's namespace instead (port 22).
    */
-  static async create(authorizedKeys: string[], where: SshdPlacement = {}): Promise<SshdServer> {
+  static async create(authorizedKeys: string[], where: SshdOptions = {}): Promise<SshdServer> {
     const dir = await mkdtemp(join(tmpdir(), 'pd-sshd-'));
     const server = new SshdServer(dir, where);
     await server.newHostKey('ed25519');
@@ -120,9 +123,9 @@ export class SshdServer {
         // The temp dir lives under world-writable /tmp, which StrictModes would reject.
         'StrictModes no',
         'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
+        `PasswordAuthentication ${this.where.passwords === 'password' ? 'yes' : 'no'}`,
+        `KbdInteractiveAuthentication ${this.where.passwords === 'pam' ? 'yes' : 'no'}`,
+        `UsePAM ${this.where.passwords === 'pam' ? 'yes' : 'no'}`,
         'LogLevel VERBOSE',
         '',
       ].join('\n'),

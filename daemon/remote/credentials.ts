@@ -6,8 +6,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
+import { JsonDocument } from '../store/json-document.js';
 import { assertRecordId } from '../store/record-dir.js';
-import { JsonDocument } from './json-document.js';
 
 const HOSTNAME_RE =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -112,6 +112,21 @@ export class CredentialStore {
       const cred = validateCredential({ ...input, password }, this.clock());
       doc.hosts[cred.hostId] = cred;
       return view(cred);
+    });
+  }
+
+  /**
+   * File a host's credentials under a new id (the host directory adopted an old id). One write
+   * moves them; credentials already stored under `to` are newer and stay.
+   */
+  async rename(from: string, to: string): Promise<boolean> {
+    assertRecordId(to);
+    return this.doc.update((doc) => {
+      const old = doc.hosts[from];
+      if (!old || from === to) return false;
+      doc.hosts[to] ??= { ...old, hostId: to };
+      delete doc.hosts[from];
+      return true;
     });
   }
 

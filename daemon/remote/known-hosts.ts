@@ -3,10 +3,14 @@
  * the first key a host presents is stored; later connections must present the same key. A
  * different key is refused before any credential is sent, and kept as `rejected` so the
  * technician can compare fingerprints and accept it deliberately.
+ *
+ * Pins are keyed by the machine (its host id), not by its address: when DHCP moves a machine,
+ * its pin moves with it, so a collection at the new address must present the same key. Pins
+ * written before that were keyed `address:port` (`hostPortKey`); `adopt` re-keys them.
  */
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { JsonDocument } from './json-document.js';
+import { JsonDocument } from '../store/json-document.js';
 import type { HostKey } from './ports.js';
 import { HostKeyChangedError, RemoteError } from './remote-error.js';
 import { fingerprintOf } from './ssh-key-format.js';
@@ -43,6 +47,8 @@ export const algorithmsForKeyType = (type: string): string[] =>
 export interface VerifyOptions {
   /** Replace a pinned key if the presented one has exactly this fingerprint. */
   acceptFingerprint?: string | undefined;
+  /** How messages and logs name the host (`10.0.0.5:22`); default the pin key. */
+  label?: string | undefined;
 }
 
 export class KnownHosts {
@@ -60,18 +66,13 @@ export class KnownHosts {
     return (await this.doc.read()).hosts;
   }
 
-  async get(host: string, port: number): Promise<KnownHostEntry | undefined> {
-    return (await this.doc.read()).hosts[hostPortKey(host, port)];
+  async get(id: string): Promise<KnownHostEntry | undefined> {
+    return (await this.doc.read()).hosts[id];
   }
 
   /** Pin on first use, pass a matching key, refuse (and remember) a different one. */
-  async verify(
-    host: string,
-    port: number,
-    key: HostKey,
-    opts: VerifyOptions = {},
-  ): Promise<'pinned' | 'known'> {
-    const id = hostPortKey(host, port);
+  async verify(id: string, key: HostKey, opts: VerifyOptions = {}): Promise<'pinned' | 'known'> {
+    const label = opts.label ?? id;
     const presented = {
       type: key.type,
       key: key.blob.toString('base64'),
@@ -97,17 +98,23 @@ export class KnownHosts {
     });
     if (typeof outcome === 'object') {
       this.log.error('host key changed: connection refused', {
-        host: id,
+        host: label,
+        pin: id,
         pinned: outcome.old,
         presented: presented.fingerprint,
       });
-      throw new HostKeyChangedError(id, outcome.old, presented.fingerprint);
+      throw new HostKeyChangedError(label, outcome.old, presented.fingerprint);
     }
     if (outcome === 'pinned')
-      this.log.info('host key pinned on first use', { host: id, fingerprint: presented.fingerprint });
+      this.log.info('host key pinned on first use', {
+        host: label,
+        pin: id,
+        fingerprint: presented.fingerprint,
+      });
     if (outcome === 'replaced') {
       this.log.warn('changed host key accepted by the technician', {
-        host: id,
+        host: label,
+        pin: id,
         fingerprint: presented.fingerprint,
       });
       return 'pinned';
@@ -119,8 +126,7 @@ export class KnownHosts {
    * Accept the key a host presented last time it was refused. The fingerprint must be the one the
    * technician verified: if the host presented yet another key since, nothing changes.
    */
-  async acceptRejected(host: string, port: number, fingerprint: string): Promise<void> {
-    const id = hostPortKey(host, port);
+  async acceptRejected(id: string, fingerprint: string): Promise<void> {
     await this.doc.update((doc) => {
       const entry = doc.hosts[id];
       if (!entry?.rejected) throw new RemoteError('unsupported', `${id} has no refused host key to accept`);
@@ -136,9 +142,33 @@ export class KnownHosts {
   }
 
   /** Drop the pin (the host was removed); the next connection pins again. */
-  async forget(host: string, port: number): Promise<void> {
+  async forget(id: string): Promise<void> {
     await this.doc.update((doc) => {
-      delete doc.hosts[hostPortKey(host, port)];
+      delete doc.hosts[id];
+    });
+  }
+
+  /**
+   * Move pins to new keys (`[from, to]` pairs): an address-keyed pin to its host, a host to its new
+   * id. A pin already under `to` is newer and wins; several `to`s may share one `from`. Nothing is
+   * ever dropped without a replacement, so a crash half-way leaves every key pinned somewhere the
+   * next run finds.
+   */
+  async adopt(pairs: ReadonlyArray<readonly [from: string, to: string]>): Promise<number> {
+    return this.doc.update((doc) => {
+      let moved = 0;
+      const taken = new Set<string>();
+      for (const [from, to] of pairs) {
+        const entry = doc.hosts[from];
+        if (!entry || from === to) continue;
+        if (!doc.hosts[to]) {
+          doc.hosts[to] = entry;
+          moved++;
+        }
+        taken.add(from);
+      }
+      for (const from of taken) delete doc.hosts[from];
+      return moved;
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The inventory module's one piece of network I/O: running commands on a remote host. The
- * collector only sees these interfaces; ssh-runner.ts is the real adapter (ssh2) and the unit
- * tests use an in-memory fake (test/fakes/inventory-runner.ts).
+ * Remote access, the one piece of network I/O that inventory (and later deployment) needs:
+ * running commands on a host over SSH. Callers only see these interfaces; ssh-runner.ts is the
+ * real adapter (ssh2) and the unit tests use an in-memory fake (test/fakes/inventory-runner.ts).
  */
 
 /** A host key as the server presented it during the key exchange. */

@@ -11,6 +11,7 @@ export type RemoteFailure =
   | 'output-limit'
   | 'host-key-changed'
   | 'command'
+  | 'privilege'
   | 'unsupported'
   | 'aborted';
 
@@ -21,6 +22,7 @@ const codeFor: Record<RemoteFailure, ErrorCode> = {
   'output-limit': 'UNAVAILABLE',
   'host-key-changed': 'CONFLICT',
   command: 'UNAVAILABLE',
+  privilege: 'FORBIDDEN',
   unsupported: 'BAD_INPUT',
   aborted: 'UNAVAILABLE',
 };

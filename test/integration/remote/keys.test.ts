@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { ApplianceKeyStore } from '../../../daemon/inventory/keys.js';
+import { ApplianceKeyStore } from '../../../daemon/remote/keys.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
 

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DepotError } from '../../../daemon/errors.js';
-import { CredentialStore } from '../../../daemon/inventory/credentials.js';
+import { CredentialStore } from '../../../daemon/remote/credentials.js';
 import { tempDir } from '../../temp-dir.js';
 
 test('credentials are stored 0600 and the password never comes back in views', async (t) => {

@@ -1,10 +1,10 @@
 /**
- * A small JSON document in one file (pinned host keys, host credentials): validated on read,
- * replaced atomically on write (the store's JsonFileAdapter), and updates queued one after another
- * so two collections pinning keys at the same moment cannot lose each other's change.
+ * A small JSON document in one file (pinned host keys, host credentials, the host directory):
+ * validated on read, replaced atomically on write (JsonFileAdapter), and updates queued one after
+ * another so two collections pinning keys at the same moment cannot lose each other's change.
  */
 import type { z } from 'zod';
-import { JsonFileAdapter } from '../store/json-file-adapter.js';
+import { JsonFileAdapter } from './json-file-adapter.js';
 
 export class JsonDocument<S extends z.ZodType> {
   private queue: Promise<unknown> = Promise.resolve();

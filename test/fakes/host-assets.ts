@@ -1,0 +1,57 @@
+/**
+ * An in-memory AssetSource for the host directory's unit tests: assets set by the test, and
+ * `scan()` reporting changed ones to listeners as discovery does after a scan. The real one
+ * (discovery's asset store and scan listener) is used in the page and lab tests.
+ */
+import type { Asset } from '../../daemon/discovery/asset.js';
+import type { AssetSource } from '../../daemon/hosts/ports.js';
+
+export const asset = (over: Partial<Asset> & Pick<Asset, 'ip'>): Asset => ({
+  id: over.mac ? `m-${over.mac.replaceAll(':', '')}` : `ip-${over.ip}`,
+  mac: null,
+  ipHistory: [{ ip: over.ip, firstSeen: '2026-12-01T10:00:00.000Z', lastSeen: '2026-12-01T10:00:00.000Z' }],
+  vendor: null,
+  hostnames: [],
+  services: [],
+  openPorts: [],
+  banners: {},
+  deviceClass: 'unknown',
+  os: null,
+  model: null,
+  evidence: [],
+  seenBy: ['arp'],
+  firstSeen: '2026-12-01T10:00:00.000Z',
+  lastSeen: '2026-12-01T10:00:00.000Z',
+  online: true,
+  isNew: true,
+  tags: [],
+  notes: '',
+  lastScanId: null,
+  events: [],
+  ...over,
+});
+
+export class MemoryAssets implements AssetSource {
+  readonly assets = new Map<string, Asset>();
+  private readonly listeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
+
+  all(): Iterable<Asset> {
+    return this.assets.values();
+  }
+
+  byId(id: string): Asset | undefined {
+    return this.assets.get(id);
+  }
+
+  onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Store these assets (replacing by id, dropping `removed`) and tell the listeners. */
+  scan(changed: Asset[], removed: string[] = []): void {
+    for (const a of changed) this.assets.set(a.id, a);
+    for (const id of removed) this.assets.delete(id);
+    for (const listener of this.listeners) listener(changed);
+  }
+}

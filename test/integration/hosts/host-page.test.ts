@@ -1,0 +1,169 @@
+/**
+ * The one host page through the real web app, over the real services wired as app.ts wires them
+ * (discovery on the fake network, inventory on fake SSH hosts, the catalog on an in-memory feed,
+ * assessment, the host directory): a scanned server offers "Manage this machine"; SSH access given
+ * there is collected and the page shows its packages and missing fixes at once; the Inventory
+ * and Patches pages link to it; a DHCP move keeps the page, the id and the history.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { AssessService } from '../../../daemon/assess/assess-service.js';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import { configSchema } from '../../../daemon/config.js';
+import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
+import { createHostService } from '../../../daemon/hosts/hosts-module.js';
+import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
+import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
+import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
+import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
+import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { fixture } from '../../unit/catalog/version-gen.js';
+import { setUpAdmin, webHarness } from '../web/harness.js';
+
+const TRACKER = 'https://tracker.example/json';
+const MAC = '02:00:00:00:00:05';
+/** 250 packages, expat among them at a version the tracker fixture has a fix for. */
+const dpkgLines = [
+  'ii \tlibexpat1\t2.5.0-1\tamd64\texpat\t2.5.0-1',
+  ...Array.from({ length: 249 }, (_, i) => `ii \tpkg-${String(i).padStart(3, '0')}\t1.0-1\tamd64\t\t`),
+  '',
+].join('\n');
+
+const setup = async (t: TestContext) => {
+  const net = new FakeNetwork([
+    { ip: '10.0.0.5', mac: MAC, open: [22], banners: { 22: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' } },
+  ]);
+  const runner = new FakeRunner();
+  let discovery!: DiscoveryService;
+  let inventory!: InventoryService;
+  let catalog!: CatalogService;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, store, log }) => {
+      const config = {
+        ...configSchema.parse({ dataDir }).discovery,
+        ...fastSettings,
+        writeDebounceMs: 5,
+        schedule: false,
+      };
+      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      const inventoryOpts = {
+        concurrency: 1,
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: 1000,
+        maxOutputBytes: 1 << 20,
+      };
+      inventory = new InventoryService({
+        dir: join(dataDir, 'inventory'),
+        runner,
+        parsers: inventoryParsers,
+        log,
+        ...inventoryOpts,
+      });
+      const fetcher = new MemoryFeedFetcher();
+      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
+      catalog = new CatalogService({
+        dir: join(dataDir, 'catalog'),
+        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
+        fetcher,
+        verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
+        trustedKeys: [],
+        maxFeedBytes: 1 << 20,
+        syncIntervalMinutes: 60,
+        log,
+      });
+      const { inventoryFiles } = await import('../../../daemon/assess/inventory-files.js');
+      const assess = new AssessService({
+        catalog,
+        inventories: inventoryFiles(inventory.inventories, log),
+        log,
+      });
+      inventory.onCollected(() => assess.invalidate());
+      const hosts = createHostService({ dataDir }, { discovery, inventory, assess }, log);
+      for (const s of [inventory, discovery, catalog, assess, hosts]) {
+        await s.start();
+        t.after(() => s.stop());
+      }
+      return { discovery, inventory, catalog, assess, hosts };
+    },
+  });
+  const b = await setUpAdmin(h);
+  await b.post('/settings/scopes', {
+    _csrf: await b.csrf('/settings/scopes'),
+    name: 'LAN',
+    include: '10.0.0.0/24',
+  });
+  const scan = async () => {
+    await discovery.startScan(discovery.scopes()[0]!.id);
+    await discovery.idle();
+  };
+  return { net, runner, discovery, inventory, catalog, b, scan };
+};
+
+test('scan, manage, collect: the one host page shows identity, packages and missing fixes; every link leads there', async (t) => {
+  const { net, runner, inventory, catalog, b, scan } = await setup(t);
+  await scan();
+  const found = await b.request('/assets/m-020000000005');
+  assert.equal(found.status, 302);
+  const href = found.headers.get('location')!;
+  assert.match(href, /^\/hosts\/h-[0-9a-f]{10}$/);
+  const id = href.slice('/hosts/'.length);
+  let page = await (await b.request(href)).text();
+  assert.match(page, /<code>02:00:00:00:00:05<\/code>/);
+  assert.match(page, /Not inventoried yet/);
+  assert.match(page, /Manage this machine/, 'a server with SSH open is offered management');
+  assert.match(await (await b.request('/assets')).text(), new RegExp(`<a href="${href}">10\\.0\\.0\\.5</a>`));
+
+  const key = await inventory.keys.get();
+  runner.add(
+    '10.0.0.5',
+    22,
+    fakeHost({ ...debian, packages: [['dpkg-query', ok(dpkgLines)]] }, key.privateKey),
+  );
+  const _csrf = await b.csrf(href);
+  const managed = await b.post(`${href}/manage`, {
+    _csrf,
+    address: '10.0.0.5',
+    username: 'root',
+    port: '22',
+  });
+  assert.equal(managed.status, 303);
+  assert.equal(managed.headers.get('location'), `${href}?done=managed#ssh-access`);
+  catalog.sync(['debian']);
+  await catalog.idle();
+  await inventory.collect((await inventory.credentials.get(id))!);
+
+  page = await (await b.request(href)).text();
+  assert.match(page, /root@10\.0\.0\.5/);
+  assert.match(page, /Installed packages \(250\)/, 'packages show right after the collection');
+  assert.match(page, /page 1 of 3 · 250 in all/);
+  assert.match(page, /Missing fixes \(1\)/);
+  assert.match(page, /CVE-2024-8176/);
+  assert.match(page, /Deployments[\s\S]*None yet/);
+
+  const inventoryPage = await (await b.request('/inventory')).text();
+  assert.ok(inventoryPage.includes(`<a href="${href}">10.0.0.5</a>`), 'Inventory links to the host page');
+  const patches = await (await b.request('/patches?view=hosts')).text();
+  assert.ok(patches.includes(`<a href="${href}#fixes">10.0.0.5</a>`), 'Patches links to the host page');
+  const advisory = await (await b.request('/patches/advisories/debian/CVE-2024-8176')).text();
+  assert.ok(advisory.includes(`<a href="${href}#fixes">10.0.0.5</a>`));
+  for (const old of ['/assets/10.0.0.5', '/patches/hosts/10.0.0.5', `/assets/${id}`]) {
+    assert.equal((await b.request(old)).headers.get('location')?.replace('#fixes', ''), href, old);
+  }
+
+  // DHCP gives the machine another address: one host, same page, the history kept.
+  const machine = runner.hosts.get('10.0.0.5:22')!;
+  runner.hosts.delete('10.0.0.5:22');
+  runner.add('10.0.0.23', 22, machine);
+  net.remove('10.0.0.5');
+  net.add({ ip: '10.0.0.23', mac: MAC, open: [22] });
+  await scan();
+  page = await (await b.request(href)).text();
+  assert.match(page, /<dt>Address<\/dt><dd>10\.0\.0\.23<\/dd>/);
+  assert.match(page, /10\.0\.0\.5, 10\.0\.0\.23/, 'both addresses in its history');
+  assert.match(page, /Moved from 10\.0\.0\.5 to 10\.0\.0\.23/);
+  assert.match(page, /root@10\.0\.0\.23/, 'SSH access followed it');
+  assert.match(page, /Installed packages \(250\)/);
+  assert.equal((await b.request('/assets/10.0.0.23')).headers.get('location'), href);
+});

@@ -1,0 +1,61 @@
+/**
+ * Start a long-running repository entry point inside a lab namespace (the daemon, a bridge, a
+ * feed server) and resolve once its stdout matches `ready`; `stop()` sends SIGTERM and waits.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface Background {
+  child: ChildProcess;
+  /** The match of `ready` in stdout. */
+  ready: RegExpExecArray;
+  stop(): Promise<void>;
+}
+
+export const startInNamespace = (
+  ns: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<Background> =>
+  new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', ...args], {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${args.join(' ')}: not ready within ${timeoutMs} ms\n${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      out = '';
+      // Keep draining both pipes (without keeping the text) so the child never blocks on one.
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.removeAllListeners('data');
+        stream.resume();
+      }
+      resolve({ child, ready: m, stop });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}\n${err}`));
+    });
+  });

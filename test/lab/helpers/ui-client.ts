@@ -1,0 +1,54 @@
+/**
+ * A browser-like client for a daemon whose UI listens inside a lab namespace, reached through a
+ * unix socket bridge (scripts/unix-bridge.ts): a cookie jar, no redirect following (tests assert
+ * where links lead), form posts, and first-run setup.
+ */
+import { Agent, fetch } from 'undici';
+
+export interface UiClient {
+  request(
+    path: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<Response>;
+  text(path: string, headers?: Record<string, string>): Promise<string>;
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  /** First-run setup; returns the CSRF token for later forms. */
+  setUp(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+export const uiClient = (socketPath: string): UiClient => {
+  const dispatcher = new Agent({ connect: { socketPath } });
+  const cookies = new Map<string, string>();
+  const request: UiClient['request'] = async (path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`http://localhost${path}`, { ...init, headers, redirect: 'manual', dispatcher });
+    for (const line of res.headers.getSetCookie()) {
+      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+      cookies.set(name, value);
+    }
+    return res as unknown as Response;
+  };
+  const post: UiClient['post'] = (path, form, headers = {}) =>
+    request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  return {
+    request,
+    post,
+    text: async (path, headers) => (await request(path, { headers: headers ?? {} })).text(),
+    async setUp() {
+      const token = csrfOf(await (await request('/setup')).text());
+      const pw = 'a long enough passphrase';
+      const res = await post('/setup', { _csrf: token, password: pw, confirm: pw });
+      if (res.status !== 303) throw new Error(`setup failed: ${res.status}`);
+      return csrfOf(await (await request('/settings/scopes')).text());
+    },
+    close: () => dispatcher.close(),
+  };
+};

@@ -1,0 +1,213 @@
+/**
+ * The pieces of the Assets page: the table fragment (reloaded by the search box and at the end of
+ * a scan), its sort links and filters, and the online/new status badge. Every row links to the
+ * machine's one host page.
+ */
+import {
+  type AssetPage,
+  type AssetQuery,
+  assetQuerySchema,
+  displayName,
+} from '../../daemon/discovery/asset-query.js';
+import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
+import { ago } from '../routes/discovery.js';
+import { hostHref } from './host-link.js';
+import { Empty } from './layout.js';
+
+const assetHref = (hostOf: (assetId: string) => string | undefined, assetId: string): string => {
+  const hostId = hostOf(assetId);
+  return hostId ? hostHref(hostId) : `/assets/${encodeURIComponent(assetId)}`;
+};
+
+export const DEFAULTS: Record<string, unknown> = assetQuerySchema.parse({});
+
+/** A list URL's query string with only the non-default parameters. */
+export const qs = (q: AssetQuery, change: Partial<AssetQuery>): string => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...q, ...change })) {
+    if (v !== '' && v !== DEFAULTS[k]) p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+export const Status = (props: { online: boolean; isNew: boolean }) => (
+  <>
+    <span style={`color:var(${props.online ? '--ok' : '--muted'})`}>
+      {props.online ? '● online' : '○ offline'}
+    </span>
+    {props.isNew ? (
+      <strong style="color:var(--warn);margin-left:.4rem" title="Not yet reviewed">
+        new
+      </strong>
+    ) : null}
+  </>
+);
+
+const SortLink = (props: { q: AssetQuery; col: AssetQuery['sort']; label: string }) => {
+  const active = props.q.sort === props.col;
+  const dir = active && props.q.dir === 'asc' ? 'desc' : 'asc';
+  return (
+    <a href={`/assets${qs(props.q, { sort: props.col, dir, page: 1 })}`}>
+      {props.label}
+      {active ? (props.q.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+    </a>
+  );
+};
+
+const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | undefined }) => {
+  const q = props.page.query;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>
+            <SortLink q={q} col="ip" label="Address" />
+          </th>
+          <th>
+            <SortLink q={q} col="name" label="Name" />
+          </th>
+          <th>MAC</th>
+          <th>
+            <SortLink q={q} col="vendor" label="Vendor" />
+          </th>
+          <th>
+            <SortLink q={q} col="class" label="Class" />
+          </th>
+          <th>Status</th>
+          <th>
+            <SortLink q={q} col="lastSeen" label="Last seen" />
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.page.items.map((a) => (
+          <tr>
+            <td>
+              <a href={assetHref(props.hostOf, a.id)}>{a.ip}</a>
+            </td>
+            <td>{displayName(a) || '—'}</td>
+            <td>
+              <code>{a.mac ?? '—'}</code>
+            </td>
+            <td>{a.vendor ?? '—'}</td>
+            <td>{a.deviceClass}</td>
+            <td>
+              <Status online={a.online} isNew={a.isNew} />
+            </td>
+            <td title={a.lastSeen}>{ago(a.lastSeen)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+/** The table fragment; reloads itself when a scan ends. */
+export const AssetTable = (props: {
+  page: AssetPage;
+  total: number;
+  /** The host id of an asset's machine; unknown ones link through /assets/<id>, which finds it. */
+  hostOf: (assetId: string) => string | undefined;
+}) => {
+  const { page } = props;
+  const q = page.query;
+  return (
+    <div
+      id="asset-table"
+      hx-get={`/assets/table${qs(q, {})}`}
+      hx-trigger="assets-changed from:body"
+      hx-swap="outerHTML"
+    >
+      <p class="hint" hidden={props.total === 0}>
+        {page.total === props.total
+          ? `${page.total} asset(s)`
+          : `${page.total} of ${props.total} asset(s) match`}
+        {page.pages > 1 ? ` · page ${page.page} of ${page.pages}` : ''}
+      </p>
+      {props.total === 0 ? (
+        <Empty>
+          <p>
+            <strong>No devices discovered yet.</strong>
+          </p>
+          <p>
+            Run a scan above: every device found on the LAN appears here with its address, MAC vendor, name
+            and class.
+          </p>
+        </Empty>
+      ) : page.items.length === 0 ? (
+        <Empty>
+          <p>No asset matches these filters.</p>
+        </Empty>
+      ) : (
+        <Rows page={page} hostOf={props.hostOf} />
+      )}
+      {page.pages > 1 ? (
+        <nav aria-label="Pages" style="display:flex;gap:1rem;margin-top:.75rem">
+          {page.page > 1 ? <a href={`/assets${qs(q, { page: page.page - 1 })}`}>← previous</a> : <span />}
+          {page.page < page.pages ? <a href={`/assets${qs(q, { page: page.page + 1 })}`}>next →</a> : null}
+        </nav>
+      ) : null}
+    </div>
+  );
+};
+
+export const Filters = (props: { q: AssetQuery; vendors: string[] }) => (
+  <form
+    method="get"
+    action="/assets"
+    class="card"
+    hx-get="/assets/table"
+    hx-target="#asset-table"
+    hx-swap="outerHTML"
+    hx-trigger="input delay:300ms, change"
+    style="display:grid;grid-template-columns:2fr 1fr 1fr 1fr auto;gap:.75rem;align-items:end"
+  >
+    <label>
+      Search
+      <input type="search" name="q" value={props.q.q} placeholder="address, name, MAC, vendor, tag…" />
+    </label>
+    <label>
+      Class
+      <select name="class">
+        <option value="">any</option>
+        {DEVICE_CLASSES.map((cls) => (
+          <option value={cls} selected={props.q.class === cls}>
+            {cls}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Vendor
+      <input name="vendor" value={props.q.vendor} list="vendors" placeholder="any" />
+      <datalist id="vendors">
+        {props.vendors.map((v) => (
+          <option value={v} />
+        ))}
+      </datalist>
+    </label>
+    <label>
+      Status
+      <select name="status">
+        {(['', 'online', 'offline', 'new'] as const).map((s) => (
+          <option value={s} selected={props.q.status === s}>
+            {s || 'any'}
+          </option>
+        ))}
+      </select>
+    </label>
+    <button type="submit">Filter</button>
+  </form>
+);
+
+export const List = (props: { items: string[] }) =>
+  props.items.length ? (
+    <ul>
+      {props.items.map((i) => (
+        <li>{i}</li>
+      ))}
+    </ul>
+  ) : (
+    <p class="hint">none</p>
+  );

@@ -1,0 +1,146 @@
+/**
+ * The long lists of the host page, one page at a time: installed packages and missing fixes,
+ * each with page links that keep the other list where it was; and where deployments will go.
+ */
+import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
+import { hostHref } from './host-link.js';
+import { Notice } from './layout.js';
+import { Pager } from './pager.js';
+import { advisoryHref, Sev } from './patches.js';
+
+const pageHref = (id: string, paging: HostPaging, anchor: string) =>
+  hostHref(id, `?packages=${paging.packages}&fixes=${paging.fixes}#${anchor}`);
+
+export const PackagesSection = (props: { view: HostView }) => {
+  const { view } = props;
+  const inv = view.inventory;
+  const id = view.host.id;
+  return (
+    <section class="card" id="packages">
+      <h2>{inv ? `Installed packages (${inv.packages.total})` : 'Installed packages'}</h2>
+      {!inv ? (
+        <p class="hint">Not inventoried yet: the list appears after the first collection over SSH.</p>
+      ) : (
+        <>
+          <p class="hint">
+            {`${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel || 'unknown'} · ${inv.ecosystem} · collected ${inv.collectedAt}`}
+            {inv.rebootRequired ? ' · reboot pending' : ''}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>Package</th>
+                <th>Version</th>
+                <th>Architecture</th>
+                <th>Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inv.packages.items.map((p) => (
+                <tr>
+                  <td>{p.name}</td>
+                  <td>
+                    <code>{p.version}</code>
+                  </td>
+                  <td>{p.arch ?? ''}</td>
+                  <td>{p.source ? `${p.source} ${p.sourceVersion ?? ''}` : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager
+            page={inv.packages}
+            label="Package pages"
+            href={(n) => pageHref(id, { packages: n, fixes: view.assessment?.missing.page ?? 1 }, 'packages')}
+          />
+        </>
+      )}
+    </section>
+  );
+};
+
+const FixesTable = (props: { view: HostView }) => {
+  const a = props.view.assessment!;
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>
+            <th>Severity</th>
+            <th>Package</th>
+            <th>Installed</th>
+            <th>Fixed in</th>
+            <th>Advisory</th>
+            <th>Binaries</th>
+          </tr>
+        </thead>
+        <tbody>
+          {a.missing.items.map((m) => (
+            <tr>
+              <td>
+                <Sev s={m.severity} />
+              </td>
+              <td>{m.package}</td>
+              <td>
+                <code>{m.installed}</code>
+              </td>
+              <td>
+                <code>{m.fixed}</code>
+              </td>
+              <td>
+                <a href={advisoryHref(m)}>{m.advisoryId}</a>
+              </td>
+              <td>{m.binaries.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager
+        page={a.missing}
+        label="Missing fix pages"
+        href={(n) =>
+          pageHref(
+            props.view.host.id,
+            { packages: props.view.inventory?.packages.page ?? 1, fixes: n },
+            'fixes',
+          )
+        }
+      />
+    </>
+  );
+};
+
+export const FixesSection = (props: { view: HostView }) => {
+  const a = props.view.assessment;
+  return (
+    <section class="card" id="fixes">
+      <h2>{a ? `Missing fixes (${a.missing.total})` : 'Missing fixes'}</h2>
+      {!a ? (
+        <p class="hint">
+          {props.view.inventory
+            ? 'Not assessed yet: sync a vendor feed on the Patches page.'
+            : 'Known once the machine is inventoried and a vendor feed covers its release.'}
+        </p>
+      ) : !a.covered ? (
+        <Notice kind="error">{`No synchronised feed covers ${a.release}: its missing fixes are unknown.`}</Notice>
+      ) : a.missing.total === 0 ? (
+        <Notice kind="ok">{`Fully patched: ${a.packages} packages checked.${a.unfixed ? ` ${a.unfixed} known vulnerabilities have no fix yet.` : ''}`}</Notice>
+      ) : (
+        <>
+          <p class="hint">
+            {`${a.release} · assessed against the inventory of ${a.collectedAt}`}
+            {a.unfixed ? ` · ${a.unfixed} further known vulnerabilities have no fix yet` : ''}
+          </p>
+          <FixesTable view={props.view} />
+        </>
+      )}
+    </section>
+  );
+};
+
+export const DeploymentsSection = () => (
+  <section class="card" id="deployments">
+    <h2>Deployments</h2>
+    <p class="hint">None yet: deploying fixes is not built yet. Its history will be listed here.</p>
+  </section>
+);
