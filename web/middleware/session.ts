@@ -13,17 +13,26 @@ export const SESSION_COOKIE = 'pd_session';
 const isPublic = (path: string): boolean =>
   path === '/healthz' || path === '/metrics' || path.startsWith('/static/') || path === '/favicon.ico';
 
+const APPLIANCE = 'http://appliance.invalid';
+
 /**
- * Where to go after signing in: a path on this appliance, never another site. Browsers treat
- * `//host`, `/\\host` and paths with control characters as off-site, so only a clean absolute
- * path survives; anything else becomes "/".
+ * Where to go after signing in: a path on this appliance, never another site. The target is
+ * resolved as a URL against a dummy origin, the way a browser resolves a Location header (`//host`
+ * and `/\host` name another host, tabs and newlines vanish, `..` segments collapse), and only a
+ * same-origin result survives, as path and query. A result that still starts with `//` (`/..//evil`
+ * collapses to `//evil`) would name another host when the browser reads it, so it becomes "/":
+ * feeding the answer back in gives the same answer.
  */
-const safeNext = (path: string, query: string): string => {
-  const target = `${path}${query}`;
-  const hasControl = [...target].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-  if (!/^\/(?![/\\])/.test(target) || target.includes('\\') || hasControl) return '/';
-  const url = new URL(target, 'http://appliance.invalid');
-  return url.origin === 'http://appliance.invalid' ? `${url.pathname}${url.search}` : '/';
+export const safeNext = (path: string, query = ''): string => {
+  let url: URL;
+  try {
+    url = new URL(`${path}${query}`, APPLIANCE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== APPLIANCE) return '/';
+  const target = `${url.pathname}${url.search}`;
+  return /^\/(?![/\\])/.test(target) ? target : '/';
 };
 
 export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
@@ -51,8 +60,6 @@ const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Resp
   }
   return c.redirect(to, 303);
 };
-
-export { safeNext };
 
 export const setSessionCookie = (
   c: Parameters<MiddlewareHandler<WebEnv>>[0],
