@@ -8,6 +8,7 @@ import { packageVersion } from './app.js';
 import { type Config, envVars, loadConfig } from './config.js';
 import { DepotError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { DataDirLock } from './store/data-dir-lock.js';
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -27,6 +28,8 @@ interface Command {
   flags?: FlagSpec;
   /** Exit code, or undefined to keep running (the daemon). */
   run(ctx: CommandContext): Promise<number | undefined>;
+  /** Writes into the data dir: holds its lock while it runs (serve holds it in app.ts). */
+  locksDataDir?: (positionals: string[]) => boolean;
 }
 
 const commonFlags = {
@@ -61,6 +64,7 @@ const commands: Record<string, Command> = {
       'accept-host-key': { type: 'string' },
       'public-key': { type: 'boolean' },
     },
+    locksDataDir: () => true,
     async run(ctx) {
       const { inventoryCommand } = await import('./inventory/cli.js');
       return inventoryCommand(ctx);
@@ -95,6 +99,7 @@ const commands: Record<string, Command> = {
       in: { type: 'string' },
       sequence: { type: 'string' },
     },
+    locksDataDir: ([sub]) => sub === 'sync' || sub === 'import',
     async run(ctx) {
       const { catalogCommand } = await import('./catalog/cli.js');
       return catalogCommand(ctx);
@@ -183,7 +188,7 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
     return 0;
   }
   const overrides = toOverrides(name, values);
-  return command.run({
+  const ctx: CommandContext = {
     values,
     positionals: parsed.positionals,
     config: () =>
@@ -197,7 +202,15 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
         level: config.log.level,
         format: config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format,
       }),
-  });
+  };
+  if (!command.locksDataDir?.(parsed.positionals)) return command.run(ctx);
+  const label = [name, ...parsed.positionals.slice(0, 1)].join(' ');
+  const lock = await DataDirLock.acquire(ctx.config().dataDir, label);
+  try {
+    return await command.run(ctx);
+  } finally {
+    await lock.release();
+  }
 };
 
 main(process.argv.slice(2)).then(
