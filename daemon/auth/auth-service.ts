@@ -1,7 +1,7 @@
 /**
  * Admin authentication for the local UI: first-run password setup, login with throttling,
  * sessions (only token hashes are stored), logout, and CSRF tokens bound to a per-browser seed
- * with an HMAC keyed by the appliance secret.
+ * and the session with an HMAC keyed by the appliance secret.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -186,13 +186,18 @@ export class AuthService {
     return randomBytes(18).toString('base64url');
   }
 
-  csrfToken(seed: string): string {
-    return createHmac('sha256', this.store.data.secret).update(`csrf:${seed}`).digest('base64url');
+  /**
+   * The CSRF token of a browser: HMAC of its seed and, once signed in, of its session token too,
+   * so a token known from before sign-in (or planted with a seed) is worthless afterwards.
+   */
+  csrfToken(seed: string, session?: string): string {
+    const bound = session ? `:${sha256(session)}` : '';
+    return createHmac('sha256', this.store.data.secret).update(`csrf:${seed}${bound}`).digest('base64url');
   }
 
-  checkCsrf(seed: string | undefined, token: string | undefined): boolean {
+  checkCsrf(seed: string | undefined, token: string | undefined, session?: string): boolean {
     if (!seed || !token) return false;
-    const expected = Buffer.from(this.csrfToken(seed));
+    const expected = Buffer.from(this.csrfToken(seed, session));
     const given = Buffer.from(token);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

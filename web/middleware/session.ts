@@ -3,7 +3,7 @@
  * request without a live session goes to /login (htmx requests get HX-Redirect, API calls 401).
  */
 import type { MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import type { AuthService } from '../../daemon/auth/auth-service.js';
 import type { WebEnv } from '../env.js';
 
@@ -53,24 +53,11 @@ export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
     return redirect(c, next_ === '/' ? '/login' : `/login?next=${encodeURIComponent(next_)}`);
   };
 
-const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Response => {
+/** A 303, or HX-Redirect for htmx (a full navigation, so the whole page is fresh). */
+export const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Response => {
   if (c.req.header('hx-request')) {
     c.header('HX-Redirect', to);
     return c.body(null, 204);
   }
   return c.redirect(to, 303);
-};
-
-export const setSessionCookie = (
-  c: Parameters<MiddlewareHandler<WebEnv>>[0],
-  token: string,
-  secure: boolean,
-): void => {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'Strict',
-    path: '/',
-    secure,
-    maxAge: 60 * 60 * 24 * 30,
-  });
 };

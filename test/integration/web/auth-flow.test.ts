@@ -154,8 +154,9 @@ test('changing the password signs out other browsers', async (t) => {
     password: next,
     confirm: next,
   });
-  assert.equal(res.status, 200);
-  assert.match(await res.text(), /Password changed/);
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/settings?password=changed');
+  assert.match(await (await first.request('/settings?password=changed')).text(), /Password changed/);
   assert.equal((await first.request('/')).status, 200, 'the changing browser stays signed in');
   assert.equal((await second.request('/')).status, 303, 'others are signed out');
 });

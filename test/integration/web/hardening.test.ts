@@ -87,3 +87,39 @@ test('pages vary by HX-Request and are not cached', async (t) => {
   assert.match(res.headers.get('vary') ?? '', /HX-Request/);
   assert.equal(res.headers.get('cache-control'), 'no-store');
 });
+
+test('the CSRF token is rotated at sign-in, sign-out and password change: older tokens stop working', async (t) => {
+  const h = await webHarness(t);
+  await setUpAdmin(h);
+  const b = h.browser();
+  const preLogin = await b.csrf('/login');
+  const plantedSeed = b.cookies.get('pd_csrf')!;
+  const login = await b.post('/login', { _csrf: preLogin, password: PASSWORD });
+  assert.equal(login.status, 303);
+  assert.notEqual(b.cookies.get('pd_csrf'), plantedSeed, 'a new seed at sign-in');
+  assert.equal((await b.post('/logout', { _csrf: preLogin })).status, 403, 'the pre-login token is dead');
+  // An attacker who planted the seed (and so knows its token) cannot put it back either: the
+  // token is bound to the session too.
+  const rotated = b.cookies.get('pd_csrf')!;
+  b.cookies.set('pd_csrf', plantedSeed);
+  assert.equal((await b.post('/logout', { _csrf: preLogin })).status, 403, 'the planted seed is dead');
+  b.cookies.set('pd_csrf', rotated);
+
+  const signedIn = await b.csrf('/settings');
+  const next = 'another long passphrase';
+  const change = await b.post('/settings/password', {
+    _csrf: signedIn,
+    current: PASSWORD,
+    password: next,
+    confirm: next,
+  });
+  assert.equal(change.status, 303);
+  assert.equal((await b.post('/logout', { _csrf: signedIn })).status, 403, 'dead after a password change');
+  const afterChange = await b.csrf('/settings');
+  assert.equal((await b.post('/logout', { _csrf: afterChange })).status, 303);
+  assert.equal(
+    (await b.post('/login', { _csrf: afterChange, password: next })).status,
+    403,
+    'dead after sign-out',
+  );
+});
