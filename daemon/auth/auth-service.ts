@@ -46,6 +46,7 @@ export class AuthService {
   private readonly limiter: AttemptLimiter;
   private readonly clock: () => Date;
   private hashing = 0;
+  private throttleLoaded = false;
   private readonly hashQueue: Array<() => void> = [];
 
   constructor(
@@ -68,7 +69,27 @@ export class AuthService {
     }
   }
 
+  /** The throttle as the last run left it, taken back on first use (the store is started by then). */
+  private loadThrottle(): void {
+    if (this.throttleLoaded) return;
+    this.throttleLoaded = true;
+    this.limiter.restore(this.store.data.auth.loginAttempts);
+  }
+
+  /**
+   * Persist the throttle through the state store, whose debounce coalesces a burst of attempts
+   * into one write (SD cards wear out); a lost write only forgives a few attempts.
+   */
+  private saveThrottle(): void {
+    this.store
+      .update((s) => {
+        s.auth.loginAttempts = this.limiter.snapshot();
+      })
+      .catch((err: unknown) => this.opts.log.warn('could not save the sign-in throttle', { err }));
+  }
+
   private throttle(remoteAddr: string): void {
+    this.loadThrottle();
     const decision = this.limiter.attempt(throttleKey(remoteAddr));
     if (!decision.allowed) {
       this.opts.log.warn('password attempt throttled', { remoteAddr, retryAfter: decision.retryAfter });
@@ -77,6 +98,7 @@ export class AuthService {
         decision.retryAfter,
       );
     }
+    this.saveThrottle();
   }
 
   isSetUp(): boolean {
@@ -133,6 +155,7 @@ export class AuthService {
       throw new DepotError('UNAUTHORIZED', 'wrong password');
     }
     this.limiter.reset(throttleKey(remoteAddr));
+    this.saveThrottle();
     this.opts.log.info('login', { remoteAddr });
     return this.createSession(remoteAddr);
   }
