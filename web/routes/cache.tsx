@@ -40,12 +40,16 @@ export const cacheFileRoutes = (deps: WebDeps) => {
       return c.text(`${c.get('remoteAddr')} may not use this cache (cache.clients)\n`, 403);
     }
     const url = `${target}${new URL(c.req.url).search}`;
-    // On the real server, write straight to the socket like the proxy port does (reused buffers,
-    // back-pressure); without node bindings (app.request in tests) answer with a web Response.
+    // On the real server, write a GET straight to the socket like the proxy port does (reused
+    // buffers, back-pressure); without node bindings (app.request in tests), and for HEAD, answer
+    // with a web Response: Hono answers HEAD by wrapping the GET's Response in a new one, which
+    // node-server would write headers for a second time (ERR_HTTP_HEADERS_SENT).
     const env = c.env as Partial<HttpBindings> | undefined;
-    if (env?.incoming && env.outgoing) {
+    if (env?.incoming?.method === 'GET' && env.outgoing) {
       await serveFromCache(env.incoming, env.outgoing, deps.cache, url, deps.log);
-      return new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
+      // The library's own marker object: a `new Response` made here is node-server's lightweight
+      // kind, which it writes headers for again (ERR_HTTP_HEADERS_SENT after every download).
+      return RESPONSE_ALREADY_SENT;
     }
     return cacheResponse(c.req.raw, deps.cache, url);
   });

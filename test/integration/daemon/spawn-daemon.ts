@@ -11,6 +11,8 @@ export interface RunningDaemon {
   url: string;
   proc: ChildProcess;
   logs: Array<Record<string, unknown>>;
+  /** Everything the daemon wrote to stderr so far (a library's console.error lands here). */
+  stderr(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -65,6 +67,7 @@ export const spawnDaemon = (
             url: String(entry.url).replace('localhost', '127.0.0.1'),
             proc,
             logs,
+            stderr: () => stderr,
             stop: async () => {
               if (proc.exitCode === null) proc.kill('SIGTERM');
               return exited;
