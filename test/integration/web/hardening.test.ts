@@ -123,3 +123,28 @@ test('the CSRF token is rotated at sign-in, sign-out and password change: older 
     'dead after sign-out',
   );
 });
+
+test('a client that resets while its form is being read is no server error', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+  const body = new ReadableStream({ pull: (controller) => controller.error(reset) });
+  const req = new Request('http://depot.test/logout', {
+    method: 'POST',
+    headers: {
+      host: 'depot.test',
+      cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  // What the node adapter passes when the socket is already gone.
+  const res = await h.app.fetch(req, { incoming: { destroyed: true } });
+  assert.equal(res.status, 400);
+  assert.deepEqual(
+    h.log.lines.filter((l) => l.level === 'error'),
+    [],
+    'not logged as a failure',
+  );
+});
