@@ -59,7 +59,13 @@ export const spawnDaemon = (
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
       for (const line of lines) {
-        const entry = JSON.parse(line) as Record<string, unknown>;
+        // A library may print a plain line to stdout (console.info); keep it, flagged.
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          entry = { level: 'unstructured', msg: line };
+        }
         logs.push(entry);
         if (entry.msg === 'listening') {
           clearTimeout(timer);
