@@ -43,7 +43,7 @@ const corruptBlobs = async (dataDir: string): Promise<string[]> => {
 };
 
 test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=${seed})`, {
-  timeout: 180_000,
+  timeout: 240_000,
 }, async (t) => {
   t.diagnostic(`replay with FUZZ_SEED=${seed}`);
   const rng = seededRng(seed);
@@ -55,8 +55,8 @@ test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=$
     const path = `/debian/pool/main/k/kill${i}/kill${i}_1_all.deb`;
     const body = randomBytes(rng.int(20_000, 400_000));
     files.set(origin.put(path, { body, etag: `"k${i}"` }), body);
-    // Most downloads trickle, so the kill lands while they are still being written.
-    if (rng.chance(0.7)) origin.trickle.set(path, rng.int(2, 15));
+    // Half the downloads trickle, so the kill lands while some are still being written.
+    if (rng.chance(0.5)) origin.trickle.set(path, rng.int(2, 15));
   }
   const urls = [...files.keys()];
   const dir = await tempDir(t);
@@ -68,12 +68,14 @@ test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=$
     const startDownloads = (line: string) => {
       const port = /^port (\d+)$/.exec(line)?.[1];
       if (!port) return;
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 6; i++) {
         const url = rng.pick(urls);
         downloads.push(viaProxy(`http://127.0.0.1:${port}`, url).catch(() => undefined));
       }
     };
-    const acks = await runAndKill(script, [dir, `${origin.base}/debian/`, String(next)], rng.int(5, 250), {
+    // Mostly early (downloads still running), now and then later (some committed, some not).
+    const killAfter = rng.chance(0.8) ? rng.int(3, 40) : rng.int(40, 150);
+    const acks = await runAndKill(script, [dir, `${origin.base}/debian/`, String(next)], killAfter, {
       onLine: startDownloads,
       execArgv: [],
     });
@@ -108,5 +110,5 @@ test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=$
     assert.equal(sha(bytes), sha(files.get(e.url)!), `${e.url} holds its own bytes`);
   }
   t.diagnostic(`${acknowledged.size} acknowledged writes, ${entries.length} cached files, all intact`);
-  assert.ok(acknowledged.size >= ROUNDS * 5);
+  assert.ok(acknowledged.size >= ROUNDS * 3);
 });
