@@ -19,6 +19,7 @@ import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
 import type { Logger } from './log.js';
 import { Metrics } from './reports/metrics.js';
+import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
 
 export interface Service {
@@ -51,6 +52,7 @@ export class DepotApp {
   assess: AssessService | undefined;
   hosts: HostService | undefined;
   private readonly started: Service[] = [];
+  private lock: DataDirLock | undefined;
   private readonly startedAt = new Date();
 
   constructor(
@@ -167,6 +169,8 @@ export class DepotApp {
   }
 
   async start(): Promise<void> {
+    // First, before any service reads or sweeps a file: one daemon per data directory.
+    this.lock = await DataDirLock.acquire(this.config.dataDir, 'serve');
     for (const service of await this.services()) {
       const t0 = performance.now();
       await service.start();
@@ -188,6 +192,8 @@ export class DepotApp {
         this.log.error('stop failed', { service: service.name, err });
       }
     }
+    await this.lock?.release();
+    this.lock = undefined;
     if (failures.length) throw new Error(`services did not stop cleanly: ${failures.join(', ')}`);
   }
 }

@@ -1,10 +1,43 @@
 /** The listening socket for the web UI and API, as a service with start/stop. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Logger } from './log.js';
 
+/** A slow-loris client gets this long to send its headers (Node's default is a minute). */
+const HEADERS_TIMEOUT_MS = 20_000;
+
+/**
+ * Why a request target is refused before the app sees it, or undefined. Origin-form (`/path`) is
+ * what browsers send; absolute-form is accepted for http(s) URLs only, and never with credentials
+ * in it (`http://user:pass@host/`), which the web Request cannot even be built from.
+ */
+export const badRequestTarget = (target: string | undefined): string | undefined => {
+  if (!target) return 'empty request target';
+  if (target.startsWith('/')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return 'request target is neither a path nor a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'request target is not an http URL';
+  if (url.username || url.password) return 'credentials in the request target';
+  return undefined;
+};
+
+const refuse = (res: ServerResponse, reason: string): void => {
+  const body = `bad request: ${reason}\n`;
+  res.writeHead(400, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
+};
+
 export class HttpServer {
-  private server: ServerType | undefined;
+  private server: Server | undefined;
   address: AddressInfo | undefined;
 
   constructor(
@@ -17,7 +50,16 @@ export class HttpServer {
   ) {}
 
   async start(): Promise<void> {
-    const server = serve({ fetch: this.opts.fetch, hostname: this.opts.host, port: this.opts.port });
+    const app = getRequestListener(this.opts.fetch, { hostname: this.opts.host });
+    const server = createServer(
+      { headersTimeout: HEADERS_TIMEOUT_MS },
+      (req: IncomingMessage, res: ServerResponse) => {
+        const problem = badRequestTarget(req.url);
+        if (problem) refuse(res, problem);
+        else void app(req, res);
+      },
+    );
+    server.listen(this.opts.port, this.opts.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', (err: NodeJS.ErrnoException) =>
@@ -51,13 +93,12 @@ export class HttpServer {
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    const http = server as Partial<import('node:http').Server>;
     // Idle keep-alive sockets go now, and again as busy ones finish their response.
-    http.closeIdleConnections?.();
-    const sweep = setInterval(() => http.closeIdleConnections?.(), 250);
+    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 250);
     const cut = setTimeout(() => {
       this.opts.log.warn('closing connections still busy after the grace period', { graceMs });
-      http.closeAllConnections?.();
+      server.closeAllConnections();
     }, graceMs);
     try {
       await closed;

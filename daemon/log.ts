@@ -3,6 +3,8 @@
  * line when stdout is a terminal. Loggers are injected and namespaced with `child()`; there is no
  * global logger.
  */
+import { terminalText } from './terminal-text.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -69,7 +71,9 @@ export const createLogger = (
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : safeJson(v)}`)
       .join(' ');
     const time = clock().toISOString().slice(11, 19);
-    sink.write(`${time} ${level.toUpperCase().padEnd(5)} [${name}] ${msg}${extra ? ` ${extra}` : ''}\n`);
+    // The human format goes to a terminal: fields may carry what a host sent.
+    const line = `${time} ${level.toUpperCase().padEnd(5)} [${name}] ${msg}${extra ? ` ${extra}` : ''}`;
+    sink.write(`${terminalText(line)}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -9,6 +9,7 @@ import type { CommandContext, FlagValues } from './cli-context.js';
 import { envVars, loadConfig } from './config.js';
 import { DepotError } from './errors.js';
 import { createLogger } from './log.js';
+import { DataDirLock } from './store/data-dir-lock.js';
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 
@@ -19,6 +20,8 @@ interface Command {
   flags?: FlagSpec;
   /** Exit code, or undefined to keep running (the daemon). */
   run(ctx: CommandContext): Promise<number | undefined>;
+  /** Writes into the data dir: holds its lock while it runs (serve holds it in app.ts). */
+  locksDataDir?: (positionals: string[]) => boolean;
 }
 
 const commonFlags = {
@@ -53,6 +56,7 @@ const commands: Record<string, Command> = {
       'accept-host-key': { type: 'string' },
       'public-key': { type: 'boolean' },
     },
+    locksDataDir: () => true,
     async run(ctx) {
       const { inventoryCommand } = await import('./inventory/cli.js');
       return inventoryCommand(ctx);
@@ -87,6 +91,7 @@ const commands: Record<string, Command> = {
       in: { type: 'string' },
       sequence: { type: 'string' },
     },
+    locksDataDir: ([sub]) => sub === 'sync' || sub === 'import',
     async run(ctx) {
       const { catalogCommand } = await import('./catalog/cli.js');
       return catalogCommand(ctx);
@@ -175,7 +180,7 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
     return 0;
   }
   const overrides = toOverrides(name, values);
-  return command.run({
+  const ctx: CommandContext = {
     values,
     positionals: parsed.positionals,
     config: () =>
@@ -189,7 +194,15 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
         level: config.log.level,
         format: config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format,
       }),
-  });
+  };
+  if (!command.locksDataDir?.(parsed.positionals)) return command.run(ctx);
+  const label = [name, ...parsed.positionals.slice(0, 1)].join(' ');
+  const lock = await DataDirLock.acquire(ctx.config().dataDir, label);
+  try {
+    return await command.run(ctx);
+  } finally {
+    await lock.release();
+  }
 };
 
 main(process.argv.slice(2)).then(

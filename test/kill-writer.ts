@@ -1,13 +1,24 @@
 /**
  * For kill -9 durability tests: run a writer script (`node --import tsx SCRIPT ...args`) that prints
  * `ack N` after each durable write, SIGKILL it once `killAfterAcks` acks arrived, and resolve with
- * the acknowledged numbers.
+ * the acknowledged numbers. `onLine` sees every other line (e.g. `port N` to drive the child).
  */
 import { spawn } from 'node:child_process';
 
-export const runAndKill = (script: string, args: string[], killAfterAcks: number): Promise<number[]> =>
+export interface KillOptions {
+  onLine?: (line: string) => void;
+  /** Node flags before the script; default `--import tsx` (a bundled .mjs needs none). */
+  execArgv?: string[];
+}
+
+export const runAndKill = (
+  script: string,
+  args: string[],
+  killAfterAcks: number,
+  opts: KillOptions = {},
+): Promise<number[]> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const proc = spawn(process.execPath, [...(opts.execArgv ?? ['--import', 'tsx']), script, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const acked: number[] = [];
@@ -16,7 +27,10 @@ export const runAndKill = (script: string, args: string[], killAfterAcks: number
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
-      for (const line of lines) if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
+      for (const line of lines) {
+        if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
+        else opts.onLine?.(line);
+      }
       if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
     });
     proc.on('error', reject);

@@ -3,6 +3,7 @@
  * of every UI page. Routes only read and call services; they never touch files.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { healthRoutes } from '../daemon/api/health.js';
@@ -39,6 +40,12 @@ export interface WebAppOptions extends WebDeps {
 const bearerMatches = (header: string | undefined, token: string): boolean => {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+};
+
+/** The request's connection is gone (only known on the real server; app.request has no socket). */
+const clientGone = (c: Context): boolean => {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  return incoming?.destroyed === true;
 };
 
 export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
@@ -113,6 +120,11 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   app.notFound((c) => errorFragment(c, 404, 'No such page.'));
   app.onError((err, c) => {
     if (err instanceof DepotError) return errorFragment(c, httpStatusFor(err.code), err.message);
+    if (clientGone(c)) {
+      // The client reset or left while its body was being read: nobody is there for an answer.
+      deps.log.debug('client left mid-request', { method: c.req.method, path: c.req.path });
+      return c.body(null, 400);
+    }
     deps.log.error('request failed', { err, method: c.req.method, path: c.req.path });
     return errorFragment(c, 500, 'Something went wrong on the appliance; the details are in its log.');
   });

@@ -1,7 +1,7 @@
 /**
  * Admin authentication for the local UI: first-run password setup, login with throttling,
  * sessions (only token hashes are stored), logout, and CSRF tokens bound to a per-browser seed
- * with an HMAC keyed by the appliance secret.
+ * and the session with an HMAC keyed by the appliance secret.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -46,6 +46,7 @@ export class AuthService {
   private readonly limiter: AttemptLimiter;
   private readonly clock: () => Date;
   private hashing = 0;
+  private throttleLoaded = false;
   private readonly hashQueue: Array<() => void> = [];
 
   constructor(
@@ -68,7 +69,27 @@ export class AuthService {
     }
   }
 
+  /** The throttle as the last run left it, taken back on first use (the store is started by then). */
+  private loadThrottle(): void {
+    if (this.throttleLoaded) return;
+    this.throttleLoaded = true;
+    this.limiter.restore(this.store.data.auth.loginAttempts);
+  }
+
+  /**
+   * Persist the throttle through the state store, whose debounce coalesces a burst of attempts
+   * into one write (SD cards wear out); a lost write only forgives a few attempts.
+   */
+  private saveThrottle(): void {
+    this.store
+      .update((s) => {
+        s.auth.loginAttempts = this.limiter.snapshot();
+      })
+      .catch((err: unknown) => this.opts.log.warn('could not save the sign-in throttle', { err }));
+  }
+
   private throttle(remoteAddr: string): void {
+    this.loadThrottle();
     const decision = this.limiter.attempt(throttleKey(remoteAddr));
     if (!decision.allowed) {
       this.opts.log.warn('password attempt throttled', { remoteAddr, retryAfter: decision.retryAfter });
@@ -77,6 +98,7 @@ export class AuthService {
         decision.retryAfter,
       );
     }
+    this.saveThrottle();
   }
 
   isSetUp(): boolean {
@@ -133,6 +155,7 @@ export class AuthService {
       throw new DepotError('UNAUTHORIZED', 'wrong password');
     }
     this.limiter.reset(throttleKey(remoteAddr));
+    this.saveThrottle();
     this.opts.log.info('login', { remoteAddr });
     return this.createSession(remoteAddr);
   }
@@ -186,13 +209,18 @@ export class AuthService {
     return randomBytes(18).toString('base64url');
   }
 
-  csrfToken(seed: string): string {
-    return createHmac('sha256', this.store.data.secret).update(`csrf:${seed}`).digest('base64url');
+  /**
+   * The CSRF token of a browser: HMAC of its seed and, once signed in, of its session token too,
+   * so a token known from before sign-in (or planted with a seed) is worthless afterwards.
+   */
+  csrfToken(seed: string, session?: string): string {
+    const bound = session ? `:${sha256(session)}` : '';
+    return createHmac('sha256', this.store.data.secret).update(`csrf:${seed}${bound}`).digest('base64url');
   }
 
-  checkCsrf(seed: string | undefined, token: string | undefined): boolean {
+  checkCsrf(seed: string | undefined, token: string | undefined, session?: string): boolean {
     if (!seed || !token) return false;
-    const expected = Buffer.from(this.csrfToken(seed));
+    const expected = Buffer.from(this.csrfToken(seed, session));
     const given = Buffer.from(token);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

@@ -1,6 +1,6 @@
 /**
- * Sliding-window attempt limiter keyed by client address (login throttling). In memory on
- * purpose: a restart forgives, which is acceptable for a LAN appliance and spares the SD card.
+ * Sliding-window attempt limiter keyed by client address (login throttling). Pure and in memory;
+ * its owner saves `snapshot()` and feeds it back with `restore()` so a restart does not forgive.
  */
 export interface RateDecision {
   allowed: boolean;
@@ -33,6 +33,34 @@ export class AttemptLimiter {
 
   reset(key: string): void {
     this.hits.delete(key);
+  }
+
+  /** Attempts still inside the window, per key: what a restart must remember. */
+  snapshot(): Record<string, number[]> {
+    const t = this.now();
+    const out: Record<string, number[]> = {};
+    for (const [key, times] of this.hits) {
+      const recent = times.filter((at) => t - at < this.windowMs);
+      if (recent.length) out[key] = recent;
+    }
+    return out;
+  }
+
+  /**
+   * Take back a snapshot, read from disk: whatever is not a list of times inside the window is
+   * dropped (a damaged entry forgives one client; it never stops a start).
+   */
+  restore(saved: unknown): void {
+    if (typeof saved !== 'object' || saved === null) return;
+    const t = this.now();
+    for (const [key, times] of Object.entries(saved)) {
+      if (this.hits.size >= this.maxKeys) break;
+      if (!Array.isArray(times)) continue;
+      const recent = times
+        .filter((at): at is number => Number.isFinite(at) && t - at < this.windowMs && at <= t)
+        .slice(-this.limit);
+      if (recent.length) this.hits.set(key, recent);
+    }
   }
 
   private prune(t: number): void {

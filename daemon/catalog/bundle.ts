@@ -88,6 +88,25 @@ export const readBundle = (
   return { manifest, keyId, feeds };
 };
 
+/**
+ * A bundle must be newer than the last one imported here (`lastImported` -1: none yet): an older
+ * sequence would roll the site's advisories back, the same one replays a bundle already applied.
+ */
+export const assertNewerSequence = (sequence: number, lastImported: number): void => {
+  if (sequence < lastImported) {
+    throw new DepotError(
+      'BAD_INPUT',
+      `bundle sequence ${sequence} is older than the imported ${lastImported}; refusing a rollback`,
+    );
+  }
+  if (sequence === lastImported) {
+    throw new DepotError(
+      'BAD_INPUT',
+      `bundle sequence ${sequence} was already imported; refusing a replay (every new bundle needs a higher --sequence)`,
+    );
+  }
+};
+
 /** Build a signed bundle (HQ side, tests and the bench). */
 export const writeBundle = (
   docs: { feedId: string; kind: BundleManifest['entries'][number]['kind']; file: string; body: Uint8Array }[],

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { readBundle } from './bundle.js';
+import { assertNewerSequence, readBundle } from './bundle.js';
 import { CatalogIndex } from './catalog-index.js';
 import type { FeedSpec } from './feed-config.js';
 import { syncFeed } from './feeds/sync-feed.js';
@@ -307,12 +307,7 @@ export class CatalogService {
     let bundle: ReturnType<typeof readBundle>;
     try {
       bundle = readBundle(zip, this.opts.trustedKeys, this.clock(), this.opts.maxFeedBytes * 4);
-      if (bundle.manifest.sequence < lastSequence) {
-        throw new DepotError(
-          'BAD_INPUT',
-          `bundle sequence ${bundle.manifest.sequence} is older than the imported ${lastSequence}; refusing a rollback`,
-        );
-      }
+      assertNewerSequence(bundle.manifest.sequence, lastSequence);
       const clash = bundle.feeds.find((f) =>
         this.opts.feeds.some((s) => s.id === f.feedId && s.kind !== f.kind),
       );

@@ -11,12 +11,14 @@ import type { HostService } from '../hosts/host-service.js';
 import { createHostService } from '../hosts/hosts-module.js';
 import { createLogger } from '../log.js';
 import { type HostCredential, validateCredential } from '../remote/credentials.js';
+import { terminalText } from '../terminal-text.js';
 import { createInventoryService } from './inventory-module.js';
 import type { InventoryService } from './inventory-service.js';
 import type { HostInventory } from './types.js';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** The human format; everything in it came from the host, so it is made terminal-safe. */
 export const formatInventory = (inv: HostInventory): string => {
   const head = [
     `${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel} · ${inv.ecosystem} · ${inv.packages.length} packages`,
@@ -28,7 +30,7 @@ export const formatInventory = (inv: HostInventory): string => {
       p.source || p.sourceVersion ? `  (source ${p.source ?? p.name} ${p.sourceVersion ?? p.version})` : '';
     return `${p.name.padEnd(width)}  ${p.version}  ${p.arch ?? ''}${src}`.trimEnd();
   });
-  return `${[...head, '', ...rows].join('\n')}\n`;
+  return terminalText(`${[...head, '', ...rows].join('\n')}\n`);
 };
 
 /**
@@ -86,7 +88,7 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
     return 0;
   } catch (err) {
     if (err instanceof DepotError) {
-      process.stderr.write(`patch-depot inventory: ${err.message}\n`);
+      process.stderr.write(`patch-depot inventory: ${terminalText(err.message)}\n`);
       return 1;
     }
     throw err;

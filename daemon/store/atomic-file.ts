@@ -52,7 +52,7 @@ export const writeFileAtomic = async (
 
 const TEMP_PID = new RegExp(`\\${TEMP_MARKER}(\\d+)-[0-9a-f]+$`);
 
-const isAlive = (pid: number): boolean => {
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -21,6 +21,11 @@ export interface AuthState {
   adminPasswordHash: string | null;
   passwordSetAt: string | null;
   sessions: SessionRecord[];
+  /**
+   * Recent sign-in attempts per client (ms timestamps), so a restart does not reset the throttle.
+   * Optional and read leniently by the auth service: damage here never stops a start.
+   */
+  loginAttempts?: Record<string, number[]>;
 }
 
 export interface State {

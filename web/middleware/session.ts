@@ -3,7 +3,7 @@
  * request without a live session goes to /login (htmx requests get HX-Redirect, API calls 401).
  */
 import type { MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import type { AuthService } from '../../daemon/auth/auth-service.js';
 import type { WebEnv } from '../env.js';
 
@@ -13,17 +13,26 @@ export const SESSION_COOKIE = 'pd_session';
 const isPublic = (path: string): boolean =>
   path === '/healthz' || path === '/metrics' || path.startsWith('/static/') || path === '/favicon.ico';
 
+const APPLIANCE = 'http://appliance.invalid';
+
 /**
- * Where to go after signing in: a path on this appliance, never another site. Browsers treat
- * `//host`, `/\\host` and paths with control characters as off-site, so only a clean absolute
- * path survives; anything else becomes "/".
+ * Where to go after signing in: a path on this appliance, never another site. The target is
+ * resolved as a URL against a dummy origin, the way a browser resolves a Location header (`//host`
+ * and `/\host` name another host, tabs and newlines vanish, `..` segments collapse), and only a
+ * same-origin result survives, as path and query. A result that still starts with `//` (`/..//evil`
+ * collapses to `//evil`) would name another host when the browser reads it, so it becomes "/":
+ * feeding the answer back in gives the same answer.
  */
-const safeNext = (path: string, query: string): string => {
-  const target = `${path}${query}`;
-  const hasControl = [...target].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-  if (!/^\/(?![/\\])/.test(target) || target.includes('\\') || hasControl) return '/';
-  const url = new URL(target, 'http://appliance.invalid');
-  return url.origin === 'http://appliance.invalid' ? `${url.pathname}${url.search}` : '/';
+export const safeNext = (path: string, query = ''): string => {
+  let url: URL;
+  try {
+    url = new URL(`${path}${query}`, APPLIANCE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== APPLIANCE) return '/';
+  const target = `${url.pathname}${url.search}`;
+  return /^\/(?![/\\])/.test(target) ? target : '/';
 };
 
 export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
@@ -44,26 +53,11 @@ export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
     return redirect(c, next_ === '/' ? '/login' : `/login?next=${encodeURIComponent(next_)}`);
   };
 
-const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Response => {
+/** A 303, or HX-Redirect for htmx (a full navigation, so the whole page is fresh). */
+export const redirect = (c: Parameters<MiddlewareHandler<WebEnv>>[0], to: string): Response => {
   if (c.req.header('hx-request')) {
     c.header('HX-Redirect', to);
     return c.body(null, 204);
   }
   return c.redirect(to, 303);
-};
-
-export { safeNext };
-
-export const setSessionCookie = (
-  c: Parameters<MiddlewareHandler<WebEnv>>[0],
-  token: string,
-  secure: boolean,
-): void => {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'Strict',
-    path: '/',
-    secure,
-    maxAge: 60 * 60 * 24 * 30,
-  });
 };

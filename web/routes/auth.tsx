@@ -1,10 +1,11 @@
 /** First-run setup, sign-in and sign-out pages. */
-import { type Context, Hono } from 'hono';
-import { deleteCookie, getCookie } from 'hono/cookie';
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
 import { DepotError, httpStatusFor, RateLimitedError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { SESSION_COOKIE, safeNext, setSessionCookie } from '../middleware/session.js';
+import { SESSION_COOKIE, safeNext } from '../middleware/session.js';
+import { endSession, startSession } from '../middleware/sign-in.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
 
@@ -68,8 +69,6 @@ const LoginForm = (props: { csrf: string; next: string; error?: string | undefin
 
 export const authRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  const startSession = (c: Context<WebEnv>, token: string): void =>
-    setSessionCookie(c, token, deps.secureCookies);
   const failure = (err: unknown): { status: ReturnType<typeof httpStatusFor>; message: string } => {
     if (err instanceof DepotError) return { status: httpStatusFor(err.code), message: err.message };
     throw err;
@@ -85,7 +84,7 @@ export const authRoutes = (deps: WebDeps) => {
         field(body, 'confirm'),
         c.get('remoteAddr'),
       );
-      startSession(c, token);
+      startSession(c, deps, token);
       return c.redirect('/', 303);
     } catch (err) {
       const { status, message } = failure(err);
@@ -109,7 +108,7 @@ export const authRoutes = (deps: WebDeps) => {
     const next = safeNext(field(body, 'next') || '/', '');
     try {
       const token = await deps.auth.login(field(body, 'password'), c.get('remoteAddr'));
-      startSession(c, token);
+      startSession(c, deps, token);
       return c.redirect(next, 303);
     } catch (err) {
       const { status, message } = failure(err);
@@ -124,7 +123,7 @@ export const authRoutes = (deps: WebDeps) => {
 
   app.post('/logout', async (c) => {
     await deps.auth.logout(getCookie(c, SESSION_COOKIE));
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    endSession(c, deps);
     return c.redirect('/login', 303);
   });
 

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { setSessionCookie } from '../middleware/session.js';
+import { redirect } from '../middleware/session.js';
+import { startSession } from '../middleware/sign-in.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
 
@@ -80,7 +81,12 @@ export const settingsRoutes = (deps: WebDeps) => {
             <a href="/settings/scopes">edit scopes</a>.
           </p>
         </section>
-        <PasswordForm csrf={c.get('csrf')} />
+        <PasswordForm
+          csrf={c.get('csrf')}
+          notice={
+            c.req.query('password') === 'changed' ? { kind: 'ok', text: 'Password changed.' } : undefined
+          }
+        />
       </>,
     ),
   );
@@ -95,12 +101,9 @@ export const settingsRoutes = (deps: WebDeps) => {
         text('confirm'),
         c.get('remoteAddr'),
       );
-      setSessionCookie(c, token, deps.secureCookies);
-      return renderPage(
-        c,
-        { title: 'Settings' },
-        <PasswordForm csrf={c.get('csrf')} notice={{ kind: 'ok', text: 'Password changed.' }} />,
-      );
+      startSession(c, deps, token);
+      // A whole new page: every form on it needs the new session's CSRF token.
+      return redirect(c, '/settings?password=changed');
     } catch (err) {
       if (!(err instanceof DepotError)) throw err;
       return renderPage(

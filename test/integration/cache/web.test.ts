@@ -78,7 +78,7 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
     app.request(`http://depot.test${path}`, {
       method: 'POST',
       headers: { host: 'depot.test', cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: auth.csrfToken(seed), ...form }).toString(),
+      body: new URLSearchParams({ _csrf: auth.csrfToken(seed, token), ...form }).toString(),
     });
   assert.equal((await post('/cache/-/pin', { url: fileUrl })).status, 303);
   assert.equal(s.cache.index.get(fileUrl)?.pinned, true);

@@ -1,6 +1,7 @@
 /** The production build runs without a compiler: tsc emits dist/, and plain node starts it. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../temp-dir.js';
@@ -16,6 +17,12 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   });
   assert.equal(version.status, 0, version.stderr);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  // The package's bin runs by itself (npx patch-depot): executable, with a node shebang.
+  assert.equal(statSync(`${root}dist/daemon/main.js`).mode & 0o111, 0o111, 'main.js is executable');
+  assert.match(readFileSync(`${root}dist/daemon/main.js`, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  const direct = spawnSync(`${root}dist/daemon/main.js`, ['--version'], { cwd: root, encoding: 'utf8' });
+  assert.equal(direct.status, 0, `${direct.error ?? ''} ${direct.stderr}`);
+  assert.equal(direct.stdout, version.stdout);
 
   const dir = await tempDir(t);
   const proc = spawn(

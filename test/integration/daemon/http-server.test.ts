@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { HttpServer } from '../../../daemon/http-server.js';
+import { badRequestTarget, HttpServer } from '../../../daemon/http-server.js';
 import { memoryLogger } from '../../fakes/log.js';
 
 test('stop() cuts a response that outlives the grace period instead of hanging', async () => {
@@ -22,4 +22,58 @@ test('stop() cuts a response that outlives the grace period instead of hanging',
   await server.stop(200);
   await closed;
   assert.ok(log.lines.some((l) => l.msg === 'closing connections still busy after the grace period'));
+});
+
+const rawRequest = (port: number, text: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.end(text);
+  });
+
+test('request targets the web Request cannot represent get a 400, not a server error', async () => {
+  const log = memoryLogger();
+  let reached = 0;
+  const server = new HttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    fetch: async (req) => {
+      reached++;
+      return new Response(await req.text());
+    },
+  });
+  await server.start();
+  try {
+    const port = server.address!.port;
+    const body =
+      'POST http://user:pass@127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\nhi';
+    assert.match(await rawRequest(port, body), /^HTTP\/1\.1 400 [\s\S]*credentials in the request target/);
+    assert.match(await rawRequest(port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.equal(reached, 0);
+    const ok = await rawRequest(port, 'POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\nhi');
+    assert.match(ok, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nhi$/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('badRequestTarget: paths and plain http URLs pass; the rest is refused', () => {
+  for (const ok of ['/', '/a?b=c', '//double', 'http://127.0.0.1:8080/x', 'https://depot.example/'])
+    assert.equal(badRequestTarget(ok), undefined, ok);
+  for (const bad of [
+    '',
+    '*',
+    'example.com:443',
+    'ftp://x/',
+    'http://user:pass@host/',
+    'http://user@host/',
+    'http://[::1',
+  ])
+    assert.ok(badRequestTarget(bad), bad);
 });

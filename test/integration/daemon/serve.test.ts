@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -53,4 +53,36 @@ test('a port already in use is reported plainly', async (t) => {
   const r = cli(['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', await tempDir(t)]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+});
+
+test('a second serve on the same data dir refuses, naming the pid, and touches nothing; after kill -9 a new one starts', async (t) => {
+  const dir = await tempDir(t);
+  const first = await spawnDaemon(dir);
+  t.after(() => first.stop());
+  // A download in flight and the state, as the running daemon has them.
+  const part = join(dir, 'cache', 'tmp', 'in-flight.part');
+  await writeFile(part, 'half a package');
+  const state = await readFile(join(dir, 'state.json'));
+  const port = new URL(first.url).port;
+  const second = cli(['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', dir], {
+    PATCH_DEPOT_CACHE_PROXY_PORT: '0',
+  });
+  assert.equal(second.status, 1);
+  assert.match(second.stderr, new RegExp(`is in use by patch-depot serve \\(pid ${first.proc.pid},`));
+  assert.equal(await readFile(part, 'utf8'), 'half a package', 'cache/tmp untouched');
+  assert.deepEqual(await readFile(join(dir, 'state.json')), state, 'state untouched');
+  assert.equal((await fetch(`${first.url}healthz`)).status, 200);
+  // One-shot commands that write into the data dir refuse as well, naming the daemon.
+  const sync = cli(['catalog', 'sync', '--data-dir', dir]);
+  assert.equal(sync.status, 1);
+  assert.match(sync.stderr, new RegExp(`in use by patch-depot serve \\(pid ${first.proc.pid},`));
+
+  const killed = new Promise((resolve) => first.proc.once('exit', resolve));
+  first.proc.kill('SIGKILL');
+  await killed;
+  const restarted = await spawnDaemon(dir);
+  t.after(() => restarted.stop());
+  assert.equal((await fetch(`${restarted.url}healthz`)).status, 200);
+  assert.equal(await restarted.stop(), 0);
+  await assert.rejects(stat(join(dir, '.lock')), { code: 'ENOENT' }, 'a clean stop removes the lock');
 });

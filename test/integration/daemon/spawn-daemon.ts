@@ -11,6 +11,8 @@ export interface RunningDaemon {
   url: string;
   proc: ChildProcess;
   logs: Array<Record<string, unknown>>;
+  /** Everything the daemon wrote to stderr so far (a library's console.error lands here). */
+  stderr(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -57,7 +59,13 @@ export const spawnDaemon = (
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
       for (const line of lines) {
-        const entry = JSON.parse(line) as Record<string, unknown>;
+        // A library may print a plain line to stdout (console.info); keep it, flagged.
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          entry = { level: 'unstructured', msg: line };
+        }
         logs.push(entry);
         if (entry.msg === 'listening') {
           clearTimeout(timer);
@@ -65,6 +73,7 @@ export const spawnDaemon = (
             url: String(entry.url).replace('localhost', '127.0.0.1'),
             proc,
             logs,
+            stderr: () => stderr,
             stop: async () => {
               if (proc.exitCode === null) proc.kill('SIGTERM');
               return exited;

@@ -10,6 +10,7 @@ import { StateStore } from '../../../daemon/store/state-store.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { runAndKill as runWriter } from '../../kill-writer.js';
 import { tempDir } from '../../temp-dir.js';
+import { lostAcks, nextStart } from './ack-writes.js';
 
 const child = fileURLToPath(new URL('./write-loop.ts', import.meta.url));
 
@@ -24,13 +25,11 @@ test('state holds every acknowledged write across repeated kill -9', { timeout: 
     // Vary the kill point so it lands at different phases of the write cycle.
     const acks = await runAndKill(dir, next, 30 + ((round * 37) % 90));
     for (const n of acks) acknowledged.add(n);
-    next = Math.max(next, ...acks.map((n) => Math.floor(n / 3) + 1)) + 1;
+    next = nextStart(acks, next);
 
     const store = new StateStore({ dataDir: dir, debounceMs: 5, maxDelayMs: 50, log: memoryLogger() });
     await store.start(); // throws if the file does not parse
-    const present = new Set(store.data.auth.sessions.map((s) => Number(s.tokenHash.slice(1))));
-    const lost = [...acknowledged].filter((n) => !present.has(n));
-    assert.deepEqual(lost, [], `round ${round}: acknowledged writes lost`);
+    assert.deepEqual(lostAcks(store, acknowledged), [], `round ${round}: acknowledged writes lost`);
     await store.stop();
     assert.ok(!(await readdir(dir)).some((n) => n.includes('.tmp-')), 'temp files swept');
   }

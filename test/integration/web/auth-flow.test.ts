@@ -141,6 +141,34 @@ test('login attempts are rate limited per client address', async (t) => {
   assert.equal(elsewhere.status, 303, 'another address is not locked out');
 });
 
+test('the login throttle survives a restart of the app', async (t) => {
+  const first = await webHarness(t, { loginAttemptsPerMinute: 3 });
+  await setUpAdmin(first);
+  const b = first.browser();
+  const csrf = await b.csrf('/login');
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await b.post('/login', { _csrf: csrf, password: 'guess guess guess' })).status, 401);
+  }
+  await first.store.stop();
+
+  const restarted = await webHarness(t, { loginAttemptsPerMinute: 3, dataDir: first.dataDir });
+  const again = restarted.browser();
+  const limited = await again.post('/login', { _csrf: await again.csrf('/login'), password: PASSWORD });
+  assert.equal(limited.status, 429, 'still throttled after the restart');
+  const elsewhere = await again.request('/login', {
+    method: 'POST',
+    from: '192.0.2.99',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: await again.csrf('/login'), password: PASSWORD }).toString(),
+  });
+  assert.equal(elsewhere.status, 303, 'another address signs in');
+  assert.deepEqual(
+    Object.keys(restarted.store.data.auth.loginAttempts ?? {}),
+    ['192.0.2.10'],
+    'success forgives',
+  );
+});
+
 test('changing the password signs out other browsers', async (t) => {
   const h = await webHarness(t);
   const first = await setUpAdmin(h);
@@ -154,8 +182,9 @@ test('changing the password signs out other browsers', async (t) => {
     password: next,
     confirm: next,
   });
-  assert.equal(res.status, 200);
-  assert.match(await res.text(), /Password changed/);
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/settings?password=changed');
+  assert.match(await (await first.request('/settings?password=changed')).text(), /Password changed/);
   assert.equal((await first.request('/')).status, 200, 'the changing browser stays signed in');
   assert.equal((await second.request('/')).status, 303, 'others are signed out');
 });

@@ -11,7 +11,7 @@ import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const skip = chromiumMissing;
 
-test('setup, htmx navigation, sign-out and sign-in in a real browser', {
+test('setup, htmx navigation, sign-out, sign-in and a password change in a real browser', {
   skip,
   timeout: 90_000,
 }, async (t) => {
@@ -68,5 +68,19 @@ test('setup, htmx navigation, sign-out and sign-in in a real browser', {
   const session = cookies.find((c) => c.name === 'pd_session');
   assert.ok(session?.httpOnly);
   assert.equal(session?.sameSite, 'Strict');
+
+  // A password change rotates the session and the CSRF token; the page it leads to works as is.
+  await page.click('nav a:text("Settings")');
+  await page.waitForSelector('h1:text("Settings")');
+  await page.fill('input[name=current]', 'browser passphrase 1');
+  await page.fill('#password input[name=password]', 'browser passphrase 2');
+  await page.fill('input[name=confirm]', 'browser passphrase 2');
+  await page.click('button:text("Change password")');
+  await page.waitForSelector('text=Password changed.');
+  await page.click('button:text("Sign out")');
+  await page.waitForSelector('h1:text("Sign in")');
+  await page.fill('input[name=password]', 'browser passphrase 2');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1:text("Dashboard")');
   assert.deepEqual(problems, []);
 });

@@ -87,3 +87,64 @@ test('pages vary by HX-Request and are not cached', async (t) => {
   assert.match(res.headers.get('vary') ?? '', /HX-Request/);
   assert.equal(res.headers.get('cache-control'), 'no-store');
 });
+
+test('the CSRF token is rotated at sign-in, sign-out and password change: older tokens stop working', async (t) => {
+  const h = await webHarness(t);
+  await setUpAdmin(h);
+  const b = h.browser();
+  const preLogin = await b.csrf('/login');
+  const plantedSeed = b.cookies.get('pd_csrf')!;
+  const login = await b.post('/login', { _csrf: preLogin, password: PASSWORD });
+  assert.equal(login.status, 303);
+  assert.notEqual(b.cookies.get('pd_csrf'), plantedSeed, 'a new seed at sign-in');
+  assert.equal((await b.post('/logout', { _csrf: preLogin })).status, 403, 'the pre-login token is dead');
+  // An attacker who planted the seed (and so knows its token) cannot put it back either: the
+  // token is bound to the session too.
+  const rotated = b.cookies.get('pd_csrf')!;
+  b.cookies.set('pd_csrf', plantedSeed);
+  assert.equal((await b.post('/logout', { _csrf: preLogin })).status, 403, 'the planted seed is dead');
+  b.cookies.set('pd_csrf', rotated);
+
+  const signedIn = await b.csrf('/settings');
+  const next = 'another long passphrase';
+  const change = await b.post('/settings/password', {
+    _csrf: signedIn,
+    current: PASSWORD,
+    password: next,
+    confirm: next,
+  });
+  assert.equal(change.status, 303);
+  assert.equal((await b.post('/logout', { _csrf: signedIn })).status, 403, 'dead after a password change');
+  const afterChange = await b.csrf('/settings');
+  assert.equal((await b.post('/logout', { _csrf: afterChange })).status, 303);
+  assert.equal(
+    (await b.post('/login', { _csrf: afterChange, password: next })).status,
+    403,
+    'dead after sign-out',
+  );
+});
+
+test('a client that resets while its form is being read is no server error', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+  const body = new ReadableStream({ pull: (controller) => controller.error(reset) });
+  const req = new Request('http://depot.test/logout', {
+    method: 'POST',
+    headers: {
+      host: 'depot.test',
+      cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  // What the node adapter passes when the socket is already gone.
+  const res = await h.app.fetch(req, { incoming: { destroyed: true } });
+  assert.equal(res.status, 400);
+  assert.deepEqual(
+    h.log.lines.filter((l) => l.level === 'error'),
+    [],
+    'not logged as a failure',
+  );
+});

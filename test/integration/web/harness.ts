@@ -25,10 +25,12 @@ export interface HarnessOptions {
   /** Build the services a test needs (discovery, cache, inventory...) over the harness's own store. */
   services?: (base: { dataDir: string; store: StateStore; log: MemoryLogger }) => Promise<Partial<WebDeps>>;
   remoteAddr?: string;
+  /** Reuse a data dir (a restart of the app); default: a fresh temp dir. */
+  dataDir?: string;
 }
 
 export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
-  const dataDir = await tempDir(t);
+  const dataDir = opts.dataDir ?? (await tempDir(t));
   const log = memoryLogger();
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();

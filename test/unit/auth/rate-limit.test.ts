@@ -42,3 +42,21 @@ test('a blocked client is not forgotten when a flood fills the table', () => {
   for (let i = 0; i < 100; i++) limiter.attempt(`flood-${i}`);
   assert.equal(limiter.attempt('attacker').allowed, false);
 });
+
+test('snapshot and restore carry the recent attempts; damaged or stale entries are dropped', () => {
+  let now = 1_000_000;
+  const before = new AttemptLimiter(2, 60_000, () => now);
+  before.attempt('a');
+  before.attempt('a');
+  now += 30_000;
+  before.attempt('b');
+  const saved = JSON.parse(JSON.stringify(before.snapshot()));
+  assert.deepEqual(saved, { a: [1_000_000, 1_000_000], b: [1_030_000] });
+  const after = new AttemptLimiter(2, 60_000, () => now);
+  after.restore({ ...saved, c: 'junk', d: [null, 'x', now + 999_999], e: [now - 60_000] });
+  assert.equal(after.attempt('a').allowed, false, 'still blocked');
+  assert.equal(after.attempt('b').allowed, true);
+  assert.equal(after.attempt('b').allowed, false);
+  assert.deepEqual(Object.keys(after.snapshot()).sort(), ['a', 'b']);
+  for (const junk of [null, 42, 'x', []]) new AttemptLimiter(2, 60_000, () => now).restore(junk);
+});

@@ -55,5 +55,8 @@ test('keygen, bundle at HQ; import and status at the site; rollback refused', as
   const old = run('import', '--bundle', join(dir, 'b1.zip'), '--config', config);
   assert.equal(old.status, 1);
   assert.match(old.stderr, /bundle sequence 1 is older than the imported 2; refusing a rollback/);
+  const replay = run('import', '--bundle', join(dir, 'b2.zip'), '--config', config);
+  assert.equal(replay.status, 1, 'the same bundle twice is a replay');
+  assert.match(replay.stderr, /bundle sequence 2 was already imported; refusing a replay/);
   assert.equal(run('frobnicate').status, 2);
 });
