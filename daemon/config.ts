@@ -153,6 +153,11 @@ export const configSchema = z
         windows: z.array(z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'expected HH:MM-HH:MM')).default([]),
         /** Also refuse client misses outside the windows (otherwise windows gate prefetch only). */
         strictWindows: z.boolean().default(false),
+        /**
+         * Largest decompressed apt index (Packages.gz/.xz) read for the hashes it lists; real ones
+         * are tens of MiB. Past it the index is dropped from the cache as a decompression bomb.
+         */
+        maxIndexMB: z.number().int().min(1).max(4096).default(256),
         /** Revalidate apt index files (Release, Packages...) older than this. */
         mutableMaxAgeSec: z.number().int().min(0).default(300),
         retries: z.number().int().min(0).max(20).default(5),

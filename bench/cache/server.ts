@@ -32,6 +32,7 @@ const cache = new CacheService({
   mutableMaxAgeMs: 300_000,
   retries: 3,
   retryBaseMs: 200,
+  maxIndexBytes: 64 * 1024 * 1024,
 });
 await cache.start();
 const proxy = new ProxyServer({ host: '127.0.0.1', port: 0, cache, clients: new ClientAllowList([]), log });

@@ -52,6 +52,7 @@ export class CacheModule {
       mutableMaxAgeMs: c.mutableMaxAgeSec * 1000,
       retries: c.retries,
       retryBaseMs: c.retryBaseMs,
+      maxIndexBytes: c.maxIndexMB * MB,
     });
     if (registry) registerCacheMetrics(registry, this.service);
   }

@@ -33,6 +33,7 @@ export const cacheHarness = async (
     mutableMaxAgeMs: 60_000,
     retries: 4,
     retryBaseMs: 1,
+    maxIndexBytes: 64 * 1024 * 1024,
     indexDebounceMs: 5,
     ...over,
   });

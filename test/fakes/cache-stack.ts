@@ -54,6 +54,7 @@ export const cacheStack = async (
     mutableMaxAgeMs: 60_000,
     retries: 4,
     retryBaseMs: 10,
+    maxIndexBytes: 64 * 1024 * 1024,
     indexDebounceMs: 5,
     ...over,
   });

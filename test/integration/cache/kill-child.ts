@@ -31,6 +31,7 @@ const cache = new CacheService({
   mutableMaxAgeMs: 60_000,
   retries: 2,
   retryBaseMs: 10,
+  maxIndexBytes: 64 * 1024 * 1024,
   indexDebounceMs: 20,
 });
 await cache.start();
