@@ -92,6 +92,8 @@ export const configSchema = z
           .min(64 * 1024)
           .max(256 * 1024 * 1024)
           .default(32 * 1024 * 1024),
+        /** A host reporting more installed packages than this is refused (a real one has a few thousand). */
+        maxPackages: z.number().int().min(100).max(1_000_000).default(20_000),
         /** Collect every host with credentials this often (0 = only when asked; max 24 days). */
         intervalHours: z
           .number()

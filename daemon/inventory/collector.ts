@@ -23,6 +23,8 @@ export interface InventoryParsers {
 export interface CollectorOptions {
   commandTimeoutMs: number;
   maxOutputBytes: number;
+  /** More installed packages than this and the host is refused (`inventory.maxPackages`). */
+  maxPackages: number;
   signal?: AbortSignal | undefined;
   /**
    * Read this dpkg database instead of the host's default (dpkg-query --admindir). For hosts
@@ -235,6 +237,14 @@ export const collectInventory = async (
       {
         cause: err,
       },
+    );
+  }
+  // A real host has a few thousand; hundreds of thousands would cost every page and assessment
+  // that reads this host seconds and gigabytes.
+  if (packages.length > opts.maxPackages) {
+    throw new RemoteError(
+      'output-limit',
+      `host reported ${packages.length} packages; the limit is ${opts.maxPackages} (inventory.maxPackages)`,
     );
   }
   const rebootRequired = parseRebootSignals(check('checking for a pending reboot', factsOut.reboot));

@@ -27,6 +27,7 @@ const harness = async (t: TestContext) => {
         connectTimeoutMs: 1000,
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
+        maxPackages: 20_000,
       });
       await inventory.start();
       t.after(() => inventory.stop());
