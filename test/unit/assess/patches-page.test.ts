@@ -45,6 +45,7 @@ const harness = async (t: TestContext) => {
         },
         trustedKeys: [publicKeyBase64(keys.publicKey)],
         maxFeedBytes: 1 << 20,
+        maxUnpackedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log,
       });
