@@ -303,7 +303,7 @@ export class CatalogService {
     if (changed) await this.rebuild();
   }
 
-  /** Import a signed offline bundle; all of it or nothing. */
+  /** Import a signed offline bundle; all of it or nothing. `zip` is handed over to the parser. */
   async importBundle(zip: Uint8Array): Promise<SyncHistoryEntry[]> {
     const startedAt = this.clock().toISOString();
     const stateFile = join(this.opts.dir, 'bundle-state.json');

@@ -22,6 +22,7 @@ export type FeedResponse =
   | { status: 'not-modified' }
   | {
       status: 'ok';
+      /** A buffer of its own for the caller, who may hand it over to the FeedParser. */
       body: Uint8Array;
       etag?: string | undefined;
       lastModified?: string | undefined;
@@ -54,6 +55,7 @@ export interface DocumentContext {
 
 export interface DocumentRequest extends DocumentContext {
   kind: 'debian-tracker' | 'osv' | 'depot-manifest';
+  /** Handed over: its memory may move to the worker, so the caller must not use it afterwards. */
   body: Uint8Array;
   /** The last document's SHA-256: the same bytes again are not parsed. */
   previousSha256?: string | undefined;
@@ -64,6 +66,7 @@ export type DocumentResult =
   | { sha256: string; unchanged: false; content: FeedContent; sequence?: number | undefined };
 
 export interface BundleRequest {
+  /** Handed over like DocumentRequest.body. */
   zip: Uint8Array;
   trustedKeys: string[];
   now: Date;
