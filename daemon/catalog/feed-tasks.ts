@@ -11,7 +11,7 @@ import { type Bundle, readBundle } from './bundle.js';
 import { parseDocument } from './feeds/parse-document.js';
 import type { Advisory, FeedContent } from './model.js';
 import type { BundleRequest, DocumentRequest, DocumentResult } from './ports.js';
-import { type Snapshot, snapshotFiles } from './snapshot-store.js';
+import { readSnapshotFile, type Snapshot, snapshotFiles } from './snapshot-store.js';
 
 export type FeedTask =
   | { kind: 'document'; request: DocumentRequest }
@@ -46,7 +46,7 @@ export const runTask = async (task: FeedTask): Promise<TaskAnswers[FeedTask['kin
     case 'bundle':
       return readBundle(task.request);
     case 'snapshot':
-      return snapshotFiles(task.feedsDir).get(task.feedId);
+      return readSnapshotFile(snapshotFiles(task.feedsDir).file(task.feedId));
   }
 };
 

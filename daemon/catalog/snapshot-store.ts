@@ -12,6 +12,7 @@ import { DepotError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import type { FeedState } from './feeds/adapter.js';
+import { jsonMembers } from './feeds/json-members.js';
 import type { FeedContent, FeedKind } from './model.js';
 import { feedKinds } from './model.js';
 import type { FeedParser } from './ports.js';
@@ -66,6 +67,39 @@ const ADVISORIES_PER_PIECE = 500;
 /** The snapshot files of `<catalog dir>/feeds`: the store writes them, the feed worker reads them. */
 export const snapshotFiles = (feedsDir: string): RecordDir<Snapshot> =>
   new RecordDir(feedsDir, (v) => snapshotShape.parse(v) as unknown as Snapshot, 0o644);
+
+/**
+ * Read a snapshot file one advisory at a time (json-members.ts), as the feed worker does: never
+ * the whole file as one JSON tree. Undefined when there is none; STORE_CORRUPT when unreadable.
+ */
+export const readSnapshotFile = async (file: string): Promise<Snapshot | undefined> => {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const snap: Record<string, unknown> = {};
+    for (const top of jsonMembers(bytes, file, 'object')) {
+      if (top.key !== 'content') {
+        snap[top.key!] = top.parse();
+        continue;
+      }
+      const content: Record<string, unknown> = {};
+      for (const c of jsonMembers(top.raw, file, 'object'))
+        content[c.key!] =
+          c.key === 'advisories'
+            ? Array.from(jsonMembers(c.raw, file, 'array'), (a) => a.parse())
+            : c.parse();
+      snap.content = content;
+    }
+    return snapshotShape.parse(snap) as unknown as Snapshot;
+  } catch (cause) {
+    throw new DepotError('STORE_CORRUPT', `${file}: ${(cause as Error).message}`, { cause });
+  }
+};
 
 /** The JSON of a snapshot in pieces of a few hundred advisories. */
 export function* snapshotJson({ meta, content }: Snapshot): Generator<string> {

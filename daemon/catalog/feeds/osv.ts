@@ -11,6 +11,7 @@ import { isValidApkVersion } from '../versions/apk-version.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import { cvss3BaseScore, scoreToSeverity } from './cvss.js';
 import { urgencyToSeverity } from './debian-tracker.js';
+import { jsonMembers } from './json-members.js';
 import { feedError, parseJson, validate } from './validate.js';
 
 const WHAT = 'OSV';
@@ -185,7 +186,8 @@ export const MAX_OSV_RECORD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Records from a zip dump, a JSON array or a single JSON record. A zip is inflated one entry at a
- * time, each record validated and its bytes dropped, within `maxUnpackedBytes` in total.
+ * time, an array read one record at a time, each record validated and its bytes dropped; a zip
+ * inflates to at most `maxUnpackedBytes` in total.
  */
 export const readOsvRecords = (body: Uint8Array, maxUnpackedBytes: number): OsvRecord[] => {
   if (isZip(body)) {
@@ -206,9 +208,14 @@ export const readOsvRecords = (body: Uint8Array, maxUnpackedBytes: number): OsvR
     if (records.size === 0) throw feedError(WHAT, 'zip dump holds no .json records');
     return [...records.keys()].sort().map((name) => records.get(name)!);
   }
-  const json = parseJson(WHAT, body);
-  if (Array.isArray(json)) return json.map((r, i) => validate(`${WHAT} record ${i}`, osvRecordSchema, r));
-  return [validate(WHAT, osvRecordSchema, json)];
+  let at = 0;
+  while (body[at] === 0x20 || body[at] === 0x0a || body[at] === 0x0d || body[at] === 0x09) at++;
+  if (body[at] !== 0x5b) return [validate(WHAT, osvRecordSchema, parseJson(WHAT, body))];
+  // An array of records is read one record at a time, like a zip dump.
+  const records: OsvRecord[] = [];
+  for (const record of jsonMembers(body, WHAT, 'array'))
+    records.push(validate(`${WHAT} record ${records.length}`, osvRecordSchema, record.parse()));
+  return records;
 };
 
 export const parseOsv = (body: Uint8Array, maxUnpackedBytes: number): FeedContent => {

@@ -68,8 +68,8 @@ describe('feed parsing in a worker thread', () => {
 
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
     await assert.rejects(
-      new WorkerFeedParser({ memoryMB: 16 }).document(request(tracker(100_000))),
-      /parsing the debian-tracker document needs more than 16 MiB of memory \(catalog\.workerMemoryMB\)/,
+      new WorkerFeedParser({ memoryMB: 64 }).document(request(tracker(200_000))),
+      /parsing the debian-tracker document needs more than 64 MiB of memory \(catalog\.workerMemoryMB\)/,
     );
     await assert.rejects(
       new WorkerFeedParser().document(request(Buffer.from('{"curl": ['))),

@@ -1,8 +1,14 @@
-/** Snapshots are written in pieces; the pieces must add up to the same JSON as one stringify. */
+/**
+ * Snapshots are written in pieces and read one advisory at a time; both must agree with one
+ * JSON.stringify / JSON.parse, and files written whole by earlier versions must still load.
+ */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Advisory } from '../../../daemon/catalog/model.js';
-import { type Snapshot, snapshotJson } from '../../../daemon/catalog/snapshot-store.js';
+import { readSnapshotFile, type Snapshot, snapshotJson } from '../../../daemon/catalog/snapshot-store.js';
 
 const advisory = (i: number): Advisory => ({
   id: `CVE-2025-${10000 + i}`,
@@ -56,4 +62,27 @@ describe('snapshot JSON in pieces', () => {
       assert.ok(pieces.length >= 2 + Math.ceil(snap.content.advisories.length / 500));
     });
   }
+
+  it('reads back what was written, in pieces or whole, and refuses a damaged file', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-snapshot-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const snap = snapshot(
+      Array.from({ length: 1234 }, (_, i) => advisory(i)),
+      { note: 'many' },
+    );
+    const expected = JSON.parse(JSON.stringify(snap));
+    delete expected.content.note; // only the envelope is kept on load; the note lives in meta
+    const file = join(dir, 'debian.json');
+    await writeFile(file, snapshotJson(snap));
+    assert.deepEqual(await readSnapshotFile(file), expected);
+    await writeFile(file, JSON.stringify(snap));
+    assert.deepEqual(await readSnapshotFile(file), expected, 'a snapshot written whole by an older version');
+    assert.equal(await readSnapshotFile(join(dir, 'none.json')), undefined);
+    await writeFile(file, JSON.stringify(snap).slice(0, -40));
+    await assert.rejects(readSnapshotFile(file), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STORE_CORRUPT');
+      assert.match(e.message, /debian\.json: .*not valid JSON/);
+      return true;
+    });
+  });
 });
