@@ -14,9 +14,9 @@ import type { Bundle } from './bundle.js';
 import { buildIndex, CatalogIndex } from './catalog-index.js';
 import type { FeedSpec } from './feed-config.js';
 import { syncFeed } from './feeds/sync-feed.js';
-import type { VendorFile } from './model.js';
+import type { FeedContent, VendorFile } from './model.js';
 import type { FeedFetcher, FeedParser, SignatureVerifier } from './ports.js';
-import { type Snapshot, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import { type Snapshot, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
 import { WorkerFeedParser } from './worker-feed-parser.js';
 
 export interface CatalogServiceOptions {
@@ -264,20 +264,8 @@ export class CatalogService {
         if (res.status === 'not-modified') {
           entry = finished('unchanged', 'not modified since the last sync');
         } else {
-          const snapshot: Snapshot = {
-            meta: {
-              feedId: spec.id,
-              kind: spec.kind,
-              origin: 'network',
-              syncedAt: this.clock().toISOString(),
-              state: res.state,
-              bytes: res.bytes,
-              note: res.content.note,
-            },
-            content: res.content,
-          };
-          await this.store.put(snapshot);
-          this.snapshots.set(spec.id, snapshot);
+          const meta = { feedId: spec.id, kind: spec.kind, origin: 'network' as const, state: res.state };
+          await this.keep({ ...meta, bytes: res.bytes }, res.content);
           changed = true;
           entry = finished('updated', res.content.note ?? 'updated', {
             bytes: res.bytes,
@@ -315,27 +303,7 @@ export class CatalogService {
     }
     let bundle: Bundle;
     try {
-      bundle = await this.parser.bundle({
-        zip,
-        trustedKeys: this.opts.trustedKeys,
-        now: this.clock(),
-        maxFeedBytes: this.opts.maxFeedBytes,
-        maxUnpackedBytes: this.opts.maxUnpackedBytes,
-      });
-      if (bundle.manifest.sequence < lastSequence) {
-        throw new DepotError(
-          'BAD_INPUT',
-          `bundle sequence ${bundle.manifest.sequence} is older than the imported ${lastSequence}; refusing a rollback`,
-        );
-      }
-      const clash = bundle.feeds.find((f) =>
-        this.opts.feeds.some((s) => s.id === f.feedId && s.kind !== f.kind),
-      );
-      if (clash)
-        throw new DepotError(
-          'CONFLICT',
-          `bundle feed ${clash.feedId} is a ${clash.kind} feed, but that id is configured as another kind`,
-        );
+      bundle = await this.checkedBundle(zip, lastSequence);
     } catch (err) {
       const entry: SyncHistoryEntry = {
         id: 'bundle',
@@ -351,20 +319,8 @@ export class CatalogService {
     }
     const entries: SyncHistoryEntry[] = [];
     for (const feed of bundle.feeds) {
-      const snapshot: Snapshot = {
-        meta: {
-          feedId: feed.feedId,
-          kind: feed.kind,
-          origin: 'bundle',
-          syncedAt: this.clock().toISOString(),
-          state: {},
-          bytes: feed.bytes,
-          note: feed.content.note,
-        },
-        content: feed.content,
-      };
-      await this.store.put(snapshot);
-      this.snapshots.set(feed.feedId, snapshot);
+      const meta = { feedId: feed.feedId, kind: feed.kind, origin: 'bundle' as const, state: {} };
+      await this.keep({ ...meta, bytes: feed.bytes }, feed.content);
       const entry: SyncHistoryEntry = {
         id: `bundle-${bundle.manifest.sequence}`,
         feedId: feed.feedId,
@@ -387,6 +343,39 @@ export class CatalogService {
     await this.rebuild();
     this.opts.log.info('bundle imported', { sequence: bundle.manifest.sequence, feeds: entries.length });
     return entries;
+  }
+
+  /** Verify and parse a bundle (in the feed worker), then refuse rollbacks and kind clashes. */
+  private async checkedBundle(zip: Uint8Array, lastSequence: number): Promise<Bundle> {
+    const bundle = await this.parser.bundle({
+      zip,
+      trustedKeys: this.opts.trustedKeys,
+      now: this.clock(),
+      maxFeedBytes: this.opts.maxFeedBytes,
+      maxUnpackedBytes: this.opts.maxUnpackedBytes,
+    });
+    if (bundle.manifest.sequence < lastSequence) {
+      throw new DepotError(
+        'BAD_INPUT',
+        `bundle sequence ${bundle.manifest.sequence} is older than the imported ${lastSequence}; refusing a rollback`,
+      );
+    }
+    const clash = bundle.feeds.find((f) =>
+      this.opts.feeds.some((s) => s.id === f.feedId && s.kind !== f.kind),
+    );
+    if (clash)
+      throw new DepotError(
+        'CONFLICT',
+        `bundle feed ${clash.feedId} is a ${clash.kind} feed, but that id is configured as another kind`,
+      );
+    return bundle;
+  }
+
+  /** Store a feed's new snapshot and use it from now on. */
+  private async keep(meta: Omit<SnapshotMeta, 'syncedAt' | 'note'>, content: FeedContent): Promise<void> {
+    const snapshot = { meta: { ...meta, syncedAt: this.clock().toISOString(), note: content.note }, content };
+    await this.store.put(snapshot);
+    this.snapshots.set(meta.feedId, snapshot);
   }
 
   /** Index every snapshot anew; a rebuild overtaken by a newer one is dropped. */
