@@ -43,7 +43,6 @@ for (const ext of ['gz', 'xz'] as const) {
 
     it('is dropped from the cache once, and not expanded again at the next start', async (t) => {
       const root = await mkdtemp(join(tmpdir(), 'pd-cache-bomb-'));
-      t.after(() => rm(root, { recursive: true, force: true }));
       const upstream = new FakeUpstream();
       upstream.put(url, { body: bombs[ext]() });
       for (const n of ['a', 'b', 'c']) upstream.put(`${ORIGIN}pool/main/${n}.deb`, { body: Buffer.from(n) });
@@ -76,6 +75,7 @@ for (const ext of ['gz', 'xz'] as const) {
       await learnt(cache, 'c');
       assert.equal(quiet.lines.filter((l) => l.msg === DROPPED).length, 0);
       await cache.stop();
+      await rm(root, { recursive: true, force: true });
     });
   });
 }
