@@ -70,8 +70,21 @@ export const configSchema = z
         syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
         /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */
         trustedKeys: z.array(z.string().min(32)).default([]),
-        /** Largest single feed download; the full Debian tracker JSON is about 100 MB. */
-        maxFeedMB: z.number().int().min(1).max(4096).default(512),
+        /**
+         * Largest single feed download; the full Debian tracker JSON is about 100 MB. Sized for a
+         * 2 GB Raspberry Pi: parsing a feed takes several times its size in memory.
+         */
+        maxFeedMB: z.number().int().min(1).max(4096).default(192),
+        /**
+         * Most a compressed feed may expand to: an OSV zip dump (all records together), one apt
+         * Packages index, an offline bundle. Past it the feed is refused as a decompression bomb.
+         */
+        maxUnpackedMB: z.number().int().min(1).max(8192).default(512),
+        /**
+         * Heap limit of the worker thread that parses feeds: a feed too big for it fails alone
+         * (the last good snapshot stays) instead of exhausting the appliance's memory.
+         */
+        workerMemoryMB: z.number().int().min(64).max(16_384).default(1024),
         /** Connect, headers and between-chunk timeout for feed downloads. */
         timeoutSeconds: z.number().int().min(5).max(600).default(60),
       })
@@ -92,6 +105,8 @@ export const configSchema = z
           .min(64 * 1024)
           .max(256 * 1024 * 1024)
           .default(32 * 1024 * 1024),
+        /** A host reporting more installed packages than this is refused (a real one has a few thousand). */
+        maxPackages: z.number().int().min(100).max(1_000_000).default(20_000),
         /** Collect every host with credentials this often (0 = only when asked; max 24 days). */
         intervalHours: z
           .number()
@@ -153,6 +168,11 @@ export const configSchema = z
         windows: z.array(z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'expected HH:MM-HH:MM')).default([]),
         /** Also refuse client misses outside the windows (otherwise windows gate prefetch only). */
         strictWindows: z.boolean().default(false),
+        /**
+         * Largest decompressed apt index (Packages.gz/.xz) read for the hashes it lists; real ones
+         * are tens of MiB. Past it the index is dropped from the cache as a decompression bomb.
+         */
+        maxIndexMB: z.number().int().min(1).max(4096).default(256),
         /** Revalidate apt index files (Release, Packages...) older than this. */
         mutableMaxAgeSec: z.number().int().min(0).default(300),
         retries: z.number().int().min(0).max(20).default(5),

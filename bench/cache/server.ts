@@ -35,6 +35,7 @@ const cache = new CacheService({
   retries: 3,
   retryBaseMs: 200,
   limits: { abandonGraceMs: 5000, minRateBytes: 16_384, rateWindowMs: 60_000, maxDurationMs: 3_600_000 },
+  maxIndexBytes: 64 * 1024 * 1024,
 });
 await cache.start();
 const proxy = new ProxyServer({ host: '127.0.0.1', port: 0, cache, clients: new ClientAllowList([]), log });

@@ -52,6 +52,7 @@ const inv = new InventoryService({
   connectTimeoutMs: 15_000,
   commandTimeoutMs: 60_000,
   maxOutputBytes: 64 << 20,
+  maxPackages: 20_000,
 });
 try {
   await inv.start();

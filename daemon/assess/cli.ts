@@ -102,8 +102,9 @@ export const assessCommand = async (ctx: CommandContext): Promise<number> => {
   const hostId = typeof v['host-id'] === 'string' ? v['host-id'] : 'host';
   const inv = await loadInventory(inventory, osRelease, hostId);
   const index = new CatalogIndex(1);
+  const maxUnpackedBytes = ctx.config().catalog.maxUnpackedMB * 1024 * 1024;
   for (const [i, path] of feeds.entries()) {
-    const { content } = await loadFeedFile(path, trusted);
+    const { content } = await loadFeedFile(path, maxUnpackedBytes, trusted);
     index.add(`feed${i + 1}`, content.advisories);
   }
   const result = assessHost(inv, index);

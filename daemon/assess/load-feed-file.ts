@@ -22,6 +22,8 @@ export const detectFeedKind = (body: Uint8Array): Exclude<FeedKind, 'apt'> => {
 
 export const loadFeedFile = async (
   path: string,
+  /** Most an OSV zip may inflate to (`catalog.maxUnpackedMB`). */
+  maxUnpackedBytes: number,
   trustedKeys: string[] = [],
   now = new Date(),
 ): Promise<{ kind: Exclude<FeedKind, 'apt'>; content: FeedContent }> => {
@@ -35,7 +37,7 @@ export const loadFeedFile = async (
   try {
     switch (kind) {
       case 'osv':
-        return { kind, content: parseOsv(body) };
+        return { kind, content: parseOsv(body, maxUnpackedBytes) };
       case 'depot-manifest': {
         const { manifest, keyId } = readManifest(body, trustedKeys, now);
         return { kind, content: manifestToContent(manifest, keyId) };

@@ -4,8 +4,7 @@
  * download they describe is verified before it becomes a blob. (apt checks the Release signature
  * itself; this protects the cache from corrupt or swapped bytes in transit.)
  */
-import { spawn } from 'node:child_process';
-import { gunzipSync } from 'node:zlib';
+import { compressionOf, decompress, OutputCapError } from '../decompress.js';
 
 export interface Expected {
   sha256: string;
@@ -41,28 +40,20 @@ export const parsePackages = (text: string): Map<string, Expected> => {
   return out;
 };
 
-const xzDecompress = (data: Buffer): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn('xz', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let err = '';
-    proc.stdout.on('data', (c: Buffer) => chunks.push(c));
-    proc.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`xz -dc failed: ${err.trim()}`)),
-    );
-    proc.stdin.end(data);
-  });
-
-/** Text of a possibly compressed index file, or undefined for a compression we do not read. */
-export const indexText = async (path: string, data: Buffer): Promise<string | undefined> => {
-  if (path.endsWith('.gz')) return gunzipSync(data).toString('utf8');
-  if (path.endsWith('.xz')) return (await xzDecompress(data)).toString('utf8');
-  if (/\.(bz2|lzma|zst)$/.test(path)) return undefined;
-  return data.toString('utf8');
+/**
+ * Text of a possibly compressed index file, or undefined for a compression we do not read. The
+ * decompressed size is capped (a cached Packages.gz can be a decompression bomb): past `maxBytes`
+ * this throws an OutputCapError naming the file and the cap.
+ */
+export const indexText = async (url: URL, data: Buffer, maxBytes: number): Promise<string | undefined> => {
+  const format = compressionOf(url.pathname);
+  if (format === 'unsupported') return undefined;
+  const cap = { maxBytes, what: url.href, setting: 'cache.maxIndexMB' };
+  if (format === undefined) {
+    if (data.length > maxBytes) throw new OutputCapError(url.href, maxBytes, data.length, cap.setting);
+    return data.toString('utf8');
+  }
+  return (await decompress(data, format, cap)).toString('utf8');
 };
 
 export type AptIndexKind = 'release' | 'packages';
@@ -76,6 +67,9 @@ export const aptIndexKind = (url: URL): AptIndexKind | undefined => {
 
 /** URL -> expected hash, learned from the indexes that pass through the cache. */
 export class ExpectedHashes {
+  /** @param maxIndexBytes largest decompressed index read for hashes (`cache.maxIndexMB`). */
+  constructor(private readonly maxIndexBytes: number) {}
+
   private readonly map = new Map<string, Expected>();
   /** by-hash URL -> the index file it stands for (apt fetches Packages.xz by hash). */
   private readonly aliases = new Map<string, string>();
@@ -107,7 +101,7 @@ export class ExpectedHashes {
     const url = this.named(fetched);
     const kind = aptIndexKind(url);
     if (!kind) return 0;
-    const text = await indexText(url.pathname, data);
+    const text = await indexText(url, data, this.maxIndexBytes);
     if (text === undefined) return 0;
     if (kind === 'release') {
       const suiteDir = new URL('.', url);

@@ -60,6 +60,7 @@ export class CacheModule {
         rateWindowMs: c.rateWindowSec * 1000,
         maxDurationMs: c.maxDownloadMinutes * 60_000,
       },
+      maxIndexBytes: c.maxIndexMB * MB,
     });
     if (registry) registerCacheMetrics(registry, this.service);
   }

@@ -39,6 +39,8 @@ export interface CacheServiceOptions {
   retryBaseMs: number;
   /** Abandoned downloads, rate floor, deadline. */
   limits: DownloadLimits;
+  /** Largest decompressed apt index read for expected hashes (`cache.maxIndexMB`). */
+  maxIndexBytes: number;
   indexDebounceMs?: number;
 }
 
@@ -65,7 +67,7 @@ export class CacheService {
   readonly index: CacheIndex;
   readonly fetcher: Fetcher;
   readonly bucket: TokenBucket;
-  readonly expected = new ExpectedHashes();
+  readonly expected: ExpectedHashes;
   readonly prefetch: PrefetchQueue;
   private readonly revalidating = new Map<string, Promise<Resolved>>();
   /** Where LAN hosts reach the proxy (set by the module once it listens), shown on the Cache page. */
@@ -78,6 +80,7 @@ export class CacheService {
 
   constructor(readonly opts: CacheServiceOptions) {
     this.blobs = new BlobStore(opts.root);
+    this.expected = new ExpectedHashes(opts.maxIndexBytes);
     this.index = new CacheIndex(opts.root, opts.log, opts.indexDebounceMs);
     this.bucket = new TokenBucket(opts.rateBytesPerSec, opts.clock);
     this.quota = new Quota(this.index, this.blobs, opts);
@@ -135,12 +138,29 @@ export class CacheService {
   }
 
   private async relearn(): Promise<void> {
-    for (const e of this.index.all()) {
-      if (!this.expected.isIndex(new URL(e.url))) continue;
-      try {
-        await this.expected.learn(new URL(e.url), await readFile(this.blobs.path(e.sha256)));
-      } catch (err) {
-        this.opts.log.warn('could not read cached index for hashes', { url: e.url, err });
+    for (const e of this.index.all()) if (this.expected.isIndex(new URL(e.url))) await this.learnFrom(e);
+  }
+
+  /**
+   * Learn the hashes a cached apt index announces. An index that cannot be read (a decompression
+   * bomb, corrupt bytes) is dropped from the cache: it is logged once and not expanded again at
+   * every start; apt's next update fetches it afresh.
+   */
+  private async learnFrom(entry: CacheEntry): Promise<void> {
+    try {
+      await this.expected.learn(new URL(entry.url), await readFile(this.blobs.path(entry.sha256)));
+    } catch (err) {
+      const bad = err instanceof DepotError && err.code === 'BAD_INPUT';
+      this.opts.log.warn(
+        bad ? 'cached apt index is unreadable; dropped from the cache' : 'could not parse apt index',
+        {
+          url: entry.url,
+          err,
+        },
+      );
+      if (bad && this.index.get(entry.url)?.sha256 === entry.sha256) {
+        this.index.delete(entry.url);
+        await this.quota.dropBlobIfUnused(entry.sha256).catch(() => undefined);
       }
     }
   }
@@ -297,11 +317,7 @@ export class CacheService {
     }
     // Learn the hashes an apt index announces, so the files it lists are verified.
     if (this.expected.isIndex(new URL(entry.url))) {
-      this.learning = this.learning
-        .then(async () => {
-          await this.expected.learn(new URL(entry.url), await readFile(this.blobs.path(entry.sha256)));
-        })
-        .catch((err: unknown) => this.opts.log.warn('could not parse apt index', { url: entry.url, err }));
+      this.learning = this.learning.then(() => this.learnFrom(entry));
     }
     // A download without a Content-Length was not reserved up front: settle the quota now.
     void this.evictFor(0).catch(() => undefined);

@@ -6,12 +6,14 @@
  * number so an old bundle cannot roll a site back.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { z } from 'zod';
+import { forEachZipEntry } from '../decompress.js';
 import { DepotError } from '../errors.js';
-import { parseFeedDocument } from './feeds/sync-feed.js';
+import { parseDocument } from './feeds/parse-document.js';
 import { parseJson, validate } from './feeds/validate.js';
 import type { FeedContent } from './model.js';
+import type { BundleRequest } from './ports.js';
 import { openEnvelope, signEnvelope } from './signatures.js';
 
 const WHAT = 'bundle';
@@ -48,28 +50,32 @@ export interface BundleFeed {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-export const readBundle = (
-  zip: Uint8Array,
-  trustedKeys: string[],
-  now: Date,
-  maxUnpackedBytes: number,
-): { manifest: BundleManifest; keyId: string; feeds: BundleFeed[] } => {
-  let files: Record<string, Uint8Array>;
-  let unpacked = 0;
-  try {
-    files = unzipSync(zip, {
-      filter: (f) => {
-        unpacked += f.originalSize;
-        if (unpacked > maxUnpackedBytes) throw new Error(`unpacks to more than ${maxUnpackedBytes} bytes`);
-        return true;
-      },
-    });
-  } catch (cause) {
-    throw new DepotError('BAD_INPUT', `${WHAT}: not a readable zip: ${(cause as Error).message}`, { cause });
-  }
+export interface Bundle {
+  manifest: BundleManifest;
+  keyId: string;
+  feeds: BundleFeed[];
+}
+
+/** Unpack (capped: a bundle can be a zip bomb), verify and parse a bundle; runs in the feed worker. */
+export const readBundle = (req: BundleRequest): Bundle => {
+  const files: Record<string, Uint8Array> = {};
+  forEachZipEntry(
+    req.zip,
+    {
+      what: WHAT,
+      maxEntryBytes: req.maxFeedBytes,
+      entrySetting: 'catalog.maxFeedMB',
+      maxTotalBytes: req.maxUnpackedBytes,
+      setting: 'catalog.maxUnpackedMB',
+    },
+    () => true,
+    (name, data) => {
+      files[name] = data;
+    },
+  );
   const env = files[ENVELOPE];
   if (!env) throw new DepotError('BAD_INPUT', `${WHAT}: no ${ENVELOPE} (is this a Patch Depot bundle?)`);
-  const { payload, keyId } = openEnvelope(WHAT, env, trustedKeys);
+  const { payload, keyId } = openEnvelope(WHAT, env, req.trustedKeys);
   const manifest = validate(WHAT, bundleManifestSchema, parseJson(WHAT, payload));
   const feeds = manifest.entries.map((e) => {
     const body = files[e.file];
@@ -79,7 +85,8 @@ export const readBundle = (
     }
     let content: FeedContent;
     try {
-      content = parseFeedDocument(e.kind, body, trustedKeys, now);
+      const ctx = { trustedKeys: req.trustedKeys, now: req.now, maxUnpackedBytes: req.maxUnpackedBytes };
+      content = parseDocument(e.kind, body, ctx).content;
     } catch (cause) {
       throw new DepotError('BAD_INPUT', `${WHAT}: ${e.file}: ${(cause as Error).message}`, { cause });
     }

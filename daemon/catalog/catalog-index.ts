@@ -3,6 +3,7 @@
  * source-keyed fixes (Debian tracker, OSV) and binary-keyed ones (apt indexes, manifests), so one
  * host costs one map lookup per installed package instead of a scan of the catalog.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Advisory, Fix } from './model.js';
 
 export interface FixRef {
@@ -53,3 +54,23 @@ export class CatalogIndex {
     return { advisories: this.advisories.size, fixes: this.fixCount, releases: this.releases.size };
   }
 }
+
+const ADVISORIES_PER_TURN = 2000;
+
+/**
+ * Build the index a slice at a time, giving the event loop a turn between slices: indexing the
+ * full tracker takes most of a second on a Pi, and /healthz must not wait for it.
+ */
+export const buildIndex = async (
+  generation: number,
+  feeds: Iterable<readonly [string, Advisory[]]>,
+): Promise<CatalogIndex> => {
+  const index = new CatalogIndex(generation);
+  for (const [feedId, advisories] of feeds) {
+    for (let i = 0; i < advisories.length; i += ADVISORIES_PER_TURN) {
+      index.add(feedId, advisories.slice(i, i + ADVISORIES_PER_TURN));
+      await nextTurn();
+    }
+  }
+  return index;
+};

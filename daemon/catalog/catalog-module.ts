@@ -6,6 +6,7 @@ import { CacheFeedFetcher, type FeedCache } from './cache-feed-fetcher.js';
 import { CatalogService } from './catalog-service.js';
 import { GpgvVerifier } from './gpgv.js';
 import { UndiciFeedFetcher } from './undici-feed-fetcher.js';
+import { WorkerFeedParser } from './worker-feed-parser.js';
 
 export const createCatalogService = (
   config: Config,
@@ -27,6 +28,8 @@ export const createCatalogService = (
     verifier: new GpgvVerifier(),
     trustedKeys: config.catalog.trustedKeys,
     maxFeedBytes: config.catalog.maxFeedMB * 1024 * 1024,
+    maxUnpackedBytes: config.catalog.maxUnpackedMB * 1024 * 1024,
+    parser: new WorkerFeedParser({ memoryMB: config.catalog.workerMemoryMB }),
     syncIntervalMinutes: config.catalog.syncIntervalMinutes,
     log,
   });

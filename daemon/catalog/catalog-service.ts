@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { assertNewerSequence, readBundle } from './bundle.js';
-import { CatalogIndex } from './catalog-index.js';
+import { assertNewerSequence, type Bundle } from './bundle.js';
+import { buildIndex, CatalogIndex } from './catalog-index.js';
 import type { FeedSpec } from './feed-config.js';
 import { syncFeed } from './feeds/sync-feed.js';
-import type { VendorFile } from './model.js';
-import type { FeedFetcher, SignatureVerifier } from './ports.js';
-import { type Snapshot, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import type { FeedContent, VendorFile } from './model.js';
+import type { FeedFetcher, FeedParser, SignatureVerifier } from './ports.js';
+import { type Snapshot, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import { WorkerFeedParser } from './worker-feed-parser.js';
 
 export interface CatalogServiceOptions {
   /** `<dataDir>/catalog` */
@@ -26,6 +27,10 @@ export interface CatalogServiceOptions {
   verifier: SignatureVerifier;
   trustedKeys: string[];
   maxFeedBytes: number;
+  /** Most a compressed feed may expand to (`catalog.maxUnpackedMB`). */
+  maxUnpackedBytes: number;
+  /** Where documents are parsed; default: a worker thread per task with Node's default heap. */
+  parser?: FeedParser;
   syncIntervalMinutes: number;
   log: Logger;
   clock?: () => Date;
@@ -61,6 +66,7 @@ const newRunId = (): string => `sync-${randomBytes(4).toString('hex')}`;
 export class CatalogService {
   readonly name = 'catalog';
   private readonly store: SnapshotStore;
+  private readonly parser: FeedParser;
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly clock: () => Date;
   private generation = 0;
@@ -74,7 +80,8 @@ export class CatalogService {
 
   constructor(private readonly opts: CatalogServiceOptions) {
     this.clock = opts.clock ?? (() => new Date());
-    this.store = new SnapshotStore(opts.dir);
+    this.parser = opts.parser ?? new WorkerFeedParser();
+    this.store = new SnapshotStore(opts.dir, this.parser);
   }
 
   async start(): Promise<void> {
@@ -82,7 +89,7 @@ export class CatalogService {
     await this.store.start();
     for (const id of await this.store.ids()) {
       try {
-        const snap = await this.store.get(id);
+        const snap = await this.store.get(id, this.abort.signal);
         if (snap) this.snapshots.set(id, snap);
       } catch (err) {
         // One unreadable snapshot must not take the others down; the next sync rewrites it.
@@ -94,7 +101,7 @@ export class CatalogService {
     }
     for (const h of (await this.store.history().catch(() => [])).reverse())
       this.lastAttempts.set(h.feedId, h);
-    this.rebuild();
+    await this.rebuild();
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 60_000);
     this.timer.unref();
     this.opts.log.info('catalog loaded', { feeds: this.snapshots.size, ...this.built.size });
@@ -243,8 +250,10 @@ export class CatalogService {
         const res = await syncFeed(spec, {
           fetcher: this.opts.fetcher,
           verifier: this.opts.verifier,
+          parser: this.parser,
           now: this.clock,
           maxBytes: this.opts.maxFeedBytes,
+          maxUnpackedBytes: this.opts.maxUnpackedBytes,
           trustedKeys: this.opts.trustedKeys,
           previous: previous?.meta.origin === 'network' ? previous.meta.state : undefined,
           signal: this.abort.signal,
@@ -255,20 +264,8 @@ export class CatalogService {
         if (res.status === 'not-modified') {
           entry = finished('unchanged', 'not modified since the last sync');
         } else {
-          const snapshot: Snapshot = {
-            meta: {
-              feedId: spec.id,
-              kind: spec.kind,
-              origin: 'network',
-              syncedAt: this.clock().toISOString(),
-              state: res.state,
-              bytes: res.bytes,
-              note: res.content.note,
-            },
-            content: res.content,
-          };
-          await this.store.put(snapshot);
-          this.snapshots.set(spec.id, snapshot);
+          const meta = { feedId: spec.id, kind: spec.kind, origin: 'network' as const, state: res.state };
+          await this.keep({ ...meta, bytes: res.bytes }, res.content);
           changed = true;
           entry = finished('updated', res.content.note ?? 'updated', {
             bytes: res.bytes,
@@ -291,10 +288,10 @@ export class CatalogService {
     run.current = undefined;
     run.message = 'finished';
     await this.store.appendHistory(entries);
-    if (changed) this.rebuild();
+    if (changed) await this.rebuild();
   }
 
-  /** Import a signed offline bundle; all of it or nothing. */
+  /** Import a signed offline bundle; all of it or nothing. `zip` is handed over to the parser. */
   async importBundle(zip: Uint8Array): Promise<SyncHistoryEntry[]> {
     const startedAt = this.clock().toISOString();
     const stateFile = join(this.opts.dir, 'bundle-state.json');
@@ -304,18 +301,9 @@ export class CatalogService {
     } catch {
       // first bundle on this appliance
     }
-    let bundle: ReturnType<typeof readBundle>;
+    let bundle: Bundle;
     try {
-      bundle = readBundle(zip, this.opts.trustedKeys, this.clock(), this.opts.maxFeedBytes * 4);
-      assertNewerSequence(bundle.manifest.sequence, lastSequence);
-      const clash = bundle.feeds.find((f) =>
-        this.opts.feeds.some((s) => s.id === f.feedId && s.kind !== f.kind),
-      );
-      if (clash)
-        throw new DepotError(
-          'CONFLICT',
-          `bundle feed ${clash.feedId} is a ${clash.kind} feed, but that id is configured as another kind`,
-        );
+      bundle = await this.checkedBundle(zip, lastSequence);
     } catch (err) {
       const entry: SyncHistoryEntry = {
         id: 'bundle',
@@ -331,20 +319,8 @@ export class CatalogService {
     }
     const entries: SyncHistoryEntry[] = [];
     for (const feed of bundle.feeds) {
-      const snapshot: Snapshot = {
-        meta: {
-          feedId: feed.feedId,
-          kind: feed.kind,
-          origin: 'bundle',
-          syncedAt: this.clock().toISOString(),
-          state: {},
-          bytes: feed.bytes,
-          note: feed.content.note,
-        },
-        content: feed.content,
-      };
-      await this.store.put(snapshot);
-      this.snapshots.set(feed.feedId, snapshot);
+      const meta = { feedId: feed.feedId, kind: feed.kind, origin: 'bundle' as const, state: {} };
+      await this.keep({ ...meta, bytes: feed.bytes }, feed.content);
       const entry: SyncHistoryEntry = {
         id: `bundle-${bundle.manifest.sequence}`,
         feedId: feed.feedId,
@@ -364,15 +340,47 @@ export class CatalogService {
       `${JSON.stringify({ sequence: bundle.manifest.sequence, importedAt: startedAt })}\n`,
     );
     await this.store.appendHistory(entries);
-    this.rebuild();
+    await this.rebuild();
     this.opts.log.info('bundle imported', { sequence: bundle.manifest.sequence, feeds: entries.length });
     return entries;
   }
 
-  private rebuild(): void {
-    const index = new CatalogIndex(++this.generation);
-    for (const [id, snap] of [...this.snapshots].sort(([a], [b]) => a.localeCompare(b)))
-      index.add(id, snap.content.advisories);
+  /** Verify and parse a bundle (in the feed worker), then refuse rollbacks and kind clashes. */
+  private async checkedBundle(zip: Uint8Array, lastSequence: number): Promise<Bundle> {
+    const bundle = await this.parser.bundle({
+      zip,
+      trustedKeys: this.opts.trustedKeys,
+      now: this.clock(),
+      maxFeedBytes: this.opts.maxFeedBytes,
+      maxUnpackedBytes: this.opts.maxUnpackedBytes,
+    });
+    assertNewerSequence(bundle.manifest.sequence, lastSequence);
+    const clash = bundle.feeds.find((f) =>
+      this.opts.feeds.some((s) => s.id === f.feedId && s.kind !== f.kind),
+    );
+    if (clash)
+      throw new DepotError(
+        'CONFLICT',
+        `bundle feed ${clash.feedId} is a ${clash.kind} feed, but that id is configured as another kind`,
+      );
+    return bundle;
+  }
+
+  /** Store a feed's new snapshot and use it from now on. */
+  private async keep(meta: Omit<SnapshotMeta, 'syncedAt' | 'note'>, content: FeedContent): Promise<void> {
+    const snapshot = { meta: { ...meta, syncedAt: this.clock().toISOString(), note: content.note }, content };
+    await this.store.put(snapshot);
+    this.snapshots.set(meta.feedId, snapshot);
+  }
+
+  /** Index every snapshot anew; a rebuild overtaken by a newer one is dropped. */
+  private async rebuild(): Promise<void> {
+    const generation = ++this.generation;
+    const feeds = [...this.snapshots]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, snap]) => [id, snap.content.advisories] as const);
+    const index = await buildIndex(generation, feeds);
+    if (generation !== this.generation) return;
     this.built = index;
     for (const l of this.listeners) l();
   }

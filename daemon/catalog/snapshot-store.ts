@@ -1,7 +1,9 @@
 /**
  * Last good snapshot of each feed, one file per feed under `<dataDir>/catalog/feeds/`, replaced
  * atomically (temp + fsync + rename): a failed or interrupted sync leaves the previous snapshot in
- * place. The sync history is a bounded list in `<dataDir>/catalog/history.json`.
+ * place. A snapshot of the full tracker is tens of MB of JSON, so it is written a few hundred
+ * advisories at a time and read back by the feed worker: neither holds the event loop for long.
+ * The sync history is a bounded list in `<dataDir>/catalog/history.json`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,8 +12,10 @@ import { DepotError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import type { FeedState } from './feeds/adapter.js';
+import { jsonMembers } from './feeds/json-members.js';
 import type { FeedContent, FeedKind } from './model.js';
 import { feedKinds } from './model.js';
+import type { FeedParser } from './ports.js';
 
 export interface SnapshotMeta {
   feedId: string;
@@ -58,17 +62,66 @@ export const historySchema = z.object({
 export type SyncHistoryEntry = z.infer<typeof historySchema>;
 
 const MAX_HISTORY = 200;
+const ADVISORIES_PER_PIECE = 500;
+
+/** The snapshot files of `<catalog dir>/feeds`: the store writes them, the feed worker reads them. */
+export const snapshotFiles = (feedsDir: string): RecordDir<Snapshot> =>
+  new RecordDir(feedsDir, (v) => snapshotShape.parse(v) as unknown as Snapshot, 0o644);
+
+/**
+ * Read a snapshot file one advisory at a time (json-members.ts), as the feed worker does: never
+ * the whole file as one JSON tree. Undefined when there is none; STORE_CORRUPT when unreadable.
+ */
+export const readSnapshotFile = async (file: string): Promise<Snapshot | undefined> => {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const snap: Record<string, unknown> = {};
+    for (const top of jsonMembers(bytes, file, 'object')) {
+      if (top.key !== 'content') {
+        snap[top.key!] = top.parse();
+        continue;
+      }
+      const content: Record<string, unknown> = {};
+      for (const c of jsonMembers(top.raw, file, 'object'))
+        content[c.key!] =
+          c.key === 'advisories'
+            ? Array.from(jsonMembers(c.raw, file, 'array'), (a) => a.parse())
+            : c.parse();
+      snap.content = content;
+    }
+    return snapshotShape.parse(snap) as unknown as Snapshot;
+  } catch (cause) {
+    throw new DepotError('STORE_CORRUPT', `${file}: ${(cause as Error).message}`, { cause });
+  }
+};
+
+/** The JSON of a snapshot in pieces of a few hundred advisories. */
+export function* snapshotJson({ meta, content }: Snapshot): Generator<string> {
+  const { advisories, ...rest } = content;
+  yield `{"meta":${JSON.stringify(meta)},"content":{"advisories":[`;
+  for (let i = 0; i < advisories.length; i += ADVISORIES_PER_PIECE) {
+    const piece = JSON.stringify(advisories.slice(i, i + ADVISORIES_PER_PIECE)).slice(1, -1);
+    yield i === 0 ? piece : `,${piece}`;
+  }
+  const others = JSON.stringify(rest).slice(1, -1);
+  yield `]${others ? `,${others}` : ''}}}\n`;
+}
 
 export class SnapshotStore {
   private readonly snapshots: RecordDir<Snapshot>;
   private readonly historyFile: string;
 
-  constructor(readonly dir: string) {
-    this.snapshots = new RecordDir(
-      join(dir, 'feeds'),
-      (v) => snapshotShape.parse(v) as unknown as Snapshot,
-      0o644,
-    );
+  constructor(
+    readonly dir: string,
+    private readonly parser: Pick<FeedParser, 'snapshot'>,
+  ) {
+    this.snapshots = snapshotFiles(join(dir, 'feeds'));
     this.historyFile = join(dir, 'history.json');
   }
 
@@ -77,12 +130,12 @@ export class SnapshotStore {
   }
 
   async put(snapshot: Snapshot): Promise<void> {
-    await this.snapshots.put(snapshot.meta.feedId, snapshot);
+    await writeFileAtomic(this.snapshots.file(snapshot.meta.feedId), snapshotJson(snapshot), { mode: 0o644 });
   }
 
   /** Undefined when the feed never synced; throws STORE_CORRUPT for an unreadable file. */
-  get(feedId: string): Promise<Snapshot | undefined> {
-    return this.snapshots.get(feedId);
+  get(feedId: string, signal?: AbortSignal): Promise<Snapshot | undefined> {
+    return this.parser.snapshot(this.snapshots.dir, feedId, signal);
   }
 
   ids(): Promise<string[]> {

@@ -91,10 +91,14 @@ export class UndiciFeedFetcher implements FeedFetcher {
         `${req.url}: ${declared} bytes is over the ${req.maxBytes}-byte limit for a feed`,
       );
     }
+    // With a declared length, bytes go into one buffer as they arrive: copying a 50 MB feed in
+    // one go at the end would hold the event loop long enough for /healthz to feel it.
+    const sized = Number.isSafeInteger(declared) ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       for await (const chunk of res.body) {
+        if (sized && size + (chunk as Buffer).length <= sized.length) (chunk as Buffer).copy(sized, size);
         size += (chunk as Buffer).length;
         if (size > req.maxBytes) {
           discardBody(res.body);
@@ -103,7 +107,7 @@ export class UndiciFeedFetcher implements FeedFetcher {
             `${req.url}: body is over the ${req.maxBytes}-byte limit for a feed`,
           );
         }
-        chunks.push(chunk as Buffer);
+        if (!sized) chunks.push(chunk as Buffer);
       }
     } catch (cause) {
       if (cause instanceof DepotError) throw cause;
@@ -111,9 +115,11 @@ export class UndiciFeedFetcher implements FeedFetcher {
         cause,
       });
     }
+    if (sized && size !== sized.length)
+      throw new DepotError('UNAVAILABLE', `${req.url}: body was ${size} bytes, not the ${declared} declared`);
     return {
       status: 'ok',
-      body: new Uint8Array(Buffer.concat(chunks)),
+      body: sized ?? Buffer.concat(chunks, size),
       etag: header('etag'),
       lastModified: header('last-modified'),
     };

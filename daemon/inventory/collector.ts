@@ -25,6 +25,8 @@ export interface InventoryParsers {
 export interface CollectorOptions {
   commandTimeoutMs: number;
   maxOutputBytes: number;
+  /** More installed packages than this and the host is refused (`inventory.maxPackages`). */
+  maxPackages: number;
   signal?: AbortSignal | undefined;
   /**
    * Read this dpkg database instead of the host's default (dpkg-query --admindir). For hosts
@@ -245,6 +247,14 @@ export const collectInventory = async (
   const kernel = check('uname -r', factsOut.kernel).trim();
   const ecosystem = ecosystemOf(osText, os, factsOut.probe);
   const packages = await readPackages(ecosystem, run, parsers, opts.dpkgAdminDir);
+  // A real host has a few thousand; hundreds of thousands would cost every page and assessment
+  // that reads this host seconds and gigabytes.
+  if (packages.length > opts.maxPackages) {
+    throw new RemoteError(
+      'output-limit',
+      `host reported ${packages.length} packages; the limit is ${opts.maxPackages} (inventory.maxPackages)`,
+    );
+  }
   const rebootRequired = parseRebootSignals(check('checking for a pending reboot', factsOut.reboot));
 
   const inventory: HostInventory = {

@@ -22,5 +22,6 @@ export const createInventoryService = (
     connectTimeoutMs: config.inventory.connectTimeoutMs,
     commandTimeoutMs: config.inventory.commandTimeoutMs,
     maxOutputBytes: config.inventory.maxOutputBytes,
+    maxPackages: config.inventory.maxPackages,
     scheduleMs: opts.schedule ? config.inventory.intervalHours * 3_600_000 : 0,
   });

@@ -29,6 +29,8 @@ export interface InventoryServiceOptions {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   maxOutputBytes: number;
+  /** A host with more installed packages is refused (`inventory.maxPackages`). */
+  maxPackages: number;
   dpkgAdminDir?: string | undefined;
   /** Collect every host this often while running; 0 or absent = only on request. */
   scheduleMs?: number | undefined;
@@ -173,6 +175,7 @@ export class InventoryService {
         inventory = await collectInventory(session, cred.hostId, this.opts.parsers, {
           commandTimeoutMs: this.opts.commandTimeoutMs,
           maxOutputBytes: this.opts.maxOutputBytes,
+          maxPackages: this.opts.maxPackages,
           signal,
           dpkgAdminDir: this.opts.dpkgAdminDir,
           clock: this.clock,

@@ -25,7 +25,8 @@ export interface AtomicWriteOptions {
 
 export const writeFileAtomic = async (
   target: string,
-  data: string | Uint8Array,
+  /** Whole, or in pieces (each piece is written before the next is asked for). */
+  data: string | Uint8Array | Iterable<string> | AsyncIterable<string>,
   opts: AtomicWriteOptions = {},
 ): Promise<void> => {
   const dir = dirname(target);
@@ -33,7 +34,9 @@ export const writeFileAtomic = async (
   const temp = join(dir, `${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`);
   const handle = await open(temp, 'wx', opts.mode ?? 0o644);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    // Each writeFile continues at the current position: the pieces follow one another.
+    else for await (const piece of data) await handle.writeFile(piece);
     await handle.sync();
   } catch (err) {
     await handle.close();

@@ -31,7 +31,8 @@ export class RecordDir<T> {
     await sweepTempFiles(this.dir);
   }
 
-  private file(id: string): string {
+  /** The file of record `id` (for readers and writers that stream it). */
+  file(id: string): string {
     return join(this.dir, `${assertRecordId(id)}.json`);
   }
 

@@ -34,6 +34,7 @@ export const cacheHarness = async (
     retries: 4,
     retryBaseMs: 1,
     limits: { abandonGraceMs: 1000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
+    maxIndexBytes: 64 * 1024 * 1024,
     indexDebounceMs: 5,
     ...over,
   });

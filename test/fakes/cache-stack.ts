@@ -57,6 +57,7 @@ export const cacheStack = async (
     retries: 4,
     retryBaseMs: 10,
     limits: { abandonGraceMs: 2000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
+    maxIndexBytes: 64 * 1024 * 1024,
     indexDebounceMs: 5,
     ...over,
   });

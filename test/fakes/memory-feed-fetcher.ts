@@ -19,6 +19,7 @@ export class MemoryFeedFetcher implements FeedFetcher {
     if (!doc) throw new DepotError('UNAVAILABLE', `${req.url}: HTTP 404`);
     if (req.etag === doc.etag) return { status: 'not-modified' };
     if (doc.body.length > req.maxBytes) throw new DepotError('UNAVAILABLE', `${req.url}: over the limit`);
-    return { status: 'ok', body: doc.body, etag: doc.etag };
+    // A copy, as a real fetch makes: the caller may hand it over to a worker thread.
+    return { status: 'ok', body: new Uint8Array(doc.body), etag: doc.etag };
   }
 }

@@ -1,6 +1,6 @@
 /** The contract every feed adapter fulfils for the sync service. */
 import type { FeedContent } from '../model.js';
-import type { FeedFetcher, SignatureVerifier } from '../ports.js';
+import type { FeedFetcher, FeedParser, SignatureVerifier } from '../ports.js';
 
 /** What a feed remembers between syncs: HTTP validators and, for apt, the trusted Release date. */
 export interface FeedState {
@@ -23,9 +23,13 @@ export type FeedSyncResult =
 export interface FeedContext {
   fetcher: FeedFetcher;
   verifier: SignatureVerifier;
+  /** Parses documents off the event loop (a worker thread). */
+  parser: FeedParser;
   now: () => Date;
   /** Largest single download a feed may make. */
   maxBytes: number;
+  /** Most a compressed document or index may expand to (`catalog.maxUnpackedMB`). */
+  maxUnpackedBytes: number;
   /** Ed25519 public keys (PEM or base64 raw) trusted for Patch Depot manifests and bundles. */
   trustedKeys: string[];
   previous?: FeedState | undefined;

@@ -6,13 +6,13 @@
  * "needed updates" view. Nothing unverified is ever parsed.
  */
 import { createHash } from 'node:crypto';
+import { compressionOf, decompress } from '../../decompress.js';
 import type { FeedSpec } from '../feed-config.js';
 import type { Advisory, FeedContent, Fix } from '../model.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import type { FeedContext, FeedSyncResult } from './adapter.js';
 import { type AptRelease, checkFreshness, parseRelease } from './apt-release.js';
 import { parseDeb822 } from './deb822.js';
-import { gunzip, unxz } from './decompress.js';
 import { feedError } from './validate.js';
 
 type AptSpec = Extract<FeedSpec, { kind: 'apt' }>;
@@ -138,12 +138,13 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
           `${index.path} does not match the SHA256 in the signed Release (mirror out of sync or tampered)`,
         );
       }
-      const raw =
-        index.ext === '.xz'
-          ? await unxz(got.body, ctx.maxBytes * 8)
-          : index.ext === '.gz'
-            ? gunzip(got.body, ctx.maxBytes * 8)
-            : got.body;
+      const cap = {
+        maxBytes: ctx.maxUnpackedBytes,
+        what: `${what} ${index.path}`,
+        setting: 'catalog.maxUnpackedMB',
+      };
+      const format = compressionOf(index.path);
+      const raw = format === 'gzip' || format === 'xz' ? await decompress(got.body, format, cap) : got.body;
       // Debian also lists the uncompressed index: check the decompressed bytes against it too.
       const plain = rel.sha256.get(base);
       if (index.ext !== '' && plain && (raw.length !== plain.size || sha256(raw) !== plain.hash)) {

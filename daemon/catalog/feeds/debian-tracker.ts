@@ -11,7 +11,8 @@ import type { Advisory, FeedContent, Fix, Severity } from '../model.js';
 import { severityRank } from '../model.js';
 import { debianTrackerRelease } from '../release-key.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
-import { feedError, parseJson, validate } from './validate.js';
+import { jsonMembers } from './json-members.js';
+import { feedError, validate } from './validate.js';
 
 const WHAT = 'Debian security tracker';
 
@@ -64,12 +65,19 @@ const worst = (a: Severity, b: Severity): Severity => {
   return severityRank[a] <= severityRank[b] ? a : b;
 };
 
+/**
+ * Parsed one source package at a time (json-members.ts): the full tracker is about 100 MB, and
+ * as one JSON.parse plus validation it took several times that in memory.
+ */
 export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
-  const data = validate(WHAT, trackerSchema, parseJson(WHAT, body));
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const byCve = new Map<string, Advisory>();
   const releases = new Set<string>();
   let fixes = 0;
-  for (const [pkg, cves] of Object.entries(data)) {
+  for (const member of jsonMembers(bytes, WHAT, 'object')) {
+    // Validated as a one-package tracker, so problems are named by their full path.
+    const one = validate(WHAT, trackerSchema, { [member.key!]: member.parse() });
+    const [pkg, cves] = Object.entries(one)[0]!;
     for (const [cve, entry] of Object.entries(cves)) {
       for (const [release, r] of Object.entries(entry.releases)) {
         if (r.status === 'resolved' && r.fixed_version === undefined) {

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { ecosystems } from '../../platform.js';
 import type { FeedContent } from '../model.js';
 import { severities } from '../model.js';
+import type { DocumentContext } from '../ports.js';
 import { openEnvelope } from '../signatures.js';
-import type { FeedContext, FeedSyncResult } from './adapter.js';
-import { syncDocument } from './sync-document.js';
+import type { ParsedDocument } from './parse-document.js';
 import { feedError, parseJson, validate } from './validate.js';
 
 const fixSchema = z
@@ -87,15 +87,17 @@ export const manifestToContent = (manifest: Manifest, keyId: string): FeedConten
   note: `${manifest.files.length} files and ${manifest.advisories.length} advisories from ${manifest.issuer} (sequence ${manifest.sequence}, key ${keyId})`,
 });
 
-export const syncDepotManifest = (url: string, ctx: FeedContext): Promise<FeedSyncResult> =>
-  syncDocument(url, ctx, (body) => {
-    const { manifest, keyId } = readManifest(body, ctx.trustedKeys, ctx.now());
-    const previousSeq = ctx.previous?.sequence;
-    if (previousSeq !== undefined && manifest.sequence < previousSeq) {
-      throw feedError(
-        'Patch Depot manifest',
-        `sequence ${manifest.sequence} is older than the trusted ${previousSeq}; refusing a rollback`,
-      );
-    }
-    return { content: manifestToContent(manifest, keyId), state: { sequence: manifest.sequence } };
-  });
+/** A manifest as a feed document: verified, and refused when older than the one trusted before. */
+export const manifestDocument = (
+  body: Uint8Array,
+  ctx: Pick<DocumentContext, 'trustedKeys' | 'now' | 'previousSequence'>,
+): ParsedDocument => {
+  const { manifest, keyId } = readManifest(body, ctx.trustedKeys, ctx.now);
+  if (ctx.previousSequence !== undefined && manifest.sequence < ctx.previousSequence) {
+    throw feedError(
+      'Patch Depot manifest',
+      `sequence ${manifest.sequence} is older than the trusted ${ctx.previousSequence}; refusing a rollback`,
+    );
+  }
+  return { content: manifestToContent(manifest, keyId), sequence: manifest.sequence };
+};

@@ -3,14 +3,15 @@
  * record, a JSON array of records, or a zip dump (e.g. `<ecosystem>/all.zip`) with one record per
  * file. Records of other ecosystems are skipped; a malformed record rejects the whole feed.
  */
-import { unzipSync } from 'fflate';
 import { z } from 'zod';
+import { forEachZipEntry } from '../../decompress.js';
 import type { Advisory, FeedContent, Fix, Severity } from '../model.js';
 import { osvEcosystemRelease } from '../release-key.js';
 import { isValidApkVersion } from '../versions/apk-version.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import { cvss3BaseScore, scoreToSeverity } from './cvss.js';
 import { urgencyToSeverity } from './debian-tracker.js';
+import { jsonMembers } from './json-members.js';
 import { feedError, parseJson, validate } from './validate.js';
 
 const WHAT = 'OSV';
@@ -180,28 +181,45 @@ export const osvToAdvisory = (rec: OsvRecord): Advisory | undefined => {
 const isZip = (b: Uint8Array): boolean =>
   b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
-/** Records from a zip dump, a JSON array or a single JSON record. */
-export const readOsvRecords = (body: Uint8Array): OsvRecord[] => {
+/** One OSV record is a few KB (the largest real ones about 1 MB): an entry above this is refused. */
+export const MAX_OSV_RECORD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Records from a zip dump, a JSON array or a single JSON record. A zip is inflated one entry at a
+ * time, an array read one record at a time, each record validated and its bytes dropped; a zip
+ * inflates to at most `maxUnpackedBytes` in total.
+ */
+export const readOsvRecords = (body: Uint8Array, maxUnpackedBytes: number): OsvRecord[] => {
   if (isZip(body)) {
-    let files: Record<string, Uint8Array>;
-    try {
-      files = unzipSync(body, { filter: (f) => f.name.endsWith('.json') });
-    } catch (cause) {
-      throw feedError(WHAT, `zip dump cannot be read: ${(cause as Error).message}`, cause);
-    }
-    const names = Object.keys(files).sort();
-    if (names.length === 0) throw feedError(WHAT, 'zip dump holds no .json records');
-    return names.map((name) =>
-      validate(`${WHAT} ${name}`, osvRecordSchema, parseJson(`${WHAT} ${name}`, files[name]!)),
+    const records = new Map<string, OsvRecord>();
+    forEachZipEntry(
+      body,
+      {
+        what: `${WHAT} zip dump`,
+        maxEntryBytes: MAX_OSV_RECORD_BYTES,
+        maxTotalBytes: maxUnpackedBytes,
+        setting: 'catalog.maxUnpackedMB',
+      },
+      (name) => name.endsWith('.json'),
+      (name, data) => {
+        records.set(name, validate(`${WHAT} ${name}`, osvRecordSchema, parseJson(`${WHAT} ${name}`, data)));
+      },
     );
+    if (records.size === 0) throw feedError(WHAT, 'zip dump holds no .json records');
+    return [...records.keys()].sort().map((name) => records.get(name)!);
   }
-  const json = parseJson(WHAT, body);
-  if (Array.isArray(json)) return json.map((r, i) => validate(`${WHAT} record ${i}`, osvRecordSchema, r));
-  return [validate(WHAT, osvRecordSchema, json)];
+  let at = 0;
+  while (body[at] === 0x20 || body[at] === 0x0a || body[at] === 0x0d || body[at] === 0x09) at++;
+  if (body[at] !== 0x5b) return [validate(WHAT, osvRecordSchema, parseJson(WHAT, body))];
+  // An array of records is read one record at a time, like a zip dump.
+  const records: OsvRecord[] = [];
+  for (const record of jsonMembers(body, WHAT, 'array'))
+    records.push(validate(`${WHAT} record ${records.length}`, osvRecordSchema, record.parse()));
+  return records;
 };
 
-export const parseOsv = (body: Uint8Array): FeedContent => {
-  const records = readOsvRecords(body);
+export const parseOsv = (body: Uint8Array, maxUnpackedBytes: number): FeedContent => {
+  const records = readOsvRecords(body, maxUnpackedBytes);
   const advisories = records.map(osvToAdvisory).filter((a): a is Advisory => a !== undefined);
   const skipped = records.length - advisories.length;
   return {

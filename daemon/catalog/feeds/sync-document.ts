@@ -1,21 +1,15 @@
 /**
- * Sync a feed that is one document at one URL: conditional GET, then a SHA-256 check so a server
- * without ETag/Last-Modified still costs no re-parse when nothing changed, then the kind's parser.
+ * Sync a feed that is one document at one URL: conditional GET, then the feed parser (a worker
+ * thread) hashes it, so a server without ETag/Last-Modified still costs no re-parse when nothing
+ * changed, and parses it with the kind's adapter.
  */
-import { createHash } from 'node:crypto';
-import type { FeedContent } from '../model.js';
-import type { FeedContext, FeedState, FeedSyncResult } from './adapter.js';
-
-/** A parsed document, plus any state the kind keeps between syncs (a manifest's sequence). */
-export interface ParsedDocument {
-  content: FeedContent;
-  state?: Partial<FeedState>;
-}
+import type { DocumentRequest } from '../ports.js';
+import type { FeedContext, FeedSyncResult } from './adapter.js';
 
 export const syncDocument = async (
   url: string,
+  kind: DocumentRequest['kind'],
   ctx: FeedContext,
-  parse: (body: Uint8Array) => ParsedDocument,
 ): Promise<FeedSyncResult> => {
   ctx.progress?.('downloading');
   const res = await ctx.fetcher.fetch({
@@ -26,14 +20,26 @@ export const syncDocument = async (
     signal: ctx.signal,
   });
   if (res.status === 'not-modified') return { status: 'not-modified' };
-  const sha256 = createHash('sha256').update(res.body).digest('hex');
-  if (sha256 === ctx.previous?.sha256) return { status: 'not-modified' };
-  ctx.progress?.(`validating ${res.body.length} bytes`);
-  const parsed = parse(res.body);
+  const bytes = res.body.length;
+  ctx.progress?.(`validating ${bytes} bytes`);
+  const parsed = await ctx.parser.document(
+    {
+      kind,
+      body: res.body,
+      previousSha256: ctx.previous?.sha256,
+      previousSequence: ctx.previous?.sequence,
+      trustedKeys: ctx.trustedKeys,
+      now: ctx.now(),
+      maxUnpackedBytes: ctx.maxUnpackedBytes,
+    },
+    ctx.signal,
+  );
+  if (parsed.unchanged) return { status: 'not-modified' };
+  const state = { etag: res.etag, lastModified: res.lastModified, sha256: parsed.sha256 };
   return {
     status: 'ok',
     content: parsed.content,
-    bytes: res.body.length,
-    state: { etag: res.etag, lastModified: res.lastModified, sha256, ...parsed.state },
+    bytes,
+    state: parsed.sequence === undefined ? state : { ...state, sequence: parsed.sequence },
   };
 };

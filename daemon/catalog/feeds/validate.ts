@@ -9,7 +9,21 @@ import { DepotError } from '../../errors.js';
 export const feedError = (what: string, message: string, cause?: unknown): DepotError =>
   new DepotError('BAD_INPUT', `${what}: ${message}`, cause === undefined ? undefined : { cause });
 
+/**
+ * Largest JSON value parsed in one piece. JSON.parse cannot be interrupted, and a tree is many
+ * times its text: one huge value could outgrow the feed worker's heap before the worker can be
+ * stopped. Big feeds are walked member by member (json-members.ts); no real member comes close.
+ */
+export const MAX_JSON_VALUE_BYTES = 32 * 1024 * 1024;
+
+export const tooBigToParse = (what: string, bytes: number): DepotError =>
+  feedError(
+    what,
+    `a single JSON value of ${bytes} bytes is over the ${MAX_JSON_VALUE_BYTES / (1024 * 1024)} MiB parsed at once`,
+  );
+
 export const parseJson = (what: string, body: Uint8Array | string): unknown => {
+  if (body.length > MAX_JSON_VALUE_BYTES) throw tooBigToParse(what, body.length);
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   try {
     return JSON.parse(text);

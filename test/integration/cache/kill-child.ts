@@ -34,6 +34,7 @@ const cache = new CacheService({
   retries: 2,
   retryBaseMs: 10,
   limits: { abandonGraceMs: 5000, minRateBytes: 0, rateWindowMs: 60_000, maxDurationMs: 600_000 },
+  maxIndexBytes: 64 * 1024 * 1024,
   indexDebounceMs: 20,
 });
 await cache.start();

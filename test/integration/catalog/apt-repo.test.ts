@@ -11,6 +11,7 @@ import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { GpgvVerifier } from '../../../daemon/catalog/gpgv.js';
 import { UndiciFeedFetcher } from '../../../daemon/catalog/undici-feed-fetcher.js';
+import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
 import { type FeedServer, startFeedServer } from './feed-server.js';
 
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -43,8 +44,10 @@ describe('apt repository feed (gpgv + Release hashes)', {
   const ctx = (over: Partial<FeedContext> = {}): FeedContext => ({
     fetcher,
     verifier: new GpgvVerifier(),
+    parser: new WorkerFeedParser(),
     now: () => new Date(RELEASE_DATE.getTime() + 86400_000),
     maxBytes: 8 << 20,
+    maxUnpackedBytes: 64 << 20,
     trustedKeys: [],
     ...over,
   });

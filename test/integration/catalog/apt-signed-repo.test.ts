@@ -14,6 +14,7 @@ import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { GpgvVerifier } from '../../../daemon/catalog/gpgv.js';
 import { UndiciFeedFetcher } from '../../../daemon/catalog/undici-feed-fetcher.js';
+import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
 import { type FeedServer, startFeedServer } from './feed-server.js';
 import { makeSignedRepo, PACKAGES, type SignedRepo } from './signed-repo.js';
 import { hasCommand } from './version-oracles.js';
@@ -44,8 +45,10 @@ describe('apt feed against a repository signed in the test', {
   const ctx = (over: Partial<FeedContext> = {}): FeedContext => ({
     fetcher,
     verifier: new GpgvVerifier(),
+    parser: new WorkerFeedParser(),
     now: () => new Date('2026-11-24T00:00:00Z'),
     maxBytes: 1 << 20,
+    maxUnpackedBytes: 64 << 20,
     trustedKeys: [],
     ...over,
   });

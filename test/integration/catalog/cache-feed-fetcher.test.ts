@@ -12,6 +12,7 @@ import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { GpgvVerifier } from '../../../daemon/catalog/gpgv.js';
 import { UndiciFeedFetcher } from '../../../daemon/catalog/undici-feed-fetcher.js';
+import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
 import { cacheStack } from '../../fakes/cache-stack.js';
 import { startFeedServer } from './feed-server.js';
 
@@ -45,8 +46,10 @@ test('apt metadata comes through the cache; other URLs go direct', async (t) => 
   const ctx = (previous?: FeedContext['previous']): FeedContext => ({
     fetcher,
     verifier: new GpgvVerifier(),
+    parser: new WorkerFeedParser(),
     now: () => new Date('2026-11-23T00:00:00Z'),
     maxBytes: 8 << 20,
+    maxUnpackedBytes: 64 << 20,
     trustedKeys: [],
     previous,
   });

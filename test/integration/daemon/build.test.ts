@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tempDir } from '../../temp-dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,7 +26,21 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   assert.equal(direct.status, 0, `${direct.error ?? ''} ${direct.stderr}`);
   assert.equal(direct.stdout, version.stdout);
 
+  // Feeds are parsed in a worker thread: the built worker must be in dist/ and run without tsx.
   const dir = await tempDir(t);
+  const script = join(dir, 'parse.mjs');
+  await writeFile(
+    script,
+    `import { readFileSync } from 'node:fs';
+     import { WorkerFeedParser } from '${pathToFileURL(join(root, 'dist/daemon/catalog/worker-feed-parser.js'))}';
+     const body = readFileSync('test/fixtures/catalog/debian-tracker.json');
+     const req = { kind: 'debian-tracker', body, trustedKeys: [], now: new Date(), maxUnpackedBytes: 1 << 20 };
+     const answer = await new WorkerFeedParser({ memoryMB: 256 }).document(req);
+     console.log(answer.content.advisories.length);`,
+  );
+  const parse = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8' });
+  assert.equal(parse.stdout, '8\n', parse.stderr);
+
   const proc = spawn(
     process.execPath,
     ['dist/daemon/main.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir],

@@ -53,6 +53,7 @@ const setup = async (t: TestContext) => {
         connectTimeoutMs: 1000,
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
+        maxPackages: 20_000,
       };
       inventory = new InventoryService({
         dir: join(dataDir, 'inventory'),
@@ -70,6 +71,7 @@ const setup = async (t: TestContext) => {
         verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
         trustedKeys: [],
         maxFeedBytes: 1 << 20,
+        maxUnpackedBytes: 64 << 20,
         syncIntervalMinutes: 60,
         log,
       });

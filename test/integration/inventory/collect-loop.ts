@@ -20,6 +20,7 @@ const service = new InventoryService({
   connectTimeoutMs: 5_000,
   commandTimeoutMs: 5_000,
   maxOutputBytes: 64 << 20,
+  maxPackages: 20_000,
 });
 await service.start();
 const key = await service.keys.get();

@@ -34,6 +34,7 @@ const service = (dir: string, dpkgAdminDir?: string) =>
     connectTimeoutMs: 10_000,
     commandTimeoutMs: 30_000,
     maxOutputBytes: 16 << 20,
+    maxPackages: 20_000,
     dpkgAdminDir,
   });
 

@@ -50,6 +50,7 @@ test('inventory files survive kill -9 at any moment', { timeout: 180_000 }, asyn
       connectTimeoutMs: 1000,
       commandTimeoutMs: 1000,
       maxOutputBytes: 1 << 20,
+      maxPackages: 20_000,
     });
     await service.start(); // sweeps temp files in the record dirs
     for (const h of hosts) {

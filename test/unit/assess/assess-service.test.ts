@@ -33,6 +33,7 @@ test('an old result is served at once while a fresh one is computed; a catalog c
     verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
     trustedKeys: [],
     maxFeedBytes: 1 << 20,
+    maxUnpackedBytes: 1 << 20,
     syncIntervalMinutes: 60,
     log,
   });

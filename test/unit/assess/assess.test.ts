@@ -165,7 +165,7 @@ describe('assessment', () => {
 
   it('assesses an Enterprise Linux host (rpm rules, binary RPM names, major release) from OSV', () => {
     const index = new CatalogIndex(1);
-    index.add('alma', parseOsv(Buffer.from(fixture('catalog/osv/ALSA-2024-2447.json'))).advisories);
+    index.add('alma', parseOsv(Buffer.from(fixture('catalog/osv/ALSA-2024-2447.json')), 1 << 20).advisories);
     const alma = {
       id: 'almalinux',
       versionId: '9.3',

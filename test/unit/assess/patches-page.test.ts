@@ -47,6 +47,7 @@ const harness = async (t: TestContext, extraHosts = 0) => {
         },
         trustedKeys: [publicKeyBase64(keys.publicKey)],
         maxFeedBytes: 1 << 20,
+        maxUnpackedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log,
       });

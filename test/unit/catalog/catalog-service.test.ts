@@ -12,6 +12,7 @@ import type { FeedSpec } from '../../../daemon/catalog/feed-config.js';
 import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
+import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 import { fixture } from './version-gen.js';
@@ -37,6 +38,8 @@ describe('catalog service', () => {
       },
       trustedKeys: [publicKeyBase64(keys.publicKey)],
       maxFeedBytes: 1 << 20,
+      maxUnpackedBytes: 1 << 20,
+      parser: new InProcessFeedParser(),
       syncIntervalMinutes: 60,
       log: memoryLogger(),
       ...over,
@@ -94,6 +97,39 @@ describe('catalog service', () => {
     await again.start();
     assert.equal(again.index().size.advisories, 8);
     assert.equal(again.feeds().find((f) => f.id === 'debian')?.snapshot?.origin, 'network');
+    await again.stop();
+  });
+
+  it('rejects an OSV zip bomb whole with a clear message and keeps the last good snapshot', async () => {
+    const records = ['DSA-5880-1', 'USN-7000-1'].map((n) => [
+      `${n}.json`,
+      Buffer.from(fixture(`catalog/osv/${n}.json`)),
+    ]);
+    fetcher.set(OSV_URL, zipSync(Object.fromEntries(records)), '"z1"');
+    const svc = make({ feeds: [feeds[1]!] });
+    await svc.start();
+    svc.sync();
+    await svc.idle();
+    const good = svc.index();
+    assert.equal(good.size.advisories, 2);
+    // 64 MiB of zeros in a few KB, among valid records; the zip even claims it is tiny.
+    const bomb = zipSync(Object.fromEntries([...records, ['bomb.json', Buffer.alloc(64 << 20)]]), {
+      level: 9,
+    });
+    fetcher.set(OSV_URL, bomb, '"z2"');
+    svc.sync();
+    await svc.idle();
+    const [entry] = await svc.history();
+    assert.equal(entry?.outcome, 'failed');
+    assert.match(
+      entry?.message ?? '',
+      /^OSV zip dump: expands to more than 1 MiB \(catalog\.maxUnpackedMB\); refused as a possible decompression bomb \(keeping the snapshot of /,
+    );
+    assert.equal(svc.index(), good, 'the catalog is untouched');
+    await svc.stop();
+    const again = make({ feeds: [feeds[1]!] });
+    await again.start();
+    assert.equal(again.index().size.advisories, 2, 'the stored snapshot is the good one');
     await again.stop();
   });
 

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
-import { readManifest, syncDepotManifest } from '../../../daemon/catalog/feeds/depot-manifest.js';
+import { readManifest } from '../../../daemon/catalog/feeds/depot-manifest.js';
+import { syncDocument } from '../../../daemon/catalog/feeds/sync-document.js';
 import { publicKeyBase64, signEnvelope } from '../../../daemon/catalog/signatures.js';
+import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 
 const keys = () => generateKeyPairSync('ed25519');
@@ -87,16 +89,22 @@ describe('Patch Depot signed manifest', () => {
       verifier: {
         verifyClearsigned: () => Promise.reject(new Error('unused')),
       },
+      parser: new InProcessFeedParser(),
       now: () => now,
       maxBytes: 1 << 20,
+      maxUnpackedBytes: 1 << 20,
       trustedKeys: trusted,
       previous,
     });
     await assert.rejects(
-      syncDepotManifest('https://vendor.example/manifest.json', ctx({ sequence: 6 })),
+      syncDocument('https://vendor.example/manifest.json', 'depot-manifest', ctx({ sequence: 6 })),
       /sequence 5 is older than the trusted 6/,
     );
-    const ok = await syncDepotManifest('https://vendor.example/manifest.json', ctx({ sequence: 5 }));
+    const ok = await syncDocument(
+      'https://vendor.example/manifest.json',
+      'depot-manifest',
+      ctx({ sequence: 5 }),
+    );
     assert.equal(ok.status, 'ok');
     if (ok.status === 'ok')
       assert.deepEqual(
@@ -106,13 +114,15 @@ describe('Patch Depot signed manifest', () => {
     // A server without validators: the same bytes again count as unchanged.
     const sha256 = ok.status === 'ok' ? ok.state.sha256 : undefined;
     assert.match(sha256 ?? '', /^[0-9a-f]{64}$/);
-    const same = await syncDepotManifest(
+    const same = await syncDocument(
       'https://vendor.example/manifest.json',
+      'depot-manifest',
       ctx({ sha256, sequence: 5 }),
     );
     assert.equal(same.status, 'not-modified');
-    const again = await syncDepotManifest(
+    const again = await syncDocument(
       'https://vendor.example/manifest.json',
+      'depot-manifest',
       ctx({ etag: '"v5"', sequence: 5 }),
     );
     assert.equal(again.status, 'not-modified');

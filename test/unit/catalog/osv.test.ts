@@ -7,10 +7,11 @@ import { fixture } from './version-gen.js';
 
 const record = (name: string): string => fixture(`catalog/osv/${name}.json`);
 const bytes = (s: string): Uint8Array => strToU8(s);
+const CAP = 64 << 20;
 
 describe('OSV feed', () => {
   it('reads a Debian DSA record: source package, Debian:12 -> debian:bookworm, CVE from upstream', () => {
-    const { advisories } = parseOsv(bytes(record('DSA-5880-1')));
+    const { advisories } = parseOsv(bytes(record('DSA-5880-1')), CAP);
     assert.equal(advisories.length, 1);
     const [adv] = advisories;
     assert.equal(adv?.id, 'DSA-5880-1');
@@ -30,7 +31,7 @@ describe('OSV feed', () => {
   });
 
   it('reads Ubuntu severity labels and skips Ubuntu Pro streams', () => {
-    const [adv] = parseOsv(bytes(record('USN-7000-1'))).advisories;
+    const [adv] = parseOsv(bytes(record('USN-7000-1')), CAP).advisories;
     assert.equal(adv?.severity, 'high');
     assert.deepEqual(
       adv?.fixes.map((f) => f.release),
@@ -39,7 +40,7 @@ describe('OSV feed', () => {
   });
 
   it('computes a severity from a CVSS v3 vector (Alpine records carry no label)', () => {
-    const [adv] = parseOsv(bytes(record('ALPINE-CVE-2024-8176'))).advisories;
+    const [adv] = parseOsv(bytes(record('ALPINE-CVE-2024-8176')), CAP).advisories;
     assert.equal(adv?.severity, 'high'); // 7.5
     assert.deepEqual(
       adv?.fixes.map((f) => [f.ecosystem, f.release, f.fixedVersion]),
@@ -53,14 +54,14 @@ describe('OSV feed', () => {
   it('reads zip dumps and JSON arrays, skipping ecosystems it does not assess', () => {
     const names = ['DSA-5880-1', 'USN-7000-1', 'ALPINE-CVE-2024-8176', 'PYSEC-2024-1'];
     const zip = zipSync(Object.fromEntries(names.map((n) => [`${n}.json`, bytes(record(n))])));
-    const fromZip = parseOsv(zip);
+    const fromZip = parseOsv(zip, CAP);
     assert.deepEqual(fromZip.advisories.map((a) => a.id).sort(), [
       'ALPINE-CVE-2024-8176',
       'DSA-5880-1',
       'USN-7000-1',
     ]);
     assert.match(fromZip.note ?? '', /3 advisories from 4 OSV records/);
-    const fromArray = parseOsv(bytes(`[${names.map(record).join(',')}]`));
+    const fromArray = parseOsv(bytes(`[${names.map(record).join(',')}]`), CAP);
     assert.equal(fromArray.advisories.length, 3);
   });
 
@@ -69,13 +70,16 @@ describe('OSV feed', () => {
     bad.affected[0].ranges[0].events[1] = { fixed: 'not a version' };
     const zip = zipSync({ 'good.json': bytes(record('USN-7000-1')), 'bad.json': bytes(JSON.stringify(bad)) });
     assert.throws(
-      () => parseOsv(zip),
+      () => parseOsv(zip, CAP),
       /DSA-5880-1\.affected\.0\.ranges\.0\.events\.1: version "not a version"/,
     );
     const noModified = JSON.parse(record('USN-7000-1'));
     delete noModified.modified;
-    assert.throws(() => parseOsv(bytes(JSON.stringify(noModified))), /OSV: modified:/);
-    assert.throws(() => parseOsv(zipSync({ 'README.txt': bytes('hi') })), /zip dump holds no \.json records/);
+    assert.throws(() => parseOsv(bytes(JSON.stringify(noModified)), CAP), /OSV: modified:/);
+    assert.throws(
+      () => parseOsv(zipSync({ 'README.txt': bytes('hi') }), CAP),
+      /zip dump holds no \.json records/,
+    );
   });
 
   it('keeps only web links as the advisory URL', () => {
@@ -84,7 +88,7 @@ describe('OSV feed', () => {
       { type: 'ADVISORY', url: 'javascript:alert(1)' },
       { type: 'WEB', url: 'https://security-tracker.debian.org/tracker/DSA-5880-1' },
     ];
-    const [adv] = parseOsv(bytes(JSON.stringify(rec))).advisories;
+    const [adv] = parseOsv(bytes(JSON.stringify(rec)), CAP).advisories;
     assert.equal(adv?.url, 'https://security-tracker.debian.org/tracker/DSA-5880-1');
   });
 

@@ -36,6 +36,7 @@ const setup = async (t: TestContext) => {
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 1_000,
     maxOutputBytes: 1 << 20,
+    maxPackages: 20_000,
   });
   const assets = new MemoryAssets();
   const hosts = new HostService({

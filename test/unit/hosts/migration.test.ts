@@ -102,6 +102,7 @@ const open = async (t: TestContext, dir: string) => {
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 1_000,
     maxOutputBytes: 1 << 20,
+    maxPackages: 20_000,
   });
   const hosts = new HostService({
     dir: join(dir, 'hosts'),

@@ -20,6 +20,7 @@ const run = promisify(execFile);
 const opts = {
   commandTimeoutMs: 2_000,
   maxOutputBytes: 1 << 20,
+  maxPackages: 20_000,
   clock: () => new Date('2026-01-02T03:04:05Z'),
 };
 
@@ -148,6 +149,22 @@ test('failures name the command and the host error; limits apply', async () => {
     (e: unknown) =>
       e instanceof RemoteError && e.kind === 'unsupported' && /dpkg package list: line 1/.test(e.message),
   );
+});
+
+test('a host reporting more packages than inventory.maxPackages is refused, saying how many', async () => {
+  const list = (n: number) => Array.from({ length: n }, (_, i) => `ii \tpkg${i}\t1.0-${i}\tamd64\n`).join('');
+  const many = await sessionFor({ ...debian, packages: [['dpkg-query', ok(list(101))]] });
+  await assert.rejects(
+    collectInventory(many.session, 'x', inventoryParsers, { ...opts, maxPackages: 100 }),
+    (e: unknown) => {
+      assert.ok(e instanceof RemoteError && e.kind === 'output-limit');
+      assert.equal(e.message, 'host reported 101 packages; the limit is 100 (inventory.maxPackages)');
+      return true;
+    },
+  );
+  const enough = await sessionFor({ ...debian, packages: [['dpkg-query', ok(list(100))]] });
+  const inv = await collectInventory(enough.session, 'x', inventoryParsers, { ...opts, maxPackages: 100 });
+  assert.equal(inv.packages.length, 100);
 });
 
 test('commands survive both quoting layers: the deadline wrapper and the script', async () => {

@@ -23,6 +23,7 @@ const setup = async (t: Parameters<typeof tempDir>[0], concurrency = 2) => {
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 1_000,
     maxOutputBytes: 1 << 20,
+    maxPackages: 20_000,
   });
   await service.start();
   t.after(() => service.stop());
@@ -151,6 +152,7 @@ test('scheduled runs collect every host on their own and stop with the service',
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 1_000,
     maxOutputBytes: 1 << 20,
+    maxPackages: 20_000,
     scheduleMs: 20,
   });
   await service.start();

@@ -33,6 +33,7 @@ const harness = async (t: TestContext) => {
         connectTimeoutMs: 1000,
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
+        maxPackages: 20_000,
       });
       hosts = new HostService({
         dir: join(dataDir, 'hosts'),

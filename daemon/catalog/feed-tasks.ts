@@ -1,0 +1,95 @@
+/**
+ * What the feed worker thread does, and how its answers travel. A task (parse a document, read a
+ * bundle, load a snapshot) runs in the worker; its advisories come back in batches of a few
+ * thousand fixes, each sent only once the main thread asked for more, then the rest of the result.
+ * A whole feed cloned in one message would take seconds to deserialize on the main thread; a
+ * batch takes milliseconds, and the event loop serves requests between batches.
+ */
+import { createHash } from 'node:crypto';
+import { DepotError, type ErrorCode } from '../errors.js';
+import { type Bundle, readBundle } from './bundle.js';
+import { parseDocument } from './feeds/parse-document.js';
+import type { Advisory, FeedContent } from './model.js';
+import type { BundleRequest, DocumentRequest, DocumentResult } from './ports.js';
+import { readSnapshotFile, type Snapshot, snapshotFiles } from './snapshot-store.js';
+
+export type FeedTask =
+  | { kind: 'document'; request: DocumentRequest }
+  | { kind: 'bundle'; request: BundleRequest }
+  | { kind: 'snapshot'; feedsDir: string; feedId: string };
+
+export interface TaskAnswers {
+  document: DocumentResult;
+  bundle: Bundle;
+  snapshot: Snapshot | undefined;
+}
+
+/** Worker -> main. */
+export type WorkerMessage =
+  | { type: 'advisories'; content: number; batch: Advisory[] }
+  | { type: 'done'; answer: unknown }
+  | { type: 'failed'; code: ErrorCode | undefined; message: string };
+/** Main -> worker: send the next batch. */
+export const MORE = 'more';
+
+const documentTask = (req: DocumentRequest): DocumentResult => {
+  const sha256 = createHash('sha256').update(req.body).digest('hex');
+  if (sha256 === req.previousSha256) return { sha256, unchanged: true };
+  const parsed = parseDocument(req.kind, req.body, req);
+  return { sha256, unchanged: false, content: parsed.content, sequence: parsed.sequence };
+};
+
+export const runTask = async (task: FeedTask): Promise<TaskAnswers[FeedTask['kind']]> => {
+  switch (task.kind) {
+    case 'document':
+      return documentTask(task.request);
+    case 'bundle':
+      return readBundle(task.request);
+    case 'snapshot':
+      return readSnapshotFile(snapshotFiles(task.feedsDir).file(task.feedId));
+  }
+};
+
+/** The feed contents inside an answer, in a fixed order both sides agree on. */
+export const contentsOf = (kind: FeedTask['kind'], answer: unknown): FeedContent[] => {
+  switch (kind) {
+    case 'document': {
+      const a = answer as TaskAnswers['document'];
+      return a.unchanged ? [] : [a.content];
+    }
+    case 'bundle':
+      return (answer as TaskAnswers['bundle']).feeds.map((f) => f.content);
+    case 'snapshot': {
+      const a = answer as TaskAnswers['snapshot'];
+      return a ? [a.content] : [];
+    }
+  }
+};
+
+const FIXES_PER_BATCH = 2000;
+
+/** Advisories in batches of about FIXES_PER_BATCH fixes. */
+export function* batches(advisories: Advisory[]): Generator<Advisory[]> {
+  let batch: Advisory[] = [];
+  let fixes = 0;
+  for (const a of advisories) {
+    batch.push(a);
+    fixes += a.fixes.length + 1;
+    if (fixes >= FIXES_PER_BATCH) {
+      yield batch;
+      batch = [];
+      fixes = 0;
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** An error from the worker as a message, and back. */
+export const failure = (err: unknown): WorkerMessage => ({
+  type: 'failed',
+  code: err instanceof DepotError ? err.code : undefined,
+  message: err instanceof Error ? err.message : String(err),
+});
+
+export const fromFailure = (m: Extract<WorkerMessage, { type: 'failed' }>): Error =>
+  m.code ? new DepotError(m.code, m.message) : new Error(m.message);

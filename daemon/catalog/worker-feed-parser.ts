@@ -1,0 +1,127 @@
+/**
+ * The real FeedParser: each task runs in its own worker thread (feed-worker.ts), so parsing a big
+ * feed uses another core and never blocks the event loop, and the worker's memory goes back when
+ * it ends. The worker's heap is capped: a feed too big to parse fails alone, with a message naming
+ * the setting, instead of taking the appliance's memory.
+ */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { DepotError } from '../errors.js';
+import {
+  contentsOf,
+  type FeedTask,
+  fromFailure,
+  MORE,
+  type TaskAnswers,
+  type WorkerMessage,
+} from './feed-tasks.js';
+import type { Advisory } from './model.js';
+import type { BundleRequest, DocumentRequest, FeedParser } from './ports.js';
+
+export interface WorkerFeedParserOptions {
+  /** Heap limit of each worker (`catalog.workerMemoryMB`); absent = Node's default. */
+  memoryMB?: number | undefined;
+}
+
+/**
+ * The built worker beside this file in `dist/`; under tsx (tests, `npm run dev`) the .ts source,
+ * with tsx registered inside the worker first: Node 20 workers do not inherit the loader.
+ */
+const startWorker = (options: WorkerOptions): Worker => {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./feed-worker.js', import.meta.url), options);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./feed-worker.ts', import.meta.url).href);
+  const boot = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
+  return new Worker(boot, { ...options, eval: true });
+};
+
+/**
+ * The bytes a task carries move to the worker instead of being copied when they are a whole
+ * ArrayBuffer of their own (a fetched body, an upload): copying 50 MB holds the event loop for
+ * a noticeable while, moving it costs nothing. Pooled or shared bytes are copied.
+ */
+const handOver = (task: FeedTask): ArrayBuffer[] => {
+  const bytes =
+    task.kind === 'document' ? task.request.body : task.kind === 'bundle' ? task.request.zip : undefined;
+  const whole =
+    bytes?.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? [bytes.buffer] : [];
+};
+
+const describe = (task: FeedTask): string =>
+  task.kind === 'document'
+    ? `parsing the ${task.request.kind} document`
+    : task.kind === 'bundle'
+      ? 'reading the bundle'
+      : `loading the ${task.feedId} snapshot`;
+
+export class WorkerFeedParser implements FeedParser {
+  constructor(private readonly opts: WorkerFeedParserOptions = {}) {}
+
+  document(request: DocumentRequest, signal?: AbortSignal) {
+    return this.run({ kind: 'document', request }, signal) as Promise<TaskAnswers['document']>;
+  }
+
+  bundle(request: BundleRequest, signal?: AbortSignal) {
+    return this.run({ kind: 'bundle', request }, signal) as Promise<TaskAnswers['bundle']>;
+  }
+
+  snapshot(feedsDir: string, feedId: string, signal?: AbortSignal) {
+    return this.run({ kind: 'snapshot', feedsDir, feedId }, signal) as Promise<TaskAnswers['snapshot']>;
+  }
+
+  private run(task: FeedTask, signal?: AbortSignal): Promise<unknown> {
+    signal?.throwIfAborted();
+    const memoryMB = this.opts.memoryMB;
+    const worker = startWorker({
+      workerData: task,
+      transferList: handOver(task),
+      ...(memoryMB ? { resourceLimits: { maxOldGenerationSizeMb: memoryMB } } : {}),
+    });
+    const received: Advisory[][] = [];
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: Error | undefined, answer?: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        void worker.terminate();
+        if (err) reject(err);
+        else resolve(answer);
+      };
+      const onAbort = () => settle(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'advisories') {
+          received[m.content] ??= [];
+          for (const a of m.batch) received[m.content]!.push(a);
+          worker.postMessage(MORE);
+        } else if (m.type === 'done') {
+          for (const [i, content] of contentsOf(task.kind, m.answer).entries())
+            content.advisories = received[i] ?? [];
+          settle(undefined, m.answer);
+        } else {
+          settle(fromFailure(m));
+        }
+      });
+      worker.on('error', (err: Error & { code?: string }) => {
+        settle(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY' && memoryMB
+            ? new DepotError(
+                'BAD_INPUT',
+                `${describe(task)} needs more than ${memoryMB} MiB of memory (catalog.workerMemoryMB)`,
+                { cause: err },
+              )
+            : err,
+        );
+      });
+      worker.on('exit', (code) => {
+        settle(
+          new DepotError('UNAVAILABLE', `the feed worker stopped (exit ${code}) while ${describe(task)}`),
+        );
+      });
+    });
+  }
+}

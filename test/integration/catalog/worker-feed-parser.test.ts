@@ -1,0 +1,117 @@
+/**
+ * The real FeedParser: each task in its own worker thread. The answers must equal parsing in
+ * this thread, the event loop must keep turning while a feed is parsed, a feed too big for the
+ * worker's heap must fail alone with the setting named, and the catalog service must sync and
+ * reload its snapshots through it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
+import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { fixture } from '../../unit/catalog/version-gen.js';
+
+/** A valid tracker document with `cves` entries over 500 packages (about 180 bytes each). */
+const tracker = (cves: number): Buffer => {
+  const doc: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < cves; i++) {
+    const pkg = `pkg${i % 500}`;
+    doc[pkg] ??= {};
+    doc[pkg][`CVE-2024-${10000 + i}`] = {
+      description: `issue ${i}`,
+      releases: {
+        bookworm: { status: 'resolved', fixed_version: `1.${i}-1`, urgency: 'medium' },
+        trixie: { status: 'open', urgency: 'low' },
+      },
+    };
+  }
+  return Buffer.from(JSON.stringify(doc));
+};
+
+const request = (body: Uint8Array) => ({
+  kind: 'debian-tracker' as const,
+  body,
+  trustedKeys: [],
+  now: new Date('2026-11-23T00:00:00Z'),
+  maxUnpackedBytes: 1 << 20,
+});
+
+describe('feed parsing in a worker thread', () => {
+  it('answers what parsing here would, while the event loop keeps turning', async () => {
+    const body = tracker(20_000);
+    const here = parseDebianTracker(body);
+    let turns = 0;
+    let parsing = true;
+    const spin = () => {
+      turns++;
+      if (parsing) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const answer = await new WorkerFeedParser().document(request(body));
+    parsing = false;
+    assert.equal(answer.unchanged, false);
+    assert.equal(body.byteLength, 0, 'the body moved to the worker instead of being copied');
+    // 20,000 advisories travel in many batches and come back whole and in order.
+    if (!answer.unchanged) assert.deepEqual(answer.content, here);
+    // Parsed in this thread, the loop would get no turn at all until the parse returned.
+    assert.ok(turns > 100, `the event loop turned only ${turns} times during the parse`);
+
+    const again = { ...request(tracker(20_000)), previousSha256: answer.sha256 };
+    const same = await new WorkerFeedParser().document(again);
+    assert.deepEqual(same, { sha256: answer.sha256, unchanged: true }, 'the same bytes are not parsed again');
+  });
+
+  it('fails a document too big for the worker heap alone, naming the setting', async () => {
+    await assert.rejects(
+      new WorkerFeedParser({ memoryMB: 64 }).document(request(tracker(200_000))),
+      /parsing the debian-tracker document needs more than 64 MiB of memory \(catalog\.workerMemoryMB\)/,
+    );
+    await assert.rejects(
+      new WorkerFeedParser().document(request(Buffer.from('{"curl": ['))),
+      /not valid JSON/,
+    );
+  });
+
+  it('stops a parse when its signal aborts', async () => {
+    const abort = new AbortController();
+    const parse = new WorkerFeedParser().document(request(tracker(50_000)), abort.signal);
+    abort.abort(new Error('the appliance is shutting down'));
+    await assert.rejects(parse, /the appliance is shutting down/);
+  });
+
+  it('is what the catalog service syncs and reloads snapshots with', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-catalog-worker-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const fetcher = new MemoryFeedFetcher();
+    fetcher.set('https://tracker.example/json', fixture('catalog/debian-tracker.json'));
+    const make = () =>
+      new CatalogService({
+        dir,
+        feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'https://tracker.example/json', enabled: true }],
+        fetcher,
+        verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
+        parser: new WorkerFeedParser({ memoryMB: 256 }),
+        trustedKeys: [],
+        maxFeedBytes: 1 << 20,
+        maxUnpackedBytes: 1 << 20,
+        syncIntervalMinutes: 60,
+        log: memoryLogger(),
+      });
+    const svc = make();
+    await svc.start();
+    svc.sync();
+    await svc.idle();
+    assert.equal(svc.index().size.advisories, 8);
+    await svc.stop();
+    const again = make();
+    await again.start();
+    assert.equal(again.index().size.advisories, 8);
+    assert.deepEqual([...again.index().advisories.keys()], [...svc.index().advisories.keys()]);
+    await again.stop();
+  });
+});
