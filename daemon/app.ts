@@ -16,15 +16,10 @@ import type { Config } from './config.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
+import type { Service } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { Metrics } from './reports/metrics.js';
 import { StateStore } from './store/state-store.js';
-
-export interface Service {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 export const packageVersion = (): string => {
   // dist/daemon/app.js and daemon/app.ts are both two levels below package.json.
