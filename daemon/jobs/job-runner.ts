@@ -367,6 +367,7 @@ export class JobRunner implements Service {
     // The record says "running" on disk before any work: a crash from here on is recovered.
     await this.store.save(job);
     a.log.append(`attempt ${job.attempts} started (${job.trigger})`);
+    await a.log.flush();
     log.info('job started', { attempt: job.attempts, title: job.title });
     const ctx: JobContext = {
       signal: a.abort.signal,

@@ -25,10 +25,11 @@ export class JobStore {
   async load(): Promise<JobRecord[]> {
     await this.records.start();
     const bad: string[] = [];
+    const loaded: JobRecord[] = [];
     for (const id of await this.records.ids()) {
       try {
         const job = await this.records.get(id);
-        if (job && job.id === id) this.jobs.set(id, job);
+        if (job && job.id === id) loaded.push(job);
         else bad.push(id);
       } catch (err) {
         bad.push(id);
@@ -36,14 +37,14 @@ export class JobStore {
       }
     }
     if (bad.length) this.log.warn('skipped unreadable job records', { count: bad.length });
+    loaded.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    for (const job of loaded) this.jobs.set(job.id, job);
     return this.all();
   }
 
-  /** Oldest first (creation time, then id). */
+  /** Oldest first: the order they were submitted in (the map keeps insertion order). */
   all(): JobRecord[] {
-    return [...this.jobs.values()].sort(
-      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
-    );
+    return [...this.jobs.values()];
   }
 
   get(id: string): JobRecord | undefined {
