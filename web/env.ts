@@ -6,6 +6,8 @@ import type { ClientAllowList } from '../daemon/cache/proxy-server.js';
 import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
+import type { JobRunner } from '../daemon/jobs/job-runner.js';
+import type { Scheduler } from '../daemon/jobs/scheduler.js';
 import type { Logger } from '../daemon/log.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
@@ -35,6 +37,10 @@ export interface WebDeps {
   catalog?: CatalogService | undefined;
   /** Missing fixes per host and site compliance. */
   assess?: AssessService | undefined;
+  /** Every scan, collection and sync as a job: the Activity page. */
+  jobs?: JobRunner | undefined;
+  /** Periodic tasks and their next runs. */
+  scheduler?: Scheduler | undefined;
 }
 
 export type WebEnv = {

@@ -191,7 +191,7 @@ export const feedsRoutes = (deps: WebDeps) => {
   app.post('/patches/feeds/sync', async (c) => {
     const body = await c.req.parseBody();
     const feed = typeof body.feed === 'string' && body.feed ? [body.feed] : [];
-    const run = needCatalog(deps).sync(feed, 'manual');
+    const run = await needCatalog(deps).sync(feed, 'manual');
     if (c.req.header('hx-request') === 'true') return c.html(<ProgressBox run={run} />);
     return c.redirect('/patches/feeds', 303);
   });

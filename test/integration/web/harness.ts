@@ -1,9 +1,12 @@
 /**
- * The real web app over a real state store in a temp dir, driven through `app.request` (no
- * socket), with a cookie jar so a test reads like a browser session.
+ * The real web app over a real state store and job runner in a temp dir, driven through
+ * `app.request` (no socket), with a cookie jar so a test reads like a browser session.
  */
 import type { TestContext } from 'node:test';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { JobRunner } from '../../../daemon/jobs/job-runner.js';
+import { Scheduler } from '../../../daemon/jobs/scheduler.js';
+import { type Clock, systemClock } from '../../../daemon/lifecycle.js';
 import { Metrics } from '../../../daemon/reports/metrics.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { createWebApp } from '../../../web/app.js';
@@ -23,8 +26,20 @@ export interface Browser {
 export interface HarnessOptions {
   loginAttemptsPerMinute?: number;
   /** Build the services a test needs (discovery, cache, inventory...) over the harness's own store. */
-  services?: (base: { dataDir: string; store: StateStore; log: MemoryLogger }) => Promise<Partial<WebDeps>>;
+  services?: (base: HarnessBase) => Promise<Partial<WebDeps>>;
   remoteAddr?: string;
+  /** The clock of the job runner and scheduler (default: the system clock). */
+  clock?: Clock;
+  /** Start the scheduler, so periodic tasks fire (default: entries are listed but never fire). */
+  schedule?: boolean;
+}
+
+export interface HarnessBase {
+  dataDir: string;
+  store: StateStore;
+  log: MemoryLogger;
+  jobs: JobRunner;
+  scheduler: Scheduler;
 }
 
 export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
@@ -33,7 +48,17 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();
   t.after(() => store.stop());
-  const services = opts.services ? await opts.services({ dataDir, store, log }) : {};
+  const clock = opts.clock ?? systemClock;
+  const jobs = new JobRunner({ dir: `${dataDir}/jobs`, clock, log, concurrency: 4, keepFinished: 100 });
+  const scheduler = new Scheduler({ clock, log, random: () => 0 });
+  await jobs.start();
+  if (opts.schedule) await scheduler.start();
+  t.after(async () => {
+    await scheduler.stop();
+    await jobs.stop();
+  });
+  const base: HarnessBase = { dataDir, store, log, jobs, scheduler };
+  const services = opts.services ? await opts.services(base) : {};
   const auth = new AuthService(store, {
     sessionTtlHours: 1,
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 5,
@@ -51,6 +76,8 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
     assets: await loadStaticAssets(),
     remoteAddr: (c) => c.req.header('x-test-remote') ?? opts.remoteAddr ?? '192.0.2.10',
     problems: () => [],
+    jobs,
+    scheduler,
     ...services,
   });
 
@@ -88,7 +115,7 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
       },
     };
   };
-  return { app, store, auth, log, browser, dataDir };
+  return { app, store, auth, log, browser, dataDir, jobs, scheduler };
 };
 
 export const PASSWORD = 'a long enough passphrase';

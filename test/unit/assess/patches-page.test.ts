@@ -33,7 +33,7 @@ const inventory = (hostId: string, packages: HostInventory['packages']): HostInv
 const harness = async (t: TestContext) => {
   let catalog!: CatalogService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, log }) => {
+    services: async ({ dataDir, log, jobs, scheduler }) => {
       const fetcher = new MemoryFeedFetcher();
       fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
       catalog = new CatalogService({
@@ -47,6 +47,8 @@ const harness = async (t: TestContext) => {
         maxFeedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log,
+        jobs,
+        scheduler,
       });
       await catalog.start();
       t.after(() => catalog.stop());
@@ -203,8 +205,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
 
 test('the host page lists missing fixes and installed packages', async (t) => {
   const h = await harness(t);
-  h.catalog.sync(['debian']);
-  await h.catalog.idle();
+  await h.catalog.syncNow(['debian']);
   const html = await (await h.request('/patches/hosts/pc-1')).text();
   assert.match(html, /Missing fixes \(3\)/);
   assert.match(html, /curl, libcurl3-gnutls, libcurl3-nss, libcurl4/);
