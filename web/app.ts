@@ -31,7 +31,6 @@ export interface WebAppOptions extends WebDeps {
   assets: StaticAssets;
   /** Client address of a request (the node adapter's conninfo in the daemon). */
   remoteAddr: (c: Context) => string;
-  problems: () => string[];
 }
 
 /** Constant-time comparison of an Authorization header with the expected bearer token. */
@@ -77,7 +76,14 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   });
   app.use(bodySizeLimit(deps.auth));
 
-  app.route('/', healthRoutes({ version: deps.version, startedAt: deps.startedAt, problems: deps.problems }));
+  app.route(
+    '/',
+    healthRoutes({
+      version: deps.version,
+      startedAt: deps.startedAt,
+      problems: () => deps.health?.problems() ?? [],
+    }),
+  );
   app.get('/metrics', async (c) => {
     if (deps.metricsToken && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
       return c.text('metrics require a bearer token\n', 401);

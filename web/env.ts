@@ -9,6 +9,7 @@ import type { InventoryService } from '../daemon/inventory/inventory-service.js'
 import type { JobRunner } from '../daemon/jobs/job-runner.js';
 import type { Scheduler } from '../daemon/jobs/scheduler.js';
 import type { Logger } from '../daemon/log.js';
+import type { Problem } from '../daemon/observability/health.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 
@@ -41,6 +42,8 @@ export interface WebDeps {
   jobs?: JobRunner | undefined;
   /** Periodic tasks and their next runs. */
   scheduler?: Scheduler | undefined;
+  /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
+  health?: { problems(): Promise<Problem[]> } | undefined;
 }
 
 export type WebEnv = {

@@ -58,6 +58,11 @@ export class ProxyServer {
 
   constructor(private readonly opts: ProxyServerOptions) {}
 
+  /** The port accepts connections (false before start, after stop, or when the socket died). */
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
   async start(): Promise<void> {
     const server = createServer({ keepAlive: true }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {

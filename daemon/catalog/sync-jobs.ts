@@ -152,8 +152,7 @@ export class CatalogSyncJobs {
     };
   }
 
-  /** Wait for every sync job that has not finished. */
-  async idle(): Promise<void> {
-    for (const job of this.jobs.unfinished(CATALOG_SYNC)) await this.jobs.settled(job.id);
+  idle(): Promise<void> {
+    return this.jobs.idle(CATALOG_SYNC);
   }
 }

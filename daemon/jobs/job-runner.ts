@@ -11,15 +11,17 @@ import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
 import {
   isFinished,
-  type JobContext,
+  JobAbort,
   type JobKind,
   type JobRecord,
-  type JobResult,
   type JobSpec,
   type JobState,
   newJobId,
+  transition,
 } from './job.js';
-import { DEFAULT_LOG_LIMITS, JobLog, type JobLogLimits, readJobLog, teeLogger } from './job-log.js';
+import { type Active, type Outcome, runAttempt } from './job-attempt.js';
+import { failedRecently } from './job-health.js';
+import { DEFAULT_LOG_LIMITS, JobLog, type JobLogLimits, readJobLog } from './job-log.js';
 import { JobStore } from './job-store.js';
 import { decideRecovery } from './recovery.js';
 
@@ -34,31 +36,6 @@ export interface JobRunnerOptions {
   keepFinished: number;
   logLimits?: JobLogLimits;
 }
-
-/** Why a running job's signal was aborted. */
-export class JobAbort extends DepotError {
-  constructor(
-    readonly why: 'cancel' | 'stop',
-    message: string,
-  ) {
-    super('UNAVAILABLE', message);
-  }
-}
-
-interface Active {
-  job: JobRecord;
-  abort: AbortController;
-  log: JobLog;
-  done: Promise<void>;
-}
-
-type Outcome =
-  | { state: 'succeeded'; result: JobResult }
-  | { state: 'failed' | 'cancelled' | 'interrupted'; error: string };
-
-const MAX_EVENTS = 40;
-const RECENT_FAILURES_MS = 24 * 3_600_000;
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export interface JobFilter {
   kind?: string;
@@ -187,6 +164,15 @@ export class JobRunner implements Service {
     return this.list({ kind }).filter((j) => !isFinished(j.state));
   }
 
+  /** Resolves once no job of the kind is waiting or running (tests, CLI). */
+  async idle(kind: string): Promise<void> {
+    for (;;) {
+      const open = this.unfinished(kind).filter((j) => !this.resting(j));
+      if (open.length === 0) return;
+      await Promise.all(open.map((j) => this.settled(j.id)));
+    }
+  }
+
   /** Resolves once the job rests: finished, or interrupted by a stop. */
   settled(id: string): Promise<JobRecord> {
     const job = this.store.get(id);
@@ -240,26 +226,13 @@ export class JobRunner implements Service {
 
   /** Jobs that failed in the last day: the appliance is up, but work is not getting done. */
   health(): Problem[] {
-    const since = this.opts.clock.now() - RECENT_FAILURES_MS;
-    const failed = this.list({ states: ['failed'] }).filter(
-      (j) => j.finishedAt && Date.parse(j.finishedAt) >= since,
-    );
-    if (failed.length === 0) return [];
-    const last = failed.sort((a, b) => b.finishedAt!.localeCompare(a.finishedAt!))[0]!;
-    return [
-      {
-        source: 'jobs',
-        message: `${failed.length} job${failed.length === 1 ? '' : 's'} failed in the last 24 h; latest: ${last.title} (${last.id}): ${last.error ?? 'failed'}`,
-      },
-    ];
+    return failedRecently(this.list({ states: ['failed'] }), this.opts.clock.now());
   }
 
   // ---- running -------------------------------------------------------------------------------
 
   private transition(job: JobRecord, state: JobState, note?: string): void {
-    job.state = state;
-    job.events.push({ at: this.iso(), state, ...(note ? { note } : {}) });
-    if (job.events.length > MAX_EVENTS) job.events.splice(0, job.events.length - MAX_EVENTS);
+    transition(job, state, this.iso(), note);
   }
 
   private canStart(job: JobRecord, kind: JobKind<unknown> | undefined): kind is JobKind<unknown> {
@@ -343,7 +316,7 @@ export class JobRunner implements Service {
       kind: job.kind,
       ...(job.host !== undefined ? { host: job.host } : {}),
     });
-    const outcome = await this.attempt(a, kind, log);
+    const outcome = await runAttempt(a, kind, log, (j) => this.store.save(j));
     if (outcome.state === 'succeeded') log.info('job succeeded', { summary: outcome.result.summary });
     else log[outcome.state === 'failed' ? 'warn' : 'info'](`job ${outcome.state}`, { error: outcome.error });
     a.log.append(
@@ -355,38 +328,6 @@ export class JobRunner implements Service {
     this.active.delete(job.id);
     await this.conclude(job, outcome);
     this.pump();
-  }
-
-  private async attempt(a: Active, kind: JobKind<unknown>, log: Logger): Promise<Outcome> {
-    const { job } = a;
-    try {
-      await a.log.load();
-    } catch (err) {
-      log.warn('earlier job log unreadable; starting a new one', { err });
-    }
-    // The record says "running" on disk before any work: a crash from here on is recovered.
-    await this.store.save(job);
-    a.log.append(`attempt ${job.attempts} started (${job.trigger})`);
-    await a.log.flush();
-    log.info('job started', { attempt: job.attempts, title: job.title });
-    const ctx: JobContext = {
-      signal: a.abort.signal,
-      log: (line) => a.log.append(line),
-      logger: teeLogger(log, (line) => a.log.append(line)),
-      progress: (p) => {
-        job.progress = { ...job.progress, ...p };
-      },
-    };
-    try {
-      // Cancelled or stopped while its record was being written: the work never starts.
-      a.abort.signal.throwIfAborted();
-      return { state: 'succeeded', result: await kind.run(job, kind.params.parse(job.params), ctx) };
-    } catch (err) {
-      const reason: unknown = a.abort.signal.aborted ? a.abort.signal.reason : undefined;
-      if (reason instanceof JobAbort)
-        return { state: reason.why === 'cancel' ? 'cancelled' : 'interrupted', error: reason.message };
-      return { state: 'failed', error: message(err) };
-    }
   }
 
   /** Record how a job ended (or paused, for interrupted) and wake whoever waits for it. */

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export const JOB_STATES = [
@@ -87,8 +88,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** One line into the job's own log (shown on its Activity page). */
   log(line: string): void;
-  /** A logger whose lines go to the daemon log (with the job id) and into the job's log. */
-  logger: Logger;
+  /** Wrap the service's logger so its lines (info and up) also go into the job's log. */
+  tee(logger: Logger): Logger;
   progress(p: JobProgress): void;
 }
 
@@ -123,4 +124,23 @@ export const jobDuration = (job: JobRecord, now: number): number | undefined => 
   if (!job.startedAt) return undefined;
   const end = job.finishedAt ? Date.parse(job.finishedAt) : now;
   return Math.max(0, end - Date.parse(job.startedAt));
+};
+
+/** Why a running job's signal was aborted: an administrator cancelled it, or the appliance stops. */
+export class JobAbort extends DepotError {
+  constructor(
+    readonly why: 'cancel' | 'stop',
+    message: string,
+  ) {
+    super('UNAVAILABLE', message);
+  }
+}
+
+const MAX_EVENTS = 40;
+
+/** Move a job to a state and note it in its (bounded) event list. */
+export const transition = (job: JobRecord, state: JobState, at: string, note?: string): void => {
+  job.state = state;
+  job.events.push({ at, state, ...(note ? { note } : {}) });
+  if (job.events.length > MAX_EVENTS) job.events.splice(0, job.events.length - MAX_EVENTS);
 };

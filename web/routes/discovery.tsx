@@ -144,7 +144,7 @@ export const discoveryRoutes = (deps: WebDeps) => {
 
   app.post('/discovery/scans/cancel', async (c) => {
     const d = requireDiscovery(deps);
-    d.cancelScan();
+    await d.cancelScan();
     await d.idle();
     if (c.req.header('hx-request') !== 'true') return c.redirect('/assets', 303);
     c.header('HX-Trigger', 'assets-changed');

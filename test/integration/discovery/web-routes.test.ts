@@ -8,19 +8,20 @@ import { type TestContext, test } from 'node:test';
 import { configSchema } from '../../../daemon/config.js';
 import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
+import { pollUntil } from '../inventory/sshd-server.js';
 import { setUpAdmin, webHarness } from '../web/harness.js';
 
 const harness = async (t: TestContext, net: FakeNetwork) => {
   let discovery!: DiscoveryService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, store, log }) => {
+    services: async ({ dataDir, store, log, jobs, scheduler }) => {
       const config = {
         ...configSchema.parse({ dataDir }).discovery,
         ...fastSettings,
         writeDebounceMs: 5,
         schedule: false,
       };
-      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log, jobs, scheduler });
       await discovery.start();
       t.after(() => discovery.stop());
       return { discovery };
@@ -137,6 +138,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const again = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
   assert.equal(again.status, 409);
   assert.match(await again.text(), /still running/);
+  await pollUntil('the scan to run', () => h.discovery.history()[0]?.status === 'running');
   const cancelled = await h.post('/discovery/scans/cancel', { _csrf: token }, htmx);
   assert.equal(cancelled.status, 200);
   assert.match(await cancelled.text(), /cancelled/);

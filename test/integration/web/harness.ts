@@ -4,15 +4,16 @@
  */
 import type { TestContext } from 'node:test';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
-import { JobRunner } from '../../../daemon/jobs/job-runner.js';
-import { Scheduler } from '../../../daemon/jobs/scheduler.js';
-import { type Clock, systemClock } from '../../../daemon/lifecycle.js';
+import type { JobRunner } from '../../../daemon/jobs/job-runner.js';
+import type { Scheduler } from '../../../daemon/jobs/scheduler.js';
+import type { Clock } from '../../../daemon/lifecycle.js';
 import { Metrics } from '../../../daemon/reports/metrics.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { createWebApp } from '../../../web/app.js';
 import type { WebDeps } from '../../../web/env.js';
 import { loadStaticAssets } from '../../../web/static-assets.js';
 import { type MemoryLogger, memoryLogger } from '../../fakes/log.js';
+import { startJobs } from '../../job-runner.js';
 import { tempDir } from '../../temp-dir.js';
 
 export interface Browser {
@@ -48,15 +49,12 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();
   t.after(() => store.stop());
-  const clock = opts.clock ?? systemClock;
-  const jobs = new JobRunner({ dir: `${dataDir}/jobs`, clock, log, concurrency: 4, keepFinished: 100 });
-  const scheduler = new Scheduler({ clock, log, random: () => 0 });
-  await jobs.start();
-  if (opts.schedule) await scheduler.start();
-  t.after(async () => {
-    await scheduler.stop();
-    await jobs.stop();
+  const { jobs, scheduler, stop } = await startJobs(dataDir, {
+    log,
+    schedule: opts.schedule ?? false,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  t.after(stop);
   const base: HarnessBase = { dataDir, store, log, jobs, scheduler };
   const services = opts.services ? await opts.services(base) : {};
   const auth = new AuthService(store, {
@@ -75,7 +73,6 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: (c) => c.req.header('x-test-remote') ?? opts.remoteAddr ?? '192.0.2.10',
-    problems: () => [],
     jobs,
     scheduler,
     ...services,

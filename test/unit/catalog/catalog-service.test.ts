@@ -12,13 +12,12 @@ import type { FeedSpec } from '../../../daemon/catalog/feed-config.js';
 import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
-import { JobRunner } from '../../../daemon/jobs/job-runner.js';
-import { Scheduler } from '../../../daemon/jobs/scheduler.js';
 import { type Clock, systemClock } from '../../../daemon/lifecycle.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 import { pollUntil } from '../../integration/inventory/sshd-server.js';
+import { startJobs } from '../../job-runner.js';
 import { fixture } from './version-gen.js';
 
 const TRACKER_URL = 'https://tracker.example/data/json';
@@ -35,13 +34,9 @@ describe('catalog service', () => {
   const keys = generateKeyPairSync('ed25519');
   /** The job runner and scheduler the daemon gives the catalog, on the given clock. */
   const jobs = async <C extends Clock>(clock: C) => {
-    const log = memoryLogger();
-    const runner = new JobRunner({ dir: join(dir, 'jobs'), clock, log, concurrency: 4, keepFinished: 100 });
-    const scheduler = new Scheduler({ clock, log, random: () => 0 });
-    await runner.start();
-    await scheduler.start();
-    running.push(scheduler, runner);
-    return { jobs: runner, scheduler, clock };
+    const work = await startJobs(dir, { clock });
+    running.push(work);
+    return work;
   };
   const make = (over: Partial<ConstructorParameters<typeof CatalogService>[0]> = {}) =>
     new CatalogService({
@@ -208,6 +203,7 @@ describe('catalog service', () => {
     await svc.start();
     const scheduled = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
     await pollUntil('a never-synced feed to sync at once', async () => (await scheduled()).length === 1);
+    await svc.idle();
     // Not due again until the interval (60 min) has passed on the service's clock.
     assert.equal(j.scheduler.next('catalog.sync'), t0 + 60 * 60_000);
     await j.clock.advance(30 * 60_000);

@@ -17,7 +17,7 @@ const harness = async (t: TestContext) => {
   const runner = new FakeRunner();
   let inventory!: InventoryService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, log }) => {
+    services: async ({ dataDir, log, jobs, scheduler }) => {
       inventory = new InventoryService({
         dir: join(dataDir, 'inventory'),
         runner,
@@ -27,6 +27,8 @@ const harness = async (t: TestContext) => {
         connectTimeoutMs: 1000,
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
+        jobs,
+        scheduler,
       });
       await inventory.start();
       t.after(() => inventory.stop());
@@ -129,8 +131,8 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   const plain = await h.post('/inventory/collect', { _csrf });
   assert.equal(plain.status, 303);
   assert.match(plain.headers.get('location')!, /^\/inventory\/runs\/inv-[0-9a-f]{8}$/);
-  const second = h.inventory.getRun(plain.headers.get('location')!.split('/').pop()!)!;
-  await pollUntil('the second run to finish', () => second.finishedAt !== undefined);
+  const second = plain.headers.get('location')!.split('/').pop()!;
+  await pollUntil('the second run to finish', () => h.inventory.getRun(second)?.finishedAt !== undefined);
   assert.equal((await h.request('/inventory/runs/inv-00000000')).status, 404);
   assert.equal((await h.request('/inventory/runs/..%2fx')).status, 404);
 });
