@@ -12,6 +12,7 @@ import { bodySizeLimit } from './middleware/body-size.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { hostCheck } from './middleware/host-check.js';
 import { sessionGate } from './middleware/session.js';
+import { activityRoutes } from './routes/activity.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
@@ -110,6 +111,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     reportsRoutes,
     settingsRoutes,
     scopesRoutes,
+    activityRoutes,
   ]) {
     app.route('/', routes(deps));
   }

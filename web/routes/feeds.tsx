@@ -8,6 +8,7 @@ import type { VendorFile } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { needCatalog } from './patches.js';
@@ -16,7 +17,8 @@ const ProgressBox = (props: { run: SyncProgress | undefined }) =>
   props.run ? (
     <div id="sync-progress" hx-get="/patches/feeds/progress" hx-trigger="every 1s" hx-swap="outerHTML">
       <Notice kind="info">
-        {`Sync ${props.run.runId}: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
+        Sync <JobLink id={props.run.runId} />
+        {`: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
       </Notice>
     </div>
   ) : (

@@ -14,6 +14,7 @@ import type {
 } from '../../daemon/inventory/inventory-service.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
 const RUN_ID_RE = /^inv-[0-9a-f]{8}$/;
@@ -200,6 +201,12 @@ export const RunProgress = (props: { run: CollectionRun | undefined }) => {
           <li>
             <a href={hostHref(hostId)}>{hostId}</a>: {h.state}
             {h.packages !== undefined ? ` (${h.packages} packages)` : ''}
+            {h.jobId ? (
+              <>
+                {' · job '}
+                <JobLink id={h.jobId} />
+              </>
+            ) : null}
             {h.error ? <span class="hint"> {h.error}</span> : null}
           </li>
         ))}
@@ -377,7 +384,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
     if (!run) {
       const err = new DepotError(
         'NOT_FOUND',
-        'That collection is no longer known (runs are kept in memory).',
+        'No such collection: it may be older than the job history the appliance keeps.',
       );
       return renderPage(
         c,
