@@ -14,7 +14,7 @@ import type { WebDeps } from '../../../web/env.js';
 import { loadStaticAssets } from '../../../web/static-assets.js';
 import { type MemoryLogger, memoryLogger } from '../../fakes/log.js';
 import { startJobs } from '../../job-runner.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 export interface Browser {
   request(path: string, init?: RequestInit & { from?: string }): Promise<Response>;
@@ -48,13 +48,13 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const log = memoryLogger();
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();
-  t.after(() => store.stop());
+  onTeardown(t, () => store.stop());
   const { jobs, scheduler, stop } = await startJobs(dataDir, {
     log,
     schedule: opts.schedule ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  t.after(stop);
+  onTeardown(t, stop);
   const base: HarnessBase = { dataDir, store, log, jobs, scheduler };
   const services = opts.services ? await opts.services(base) : {};
   const auth = new AuthService(store, {

@@ -12,7 +12,7 @@ import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { pollUntil } from '../../integration/inventory/sshd-server.js';
 import { startJobs } from '../../job-runner.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 /** The service as the daemon runs it: over a job runner and the scheduler, on the network's clock. */
 const harness = async (t: TestContext, net: FakeNetwork, dataDir?: string) => {
@@ -38,7 +38,7 @@ const harness = async (t: TestContext, net: FakeNetwork, dataDir?: string) => {
     await work.stop();
     await store.stop();
   };
-  t.after(stop);
+  onTeardown(t, stop);
   return { service, store, dir, log, jobs, scheduler, stop };
 };
 
@@ -138,6 +138,30 @@ test('cancel ends a scan as cancelled; a stop interrupts it and the next start s
   await again.service.idle();
   assert.equal(again.service.scanRecord(cut.id)?.status, 'done');
   assert.equal(again.jobs.get(cut.id)?.attempts, 2);
+});
+
+test('a failed last scan is a health problem until a scan succeeds', async (t) => {
+  const net = new FakeNetwork([{ ip: '10.0.0.5', mac: '02:00:00:00:00:05' }]);
+  const first = await harness(t, net);
+  const s = await first.service.createScope(scope);
+  await first.service.startScan(s.id);
+  await first.service.idle();
+  assert.deepEqual(first.service.health(), []);
+  await first.stop();
+  const file = join(first.dir, 'discovery', 'scans.json');
+  const doc = JSON.parse(await readFile(file, 'utf8'));
+  Object.assign(doc.scans[0], { status: 'failed', error: 'neighbour table unreadable' });
+  await writeFile(file, JSON.stringify(doc));
+  const again = await harness(t, net, first.dir);
+  assert.deepEqual(again.service.health(), [
+    {
+      source: 'discovery',
+      message: `the last scan (${doc.scans[0].id} of Office) failed: neighbour table unreadable`,
+    },
+  ]);
+  await again.service.startScan(s.id);
+  await again.service.idle();
+  assert.deepEqual(again.service.health(), []);
 });
 
 test('a damaged asset record is skipped, the rest load', async (t) => {

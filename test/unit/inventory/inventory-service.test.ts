@@ -13,7 +13,7 @@ import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { pollUntil } from '../../integration/inventory/sshd-server.js';
 import { startJobs } from '../../job-runner.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 type Setup = { concurrency?: number; dir?: string; clock?: Clock; scheduleMs?: number; runner?: FakeRunner };
 
@@ -41,7 +41,7 @@ const setup = async (t: Parameters<typeof tempDir>[0], opts: Setup = {}) => {
     await service.stop();
     await work.stop();
   };
-  t.after(stop);
+  onTeardown(t, stop);
   const key = await service.keys.get();
   return { ...work, runner, service, key, dir, stop };
 };
@@ -106,10 +106,18 @@ test('a changed host key fails the host until the technician accepts the present
   await service.collect((await service.credentials.get('h'))!);
   host.hostKey = fakeHostKey('impostor');
   const commandsBefore = runner.commands.length;
+  assert.deepEqual(await service.health(), []);
   await assert.rejects(service.collect((await service.credentials.get('h'))!), HostKeyChangedError);
   assert.equal(runner.commands.length, commandsBefore, 'no command ran on the changed host');
   assert.equal((await service.attempts.get('h'))?.failure, 'host-key-changed');
+  const [waiting] = await service.health();
+  assert.equal(waiting?.source, 'inventory');
+  assert.match(
+    waiting?.message ?? '',
+    /^h:22 presented a new host key \(SHA256:.*\); collections stop until/,
+  );
   await service.acceptHostKey('h', fingerprintOf(host.hostKey.blob));
+  assert.deepEqual(await service.health(), [], 'accepted: nothing waits');
   await service.collect((await service.credentials.get('h'))!);
   assert.equal((await service.attempts.get('h'))?.ok, true);
 });
