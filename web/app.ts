@@ -77,14 +77,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   });
   app.use(bodySizeLimit(deps.auth));
 
-  app.route(
-    '/',
-    healthRoutes({
-      version: deps.version,
-      startedAt: deps.startedAt,
-      problems: () => deps.health?.problems() ?? [],
-    }),
-  );
+  app.route('/', healthRoutes({ ...deps, problems: () => deps.health?.problems() ?? [] }));
   app.get('/metrics', async (c) => {
     if (deps.metricsToken && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
       return c.text('metrics require a bearer token\n', 401);

@@ -34,7 +34,7 @@ export interface CollectTarget {
   };
   collect(
     cred: HostCredential,
-    opts: { runId: string; jobId: string; acceptHostKey?: string | undefined; signal: AbortSignal },
+    opts: { runId: string; acceptHostKey?: string | undefined; signal: AbortSignal },
   ): Promise<HostInventory>;
 }
 
@@ -94,7 +94,6 @@ export class CollectJobs {
         if (!cred) throw new Error('credentials were removed while the collection was queued');
         const inv = await this.target.collect(cred, {
           runId: job.group ?? job.id,
-          jobId: job.id,
           acceptHostKey: p.acceptHostKey,
           signal: ctx.signal,
         });

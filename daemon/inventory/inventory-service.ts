@@ -66,7 +66,6 @@ export interface HostOverview {
 
 export interface CollectOptions {
   runId?: string;
-  jobId?: string;
   /** Replace a pinned host key if the host now presents exactly this fingerprint. */
   acceptHostKey?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -140,11 +139,7 @@ export class InventoryService {
   private async collectNow(cred: HostCredential, opts: CollectOptions): Promise<HostInventory> {
     const runId = opts.runId ?? newRunId();
     const startedAt = this.clock().toISOString();
-    const log = this.opts.log.child('collect', {
-      host: cred.hostId,
-      runId,
-      ...(opts.jobId ? { jobId: opts.jobId } : {}),
-    });
+    const log = this.opts.log.child('collect', { host: cred.hostId, runId });
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
     const t0 = performance.now();
     try {

@@ -14,7 +14,7 @@ import type {
 } from '../../daemon/inventory/inventory-service.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
-import { JobLink } from '../views/job-link.js';
+import { jobHref } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
 const RUN_ID_RE = /^inv-[0-9a-f]{8}$/;
@@ -199,14 +199,9 @@ export const RunProgress = (props: { run: CollectionRun | undefined }) => {
       <ul>
         {hosts.map(([hostId, h]) => (
           <li>
-            <a href={hostHref(hostId)}>{hostId}</a>: {h.state}
+            <a href={hostHref(hostId)}>{hostId}</a>:{' '}
+            {h.jobId ? <a href={jobHref(h.jobId)}>{h.state}</a> : h.state}
             {h.packages !== undefined ? ` (${h.packages} packages)` : ''}
-            {h.jobId ? (
-              <>
-                {' · job '}
-                <JobLink id={h.jobId} />
-              </>
-            ) : null}
             {h.error ? <span class="hint"> {h.error}</span> : null}
           </li>
         ))}

@@ -122,7 +122,11 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.doesNotMatch(last, /hx-trigger/);
   assert.match(last, /id="inventory-hosts" hx-swap-oob="true"/);
   assert.match(last, /4 packages · /);
-  assert.match(last, /10\.0\.0\.5<\/a>: ok \(4 packages\)/);
+  assert.match(
+    last,
+    /10\.0\.0\.5<\/a>: <a href="\/activity\/job-[^"]+">ok<\/a> \(4 packages\)/,
+    'the job links to Activity',
+  );
   const page = await (await h.request('/inventory')).text();
   assert.match(page, /4 packages · /);
   assert.match(page, /href="\/assets\/10\.0\.0\.5"/);
