@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { DepotError } from '../errors.js';
-import type { JobContext, JobRecord, JobResult } from '../jobs/job.js';
-import { JobAbort } from '../jobs/job.js';
+import { JobAbort, type JobContext, type JobRecord, type JobResult } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import { dateOf } from '../lifecycle.js';
@@ -154,7 +153,8 @@ export class DiscoveryService {
   /** The scan running now, else one waiting to run, else the last one. */
   current(): ScanRecord | undefined {
     const pending = this.scanJobs.pending();
-    return this.running ?? (pending && this.waitingScan(pending)) ?? this.scans.list()[0];
+    const waiting = pending && !this.scans.get(pending.id) ? this.waitingScan(pending) : undefined;
+    return this.running ?? waiting ?? this.scans.list()[0];
   }
 
   history(): readonly ScanRecord[] {

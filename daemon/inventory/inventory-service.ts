@@ -71,8 +71,6 @@ export interface CollectOptions {
   signal?: AbortSignal | undefined;
 }
 
-export { newRunId };
-
 export class InventoryService {
   readonly name = 'inventory';
   readonly keys: ApplianceKeyStore;

@@ -22,7 +22,7 @@ import {
 import { type Active, type Outcome, runAttempt } from './job-attempt.js';
 import { failedRecently } from './job-health.js';
 import { DEFAULT_LOG_LIMITS, JobLog, type JobLogLimits, readJobLog } from './job-log.js';
-import { JobStore } from './job-store.js';
+import { type JobFilter, JobStore } from './job-store.js';
 import { decideRecovery } from './recovery.js';
 
 export interface JobRunnerOptions {
@@ -37,13 +37,6 @@ export interface JobRunnerOptions {
   logLimits?: JobLogLimits;
 }
 
-export interface JobFilter {
-  kind?: string;
-  group?: string;
-  host?: string;
-  states?: readonly JobState[];
-}
-
 export class JobRunner implements Service {
   readonly name = 'jobs';
   private readonly store: JobStore;
@@ -51,6 +44,7 @@ export class JobRunner implements Service {
   private readonly active = new Map<string, Active>();
   private readonly waiters = new Map<string, Array<(job: JobRecord) => void>>();
   private readonly tasks = new Set<Promise<unknown>>();
+  private readonly recovering = new Set<string>();
   private timer: { at: number; abort: AbortController } | undefined;
   private pruning: Promise<unknown> = Promise.resolve();
   private started = false;
@@ -120,8 +114,10 @@ export class JobRunner implements Service {
       : spec.runAt !== undefined && spec.runAt > now
         ? 'scheduled'
         : 'queued';
+    let id = newJobId(new Date(now));
+    while (this.store.get(id)) id = newJobId(new Date(now));
     const job: JobRecord = {
-      id: newJobId(new Date(now)),
+      id,
       kind: spec.kind,
       title: spec.title,
       trigger: spec.trigger,
@@ -147,16 +143,7 @@ export class JobRunner implements Service {
 
   /** Jobs matching the filter, newest first. */
   list(filter: JobFilter = {}): JobRecord[] {
-    return this.store
-      .all()
-      .filter(
-        (j) =>
-          (filter.kind === undefined || j.kind === filter.kind) &&
-          (filter.group === undefined || j.group === filter.group) &&
-          (filter.host === undefined || j.host === filter.host) &&
-          (filter.states === undefined || filter.states.includes(j.state)),
-      )
-      .reverse();
+    return this.store.select(filter).reverse();
   }
 
   /** Jobs of a kind that have not finished (queued, scheduled, waiting, running, interrupted). */
@@ -296,17 +283,21 @@ export class JobRunner implements Service {
     const active: Active = {
       job,
       abort: new AbortController(),
-      log: new JobLog(
-        this.opts.dir,
-        job.id,
-        this.opts.clock,
-        this.opts.log,
-        this.opts.logLimits ?? DEFAULT_LOG_LIMITS,
-      ),
+      log: this.jobLog(job.id),
       done: Promise.resolve(),
     };
     this.active.set(job.id, active);
     active.done = this.execute(active, kind);
+  }
+
+  private jobLog(id: string): JobLog {
+    return new JobLog(
+      this.opts.dir,
+      id,
+      this.opts.clock,
+      this.opts.log,
+      this.opts.logLimits ?? DEFAULT_LOG_LIMITS,
+    );
   }
 
   private async execute(a: Active, kind: JobKind<unknown>): Promise<void> {
@@ -350,10 +341,23 @@ export class JobRunner implements Service {
     if (this.stopping) return;
     const jobs = this.store
       .all()
-      .filter((j) => j.kind === kind.kind && j.state === 'interrupted' && !this.active.has(j.id));
+      .filter(
+        (j) =>
+          j.kind === kind.kind &&
+          j.state === 'interrupted' &&
+          !this.active.has(j.id) &&
+          !this.recovering.has(j.id),
+      );
     if (jobs.length === 0) return;
+    for (const job of jobs) this.recovering.add(job.id);
     const task = (async () => {
-      for (const job of jobs) await this.recoverOne(job, kind);
+      for (const job of jobs) {
+        try {
+          await this.recoverOne(job, kind);
+        } finally {
+          this.recovering.delete(job.id);
+        }
+      }
       this.pump();
     })();
     this.tasks.add(task);
@@ -363,7 +367,7 @@ export class JobRunner implements Service {
   private async recoverOne(job: JobRecord, kind: JobKind<unknown>): Promise<void> {
     const decision = await decideRecovery(job, kind);
     const note = decision.state === 'failed' ? decision.error : decision.note;
-    const jobLog = new JobLog(this.opts.dir, job.id, this.opts.clock, this.opts.log);
+    const jobLog = this.jobLog(job.id);
     await jobLog.load().catch(() => {});
     jobLog.append(`interrupted; ${note}`);
     await jobLog.flush();

@@ -6,8 +6,15 @@
  */
 import type { Logger } from '../log.js';
 import { RecordDir } from '../store/record-dir.js';
-import { isFinished, type JobRecord, jobRecordSchema } from './job.js';
+import { isFinished, type JobRecord, type JobState, jobRecordSchema } from './job.js';
 import { removeJobLog } from './job-log.js';
+
+export interface JobFilter {
+  kind?: string;
+  group?: string;
+  host?: string;
+  states?: readonly JobState[];
+}
 
 export class JobStore {
   private readonly records: RecordDir<JobRecord>;
@@ -45,6 +52,17 @@ export class JobStore {
   /** Oldest first: the order they were submitted in (the map keeps insertion order). */
   all(): JobRecord[] {
     return [...this.jobs.values()];
+  }
+
+  /** Oldest first, those matching every given field. */
+  select(f: JobFilter): JobRecord[] {
+    return this.all().filter(
+      (j) =>
+        (f.kind === undefined || j.kind === f.kind) &&
+        (f.group === undefined || j.group === f.group) &&
+        (f.host === undefined || j.host === f.host) &&
+        (f.states === undefined || f.states.includes(j.state)),
+    );
   }
 
   get(id: string): JobRecord | undefined {
