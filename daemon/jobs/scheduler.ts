@@ -1,9 +1,10 @@
 /**
  * The one scheduler for every periodic task (feed syncs, scheduled scans, inventory rounds).
  * An entry says when it is next due from its owner's own records (so a restart keeps the rhythm)
- * and what to start then, usually a job. The scheduler adds jitter, sleeps on the Clock until the
- * earliest entry is due, and never fires one entry more often than once per minimum gap, so an
- * entry whose work is still running cannot spin. The next run of every entry is visible.
+ * and what to start then, usually a job. The scheduler adds jitter to due times still ahead (work
+ * already overdue starts at once), sleeps on the Clock until the earliest entry is due, and never
+ * fires one entry more often than once per minimum gap, so an entry whose work is still running
+ * cannot spin. The next run of every entry is visible.
  */
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -110,7 +111,10 @@ export class Scheduler implements Service {
     if (due === undefined || !Number.isFinite(due)) return undefined;
     if (slot.jitterFor !== due) {
       slot.jitterFor = due;
-      slot.jitter = Math.floor((this.opts.random ?? Math.random)() * (slot.entry.jitterMs ?? 0));
+      // Jitter spreads the runs to come; work that is already overdue (a feed never synced) is not
+      // held back any further.
+      const spread = due > this.opts.clock.now() ? (slot.entry.jitterMs ?? 0) : 0;
+      slot.jitter = Math.floor((this.opts.random ?? Math.random)() * spread);
     }
     const at = due + slot.jitter;
     const gap = this.opts.minGapMs ?? 60_000;

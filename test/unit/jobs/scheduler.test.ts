@@ -52,17 +52,19 @@ test('an interval entry runs when due, then once per interval, with its next run
   assert.equal(scheduler.next('a'), start + 90 * MIN);
 });
 
-test('jitter moves each due time later by up to jitterMs, chosen once per due time', async (t) => {
+test('jitter moves each coming due time later by up to jitterMs; overdue work starts at once', async (t) => {
   const { clock, scheduler } = await setup(t, () => 0.5);
   const start = clock.now();
   const task = every('a', 60 * MIN, clock, { jitterMs: 10 * MIN });
   scheduler.add(task.entry);
   await turn();
-  assert.equal(task.runs.length, 0);
-  assert.equal(scheduler.next('a'), start + 5 * MIN);
-  await clock.advance(5 * MIN);
-  assert.deepEqual(task.runs, [start + 5 * MIN]);
-  assert.equal(scheduler.next('a'), start + 5 * MIN + 60 * MIN + 5 * MIN);
+  assert.deepEqual(task.runs, [start], 'never run: overdue, no jitter');
+  assert.equal(scheduler.next('a'), start + 60 * MIN + 5 * MIN, 'chosen once for this due time');
+  await clock.advance(65 * MIN - 1);
+  assert.equal(task.runs.length, 1);
+  await clock.advance(1);
+  assert.deepEqual(task.runs, [start, start + 65 * MIN]);
+  assert.equal(scheduler.next('a'), start + 65 * MIN + 60 * MIN + 5 * MIN);
 });
 
 test('an entry whose due time does not move (its work still runs) fires at most once per minimum gap', async (t) => {
