@@ -141,7 +141,8 @@ export class CatalogSyncJobs {
   }
 
   private view(job: JobRecord): SyncProgress {
-    const p = syncParams.parse(job.params);
+    const parsed = syncParams.safeParse(job.params);
+    const p = parsed.success ? parsed.data : { trigger: 'manual' as const, feedIds: [] };
     return {
       runId: job.id,
       trigger: p.trigger,

@@ -173,8 +173,12 @@ export class DiscoveryService {
 
   /** How a scan job that has not started its scan yet shows on the Assets page. */
   private waitingScan(job: JobRecord): ScanRecord {
-    const p = scanParams.parse(job.params);
-    return this.newScan(job.id, p.scopeId, p.trigger, job.createdAt);
+    // A record is input like any other: one that does not parse shows as a scan of its raw scope.
+    const p = scanParams.safeParse(job.params);
+    const { scopeId, trigger } = p.success
+      ? p.data
+      : { scopeId: String(job.params.scopeId), trigger: 'manual' as const };
+    return this.newScan(job.id, scopeId, trigger, job.createdAt);
   }
 
   private newScan(
