@@ -377,10 +377,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
     const runId = c.req.param('runId');
     const run = RUN_ID_RE.test(runId) ? service().getRun(runId) : undefined;
     if (!run) {
-      const err = new DepotError(
-        'NOT_FOUND',
-        'No such collection: it may be older than the job history the appliance keeps.',
-      );
+      const err = new DepotError('NOT_FOUND', 'No such collection: it is older than the jobs kept.');
       return renderPage(
         c,
         { title: 'Inventory', status: httpStatusFor(err.code) },
