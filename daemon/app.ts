@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
@@ -17,16 +18,14 @@ import type { DiscoveryService } from './discovery/discovery-service.js';
 import type { HostService } from './hosts/host-service.js';
 import { HttpServer } from './http-server.js';
 import type { InventoryService } from './inventory/inventory-service.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { type Service, systemClock } from './lifecycle.js';
 import type { Logger } from './log.js';
+import { HealthRegistry } from './observability/health.js';
 import { Metrics } from './reports/metrics.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
-
-export interface Service {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 export const packageVersion = (): string => {
   // dist/daemon/app.js and daemon/app.ts are both two levels below package.json.
@@ -44,6 +43,10 @@ export class DepotApp {
   readonly store: StateStore;
   readonly metrics: Metrics;
   readonly auth: AuthService;
+  /** Every scan, collection and sync runs through these two. */
+  readonly jobs: JobRunner;
+  readonly scheduler: Scheduler;
+  readonly health: HealthRegistry;
   http: HttpServer | undefined;
   cache: CacheModule | undefined;
   discovery: DiscoveryService | undefined;
@@ -71,6 +74,15 @@ export class DepotApp {
       loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
       log: log.child('auth'),
     });
+    this.jobs = new JobRunner({
+      dir: join(config.dataDir, 'jobs'),
+      clock: systemClock,
+      log: log.child('jobs'),
+      concurrency: config.jobs.concurrency,
+      keepFinished: config.jobs.keepFinished,
+    });
+    this.scheduler = new Scheduler({ clock: systemClock, log: log.child('scheduler') });
+    this.health = new HealthRegistry(log.child('health'));
   }
 
   /** Assessment, and the host directory joining assets, targets, inventories and assessments. */
@@ -112,14 +124,16 @@ export class DepotApp {
         this.metrics.registry,
       );
     }
+    const work = { jobs: this.jobs, scheduler: this.scheduler };
     const { createInventoryService } = await import('./inventory/inventory-module.js');
-    const inventory = createInventoryService(this.config, this.log.child('inventory'));
+    const inventory = createInventoryService(this.config, this.log.child('inventory'), work);
     this.inventory = inventory;
     const { createDiscoveryService } = await import('./discovery/discovery-module.js');
     const discovery = createDiscoveryService(
       this.config,
       this.store,
       this.log.child('discovery'),
+      work,
       this.metrics,
     );
     this.discovery = discovery;
@@ -129,10 +143,34 @@ export class DepotApp {
       this.log.child('catalog'),
       packageVersion(),
       this.cache?.service,
+      work,
     );
     this.catalog = catalog;
+    for (const reporter of [catalog, discovery, inventory, this.jobs]) this.health.add(reporter);
+    if (this.cache) {
+      const { cacheHealth } = await import('./cache/cache-health.js');
+      this.health.add(cacheHealth(this.cache, this.config.cache));
+    }
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
-    const web: Service = {
+    const web = this.webService();
+    // The job runner and the scheduler start before the services that use them and stop after.
+    return [
+      store,
+      this.jobs,
+      this.scheduler,
+      ...(this.cache ? [this.cache] : []),
+      inventory,
+      discovery,
+      catalog,
+      assess,
+      hosts,
+      web,
+    ];
+  }
+
+  /** The UI and API on the HTTP port, over the services built before it. */
+  private webService(): Service {
+    return {
       name: 'http',
       start: async () => {
         const app = createWebApp({
@@ -147,13 +185,15 @@ export class DepotApp {
           startedAt: this.startedAt,
           assets: await loadStaticAssets(),
           remoteAddr: (c) => getConnInfo(c).remote.address ?? 'unknown',
-          problems: () => [],
+          health: this.health,
           cache: this.cache?.service,
-          discovery,
-          inventory,
-          catalog,
-          assess,
-          hosts,
+          discovery: this.discovery,
+          inventory: this.inventory,
+          catalog: this.catalog,
+          assess: this.assess,
+          hosts: this.hosts,
+          jobs: this.jobs,
+          scheduler: this.scheduler,
         });
         this.http = new HttpServer({
           host: this.config.http.host,
@@ -165,7 +205,6 @@ export class DepotApp {
       },
       stop: async () => this.http?.stop(),
     };
-    return [store, ...(this.cache ? [this.cache] : []), inventory, discovery, catalog, assess, hosts, web];
   }
 
   async start(): Promise<void> {

@@ -56,6 +56,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    jobs: z
+      .object({
+        /** Jobs (scans, collections, syncs) running at once; each kind has its own limit too. */
+        concurrency: z.number().int().min(1).max(64).default(6),
+        /** Finished jobs kept for the Activity page; older records and their logs are removed. */
+        keepFinished: z.number().int().min(10).max(100_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
     catalog: z
       .object({
         /** Vendor feeds: Debian tracker JSON, OSV records/zips, apt repositories, signed manifests. */

@@ -13,6 +13,7 @@ import { bodySizeLimit } from './middleware/body-size.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { hostCheck } from './middleware/host-check.js';
 import { sessionGate } from './middleware/session.js';
+import { activityRoutes } from './routes/activity.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
@@ -33,7 +34,6 @@ export interface WebAppOptions extends WebDeps {
   assets: StaticAssets;
   /** Client address of a request (the node adapter's conninfo in the daemon). */
   remoteAddr: (c: Context) => string;
-  problems: () => string[];
 }
 
 /** Constant-time comparison of an Authorization header with the expected bearer token. */
@@ -85,7 +85,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   });
   app.use(bodySizeLimit(deps.auth));
 
-  app.route('/', healthRoutes({ version: deps.version, startedAt: deps.startedAt, problems: deps.problems }));
+  app.route('/', healthRoutes({ ...deps, problems: () => deps.health?.problems() ?? [] }));
   app.get('/metrics', async (c) => {
     if (deps.metricsToken && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
       return c.text('metrics require a bearer token\n', 401);
@@ -113,6 +113,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     reportsRoutes,
     settingsRoutes,
     scopesRoutes,
+    activityRoutes,
   ]) {
     app.route('/', routes(deps));
   }

@@ -6,7 +6,10 @@ import type { CatalogService } from '../daemon/catalog/catalog-service.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { HostService } from '../daemon/hosts/host-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
+import type { JobRunner } from '../daemon/jobs/job-runner.js';
+import type { Scheduler } from '../daemon/jobs/scheduler.js';
 import type { Logger } from '../daemon/log.js';
+import type { Problem } from '../daemon/observability/health.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 
@@ -35,6 +38,12 @@ export interface WebDeps {
   assess?: AssessService | undefined;
   /** One id per machine: the host page, links from every other page, SSH access by machine. */
   hosts?: HostService | undefined;
+  /** Every scan, collection and sync as a job: the Activity page. */
+  jobs?: JobRunner | undefined;
+  /** Periodic tasks and their next runs. */
+  scheduler?: Scheduler | undefined;
+  /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
+  health?: { problems(): Promise<Problem[]> } | undefined;
 }
 
 export type WebEnv = {

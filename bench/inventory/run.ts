@@ -18,6 +18,8 @@ import { commands, presentDpkgLines, withDeadline } from '../../daemon/inventory
 import { InventoryService } from '../../daemon/inventory/inventory-service.js';
 import { parseDpkgQuery } from '../../daemon/inventory/parse-dpkg.js';
 import { inventoryParsers } from '../../daemon/inventory/parse-inventory.js';
+import { JobRunner } from '../../daemon/jobs/job-runner.js';
+import { systemClock } from '../../daemon/lifecycle.js';
 import { createLogger } from '../../daemon/log.js';
 import { Ssh2Runner } from '../../daemon/remote/ssh-runner.js';
 import { SshdServer, sshdUnavailable } from '../../test/support/sshd-server.js';
@@ -43,6 +45,13 @@ const time = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
 const dir = await mkdtemp(join(tmpdir(), 'pd-bench-inv-'));
 const server = await SshdServer.create([]);
 const log = createLogger({ level: 'warn', format: 'pretty', sink: process.stderr });
+const jobs = new JobRunner({
+  dir: join(dir, 'jobs'),
+  clock: systemClock,
+  log,
+  concurrency: CONCURRENCY,
+  keepFinished: 1000,
+});
 const inv = new InventoryService({
   dir: join(dir, 'appliance'),
   runner: new Ssh2Runner(),
@@ -53,8 +62,10 @@ const inv = new InventoryService({
   commandTimeoutMs: 60_000,
   maxOutputBytes: 64 << 20,
   maxPackages: 20_000,
+  jobs,
 });
 try {
+  await jobs.start();
   await inv.start();
   const key = await inv.keys.get();
   await server.setAuthorizedKeys([key.publicKey]);
@@ -128,9 +139,12 @@ try {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 20);
   const [oursManyMs, runResult] = await time(async () => {
-    const r = await inv.startRun();
-    while (r.finishedAt === undefined) await new Promise((res) => setTimeout(res, 20));
-    return r;
+    const { id } = await inv.startRun();
+    for (;;) {
+      const r = inv.getRun(id);
+      if (r?.finishedAt !== undefined) return r;
+      await new Promise((res) => setTimeout(res, 20));
+    }
   });
   clearInterval(sampler);
   const failed = [...runResult.hosts.values()].filter((h) => h.state !== 'ok').length;
@@ -178,6 +192,7 @@ try {
   if (!agree || failed) process.exitCode = 1;
 } finally {
   await inv.stop();
+  await jobs.stop();
   await server.dispose();
   await rm(dir, { recursive: true, force: true });
 }

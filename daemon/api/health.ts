@@ -1,24 +1,29 @@
-/** GET /healthz: liveness and readiness for systemd, load balancers and the console. */
+/**
+ * GET /healthz: liveness and readiness for systemd, load balancers and the console. The answer is
+ * HTTP 200 whenever the daemon answers at all (it is alive); `status` is `degraded` with the
+ * reasons when a service reports problems (a stale feed, a full cache, a failed scan...).
+ */
 import { Hono } from 'hono';
+import type { Problem } from '../observability/health.js';
 
 export interface HealthSource {
   version: string;
   startedAt: Date;
-  /** Empty when all is well; otherwise one line per problem. */
-  problems(): string[];
+  /** Empty when all is well; otherwise one entry per problem. */
+  problems(): Problem[] | Promise<Problem[]>;
 }
 
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   version: string;
   uptimeSeconds: number;
-  problems: string[];
+  problems: Problem[];
 }
 
 export const healthRoutes = (source: HealthSource) => {
   const app = new Hono();
-  app.get('/healthz', (c) => {
-    const problems = source.problems();
+  app.get('/healthz', async (c) => {
+    const problems = await source.problems();
     const body: HealthResponse = {
       status: problems.length ? 'degraded' : 'ok',
       version: source.version,
@@ -26,7 +31,7 @@ export const healthRoutes = (source: HealthSource) => {
       problems,
     };
     c.header('Cache-Control', 'no-store');
-    return c.json(body, problems.length ? 503 : 200);
+    return c.json(body, 200);
   });
   return app;
 };

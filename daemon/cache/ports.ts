@@ -30,25 +30,5 @@ export interface Upstream {
   request(req: UpstreamRequest): Promise<UpstreamResponse>;
 }
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, rejects with the signal's reason when aborted. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+// The cache uses the daemon's one Clock port.
+export { type Clock, systemClock } from '../lifecycle.js';

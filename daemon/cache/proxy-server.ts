@@ -96,6 +96,11 @@ export class ProxyServer {
 
   constructor(private readonly opts: ProxyServerOptions) {}
 
+  /** The port accepts connections (false before start, after stop, or when the socket died). */
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
   async start(): Promise<void> {
     const limits = { ...PROXY_LIMITS, ...this.opts.limits };
     const server = createServer(

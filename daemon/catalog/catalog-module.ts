@@ -1,6 +1,8 @@
 /** Builds the catalog service with its real adapters from the config. */
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
 import { CacheFeedFetcher, type FeedCache } from './cache-feed-fetcher.js';
 import { CatalogService } from './catalog-service.js';
@@ -14,6 +16,8 @@ export const createCatalogService = (
   version: string,
   /** The package cache, when enabled: apt metadata is then read through it. */
   cache?: FeedCache,
+  /** The daemon's job runner and scheduler; the CLI syncs directly without them. */
+  work?: { jobs: JobRunner; scheduler: Scheduler },
 ): CatalogService => {
   const direct = new UndiciFeedFetcher({
     connectTimeoutMs: config.catalog.timeoutSeconds * 1000,
@@ -32,5 +36,7 @@ export const createCatalogService = (
     parser: new WorkerFeedParser({ memoryMB: config.catalog.workerMemoryMB }),
     syncIntervalMinutes: config.catalog.syncIntervalMinutes,
     log,
+    jobs: work?.jobs,
+    scheduler: work?.scheduler,
   });
 };

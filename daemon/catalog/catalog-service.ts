@@ -1,23 +1,32 @@
 /**
  * The catalog service: keeps the last good snapshot of every feed, syncs them on a schedule and on
- * demand (one run at a time, progress visible), imports signed offline bundles, records every
- * attempt in the sync history, and serves the CatalogIndex that assessment reads. A failing feed
- * is logged and recorded; its previous snapshot stays in use.
+ * demand (as `catalog.sync` jobs, see sync-jobs.ts; progress visible), imports signed offline
+ * bundles, records every attempt in the sync history, and serves the CatalogIndex that assessment
+ * reads. A failing feed is logged and recorded; its previous snapshot stays in use.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DepotError } from '../errors.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { assertNewerSequence, type Bundle } from './bundle.js';
 import { buildIndex, CatalogIndex } from './catalog-index.js';
 import type { FeedSpec } from './feed-config.js';
+import { staleFeeds } from './feed-health.js';
+import type { FeedStatus, SyncProgress } from './feed-status.js';
 import { syncFeed } from './feeds/sync-feed.js';
 import type { FeedContent, VendorFile } from './model.js';
 import type { FeedFetcher, FeedParser, SignatureVerifier } from './ports.js';
 import { type Snapshot, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import { CatalogSyncJobs } from './sync-jobs.js';
 import { WorkerFeedParser } from './worker-feed-parser.js';
+
+export type { FeedStatus, SyncProgress } from './feed-status.js';
 
 export interface CatalogServiceOptions {
   /** `<dataDir>/catalog` */
@@ -33,33 +42,11 @@ export interface CatalogServiceOptions {
   parser?: FeedParser;
   syncIntervalMinutes: number;
   log: Logger;
-  clock?: () => Date;
-  /** How often the scheduler looks for due feeds; tests shorten it. */
-  tickMs?: number;
+  clock?: Clock;
+  /** Runs syncs as jobs (absent in the CLI, which syncs directly with syncNow). */
+  jobs?: JobRunner | undefined;
+  scheduler?: Scheduler | undefined;
 }
-
-export interface SyncProgress {
-  runId: string;
-  trigger: SyncHistoryEntry['trigger'];
-  startedAt: string;
-  feedIds: string[];
-  done: number;
-  current?: string | undefined;
-  message: string;
-}
-
-export interface FeedStatus {
-  id: string;
-  kind: Snapshot['meta']['kind'];
-  configured: boolean;
-  enabled: boolean;
-  url?: string | undefined;
-  snapshot?: Snapshot['meta'] | undefined;
-  advisories: number;
-  lastAttempt?: SyncHistoryEntry | undefined;
-}
-
-const RETRY_AFTER_FAILURE_MS = 30 * 60_000;
 
 const newRunId = (): string => `sync-${randomBytes(4).toString('hex')}`;
 
@@ -72,16 +59,22 @@ export class CatalogService {
   private generation = 0;
   private built: CatalogIndex = new CatalogIndex(0);
   private running: SyncProgress | undefined;
-  private runPromise: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly syncJobs: CatalogSyncJobs | undefined;
   private abort = new AbortController();
   private lastAttempts = new Map<string, SyncHistoryEntry>();
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly opts: CatalogServiceOptions) {
-    this.clock = opts.clock ?? (() => new Date());
+    const clock = opts.clock ?? systemClock;
+    this.clock = () => dateOf(clock);
     this.parser = opts.parser ?? new WorkerFeedParser();
     this.store = new SnapshotStore(opts.dir, this.parser);
+    this.syncJobs =
+      opts.jobs &&
+      new CatalogSyncJobs(this, opts.jobs, opts.scheduler, {
+        intervalMs: opts.syncIntervalMinutes * 60_000,
+        now: () => clock.now(),
+      });
   }
 
   async start(): Promise<void> {
@@ -102,16 +95,13 @@ export class CatalogService {
     for (const h of (await this.store.history().catch(() => [])).reverse())
       this.lastAttempts.set(h.feedId, h);
     await this.rebuild();
-    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 60_000);
-    this.timer.unref();
+    this.syncJobs?.start();
     this.opts.log.info('catalog loaded', { feeds: this.snapshots.size, ...this.built.size });
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    await this.syncJobs?.stop();
     this.abort.abort();
-    await this.runPromise?.catch(() => {});
     await this.opts.fetcher.close?.();
   }
 
@@ -133,8 +123,14 @@ export class CatalogService {
     return out;
   }
 
+  /** The sync running now, else one waiting to run. */
   progress(): SyncProgress | undefined {
-    return this.running && { ...this.running };
+    return this.running ? { ...this.running } : this.syncJobs?.pending();
+  }
+
+  /** Feeds stale beyond twice the sync interval, or never synced because their sync fails. */
+  health(): Problem[] {
+    return staleFeeds(this.feeds(), this.opts.syncIntervalMinutes * 60_000, this.clock().getTime());
   }
 
   history(): Promise<SyncHistoryEntry[]> {
@@ -171,18 +167,43 @@ export class CatalogService {
   }
 
   /**
-   * Start a sync of the given feeds (all enabled ones when empty). Returns at once with the run;
-   * a run already in progress is returned instead of starting a second one.
+   * Submit a sync job for the given feeds (all enabled ones when empty); a sync already waiting
+   * or running is returned instead of starting a second one. Its run id is the job id.
    */
-  sync(feedIds: string[] = [], trigger: SyncHistoryEntry['trigger'] = 'manual'): SyncProgress {
-    if (this.running) return { ...this.running };
+  async sync(feedIds: string[] = [], trigger: SyncHistoryEntry['trigger'] = 'manual'): Promise<SyncProgress> {
+    if (!this.syncJobs) throw new DepotError('UNAVAILABLE', 'background syncs run only in the daemon');
+    return this.syncJobs.request(feedIds, trigger);
+  }
+
+  /** Sync now, in this process, without the job runner (the CLI). */
+  syncNow(
+    feedIds: string[] = [],
+    trigger: SyncHistoryEntry['trigger'] = 'manual',
+  ): Promise<SyncHistoryEntry[]> {
+    return this.syncFeeds(newRunId(), this.pickFeeds(feedIds), trigger, this.abort.signal);
+  }
+
+  /** Wait until no sync job is waiting or running (CLI and tests). */
+  async idle(): Promise<void> {
+    await this.syncJobs?.idle();
+  }
+
+  /** The configured feeds to sync: these ids, or every enabled feed when none are given. */
+  pickFeeds(feedIds: string[]): FeedSpec[] {
     const unknown = feedIds.filter((id) => !this.opts.feeds.some((f) => f.id === id));
     if (unknown.length) throw new DepotError('NOT_FOUND', `no configured feed named ${unknown.join(', ')}`);
-    const specs = this.opts.feeds.filter((f) => (feedIds.length ? feedIds.includes(f.id) : f.enabled));
-    if (specs.length === 0)
-      throw new DepotError('BAD_INPUT', 'no feeds to sync: add feeds under catalog.feeds in the settings');
+    return this.opts.feeds.filter((f) => (feedIds.length ? feedIds.includes(f.id) : f.enabled));
+  }
+
+  /** Sync these feeds one after the other, with progress visible, and record each attempt. */
+  async syncFeeds(
+    runId: string,
+    specs: FeedSpec[],
+    trigger: SyncHistoryEntry['trigger'],
+    signal: AbortSignal,
+  ): Promise<SyncHistoryEntry[]> {
     const run: SyncProgress = {
-      runId: newRunId(),
+      runId,
       trigger,
       startedAt: this.clock().toISOString(),
       feedIds: specs.map((s) => s.id),
@@ -190,43 +211,23 @@ export class CatalogService {
       message: 'starting',
     };
     this.running = run;
-    this.runPromise = this.runSync(run, specs).finally(() => {
-      this.running = undefined;
-      this.runPromise = undefined;
-    });
-    return { ...run };
+    try {
+      return await this.runSync(run, specs, signal);
+    } finally {
+      if (this.running === run) this.running = undefined;
+    }
   }
 
-  /** Wait for the current run (CLI and tests). */
-  async idle(): Promise<void> {
-    await this.runPromise;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    const now = this.clock().getTime();
-    const intervalMs = this.opts.syncIntervalMinutes * 60_000;
-    const due = this.opts.feeds.filter((f) => {
-      if (!f.enabled) return false;
-      const attempt = this.lastAttempts.get(f.id);
-      const last = attempt?.startedAt ?? this.snapshots.get(f.id)?.meta.syncedAt;
-      // A failed feed (mirror down, bad document) is retried sooner than the regular interval.
-      const wait = attempt?.outcome === 'failed' ? Math.min(intervalMs, RETRY_AFTER_FAILURE_MS) : intervalMs;
-      return last === undefined || now - new Date(last).getTime() >= wait;
-    });
-    if (due.length)
-      this.sync(
-        due.map((f) => f.id),
-        'schedule',
-      );
-  }
-
-  private async runSync(run: SyncProgress, specs: FeedSpec[]): Promise<void> {
+  private async runSync(
+    run: SyncProgress,
+    specs: FeedSpec[],
+    signal: AbortSignal,
+  ): Promise<SyncHistoryEntry[]> {
     const log = this.opts.log.child('sync', { runId: run.runId });
     const entries: SyncHistoryEntry[] = [];
     let changed = false;
     for (const spec of specs) {
-      if (this.abort.signal.aborted) break;
+      if (signal.aborted) break;
       run.current = spec.id;
       run.message = `${spec.id}: starting`;
       const startedAt = this.clock().toISOString();
@@ -256,7 +257,7 @@ export class CatalogService {
           maxUnpackedBytes: this.opts.maxUnpackedBytes,
           trustedKeys: this.opts.trustedKeys,
           previous: previous?.meta.origin === 'network' ? previous.meta.state : undefined,
-          signal: this.abort.signal,
+          signal,
           progress: (message) => {
             run.message = `${spec.id}: ${message}`;
           },
@@ -289,6 +290,7 @@ export class CatalogService {
     run.message = 'finished';
     await this.store.appendHistory(entries);
     if (changed) await this.rebuild();
+    return entries;
   }
 
   /** Import a signed offline bundle; all of it or nothing. `zip` is handed over to the parser. */

@@ -73,10 +73,8 @@ export const catalogCommand = async (ctx: CommandContext): Promise<number> => {
       });
     case 'sync':
       return withService(ctx, async (svc) => {
-        const run = svc.sync(strs(ctx.values.feed), 'manual');
-        await svc.idle();
-        const entries = (await svc.history()).filter((h) => h.id === run.runId);
-        for (const e of entries.reverse()) process.stdout.write(`${e.feedId}: ${e.outcome}: ${e.message}\n`);
+        const entries = await svc.syncNow(strs(ctx.values.feed), 'manual');
+        for (const e of entries) process.stdout.write(`${e.feedId}: ${e.outcome}: ${e.message}\n`);
         return entries.some((e) => e.outcome === 'failed') ? 1 : 0;
       });
     case 'import':

@@ -1,5 +1,7 @@
 /** Builds the discovery service with the real adapters; app.ts imports this lazily. */
 import type { Config } from '../config.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../reports/metrics.js';
 import type { StateStore } from '../store/state-store.js';
@@ -11,6 +13,7 @@ export const createDiscoveryService = (
   config: Config,
   store: StateStore,
   log: Logger,
+  work: { jobs: JobRunner; scheduler: Scheduler },
   metrics?: Metrics,
 ): DiscoveryService => {
   const ports = systemPorts();
@@ -21,6 +24,8 @@ export const createDiscoveryService = (
     store,
     ports,
     log,
+    jobs: work.jobs,
+    scheduler: work.scheduler,
   });
   if (metrics) registerDiscoveryMetrics(metrics.registry, service);
   return service;

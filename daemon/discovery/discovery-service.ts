@@ -1,13 +1,18 @@
 /**
  * Discovery as a daemon service: scopes (in the state file), scans on demand and on each scope's
- * schedule (one at a time, each with an id in logs and UI), live progress, and the asset list the
- * web layer pages through. Constructor stores dependencies; start() loads; stop() aborts a
- * running scan and flushes.
+ * schedule (as `discovery.scan` jobs, see scan-jobs.ts: one at a time, the job id in logs and UI),
+ * live progress, and the asset list the web layer pages through. Constructor stores dependencies;
+ * start() loads; stop() cuts a running scan short (it runs again at the next start) and flushes.
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { DepotError } from '../errors.js';
+import { JobAbort, type JobContext, type JobRecord, type JobResult } from '../jobs/job.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import { dateOf } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Asset } from './asset.js';
 import { type AssetPage, type AssetQuery, queryAssets } from './asset-query.js';
@@ -15,6 +20,7 @@ import { AssetStore } from './asset-store.js';
 import { formatIpv4 } from './ipv4.js';
 import { mergeScan } from './merge.js';
 import type { DiscoveryPorts, LocalSubnet } from './ports.js';
+import { ScanJobs, scanParams } from './scan-jobs.js';
 import { ScanLog, type ScanRecord } from './scan-log.js';
 import { runScan, type ScanSettings } from './scanner.js';
 import { expandScope, validateScope } from './scope.js';
@@ -45,40 +51,38 @@ export interface DiscoveryServiceOptions {
   store: StateStore;
   ports: DiscoveryPorts;
   log: Logger;
-  /** How often scope schedules are checked (tests shorten it). */
-  tickMs?: number;
+  jobs: JobRunner;
+  /** Runs scopes' scheduled scans (when config.schedule is on). */
+  scheduler?: Scheduler | undefined;
 }
 
 export class DiscoveryService {
   readonly name = 'discovery';
   readonly assets: AssetStore;
   private readonly scans: ScanLog;
-  private running: { record: ScanRecord; abort: AbortController; done: Promise<void> } | undefined;
-  private ticker: NodeJS.Timeout | undefined;
+  private readonly scanJobs: ScanJobs;
+  private running: ScanRecord | undefined;
   private readonly assetListeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     const dir = `${opts.dataDir}/discovery`;
     this.assets = new AssetStore(dir, opts.config.writeDebounceMs, opts.log.child('assets'));
     this.scans = new ScanLog(dir, opts.log.child('scans'));
+    this.scanJobs = new ScanJobs(this, opts.jobs, opts.config.schedule ? opts.scheduler : undefined);
+  }
+
+  private now(): Date {
+    return dateOf(this.opts.ports.clock);
   }
 
   async start(): Promise<void> {
     await this.assets.start();
     await this.scans.start();
-    if (this.opts.config.schedule) {
-      this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 30_000);
-      this.ticker.unref();
-    }
+    this.scanJobs.start();
   }
 
   async stop(): Promise<void> {
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = undefined;
-    if (this.running) {
-      this.running.abort.abort(new DepotError('UNAVAILABLE', 'the appliance is stopping'));
-      await this.running.done;
-    }
+    await this.scanJobs.stop();
     await this.assets.stop();
   }
 
@@ -100,7 +104,7 @@ export class DiscoveryService {
 
   async createScope(input: ScopeInput): Promise<ScopeRecord> {
     validateScope(input, this.maxScopeAddresses);
-    const now = this.opts.ports.clock();
+    const now = this.now();
     const record: ScopeRecord = {
       id: newId('scope', now),
       ...input,
@@ -112,6 +116,7 @@ export class DiscoveryService {
     await this.opts.store.update((s) => {
       s.discovery.scopes.push(record);
     });
+    this.scanJobs.reschedule();
     this.opts.log.info('scope created', {
       scopeId: record.id,
       include: record.include,
@@ -125,8 +130,9 @@ export class DiscoveryService {
     validateScope(input, this.maxScopeAddresses);
     await this.opts.store.update((s) => {
       const target = s.discovery.scopes.find((x) => x.id === id);
-      if (target) Object.assign(target, input, { updatedAt: this.opts.ports.clock().toISOString() });
+      if (target) Object.assign(target, input, { updatedAt: this.now().toISOString() });
     });
+    this.scanJobs.reschedule();
   }
 
   async deleteScope(id: string): Promise<void> {
@@ -134,6 +140,7 @@ export class DiscoveryService {
     await this.opts.store.update((s) => {
       s.discovery.scopes = s.discovery.scopes.filter((x) => x.id !== id);
     });
+    this.scanJobs.reschedule();
   }
 
   /** Directly connected subnets not yet covered by a scope: offered, never scanned unasked. */
@@ -144,8 +151,11 @@ export class DiscoveryService {
 
   // ---- scans --------------------------------------------------------------------------------
 
+  /** The scan running now, else one waiting to run, else the last one. */
   current(): ScanRecord | undefined {
-    return this.running?.record ?? this.scans.list()[0];
+    const pending = this.scanJobs.pending();
+    const waiting = pending && !this.scans.get(pending.id) ? this.waitingScan(pending) : undefined;
+    return this.running ?? waiting ?? this.scans.list()[0];
   }
 
   history(): readonly ScanRecord[] {
@@ -156,50 +166,93 @@ export class DiscoveryService {
     return this.scans.get(id);
   }
 
-  /** Start a scan of a saved scope in the background; resolves with its record once it is logged. */
+  /** Submit a scan of a saved scope; resolves with its record (its id is the job id). */
   async startScan(scopeId: string, trigger: ScanRecord['trigger'] = 'manual'): Promise<ScanRecord> {
-    const scope = this.scope(scopeId);
-    if (this.running) {
-      throw new DepotError(
-        'CONFLICT',
-        `scan ${this.running.record.id} is still running; wait for it to finish`,
-      );
-    }
-    const addresses = expandScope(scope, this.maxScopeAddresses);
-    const now = this.opts.ports.clock();
-    const record: ScanRecord = {
-      id: newId('scan', now),
-      scopeId: scope.id,
-      scopeName: scope.name,
+    expandScope(this.scope(scopeId), this.maxScopeAddresses);
+    return this.waitingScan(await this.scanJobs.request(scopeId, trigger));
+  }
+
+  /** How a scan job that has not started its scan yet shows on the Assets page. */
+  private waitingScan(job: JobRecord): ScanRecord {
+    // A record is input like any other: one that does not parse shows as a scan of its raw scope.
+    const p = scanParams.safeParse(job.params);
+    const { scopeId, trigger } = p.success
+      ? p.data
+      : { scopeId: String(job.params.scopeId), trigger: 'manual' as const };
+    return this.newScan(job.id, scopeId, trigger, job.createdAt);
+  }
+
+  private newScan(
+    id: string,
+    scopeId: string,
+    trigger: ScanRecord['trigger'],
+    startedAt: string,
+  ): ScanRecord {
+    const scope = this.scopes().find((s) => s.id === scopeId);
+    const addresses = scope ? expandScope(scope, this.maxScopeAddresses).length : 0;
+    return {
+      id,
+      scopeId,
+      scopeName: scope?.name ?? scopeId,
       trigger,
-      startedAt: now.toISOString(),
+      startedAt,
       finishedAt: null,
       durationMs: null,
       status: 'running',
-      addresses: addresses.length,
-      progress: { phase: 'icmp', done: 0, total: addresses.length, alive: 0 },
+      addresses,
+      progress: { phase: 'icmp', done: 0, total: addresses, alive: 0 },
       counts: null,
       error: null,
     };
-    const abort = new AbortController();
-    // Claim the slot before any await so two clicks cannot start two scans.
-    this.running = { record, abort, done: Promise.resolve() };
+  }
+
+  /** Cancel the scan waiting or running. */
+  cancelScan(): Promise<void> {
+    return this.scanJobs.cancel();
+  }
+
+  /** Wait for the scan waiting or running (tests, CLI). */
+  idle(): Promise<void> {
+    return this.scanJobs.idle();
+  }
+
+  /** The last scan failed: the asset list may be out of date. */
+  health(): Problem[] {
+    const last = this.scans.list().find((s) => s.status !== 'running');
+    if (last?.status !== 'failed') return [];
+    return [
+      {
+        source: 'discovery',
+        message: `the last scan (${last.id} of ${last.scopeName}) failed: ${last.error}`,
+      },
+    ];
+  }
+
+  /** The `discovery.scan` job's work: scan the scope, merge into the assets, record the scan. */
+  async runScan(
+    jobId: string,
+    scope: ScopeRecord,
+    trigger: ScanRecord['trigger'],
+    ctx: JobContext,
+  ): Promise<JobResult> {
+    const addresses = expandScope(scope, this.maxScopeAddresses);
+    const record = this.newScan(jobId, scope.id, trigger, this.now().toISOString());
+    this.running = record;
     await this.scans.put(record);
-    this.running.done = this.execute(record, scope, addresses, abort.signal);
-    return record;
+    await this.execute(record, scope, addresses, ctx);
+    if (record.status !== 'done') throw new Error(record.error ?? `scan ${record.status}`);
+    const c = record.counts!;
+    return {
+      summary: `${c.found} found, ${c.new} new, ${c.offline} went offline, ${c.ipChanged} changed address`,
+      data: { ...c },
+    };
   }
 
-  cancelScan(): void {
-    this.running?.abort.abort(new DepotError('UNAVAILABLE', 'cancelled by the administrator'));
-  }
-
-  /** Wait for the running scan (tests, CLI). */
-  async idle(): Promise<void> {
-    await this.running?.done;
-  }
-
-  private async execute(record: ScanRecord, scope: ScopeRecord, addresses: number[], signal: AbortSignal) {
-    const log = this.opts.log.child('scan', { scanId: record.id, scopeId: scope.id });
+  private async execute(record: ScanRecord, scope: ScopeRecord, addresses: number[], ctx: JobContext) {
+    const { signal } = ctx;
+    const log = ctx.tee(
+      this.opts.log.child('scan', { scanId: record.id, jobId: record.id, scopeId: scope.id }),
+    );
     const t0 = performance.now();
     log.info('scan started', { addresses: addresses.length, trigger: record.trigger });
     try {
@@ -209,12 +262,13 @@ export class DiscoveryService {
         scanSettingsFrom(this.opts.config),
         (p) => {
           record.progress = p;
+          ctx.progress({ done: p.done, total: p.total, message: p.phase });
         },
         signal,
         (message, err) => log.warn(message, { err }),
       );
       const scanned = new Set(addresses.map(formatIpv4));
-      const merged = mergeScan(this.assets, observations, scanned, record.id, this.opts.ports.clock());
+      const merged = mergeScan(this.assets, observations, scanned, record.id, this.now());
       // The end of a scan is the natural write point: one durable write now, no debounce wait.
       await Promise.all([this.assets.apply(merged.changed, merged.removed), this.assets.flush()]);
       // The scan ends once its listeners are done: a table reloaded at "done" sees their work too.
@@ -223,12 +277,16 @@ export class DiscoveryService {
       record.status = 'done';
       log.info('scan finished', { ...merged.counts, ms: Math.round(performance.now() - t0) });
     } catch (err) {
-      record.status = signal.aborted ? 'cancelled' : 'failed';
+      const reason: unknown = signal.reason;
+      record.status = !signal.aborted
+        ? 'failed'
+        : reason instanceof JobAbort && reason.why === 'stop'
+          ? 'interrupted'
+          : 'cancelled';
       record.error = err instanceof Error ? err.message : String(err);
       log[signal.aborted ? 'info' : 'error'](`scan ${record.status}`, { err });
     } finally {
-      const end = this.opts.ports.clock();
-      record.finishedAt = end.toISOString();
+      record.finishedAt = this.now().toISOString();
       record.durationMs = Math.round(performance.now() - t0);
       this.running = undefined;
       await this.scans.put(record);
@@ -239,22 +297,6 @@ export class DiscoveryService {
         })
         .catch((err: unknown) => log.error('could not record the scan on its scope', { err }));
     }
-  }
-
-  /** Start the first due scheduled scope, if nothing runs. */
-  tick(): void {
-    if (this.running) return;
-    const now = this.opts.ports.clock().getTime();
-    const due = this.scopes().find(
-      (s) =>
-        s.enabled &&
-        s.everyMinutes !== null &&
-        (s.lastScanAt === null || Date.parse(s.lastScanAt) + s.everyMinutes * 60_000 <= now),
-    );
-    if (!due) return;
-    this.startScan(due.id, 'schedule').catch((err: unknown) =>
-      this.opts.log.error('scheduled scan could not start', { err, scopeId: due.id }),
-    );
   }
 
   // ---- assets -------------------------------------------------------------------------------
@@ -290,7 +332,7 @@ export class DiscoveryService {
     a.tags = [...new Set(edit.tags.map((t) => t.trim()).filter(Boolean))].slice(0, 32);
     a.notes = edit.notes.slice(0, 4000);
     a.events.push({
-      at: this.opts.ports.clock().toISOString(),
+      at: this.now().toISOString(),
       scanId: null,
       kind: 'edited',
       detail: 'tags/notes edited',

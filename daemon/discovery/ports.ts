@@ -3,6 +3,7 @@
  * these; real adapters are named after their technology (fping.ts, tcp-connect.ts,
  * neighbour-table.ts, mdns-browser.ts, reverse-dns.ts) and tested in test/integration and test/lab.
  */
+import type { Clock } from '../lifecycle.js';
 
 export interface IcmpSweepOptions {
   timeoutMs: number;
@@ -93,5 +94,5 @@ export interface DiscoveryPorts {
   reverseDns: ReverseDns;
   interfaces: LocalInterfaces;
   vendorOf(mac: string): string | undefined;
-  clock(): Date;
+  clock: Clock;
 }

@@ -1,4 +1,5 @@
 /** The real adapters the daemon runs with: fping (else ping, else TCP-only), node:net, ip neigh, bonjour. */
+import { systemClock } from '../lifecycle.js';
 import { FpingSweeper, fpingPath } from './fping.js';
 import { OsInterfaces } from './local-interfaces.js';
 import { BonjourMdnsBrowser } from './mdns-browser.js';
@@ -25,5 +26,5 @@ export const systemPorts = (): DiscoveryPorts => ({
   reverseDns: new SystemReverseDns(),
   interfaces: new OsInterfaces(),
   vendorOf,
-  clock: () => new Date(),
+  clock: systemClock,
 });

@@ -62,7 +62,7 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
   const config = ctx.config();
   // Logs go to stderr so that --json output on stdout stays machine-readable.
   const log = createLogger({ level: config.log.level, format: 'pretty', sink: process.stderr });
-  const service = createInventoryService(config, log.child('inventory'), { schedule: false });
+  const service = createInventoryService(config, log.child('inventory'));
   const hosts = createHostService(config, { inventory: service }, log.child('hosts'));
   await service.start();
   try {

@@ -1,6 +1,8 @@
 /** Builds the real InventoryService from the settings: ssh2 runner, real parsers, data-dir paths. */
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
 import { Ssh2Runner } from '../remote/ssh-runner.js';
 import { InventoryService } from './inventory-service.js';
@@ -8,10 +10,11 @@ import { inventoryParsers } from './parse-inventory.js';
 
 export const inventoryDir = (config: Config): string => join(config.dataDir, 'inventory');
 
+/** With `work` (the daemon) collections run as jobs on a schedule; without (the CLI) only on request. */
 export const createInventoryService = (
   config: Config,
   log: Logger,
-  opts: { schedule: boolean } = { schedule: true },
+  work?: { jobs: JobRunner; scheduler: Scheduler },
 ): InventoryService =>
   new InventoryService({
     dir: inventoryDir(config),
@@ -23,5 +26,7 @@ export const createInventoryService = (
     commandTimeoutMs: config.inventory.commandTimeoutMs,
     maxOutputBytes: config.inventory.maxOutputBytes,
     maxPackages: config.inventory.maxPackages,
-    scheduleMs: opts.schedule ? config.inventory.intervalHours * 3_600_000 : 0,
+    scheduleMs: config.inventory.intervalHours * 3_600_000,
+    jobs: work?.jobs,
+    scheduler: work?.scheduler,
   });

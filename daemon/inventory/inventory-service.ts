@@ -1,20 +1,24 @@
 /**
  * The inventory service: who to log in to (credentials), how (the appliance key, pinned host
- * keys), and the collections themselves, one host or many at once with a bounded number of SSH
- * sessions. Each host's last good inventory and its last attempt live in their own files, so one
- * host failing, or the appliance being killed mid-run, never costs another host's data.
+ * keys), and the collections themselves, one host or many at once (as `inventory.collect` jobs,
+ * see collect-jobs.ts) with a bounded number of SSH sessions. Each host's last good inventory and
+ * its last attempt live in their own files, so one host failing, or the appliance being killed
+ * mid-run, never costs another host's data.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
 import { CredentialStore, type HostCredential, type HostCredentialView } from '../remote/credentials.js';
 import { ApplianceKeyStore } from '../remote/keys.js';
 import { algorithmsForKeyType, hostPortKey, type KnownHostEntry, KnownHosts } from '../remote/known-hosts.js';
 import type { RemoteRunner, RemoteSession } from '../remote/ports.js';
 import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote-error.js';
 import { RecordDir } from '../store/record-dir.js';
+import { type CollectionRun, CollectJobs, newRunId } from './collect-jobs.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
 import { followTarget, rekeyTarget, targetIds } from './target-identity.js';
 import { type HostInventory, hostInventorySchema } from './types.js';
@@ -35,6 +39,9 @@ export interface InventoryServiceOptions {
   /** Collect every host this often while running; 0 or absent = only on request. */
   scheduleMs?: number | undefined;
   clock?: () => Date;
+  /** Runs collections as jobs (absent in the CLI, which collects one host directly). */
+  jobs?: JobRunner | undefined;
+  scheduler?: Scheduler | undefined;
 }
 
 const attemptSchema = z
@@ -54,13 +61,7 @@ const attemptSchema = z
 /** The last collection attempt of a host, kept apart from its last good inventory. */
 export type CollectionAttempt = z.infer<typeof attemptSchema>;
 
-export type HostRunState = 'queued' | 'running' | 'ok' | 'failed';
-export interface CollectionRun {
-  id: string;
-  startedAt: string;
-  finishedAt?: string;
-  hosts: Map<string, { state: HostRunState; error?: string; packages?: number }>;
-}
+export type { CollectionRun, HostRunState } from './collect-jobs.js';
 
 export interface HostOverview {
   credential: HostCredentialView;
@@ -75,9 +76,6 @@ export interface CollectOptions {
   signal?: AbortSignal | undefined;
 }
 
-const MAX_RUNS_KEPT = 20;
-export const newRunId = (): string => `inv-${randomBytes(4).toString('hex')}`;
-
 export class InventoryService {
   readonly name = 'inventory';
   readonly keys: ApplianceKeyStore;
@@ -85,15 +83,11 @@ export class InventoryService {
   readonly credentials: CredentialStore;
   readonly inventories: RecordDir<HostInventory>;
   readonly attempts: RecordDir<CollectionAttempt>;
-  private readonly runs = new Map<string, CollectionRun>();
   private readonly clock: () => Date;
   private abort = new AbortController();
-  private readonly active = new Set<Promise<unknown>>();
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
   private readonly collectedListeners = new Set<(hostId: string) => void>();
-  private timer: NodeJS.Timeout | undefined;
-  /** When the next scheduled collection starts (undefined: no schedule). */
-  nextScheduledAt: Date | undefined;
+  private readonly collectJobs: CollectJobs | undefined;
 
   constructor(private readonly opts: InventoryServiceOptions) {
     this.clock = opts.clock ?? (() => new Date());
@@ -102,6 +96,13 @@ export class InventoryService {
     this.credentials = new CredentialStore(join(opts.dir, 'credentials.json'), this.clock);
     this.inventories = new RecordDir(join(opts.dir, 'hosts'), (v) => hostInventorySchema.parse(v));
     this.attempts = new RecordDir(join(opts.dir, 'attempts'), (v) => attemptSchema.parse(v));
+    this.collectJobs =
+      opts.jobs &&
+      new CollectJobs(this, opts.jobs, opts.scheduler, {
+        concurrency: opts.concurrency,
+        everyMs: opts.scheduleMs ?? 0,
+        now: () => this.clock().getTime(),
+      });
   }
 
   async start(): Promise<void> {
@@ -111,7 +112,7 @@ export class InventoryService {
     // Pins used to be keyed by address:port; they follow their host's id now.
     const creds = await this.credentials.list();
     await this.knownHosts.adopt(creds.map((c) => [hostPortKey(c.address, c.port), c.hostId] as const));
-    this.schedule();
+    this.collectJobs?.start();
   }
 
   /** Called after every successful collection (assessment refreshes, the host page shows it). */
@@ -120,30 +121,16 @@ export class InventoryService {
     return () => this.collectedListeners.delete(listener);
   }
 
-  private schedule(): void {
-    const every = this.opts.scheduleMs ?? 0;
-    if (every <= 0) return;
-    this.nextScheduledAt = new Date(this.clock().getTime() + every);
-    this.timer = setTimeout(() => {
-      // A run still going (a slow site, or one a technician started) is not doubled.
-      const busy = this.activeRun() !== undefined;
-      const started = busy ? Promise.resolve() : this.startRun().then(() => undefined);
-      started
-        .catch((err: unknown) => this.opts.log.error('scheduled inventory run failed to start', { err }))
-        .finally(() => {
-          if (!this.abort.signal.aborted) this.schedule();
-        });
-    }, every);
-    // The schedule alone must not keep a CLI process alive.
-    this.timer.unref();
+  /** Cut running collections short (they run again at the next start) and direct ones too. */
+  async stop(): Promise<void> {
+    await this.collectJobs?.stop();
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Cancel running collections (their hosts are recorded as failed with "cancelled"). */
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.nextScheduledAt = undefined;
-    this.abort.abort();
-    await Promise.allSettled([...this.active]);
+  /** When the next scheduled collection of every host starts (undefined: no schedule). */
+  get nextScheduledAt(): Date | undefined {
+    return this.collectJobs?.nextScheduledAt();
   }
 
   /**
@@ -264,35 +251,38 @@ export class InventoryService {
     await this.attempts.put(a.hostId, { ...a, finishedAt: this.clock().toISOString() });
   }
 
-  /** Collect hosts with stored credentials in the background; returns the run to follow. */
-  startRun(hostIds?: string[], opts: Pick<CollectOptions, 'acceptHostKey'> = {}): Promise<CollectionRun> {
-    return this.credentials.list().then((all) => {
-      const wanted = hostIds ? all.filter((c) => hostIds.includes(c.hostId)) : all;
-      const run: CollectionRun = {
-        id: newRunId(),
-        startedAt: this.clock().toISOString(),
-        hosts: new Map(wanted.map((c) => [c.hostId, { state: 'queued' as const }])),
-      };
-      this.runs.set(run.id, run);
-      for (const old of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - MAX_RUNS_KEPT))) {
-        this.runs.delete(old);
-      }
-      const work = this.execute(run, opts).catch((err: unknown) =>
-        this.opts.log.error('inventory run failed', { runId: run.id, err }),
-      );
-      this.active.add(work);
-      void work.finally(() => this.active.delete(work));
-      return run;
-    });
+  private need(): CollectJobs {
+    if (!this.collectJobs)
+      throw new DepotError('UNAVAILABLE', 'background collections run only in the daemon');
+    return this.collectJobs;
+  }
+
+  /** Collect hosts with stored credentials as jobs, one per host; returns the run to follow. */
+  async startRun(
+    hostIds?: string[],
+    opts: Pick<CollectOptions, 'acceptHostKey'> & { trigger?: string } = {},
+  ): Promise<CollectionRun> {
+    return this.need().startRun(hostIds, opts);
   }
 
   getRun(id: string): CollectionRun | undefined {
-    return this.runs.get(id);
+    return this.collectJobs?.getRun(id);
   }
 
   /** The newest run that is still going, to show its progress when the page is opened. */
   activeRun(): CollectionRun | undefined {
-    return [...this.runs.values()].reverse().find((r) => r.finishedAt === undefined);
+    return this.collectJobs?.activeRun();
+  }
+
+  /** Hosts whose changed SSH key waits for an administrator: nothing is collected from them. */
+  async health(): Promise<Problem[]> {
+    const pins = await this.knownHosts.all();
+    return Object.entries(pins)
+      .filter(([, e]) => e.rejected)
+      .map(([hostPort, e]) => ({
+        source: 'inventory',
+        message: `${hostPort} presented a new host key (${e.rejected!.fingerprint}); collections stop until an administrator accepts it on the Inventory page`,
+      }));
   }
 
   /** Every host with credentials, its key pin and its last attempt: what the UI lists. */
@@ -305,35 +295,6 @@ export class InventoryService {
         attempt: await this.attempts.get(credential.hostId).catch(() => undefined),
       })),
     );
-  }
-
-  private async execute(run: CollectionRun, opts: Pick<CollectOptions, 'acceptHostKey'>): Promise<void> {
-    const queue = [...run.hosts.keys()];
-    const log = this.opts.log.child('run', { runId: run.id });
-    log.info('inventory run started', { hosts: queue.length });
-    const worker = async (): Promise<void> => {
-      for (let hostId = queue.shift(); hostId !== undefined; hostId = queue.shift()) {
-        const slot = run.hosts.get(hostId)!;
-        if (this.abort.signal.aborted) {
-          Object.assign(slot, { state: 'failed', error: 'cancelled: the appliance is stopping' });
-          continue;
-        }
-        slot.state = 'running';
-        try {
-          const cred = await this.credentials.get(hostId);
-          if (!cred) throw new Error('credentials were removed while the run was queued');
-          const inv = await this.collect(cred, { runId: run.id, acceptHostKey: opts.acceptHostKey });
-          Object.assign(slot, { state: 'ok', packages: inv.packages.length });
-        } catch (err) {
-          // One host's failure is that host's status, never the run's end.
-          Object.assign(slot, { state: 'failed', error: asRemoteError(err).message });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, worker));
-    run.finishedAt = this.clock().toISOString();
-    const failed = [...run.hosts.values()].filter((h) => h.state === 'failed').length;
-    log.info('inventory run finished', { hosts: run.hosts.size, failed });
   }
 
   /** Accept the changed key a host presented (after checking its fingerprint on the console). */

@@ -3,6 +3,7 @@
  * and mDNS as configured, and a log of every probe sent, so tests can prove what was (never)
  * touched. Unit tests only; the real adapters are tested in test/integration and test/lab.
  */
+
 import { vendorOf } from '../../daemon/discovery/oui.js';
 import type {
   DiscoveryPorts,
@@ -14,6 +15,7 @@ import type {
   NeighbourEntry,
   TcpOutcome,
 } from '../../daemon/discovery/ports.js';
+import { ManualClock } from './clock.js';
 
 export interface FakeHost {
   ip: string;
@@ -45,7 +47,7 @@ export class FakeNetwork {
   subnets: LocalSubnet[] = [
     { interface: 'eth0', address: '10.0.0.1', cidr: '10.0.0.0/24', mac: '02:00:00:00:00:01' },
   ];
-  now = new Date('2026-01-01T10:00:00Z');
+  readonly clock = new ManualClock(Date.parse('2026-01-01T10:00:00Z'));
   icmpAvailable = true;
 
   constructor(hosts: FakeHost[] = []) {
@@ -146,7 +148,7 @@ export class FakeNetwork {
       },
       interfaces: { connectedSubnets: () => this.subnets },
       vendorOf,
-      clock: () => this.now,
+      clock: this.clock,
     };
   }
 }

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { severities } from '../../daemon/catalog/model.js';
 import { assetQuerySchema } from '../../daemon/discovery/asset-query.js';
+import type { Problem } from '../../daemon/observability/health.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { renderPage } from '../views/layout.js';
 
@@ -53,8 +54,24 @@ const figures = async (deps: WebDeps) => {
     compliance: site?.compliance.assessed ? site.compliance : undefined,
     feeds: deps.catalog?.feeds().filter((f) => f.snapshot).length ?? 0,
     cache: deps.cache?.summary(),
+    // The same reasons /healthz gives for "degraded".
+    problems: (await deps.health?.problems()) ?? [],
   };
 };
+
+const Problems = (props: { problems: Problem[] }) =>
+  props.problems.length === 0 ? null : (
+    <section class="card" id="problems">
+      <h2>Needs attention</h2>
+      <ul>
+        {props.problems.map((p) => (
+          <li class="notice error" role="status">
+            <strong>{p.source}</strong>: {p.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
 
 export const dashboardRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
@@ -66,6 +83,7 @@ export const dashboardRoutes = (deps: WebDeps) => {
       { title: 'Dashboard' },
       <>
         <h1>Dashboard</h1>
+        <Problems problems={f.problems} />
         <section class="grid">
           <Stat
             label="Devices"

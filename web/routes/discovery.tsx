@@ -8,6 +8,7 @@ import type { ScanRecord } from '../../daemon/discovery/scan-log.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
 /** The discovery service, or a clear 503 when this appliance runs without it. */
@@ -110,7 +111,7 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
     const elapsed = Math.round((Date.now() - Date.parse(s.startedAt)) / 1000);
     return (
       <p>
-        Scan <code>{s.id}</code> of {s.scopeName} ({s.addresses} addresses, {elapsed} s):{' '}
+        Scan <JobLink id={s.id} /> of {s.scopeName} ({s.addresses} addresses, {elapsed} s):{' '}
         {PHASE_LABEL[p.phase]}
         {pct !== undefined ? ` (${pct} %)` : ''}, {p.alive} device(s) so far{' '}
         <progress max={100} value={pct} />
@@ -119,7 +120,7 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
   }
   return (
     <p>
-      Last scan <code>{s.id}</code> of {s.scopeName}: <strong>{s.status}</strong> {ago(s.finishedAt)}
+      Last scan <JobLink id={s.id} /> of {s.scopeName}: <strong>{s.status}</strong> {ago(s.finishedAt)}
       {s.durationMs !== null ? ` in ${(s.durationMs / 1000).toFixed(1)} s` : ''}
       {s.counts
         ? ` — ${s.counts.found} found, ${s.counts.new} new, ${s.counts.offline} went offline, ${s.counts.ipChanged} changed address`
@@ -144,7 +145,7 @@ export const discoveryRoutes = (deps: WebDeps) => {
 
   app.post('/discovery/scans/cancel', async (c) => {
     const d = requireDiscovery(deps);
-    d.cancelScan();
+    await d.cancelScan();
     await d.idle();
     if (c.req.header('hx-request') !== 'true') return c.redirect('/assets', 303);
     c.header('HX-Trigger', 'assets-changed');
@@ -200,7 +201,7 @@ export const discoveryRoutes = (deps: WebDeps) => {
                 {scans.map((s) => (
                   <tr>
                     <td>
-                      <code>{s.id}</code>
+                      <JobLink id={s.id} />
                     </td>
                     <td>{s.scopeName}</td>
                     <td>{s.trigger}</td>

@@ -8,6 +8,7 @@ import type { VendorFile } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { needCatalog } from './patches.js';
@@ -16,7 +17,8 @@ const ProgressBox = (props: { run: SyncProgress | undefined }) =>
   props.run ? (
     <div id="sync-progress" hx-get="/patches/feeds/progress" hx-trigger="every 1s" hx-swap="outerHTML">
       <Notice kind="info">
-        {`Sync ${props.run.runId}: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
+        Sync <JobLink id={props.run.runId} />
+        {`: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
       </Notice>
     </div>
   ) : (
@@ -191,7 +193,7 @@ export const feedsRoutes = (deps: WebDeps) => {
   app.post('/patches/feeds/sync', async (c) => {
     const body = await c.req.parseBody();
     const feed = typeof body.feed === 'string' && body.feed ? [body.feed] : [];
-    const run = needCatalog(deps).sync(feed, 'manual');
+    const run = await needCatalog(deps).sync(feed, 'manual');
     if (c.req.header('hx-request') === 'true') return c.html(<ProgressBox run={run} />);
     return c.redirect('/patches/feeds', 303);
   });

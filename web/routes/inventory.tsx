@@ -86,10 +86,7 @@ const collectionRoutes = (deps: WebDeps) => {
     const runId = c.req.param('runId');
     const run = RUN_ID_RE.test(runId) ? serviceOf(deps).getRun(runId) : undefined;
     if (!run) {
-      const err = new DepotError(
-        'NOT_FOUND',
-        'That collection is no longer known (runs are kept in memory).',
-      );
+      const err = new DepotError('NOT_FOUND', 'No such collection: it is older than the jobs kept.');
       return renderPage(
         c,
         { title: 'Inventory', status: httpStatusFor(err.code) },

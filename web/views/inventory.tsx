@@ -8,6 +8,7 @@ import type { ManageInput } from '../../daemon/hosts/host-service.js';
 import type { CollectionRun, HostOverview } from '../../daemon/inventory/inventory-service.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
+import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 
 const hostAction = (hostId: string, action: string): string =>
@@ -189,7 +190,8 @@ export const RunProgress = (props: { run: CollectionRun | undefined; label: (hos
       <ul>
         {hosts.map(([hostId, h]) => (
           <li>
-            <a href={hostHref(hostId)}>{props.label(hostId)}</a>: {h.state}
+            <a href={hostHref(hostId)}>{props.label(hostId)}</a>:{' '}
+            {h.jobId ? <a href={jobHref(h.jobId)}>{h.state}</a> : h.state}
             {h.packages !== undefined ? ` (${h.packages} packages)` : ''}
             {h.error ? <span class="hint"> {h.error}</span> : null}
           </li>

@@ -15,6 +15,7 @@ export const NAV = [
   ['/deployments', 'Deployments'],
   ['/cache', 'Cache'],
   ['/reports', 'Reports'],
+  ['/activity', 'Activity'],
   ['/settings', 'Settings'],
 ] as const;
 

@@ -11,20 +11,21 @@ import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js
 import type { HostService } from '../../../daemon/hosts/host-service.js';
 import { createHostService } from '../../../daemon/hosts/hosts-module.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
+import { pollUntil } from '../../support/sshd-server.js';
 import { setUpAdmin, webHarness } from '../web/harness.js';
 
 const harness = async (t: TestContext, net: FakeNetwork) => {
   let discovery!: DiscoveryService;
   let hosts!: HostService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, store, log }) => {
+    services: async ({ dataDir, store, log, jobs, scheduler }) => {
       const config = {
         ...configSchema.parse({ dataDir }).discovery,
         ...fastSettings,
         writeDebounceMs: 5,
         schedule: false,
       };
-      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log, jobs, scheduler });
       hosts = createHostService({ dataDir }, { discovery }, log);
       await discovery.start();
       await hosts.start();
@@ -168,6 +169,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const again = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
   assert.equal(again.status, 409);
   assert.match(await again.text(), /still running/);
+  await pollUntil('the scan to run', () => h.discovery.history()[0]?.status === 'running');
   const cancelled = await h.post('/discovery/scans/cancel', { _csrf: token }, htmx);
   assert.equal(cancelled.status, 200);
   assert.match(await cancelled.text(), /cancelled/);

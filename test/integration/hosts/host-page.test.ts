@@ -40,14 +40,14 @@ const setup = async (t: TestContext) => {
   let inventory!: InventoryService;
   let catalog!: CatalogService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, store, log }) => {
+    services: async ({ dataDir, store, log, jobs, scheduler }) => {
       const config = {
         ...configSchema.parse({ dataDir }).discovery,
         ...fastSettings,
         writeDebounceMs: 5,
         schedule: false,
       };
-      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log });
+      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log, jobs, scheduler });
       const inventoryOpts = {
         concurrency: 1,
         connectTimeoutMs: 1000,

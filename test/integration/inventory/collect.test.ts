@@ -18,13 +18,14 @@ import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import { hostInventorySchema } from '../../../daemon/inventory/types.js';
 import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { startJobs, type TestWork } from '../../job-runner.js';
 import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { buildDpkgDatabase, type DpkgDatabase } from './dpkg-admindir.js';
 
 const run = promisify(execFile);
 const skip = sshdUnavailable() ?? (existsSync('/usr/bin/dpkg-deb') ? undefined : 'dpkg-deb missing');
 
-const service = (dir: string, dpkgAdminDir?: string) =>
+const service = (dir: string, dpkgAdminDir?: string, work?: TestWork) =>
   new InventoryService({
     dir,
     runner: new Ssh2Runner(),
@@ -36,6 +37,7 @@ const service = (dir: string, dpkgAdminDir?: string) =>
     maxOutputBytes: 16 << 20,
     maxPackages: 20_000,
     dpkgAdminDir,
+    jobs: work?.jobs,
   });
 
 const expectedReboot = (): boolean => {
@@ -48,11 +50,13 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
   let server: SshdServer;
   let db: DpkgDatabase;
   let inv: InventoryService;
+  let work: TestWork;
 
   before(async () => {
     db = await buildDpkgDatabase();
     server = await SshdServer.create([]);
-    inv = service(join(server.dir, 'appliance'), db.adminDir);
+    work = await startJobs(server.dir);
+    inv = service(join(server.dir, 'appliance'), db.adminDir, work);
     await inv.start();
     // The technician's step: install the appliance's public key on the host.
     await server.setAuthorizedKeys([(await inv.keys.get()).publicKey]);
@@ -60,6 +64,7 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
   });
   after(async () => {
     await inv?.stop();
+    await work?.stop();
     await server?.dispose();
     await db?.dispose();
   });
@@ -120,8 +125,9 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
       username: 'nobody',
     });
     await inv.credentials.put({ hostId: 'no-sshd', address: '127.0.0.1', port: 1, username: 'root' });
-    const r = await inv.startRun();
-    await pollUntil('the run to finish', () => r.finishedAt !== undefined, 60_000);
+    const started = await inv.startRun();
+    await pollUntil('the run to finish', () => inv.getRun(started.id)?.finishedAt !== undefined, 60_000);
+    const r = inv.getRun(started.id)!;
     assert.equal(r.hosts.get('127.0.0.1')?.state, 'ok');
     assert.equal(r.hosts.get('wrong-user')?.state, 'failed');
     assert.match(r.hosts.get('wrong-user')!.error!, /login refused/);

@@ -1,16 +1,20 @@
 /**
- * The real web app over a real state store in a temp dir, driven through `app.request` (no
- * socket), with a cookie jar so a test reads like a browser session.
+ * The real web app over a real state store and job runner in a temp dir, driven through
+ * `app.request` (no socket), with a cookie jar so a test reads like a browser session.
  */
 import type { TestContext } from 'node:test';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
+import type { JobRunner } from '../../../daemon/jobs/job-runner.js';
+import type { Scheduler } from '../../../daemon/jobs/scheduler.js';
+import type { Clock } from '../../../daemon/lifecycle.js';
 import { Metrics } from '../../../daemon/reports/metrics.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { createWebApp } from '../../../web/app.js';
 import type { WebDeps } from '../../../web/env.js';
 import { loadStaticAssets } from '../../../web/static-assets.js';
 import { type MemoryLogger, memoryLogger } from '../../fakes/log.js';
-import { tempDir } from '../../temp-dir.js';
+import { startJobs } from '../../job-runner.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 export interface Browser {
   request(path: string, init?: RequestInit & { from?: string }): Promise<Response>;
@@ -23,10 +27,22 @@ export interface Browser {
 export interface HarnessOptions {
   loginAttemptsPerMinute?: number;
   /** Build the services a test needs (discovery, cache, inventory...) over the harness's own store. */
-  services?: (base: { dataDir: string; store: StateStore; log: MemoryLogger }) => Promise<Partial<WebDeps>>;
+  services?: (base: HarnessBase) => Promise<Partial<WebDeps>>;
   remoteAddr?: string;
   /** Reuse a data dir (a restart of the app); default: a fresh temp dir. */
   dataDir?: string;
+  /** The clock of the job runner and scheduler (default: the system clock). */
+  clock?: Clock;
+  /** Start the scheduler, so periodic tasks fire (default: entries are listed but never fire). */
+  schedule?: boolean;
+}
+
+export interface HarnessBase {
+  dataDir: string;
+  store: StateStore;
+  log: MemoryLogger;
+  jobs: JobRunner;
+  scheduler: Scheduler;
 }
 
 export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
@@ -34,8 +50,15 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const log = memoryLogger();
   const store = new StateStore({ dataDir, debounceMs: 5, maxDelayMs: 50, log });
   await store.start();
-  t.after(() => store.stop());
-  const services = opts.services ? await opts.services({ dataDir, store, log }) : {};
+  onTeardown(t, () => store.stop());
+  const { jobs, scheduler, stop } = await startJobs(dataDir, {
+    log,
+    schedule: opts.schedule ?? false,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  onTeardown(t, stop);
+  const base: HarnessBase = { dataDir, store, log, jobs, scheduler };
+  const services = opts.services ? await opts.services(base) : {};
   const auth = new AuthService(store, {
     sessionTtlHours: 1,
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 5,
@@ -52,7 +75,8 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
     startedAt: new Date(),
     assets: await loadStaticAssets(),
     remoteAddr: (c) => c.req.header('x-test-remote') ?? opts.remoteAddr ?? '192.0.2.10',
-    problems: () => [],
+    jobs,
+    scheduler,
     ...services,
   });
 
@@ -90,7 +114,7 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
       },
     };
   };
-  return { app, store, auth, log, browser, dataDir };
+  return { app, store, auth, log, browser, dataDir, jobs, scheduler };
 };
 
 export const PASSWORD = 'a long enough passphrase';

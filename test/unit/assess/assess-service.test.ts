@@ -56,8 +56,7 @@ test('an old result is served at once while a fresh one is computed; a catalog c
 
   const empty = await assess.current();
   assert.equal(empty.compliance.uncovered, 1, 'no feed yet');
-  catalog.sync();
-  await catalog.idle();
+  await catalog.syncNow();
   // The catalog change started a recomputation; the next call waits for it (new catalog).
   const first = await assess.current();
   assert.equal(first.compliance.missingFixes, 1);

@@ -35,7 +35,7 @@ const harness = async (t: TestContext, extraHosts = 0) => {
   let catalog!: CatalogService;
   const ids: Record<'pc1' | 'pc2' | 'odd', string> = { pc1: '', pc2: '', odd: '' };
   const h = await webHarness(t, {
-    services: async ({ dataDir, log }) => {
+    services: async ({ dataDir, log, jobs, scheduler }) => {
       const fetcher = new MemoryFeedFetcher();
       fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
       catalog = new CatalogService({
@@ -50,6 +50,8 @@ const harness = async (t: TestContext, extraHosts = 0) => {
         maxUnpackedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log,
+        jobs,
+        scheduler,
       });
       await catalog.start();
       t.after(() => catalog.stop());
@@ -234,8 +236,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
 
 test('the host page lists missing fixes and installed packages, a page at a time', async (t) => {
   const h = await harness(t);
-  h.catalog.sync(['debian']);
-  await h.catalog.idle();
+  await h.catalog.syncNow(['debian']);
   // The old per-host patch page and old ids land on the one host page.
   const moved = await h.request(`/patches/hosts/${h.ids.pc1}`);
   assert.equal(moved.status, 302);

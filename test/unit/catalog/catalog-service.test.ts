@@ -12,9 +12,13 @@ import type { FeedSpec } from '../../../daemon/catalog/feed-config.js';
 import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
+import { type Clock, systemClock } from '../../../daemon/lifecycle.js';
+import { ManualClock } from '../../fakes/clock.js';
 import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { startJobs } from '../../job-runner.js';
+import { pollUntil } from '../../support/sshd-server.js';
 import { fixture } from './version-gen.js';
 
 const TRACKER_URL = 'https://tracker.example/data/json';
@@ -27,10 +31,17 @@ const feeds: FeedSpec[] = [
 describe('catalog service', () => {
   let dir: string;
   let fetcher: MemoryFeedFetcher;
+  let running: { stop(): Promise<void> }[] = [];
   const keys = generateKeyPairSync('ed25519');
+  /** The job runner and scheduler the daemon gives the catalog, on the given clock. */
+  const jobs = async <C extends Clock>(clock: C) => {
+    const work = await startJobs(dir, { clock });
+    running.push(work);
+    return work;
+  };
   const make = (over: Partial<ConstructorParameters<typeof CatalogService>[0]> = {}) =>
     new CatalogService({
-      dir,
+      dir: join(dir, 'catalog'),
       feeds,
       fetcher,
       verifier: {
@@ -51,15 +62,18 @@ describe('catalog service', () => {
     fetcher.set(TRACKER_URL, fixture('catalog/debian-tracker.json'), '"t1"');
   });
   afterEach(async () => {
+    for (const service of running) await service.stop();
+    running = [];
     await rm(dir, { recursive: true, force: true });
   });
 
   it('syncs, records history, keeps the last good snapshot when a feed breaks, and revalidates', async () => {
-    const svc = make();
+    const svc = make(await jobs(systemClock));
     await svc.start();
-    const run = svc.sync();
+    const run = await svc.sync();
     assert.deepEqual(run.feedIds, ['debian', 'osv-debian']);
-    assert.equal(svc.sync().runId, run.runId, 'a second request joins the running sync');
+    assert.match(run.runId, /^job-/, 'the run id is the job id');
+    assert.equal((await svc.sync()).runId, run.runId, 'a second request joins the waiting or running sync');
     await svc.idle();
     let history = await svc.history();
     assert.deepEqual(
@@ -78,7 +92,7 @@ describe('catalog service', () => {
       '{"curl": {"CVE-2025-10001": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "x y", "urgency": "low"}}}}}',
       '"t2"',
     );
-    svc.sync(['debian']);
+    await svc.sync(['debian']);
     await svc.idle();
     history = await svc.history();
     assert.equal(history[0]?.outcome, 'failed');
@@ -86,7 +100,7 @@ describe('catalog service', () => {
     assert.equal(svc.index(), before, 'a rejected feed leaves the index untouched');
 
     fetcher.set(TRACKER_URL, fixture('catalog/debian-tracker.json'), '"t1"');
-    svc.sync(['debian']);
+    await svc.sync(['debian']);
     await svc.idle();
     assert.equal((await svc.history())[0]?.outcome, 'unchanged');
     assert.equal(fetcher.requests.at(-1)?.etag, '"t1"');
@@ -159,7 +173,10 @@ describe('catalog service', () => {
       ],
     );
     assert.equal(svc.index().size.advisories, 9);
-    assert.deepEqual(JSON.parse(await readFile(join(dir, 'bundle-state.json'), 'utf8')).sequence, 3);
+    assert.deepEqual(
+      JSON.parse(await readFile(join(dir, 'catalog', 'bundle-state.json'), 'utf8')).sequence,
+      3,
+    );
     await assert.rejects(
       svc.importBundle(writeBundle(docs, 2, keys.privateKey)),
       /sequence 2 is older than the imported 3/,
@@ -177,7 +194,7 @@ describe('catalog service', () => {
   });
 
   it('feeds assessment, which recomputes when the catalog changes', async () => {
-    const svc = make();
+    const svc = make(await jobs(systemClock));
     await svc.start();
     const inv = {
       hostId: 'pc-1',
@@ -199,7 +216,7 @@ describe('catalog service', () => {
     await assess.start();
     const empty = await assess.current();
     assert.equal(empty.compliance.uncovered, 1);
-    svc.sync(['debian']);
+    await svc.sync(['debian']);
     await svc.idle();
     const site = await assess.current();
     assert.equal(site.compliance.assessed, 1);
@@ -215,43 +232,68 @@ describe('catalog service', () => {
     await svc.stop();
   });
 
-  it('syncs due feeds on its own schedule', async () => {
-    let now = new Date('2026-11-23T00:00:00Z');
-    const svc = make({ feeds: [feeds[0]!], tickMs: 5, clock: () => now });
+  it('syncs due feeds through the one scheduler, as jobs', async () => {
+    const j = await jobs(new ManualClock(Date.parse('2026-11-23T00:00:00Z')));
+    const t0 = j.clock.now();
+    const svc = make({ feeds: [feeds[0]!], ...j });
     await svc.start();
-    const deadline = Date.now() + 5000;
     const scheduled = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
-    while ((await scheduled()).length < 1 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-    assert.equal((await scheduled()).length, 1, 'a never-synced feed is due at once');
+    await pollUntil('a never-synced feed to sync at once', async () => (await scheduled()).length === 1);
+    await svc.idle();
     // Not due again until the interval (60 min) has passed on the service's clock.
-    now = new Date(now.getTime() + 30 * 60_000);
-    await new Promise((r) => setTimeout(r, 30));
-    assert.equal((await scheduled()).length, 1);
-    now = new Date(now.getTime() + 31 * 60_000);
-    while ((await scheduled()).length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.equal(j.scheduler.next('catalog.sync'), t0 + 60 * 60_000);
+    await j.clock.advance(30 * 60_000);
+    assert.equal(j.jobs.list({ kind: 'catalog.sync' }).length, 1);
+    await j.clock.advance(31 * 60_000);
+    await pollUntil('the second scheduled sync', async () => (await scheduled()).length === 2);
     assert.deepEqual(
       (await scheduled()).map((h) => h.outcome),
       ['unchanged', 'updated'],
     );
+    const [second, first] = j.jobs.list({ kind: 'catalog.sync' });
+    assert.equal(first?.trigger, 'schedule');
+    assert.equal(first?.result?.summary, 'debian updated');
+    assert.equal((await svc.history())[0]?.id, second?.id, 'history entries carry the job id');
     await svc.stop();
   });
 
   it('retries a failed feed after 30 minutes instead of the full interval', async () => {
-    let now = new Date('2026-11-23T00:00:00Z');
+    const j = await jobs(new ManualClock(Date.parse('2026-11-23T00:00:00Z')));
     const broken: FeedSpec = { id: 'osv-debian', kind: 'osv', url: OSV_URL, enabled: true };
-    const svc = make({ feeds: [broken], tickMs: 5, clock: () => now });
+    const svc = make({ feeds: [broken], ...j });
     await svc.start();
-    const deadline = Date.now() + 5000;
     const attempts = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
-    while ((await attempts()).length < 1 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    await pollUntil('the first attempt', async () => (await attempts()).length === 1);
     assert.equal((await attempts())[0]?.outcome, 'failed');
+    const [failed] = j.jobs.list({ kind: 'catalog.sync' });
+    assert.equal((await j.jobs.settled(failed!.id)).state, 'failed', 'a sync where every feed failed fails');
+    assert.match(failed?.error ?? '', /^osv-debian: .*HTTP 404/);
+    assert.match(svc.health()[0]?.message ?? '', /feed osv-debian has never synced; the last attempt failed/);
     fetcher.set(OSV_URL, fixture('catalog/osv/DSA-5880-1.json'));
-    now = new Date(now.getTime() + 31 * 60_000);
-    while ((await attempts()).length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    await j.clock.advance(31 * 60_000);
+    await pollUntil('the retry', async () => (await attempts()).length === 2);
     assert.deepEqual(
       (await attempts()).map((h) => h.outcome),
       ['updated', 'failed'],
     );
     await svc.stop();
+  });
+
+  it('a feed older than twice its interval is a health problem', async () => {
+    const j = await jobs(new ManualClock(Date.parse('2026-11-23T00:00:00Z')));
+    const svc = make({ feeds: [feeds[0]!], ...j });
+    await svc.start();
+    await pollUntil('the first sync', async () => (await svc.history()).length === 1);
+    assert.deepEqual(svc.health(), []);
+    await svc.stop();
+    // The appliance was off (or the mirror unreachable) for a long time.
+    await j.clock.advance(121 * 60_000);
+    assert.deepEqual(svc.health(), [
+      {
+        source: 'catalog',
+        message:
+          'feed debian is stale: last synced 2026-11-23T00:00:00.000Z (2 h ago), more than twice its 1 h interval',
+      },
+    ]);
   });
 });

@@ -4,35 +4,51 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
+import type { Clock } from '../../../daemon/lifecycle.js';
 import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
 import { fingerprintOf } from '../../../daemon/remote/ssh-key-format.js';
+import { ManualClock } from '../../fakes/clock.js';
 import { alpine, debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { startJobs } from '../../job-runner.js';
 import { pollUntil } from '../../support/sshd-server.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
-const setup = async (t: Parameters<typeof tempDir>[0], concurrency = 2) => {
-  const runner = new FakeRunner();
+type Setup = { concurrency?: number; dir?: string; clock?: Clock; scheduleMs?: number; runner?: FakeRunner };
+
+/** The service as the daemon runs it, over a job runner and the scheduler. */
+const setup = async (t: Parameters<typeof tempDir>[0], opts: Setup = {}) => {
+  const runner = opts.runner ?? new FakeRunner();
+  const dir = opts.dir ?? (await tempDir(t));
+  const work = await startJobs(dir, opts.clock ? { clock: opts.clock } : {});
   const service = new InventoryService({
-    dir: join(await tempDir(t), 'inventory'),
+    dir: join(dir, 'inventory'),
     runner,
     parsers: inventoryParsers,
     log: memoryLogger(),
-    concurrency,
+    concurrency: opts.concurrency ?? 2,
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 1_000,
     maxOutputBytes: 1 << 20,
     maxPackages: 20_000,
+    scheduleMs: opts.scheduleMs,
+    clock: () => new Date(work.clock.now()),
+    jobs: work.jobs,
+    scheduler: work.scheduler,
   });
   await service.start();
-  t.after(() => service.stop());
+  const stop = async () => {
+    await service.stop();
+    await work.stop();
+  };
+  onTeardown(t, stop);
   const key = await service.keys.get();
-  return { runner, service, key };
+  return { ...work, runner, service, key, dir, stop };
 };
 
 test('a run collects every host with bounded sessions; bad hosts fail alone', async (t) => {
-  const { runner, service, key } = await setup(t, 2);
+  const { runner, service, key } = await setup(t, { concurrency: 2 });
   for (let i = 1; i <= 6; i++) {
     runner.add(`10.0.0.${i}`, 22, fakeHost(i % 2 ? debian : alpine, key.privateKey, `h${i}`));
     await service.credentials.put({ address: `10.0.0.${i}`, username: 'root' });
@@ -44,9 +60,10 @@ test('a run collects every host with bounded sessions; bad hosts fail alone', as
   runner.add('10.0.0.9', 22, fakeHost({ ...debian, packages: [['dpkg-query', 'hang']] }, key.privateKey));
   await service.credentials.put({ address: '10.0.0.9', username: 'root' });
 
-  const run = await service.startRun();
-  assert.equal(run.hosts.size, 9);
-  await pollUntil('the run to finish', () => run.finishedAt !== undefined);
+  const started = await service.startRun();
+  assert.equal(started.hosts.size, 9);
+  await pollUntil('the run to finish', () => service.getRun(started.id)?.finishedAt !== undefined);
+  const run = service.getRun(started.id)!;
   assert.ok(runner.maxOpen <= 2, `at most 2 sessions at once, saw ${runner.maxOpen}`);
   assert.equal(runner.open, 0, 'every session closed');
   const states = Object.fromEntries([...run.hosts].map(([id, h]) => [id, h.state]));
@@ -90,10 +107,18 @@ test('a changed host key fails the host until the technician accepts the present
   await service.collect((await service.credentials.get('h'))!);
   host.hostKey = fakeHostKey('impostor');
   const commandsBefore = runner.commands.length;
+  assert.deepEqual(await service.health(), []);
   await assert.rejects(service.collect((await service.credentials.get('h'))!), HostKeyChangedError);
   assert.equal(runner.commands.length, commandsBefore, 'no command ran on the changed host');
   assert.equal((await service.attempts.get('h'))?.failure, 'host-key-changed');
+  const [waiting] = await service.health();
+  assert.equal(waiting?.source, 'inventory');
+  assert.match(
+    waiting?.message ?? '',
+    /^h:22 presented a new host key \(SHA256:.*\); collections stop until/,
+  );
   await service.acceptHostKey('h', fingerprintOf(host.hostKey.blob));
+  assert.deepEqual(await service.health(), [], 'accepted: nothing waits');
   await service.collect((await service.credentials.get('h'))!);
   assert.equal((await service.attempts.get('h'))?.ok, true);
 });
@@ -114,19 +139,49 @@ test('a pinned key type is the only one asked for; a host without it meets the p
   assert.equal((await service.knownHosts.get('h'))?.pinned.type, 'ssh-ed25519');
 });
 
-test('stop() cancels a run; queued hosts are marked cancelled', async (t) => {
-  const { runner, service, key } = await setup(t, 1);
+test('stop() cuts a run short; after a restart the interrupted and queued hosts are collected', async (t) => {
+  const first = await setup(t, { concurrency: 1 });
   for (const a of ['a', 'b', 'c']) {
-    runner.add(a, 22, fakeHost({ ...debian, packages: [['dpkg-query', 'hang']] }, key.privateKey, a));
-    await service.credentials.put({ address: a, username: 'root' });
+    first.runner.add(
+      a,
+      22,
+      fakeHost({ ...debian, packages: [['dpkg-query', 'hang']] }, first.key.privateKey, a),
+    );
+    await first.service.credentials.put({ address: a, username: 'root' });
   }
-  const run = await service.startRun();
-  await pollUntil('the first host to start', () => run.hosts.get('a')?.state === 'running');
-  await service.stop();
-  assert.ok(run.finishedAt);
-  assert.match(run.hosts.get('a')!.error!, /cancelled/);
-  assert.match(run.hosts.get('c')!.error!, /cancelled/);
-  assert.equal(runner.open, 0);
+  const run = await first.service.startRun();
+  await pollUntil(
+    'the first host to start',
+    () => first.service.getRun(run.id)?.hosts.get('a')?.state === 'running',
+  );
+  await first.stop();
+  assert.equal(first.runner.open, 0);
+  const cut = first.jobs.list({ group: run.id });
+  assert.deepEqual(
+    cut.map((j) => [j.host, j.state]),
+    [
+      ['c', 'queued'],
+      ['b', 'queued'],
+      ['a', 'interrupted'],
+    ],
+  );
+  const runner = new FakeRunner();
+  for (const a of ['a', 'b', 'c']) runner.add(a, 22, fakeHost(debian, first.key.privateKey, a));
+  const again = await setup(t, { concurrency: 1, dir: first.dir, runner });
+  await pollUntil(
+    'the run to finish after the restart',
+    () => again.service.getRun(run.id)?.finishedAt !== undefined,
+  );
+  const after = again.service.getRun(run.id)!;
+  assert.deepEqual(
+    [...after.hosts].map(([h, s]) => [h, s.state, s.packages]),
+    [
+      ['a', 'ok', 4],
+      ['b', 'ok', 4],
+      ['c', 'ok', 4],
+    ],
+  );
+  assert.equal(again.jobs.list({ host: 'a' })[0]?.attempts, 2);
 });
 
 test('removing a host drops its credentials and pin but keeps its inventory', async (t) => {
@@ -142,26 +197,23 @@ test('removing a host drops its credentials and pin but keeps its inventory', as
 });
 
 test('scheduled runs collect every host on their own and stop with the service', async (t) => {
-  const runner = new FakeRunner();
-  const service = new InventoryService({
-    dir: join(await tempDir(t), 'inventory'),
-    runner,
-    parsers: inventoryParsers,
-    log: memoryLogger(),
-    concurrency: 2,
-    connectTimeoutMs: 1_000,
-    commandTimeoutMs: 1_000,
-    maxOutputBytes: 1 << 20,
-    maxPackages: 20_000,
-    scheduleMs: 20,
-  });
-  await service.start();
-  t.after(() => service.stop());
-  const key = await service.keys.get();
+  const hour = 3_600_000;
+  const clock = new ManualClock();
+  const { runner, service, key, jobs } = await setup(t, { clock, scheduleMs: hour });
   runner.add('h', 22, fakeHost(debian, key.privateKey));
   await service.credentials.put({ address: 'h', username: 'root' });
-  assert.ok(service.nextScheduledAt);
-  await pollUntil('two scheduled collections', () => runner.connects.length >= 2);
+  assert.equal(service.nextScheduledAt?.getTime(), clock.now() + hour);
+  await clock.advance(hour);
+  await pollUntil('a scheduled collection', () => jobs.list()[0]?.state === 'succeeded');
+  await clock.advance(hour);
+  await pollUntil('the next scheduled collection', () => runner.connects.length === 2);
+  assert.deepEqual(
+    jobs.list().map((j) => [j.kind, j.trigger, j.host]),
+    [
+      ['inventory.collect', 'schedule', 'h'],
+      ['inventory.collect', 'schedule', 'h'],
+    ],
+  );
   assert.ok(await service.inventories.get('h'));
   await service.stop();
   assert.equal(service.nextScheduledAt, undefined);

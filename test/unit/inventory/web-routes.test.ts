@@ -23,7 +23,7 @@ const harness = async (t: TestContext) => {
   let inventory!: InventoryService;
   let hosts!: HostService;
   const h = await webHarness(t, {
-    services: async ({ dataDir, log }) => {
+    services: async ({ dataDir, log, jobs, scheduler }) => {
       inventory = new InventoryService({
         dir: join(dataDir, 'inventory'),
         runner,
@@ -34,6 +34,8 @@ const harness = async (t: TestContext) => {
         commandTimeoutMs: 1000,
         maxOutputBytes: 1 << 20,
         maxPackages: 20_000,
+        jobs,
+        scheduler,
       });
       hosts = new HostService({
         dir: join(dataDir, 'hosts'),
@@ -148,7 +150,13 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.doesNotMatch(last, /hx-trigger/);
   assert.match(last, /id="inventory-hosts" hx-swap-oob="true"/);
   assert.match(last, /4 packages · /);
-  assert.match(last, new RegExp(`href="/hosts/${machine.id}">10\\.0\\.0\\.5</a>: ok \\(4 packages\\)`));
+  assert.match(
+    last,
+    new RegExp(
+      `href="/hosts/${machine.id}">10\\.0\\.0\\.5</a>: <a href="/activity/job-[^"]+">ok</a> \\(4 packages\\)`,
+    ),
+    'the job links to Activity',
+  );
   const page = await (await h.request('/inventory')).text();
   assert.match(page, /4 packages · /);
   assert.ok(page.includes(`<a href="/hosts/${machine.id}">10.0.0.5</a>`), 'the row links to the host page');
@@ -161,8 +169,8 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   const plain = await h.post('/inventory/collect', { _csrf });
   assert.equal(plain.status, 303);
   assert.match(plain.headers.get('location')!, /^\/inventory\/runs\/inv-[0-9a-f]{8}$/);
-  const second = h.inventory.getRun(plain.headers.get('location')!.split('/').pop()!)!;
-  await pollUntil('the second run to finish', () => second.finishedAt !== undefined);
+  const second = plain.headers.get('location')!.split('/').pop()!;
+  await pollUntil('the second run to finish', () => h.inventory.getRun(second)?.finishedAt !== undefined);
   assert.equal((await h.request('/inventory/runs/inv-00000000')).status, 404);
   assert.equal((await h.request('/inventory/runs/..%2fx')).status, 404);
 });

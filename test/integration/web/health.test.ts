@@ -1,0 +1,74 @@
+/**
+ * /healthz tells the truth: HTTP 200 while the daemon answers (liveness), `degraded` with the
+ * reasons when a service reports a problem, and the dashboard shows the same reasons. Made so
+ * here by a feed left unsynced for more than twice its interval (the clock is moved by hand).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import { HealthRegistry } from '../../../daemon/observability/health.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { fixture } from '../../unit/catalog/version-gen.js';
+import { setUpAdmin, webHarness } from './harness.js';
+
+const TRACKER = 'https://tracker.example/json';
+
+test('/healthz turns degraded, with the reason, when a feed is older than twice its interval', async (t) => {
+  const clock = new ManualClock(Date.parse('2026-11-23T00:00:00Z'));
+  let catalog!: CatalogService;
+  const h = await webHarness(t, {
+    clock,
+    services: async ({ dataDir, log }) => {
+      const fetcher = new MemoryFeedFetcher();
+      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
+      catalog = new CatalogService({
+        dir: `${dataDir}/catalog`,
+        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
+        fetcher,
+        verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
+        trustedKeys: [],
+        maxFeedBytes: 1 << 20,
+        maxUnpackedBytes: 64 << 20,
+        syncIntervalMinutes: 60,
+        log,
+        clock,
+      });
+      await catalog.start();
+      t.after(() => catalog.stop());
+      const health = new HealthRegistry(log);
+      health.add(catalog);
+      return { catalog, health };
+    },
+  });
+  const healthz = async () => {
+    const res = await h.app.request('http://depot.test/healthz', { headers: { host: 'depot.test' } });
+    assert.equal(res.status, 200, 'alive, whatever the problems');
+    return (await res.json()) as { status: string; problems: { source: string; message: string }[] };
+  };
+  await catalog.syncNow(['debian']);
+  const fresh = await healthz();
+  assert.equal(fresh.status, 'ok');
+  assert.deepEqual(fresh.problems, []);
+
+  await clock.advance(2 * 60 * 60_000);
+  assert.equal((await healthz()).status, 'ok', 'exactly twice the interval is not yet stale');
+  await clock.advance(60_000);
+  const body = await healthz();
+  assert.equal(body.status, 'degraded');
+  assert.deepEqual(body.problems, [
+    {
+      source: 'catalog',
+      message:
+        'feed debian is stale: last synced 2026-11-23T00:00:00.000Z (2 h ago), more than twice its 1 h interval',
+    },
+  ]);
+
+  const b = await setUpAdmin(h);
+  const dashboard = await (await b.request('/')).text();
+  assert.match(dashboard, /Needs attention/);
+  assert.match(
+    dashboard,
+    /<strong>catalog<\/strong>: feed debian is stale: last synced 2026-11-23T00:00:00\.000Z/,
+  );
+});

@@ -1,0 +1,282 @@
+/**
+ * Activity: every job (scans, collections, feed syncs) with its kind, target, state and timing,
+ * each with its log on a detail page, and the scheduled tasks with their next run. While jobs are
+ * waiting or running the list and the detail refresh themselves (htmx polling that stops once
+ * nothing is left to watch); without JavaScript they are plain pages. Jobs that have not finished
+ * can be cancelled (a form POST with the CSRF token).
+ */
+import { Hono } from 'hono';
+import { DepotError } from '../../daemon/errors.js';
+import { isFinished, JOB_STATES, type JobRecord, jobDuration } from '../../daemon/jobs/job.js';
+import type { JobRunner } from '../../daemon/jobs/job-runner.js';
+import type { UpcomingRun } from '../../daemon/jobs/scheduler.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { CsrfField } from '../views/csrf-field.js';
+import { JobLink, jobHref } from '../views/job-link.js';
+import { Empty, isFragmentRequest, renderPage } from '../views/layout.js';
+import { ago } from './discovery.js';
+
+const MAX_ROWS = 200;
+
+const needJobs = (deps: WebDeps): JobRunner => {
+  if (!deps.jobs) throw new DepotError('UNAVAILABLE', 'the job runner is not running on this appliance');
+  return deps.jobs;
+};
+
+export const formatDuration = (ms: number | undefined): string => {
+  if (ms === undefined) return '—';
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+};
+
+const When = (props: { iso: string | undefined }) =>
+  props.iso ? (
+    <time datetime={props.iso} title={props.iso}>
+      {ago(props.iso)}
+    </time>
+  ) : (
+    <span>—</span>
+  );
+
+const StateLabel = (props: { job: JobRecord }) => {
+  const { state } = props.job;
+  const tone = state === 'failed' ? 'var(--bad)' : state === 'succeeded' ? 'var(--ok)' : undefined;
+  return <strong style={tone ? `color:${tone}` : undefined}>{state}</strong>;
+};
+
+const CancelForm = (props: { job: JobRecord; csrf: string }) =>
+  isFinished(props.job.state) ? null : (
+    <form method="post" action={`${jobHref(props.job.id)}/cancel`} style="display:inline">
+      <CsrfField token={props.csrf} />
+      <button type="submit" class="link">
+        Cancel
+      </button>
+    </form>
+  );
+
+const outcome = (job: JobRecord): string => job.result?.summary ?? job.error ?? job.progress?.message ?? '';
+
+/** The job list; polls itself while a job is waiting or running. */
+export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string; state?: string }) => {
+  const live = props.jobs.some((j) => !isFinished(j.state));
+  const query = props.state ? `?state=${encodeURIComponent(props.state)}` : '';
+  return (
+    <section
+      class="card"
+      id="activity-jobs"
+      aria-live="polite"
+      {...(live
+        ? { 'hx-get': `/activity/jobs${query}`, 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' }
+        : {})}
+    >
+      {props.jobs.length === 0 ? (
+        <Empty>
+          <p>No jobs{props.state ? ` in state ${props.state}` : ''} yet.</p>
+          <p>Scans, inventory collections and feed syncs appear here as they run.</p>
+        </Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Job</th>
+              <th>What</th>
+              <th>Kind</th>
+              <th>Target</th>
+              <th>State</th>
+              <th>Started</th>
+              <th>Duration</th>
+              <th>Result</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.jobs.map((job) => (
+              <tr>
+                <td>
+                  <JobLink id={job.id} />
+                </td>
+                <td>{job.title}</td>
+                <td>{job.kind}</td>
+                <td>{job.host ?? '—'}</td>
+                <td>
+                  <StateLabel job={job} />
+                </td>
+                <td>
+                  <When iso={job.startedAt} />
+                </td>
+                <td>{formatDuration(jobDuration(job, Date.now()))}</td>
+                <td>{outcome(job)}</td>
+                <td>
+                  <CancelForm job={job} csrf={props.csrf} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.total > props.jobs.length ? (
+        <p class="hint">{`Showing the newest ${props.jobs.length} of ${props.total} jobs.`}</p>
+      ) : null}
+    </section>
+  );
+};
+
+const Schedule = (props: { upcoming: UpcomingRun[] }) => (
+  <section class="card">
+    <h2>Scheduled tasks</h2>
+    {props.upcoming.length === 0 ? (
+      <p class="hint">Nothing is scheduled.</p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Task</th>
+            <th>Next run</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.upcoming.map((u) => {
+            const at = new Date(u.at).toISOString();
+            return (
+              <tr>
+                <td>{u.label}</td>
+                <td>
+                  <time datetime={at}>{at}</time>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    )}
+  </section>
+);
+
+/** One job: facts, state changes, log; polls itself while the job has not finished. */
+export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }) => {
+  const { job } = props;
+  const live = !isFinished(job.state);
+  const p = job.progress;
+  return (
+    <section
+      class="card"
+      id="job-detail"
+      aria-live="polite"
+      {...(live ? { 'hx-get': jobHref(job.id), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}
+    >
+      <h2>{job.title}</h2>
+      <dl class="facts">
+        <dt>Job</dt>
+        <dd>
+          <code>{job.id}</code>
+        </dd>
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        <dt>Target</dt>
+        <dd>{job.host ?? '—'}</dd>
+        <dt>Trigger</dt>
+        <dd>{job.trigger}</dd>
+        <dt>State</dt>
+        <dd>
+          <StateLabel job={job} /> {job.attempts > 1 ? `(attempt ${job.attempts})` : ''}{' '}
+          <CancelForm job={job} csrf={props.csrf} />
+        </dd>
+        <dt>Created</dt>
+        <dd>{job.createdAt}</dd>
+        <dt>Started</dt>
+        <dd>{job.startedAt ?? '—'}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(jobDuration(job, Date.now()))}</dd>
+        <dt>Result</dt>
+        <dd>{job.result?.summary ?? job.error ?? '—'}</dd>
+      </dl>
+      {live && p ? (
+        <p>
+          {p.message ?? ''} {p.total ? <progress max={p.total} value={p.done ?? 0} /> : null}
+        </p>
+      ) : null}
+      <h3>History</h3>
+      <ol>
+        {job.events.map((e) => (
+          <li>
+            <time datetime={e.at}>{e.at}</time> {e.state}
+            {e.note ? ` — ${e.note}` : ''}
+          </li>
+        ))}
+      </ol>
+      <h3>Log</h3>
+      {props.log.length ? (
+        <pre style="white-space:pre-wrap">{props.log.join('\n')}</pre>
+      ) : (
+        <p class="hint">Empty.</p>
+      )}
+    </section>
+  );
+};
+
+export const activityRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+
+  const table = (state: string | undefined, csrf: string) => {
+    const jobs = needJobs(deps);
+    const wanted = JOB_STATES.find((s) => s === state);
+    const all = jobs.list(wanted ? { states: [wanted] } : {});
+    return <JobTable jobs={all.slice(0, MAX_ROWS)} total={all.length} csrf={csrf} state={wanted} />;
+  };
+
+  app.get('/activity/jobs', (c) => c.html(table(c.req.query('state'), c.get('csrf'))));
+
+  app.get('/activity', (c) => {
+    const state = c.req.query('state');
+    return renderPage(
+      c,
+      { title: 'Activity' },
+      <>
+        <h1>Activity</h1>
+        <p>
+          Show: <a href="/activity">all</a> · <a href="/activity?state=running">running</a> ·{' '}
+          <a href="/activity?state=queued">queued</a> · <a href="/activity?state=failed">failed</a> ·{' '}
+          <a href="/activity?state=interrupted">interrupted</a>
+        </p>
+        {table(state, c.get('csrf'))}
+        <Schedule upcoming={deps.scheduler?.upcoming() ?? []} />
+      </>,
+    );
+  });
+
+  const found = (id: string): JobRecord => {
+    const job = needJobs(deps).get(id);
+    if (!job)
+      throw new DepotError(
+        'NOT_FOUND',
+        `No job ${JSON.stringify(id.slice(0, 80))}: it may have been pruned.`,
+      );
+    return job;
+  };
+
+  app.get('/activity/:id', async (c) => {
+    const job = found(c.req.param('id'));
+    const card = <JobDetail job={job} log={await needJobs(deps).log(job.id)} csrf={c.get('csrf')} />;
+    if (isFragmentRequest(c)) return c.html(card);
+    return renderPage(
+      c,
+      { title: `Job ${job.id}` },
+      <>
+        <p>
+          <a href="/activity">← Activity</a>
+        </p>
+        {card}
+      </>,
+    );
+  });
+
+  app.post('/activity/:id/cancel', async (c) => {
+    const job = found(c.req.param('id'));
+    await needJobs(deps).cancel(job.id);
+    return c.redirect(jobHref(job.id), 303);
+  });
+
+  return app;
+};
