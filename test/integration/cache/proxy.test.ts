@@ -12,7 +12,7 @@ import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-const until = async (cond: () => boolean, what: string, ms = 15_000): Promise<void> => {
+const until = async (cond: () => boolean, what: string, ms = 60_000): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

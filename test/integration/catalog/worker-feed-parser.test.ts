@@ -104,8 +104,7 @@ describe('feed parsing in a worker thread', () => {
       });
     const svc = make();
     await svc.start();
-    svc.sync();
-    await svc.idle();
+    await svc.syncNow();
     assert.equal(svc.index().size.advisories, 8);
     await svc.stop();
     const again = make();

@@ -50,7 +50,10 @@ test('a port already in use is reported plainly', async (t) => {
   const first = await spawnDaemon(dir);
   t.after(() => first.stop());
   const port = new URL(first.url).port;
-  const r = cli(['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', await tempDir(t)]);
+  // The proxy port is free (0): the clash must be the UI port's, whatever else runs here.
+  const r = cli(['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', await tempDir(t)], {
+    PATCH_DEPOT_CACHE_PROXY_PORT: '0',
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
 });

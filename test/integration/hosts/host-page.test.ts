@@ -132,8 +132,7 @@ test('scan, manage, collect: the one host page shows identity, packages and miss
   });
   assert.equal(managed.status, 303);
   assert.equal(managed.headers.get('location'), `${href}?done=managed#ssh-access`);
-  catalog.sync(['debian']);
-  await catalog.idle();
+  await catalog.syncNow(['debian']);
   await inventory.collect((await inventory.credentials.get(id))!);
 
   page = await (await b.request(href)).text();

@@ -265,8 +265,7 @@ test('the host page lists missing fixes and installed packages, a page at a time
 
 test('an advisory affecting many hosts lists them a page at a time', async (t) => {
   const h = await harness(t, 150);
-  h.catalog.sync(['debian']);
-  await h.catalog.idle();
+  await h.catalog.syncNow(['debian']);
   const first = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
   assert.match(first, /Affected hosts \(152\)/);
   assert.equal(first.match(/<a href="\/hosts\/h-[0-9a-f]{10}#fixes">/g)?.length, 100);
