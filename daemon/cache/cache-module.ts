@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { DataDirLock } from '../store/data-dir-lock.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import { CacheService } from './cache-service.js';
 import { DownloadWindows } from './download-window.js';
@@ -22,6 +23,8 @@ export class CacheModule {
   readonly clients: ClientAllowList;
   readonly upstream: UndiciUpstream;
   proxy: ProxyServer | undefined;
+  private readonly root: string;
+  private lock: DataDirLock | undefined;
 
   constructor(
     private readonly config: Config,
@@ -40,8 +43,9 @@ export class CacheModule {
       allow,
     });
     this.clients = new ClientAllowList(c.clients);
+    this.root = c.dir ?? join(config.dataDir, 'cache');
     this.service = new CacheService({
-      root: c.dir ?? join(config.dataDir, 'cache'),
+      root: this.root,
       upstream: this.upstream,
       clock: systemClock,
       log,
@@ -66,7 +70,15 @@ export class CacheModule {
   }
 
   async start(): Promise<void> {
-    await this.service.start();
+    // The data-dir lock does not cover a cache.dir outside the data directory: a second daemon
+    // sharing it would sweep tmp/ (the downloads in flight) and rewrite the index under the first.
+    this.lock = await DataDirLock.acquire(this.root, 'cache', 'cache.dir');
+    try {
+      await this.service.start();
+    } catch (err) {
+      await this.releaseLock();
+      throw err;
+    }
     const p = this.config.cache.proxy;
     if (!p.enabled) return;
     this.proxy = new ProxyServer({
@@ -84,5 +96,11 @@ export class CacheModule {
     await this.proxy?.stop();
     await this.service.stop();
     await this.upstream.close();
+    await this.releaseLock();
+  }
+
+  private async releaseLock(): Promise<void> {
+    await this.lock?.release();
+    this.lock = undefined;
   }
 }

@@ -12,6 +12,7 @@ import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import type { CacheService } from './cache-service.js';
+import { ConnectionsPerClient } from './client-connections.js';
 import { sendText, serveFromCache } from './node-serve.js';
 import { replyAndClose } from './socket-reply.js';
 
@@ -34,6 +35,10 @@ export interface ProxyLimits {
   maxHeadersCount: number;
   /** How long a refused client has to read its answer and close. */
   closeGraceMs: number;
+  /** Open connections from one address (apt uses one or two per mirror); more are closed at once. */
+  maxConnectionsPerClient: number;
+  /** Open connections in all, well under the daemon's file-descriptor limit, so the UI keeps some. */
+  maxConnections: number;
 }
 
 export const PROXY_LIMITS: ProxyLimits = {
@@ -44,6 +49,8 @@ export const PROXY_LIMITS: ProxyLimits = {
   maxHeaderBytes: 16 * 1024,
   maxHeadersCount: 64,
   closeGraceMs: 5_000,
+  maxConnectionsPerClient: 128,
+  maxConnections: 2048,
 };
 
 export interface ProxyServerOptions {
@@ -115,12 +122,15 @@ export class ProxyServer {
     );
     server.maxHeadersCount = limits.maxHeadersCount;
     server.timeout = limits.idleTimeoutMs;
+    server.maxConnections = limits.maxConnections;
+    const perClient = new ConnectionsPerClient(limits.maxConnectionsPerClient);
     // Every socket gets an error handler of its own: node's goes away when it hands a socket over
     // (CONNECT), and an unhandled reset there used to take the whole daemon down.
     server.on('connection', (socket: Socket) => {
       socket.on('error', (err: NodeJS.ErrnoException) =>
         this.opts.log.debug('proxy client socket error', { code: err.code, client: socket.remoteAddress }),
       );
+      if (!perClient.admit(socket)) socket.destroy();
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
       this.onClientError(err, socket, limits.closeGraceMs),

@@ -104,8 +104,11 @@ export class DataDirLock {
     private readonly content: string,
   ) {}
 
-  /** Take the lock on `dataDir` (created if missing) or refuse, naming who holds it. */
-  static async acquire(dataDir: string, command: string): Promise<DataDirLock> {
+  /**
+   * Take the lock on `dataDir` (created if missing) or refuse, naming who holds it and the
+   * `setting` that picks another directory.
+   */
+  static async acquire(dataDir: string, command: string, setting = '--data-dir'): Promise<DataDirLock> {
     await mkdir(dataDir, { recursive: true, mode: 0o750 });
     const path = join(dataDir, LOCK_FILE);
     const me: LockHolder = {
@@ -128,7 +131,7 @@ export class DataDirLock {
         const h = found.holder;
         throw new DepotError(
           'CONFLICT',
-          `${dataDir} is in use by patch-depot ${h.command} (pid ${h.pid}, since ${h.since}); stop it first or use another --data-dir`,
+          `${dataDir} is in use by patch-depot ${h.command} (pid ${h.pid}, since ${h.since}); stop it first or use another ${setting}`,
         );
       }
       await removeStale(path, found.ino);

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClientAllowList, ProxyServer } from '../../../daemon/cache/proxy-server.js';
@@ -119,4 +121,60 @@ test('the client allow-list applies on the proxy port, in both request forms', a
   }
   assert.equal(s.origin.requests.length, 0);
   assert.equal(new ClientAllowList(['127.0.0.0/8']).allows('::ffff:127.0.0.1'), true);
+});
+
+/** An idle connection from `localAddress` (any 127/8 address works on Linux loopback). */
+const idle = async (port: number, localAddress: string): Promise<Socket> => {
+  const socket = connect({ port, host: '127.0.0.1', localAddress });
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  return socket;
+};
+
+/** A GET from `localAddress`: the raw answer, empty when the server closed without one. */
+const getFrom = async (port: number, localAddress: string, url: string): Promise<string> => {
+  const socket = await idle(port, localAddress);
+  const parts: Buffer[] = [];
+  socket.on('data', (d: Buffer) => parts.push(d));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.write(`GET ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  await closed;
+  return Buffer.concat(parts).toString('latin1');
+};
+
+test('one client cannot hold every connection: past its cap, and past the total, sockets are closed at once', async (t) => {
+  const s = await cacheStack(t);
+  const url = s.origin.put('/pool/x.deb', { body: Buffer.from('x') });
+  const proxy = new ProxyServer({
+    host: '127.0.0.1',
+    port: 0,
+    cache: s.cache,
+    clients: new ClientAllowList([]),
+    log: s.log,
+    limits: { maxConnectionsPerClient: 3, maxConnections: 5 },
+  });
+  await proxy.start();
+  t.after(() => proxy.stop());
+  const port = proxy.address!.port;
+  const held = await Promise.all([1, 2, 3].map(() => idle(port, '127.0.0.1')));
+  t.after(() => {
+    for (const h of held) h.destroy();
+  });
+  // The hostile host's next socket is closed unanswered, long before any request timeout.
+  assert.equal(await getFrom(port, '127.0.0.1', url), '');
+  // Another host is still served.
+  assert.match(await getFrom(port, '127.0.0.2', url), /^HTTP\/1\.1 200/);
+  // Five open in all: a sixth connection, from anyone, is over the total.
+  const more = await Promise.all([idle(port, '127.0.0.3'), idle(port, '127.0.0.3')]);
+  t.after(() => {
+    for (const h of more) h.destroy();
+  });
+  assert.equal(await getFrom(port, '127.0.0.4', url), '');
+  // When the hostile host lets go, it is served again (its closes reach the server in a moment).
+  for (const h of held) h.destroy();
+  const deadline = Date.now() + 10_000;
+  let answer = '';
+  while (!answer.startsWith('HTTP/1.1 200') && Date.now() < deadline)
+    answer = await getFrom(port, '127.0.0.1', url);
+  assert.match(answer, /^HTTP\/1\.1 200/);
 });
