@@ -2,10 +2,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { ConnectionsPerClient } from './client-connections.js';
 import type { Logger } from './log.js';
 
 /** A slow-loris client gets this long to send its headers (Node's default is a minute). */
 const HEADERS_TIMEOUT_MS = 20_000;
+/** Open connections from one address (a browser opens about six); more are closed at once. */
+const MAX_CONNECTIONS_PER_CLIENT = 64;
+/** Open connections in all, well under the daemon's file-descriptor limit. */
+const MAX_CONNECTIONS = 1024;
 
 /**
  * Why a request target is refused before the app sees it, or undefined. Origin-form (`/path`) is
@@ -46,6 +51,8 @@ export class HttpServer {
       port: number;
       fetch: (req: Request, env: unknown) => Response | Promise<Response>;
       log: Logger;
+      /** Connection caps (defaults above); tests use small ones. */
+      limits?: { maxConnectionsPerClient: number; maxConnections: number };
     },
   ) {}
 
@@ -59,6 +66,14 @@ export class HttpServer {
         else void app(req, res);
       },
     );
+    // One LAN host holding hundreds of idle sockets must not use up the daemon's file descriptors.
+    const perClient = new ConnectionsPerClient(
+      this.opts.limits?.maxConnectionsPerClient ?? MAX_CONNECTIONS_PER_CLIENT,
+    );
+    server.maxConnections = this.opts.limits?.maxConnections ?? MAX_CONNECTIONS;
+    server.on('connection', (socket) => {
+      if (!perClient.admit(socket)) socket.destroy();
+    });
     server.listen(this.opts.port, this.opts.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

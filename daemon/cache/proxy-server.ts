@@ -10,9 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ConnectionsPerClient } from '../client-connections.js';
 import type { Logger } from '../log.js';
 import type { CacheService } from './cache-service.js';
-import { ConnectionsPerClient } from './client-connections.js';
 import { sendText, serveFromCache } from './node-serve.js';
 import { replyAndClose } from './socket-reply.js';
 

@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClientAllowList, ProxyServer } from '../../../daemon/cache/proxy-server.js';
 import { Origin } from '../../fakes/cache-origin.js';
 import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { getFrom, idle } from '../../support/held-connections.js';
 import { exchange } from '../../support/raw-socket.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
@@ -124,24 +123,6 @@ test('the client allow-list applies on the proxy port, in both request forms', a
 });
 
 /** An idle connection from `localAddress` (any 127/8 address works on Linux loopback). */
-const idle = async (port: number, localAddress: string): Promise<Socket> => {
-  const socket = connect({ port, host: '127.0.0.1', localAddress });
-  socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  return socket;
-};
-
-/** A GET from `localAddress`: the raw answer, empty when the server closed without one. */
-const getFrom = async (port: number, localAddress: string, url: string): Promise<string> => {
-  const socket = await idle(port, localAddress);
-  const parts: Buffer[] = [];
-  socket.on('data', (d: Buffer) => parts.push(d));
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.write(`GET ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-  await closed;
-  return Buffer.concat(parts).toString('latin1');
-};
-
 test('one client cannot hold every connection: past its cap, and past the total, sockets are closed at once', async (t) => {
   const s = await cacheStack(t);
   const url = s.origin.put('/pool/x.deb', { body: Buffer.from('x') });

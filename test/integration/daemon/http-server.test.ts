@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { badRequestTarget, HttpServer } from '../../../daemon/http-server.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { getFrom, idle } from '../../support/held-connections.js';
 
 test('stop() cuts a response that outlives the grace period instead of hanging', async () => {
   const log = memoryLogger();
@@ -76,4 +77,23 @@ test('badRequestTarget: paths and plain http URLs pass; the rest is refused', ()
     'http://[::1',
   ])
     assert.ok(badRequestTarget(bad), bad);
+});
+
+test('one LAN host cannot hold every UI connection: past its cap its sockets are closed, others are served', async (t) => {
+  const server = new HttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: memoryLogger(),
+    fetch: () => new Response('ok'),
+    limits: { maxConnectionsPerClient: 3, maxConnections: 100 },
+  });
+  await server.start();
+  t.after(() => server.stop(100));
+  const port = server.address!.port;
+  const held = await Promise.all([1, 2, 3].map(() => idle(port, '127.0.0.1')));
+  t.after(() => {
+    for (const h of held) h.destroy();
+  });
+  assert.equal(await getFrom(port, '127.0.0.1', '/healthz'), '', 'the fourth socket is closed unanswered');
+  assert.match(await getFrom(port, '127.0.0.2', '/healthz'), /^HTTP\/1\.1 200/, 'another host is served');
 });

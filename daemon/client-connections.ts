@@ -1,5 +1,5 @@
 /**
- * Open connections per client address on the proxy port. Without a cap one LAN host can open
+ * Open connections per client address, on the proxy and the UI ports. Without a cap one LAN host can open
  * sockets until the daemon runs out of file descriptors (20,000 here), and then the UI, the blob
  * files and the state writes fail too: a host that opens 400 idle connections to a daemon limited
  * to 300 descriptors took its /healthz down.
