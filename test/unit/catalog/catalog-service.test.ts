@@ -122,8 +122,7 @@ describe('catalog service', () => {
     fetcher.set(OSV_URL, zipSync(Object.fromEntries(records)), '"z1"');
     const svc = make({ feeds: [feeds[1]!] });
     await svc.start();
-    svc.sync();
-    await svc.idle();
+    await svc.syncNow();
     const good = svc.index();
     assert.equal(good.size.advisories, 2);
     // 64 MiB of zeros in a few KB, among valid records; the zip even claims it is tiny.
@@ -131,8 +130,7 @@ describe('catalog service', () => {
       level: 9,
     });
     fetcher.set(OSV_URL, bomb, '"z2"');
-    svc.sync();
-    await svc.idle();
+    await svc.syncNow();
     const [entry] = await svc.history();
     assert.equal(entry?.outcome, 'failed');
     assert.match(
