@@ -4,23 +4,9 @@ import { test } from 'node:test';
 import { scanTable } from '../../../daemon/discovery/cli.js';
 import type { Observation } from '../../../daemon/discovery/scanner.js';
 import { terminalText } from '../../../daemon/terminal-text.js';
+import { sampleObservation } from '../../sample-observation.js';
 
-const device = (ip: string, extra: Partial<Observation>): Observation => ({
-  ip,
-  mac: null,
-  vendor: null,
-  seenBy: ['mdns'],
-  rttMs: null,
-  openPorts: [],
-  banners: {},
-  hostnames: [],
-  services: [],
-  deviceClass: 'unknown',
-  os: null,
-  model: null,
-  evidence: [],
-  ...extra,
-});
+const device = (ip: string, extra: Partial<Observation>): Observation => sampleObservation({ ip, ...extra });
 
 test('mDNS and host names are printed with their escape sequences made visible', () => {
   const out = scanTable([
