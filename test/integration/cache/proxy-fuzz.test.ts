@@ -3,7 +3,8 @@
  * bytes, broken request lines, header floods, CONNECT, smuggling shapes, absolute-form URLs,
  * encoded slashes, resets and half-closed sockets. Throughout, /healthz and a normal download
  * answer; at the end the daemon is still running and the upstream never saw a path outside the
- * allowed prefix. Replay a run with the line it prints: `FUZZ_SEED=<n> FUZZ_COUNT=<n> npx tsx --test <this file>`.
+ * allowed prefix. Replay a run with the line it prints:
+ * `FUZZ_SEED=<n> FUZZ_COUNT=<n> npx tsx --test <this file>`.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -45,10 +46,11 @@ test('proxy port fuzz: seeded hostile inputs never take the daemon down', { time
 
   const probe = async (done: number) => {
     const health = await fetch(`${daemon.url}healthz`);
-    if (health.status !== 200) throw new Error(`/healthz answered ${health.status} after ${done} inputs`);
+    if (health.status !== 200)
+      throw new Error(`/healthz answered ${health.status} after ${done} inputs (${run.replay})`);
     const file = await viaProxy(`http://127.0.0.1:${port}`, `${origin.base}${HELLO}`);
     if (file.status !== 200 || !file.body.equals(hello))
-      throw new Error(`a normal GET answered ${file.status} after ${done} inputs`);
+      throw new Error(`a normal GET answered ${file.status} after ${done} inputs (${run.replay})`);
   };
   // Loopback only: a host the allow-list wrongly let through must still not leave this machine.
   const inputs = generateHttpInputs(run.seed, run.count, {
