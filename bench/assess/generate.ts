@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { HostInventory } from '../../daemon/inventory/types.js';
-import { prng } from '../../test/unit/catalog/version-gen.js';
+import { Rng } from '../../test/support/prng.js';
 
 export interface RealPackage {
   name: string;
@@ -32,7 +32,7 @@ export const realPackages = (): RealPackage[] =>
     });
 
 /** An older Debian revision of `v`: what an unpatched host still runs. */
-const older = (v: string, r: ReturnType<typeof prng>): string => {
+const older = (v: string, r: Rng): string => {
   const u = /\+deb12u(\d+)$/.exec(v);
   if (u && Number(u[1]) > 1) return v.replace(/\+deb12u\d+$/, `+deb12u${1 + r.int(Number(u[1]) - 1)}`);
   if (u) return v.replace(/\+deb12u\d+$/, '');
@@ -40,7 +40,7 @@ const older = (v: string, r: ReturnType<typeof prng>): string => {
 };
 
 /** A version from an earlier upstream release than `v` (epoch kept): fixed long ago. */
-const ancient = (v: string, r: ReturnType<typeof prng>): string => {
+const ancient = (v: string, r: Rng): string => {
   const m = /^(\d+:)?(\d+)(.*)$/.exec(v);
   if (!m || Number(m[2]) === 0) return `${m?.[1] ?? ''}0~${r.int(9)}`;
   return `${m[1] ?? ''}${Number(m[2]) - 1}.${r.int(20)}-${1 + r.int(5)}`;
@@ -52,7 +52,7 @@ const ancient = (v: string, r: ReturnType<typeof prng>): string => {
  * sid release entries in the real status/urgency vocabulary.
  */
 export const trackerJson = (pkgs: RealPackage[], cves: number, seed = 7): string => {
-  const r = prng(seed);
+  const r = new Rng(seed);
   const sources = new Map<string, string>();
   for (const p of pkgs) sources.set(p.source, p.sourceVersion);
   const names = [...sources.keys()];
@@ -110,7 +110,7 @@ export const hostFactory = (pkgs: RealPackage[], perHost: number, seed = 11) => 
   // Hosts fall into patch cohorts: one fully patched, the others increasingly behind.
   const cohorts = Array.from({ length: 8 }, (_, c) => (c === 0 ? 0 : 0.02 + c * 0.03));
   return (h: number): HostInventory => {
-    const r = prng(seed * 100_003 + h);
+    const r = new Rng(seed * 100_003 + h);
     const staleness = r.pick(cohorts);
     const chosen = new Set(base);
     while (chosen.size < perHost) chosen.add(pool[r.int(pool.length)]!);

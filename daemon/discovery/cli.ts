@@ -6,6 +6,7 @@
 
 import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
+import { terminalText } from '../terminal-text.js';
 import { scanSettingsFrom } from './discovery-service.js';
 import { type Observation, runScan } from './scanner.js';
 import { expandScope, splitEntries } from './scope.js';
@@ -35,17 +36,26 @@ export const toJson = (o: Observation) => ({
   evidence: o.evidence,
 });
 
-const table = (found: Observation[]): string => {
+/**
+ * A table cell made terminal-safe: names come from the network (mDNS, reverse DNS), and a name
+ * must neither steer the terminal nor break its row to forge another device's line.
+ */
+const cell = (text: string): string => terminalText(text).replaceAll('\n', '\\n').replaceAll('\t', '\\t');
+
+/** The human format, one row per device, columns aligned on what is actually printed. */
+export const scanTable = (found: Observation[]): string => {
   const rows = [
     ['IP', 'MAC', 'VENDOR', 'CLASS', 'NAME', 'PORTS'],
-    ...found.map((o) => [
-      o.ip,
-      o.mac ?? '-',
-      (o.vendor ?? '-').slice(0, 28),
-      o.deviceClass,
-      (o.hostnames[0] ?? o.services[0]?.name ?? '-').slice(0, 30),
-      o.openPorts.join(',') || '-',
-    ]),
+    ...found.map((o) =>
+      [
+        o.ip,
+        o.mac ?? '-',
+        (o.vendor ?? '-').slice(0, 28),
+        o.deviceClass,
+        (o.hostnames[0] ?? o.services[0]?.name ?? '-').slice(0, 30),
+        o.openPorts.join(',') || '-',
+      ].map(cell),
+    ),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows
@@ -80,13 +90,15 @@ export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
     progress,
     undefined,
     (m, err) =>
-      process.stderr.write(`patch-depot discover: warning: ${m}: ${(err as Error)?.message ?? err}\n`),
+      process.stderr.write(
+        `patch-depot discover: warning: ${terminalText(`${m}: ${(err as Error)?.message ?? err}`)}\n`,
+      ),
   );
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (ctx.values.json) {
     process.stdout.write(`${JSON.stringify(found.map(toJson), null, 2)}\n`);
   } else {
-    process.stdout.write(`${table(found)}\n`);
+    process.stdout.write(`${scanTable(found)}\n`);
     process.stdout.write(
       `\n${found.length} device(s) in ${addresses.length} address(es), ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );

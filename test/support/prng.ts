@@ -1,44 +1,52 @@
 /**
- * A small seeded PRNG (mulberry32) for replayable randomised tests: the same seed gives the same
- * sequence on every machine. A test prints its seed; FUZZ_SEED in the environment replays it.
+ * The one seeded PRNG of the test suite: every randomised test that must replay (listener fuzzing
+ * over TCP or UDP, the kill -9 campaign, generated version pairs) draws from it. mulberry32: tiny,
+ * fast, and the same sequence for the same seed on every machine. How a test gets and prints its
+ * seed is in fuzz-seed.ts.
  */
-export interface Rng {
-  /** A float in [0, 1). */
-  next(): number;
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number;
-  pick<T>(items: readonly T[]): T;
-  chance(p: number): boolean;
-  bytes(n: number): Buffer;
-}
+export class Rng {
+  private state: number;
 
-export const seededRng = (seed: number): Rng => {
-  let a = seed >>> 0;
-  const u32 = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+  constructor(readonly seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** The next 32 random bits. */
+  private u32(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
-  };
-  const next = (): number => u32() / 4294967296;
-  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
-  return {
-    next,
-    int,
-    pick: (items) => items[int(0, items.length - 1)]!,
-    chance: (p) => next() < p,
-    bytes: (n) => {
-      const out = Buffer.allocUnsafe(n + 4);
-      for (let i = 0; i < n; i += 4) out.writeUInt32LE(u32(), i);
-      return out.subarray(0, n);
-    },
-  };
-};
+  }
 
-/** The seed of this run: FUZZ_SEED to replay one, otherwise a fresh one (print it). */
-export const fuzzSeed = (env: NodeJS.ProcessEnv = process.env): number => {
-  const given = env.FUZZ_SEED;
-  if (given !== undefined && /^\d+$/.test(given)) return Number(given) >>> 0;
-  return Math.floor(Math.random() * 2 ** 32);
-};
+  /** A float in [0, 1). */
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** An integer in [min, max], both ends included. */
+  between(min: number, max: number): number {
+    return min + this.int(max - min + 1);
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+
+  /** `n` random bytes (four from each draw). */
+  bytes(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n + 4);
+    for (let i = 0; i < n; i += 4) out.writeUInt32LE(this.u32(), i);
+    return out.subarray(0, n);
+  }
+}

@@ -1,10 +1,10 @@
 /**
  * The proxy port of the real daemon under 10,000 seeded hostile inputs over raw sockets: random
- * bytes, broken request lines, header floods, CONNECT, smuggling shapes, encoded slashes, resets
- * and half-closed sockets. Throughout, /healthz and a normal download answer; at the end the
- * daemon is still running and the upstream never saw a path outside the allowed prefix.
- * Replay a run with the printed seed: `FUZZ_SEED=<n> npx tsx --test <this file>` (FUZZ_COUNT=<n>
- * for a longer or shorter one).
+ * bytes, broken request lines, header floods, CONNECT, smuggling shapes, absolute-form URLs,
+ * encoded slashes, resets and half-closed sockets. Throughout, /healthz and a normal download
+ * answer; at the end the daemon is still running and the upstream never saw a path outside the
+ * allowed prefix. Replay a run with the line it prints:
+ * `FUZZ_SEED=<n> FUZZ_COUNT=<n> npx tsx --test <this file>`.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -12,16 +12,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Origin } from '../../fakes/cache-origin.js';
 import { viaProxy } from '../../fakes/cache-stack.js';
-import { fuzzSeed, generateHttpInputs, runFuzz } from '../../support/fuzz.js';
+import { fuzzRun } from '../../support/fuzz-seed.js';
+import { generateHttpInputs } from '../../support/http-fuzz.js';
+import { fuzzSummary, runFuzzInputs } from '../../support/socket-runner.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const HELLO = '/debian/pool/main/h/hello/hello_1_all.deb';
 
 test('proxy port fuzz: seeded hostile inputs never take the daemon down', { timeout: 240_000 }, async (t) => {
-  const seed = fuzzSeed();
-  const count = Number(process.env.FUZZ_COUNT ?? 10_000);
-  t.diagnostic(`FUZZ_SEED=${seed} FUZZ_COUNT=${count}`);
+  const run = fuzzRun(10_000);
+  t.diagnostic(`replay with ${run.replay}`);
   const origin = new Origin();
   await origin.start();
   t.after(() => origin.stop());
@@ -43,19 +44,19 @@ test('proxy port fuzz: seeded hostile inputs never take the daemon down', { time
   const port = Number(daemon.logs.find((l) => l.msg === 'cache proxy listening')?.port);
   const webPort = new URL(daemon.url).port;
 
-  const probe = async () => {
+  const probe = async (done: number) => {
     const health = await fetch(`${daemon.url}healthz`);
-    if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
+    if (health.status !== 200)
+      throw new Error(`/healthz answered ${health.status} after ${done} inputs (${run.replay})`);
     const file = await viaProxy(`http://127.0.0.1:${port}`, `${origin.base}${HELLO}`);
     if (file.status !== 200 || !file.body.equals(hello))
-      throw new Error(`a normal GET answered ${file.status}`);
+      throw new Error(`a normal GET answered ${file.status} after ${done} inputs (${run.replay})`);
   };
   // Loopback only: a host the allow-list wrongly let through must still not leave this machine.
-  const inputs = generateHttpInputs(seed, count, {
-    hosts: [
-      `127.0.0.1:${origin.port}`,
+  const inputs = generateHttpInputs(run.seed, run.count, {
+    hosts: [`127.0.0.1:${origin.port}`, `localhost:${origin.port}`],
+    foreignHosts: [
       `127.0.0.2:${origin.port}`,
-      `localhost:${origin.port}`,
       `[::1]:${origin.port}`,
       `127.0.0.1:${origin.port}@127.0.0.2`,
       `127.0.0.1:${port}`,
@@ -72,30 +73,28 @@ test('proxy port fuzz: seeded hostile inputs never take the daemon down', { time
       '/healthz',
     ],
   });
-  const report = await runFuzz(inputs, {
+  const outcomes = await runFuzzInputs(inputs, {
     port,
     concurrency: 24,
-    probe,
-    probeEvery: 1000,
-    judge: (o) => {
-      if (o.end === 'error' && o.error === 'ECONNREFUSED') return 'the proxy port refused the connection';
-      if (o.status === 500) return 'the proxy answered 500';
-      return undefined;
-    },
+    deadlineMs: 5_000,
+    checkpoint: { every: 1_000, run: probe },
   });
-  const statuses: Record<string, number> = {};
-  for (const tally of Object.values(report.outcomes))
-    for (const [key, n] of Object.entries(tally)) {
-      const status = key.split(' ').pop()!;
-      statuses[status] = (statuses[status] ?? 0) + n;
-    }
-  t.diagnostic(`answers by status: ${JSON.stringify(statuses)}`);
-  if (report.failures.length) t.diagnostic(`outcomes: ${JSON.stringify(report.outcomes)}`);
-  assert.equal(report.count, count);
-  assert.deepEqual(report.failures.slice(0, 20), [], `replay with FUZZ_SEED=${seed}`);
+  await probe(outcomes.length);
+  t.diagnostic(fuzzSummary(outcomes));
+  assert.equal(outcomes.length, run.count);
+  const failures = outcomes.flatMap((o) => {
+    if (o.error === 'ECONNREFUSED') return [`#${o.id} ${o.kind}: the proxy port refused the connection`];
+    if (o.status === 500) return [`#${o.id} ${o.kind}: the proxy answered 500`];
+    return [];
+  });
+  assert.deepEqual(failures.slice(0, 20), [], `replay with ${run.replay}`);
   assert.equal(daemon.proc.exitCode, null, 'the daemon is still running');
   const escaped = origin.requests
     .map((r) => r.path)
     .filter((p) => !p.startsWith('/debian/') || /%2f|%5c|%00|\/\.\.?(\/|$)|\\/i.test(p));
-  assert.deepEqual(escaped, [], 'the upstream only ever saw canonical paths under the allowed prefix');
+  assert.deepEqual(
+    escaped,
+    [],
+    `the upstream only ever saw canonical paths under the allowed prefix (${run.replay})`,
+  );
 });

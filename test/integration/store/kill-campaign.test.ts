@@ -20,7 +20,8 @@ import { viaProxy } from '../../fakes/cache-stack.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { runAndKill } from '../../kill-writer.js';
 import { bundleScript } from '../../support/bundle-script.js';
-import { fuzzSeed, seededRng } from '../../support/prng.js';
+import { fuzzSeed } from '../../support/fuzz-seed.js';
+import { Rng } from '../../support/prng.js';
 import { tempDir } from '../../temp-dir.js';
 import { lostAcks, nextStart } from './ack-writes.js';
 
@@ -46,17 +47,17 @@ test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=$
   timeout: 240_000,
 }, async (t) => {
   t.diagnostic(`replay with FUZZ_SEED=${seed}`);
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const origin = new Origin();
   await origin.start();
   t.after(() => origin.stop());
   const files = new Map<string, Buffer>();
   for (let i = 0; i < 24; i++) {
     const path = `/debian/pool/main/k/kill${i}/kill${i}_1_all.deb`;
-    const body = randomBytes(rng.int(20_000, 400_000));
+    const body = randomBytes(rng.between(20_000, 400_000));
     files.set(origin.put(path, { body, etag: `"k${i}"` }), body);
     // Half the downloads trickle, so the kill lands while some are still being written.
-    if (rng.chance(0.5)) origin.trickle.set(path, rng.int(2, 15));
+    if (rng.chance(0.5)) origin.trickle.set(path, rng.between(2, 15));
   }
   const urls = [...files.keys()];
   const dir = await tempDir(t);
@@ -74,7 +75,7 @@ test(`${ROUNDS} rounds of kill -9 during state writes and downloads (FUZZ_SEED=$
       }
     };
     // Mostly early (downloads still running), now and then later (some committed, some not).
-    const killAfter = rng.chance(0.8) ? rng.int(3, 40) : rng.int(40, 150);
+    const killAfter = rng.chance(0.8) ? rng.between(3, 40) : rng.between(40, 150);
     const acks = await runAndKill(script, [dir, `${origin.base}/debian/`, String(next)], killAfter, {
       onLine: startDownloads,
       execArgv: [],

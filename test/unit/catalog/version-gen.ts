@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDpkgVersion } from '../../../daemon/catalog/versions/dpkg-version.js';
+import { Rng } from '../../support/prng.js';
 
 export const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
@@ -13,22 +14,6 @@ export const realDebianVersions = (): string[] =>
   fixture('catalog/debian-versions.txt')
     .split('\n')
     .filter((l) => l.trim() !== '');
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same pairs on every machine. */
-export const prng = (seed: number) => {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-};
-type Rng = ReturnType<typeof prng>;
 
 const piece = (r: Rng, alphabet: string, max: number): string => {
   let s = '';
@@ -68,7 +53,7 @@ export const mutateDpkg = (r: Rng, v: string): string => {
 const validDpkg = (v: string): boolean => !('error' in parseDpkgVersion(v));
 
 export const dpkgPairs = (seed: number, n: number, real: string[]): [string, string][] => {
-  const r = prng(seed);
+  const r = new Rng(seed);
   const out: [string, string][] = [];
   while (out.length < n) {
     const mode = r.int(4);
@@ -127,7 +112,7 @@ const equivalentRpm = (r: Rng, v: string): string => {
 };
 
 export const rpmPairs = (seed: number, n: number): [string, string][] => {
-  const r = prng(seed);
+  const r = new Rng(seed);
   const out: [string, string][] = [];
   for (let i = 0; i < n; i++) {
     const a = genRpmEvr(r);

@@ -3,23 +3,10 @@ import { test } from 'node:test';
 import type { Asset } from '../../../daemon/discovery/asset.js';
 import { type AssetLookup, mergeScan } from '../../../daemon/discovery/merge.js';
 import type { Observation } from '../../../daemon/discovery/scanner.js';
+import { sampleObservation } from '../../sample-observation.js';
 
-const obs = (ip: string, mac: string | null, extra: Partial<Observation> = {}): Observation => ({
-  ip,
-  mac,
-  vendor: null,
-  seenBy: ['icmp'],
-  rttMs: 1,
-  openPorts: [],
-  banners: {},
-  hostnames: [],
-  services: [],
-  deviceClass: 'unknown',
-  os: null,
-  model: null,
-  evidence: [],
-  ...extra,
-});
+const obs = (ip: string, mac: string | null, extra: Partial<Observation> = {}): Observation =>
+  sampleObservation({ ip, mac, ...extra });
 
 const lookup = (assets: Asset[]): AssetLookup => {
   const m = new Map(assets.map((a) => [a.id, a]));
