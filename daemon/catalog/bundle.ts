@@ -7,54 +7,26 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { zipSync } from 'fflate';
-import { z } from 'zod';
 import { forEachZipEntry } from '../decompress.js';
 import { DepotError } from '../errors.js';
+import { type Bundle, type BundleManifest, bundleManifestSchema } from './bundle-manifest.js';
 import { parseDocument } from './feeds/parse-document.js';
 import { parseJson, validate } from './feeds/validate.js';
 import type { FeedContent } from './model.js';
 import type { BundleRequest } from './ports.js';
 import { openEnvelope, signEnvelope } from './signatures.js';
 
+export {
+  type Bundle,
+  type BundleFeed,
+  type BundleManifest,
+  bundleManifestSchema,
+} from './bundle-manifest.js';
+
 const WHAT = 'bundle';
 const ENVELOPE = 'bundle.json';
 
-export const bundleManifestSchema = z
-  .object({
-    format: z.literal('patch-depot-bundle/1'),
-    createdAt: z.iso.datetime(),
-    sequence: z.number().int().min(0),
-    entries: z
-      .array(
-        z
-          .object({
-            feedId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/),
-            kind: z.enum(['debian-tracker', 'osv', 'depot-manifest']),
-            file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name'),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/),
-            size: z.number().int().min(0),
-          })
-          .strict(),
-      )
-      .min(1),
-  })
-  .strict();
-export type BundleManifest = z.infer<typeof bundleManifestSchema>;
-
-export interface BundleFeed {
-  feedId: string;
-  kind: BundleManifest['entries'][number]['kind'];
-  bytes: number;
-  content: FeedContent;
-}
-
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-export interface Bundle {
-  manifest: BundleManifest;
-  keyId: string;
-  feeds: BundleFeed[];
-}
 
 /** Unpack (capped: a bundle can be a zip bomb), verify and parse a bundle; runs in the feed worker. */
 export const readBundle = (req: BundleRequest): Bundle => {

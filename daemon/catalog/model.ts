@@ -71,3 +71,41 @@ export interface FeedContent {
   /** Human summary of what the feed held, for the sync history (`12,345 CVEs in 3 releases`). */
   note?: string | undefined;
 }
+
+/** What a feed remembers between syncs: HTTP validators and, for apt, the trusted Release date. */
+export interface FeedState {
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+  releaseDate?: string | undefined;
+  /**
+   * SHA-256 of the last document (InRelease for apt): servers without ETag/Last-Modified still
+   * cost only that download when nothing changed.
+   */
+  sha256?: string | undefined;
+  /** Signed manifests: the highest sequence accepted so far (older ones are replays). */
+  sequence?: number | undefined;
+}
+
+/** A feed's last good content and how it was obtained, as stored in DATA_DIR/catalog/feeds/. */
+export interface SnapshotMeta {
+  feedId: string;
+  kind: FeedKind;
+  /** `network` for scheduled/manual syncs, `bundle` for offline imports. */
+  origin: 'network' | 'bundle';
+  syncedAt: string;
+  state: FeedState;
+  bytes: number;
+  note?: string | undefined;
+}
+
+export interface Snapshot {
+  meta: SnapshotMeta;
+  content: FeedContent;
+}
+
+/** One feed document parsed and validated. */
+export interface ParsedDocument {
+  content: FeedContent;
+  /** Signed manifests: the sequence to remember, so an older one is refused as a replay. */
+  sequence?: number | undefined;
+}

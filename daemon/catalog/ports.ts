@@ -4,9 +4,8 @@
  * SignatureVerifier (real adapter: gpgv.ts); big documents are parsed through FeedParser (real
  * adapter: a worker thread). Parsing and snapshot logic only see these types.
  */
-import type { Bundle } from './bundle.js';
-import type { FeedContent } from './model.js';
-import type { Snapshot } from './snapshot-store.js';
+import type { Bundle } from './bundle-manifest.js';
+import type { FeedContent, Snapshot } from './model.js';
 
 export interface FeedRequest {
   url: string;

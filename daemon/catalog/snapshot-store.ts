@@ -11,27 +11,13 @@ import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
-import type { FeedState } from './feeds/adapter.js';
 import { jsonMembers } from './feeds/json-members.js';
-import type { FeedContent, FeedKind } from './model.js';
+import type { Snapshot } from './model.js';
+
+export type { Snapshot, SnapshotMeta } from './model.js';
+
 import { feedKinds } from './model.js';
 import type { FeedParser } from './ports.js';
-
-export interface SnapshotMeta {
-  feedId: string;
-  kind: FeedKind;
-  /** `network` for scheduled/manual syncs, `bundle` for offline imports. */
-  origin: 'network' | 'bundle';
-  syncedAt: string;
-  state: FeedState;
-  bytes: number;
-  note?: string | undefined;
-}
-
-export interface Snapshot {
-  meta: SnapshotMeta;
-  content: FeedContent;
-}
 
 // The snapshot is our own output, so only its envelope is checked on load: a truncated or foreign
 // file is refused, while validating every advisory again would cost seconds on the full tracker.

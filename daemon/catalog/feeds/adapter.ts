@@ -1,20 +1,9 @@
 /** The contract every feed adapter fulfils for the sync service. */
-import type { FeedContent } from '../model.js';
-import type { FeedFetcher, FeedParser, SignatureVerifier } from '../ports.js';
+import type { FeedContent, FeedState } from '../model.js';
 
-/** What a feed remembers between syncs: HTTP validators and, for apt, the trusted Release date. */
-export interface FeedState {
-  etag?: string | undefined;
-  lastModified?: string | undefined;
-  releaseDate?: string | undefined;
-  /**
-   * SHA-256 of the last document (InRelease for apt): servers without ETag/Last-Modified still
-   * cost only that download when nothing changed.
-   */
-  sha256?: string | undefined;
-  /** Signed manifests: the highest sequence accepted so far (older ones are replays). */
-  sequence?: number | undefined;
-}
+export type { FeedState } from '../model.js';
+
+import type { FeedFetcher, FeedParser, SignatureVerifier } from '../ports.js';
 
 export type FeedSyncResult =
   | { status: 'not-modified' }

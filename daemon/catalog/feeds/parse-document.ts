@@ -2,17 +2,14 @@
  * One feed document of any kind (tracker JSON, OSV record/array/zip, signed manifest) parsed and
  * validated. This is the CPU-heavy part of a sync: the feed worker runs it, never the event loop.
  */
-import type { FeedContent } from '../model.js';
+import type { ParsedDocument } from '../model.js';
+
+export type { ParsedDocument } from '../model.js';
+
 import type { DocumentContext, DocumentRequest } from '../ports.js';
 import { parseDebianTracker } from './debian-tracker.js';
 import { manifestDocument } from './depot-manifest.js';
 import { parseOsv } from './osv.js';
-
-export interface ParsedDocument {
-  content: FeedContent;
-  /** Signed manifests: the sequence to remember, so an older one is refused as a replay. */
-  sequence?: number | undefined;
-}
 
 export const parseDocument = (
   kind: DocumentRequest['kind'],
