@@ -5,8 +5,8 @@
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
 import { type Context, Hono } from 'hono';
+import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
-import { severityRank } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import { pageNumber, pageOf } from '../../daemon/paging.js';
 import { missingFixesCsv } from '../../daemon/reports/missing-fixes-csv.js';
@@ -20,7 +20,6 @@ import {
   ComplianceCards,
   FilterForm,
   HostTable,
-  matches,
   PAGE,
   PackageTable,
   readFilters,
@@ -62,14 +61,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
     );
   }
   const site = await deps.assess.current();
-  const rows = site.advisories
-    .filter((a) => matches(a, f, label))
-    .sort(
-      (a, b) =>
-        severityRank[a.severity] - severityRank[b.severity] ||
-        b.hosts.size - a.hosts.size ||
-        a.advisoryId.localeCompare(b.advisoryId),
-    );
+  const rows = advisoriesMatching(site.advisories, f, label);
   return renderPage(
     c,
     { title: 'Patches' },
@@ -88,11 +80,11 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
           </p>
         </Empty>
       ) : f.view === 'hosts' ? (
-        <HostTable site={site} f={f} label={label} />
+        <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} />
       ) : rows.length === 0 ? (
         <Notice kind="ok">No missing fixes match these filters.</Notice>
       ) : f.view === 'packages' ? (
-        <PackageTable rows={rows} />
+        <PackageTable rows={impactByPackage(rows)} />
       ) : (
         <>
           <AdvisoryTable rows={rows.slice(0, PAGE)} />
