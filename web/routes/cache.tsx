@@ -13,19 +13,9 @@ import { directTarget } from '../../daemon/cache/proxy-server.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
+import { formatBytes } from '../views/bytes.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
-
-export const formatBytes = (n: number): string => {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-};
 
 /** `http://<the name the client used>:<port>`: the proxy port is the same machine, another origin. */
 const proxyOrigin = (c: Context<WebEnv>, port: number | string): string => {

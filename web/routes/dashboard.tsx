@@ -5,6 +5,7 @@ import { severities } from '../../daemon/catalog/model.js';
 import type { Problem } from '../../daemon/observability/health.js';
 import { type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
 
 const formatUptime = (ms: number): string => {
@@ -13,17 +14,6 @@ const formatUptime = (ms: number): string => {
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
   return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
-};
-
-export const formatBytes = (n: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 };
 
 const Stat = (props: { label: string; value: string | number; hint?: string; href?: string }) => (
