@@ -48,6 +48,22 @@ const clientGone = (c: Context): boolean => {
   return incoming?.destroyed === true;
 };
 
+/** The UI's security headers: scripts and forms from the appliance only, never framed. */
+const uiSecurityHeaders = () =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      // Style attributes in the views (progress bars, chart sizes) need inline styles.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+
 export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   const app = new Hono<WebEnv>();
 
@@ -59,21 +75,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
   });
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // Style attributes in the views (progress bars, chart sizes) need inline styles.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  app.use(uiSecurityHeaders());
   app.use(async (c, next) => {
     c.set('remoteAddr', deps.remoteAddr(c));
     await next();

@@ -128,6 +128,29 @@ const toMissing = (
   };
 };
 
+/**
+ * Hosts of a fleet share (source, version, binaries): share the records too (read-only), so
+ * 5,000 hosts do not cost 5,000 copies of the same findings.
+ */
+const sharedFindings = (
+  memo: AssessMemo,
+  entry: MemoEntry,
+  g: { source: string; version: string; binaries: string[] },
+): readonly MissingFix[] => {
+  let byBinaries = memo.findings.get(entry);
+  if (!byBinaries) {
+    byBinaries = new Map();
+    memo.findings.set(entry, byBinaries);
+  }
+  const key = g.binaries.join(' ');
+  let shared = byBinaries.get(key);
+  if (!shared) {
+    shared = entry.missing.map((m) => toMissing(m, 'source', g.source, g.binaries, g.version));
+    byBinaries.set(key, shared);
+  }
+  return shared;
+};
+
 export const assessHost = (
   inv: HostInventory,
   index: CatalogIndex,
@@ -191,19 +214,7 @@ export const assessHost = (
   }
   for (const entry of withUnfixed) result.unfixed += entry.unfixed;
   for (const [entry, g] of affected) {
-    // Hosts of a fleet share (source, version, binaries): share the records too (read-only), so
-    // 5,000 hosts do not cost 5,000 copies of the same findings.
-    let byBinaries = memo.findings.get(entry);
-    if (!byBinaries) {
-      byBinaries = new Map();
-      memo.findings.set(entry, byBinaries);
-    }
-    const key = g.binaries.join(' ');
-    let shared = byBinaries.get(key);
-    if (!shared) {
-      shared = entry.missing.map((m) => toMissing(m, 'source', g.source, g.binaries, g.version));
-      byBinaries.set(key, shared);
-    }
+    const shared = sharedFindings(memo, entry, g);
     // Spread is several times faster than a push loop; very long lists (beyond any real source
     // package, but a hostile feed could try) go element by element to stay under argument limits.
     if (shared.length < 10_000) result.missing.push(...shared);

@@ -55,6 +55,50 @@ const withService = async <T>(
   }
 };
 
+/** A new ed25519 signing key for bundles and manifests; never overwrites one. */
+const keygen = async (ctx: CommandContext): Promise<number> => {
+  const out = need(ctx, 'out');
+  if (existsSync(out)) throw new DepotError('CONFLICT', `${out} exists; refusing to overwrite a signing key`);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  await writeFileAtomic(out, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), {
+    mode: 0o600,
+  });
+  process.stdout.write(`${publicKeyBase64(publicKey)}\n`);
+  process.stderr.write(
+    `private key written to ${out} (0600); add the line above to catalog.trustedKeys on each appliance\n`,
+  );
+  return 0;
+};
+
+/** A signed offline bundle of feed files given as `--feed ID=PATH`. */
+const bundle = async (ctx: CommandContext): Promise<number> => {
+  const key = await readKey(need(ctx, 'key'));
+  const out = need(ctx, 'out');
+  const sequence = Number(need(ctx, 'sequence'));
+  if (!Number.isInteger(sequence) || sequence < 0)
+    throw new DepotError('BAD_INPUT', '--sequence: a whole number that grows with every bundle');
+  const feeds = strs(ctx.values.feed);
+  if (feeds.length === 0)
+    throw new DepotError('BAD_INPUT', 'catalog bundle: give at least one --feed ID=PATH');
+  const docs = await Promise.all(
+    feeds.map(async (spec, i) => {
+      const m = /^([a-z0-9][a-z0-9-]{0,47})=(.+)$/.exec(spec);
+      if (!m)
+        throw new DepotError(
+          'BAD_INPUT',
+          `--feed ${spec}: expected ID=PATH (id: lower-case letters, digits, -)`,
+        );
+      const body = await readFile(m[2]!);
+      return { feedId: m[1]!, kind: detectFeedKind(body), file: `${i + 1}-${m[1]}.data`, body };
+    }),
+  );
+  await writeFileAtomic(out, writeBundle(docs, sequence, key));
+  process.stdout.write(
+    `${out}: ${docs.map((d) => `${d.feedId} (${d.kind})`).join(', ')}; sequence ${sequence}; key ${publicKeyBase64(createPublicKey(key))}\n`,
+  );
+  return 0;
+};
+
 export const catalogCommand = async (ctx: CommandContext): Promise<number> => {
   const sub = ctx.positionals[0];
   switch (sub) {
@@ -84,47 +128,10 @@ export const catalogCommand = async (ctx: CommandContext): Promise<number> => {
           process.stdout.write(`${e.feedId}: ${e.message}\n`);
         return 0;
       });
-    case 'keygen': {
-      const out = need(ctx, 'out');
-      if (existsSync(out))
-        throw new DepotError('CONFLICT', `${out} exists; refusing to overwrite a signing key`);
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      await writeFileAtomic(out, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), {
-        mode: 0o600,
-      });
-      process.stdout.write(`${publicKeyBase64(publicKey)}\n`);
-      process.stderr.write(
-        `private key written to ${out} (0600); add the line above to catalog.trustedKeys on each appliance\n`,
-      );
-      return 0;
-    }
-    case 'bundle': {
-      const key = await readKey(need(ctx, 'key'));
-      const out = need(ctx, 'out');
-      const sequence = Number(need(ctx, 'sequence'));
-      if (!Number.isInteger(sequence) || sequence < 0)
-        throw new DepotError('BAD_INPUT', '--sequence: a whole number that grows with every bundle');
-      const feeds = strs(ctx.values.feed);
-      if (feeds.length === 0)
-        throw new DepotError('BAD_INPUT', 'catalog bundle: give at least one --feed ID=PATH');
-      const docs = await Promise.all(
-        feeds.map(async (spec, i) => {
-          const m = /^([a-z0-9][a-z0-9-]{0,47})=(.+)$/.exec(spec);
-          if (!m)
-            throw new DepotError(
-              'BAD_INPUT',
-              `--feed ${spec}: expected ID=PATH (id: lower-case letters, digits, -)`,
-            );
-          const body = await readFile(m[2]!);
-          return { feedId: m[1]!, kind: detectFeedKind(body), file: `${i + 1}-${m[1]}.data`, body };
-        }),
-      );
-      await writeFileAtomic(out, writeBundle(docs, sequence, key));
-      process.stdout.write(
-        `${out}: ${docs.map((d) => `${d.feedId} (${d.kind})`).join(', ')}; sequence ${sequence}; key ${publicKeyBase64(createPublicKey(key))}\n`,
-      );
-      return 0;
-    }
+    case 'keygen':
+      return keygen(ctx);
+    case 'bundle':
+      return bundle(ctx);
     case 'sign-manifest': {
       const key = await readKey(need(ctx, 'key'));
       const input = need(ctx, 'in');

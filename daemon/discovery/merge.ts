@@ -26,6 +26,36 @@ const pushEvent = (a: Asset, e: AssetEvent): void => {
 
 const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])].sort();
 
+/** A device seen for the first time; an IP-only record of it (seen before without MAC) lends its history. */
+const newAsset = (
+  o: Observation,
+  ipOnly: Asset | undefined,
+  { id, at, scanId }: { id: string; at: string; scanId: string },
+): Asset => ({
+  id,
+  mac: o.mac,
+  ip: o.ip,
+  ipHistory: [{ ip: o.ip, firstSeen: at, lastSeen: at }],
+  vendor: null,
+  hostnames: [],
+  services: [],
+  openPorts: [],
+  banners: {},
+  deviceClass: 'unknown',
+  os: null,
+  model: null,
+  evidence: [],
+  seenBy: [],
+  firstSeen: ipOnly?.firstSeen ?? at,
+  lastSeen: at,
+  online: true,
+  isNew: ipOnly?.isNew ?? true,
+  tags: ipOnly?.tags ?? [],
+  notes: ipOnly?.notes ?? '',
+  lastScanId: scanId,
+  events: ipOnly ? [...ipOnly.events] : [],
+});
+
 export const mergeScan = (
   assets: AssetLookup,
   observations: Observation[],
@@ -46,30 +76,7 @@ export const mergeScan = (
     const ipOnly = o.mac ? assets.byId(assetIdFor(null, o.ip)) : undefined;
     if (!asset) {
       counts.new++;
-      asset = {
-        id,
-        mac: o.mac,
-        ip: o.ip,
-        ipHistory: [{ ip: o.ip, firstSeen: at, lastSeen: at }],
-        vendor: null,
-        hostnames: [],
-        services: [],
-        openPorts: [],
-        banners: {},
-        deviceClass: 'unknown',
-        os: null,
-        model: null,
-        evidence: [],
-        seenBy: [],
-        firstSeen: ipOnly?.firstSeen ?? at,
-        lastSeen: at,
-        online: true,
-        isNew: ipOnly?.isNew ?? true,
-        tags: ipOnly?.tags ?? [],
-        notes: ipOnly?.notes ?? '',
-        lastScanId: scanId,
-        events: ipOnly ? [...ipOnly.events] : [],
-      };
+      asset = newAsset(o, ipOnly, { id, at, scanId });
       pushEvent(asset, {
         at,
         scanId,

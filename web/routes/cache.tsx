@@ -13,19 +13,9 @@ import { directTarget } from '../../daemon/cache/proxy-server.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
+import { formatBytes } from '../views/bytes.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
-
-export const formatBytes = (n: number): string => {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-};
 
 /** `http://<the name the client used>:<port>`: the proxy port is the same machine, another origin. */
 const proxyOrigin = (c: Context<WebEnv>, port: number | string): string => {
@@ -189,39 +179,122 @@ const requireCache = (deps: WebDeps): CacheService => {
   return deps.cache;
 };
 
+type CacheSummary = ReturnType<CacheService['summary']>;
+
+const CacheStats = (props: { s: CacheSummary }) => {
+  const { s } = props;
+  const saved = s.days.reduce((n, d) => n + d.fromCache, 0);
+  return (
+    <section class="grid">
+      <div class="card stat">
+        <span class="label">Hit ratio</span>
+        <span class="value">{`${Math.round(s.hitRatio * 100)} %`}</span>
+        <span class="hint">
+          {s.hits} hits, {s.misses} misses
+        </span>
+      </div>
+      <div class="card stat">
+        <span class="label">Bandwidth saved</span>
+        <span class="value">{formatBytes(s.fromCache)}</span>
+        <span class="hint">
+          {formatBytes(s.fromUpstream)} fetched upstream; {formatBytes(saved)} saved in 14 days
+        </span>
+      </div>
+      <div class="card stat">
+        <span class="label">Disk used</span>
+        <span class="value">{formatBytes(s.usedBytes)}</span>
+        <span class="hint">
+          of {formatBytes(s.quotaBytes)} quota; {s.entries} files, {s.pinned} pinned
+        </span>
+      </div>
+    </section>
+  );
+};
+
+const Prefetch = (props: { jobs: CacheSummary['prefetch']; csrf: string }) => (
+  <section class="card">
+    <h2>Prefetch</h2>
+    <form method="post" action="/cache/-/prefetch">
+      <CsrfField token={props.csrf} />
+      <label>
+        URLs, one per line (optionally followed by the expected sha256)
+        <textarea name="urls" rows={4} required />
+      </label>
+      <label>
+        <input type="checkbox" name="pin" value="1" style="display:inline;width:auto" /> Pin (keep through
+        eviction)
+      </label>
+      <button type="submit">Queue downloads</button>
+    </form>
+    {props.jobs.length ? (
+      <ul>
+        {props.jobs.slice(-5).map((j) => (
+          <li>
+            {new Date(j.createdAt).toISOString().slice(0, 16).replace('T', ' ')}:{' '}
+            {j.items.filter((i) => i.status === 'done').length} done,{' '}
+            {j.items.filter((i) => i.status === 'queued').length} queued,{' '}
+            {j.items.filter((i) => i.status === 'failed').length} failed
+            {j.items
+              .filter((i) => i.error)
+              .slice(0, 3)
+              .map((i) => (
+                <div class="hint">{i.error}</div>
+              ))}
+          </li>
+        ))}
+      </ul>
+    ) : null}
+  </section>
+);
+
+/** How LAN hosts use the cache: the proxy line and direct URLs, as this browser reaches the appliance. */
+const UsingTheCache = (props: { s: CacheSummary; c: Context<WebEnv> }) => {
+  const { s, c } = props;
+  return (
+    <section class="card">
+      <h2>Using the cache</h2>
+      <dl class="facts">
+        <dt>Allowed upstreams</dt>
+        <dd>
+          {s.upstreams.length ? s.upstreams.join(', ') : 'none yet: add mirror URLs to cache.upstreams'}
+        </dd>
+        <dt>apt proxy</dt>
+        <dd>
+          {s.proxyPort ? (
+            <code>{`Acquire::http::Proxy "${proxyOrigin(c, s.proxyPort)}/";`}</code>
+          ) : (
+            'the proxy port is disabled (cache.proxy.enabled)'
+          )}
+        </dd>
+        <dt>Direct URL</dt>
+        <dd>
+          {s.proxyPort ? (
+            <code>{`deb ${proxyOrigin(c, s.proxyPort)}/cache/<mirror-host>/debian bookworm main`}</code>
+          ) : (
+            'served on the proxy port only, which is disabled'
+          )}
+        </dd>
+        <dt>Download windows</dt>
+        <dd>{s.windows}</dd>
+        <dt>WAN limit</dt>
+        <dd>{s.rateBytesPerSec ? `${formatBytes(s.rateBytesPerSec)}/s` : 'unlimited'}</dd>
+        <dt>Known hashes</dt>
+        <dd>{s.expectedHashes} files can be verified against their sha256</dd>
+      </dl>
+    </section>
+  );
+};
+
 const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => {
   const s = cache.summary();
   const csrf = c.get('csrf');
-  const saved = s.days.reduce((n, d) => n + d.fromCache, 0);
   return renderPage(
     c,
     { title: 'Cache' },
     <>
       <h1>Cache</h1>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
-      <section class="grid">
-        <div class="card stat">
-          <span class="label">Hit ratio</span>
-          <span class="value">{`${Math.round(s.hitRatio * 100)} %`}</span>
-          <span class="hint">
-            {s.hits} hits, {s.misses} misses
-          </span>
-        </div>
-        <div class="card stat">
-          <span class="label">Bandwidth saved</span>
-          <span class="value">{formatBytes(s.fromCache)}</span>
-          <span class="hint">
-            {formatBytes(s.fromUpstream)} fetched upstream; {formatBytes(saved)} saved in 14 days
-          </span>
-        </div>
-        <div class="card stat">
-          <span class="label">Disk used</span>
-          <span class="value">{formatBytes(s.usedBytes)}</span>
-          <span class="hint">
-            of {formatBytes(s.quotaBytes)} quota; {s.entries} files, {s.pinned} pinned
-          </span>
-        </div>
-      </section>
+      <CacheStats s={s} />
       <section class="card">
         <h2>Traffic, last 14 days</h2>
         <Chart days={s.days} />
@@ -241,70 +314,8 @@ const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => 
           <EntryTable title="Most used" entries={cache.top('hits', 10)} csrf={csrf} />
         </>
       )}
-      <section class="card">
-        <h2>Prefetch</h2>
-        <form method="post" action="/cache/-/prefetch">
-          <CsrfField token={csrf} />
-          <label>
-            URLs, one per line (optionally followed by the expected sha256)
-            <textarea name="urls" rows={4} required />
-          </label>
-          <label>
-            <input type="checkbox" name="pin" value="1" style="display:inline;width:auto" /> Pin (keep through
-            eviction)
-          </label>
-          <button type="submit">Queue downloads</button>
-        </form>
-        {s.prefetch.length ? (
-          <ul>
-            {s.prefetch.slice(-5).map((j) => (
-              <li>
-                {new Date(j.createdAt).toISOString().slice(0, 16).replace('T', ' ')}:{' '}
-                {j.items.filter((i) => i.status === 'done').length} done,{' '}
-                {j.items.filter((i) => i.status === 'queued').length} queued,{' '}
-                {j.items.filter((i) => i.status === 'failed').length} failed
-                {j.items
-                  .filter((i) => i.error)
-                  .slice(0, 3)
-                  .map((i) => (
-                    <div class="hint">{i.error}</div>
-                  ))}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </section>
-      <section class="card">
-        <h2>Using the cache</h2>
-        <dl class="facts">
-          <dt>Allowed upstreams</dt>
-          <dd>
-            {s.upstreams.length ? s.upstreams.join(', ') : 'none yet: add mirror URLs to cache.upstreams'}
-          </dd>
-          <dt>apt proxy</dt>
-          <dd>
-            {s.proxyPort ? (
-              <code>{`Acquire::http::Proxy "${proxyOrigin(c, s.proxyPort)}/";`}</code>
-            ) : (
-              'the proxy port is disabled (cache.proxy.enabled)'
-            )}
-          </dd>
-          <dt>Direct URL</dt>
-          <dd>
-            {s.proxyPort ? (
-              <code>{`deb ${proxyOrigin(c, s.proxyPort)}/cache/<mirror-host>/debian bookworm main`}</code>
-            ) : (
-              'served on the proxy port only, which is disabled'
-            )}
-          </dd>
-          <dt>Download windows</dt>
-          <dd>{s.windows}</dd>
-          <dt>WAN limit</dt>
-          <dd>{s.rateBytesPerSec ? `${formatBytes(s.rateBytesPerSec)}/s` : 'unlimited'}</dd>
-          <dt>Known hashes</dt>
-          <dd>{s.expectedHashes} files can be verified against their sha256</dd>
-        </dl>
-      </section>
+      <Prefetch jobs={s.prefetch} csrf={csrf} />
+      <UsingTheCache s={s} c={c} />
     </>,
   );
 };

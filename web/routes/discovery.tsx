@@ -130,6 +130,45 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
   );
 };
 
+const ScanHistory = (props: { scans: readonly ScanRecord[] }) => (
+  <section class="card">
+    {props.scans.length === 0 ? (
+      <Empty>
+        <p>No scans yet.</p>
+      </Empty>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Scan</th>
+            <th>Scope</th>
+            <th>Trigger</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Status</th>
+            <th>Found / new / offline</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.scans.map((s) => (
+            <tr>
+              <td>
+                <JobLink id={s.id} />
+              </td>
+              <td>{s.scopeName}</td>
+              <td>{s.trigger}</td>
+              <td title={s.startedAt}>{ago(s.startedAt)}</td>
+              <td>{s.durationMs !== null ? `${(s.durationMs / 1000).toFixed(1)} s` : '—'}</td>
+              <td>{s.error ? `${s.status}: ${s.error}` : s.status}</td>
+              <td>{s.counts ? `${s.counts.found} / ${s.counts.new} / ${s.counts.offline}` : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </section>
+);
+
 export const discoveryRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
@@ -171,53 +210,16 @@ export const discoveryRoutes = (deps: WebDeps) => {
     );
   });
 
-  app.get('/discovery/scans', (c) => {
-    const d = requireDiscovery(deps);
-    const scans = d.history();
-    return renderPage(
+  app.get('/discovery/scans', (c) =>
+    renderPage(
       c,
       { title: 'Scan history' },
       <>
         <h1>Scan history</h1>
-        <section class="card">
-          {scans.length === 0 ? (
-            <Empty>
-              <p>No scans yet.</p>
-            </Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Scan</th>
-                  <th>Scope</th>
-                  <th>Trigger</th>
-                  <th>Started</th>
-                  <th>Duration</th>
-                  <th>Status</th>
-                  <th>Found / new / offline</th>
-                </tr>
-              </thead>
-              <tbody>
-                {scans.map((s) => (
-                  <tr>
-                    <td>
-                      <JobLink id={s.id} />
-                    </td>
-                    <td>{s.scopeName}</td>
-                    <td>{s.trigger}</td>
-                    <td title={s.startedAt}>{ago(s.startedAt)}</td>
-                    <td>{s.durationMs !== null ? `${(s.durationMs / 1000).toFixed(1)} s` : '—'}</td>
-                    <td>{s.error ? `${s.status}: ${s.error}` : s.status}</td>
-                    <td>{s.counts ? `${s.counts.found} / ${s.counts.new} / ${s.counts.offline}` : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
+        <ScanHistory scans={requireDiscovery(deps).history()} />
       </>,
-    );
-  });
+    ),
+  );
 
   return app;
 };

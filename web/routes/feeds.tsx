@@ -3,8 +3,10 @@
  * files from signed manifests, and the offline bundle import for air-gapped sites.
  */
 import { Hono } from 'hono';
-import type { SyncProgress } from '../../daemon/catalog/catalog-service.js';
+import type { CatalogService, SyncProgress } from '../../daemon/catalog/catalog-service.js';
+import type { FeedStatus } from '../../daemon/catalog/feed-status.js';
 import type { VendorFile } from '../../daemon/catalog/model.js';
+import type { SyncHistoryEntry } from '../../daemon/catalog/snapshot-store.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
@@ -63,129 +65,135 @@ const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
       </table>
     </section>
   );
+const SyncForm = (props: { csrf: string; feed?: string; label: string }) => (
+  <form
+    method="post"
+    action="/patches/feeds/sync"
+    hx-post="/patches/feeds/sync"
+    hx-target="#sync-progress"
+    hx-swap="outerHTML"
+  >
+    <CsrfField token={props.csrf} />
+    {props.feed ? <input type="hidden" name="feed" value={props.feed} /> : null}
+    <button type="submit">{props.label}</button>
+  </form>
+);
+
+const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
+  <section class="card">
+    <table>
+      <thead>
+        <tr>
+          <th>Feed</th>
+          <th>Kind</th>
+          <th>Snapshot</th>
+          <th>Last attempt</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {props.feeds.map((f) => (
+          <tr>
+            <td title={f.url}>{f.id}</td>
+            <td>{f.kind}</td>
+            <td>
+              {f.snapshot
+                ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
+                : 'never synced'}
+            </td>
+            <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
+            <td>
+              {f.configured && f.enabled ? <SyncForm csrf={props.csrf} feed={f.id} label="Sync now" /> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    <SyncForm csrf={props.csrf} label="Sync all feeds now" />
+  </section>
+);
+
+const BundleImport = (props: { csrf: string }) => (
+  <section class="card">
+    <h2>Offline bundle</h2>
+    <p>
+      For sites without internet access: import a bundle signed with a key listed in{' '}
+      <code>catalog.trustedKeys</code>.
+    </p>
+    <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
+      <CsrfField token={props.csrf} />
+      <input type="file" name="bundle" accept=".zip,application/zip" required />{' '}
+      <button type="submit">Import</button>
+    </form>
+  </section>
+);
+
+const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
+  <section class="card">
+    <h2>Sync history</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>Finished</th>
+          <th>Feed</th>
+          <th>Trigger</th>
+          <th>Outcome</th>
+          <th>Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((h) => (
+          <tr>
+            <td>{h.finishedAt}</td>
+            <td>{h.feedId}</td>
+            <td>{h.trigger}</td>
+            <td>{h.outcome}</td>
+            <td>{h.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </section>
+);
+
+/** The progress box once polling ends: how each feed of the last run fared instead of going blank. */
+const progressFragment = async (catalog: CatalogService) => {
+  const run = catalog.progress();
+  if (run) return <ProgressBox run={run} />;
+  const history = await catalog.history();
+  const last = history.filter((h) => h.id === history[0]?.id);
+  return (
+    <div id="sync-progress">
+      {last.length ? (
+        <Notice kind={last.some((h) => h.outcome === 'failed') ? 'error' : 'ok'}>
+          {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}. `}
+          <a href="/patches/feeds">Reload</a>
+        </Notice>
+      ) : null}
+    </div>
+  );
+};
+
 export const feedsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
-  app.get('/patches/feeds/progress', async (c) => {
-    const catalog = needCatalog(deps);
-    const run = catalog.progress();
-    if (run) return c.html(<ProgressBox run={run} />);
-    // The run just ended (polling stops here): say how each feed fared instead of going blank.
-    const history = await catalog.history();
-    const last = history.filter((h) => h.id === history[0]?.id);
-    return c.html(
-      <div id="sync-progress">
-        {last.length ? (
-          <Notice kind={last.some((h) => h.outcome === 'failed') ? 'error' : 'ok'}>
-            {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}. `}
-            <a href="/patches/feeds">Reload</a>
-          </Notice>
-        ) : null}
-      </div>,
-    );
-  });
+  app.get('/patches/feeds/progress', async (c) => c.html(await progressFragment(needCatalog(deps))));
 
   app.get('/patches/feeds', async (c) => {
     const catalog = needCatalog(deps);
     const history = (await catalog.history()).slice(0, 50);
-    const notice = c.req.query('done');
+    const csrf = c.get('csrf');
     return renderPage(
       c,
       { title: 'Feeds' },
       <>
         <h1>Feeds</h1>
-        {notice === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
+        {c.req.query('done') === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
         <ProgressBox run={catalog.progress()} />
-        <section class="card">
-          <table>
-            <thead>
-              <tr>
-                <th>Feed</th>
-                <th>Kind</th>
-                <th>Snapshot</th>
-                <th>Last attempt</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {catalog.feeds().map((f) => (
-                <tr>
-                  <td title={f.url}>{f.id}</td>
-                  <td>{f.kind}</td>
-                  <td>
-                    {f.snapshot
-                      ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
-                      : 'never synced'}
-                  </td>
-                  <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
-                  <td>
-                    {f.configured && f.enabled ? (
-                      <form
-                        method="post"
-                        action="/patches/feeds/sync"
-                        hx-post="/patches/feeds/sync"
-                        hx-target="#sync-progress"
-                        hx-swap="outerHTML"
-                      >
-                        <CsrfField token={c.get('csrf')} />
-                        <input type="hidden" name="feed" value={f.id} />
-                        <button type="submit">Sync now</button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <form
-            method="post"
-            action="/patches/feeds/sync"
-            hx-post="/patches/feeds/sync"
-            hx-target="#sync-progress"
-            hx-swap="outerHTML"
-          >
-            <CsrfField token={c.get('csrf')} />
-            <button type="submit">Sync all feeds now</button>
-          </form>
-        </section>
+        <FeedTable feeds={catalog.feeds()} csrf={csrf} />
         <VendorFiles rows={catalog.vendorFiles()} />
-        <section class="card">
-          <h2>Offline bundle</h2>
-          <p>
-            For sites without internet access: import a bundle signed with a key listed in{' '}
-            <code>catalog.trustedKeys</code>.
-          </p>
-          <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
-            <CsrfField token={c.get('csrf')} />
-            <input type="file" name="bundle" accept=".zip,application/zip" required />{' '}
-            <button type="submit">Import</button>
-          </form>
-        </section>
-        <section class="card">
-          <h2>Sync history</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Finished</th>
-                <th>Feed</th>
-                <th>Trigger</th>
-                <th>Outcome</th>
-                <th>Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.map((h) => (
-                <tr>
-                  <td>{h.finishedAt}</td>
-                  <td>{h.feedId}</td>
-                  <td>{h.trigger}</td>
-                  <td>{h.outcome}</td>
-                  <td>{h.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <BundleImport csrf={csrf} />
+        <SyncHistory rows={history} />
       </>,
     );
   });

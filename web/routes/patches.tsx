@@ -5,10 +5,11 @@
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
 import { type Context, Hono } from 'hono';
+import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
-import { severityRank } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import { pageNumber, pageOf } from '../../daemon/paging.js';
+import { missingFixesCsv } from '../../daemon/reports/missing-fixes-csv.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostHref } from '../views/host-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
@@ -19,7 +20,6 @@ import {
   ComplianceCards,
   FilterForm,
   HostTable,
-  matches,
   PAGE,
   PackageTable,
   readFilters,
@@ -61,14 +61,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
     );
   }
   const site = await deps.assess.current();
-  const rows = site.advisories
-    .filter((a) => matches(a, f, label))
-    .sort(
-      (a, b) =>
-        severityRank[a.severity] - severityRank[b.severity] ||
-        b.hosts.size - a.hosts.size ||
-        a.advisoryId.localeCompare(b.advisoryId),
-    );
+  const rows = advisoriesMatching(site.advisories, f, label);
   return renderPage(
     c,
     { title: 'Patches' },
@@ -87,11 +80,11 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
           </p>
         </Empty>
       ) : f.view === 'hosts' ? (
-        <HostTable site={site} f={f} label={label} />
+        <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} />
       ) : rows.length === 0 ? (
         <Notice kind="ok">No missing fixes match these filters.</Notice>
       ) : f.view === 'packages' ? (
-        <PackageTable rows={rows} />
+        <PackageTable rows={impactByPackage(rows)} />
       ) : (
         <>
           <AdvisoryTable rows={rows.slice(0, PAGE)} />
@@ -104,40 +97,11 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   );
 };
 
-/** Every missing fix on every host, for spreadsheets and tickets (WSUS "needed updates"). */
+/** Every missing fix on every host, for spreadsheets and tickets. */
 const missingCsv = async (deps: WebDeps, c: Context<WebEnv>) => {
-  const label = labelOf(deps);
   if (!deps.assess) throw new DepotError('NOT_FOUND', 'no assessment available');
   const site = await deps.assess.current();
-  // Cells that start with = + - @ are prefixed so spreadsheets do not run them as formulas.
-  const cell = (v: string) => {
-    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return /[",\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-  };
-  // `host` names the machine as the pages do; `host_id` is its stable id in the host directory.
-  const lines = ['host,release,severity,package,binaries,installed,fixed,advisory,cves,feed,host_id'];
-  for (const h of site.hosts) {
-    for (const m of h.missing) {
-      lines.push(
-        [
-          label(h.hostId),
-          h.release,
-          m.severity,
-          m.package,
-          m.binaries.join(' '),
-          m.installed,
-          m.fixed,
-          m.advisoryId,
-          m.cves.join(' '),
-          m.feedId,
-          h.hostId,
-        ]
-          .map(cell)
-          .join(','),
-      );
-    }
-  }
-  return c.body(`${lines.join('\n')}\n`, 200, {
+  return c.body(missingFixesCsv(site.hosts, labelOf(deps)), 200, {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': 'attachment; filename="missing-fixes.csv"',
   });

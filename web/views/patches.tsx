@@ -3,9 +3,10 @@
  * advisory, package and host tables.
  */
 import type { Context } from 'hono';
-import type { AdvisoryImpact, SiteAssessment } from '../../daemon/assess/assess-service.js';
-import type { MissingFix, SiteCompliance } from '../../daemon/assess/types.js';
-import { type Severity, severities, severityRank } from '../../daemon/catalog/model.js';
+import type { AdvisoryImpact } from '../../daemon/assess/assess-service.js';
+import type { HostLabel, MissingFixFilter, PackageImpact } from '../../daemon/assess/missing-fix-query.js';
+import type { HostAssessment, MissingFix, SiteCompliance } from '../../daemon/assess/types.js';
+import { type Severity, severities } from '../../daemon/catalog/model.js';
 import type { Page } from '../../daemon/paging.js';
 import type { WebEnv } from '../env.js';
 import { hostHref } from './host-link.js';
@@ -60,10 +61,8 @@ export const ComplianceCards = (props: { c: SiteCompliance }) => {
   );
 };
 
-export interface Filters {
+export interface Filters extends MissingFixFilter {
   view: View;
-  q: string;
-  severity: Severity | '';
 }
 
 export const readFilters = (c: Context<WebEnv>): Filters => {
@@ -75,15 +74,6 @@ export const readFilters = (c: Context<WebEnv>): Filters => {
     severity: severities.includes(severity as Severity) ? (severity as Severity) : '',
   };
 };
-
-/** `label` names a host as the pages show it, so a search for a machine's name finds it. */
-export const matches = (a: AdvisoryImpact, f: Filters, label: (hostId: string) => string): boolean =>
-  (f.severity === '' || severityRank[a.severity] <= severityRank[f.severity]) &&
-  (f.q === '' ||
-    a.advisoryId.toLowerCase().includes(f.q) ||
-    a.cves.some((cve) => cve.toLowerCase().includes(f.q)) ||
-    a.packages.some((p) => p.includes(f.q)) ||
-    [...a.hosts.keys()].some((h) => h.toLowerCase().includes(f.q) || label(h).toLowerCase().includes(f.q)));
 
 export const FilterForm = (props: { f: Filters }) => (
   <form method="get" action="/patches" class="card" aria-label="Filter missing fixes">
@@ -144,73 +134,42 @@ export const AdvisoryTable = (props: { rows: AdvisoryImpact[] }) => (
   </table>
 );
 
-export const PackageTable = (props: { rows: AdvisoryImpact[] }) => {
-  const byPkg = new Map<string, { severity: Severity; advisories: AdvisoryImpact[]; hosts: Set<string> }>();
-  for (const a of props.rows) {
-    for (const p of a.packages) {
-      const e = byPkg.get(p) ?? { severity: 'unknown' as Severity, advisories: [], hosts: new Set<string>() };
-      if (e.severity === 'unknown' || severityRank[a.severity] < severityRank[e.severity])
-        e.severity = a.severity;
-      e.advisories.push(a);
-      for (const [h, m] of a.hosts) if (m.package === p) e.hosts.add(h);
-      byPkg.set(p, e);
-    }
-  }
-  const rows = [...byPkg].sort(
-    ([pa, a], [pb, b]) =>
-      severityRank[a.severity] - severityRank[b.severity] ||
-      b.hosts.size - a.hosts.size ||
-      pa.localeCompare(pb),
-  );
-  return (
-    <table>
-      <thead>
+export const PackageTable = (props: { rows: PackageImpact[] }) => (
+  <table>
+    <thead>
+      <tr>
+        <th>Package</th>
+        <th>Worst severity</th>
+        <th>Hosts</th>
+        <th>Advisories</th>
+      </tr>
+    </thead>
+    <tbody>
+      {props.rows.slice(0, PAGE).map((e) => (
         <tr>
-          <th>Package</th>
-          <th>Worst severity</th>
-          <th>Hosts</th>
-          <th>Advisories</th>
+          <td>
+            <a href={`/patches?view=advisories&q=${encodeURIComponent(e.package)}`}>{e.package}</a>
+          </td>
+          <td>
+            <Sev s={e.severity} />
+          </td>
+          <td>{e.hosts.size}</td>
+          <td>
+            {e.advisories.slice(0, 8).map((a) => (
+              <>
+                <a href={advisoryHref(a)}>{a.advisoryId}</a>{' '}
+              </>
+            ))}
+            {e.advisories.length > 8 ? `+${e.advisories.length - 8} more` : ''}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {rows.slice(0, PAGE).map(([p, e]) => (
-          <tr>
-            <td>
-              <a href={`/patches?view=advisories&q=${encodeURIComponent(p)}`}>{p}</a>
-            </td>
-            <td>
-              <Sev s={e.severity} />
-            </td>
-            <td>{e.hosts.size}</td>
-            <td>
-              {e.advisories.slice(0, 8).map((a) => (
-                <>
-                  <a href={advisoryHref(a)}>{a.advisoryId}</a>{' '}
-                </>
-              ))}
-              {e.advisories.length > 8 ? `+${e.advisories.length - 8} more` : ''}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-};
+      ))}
+    </tbody>
+  </table>
+);
 
-export const HostTable = (props: { site: SiteAssessment; f: Filters; label: (hostId: string) => string }) => {
-  const rows = props.site.hosts
-    .filter(
-      (h) =>
-        props.f.q === '' ||
-        h.hostId.toLowerCase().includes(props.f.q) ||
-        props.label(h.hostId).toLowerCase().includes(props.f.q) ||
-        h.missing.some((m) => m.package.includes(props.f.q)),
-    )
-    .sort(
-      (a, b) =>
-        b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
-        b.missing.length - a.missing.length,
-    );
+export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel }) => {
+  const { rows } = props;
   return (
     <>
       <table>

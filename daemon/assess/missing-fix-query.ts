@@ -1,0 +1,94 @@
+/**
+ * The Patches page's query: missing fixes filtered by severity and a search, sorted most urgent
+ * first, by advisory, by host or by package. The route parses the request and renders the rows.
+ */
+import { type Severity, severityRank } from '../catalog/model.js';
+import type { AdvisoryImpact } from './assess-service.js';
+import type { HostAssessment } from './types.js';
+
+export interface MissingFixFilter {
+  /** Lower-case search over advisory, CVE, package and host (id or name); '' matches all. */
+  q: string;
+  /** At least this severity; '' for any. */
+  severity: Severity | '';
+}
+
+/** Names a host as the pages show it, so a search for a machine's name finds it. */
+export type HostLabel = (hostId: string) => string;
+
+const hostMatches = (hostId: string, q: string, label: HostLabel): boolean =>
+  hostId.toLowerCase().includes(q) || label(hostId).toLowerCase().includes(q);
+
+export const advisoryMatches = (a: AdvisoryImpact, f: MissingFixFilter, label: HostLabel): boolean =>
+  (f.severity === '' || severityRank[a.severity] <= severityRank[f.severity]) &&
+  (f.q === '' ||
+    a.advisoryId.toLowerCase().includes(f.q) ||
+    a.cves.some((cve) => cve.toLowerCase().includes(f.q)) ||
+    a.packages.some((p) => p.includes(f.q)) ||
+    [...a.hosts.keys()].some((h) => hostMatches(h, f.q, label)));
+
+/** Matching advisories, worst first, then those affecting the most hosts. */
+export const advisoriesMatching = (
+  advisories: readonly AdvisoryImpact[],
+  f: MissingFixFilter,
+  label: HostLabel,
+): AdvisoryImpact[] =>
+  advisories
+    .filter((a) => advisoryMatches(a, f, label))
+    .sort(
+      (a, b) =>
+        severityRank[a.severity] - severityRank[b.severity] ||
+        b.hosts.size - a.hosts.size ||
+        a.advisoryId.localeCompare(b.advisoryId),
+    );
+
+/** Hosts whose id, name or a missing package matches the search, most at risk first. */
+export const hostsMatching = (
+  hosts: readonly HostAssessment[],
+  f: MissingFixFilter,
+  label: HostLabel,
+): HostAssessment[] =>
+  hosts
+    .filter(
+      (h) =>
+        f.q === '' || hostMatches(h.hostId, f.q, label) || h.missing.some((m) => m.package.includes(f.q)),
+    )
+    .sort(
+      (a, b) =>
+        b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
+        b.missing.length - a.missing.length,
+    );
+
+export interface PackageImpact {
+  package: string;
+  /** The worst severity among its advisories. */
+  severity: Severity;
+  advisories: AdvisoryImpact[];
+  hosts: Set<string>;
+}
+
+/** The advisories grouped by package, worst first, then those affecting the most hosts. */
+export const impactByPackage = (advisories: readonly AdvisoryImpact[]): PackageImpact[] => {
+  const byPkg = new Map<string, PackageImpact>();
+  for (const a of advisories) {
+    for (const p of a.packages) {
+      const e = byPkg.get(p) ?? {
+        package: p,
+        severity: 'unknown' as Severity,
+        advisories: [],
+        hosts: new Set(),
+      };
+      if (e.severity === 'unknown' || severityRank[a.severity] < severityRank[e.severity])
+        e.severity = a.severity;
+      e.advisories.push(a);
+      for (const [h, m] of a.hosts) if (m.package === p) e.hosts.add(h);
+      byPkg.set(p, e);
+    }
+  }
+  return [...byPkg.values()].sort(
+    (a, b) =>
+      severityRank[a.severity] - severityRank[b.severity] ||
+      b.hosts.size - a.hosts.size ||
+      a.package.localeCompare(b.package),
+  );
+};

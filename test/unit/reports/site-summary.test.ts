@@ -1,0 +1,77 @@
+/** The site summary: the dashboard's figures from the services, and nothing where a service is absent. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SiteCompliance } from '../../../daemon/assess/types.js';
+import type { FeedStatus } from '../../../daemon/catalog/feed-status.js';
+import type { AssetQuery } from '../../../daemon/discovery/asset-query.js';
+import { type SiteSources, siteSummary } from '../../../daemon/reports/site-summary.js';
+
+const compliance = (assessed: number): SiteCompliance => ({
+  hosts: 3,
+  assessed,
+  uncovered: 0,
+  compliant: 1,
+  ratio: assessed ? 1 / assessed : undefined,
+  missingFixes: 5,
+  bySeverity: { critical: 1, high: 2, medium: 2, low: 0, negligible: 0, unknown: 0 },
+  hostsAtRisk: 1,
+  rebootRequired: 2,
+});
+
+const feed = (id: string, syncedAt?: string): FeedStatus => ({
+  id,
+  kind: 'debian-tracker',
+  configured: true,
+  enabled: true,
+  advisories: 0,
+  snapshot: syncedAt
+    ? { feedId: id, kind: 'debian-tracker', origin: 'network', syncedAt, state: {}, bytes: 1 }
+    : undefined,
+});
+
+const sources = (assessed: number): SiteSources => ({
+  discovery: {
+    query: (q: AssetQuery) => ({ total: { '': 7, online: 4, new: 2, offline: 3 }[q.status] }),
+    scopes: () => ['lan'],
+    history: () => [{ id: 'scan-1' }],
+    current: () => ({ status: 'running' }),
+  },
+  assess: { current: async () => ({ compliance: compliance(assessed) }) },
+  catalog: {
+    feeds: () => [feed('b', '2026-11-02T00:00:00Z'), feed('never'), feed('a', '2026-11-01T00:00:00Z')],
+  },
+  cache: { summary: () => ({ fromCache: 2048, fromUpstream: 1024, hitRatio: 0.75, entries: 9 }) },
+  health: { problems: async () => [{ source: 'catalog', message: 'feed b is stale' }] },
+});
+
+test('every figure the dashboard shows comes from the services', async () => {
+  const s = await siteSummary(sources(3));
+  assert.deepEqual(s.devices, { total: 7, online: 4, new: 2, scanning: true });
+  assert.equal(s.scopes, 1);
+  assert.equal(s.scanned, true);
+  assert.equal(s.compliance?.ratio, 1 / 3);
+  assert.equal(s.compliance?.bySeverity.high, 2);
+  assert.equal(s.compliance?.hostsAtRisk, 1);
+  assert.equal(s.compliance?.rebootRequired, 2);
+  assert.deepEqual(s.feeds, { synced: 2, oldestSyncAt: '2026-11-01T00:00:00Z' });
+  assert.deepEqual(s.cache, { fromCache: 2048, fromUpstream: 1024, hitRatio: 0.75 });
+  assert.deepEqual(s.problems, [{ source: 'catalog', message: 'feed b is stale' }]);
+});
+
+test('no compliance until a host is assessed: zero missing fixes would be unchecked', async () => {
+  const s = await siteSummary(sources(0));
+  assert.equal(s.compliance, undefined);
+});
+
+test('absent services give absent figures, never invented ones', async () => {
+  const s = await siteSummary({});
+  assert.deepEqual(s, {
+    devices: undefined,
+    scopes: 0,
+    scanned: false,
+    compliance: undefined,
+    feeds: { synced: 0, oldestSyncAt: undefined },
+    cache: undefined,
+    problems: [],
+  });
+});
