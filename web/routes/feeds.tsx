@@ -9,7 +9,7 @@ import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
-import { Notice, renderPage } from '../views/layout.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { needCatalog } from './patches.js';
 
@@ -63,6 +63,20 @@ const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
       </table>
     </section>
   );
+
+/** A fresh appliance has no feeds: say where they come from instead of an empty table and a button. */
+const NoFeeds = () => (
+  <Empty>
+    <p>
+      <strong>No vendor feeds configured.</strong>
+    </p>
+    <p>
+      List them under <code>catalog.feeds</code> in <code>config.json</code> in the data directory and restart
+      the daemon (the README's "Vendor feeds" section has examples), or import a signed offline bundle below.
+    </p>
+  </Empty>
+);
+
 export const feedsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
@@ -96,58 +110,62 @@ export const feedsRoutes = (deps: WebDeps) => {
         <h1>Feeds</h1>
         {notice === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
         <ProgressBox run={catalog.progress()} />
-        <section class="card">
-          <table>
-            <thead>
-              <tr>
-                <th>Feed</th>
-                <th>Kind</th>
-                <th>Snapshot</th>
-                <th>Last attempt</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {catalog.feeds().map((f) => (
+        {catalog.feeds().length === 0 ? (
+          <NoFeeds />
+        ) : (
+          <section class="card">
+            <table>
+              <thead>
                 <tr>
-                  <td title={f.url}>{f.id}</td>
-                  <td>{f.kind}</td>
-                  <td>
-                    {f.snapshot
-                      ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
-                      : 'never synced'}
-                  </td>
-                  <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
-                  <td>
-                    {f.configured && f.enabled ? (
-                      <form
-                        method="post"
-                        action="/patches/feeds/sync"
-                        hx-post="/patches/feeds/sync"
-                        hx-target="#sync-progress"
-                        hx-swap="outerHTML"
-                      >
-                        <CsrfField token={c.get('csrf')} />
-                        <input type="hidden" name="feed" value={f.id} />
-                        <button type="submit">Sync now</button>
-                      </form>
-                    ) : null}
-                  </td>
+                  <th>Feed</th>
+                  <th>Kind</th>
+                  <th>Snapshot</th>
+                  <th>Last attempt</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          <form
-            method="post"
-            action="/patches/feeds/sync"
-            hx-post="/patches/feeds/sync"
-            hx-target="#sync-progress"
-            hx-swap="outerHTML"
-          >
-            <CsrfField token={c.get('csrf')} />
-            <button type="submit">Sync all feeds now</button>
-          </form>
-        </section>
+              </thead>
+              <tbody>
+                {catalog.feeds().map((f) => (
+                  <tr>
+                    <td title={f.url}>{f.id}</td>
+                    <td>{f.kind}</td>
+                    <td>
+                      {f.snapshot
+                        ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
+                        : 'never synced'}
+                    </td>
+                    <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
+                    <td>
+                      {f.configured && f.enabled ? (
+                        <form
+                          method="post"
+                          action="/patches/feeds/sync"
+                          hx-post="/patches/feeds/sync"
+                          hx-target="#sync-progress"
+                          hx-swap="outerHTML"
+                        >
+                          <CsrfField token={c.get('csrf')} />
+                          <input type="hidden" name="feed" value={f.id} />
+                          <button type="submit">Sync now</button>
+                        </form>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <form
+              method="post"
+              action="/patches/feeds/sync"
+              hx-post="/patches/feeds/sync"
+              hx-target="#sync-progress"
+              hx-swap="outerHTML"
+            >
+              <CsrfField token={c.get('csrf')} />
+              <button type="submit">Sync all feeds now</button>
+            </form>
+          </section>
+        )}
         <VendorFiles rows={catalog.vendorFiles()} />
         <section class="card">
           <h2>Offline bundle</h2>
