@@ -3,7 +3,7 @@
  * files from signed manifests, and the offline bundle import for air-gapped sites.
  */
 import { Hono } from 'hono';
-import type { SyncProgress } from '../../daemon/catalog/catalog-service.js';
+import type { CatalogService, SyncProgress } from '../../daemon/catalog/catalog-service.js';
 import type { VendorFile } from '../../daemon/catalog/model.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -77,6 +77,62 @@ const NoFeeds = () => (
   </Empty>
 );
 
+/** Each configured feed, its snapshot and last attempt, with a sync button per feed and for all. */
+const FeedTable = (props: { feeds: ReturnType<CatalogService['feeds']>; csrf: string }) => (
+  <section class="card">
+    <table>
+      <thead>
+        <tr>
+          <th>Feed</th>
+          <th>Kind</th>
+          <th>Snapshot</th>
+          <th>Last attempt</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {props.feeds.map((f) => (
+          <tr>
+            <td title={f.url}>{f.id}</td>
+            <td>{f.kind}</td>
+            <td>
+              {f.snapshot
+                ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
+                : 'never synced'}
+            </td>
+            <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
+            <td>
+              {f.configured && f.enabled ? (
+                <form
+                  method="post"
+                  action="/patches/feeds/sync"
+                  hx-post="/patches/feeds/sync"
+                  hx-target="#sync-progress"
+                  hx-swap="outerHTML"
+                >
+                  <CsrfField token={props.csrf} />
+                  <input type="hidden" name="feed" value={f.id} />
+                  <button type="submit">Sync now</button>
+                </form>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    <form
+      method="post"
+      action="/patches/feeds/sync"
+      hx-post="/patches/feeds/sync"
+      hx-target="#sync-progress"
+      hx-swap="outerHTML"
+    >
+      <CsrfField token={props.csrf} />
+      <button type="submit">Sync all feeds now</button>
+    </form>
+  </section>
+);
+
 export const feedsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
@@ -113,58 +169,7 @@ export const feedsRoutes = (deps: WebDeps) => {
         {catalog.feeds().length === 0 ? (
           <NoFeeds />
         ) : (
-          <section class="card">
-            <table>
-              <thead>
-                <tr>
-                  <th>Feed</th>
-                  <th>Kind</th>
-                  <th>Snapshot</th>
-                  <th>Last attempt</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {catalog.feeds().map((f) => (
-                  <tr>
-                    <td title={f.url}>{f.id}</td>
-                    <td>{f.kind}</td>
-                    <td>
-                      {f.snapshot
-                        ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
-                        : 'never synced'}
-                    </td>
-                    <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
-                    <td>
-                      {f.configured && f.enabled ? (
-                        <form
-                          method="post"
-                          action="/patches/feeds/sync"
-                          hx-post="/patches/feeds/sync"
-                          hx-target="#sync-progress"
-                          hx-swap="outerHTML"
-                        >
-                          <CsrfField token={c.get('csrf')} />
-                          <input type="hidden" name="feed" value={f.id} />
-                          <button type="submit">Sync now</button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <form
-              method="post"
-              action="/patches/feeds/sync"
-              hx-post="/patches/feeds/sync"
-              hx-target="#sync-progress"
-              hx-swap="outerHTML"
-            >
-              <CsrfField token={c.get('csrf')} />
-              <button type="submit">Sync all feeds now</button>
-            </form>
-          </section>
+          <FeedTable feeds={catalog.feeds()} csrf={c.get('csrf')} />
         )}
         <VendorFiles rows={catalog.vendorFiles()} />
         <section class="card">
