@@ -151,6 +151,13 @@ const toOverrides = (command: string, values: FlagValues): Record<string, unknow
   return out;
 };
 
+/** node:util's parseArgs explains an unknown flag in terms of positionals and `--`; say it plainly. */
+const flagProblem = (err: Error & { code?: string }): string => {
+  const flag = /'([^']+)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown option ${flag}`;
+  return err.message;
+};
+
 export const main = async (argv: string[]): Promise<number | undefined> => {
   if (argv.includes('--version')) {
     process.stdout.write(`${packageVersion()}\n`);
@@ -171,7 +178,9 @@ export const main = async (argv: string[]): Promise<number | undefined> => {
   try {
     parsed = parseArgs({ args: rest, options: { ...commonFlags, ...command.flags }, allowPositionals: true });
   } catch (err) {
-    process.stderr.write(`patch-depot ${name}: ${(err as Error).message}\n\nUsage: ${command.usage}\n`);
+    process.stderr.write(
+      `patch-depot ${name}: ${flagProblem(err as Error & { code?: string })}\n\nUsage: ${command.usage}\n`,
+    );
     return 2;
   }
   const { values } = parsed;

@@ -11,7 +11,7 @@ import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
-import { Notice, renderPage } from '../views/layout.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { needCatalog } from './patches.js';
 
@@ -77,6 +77,19 @@ const SyncForm = (props: { csrf: string; feed?: string; label: string }) => (
     {props.feed ? <input type="hidden" name="feed" value={props.feed} /> : null}
     <button type="submit">{props.label}</button>
   </form>
+);
+
+/** A fresh appliance has no feeds: say where they come from instead of an empty table and a button. */
+const NoFeeds = () => (
+  <Empty>
+    <p>
+      <strong>No vendor feeds configured.</strong>
+    </p>
+    <p>
+      List them under <code>catalog.feeds</code> in <code>config.json</code> in the data directory and restart
+      the daemon (the README's "Vendor feeds" section has examples), or import a signed offline bundle below.
+    </p>
+  </Empty>
 );
 
 const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
@@ -190,7 +203,7 @@ export const feedsRoutes = (deps: WebDeps) => {
         <h1>Feeds</h1>
         {c.req.query('done') === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
         <ProgressBox run={catalog.progress()} />
-        <FeedTable feeds={catalog.feeds()} csrf={csrf} />
+        {catalog.feeds().length === 0 ? <NoFeeds /> : <FeedTable feeds={catalog.feeds()} csrf={csrf} />}
         <VendorFiles rows={catalog.vendorFiles()} />
         <BundleImport csrf={csrf} />
         <SyncHistory rows={history} />
