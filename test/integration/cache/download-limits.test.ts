@@ -71,9 +71,11 @@ test('a client leaving mid-download closes the upstream connection after the gra
     req.end();
   });
   assert.ok(received > 0, 'the client was being served when it left');
+  // Every upstream connection ends (a retry racing the abort may have opened a second one).
   await waitFor(
-    () => mirror.closedConnections === 1 && mirror.openConnections === 0,
+    () => mirror.closedConnections >= 1 && mirror.openConnections === 0,
     'the upstream to be let go',
+    45_000,
   );
   await waitFor(() => logged(/every client left/) !== undefined, 'the log line');
   assert.equal(s.cache.index.get(url), undefined);
