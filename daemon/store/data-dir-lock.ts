@@ -131,7 +131,7 @@ export class DataDirLock {
         const h = found.holder;
         throw new DepotError(
           'CONFLICT',
-          `${dataDir} is in use by patch-depot ${h.command} (pid ${h.pid}, since ${h.since}); stop it first or use another ${setting}`,
+          `${dataDir} is in use by patch-depot ${h.command} (pid ${h.pid}, since ${h.since}); stop it first or use another ${setting}${h.command === 'serve' ? ' (while the daemon runs, use its web UI: Patches → Feeds → Sync now, Inventory → Collect now)' : ''}`,
         );
       }
       await removeStale(path, found.ino);

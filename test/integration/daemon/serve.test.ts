@@ -80,6 +80,7 @@ test('a second serve on the same data dir refuses, naming the pid, and touches n
   const sync = cli(['catalog', 'sync', '--data-dir', dir]);
   assert.equal(sync.status, 1);
   assert.match(sync.stderr, new RegExp(`in use by patch-depot serve \\(pid ${first.proc.pid},`));
+  assert.match(sync.stderr, /use its web UI: Patches → Feeds → Sync now/, 'and says what to do instead');
 
   const killed = new Promise((resolve) => first.proc.once('exit', resolve));
   first.proc.kill('SIGKILL');
