@@ -42,7 +42,7 @@ test('an asset file written by the earlier writer loads, and is written back the
 test('a cache index written by the earlier writer loads with its statistics', async (t) => {
   const root = await tempDir(t);
   const entry = {
-    url: 'http://deb.debian.org/debian/pool/main/c/curl/curl_8.5.0-2_amd64.deb',
+    url: 'http://mirror.example/debian/pool/main/c/curl/curl_8.5.0-2_amd64.deb',
     sha256: 'a'.repeat(64),
     size: 1234,
     etag: '"e1"',
