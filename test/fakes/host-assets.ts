@@ -5,31 +5,19 @@
  */
 import type { Asset } from '../../daemon/discovery/asset.js';
 import type { AssetSource } from '../../daemon/hosts/ports.js';
+import { sampleAsset } from '../sample-asset.js';
 
-export const asset = (over: Partial<Asset> & Pick<Asset, 'ip'>): Asset => ({
-  id: over.mac ? `m-${over.mac.replaceAll(':', '')}` : `ip-${over.ip}`,
-  mac: null,
-  ipHistory: [{ ip: over.ip, firstSeen: '2026-12-01T10:00:00.000Z', lastSeen: '2026-12-01T10:00:00.000Z' }],
-  vendor: null,
-  hostnames: [],
-  services: [],
-  openPorts: [],
-  banners: {},
-  deviceClass: 'unknown',
-  os: null,
-  model: null,
-  evidence: [],
-  seenBy: ['arp'],
-  firstSeen: '2026-12-01T10:00:00.000Z',
-  lastSeen: '2026-12-01T10:00:00.000Z',
-  online: true,
-  isNew: true,
-  tags: [],
-  notes: '',
-  lastScanId: null,
-  events: [],
-  ...over,
-});
+/** An asset as discovery records one: id from the MAC (else the address), seen now by ARP. */
+export const asset = (over: Partial<Asset> & Pick<Asset, 'ip'>): Asset =>
+  sampleAsset({
+    id: over.mac ? `m-${over.mac.replaceAll(':', '')}` : `ip-${over.ip}`,
+    ipHistory: [{ ip: over.ip, firstSeen: '2026-12-01T10:00:00.000Z', lastSeen: '2026-12-01T10:00:00.000Z' }],
+    seenBy: ['arp'],
+    firstSeen: '2026-12-01T10:00:00.000Z',
+    lastSeen: '2026-12-01T10:00:00.000Z',
+    isNew: true,
+    ...over,
+  });
 
 export class MemoryAssets implements AssetSource {
   readonly assets = new Map<string, Asset>();
