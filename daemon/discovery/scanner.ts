@@ -77,6 +77,200 @@ interface Draft {
   services: MdnsService[];
 }
 
+const newDraft = (ip: string): Draft => ({
+  ip,
+  mac: null,
+  seenBy: new Set(),
+  rttMs: null,
+  openPorts: new Set(),
+  banners: {},
+  hostnames: new Set(),
+  services: [],
+});
+
+type Probe = [ip: string, port: number];
+
+/** The state of one scan and its phases, in the order `runScan` calls them. */
+class ScanRun {
+  readonly drafts = new Map<string, Draft>();
+  readonly scope: Set<string>;
+  readonly local: ReturnType<DiscoveryPorts['interfaces']['connectedSubnets']>;
+  private readonly pacer: Pacer;
+  private probesDone = 0;
+
+  constructor(
+    readonly addresses: readonly number[],
+    readonly ports: DiscoveryPorts,
+    readonly settings: ScanSettings,
+    readonly onProgress: (p: ScanProgress) => void,
+    readonly signal: AbortSignal | undefined,
+    readonly onWarning: (message: string, err: unknown) => void,
+  ) {
+    this.scope = new Set(addresses.map(formatIpv4));
+    this.pacer = new Pacer(settings.packetsPerSecond);
+    this.local = ports.interfaces.connectedSubnets();
+  }
+
+  draft(ip: string): Draft {
+    let d = this.drafts.get(ip);
+    if (!d) {
+      d = newDraft(ip);
+      this.drafts.set(ip, d);
+    }
+    return d;
+  }
+
+  report(phase: ScanPhase, done: number, total: number): void {
+    this.onProgress({ phase, done, total, alive: this.drafts.size });
+  }
+
+  /** ICMP sweep and the neighbour table; the appliance's own addresses get their MAC from the interface. */
+  async sweep(): Promise<void> {
+    const ips = [...this.scope];
+    this.report('icmp', 0, ips.length);
+    const hits = await sweepIcmpArp(ips, this.ports, this.settings, {
+      signal: this.signal,
+      warn: this.onWarning,
+      progress: (done, total) => this.report('icmp', done, total),
+    });
+    for (const [ip, hit] of hits) {
+      const d = this.draft(ip);
+      if (hit.rttMs !== null) {
+        d.seenBy.add('icmp');
+        d.rttMs = hit.rttMs;
+      }
+      if (hit.arp) d.seenBy.add('arp');
+      d.mac = hit.mac;
+    }
+    this.signal?.throwIfAborted();
+    // The appliance's own addresses answer ping but are not in its neighbour table.
+    for (const own of this.local) {
+      const d = this.drafts.get(own.address);
+      if (d) d.mac ??= own.mac;
+    }
+  }
+
+  /** Hosts found later (TCP, off-link) get their MACs from a second read of the table. */
+  private async readNeighbours(): Promise<void> {
+    const entries = await this.ports.neighbours.read().catch(() => []);
+    const more = new Map<string, SweepHit>();
+    for (const [ip, d] of this.drafts) more.set(ip, { rttMs: d.rttMs, mac: d.mac, arp: d.seenBy.has('arp') });
+    applyNeighbours(entries, this.scope, more);
+    for (const [ip, hit] of more) {
+      const d = this.draft(ip);
+      if (hit.arp) d.seenBy.add('arp');
+      d.mac = hit.mac;
+    }
+  }
+
+  private async probe([ip, port]: Probe): Promise<void> {
+    await this.pacer.take();
+    const outcome = await this.ports.tcp
+      .connect(ip, port, this.settings.tcpTimeoutMs, this.signal)
+      .catch(() => 'silent' as const);
+    this.probesDone++;
+    if (outcome === 'silent') return;
+    const d = this.draft(ip);
+    d.seenBy.add('tcp');
+    if (outcome === 'open') d.openPorts.add(port);
+  }
+
+  /**
+   * TCP: liveness ports on addresses that stayed silent and are off-link (behind a router, no ARP:
+   * a refused connect still proves a host), then the telling ports on every live host.
+   */
+  async probeTcp(): Promise<void> {
+    const { settings, signal } = this;
+    const connected = this.local.map((s) => s.cidr);
+    const unanswered = this.addresses.filter((n) => {
+      if (this.drafts.has(formatIpv4(n))) return false;
+      return !this.ports.icmp || !connected.some((c) => inSubnet(n, c));
+    });
+    const liveness = unanswered.flatMap((n) => settings.livenessPorts.map((p): Probe => [formatIpv4(n), p]));
+    const total = liveness.length + this.drafts.size * settings.ports.length;
+    this.report('tcp', 0, total);
+    await eachLimit(liveness, settings.concurrency, (item) => this.probe(item), signal);
+    const telling = [...this.drafts.keys()]
+      .flatMap((ip) => settings.ports.map((p): Probe => [ip, p]))
+      .filter(([ip, p]) => !this.drafts.get(ip)?.openPorts.has(p));
+    const each = async (item: Probe): Promise<void> => {
+      await this.probe(item);
+      if (this.probesDone % 64 === 0) this.report('tcp', this.probesDone, total);
+    };
+    await eachLimit(telling, settings.concurrency, each, signal);
+    this.report('tcp', total, total);
+    if (unanswered.length) await this.readNeighbours();
+    signal?.throwIfAborted();
+  }
+
+  /** Banners on open greeting/HTTP ports and reverse DNS, for one host. */
+  private async enrich(d: Draft): Promise<void> {
+    const { ports, settings } = this;
+    const jobs: Array<Promise<void>> = [];
+    for (const port of d.openPorts) {
+      const kind = BANNER_KIND[port];
+      if (!kind) continue;
+      const banner = ports.tcp.banner(d.ip, port, kind, settings.enrichTimeoutMs);
+      const keep = (b: string | null | undefined): void => {
+        if (b) d.banners[String(port)] = b;
+      };
+      jobs.push(banner.then(keep).catch(() => {}));
+    }
+    if (settings.reverseDns) {
+      const names = ports.reverseDns.lookup(d.ip, settings.enrichTimeoutMs);
+      const keep = (list: readonly string[]): void => {
+        for (const n of list) d.hostnames.add(n);
+      };
+      jobs.push(names.then(keep).catch(() => {}));
+    }
+    await Promise.all(jobs);
+  }
+
+  async enrichAll(list: Draft[]): Promise<void> {
+    let enriched = 0;
+    this.report('enrich', 0, list.length);
+    const each = async (d: Draft): Promise<void> => {
+      await this.enrich(d);
+      enriched++;
+      if (enriched % 32 === 0) this.report('enrich', enriched, list.length);
+    };
+    await eachLimit(list, Math.min(this.settings.concurrency, 64), each, this.signal);
+    this.signal?.throwIfAborted();
+  }
+
+  /** What mDNS heard inside the scope; answers from outside it are dropped. */
+  mergeMdns(heard: Awaited<ReturnType<DiscoveryPorts['mdns']['browse']>>): void {
+    this.report('mdns', 0, 1);
+    for (const r of heard) {
+      if (!this.scope.has(r.address)) continue;
+      const d = this.draft(r.address);
+      d.seenBy.add('mdns');
+      if (r.hostname) d.hostnames.add(`${r.hostname}.local`);
+      const service = r.service;
+      if (service && !d.services.some((s) => s.type === service.type && s.name === service.name)) {
+        d.services.push(service);
+      }
+    }
+  }
+
+  observation(d: Draft): Observation {
+    const base = {
+      ip: d.ip,
+      mac: d.mac,
+      vendor: d.mac ? (this.ports.vendorOf(d.mac) ?? null) : null,
+      seenBy: [...d.seenBy].sort(),
+      rttMs: d.rttMs,
+      openPorts: [...d.openPorts].sort((a, b) => a - b),
+      banners: d.banners,
+      hostnames: [...d.hostnames].sort(),
+      services: d.services,
+    };
+    const result = { ...base, ...classify(base) };
+    if (this.local.some((l) => l.address === d.ip)) result.evidence.unshift('this appliance');
+    return result;
+  }
+}
+
 export const runScan = async (
   addresses: readonly number[],
   ports: DiscoveryPorts,
@@ -86,197 +280,26 @@ export const runScan = async (
   /** Problems that degrade the scan without stopping it (fping refused, table unreadable). */
   onWarning: (message: string, err: unknown) => void = () => {},
 ): Promise<Observation[]> => {
-  const ips = addresses.map(formatIpv4);
-  const scope = new Set(ips);
-  const drafts = new Map<string, Draft>();
-  const draft = (ip: string): Draft => {
-    let d = drafts.get(ip);
-    if (!d) {
-      d = {
-        ip,
-        mac: null,
-        seenBy: new Set(),
-        rttMs: null,
-        openPorts: new Set(),
-        banners: {},
-        hostnames: new Set(),
-        services: [],
-      };
-      drafts.set(ip, d);
-    }
-    return d;
-  };
-  const report = (phase: ScanPhase, done: number, total: number): void =>
-    onProgress({ phase, done, total, alive: drafts.size });
-  const pacer = new Pacer(settings.packetsPerSecond);
-
+  const run = new ScanRun(addresses, ports, settings, onProgress, signal, onWarning);
   // mDNS listens for the whole window while the active sweep runs.
-  const mdnsResult =
-    settings.mdns && ips.length
+  const heard =
+    settings.mdns && addresses.length
       ? ports.mdns.browse(settings.mdnsWindowMs, signal).catch(() => [])
       : Promise.resolve([]);
-
-  report('icmp', 0, ips.length);
-  const hits = await sweepIcmpArp(ips, ports, settings, {
-    signal,
-    warn: onWarning,
-    progress: (done, total) => report('icmp', done, total),
-  });
-  for (const [ip, hit] of hits) {
-    const d = draft(ip);
-    if (hit.rttMs !== null) {
-      d.seenBy.add('icmp');
-      d.rttMs = hit.rttMs;
-    }
-    if (hit.arp) d.seenBy.add('arp');
-    d.mac = hit.mac;
-  }
-  signal?.throwIfAborted();
-  // Hosts found later (TCP, off-link) get their MACs from a second read of the table.
-  const readNeighbours = async (): Promise<void> => {
-    const entries = await ports.neighbours.read().catch(() => []);
-    const more = new Map<string, SweepHit>();
-    for (const [ip, d] of drafts) more.set(ip, { rttMs: d.rttMs, mac: d.mac, arp: d.seenBy.has('arp') });
-    applyNeighbours(entries, scope, more);
-    for (const [ip, hit] of more) {
-      const d = draft(ip);
-      if (hit.arp) d.seenBy.add('arp');
-      d.mac = hit.mac;
-    }
-  };
-
-  // The appliance's own addresses answer ping but are not in its neighbour table.
-  const local = ports.interfaces.connectedSubnets();
-  for (const own of local) {
-    const d = drafts.get(own.address);
-    if (d) d.mac ??= own.mac;
-  }
-  // Off-link addresses (behind a router) have no ARP: a connect that is refused still proves a host.
-  const connected = local.map((s) => s.cidr);
-  const unanswered = addresses.filter((n) => {
-    if (drafts.has(formatIpv4(n))) return false;
-    return !ports.icmp || !connected.some((c) => inSubnet(n, c));
-  });
-  const probes: Array<[string, number]> = unanswered.flatMap((n) =>
-    settings.livenessPorts.map((p): [string, number] => [formatIpv4(n), p]),
-  );
-  let done = 0;
-  const probe = async ([ip, port]: [string, number]): Promise<void> => {
-    await pacer.take();
-    const outcome = await ports.tcp
-      .connect(ip, port, settings.tcpTimeoutMs, signal)
-      .catch(() => 'silent' as const);
-    done++;
-    if (outcome === 'silent') return;
-    const d = draft(ip);
-    d.seenBy.add('tcp');
-    if (outcome === 'open') d.openPorts.add(port);
-  };
-  const live = (): string[] => [...drafts.keys()];
-  const portProbes = (): Array<[string, number]> =>
-    live().flatMap((ip) => settings.ports.map((p): [string, number] => [ip, p]));
-  const total = probes.length + live().length * settings.ports.length;
-  report('tcp', 0, total);
-  await eachLimit(probes, settings.concurrency, probe, signal);
-  const second = portProbes().filter(([ip, p]) => !drafts.get(ip)?.openPorts.has(p));
-  await eachLimit(
-    second,
-    settings.concurrency,
-    async (item) => {
-      await probe(item);
-      if (done % 64 === 0) report('tcp', done, total);
-    },
-    signal,
-  );
-  report('tcp', total, total);
-  if (unanswered.length) await readNeighbours();
-  signal?.throwIfAborted();
-
+  await run.sweep();
+  await run.probeTcp();
   // Banners and reverse DNS for the hosts found so far run while the mDNS window is still open.
-  const enrich = async (d: Draft): Promise<void> => {
-    const jobs: Array<Promise<void>> = [];
-    for (const port of d.openPorts) {
-      const kind = BANNER_KIND[port];
-      if (!kind) continue;
-      jobs.push(
-        ports.tcp
-          .banner(d.ip, port, kind, settings.enrichTimeoutMs)
-          .then((b) => {
-            if (b) d.banners[String(port)] = b;
-          })
-          .catch(() => {}),
-      );
-    }
-    if (settings.reverseDns) {
-      jobs.push(
-        ports.reverseDns
-          .lookup(d.ip, settings.enrichTimeoutMs)
-          .then((names) => {
-            for (const n of names) d.hostnames.add(n);
-          })
-          .catch(() => {}),
-      );
-    }
-    await Promise.all(jobs);
-  };
-  const enrichAll = async (list: Draft[]): Promise<void> => {
-    let enriched = 0;
-    report('enrich', 0, list.length);
-    await eachLimit(
-      list,
-      Math.min(settings.concurrency, 64),
-      async (d) => {
-        await enrich(d);
-        enriched++;
-        if (enriched % 32 === 0) report('enrich', enriched, list.length);
-      },
-      signal,
-    );
-  };
-  const swept = new Set(drafts.keys());
-  await enrichAll([...drafts.values()]);
-  signal?.throwIfAborted();
-
-  report('mdns', 0, 1);
-  for (const r of await mdnsResult) {
-    if (!scope.has(r.address)) continue;
-    const d = draft(r.address);
-    d.seenBy.add('mdns');
-    if (r.hostname) d.hostnames.add(`${r.hostname}.local`);
-    if (r.service && !d.services.some((s) => s.type === r.service!.type && s.name === r.service!.name)) {
-      d.services.push(r.service);
-    }
-  }
+  const swept = new Set(run.drafts.keys());
+  await run.enrichAll([...run.drafts.values()]);
+  run.mergeMdns(await heard);
   // Devices that only spoke mDNS (no ICMP, ARP or TCP answer) still get their reverse name.
-  const mdnsOnly = [...drafts.values()].filter((d) => !swept.has(d.ip));
-  if (mdnsOnly.length) await enrichAll(mdnsOnly);
+  const mdnsOnly = [...run.drafts.values()].filter((d) => !swept.has(d.ip));
+  if (mdnsOnly.length) await run.enrichAll(mdnsOnly);
   signal?.throwIfAborted();
-  const hosts = [...drafts.values()];
-
-  const observations = hosts
-    .map((d): Observation => {
-      const vendor = d.mac ? (ports.vendorOf(d.mac) ?? null) : null;
-      const base = {
-        ip: d.ip,
-        mac: d.mac,
-        vendor,
-        seenBy: [...d.seenBy].sort(),
-        rttMs: d.rttMs,
-        openPorts: [...d.openPorts].sort((a, b) => a - b),
-        banners: d.banners,
-        hostnames: [...d.hostnames].sort(),
-        services: d.services,
-      };
-      const result = { ...base, ...classify(base) };
-      if (local.some((l) => l.address === d.ip)) result.evidence.unshift('this appliance');
-      return result;
-    })
+  const observations = [...run.drafts.values()]
+    .map((d) => run.observation(d))
     .sort((a, b) => ipSortKey(a.ip) - ipSortKey(b.ip));
-  onProgress({
-    phase: 'done',
-    done: observations.length,
-    total: observations.length,
-    alive: observations.length,
-  });
+  const n = observations.length;
+  onProgress({ phase: 'done', done: n, total: n, alive: n });
   return observations;
 };
