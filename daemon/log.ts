@@ -3,6 +3,8 @@
  * line when stdout is a terminal. Loggers are injected and namespaced with `child()`; there is no
  * global logger.
  */
+
+import { type Clock, dateOf, systemClock } from './lifecycle.js';
 import { terminalText } from './terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -24,7 +26,7 @@ export interface LoggerOptions {
   level: LogLevel;
   format: 'json' | 'pretty';
   sink?: LogSink;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 const serialise = (value: unknown, depth = 0): unknown => {
@@ -58,19 +60,19 @@ export const createLogger = (
   base: Record<string, unknown> = {},
 ): Logger => {
   const sink = opts.sink ?? process.stdout;
-  const clock = opts.clock ?? (() => new Date());
+  const clock = opts.clock ?? systemClock;
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (rank[level] < rank[opts.level]) return;
     const all: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(fields ?? {})) all[k] = serialise(v);
     if (opts.format === 'json') {
-      sink.write(`${safeJson({ time: clock().toISOString(), level, name, msg, ...all })}\n`);
+      sink.write(`${safeJson({ time: dateOf(clock).toISOString(), level, name, msg, ...all })}\n`);
       return;
     }
     const extra = Object.entries(all)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : safeJson(v)}`)
       .join(' ');
-    const time = clock().toISOString().slice(11, 19);
+    const time = dateOf(clock).toISOString().slice(11, 19);
     // The human format goes to a terminal: fields may carry what a host sent.
     const line = `${time} ${level.toUpperCase().padEnd(5)} [${name}] ${msg}${extra ? ` ${extra}` : ''}`;
     sink.write(`${terminalText(line)}\n`);

@@ -6,6 +6,7 @@
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Severity } from '../catalog/model.js';
 import type { HostInventory } from '../inventory/types.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { AssessMemo, assessHost, siteCompliance } from './assess.js';
 import type { InventorySource } from './ports.js';
@@ -37,7 +38,7 @@ export interface AssessServiceOptions {
   inventories: InventorySource;
   log: Logger;
   maxAgeMs?: number;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
@@ -71,11 +72,11 @@ export class AssessService {
   private cached: SiteAssessment | undefined;
   private computing: Promise<SiteAssessment> | undefined;
   private memo = new AssessMemo(-1);
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly opts: AssessServiceOptions) {
-    this.clock = opts.clock ?? (() => new Date());
+    this.clock = opts.clock ?? systemClock;
   }
 
   async start(): Promise<void> {
@@ -107,7 +108,7 @@ export class AssessService {
     const index = this.opts.catalog.index();
     const cached = this.cached;
     if (cached && cached.catalogGeneration === index.generation) {
-      if (this.clock().getTime() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? 60_000)) {
+      if (this.clock.now() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? 60_000)) {
         this.refresh();
       }
       return cached;
@@ -146,7 +147,7 @@ export class AssessService {
       if (inv) hosts.push(assessHost(inv, index, this.memo));
     }
     const result: SiteAssessment = {
-      computedAt: this.clock().toISOString(),
+      computedAt: dateOf(this.clock).toISOString(),
       catalogGeneration: index.generation,
       hosts,
       compliance: siteCompliance(hosts),

@@ -6,6 +6,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { DepotError, RateLimitedError } from '../errors.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../store/state-store.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
@@ -15,7 +16,7 @@ export interface AuthOptions {
   sessionTtlHours: number;
   loginAttemptsPerMinute: number;
   log: Logger;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /** Throttle IPv6 clients by their /64: one host can rotate through a whole /64 at will. */
@@ -44,7 +45,7 @@ const MAX_SESSIONS = 50;
 
 export class AuthService {
   private readonly limiter: AttemptLimiter;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private hashing = 0;
   private throttleLoaded = false;
   private readonly hashQueue: Array<() => void> = [];
@@ -53,8 +54,8 @@ export class AuthService {
     private readonly store: StateStore,
     private readonly opts: AuthOptions,
   ) {
-    this.clock = opts.clock ?? (() => new Date());
-    this.limiter = new AttemptLimiter(opts.loginAttemptsPerMinute, 60_000, () => this.clock().getTime());
+    this.clock = opts.clock ?? systemClock;
+    this.limiter = new AttemptLimiter(opts.loginAttemptsPerMinute, 60_000, this.clock);
   }
 
   /** Run a password hash or check with bounded concurrency. */
@@ -116,7 +117,7 @@ export class AuthService {
     // Re-check after the await: two setup posts racing must not both win.
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
-    const now = this.clock().toISOString();
+    const now = dateOf(this.clock).toISOString();
     await this.store.update((s) => {
       s.auth.adminPasswordHash = hash;
       s.auth.passwordSetAt = now;
@@ -139,7 +140,7 @@ export class AuthService {
     const newHash = await this.limited(() => hashPassword(next));
     await this.store.update((s) => {
       s.auth.adminPasswordHash = newHash;
-      s.auth.passwordSetAt = this.clock().toISOString();
+      s.auth.passwordSetAt = dateOf(this.clock).toISOString();
       s.auth.sessions = [];
     });
     this.opts.log.info('admin password changed; all sessions signed out', { remoteAddr });
@@ -162,7 +163,7 @@ export class AuthService {
 
   private async createSession(remoteAddr: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const now = this.clock();
+    const now = dateOf(this.clock);
     const expires = new Date(now.getTime() + this.opts.sessionTtlHours * 3600_000);
     await this.store.update((s) => {
       const live = s.auth.sessions.filter((x) => Date.parse(x.expiresAt) > now.getTime());
@@ -182,7 +183,7 @@ export class AuthService {
   checkSession(token: string | undefined): boolean {
     if (!token) return false;
     const hash = sha256(token);
-    const now = this.clock().getTime();
+    const now = this.clock.now();
     const session = this.store.data.auth.sessions.find((s) => s.tokenHash === hash);
     if (!session || Date.parse(session.expiresAt) <= now) return false;
     if (now - Date.parse(session.lastSeenAt) > TOUCH_INTERVAL_MS) {

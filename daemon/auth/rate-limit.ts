@@ -2,6 +2,8 @@
  * Sliding-window attempt limiter keyed by client address (login throttling). Pure and in memory;
  * its owner saves `snapshot()` and feeds it back with `restore()` so a restart does not forgive.
  */
+import { type Clock, systemClock } from '../lifecycle.js';
+
 export interface RateDecision {
   allowed: boolean;
   /** Seconds until the next attempt is allowed (0 when allowed). */
@@ -14,12 +16,12 @@ export class AttemptLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly maxKeys = 10_000,
   ) {}
 
   attempt(key: string): RateDecision {
-    const t = this.now();
+    const t = this.clock.now();
     const recent = (this.hits.get(key) ?? []).filter((at) => t - at < this.windowMs);
     if (recent.length >= this.limit) {
       this.hits.set(key, recent);
@@ -37,7 +39,7 @@ export class AttemptLimiter {
 
   /** Attempts still inside the window, per key: what a restart must remember. */
   snapshot(): Record<string, number[]> {
-    const t = this.now();
+    const t = this.clock.now();
     const out: Record<string, number[]> = {};
     for (const [key, times] of this.hits) {
       const recent = times.filter((at) => t - at < this.windowMs);
@@ -52,7 +54,7 @@ export class AttemptLimiter {
    */
   restore(saved: unknown): void {
     if (typeof saved !== 'object' || saved === null) return;
-    const t = this.now();
+    const t = this.clock.now();
     for (const [key, times] of Object.entries(saved)) {
       if (this.hits.size >= this.maxKeys) break;
       if (!Array.isArray(times)) continue;

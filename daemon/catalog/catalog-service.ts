@@ -73,7 +73,7 @@ export class CatalogService {
       opts.jobs &&
       new CatalogSyncJobs(this, opts.jobs, opts.scheduler, {
         intervalMs: opts.syncIntervalMinutes * 60_000,
-        now: () => clock.now(),
+        clock,
       });
   }
 

@@ -8,6 +8,7 @@ import { DepotError } from '../errors.js';
 import type { JobRecord } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
+import type { Clock } from '../lifecycle.js';
 import type { FeedSpec } from './feed-config.js';
 import type { FeedStatus, SyncProgress } from './feed-status.js';
 import type { SyncHistoryEntry } from './snapshot-store.js';
@@ -50,11 +51,11 @@ export class CatalogSyncJobs {
     private readonly target: SyncTarget,
     private readonly jobs: JobRunner,
     private readonly scheduler: Scheduler | undefined,
-    private readonly opts: { intervalMs: number; now: () => number },
+    private readonly opts: { intervalMs: number; clock: Clock },
   ) {}
 
   start(): void {
-    this.startedAt = this.opts.now();
+    this.startedAt = this.opts.clock.now();
     this.jobs.register<SyncParams>({
       kind: CATALOG_SYNC,
       params: syncParams,
@@ -103,7 +104,7 @@ export class CatalogSyncJobs {
 
   private async syncDue(): Promise<void> {
     if (this.jobs.unfinished(CATALOG_SYNC).length) return;
-    const now = this.opts.now();
+    const now = this.opts.clock.now();
     const due = this.target
       .feeds()
       .filter((f) => (feedDueAt(f, this.opts.intervalMs, this.startedAt) ?? now + 1) <= now);

@@ -7,6 +7,7 @@
  */
 
 import { isIP } from 'node:net';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import { JsonDocument } from '../store/json-document.js';
 import { HostIndex } from './host-index.js';
 import { directorySchema, type HostRecord, newHost } from './host-record.js';
@@ -19,7 +20,7 @@ export class HostDirectory {
 
   constructor(
     readonly file: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.doc = new JsonDocument(file, directorySchema, () => ({ version: 1 as const, hosts: [] }), 0o640);
   }
@@ -83,7 +84,7 @@ export class HostDirectory {
   fold(assets: Iterable<SeenAsset>): Promise<Move[]> {
     const list = [...assets];
     if (list.length === 0) return Promise.resolve([]);
-    return this.change((hosts, index) => foldAssets(hosts, index, list, this.clock()));
+    return this.change((hosts, index) => foldAssets(hosts, index, list, dateOf(this.clock)));
   }
 
   /** The machine at `address`, made now when none is known there (SSH access given by address). */
@@ -97,7 +98,7 @@ export class HostDirectory {
       if (raced) return raced;
       const host = newHost(
         { mac: null, assetId: null, address },
-        this.clock(),
+        dateOf(this.clock),
         `added by address ${address}`,
       );
       hosts.push(host);
@@ -109,6 +110,6 @@ export class HostDirectory {
   /** Give every old id a host (see legacy.ts); returns old id -> host id. */
   adopt(legacy: readonly LegacyId[]): Promise<Map<string, string>> {
     if (legacy.length === 0) return Promise.resolve(new Map());
-    return this.change((hosts, index) => adoptLegacyIds(hosts, index, legacy, this.clock()));
+    return this.change((hosts, index) => adoptLegacyIds(hosts, index, legacy, dateOf(this.clock)));
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Asset } from '../discovery/asset.js';
 import { displayName } from '../discovery/asset-query.js';
 import { DepotError } from '../errors.js';
+import type { Clock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { type CredentialInput, validateCredential } from '../remote/credentials.js';
 import { HostDirectory } from './host-directory.js';
@@ -24,7 +25,7 @@ export interface HostServiceOptions {
   targets?: TargetStore | undefined;
   findings?: HostFindings | undefined;
   log: Logger;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /** SSH access for a machine: `host` names a known one; otherwise the address picks or makes it. */

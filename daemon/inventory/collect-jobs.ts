@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isFinished, type JobRecord, type JobState } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
+import type { Clock } from '../lifecycle.js';
 import type { HostCredential } from '../remote/credentials.js';
 import type { HostInventory } from './types.js';
 
@@ -79,11 +80,11 @@ export class CollectJobs {
     private readonly target: CollectTarget,
     private readonly jobs: JobRunner,
     private readonly scheduler: Scheduler | undefined,
-    private readonly opts: { concurrency: number; everyMs: number; now: () => number },
+    private readonly opts: { concurrency: number; everyMs: number; clock: Clock },
   ) {}
 
   start(): void {
-    this.startedAt = this.opts.now();
+    this.startedAt = this.opts.clock.now();
     this.jobs.register({
       kind: INVENTORY_COLLECT,
       params: collectParams,
@@ -110,7 +111,7 @@ export class CollectJobs {
         jitterMs: Math.min(10 * 60_000, this.opts.everyMs / 20),
         dueAt: () => this.lastRound() + this.opts.everyMs,
         run: async () => {
-          this.lastScheduled = this.opts.now();
+          this.lastScheduled = this.opts.clock.now();
           await this.startRun(undefined, { trigger: 'schedule' });
         },
       });
@@ -156,7 +157,7 @@ export class CollectJobs {
         trigger: opts.trigger ?? 'manual',
       });
     }
-    const now = new Date(this.opts.now()).toISOString();
+    const now = new Date(this.opts.clock.now()).toISOString();
     return this.getRun(id) ?? this.activeRun() ?? { id, startedAt: now, finishedAt: now, hosts: new Map() };
   }
 

@@ -5,6 +5,7 @@
  * that fails says which one and why.
  */
 
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Ecosystem, OsRelease } from '../platform.js';
 import type { ExecLimits, ExecResult, RemoteSession } from '../remote/ports.js';
 import { RemoteError } from '../remote/remote-error.js';
@@ -33,7 +34,7 @@ export interface CollectorOptions {
    * whose packages live in a chroot or image, and for the integration tests' own database.
    */
   dpkgAdminDir?: string | undefined;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /**
@@ -259,7 +260,7 @@ export const collectInventory = async (
 
   const inventory: HostInventory = {
     hostId,
-    collectedAt: (opts.clock?.() ?? new Date()).toISOString(),
+    collectedAt: dateOf(opts.clock ?? systemClock).toISOString(),
     os,
     kernel,
     packages,

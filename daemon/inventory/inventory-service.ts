@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
 import { CredentialStore, type HostCredential, type HostCredentialView } from '../remote/credentials.js';
@@ -38,7 +39,7 @@ export interface InventoryServiceOptions {
   dpkgAdminDir?: string | undefined;
   /** Collect every host this often while running; 0 or absent = only on request. */
   scheduleMs?: number | undefined;
-  clock?: () => Date;
+  clock?: Clock;
   /** Runs collections as jobs (absent in the CLI, which collects one host directly). */
   jobs?: JobRunner | undefined;
   scheduler?: Scheduler | undefined;
@@ -83,14 +84,14 @@ export class InventoryService {
   readonly credentials: CredentialStore;
   readonly inventories: RecordDir<HostInventory>;
   readonly attempts: RecordDir<CollectionAttempt>;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private abort = new AbortController();
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
   private readonly collectedListeners = new Set<(hostId: string) => void>();
   private readonly collectJobs: CollectJobs | undefined;
 
   constructor(private readonly opts: InventoryServiceOptions) {
-    this.clock = opts.clock ?? (() => new Date());
+    this.clock = opts.clock ?? systemClock;
     this.keys = new ApplianceKeyStore(join(opts.dir, 'ssh'), opts.log);
     this.knownHosts = new KnownHosts(join(opts.dir, 'known-hosts.json'), opts.log, this.clock);
     this.credentials = new CredentialStore(join(opts.dir, 'credentials.json'), this.clock);
@@ -101,7 +102,7 @@ export class InventoryService {
       new CollectJobs(this, opts.jobs, opts.scheduler, {
         concurrency: opts.concurrency,
         everyMs: opts.scheduleMs ?? 0,
-        now: () => this.clock().getTime(),
+        clock: this.clock,
       });
   }
 
@@ -151,7 +152,7 @@ export class InventoryService {
 
   private async collectNow(cred: HostCredential, opts: CollectOptions): Promise<HostInventory> {
     const runId = opts.runId ?? newRunId();
-    const startedAt = this.clock().toISOString();
+    const startedAt = dateOf(this.clock).toISOString();
     const log = this.opts.log.child('collect', { host: cred.hostId, runId });
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
     const t0 = performance.now();
@@ -248,7 +249,7 @@ export class InventoryService {
   }
 
   private async recordAttempt(a: Omit<CollectionAttempt, 'finishedAt'>): Promise<void> {
-    await this.attempts.put(a.hostId, { ...a, finishedAt: this.clock().toISOString() });
+    await this.attempts.put(a.hostId, { ...a, finishedAt: dateOf(this.clock).toISOString() });
   }
 
   private need(): CollectJobs {

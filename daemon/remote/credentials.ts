@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import { JsonDocument } from '../store/json-document.js';
 import { assertRecordId } from '../store/record-dir.js';
 
@@ -82,7 +83,7 @@ export class CredentialStore {
 
   constructor(
     file: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.doc = new JsonDocument(file, fileSchema, () => ({ version: 1 as const, hosts: {} }), 0o600);
   }
@@ -109,7 +110,7 @@ export class CredentialStore {
       const hostId = input.hostId?.trim() || input.address.trim();
       const old = doc.hosts[hostId];
       const password = input.clearPassword ? undefined : input.password || old?.password;
-      const cred = validateCredential({ ...input, password }, this.clock());
+      const cred = validateCredential({ ...input, password }, dateOf(this.clock));
       doc.hosts[cred.hostId] = cred;
       return view(cred);
     });

@@ -9,6 +9,7 @@
  * written before that were keyed `address:port` (`hostPortKey`); `adopt` re-keys them.
  */
 import { z } from 'zod';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { JsonDocument } from '../store/json-document.js';
 import type { HostKey } from './ports.js';
@@ -57,7 +58,7 @@ export class KnownHosts {
   constructor(
     file: string,
     private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.doc = new JsonDocument(file, fileSchema, () => ({ version: 1 as const, hosts: {} }), 0o644);
   }
@@ -77,7 +78,7 @@ export class KnownHosts {
       type: key.type,
       key: key.blob.toString('base64'),
       fingerprint: fingerprintOf(key.blob),
-      seenAt: this.clock().toISOString(),
+      seenAt: dateOf(this.clock).toISOString(),
     };
     const outcome = await this.doc.update((doc) => {
       const entry = doc.hosts[id];

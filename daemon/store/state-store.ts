@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DepotError } from '../errors.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { sweepTempFiles } from './atomic-file.js';
 import { DebouncedWriter } from './debounced-writer.js';
@@ -24,7 +25,7 @@ export interface StateStoreOptions {
   debounceMs: number;
   maxDelayMs: number;
   log: Logger;
-  clock?: () => Date;
+  clock?: Clock;
   /** For tests of the migration machinery; the daemon uses the real ones. */
   version?: number;
   migrations?: ReadonlyArray<(doc: Record<string, unknown>) => Record<string, unknown>>;
@@ -51,9 +52,9 @@ export class StateStore {
     const swept = await sweepTempFiles(this.opts.dataDir);
     if (swept) this.opts.log.info('removed leftover temp files from an interrupted write', { count: swept });
     const adapter = new JsonFileAdapter<State>(this.path);
-    const clock = this.opts.clock ?? (() => new Date());
+    const clock = this.opts.clock ?? systemClock;
     const raw = (await adapter.read()) as unknown;
-    const db = new Low<State>(adapter, initialState(clock(), randomBytes(32).toString('hex')));
+    const db = new Low<State>(adapter, initialState(dateOf(clock), randomBytes(32).toString('hex')));
     const writer = new DebouncedWriter<State>({
       sink: adapter,
       snapshot: () => db.data,

@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { ManualClock } from '../../fakes/clock.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { waitFor } from '../../support/wait-for.js';
 import { fixture } from '../catalog/version-gen.js';
 
 const inv = (hostId: string, curl: string): HostInventory => ({
@@ -39,7 +41,7 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   });
   await catalog.start();
   t.after(() => catalog.stop());
-  let now = new Date('2026-11-23T12:00:00Z');
+  const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
   let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
   const assess = new AssessService({
     catalog,
@@ -49,7 +51,7 @@ test('an old result is served at once while a fresh one is computed; a catalog c
     },
     log,
     maxAgeMs: 60_000,
-    clock: () => now,
+    clock,
   });
   await assess.start();
   t.after(() => assess.stop());
@@ -62,15 +64,16 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   assert.equal(first.compliance.missingFixes, 1);
 
   hosts = [...hosts, inv('pc-2', '7.88.1-10+deb12u16')];
-  now = new Date(now.getTime() + 61_000);
+  await clock.advance(61_000);
   const stale = await assess.current();
   assert.equal(stale, first, 'served at once although older than maxAge');
-  const deadline = Date.now() + 5000;
-  let next = await assess.current();
-  while (next === first && Date.now() < deadline) {
-    await new Promise((r) => setImmediate(r));
-    next = await assess.current();
-  }
+  let next = stale;
+  await waitFor(() => {
+    void assess.current().then((r) => {
+      next = r;
+    });
+    return next !== first;
+  }, 'the background refresh');
   assert.equal(next.hosts.length, 2, 'the background refresh picked up the new host');
   assert.equal(next.compliance.compliant, 1);
 });

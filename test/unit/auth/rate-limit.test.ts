@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AttemptLimiter } from '../../../daemon/auth/rate-limit.js';
+import { ManualClock } from '../../fakes/clock.js';
 
-test('allows `limit` attempts per window per key, then says when to retry', () => {
-  let now = 1_000_000;
-  const limiter = new AttemptLimiter(3, 60_000, () => now);
+test('allows `limit` attempts per window per key, then says when to retry', async () => {
+  const clock = new ManualClock(1_000_000);
+  const limiter = new AttemptLimiter(3, 60_000, clock);
   for (let i = 0; i < 3; i++) assert.equal(limiter.attempt('10.0.0.5').allowed, true);
   const blocked = limiter.attempt('10.0.0.5');
   assert.equal(blocked.allowed, false);
   assert.equal(blocked.retryAfter, 60);
   assert.equal(limiter.attempt('10.0.0.6').allowed, true, 'other clients unaffected');
-  now += 30_000;
+  await clock.advance(30_000);
   assert.equal(limiter.attempt('10.0.0.5').retryAfter, 30);
-  now += 30_001;
+  await clock.advance(30_001);
   assert.equal(limiter.attempt('10.0.0.5').allowed, true, 'window slid past the old attempts');
 });
 
 test('reset forgives a client and memory stays bounded under a flood of addresses', () => {
-  const limiter = new AttemptLimiter(1, 60_000, () => 0, 100);
+  const limiter = new AttemptLimiter(1, 60_000, new ManualClock(0), 100);
   limiter.attempt('a');
   assert.equal(limiter.attempt('a').allowed, false);
   limiter.reset('a');
@@ -35,7 +36,7 @@ test('IPv6 clients are throttled by /64; IPv4 and mapped addresses by address', 
 });
 
 test('a blocked client is not forgotten when a flood fills the table', () => {
-  const limiter = new AttemptLimiter(2, 60_000, () => 0, 10);
+  const limiter = new AttemptLimiter(2, 60_000, new ManualClock(0), 10);
   limiter.attempt('attacker');
   limiter.attempt('attacker');
   assert.equal(limiter.attempt('attacker').allowed, false);
@@ -43,20 +44,20 @@ test('a blocked client is not forgotten when a flood fills the table', () => {
   assert.equal(limiter.attempt('attacker').allowed, false);
 });
 
-test('snapshot and restore carry the recent attempts; damaged or stale entries are dropped', () => {
-  let now = 1_000_000;
-  const before = new AttemptLimiter(2, 60_000, () => now);
+test('snapshot and restore carry the recent attempts; damaged or stale entries are dropped', async () => {
+  const clock = new ManualClock(1_000_000);
+  const before = new AttemptLimiter(2, 60_000, clock);
   before.attempt('a');
   before.attempt('a');
-  now += 30_000;
+  await clock.advance(30_000);
   before.attempt('b');
   const saved = JSON.parse(JSON.stringify(before.snapshot()));
   assert.deepEqual(saved, { a: [1_000_000, 1_000_000], b: [1_030_000] });
-  const after = new AttemptLimiter(2, 60_000, () => now);
-  after.restore({ ...saved, c: 'junk', d: [null, 'x', now + 999_999], e: [now - 60_000] });
+  const after = new AttemptLimiter(2, 60_000, clock);
+  after.restore({ ...saved, c: 'junk', d: [null, 'x', clock.now() + 999_999], e: [clock.now() - 60_000] });
   assert.equal(after.attempt('a').allowed, false, 'still blocked');
   assert.equal(after.attempt('b').allowed, true);
   assert.equal(after.attempt('b').allowed, false);
   assert.deepEqual(Object.keys(after.snapshot()).sort(), ['a', 'b']);
-  for (const junk of [null, 42, 'x', []]) new AttemptLimiter(2, 60_000, () => now).restore(junk);
+  for (const junk of [null, 42, 'x', []]) new AttemptLimiter(2, 60_000, clock).restore(junk);
 });

@@ -13,6 +13,7 @@ import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import type { RemoteSession } from '../../../daemon/remote/ports.js';
 import { RemoteError } from '../../../daemon/remote/remote-error.js';
 import { shellQuote } from '../../../daemon/remote/shell-quote.js';
+import { ManualClock } from '../../fakes/clock.js';
 import { alpine, debian, type FakeOs, fakeHost, rocky } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
 
@@ -21,7 +22,7 @@ const opts = {
   commandTimeoutMs: 2_000,
   maxOutputBytes: 1 << 20,
   maxPackages: 20_000,
-  clock: () => new Date('2026-01-02T03:04:05Z'),
+  clock: new ManualClock(Date.parse('2026-01-02T03:04:05Z')),
 };
 
 const sessionFor = async (os: FakeOs): Promise<{ session: RemoteSession; runner: FakeRunner }> => {

@@ -33,7 +33,7 @@ const setup = async (t: Parameters<typeof tempDir>[0], opts: Setup = {}) => {
     maxOutputBytes: 1 << 20,
     maxPackages: 20_000,
     scheduleMs: opts.scheduleMs,
-    clock: () => new Date(work.clock.now()),
+    clock: work.clock,
     jobs: work.jobs,
     scheduler: work.scheduler,
   });
