@@ -13,7 +13,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Origin } from '../../test/fakes/cache-origin.js';
+import { Origin } from '../../test/support/cache-origin.js';
 import { cpuSeconds, lowFreePort, type Running, startAptCacherNg, startNginx, startOurs } from './peers.js';
 
 const run = promisify(execFile);

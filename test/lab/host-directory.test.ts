@@ -16,7 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
-import { pollUntil, SshdServer, sshdUnavailable } from '../support/sshd-server.js';
+import { SshdServer, sshdUnavailable } from '../support/sshd-server.js';
+import { waitFor } from '../support/wait-for.js';
 import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
 import { type UiClient, uiClient } from './helpers/ui-client.js';
 
@@ -118,23 +119,23 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
     ).text();
     const watch = /watch=([^"&]+)"/.exec(panel)?.[1];
     assert.ok(watch, panel);
-    await pollUntil(
-      'the scan to finish',
+    await waitFor(
       async () =>
         (
           await ui.request(`/discovery/scan-panel?watch=${watch}`, { headers: { 'hx-request': 'true' } })
         ).headers.get('hx-trigger') === 'assets-changed',
+      'the scan to finish',
       120_000,
     );
   };
   const hostPageWhen = async (what: string, test: (html: string) => boolean): Promise<string> => {
     let html = '';
-    await pollUntil(
-      what,
+    await waitFor(
       async () => {
         html = await ui.text(hostHref);
         return test(html);
       },
+      what,
       120_000,
     );
     return html;

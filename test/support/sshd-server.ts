@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
@@ -31,18 +32,6 @@ const freePort = (): Promise<number> =>
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
-
-export const pollUntil = async (
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 10_000,
-): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 export const hostKeyFingerprint = async (pubFile: string): Promise<string> => {
   const { stdout } = await run('ssh-keygen', ['-lf', pubFile]);
@@ -143,10 +132,10 @@ export class SshdServer {
     proc.stderr!.on('data', (chunk: Buffer) => {
       this.logText += chunk.toString();
     });
-    await pollUntil('sshd to listen', () => {
+    await waitFor(() => {
       if (exited) throw new Error(`sshd exited:\n${this.logText}`);
       return this.logText.slice(logFrom).includes('Server listening on');
-    });
+    }, 'sshd to listen');
   }
 
   async stop(): Promise<void> {

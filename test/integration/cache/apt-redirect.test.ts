@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { HttpServer } from '../../../daemon/http-server.js';
-import { cacheStack } from '../../fakes/cache-stack.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { aptClient, aptMissing } from '../../support/apt-client.js';
+import { cacheStack } from '../../support/cache-stack.js';
 import { tempDir } from '../../temp-dir.js';
 import { webHarness } from '../web/harness.js';
 

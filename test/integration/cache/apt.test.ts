@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
-import { cacheStack } from '../../fakes/cache-stack.js';
 import { aptClient, aptMissing } from '../../support/apt-client.js';
+import { cacheStack } from '../../support/cache-stack.js';
 import { tempDir } from '../../temp-dir.js';
 import { systemMirror } from './apt-mirror.js';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 
 test('`+`, `%2b` and `%2B` in a package name are one cache entry fetched once', async (t) => {
   const s = await cacheStack(t);

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 

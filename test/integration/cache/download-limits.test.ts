@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { DownloadLimits } from '../../../daemon/cache/download-limits.js';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 import { startHostileUpstream } from '../../support/hostile-upstream.js';
 import { waitFor } from '../../support/wait-for.js';
 

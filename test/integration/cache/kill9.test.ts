@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Origin } from '../../fakes/cache-origin.js';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { Origin } from '../../support/cache-origin.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 
 const child = fileURLToPath(new URL('./kill-child.ts', import.meta.url));
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -8,17 +8,10 @@ import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-const until = async (cond: () => boolean, what: string, ms = 60_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 test('100 concurrent clients, one upstream fetch; joiners stream before the download ends', async (t) => {
   // The origin stalls on purpose until every client holds the first half; on a busy machine that
@@ -32,9 +25,10 @@ test('100 concurrent clients, one upstream fetch; joiners stream before the down
     Array.from({ length: 100 }, (_, i) => viaProxy(s.proxyUrl, url, { onData: (n) => (progress[i] = n) })),
   );
   // While the origin is stalled halfway, every client already holds the first half.
-  await until(
+  await waitFor(
     () => progress.every((n) => n >= 2 * 1024 * 1024 - 1),
     'every client to receive the first half',
+    60_000,
   );
   assert.equal(s.origin.count('/pool/main/b/big_1_amd64.deb'), 1);
   assert.ok(
@@ -77,7 +71,7 @@ test('a slow upstream that goes silent past the idle timeout is resumed', async 
   const release = s.origin.stall('/pool/main/s/slow_1_all.deb', 200_000);
   const pending = viaProxy(s.proxyUrl, url);
   // The stalled response times out; the retry asks for the rest with Range and then succeeds.
-  await until(() => s.origin.count('/pool/main/s/slow_1_all.deb') >= 2, 'a resumed request');
+  await waitFor(() => s.origin.count('/pool/main/s/slow_1_all.deb') >= 2, 'a resumed request', 60_000);
   release();
   const r = await pending;
   assert.equal(sha(r.body), sha(body));

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 import { startHostileUpstream } from '../../support/hostile-upstream.js';
 
 const SECRET = Buffer.from('root:$6$secret-hash-only-the-appliance-can-read\n');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 import { startHostileUpstream } from '../../support/hostile-upstream.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

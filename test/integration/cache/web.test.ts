@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { cacheStack, viaProxy } from '../../fakes/cache-stack.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 import { webHarness } from '../web/harness.js';
 
 const sha = (b: Buffer | ArrayBuffer): string =>

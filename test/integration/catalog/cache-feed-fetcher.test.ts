@@ -13,7 +13,7 @@ import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { GpgvVerifier } from '../../../daemon/catalog/gpgv.js';
 import { UndiciFeedFetcher } from '../../../daemon/catalog/undici-feed-fetcher.js';
 import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
-import { cacheStack } from '../../fakes/cache-stack.js';
+import { cacheStack } from '../../support/cache-stack.js';
 import { startFeedServer } from './feed-server.js';
 
 const fx = (p: string) =>

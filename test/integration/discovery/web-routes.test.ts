@@ -11,7 +11,7 @@ import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js
 import type { HostService } from '../../../daemon/hosts/host-service.js';
 import { createHostService } from '../../../daemon/hosts/hosts-module.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from '../web/harness.js';
 
 const harness = async (t: TestContext, net: FakeNetwork) => {
@@ -169,7 +169,7 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const again = await h.post('/discovery/scans', { _csrf: token, scopeId }, htmx);
   assert.equal(again.status, 409);
   assert.match(await again.text(), /still running/);
-  await pollUntil('the scan to run', () => h.discovery.history()[0]?.status === 'running');
+  await waitFor(() => h.discovery.history()[0]?.status === 'running', 'the scan to run');
   const cancelled = await h.post('/discovery/scans/cancel', { _csrf: token }, htmx);
   assert.equal(cancelled.status, 200);
   assert.match(await cancelled.text(), /cancelled/);

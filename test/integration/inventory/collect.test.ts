@@ -19,7 +19,8 @@ import { hostInventorySchema } from '../../../daemon/inventory/types.js';
 import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { startJobs, type TestWork } from '../../job-runner.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { buildDpkgDatabase, type DpkgDatabase } from './dpkg-admindir.js';
 
 const run = promisify(execFile);
@@ -126,7 +127,7 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     });
     await inv.credentials.put({ hostId: 'no-sshd', address: '127.0.0.1', port: 1, username: 'root' });
     const started = await inv.startRun();
-    await pollUntil('the run to finish', () => inv.getRun(started.id)?.finishedAt !== undefined, 60_000);
+    await waitFor(() => inv.getRun(started.id)?.finishedAt !== undefined, 'the run to finish', 60_000);
     const r = inv.getRun(started.id)!;
     assert.equal(r.hosts.get('127.0.0.1')?.state, 'ok');
     assert.equal(r.hosts.get('wrong-user')?.state, 'failed');

@@ -10,7 +10,7 @@ import { systemClock } from '../../../daemon/lifecycle.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const [dir] = process.argv.slice(2);
 const log = memoryLogger();
@@ -34,7 +34,8 @@ const key = await service.keys.get();
 runner.add('10.9.0.1', 22, fakeHost({ ...debian, packages: [['dpkg-query', 'hang']] }, key.privateKey, 'h1'));
 await service.credentials.put({ address: '10.9.0.1', username: 'root' });
 await service.startRun();
-await pollUntil('the package listing to start', () =>
-  runner.commands.some((c) => c.command.includes('dpkg-query')),
+await waitFor(
+  () => runner.commands.some((c) => c.command.includes('dpkg-query')),
+  'the package listing to start',
 );
 process.stdout.write('ack 1\n');

@@ -13,7 +13,7 @@ import { RemoteError } from '../../../daemon/remote/remote-error.js';
 import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { type RootOptions, runAsRoot, sudoersLine } from '../../../daemon/remote/sudo.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
+import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import {
   createSystemUser,
   installSudoers,
@@ -21,6 +21,7 @@ import {
   sudoUnavailable,
   systemUserUnavailable,
 } from '../../support/system-user.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const skip = sshdUnavailable() ?? systemUserUnavailable() ?? sudoUnavailable();
 const limits = { timeoutMs: 10_000, maxOutputBytes: 1 << 20 };
@@ -66,7 +67,7 @@ describe('password logins and sudo -n on a real host', { skip, timeout: 90_000 }
     } finally {
       session.close();
     }
-    await pollUntil('sshd to log the login', () => plain.log.includes(`Accepted password for ${user.name} `));
+    await waitFor(() => plain.log.includes(`Accepted password for ${user.name} `), 'sshd to log the login');
   });
 
   test('keyboard-interactive (PAM-only servers) answers the password prompt', async () => {
@@ -76,8 +77,9 @@ describe('password logins and sudo -n on a real host', { skip, timeout: 90_000 }
     } finally {
       session.close();
     }
-    await pollUntil('sshd to log the login', () =>
-      pam.log.includes(`Accepted keyboard-interactive/pam for ${user.name} `),
+    await waitFor(
+      () => pam.log.includes(`Accepted keyboard-interactive/pam for ${user.name} `),
+      'sshd to log the login',
     );
   });
 

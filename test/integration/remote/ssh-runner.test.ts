@@ -15,7 +15,8 @@ import type { SshTarget } from '../../../daemon/remote/ports.js';
 import { HostKeyChangedError, RemoteError } from '../../../daemon/remote/remote-error.js';
 import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { hostKeyFingerprint, pollUntil, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const run = promisify(execFile);
 const children = async (pid: string): Promise<number[]> => {
@@ -98,10 +99,10 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
     } finally {
       session.close();
     }
-    await pollUntil('the remote sleep to be killed', async () => {
+    await waitFor(async () => {
       const ps = await run('ps', ['-eo', 'args']);
       return !ps.stdout.split('\n').some((l) => l.includes(`sleep ${marker}`));
-    });
+    }, 'the remote sleep to be killed');
   });
 
   test('a command killed by a signal says so; a lost connection is not an answer', async () => {
@@ -113,8 +114,10 @@ describe('Ssh2Runner against OpenSSH', { skip, timeout: 60_000 }, () => {
       const pending = session.exec(withDeadline('sleep 2.5', 3), { timeoutMs: 30_000, maxOutputBytes: 1024 });
       // Kill this connection's sshd process on the host: the channel closes without a status.
       const sshdPid = (await server.readFile('sshd.pid')).trim();
-      await pollUntil('the command to run', async () =>
-        (await run('ps', ['-eo', 'args'])).stdout.split('\n').some((l) => l.startsWith('sleep 2.5')),
+      await waitFor(
+        async () =>
+          (await run('ps', ['-eo', 'args'])).stdout.split('\n').some((l) => l.startsWith('sleep 2.5')),
+        'the command to run',
       );
       for (const pid of await children(sshdPid)) process.kill(pid, 'SIGKILL');
       await assert.rejects(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { z } from 'zod';
 import type { JobRunner } from '../../../daemon/jobs/job-runner.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from './harness.js';
 
 const htmx = { 'hx-request': 'true' };
@@ -31,7 +31,7 @@ const registerWork = (jobs: JobRunner) => {
   });
   return {
     finish: (id: string) => finishers.get(id)!(),
-    started: (id: string) => pollUntil(`job ${id} to start`, () => finishers.has(id)),
+    started: (id: string) => waitFor(() => finishers.has(id), `job ${id} to start`),
   };
 };
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NAV } from '../../../web/views/layout.js';
-import { Origin } from '../../fakes/cache-origin.js';
+import { Origin } from '../../support/cache-origin.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { setUpOverHttp } from './http-session.js';

@@ -4,19 +4,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheHarness, ORIGIN, readAll } from '../../fakes/cache-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const pool = (name: string): string => `${ORIGIN}pool/main/${name}`;
 
 /** Poll until `cond` holds (no sleeps with a fixed length in tests). */
-const until = async (cond: () => boolean, what: string, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
-
 test('100 concurrent requests for one missing file make exactly one upstream download', async (t) => {
   const { cache, upstream } = await cacheHarness(t);
   const body = randomBytes(1_000_000);
@@ -44,7 +37,7 @@ test('joiners get the bytes received so far at once, before the download ends, b
   assert.equal(first.kind, 'download');
   if (first.kind !== 'download') return;
   const d = first.download;
-  await until(() => d.written >= 200_000, 'first 200 kB');
+  await waitFor(() => d.written >= 200_000, 'first 200 kB');
   // A late joiner while the upstream is stalled: it receives what is on disk right away.
   const joiner = await cache.resolve(url);
   assert.equal(joiner.kind === 'download' && joiner.joined, true);
@@ -185,7 +178,7 @@ test('a late joiner of a large download reads the early part from disk and the r
   const release = upstream.stall(url, 5 * 1024 * 1024 + 777);
   const first = await cache.resolve(url);
   if (first.kind !== 'download') throw new Error('expected a download');
-  await until(() => first.download.written >= 5 * 1024 * 1024 + 777, 'the stall point');
+  await waitFor(() => first.download.written >= 5 * 1024 * 1024 + 777, 'the stall point');
   const late = readAll(cache, url);
   release();
   const got = await late;

@@ -18,7 +18,7 @@ import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 import { startJobs } from '../../job-runner.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { fixture } from './version-gen.js';
 
 const TRACKER_URL = 'https://tracker.example/data/json';
@@ -236,14 +236,14 @@ describe('catalog service', () => {
     const svc = make({ feeds: [feeds[0]!], ...j });
     await svc.start();
     const scheduled = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
-    await pollUntil('a never-synced feed to sync at once', async () => (await scheduled()).length === 1);
+    await waitFor(async () => (await scheduled()).length === 1, 'a never-synced feed to sync at once');
     await svc.idle();
     // Not due again until the interval (60 min) has passed on the service's clock.
     assert.equal(j.scheduler.next('catalog.sync'), t0 + 60 * 60_000);
     await j.clock.advance(30 * 60_000);
     assert.equal(j.jobs.list({ kind: 'catalog.sync' }).length, 1);
     await j.clock.advance(31 * 60_000);
-    await pollUntil('the second scheduled sync', async () => (await scheduled()).length === 2);
+    await waitFor(async () => (await scheduled()).length === 2, 'the second scheduled sync');
     assert.deepEqual(
       (await scheduled()).map((h) => h.outcome),
       ['unchanged', 'updated'],
@@ -261,7 +261,7 @@ describe('catalog service', () => {
     const svc = make({ feeds: [broken], ...j });
     await svc.start();
     const attempts = async () => (await svc.history()).filter((h) => h.trigger === 'schedule');
-    await pollUntil('the first attempt', async () => (await attempts()).length === 1);
+    await waitFor(async () => (await attempts()).length === 1, 'the first attempt');
     assert.equal((await attempts())[0]?.outcome, 'failed');
     const [failed] = j.jobs.list({ kind: 'catalog.sync' });
     assert.equal((await j.jobs.settled(failed!.id)).state, 'failed', 'a sync where every feed failed fails');
@@ -269,7 +269,7 @@ describe('catalog service', () => {
     assert.match(svc.health()[0]?.message ?? '', /feed osv-debian has never synced; the last attempt failed/);
     fetcher.set(OSV_URL, fixture('catalog/osv/DSA-5880-1.json'));
     await j.clock.advance(31 * 60_000);
-    await pollUntil('the retry', async () => (await attempts()).length === 2);
+    await waitFor(async () => (await attempts()).length === 2, 'the retry');
     assert.deepEqual(
       (await attempts()).map((h) => h.outcome),
       ['updated', 'failed'],
@@ -281,7 +281,7 @@ describe('catalog service', () => {
     const j = await jobs(new ManualClock(Date.parse('2026-11-23T00:00:00Z')));
     const svc = make({ feeds: [feeds[0]!], ...j });
     await svc.start();
-    await pollUntil('the first sync', async () => (await svc.history()).length === 1);
+    await waitFor(async () => (await svc.history()).length === 1, 'the first sync');
     assert.deepEqual(svc.health(), []);
     await svc.stop();
     // The appliance was off (or the mirror unreachable) for a long time.

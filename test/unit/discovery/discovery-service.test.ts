@@ -11,7 +11,7 @@ import { StateStore } from '../../../daemon/store/state-store.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { startJobs } from '../../job-runner.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
 /** The service as the daemon runs it: over a job runner and the scheduler, on the network's clock. */
@@ -41,8 +41,6 @@ const harness = async (t: TestContext, net: FakeNetwork, dataDir?: string) => {
   onTeardown(t, stop);
   return { service, store, dir, log, jobs, scheduler, stop };
 };
-
-const until = (check: () => boolean, what: string): Promise<void> => pollUntil(what, check, 5000);
 
 const scope = { name: 'Office', include: ['10.0.0.0/24'], exclude: [], everyMinutes: null, enabled: true };
 
@@ -105,7 +103,7 @@ test('scheduled scopes scan when due, then every interval; disabled or on-demand
   await service.createScope({ ...scope, name: 'off', everyMinutes: 15, enabled: false });
   const due = await service.createScope({ ...scope, name: 'hourly', everyMinutes: 60 });
   const scheduled = () => service.history().filter((h) => h.trigger === 'schedule' && h.status === 'done');
-  await until(() => scheduled().length === 1, 'a scheduled scan');
+  await waitFor(() => scheduled().length === 1, 'a scheduled scan');
   await service.idle();
   assert.equal(service.history().length, 1);
   assert.equal(service.history()[0]?.scopeId, due.id);
@@ -114,7 +112,7 @@ test('scheduled scopes scan when due, then every interval; disabled or on-demand
     [['Scan of hourly', net.clock.now() + 60 * 60_000]],
   );
   await net.clock.advance(60 * 60_000);
-  await until(() => scheduled().length === 2, 'the next scheduled scan');
+  await waitFor(() => scheduled().length === 2, 'the next scheduled scan');
 });
 
 test('cancel ends a scan as cancelled; a stop interrupts it and the next start scans again', async (t) => {
@@ -123,14 +121,14 @@ test('cancel ends a scan as cancelled; a stop interrupts it and the next start s
   const s = await first.service.createScope(scope);
   net.holdMdns = true;
   const cancelled = await first.service.startScan(s.id);
-  await until(() => first.service.scanRecord(cancelled.id)?.status === 'running', 'the scan to start');
+  await waitFor(() => first.service.scanRecord(cancelled.id)?.status === 'running', 'the scan to start');
   await first.service.cancelScan();
   await first.service.idle();
   assert.equal(first.service.scanRecord(cancelled.id)?.status, 'cancelled');
   assert.equal(first.jobs.get(cancelled.id)?.state, 'cancelled');
 
   const cut = await first.service.startScan(s.id);
-  await until(() => first.service.scanRecord(cut.id)?.status === 'running', 'the second scan to start');
+  await waitFor(() => first.service.scanRecord(cut.id)?.status === 'running', 'the second scan to start');
   await first.stop();
   assert.equal(first.service.scanRecord(cut.id)?.status, 'interrupted');
   net.holdMdns = false;

@@ -12,7 +12,7 @@ import { alpine, debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { startJobs } from '../../job-runner.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
 type Setup = { concurrency?: number; dir?: string; clock?: Clock; scheduleMs?: number; runner?: FakeRunner };
@@ -62,7 +62,7 @@ test('a run collects every host with bounded sessions; bad hosts fail alone', as
 
   const started = await service.startRun();
   assert.equal(started.hosts.size, 9);
-  await pollUntil('the run to finish', () => service.getRun(started.id)?.finishedAt !== undefined);
+  await waitFor(() => service.getRun(started.id)?.finishedAt !== undefined, 'the run to finish');
   const run = service.getRun(started.id)!;
   assert.ok(runner.maxOpen <= 2, `at most 2 sessions at once, saw ${runner.maxOpen}`);
   assert.equal(runner.open, 0, 'every session closed');
@@ -150,9 +150,9 @@ test('stop() cuts a run short; after a restart the interrupted and queued hosts 
     await first.service.credentials.put({ address: a, username: 'root' });
   }
   const run = await first.service.startRun();
-  await pollUntil(
-    'the first host to start',
+  await waitFor(
     () => first.service.getRun(run.id)?.hosts.get('a')?.state === 'running',
+    'the first host to start',
   );
   await first.stop();
   assert.equal(first.runner.open, 0);
@@ -168,9 +168,9 @@ test('stop() cuts a run short; after a restart the interrupted and queued hosts 
   const runner = new FakeRunner();
   for (const a of ['a', 'b', 'c']) runner.add(a, 22, fakeHost(debian, first.key.privateKey, a));
   const again = await setup(t, { concurrency: 1, dir: first.dir, runner });
-  await pollUntil(
-    'the run to finish after the restart',
+  await waitFor(
     () => again.service.getRun(run.id)?.finishedAt !== undefined,
+    'the run to finish after the restart',
   );
   const after = again.service.getRun(run.id)!;
   assert.deepEqual(
@@ -204,9 +204,9 @@ test('scheduled runs collect every host on their own and stop with the service',
   await service.credentials.put({ address: 'h', username: 'root' });
   assert.equal(service.nextScheduledAt?.getTime(), clock.now() + hour);
   await clock.advance(hour);
-  await pollUntil('a scheduled collection', () => jobs.list()[0]?.state === 'succeeded');
+  await waitFor(() => jobs.list()[0]?.state === 'succeeded', 'a scheduled collection');
   await clock.advance(hour);
-  await pollUntil('the next scheduled collection', () => runner.connects.length === 2);
+  await waitFor(() => runner.connects.length === 2, 'the next scheduled collection');
   assert.deepEqual(
     jobs.list().map((j) => [j.kind, j.trigger, j.host]),
     [

@@ -15,7 +15,7 @@ import { asset, MemoryAssets } from '../../fakes/host-assets.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, fakeHostKey } from '../../fakes/inventory-runner.js';
 import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const harness = async (t: TestContext) => {
   const runner = new FakeRunner();
@@ -143,10 +143,10 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.match(card, /hx-trigger="every 1s"/);
   assert.ok(!card.includes('<html'), 'a fragment, not a page');
   let last = '';
-  await pollUntil('the run to finish', async () => {
+  await waitFor(async () => {
     last = await (await h.request(`/inventory/runs/${runId}`, { headers: { 'HX-Request': 'true' } })).text();
     return last.includes('finished');
-  });
+  }, 'the run to finish');
   assert.doesNotMatch(last, /hx-trigger/);
   assert.match(last, /id="inventory-hosts" hx-swap-oob="true"/);
   assert.match(last, /4 packages · /);
@@ -170,7 +170,7 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.equal(plain.status, 303);
   assert.match(plain.headers.get('location')!, /^\/inventory\/runs\/inv-[0-9a-f]{8}$/);
   const second = plain.headers.get('location')!.split('/').pop()!;
-  await pollUntil('the second run to finish', () => h.inventory.getRun(second)?.finishedAt !== undefined);
+  await waitFor(() => h.inventory.getRun(second)?.finishedAt !== undefined, 'the second run to finish');
   assert.equal((await h.request('/inventory/runs/inv-00000000')).status, 404);
   assert.equal((await h.request('/inventory/runs/..%2fx')).status, 404);
 });

@@ -7,7 +7,7 @@ import type { JobKind, JobRecord } from '../../../daemon/jobs/job.js';
 import { JobRunner } from '../../../daemon/jobs/job-runner.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { memoryLogger } from '../../fakes/log.js';
-import { pollUntil } from '../../support/sshd-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { tempDir } from '../../temp-dir.js';
 
 const HOUR = 3_600_000;
@@ -95,7 +95,7 @@ test('a job is queued, runs, succeeds, and its record and log are on disk', asyn
   runner.register(work.kind);
   const job = await submit(runner, 1);
   assert.match(job.id, /^job-\d{8}T\d{6}-[0-9a-f]{6}$/);
-  await pollUntil('the job to run', () => work.running.has(1));
+  await waitFor(() => work.running.has(1), 'the job to run');
   assert.equal((await onDisk(dir, job.id)).state, 'running', 'running is durable before the work');
   assert.deepEqual(runner.get(job.id)?.progress, { done: 0, total: 1, message: 'working on 1' });
   assert.ok((await runner.log(job.id)).some((l) => l.endsWith('working on 1')));
@@ -147,12 +147,12 @@ test('never two jobs on one host at once; other hosts and hostless jobs go ahead
   const a2 = await submit(runner, 2, 'host-a');
   const b = await submit(runner, 3, 'host-b');
   const free = await submit(runner, 4);
-  await pollUntil('three jobs to run', () => work.running.size === 3);
+  await waitFor(() => work.running.size === 3, 'three jobs to run');
   assert.deepEqual([...work.running].sort(), [1, 3, 4]);
   assert.equal(runner.get(a2.id)?.state, 'queued');
   work.finish(1);
   await runner.settled(a1.id);
-  await pollUntil('the second job on host-a to run', () => work.running.has(2));
+  await waitFor(() => work.running.has(2), 'the second job on host-a to run');
   for (const n of [2, 3, 4]) work.finish(n);
   for (const j of [a2, b, free]) assert.equal((await runner.settled(j.id)).state, 'succeeded');
 });
@@ -165,7 +165,7 @@ test('global and per-kind concurrency are bounded', async (t) => {
   runner.register(other.kind);
   const jobs = [];
   for (let n = 1; n <= 6; n++) jobs.push(await submit(runner, n));
-  await pollUntil('three jobs to run', () => work.running.size === 3);
+  await waitFor(() => work.running.size === 3, 'three jobs to run');
   const single = [];
   for (let n = 11; n <= 12; n++)
     single.push(await runner.submit({ kind: 'test.single', title: 's', params: { n }, trigger: 'manual' }));
@@ -173,7 +173,7 @@ test('global and per-kind concurrency are bounded', async (t) => {
     work.finish(n);
     await runner.settled(jobs[n - 1]!.id);
   }
-  await pollUntil('a single-kind job to run', () => other.running.size === 1);
+  await waitFor(() => other.running.size === 1, 'a single-kind job to run');
   assert.equal(work.max(), 3);
   other.finish(11);
   other.finish(12);
@@ -187,7 +187,7 @@ test('cancel: a queued job at once, a running one through its signal', async (t)
   runner.register(work.kind);
   const first = await submit(runner, 1);
   const second = await submit(runner, 2);
-  await pollUntil('the first job to run', () => work.running.has(1));
+  await waitFor(() => work.running.has(1), 'the first job to run');
   assert.equal((await runner.cancel(second.id)).state, 'cancelled');
   await runner.cancel(first.id);
   const cut = await runner.settled(first.id);
@@ -235,7 +235,7 @@ test('a stop interrupts a running job; the next start retries it to success', as
   const work = gatedKind();
   first.runner.register(work.kind);
   const job = await submit(first.runner, 1);
-  await pollUntil('the job to run', () => work.running.has(1));
+  await waitFor(() => work.running.has(1), 'the job to run');
   await first.runner.stop();
   assert.equal(first.runner.get(job.id)?.state, 'interrupted');
   assert.equal((await onDisk(dir, job.id)).state, 'interrupted');
@@ -244,7 +244,7 @@ test('a stop interrupts a running job; the next start retries it to success', as
   work.finish(1);
   again.runner.register(work.kind);
   const done = await again.runner.settled(job.id);
-  await pollUntil('the retry to finish', () => again.runner.get(job.id)?.state === 'succeeded');
+  await waitFor(() => again.runner.get(job.id)?.state === 'succeeded', 'the retry to finish');
   assert.equal(again.runner.get(job.id)?.attempts, 2);
   assert.deepEqual(
     again.runner.get(job.id)?.events.map((e) => e.state),
@@ -323,7 +323,7 @@ test('retention keeps the newest finished jobs and removes older records and log
     trigger: 'manual',
     needsApproval: true,
   });
-  await pollUntil('old jobs to be pruned', async () => (await readdir(dir)).length === 5);
+  await waitFor(async () => (await readdir(dir)).length === 5, 'old jobs to be pruned');
   assert.deepEqual(
     runner.list().map((j) => j.id),
     [queued.id, ids[3], ids[2]],
@@ -355,13 +355,14 @@ test('a job log keeps the last lines and is written once per debounce, not per l
     params: { n: 12 },
     trigger: 'manual',
   });
-  await pollUntil('the lines to be logged', async () => (await runner.log(job.id)).length === 6);
+  await waitFor(async () => (await runner.log(job.id)).length === 6, 'the lines to be logged');
   const file = join(dir, `${job.id}.log`);
   assert.match(await readFile(file, 'utf8'), /attempt 1 started/, 'the start is written at once');
   assert.doesNotMatch(await readFile(file, 'utf8'), /line/, 'the lines wait for the debounce');
   await clock.advance(1000);
-  await pollUntil('the debounced write', async () =>
-    (await readFile(file, 'utf8').catch(() => '')).includes('line 12'),
+  await waitFor(
+    async () => (await readFile(file, 'utf8').catch(() => '')).includes('line 12'),
+    'the debounced write',
   );
   const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
   assert.match(lines[0]!, /^… 8 earlier lines dropped/);

@@ -13,8 +13,8 @@ import { systemClock } from '../../daemon/cache/ports.js';
 import { ClientAllowList, ProxyServer } from '../../daemon/cache/proxy-server.js';
 import { UndiciUpstream } from '../../daemon/cache/undici-upstream.js';
 import { UpstreamAllowList } from '../../daemon/cache/url-policy.js';
+import { type MemoryLogger, memoryLogger } from '../fakes/log.js';
 import { Origin } from './cache-origin.js';
-import { type MemoryLogger, memoryLogger } from './log.js';
 
 export interface Stack {
   origin: Origin;
