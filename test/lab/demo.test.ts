@@ -48,9 +48,11 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
   // Never SIGKILL first: the demo must get the chance to remove its lab.
   t.after(async () => {
     if (proc.exitCode !== null) return;
+    const gone = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-    proc.kill('SIGKILL');
+    // Up to 10 s to tear its lab down, then it is killed.
+    await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
   });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
   await new Promise<void>((resolve, reject) => {
