@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Asset } from '../discovery/asset.js';
 import { displayName } from '../discovery/asset-query.js';
 import { DepotError } from '../errors.js';
-import type { Clock } from '../lifecycle.js';
+import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { type CredentialInput, validateCredential } from '../remote/credentials.js';
 import { HostDirectory } from './host-directory.js';
@@ -82,6 +82,11 @@ export class HostService {
 
   list(): HostRecord[] {
     return this.directory.list();
+  }
+
+  /** Machines no scan has reported: added by address for SSH access, or their asset was forgotten. */
+  unscanned(hasAsset: (assetId: string) => boolean): HostRecord[] {
+    return this.directory.list().filter((h) => !h.assetId || !hasAsset(h.assetId));
   }
 
   byAddress(address: string): HostRecord | undefined {
@@ -161,7 +166,10 @@ export class HostService {
     }
     const address = input.address?.trim() || host?.address || '';
     // Check every field before a machine is made for the address: a typo must not leave a row.
-    validateCredential({ ...input, hostId: host?.id ?? 'h-0000000000', address }, new Date());
+    validateCredential(
+      { ...input, hostId: host?.id ?? 'h-0000000000', address },
+      dateOf(this.opts.clock ?? systemClock),
+    );
     const machine = host ?? (await this.directory.forAddress(address));
     await targets.save({ ...input, hostId: machine.id, address });
     this.opts.log.info('SSH access saved', { host: machine.id, address, username: input.username });

@@ -8,7 +8,7 @@ import { type Context, Hono } from 'hono';
 import { type AssetQuery, assetQuerySchema } from '../../daemon/discovery/asset-query.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { AssetTable, Filters, qs } from '../views/assets.js';
+import { AssetTable, Filters, qs, UnscannedHosts } from '../views/assets.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { hostHref } from '../views/host-link.js';
 import { Empty, renderPage } from '../views/layout.js';
@@ -25,53 +25,77 @@ const parseQuery = (c: Context<WebEnv>): AssetQuery => {
   return r.data;
 };
 
-export const assetsRoutes = (deps: WebDeps) => {
-  const app = new Hono<WebEnv>();
-  const hostOf = (assetId: string): string | undefined => deps.hosts?.byAsset(assetId)?.id;
+const Unscanned = (props: { deps: WebDeps }) => {
+  const { hosts, discovery } = props.deps;
+  if (!hosts) return null;
+  const list = hosts.unscanned((id) => discovery?.assets.byId(id) !== undefined);
+  return <UnscannedHosts hosts={list} label={(id) => hosts.label(id)} />;
+};
 
-  app.get('/assets', (c) => {
-    if (!deps.discovery) {
-      return renderPage(
-        c,
-        { title: 'Assets' },
-        <>
-          <h1>Assets</h1>
-          <Empty>
-            <p>Discovery is not running on this appliance.</p>
-          </Empty>
-        </>,
-      );
-    }
-    const d = deps.discovery;
-    const q = parseQuery(c);
+/** The Assets page: the scan panel, filters and the discovered devices, then machines no scan saw. */
+const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string) => string | undefined) => {
+  const d = deps.discovery;
+  if (!d) {
     return renderPage(
       c,
       { title: 'Assets' },
       <>
         <h1>Assets</h1>
-        <ScanPanel discovery={d} csrf={c.get('csrf')} />
-        <Filters q={q} vendors={d.vendors()} />
-        {d.query(assetQuerySchema.parse({ status: 'new', pageSize: 10 })).total > 0 ? (
-          <form method="post" action="/assets/acknowledge-all" style="margin-bottom:1rem">
-            <CsrfField token={c.get('csrf')} />
-            <a href="/assets?status=new">Review new devices</a>{' '}
-            <button type="submit" class="link">
-              or mark every new device as known
-            </button>
-          </form>
-        ) : null}
-        <section class="card">
-          <AssetTable page={d.query(q)} total={d.assets.size} hostOf={hostOf} />
-        </section>
+        <Empty>
+          <p>Discovery is not running on this appliance.</p>
+        </Empty>
+        <Unscanned deps={deps} />
       </>,
     );
-  });
+  }
+  const q = parseQuery(c);
+  return renderPage(
+    c,
+    { title: 'Assets' },
+    <>
+      <h1>Assets</h1>
+      <ScanPanel discovery={d} csrf={c.get('csrf')} />
+      <Filters q={q} vendors={d.vendors()} />
+      {d.query(assetQuerySchema.parse({ status: 'new', pageSize: 10 })).total > 0 ? (
+        <form method="post" action="/assets/acknowledge-all" style="margin-bottom:1rem">
+          <CsrfField token={c.get('csrf')} />
+          <a href="/assets?status=new">Review new devices</a>{' '}
+          <button type="submit" class="link">
+            or mark every new device as known
+          </button>
+        </form>
+      ) : null}
+      <section class="card">
+        <AssetTable
+          page={d.query(q)}
+          total={d.assets.size}
+          hostOf={hostOf}
+          hasScopes={d.scopes().length > 0}
+        />
+      </section>
+      <Unscanned deps={deps} />
+    </>,
+  );
+};
+
+export const assetsRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  const hostOf = (assetId: string): string | undefined => deps.hosts?.byAsset(assetId)?.id;
+
+  app.get('/assets', (c) => assetsPage(c, deps, hostOf));
 
   app.get('/assets/table', (c) => {
     const d = requireDiscovery(deps);
     const q = parseQuery(c);
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/assets${qs(q, {})}`);
-    return c.html(<AssetTable page={d.query(q)} total={d.assets.size} hostOf={hostOf} />);
+    return c.html(
+      <AssetTable
+        page={d.query(q)}
+        total={d.assets.size}
+        hostOf={hostOf}
+        hasScopes={d.scopes().length > 0}
+      />,
+    );
   });
 
   app.post('/assets/acknowledge-all', async (c) => {

@@ -10,6 +10,7 @@ import {
   displayName,
 } from '../../daemon/discovery/asset-query.js';
 import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
+import type { HostRecord } from '../../daemon/hosts/host-record.js';
 import { ago } from '../routes/discovery.js';
 import { hostHref } from './host-link.js';
 import { Empty } from './layout.js';
@@ -109,6 +110,8 @@ export const AssetTable = (props: {
   total: number;
   /** The host id of an asset's machine; unknown ones link through /assets/<id>, which finds it. */
   hostOf: (assetId: string) => string | undefined;
+  /** Whether any scope exists: with none, the empty list says to add one first. */
+  hasScopes: boolean;
 }) => {
   const { page } = props;
   const q = page.query;
@@ -130,10 +133,18 @@ export const AssetTable = (props: {
           <p>
             <strong>No devices discovered yet.</strong>
           </p>
-          <p>
-            Run a scan above: every device found on the LAN appears here with its address, MAC vendor, name
-            and class.
-          </p>
+          {props.hasScopes ? (
+            <p>
+              Run a scan above: every device found on the LAN appears here with its address, MAC vendor, name
+              and class.
+            </p>
+          ) : (
+            <p>
+              First <a href="/settings/scopes">add a scope</a>: the address ranges this appliance may scan.
+              Then run a scan, and every device found appears here with its address, MAC vendor, name and
+              class.
+            </p>
+          )}
         </Empty>
       ) : page.items.length === 0 ? (
         <Empty>
@@ -211,3 +222,35 @@ export const List = (props: { items: string[] }) =>
   ) : (
     <p class="hint">none</p>
   );
+
+/** Machines in the host directory that no scan reported: given SSH access by address, say. */
+export const UnscannedHosts = (props: { hosts: HostRecord[]; label: (id: string) => string }) =>
+  props.hosts.length ? (
+    <section class="card">
+      <h2>{`Machines no scan has seen (${props.hosts.length})`}</h2>
+      <p class="hint">
+        Added by address (for SSH access) or no longer in the asset list. Each is still one machine with its
+        own page; a scan of a scope that covers its address links it to what discovery sees.
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Machine</th>
+            <th>Address</th>
+            <th>Added</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.hosts.map((h) => (
+            <tr>
+              <td>
+                <a href={hostHref(h.id)}>{props.label(h.id)}</a>
+              </td>
+              <td>{h.address ?? 'unknown'}</td>
+              <td title={h.createdAt}>{ago(h.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  ) : null;

@@ -17,10 +17,23 @@ const osOf = (view: HostView): string => {
   return collected ?? view.asset?.os ?? 'unknown';
 };
 
+/** Where the machine has answered: its scans' address history, else the address it was added by. */
+const addressHistory = (view: HostView): Array<{ ip: string; text: string }> => {
+  const seen = view.asset?.ipHistory ?? [];
+  if (seen.length) {
+    return seen.map((h) => ({
+      ip: h.ip,
+      text: `${h.ip}: ${h.firstSeen.slice(0, 16)} → ${h.lastSeen.slice(0, 16)}`,
+    }));
+  }
+  const given = view.host.address;
+  return given ? [{ ip: given, text: `${given}: given for SSH access, not seen by a scan yet` }] : [];
+};
+
 const Identity = (props: { view: HostView }) => {
   const { view } = props;
   const a = view.asset;
-  const addresses = a ? a.ipHistory.map((h) => h.ip) : view.host.address ? [view.host.address] : [];
+  const addresses = addressHistory(view).map((h) => h.ip);
   return (
     <div class="card">
       <h2>Identity</h2>
@@ -129,11 +142,7 @@ const History = (props: { view: HostView }) => {
     <section class="grid">
       <div class="card">
         <h2>Address history</h2>
-        <List
-          items={(a?.ipHistory ?? []).map(
-            (h) => `${h.ip}: ${h.firstSeen.slice(0, 16)} → ${h.lastSeen.slice(0, 16)}`,
-          )}
-        />
+        <List items={addressHistory(props.view).map((h) => h.text)} />
       </div>
       <div class="card">
         <h2>History</h2>

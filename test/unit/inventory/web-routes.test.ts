@@ -102,6 +102,12 @@ test('credentials are saved; the password is never sent back', async (t) => {
   assert.match(edit, /name="address"[^>]*value="10\.0\.0\.5"/);
   assert.match(edit, /name="port"[^>]*value="2222"/);
   assert.ok(!edit.includes('hunter2-secret'));
+  // No scan saw it, yet it is one machine on Assets, linking to its one page.
+  const assetsPage = await (await h.request('/assets')).text();
+  assert.match(assetsPage, /Machines no scan has seen \(1\)/);
+  assert.match(assetsPage, new RegExp(`href="/hosts/${machine.id}"`));
+  const page = await (await h.request(`/hosts/${machine.id}`)).text();
+  assert.match(page, /10\.0\.0\.5: given for SSH access, not seen by a scan yet/);
   // Unknown `done` values show nothing (no reflected text).
   assert.doesNotMatch(
     await (await h.request('/inventory?done=%3Cscript%3E')).text(),
