@@ -40,6 +40,16 @@ const serialise = (value: unknown, depth = 0): unknown => {
   return out;
 };
 
+/** An error as one line, "message: cause message", for the human format; other values pass through. */
+const briefError = (value: unknown): unknown => {
+  if (!(value instanceof Error)) return value;
+  const parts: string[] = [];
+  for (let e: unknown = value; e instanceof Error && parts.length < 4; e = e.cause) {
+    if (!parts.some((p) => p.includes(e instanceof Error ? e.message : ''))) parts.push(e.message);
+  }
+  return parts.join(': ');
+};
+
 /** JSON that never throws: BigInt as a string, cycles as "[circular]". */
 const safeJson = (value: unknown): string => {
   const seen = new WeakSet<object>();
@@ -64,7 +74,9 @@ export const createLogger = (
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (rank[level] < rank[opts.level]) return;
     const all: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(fields ?? {})) all[k] = serialise(v);
+    // A terminal reader wants what went wrong; the stack is for the journal and for --debug.
+    const human = opts.format === 'pretty' && opts.level !== 'debug';
+    for (const [k, v] of Object.entries(fields ?? {})) all[k] = human ? briefError(v) : serialise(v);
     if (opts.format === 'json') {
       sink.write(`${safeJson({ time: dateOf(clock).toISOString(), level, name, msg, ...all })}\n`);
       return;

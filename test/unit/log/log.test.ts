@@ -29,3 +29,17 @@ test('child loggers carry their name and fields; levels filter', () => {
     { time: undefined, level: 'info', name: 'depot.scan', msg: 'started', scanId: 's1', hosts: 3 },
   );
 });
+
+test('the human format shows an error as its message and cause on one line; debug and JSON keep the stack', () => {
+  const err = new Error('root@10.0.0.5:22: connection refused', { cause: new Error('connect ECONNREFUSED') });
+  const lines = (format: 'json' | 'pretty', level: 'info' | 'debug'): string => {
+    const out: string[] = [];
+    createLogger({ level, format, sink: { write: (l) => out.push(l) } }).warn('inventory failed', { err });
+    return out.join('');
+  };
+  const brief = lines('pretty', 'info');
+  assert.match(brief, /err=root@10\.0\.0\.5:22: connection refused: connect ECONNREFUSED\n$/);
+  assert.doesNotMatch(brief, /stack|at /);
+  assert.match(lines('pretty', 'debug'), /"stack":"Error: root@10/);
+  assert.match(lines('json', 'info'), /"stack":"Error: root@10/);
+});
