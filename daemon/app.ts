@@ -26,6 +26,7 @@ import { HealthRegistry } from './observability/health.js';
 import { Metrics } from './reports/metrics.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
+import type { TftpModule } from './tftp/tftp-module.js';
 
 export const packageVersion = (): string => {
   // dist/daemon/app.js and daemon/app.ts are both two levels below package.json.
@@ -49,6 +50,7 @@ export class DepotApp {
   readonly health: HealthRegistry;
   http: HttpServer | undefined;
   cache: CacheModule | undefined;
+  tftp: TftpModule | undefined;
   discovery: DiscoveryService | undefined;
   inventory: InventoryService | undefined;
   catalog: CatalogService | undefined;
@@ -152,6 +154,7 @@ export class DepotApp {
       this.health.add(cacheHealth(this.cache, this.config.cache));
     }
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
+    const tftp = await this.tftpService(discovery);
     const web = this.webService();
     // The job runner and the scheduler start before the services that use them and stop after.
     return [
@@ -164,8 +167,22 @@ export class DepotApp {
       catalog,
       assess,
       hosts,
+      ...(tftp ? [tftp] : []),
       web,
     ];
+  }
+
+  /** The read-only TFTP server, when configured; its clients default to the discovery scopes. */
+  private async tftpService(discovery: DiscoveryService): Promise<Service | undefined> {
+    if (!this.config.tftp.enabled) return undefined;
+    const { TftpModule } = await import('./tftp/tftp-module.js');
+    this.tftp = new TftpModule(
+      this.config,
+      { scopes: () => discovery.scopes(), registry: this.metrics.registry },
+      this.log.child('tftp'),
+    );
+    this.health.add(this.tftp);
+    return this.tftp;
   }
 
   /** The UI and API on the HTTP port, over the services built before it. */

@@ -215,6 +215,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The read-only TFTP server for network devices' firmware and configuration (off by default). */
+    tftp: z
+      .object({
+        enabled: z.boolean().default(false),
+        address: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(69),
+        /** The only directory served (default: DATA_DIR/tftp). */
+        root: z.string().min(1).optional(),
+        /** Addresses/CIDRs allowed to fetch; empty = the discovery scopes. Others get silence. */
+        clients: z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])).default([]),
+        /** Largest block agreed (RFC 2348): 1468 fits a 1500-byte Ethernet frame unfragmented. */
+        maxBlksize: z.number().int().min(512).max(65464).default(1468),
+        maxWindowsize: z.number().int().min(1).max(256).default(64),
+        /** Retransmission interval when the client asks for none (RFC 2349 `timeout` overrides). */
+        timeoutMs: z.number().int().min(100).max(255_000).default(1000),
+        retries: z.number().int().min(1).max(20).default(5),
+        maxPerClient: z.number().int().min(1).max(64).default(4),
+        maxTransfers: z.number().int().min(1).max(1024).default(64),
+        /** Transfers kept in the log (DATA_DIR/tftp-transfers.json). */
+        keepTransfers: z.number().int().min(10).max(100_000).default(2000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -236,6 +259,9 @@ export const envVars: Record<string, readonly [string, EnvType, string]> = {
   PATCH_DEPOT_LOG_LEVEL: ['log.level', 'string', 'debug, info, warn or error'],
   PATCH_DEPOT_LOG_FORMAT: ['log.format', 'string', 'auto (pretty on a terminal), json or pretty'],
   PATCH_DEPOT_CACHE_PROXY_PORT: ['cache.proxy.port', 'int', 'port of the apt proxy / package cache'],
+  PATCH_DEPOT_TFTP_ENABLED: ['tftp.enabled', 'bool', 'serve firmware read-only over TFTP'],
+  PATCH_DEPOT_TFTP_PORT: ['tftp.port', 'int', 'UDP port of the TFTP server (69)'],
+  PATCH_DEPOT_TFTP_ROOT: ['tftp.root', 'string', 'the one directory the TFTP server serves'],
   PATCH_DEPOT_CACHE_QUOTA_MB: ['cache.quotaMB', 'int', 'disk space the package cache may use, in MiB'],
 };
 

@@ -1,0 +1,165 @@
+/**
+ * The TFTP service as the daemon runs it: the server over the configured root, the allow-list
+ * (the configured clients, else the discovery scopes), the transfer log, Prometheus counters and
+ * a health problem when the port cannot be bound (port 69 needs CAP_NET_BIND_SERVICE, which the
+ * unit grants). Built only when `tftp.enabled` is set.
+ */
+
+import { mkdir } from 'node:fs/promises';
+import { BlockList, isIP } from 'node:net';
+import { join } from 'node:path';
+import { Counter, type Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import { parseIpv4 } from '../discovery/ipv4.js';
+import type { ScopeTargets } from '../discovery/scope.js';
+import { parseBlock } from '../discovery/scope.js';
+import { type Clock, systemClock } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
+import { type Refusal, TftpServer } from './tftp-server.js';
+import { TransferLog, type TransferRecord } from './transfer-log.js';
+
+/** Membership in a list of addresses and CIDRs, v4 and v6. */
+export const addressList = (entries: readonly string[]): ((address: string) => boolean) => {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [addr = '', bits] = entry.split('/');
+    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, family);
+    else list.addSubnet(addr, Number(bits), family);
+  }
+  return (address) => {
+    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+    return list.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+  };
+};
+
+/** Inside some scope's include list and outside its exclude list. */
+export const inScopes = (scopes: () => readonly ScopeTargets[]) => (address: string) => {
+  const n = parseIpv4(address.startsWith('::ffff:') ? address.slice(7) : address);
+  if (n === undefined) return false;
+  const hit = (entries: readonly string[]) =>
+    entries.some((e) => {
+      try {
+        const b = parseBlock(e);
+        return n >= b.first && n <= b.last;
+      } catch {
+        return false;
+      }
+    });
+  return scopes().some((s) => hit(s.include) && !hit(s.exclude));
+};
+
+export interface TftpModuleDeps {
+  scopes: () => readonly ScopeTargets[];
+  registry?: Registry;
+  clock?: Clock;
+}
+
+export class TftpModule {
+  readonly name = 'tftp';
+  readonly root: string;
+  readonly log: TransferLog;
+  private server: TftpServer | undefined;
+  private startError: string | undefined;
+  private readonly transfers: Counter<'outcome'>;
+  private readonly bytes: Counter;
+  private readonly refusals: Counter<'reason'>;
+  private readonly errors: Counter;
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: TftpModuleDeps,
+    private readonly logger: Logger,
+  ) {
+    const c = config.tftp;
+    this.root = c.root ?? join(config.dataDir, 'tftp');
+    this.log = new TransferLog(config.dataDir, c.keepTransfers, logger);
+    const registers = deps.registry ? [deps.registry] : [];
+    this.transfers = new Counter({
+      name: 'patch_depot_tftp_transfers_total',
+      help: 'TFTP read transfers by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: 'patch_depot_tftp_sent_bytes_total',
+      help: 'TFTP DATA bytes sent',
+      registers,
+    });
+    this.refusals = new Counter({
+      name: 'patch_depot_tftp_refusals_total',
+      help: 'TFTP requests refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'patch_depot_tftp_error_replies_total',
+      help: 'TFTP error packets sent',
+      registers,
+    });
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config.tftp;
+    await mkdir(this.root, { recursive: true, mode: 0o755 });
+    await this.log.start();
+    const allowed = c.clients.length ? addressList(c.clients) : inScopes(this.deps.scopes);
+    const server = new TftpServer({
+      root: this.root,
+      address: c.address,
+      port: c.port,
+      allowed,
+      limits: {
+        maxBlksize: c.maxBlksize,
+        maxWindowsize: c.maxWindowsize,
+        defaultTimeoutMs: c.timeoutMs,
+        maxRetries: c.retries,
+        maxPerClient: c.maxPerClient,
+        maxTransfers: c.maxTransfers,
+      },
+      clock: this.deps.clock ?? systemClock,
+      log: this.logger,
+      events: {
+        refused: (reason: Refusal) => this.refusals.inc({ reason }),
+        errorSent: () => this.errors.inc(),
+        finished: (r: TransferRecord) => this.finished(r),
+      },
+    });
+    try {
+      await server.start();
+      this.server = server;
+    } catch (err) {
+      // The rest of the appliance keeps working; /healthz says why devices cannot fetch.
+      this.startError = `TFTP cannot listen on ${c.address}:${c.port}: ${(err as Error).message}`;
+      this.logger.error('TFTP server not started', { err });
+    }
+  }
+
+  private finished(r: TransferRecord): void {
+    if (r.outcome !== 'refused') this.transfers.inc({ outcome: r.outcome });
+    this.bytes.inc(r.bytesSent);
+    this.log.add(r);
+    if (r.outcome !== 'complete' && r.outcome !== 'refused') {
+      this.logger.warn('TFTP transfer failed', {
+        client: r.client,
+        file: r.file,
+        outcome: r.outcome,
+        detail: r.detail,
+      });
+    }
+  }
+
+  health(): Problem[] {
+    return this.startError ? [{ source: 'tftp', message: this.startError }] : [];
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    await this.log.stop();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * One read transfer: its own UDP socket (the server's TID), a window of DATA blocks in flight
+ * (RFC 7440; 1 is plain RFC 1350), retransmission on timeout, and block numbers that roll over
+ * from 65535 to 0 so files over 32 MB (at 512-byte blocks) go through.
+ *
+ * A duplicate ACK (the block before the window) makes the window go again at most once per
+ * window position: that recovers from a lost DATA without waiting for the timer, yet a stream of
+ * duplicates never multiplies the traffic (the sorcerer's apprentice bug of RFC 1350). Packets
+ * from any other address or port get "unknown transfer ID" and do not disturb the transfer.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { FileHandle } from 'node:fs/promises';
+import type { Negotiated } from './options.js';
+import { decode, ERR, encodeError, encodeOack } from './packet.js';
+
+export type TransferOutcome = 'complete' | 'timeout' | 'client-error' | 'read-error' | 'aborted';
+
+export interface TransferResult {
+  outcome: TransferOutcome;
+  detail: string;
+  /** DATA payload bytes sent, retransmissions included. */
+  bytesSent: number;
+  retransmits: number;
+}
+
+export interface TransferOptions {
+  handle: FileHandle;
+  size: number;
+  peer: { address: string; port: number };
+  bindAddress: string;
+  negotiated: Negotiated;
+  maxRetries: number;
+  /** An error reply to a stray sender, if the rate limit allows one. */
+  replyError: (to: { address: string; port: number }, code: number, message: string, via: Socket) => void;
+}
+
+export class Transfer {
+  private readonly socket: Socket;
+  private readonly blocks: number;
+  private readonly slots: Buffer[];
+  private readonly slotLength: number[];
+  private readonly slotBlock: number[];
+  /** Sends run one after another: an ACK that lands mid-window waits for the window to go out. */
+  private chain: Promise<void> = Promise.resolve();
+  /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
+  private base: number;
+  private sentUpTo = 0;
+  private resentOnDuplicate = -1;
+  private retries = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private bytesSent = 0;
+  private retransmits = 0;
+  private finish!: (r: TransferResult) => void;
+  readonly done: Promise<TransferResult>;
+  private ended = false;
+
+  constructor(private readonly o: TransferOptions) {
+    const { blksize, windowsize } = o.negotiated;
+    this.blocks = Math.floor(o.size / blksize) + 1;
+    this.slots = Array.from({ length: Math.min(windowsize, this.blocks) }, () =>
+      Buffer.allocUnsafe(4 + blksize),
+    );
+    this.slotLength = this.slots.map(() => 0);
+    this.slotBlock = this.slots.map(() => -1);
+    this.base = o.negotiated.oack ? 0 : 1;
+    this.done = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    this.socket = createSocket({ type: o.peer.address.includes(':') ? 'udp6' : 'udp4' });
+    this.socket.on('error', (err) => this.end('read-error', `socket: ${err.message}`));
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+  }
+
+  async start(): Promise<TransferResult> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind({ address: this.o.bindAddress, port: 0 }, () => {
+        this.socket.off('error', reject);
+        resolve();
+      });
+    }).catch((err: Error) => this.end('read-error', `bind: ${err.message}`));
+    if (!this.ended) this.pump(true);
+    return this.done;
+  }
+
+  /** Stop now (server shutdown): the client hears an error, the file is closed. */
+  abort(reason: string): void {
+    if (this.ended) return;
+    this.send(encodeError(ERR.NOT_DEFINED, reason));
+    this.end('aborted', reason);
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.ended) return;
+    if (rinfo.address !== this.o.peer.address || rinfo.port !== this.o.peer.port) {
+      this.o.replyError(rinfo, ERR.UNKNOWN_TID, 'unknown transfer ID', this.socket);
+      return;
+    }
+    const p = decode(msg);
+    if (p.kind === 'error') {
+      this.end('client-error', `client sent error ${p.code}: ${p.message}`);
+    } else if (p.kind === 'ack') {
+      this.onAck(p.block);
+    }
+  }
+
+  /** The absolute block an ACK number means: the one in [base - 1, sentUpTo] with those low 16 bits. */
+  private absolute(block: number): number | undefined {
+    const k = this.sentUpTo - ((this.sentUpTo - block) & 0xffff);
+    return k >= this.base - 1 && k >= 0 ? k : undefined;
+  }
+
+  private onAck(block: number): void {
+    const k = this.absolute(block);
+    if (k === undefined) return;
+    if (k >= this.base) {
+      this.base = k + 1;
+      this.retries = 0;
+      if (this.base > this.blocks) {
+        this.end('complete', `${this.o.size} bytes`);
+        return;
+      }
+      this.pump(false);
+    } else if (this.resentOnDuplicate !== this.base) {
+      // The client saw a gap (or our DATA was lost): go again once from the first missing block.
+      this.resentOnDuplicate = this.base;
+      this.retransmits++;
+      this.pump(true);
+    }
+  }
+
+  private async block(n: number): Promise<Buffer> {
+    const { blksize } = this.o.negotiated;
+    const slot = n % this.slots.length;
+    const buf = this.slots[slot]!;
+    if (this.slotBlock[slot] !== n) {
+      const { bytesRead } = await this.o.handle.read(buf, 4, blksize, (n - 1) * blksize);
+      buf.writeUInt16BE(3, 0);
+      buf.writeUInt16BE(n & 0xffff, 2);
+      this.slotLength[slot] = 4 + bytesRead;
+      this.slotBlock[slot] = n;
+    }
+    return buf.subarray(0, this.slotLength[slot]);
+  }
+
+  /**
+   * Send the window: from its first block when `resend`, else only blocks not sent yet (the
+   * window slid on an ACK). The timer restarts after every send.
+   */
+  private pump(resend: boolean): void {
+    this.chain = this.chain.then(() => this.sendWindow(resend));
+  }
+
+  private async sendWindow(resend: boolean): Promise<void> {
+    if (this.ended) return;
+    this.clearTimer();
+    try {
+      if (this.base === 0) {
+        this.send(encodeOack(this.o.negotiated.oack!));
+      } else {
+        const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
+        const from = resend ? this.base : Math.max(this.base, this.sentUpTo + 1);
+        for (let n = from; n <= last && !this.ended; n++) {
+          const packet = await this.block(n);
+          this.bytesSent += packet.length - 4;
+          this.send(packet);
+        }
+        this.sentUpTo = Math.max(this.sentUpTo, last);
+      }
+    } catch (err) {
+      this.send(encodeError(ERR.NOT_DEFINED, 'read error'));
+      this.end('read-error', (err as Error).message);
+      return;
+    }
+    if (!this.ended) this.arm();
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.ended) return;
+      if (++this.retries > this.o.maxRetries) {
+        this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
+        this.end('timeout', `no ACK after ${this.o.maxRetries} retransmissions`);
+        return;
+      }
+      this.retransmits++;
+      this.pump(true);
+    }, this.o.negotiated.timeoutMs);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private send(packet: Buffer): void {
+    if (this.ended) return;
+    this.socket.send(packet, this.o.peer.port, this.o.peer.address, (err) => {
+      if (err) this.end('read-error', `send: ${err.message}`);
+    });
+  }
+
+  private end(outcome: TransferOutcome, detail: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearTimer();
+    // Let an error reply already queued leave before the socket closes.
+    setImmediate(() => {
+      try {
+        this.socket.close();
+      } catch {
+        // already closed
+      }
+    });
+    void this.o.handle.close().catch(() => {});
+    this.finish({ outcome, detail, bytesSent: this.bytesSent, retransmits: this.retransmits });
+  }
+}
