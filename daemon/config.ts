@@ -233,6 +233,8 @@ export const configSchema = z
         retries: z.number().int().min(1).max(20).default(5),
         maxPerClient: z.number().int().min(1).max(64).default(4),
         maxTransfers: z.number().int().min(1).max(1024).default(64),
+        /** Error replies per second to one address: a forged request cannot make this a reflector. */
+        errorsPerSecond: z.number().int().min(1).max(1000).default(5),
         /** Transfers kept in the log (DATA_DIR/tftp-transfers.json). */
         keepTransfers: z.number().int().min(10).max(100_000).default(2000),
       })

@@ -121,6 +121,7 @@ export class TftpModule {
         maxRetries: c.retries,
         maxPerClient: c.maxPerClient,
         maxTransfers: c.maxTransfers,
+        errorsPerSecond: c.errorsPerSecond,
       },
       clock: this.deps.clock ?? systemClock,
       log: this.logger,

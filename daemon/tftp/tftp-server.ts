@@ -25,6 +25,8 @@ export interface TftpLimits extends OptionLimits {
   maxRetries: number;
   maxPerClient: number;
   maxTransfers: number;
+  /** Error replies a second to one source address (twice that in a burst); 100 a second overall. */
+  errorsPerSecond: number;
 }
 
 export type Refusal = 'not-allowed' | 'malformed' | 'write' | 'mode' | 'busy' | 'not-found' | 'access';
@@ -56,7 +58,7 @@ export class TftpServer {
   private readonly limiter: ReplyLimiter;
 
   constructor(private readonly o: TftpServerOptions) {
-    this.limiter = new ReplyLimiter(o.clock);
+    this.limiter = new ReplyLimiter(o.clock, o.limits.errorsPerSecond);
   }
 
   /** The bound port (useful when configured as 0). */

@@ -1,0 +1,105 @@
+/**
+ * Real TFTP clients against the server on loopback: curl's tftp://, atftp (with blksize and
+ * windowsize options) and tftp-hpa's tftp, each fetching a file past the 65,535-block rollover and
+ * checking its exact sha256. Clients that are not installed are skipped with the reason.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { sha256, tftpHarness } from './tftp-harness.js';
+
+const run = promisify(execFile);
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+// 78,126 blocks of 512 bytes: the block number rolls over from 65535 to 0 on the way.
+const BIG = randomBytes(40_000_000 + 123);
+
+test('curl tftp:// fetches a 40 MB file across the block-number rollover', {
+  skip: !has('curl') && 'curl missing',
+}, async (t) => {
+  const h = await tftpHarness(t);
+  await h.put('fw/big.bin', BIG);
+  const out = join(h.dir, 'got.bin');
+  await run('curl', ['-sS', '--max-time', '120', '-o', out, `tftp://127.0.0.1:${h.port}/fw/big.bin`]);
+  assert.equal(sha256(await readFile(out)), sha256(BIG));
+  assert.equal(h.finished.at(-1)?.outcome, 'complete');
+  assert.equal(h.finished.at(-1)?.blksize, 512);
+});
+
+for (const [blksize, windowsize] of [
+  [512, 1],
+  [1468, 1],
+  [512, 16],
+  [1468, 16],
+] as const) {
+  test(`atftp with blksize ${blksize} and windowsize ${windowsize} gets the exact bytes`, {
+    skip: !has('atftp') && 'atftp missing',
+  }, async (t) => {
+    const h = await tftpHarness(t);
+    await h.put('big.bin', BIG);
+    const out = join(h.dir, 'got.bin');
+    const options = [
+      '--option',
+      `blksize ${blksize}`,
+      '--option',
+      `windowsize ${windowsize}`,
+      '--option',
+      'tsize 0',
+    ];
+    await run('timeout', [
+      '120',
+      'atftp',
+      ...options,
+      '-g',
+      '-r',
+      'big.bin',
+      '-l',
+      out,
+      '127.0.0.1',
+      String(h.port),
+    ]);
+    assert.equal(sha256(await readFile(out)), sha256(BIG));
+    const done = h.finished.at(-1);
+    assert.deepEqual([done?.outcome, done?.blksize, done?.windowsize], ['complete', blksize, windowsize]);
+  });
+}
+
+test('tftp-hpa fetches a small config file in octet mode', {
+  skip: !has('tftp') && 'tftp-hpa missing',
+}, async (t) => {
+  const h = await tftpHarness(t);
+  await h.put('SEP001122334455.cnf.xml', '<device><loadInformation>P003-8-12</loadInformation></device>\n');
+  const out = join(h.dir, 'phone.xml');
+  await run('timeout', [
+    '30',
+    'tftp',
+    '-m',
+    'octet',
+    '127.0.0.1',
+    String(h.port),
+    '-c',
+    'get',
+    'SEP001122334455.cnf.xml',
+    out,
+  ]);
+  assert.match(await readFile(out, 'utf8'), /P003-8-12/);
+});
+
+test('an empty file and a file of exactly one block end with the right short block', {
+  skip: !has('atftp') && 'atftp missing',
+}, async (t) => {
+  const h = await tftpHarness(t);
+  await h.put('empty', '');
+  await h.put('one-block', Buffer.alloc(512, 7));
+  for (const [name, size] of [
+    ['empty', 0],
+    ['one-block', 512],
+  ] as const) {
+    const out = join(h.dir, `${name}.got`);
+    await run('timeout', ['30', 'atftp', '-g', '-r', name, '-l', out, '127.0.0.1', String(h.port)]);
+    assert.equal((await readFile(out)).length, size);
+  }
+});

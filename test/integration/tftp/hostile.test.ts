@@ -1,0 +1,157 @@
+/**
+ * What a hostile or broken LAN host can send the TFTP server: writes, escapes from the root
+ * (`..`, absolute paths, symlinks), unknown and over-long names, other modes, clients outside
+ * the allow-list, and 10,000 random datagrams. Each gets a TFTP error or silence, nothing outside
+ * the root is ever sent, and the server keeps serving afterwards.
+ */
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { decode, ERR, encodeAck, encodeRequest, OP } from '../../../daemon/tftp/packet.js';
+import { fuzzRun } from '../../support/fuzz-seed.js';
+import { Rng } from '../../support/prng.js';
+import { waitFor } from '../../support/wait-for.js';
+import { tftpHarness } from './tftp-harness.js';
+
+const CANARY = 'CANARY-outside-the-tftp-root';
+
+/** A client socket that keeps every datagram it receives. */
+const client = async (t: TestContext, address = '127.0.0.1') => {
+  const socket: Socket = createSocket('udp4');
+  const got: Buffer[] = [];
+  /** The port each datagram came from: a transfer answers from its own port. */
+  const from: number[] = [];
+  socket.on('message', (m, rinfo) => {
+    got.push(m);
+    from.push(rinfo.port);
+  });
+  await new Promise<void>((r) => socket.bind(0, address, () => r()));
+  t.after(() => socket.close());
+  const send = (buf: Buffer, port: number) => socket.send(buf, port, '127.0.0.1');
+  return { socket, got, from, send };
+};
+
+/** Send one request and wait for the one reply it gets. */
+const ask = async (t: TestContext, port: number, request: Buffer) => {
+  const c = await client(t);
+  c.send(request, port);
+  await waitFor(() => c.got.length > 0, 'a reply');
+  return decode(c.got[0]!);
+};
+
+const expectError = async (t: TestContext, port: number, request: Buffer, code: number) => {
+  const reply = await ask(t, port, request);
+  assert.equal(reply.kind, 'error', JSON.stringify(reply));
+  if (reply.kind === 'error') assert.equal(reply.code, code, reply.message);
+};
+
+test('writes, escapes, unknown and long names and other modes get a TFTP error; nothing outside is read', async (t) => {
+  // Many refusals in a row from one address: the reply limit is raised so each one is answered.
+  const h = await tftpHarness(t, { limits: { errorsPerSecond: 1000 } });
+  await writeFile(join(h.dir, 'canary.txt'), CANARY);
+  await mkdir(join(h.dir, 'outside'));
+  await writeFile(join(h.dir, 'outside', 'canary.txt'), CANARY);
+  await symlink(join(h.dir, 'canary.txt'), join(h.root, 'link-out'));
+  await symlink(join(h.dir, 'outside'), join(h.root, 'dir-out'));
+  await h.put('ok.cfg', 'good');
+  const cases: Array<[Buffer, number]> = [
+    [encodeRequest('write', 'new.bin'), ERR.ACCESS],
+    [encodeRequest('read', '../canary.txt'), ERR.ACCESS],
+    [encodeRequest('read', 'a/../../canary.txt'), ERR.ACCESS],
+    [encodeRequest('read', '..\\canary.txt'), ERR.ACCESS],
+    [encodeRequest('read', `${h.dir}/canary.txt`), ERR.NOT_FOUND],
+    [encodeRequest('read', '/etc/passwd'), ERR.NOT_FOUND],
+    [encodeRequest('read', 'link-out'), ERR.ACCESS],
+    [encodeRequest('read', 'dir-out/canary.txt'), ERR.ACCESS],
+    [encodeRequest('read', 'no-such-file'), ERR.NOT_FOUND],
+    [encodeRequest('read', 'x'.repeat(300)), ERR.ACCESS],
+    [encodeRequest('read', 'x'.repeat(600)), ERR.ILLEGAL_OP],
+    [encodeRequest('read', 'ok.cfg', 'netascii'), ERR.ILLEGAL_OP],
+    [encodeRequest('read', 'ok.cfg', 'mail'), ERR.ILLEGAL_OP],
+    [encodeRequest('read', 'bad\u0001name'), ERR.ACCESS],
+  ];
+  for (const [request, code] of cases) await expectError(t, h.port, request, code);
+  assert.equal(existsSync(join(h.root, 'new.bin')), false, 'a write request created nothing');
+  assert.ok(h.finished.every((r) => r.outcome === 'refused' && r.bytesSent === 0));
+  // The same server still serves a good request.
+  const reply = await ask(t, h.port, encodeRequest('read', 'ok.cfg'));
+  assert.equal(reply.kind, 'data');
+});
+
+test('a client outside the allow-list gets silence, and no error is ever sent to it', async (t) => {
+  const h = await tftpHarness(t, { allowed: (a) => a !== '127.0.0.2' });
+  await h.put('ok.cfg', 'good');
+  const outsider = await client(t, '127.0.0.2');
+  outsider.send(encodeRequest('read', 'ok.cfg'), h.port);
+  outsider.send(encodeRequest('write', 'x'), h.port);
+  await waitFor(() => h.refused.filter((r) => r === 'not-allowed').length === 2, 'both requests refused');
+  assert.equal(h.errors(), 0);
+  assert.equal(h.finished.length, 0);
+});
+
+test('transfers are capped per client; a packet from a stranger to a transfer port gets "unknown transfer ID"', async (t) => {
+  const h = await tftpHarness(t, { limits: { maxPerClient: 1 } });
+  await h.put('big.bin', Buffer.alloc(100_000, 1));
+  const first = await client(t);
+  first.send(encodeRequest('read', 'big.bin'), h.port);
+  await waitFor(() => first.got.length > 0, 'block 1');
+  const second = await client(t);
+  second.send(encodeRequest('read', 'big.bin'), h.port);
+  await waitFor(() => second.got.length > 0, 'the busy answer');
+  const busy = decode(second.got[0]!);
+  assert.equal(busy.kind, 'error');
+  assert.ok(h.refused.includes('busy'));
+  // A stranger (another port) writes to the first transfer's own port.
+  const transferPort = first.from[0]!;
+  assert.notEqual(transferPort, h.port, 'a transfer answers from its own port');
+  assert.equal(second.from[0], h.port, 'a refusal comes from the listening port');
+  const stranger = await client(t);
+  stranger.send(encodeAck(1), transferPort);
+  await waitFor(() => stranger.got.length > 0, 'an answer to the stray ACK');
+  const stray = decode(stranger.got[0]!);
+  assert.equal(stray.kind === 'error' ? stray.code : stray.kind, ERR.UNKNOWN_TID);
+  // The first client's transfer goes on: it acknowledges block 1 and gets block 2.
+  first.send(encodeAck(1), transferPort);
+  await waitFor(() => first.got.some((m) => m.readUInt16BE(2) === 2), 'block 2');
+});
+
+test('10,000 random datagrams: errors stay rate-limited, nothing crashes, and the server still serves', async (t) => {
+  const h = await tftpHarness(t);
+  await h.put('after.bin', Buffer.alloc(5000, 9));
+  const run = fuzzRun(10_000);
+  t.diagnostic(`replay: ${run.replay}`);
+  const rng = new Rng(run.seed);
+  const began = Date.now();
+  const c = await client(t);
+  const names = ['after.bin', '../etc/passwd', '', 'x'.repeat(600)];
+  for (let i = 0; i < run.count; i++) {
+    const kind = rng.int(4);
+    let buf: Buffer;
+    if (kind === 0) buf = rng.bytes(rng.int(700));
+    else if (kind === 1) {
+      // A well-formed opcode with a random body.
+      buf = Buffer.concat([Buffer.from([0, 1 + rng.int(6)]), rng.bytes(rng.int(600))]);
+    } else if (kind === 2) {
+      const opts: Record<string, string> = {};
+      for (const o of ['blksize', 'windowsize', 'timeout', 'tsize']) {
+        if (rng.chance(0.5)) opts[o] = String(rng.between(-5, 70_000));
+      }
+      buf = encodeRequest(rng.chance(0.8) ? 'read' : 'write', names[rng.int(names.length)]!, 'octet', opts);
+    } else buf = Buffer.from([0, OP.ERROR, 0, 0]);
+    c.send(buf, h.port);
+    if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+  }
+  // Well-formed read requests for after.bin start transfers; let them run out or finish.
+  await waitFor(() => h.server.active === 0, 'every transfer started by the flood to end', 60_000);
+  // One source: a burst of 10, then 5 a second, however many datagrams it sends.
+  const seconds = (Date.now() - began) / 1000;
+  assert.ok(
+    h.errors() <= 10 + 5 * seconds + 5,
+    `error replies were rate-limited (${h.errors()} in ${seconds} s)`,
+  );
+  const reply = await ask(t, h.port, encodeRequest('read', 'after.bin'));
+  assert.equal(reply.kind, 'data');
+});
