@@ -230,7 +230,11 @@ export const configSchema = z
         maxWindowsize: z.number().int().min(1).max(256).default(64),
         /** Retransmission interval when the client asks for none (RFC 2349 `timeout` overrides). */
         timeoutMs: z.number().int().min(100).max(255_000).default(1000),
-        retries: z.number().int().min(1).max(20).default(5),
+        /**
+         * A transfer is given up after this long with no block acknowledged. Long enough for a
+         * client that re-ACKs a duplicate only once and then waits on its own timer (atftp: 5 s).
+         */
+        giveUpMs: z.number().int().min(1000).max(600_000).default(30_000),
         maxPerClient: z.number().int().min(1).max(64).default(4),
         maxTransfers: z.number().int().min(1).max(1024).default(64),
         /** Error replies per second to one address: a forged request cannot make this a reflector. */

@@ -118,7 +118,7 @@ export class TftpModule {
         maxBlksize: c.maxBlksize,
         maxWindowsize: c.maxWindowsize,
         defaultTimeoutMs: c.timeoutMs,
-        maxRetries: c.retries,
+        giveUpMs: c.giveUpMs,
         maxPerClient: c.maxPerClient,
         maxTransfers: c.maxTransfers,
         errorsPerSecond: c.errorsPerSecond,

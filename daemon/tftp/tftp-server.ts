@@ -22,7 +22,7 @@ import { Transfer, type TransferResult } from './transfer.js';
 import type { TransferRecord } from './transfer-log.js';
 
 export interface TftpLimits extends OptionLimits {
-  maxRetries: number;
+  giveUpMs: number;
   maxPerClient: number;
   maxTransfers: number;
   /** Error replies a second to one source address (twice that in a burst); 100 a second overall. */
@@ -190,7 +190,7 @@ export class TftpServer {
       peer: { address: rinfo.address, port: rinfo.port },
       bindAddress: this.o.address,
       negotiated,
-      maxRetries: this.o.limits.maxRetries,
+      giveUpMs: this.o.limits.giveUpMs,
       replyError: (to, code, message, via) => this.replyError(to, code, message, via),
     });
     this.transfers.set(key, transfer);

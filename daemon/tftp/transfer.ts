@@ -29,7 +29,8 @@ export interface TransferOptions {
   peer: { address: string; port: number };
   bindAddress: string;
   negotiated: Negotiated;
-  maxRetries: number;
+  /** Give up after this long without a block acknowledged. */
+  giveUpMs: number;
   /** An error reply to a stray sender, if the rate limit allows one. */
   replyError: (to: { address: string; port: number }, code: number, message: string, via: Socket) => void;
 }
@@ -53,6 +54,13 @@ export class Transfer {
   private finish!: (r: TransferResult) => void;
   readonly done: Promise<TransferResult>;
   private ended = false;
+  /** Retransmission timeout: the client's `timeout` option if it gave one, else measured. */
+  private rto: number;
+  private readonly fixedTimeout: boolean;
+  private srtt: number | undefined;
+  /** One block being timed for the round trip (Karn: dropped when anything is resent). */
+  private probe: { block: number; at: number } | undefined;
+  private lastProgress = performance.now();
 
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
@@ -63,6 +71,8 @@ export class Transfer {
     this.slotLength = this.slots.map(() => 0);
     this.slotBlock = this.slots.map(() => -1);
     this.base = o.negotiated.oack ? 0 : 1;
+    this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
+    this.rto = o.negotiated.timeoutMs;
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -116,6 +126,8 @@ export class Transfer {
     if (k >= this.base) {
       this.base = k + 1;
       this.retries = 0;
+      this.lastProgress = performance.now();
+      this.sample(k);
       if (this.base > this.blocks) {
         this.end('complete', `${this.o.size} bytes`);
         return;
@@ -125,8 +137,18 @@ export class Transfer {
       // The client saw a gap (or our DATA was lost): go again once from the first missing block.
       this.resentOnDuplicate = this.base;
       this.retransmits++;
+      this.probe = undefined;
       this.pump(true);
     }
+  }
+
+  /** A round-trip sample when the timed block is acknowledged; the RTO follows (50 ms at least). */
+  private sample(acked: number): void {
+    if (!this.probe || acked < this.probe.block) return;
+    const rtt = performance.now() - this.probe.at;
+    this.probe = undefined;
+    this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
+    if (!this.fixedTimeout) this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, 4 * this.srtt));
   }
 
   private async block(n: number): Promise<Buffer> {
@@ -162,6 +184,7 @@ export class Transfer {
         const from = resend ? this.base : Math.max(this.base, this.sentUpTo + 1);
         for (let n = from; n <= last && !this.ended; n++) {
           const packet = await this.block(n);
+          if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
           this.bytesSent += packet.length - 4;
           this.send(packet);
         }
@@ -175,18 +198,29 @@ export class Transfer {
     if (!this.ended) this.arm();
   }
 
+  /**
+   * The retransmission timer: the RTO, doubled for each retransmission in a row, up to 8 × the
+   * configured timeout. The growing silence matters: a client that re-ACKs a duplicate only once
+   * (atftp) resends its ACK only when its own timer (5 s) sees nothing arrive. The transfer is
+   * given up when no block has been acknowledged for `giveUpMs`.
+   */
   private arm(): void {
+    const cap = 8 * this.o.negotiated.timeoutMs;
+    const delay = Math.min(cap, this.rto * 2 ** Math.min(this.retries, 16));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.ended) return;
-      if (++this.retries > this.o.maxRetries) {
+      const stalled = performance.now() - this.lastProgress;
+      if (stalled > this.o.giveUpMs) {
         this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
-        this.end('timeout', `no ACK after ${this.o.maxRetries} retransmissions`);
+        this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s`);
         return;
       }
+      this.retries++;
       this.retransmits++;
+      this.probe = undefined;
       this.pump(true);
-    }, this.o.negotiated.timeoutMs);
+    }, delay);
     this.timer.unref();
   }
 

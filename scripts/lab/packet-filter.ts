@@ -48,3 +48,33 @@ export const readCounts = async (ns: string): Promise<PacketCounts> => {
     doc.nftables.find((e) => e.counter?.name === name)?.counter?.packets ?? 0;
   return { ip: get('probes'), arpRequests: get('arprequests') };
 };
+
+/** UDP packets of any kind. */
+export const ANY_UDP = 'meta l4proto udp';
+/**
+ * TFTP DATA and ACK packets past the option handshake (opcode 3 or 4, block ≠ 0). atftp aborts
+ * when an OACK is sent again because its ACK 0 was lost, so a loss test that is about the
+ * transfer itself leaves the handshake alone.
+ */
+export const TFTP_BLOCKS = 'meta l4proto udp @th,64,16 { 3, 4 } @th,80,16 != 0';
+
+/**
+ * Drop `percent` of the packets `match` selects, in both directions inside `ns` (0 removes the
+ * rule): the lab's packet loss, since this kernel has no `tc netem`.
+ */
+export const setUdpLoss = async (ns: string, percent: number, match = ANY_UDP): Promise<void> => {
+  const reset = 'table inet pdloss\ndelete table inet pdloss\n';
+  if (percent <= 0) {
+    await applyFilter(ns, reset);
+    return;
+  }
+  const drop = `${match} numgen random mod 100 < ${Math.round(percent)} drop`;
+  await applyFilter(
+    ns,
+    `${reset}table inet pdloss {
+  chain in { type filter hook input priority 0; policy accept; ${drop}; }
+  chain out { type filter hook output priority 0; policy accept; ${drop}; }
+}
+`,
+  );
+};

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { atftpGet, BLOCK_AND_WINDOW } from '../../support/atftp.js';
 import { sha256, tftpHarness } from './tftp-harness.js';
 
 const run = promisify(execFile);
@@ -29,38 +30,20 @@ test('curl tftp:// fetches a 40 MB file across the block-number rollover', {
   assert.equal(h.finished.at(-1)?.blksize, 512);
 });
 
-for (const [blksize, windowsize] of [
-  [512, 1],
-  [1468, 1],
-  [512, 16],
-  [1468, 16],
-] as const) {
+for (const [blksize, windowsize] of BLOCK_AND_WINDOW) {
   test(`atftp with blksize ${blksize} and windowsize ${windowsize} gets the exact bytes`, {
     skip: !has('atftp') && 'atftp missing',
   }, async (t) => {
     const h = await tftpHarness(t);
     await h.put('big.bin', BIG);
     const out = join(h.dir, 'got.bin');
-    const options = [
-      '--option',
-      `blksize ${blksize}`,
-      '--option',
-      `windowsize ${windowsize}`,
-      '--option',
-      'tsize 0',
-    ];
-    await run('timeout', [
-      '120',
-      'atftp',
-      ...options,
-      '-g',
-      '-r',
-      'big.bin',
-      '-l',
+    await atftpGet({
+      server: '127.0.0.1',
+      port: h.port,
+      file: 'big.bin',
       out,
-      '127.0.0.1',
-      String(h.port),
-    ]);
+      options: { blksize, windowsize, tsize: 0 },
+    });
     assert.equal(sha256(await readFile(out)), sha256(BIG));
     const done = h.finished.at(-1);
     assert.deepEqual([done?.outcome, done?.blksize, done?.windowsize], ['complete', blksize, windowsize]);
@@ -99,7 +82,7 @@ test('an empty file and a file of exactly one block end with the right short blo
     ['one-block', 512],
   ] as const) {
     const out = join(h.dir, `${name}.got`);
-    await run('timeout', ['30', 'atftp', '-g', '-r', name, '-l', out, '127.0.0.1', String(h.port)]);
+    await atftpGet({ server: '127.0.0.1', port: h.port, file: name, out, timeoutSeconds: 30 });
     assert.equal((await readFile(out)).length, size);
   }
 });

@@ -118,6 +118,26 @@ test('transfers are capped per client; a packet from a stranger to a transfer po
   await waitFor(() => first.got.some((m) => m.readUInt16BE(2) === 2), 'block 2');
 });
 
+test('a client that goes quiet gets block 1 again with growing gaps, then "timed out", and frees its slot', async (t) => {
+  const h = await tftpHarness(t, { limits: { maxPerClient: 1, defaultTimeoutMs: 100, giveUpMs: 1500 } });
+  await h.put('big.bin', Buffer.alloc(100_000, 1));
+  const quiet = await client(t);
+  const at: number[] = [];
+  quiet.socket.on('message', () => at.push(performance.now()));
+  quiet.send(encodeRequest('read', 'big.bin'), h.port);
+  await waitFor(() => h.finished.length === 1, 'the transfer to be given up');
+  assert.equal(h.finished[0]!.outcome, 'timeout');
+  const last = decode(quiet.got.at(-1)!);
+  assert.equal(last.kind === 'error' ? last.message : last.kind, 'timed out');
+  const data = quiet.got.filter((m) => m.readUInt16BE(0) === OP.DATA);
+  assert.ok(data.length >= 3 && data.every((m) => m.readUInt16BE(2) === 1), 'only block 1, resent');
+  const gaps = at.slice(1, data.length).map((x, i) => x - at[i]!);
+  assert.ok(gaps.at(-1)! > 2 * gaps[0]!, `the gaps grow (${gaps.map(Math.round).join(', ')} ms)`);
+  // The one slot this client may hold is free again.
+  const again = await ask(t, h.port, encodeRequest('read', 'big.bin'));
+  assert.equal(again.kind, 'data');
+});
+
 test('10,000 random datagrams: errors stay rate-limited, nothing crashes, and the server still serves', async (t) => {
   const h = await tftpHarness(t);
   await h.put('after.bin', Buffer.alloc(5000, 9));

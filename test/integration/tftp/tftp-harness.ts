@@ -18,7 +18,7 @@ export const DEFAULT_LIMITS: TftpLimits = {
   maxBlksize: 1468,
   maxWindowsize: 64,
   defaultTimeoutMs: 300,
-  maxRetries: 5,
+  giveUpMs: 1500,
   maxPerClient: 4,
   maxTransfers: 64,
   errorsPerSecond: 5,
