@@ -154,7 +154,7 @@ export class DepotApp {
       this.health.add(cacheHealth(this.cache, this.config.cache));
     }
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
-    const tftp = await this.tftpService(discovery);
+    const tftp = await this.tftpService(discovery, catalog);
     const web = this.webService();
     // The job runner and the scheduler start before the services that use them and stop after.
     return [
@@ -173,12 +173,19 @@ export class DepotApp {
   }
 
   /** The read-only TFTP server, when configured; its clients default to the discovery scopes. */
-  private async tftpService(discovery: DiscoveryService): Promise<Service | undefined> {
+  private async tftpService(
+    discovery: DiscoveryService,
+    catalog: CatalogService,
+  ): Promise<Service | undefined> {
     if (!this.config.tftp.enabled) return undefined;
     const { TftpModule } = await import('./tftp/tftp-module.js');
     this.tftp = new TftpModule(
       this.config,
-      { scopes: () => discovery.scopes(), registry: this.metrics.registry },
+      {
+        scopes: () => discovery.scopes(),
+        registry: this.metrics.registry,
+        firmware: { catalog, cache: this.cache?.service, jobs: this.jobs },
+      },
       this.log.child('tftp'),
     );
     this.health.add(this.tftp);
@@ -209,6 +216,7 @@ export class DepotApp {
           catalog: this.catalog,
           assess: this.assess,
           hosts: this.hosts,
+          tftp: this.tftp,
           jobs: this.jobs,
           scheduler: this.scheduler,
         });

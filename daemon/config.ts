@@ -235,6 +235,8 @@ export const configSchema = z
          * client that re-ACKs a duplicate only once and then waits on its own timer (atftp: 5 s).
          */
         giveUpMs: z.number().int().min(1000).max(600_000).default(30_000),
+        /** Largest site file (a phone's config) that can be uploaded on the Network devices page. */
+        maxSiteFileMB: z.number().int().min(1).max(1024).default(16),
         maxPerClient: z.number().int().min(1).max(64).default(4),
         maxTransfers: z.number().int().min(1).max(1024).default(64),
         /** Error replies per second to one address: a forged request cannot make this a reflector. */

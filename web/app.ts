@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
+import { devicesRoutes } from './routes/devices.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { hostsRoutes } from './routes/hosts.js';
@@ -85,7 +86,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
       if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'no-store');
     }
   });
-  app.use(bodySizeLimit(deps.auth));
+  app.use(bodySizeLimit(deps.auth, deps.tftp?.files.maxSiteFileBytes));
 
   app.route('/', healthRoutes({ ...deps, problems: () => deps.health?.problems() ?? [] }));
   app.get('/metrics', async (c) => {
@@ -111,6 +112,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     patchesRoutes,
     feedsRoutes,
     deploymentsRoutes,
+    devicesRoutes,
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,

@@ -12,6 +12,7 @@ import type { Logger } from '../daemon/log.js';
 import type { Problem } from '../daemon/observability/health.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
+import type { TftpModule } from '../daemon/tftp/tftp-module.js';
 
 /** What the web layer may use: services, never files. */
 export interface WebDeps {
@@ -38,6 +39,8 @@ export interface WebDeps {
   assess?: AssessService | undefined;
   /** One id per machine: the host page, links from every other page, SSH access by machine. */
   hosts?: HostService | undefined;
+  /** The TFTP server and firmware for network devices (absent when tftp.enabled is false). */
+  tftp?: TftpModule | undefined;
   /** Every scan, collection and sync as a job: the Activity page. */
   jobs?: JobRunner | undefined;
   /** Periodic tasks and their next runs. */

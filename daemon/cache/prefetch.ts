@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import type { ExpectedHashes } from './apt-index.js';
 import type { DownloadWindows } from './download-window.js';
+import { fetchVerified, type VerifiableCache } from './fetch-verified.js';
 import type { Clock } from './ports.js';
 import { normaliseUrl, type UpstreamAllowList } from './url-policy.js';
 
@@ -19,16 +19,8 @@ import { normaliseUrl, type UpstreamAllowList } from './url-policy.js';
  * What the queue needs from the cache (the CacheService that owns the queue passes itself): named
  * here so that the queue does not import the service that imports it.
  */
-export interface PrefetchCache {
+export interface PrefetchCache extends VerifiableCache {
   readonly opts: { readonly root: string; readonly allow: UpstreamAllowList };
-  readonly expected: Pick<ExpectedHashes, 'set'>;
-  resolve(
-    url: string,
-  ): Promise<
-    | { kind: 'hit'; entry: { sha256: string }; release(): Promise<void> }
-    | { kind: 'download'; download: { done: Promise<unknown> }; release(): Promise<void> }
-  >;
-  evict(url: string): Promise<void>;
   setPinned(url: string, pinned: boolean): void;
 }
 
@@ -172,20 +164,7 @@ export class PrefetchQueue {
   }
 
   private async fetchOne(item: PrefetchItem): Promise<void> {
-    if (item.sha256) this.cache.expected.set(item.url, { sha256: item.sha256 });
-    let r = await this.cache.resolve(item.url);
-    if (r.kind === 'hit' && item.sha256 && r.entry.sha256 !== item.sha256) {
-      // The cached copy is not the one the catalog approved: replace it.
-      await r.release();
-      await this.cache.evict(item.url);
-      r = await this.cache.resolve(item.url);
-    }
-    try {
-      // Holding the download says someone still wants it when every client has left.
-      if (r.kind === 'download') await r.download.done;
-    } finally {
-      await r.release();
-    }
+    await fetchVerified(this.cache, item.url, item.sha256);
     if (item.pin) this.cache.setPinned(item.url, true);
   }
 

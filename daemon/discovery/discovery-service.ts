@@ -311,6 +311,11 @@ export class DiscoveryService {
     return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q);
   }
 
+  /** Every asset, for views that join them with something else (network devices). */
+  allAssets(): Asset[] {
+    return [...this.assets.all()];
+  }
+
   asset(id: string): Asset {
     const a = this.assets.byId(id);
     if (!a) throw new DepotError('NOT_FOUND', `no asset ${id}`);

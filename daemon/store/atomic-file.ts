@@ -25,8 +25,11 @@ export interface AtomicWriteOptions {
 
 export const writeFileAtomic = async (
   target: string,
-  /** Whole, or in pieces (each piece is written before the next is asked for). */
-  data: string | Uint8Array | Iterable<string> | AsyncIterable<string>,
+  /**
+   * Whole, or in pieces (each piece is written before the next is asked for). A piece source
+   * that throws leaves the target untouched: that is how a check over the bytes refuses them.
+   */
+  data: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
   opts: AtomicWriteOptions = {},
 ): Promise<void> => {
   const dir = dirname(target);

@@ -9,6 +9,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { TEMP_MARKER } from '../store/atomic-file.js';
 import { ERR, MAX_FILENAME_BYTES } from './packet.js';
 
 export class TftpRefusal extends Error {
@@ -34,6 +35,8 @@ export const relativeName = (filename: string): string => {
     .filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new TftpRefusal(ERR.ACCESS, 'file name leaves the TFTP root (..)');
   if (parts.length === 0) throw new TftpRefusal(ERR.NOT_FOUND, 'no file name');
+  // A file being staged is not there yet: its temp name is never served.
+  if (parts.some((p) => p.includes(TEMP_MARKER))) throw new TftpRefusal(ERR.NOT_FOUND, 'file not found');
   return parts.join('/');
 };
 

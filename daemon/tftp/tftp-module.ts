@@ -10,12 +10,22 @@ import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import type { Asset } from '../discovery/asset.js';
 import { parseIpv4 } from '../discovery/ipv4.js';
 import type { ScopeTargets } from '../discovery/scope.js';
 import { parseBlock } from '../discovery/scope.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
+import { type DeviceRow, deviceRows, type FirmwareEntry } from './firmware.js';
+import {
+  cacheSource,
+  type FirmwareCatalog,
+  FirmwareStaging,
+  type VerifyingCache,
+} from './firmware-staging.js';
+import { TftpRoot } from './tftp-root.js';
 import { type Refusal, TftpServer } from './tftp-server.js';
 import { TransferLog, type TransferRecord } from './transfer-log.js';
 
@@ -54,12 +64,17 @@ export interface TftpModuleDeps {
   scopes: () => readonly ScopeTargets[];
   registry?: Registry;
   clock?: Clock;
+  /** Firmware staging from signed manifests through the patch cache (absent in bare tests). */
+  firmware?: { catalog: FirmwareCatalog; cache: VerifyingCache | undefined; jobs: JobRunner };
 }
 
 export class TftpModule {
   readonly name = 'tftp';
   readonly root: string;
   readonly log: TransferLog;
+  /** What is in the root and why: staged firmware and the site's own files. */
+  readonly files: TftpRoot;
+  readonly staging: FirmwareStaging | undefined;
   private server: TftpServer | undefined;
   private startError: string | undefined;
   private readonly transfers: Counter<'outcome'>;
@@ -75,6 +90,19 @@ export class TftpModule {
     const c = config.tftp;
     this.root = c.root ?? join(config.dataDir, 'tftp');
     this.log = new TransferLog(config.dataDir, c.keepTransfers, logger);
+    const clock = deps.clock ?? systemClock;
+    this.files = new TftpRoot({
+      root: this.root,
+      dataDir: config.dataDir,
+      maxSiteFileBytes: c.maxSiteFileMB * 1024 * 1024,
+      clock,
+      log: logger,
+      listed: (name) => this.staging?.plan().entries.some((e) => e.name === name) ?? false,
+    });
+    const fw = deps.firmware;
+    this.staging = fw
+      ? new FirmwareStaging(this.files, fw.catalog, fw.cache && cacheSource(fw.cache), fw.jobs, logger)
+      : undefined;
     const registers = deps.registry ? [deps.registry] : [];
     this.transfers = new Counter({
       name: 'patch_depot_tftp_transfers_total',
@@ -104,10 +132,17 @@ export class TftpModule {
     return this.server?.port ?? 0;
   }
 
+  /** Where devices reach the server, or why they cannot. */
+  status(): { listening: true; address: string; port: number } | { listening: false; error: string } {
+    if (this.server) return { listening: true, address: this.config.tftp.address, port: this.port };
+    return { listening: false, error: this.startError ?? 'starting' };
+  }
+
   async start(): Promise<void> {
     const c = this.config.tftp;
     await mkdir(this.root, { recursive: true, mode: 0o755 });
     await this.log.start();
+    await this.files.start();
     const allowed = c.clients.length ? addressList(c.clients) : inScopes(this.deps.scopes);
     const server = new TftpServer({
       root: this.root,
@@ -139,6 +174,7 @@ export class TftpModule {
       this.startError = `TFTP cannot listen on ${c.address}:${c.port}: ${(err as Error).message}`;
       this.logger.error('TFTP server not started', { err });
     }
+    await this.staging?.start();
   }
 
   private finished(r: TransferRecord): void {
@@ -155,11 +191,26 @@ export class TftpModule {
     }
   }
 
+  /** Which devices should fetch which firmware, and whether they did. */
+  devices(assets: Iterable<Asset>): DeviceRow[] {
+    const entries = this.staging?.plan().entries ?? [];
+    const isStaged = (e: FirmwareEntry) => this.files.staged(e.name)?.sha256 === e.sha256;
+    return deviceRows(assets, entries, this.log.list(), isStaged);
+  }
+
   health(): Problem[] {
-    return this.startError ? [{ source: 'tftp', message: this.startError }] : [];
+    const problems: Problem[] = this.startError ? [{ source: 'tftp', message: this.startError }] : [];
+    const failed = this.files.failures();
+    if (failed.length)
+      problems.push({
+        source: 'tftp',
+        message: `${failed.length} firmware file(s) could not be staged for TFTP (${failed[0]?.name}: ${failed[0]?.error}); see Devices`,
+      });
+    return problems;
   }
 
   async stop(): Promise<void> {
+    await this.staging?.stop();
     await this.server?.stop();
     await this.log.stop();
   }

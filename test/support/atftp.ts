@@ -40,5 +40,5 @@ export const atftpGet = async (o: AtftpGet): Promise<void> => {
     String(o.port),
   ];
   const [cmd, ...args] = o.ns ? ['ip', 'netns', 'exec', o.ns, ...command] : command;
-  await run(cmd!, args);
+  await run(cmd!, args, { maxBuffer: 16 << 20 });
 };

@@ -11,18 +11,28 @@ import { SESSION_COOKIE } from './session.js';
 
 export const FORM_LIMIT = 256 * 1024;
 export const UPLOAD_LIMIT = 2 * 1024 ** 3;
-/** Routes that accept file uploads (offline feed bundles). */
-const UPLOADS = new Set(['/patches/feeds/bundle']);
 
-export const bodySizeLimit = (auth: AuthService): MiddlewareHandler => {
-  const small = bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => c.text('request body too large\n', 413) });
-  const large = bodyLimit({
-    maxSize: UPLOAD_LIMIT,
-    onError: (c) => c.text('upload too large (2 GiB at most)\n', 413),
-  });
+const limit = (maxSize: number, what: string): MiddlewareHandler =>
+  bodyLimit({ maxSize, onError: (c) => c.text(`${what}\n`, 413) });
+
+/**
+ * @param siteFileBytes the largest TFTP site file (`tftp.maxSiteFileMB`); the form around it
+ *   gets a little room on top.
+ */
+export const bodySizeLimit = (auth: AuthService, siteFileBytes = 16 * 1024 ** 2): MiddlewareHandler => {
+  const small = limit(FORM_LIMIT, 'request body too large');
+  /** Routes that accept file uploads: offline feed bundles, and the site's files for TFTP. */
+  const uploads = new Map([
+    ['/patches/feeds/bundle', limit(UPLOAD_LIMIT, 'upload too large (2 GiB at most)')],
+    [
+      '/devices/files',
+      limit(siteFileBytes + FORM_LIMIT, `upload too large (${siteFileBytes} bytes at most)`),
+    ],
+  ]);
   return async function bodySize(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const upload = UPLOADS.has(c.req.path) && auth.checkSession(getCookie(c, SESSION_COOKIE));
-    return (upload ? large : small)(c, next);
+    const upload = uploads.get(c.req.path);
+    const signedIn = upload && auth.checkSession(getCookie(c, SESSION_COOKIE));
+    return (signedIn ? upload : small)(c, next);
   };
 };

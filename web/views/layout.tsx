@@ -13,6 +13,7 @@ export const NAV = [
   ['/inventory', 'Inventory'],
   ['/patches', 'Patches'],
   ['/deployments', 'Deployments'],
+  ['/devices', 'Devices'],
   ['/cache', 'Cache'],
   ['/reports', 'Reports'],
   ['/activity', 'Activity'],

@@ -118,6 +118,25 @@ test('transfers are capped per client; a packet from a stranger to a transfer po
   await waitFor(() => first.got.some((m) => m.readUInt16BE(2) === 2), 'block 2');
 });
 
+test("windowsize 1: a duplicate ACK is not answered with a resend (no sorcerer's apprentice)", async (t) => {
+  const h = await tftpHarness(t);
+  await h.put('big.bin', Buffer.alloc(100_000, 1));
+  const c = await client(t);
+  c.send(encodeRequest('read', 'big.bin'), h.port);
+  const blocks = (n: number) =>
+    c.got.filter((m) => m.readUInt16BE(0) === OP.DATA && m.readUInt16BE(2) === n).length;
+  await waitFor(() => blocks(1) > 0, 'block 1');
+  const port = c.from[0]!;
+  c.send(encodeAck(1), port);
+  c.send(encodeAck(1), port);
+  c.send(encodeAck(1), port);
+  await waitFor(() => blocks(2) > 0, 'block 2');
+  c.send(encodeAck(2), port);
+  await waitFor(() => blocks(3) > 0, 'block 3');
+  // Sends are sequential: a resend of block 2 caused by the duplicates would have come before 3.
+  assert.equal(blocks(2), 1);
+});
+
 test('a client that goes quiet gets block 1 again with growing gaps, then "timed out", and frees its slot', async (t) => {
   const h = await tftpHarness(t, { limits: { maxPerClient: 1, defaultTimeoutMs: 100, giveUpMs: 1500 } });
   await h.put('big.bin', Buffer.alloc(100_000, 1));
@@ -126,6 +145,7 @@ test('a client that goes quiet gets block 1 again with growing gaps, then "timed
   quiet.socket.on('message', () => at.push(performance.now()));
   quiet.send(encodeRequest('read', 'big.bin'), h.port);
   await waitFor(() => h.finished.length === 1, 'the transfer to be given up');
+  await waitFor(() => quiet.got.at(-1)?.readUInt16BE(0) === OP.ERROR, 'the error reply');
   assert.equal(h.finished[0]!.outcome, 'timeout');
   const last = decode(quiet.got.at(-1)!);
   assert.equal(last.kind === 'error' ? last.message : last.kind, 'timed out');

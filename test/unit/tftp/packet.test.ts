@@ -92,11 +92,12 @@ test('negotiation caps blksize and windowsize, answers tsize, and leaves out wha
   assert.deepEqual([junk.blksize, junk.windowsize, junk.timeoutMs], [512, 1, 1000]);
 });
 
-test('file names: leading slash and backslashes are relative to the root; .. and control bytes are refused', () => {
+test('file names: leading slash and backslashes are relative to the root; .. , control bytes and files being staged are refused', () => {
   assert.equal(relativeName('/pxelinux.0'), 'pxelinux.0');
   assert.equal(relativeName('cisco\\SEP01.cnf.xml'), 'cisco/SEP01.cnf.xml');
   assert.equal(relativeName('./a//b/./c'), 'a/b/c');
-  for (const bad of ['../x', 'a/../../x', 'a\\..\\x', 'a\u0000b', 'é', 'x'.repeat(256), '', '/']) {
+  const staging = 'T46U.rom.tmp-1234-0a1b2c3d';
+  for (const bad of ['../x', 'a/../../x', 'a\\..\\x', 'a\u0000b', 'é', 'x'.repeat(256), '', '/', staging]) {
     assert.throws(() => relativeName(bad), TftpRefusal, JSON.stringify(bad));
   }
 });

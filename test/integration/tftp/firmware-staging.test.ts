@@ -1,0 +1,92 @@
+/**
+ * Firmware staging for real: a loopback vendor origin, the patch cache over undici, and the TFTP
+ * root. A file whose bytes match its manifest entry is staged once (the origin is asked once even
+ * when staged twice) and a TFTP client gets it; a file whose SHA-256 or size is wrong never
+ * appears in the root, not even as a temp file, and the failure is recorded with the reason.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { systemClock } from '../../../daemon/lifecycle.js';
+import type { FirmwareEntry } from '../../../daemon/tftp/firmware.js';
+import { cacheSource } from '../../../daemon/tftp/firmware-staging.js';
+import { TftpRoot } from '../../../daemon/tftp/tftp-root.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { atftpGet } from '../../support/atftp.js';
+import { cacheStack } from '../../support/cache-stack.js';
+import { tempDir } from '../../temp-dir.js';
+import { tftpHarness } from './tftp-harness.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+const entry = (
+  over: Partial<FirmwareEntry> & Pick<FirmwareEntry, 'name' | 'url'>,
+  body: Buffer,
+): FirmwareEntry => ({
+  vendor: 'Yealink',
+  product: 'T46U',
+  version: '108.86.0.20',
+  sha256: sha256(body),
+  size: body.length,
+  feedId: 'vendor-fw',
+  ...over,
+});
+
+const setup = async (t: TestContext) => {
+  const stack = await cacheStack(t);
+  const dir = await tempDir(t);
+  const root = join(dir, 'tftp');
+  await mkdir(root);
+  const files = new TftpRoot({
+    root,
+    dataDir: dir,
+    maxSiteFileBytes: 1 << 20,
+    clock: systemClock,
+    log: memoryLogger(),
+  });
+  await files.start();
+  return { stack, dir, root, files, source: cacheSource(stack.cache) };
+};
+
+test('a firmware file crosses the WAN once, is verified and served over TFTP', async (t) => {
+  const { stack, root, files, source } = await setup(t);
+  const body = randomBytes(300_000);
+  const url = stack.origin.put('/fw/T46U-108.86.0.20.rom', { body });
+  const fw = entry({ name: 'T46U-108.86.0.20.rom', url }, body);
+  const signal = new AbortController().signal;
+  assert.equal(await files.needs(fw), true);
+  await files.stage(fw, source, signal);
+  assert.equal(await files.needs(fw), false);
+  assert.equal(sha256(await readFile(join(root, fw.name))), fw.sha256);
+  // Staged again (the record lost, say): the cache answers, the vendor is not asked twice.
+  await files.stage(fw, source, signal);
+  assert.equal(stack.origin.count('/fw/T46U-108.86.0.20.rom'), 1);
+  assert.equal((await files.list()).firmware[0]?.present, true);
+
+  const h = await tftpHarness(t);
+  await h.put(fw.name, await readFile(join(root, fw.name)));
+  const out = join(h.dir, 'got.rom');
+  await atftpGet({ server: '127.0.0.1', port: h.port, file: fw.name, out, options: { blksize: 1468 } });
+  assert.equal(sha256(await readFile(out)), fw.sha256);
+});
+
+test('a manifest entry with the wrong SHA-256 or size never reaches the TFTP root', async (t) => {
+  const { stack, root, files, source } = await setup(t);
+  const body = randomBytes(100_000);
+  const url = stack.origin.put('/fw/ap-7.1.bin', { body });
+  const signal = new AbortController().signal;
+  const wrongHash = entry({ name: 'ap-7.1.bin', url, sha256: sha256(randomBytes(8)) }, body);
+  await assert.rejects(
+    files.stage(wrongHash, source, signal),
+    /failed verification|not the ones expected|SHA-256/,
+  );
+  const wrongSize = entry({ name: 'ap-7.1.bin', url, size: body.length - 1 }, body);
+  await assert.rejects(files.stage(wrongSize, source, signal), /longer than the manifest|verification/);
+  assert.deepEqual(await readdir(root), [], 'nothing in the root, not even a temp file');
+  const listing = await files.list();
+  assert.equal(listing.firmware.length, 0);
+  assert.equal(listing.failures.length, 1, 'one failure per name: the newest reason');
+  assert.match(listing.failures[0]!.error, /ap-7\.1\.bin|verification|SHA-256|longer/);
+});

@@ -1,0 +1,119 @@
+/**
+ * The Network devices page over the real TFTP module on loopback: the server's status and the
+ * DHCP 66/150 help, a device matched to the firmware a manifest lists, a site file uploaded in
+ * the browser and fetched by a TFTP client, and uploads with a hostile name or too many bytes
+ * refused with a reason (nothing written). Without tftp.enabled the page says how to turn it on.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import type { VendorFile } from '../../../daemon/catalog/model.js';
+import { configSchema } from '../../../daemon/config.js';
+import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
+import { asset } from '../../fakes/host-assets.js';
+import { atftpGet } from '../../support/atftp.js';
+import { setUpAdmin, webHarness } from './harness.js';
+
+const firmware: VendorFile = {
+  vendor: 'Yealink',
+  product: 'T46U',
+  version: '108.86.0.20',
+  name: 'T46U-108.86.0.20.rom',
+  sha256: 'c'.repeat(64),
+  size: 2048,
+  url: 'http://vendor.invalid/T46U-108.86.0.20.rom',
+  models: ['T46U'],
+};
+
+const phone = asset({
+  ip: '127.0.0.1',
+  mac: '80:5e:c0:00:00:01',
+  vendor: 'Yealink Network Technology',
+  model: 'T46U',
+});
+
+const harness = async (t: TestContext, tftpEnabled = true) => {
+  let tftp: TftpModule | undefined;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, log, jobs }) => {
+      if (!tftpEnabled) return {};
+      const config = configSchema.parse({
+        dataDir,
+        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients: ['127.0.0.1/32'] },
+      });
+      const catalog = {
+        vendorFiles: () => [{ feedId: 'vendor-fw', file: firmware }],
+        onChange: () => () => {},
+      };
+      tftp = new TftpModule(config, { scopes: () => [], firmware: { catalog, cache: undefined, jobs } }, log);
+      await tftp.start();
+      t.after(() => tftp?.stop());
+      return { tftp, discovery: { allAssets: () => [phone] } as never };
+    },
+  });
+  const b = await setUpAdmin(h);
+  const upload = async (name: string, body: Uint8Array, as = '') => {
+    const form = new FormData();
+    form.set('_csrf', await b.csrf('/devices'));
+    form.set('file', new File([body], name));
+    form.set('name', as);
+    return b.request('/devices/files', { method: 'POST', body: form });
+  };
+  return { ...b, tftp: tftp!, upload };
+};
+
+test('the page shows the server, the DHCP options and which device should fetch which firmware', async (t) => {
+  const h = await harness(t);
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /TFTP server listening on 127\.0\.0\.1:\d+/);
+  assert.match(html, /dhcp-option=66,&quot;127\.0\.0\.1&quot;|dhcp-option=66,"127\.0\.0\.1"/);
+  assert.match(html, /option 150/);
+  assert.match(html, /T46U-108\.86\.0\.20\.rom/);
+  assert.match(html, /0 of 1 matched devices fetched their current firmware/);
+  assert.match(html, /Not in the TFTP root yet/);
+  assert.match(html, /patch cache is off/, 'staging needs the cache, and the page says so');
+});
+
+test('a site file uploaded in the browser is served over TFTP; bad names and sizes are refused', async (t) => {
+  const h = await harness(t);
+  const config = Buffer.from('<device><loadInformation>T46U-108.86.0.20</loadInformation></device>\n');
+  const ok = await h.upload('SEP805EC0000001.cnf.xml', config);
+  assert.equal(ok.status, 200);
+  assert.match(await ok.text(), /SEP805EC0000001\.cnf\.xml is served over TFTP/);
+  const out = join(h.tftp.root, '..', 'fetched.xml');
+  await atftpGet({
+    server: '127.0.0.1',
+    port: h.tftp.port,
+    file: 'SEP805EC0000001.cnf.xml',
+    out,
+    timeoutSeconds: 30,
+  });
+  assert.deepEqual(await readFile(out), config);
+
+  for (const bad of ['../escape.cfg', '.hidden', 'a/b.cfg', 'x.tmp-1-ab', 'é.cfg']) {
+    const res = await h.upload('f.cfg', Buffer.from('x'), bad);
+    assert.equal(res.status, 400, bad);
+    assert.match(await res.text(), /not a plain file name/);
+  }
+  const big = await h.upload('big.bin', Buffer.alloc(1024 * 1024 + 1));
+  assert.equal(big.status, 400);
+  assert.match(await big.text(), /1048576 bytes at most|at most/);
+  const clash = await h.upload('x.rom', Buffer.from('x'), firmware.name);
+  assert.equal(clash.status, 409, 'a name a manifest lists is kept for the firmware');
+  assert.match(await clash.text(), /listed by a signed manifest/);
+  assert.deepEqual(await readdir(h.tftp.root), ['SEP805EC0000001.cnf.xml']);
+
+  const del = await h.post('/devices/files/SEP805EC0000001.cnf.xml/delete', {
+    _csrf: await h.csrf('/devices'),
+  });
+  assert.equal(del.status, 303);
+  assert.deepEqual(await readdir(h.tftp.root), []);
+});
+
+test('with the TFTP server off the page says how to turn it on', async (t) => {
+  const h = await harness(t, false);
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /The TFTP server is off/);
+  assert.match(html, /tftp&quot;: \{ &quot;enabled&quot;: true|"tftp": \{ "enabled": true/);
+});

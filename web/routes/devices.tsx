@@ -1,0 +1,115 @@
+/**
+ * Network devices: phones, access points and switches that fetch firmware and configuration from
+ * the appliance over TFTP. The page shows which device should fetch which file and whether it
+ * did, the firmware staged from signed manifests, the site's own uploaded files and the transfer
+ * log; it explains DHCP options 66/150. Everything is computed by the TFTP module; this renders.
+ */
+import { type Context, Hono } from 'hono';
+import { DepotError } from '../../daemon/errors.js';
+import type { TftpModule } from '../../daemon/tftp/tftp-module.js';
+import type { WebDeps, WebEnv } from '../env.js';
+import { hostOnly } from '../middleware/host-check.js';
+import { DeviceTable, DhcpHelp, FirmwareFiles, SiteFiles, TransferTable } from '../views/devices.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
+
+const TITLE = 'Network devices';
+
+const tftpOff = (c: Context<WebEnv>) =>
+  renderPage(
+    c,
+    { title: TITLE },
+    <>
+      <h1>{TITLE}</h1>
+      <Empty>
+        <p>
+          <strong>The TFTP server is off.</strong>
+        </p>
+        <p>
+          IP phones, access points and switches can fetch their firmware and configuration from this appliance
+          instead of across the WAN. Set <code>{'"tftp": { "enabled": true }'}</code> in the appliance's
+          config and restart it (the README's "Network devices and TFTP" section has the details). Devices
+          inside the discovery scopes may then fetch; <code>tftp.clients</code> narrows that.
+        </p>
+      </Empty>
+    </>,
+  );
+
+/** The address devices should be given: the configured one, else the one this browser used. */
+const applianceAddress = (c: Context<WebEnv>, tftp: TftpModule): string => {
+  const s = tftp.status();
+  if (s.listening && s.address !== '0.0.0.0' && s.address !== '::') return s.address;
+  return hostOnly(c.req.header('host') ?? '') || 'this-appliance';
+};
+
+const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, notice?: string) => {
+  const status = tftp.status();
+  const listing = await tftp.files.list();
+  const plan = tftp.staging?.plan() ?? { entries: [], problems: [] };
+  const assets = deps.discovery?.allAssets() ?? [];
+  const byIp = new Map(assets.map((a) => [a.ip, a.hostnames[0] ?? a.ip]));
+  return renderPage(
+    c,
+    { title: TITLE },
+    <>
+      <h1>{TITLE}</h1>
+      {notice ? <Notice kind="ok">{notice}</Notice> : null}
+      {status.listening ? (
+        <p>{`TFTP server listening on ${status.address}:${status.port}, read-only, serving ${tftp.root}.`}</p>
+      ) : (
+        <Notice kind="error">{status.error}</Notice>
+      )}
+      <DhcpHelp address={applianceAddress(c, tftp)} />
+      <section class="card">
+        <h2>Devices and their firmware</h2>
+        <DeviceTable rows={tftp.devices(assets)} />
+      </section>
+      <FirmwareFiles
+        entries={plan.entries}
+        problems={plan.problems}
+        listing={listing}
+        canStage={tftp.staging?.available ?? false}
+        csrf={c.get('csrf')}
+      />
+      <SiteFiles listing={listing} maxBytes={tftp.files.maxSiteFileBytes} csrf={c.get('csrf')} />
+      <section class="card">
+        <h2>Recent transfers</h2>
+        <TransferTable rows={tftp.log.list({ limit: 50 })} label={(ip) => byIp.get(ip)} />
+      </section>
+    </>,
+  );
+};
+
+export const devicesRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  const requireTftp = (): TftpModule => {
+    if (!deps.tftp) throw new DepotError('UNAVAILABLE', 'the TFTP server is off (tftp.enabled)');
+    return deps.tftp;
+  };
+  app.get('/devices', (c) => (deps.tftp ? devicesPage(c, deps, deps.tftp) : tftpOff(c)));
+  app.post('/devices/stage', async (c) => {
+    const tftp = requireTftp();
+    if (!tftp.staging?.available)
+      throw new DepotError(
+        'UNAVAILABLE',
+        'the patch cache is off (cache.enabled): firmware cannot be fetched',
+      );
+    const job = await tftp.staging.request('manual');
+    return devicesPage(c, deps, tftp, `Staging runs as job ${job.id} (see Activity).`);
+  });
+  app.post('/devices/files', async (c) => {
+    const tftp = requireTftp();
+    const body = await c.req.parseBody();
+    const file = body.file;
+    if (!(file instanceof File) || file.size === 0)
+      throw new DepotError('BAD_INPUT', 'choose a file to upload');
+    const name = String(body.name ?? '').trim() || file.name;
+    const saved = await tftp.files.putSiteFile(name, new Uint8Array(await file.arrayBuffer()));
+    return devicesPage(c, deps, tftp, `${saved.name} is served over TFTP.`);
+  });
+  app.post('/devices/files/:name/delete', async (c) => {
+    const tftp = requireTftp();
+    await tftp.files.removeSiteFile(c.req.param('name'));
+    return c.redirect('/devices', 303);
+  });
+  return app;
+};
