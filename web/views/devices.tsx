@@ -137,7 +137,7 @@ export const FirmwareFiles = (props: {
         </tbody>
       </table>
     )}
-    {props.canStage ? (
+    {props.entries.length === 0 ? null : props.canStage ? (
       <form method="post" action="/devices/stage">
         <CsrfField token={props.csrf} />
         <button type="submit">Stage now</button>{' '}
