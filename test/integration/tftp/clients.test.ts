@@ -1,6 +1,6 @@
 /**
  * Real TFTP clients against the server on loopback: curl's tftp://, atftp (with blksize and
- * windowsize options) and tftp-hpa's tftp, each fetching a file past the 65,535-block rollover and
+ * windowsize options), the npm tftp package's client and tftp-hpa's tftp, each fetching a file past the 65,535-block rollover and
  * checking its exact sha256. Clients that are not installed are skipped with the reason.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { atftpGet, BLOCK_AND_WINDOW } from '../../support/atftp.js';
+import { npmTftpGet } from '../../support/npm-tftp.js';
+import { waitFor } from '../../support/wait-for.js';
 import { sha256, tftpHarness } from './tftp-harness.js';
 
 const run = promisify(execFile);
@@ -47,6 +49,21 @@ for (const [blksize, windowsize] of BLOCK_AND_WINDOW) {
     assert.equal(sha256(await readFile(out)), sha256(BIG));
     const done = h.finished.at(-1);
     assert.deepEqual([done?.outcome, done?.blksize, done?.windowsize], ['complete', blksize, windowsize]);
+  });
+}
+
+for (const [blockSize, windowSize] of [
+  [512, 1],
+  [1468, 16],
+] as const) {
+  test(`the npm tftp client with blksize ${blockSize} and windowsize ${windowSize} gets the exact bytes`, async (t) => {
+    const h = await tftpHarness(t);
+    await h.put('big.bin', BIG);
+    const got = await npmTftpGet({ port: h.port, file: 'big.bin', blockSize, windowSize });
+    assert.equal(sha256(got), sha256(BIG));
+    await waitFor(() => h.finished.length > 0, 'the transfer to end');
+    const done = h.finished[0];
+    assert.deepEqual([done?.outcome, done?.blksize, done?.windowsize], ['complete', blockSize, windowSize]);
   });
 }
 
