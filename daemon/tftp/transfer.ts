@@ -41,14 +41,11 @@ export class Transfer {
   private readonly slots: Buffer[];
   private readonly slotLength: number[];
   private readonly slotBlock: number[];
-  /** When each slot's block was last sent (performance.now()). */
-  private readonly slotSentAt: number[];
   /** Sends run one after another: an ACK that lands mid-window waits for the window to go out. */
   private chain: Promise<void> = Promise.resolve();
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
   private sentUpTo = 0;
-  private resentOnDuplicate = -1;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
@@ -72,7 +69,6 @@ export class Transfer {
     );
     this.slotLength = this.slots.map(() => 0);
     this.slotBlock = this.slots.map(() => -1);
-    this.slotSentAt = this.slots.map(() => 0);
     this.base = o.negotiated.oack ? 0 : 1;
     this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
     this.rto = o.negotiated.timeoutMs;
@@ -125,37 +121,25 @@ export class Transfer {
 
   private onAck(block: number): void {
     const k = this.absolute(block);
-    if (k === undefined) return;
-    if (k >= this.base) {
-      this.base = k + 1;
-      this.retries = 0;
-      this.lastProgress = performance.now();
-      this.sample(k);
-      if (this.base > this.blocks) {
-        this.end('complete', `${this.o.size} bytes`);
-        return;
-      }
-      this.pump(false);
-    } else if (this.gapReported()) {
-      // The client saw a gap (or our DATA was lost): go again once from the first missing block.
-      this.resentOnDuplicate = this.base;
+    // A duplicate ACK is ignored (RFC 1123 4.2.3.1): answering it is the sorcerer's apprentice,
+    // every block sent twice from then on. Real loss is the retransmission timer's job.
+    if (k === undefined || k < this.base) return;
+    const gap = k < this.sentUpTo;
+    this.base = k + 1;
+    this.retries = 0;
+    this.lastProgress = performance.now();
+    this.sample(k);
+    if (this.base > this.blocks) {
+      this.end('complete', `${this.o.size} bytes`);
+      return;
+    }
+    if (gap) {
+      // The client holds everything up to k and not k + 1 (RFC 7440: a window ends early at a
+      // gap): the next window starts at k + 1, once per gap.
       this.retransmits++;
       this.probe = undefined;
-      this.pump(true);
     }
-  }
-
-  /**
-   * Whether a duplicate ACK means a gap worth resending for at once. Never with windowsize 1: a
-   * duplicate there is the echo of a retransmission, and answering it is the sorcerer's apprentice
-   * (every block sent twice from then on; RFC 1123 4.2.3.1); the timer covers real loss. In a
-   * window, once per first-missing block, and not when that block was (re)sent so recently that
-   * the ACK cannot have seen it.
-   */
-  private gapReported(): boolean {
-    if (this.o.negotiated.windowsize === 1 || this.resentOnDuplicate === this.base) return false;
-    const sentAt = this.slotSentAt[this.base % this.slots.length] ?? 0;
-    return performance.now() - sentAt >= Math.min(this.rto, this.srtt ?? this.rto) / 2;
+    this.pump(gap);
   }
 
   /** A round-trip sample when the timed block is acknowledged; the RTO follows (50 ms at least). */
@@ -202,7 +186,6 @@ export class Transfer {
           const packet = await this.block(n);
           if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
           this.bytesSent += packet.length - 4;
-          this.slotSentAt[n % this.slots.length] = performance.now();
           this.send(packet);
         }
         this.sentUpTo = Math.max(this.sentUpTo, last);
