@@ -1,0 +1,21 @@
+/** What the TFTP benchmark needs on this machine; its smoke test skips for the same reason. */
+import { spawnSync } from 'node:child_process';
+import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { nftAvailable } from '../../scripts/lab/packet-filter.js';
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** Where in.tftpd is, or undefined when tftpd-hpa is not installed. */
+export const inTftpdPath = (): string | undefined => {
+  const r = spawnSync('sh', ['-c', 'command -v in.tftpd || ls /usr/sbin/in.tftpd'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n')[0] : undefined;
+};
+
+/** Why the benchmark cannot run here, or undefined when it can. */
+export const tftpBenchUnavailableReason = (): string | undefined =>
+  labUnavailableReason() ??
+  (nftAvailable() ? undefined : 'nft is needed for packet loss (apt-get install nftables)') ??
+  (has('atftp') ? undefined : 'atftp is missing (apt-get install atftp)') ??
+  (inTftpdPath()
+    ? undefined
+    : 'in.tftpd is missing: install tftpd-hpa without letting it start on real interfaces (README, Benchmarks)');
