@@ -1,12 +1,17 @@
 /** What the TFTP benchmark needs on this machine; its smoke test skips for the same reason. */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
 import { nftAvailable } from '../../scripts/lab/packet-filter.js';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** Where in.tftpd is, or undefined when tftpd-hpa is not installed. */
+/** Where `.ci/run` unpacks tftpd-hpa without installing it (no service on real interfaces). */
+const UNPACKED = '/opt/patch-depot-peers/usr/sbin/in.tftpd';
+
+/** Where in.tftpd is (`IN_TFTPD`, the unpacked copy, or installed), or undefined. */
 export const inTftpdPath = (): string | undefined => {
+  for (const path of [process.env.IN_TFTPD, UNPACKED]) if (path && existsSync(path)) return path;
   const r = spawnSync('sh', ['-c', 'command -v in.tftpd || ls /usr/sbin/in.tftpd'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim().split('\n')[0] : undefined;
 };
