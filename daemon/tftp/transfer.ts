@@ -3,13 +3,15 @@
  * (RFC 7440; 1 is plain RFC 1350), retransmission on timeout, and block numbers that roll over
  * from 65535 to 0 so files over 32 MB (at 512-byte blocks) go through.
  *
- * A duplicate ACK (the block before the window) makes the window go again at most once per
- * window position: that recovers from a lost DATA without waiting for the timer, yet a stream of
- * duplicates never multiplies the traffic (the sorcerer's apprentice bug of RFC 1350). Packets
- * from any other address or port get "unknown transfer ID" and do not disturb the transfer.
+ * An ACK short of what was sent reports a gap, and the next window starts at the first missing
+ * block (RFC 7440); a duplicate ACK is never answered, so duplicates cannot multiply the traffic
+ * (the sorcerer's apprentice of RFC 1350, RFC 1123 4.2.3.1). Packets from any other address or
+ * port get "unknown transfer ID" and do not disturb the transfer. Blocks are read ahead in chunks
+ * (block-reader.ts), so a window normally goes out without waiting for the disk.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
+import { BlockReader } from './block-reader.js';
 import type { Negotiated } from './options.js';
 import { decode, ERR, encodeError, encodeOack } from './packet.js';
 
@@ -35,14 +37,17 @@ export interface TransferOptions {
   replyError: (to: { address: string; port: number }, code: number, message: string, via: Socket) => void;
 }
 
+/** Read the file this much at a time (at least two windows). */
+const READ_AHEAD_BYTES = 256 * 1024;
+
 export class Transfer {
   private readonly socket: Socket;
   private readonly blocks: number;
-  private readonly slots: Buffer[];
-  private readonly slotLength: number[];
-  private readonly slotBlock: number[];
-  /** Sends run one after another: an ACK that lands mid-window waits for the window to go out. */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly reader: BlockReader;
+  /** A chunk is being read; a pump asked for meanwhile runs after it (resend if any asked for it). */
+  private reading = false;
+  private pending: boolean | undefined;
+  private timerDelay = 0;
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
   private sentUpTo = 0;
@@ -63,12 +68,13 @@ export class Transfer {
 
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
-    this.blocks = Math.floor(o.size / blksize) + 1;
-    this.slots = Array.from({ length: Math.min(windowsize, this.blocks) }, () =>
-      Buffer.allocUnsafe(4 + blksize),
+    this.reader = new BlockReader(
+      o.handle,
+      o.size,
+      blksize,
+      Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize),
     );
-    this.slotLength = this.slots.map(() => 0);
-    this.slotBlock = this.slots.map(() => -1);
+    this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
     this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
     this.rto = o.negotiated.timeoutMs;
@@ -151,51 +157,61 @@ export class Transfer {
     if (!this.fixedTimeout) this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, 4 * this.srtt));
   }
 
-  private async block(n: number): Promise<Buffer> {
-    const { blksize } = this.o.negotiated;
-    const slot = n % this.slots.length;
-    const buf = this.slots[slot]!;
-    if (this.slotBlock[slot] !== n) {
-      const { bytesRead } = await this.o.handle.read(buf, 4, blksize, (n - 1) * blksize);
-      buf.writeUInt16BE(3, 0);
-      buf.writeUInt16BE(n & 0xffff, 2);
-      this.slotLength[slot] = 4 + bytesRead;
-      this.slotBlock[slot] = n;
-    }
-    return buf.subarray(0, this.slotLength[slot]);
-  }
-
   /**
    * Send the window: from its first block when `resend`, else only blocks not sent yet (the
    * window slid on an ACK). The timer restarts after every send.
    */
   private pump(resend: boolean): void {
-    this.chain = this.chain.then(() => this.sendWindow(resend));
-  }
-
-  private async sendWindow(resend: boolean): Promise<void> {
-    if (this.ended) return;
-    this.clearTimer();
-    try {
-      if (this.base === 0) {
-        this.send(encodeOack(this.o.negotiated.oack!));
-      } else {
-        const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
-        const from = resend ? this.base : Math.max(this.base, this.sentUpTo + 1);
-        for (let n = from; n <= last && !this.ended; n++) {
-          const packet = await this.block(n);
-          if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
-          this.bytesSent += packet.length - 4;
-          this.send(packet);
-        }
-        this.sentUpTo = Math.max(this.sentUpTo, last);
-      }
-    } catch (err) {
-      this.send(encodeError(ERR.NOT_DEFINED, 'read error'));
-      this.end('read-error', (err as Error).message);
+    if (this.reading) {
+      this.pending = (this.pending ?? false) || resend;
       return;
     }
+    if (this.ended) return;
+    if (this.base === 0) {
+      this.send(encodeOack(this.o.negotiated.oack!));
+      this.arm();
+      return;
+    }
+    this.sendFrom(resend ? this.base : Math.max(this.base, this.sentUpTo + 1), resend);
+  }
+
+  private sendFrom(from: number, resend: boolean): void {
+    const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
+    for (let n = from; n <= last && !this.ended; n++) {
+      const payload = this.reader.cached(n);
+      if (!payload) {
+        this.readThenSend(n, resend);
+        return;
+      }
+      if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
+      const header = Buffer.allocUnsafe(4);
+      header.writeUInt16BE(3, 0);
+      header.writeUInt16BE(n & 0xffff, 2);
+      this.bytesSent += payload.length;
+      if (!this.ended) this.socket.send([header, payload], this.o.peer.port, this.o.peer.address);
+      this.sentUpTo = Math.max(this.sentUpTo, n);
+    }
     if (!this.ended) this.arm();
+  }
+
+  /** Read the chunk holding block `n`, then go on sending from there and run any pump asked for meanwhile. */
+  private readThenSend(n: number, resend: boolean): void {
+    this.reading = true;
+    this.reader.load(n).then(
+      () => {
+        this.reading = false;
+        if (this.ended) return;
+        this.sendFrom(Math.max(n, this.base), resend);
+        const again = this.pending;
+        this.pending = undefined;
+        if (again !== undefined) this.pump(again);
+      },
+      (err: Error) => {
+        this.reading = false;
+        this.send(encodeError(ERR.NOT_DEFINED, 'read error'));
+        this.end('read-error', err.message);
+      },
+    );
   }
 
   /**
@@ -207,6 +223,13 @@ export class Transfer {
   private arm(): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
     const delay = Math.min(cap, this.rto * 2 ** Math.min(this.retries, 16));
+    // The same delay as last time (the usual case, once per window): restart the timer in place.
+    if (this.timer && delay === this.timerDelay) {
+      this.timer.refresh();
+      return;
+    }
+    this.clearTimer();
+    this.timerDelay = delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.ended) return;
