@@ -1,10 +1,8 @@
 /** What the TFTP benchmark needs on this machine; its smoke test skips for the same reason. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { hasCommand, labUnavailableReason } from '../../scripts/lab/netns.js';
 import { nftAvailable } from '../../scripts/lab/packet-filter.js';
-
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Where `.ci/run` unpacks tftpd-hpa without installing it (no service on real interfaces). */
 const UNPACKED = '/opt/patch-depot-peers/usr/sbin/in.tftpd';
@@ -20,7 +18,7 @@ export const inTftpdPath = (): string | undefined => {
 export const tftpBenchUnavailableReason = (): string | undefined =>
   labUnavailableReason() ??
   (nftAvailable() ? undefined : 'nft is needed for packet loss (apt-get install nftables)') ??
-  (has('atftp') ? undefined : 'atftp is missing (apt-get install atftp)') ??
+  (hasCommand('atftp') ? undefined : 'atftp is missing (apt-get install atftp)') ??
   (inTftpdPath()
     ? undefined
     : 'in.tftpd is missing: install tftpd-hpa without letting it start on real interfaces (README, Benchmarks)');

@@ -59,6 +59,10 @@ export const namespacePids = (ns: string): number[] => {
 };
 
 /** Why the lab cannot run here, or undefined when it can (root and a working `ip netns`). */
+/** Whether `cmd` is on the PATH (a peer tool or client a test or benchmark needs). */
+export const hasCommand = (cmd: string): boolean =>
+  spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
+
 export const labUnavailableReason = (): string | undefined => {
   if (process.platform !== 'linux') return 'the lab needs Linux network namespaces';
   if (process.getuid?.() !== 0) return 'the lab needs root (ip netns, veth, bridge)';

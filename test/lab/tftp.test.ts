@@ -7,24 +7,22 @@
  * the allowed clients gets silence.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
-import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { hasCommand, labUnavailableReason } from '../../scripts/lab/netns.js';
 import { nftAvailable, setUdpLoss, TFTP_BLOCKS } from '../../scripts/lab/packet-filter.js';
 import { atftpGet, BLOCK_AND_WINDOW } from '../support/atftp.js';
 import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const hasAtftp = (): boolean => spawnSync('sh', ['-c', 'command -v atftp']).status === 0;
 const skip =
   labUnavailableReason() ??
   (nftAvailable() ? undefined : 'nft is needed for packet loss (apt-get install nftables)') ??
-  (hasAtftp() ? undefined : 'atftp missing');
+  (hasCommand('atftp') ? undefined : 'atftp missing');
 
 describe('TFTP in the lab', { skip }, () => {
   let lab: Lab;

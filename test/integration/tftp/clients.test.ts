@@ -4,24 +4,24 @@
  * checking its exact sha256. Clients that are not installed are skipped with the reason.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { hasCommand } from '../../../scripts/lab/netns.js';
 import { atftpGet, BLOCK_AND_WINDOW } from '../../support/atftp.js';
 import { npmTftpGet } from '../../support/npm-tftp.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sha256, tftpHarness } from './tftp-harness.js';
 
 const run = promisify(execFile);
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 // 78,126 blocks of 512 bytes: the block number rolls over from 65535 to 0 on the way.
 const BIG = randomBytes(40_000_000 + 123);
 
 test('curl tftp:// fetches a 40 MB file across the block-number rollover', {
-  skip: !has('curl') && 'curl missing',
+  skip: !hasCommand('curl') && 'curl missing',
 }, async (t) => {
   const h = await tftpHarness(t);
   await h.put('fw/big.bin', BIG);
@@ -34,7 +34,7 @@ test('curl tftp:// fetches a 40 MB file across the block-number rollover', {
 
 for (const [blksize, windowsize] of BLOCK_AND_WINDOW) {
   test(`atftp with blksize ${blksize} and windowsize ${windowsize} gets the exact bytes`, {
-    skip: !has('atftp') && 'atftp missing',
+    skip: !hasCommand('atftp') && 'atftp missing',
   }, async (t) => {
     const h = await tftpHarness(t);
     await h.put('big.bin', BIG);
@@ -68,7 +68,7 @@ for (const [blockSize, windowSize] of [
 }
 
 test('tftp-hpa fetches a small config file in octet mode', {
-  skip: !has('tftp') && 'tftp-hpa missing',
+  skip: !hasCommand('tftp') && 'tftp-hpa missing',
 }, async (t) => {
   const h = await tftpHarness(t);
   await h.put('SEP001122334455.cnf.xml', '<device><loadInformation>P003-8-12</loadInformation></device>\n');
@@ -89,7 +89,7 @@ test('tftp-hpa fetches a small config file in octet mode', {
 });
 
 test('an empty file and a file of exactly one block end with the right short block', {
-  skip: !has('atftp') && 'atftp missing',
+  skip: !hasCommand('atftp') && 'atftp missing',
 }, async (t) => {
   const h = await tftpHarness(t);
   await h.put('empty', '');

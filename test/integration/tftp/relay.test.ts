@@ -5,20 +5,20 @@
  * window of resent blocks, where answering duplicate ACKs would send every block twice.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
 import { OP } from '../../../daemon/tftp/packet.js';
+import { hasCommand } from '../../../scripts/lab/netns.js';
 import { UdpRelay } from '../../../scripts/lab/udp-relay.js';
 import { atftpGet } from '../../support/atftp.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sha256, tftpHarness } from './tftp-harness.js';
 
 const BODY = randomBytes(3_000_000 + 99);
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 const relayed = async (t: TestContext) => {
   const h = await tftpHarness(t);
@@ -55,7 +55,7 @@ const noStorm = async (h: Awaited<ReturnType<typeof tftpHarness>>, relay: UdpRel
 
 for (const windowsize of [1, 16]) {
   test(`atftp at windowsize ${windowsize} through duplicates and reordering: exact bytes, no resend storm`, {
-    skip: !has('atftp') && 'atftp missing',
+    skip: !hasCommand('atftp') && 'atftp missing',
   }, async (t) => {
     const { h, relay } = await relayed(t);
     const out = join(h.dir, 'got.bin');
@@ -72,7 +72,7 @@ for (const windowsize of [1, 16]) {
 }
 
 test('curl tftp:// through duplicates and reordering: exact bytes, no resend storm', {
-  skip: !has('curl') && 'curl missing',
+  skip: !hasCommand('curl') && 'curl missing',
 }, async (t) => {
   const { h, relay } = await relayed(t);
   const out = join(h.dir, 'got.bin');
