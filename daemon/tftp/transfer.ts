@@ -39,6 +39,8 @@ export interface TransferOptions {
 
 /** Read the file this much at a time (at least two windows). */
 const READ_AHEAD_BYTES = 256 * 1024;
+/** Just over the 5 s most TFTP clients wait before they ACK again. */
+const CLIENT_TIMER_MS = 6000;
 
 export class Transfer {
   private readonly socket: Socket;
@@ -216,13 +218,16 @@ export class Transfer {
 
   /**
    * The retransmission timer: the RTO, doubled for each retransmission in a row, up to 8 × the
-   * configured timeout. The growing silence matters: a client that re-ACKs a duplicate only once
-   * (atftp) resends its ACK only when its own timer (5 s) sees nothing arrive. The transfer is
-   * given up when no block has been acknowledged for `giveUpMs`.
+   * configured timeout. After four unanswered retransmissions the client is almost surely
+   * waiting on its own timer rather than losing packets: a client that re-ACKs a duplicate only
+   * once (atftp, and boot loaders alike) ACKs again only when its timer, 5 s for most, sees
+   * nothing arrive, so the server then stays quiet longer than that. The transfer is given up
+   * when no block has been acknowledged for `giveUpMs`.
    */
   private arm(): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
-    const delay = Math.min(cap, this.rto * 2 ** Math.min(this.retries, 16));
+    const backoff = this.rto * 2 ** Math.min(this.retries, 16);
+    const delay = Math.min(cap, this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS));
     // The same delay as last time (the usual case, once per window): restart the timer in place.
     if (this.timer && delay === this.timerDelay) {
       this.timer.refresh();
