@@ -180,17 +180,14 @@ export class Transfer {
   private sendFrom(from: number, resend: boolean): void {
     const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
     for (let n = from; n <= last && !this.ended; n++) {
-      const payload = this.reader.cached(n);
-      if (!payload) {
+      const packet = this.reader.cached(n);
+      if (!packet) {
         this.readThenSend(n, resend);
         return;
       }
       if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
-      const header = Buffer.allocUnsafe(4);
-      header.writeUInt16BE(3, 0);
-      header.writeUInt16BE(n & 0xffff, 2);
-      this.bytesSent += payload.length;
-      if (!this.ended) this.socket.send([header, payload], this.o.peer.port, this.o.peer.address);
+      this.bytesSent += packet.length - 4;
+      if (!this.ended) this.socket.send(packet, this.o.peer.port, this.o.peer.address);
       this.sentUpTo = Math.max(this.sentUpTo, n);
     }
     if (!this.ended) this.arm();
