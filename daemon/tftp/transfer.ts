@@ -3,10 +3,11 @@
  * (RFC 7440; 1 is plain RFC 1350), retransmission on timeout, and block numbers that roll over
  * from 65535 to 0 so files over 32 MB (at 512-byte blocks) go through.
  *
- * A duplicate ACK (the block before the window) makes the window go again at most once per
- * window position: that recovers from a lost DATA without waiting for the timer, yet a stream of
- * duplicates never multiplies the traffic (the sorcerer's apprentice bug of RFC 1350). Packets
- * from any other address or port get "unknown transfer ID" and do not disturb the transfer.
+ * A duplicate ACK is never answered (a stream of duplicates would multiply the traffic: the
+ * sorcerer's apprentice bug of RFC 1350); an ACK short of the window (the client found a gap, RFC
+ * 7440) starts the next window at the first missing block, even while the window is still going
+ * out. Packets from any other address or port get "unknown transfer ID" and do not disturb the
+ * transfer.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
@@ -41,7 +42,10 @@ export class Transfer {
   private readonly slots: Buffer[];
   private readonly slotLength: number[];
   private readonly slotBlock: number[];
-  /** Sends run one after another: an ACK that lands mid-window waits for the window to go out. */
+  /**
+   * Sends run one after another. An ACK that lands mid-window is taken at once (against the
+   * blocks sent so far); the window being sent stops and the one the ACK asks for follows.
+   */
   private chain: Promise<void> = Promise.resolve();
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
@@ -180,15 +184,19 @@ export class Transfer {
       if (this.base === 0) {
         this.send(encodeOack(this.o.negotiated.oack!));
       } else {
-        const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
-        const from = resend ? this.base : Math.max(this.base, this.sentUpTo + 1);
+        const base = this.base;
+        const last = Math.min(base + this.o.negotiated.windowsize - 1, this.blocks);
+        const from = resend ? base : Math.max(base, this.sentUpTo + 1);
         for (let n = from; n <= last && !this.ended; n++) {
           const packet = await this.block(n);
+          // An ACK came in while the block was read: the window it sent for comes next.
+          if (this.base !== base) return;
           if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
           this.bytesSent += packet.length - 4;
           this.send(packet);
+          // Kept per block, so an ACK that lands mid-window is read against what was really sent.
+          this.sentUpTo = Math.max(this.sentUpTo, n);
         }
-        this.sentUpTo = Math.max(this.sentUpTo, last);
       }
     } catch (err) {
       this.send(encodeError(ERR.NOT_DEFINED, 'read error'));
