@@ -33,6 +33,8 @@ export interface TransferOptions {
   negotiated: Negotiated;
   /** Give up after this long without a block acknowledged. */
   giveUpMs: number;
+  /** Read the file this much at a time (default 256 KiB, at least two windows). */
+  readAheadBytes?: number;
   /** An error reply to a stray sender, if the rate limit allows one. */
   replyError: (to: { address: string; port: number }, code: number, message: string, via: Socket) => void;
 }
@@ -70,12 +72,8 @@ export class Transfer {
 
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
-    this.reader = new BlockReader(
-      o.handle,
-      o.size,
-      blksize,
-      Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize),
-    );
+    const readAhead = o.readAheadBytes ?? Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize);
+    this.reader = new BlockReader(o.handle, o.size, blksize, readAhead);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
     this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
@@ -193,17 +191,21 @@ export class Transfer {
     if (!this.ended) this.arm();
   }
 
-  /** Read the chunk holding block `n`, then go on sending from there and run any pump asked for meanwhile. */
+  /**
+   * Read the chunk holding block `n`, then go on sending from there. An ACK or a timeout that came
+   * in meanwhile wins: the stale window stops and the one it asks for goes out (a gap ACK from
+   * mid-window restarts at the first missing block at once, not after the timer).
+   */
   private readThenSend(n: number, resend: boolean): void {
     this.reading = true;
     this.reader.load(n).then(
       () => {
         this.reading = false;
         if (this.ended) return;
-        this.sendFrom(Math.max(n, this.base), resend);
         const again = this.pending;
         this.pending = undefined;
-        if (again !== undefined) this.pump(again);
+        if (again === undefined) this.sendFrom(n, resend);
+        else this.pump(again);
       },
       (err: Error) => {
         this.reading = false;

@@ -19,6 +19,8 @@ export interface RelayOptions {
   maxDelayMs: number;
   /** Packets passed on untouched (e.g. a TFTP option handshake some clients cannot take twice). */
   spare?: (msg: Buffer) => boolean;
+  /** Uniform in [0, 1): the dice for duplicates, delays and delay lengths (tests fix it). */
+  random?: () => number;
 }
 
 export interface RelayStats {
@@ -83,7 +85,8 @@ export class UdpRelay {
       send();
       return;
     }
-    const roll = (percent: number) => Math.random() * 100 < percent;
+    const random = this.o.random ?? Math.random;
+    const roll = (percent: number) => random() * 100 < percent;
     const copies = roll(this.o.duplicatePercent) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
@@ -92,7 +95,7 @@ export class UdpRelay {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           send();
-        }, Math.random() * this.o.maxDelayMs);
+        }, random() * this.o.maxDelayMs);
         this.timers.add(timer);
       } else {
         send();

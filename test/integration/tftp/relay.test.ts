@@ -2,7 +2,8 @@
  * Duplicated and reordered packets (the lab's UDP relay: 10% of packets each way sent twice, 10%
  * held up to 50 ms): atftp and curl still get the exact bytes at windowsize 1 and 16, and the
  * server does not fall into the sorcerer's apprentice: each impaired packet costs at most one
- * window of resent blocks, where answering duplicate ACKs would send every block twice.
+ * window of resent blocks, where answering duplicate ACKs would send every block twice. The npm
+ * tftp client goes through the same relay where it can (see the note above its tests).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,21 +16,22 @@ import { OP } from '../../../daemon/tftp/packet.js';
 import { hasCommand } from '../../../scripts/lab/netns.js';
 import { UdpRelay } from '../../../scripts/lab/udp-relay.js';
 import { atftpGet } from '../../support/atftp.js';
+import { npmTftpGet } from '../../support/npm-tftp.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sha256, tftpHarness } from './tftp-harness.js';
 
 const BODY = randomBytes(3_000_000 + 99);
 
-const relayed = async (t: TestContext) => {
+const relayed = async (t: TestContext, delayPercent = 10) => {
   const h = await tftpHarness(t);
   await h.put('fw.bin', BODY);
   const relay = new UdpRelay({
     listen: { address: '127.0.0.1', port: 0 },
     server: { address: '127.0.0.1', port: h.port },
     duplicatePercent: 10,
-    delayPercent: 10,
+    delayPercent,
     maxDelayMs: 50,
-    // atftp aborts when it sees the OACK twice: the option handshake is spared (see TFTP_BLOCKS).
+    // atftp (and the npm client) abort when they see the OACK twice: the option handshake is spared (see TFTP_BLOCKS).
     spare: (msg) =>
       msg.readUInt16BE(0) === OP.OACK || (msg.readUInt16BE(0) === OP.ACK && msg.readUInt16BE(2) === 0),
   });
@@ -38,19 +40,25 @@ const relayed = async (t: TestContext) => {
   return { h, relay };
 };
 
-const noStorm = async (h: Awaited<ReturnType<typeof tftpHarness>>, relay: UdpRelay) => {
+const noStorm = async (
+  t: TestContext,
+  h: Awaited<ReturnType<typeof tftpHarness>>,
+  relay: UdpRelay,
+  held = true,
+) => {
   await waitFor(() => h.finished.length > 0, 'the transfer to end');
   const done = h.finished[0]!;
   assert.equal(done.outcome, 'complete', done.detail);
   const { duplicated, delayed } = relay.stats;
-  assert.ok(duplicated > 0 && delayed > 0, 'the relay did impair the link');
+  assert.ok(duplicated > 0, 'the relay did duplicate packets');
+  assert.equal(delayed > 0, held, 'the relay held packets if told to');
   const resent = done.bytesSent - BODY.length;
   const bound = (duplicated + delayed) * done.windowsize * done.blksize;
   assert.ok(
     resent <= bound,
     `resent ${resent} bytes for ${duplicated + delayed} impaired packets (at most ${bound}: one window each)`,
   );
-  return resent;
+  t.diagnostic(`relay ${JSON.stringify(relay.stats)}; resent ${resent} bytes of at most ${bound}`);
 };
 
 for (const windowsize of [1, 16]) {
@@ -67,7 +75,7 @@ for (const windowsize of [1, 16]) {
       options: { blksize: 1468, windowsize },
     });
     assert.equal(sha256(await readFile(out)), sha256(BODY));
-    await noStorm(h, relay);
+    await noStorm(t, h, relay);
   });
 }
 
@@ -86,5 +94,28 @@ test('curl tftp:// through duplicates and reordering: exact bytes, no resend sto
     `tftp://127.0.0.1:${relay.port}/fw.bin`,
   ]);
   assert.equal(sha256(await readFile(out)), sha256(BODY));
-  await noStorm(h, relay);
+  await noStorm(t, h, relay);
 });
+
+/*
+ * The npm tftp client (0.1.2) copes with duplicates and held packets at windowsize 1 only. At a
+ * larger window it cannot take reordering: it never sorts a window (`this._windowsSize > 1` in
+ * lib/protocol/reader.js is a typo for `_windowSize`, so the sort never runs), so a window whose
+ * blocks arrive out of order is handed out in arrival order (wrong bytes) and ACKed at the block
+ * that came last instead of the highest; and its retransmission path (also its only way to recover
+ * a lost block) moves `_windowStart` but not `_windowEnd`, so after a short ACK it drops the
+ * server's next windows as out of range and gives up ("Timed out"). Seen here: ACK 20 for a
+ * window 17..32 whose block 20 came last, then one ACK per 3 s timer (36, 48, 48) until it gave
+ * up. Duplicates alone it handles at any window: tested below.
+ */
+for (const [windowSize, delayPercent] of [
+  [1, 10],
+  [16, 0],
+] as const) {
+  test(`the npm tftp client at windowsize ${windowSize} through duplicates${delayPercent ? ' and reordering' : ''}: exact bytes, no resend storm`, async (t) => {
+    const { h, relay } = await relayed(t, delayPercent);
+    const got = await npmTftpGet({ port: relay.port, file: 'fw.bin', blockSize: 1468, windowSize });
+    assert.equal(sha256(got), sha256(BODY));
+    await noStorm(t, h, relay, delayPercent > 0);
+  });
+}
