@@ -40,7 +40,7 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
   return (
     <>
       <p>{`${updated} of ${covered.length} matched devices fetched their current firmware.`}</p>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Device</th>
@@ -57,8 +57,10 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
                 <br />
                 <small class="muted">{r.asset.ip}</small>
               </td>
-              <td>{[r.asset.vendor, r.asset.model].filter(Boolean).join(' · ') || 'unknown'}</td>
-              <td>
+              <td data-label="Vendor and model">
+                {[r.asset.vendor, r.asset.model].filter(Boolean).join(' · ') || 'unknown'}
+              </td>
+              <td data-label="Should fetch">
                 {r.files.length === 0
                   ? 'No listed firmware matches it'
                   : r.files.map((f) => (
@@ -69,7 +71,7 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
                       </div>
                     ))}
               </td>
-              <td>
+              <td data-label="Status">
                 {r.files.map((f) => (
                   <div>
                     <FetchCell f={f} />
@@ -111,7 +113,7 @@ export const FirmwareFiles = (props: {
         <a href="/patches/feeds">Feeds</a>.
       </p>
     ) : (
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>File</th>
@@ -128,9 +130,11 @@ export const FirmwareFiles = (props: {
                 <td>
                   <code title={`SHA-256 ${e.sha256}`}>{e.name}</code>
                 </td>
-                <td>{`${e.vendor} ${e.product} ${e.version}`}</td>
-                <td>{formatBytes(e.size)}</td>
-                <td class={s.cls}>{s.text}</td>
+                <td data-label="Vendor, product, version">{`${e.vendor} ${e.product} ${e.version}`}</td>
+                <td data-label="Size">{formatBytes(e.size)}</td>
+                <td data-label="State" class={s.cls}>
+                  {s.text}
+                </td>
               </tr>
             );
           })}
@@ -160,7 +164,7 @@ export const SiteFiles = (props: { listing: RootListing; maxBytes: number; csrf:
       Cisco phone), served over TFTP under the name you give. {`At most ${formatBytes(props.maxBytes)} each.`}
     </p>
     {props.listing.site.length ? (
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Name</th>
@@ -175,8 +179,10 @@ export const SiteFiles = (props: { listing: RootListing; maxBytes: number; csrf:
               <td>
                 <code title={`SHA-256 ${f.sha256}`}>{f.name}</code>
               </td>
-              <td>{formatBytes(f.size)}</td>
-              <td title={f.uploadedAt}>{ago(f.uploadedAt)}</td>
+              <td data-label="Size">{formatBytes(f.size)}</td>
+              <td data-label="Uploaded" title={f.uploadedAt}>
+                {ago(f.uploadedAt)}
+              </td>
               <td>
                 <form method="post" action={`/devices/files/${encodeURIComponent(f.name)}/delete`}>
                   <CsrfField token={props.csrf} />
@@ -213,7 +219,7 @@ export const TransferTable = (props: {
   props.rows.length === 0 ? (
     <p class="muted">No device has asked for a file yet.</p>
   ) : (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>When</th>
@@ -226,17 +232,19 @@ export const TransferTable = (props: {
       <tbody>
         {props.rows.map((t) => (
           <tr>
-            <td title={t.at}>{ago(t.at)}</td>
-            <td>{props.label(t.client) ?? t.client}</td>
-            <td>
+            <td data-label="When" title={t.at}>
+              {ago(t.at)}
+            </td>
+            <td data-label="Device">{props.label(t.client) ?? t.client}</td>
+            <td data-label="File">
               <code>{t.file}</code>
             </td>
-            <td class={t.outcome === 'complete' ? 'ok' : 'warn'} title={t.detail}>
+            <td data-label="Outcome" class={t.outcome === 'complete' ? 'ok' : 'warn'} title={t.detail}>
               {t.outcome === 'complete'
                 ? `complete in ${(t.durationMs / 1000).toFixed(1)} s`
                 : `${t.outcome}: ${t.detail}`}
             </td>
-            <td>{formatBytes(t.size)}</td>
+            <td data-label="Size">{formatBytes(t.size)}</td>
           </tr>
         ))}
       </tbody>
