@@ -9,7 +9,14 @@ import { DepotError } from '../../daemon/errors.js';
 import type { TftpModule } from '../../daemon/tftp/tftp-module.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
-import { DeviceTable, DhcpHelp, FirmwareFiles, SiteFiles, TransferTable } from '../views/devices.js';
+import {
+  DeviceTable,
+  DhcpHelp,
+  FirmwareFiles,
+  SiteFiles,
+  TftpAccessNote,
+  TransferTable,
+} from '../views/devices.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
 const TITLE = 'Network devices';
@@ -58,6 +65,7 @@ const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, 
       ) : (
         <Notice kind="error">{status.error}</Notice>
       )}
+      <TftpAccessNote access={tftp.access()} ignored={tftp.ignored.list()} />
       <DhcpHelp address={applianceAddress(c, tftp)} />
       <section class="card">
         <h2>Devices and their firmware</h2>

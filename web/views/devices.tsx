@@ -4,6 +4,8 @@
  * devices at the appliance with DHCP options 66 and 150.
  */
 import type { DeviceFile, DeviceRow, FirmwareEntry } from '../../daemon/tftp/firmware.js';
+import type { IgnoredClient } from '../../daemon/tftp/ignored-clients.js';
+import type { TftpAccess } from '../../daemon/tftp/tftp-module.js';
 import type { RootListing } from '../../daemon/tftp/tftp-root.js';
 import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
 import { ago } from '../routes/discovery.js';
@@ -250,6 +252,47 @@ export const TransferTable = (props: {
       </tbody>
     </table>
   );
+
+const SCOPES_LINK = <a href="/settings/scopes">Settings → Scopes</a>;
+
+/**
+ * Who gets an answer, and who asked but got silence: a device outside the allow-list sees a dead
+ * server, so the page names the rule and the addresses it turned away.
+ */
+export const TftpAccessNote = (props: { access: TftpAccess; ignored: IgnoredClient[] }) => {
+  const { access, ignored } = props;
+  const rule =
+    access.by === 'clients' ? (
+      <p>
+        Answers <code>{access.clients.join(', ')}</code> (<code>tftp.clients</code>); any other address gets
+        no reply.
+      </p>
+    ) : access.scopes > 0 ? (
+      <p>
+        Answers devices inside the discovery scopes ({SCOPES_LINK}; <code>tftp.clients</code> in the config
+        replaces them); any other address gets no reply.
+      </p>
+    ) : (
+      <Notice kind="error">
+        No device can fetch yet: the TFTP server answers only addresses inside a discovery scope (or listed in{' '}
+        <code>tftp.clients</code>), and there is no scope. Add the devices' subnet in {SCOPES_LINK}.
+      </Notice>
+    );
+  if (ignored.length === 0) return rule;
+  const who = ignored.map(
+    (i) => `${i.address} (${i.requests} ${i.requests === 1 ? 'request' : 'requests'}, ${ago(i.at)})`,
+  );
+  return (
+    <>
+      {rule}
+      <Notice kind="info">
+        {`Not answered, because they are not allowed to fetch: ${who.join(', ')}. `}
+        If one of them is a device of this site, add its subnet to a scope in {SCOPES_LINK} or to{' '}
+        <code>tftp.clients</code>.
+      </Notice>
+    </>
+  );
+};
 
 /** How to point devices at the appliance: DHCP option 66 (and Cisco's 150). */
 export const DhcpHelp = (props: { address: string }) => (

@@ -5,6 +5,7 @@
  * refused with a reason (nothing written). Without tftp.enabled the page says how to turn it on.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -13,6 +14,7 @@ import { configSchema } from '../../../daemon/config.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
 import { asset } from '../../fakes/host-assets.js';
 import { atftpGet } from '../../support/atftp.js';
+import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from './harness.js';
 
 const firmware: VendorFile = {
@@ -33,14 +35,21 @@ const phone = asset({
   model: 'T46U',
 });
 
-const harness = async (t: TestContext, tftpEnabled = true) => {
+interface Options {
+  off?: boolean;
+  /** tftp.clients (default: 127.0.0.1/32); empty leaves the discovery scopes in charge. */
+  clients?: string[];
+}
+
+const harness = async (t: TestContext, opts: Options = {}) => {
   let tftp: TftpModule | undefined;
   const h = await webHarness(t, {
     services: async ({ dataDir, log, jobs }) => {
-      if (!tftpEnabled) return {};
+      if (opts.off) return {};
+      const clients = opts.clients ?? ['127.0.0.1/32'];
       const config = configSchema.parse({
         dataDir,
-        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients: ['127.0.0.1/32'] },
+        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients },
       });
       const catalog = {
         vendorFiles: () => [{ feedId: 'vendor-fw', file: firmware }],
@@ -73,6 +82,30 @@ test('the page shows the server, the DHCP options and which device should fetch 
   assert.match(html, /0 of 1 matched devices fetched their current firmware/);
   assert.match(html, /Not in the TFTP root yet/);
   assert.match(html, /patch cache is off/, 'staging needs the cache, and the page says so');
+  assert.match(
+    html,
+    /Answers <code>127\.0\.0\.1\/32<\/code> \(<code>tftp\.clients<\/code>\); any other address gets no reply/,
+  );
+});
+
+test('an address that may not fetch gets silence, and the page names it and the rule', async (t) => {
+  const h = await harness(t, { clients: ['192.0.2.0/24'] });
+  const socket = createSocket('udp4');
+  t.after(() => socket.close());
+  const rrq = Buffer.concat([Buffer.from([0, 1]), Buffer.from('SEP001122334455.cnf.xml\0octet\0')]);
+  socket.send(rrq, h.tftp.port, '127.0.0.1');
+  await waitFor(() => h.tftp.ignored.list().length > 0, 'the request to be turned away');
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /Answers <code>192\.0\.2\.0\/24<\/code>/);
+  assert.match(html, /Not answered, because they are not allowed to fetch: 127\.0\.0\.1 \(1 request, /);
+  assert.match(html, /href="\/settings\/scopes"/);
+});
+
+test('with no tftp.clients and no discovery scope the page says no device can fetch yet', async (t) => {
+  const h = await harness(t, { clients: [] });
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /No device can fetch yet/);
+  assert.match(html, /there is no scope\. Add the devices(&#39;|')? subnet in <a href="\/settings\/scopes">/);
 });
 
 test('a site file uploaded in the browser is served over TFTP; bad names and sizes are refused', async (t) => {
@@ -112,7 +145,7 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
 });
 
 test('with the TFTP server off the page says how to turn it on', async (t) => {
-  const h = await harness(t, false);
+  const h = await harness(t, { off: true });
   const html = await (await h.request('/devices')).text();
   assert.match(html, /The TFTP server is off/);
   assert.match(html, /tftp&quot;: \{ &quot;enabled&quot;: true|"tftp": \{ "enabled": true/);
