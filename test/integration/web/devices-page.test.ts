@@ -5,10 +5,12 @@
  * refused with a reason (nothing written). Without tftp.enabled the page says how to turn it on.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { VendorFile } from '../../../daemon/catalog/model.js';
 import { configSchema } from '../../../daemon/config.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
@@ -16,6 +18,8 @@ import { asset } from '../../fakes/host-assets.js';
 import { atftpGet } from '../../support/atftp.js';
 import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from './harness.js';
+
+const run = promisify(execFile);
 
 const firmware: VendorFile = {
   vendor: 'Yealink',
@@ -112,8 +116,17 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
   const h = await harness(t);
   const config = Buffer.from('<device><loadInformation>T46U-108.86.0.20</loadInformation></device>\n');
   const ok = await h.upload('SEP805EC0000001.cnf.xml', config);
-  assert.equal(ok.status, 200);
-  assert.match(await ok.text(), /SEP805EC0000001\.cnf\.xml is served over TFTP/);
+  assert.equal(ok.status, 303, 'redirected: a reload does not upload again');
+  const after = await (await h.request(ok.headers.get('location')!)).text();
+  assert.match(after, /SEP805EC0000001\.cnf\.xml is served over TFTP/);
+  // The check the page suggests is a command that works as shown (tftp-hpa's client).
+  const shown = after.match(/<code>(tftp [^<]+)<\/code>/)?.[1] ?? '';
+  assert.equal(shown, `tftp 127.0.0.1 ${h.tftp.port} -m binary -c get SEP805EC0000001.cnf.xml`);
+  const cwd = await mkdtemp(join(h.tftp.root, '..', 'check-'));
+  await run('tftp', shown.split(' ').slice(1), { cwd, timeout: 30_000 });
+  assert.deepEqual(await readFile(join(cwd, 'SEP805EC0000001.cnf.xml')), config);
+  const stale = await (await h.request('/devices?uploaded=gone.cfg')).text();
+  assert.doesNotMatch(stale, /is served over TFTP/, 'only a file that is there is announced');
   const out = join(h.tftp.root, '..', 'fetched.xml');
   await atftpGet({
     server: '127.0.0.1',
