@@ -8,7 +8,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { feedSpecSchema } from './catalog/feed-config.js';
+import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { DepotError } from './errors.js';
+
+const shown = (input: unknown): string => JSON.stringify(input)?.slice(0, 60) ?? String(input);
+/** A listen address; zod's own message for a failed union is "Invalid input". */
+const ipAddress = z.union([z.ipv4(), z.ipv6()], {
+  error: (iss) =>
+    `expected an IP address such as 0.0.0.0 (every IPv4 interface) or 192.168.1.5, got ${shown(iss.input)}`,
+});
+/** An allow-list entry. */
+const addressOrCidr = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+  error: (iss) =>
+    `expected an address or CIDR such as 192.168.1.20 or 192.168.1.0/24, got ${shown(iss.input)}`,
+});
 
 export const configSchema = z
   .object({
@@ -170,7 +183,7 @@ export const configSchema = z
         /** URL prefixes the cache may fetch from (e.g. a Debian mirror's http URL); nothing else. */
         upstreams: z.array(z.url({ protocol: /^https?$/ })).default([]),
         /** LAN addresses/CIDRs allowed to fetch through the cache; empty = any. */
-        clients: z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])).default([]),
+        clients: z.array(addressOrCidr).default([]),
         /** Another Patch Depot's proxy URL to fetch through (hierarchical caches). */
         parent: z.url({ protocol: /^http$/ }).optional(),
         /** When background downloads may use the WAN, local time, e.g. ["22:00-06:00"]; empty = always. */
@@ -219,12 +232,12 @@ export const configSchema = z
     tftp: z
       .object({
         enabled: z.boolean().default(false),
-        address: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
+        address: ipAddress.default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(69),
         /** The only directory served (default: DATA_DIR/tftp). */
         root: z.string().min(1).optional(),
         /** Addresses/CIDRs allowed to fetch; empty = the discovery scopes. Others get silence. */
-        clients: z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])).default([]),
+        clients: z.array(addressOrCidr).default([]),
         /** Largest block agreed (RFC 2348): 1468 fits a 1500-byte Ethernet frame unfragmented. */
         maxBlksize: z.number().int().min(512).max(65464).default(1468),
         maxWindowsize: z.number().int().min(1).max(256).default(64),
@@ -300,9 +313,6 @@ const coerce = (name: string, raw: string, type: EnvType): unknown => {
   return Number(raw);
 };
 
-export const formatIssues = (error: z.ZodError): string =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
-
 export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   /** Explicit config file; when absent `<dataDir>/config.json` is read if it exists. */
@@ -318,14 +328,16 @@ export const loadConfig = (opts: LoadConfigOptions): Config => {
   const envDir = opts.env.PATCH_DEPOT_DATA_DIR;
   const dataDir = typeof flagDir === 'string' ? flagDir : (envDir ?? defaultDataDir(opts.env));
   const file = opts.file ?? resolve(dataDir, 'config.json');
-  if (opts.file !== undefined || existsSync(file)) {
+  const read = opts.file !== undefined || existsSync(file);
+  if (read) {
     let parsed: unknown;
+    let text = '';
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
+      parsed = JSON.parse(text);
     } catch (cause) {
-      throw new DepotError('CONFIG_INVALID', `${file}: cannot read as JSON: ${(cause as Error).message}`, {
-        cause,
-      });
+      const why = `${(cause as Error).message}${lineAndColumn(text, cause as Error)}`;
+      throw new DepotError('CONFIG_INVALID', `${file}: cannot read as JSON: ${why}`, { cause });
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new DepotError('CONFIG_INVALID', `${file}: expected a JSON object`);
@@ -339,6 +351,18 @@ export const loadConfig = (opts: LoadConfigOptions): Config => {
   for (const [name, [path, type]] of envEntries) setPath(merged, path, coerce(name, opts.env[name]!, type));
   for (const [path, value] of Object.entries(opts.overrides ?? {})) setPath(merged, path, value);
   const result = configSchema.safeParse(merged);
-  if (!result.success) throw new DepotError('CONFIG_INVALID', formatIssues(result.error));
+  if (!result.success) {
+    const sources: Array<[string, string]> = [
+      ...envEntries.map(([name, [path]]): [string, string] => [path, name]),
+      ...Object.keys(opts.overrides ?? {}).map((path): [string, string] => [
+        path,
+        flagOf[path] ?? 'the command line',
+      ]),
+    ];
+    throw new DepotError(
+      'CONFIG_INVALID',
+      formatIssues(result.error, originOf(sources, read ? file : undefined)),
+    );
+  }
   return { ...result.data, dataDir: resolve(result.data.dataDir) };
 };

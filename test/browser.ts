@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -29,4 +29,13 @@ export const launchBrowser = async (t: TestContext): Promise<Browser> => {
   });
   t.after(() => browser.close());
   return browser;
+};
+
+/** First-run setup as a technician does it: open the UI, choose the password, land on the Dashboard. */
+export const setUpInBrowser = async (page: Page, url: string, password = 'browser passphrase 1') => {
+  await page.goto(url);
+  await page.fill('input[name=password]', password);
+  await page.fill('input[name=confirm]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1:text("Dashboard")');
 };

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import type { z } from 'zod';
-import { formatIssues } from '../config.js';
+import { formatIssues } from '../config-messages.js';
 import { DepotError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 

@@ -25,6 +25,7 @@ import {
   FirmwareStaging,
   type VerifyingCache,
 } from './firmware-staging.js';
+import { IgnoredClients } from './ignored-clients.js';
 import { TftpRoot } from './tftp-root.js';
 import { type Refusal, TftpServer } from './tftp-server.js';
 import { TransferLog, type TransferRecord } from './transfer-log.js';
@@ -60,6 +61,9 @@ export const inScopes = (scopes: () => readonly ScopeTargets[]) => (address: str
   return scopes().some((s) => hit(s.include) && !hit(s.exclude));
 };
 
+/** Who the server answers: the configured list, else whoever is inside a discovery scope. */
+export type TftpAccess = { by: 'clients'; clients: readonly string[] } | { by: 'scopes'; scopes: number };
+
 export interface TftpModuleDeps {
   scopes: () => readonly ScopeTargets[];
   registry?: Registry;
@@ -75,6 +79,8 @@ export class TftpModule {
   /** What is in the root and why: staged firmware and the site's own files. */
   readonly files: TftpRoot;
   readonly staging: FirmwareStaging | undefined;
+  /** Addresses that asked but are not allowed to fetch (they got silence). */
+  readonly ignored: IgnoredClients;
   private server: TftpServer | undefined;
   private startError: string | undefined;
   private readonly transfers: Counter<'outcome'>;
@@ -91,6 +97,7 @@ export class TftpModule {
     this.root = c.root ?? join(config.dataDir, 'tftp');
     this.log = new TransferLog(config.dataDir, c.keepTransfers, logger);
     const clock = deps.clock ?? systemClock;
+    this.ignored = new IgnoredClients(clock);
     this.files = new TftpRoot({
       root: this.root,
       dataDir: config.dataDir,
@@ -138,6 +145,11 @@ export class TftpModule {
     return { listening: false, error: this.startError ?? 'starting' };
   }
 
+  access(): TftpAccess {
+    const { clients } = this.config.tftp;
+    return clients.length ? { by: 'clients', clients } : { by: 'scopes', scopes: this.deps.scopes().length };
+  }
+
   async start(): Promise<void> {
     const c = this.config.tftp;
     await mkdir(this.root, { recursive: true, mode: 0o755 });
@@ -161,7 +173,10 @@ export class TftpModule {
       clock: this.deps.clock ?? systemClock,
       log: this.logger,
       events: {
-        refused: (reason: Refusal) => this.refusals.inc({ reason }),
+        refused: (reason: Refusal, client: string) => {
+          this.refusals.inc({ reason });
+          if (reason === 'not-allowed') this.ignored.add(client);
+        },
         errorSent: () => this.errors.inc(),
         finished: (r: TransferRecord) => this.finished(r),
       },

@@ -119,7 +119,7 @@ export class TftpServer {
     if (p.kind !== 'request') return ['malformed', ERR.UNKNOWN_TID, 'no transfer on this port'];
     if (p.op === 'write') return ['write', ERR.ACCESS, 'this server is read-only'];
     if (p.mode !== 'octet')
-      return ['mode', ERR.ILLEGAL_OP, `mode ${p.mode.slice(0, 20)} is not served; use octet`];
+      return ['mode', ERR.ILLEGAL_OP, `mode ${p.mode.slice(0, 20)} is not served; use octet (binary)`];
     const mine = this.perClient.get(rinfo.address) ?? 0;
     if (mine >= this.o.limits.maxPerClient || this.transfers.size >= this.o.limits.maxTransfers) {
       return ['busy', ERR.NOT_DEFINED, 'server busy, try again later'];

@@ -59,3 +59,42 @@ test('every problem is reported as path: message', async (t) => {
   invalid(() => loadConfig({ env: { PATCH_DEPOT_DATA_DIR: dir } }), /expected a JSON object/);
   invalid(() => loadConfig({ env: {}, file: join(dir, 'missing.json') }), /missing\.json: cannot read/);
 });
+
+test('a bad setting names where it came from and what a good value looks like', async (t) => {
+  const dir = await tempDir(t);
+  const env = { PATCH_DEPOT_DATA_DIR: dir };
+  const file = join(dir, 'config.json');
+  invalid(
+    () => loadConfig({ env, overrides: { 'http.port': 99999 } }),
+    /^http\.port: .*65535 \(from --port\)$/,
+  );
+  invalid(
+    () => loadConfig({ env: { ...env, PATCH_DEPOT_TFTP_PORT: '70000' } }),
+    /^tftp\.port: .*65535 \(from PATCH_DEPOT_TFTP_PORT\)$/,
+  );
+  await writeFile(
+    file,
+    JSON.stringify({ tftp: { address: 'localhost', clients: ['127.0.0.1/33'], maxSiteFileMB: 0 } }),
+  );
+  const message = (() => {
+    try {
+      loadConfig({ env });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  })();
+  assert.deepEqual(message.split('\n'), [
+    `tftp.address: expected an IP address such as 0.0.0.0 (every IPv4 interface) or 192.168.1.5, got "localhost" (in ${file})`,
+    `tftp.clients.0: expected an address or CIDR such as 192.168.1.20 or 192.168.1.0/24, got "127.0.0.1/33" (in ${file})`,
+    `tftp.maxSiteFileMB: Too small: expected number to be >=1 (in ${file})`,
+  ]);
+  // The environment overrides the file, so a bad port there is the variable's fault.
+  await writeFile(file, JSON.stringify({ tftp: { port: 6970 } }));
+  invalid(
+    () => loadConfig({ env: { ...env, PATCH_DEPOT_TFTP_PORT: '70000' } }),
+    /\(from PATCH_DEPOT_TFTP_PORT\)$/,
+  );
+  await writeFile(file, '{\n  "tftp": {\n    "port": 6970,\n  }\n}\n');
+  invalid(() => loadConfig({ env }), /cannot read as JSON: .*\(line 4, column 3\)$/);
+});

@@ -5,11 +5,19 @@
  * log; it explains DHCP options 66/150. Everything is computed by the TFTP module; this renders.
  */
 import { type Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { DepotError } from '../../daemon/errors.js';
 import type { TftpModule } from '../../daemon/tftp/tftp-module.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
-import { DeviceTable, DhcpHelp, FirmwareFiles, SiteFiles, TransferTable } from '../views/devices.js';
+import {
+  DeviceTable,
+  DhcpHelp,
+  FirmwareFiles,
+  SiteFiles,
+  TftpAccessNote,
+  TransferTable,
+} from '../views/devices.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
 const TITLE = 'Network devices';
@@ -41,7 +49,21 @@ const applianceAddress = (c: Context<WebEnv>, tftp: TftpModule): string => {
   return hostOnly(c.req.header('host') ?? '') || 'this-appliance';
 };
 
-const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, notice?: string) => {
+/** After an upload: the file is served, and how to check that from a computer on the LAN. */
+const uploadedNotice = async (c: Context<WebEnv>, tftp: TftpModule): Promise<Child | undefined> => {
+  const name = c.req.query('uploaded');
+  const listing = name ? await tftp.files.list() : undefined;
+  if (!name || !listing?.site.some((f) => f.name === name)) return undefined;
+  const port = tftp.port === 69 ? '' : ` ${tftp.port}`;
+  return (
+    <>
+      {`${name} is served over TFTP. To check it from a computer on the LAN: `}
+      <code>{`tftp ${applianceAddress(c, tftp)}${port} -m binary -c get ${name}`}</code>
+    </>
+  );
+};
+
+const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, notice?: Child) => {
   const status = tftp.status();
   const listing = await tftp.files.list();
   const plan = tftp.staging?.plan() ?? { entries: [], problems: [] };
@@ -58,6 +80,7 @@ const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, 
       ) : (
         <Notice kind="error">{status.error}</Notice>
       )}
+      <TftpAccessNote access={tftp.access()} ignored={tftp.ignored.list()} />
       <DhcpHelp address={applianceAddress(c, tftp)} />
       <section class="card">
         <h2>Devices and their firmware</h2>
@@ -85,7 +108,10 @@ export const devicesRoutes = (deps: WebDeps) => {
     if (!deps.tftp) throw new DepotError('UNAVAILABLE', 'the TFTP server is off (tftp.enabled)');
     return deps.tftp;
   };
-  app.get('/devices', (c) => (deps.tftp ? devicesPage(c, deps, deps.tftp) : tftpOff(c)));
+  app.get('/devices', async (c) => {
+    if (!deps.tftp) return tftpOff(c);
+    return devicesPage(c, deps, deps.tftp, await uploadedNotice(c, deps.tftp));
+  });
   app.post('/devices/stage', async (c) => {
     const tftp = requireTftp();
     if (!tftp.staging?.available)
@@ -104,7 +130,8 @@ export const devicesRoutes = (deps: WebDeps) => {
       throw new DepotError('BAD_INPUT', 'choose a file to upload');
     const name = String(body.name ?? '').trim() || file.name;
     const saved = await tftp.files.putSiteFile(name, new Uint8Array(await file.arrayBuffer()));
-    return devicesPage(c, deps, tftp, `${saved.name} is served over TFTP.`);
+    // Redirected, so reloading the page shows it again instead of uploading the file again.
+    return c.redirect(`/devices?uploaded=${encodeURIComponent(saved.name)}`, 303);
   });
   app.post('/devices/files/:name/delete', async (c) => {
     const tftp = requireTftp();

@@ -4,6 +4,8 @@
  * devices at the appliance with DHCP options 66 and 150.
  */
 import type { DeviceFile, DeviceRow, FirmwareEntry } from '../../daemon/tftp/firmware.js';
+import type { IgnoredClient } from '../../daemon/tftp/ignored-clients.js';
+import type { TftpAccess } from '../../daemon/tftp/tftp-module.js';
 import type { RootListing } from '../../daemon/tftp/tftp-root.js';
 import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
 import { ago } from '../routes/discovery.js';
@@ -40,7 +42,7 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
   return (
     <>
       <p>{`${updated} of ${covered.length} matched devices fetched their current firmware.`}</p>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Device</th>
@@ -57,8 +59,10 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
                 <br />
                 <small class="muted">{r.asset.ip}</small>
               </td>
-              <td>{[r.asset.vendor, r.asset.model].filter(Boolean).join(' · ') || 'unknown'}</td>
-              <td>
+              <td data-label="Vendor and model">
+                {[r.asset.vendor, r.asset.model].filter(Boolean).join(' · ') || 'unknown'}
+              </td>
+              <td data-label="Should fetch">
                 {r.files.length === 0
                   ? 'No listed firmware matches it'
                   : r.files.map((f) => (
@@ -69,7 +73,7 @@ export const DeviceTable = (props: { rows: DeviceRow[] }) => {
                       </div>
                     ))}
               </td>
-              <td>
+              <td data-label="Status">
                 {r.files.map((f) => (
                   <div>
                     <FetchCell f={f} />
@@ -111,7 +115,7 @@ export const FirmwareFiles = (props: {
         <a href="/patches/feeds">Feeds</a>.
       </p>
     ) : (
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>File</th>
@@ -128,9 +132,11 @@ export const FirmwareFiles = (props: {
                 <td>
                   <code title={`SHA-256 ${e.sha256}`}>{e.name}</code>
                 </td>
-                <td>{`${e.vendor} ${e.product} ${e.version}`}</td>
-                <td>{formatBytes(e.size)}</td>
-                <td class={s.cls}>{s.text}</td>
+                <td data-label="Vendor, product, version">{`${e.vendor} ${e.product} ${e.version}`}</td>
+                <td data-label="Size">{formatBytes(e.size)}</td>
+                <td data-label="State" class={s.cls}>
+                  {s.text}
+                </td>
               </tr>
             );
           })}
@@ -160,7 +166,7 @@ export const SiteFiles = (props: { listing: RootListing; maxBytes: number; csrf:
       Cisco phone), served over TFTP under the name you give. {`At most ${formatBytes(props.maxBytes)} each.`}
     </p>
     {props.listing.site.length ? (
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Name</th>
@@ -175,8 +181,10 @@ export const SiteFiles = (props: { listing: RootListing; maxBytes: number; csrf:
               <td>
                 <code title={`SHA-256 ${f.sha256}`}>{f.name}</code>
               </td>
-              <td>{formatBytes(f.size)}</td>
-              <td title={f.uploadedAt}>{ago(f.uploadedAt)}</td>
+              <td data-label="Size">{formatBytes(f.size)}</td>
+              <td data-label="Uploaded" title={f.uploadedAt}>
+                {ago(f.uploadedAt)}
+              </td>
               <td>
                 <form method="post" action={`/devices/files/${encodeURIComponent(f.name)}/delete`}>
                   <CsrfField token={props.csrf} />
@@ -213,7 +221,7 @@ export const TransferTable = (props: {
   props.rows.length === 0 ? (
     <p class="muted">No device has asked for a file yet.</p>
   ) : (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>When</th>
@@ -226,22 +234,65 @@ export const TransferTable = (props: {
       <tbody>
         {props.rows.map((t) => (
           <tr>
-            <td title={t.at}>{ago(t.at)}</td>
-            <td>{props.label(t.client) ?? t.client}</td>
-            <td>
+            <td data-label="When" title={t.at}>
+              {ago(t.at)}
+            </td>
+            <td data-label="Device">{props.label(t.client) ?? t.client}</td>
+            <td data-label="File">
               <code>{t.file}</code>
             </td>
-            <td class={t.outcome === 'complete' ? 'ok' : 'warn'} title={t.detail}>
+            <td data-label="Outcome" class={t.outcome === 'complete' ? 'ok' : 'warn'} title={t.detail}>
               {t.outcome === 'complete'
                 ? `complete in ${(t.durationMs / 1000).toFixed(1)} s`
                 : `${t.outcome}: ${t.detail}`}
             </td>
-            <td>{formatBytes(t.size)}</td>
+            <td data-label="Size">{formatBytes(t.size)}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+
+const SCOPES_LINK = <a href="/settings/scopes">Settings → Scopes</a>;
+
+/**
+ * Who gets an answer, and who asked but got silence: a device outside the allow-list sees a dead
+ * server, so the page names the rule and the addresses it turned away.
+ */
+export const TftpAccessNote = (props: { access: TftpAccess; ignored: IgnoredClient[] }) => {
+  const { access, ignored } = props;
+  const rule =
+    access.by === 'clients' ? (
+      <p>
+        Answers <code>{access.clients.join(', ')}</code> (<code>tftp.clients</code>); any other address gets
+        no reply.
+      </p>
+    ) : access.scopes > 0 ? (
+      <p>
+        Answers devices inside the discovery scopes ({SCOPES_LINK}; <code>tftp.clients</code> in the config
+        replaces them); any other address gets no reply.
+      </p>
+    ) : (
+      <Notice kind="error">
+        No device can fetch yet: the TFTP server answers only addresses inside a discovery scope (or listed in{' '}
+        <code>tftp.clients</code>), and there is no scope. Add the devices' subnet in {SCOPES_LINK}.
+      </Notice>
+    );
+  if (ignored.length === 0) return rule;
+  const who = ignored.map(
+    (i) => `${i.address} (${i.requests} ${i.requests === 1 ? 'request' : 'requests'}, ${ago(i.at)})`,
+  );
+  return (
+    <>
+      {rule}
+      <Notice kind="info">
+        {`Not answered, because they are not allowed to fetch: ${who.join(', ')}. `}
+        If one of them is a device of this site, add its subnet to a scope in {SCOPES_LINK} or to{' '}
+        <code>tftp.clients</code>.
+      </Notice>
+    </>
+  );
+};
 
 /** How to point devices at the appliance: DHCP option 66 (and Cisco's 150). */
 export const DhcpHelp = (props: { address: string }) => (

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { Origin } from '../../support/cache-origin.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
@@ -57,11 +57,7 @@ test('a cached HTML file never runs script on the UI origin', {
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(daemon.url);
-  await page.fill('input[name=password]', 'browser passphrase 1');
-  await page.fill('input[name=confirm]', 'browser passphrase 1');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:text("Dashboard")');
+  await setUpInBrowser(page, daemon.url);
 
   const cachePath = `/cache/127.0.0.1:${origin.port}/debian/readme.html`;
   const shown: string[] = [];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
@@ -38,11 +38,7 @@ test('add a host, collect it with live progress, see its packages on its host pa
       await page.screenshot({ path: join(process.env.PD_SCREENSHOTS, name), fullPage: true });
   };
 
-  await page.goto(daemon.url);
-  await page.fill('input[name=password]', 'browser passphrase 1');
-  await page.fill('input[name=confirm]', 'browser passphrase 1');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:text("Dashboard")');
+  await setUpInBrowser(page, daemon.url);
 
   await page.goto(new URL('/inventory', daemon.url).href);
   await page.waitForSelector('h1:text("Inventory")');

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
@@ -47,11 +47,7 @@ test('Activity shows a running sync and refreshes it to succeeded by itself', {
     if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
 
-  await page.goto(daemon.url);
-  await page.fill('input[name=password]', 'browser passphrase 1');
-  await page.fill('input[name=confirm]', 'browser passphrase 1');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:text("Dashboard")');
+  await setUpInBrowser(page, daemon.url);
   await page.click('nav a:text("Activity")');
   await page.waitForSelector('h1:text("Activity")');
   const row = page.locator('#activity-jobs tr', { hasText: 'catalog.sync' });

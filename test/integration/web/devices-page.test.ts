@@ -5,15 +5,21 @@
  * refused with a reason (nothing written). Without tftp.enabled the page says how to turn it on.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { VendorFile } from '../../../daemon/catalog/model.js';
 import { configSchema } from '../../../daemon/config.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
 import { asset } from '../../fakes/host-assets.js';
 import { atftpGet } from '../../support/atftp.js';
+import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from './harness.js';
+
+const run = promisify(execFile);
 
 const firmware: VendorFile = {
   vendor: 'Yealink',
@@ -33,14 +39,21 @@ const phone = asset({
   model: 'T46U',
 });
 
-const harness = async (t: TestContext, tftpEnabled = true) => {
+interface Options {
+  off?: boolean;
+  /** tftp.clients (default: 127.0.0.1/32); empty leaves the discovery scopes in charge. */
+  clients?: string[];
+}
+
+const harness = async (t: TestContext, opts: Options = {}) => {
   let tftp: TftpModule | undefined;
   const h = await webHarness(t, {
     services: async ({ dataDir, log, jobs }) => {
-      if (!tftpEnabled) return {};
+      if (opts.off) return {};
+      const clients = opts.clients ?? ['127.0.0.1/32'];
       const config = configSchema.parse({
         dataDir,
-        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients: ['127.0.0.1/32'] },
+        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients },
       });
       const catalog = {
         vendorFiles: () => [{ feedId: 'vendor-fw', file: firmware }],
@@ -73,14 +86,47 @@ test('the page shows the server, the DHCP options and which device should fetch 
   assert.match(html, /0 of 1 matched devices fetched their current firmware/);
   assert.match(html, /Not in the TFTP root yet/);
   assert.match(html, /patch cache is off/, 'staging needs the cache, and the page says so');
+  assert.match(
+    html,
+    /Answers <code>127\.0\.0\.1\/32<\/code> \(<code>tftp\.clients<\/code>\); any other address gets no reply/,
+  );
+});
+
+test('an address that may not fetch gets silence, and the page names it and the rule', async (t) => {
+  const h = await harness(t, { clients: ['192.0.2.0/24'] });
+  const socket = createSocket('udp4');
+  t.after(() => socket.close());
+  const rrq = Buffer.concat([Buffer.from([0, 1]), Buffer.from('SEP001122334455.cnf.xml\0octet\0')]);
+  socket.send(rrq, h.tftp.port, '127.0.0.1');
+  await waitFor(() => h.tftp.ignored.list().length > 0, 'the request to be turned away');
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /Answers <code>192\.0\.2\.0\/24<\/code>/);
+  assert.match(html, /Not answered, because they are not allowed to fetch: 127\.0\.0\.1 \(1 request, /);
+  assert.match(html, /href="\/settings\/scopes"/);
+});
+
+test('with no tftp.clients and no discovery scope the page says no device can fetch yet', async (t) => {
+  const h = await harness(t, { clients: [] });
+  const html = await (await h.request('/devices')).text();
+  assert.match(html, /No device can fetch yet/);
+  assert.match(html, /there is no scope\. Add the devices(&#39;|')? subnet in <a href="\/settings\/scopes">/);
 });
 
 test('a site file uploaded in the browser is served over TFTP; bad names and sizes are refused', async (t) => {
   const h = await harness(t);
   const config = Buffer.from('<device><loadInformation>T46U-108.86.0.20</loadInformation></device>\n');
   const ok = await h.upload('SEP805EC0000001.cnf.xml', config);
-  assert.equal(ok.status, 200);
-  assert.match(await ok.text(), /SEP805EC0000001\.cnf\.xml is served over TFTP/);
+  assert.equal(ok.status, 303, 'redirected: a reload does not upload again');
+  const after = await (await h.request(ok.headers.get('location')!)).text();
+  assert.match(after, /SEP805EC0000001\.cnf\.xml is served over TFTP/);
+  // The check the page suggests is a command that works as shown (tftp-hpa's client).
+  const shown = after.match(/<code>(tftp [^<]+)<\/code>/)?.[1] ?? '';
+  assert.equal(shown, `tftp 127.0.0.1 ${h.tftp.port} -m binary -c get SEP805EC0000001.cnf.xml`);
+  const cwd = await mkdtemp(join(h.tftp.root, '..', 'check-'));
+  await run('tftp', shown.split(' ').slice(1), { cwd, timeout: 30_000 });
+  assert.deepEqual(await readFile(join(cwd, 'SEP805EC0000001.cnf.xml')), config);
+  const stale = await (await h.request('/devices?uploaded=gone.cfg')).text();
+  assert.doesNotMatch(stale, /is served over TFTP/, 'only a file that is there is announced');
   const out = join(h.tftp.root, '..', 'fetched.xml');
   await atftpGet({
     server: '127.0.0.1',
@@ -112,7 +158,7 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
 });
 
 test('with the TFTP server off the page says how to turn it on', async (t) => {
-  const h = await harness(t, false);
+  const h = await harness(t, { off: true });
   const html = await (await h.request('/devices')).text();
   assert.match(html, /The TFTP server is off/);
   assert.match(html, /tftp&quot;: \{ &quot;enabled&quot;: true|"tftp": \{ "enabled": true/);

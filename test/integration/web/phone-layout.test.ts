@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAV } from '../../../web/views/layout.js';
-import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
@@ -22,11 +22,7 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: PHONE });
 
-  await page.goto(daemon.url);
-  await page.fill('input[name=password]', 'phone passphrase 1');
-  await page.fill('input[name=confirm]', 'phone passphrase 1');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:text("Dashboard")');
+  await setUpInBrowser(page, daemon.url, 'phone passphrase 1');
 
   const tooWide: string[] = [];
   for (const [href] of [...NAV, ['/patches/feeds'], ['/settings/scopes']]) {
