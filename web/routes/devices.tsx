@@ -74,7 +74,7 @@ const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, 
     { title: TITLE },
     <>
       <h1>{TITLE}</h1>
-      {notice ? <Notice kind="ok">{notice}</Notice> : null}
+      {notice === undefined ? null : <Notice kind="ok">{notice}</Notice>}
       {status.listening ? (
         <p>{`TFTP server listening on ${status.address}:${status.port}, read-only, serving ${tftp.root}.`}</p>
       ) : (
