@@ -218,11 +218,13 @@ export class Transfer {
    * The retransmission timer: the RTO, doubled for each retransmission in a row, up to 8 × the
    * configured timeout. The growing silence matters: a client that re-ACKs a duplicate only once
    * (atftp) resends its ACK only when its own timer (5 s) sees nothing arrive. The transfer is
-   * given up when no block has been acknowledged for `giveUpMs`.
+   * given up when no block has been acknowledged for `giveUpMs`: the timer never waits past that
+   * moment, however long a timeout the client asked for (up to 255 s, RFC 2349).
    */
   private arm(): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
-    const delay = Math.min(cap, this.rto * 2 ** Math.min(this.retries, 16));
+    const left = this.o.giveUpMs - (performance.now() - this.lastProgress);
+    const delay = Math.max(1, Math.ceil(Math.min(cap, this.rto * 2 ** Math.min(this.retries, 16), left + 1)));
     // The same delay as last time (the usual case, once per window): restart the timer in place.
     if (this.timer && delay === this.timerDelay) {
       this.timer.refresh();
@@ -234,7 +236,7 @@ export class Transfer {
       this.timer = undefined;
       if (this.ended) return;
       const stalled = performance.now() - this.lastProgress;
-      if (stalled > this.o.giveUpMs) {
+      if (stalled >= this.o.giveUpMs) {
         this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
         this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s`);
         return;
