@@ -41,6 +41,8 @@ export interface Progress {
   blindResume: boolean;
   /** The download already started over once because a blind resume failed the hash. */
   restartedForHash: boolean;
+  /** The size an index or manifest gives: a body without Content-Length is cut off past it. */
+  expectedSize: number | undefined;
 }
 
 export const newProgress = (): Progress => ({
@@ -49,6 +51,7 @@ export const newProgress = (): Progress => ({
   ifRange: undefined,
   blindResume: false,
   restartedForHash: false,
+  expectedSize: undefined,
 });
 
 const header = (res: UpstreamResponse, name: string): string | undefined => res.headers[name];
@@ -141,6 +144,7 @@ export class BodyReceiver {
     d.contentType = header(res, 'content-type') ?? 'application/octet-stream';
     p.ifRange = ifRangeValidator({ etag: d.etag, lastModified: d.lastModified, date: header(res, 'date') });
     const want = expected?.size;
+    p.expectedSize = want;
     if (want !== undefined && d.total !== undefined && d.total !== want) {
       res.discard();
       throw new FatalError(
@@ -191,6 +195,11 @@ export class BodyReceiver {
   private async write(d: Download, p: Progress, data: Uint8Array): Promise<void> {
     if (d.total !== undefined && d.written + data.length > d.total) {
       throw new FatalError(`upstream sent more than the announced ${d.total} bytes for ${d.url}`);
+    }
+    if (p.expectedSize !== undefined && d.written + data.length > p.expectedSize) {
+      throw new FatalError(
+        `${d.url} failed verification: upstream sent more than the expected ${p.expectedSize} bytes; nothing was stored`,
+      );
     }
     await this.makeRoom(d, p, d.written + data.length);
     try {

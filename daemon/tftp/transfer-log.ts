@@ -1,7 +1,10 @@
 /**
  * The last transfers the TFTP server made, newest first, kept in `DATA_DIR/tftp-transfers.json`
  * through the one debounced durable writer: which device (address) fetched which file, when,
- * how much, and how it ended. Capped, so a chatty phone cannot fill the SD card.
+ * how much, and how it ended. Capped, so a chatty phone cannot fill the SD card. Refused requests
+ * are kept apart and capped at a tenth of that: a LAN host asking for thousands of missing files
+ * cannot push the transfers out (the Devices page reads which device fetched what from here).
+ * Adding is O(1), so a flood of requests costs no more with a long log.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -27,17 +30,39 @@ export type TransferRecord = z.infer<typeof transferRecordSchema>;
 const fileSchema = z.object({ version: z.literal(1), transfers: z.array(z.unknown()) });
 type LogFile = z.infer<typeof fileSchema>;
 
+/** Records in the order they were added, oldest first; `seq` orders them across both lists. */
+class Recent {
+  private items: { seq: number; record: TransferRecord }[] = [];
+
+  constructor(private readonly cap: number) {}
+
+  push(seq: number, record: TransferRecord): void {
+    this.items.push({ seq, record });
+    // Trimmed now and then, not on every add: amortised O(1).
+    if (this.items.length >= 2 * this.cap) this.items = this.items.slice(-this.cap);
+  }
+
+  /** The newest `cap`, oldest first. */
+  kept(): { seq: number; record: TransferRecord }[] {
+    return this.items.slice(-this.cap);
+  }
+}
+
 export class TransferLog {
-  private records: TransferRecord[] = [];
+  private seq = 0;
+  private readonly transfers: Recent;
+  private readonly refusals: Recent;
   private readonly file: JsonFileAdapter<LogFile>;
   private readonly writer: DebouncedWriter<LogFile>;
 
   constructor(
     private readonly dir: string,
-    private readonly max: number,
+    max: number,
     private readonly log: Logger,
     debounceMs = 2000,
   ) {
+    this.transfers = new Recent(max);
+    this.refusals = new Recent(Math.max(1, Math.floor(max / 10)));
     this.file = new JsonFileAdapter(join(dir, 'tftp-transfers.json'), {
       mode: 0o640,
       space: 0,
@@ -45,7 +70,7 @@ export class TransferLog {
     });
     this.writer = new DebouncedWriter({
       sink: this.file,
-      snapshot: () => ({ version: 1, transfers: this.records }),
+      snapshot: () => ({ version: 1, transfers: this.list() }),
       debounceMs,
       maxDelayMs: debounceMs * 5,
       name: 'TFTP transfer log',
@@ -60,19 +85,26 @@ export class TransferLog {
       const ok = transferRecordSchema.safeParse(r);
       return ok.success ? [ok.data] : [];
     });
-    this.records = parsed.slice(0, this.max);
-    this.log.debug('TFTP transfer log loaded', { count: this.records.length });
+    // The file is newest first.
+    for (const r of parsed.reverse()) this.keep(r);
+    this.log.debug('TFTP transfer log loaded', { count: parsed.length });
+  }
+
+  private keep(record: TransferRecord): void {
+    (record.outcome === 'refused' ? this.refusals : this.transfers).push(++this.seq, record);
   }
 
   add(record: TransferRecord): void {
-    this.records = [record, ...this.records].slice(0, this.max);
+    this.keep(record);
     this.writer.mark();
   }
 
-  /** Newest first; `client` narrows to one device's address. */
+  /** Newest first, transfers and refusals interleaved; `client` narrows to one device's address. */
   list(filter: { client?: string; limit?: number } = {}): TransferRecord[] {
-    const mine = filter.client ? this.records.filter((r) => r.client === filter.client) : this.records;
-    return mine.slice(0, filter.limit ?? this.max);
+    const all = [...this.transfers.kept(), ...this.refusals.kept()].sort((a, b) => b.seq - a.seq);
+    const records = all.map((k) => k.record);
+    const mine = filter.client ? records.filter((r) => r.client === filter.client) : records;
+    return mine.slice(0, filter.limit ?? records.length);
   }
 
   stop(): Promise<void> {

@@ -154,7 +154,8 @@ export class Transfer {
     const rtt = performance.now() - this.probe.at;
     this.probe = undefined;
     this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
-    if (!this.fixedTimeout) this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, 4 * this.srtt));
+    if (!this.fixedTimeout)
+      this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
   }
 
   /**
@@ -221,12 +222,15 @@ export class Transfer {
    * waiting on its own timer rather than losing packets: a client that re-ACKs a duplicate only
    * once (atftp, and boot loaders alike) ACKs again only when its timer, 5 s for most, sees
    * nothing arrive, so the server then stays quiet longer than that. The transfer is given up
-   * when no block has been acknowledged for `giveUpMs`.
+   * when no block has been acknowledged for `giveUpMs`: the timer never waits past that moment,
+   * however long a timeout the client asked for (up to 255 s, RFC 2349).
    */
   private arm(): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
     const backoff = this.rto * 2 ** Math.min(this.retries, 16);
-    const delay = Math.min(cap, this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS));
+    const wait = this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS);
+    const left = this.o.giveUpMs - (performance.now() - this.lastProgress);
+    const delay = Math.max(1, Math.ceil(Math.min(cap, wait, left + 1)));
     // The same delay as last time (the usual case, once per window): restart the timer in place.
     if (this.timer && delay === this.timerDelay) {
       this.timer.refresh();
@@ -238,7 +242,7 @@ export class Transfer {
       this.timer = undefined;
       if (this.ended) return;
       const stalled = performance.now() - this.lastProgress;
-      if (stalled > this.o.giveUpMs) {
+      if (stalled >= this.o.giveUpMs) {
         this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
         this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s`);
         return;

@@ -3,12 +3,15 @@
  * root. A file whose bytes match its manifest entry is staged once (the origin is asked once even
  * when staged twice) and a TFTP client gets it; a file whose SHA-256 or size is wrong never
  * appears in the root, not even as a temp file, and the failure is recorded with the reason.
+ * A hostile vendor URL (a redirect off the allowed upstream, more or fewer bytes than listed, a
+ * body that never ends) is refused too, and an endless body is cut off near the listed size.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
 import { systemClock } from '../../../daemon/lifecycle.js';
 import type { FirmwareEntry } from '../../../daemon/tftp/firmware.js';
 import { cacheSource } from '../../../daemon/tftp/firmware-staging.js';
@@ -16,6 +19,8 @@ import { TftpRoot } from '../../../daemon/tftp/tftp-root.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { atftpGet } from '../../support/atftp.js';
 import { cacheStack } from '../../support/cache-stack.js';
+import { startHostileUpstream } from '../../support/hostile-upstream.js';
+import { waitFor } from '../../support/wait-for.js';
 import { tempDir } from '../../temp-dir.js';
 import { tftpHarness } from './tftp-harness.js';
 
@@ -34,8 +39,8 @@ const entry = (
   ...over,
 });
 
-const setup = async (t: TestContext) => {
-  const stack = await cacheStack(t);
+const setup = async (t: TestContext, allow?: UpstreamAllowList) => {
+  const stack = await cacheStack(t, allow ? { allow } : {});
   const dir = await tempDir(t);
   const root = join(dir, 'tftp');
   await mkdir(root);
@@ -89,4 +94,33 @@ test('a manifest entry with the wrong SHA-256 or size never reaches the TFTP roo
   assert.equal(listing.firmware.length, 0);
   assert.equal(listing.failures.length, 1, 'one failure per name: the newest reason');
   assert.match(listing.failures[0]!.error, /ap-7\.1\.bin|verification|SHA-256|longer/);
+});
+
+test('a hostile vendor URL is refused, and a body that never ends is cut off near the listed size', async (t) => {
+  const up = await startHostileUpstream(t);
+  const elsewhere = await startHostileUpstream(t);
+  const { stack, root, files, source } = await setup(t, new UpstreamAllowList([`${up.base}/`]));
+  const body = randomBytes(50_000);
+  const cases = {
+    'redirected.bin': up.route('/r', {
+      mode: 'redirect',
+      location: elsewhere.route('/fw.bin', { mode: 'file', body }),
+    }),
+    'longer.bin': up.route('/longer', { mode: 'file', body: Buffer.concat([body, randomBytes(10)]) }),
+    'shorter.bin': up.route('/shorter', { mode: 'file', body: body.subarray(0, 40_000) }),
+    'endless.bin': up.route('/endless', { mode: 'flood' }),
+  };
+  const signal = new AbortController().signal;
+  for (const [name, url] of Object.entries(cases)) {
+    await assert.rejects(files.stage(entry({ name, url }, body), source, signal), Error, name);
+  }
+  assert.equal(elsewhere.requests.length, 0, 'the redirect off the allowed upstream is not followed');
+  // The manifest says 50 kB: the cache stops reading there, not at its quota (1 GiB here).
+  assert.ok(up.bytesSent < 16 * 1024 * 1024, `${up.bytesSent} bytes read from the endless body`);
+  assert.deepEqual(await readdir(root), [], 'nothing in the root, not even a temp file');
+  await waitFor(
+    async () => (await readdir(join(stack.root, 'tmp'))).length === 0,
+    'no download left in tmp/',
+  );
+  assert.deepEqual((await files.list()).failures.map((f) => f.name).sort(), Object.keys(cases).sort());
 });

@@ -5,7 +5,6 @@
  * the root is ever sent, and the server keeps serving afterwards.
  */
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,25 +13,11 @@ import { decode, ERR, encodeAck, encodeRequest, OP } from '../../../daemon/tftp/
 import { fuzzRun } from '../../support/fuzz-seed.js';
 import { Rng } from '../../support/prng.js';
 import { waitFor } from '../../support/wait-for.js';
-import { tftpHarness } from './tftp-harness.js';
+import { tftpHarness, udpClient } from './tftp-harness.js';
 
 const CANARY = 'CANARY-outside-the-tftp-root';
 
-/** A client socket that keeps every datagram it receives. */
-const client = async (t: TestContext, address = '127.0.0.1') => {
-  const socket: Socket = createSocket('udp4');
-  const got: Buffer[] = [];
-  /** The port each datagram came from: a transfer answers from its own port. */
-  const from: number[] = [];
-  socket.on('message', (m, rinfo) => {
-    got.push(m);
-    from.push(rinfo.port);
-  });
-  await new Promise<void>((r) => socket.bind(0, address, () => r()));
-  t.after(() => socket.close());
-  const send = (buf: Buffer, port: number) => socket.send(buf, port, '127.0.0.1');
-  return { socket, got, from, send };
-};
+const client = udpClient;
 
 /** Send one request and wait for the one reply it gets. */
 const ask = async (t: TestContext, port: number, request: Buffer) => {

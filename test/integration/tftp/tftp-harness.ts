@@ -3,6 +3,7 @@
  * server, the real file system, real UDP. `events` records what the server reported.
  */
 import { createHash } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -55,4 +56,20 @@ export const tftpHarness = async (
     await writeFile(join(root, name), body);
   };
   return { dir, root, server, port: server.port, finished, refused, errors: () => errorsSent, put };
+};
+
+/** A client socket that keeps every datagram it receives and the port each came from. */
+export const udpClient = async (t: TestContext, address = '127.0.0.1') => {
+  const socket: Socket = createSocket('udp4');
+  const got: Buffer[] = [];
+  /** The port each datagram came from: a transfer answers from its own port. */
+  const from: number[] = [];
+  socket.on('message', (m, rinfo) => {
+    got.push(m);
+    from.push(rinfo.port);
+  });
+  await new Promise<void>((r) => socket.bind(0, address, () => r()));
+  t.after(() => socket.close());
+  const send = (buf: Buffer, port: number) => socket.send(buf, port, '127.0.0.1');
+  return { socket, got, from, send };
 };

@@ -3,11 +3,13 @@
  * DHCP 66/150 help, a device matched to the firmware a manifest lists, a site file uploaded in
  * the browser and fetched by a TFTP client, and uploads with a hostile name or too many bytes
  * refused with a reason (nothing written). Without tftp.enabled the page says how to turn it on.
+ * Hostile posts: a large upload without a session is refused before it is read, one without a
+ * CSRF token is refused, and the site-file delete route cannot remove firmware or leave the root.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -73,7 +75,7 @@ const harness = async (t: TestContext, opts: Options = {}) => {
     form.set('name', as);
     return b.request('/devices/files', { method: 'POST', body: form });
   };
-  return { ...b, tftp: tftp!, upload };
+  return { ...b, tftp: tftp!, upload, anonymous: () => h.browser() };
 };
 
 test('the page shows the server, the DHCP options and which device should fetch which firmware', async (t) => {
@@ -155,6 +157,39 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
   });
   assert.equal(del.status, 303);
   assert.deepEqual(await readdir(h.tftp.root), []);
+});
+
+test('uploads without a session or CSRF token, and deletes of firmware or paths, are refused', async (t) => {
+  const h = await harness(t);
+  let read = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      read += 64 * 1024;
+      if (read > 64 * 1024 * 1024) controller.close();
+      else controller.enqueue(new Uint8Array(64 * 1024));
+    },
+  });
+  const anon = await h.anonymous().request('/devices/files', {
+    method: 'POST',
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    body: endless,
+    duplex: 'half',
+  } as RequestInit);
+  assert.equal(anon.status, 413);
+  assert.ok(read < 1024 * 1024, `refused after ${read} bytes, not 64 MiB`);
+
+  const form = new FormData();
+  form.set('file', new File([Buffer.from('x')], 'a.cfg'));
+  assert.equal((await h.request('/devices/files', { method: 'POST', body: form })).status, 403);
+
+  await h.tftp.files.putSiteFile('keep.cfg', Buffer.from('x'));
+  // Firmware in the root (as staging leaves it): not a site file, so not the delete route's to remove.
+  await writeFile(join(h.tftp.root, firmware.name), 'firmware');
+  for (const name of [firmware.name, '..', '%2e%2e', '..%2Ftftp-root.json', 'keep.cfg%2F..']) {
+    const res = await h.post(`/devices/files/${name}/delete`, { _csrf: await h.csrf('/devices') });
+    assert.equal(res.status, 404, name);
+  }
+  assert.deepEqual((await readdir(h.tftp.root)).sort(), [firmware.name, 'keep.cfg']);
 });
 
 test('with the TFTP server off the page says how to turn it on', async (t) => {
