@@ -2,10 +2,12 @@
  * Our side of the benchmark in its own process (so its CPU time can be measured alone): the cache
  * service and proxy port on a temp dir, allowed to fetch from one loopback upstream. Prints `port N`.
  */
+
+import { ClientAllowList } from '../../daemon/address-list.js';
 import { CacheService } from '../../daemon/cache/cache-service.js';
 import { DownloadWindows } from '../../daemon/cache/download-window.js';
 import { systemClock } from '../../daemon/cache/ports.js';
-import { ClientAllowList, ProxyServer } from '../../daemon/cache/proxy-server.js';
+import { ProxyServer } from '../../daemon/cache/proxy-server.js';
 import { UndiciUpstream } from '../../daemon/cache/undici-upstream.js';
 import { UpstreamAllowList } from '../../daemon/cache/url-policy.js';
 import { createLogger } from '../../daemon/log.js';

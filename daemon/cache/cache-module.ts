@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { ClientAllowList } from '../address-list.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { DataDirLock } from '../store/data-dir-lock.js';
@@ -11,7 +12,7 @@ import { registerCacheMetrics } from './cache-metrics.js';
 import { CacheService } from './cache-service.js';
 import { DownloadWindows } from './download-window.js';
 import { systemClock } from './ports.js';
-import { ClientAllowList, ProxyServer } from './proxy-server.js';
+import { ProxyServer } from './proxy-server.js';
 import { UndiciUpstream } from './undici-upstream.js';
 import { UpstreamAllowList } from './url-policy.js';
 

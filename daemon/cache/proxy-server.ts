@@ -8,8 +8,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { ClientAllowList } from '../address-list.js';
 import { ConnectionsPerClient } from '../client-connections.js';
 import type { Logger } from '../log.js';
 import type { CacheService } from './cache-service.js';
@@ -60,26 +60,6 @@ export interface ProxyServerOptions {
   clients: ClientAllowList;
   log: Logger;
   limits?: Partial<ProxyLimits>;
-}
-
-/** Which LAN addresses may use the cache (empty: any). */
-export class ClientAllowList {
-  private readonly list = new BlockList();
-  constructor(readonly cidrs: string[]) {
-    for (const cidr of cidrs) {
-      const [addr, bits] = cidr.split('/') as [string, string | undefined];
-      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) this.list.addAddress(addr, family);
-      else this.list.addSubnet(addr, Number(bits), family);
-    }
-  }
-
-  allows(address: string | undefined): boolean {
-    if (this.cidrs.length === 0) return true;
-    if (!address) return false;
-    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-    return this.list.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
-  }
 }
 
 /** `/cache/<host>/<path>` -> `http://<host>/<path>`; undefined when the path is not of that form. */

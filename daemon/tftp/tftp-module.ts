@@ -6,9 +6,9 @@
  */
 
 import { mkdir } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
+import { ClientAllowList } from '../address-list.js';
 import type { Config } from '../config.js';
 import type { Asset } from '../discovery/asset.js';
 import { parseIpv4 } from '../discovery/ipv4.js';
@@ -29,21 +29,6 @@ import { IgnoredClients } from './ignored-clients.js';
 import { TftpRoot } from './tftp-root.js';
 import { type Refusal, TftpServer } from './tftp-server.js';
 import { TransferLog, type TransferRecord } from './transfer-log.js';
-
-/** Membership in a list of addresses and CIDRs, v4 and v6. */
-export const addressList = (entries: readonly string[]): ((address: string) => boolean) => {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [addr = '', bits] = entry.split('/');
-    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(addr, family);
-    else list.addSubnet(addr, Number(bits), family);
-  }
-  return (address) => {
-    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-    return list.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
-  };
-};
 
 /** Inside some scope's include list and outside its exclude list. */
 export const inScopes = (scopes: () => readonly ScopeTargets[]) => (address: string) => {
@@ -155,7 +140,8 @@ export class TftpModule {
     await mkdir(this.root, { recursive: true, mode: 0o755 });
     await this.log.start();
     await this.files.start();
-    const allowed = c.clients.length ? addressList(c.clients) : inScopes(this.deps.scopes);
+    const clients = new ClientAllowList(c.clients);
+    const allowed = c.clients.length ? (a: string) => clients.allows(a) : inScopes(this.deps.scopes);
     const server = new TftpServer({
       root: this.root,
       address: c.address,

@@ -2,10 +2,12 @@
  * Child process for the kill -9 test: runs the cache service and proxy port on a data dir and
  * prints `port N`; the test drives downloads through it and kills it at awkward moments.
  */
+
+import { ClientAllowList } from '../../../daemon/address-list.js';
 import { CacheService } from '../../../daemon/cache/cache-service.js';
 import { DownloadWindows } from '../../../daemon/cache/download-window.js';
 import { systemClock } from '../../../daemon/cache/ports.js';
-import { ClientAllowList, ProxyServer } from '../../../daemon/cache/proxy-server.js';
+import { ProxyServer } from '../../../daemon/cache/proxy-server.js';
 import { UndiciUpstream } from '../../../daemon/cache/undici-upstream.js';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
 import { createLogger } from '../../../daemon/log.js';

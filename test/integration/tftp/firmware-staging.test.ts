@@ -7,7 +7,7 @@
  * body that never ends) is refused too, and an endless body is cut off near the listed size.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -22,9 +22,7 @@ import { cacheStack } from '../../support/cache-stack.js';
 import { startHostileUpstream } from '../../support/hostile-upstream.js';
 import { waitFor } from '../../support/wait-for.js';
 import { tempDir } from '../../temp-dir.js';
-import { tftpHarness } from './tftp-harness.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha256, tftpHarness } from './tftp-harness.js';
 
 const entry = (
   over: Partial<FirmwareEntry> & Pick<FirmwareEntry, 'name' | 'url'>,
