@@ -1,11 +1,14 @@
 /**
- * TFTP benchmark: tftpd-hpa's `in.tftpd` and Patch Depot's TFTP service, one after the other in
- * the lab's appliance namespace, each serving the same random file to atftp in a `phone`
+ * TFTP benchmark: tftpd-hpa's `in.tftpd` and Patch Depot's TFTP service, side by side on two
+ * ports in the lab's appliance namespace (each run fetches from one, then the other, so load
+ * elsewhere falls on both alike), serving the same random file to atftp in a `phone`
  * namespace at blksize 1468 and windowsize 1 and 16, on a clean link and with 5% of TFTP
  * DATA/ACK packets dropped (nft in the phone's namespace; the option handshake is spared). Every
  * fetch is checked by sha256. Reports the median time per case, ours/tftpd-hpa, and each
  * server's peak RSS. Nothing leaves the lab's namespaces.
- *   BENCH_TFTP_BYTES (clean, default 40 MB), BENCH_TFTP_LOSSY_BYTES, BENCH_RUNS
+ *   BENCH_TFTP_BYTES (clean, default 40 MB), BENCH_TFTP_LOSSY_BYTES, BENCH_RUNS,
+ *   BENCH_TFTP_CASES (only these cases, `;`-separated names, e.g. `clean, windowsize 1`),
+ *   BENCH_TFTP_PROFILE (a directory: our server writes a V8 CPU profile there)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +33,8 @@ const CLEAN_BYTES = Number(process.env.BENCH_TFTP_BYTES ?? 40_000_000);
 const LOSSY_BYTES = Math.min(CLEAN_BYTES, Number(process.env.BENCH_TFTP_LOSSY_BYTES ?? 500_000));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BLKSIZE = 1468;
-const PORT = 69;
+/** Both servers run at once on the appliance's lab address, each on its own port. */
+const PORTS = { 'tftpd-hpa': 69, 'patch-depot': 1069 } as const;
 const SERVERS = ['tftpd-hpa', 'patch-depot'] as const;
 type ServerName = (typeof SERVERS)[number];
 
@@ -40,14 +44,20 @@ interface Case {
   windowsize: number;
   bytes: number;
 }
-const CASES: Case[] = [0, 5].flatMap((loss) =>
-  [1, 16].map((windowsize) => ({
-    name: `${loss ? `${loss}% loss` : 'clean'}, windowsize ${windowsize}`,
-    loss,
-    windowsize,
-    bytes: loss ? LOSSY_BYTES : CLEAN_BYTES,
-  })),
-);
+const ONLY = (process.env.BENCH_TFTP_CASES ?? '')
+  .split(';')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const CASES: Case[] = [0, 5]
+  .flatMap((loss) =>
+    [1, 16].map((windowsize) => ({
+      name: `${loss ? `${loss}% loss` : 'clean'}, windowsize ${windowsize}`,
+      loss,
+      windowsize,
+      bytes: loss ? LOSSY_BYTES : CLEAN_BYTES,
+    })),
+  )
+  .filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
 
 interface Measured {
   case: string;
@@ -61,56 +71,72 @@ interface Measured {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-/** Every case against one server, fetched from the phone; returns the timings and its peak RSS. */
-const measureServer = async (
+/** One fetch from the phone: its time in ms, and whether the sha256 matched. */
+const fetchOnce = async (
   lab: Lab,
-  server: ServerName,
-  running: RunningServer,
+  port: number,
+  c: Case,
+  file: { name: string; sha: string },
+  out: string,
+): Promise<{ ms: number; ok: boolean }> => {
+  const t0 = performance.now();
+  await atftpGet({
+    ns: lab.host('phone').ns,
+    server: lab.applianceIp,
+    port,
+    file: file.name,
+    out,
+    options: { blksize: BLKSIZE, windowsize: c.windowsize },
+    timeoutSeconds: 900,
+  });
+  const ms = performance.now() - t0;
+  const ok = sha(await readFile(out)) === file.sha;
+  await rm(out);
+  return { ms, ok };
+};
+
+/**
+ * Every case against both servers, running side by side: each run fetches from tftpd-hpa and
+ * then from ours, so a burst of load elsewhere on the machine falls on both alike.
+ */
+const measureAll = async (
+  lab: Lab,
+  running: Record<ServerName, RunningServer & { port: number }>,
   files: Map<number, { name: string; sha: string }>,
   dir: string,
-): Promise<{ rows: Measured[]; rss: PeakRssKb }> => {
-  const rss = new PeakRss(running.pid);
+): Promise<Measured[]> => {
   const phone = lab.host('phone').ns;
   const rows: Measured[] = [];
   for (const c of CASES) {
     await setUdpLoss(phone, c.loss, TFTP_BLOCKS);
     const file = files.get(c.bytes)!;
-    const runsMs: number[] = [];
-    let verified = 0;
+    const runs = { 'tftpd-hpa': [] as number[], 'patch-depot': [] as number[] };
+    const verified = { 'tftpd-hpa': 0, 'patch-depot': 0 };
     for (let i = 0; i < RUNS; i++) {
-      const out = join(dir, `got-${server}-${c.loss}-${c.windowsize}-${i}`);
-      const options = { blksize: BLKSIZE, windowsize: c.windowsize };
-      const t0 = performance.now();
-      await atftpGet({
-        ns: phone,
-        server: lab.applianceIp,
-        port: PORT,
-        file: file.name,
-        out,
-        options,
-        timeoutSeconds: 900,
-      });
-      runsMs.push(performance.now() - t0);
-      if (sha(await readFile(out)) === file.sha) verified++;
-      await rm(out);
+      for (const server of SERVERS) {
+        const got = await fetchOnce(lab, running[server].port, c, file, join(dir, `got-${server}`));
+        runs[server].push(got.ms);
+        if (got.ok) verified[server]++;
+      }
     }
-    const medianMs = median(runsMs);
-    const mbPerSec = +(c.bytes / 1e6 / (medianMs / 1000)).toFixed(2);
-    rows.push({
-      case: c.name,
-      server,
-      bytes: c.bytes,
-      runsMs: runsMs.map(Math.round),
-      medianMs: Math.round(medianMs),
-      mbPerSec,
-      verified,
-    });
-    console.log(
-      `  ${server.padEnd(12)} ${c.name.padEnd(26)} ${runsMs.map((ms) => `${Math.round(ms)} ms`).join(' ')}  (${verified}/${RUNS} sha256 ok)`,
-    );
+    for (const server of SERVERS) {
+      const medianMs = median(runs[server]);
+      rows.push({
+        case: c.name,
+        server,
+        bytes: c.bytes,
+        runsMs: runs[server].map(Math.round),
+        medianMs: Math.round(medianMs),
+        mbPerSec: +(c.bytes / 1e6 / (medianMs / 1000)).toFixed(2),
+        verified: verified[server],
+      });
+      console.log(
+        `  ${server.padEnd(12)} ${c.name.padEnd(26)} ${runs[server].map((ms) => `${Math.round(ms)} ms`).join(' ')}  (${verified[server]}/${RUNS} sha256 ok)`,
+      );
+    }
   }
   await setUdpLoss(phone, 0);
-  return { rows, rss: rss.finish() };
+  return rows;
 };
 
 const writeFiles = async (root: string): Promise<Map<number, { name: string; sha: string }>> => {
@@ -191,29 +217,32 @@ const main = async (): Promise<void> => {
   try {
     const root = join(dir, 'root');
     const files = await writeFiles(root);
-    const spec: ServerSpec = {
+    const spec = (port: number, name: string): ServerSpec => ({
       ns: lab.applianceNs,
       address: lab.applianceIp,
-      port: PORT,
+      port,
       root,
-      dataDir: join(dir, 'data'),
+      dataDir: join(dir, `data-${name}`),
       client: lab.host('phone').ip,
-    };
+    });
     const bundle = await bundleServe(dir);
-    const rows: Measured[] = [];
-    const rss = {} as Record<ServerName, PeakRssKb>;
-    for (const server of SERVERS) {
-      const running =
-        server === 'tftpd-hpa'
-          ? await startTftpdHpa(spec, inTftpdPath()!)
-          : await startPatchDepot(spec, bundle);
-      try {
-        const measured = await measureServer(lab, server, running, files, dir);
-        rows.push(...measured.rows);
-        rss[server] = measured.rss;
-      } finally {
-        await running.stop();
-      }
+    const hpa = await startTftpdHpa(spec(PORTS['tftpd-hpa'], 'hpa'), inTftpdPath()!);
+    const ours = await startPatchDepot(spec(PORTS['patch-depot'], 'ours'), bundle).catch(async (err) => {
+      await hpa.stop();
+      throw err;
+    });
+    const running = {
+      'tftpd-hpa': { ...hpa, port: PORTS['tftpd-hpa'] },
+      'patch-depot': { ...ours, port: PORTS['patch-depot'] },
+    };
+    const peaks = { 'tftpd-hpa': new PeakRss(hpa.pid), 'patch-depot': new PeakRss(ours.pid) };
+    let rows: Measured[];
+    let rss: Record<ServerName, PeakRssKb>;
+    try {
+      rows = await measureAll(lab, running, files, dir);
+    } finally {
+      rss = { 'tftpd-hpa': peaks['tftpd-hpa'].finish(), 'patch-depot': peaks['patch-depot'].finish() };
+      await Promise.all([hpa.stop(), ours.stop()]);
     }
     report(rows, rss, lab);
   } finally {

@@ -97,6 +97,11 @@ export const bundleServe = async (dir: string): Promise<string> => {
 /** Our TFTP service in its own node process (serve.ts, bundled by bundleServe). */
 export const startPatchDepot = (s: ServerSpec, bundle: string): Promise<RunningServer> => {
   const args = [s.dataDir, s.root, s.address, String(s.port), s.client];
-  const proc = launch(s.ns, [process.execPath, bundle, ...args]);
+  const proc = launch(s.ns, [
+    process.execPath,
+    ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    bundle,
+    ...args,
+  ]);
   return started('patch-depot tftp', proc, () => /ready \d+/.test(proc.output()));
 };

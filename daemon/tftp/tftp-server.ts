@@ -95,13 +95,8 @@ export class TftpServer {
   }
 
   /** An error datagram, unless the limiter says this source has had enough. */
-  private replyError(
-    to: { address: string; port: number },
-    code: number,
-    message: string,
-    via?: Socket,
-  ): void {
-    const socket = via ?? this.socket;
+  private replyError(to: { address: string; port: number }, code: number, message: string): void {
+    const socket = this.socket;
     if (!socket || !this.limiter.allow(to.address)) return;
     this.o.events.errorSent();
     socket.send(encodeError(code, message), to.port, to.address, () => {});
@@ -191,7 +186,6 @@ export class TftpServer {
       bindAddress: this.o.address,
       negotiated,
       giveUpMs: this.o.limits.giveUpMs,
-      replyError: (to, code, message, via) => this.replyError(to, code, message, via),
     });
     this.transfers.set(key, transfer);
     const result = await transfer.start();

@@ -5,15 +5,18 @@
  *
  * An ACK short of what was sent reports a gap, and the next window starts at the first missing
  * block (RFC 7440); a duplicate ACK is never answered, so duplicates cannot multiply the traffic
- * (the sorcerer's apprentice of RFC 1350, RFC 1123 4.2.3.1). Packets from any other address or
- * port get "unknown transfer ID" and do not disturb the transfer. Blocks are read ahead in chunks
- * (block-reader.ts), so a window normally goes out without waiting for the disk.
+ * (the sorcerer's apprentice of RFC 1350, RFC 1123 4.2.3.1). The socket is connected to the
+ * client, as tftpd-hpa's is: the kernel then delivers only the client's packets and skips a route
+ * lookup per DATA packet, and a packet from any other address or port never reaches the transfer
+ * (the kernel answers it with ICMP port unreachable, rate-limited, instead of RFC 1350's "unknown
+ * transfer ID"). Blocks are read ahead in chunks (block-reader.ts), so a window normally goes out
+ * without waiting for the disk.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
 import { BlockReader } from './block-reader.js';
 import type { Negotiated } from './options.js';
-import { decode, ERR, encodeError, encodeOack } from './packet.js';
+import { decode, ERR, encodeError, encodeOack, OP } from './packet.js';
 
 export type TransferOutcome = 'complete' | 'timeout' | 'client-error' | 'read-error' | 'aborted';
 
@@ -35,8 +38,6 @@ export interface TransferOptions {
   giveUpMs: number;
   /** Read the file this much at a time (default 256 KiB, at least two windows). */
   readAheadBytes?: number;
-  /** An error reply to a stray sender, if the rate limit allows one. */
-  replyError: (to: { address: string; port: number }, code: number, message: string, via: Socket) => void;
 }
 
 /** Read the file this much at a time (at least two windows). */
@@ -69,6 +70,10 @@ export class Transfer {
   /** One block being timed for the round trip (Karn: dropped when anything is resent). */
   private probe: { block: number; at: number } | undefined;
   private lastProgress = performance.now();
+  /** The client's port answered ICMP port unreachable at least once. */
+  private unreachable = false;
+  /** Sends need the connected socket: nothing goes out before it is. */
+  private connected = false;
 
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
@@ -82,16 +87,24 @@ export class Transfer {
       this.finish = resolve;
     });
     this.socket = createSocket({ type: o.peer.address.includes(':') ? 'udp6' : 'udp4' });
-    this.socket.on('error', (err) => this.end('read-error', `socket: ${err.message}`));
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => {
+      // ICMP port unreachable from the client: it closed its port, maybe right after sending the
+      // final ACK, which still waits in the queue behind this error. The timer decides.
+      if (err.code === 'ECONNREFUSED') this.unreachable = true;
+      else this.end('read-error', `socket: ${err.message}`);
+    });
+    this.socket.on('message', (msg) => this.onMessage(msg));
   }
 
   async start(): Promise<TransferResult> {
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject);
       this.socket.bind({ address: this.o.bindAddress, port: 0 }, () => {
-        this.socket.off('error', reject);
-        resolve();
+        this.socket.connect(this.o.peer.port, this.o.peer.address, () => {
+          this.connected = true;
+          this.socket.off('error', reject);
+          resolve();
+        });
       });
     }).catch((err: Error) => this.end('read-error', `bind: ${err.message}`));
     if (!this.ended) this.pump(true);
@@ -105,10 +118,11 @@ export class Transfer {
     this.end('aborted', reason);
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  private onMessage(msg: Buffer): void {
     if (this.ended) return;
-    if (rinfo.address !== this.o.peer.address || rinfo.port !== this.o.peer.port) {
-      this.o.replyError(rinfo, ERR.UNKNOWN_TID, 'unknown transfer ID', this.socket);
+    // The hot path, once per block: an ACK is read in place, without decoding into an object.
+    if (msg.length === 4 && msg[0] === 0 && msg[1] === OP.ACK) {
+      this.onAck(msg.readUInt16BE(2));
       return;
     }
     const p = decode(msg);
@@ -186,7 +200,7 @@ export class Transfer {
       }
       if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
       this.bytesSent += packet.length - 4;
-      if (!this.ended) this.socket.send(packet, this.o.peer.port, this.o.peer.address);
+      if (!this.ended) this.socket.send(packet);
       this.sentUpTo = Math.max(this.sentUpTo, n);
     }
     if (!this.ended) this.arm();
@@ -244,7 +258,8 @@ export class Transfer {
       const stalled = performance.now() - this.lastProgress;
       if (stalled >= this.o.giveUpMs) {
         this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
-        this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s`);
+        const gone = this.unreachable ? '; the client closed its port' : '';
+        this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s${gone}`);
         return;
       }
       this.retries++;
@@ -261,8 +276,8 @@ export class Transfer {
   }
 
   private send(packet: Buffer): void {
-    if (this.ended) return;
-    this.socket.send(packet, this.o.peer.port, this.o.peer.address, (err) => {
+    if (this.ended || !this.connected) return;
+    this.socket.send(packet, (err) => {
       if (err) this.end('read-error', `send: ${err.message}`);
     });
   }
