@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { DeployService } from '../../../daemon/deploy/deploy-service.js';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
 import { ManualClock } from '../../fakes/clock.js';
