@@ -101,14 +101,17 @@ export class HostRun {
       return save();
     }
     while (!h.outcome) {
-      h.attempts++;
+      // Interrupted mid-step (a crash, a lost connection): look at the host before anything else.
+      // Looking is not an attempt, unless it fails.
+      const reconciling = h.intent !== undefined;
+      if (!reconciling) h.attempts++;
       await save();
       try {
-        // Interrupted mid-step (a crash, a lost connection): look at the host before anything else.
-        if (h.intent) await this.reconcileWith(h, exec, save, signal);
+        if (reconciling) await this.reconcileWith(h, exec, save, signal);
         else await this.attempt(d, h, exec, save, signal);
       } catch (err) {
         signal.throwIfAborted();
+        if (reconciling) h.attempts++;
         await this.failed(d, h, asFailure(err), save, signal);
       }
     }
@@ -293,10 +296,12 @@ export class HostRun {
   ): Promise<void> {
     const intent = h.intent!;
     const note = (reason: string) =>
-      h.failures.push({ at: this.iso(), attempt: h.attempts, kind: 'interrupted', reason });
+      h.failures.push({ at: this.iso(), attempt: h.attempts, kind: 'reconciled', reason });
     if (intent.step === 'reboot') {
       await this.awaitReboot(h, exec, intent.bootId ?? '', signal);
-      note('interrupted during the reboot; the host came back with a new boot id');
+      note(
+        'the reboot broke off (appliance stopped or connection lost); the host is back with a new boot id',
+      );
       h.phase = 'verifying';
     } else {
       const result = await this.deps.verifier.verify(h.change, signal);
@@ -304,12 +309,12 @@ export class HostRun {
       delete h.intent;
       if (result.missing.length === 0) {
         note(
-          'interrupted during install; the new inventory shows every fixed version, so it is not run again',
+          'the install broke off (appliance stopped or connection lost); the new inventory shows every fixed version, so it is not run again',
         );
         h.phase = 'rebooting';
       } else {
         note(
-          `interrupted during install; the new inventory still misses ${result.missing.map((u) => u.name).join(', ')}`,
+          `the install broke off; the new inventory still misses ${result.missing.map((u) => u.name).join(', ')}, so it runs again`,
         );
         h.phase = 'preflight';
       }

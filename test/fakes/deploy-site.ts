@@ -37,7 +37,8 @@ interface FakeHost extends FakeHostOptions {
   installs: number;
 }
 
-const record = (step: string): StepRecord => ({
+/** A step record as a fake executor returns it. */
+export const record = (step: string): StepRecord => ({
   step,
   command: step,
   stdout: '',

@@ -42,8 +42,15 @@ const halt = (d: Deployment, ring: number, note: string, updates: string[]): Rin
   return { launch: [] };
 };
 
-/** Why a ring that ended fails its gate, or undefined when it passes. */
-export const gateFailure = (d: Deployment, hosts: readonly HostState[]): string | undefined => {
+/**
+ * Why a ring that ended fails its gate, or undefined when it passes. The success rate applies to
+ * every ring (a failure halts the update everywhere); the verified count only to a promotion.
+ */
+export const gateFailure = (
+  d: Deployment,
+  hosts: readonly HostState[],
+  promoting: boolean,
+): string | undefined => {
   const counted = hosts.filter((h) => h.outcome !== 'not-applicable');
   const ok = counted.filter(isSuccess).length;
   const rate = counted.length ? ok / counted.length : 1;
@@ -52,7 +59,7 @@ export const gateFailure = (d: Deployment, hosts: readonly HostState[]): string 
   if (rate < minSuccessRate) {
     return `${ok} of ${counted.length} hosts succeeded (${Math.round(rate * 100)}% < ${Math.round(minSuccessRate * 100)}%): ${bad.join('; ')}`;
   }
-  if (counted.length > 0 && ok < minVerified) {
+  if (promoting && counted.length > 0 && ok < minVerified) {
     return `${ok} hosts verified; the gate needs ${minVerified}`;
   }
   return undefined;
@@ -105,9 +112,9 @@ export const advanceRings = (d: Deployment, ctx: RingContext): RingStep => {
       const step = runRing(d, r, hosts, ctx);
       if (step) return step;
       ring.doneAt = iso(ctx.now);
-      const failure = gateFailure(d, hosts);
-      if (failure) return halt(d, r, `ring ${r} gate: ${failure}`, updatesOf(hosts.filter(failed)));
       const later = d.hosts.some((h) => h.ring > r);
+      const failure = gateFailure(d, hosts, later);
+      if (failure) return halt(d, r, `ring ${r} gate: ${failure}`, updatesOf(hosts.filter(failed)));
       ring.state = later && d.policy.gate.soakMs > 0 && hosts.length > 0 ? 'soaking' : 'passed';
     }
     if (ring.state === 'soaking') {

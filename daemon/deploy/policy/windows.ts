@@ -98,6 +98,8 @@ export const nextOpen = (w: MaintenanceWindow, at: number): number => {
   }
   // A start inside a skipped hour: open when the clock jumps past it.
   for (let i = 0; i < 180 && !isOpen(w, t); i++) t += MINUTE;
+  // Or the clock jumped ahead before the start: the window opened earlier in real time.
+  for (let i = 0; i < 180 && t - MINUTE >= at && isOpen(w, t - MINUTE); i++) t -= MINUTE;
   if (!isOpen(w, t)) throw new Error(`window "${w.text}" found no opening after ${at}`);
   return Math.max(t, at);
 };
@@ -106,7 +108,9 @@ export const nextOpen = (w: MaintenanceWindow, at: number): number => {
 export const closesAt = (w: MaintenanceWindow, at: number): number | undefined => {
   if (!isOpen(w, at)) return undefined;
   let t = at - (at % MINUTE) + (w.durationMinutes - sinceStart(w, at)) * MINUTE;
+  // The wall clock may jump inside the window (DST): move to the first closed minute.
   for (let i = 0; i < 180 && isOpen(w, t); i++) t += MINUTE;
+  for (let i = 0; i < 180 && t - MINUTE > at && !isOpen(w, t - MINUTE); i++) t -= MINUTE;
   return t;
 };
 

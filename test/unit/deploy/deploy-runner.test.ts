@@ -2,40 +2,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DeployService } from '../../../daemon/deploy/deploy-service.js';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
+import { admin, startDeploy } from '../../deploy-service.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { assessment, FakeSite } from '../../fakes/deploy-site.js';
-import { memoryLogger } from '../../fakes/log.js';
-import { startJobs } from '../../job-runner.js';
 import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
 const HOUR = 3_600_000;
-const admin = { by: 'admin', from: '192.0.2.10' };
 const OLD = { openssl: '3.0.1-1', libssl3: '3.0.1-1' };
-
-const startSite = async (dir: string, site: FakeSite, clock: ManualClock) => {
-  const work = await startJobs(dir, { clock, concurrency: 10 });
-  const deploy = new DeployService({
-    dir: join(dir, 'deploy'),
-    jobs: work.jobs,
-    clock,
-    log: memoryLogger(),
-    executors: site,
-    verifier: site,
-    wake: site,
-    wakeTarget: site.wakeTarget,
-    random: () => 0,
-    timing: { backoffMs: 1_000, pollMs: 1_000 },
-  });
-  await deploy.start();
-  const stop = async () => {
-    await deploy.stop();
-    await work.stop();
-  };
-  return { work, deploy, stop };
-};
 
 const onDisk = async (dir: string, id: string): Promise<Deployment> =>
   JSON.parse(await readFile(join(dir, 'deploy', 'deployments', `${id}.json`), 'utf8')) as Deployment;
@@ -51,7 +26,7 @@ test('a whole deployment: the pilot verifies, soaks, ring 1 meets a failing host
     installed: OLD,
     installFails: { kind: 'permanent', reason: 'openssl postinst failed (exit 1)' },
   });
-  const { deploy, stop } = await startSite(dir, site, clock);
+  const { deploy, stop } = await startDeploy(dir, site, clock);
   onTeardown(t, stop);
 
   const ids = ['p1', 'p2', 'a1', 'a2', 'b1', 'b2'];
@@ -130,7 +105,7 @@ test('a whole deployment: the pilot verifies, soaks, ring 1 meets a failing host
 /** Start a one-host deployment whose install never returns, and wait until "installing" is on disk. */
 const crashMidInstall = async (dir: string) => {
   const site = new FakeSite().add('h1', { installed: OLD, holdInstall: new Promise(() => {}) });
-  const first = await startSite(dir, site, new ManualClock());
+  const first = await startDeploy(dir, site, new ManualClock());
   const d = await first.deploy.create(
     {
       title: 'openssl',
@@ -145,7 +120,7 @@ const crashMidInstall = async (dir: string) => {
   await first.deploy.run(d.id, admin, { now: true });
   await waitFor(async () => {
     const h = host(await onDisk(dir, d.id), 'h1');
-    return h.phase === 'installing' && h.intent?.step === 'install';
+    return h.phase === 'installing' && h.intent?.step === 'install' && site.ran('install').length > 0;
   }, 'the install intent on disk');
   assert.deepEqual(site.ran('install'), ['h1:install']);
   // kill -9: the first daemon is simply abandoned, never stopped; its job record still says running.
@@ -157,7 +132,7 @@ test('after kill -9 mid-install, a new runner re-verifies the host and does not 
   const id = await crashMidInstall(dir);
   // The install did land on the host before the appliance died.
   const site = new FakeSite().add('h1', { installed: { openssl: '3.0.2-1', libssl3: '3.0.2-1' } });
-  const second = await startSite(dir, site, new ManualClock());
+  const second = await startDeploy(dir, site, new ManualClock());
   onTeardown(t, second.stop);
   const d = second.deploy.get(id);
   await waitFor(() => d.state === 'completed', 'the deployment to complete after the restart');
@@ -165,7 +140,7 @@ test('after kill -9 mid-install, a new runner re-verifies the host and does not 
   assert.equal(h.outcome, 'verified');
   assert.deepEqual(site.ran('install'), [], 'never installed again');
   assert.deepEqual(site.calls.slice(0, 1), ['h1:verify'], 'the first thing done is a re-inventory');
-  assert.ok(h.failures.some((f) => f.kind === 'interrupted' && /not run again/.test(f.reason)));
+  assert.ok(h.failures.some((f) => f.kind === 'reconciled' && /not run again/.test(f.reason)));
   assert.equal(h.intent, undefined);
   await second.deploy.store.settled();
   assert.equal(host(await onDisk(dir, id), 'h1').outcome, 'verified');
@@ -175,7 +150,7 @@ test('after kill -9 mid-install where the install never landed, the host is chec
   const dir = await tempDir(t);
   const id = await crashMidInstall(dir);
   const site = new FakeSite().add('h1', { installed: OLD });
-  const second = await startSite(dir, site, new ManualClock());
+  const second = await startDeploy(dir, site, new ManualClock());
   onTeardown(t, second.stop);
   const d = second.deploy.get(id);
   await waitFor(() => d.state === 'completed', 'the deployment to complete after the restart');
