@@ -14,6 +14,8 @@ import { AuthService } from './auth/auth-service.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
+import type { DeployAdapters } from './deploy/deploy-module.js';
+import type { DeployService } from './deploy/deploy-service.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
 import type { HostService } from './hosts/host-service.js';
 import { HttpServer } from './http-server.js';
@@ -56,6 +58,8 @@ export class DepotApp {
   catalog: CatalogService | undefined;
   assess: AssessService | undefined;
   hosts: HostService | undefined;
+  /** Built only when the host adapters (executors, verifier) are given to the app. */
+  deploy: DeployService | undefined;
   private readonly started: Service[] = [];
   private lock: DataDirLock | undefined;
   private readonly startedAt = new Date();
@@ -63,6 +67,8 @@ export class DepotApp {
   constructor(
     readonly config: Config,
     private readonly log: Logger,
+    /** The adapters deployment drives hosts through; without them there is no deployment service. */
+    private readonly deployAdapters?: DeployAdapters,
   ) {
     this.store = new StateStore({
       dataDir: config.dataDir,
@@ -155,6 +161,7 @@ export class DepotApp {
     }
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
     const tftp = await this.tftpService(discovery, catalog);
+    const deploy = await this.deployService();
     const web = this.webService();
     // The job runner and the scheduler start before the services that use them and stop after.
     return [
@@ -168,6 +175,7 @@ export class DepotApp {
       assess,
       hosts,
       ...(tftp ? [tftp] : []),
+      ...(deploy ? [deploy] : []),
       web,
     ];
   }
@@ -190,6 +198,17 @@ export class DepotApp {
     );
     this.health.add(this.tftp);
     return this.tftp;
+  }
+
+  /** Deployments, as jobs on the job runner, when the host adapters were given. */
+  private async deployService(): Promise<Service | undefined> {
+    if (!this.deployAdapters) {
+      this.log.debug('no deployment adapters given: deployments are not available');
+      return undefined;
+    }
+    const { createDeployService } = await import('./deploy/deploy-module.js');
+    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, this.deployAdapters);
+    return this.deploy;
   }
 
   /** The UI and API on the HTTP port, over the services built before it. */

@@ -5,6 +5,7 @@
  * does not stop the job.
  */
 import type { Logger } from '../log.js';
+import { CoalescedWrites } from '../store/coalesced-writes.js';
 import { RecordDir } from '../store/record-dir.js';
 import { isFinished, type JobRecord, type JobState, jobRecordSchema } from './job.js';
 import { removeJobLog } from './job-log.js';
@@ -19,7 +20,15 @@ export interface JobFilter {
 export class JobStore {
   private readonly records: RecordDir<JobRecord>;
   private readonly jobs = new Map<string, JobRecord>();
-  private readonly pending = new Map<string, { queued: boolean; done: Promise<void> }>();
+  private readonly writes = new CoalescedWrites(async (id) => {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    try {
+      await this.records.put(id, job);
+    } catch (err) {
+      this.log.error('job record write failed', { jobId: id, err });
+    }
+  });
 
   constructor(
     readonly dir: string,
@@ -76,28 +85,12 @@ export class JobStore {
 
   /** Write the record's current state; resolves once a write holding it is durable. */
   save(job: JobRecord): Promise<void> {
-    const slot = this.pending.get(job.id);
-    // A write that has not started yet will serialise the newest state anyway: join it.
-    if (slot?.queued) return slot.done;
-    const previous = slot?.done ?? Promise.resolve();
-    const next = { queued: true, done: Promise.resolve() };
-    next.done = previous.then(async () => {
-      next.queued = false;
-      try {
-        await this.records.put(job.id, job);
-      } catch (err) {
-        this.log.error('job record write failed', { jobId: job.id, err });
-      } finally {
-        if (this.pending.get(job.id) === next) this.pending.delete(job.id);
-      }
-    });
-    this.pending.set(job.id, next);
-    return next.done;
+    return this.writes.save(job.id);
   }
 
   /** Every write started so far has finished. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.pending.values()].map((p) => p.done));
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   /** Keep the newest `keep` finished jobs; remove older records and their logs. */
@@ -108,7 +101,7 @@ export class JobStore {
     const old = finished.slice(keep);
     for (const job of old) {
       this.jobs.delete(job.id);
-      await this.pending.get(job.id)?.done;
+      await this.writes.inFlight(job.id);
       try {
         await this.records.delete(job.id);
         await removeJobLog(this.dir, job.id);

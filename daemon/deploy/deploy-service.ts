@@ -1,0 +1,249 @@
+/**
+ * Deployments as the UI, API and CLI will use them: create one from the assessment (a draft with
+ * its plan), approve (every approval also goes to the append-only audit log), start (in windows,
+ * or "now"), pause, resume, cancel, retry a host, reset a breaker. The runner does the driving.
+ */
+import { join } from 'node:path';
+import type { HostAssessment } from '../assess/types.js';
+import { DepotError } from '../errors.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Clock, Service } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import { ApprovalLog, type AuditEntry } from './approval-log.js';
+import { DeployRunner } from './deploy-runner.js';
+import {
+  type Deployment,
+  type DeployPolicy,
+  type HostState,
+  newDeploymentId,
+  policySchema,
+} from './deployment.js';
+import { DeploymentStore } from './deployment-store.js';
+import { DEFAULT_TIMING, type HostRunDeps, type HostRunTiming } from './host-run.js';
+import { buildPlan, type PlanSelection, updateKey } from './plan.js';
+import type { ApprovalScope } from './policy/approvals.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
+import { DEFAULT_SPREAD_MS, parseWindow } from './policy/windows.js';
+
+export interface DeployServiceOptions
+  extends Pick<HostRunDeps, 'executors' | 'verifier' | 'wake' | 'wakeTarget'> {
+  /** `<dataDir>/deploy`: deployments/ and approvals.jsonl. */
+  dir: string;
+  jobs: JobRunner;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  timing?: Partial<HostRunTiming>;
+  concurrency?: number;
+}
+
+/** Who does something and from where (client address, or `cli`). */
+export interface Actor {
+  by: string;
+  from: string;
+}
+
+export interface CreateDeployment {
+  title: string;
+  assessments: readonly HostAssessment[];
+  selection: PlanSelection;
+  allowRemove?: readonly string[];
+  /** Host group and ring per host; hosts not listed go to group `default`, ring 2. */
+  placement?: Record<string, { group: string; ring: number }>;
+  policy?: Partial<DeployPolicy>;
+}
+
+export const defaultPolicy = (concurrency = DEFAULT_CONCURRENCY): DeployPolicy => ({
+  concurrency,
+  batchSize: concurrency,
+  batchFailureThreshold: 0,
+  gate: { ...DEFAULT_GATE },
+  windows: {},
+  reboot: {},
+  rules: [],
+  spreadMs: DEFAULT_SPREAD_MS,
+  now: false,
+});
+
+export class DeployService implements Service {
+  readonly name = 'deploy';
+  readonly store: DeploymentStore;
+  readonly audit: ApprovalLog;
+  private readonly runner: DeployRunner;
+
+  constructor(private readonly opts: DeployServiceOptions) {
+    this.store = new DeploymentStore(join(opts.dir, 'deployments'), opts.log);
+    this.audit = new ApprovalLog(join(opts.dir, 'approvals.jsonl'));
+    this.runner = new DeployRunner({
+      ...opts,
+      store: this.store,
+      random: opts.random ?? Math.random,
+      timing: { ...DEFAULT_TIMING, ...opts.timing },
+    });
+  }
+
+  start(): Promise<void> {
+    return this.runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  private iso(): string {
+    return new Date(this.opts.clock.now()).toISOString();
+  }
+
+  list(): Deployment[] {
+    return this.store.all().reverse();
+  }
+
+  get(id: string): Deployment {
+    const d = this.store.get(id);
+    if (!d) throw new DepotError('NOT_FOUND', `no deployment ${id}`);
+    return d;
+  }
+
+  /** A draft with its plan: nothing runs until it is started. */
+  async create(input: CreateDeployment, actor: Actor): Promise<Deployment> {
+    const policy = policySchema.parse({ ...defaultPolicy(this.opts.concurrency), ...input.policy });
+    for (const w of Object.values(policy.windows)) parseWindow(w.text, w.zone);
+    const plan = buildPlan(input.assessments, input.selection, input.allowRemove);
+    if (plan.changes.length === 0)
+      throw new DepotError('BAD_INPUT', 'nothing to deploy: no selected fix is missing');
+    const hosts: HostState[] = plan.changes.map((change) => {
+      const place = input.placement?.[change.hostId] ?? { group: 'default', ring: 2 };
+      return {
+        hostId: change.hostId,
+        ...place,
+        change,
+        phase: 'pending',
+        attempts: 0,
+        failures: [],
+        steps: [],
+      };
+    });
+    const now = this.opts.clock.now();
+    const d: Deployment = {
+      id: newDeploymentId(now),
+      title: input.title,
+      createdAt: new Date(now).toISOString(),
+      createdBy: actor.by,
+      state: 'draft',
+      advisories: plan.advisories,
+      notApplicable: plan.notApplicable,
+      policy,
+      approvals: [],
+      hosts,
+      rings: [0, 1, 2].map(() => ({ state: 'pending' as const, batch: 0 })),
+      breakers: [],
+      haltedUpdates: [],
+    };
+    await this.store.add(d);
+    return d;
+  }
+
+  private async record(d: Deployment, entry: Omit<AuditEntry, 'at' | 'deploymentId'>): Promise<void> {
+    await this.audit.append({ at: this.iso(), deploymentId: d.id, ...entry });
+  }
+
+  async approve(id: string, scope: ApprovalScope, actor: Actor, deadline?: string): Promise<Deployment> {
+    const d = this.get(id);
+    if (d.state === 'cancelled' || d.state === 'completed')
+      throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    const at = this.iso();
+    await this.record(d, { action: 'approve', scope, ...actor, ...(deadline ? { deadline } : {}) });
+    d.approvals.push({ scope, at, ...actor, ...(deadline ? { deadline } : {}) });
+    await this.store.save(d);
+    await this.runner.advance(id);
+    return d;
+  }
+
+  /** Start (or resume): hosts run in their windows, or at once with `now`. */
+  async run(id: string, actor: Actor, opts: { now?: boolean } = {}): Promise<Deployment> {
+    const d = this.get(id);
+    if (d.state !== 'draft' && d.state !== 'paused')
+      throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    await this.record(d, {
+      action: d.state === 'draft' ? 'start' : 'resume',
+      ...actor,
+      ...(opts.now ? { detail: 'now' } : {}),
+    });
+    if (opts.now) d.policy.now = true;
+    d.state = 'running';
+    await this.store.save(d);
+    await this.runner.advance(id);
+    return d;
+  }
+
+  /** Start nothing more, in any ring; hosts mid-step finish their step. */
+  async pause(id: string, actor: Actor): Promise<Deployment> {
+    return this.setState(id, actor, 'pause', 'running', 'paused');
+  }
+
+  async cancel(id: string, actor: Actor): Promise<Deployment> {
+    const d = this.get(id);
+    if (d.state === 'completed' || d.state === 'cancelled')
+      throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    await this.setState(id, actor, 'cancel', d.state, 'cancelled');
+    for (const h of d.hosts) {
+      const job = h.jobId ? this.opts.jobs.get(h.jobId) : undefined;
+      if (job && (job.state === 'queued' || job.state === 'scheduled')) await this.opts.jobs.cancel(job.id);
+    }
+    return d;
+  }
+
+  private async setState(
+    id: string,
+    actor: Actor,
+    action: 'pause' | 'cancel',
+    from: Deployment['state'],
+    to: Deployment['state'],
+  ): Promise<Deployment> {
+    const d = this.get(id);
+    if (d.state !== from) throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    await this.record(d, { action, ...actor });
+    d.state = to;
+    await this.store.save(d);
+    return d;
+  }
+
+  /** Reset an open breaker (update on host) in every deployment that holds it. */
+  async resetBreaker(hostId: string, update: string, actor: Actor): Promise<number> {
+    const open = this.store.openBreakers(hostId).filter((o) => o.breaker.update === update);
+    if (open.length === 0) throw new DepotError('NOT_FOUND', `no open breaker for ${update} on ${hostId}`);
+    for (const { deploymentId, breaker } of open) {
+      const d = this.get(deploymentId);
+      await this.record(d, { action: 'reset-breaker', ...actor, detail: `${hostId} ${update}` });
+      Object.assign(breaker, { resetAt: this.iso(), resetBy: actor.by });
+      await this.store.save(d);
+    }
+    return open.length;
+  }
+
+  /** Run a failed or unreachable host again (its breakers must be reset first). */
+  async retryHost(id: string, hostId: string, actor: Actor): Promise<Deployment> {
+    const d = this.get(id);
+    const h = d.hosts.find((x) => x.hostId === hostId);
+    if (!h) throw new DepotError('NOT_FOUND', `host ${hostId} is not in deployment ${id}`);
+    if (h.outcome !== 'failed' && h.outcome !== 'unreachable')
+      throw new DepotError('CONFLICT', `host ${hostId} is ${h.outcome ?? h.phase}`);
+    const open = h.change.upgrades.map(updateKey).filter((u) => this.store.openBreaker(hostId, u));
+    if (open.length)
+      throw new DepotError('CONFLICT', `reset the breaker for ${open.join(', ')} on ${hostId} first`);
+    await this.record(d, { action: 'start', ...actor, detail: `retry ${hostId}` });
+    Object.assign(h, { phase: 'pending', attempts: 0 });
+    for (const k of ['outcome', 'reason', 'finishedAt', 'jobId', 'batch'] as const) delete h[k];
+    // The host's own failure halted its ring: retrying it lifts that halt.
+    const updates = h.change.upgrades.map(updateKey);
+    d.haltedUpdates = d.haltedUpdates.filter((u) => !updates.includes(u));
+    const ring = d.rings[h.ring]!;
+    Object.assign(ring, { state: 'running' });
+    delete ring.doneAt;
+    delete ring.note;
+    if (d.state === 'halted' || d.state === 'completed') d.state = 'running';
+    await this.store.save(d);
+    await this.runner.advance(id);
+    return d;
+  }
+}
