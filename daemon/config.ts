@@ -4,11 +4,13 @@
  * config file, PATCH_DEPOT_* environment variables, command-line flags. Every problem is reported
  * as `path: message` and the daemon refuses to start.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { feedSpecSchema } from './catalog/feed-config.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
+import { deploySettingsSchema } from './deploy/site-settings.js';
 import { DepotError } from './errors.js';
 
 const shown = (input: unknown): string => JSON.stringify(input)?.slice(0, 60) ?? String(input);
@@ -259,6 +261,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Standing deployment settings: host groups, rings, windows, reboots, auto-approval. */
+    deploy: deploySettingsSchema.prefault({}),
   })
   .strict();
 
