@@ -99,7 +99,7 @@ test('a download through an unreachable cache is transient; a cut-off run too; a
     ...base,
     exitCode: 100,
     stderr:
-      'E: Failed to fetch http://deb.example/debian/pool/main/b/bash/bash_5.2.15-2+b13_amd64.deb  Could not connect to 10.213.5.1:3142 (10.213.5.1). - connect (111: Connection refused)\nE: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?\n',
+      'E: Failed to fetch http://10.213.9.1/debian/pool/main/b/bash/bash_5.2.15-2+b13_amd64.deb  Could not connect to 10.213.5.1:3142 (10.213.5.1). - connect (111: Connection refused)\nE: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?\n',
   };
   assert.equal(classifyAptFailure(fetch).kind, 'transient');
   assert.equal(classifyAptFailure({ ...base, exitCode: null }).kind, 'transient');
