@@ -103,3 +103,18 @@ export const scopeMembership = (addresses: number[]): ((ip: string) => boolean) 
     return n !== undefined && set.has(n);
   };
 };
+
+/**
+ * Whether `ip` is one of the addresses `expandScope` would give, without expanding (a wake or a
+ * deployment checks one address against every scope).
+ */
+export const scopeContains = (targets: ScopeTargets, ip: string): boolean => {
+  const n = parseIpv4(ip);
+  if (n === undefined) return false;
+  const inside = (b: AddressBlock): boolean =>
+    n >= b.first && n <= b.last && !(b.cidrEdges && (n === b.first || n === b.last));
+  return (
+    targets.include.map(parseBlock).some(inside) &&
+    !targets.exclude.map(parseBlock).some((b) => n >= b.first && n <= b.last)
+  );
+};

@@ -5,10 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ExecResult, RemoteSession } from '../../../daemon/remote/ports.js';
 import { RemoteError } from '../../../daemon/remote/remote-error.js';
-import { DEBIAN_ROOT_PROGRAMS, runAsRoot, sudoersLine } from '../../../daemon/remote/sudo.js';
+import { DEBIAN_ROOT_PROGRAMS, runAsRoot, sudoCommand, sudoersLine } from '../../../daemon/remote/sudo.js';
+
+const sudoMissing =
+  process.getuid?.() !== 0 || !existsSync('/usr/bin/sudo') ? 'needs root and /usr/bin/sudo' : undefined;
 
 const limits = { timeoutMs: 10_000, maxOutputBytes: 1 << 20 };
 
@@ -66,4 +70,56 @@ test('only declared absolute programs run', async () => {
     /not one of/,
   );
   await assert.rejects(runAsRoot(localSession('/usr/bin'), ['id'], limits, opts), /not one of/);
+});
+
+test('variables reach the program: set by the shell for root, on sudo -n for others; stdin too', async () => {
+  const env = { DEBIAN_FRONTEND: 'noninteractive', PD_ODD: `it's $(x)` };
+  const asRoot = await runAsRoot(
+    localSession('/usr/bin:/bin'),
+    ['/usr/bin/env'],
+    limits,
+    {
+      username: 'root',
+      label: 'root@h',
+      programs: ['/usr/bin/env'],
+    },
+    { env },
+  );
+  assert.match(asRoot.stdout, /^DEBIAN_FRONTEND=noninteractive$/m);
+  assert.match(asRoot.stdout, /^PD_ODD=it's \$\(x\)$/m);
+  const piped = await runAsRoot(
+    localSession('/usr/bin:/bin'),
+    ['/bin/cat'],
+    limits,
+    {
+      username: 'root',
+      label: 'root@h',
+      programs: ['/bin/cat'],
+    },
+    { input: "line 1\n'quoted'\n" },
+  );
+  assert.equal(piped.stdout, "line 1\n'quoted'\n");
+  assert.throws(() => sudoCommand(['/usr/bin/env'], { env: { 'A;B': '1' } }), /bad variable name/);
+});
+
+test('sudo -n takes the variables before --, as sudo itself parses them', { skip: sudoMissing }, async () => {
+  // This test runs as root, whom sudo allows everything (SETENV implied), so it shows the syntax.
+  const r = await runAsRoot(
+    localSession('/usr/bin:/bin'),
+    ['/usr/bin/env'],
+    limits,
+    {
+      username: 'deploy',
+      label: 'deploy@h',
+      programs: ['/usr/bin/env'],
+      setenv: true,
+    },
+    { env: { DEBIAN_FRONTEND: 'noninteractive' } },
+  );
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /^DEBIAN_FRONTEND=noninteractive$/m);
+  assert.equal(
+    sudoersLine('deploy', DEBIAN_ROOT_PROGRAMS, true),
+    'deploy ALL=(root) NOPASSWD:SETENV: /usr/bin/apt-get, /usr/bin/dpkg, /sbin/reboot',
+  );
 });

@@ -1,0 +1,134 @@
+/**
+ * dnf (RHEL, Rocky, Alma, Fedora): the command lines (an advisory's minimal upgrade, or pinned
+ * `name-version` upgrades; the same under --assumeno as the dry run), the transaction table dnf
+ * prints as PackageActions, and failures as StepFailure kinds. Formats: test/fixtures/deploy/dnf.
+ */
+import type { PackageAction, PackageUpgrade, StepFailure, StepRecord } from '../ports.js';
+import { classifyByRules, type FailureRule } from './failure-rules.js';
+
+export const DNF = '/usr/bin/dnf';
+
+export interface DnfSettings {
+  proxyUrl?: string | undefined;
+}
+
+const ADVISORY = /^[A-Z][A-Z0-9]*-\d{4}:\d+$|^FEDORA-\d{4}-[0-9a-f]+$|^[A-Z]+SA-\d{4}:\d+$/;
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+const EVR = /^(\d+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$/;
+
+const options = (s: DnfSettings): string[] =>
+  s.proxyUrl ? [`--setopt=proxy=${new URL(s.proxyUrl).href}`] : [];
+
+/** `name-version-release` (no epoch: dnf reads `name-epoch:version-release` too, but not as a spec). */
+export const rpmSpecs = (upgrades: readonly PackageUpgrade[]): string[] =>
+  upgrades.map((u) => {
+    if (!NAME.test(u.name) || !EVR.test(u.version))
+      throw new Error(`not an rpm name and version: ${u.name} ${u.version}`);
+    return `${u.name}-${u.version.replace(/^\d+:/, '')}`;
+  });
+
+export const dnfCommands = {
+  /** Each advisory's fix at the lowest version that closes it (`upgrade-minimal --advisory=`). */
+  advisories: (ids: readonly string[], s: DnfSettings, dryRun = false) => {
+    for (const id of ids) if (!ADVISORY.test(id)) throw new Error(`not an advisory id: ${id}`);
+    if (ids.length === 0) throw new Error('no advisories');
+    return [
+      DNF,
+      dryRun ? '--assumeno' : '-y',
+      ...options(s),
+      'upgrade-minimal',
+      ...ids.map((id) => `--advisory=${id}`),
+    ];
+  },
+  upgrade: (upgrades: readonly PackageUpgrade[], s: DnfSettings, dryRun = false) => [
+    DNF,
+    dryRun ? '--assumeno' : '-y',
+    ...options(s),
+    'upgrade',
+    ...rpmSpecs(upgrades),
+  ],
+  /** Exit 1: a reboot is needed (dnf-utils / dnf-plugins-core), read by reboot.ts. */
+  needsRestarting: 'needs-restarting -r',
+} as const;
+
+const SECTIONS: Record<string, PackageAction['action']> = {
+  Installing: 'install',
+  'Installing dependencies': 'install',
+  'Installing weak dependencies': 'install',
+  Upgrading: 'upgrade',
+  Downgrading: 'downgrade',
+  Removing: 'remove',
+  'Removing dependent packages': 'remove',
+  'Removing unused dependencies': 'remove',
+};
+
+/**
+ * The transaction table: section headers (`Upgrading:`), then ` name arch version repo size unit`
+ * rows of six words; dnf wraps a long name (or version) onto the next line, so a short row is
+ * joined with the lines after it.
+ */
+export const parseDnfTransaction = (stdout: string): PackageAction[] => {
+  const actions: PackageAction[] = [];
+  let section: PackageAction['action'] | undefined;
+  let words: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const header = /^([A-Z][A-Za-z ]+):$/.exec(line);
+    if (header || !line.startsWith(' ')) {
+      if (header || line.trim() !== '') section = header ? SECTIONS[header[1]!] : undefined;
+      words = [];
+      continue;
+    }
+    if (!section) continue;
+    words.push(...line.trim().split(/\s+/));
+    if (words.length < 6) continue;
+    const [name = '', , version] = words;
+    words = [];
+    actions.push(
+      section === 'remove'
+        ? { action: 'remove', name, from: version }
+        : { action: section, name, to: version },
+    );
+  }
+  return actions;
+};
+
+const RULES: FailureRule[] = [
+  [
+    /Waiting for process with pid (\d+) to finish/,
+    'transient',
+    (m) => `the rpm database is locked by pid ${m[1]}`,
+  ],
+  [
+    /(?:No match for argument|Unable to find a match): (\S+)/,
+    'permanent',
+    (m) => `${m[1]} is not in the host's repositories`,
+  ],
+  [
+    /No advisor(?:y|ies) found|Advisory (\S+) not found/,
+    'permanent',
+    () => "the advisory is not in the host's repositories",
+  ],
+  [
+    /Failed to download metadata for repo '([^']+)'|Curl error \(\d+\)[^\n]*/,
+    'transient',
+    (m) => `downloading failed: ${m[0].slice(0, 300)}`,
+  ],
+  [
+    /Error in (PREIN|POSTIN|PREUN|POSTUN|PRETRANS|POSTTRANS) scriptlet in rpm package (\S+)/,
+    'permanent',
+    (m) => `the ${m[1]} scriptlet of ${m[2]} failed`,
+  ],
+  [
+    /Error: Transaction test error|file \S+ conflicts between attempted installs/,
+    'permanent',
+    () => 'the transaction test failed (conflicting files)',
+  ],
+];
+
+/** A dry run under --assumeno ends in exit 1 and "Operation aborted.": that is its success. */
+export const dnfDryRunSucceeded = (record: StepRecord): boolean =>
+  record.exitCode === 0 ||
+  (record.exitCode === 1 && /^Operation aborted\.$/m.test(record.stdout + record.stderr));
+
+export const classifyDnfFailure = (record: StepRecord): StepFailure =>
+  classifyByRules(record, RULES, /^Error: (.+)$/m);
