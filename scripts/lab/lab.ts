@@ -14,6 +14,7 @@ import {
   execInHost,
   holdDpkgLock,
   type ManagedState,
+  managedConsole,
   managedState,
   prepareBase,
   releaseDpkgLock,
@@ -55,6 +56,8 @@ export interface Lab extends LabPlan {
   /** Run a command inside a managed host (its own root and PID namespace), as its root. */
   execInHost(label: string, argv: string[]): Promise<string>;
   managedState(label: string): { state: ManagedState; bootId?: string };
+  /** What the host's supervisor, boots and sshd logged (its console). */
+  managedConsole(label: string): string;
   /** Poll until a managed host is in one of `states` (e.g. up again after a reboot). */
   awaitManaged(label: string, states: ManagedState[], ms?: number): Promise<void>;
   holdDpkgLock(label: string, seconds: number): Promise<void>;
@@ -203,6 +206,7 @@ const handle = (plan: LabPlan): Lab => ({
   proxyUrl: (port = 3142) => `http://${plan.applianceIp}:${port}`,
   execInHost: (label, argv) => execInHost(hostOf(plan, label), argv),
   managedState: (label) => managedState(plan, hostOf(plan, label)),
+  managedConsole: (label) => managedConsole(plan, hostOf(plan, label)),
   awaitManaged: (label, states, ms) => awaitManaged(plan, hostOf(plan, label), states, ms),
   holdDpkgLock: (label, seconds) => holdDpkgLock(hostOf(plan, label), seconds),
   releaseDpkgLock: (label) => releaseDpkgLock(hostOf(plan, label)).then(() => undefined),

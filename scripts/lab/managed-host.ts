@@ -18,7 +18,7 @@ import {
   superviseScript,
   wolListener,
 } from './managed-scripts.js';
-import { namespacePids, run } from './netns.js';
+import { hasCommand, namespacePids, run } from './netns.js';
 import type { LabPlan, PlannedHost } from './spec.js';
 import { FAIL_POSTINST_MARKER, HOST_KEYRING, NEEDS_REBOOT_MARKER, type VendorRepo } from './vendor-repo.js';
 
@@ -130,6 +130,14 @@ export const managedState = (plan: LabPlan, host: PlannedHost): { state: Managed
   }
 };
 
+export const managedConsole = (plan: LabPlan, host: PlannedHost): string => {
+  try {
+    return readFileSync(join(hostDir(plan, host), 'console.log'), 'utf8');
+  } catch {
+    return '';
+  }
+};
+
 /** Poll (lab code, not a test) until the host is `want`, failing with its console on failure. */
 export const awaitManaged = async (
   plan: LabPlan,
@@ -142,10 +150,7 @@ export const awaitManaged = async (
     const { state } = managedState(plan, host);
     if (want.includes(state)) return;
     if (state === 'failed' || Date.now() > deadline) {
-      let log = '';
-      try {
-        log = readFileSync(join(hostDir(plan, host), 'console.log'), 'utf8').slice(-2000);
-      } catch {}
+      const log = managedConsole(plan, host).slice(-2000);
       throw new Error(`managed host ${host.label}: ${state}, not ${want.join('/')}\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -211,3 +216,24 @@ export const holdDpkgLock = (host: PlannedHost, seconds: number): Promise<void> 
 /** End whichever lock holder runs inside the host (a boot-time one or holdDpkgLock's). */
 export const releaseDpkgLock = (host: PlannedHost): Promise<string> =>
   execInHost(host, ['sh', '-c', `kill $(cat ${HOST_RUN}/lock-holder.pid) && rm ${HOST_RUN}/lock-holder.pid`]);
+
+/** Why managed hosts cannot run here (a missing tool), or undefined. */
+export const managedHostsUnavailableReason = (): string | undefined => {
+  const tools: Array<[string, string]> = [
+    ['unshare', 'util-linux'],
+    ['nsenter', 'util-linux'],
+    ['pivot_root', 'util-linux'],
+    ['/usr/sbin/sshd', 'openssh-server'],
+    ['ssh', 'openssh-client'],
+    ['dpkg-scanpackages', 'dpkg-dev'],
+    ['gpg', 'gnupg'],
+    ['/usr/bin/python3', 'python3'],
+    ['tc', 'iproute2'],
+    ['nft', 'nftables'],
+    ['xz', 'xz-utils'],
+  ];
+  const missing = tools.filter(([cmd]) => !hasCommand(cmd));
+  return missing.length
+    ? `managed lab hosts need ${missing.map(([cmd, pkg]) => `${cmd} (${pkg})`).join(', ')}`
+    : undefined;
+};

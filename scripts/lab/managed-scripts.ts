@@ -72,6 +72,7 @@ while True:
     if want in data:
         print("woken by %s" % peer[0], flush=True)
         break
+    print("ignored a packet of %d bytes from %s" % (len(data), peer[0]), flush=True)
 `;
 
 export interface BootScriptOptions {
