@@ -56,6 +56,8 @@ export const prepareBase = (plan: LabPlan, repo: VendorRepo): string => {
     `mkdir -p ${HOLD_LOCK.replace(/\/[^/]+$/, '')} && cp /tmp/pd-lab/hold-lock ${HOLD_LOCK}`,
   ].join('\n');
   const R = join(b, 'root');
+  // One short-lived process in a mount namespace of its own and no lab network namespace, so a
+  // chroot is enough here: no copy of a lab namespace's nsfs mount outlives it.
   const outside = [
     'set -eu',
     `mount -t overlay overlay -o lowerdir=/,upperdir=${b}/upper,workdir=${b}/work ${R}`,
