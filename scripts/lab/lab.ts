@@ -4,16 +4,39 @@
  * network and the appliance has no default route, so nothing can leak). `createLab` builds it,
  * `destroyLab` removes everything with the lab's prefix, also what a crashed run left.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDetached } from './background.js';
+import {
+  awaitManaged,
+  execInHost,
+  holdDpkgLock,
+  type ManagedState,
+  managedConsole,
+  managedState,
+  prepareBase,
+  releaseDpkgLock,
+  startManagedHost,
+} from './managed-host.js';
 import { ipBatch, listNamespaces, namespacePids, run } from './netns.js';
 import { applyFilter, filterRuleset, nftAvailable, type PacketCounts, readCounts } from './packet-filter.js';
-import { type LabPlan, type LabSpec, labPrefix, NS_PREFIX, type PlannedHost, planLab } from './spec.js';
+import {
+  type LabPlan,
+  type LabSpec,
+  labPrefix,
+  labWorkDir,
+  NS_PREFIX,
+  type PlannedHost,
+  type PlannedVendor,
+  planLab,
+} from './spec.js';
+import { readVendorRepo, startVendor } from './vendor.js';
+import type { VendorRepo } from './vendor-repo.js';
+import { readWanCounters, setWanLoss, type WanCounters } from './wan.js';
 
 export const LAB_STATE_DIR = '/run/patch-depot-lab';
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const agentPath = fileURLToPath(new URL('./host-agent.ts', import.meta.url));
 
 export interface Lab extends LabPlan {
@@ -23,6 +46,22 @@ export interface Lab extends LabPlan {
   packetCounts(label: string): Promise<PacketCounts>;
   host(label: string): PlannedHost;
   down(): Promise<void>;
+  /** The vendor (throws when the lab has none) and what it publishes. */
+  vendorInfo(): PlannedVendor & { repo: VendorRepo };
+  /** Bytes across the simulated WAN link so far. */
+  wanCounters(): Promise<WanCounters>;
+  setWanLoss(percent: number): Promise<void>;
+  /** The appliance's cache proxy as hosts address it (the daemon's cache.proxy.port). */
+  proxyUrl(port?: number): string;
+  /** Run a command inside a managed host (its own root and PID namespace), as its root. */
+  execInHost(label: string, argv: string[]): Promise<string>;
+  managedState(label: string): { state: ManagedState; bootId?: string };
+  /** What the host's supervisor, boots and sshd logged (its console). */
+  managedConsole(label: string): string;
+  /** Poll until a managed host is in one of `states` (e.g. up again after a reboot). */
+  awaitManaged(label: string, states: ManagedState[], ms?: number): Promise<void>;
+  holdDpkgLock(label: string, seconds: number): Promise<void>;
+  releaseDpkgLock(label: string): Promise<void>;
 }
 
 export interface CreateLabOptions {
@@ -44,43 +83,12 @@ const eachLimit = async <T>(items: T[], limit: number, fn: (item: T) => Promise<
 };
 
 const startAgent = (host: PlannedHost): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const config = JSON.stringify({
-      tcp: host.tcp,
-      mdnsHostname: host.mdnsHostname,
-      services: host.services,
-    });
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', host.ns, process.execPath, '--import', 'tsx', agentPath, config],
-      { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error('did not report ready within 20 s')), 20_000);
-    const fail = (e: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`lab host ${host.label}: agent failed: ${e.message} ${err.trim()}`));
-    };
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!out.includes('ready\n')) return;
-      clearTimeout(timer);
-      // Let the agent outlive this process (`lab up` exits); `down` finds it by namespace.
-      child.stdout.destroy();
-      child.stderr.destroy();
-      child.unref();
-      resolve(child.pid ?? 0);
-    });
-    child.once('error', fail);
-    child.once('exit', (code) => {
-      if (!out.includes('ready\n')) fail(new Error(`exited with code ${code}`));
-    });
-  });
+  startDetached(
+    host.ns,
+    agentPath,
+    { tcp: host.tcp, mdnsHostname: host.mdnsHostname, services: host.services },
+    `lab host ${host.label}: agent`,
+  );
 
 const configureHost = async (plan: LabPlan, host: PlannedHost, useNft: boolean): Promise<void> => {
   await ipBatch(
@@ -113,11 +121,8 @@ const isRunning = (pid: number): boolean => {
   }
 };
 
-/** Remove every namespace (and the processes in it) of lab `name`; synchronous so exit hooks can use it. */
-export const destroyLabSync = (name: string): number => {
-  const prefix = labPrefix(name);
-  const namespaces = listNamespaces().filter((ns) => ns.startsWith(prefix));
-  const pids = namespaces.flatMap(namespacePids);
+/** SIGKILL, then poll (bounded) until the processes are gone or zombies, so `down` means down. */
+const killAll = (pids: number[]): void => {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -125,14 +130,27 @@ export const destroyLabSync = (name: string): number => {
       // already gone
     }
   }
-  // Poll (bounded) until the killed processes are gone or zombies, so `down` means down.
   const deadline = Date.now() + 3000;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pids.some(isRunning) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+};
+
+/** Remove every namespace (and the processes in it) of lab `name`; synchronous so exit hooks can use it. */
+export const destroyLabSync = (name: string): number => {
+  const prefix = labPrefix(name);
+  const namespaces = listNamespaces().filter((ns) => ns.startsWith(prefix));
+  // Rounds: a managed host's supervisor may have started a new boot while the first round ran.
+  for (let round = 0; round < 5; round++) {
+    const pids = namespaces.flatMap(namespacePids);
+    if (!pids.length) break;
+    killAll(pids);
+  }
   if (namespaces.length) {
     spawnSync('ip', ['-batch', '-'], { input: `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n` });
   }
   rmSync(stateFile(name), { force: true });
+  // Managed hosts' upper dirs and the vendor repo; their mounts died with their namespaces.
+  rmSync(labWorkDir(name), { recursive: true, force: true });
   return namespaces.length;
 };
 
@@ -162,17 +180,48 @@ export const listLabs = (): LabStatus[] => {
   });
 };
 
+const hostOf = (plan: LabPlan, label: string): PlannedHost => {
+  const h = plan.hosts.find((x) => x.label === label);
+  if (!h) throw new Error(`lab ${plan.name} has no host ${label}`);
+  return h;
+};
+
+const vendorOf = (plan: LabPlan): PlannedVendor => {
+  if (!plan.vendor) throw new Error(`lab ${plan.name} has no vendor`);
+  return plan.vendor;
+};
+
 const handle = (plan: LabPlan): Lab => ({
   ...plan,
   exec: (ns, argv) => run('ip', ['netns', 'exec', ns, ...argv]),
   packetCounts: (label) => readCounts(`${labPrefix(plan.name)}${label}`),
-  host(label) {
-    const h = plan.hosts.find((x) => x.label === label);
-    if (!h) throw new Error(`lab ${plan.name} has no host ${label}`);
-    return h;
-  },
+  host: (label) => hostOf(plan, label),
   down: () => destroyLab(plan.name).then(() => undefined),
+  vendorInfo() {
+    if (!plan.vendor) throw new Error(`lab ${plan.name} has no vendor`);
+    return { ...plan.vendor, repo: readVendorRepo(plan) };
+  },
+  wanCounters: () => readWanCounters(vendorOf(plan).ns),
+  setWanLoss: (percent) => setWanLoss(vendorOf(plan), percent),
+  proxyUrl: (port = 3142) => `http://${plan.applianceIp}:${port}`,
+  execInHost: (label, argv) => execInHost(hostOf(plan, label), argv),
+  managedState: (label) => managedState(plan, hostOf(plan, label)),
+  managedConsole: (label) => managedConsole(plan, hostOf(plan, label)),
+  awaitManaged: (label, states, ms) => awaitManaged(plan, hostOf(plan, label), states, ms),
+  holdDpkgLock: (label, seconds) => holdDpkgLock(hostOf(plan, label), seconds),
+  releaseDpkgLock: (label) => releaseDpkgLock(hostOf(plan, label)).then(() => undefined),
 });
+
+/** The vendor behind its WAN link, then the managed hosts over a base layer prepared once. */
+const bringUpVendorAndManaged = async (plan: LabPlan, say: (line: string) => void): Promise<void> => {
+  const repo = await startVendor(plan);
+  say(`vendor: ${plan.vendor?.repoUrl} (${Object.keys(repo.debSizes).length} fixes, signed)`);
+  const managed = plan.hosts.filter((h) => h.managed);
+  if (!managed.length) return;
+  const base = prepareBase(plan, repo);
+  await eachLimit(managed, 8, (h) => startManagedHost(plan, h, base));
+  say(`managed hosts running: ${managed.length}`);
+};
 
 /**
  * Build the lab (idempotent: an existing lab of the same name is replaced, so `up` twice gives
@@ -193,8 +242,9 @@ export const createLab = async (spec: LabSpec, opts: CreateLabOptions = {}): Pro
   }
   try {
     const hostNs = plan.hosts.map((h) => h.ns);
-    await ipBatch([plan.bridgeNs, plan.applianceNs, ...hostNs].map((ns) => `netns add ${ns}`));
-    say(`namespaces: ${hostNs.length + 2}`);
+    const all = [plan.bridgeNs, plan.applianceNs, ...(plan.vendor ? [plan.vendor.ns] : []), ...hostNs];
+    await ipBatch(all.map((ns) => `netns add ${ns}`));
+    say(`namespaces: ${all.length}`);
     const bridge = ['link add br0 type bridge mcast_snooping 0', 'link set br0 up'];
     const ports: Array<[string, string, string]> = [
       ['app', plan.applianceNs, plan.applianceMac],
@@ -222,6 +272,7 @@ export const createLab = async (spec: LabSpec, opts: CreateLabOptions = {}): Pro
       await startAgent(h);
     });
     if (withAgents.length) say(`host agents running: ${withAgents.length}`);
+    if (plan.vendor) await bringUpVendorAndManaged(plan, say);
     mkdirSync(LAB_STATE_DIR, { recursive: true });
     writeFileSync(stateFile(plan.name), `${JSON.stringify(plan, null, 1)}\n`);
   } catch (err) {

@@ -59,3 +59,31 @@ export const liveHosts = (count: number): HostSpec[] =>
   Array.from({ length: count }, (): HostSpec => ({ kind: 'ping' }));
 
 export const officeSpec = (name: string, hosts: number): LabSpec => ({ name, hosts: officeHosts(hosts) });
+
+/**
+ * A site of managed machines for deployments: two plain pilots, then one of each awkward kind
+ * (failing postinst, dpkg lock held for `lockSeconds` after boot, needs a reboot, asleep until a
+ * magic packet), then plain servers up to `count`.
+ */
+export const managedHosts = (count: number, lockSeconds = 120): HostSpec[] => {
+  const fixed: HostSpec[] = [
+    { kind: 'ping', label: 'pilot1', managed: true },
+    { kind: 'ping', label: 'pilot2', managed: true },
+    { kind: 'ping', label: 'broken', managed: { failPostinst: true } },
+    { kind: 'ping', label: 'locked', managed: { lockSeconds } },
+    { kind: 'ping', label: 'kernel', managed: { needsReboot: true } },
+    { kind: 'ping', label: 'sleepy', managed: { asleep: true } },
+  ];
+  const servers = Math.max(0, count - fixed.length);
+  return [
+    ...fixed.slice(0, Math.min(count, fixed.length)),
+    ...Array.from(
+      { length: servers },
+      (_, i): HostSpec => ({ kind: 'ping', label: `srv${i + 1}`, managed: true }),
+    ),
+  ];
+};
+
+/** `count` plain managed machines (benchmarks: the same fix set to every host). */
+export const plainManagedHosts = (count: number): HostSpec[] =>
+  Array.from({ length: count }, (_, i): HostSpec => ({ kind: 'ping', label: `m${i + 1}`, managed: true }));

@@ -11,6 +11,10 @@ export const NS_PREFIX = 'pdl-';
 /** Host addresses start at .10; the appliance is .1. */
 export const FIRST_HOST_OCTET = 10;
 export const MAX_HOSTS = 240;
+/** The simulated WAN link between the appliance and the vendor: 10.212.X.0/24 (.1 appliance, .2 vendor). */
+export const WAN_RANGE_PREFIX = '10.212';
+/** Per-lab files (vendor repo, managed hosts' overlay upper dirs); `down` removes the lab's. */
+export const LAB_WORK_ROOT = '/tmp/patch-depot-lab';
 
 export interface MdnsServiceSpec {
   /** DNS-SD type without the protocol, e.g. 'ipp', 'http', 'ssh', 'googlecast'. */
@@ -49,6 +53,33 @@ export interface HostSpec {
   services?: MdnsServiceSpec[];
   /** Install nft counters for every packet addressed to this host (to prove it was never probed). */
   countPackets?: boolean;
+  /** Run as a managed machine: its own root filesystem, PID namespace and sshd (managed-host.ts). */
+  managed?: ManagedSpec | boolean;
+}
+
+/** A managed machine, and the awkward ways it may behave (any mix). */
+export interface ManagedSpec {
+  /** The vendor's fixed packages' postinst exits 1 on this host. */
+  failPostinst?: boolean;
+  /** Hold dpkg's lock-frontend (an fcntl lock, as apt takes it) for this many seconds after each boot. */
+  lockSeconds?: number;
+  /** The vendor's fixed packages write /var/run/reboot-required on this host. */
+  needsReboot?: boolean;
+  /** Off (no ARP, ping or SSH) until a Wake-on-LAN magic packet for its MAC reaches UDP 9. */
+  asleep?: boolean;
+}
+
+export interface VendorSpec {
+  /** WAN rate each way in kbit/s (tc tbf); default 50,000. */
+  rateKbit?: number;
+  /** Packets dropped at random each way (nft numgen), percent; default 0. */
+  lossPercent?: number;
+  /** Added by the vendor's server before each response; default 0. */
+  latencyMs?: number;
+  /** Incompressible payload in each lab package; default 64 KiB. */
+  payloadBytes?: number;
+  /** HTTP port of the vendor's server; default 80. */
+  port?: number;
 }
 
 export interface LabSpec {
@@ -59,6 +90,22 @@ export interface LabSpec {
   prefixLength?: 22 | 23 | 24;
   /** Third octet of 10.213.X.0/24; default derived from the name (aligned to the prefix). */
   subnetOctet?: number;
+  /** A vendor behind a simulated WAN link (implied by any managed host). */
+  vendor?: VendorSpec;
+  /** Public keys authorised for root on every managed host (the appliance's, a test's). */
+  authorizedKeys?: string[];
+}
+
+export type PlannedManaged = Required<ManagedSpec>;
+
+export interface PlannedVendor extends Required<VendorSpec> {
+  ns: string;
+  ip: string;
+  /** The appliance's end of the WAN link. */
+  applianceWanIp: string;
+  /** The repository as hosts' apt sources name it (fetched through the appliance's cache proxy). */
+  repoUrl: string;
+  feedUrl: string;
 }
 
 export interface PlannedHost {
@@ -73,6 +120,7 @@ export interface PlannedHost {
   mdnsHostname: string | undefined;
   services: MdnsServiceSpec[];
   countPackets: boolean;
+  managed?: PlannedManaged;
 }
 
 export interface LabPlan {
@@ -84,6 +132,10 @@ export interface LabPlan {
   applianceIp: string;
   applianceMac: string;
   hosts: PlannedHost[];
+  vendor?: PlannedVendor;
+  authorizedKeys: string[];
+  /** This lab's files (see LAB_WORK_ROOT). */
+  workDir: string;
 }
 
 const NAME_RE = /^[a-z0-9]{1,12}$/;
@@ -104,6 +156,51 @@ const hex = (n: number): string => n.toString(16).padStart(2, '0');
 /** Locally administered (02:...), "PD" in the second and third byte, then subnet and host index. */
 export const deterministicMac = (octet: number, index: number): string =>
   ['02', '50', '44', hex(octet), hex((index >> 8) & 0xff), hex(index & 0xff)].join(':');
+
+const RESERVED_LABELS = ['br', 'app', 'vendor'];
+
+export const labWorkDir = (name: string): string => `${LAB_WORK_ROOT}/${name}`;
+
+const planManaged = (label: string, m: ManagedSpec | true): PlannedManaged => {
+  const spec = m === true ? {} : m;
+  const lockSeconds = spec.lockSeconds ?? 0;
+  if (!Number.isFinite(lockSeconds) || lockSeconds < 0 || lockSeconds > 3600)
+    throw new Error(`host ${label}: lockSeconds ${lockSeconds}: 0-3600`);
+  return {
+    failPostinst: spec.failPostinst ?? false,
+    lockSeconds,
+    needsReboot: spec.needsReboot ?? false,
+    asleep: spec.asleep ?? false,
+  };
+};
+
+const planVendor = (prefix: string, octet: number, v: VendorSpec): PlannedVendor => {
+  const p = {
+    rateKbit: v.rateKbit ?? 50_000,
+    lossPercent: v.lossPercent ?? 0,
+    latencyMs: v.latencyMs ?? 0,
+    payloadBytes: v.payloadBytes ?? 65_536,
+    port: v.port ?? 80,
+  };
+  const check = (what: string, n: number, min: number, max: number): void => {
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`vendor ${what} ${n}: ${min}-${max}`);
+  };
+  check('rateKbit', p.rateKbit, 64, 10_000_000);
+  check('lossPercent', p.lossPercent, 0, 99);
+  check('latencyMs', p.latencyMs, 0, 60_000);
+  check('payloadBytes', p.payloadBytes, 0, 256 << 20);
+  check('port', p.port, 1, 65535);
+  const base = `${WAN_RANGE_PREFIX}.${octet}`;
+  const origin = `http://${base}.2${p.port === 80 ? '' : `:${p.port}`}`;
+  return {
+    ...p,
+    ns: `${prefix}vendor`,
+    ip: `${base}.2`,
+    applianceWanIp: `${base}.1`,
+    repoUrl: `${origin}/debian`,
+    feedUrl: `${origin}/tracker.json`,
+  };
+};
 
 export const planLab = (spec: LabSpec): LabPlan => {
   if (!NAME_RE.test(spec.name))
@@ -126,8 +223,8 @@ export const planLab = (spec: LabSpec): LabPlan => {
   const hosts = spec.hosts.map((h, index): PlannedHost => {
     const label = h.label ?? `h${index}`;
     if (!LABEL_RE.test(label)) throw new Error(`host label "${label}": use 1-20 lowercase letters or digits`);
-    if (labels.has(label) || label === 'br' || label === 'app')
-      throw new Error(`host label "${label}" is used twice or reserved (br, app)`);
+    if (labels.has(label) || RESERVED_LABELS.includes(label))
+      throw new Error(`host label "${label}" is used twice or reserved (br, app, vendor)`);
     labels.add(label);
     const last = h.offset ?? h.octet ?? FIRST_HOST_OCTET + index;
     if (!Number.isInteger(last) || last < 2 || last > size - 2 || used.has(last))
@@ -147,8 +244,11 @@ export const planLab = (spec: LabSpec): LabPlan => {
       mdnsHostname: h.mdnsHostname,
       services: h.services ?? [],
       countPackets: h.countPackets ?? false,
+      ...(h.managed ? { managed: planManaged(label, h.managed) } : {}),
     };
   });
+  const vendor =
+    spec.vendor || hosts.some((h) => h.managed) ? planVendor(prefix, octet, spec.vendor ?? {}) : undefined;
   return {
     name: spec.name,
     subnet: `${addr(0)}/${prefixLength}`,
@@ -158,5 +258,8 @@ export const planLab = (spec: LabSpec): LabPlan => {
     applianceIp: addr(1),
     applianceMac: deterministicMac(octet, 0),
     hosts,
+    ...(vendor ? { vendor } : {}),
+    authorizedKeys: spec.authorizedKeys ?? [],
+    workDir: labWorkDir(spec.name),
   };
 };
