@@ -63,9 +63,13 @@ export class Transfer {
   private finish!: (r: TransferResult) => void;
   readonly done: Promise<TransferResult>;
   private ended = false;
-  /** Retransmission timeout: the client's `timeout` option if it gave one, else measured. */
+  /**
+   * Retransmission timeout: measured, never longer than the client's `timeout` option (RFC 2349)
+   * or the configured one. curl always asks for one (its re-ACK interval, 5-6 s; lib/tftp.c,
+   * tftp_send_first, "add timeout option"): waiting that long for every lost DATA block would
+   * make a lossy LAN fetch take hours, and curl ACKs every duplicate block anyway.
+   */
   private rto: number;
-  private readonly fixedTimeout: boolean;
   private srtt: number | undefined;
   /** One block being timed for the round trip (Karn: dropped when anything is resent). */
   private probe: { block: number; at: number } | undefined;
@@ -81,7 +85,6 @@ export class Transfer {
     this.reader = new BlockReader(o.handle, o.size, blksize, readAhead);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
-    this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
     this.rto = o.negotiated.timeoutMs;
     this.done = new Promise((resolve) => {
       this.finish = resolve;
@@ -168,8 +171,7 @@ export class Transfer {
     const rtt = performance.now() - this.probe.at;
     this.probe = undefined;
     this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
-    if (!this.fixedTimeout)
-      this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
+    this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
   }
 
   /**
