@@ -56,6 +56,15 @@ export class Transfer {
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
   private sentUpTo = 0;
+  /**
+   * The highest block sent when the window was last resent on a gap ACK: blocks up to here the
+   * client may now get twice. A short ACK for one of them only slides the window: it may answer
+   * a copy that resend caused (atftp ACKs its last block on any out-of-order one), and resending
+   * on it again would feed itself, a windowed sorcerer's apprentice where one duplicated DATA
+   * packet costs the rest of every window after it. A gap there is left to the timer; a gap past
+   * it (blocks sent once) is resent at once.
+   */
+  private copiesUpTo = -1;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
@@ -147,7 +156,7 @@ export class Transfer {
     // A duplicate ACK is ignored (RFC 1123 4.2.3.1): answering it is the sorcerer's apprentice,
     // every block sent twice from then on. Real loss is the retransmission timer's job.
     if (k === undefined || k < this.base) return;
-    const gap = k < this.sentUpTo;
+    const gap = k < this.sentUpTo && k > this.copiesUpTo;
     this.base = k + 1;
     this.retries = 0;
     this.lastProgress = performance.now();
@@ -161,6 +170,7 @@ export class Transfer {
       // gap): the next window starts at k + 1, once per gap.
       this.retransmits++;
       this.probe = undefined;
+      this.copiesUpTo = this.sentUpTo;
     }
     this.pump(gap);
   }
