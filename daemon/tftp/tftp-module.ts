@@ -11,9 +11,7 @@ import { Counter, type Registry } from 'prom-client';
 import { ClientAllowList } from '../address-list.js';
 import type { Config } from '../config.js';
 import type { Asset } from '../discovery/asset.js';
-import { parseIpv4 } from '../discovery/ipv4.js';
 import type { ScopeTargets } from '../discovery/scope.js';
-import { parseBlock } from '../discovery/scope.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -26,25 +24,10 @@ import {
   type VerifyingCache,
 } from './firmware-staging.js';
 import { IgnoredClients } from './ignored-clients.js';
+import { ScopeClients } from './scope-clients.js';
 import { TftpRoot } from './tftp-root.js';
 import { type Refusal, TftpServer } from './tftp-server.js';
 import { TransferLog, type TransferRecord } from './transfer-log.js';
-
-/** Inside some scope's include list and outside its exclude list. */
-export const inScopes = (scopes: () => readonly ScopeTargets[]) => (address: string) => {
-  const n = parseIpv4(address.startsWith('::ffff:') ? address.slice(7) : address);
-  if (n === undefined) return false;
-  const hit = (entries: readonly string[]) =>
-    entries.some((e) => {
-      try {
-        const b = parseBlock(e);
-        return n >= b.first && n <= b.last;
-      } catch {
-        return false;
-      }
-    });
-  return scopes().some((s) => hit(s.include) && !hit(s.exclude));
-};
 
 /** Who the server answers: the configured list, else whoever is inside a discovery scope. */
 export type TftpAccess = { by: 'clients'; clients: readonly string[] } | { by: 'scopes'; scopes: number };
@@ -141,7 +124,9 @@ export class TftpModule {
     await this.log.start();
     await this.files.start();
     const clients = new ClientAllowList(c.clients);
-    const allowed = c.clients.length ? (a: string) => clients.allows(a) : inScopes(this.deps.scopes);
+    const allowed = c.clients.length
+      ? (a: string) => clients.allows(a)
+      : new ScopeClients(this.deps.scopes).allows;
     const server = new TftpServer({
       root: this.root,
       address: c.address,

@@ -6,7 +6,7 @@
  * `DATA_DIR/tftp-root.json`, validated on load (a damaged file stops the start, it is never reset).
  */
 import { createHash } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
@@ -173,6 +173,7 @@ export class TftpRoot {
         if (this.doc.site.some((s) => s.name === entry.name))
           throw new DepotError('CONFLICT', `${entry.name}: a site file has this name; rename or delete it`);
         if (!entry.url) throw new DepotError('BAD_INPUT', `${entry.name}: the manifest gives no URL`);
+        await this.refuseNonFile(entry.name);
         const bytes = await source.read({ url: entry.url, sha256: entry.sha256, size: entry.size }, signal);
         await writeFileAtomic(join(this.o.root, entry.name), checked(bytes, entry), { mode: 0o644 });
       } catch (err) {
@@ -186,6 +187,19 @@ export class TftpRoot {
       await this.save();
       this.o.log.info('firmware staged for TFTP', { name, version, size });
     });
+  }
+
+  /**
+   * Refuse a name that something other than a file holds in the root (a folder made by hand):
+   * the rename that would put the file there fails, and the technician should hear why.
+   */
+  private async refuseNonFile(name: string): Promise<void> {
+    const st = await lstat(join(this.o.root, name)).catch(() => undefined);
+    if (st && !st.isFile() && !st.isSymbolicLink())
+      throw new DepotError(
+        'CONFLICT',
+        `${name} is ${st.isDirectory() ? 'a folder' : 'not a regular file'} in the TFTP root (${this.o.root}), made by hand; move or remove it, or choose another name`,
+      );
   }
 
   /** Store a site file (a phone's config) under `name`, replacing an earlier upload of it. */
@@ -202,6 +216,7 @@ export class TftpRoot {
           'CONFLICT',
           `${name} is firmware listed by a signed manifest; choose another name`,
         );
+      await this.refuseNonFile(name);
       await writeFileAtomic(join(this.o.root, name), data, { mode: 0o644 });
       const sha256 = createHash('sha256').update(data).digest('hex');
       const record = { name, sha256, size: data.length, uploadedAt: this.now() };

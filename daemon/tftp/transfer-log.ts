@@ -99,11 +99,17 @@ export class TransferLog {
     this.writer.mark();
   }
 
-  /** Newest first, transfers and refusals interleaved; `client` narrows to one device's address. */
-  list(filter: { client?: string; limit?: number } = {}): TransferRecord[] {
+  /**
+   * Newest first, transfers and refusals interleaved; `client` narrows to one device's address,
+   * `clients` to any of a machine's addresses (the host page: every address it has had).
+   */
+  list(filter: { client?: string; clients?: ReadonlySet<string>; limit?: number } = {}): TransferRecord[] {
     const all = [...this.transfers.kept(), ...this.refusals.kept()].sort((a, b) => b.seq - a.seq);
     const records = all.map((k) => k.record);
-    const mine = filter.client ? records.filter((r) => r.client === filter.client) : records;
+    const { client, clients } = filter;
+    const mine = records.filter(
+      (r) => (!client || r.client === client) && (!clients || clients.has(r.client)),
+    );
     return mine.slice(0, filter.limit ?? records.length);
   }
 

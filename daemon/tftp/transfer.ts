@@ -56,6 +56,15 @@ export class Transfer {
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
   private sentUpTo = 0;
+  /**
+   * The highest block sent when the window was last resent on a gap ACK: blocks up to here the
+   * client may now get twice. A short ACK for one of them only slides the window: it may answer
+   * a copy that resend caused (atftp ACKs its last block on any out-of-order one), and resending
+   * on it again would feed itself, a windowed sorcerer's apprentice where one duplicated DATA
+   * packet costs the rest of every window after it. A gap there is left to the timer; a gap past
+   * it (blocks sent once) is resent at once.
+   */
+  private copiesUpTo = -1;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
@@ -63,9 +72,13 @@ export class Transfer {
   private finish!: (r: TransferResult) => void;
   readonly done: Promise<TransferResult>;
   private ended = false;
-  /** Retransmission timeout: the client's `timeout` option if it gave one, else measured. */
+  /**
+   * Retransmission timeout: measured, never longer than the client's `timeout` option (RFC 2349)
+   * or the configured one. curl always asks for one (its re-ACK interval, 5-6 s; lib/tftp.c,
+   * tftp_send_first, "add timeout option"): waiting that long for every lost DATA block would
+   * make a lossy LAN fetch take hours, and curl ACKs every duplicate block anyway.
+   */
   private rto: number;
-  private readonly fixedTimeout: boolean;
   private srtt: number | undefined;
   /** One block being timed for the round trip (Karn: dropped when anything is resent). */
   private probe: { block: number; at: number } | undefined;
@@ -81,7 +94,6 @@ export class Transfer {
     this.reader = new BlockReader(o.handle, o.size, blksize, readAhead);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
-    this.fixedTimeout = o.negotiated.oack?.has('timeout') ?? false;
     this.rto = o.negotiated.timeoutMs;
     this.done = new Promise((resolve) => {
       this.finish = resolve;
@@ -144,7 +156,7 @@ export class Transfer {
     // A duplicate ACK is ignored (RFC 1123 4.2.3.1): answering it is the sorcerer's apprentice,
     // every block sent twice from then on. Real loss is the retransmission timer's job.
     if (k === undefined || k < this.base) return;
-    const gap = k < this.sentUpTo;
+    const gap = k < this.sentUpTo && k > this.copiesUpTo;
     this.base = k + 1;
     this.retries = 0;
     this.lastProgress = performance.now();
@@ -158,6 +170,7 @@ export class Transfer {
       // gap): the next window starts at k + 1, once per gap.
       this.retransmits++;
       this.probe = undefined;
+      this.copiesUpTo = this.sentUpTo;
     }
     this.pump(gap);
   }
@@ -168,8 +181,7 @@ export class Transfer {
     const rtt = performance.now() - this.probe.at;
     this.probe = undefined;
     this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
-    if (!this.fixedTimeout)
-      this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
+    this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
   }
 
   /**

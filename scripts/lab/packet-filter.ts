@@ -59,22 +59,26 @@ export const ANY_UDP = 'meta l4proto udp';
 export const TFTP_BLOCKS = 'meta l4proto udp @th,64,16 { 3, 4 } @th,80,16 != 0';
 
 /**
- * Drop `percent` of the packets `match` selects, in both directions inside `ns` (0 removes the
- * rule): the lab's packet loss, since this kernel has no `tc netem`.
+ * Drop `percent` of the packets `match` selects, in both directions on the lab host's link (0
+ * removes the rule): the lab's packet loss, since this kernel has no `tc netem`. The drop sits on
+ * the device (netdev ingress and egress of eth0), as a lossy wire would, not in the inet output
+ * hook: a packet dropped there makes the sender's sendto() fail with EPERM, which no real network
+ * does, and curl's TFTP client ends the transfer on it at once (error 55, CURLE_SEND_ERROR; curl
+ * lib/tftp.c, tftp_rx: `if(sbytes < 0) { failf(...); return CURLE_SEND_ERROR; }`).
  */
-export const setUdpLoss = async (ns: string, percent: number, match = ANY_UDP): Promise<void> => {
-  const reset = 'table inet pdloss\ndelete table inet pdloss\n';
+export const setUdpLoss = async (
+  ns: string,
+  percent: number,
+  match = ANY_UDP,
+  device = 'eth0',
+): Promise<void> => {
+  const reset = 'table netdev pdloss\ndelete table netdev pdloss\n';
   if (percent <= 0) {
     await applyFilter(ns, reset);
     return;
   }
   const drop = `${match} numgen random mod 100 < ${Math.round(percent)} drop`;
-  await applyFilter(
-    ns,
-    `${reset}table inet pdloss {
-  chain in { type filter hook input priority 0; policy accept; ${drop}; }
-  chain out { type filter hook output priority 0; policy accept; ${drop}; }
-}
-`,
-  );
+  const chain = (hook: string) =>
+    `  chain ${hook} { type filter hook ${hook} device ${device} priority 0; policy accept; ${drop}; }`;
+  await applyFilter(ns, `${reset}table netdev pdloss {\n${chain('ingress')}\n${chain('egress')}\n}\n`);
 };

@@ -21,10 +21,38 @@ export interface AtftpGet {
   /** Run inside this network namespace (a lab host). */
   ns?: string;
   timeoutSeconds?: number;
+  /**
+   * atftp's own re-ACK timer (default 5 s), set without sending a `timeout` option: atftp
+   * re-ACKs a repeated block only once and then waits for this timer (tftp_file.c, `extra_ack`),
+   * so under loss a lost ACK and a lost extra ACK stall it this long. Only the interactive
+   * `timeout` command sets it, so the fetch then runs atftp with commands on stdin.
+   */
+  clientTimerSeconds?: number;
 }
 
-/** Fetch `file` with atftp; rejects with atftp's own output if it fails. */
+/** atftp in interactive mode: the same fetch as commands on stdin, with its re-ACK timer set. */
+const interactive = async (o: AtftpGet & { clientTimerSeconds: number }): Promise<void> => {
+  const commands = [
+    `timeout ${o.clientTimerSeconds}`,
+    ...Object.entries(o.options ?? {}).map(([k, v]) => `option ${k} ${v}`),
+    'mode octet',
+    `get ${o.file} ${o.out}`,
+    'quit',
+  ];
+  const command = ['timeout', String(o.timeoutSeconds ?? 120), 'atftp', o.server, String(o.port)];
+  const [cmd, ...args] = o.ns ? ['ip', 'netns', 'exec', o.ns, ...command] : command;
+  const running = run(cmd!, args, { maxBuffer: 16 << 20 });
+  running.child.stdin?.end(`${commands.join('\n')}\n`);
+  await running;
+};
+
+/**
+ * Fetch `file` with atftp; rejects with atftp's own output if it fails (in interactive mode,
+ * with `clientTimerSeconds`, atftp exits 0 either way: check the bytes).
+ */
 export const atftpGet = async (o: AtftpGet): Promise<void> => {
+  if (o.clientTimerSeconds !== undefined)
+    return interactive({ ...o, clientTimerSeconds: o.clientTimerSeconds });
   const options = Object.entries(o.options ?? {}).flatMap(([k, v]) => ['--option', `${k} ${v}`]);
   const command = [
     'timeout',

@@ -20,16 +20,28 @@ const createClient = (tftp as { createClient(o: object): NpmTftpClient }).create
 
 /** Fetch `file` whole into memory with the npm client. */
 export const npmTftpGet = (o: {
+  /** The server (default loopback). */
+  host?: string;
   port: number;
   file: string;
   blockSize: number;
   windowSize: number;
+  /**
+   * Its re-ACK timer in ms (default 3000). It never answers a repeated block (reader.js drops
+   * blocks outside the window), so a lost ACK waits for this timer. It is also sent as the
+   * `timeout` option, read by the server as seconds: only a cap on its measured timer.
+   */
+  timeoutMs?: number;
+  /** Timeouts in a row before it gives up (default 3). */
+  retries?: number;
 }): Promise<Buffer> => {
   const client = createClient({
-    host: '127.0.0.1',
+    host: o.host ?? '127.0.0.1',
     port: o.port,
     blockSize: o.blockSize,
     windowSize: o.windowSize,
+    ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}),
+    ...(o.retries ? { retries: o.retries } : {}),
   });
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];

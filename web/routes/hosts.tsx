@@ -8,7 +8,7 @@ import { DepotError } from '../../daemon/errors.js';
 import type { HostService } from '../../daemon/hosts/host-service.js';
 import { pageNumber } from '../../daemon/paging.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { HostPage } from '../views/host.js';
+import { HostPage, hostAddresses } from '../views/host.js';
 import { hostHref } from '../views/host-link.js';
 import { renderPage } from '../views/layout.js';
 import type { ManageValues } from '../views/ssh-access.js';
@@ -25,24 +25,26 @@ export const requireHosts = (deps: WebDeps): HostService => {
   return deps.hosts;
 };
 
+type RenderExtra = { status?: 400 | 409; manage?: { error: string; values: ManageValues } };
+
+/** The host page, with its TFTP transfers when the TFTP server runs. */
+const renderHost = async (deps: WebDeps, c: Context<WebEnv>, id: string, extra: RenderExtra = {}) => {
+  const paging = { packages: pageNumber(c.req.query('packages')), fixes: pageNumber(c.req.query('fixes')) };
+  const view = await requireHosts(deps).view(id, paging);
+  const done = c.req.query('done');
+  const notice = done && Object.hasOwn(DONE, done) ? DONE[done as keyof typeof DONE] : undefined;
+  const transfers = deps.tftp?.log.list({ clients: hostAddresses(view), limit: 20 });
+  return renderPage(
+    c,
+    { title: view.name, status: extra.status ?? 200 },
+    <HostPage view={view} csrf={c.get('csrf')} notice={notice} transfers={transfers} manage={extra.manage} />,
+  );
+};
+
 export const hostsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
-  const render = async (
-    c: Context<WebEnv>,
-    id: string,
-    extra: { status?: 400 | 409; manage?: { error: string; values: ManageValues } } = {},
-  ) => {
-    const paging = { packages: pageNumber(c.req.query('packages')), fixes: pageNumber(c.req.query('fixes')) };
-    const view = await requireHosts(deps).view(id, paging);
-    const done = c.req.query('done');
-    const notice = done && Object.hasOwn(DONE, done) ? DONE[done as keyof typeof DONE] : undefined;
-    return renderPage(
-      c,
-      { title: view.name, status: extra.status ?? 200 },
-      <HostPage view={view} csrf={c.get('csrf')} notice={notice} manage={extra.manage} />,
-    );
-  };
+  const render = (c: Context<WebEnv>, id: string, extra?: RenderExtra) => renderHost(deps, c, id, extra);
 
   /** The host behind :id; any other name for it (asset id, address, old id) redirects there. */
   const known = (c: Context<WebEnv>): string => {

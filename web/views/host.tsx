@@ -5,9 +5,11 @@
  */
 import type { Asset } from '../../daemon/discovery/asset.js';
 import type { HostView } from '../../daemon/hosts/host-view.js';
+import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
 import { ago } from '../routes/discovery.js';
 import { List, Status } from './assets.js';
 import { CsrfField } from './csrf-field.js';
+import { TransferTable } from './devices.js';
 import { hostHref } from './host-link.js';
 import { DeploymentsSection, FixesSection, PackagesSection } from './host-lists.js';
 import { type ManageValues, SshAccessSection } from './ssh-access.js';
@@ -152,10 +154,34 @@ const History = (props: { view: HostView }) => {
   );
 };
 
+/** What the machine fetched over TFTP (firmware, configs), from any address it has had. */
+const TftpTransfers = (props: { rows: TransferRecord[] }) => (
+  <section class="card" id="tftp">
+    <h2>TFTP transfers</h2>
+    {props.rows.length ? (
+      <TransferTable rows={props.rows} label={() => undefined} />
+    ) : (
+      <p class="muted">
+        This machine has not asked the appliance's TFTP server for a file. See <a href="/devices">Devices</a>.
+      </p>
+    )}
+  </section>
+);
+
+/** Every address the machine is known by: where TFTP transfers are looked up. */
+export const hostAddresses = (view: HostView): Set<string> =>
+  new Set(
+    [view.host.address, view.asset?.ip, ...addressHistory(view).map((h) => h.ip)].filter(
+      (ip): ip is string => !!ip,
+    ),
+  );
+
 export const HostPage = (props: {
   view: HostView;
   csrf: string;
   notice?: string | undefined;
+  /** Its TFTP transfers, newest first; absent when the TFTP server is off. */
+  transfers?: TransferRecord[] | undefined;
   manage?: { error?: string | undefined; values?: ManageValues | undefined } | undefined;
 }) => {
   const { view } = props;
@@ -182,6 +208,7 @@ export const HostPage = (props: {
       <FixesSection view={view} />
       <PackagesSection view={view} />
       <DeploymentsSection />
+      {props.transfers ? <TftpTransfers rows={props.transfers} /> : null}
       {a ? <Services asset={a} /> : null}
       {a ? <TagsAndNotes hostId={view.host.id} asset={a} csrf={props.csrf} /> : null}
       <History view={view} />

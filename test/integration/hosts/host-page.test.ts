@@ -15,6 +15,8 @@ import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js
 import { createHostService } from '../../../daemon/hosts/hosts-module.js';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
+import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
+import type { TransferRecord } from '../../../daemon/tftp/transfer-log.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
@@ -39,6 +41,7 @@ const setup = async (t: TestContext) => {
   let discovery!: DiscoveryService;
   let inventory!: InventoryService;
   let catalog!: CatalogService;
+  let tftp!: TftpModule;
   const h = await webHarness(t, {
     services: async ({ dataDir, store, log, jobs, scheduler }) => {
       const config = {
@@ -83,11 +86,16 @@ const setup = async (t: TestContext) => {
       });
       inventory.onCollected(() => assess.invalidate());
       const hosts = createHostService({ dataDir }, { discovery, inventory, assess }, log);
-      for (const s of [inventory, discovery, catalog, assess, hosts]) {
+      const tftpConfig = configSchema.parse({
+        dataDir,
+        tftp: { enabled: true, address: '127.0.0.1', port: 0 },
+      });
+      tftp = new TftpModule(tftpConfig, { scopes: () => discovery.scopes() }, log);
+      for (const s of [inventory, discovery, catalog, assess, hosts, tftp]) {
         await s.start();
         t.after(() => s.stop());
       }
-      return { discovery, inventory, catalog, assess, hosts };
+      return { discovery, inventory, catalog, assess, hosts, tftp };
     },
   });
   const b = await setUpAdmin(h);
@@ -100,7 +108,7 @@ const setup = async (t: TestContext) => {
     await discovery.startScan(discovery.scopes()[0]!.id);
     await discovery.idle();
   };
-  return { net, runner, discovery, inventory, catalog, b, scan };
+  return { net, runner, discovery, inventory, catalog, tftp, b, scan };
 };
 
 test('scan, manage, collect: the one host page shows identity, packages and missing fixes; every link leads there', async (t) => {
@@ -167,4 +175,37 @@ test('scan, manage, collect: the one host page shows identity, packages and miss
   assert.match(page, /root@10\.0\.0\.23/, 'SSH access followed it');
   assert.match(page, /Installed packages \(250\)/);
   assert.equal((await b.request('/assets/10.0.0.23')).headers.get('location'), href);
+});
+
+test('the host page lists what the machine fetched over TFTP, from every address it has had, and nothing of others', async (t) => {
+  const { net, tftp, b, scan } = await setup(t);
+  await scan();
+  const href = (await b.request('/assets/m-020000000005')).headers.get('location')!;
+  let page = await (await b.request(href)).text();
+  assert.match(page, /TFTP transfers[\s\S]*has not asked the appliance&#39;s TFTP server for a file/);
+  const record = (client: string, file: string, outcome: TransferRecord['outcome']): TransferRecord => ({
+    at: new Date().toISOString(),
+    client,
+    file,
+    size: 4096,
+    bytesSent: outcome === 'complete' ? 4096 : 512,
+    durationMs: 1200,
+    blksize: 1468,
+    windowsize: 16,
+    outcome,
+    detail: outcome === 'complete' ? '4096 bytes' : 'no progress for 30 s',
+  });
+  tftp.log.add(record('10.0.0.5', 'T46U-108.86.0.20.rom', 'timeout'));
+  tftp.log.add(record('10.0.0.99', 'someone-else.cfg', 'complete'));
+  // DHCP moves it; its later fetch comes from the new address.
+  net.remove('10.0.0.5');
+  net.add({ ip: '10.0.0.23', mac: MAC, open: [22] });
+  await scan();
+  tftp.log.add(record('10.0.0.23', 'T46U-108.86.0.20.rom', 'complete'));
+  page = await (await b.request(href)).text();
+  const section = page.slice(page.indexOf('TFTP transfers'));
+  assert.match(section, /T46U-108\.86\.0\.20\.rom[\s\S]*complete in 1\.2 s/);
+  assert.match(section, /timeout: no progress for 30 s/, 'the failed try from its old address too');
+  assert.ok(section.indexOf('complete in') < section.indexOf('timeout:'), 'newest first');
+  assert.doesNotMatch(page, /someone-else\.cfg/, "another machine's transfer is not listed");
 });

@@ -27,6 +27,29 @@ test('a client asking for a 255 s timeout and going quiet is still given up afte
   assert.equal(h.server.active, 0);
 });
 
+test('a client timeout option caps the retransmission timer, it does not fix it: a lost block comes back on the measured one', async (t) => {
+  // curl always asks for `timeout` (its own re-ACK interval, 5-6 s): waited out per lost block,
+  // a 40 MB fetch at 5% loss would take hours. The server measures the round trip and resends
+  // long before 255 s; the client's value only bounds the timer from above.
+  const h = await tftpHarness(t);
+  await h.put('fw.bin', Buffer.alloc(10 * 512 + 1, 3));
+  const c = await client(t);
+  c.send(encodeRequest('read', 'fw.bin', 'octet', { timeout: '255' }), h.port);
+  await waitFor(() => c.got.length > 0, 'the OACK');
+  const port = c.from[0]!;
+  const data = (n: number) => c.got.filter((m) => m.readUInt16BE(0) === OP.DATA && m.readUInt16BE(2) === n);
+  c.send(encodeAck(0), port);
+  // Blocks 1-5 acknowledged as they come: round-trip samples.
+  for (let n = 1; n <= 5; n++) {
+    await waitFor(() => data(n).length > 0, `block ${n}`);
+    c.send(encodeAck(n), port);
+  }
+  // Block 6 "lost": no ACK. Its retransmission must come on the measured timer, well inside the
+  // 255 s the client asked for (the deadline here is the test's, far below it).
+  await waitFor(() => data(6).length >= 2, 'block 6 sent again', 10_000);
+  assert.equal(h.finished.length, 0, 'the transfer goes on');
+});
+
 test('a file cut short while it is sent ends the transfer with a read error, not garbage or a hang', async (t) => {
   const h = await tftpHarness(t);
   await h.put('big.bin', Buffer.alloc(1_000_000, 7));

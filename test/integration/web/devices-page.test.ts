@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -157,6 +157,22 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
   });
   assert.equal(del.status, 303);
   assert.deepEqual(await readdir(h.tftp.root), []);
+});
+
+test('a site file onto a name a hand-made folder holds in the root: a clear 409, not a 500', async (t) => {
+  const h = await harness(t);
+  await mkdir(join(h.tftp.root, 'phones'));
+  await writeFile(join(h.tftp.root, 'phones', 'keep.cfg'), 'mine');
+  const res = await h.upload('phones', Buffer.from('<config/>'));
+  assert.equal(res.status, 409);
+  assert.match(await res.text(), /phones is a folder in the TFTP root .*made by hand; move or remove it/);
+  assert.equal(
+    await readFile(join(h.tftp.root, 'phones', 'keep.cfg'), 'utf8'),
+    'mine',
+    'the folder is untouched',
+  );
+  assert.deepEqual(await readdir(h.tftp.root), ['phones'], 'no temp file left behind');
+  assert.equal((await h.upload('phones.cfg', Buffer.from('<config/>'))).status, 303, 'another name is fine');
 });
 
 test('uploads without a session or CSRF token, and deletes of firmware or paths, are refused', async (t) => {
