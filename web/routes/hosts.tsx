@@ -40,7 +40,13 @@ export const hostsRoutes = (deps: WebDeps) => {
     return renderPage(
       c,
       { title: view.name, status: extra.status ?? 200 },
-      <HostPage view={view} csrf={c.get('csrf')} notice={notice} manage={extra.manage} />,
+      <HostPage
+        view={view}
+        csrf={c.get('csrf')}
+        notice={notice}
+        manage={extra.manage}
+        deployments={deps.deploy?.forHost(view.host.id)}
+      />,
     );
   };
 

@@ -3,6 +3,7 @@
  * why it was classified so, SSH access, what it has installed, what it is missing, deployments,
  * its services, tags and notes, and its history. Every other page links here.
  */
+import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { Asset } from '../../daemon/discovery/asset.js';
 import type { HostView } from '../../daemon/hosts/host-view.js';
 import { ago } from '../routes/discovery.js';
@@ -157,6 +158,8 @@ export const HostPage = (props: {
   csrf: string;
   notice?: string | undefined;
   manage?: { error?: string | undefined; values?: ManageValues | undefined } | undefined;
+  /** This host's deployments; undefined when the appliance has no deployment service. */
+  deployments?: Array<{ d: Deployment; h: HostState }> | undefined;
 }) => {
   const { view } = props;
   const a = view.asset;
@@ -181,7 +184,7 @@ export const HostPage = (props: {
       />
       <FixesSection view={view} />
       <PackagesSection view={view} />
-      <DeploymentsSection />
+      <DeploymentsSection deployments={props.deployments} available={props.deployments !== undefined} />
       {a ? <Services asset={a} /> : null}
       {a ? <TagsAndNotes hostId={view.host.id} asset={a} csrf={props.csrf} /> : null}
       <History view={view} />
