@@ -17,7 +17,7 @@ import { RecordDir } from '../../../daemon/store/record-dir.js';
 import { FakeSite } from '../../fakes/deploy-site.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { waitFor } from '../../support/wait-for.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 const tracker = readFileSync(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
 
@@ -42,7 +42,7 @@ export const MEDIUM = 'CVE-2025-0725';
 const feedServer = async (t: TestContext): Promise<string> => {
   const server = createServer((_req, res) => res.end(tracker));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onTeardown(t, () => new Promise<void>((resolve) => server.close(() => resolve())));
   server.unref();
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tracker.json`;
 };
@@ -78,7 +78,7 @@ export const startDeployApp = async (
   const adapters = { executors: site, verifier: site, wake: site, wakeTarget: site.wakeTarget };
   const app = new DepotApp(config, memoryLogger(), opts.deploy === false ? undefined : adapters);
   await app.start();
-  t.after(() => app.stop());
+  onTeardown(t, () => app.stop());
   let hosts: string[] = [];
   await waitFor(async () => {
     const assessed = await app.assess?.current();
