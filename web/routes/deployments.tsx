@@ -17,7 +17,7 @@ import { type ApprovalScope, approvalScopeSchema } from '../../daemon/deploy/pol
 import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Actions, Approvals, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { Approvals, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 
@@ -108,11 +108,8 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
         {` · created ${d.createdAt.slice(0, 16).replace('T', ' ')} UTC by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
       </p>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
-      <section class="grid">
-        <Actions d={d} csrf={csrf} />
-        <Approvals d={d} audit={audit} csrf={csrf} />
-      </section>
       <LiveProgress d={d} label={labelOf(deps)} csrf={csrf} now={Date.now()} />
+      <Approvals d={d} audit={audit} csrf={csrf} />
       {d.notApplicable.length ? (
         <section class="card">
           <h2>Not applicable</h2>

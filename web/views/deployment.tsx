@@ -39,8 +39,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
   const { d, csrf } = props;
   const startable = d.state === 'draft' || d.state === 'paused';
   return (
-    <section class="card" id="actions">
-      <h2>Run</h2>
+    <div id="actions">
       {startable ? (
         <>
           <Action
@@ -73,7 +72,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
                 : ': no group has one, so hosts start when approved'
             }.`}
       </p>
-    </section>
+    </div>
   );
 };
 
@@ -167,6 +166,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
   const gate = d.policy.gate;
   const rate = counted.length ? Math.round((ok / counted.length) * 100) : undefined;
   const soakLeft = r.state === 'soaking' && r.doneAt ? Date.parse(r.doneAt) + gate.soakMs - now : undefined;
+  const last = !d.hosts.some((h) => h.ring > ring);
   return (
     <tr>
       <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}`}</td>
@@ -182,7 +182,9 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
       <td>
         {soakLeft !== undefined
           ? `${hours(Math.max(0, soakLeft))} left`
-          : `${hours(gate.soakMs)} after the ring ends`}
+          : last
+            ? '— (last ring)'
+            : `${hours(gate.soakMs)} after the ring ends`}
       </td>
       <td>{r.note ?? ''}</td>
     </tr>
@@ -281,6 +283,7 @@ export const LiveProgress = (props: {
         State: <StateWord d={d} /> <span class="hint">{outcomeCounts(d)}</span>
       </h2>
       {d.note ? <p class="notice error">{d.note}</p> : null}
+      <Actions d={d} csrf={props.csrf} />
       <Rings d={d} now={props.now} />
       <h2>Hosts</h2>
       <table aria-label="Hosts">

@@ -39,7 +39,9 @@ const OUTCOME_ORDER: HostOutcome[] = [
 ];
 
 export const outcomeText = (h: HostState): string =>
-  h.outcome === 'reboot-pending' ? 'installed, reboot pending' : (h.outcome ?? h.phase);
+  h.outcome === 'reboot-pending'
+    ? 'installed, reboot pending'
+    : (h.outcome ?? (h.phase === 'pending' ? 'pending' : 'in progress'));
 
 export const OutcomeWord = (props: { h: HostState }) => {
   const o = props.h.outcome;
@@ -135,7 +137,6 @@ export const PlanTable = (props: { preview: PlanPreview; label: (id: string) => 
           <th>Host</th>
           <th>Group / ring</th>
           <th>Upgrades</th>
-          <th>Dry run</th>
         </tr>
       </thead>
       <tbody>
@@ -154,10 +155,6 @@ export const PlanTable = (props: { preview: PlanPreview; label: (id: string) => 
                   <span class="muted">{u.advisories.join(' ')}</span>
                 </div>
               ))}
-            </td>
-            <td class="muted">
-              runs on the host before the install (apt-get -s, dnf --assumeno, apk -s); a removal not allowed
-              below stops that host
             </td>
           </tr>
         ))}
@@ -188,7 +185,16 @@ export const PlanPreviewView = (props: {
         </ul>
       </section>
       <h2>{`Plan: ${plan.changes.length} host${plan.changes.length === 1 ? '' : 's'} to change`}</h2>
-      {plan.changes.length ? <PlanTable preview={props.preview} label={props.label} /> : null}
+      {plan.changes.length ? (
+        <>
+          <PlanTable preview={props.preview} label={props.label} />
+          <p class="hint">
+            Before installing, each host runs a dry run (apt-get -s, dnf --assumeno, apk -s): the deployment
+            page then shows the exact transaction, extra dependencies included. A host whose transaction would
+            remove a package not allowed below stops there, naming it.
+          </p>
+        </>
+      ) : null}
       {plan.notApplicable.length ? (
         <section class="card">
           <h2>{`Not applicable (${plan.notApplicable.length})`}</h2>
