@@ -236,6 +236,8 @@ export class DepotApp {
           assess: this.assess,
           hosts: this.hosts,
           tftp: this.tftp,
+          deploy: this.deploy,
+          deploySettings: this.config.deploy,
           jobs: this.jobs,
           scheduler: this.scheduler,
         });

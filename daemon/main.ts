@@ -97,6 +97,23 @@ const commands: Record<string, Command> = {
       return catalogCommand(ctx);
     },
   },
+  deploy: {
+    summary: 'deployments: preview a plan, list or show deployments, start one (in windows or now)',
+    usage:
+      'patch-depot deploy plan --advisory ID [--package NAME] [--host ID|ADDR] [--allow-remove NAME] [--json] | status [ID] [--json] | run ID [--now]',
+    flags: {
+      advisory: { type: 'string', multiple: true },
+      package: { type: 'string', multiple: true },
+      host: { type: 'string', multiple: true },
+      'allow-remove': { type: 'string', multiple: true },
+      now: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    async run(ctx) {
+      const { deployCommand } = await import('./deploy/cli.js');
+      return deployCommand(ctx);
+    },
+  },
   discover: {
     summary: 'one-shot network scan of a scope; prints the devices found',
     usage:

@@ -3,6 +3,8 @@ import type { AssessService } from '../daemon/assess/assess-service.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { CatalogService } from '../daemon/catalog/catalog-service.js';
+import type { DeployService } from '../daemon/deploy/deploy-service.js';
+import type { DeploySettings } from '../daemon/deploy/site-settings.js';
 import type { DiscoveryService } from '../daemon/discovery/discovery-service.js';
 import type { HostService } from '../daemon/hosts/host-service.js';
 import type { InventoryService } from '../daemon/inventory/inventory-service.js';
@@ -39,6 +41,10 @@ export interface WebDeps {
   assess?: AssessService | undefined;
   /** One id per machine: the host page, links from every other page, SSH access by machine. */
   hosts?: HostService | undefined;
+  /** Deployments; absent while no SSH executor is configured (the pages say so). */
+  deploy?: DeployService | undefined;
+  /** The site's standing deployment settings (groups, rings, windows): placement and policy of a new deployment. */
+  deploySettings?: DeploySettings | undefined;
   /** The TFTP server and firmware for network devices (absent when tftp.enabled is false). */
   tftp?: TftpModule | undefined;
   /** Every scan, collection and sync as a job: the Activity page. */

@@ -98,6 +98,14 @@ export class DeployService implements Service {
     return this.store.all().reverse();
   }
 
+  /** The deployments that include a host, newest first, with the host's state in each. */
+  forHost(hostId: string): Array<{ d: Deployment; h: HostState }> {
+    return this.list().flatMap((d) => {
+      const h = d.hosts.find((x) => x.hostId === hostId);
+      return h ? [{ d, h }] : [];
+    });
+  }
+
   get(id: string): Deployment {
     const d = this.store.get(id);
     if (!d) throw new DepotError('NOT_FOUND', `no deployment ${id}`);

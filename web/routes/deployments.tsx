@@ -1,28 +1,249 @@
-/** Deployments: not built yet; the page says so plainly and points at what works today. */
-import { Hono } from 'hono';
+/**
+ * Deployments: the list, a plan preview from the Patches selection (`/deployments/new`), creating
+ * the draft, and one deployment's page with its actions (approve, run in windows or now, pause,
+ * cancel, retry a host, reset a breaker), live progress and per-host logs. Every action is a
+ * plain form post with CSRF answered by a 303 back to the page, so it works without JavaScript.
+ * Without an SSH executor the appliance has no deployment service: the pages say so.
+ */
+import { type Context, Hono } from 'hono';
+import type { DeployService } from '../../daemon/deploy/deploy-service.js';
+import {
+  createInput,
+  type DeployRequest,
+  deployRequest,
+  previewPlan,
+} from '../../daemon/deploy/new-deployment.js';
+import { type ApprovalScope, approvalScopeSchema } from '../../daemon/deploy/policy/approvals.js';
+import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
+import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Empty, renderPage } from '../views/layout.js';
+import { Approvals, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
+import { Notice, renderPage } from '../views/layout.js';
 
-export const deploymentsRoutes = (_deps: WebDeps) => {
+export const requireDeploy = (deps: WebDeps): DeployService => {
+  if (!deps.deploy) throw new DepotError('UNAVAILABLE', UNAVAILABLE);
+  return deps.deploy;
+};
+
+const labelOf = (deps: WebDeps) => (id: string) => deps.hosts?.label(id) ?? id;
+
+type Body = Record<string, string | File | (string | File)[]>;
+const all = (body: Body, key: string): string[] => {
+  const v = body[key] ?? body[`${key}[]`];
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter(
+    (x): x is string => typeof x === 'string',
+  );
+};
+const one = (body: Body, key: string): string => all(body, key)[0] ?? '';
+
+const requestFrom = (get: (key: string) => string[]): DeployRequest =>
+  deployRequest({
+    advisories: get('advisory'),
+    packages: get('package'),
+    hosts: get('host'),
+    allowRemove: get('allowRemove'),
+    title: get('title')[0],
+  });
+
+const actor = (c: Context<WebEnv>) => ({ by: 'admin', from: c.get('remoteAddr') });
+
+const planInputs = async (deps: WebDeps, request: DeployRequest) => {
+  if (!deps.assess) throw new DepotError('UNAVAILABLE', 'assessment is not running on this appliance');
+  const site = await deps.assess.current();
+  const settings = deps.deploySettings ?? deploySettingsSchema.parse({});
+  const addressOf = (id: string) => deps.hosts?.get(id)?.address ?? undefined;
+  return { assessments: site.hosts, settings, addressOf, request };
+};
+
+const NOTICES = {
+  created: 'Draft created. Approve what may run, then run it in the maintenance windows or now.',
+  approved: 'Approved; the audit log below records who and when.',
+  started: 'Started.',
+  paused: 'Paused: nothing more starts, in any ring; hosts mid-step finish their step.',
+  cancelled: 'Cancelled.',
+  retried: 'The host runs again.',
+  reset: 'Breaker reset: the host can be retried.',
+} as const;
+
+/** A UTC `datetime-local` value as an ISO timestamp, or undefined when empty. */
+const deadlineOf = (value: string): string | undefined => {
+  if (!value) return undefined;
+  const ms = Date.parse(/Z$|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(ms))
+    throw new DepotError(
+      'BAD_INPUT',
+      `deadline: ${JSON.stringify(value.slice(0, 40))} is not a date and time`,
+    );
+  return new Date(ms).toISOString();
+};
+
+const scopeOf = (kind: string, value: string): ApprovalScope => {
+  const v = value.trim();
+  const parsed = approvalScopeSchema.safeParse(
+    kind === 'advisory' ? { kind, id: v } : kind === 'package' ? { kind, name: v } : { kind, group: v },
+  );
+  if (!parsed.success)
+    throw new DepotError('BAD_INPUT', 'approve: choose advisory, package or group and name it');
+  return parsed.data;
+};
+
+const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const deploy = requireDeploy(deps);
+  const d = deploy.get(c.req.param('id') ?? '');
+  const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
+  const done = c.req.query('done');
+  const notice = done && Object.hasOwn(NOTICES, done) ? NOTICES[done as keyof typeof NOTICES] : undefined;
+  const csrf = c.get('csrf');
+  return renderPage(
+    c,
+    { title: d.title },
+    <>
+      <p>
+        <a href="/deployments">← all deployments</a>
+      </p>
+      <h1>{d.title}</h1>
+      <p class="hint">
+        <code>{d.id}</code>
+        {` · created ${d.createdAt.slice(0, 16).replace('T', ' ')} UTC by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
+      </p>
+      {notice ? <Notice kind="ok">{notice}</Notice> : null}
+      <LiveProgress d={d} label={labelOf(deps)} csrf={csrf} now={Date.now()} />
+      <Approvals d={d} audit={audit} csrf={csrf} />
+      {d.notApplicable.length ? (
+        <section class="card">
+          <h2>Not applicable</h2>
+          <ul>
+            {d.notApplicable.map((n) => (
+              <li>{`${labelOf(deps)(n.hostId)}: ${n.reason}`}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>,
+  );
+};
+
+const previewPage = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const request = requestFrom((k) => c.req.queries(k) ?? c.req.queries(`${k}[]`) ?? []);
+  const { settings, assessments, addressOf } = await planInputs(deps, request);
+  const preview = previewPlan(settings, assessments, request, addressOf);
+  const fields = { advisory: request.advisories, package: request.packages, host: request.hosts };
+  return renderPage(
+    c,
+    { title: 'New deployment' },
+    <>
+      <h1>New deployment: preview</h1>
+      {deps.deploy ? null : <Notice kind="error">{UNAVAILABLE}</Notice>}
+      <PlanPreviewView
+        preview={preview}
+        label={labelOf(deps)}
+        fields={fields}
+        allowRemove={request.allowRemove}
+        csrf={c.get('csrf')}
+        canCreate={deps.deploy !== undefined}
+      />
+    </>,
+  );
+};
+
+/** Deployment actions: run the service call, then back to the page with a notice. */
+const ACTIONS: Record<
+  string,
+  (deploy: DeployService, c: Context<WebEnv>, body: Body) => Promise<keyof typeof NOTICES>
+> = {
+  approve: async (deploy, c, body) => {
+    const scope = scopeOf(one(body, 'kind'), one(body, 'value'));
+    await deploy.approve(c.req.param('id') ?? '', scope, actor(c), deadlineOf(one(body, 'deadline')));
+    return 'approved';
+  },
+  run: async (deploy, c, body) => {
+    await deploy.run(c.req.param('id') ?? '', actor(c), { now: one(body, 'now') === '1' });
+    return 'started';
+  },
+  pause: async (deploy, c) => {
+    await deploy.pause(c.req.param('id') ?? '', actor(c));
+    return 'paused';
+  },
+  cancel: async (deploy, c) => {
+    await deploy.cancel(c.req.param('id') ?? '', actor(c));
+    return 'cancelled';
+  },
+};
+
+export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
+  const label = labelOf(deps);
+
   app.get('/deployments', (c) =>
     renderPage(
       c,
       { title: 'Deployments' },
       <>
         <h1>Deployments</h1>
-        <Empty>
-          <p>
-            <strong>Deployment is not part of this version yet.</strong>
-          </p>
-          <p>
-            Jobs with pilot rings, maintenance windows, reboot policy and verification will live here. Today
-            the appliance finds what each machine is missing (<a href="/patches">Patches</a>) and serves the
-            packages from its <a href="/cache">cache</a>, so each crosses the WAN once when you install them.
-          </p>
-        </Empty>
+        {deps.deploy ? (
+          <DeploymentTable rows={deps.deploy.list()} label={label} />
+        ) : (
+          <Notice kind="error">{UNAVAILABLE}</Notice>
+        )}
       </>,
     ),
   );
+
+  app.get('/deployments/new', (c) => previewPage(deps, c));
+
+  app.post('/deployments', async (c) => {
+    const deploy = requireDeploy(deps);
+    const body = await c.req.parseBody({ all: true });
+    const request = requestFrom((k) => all(body, k));
+    const { settings, assessments, addressOf } = await planInputs(deps, request);
+    const d = await deploy.create(createInput(settings, assessments, request, addressOf), actor(c));
+    return c.redirect(deploymentHref(d.id, '?done=created'), 303);
+  });
+
+  app.get('/deployments/:id', (c) => deploymentPage(deps, c));
+
+  app.get('/deployments/:id/live', (c) => {
+    const d = requireDeploy(deps).get(c.req.param('id'));
+    return c.html(<LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />);
+  });
+
+  app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
+    const deploy = requireDeploy(deps);
+    const body = await c.req.parseBody({ all: true });
+    const done = await ACTIONS[c.req.param('action')]!(deploy, c, body);
+    return c.redirect(deploymentHref(c.req.param('id'), `?done=${done}`), 303);
+  });
+
+  app.get('/deployments/:id/hosts/:hostId', async (c) => {
+    const d = requireDeploy(deps).get(c.req.param('id'));
+    const hostId = c.req.param('hostId');
+    const h = d.hosts.find((x) => x.hostId === hostId);
+    if (!h) throw new DepotError('NOT_FOUND', `host ${hostId.slice(0, 80)} is not in deployment ${d.id}`);
+    const username = (await deps.inventory?.credentials.view(hostId))?.username;
+    return renderPage(
+      c,
+      { title: `${label(hostId)} · ${d.title}` },
+      <HostLog d={d} h={h} label={label(hostId)} sudo={sudoHint(h, username)} />,
+    );
+  });
+
+  app.post('/deployments/:id/hosts/:hostId/retry', async (c) => {
+    const id = c.req.param('id');
+    await requireDeploy(deps).retryHost(id, c.req.param('hostId'), actor(c));
+    return c.redirect(deploymentHref(id, '?done=retried'), 303);
+  });
+
+  app.post('/deployments/:id/hosts/:hostId/reset-breaker', async (c) => {
+    const deploy = requireDeploy(deps);
+    const id = c.req.param('id');
+    const hostId = c.req.param('hostId');
+    if (!deploy.get(id).hosts.some((h) => h.hostId === hostId))
+      throw new DepotError('NOT_FOUND', `host ${hostId.slice(0, 80)} is not in deployment ${id}`);
+    const body = await c.req.parseBody({ all: true });
+    await deploy.resetBreaker(hostId, one(body, 'update'), actor(c));
+    return c.redirect(deploymentHref(id, '?done=reset'), 303);
+  });
+
   return app;
 };

@@ -27,8 +27,8 @@ export const requireHosts = (deps: WebDeps): HostService => {
 
 type RenderExtra = { status?: 400 | 409; manage?: { error: string; values: ManageValues } };
 
-/** The host page, with its TFTP transfers when the TFTP server runs. */
-const renderHost = async (deps: WebDeps, c: Context<WebEnv>, id: string, extra: RenderExtra = {}) => {
+/** The host page, with its deployments when the appliance deploys and its TFTP transfers when the TFTP server runs. */
+const renderHost = async (deps: WebDeps, c: Context<WebEnv>, id: string, extra: RenderExtra) => {
   const paging = { packages: pageNumber(c.req.query('packages')), fixes: pageNumber(c.req.query('fixes')) };
   const view = await requireHosts(deps).view(id, paging);
   const done = c.req.query('done');
@@ -37,14 +37,21 @@ const renderHost = async (deps: WebDeps, c: Context<WebEnv>, id: string, extra: 
   return renderPage(
     c,
     { title: view.name, status: extra.status ?? 200 },
-    <HostPage view={view} csrf={c.get('csrf')} notice={notice} transfers={transfers} manage={extra.manage} />,
+    <HostPage
+      view={view}
+      csrf={c.get('csrf')}
+      notice={notice}
+      transfers={transfers}
+      manage={extra.manage}
+      deployments={deps.deploy?.forHost(view.host.id)}
+    />,
   );
 };
 
 export const hostsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
-  const render = (c: Context<WebEnv>, id: string, extra?: RenderExtra) => renderHost(deps, c, id, extra);
+  const render = (c: Context<WebEnv>, id: string, extra: RenderExtra = {}) => renderHost(deps, c, id, extra);
 
   /** The host behind :id; any other name for it (asset id, address, old id) redirects there. */
   const known = (c: Context<WebEnv>): string => {

@@ -18,6 +18,7 @@ import {
   AffectedHosts,
   advisoryHref,
   ComplianceCards,
+  DeployForm,
   FilterForm,
   HostTable,
   PAGE,
@@ -80,18 +81,20 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
           </p>
         </Empty>
       ) : f.view === 'hosts' ? (
-        <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} />
+        <DeployForm what="hosts (all their missing fixes)">
+          <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} select />
+        </DeployForm>
       ) : rows.length === 0 ? (
         <Notice kind="ok">No missing fixes match these filters.</Notice>
       ) : f.view === 'packages' ? (
         <PackageTable rows={impactByPackage(rows)} />
       ) : (
-        <>
-          <AdvisoryTable rows={rows.slice(0, PAGE)} />
+        <DeployForm what="advisories (on every host missing them)">
+          <AdvisoryTable rows={rows.slice(0, PAGE)} select />
           {rows.length > PAGE ? (
             <p class="hint">{`Showing ${PAGE} of ${rows.length}; narrow the search to see the rest.`}</p>
           ) : null}
-        </>
+        </DeployForm>
       )}
     </>,
   );

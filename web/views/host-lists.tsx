@@ -1,8 +1,10 @@
 /**
  * The long lists of the host page, one page at a time: installed packages and missing fixes,
- * each with page links that keep the other list where it was; and where deployments will go.
+ * each with page links that keep the other list where it was; and the host's deployments.
  */
+import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
+import { deploymentHref, OutcomeWord, StateWord, UNAVAILABLE } from './deployments.js';
 import { hostHref } from './host-link.js';
 import { Notice } from './layout.js';
 import { Pager } from './pager.js';
@@ -138,9 +140,52 @@ export const FixesSection = (props: { view: HostView }) => {
   );
 };
 
-export const DeploymentsSection = () => (
-  <section class="card" id="deployments">
-    <h2>Deployments</h2>
-    <p class="hint">None yet: deploying fixes is not built yet. Its history will be listed here.</p>
-  </section>
-);
+/** The host's deployments, newest first, each with where this host stands in it. */
+export const DeploymentsSection = (props: {
+  deployments?: Array<{ d: Deployment; h: HostState }> | undefined;
+  available: boolean;
+}) => {
+  const rows = props.deployments ?? [];
+  return (
+    <section class="card" id="deployments">
+      <h2>{`Deployments (${rows.length})`}</h2>
+      {!props.available ? (
+        <p class="hint">{UNAVAILABLE}</p>
+      ) : rows.length === 0 ? (
+        <p class="hint">
+          None yet. Tick this host on <a href="/patches?view=hosts">Patches</a> and choose Deploy selected.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Deployment</th>
+              <th>Created</th>
+              <th>Upgrades</th>
+              <th>This host</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ d, h }) => (
+              <tr>
+                <td>
+                  <a href={deploymentHref(d.id)}>{d.title}</a> <StateWord d={d} />
+                </td>
+                <td>
+                  <time datetime={d.createdAt}>{d.createdAt.slice(0, 16).replace('T', ' ')}</time>
+                </td>
+                <td>{h.change.upgrades.map((u) => `${u.name} ${u.version}`).join(', ')}</td>
+                <td>
+                  <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>
+                    <OutcomeWord h={h} />
+                  </a>
+                  {h.reason ? <div class="hint">{h.reason}</div> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+};

@@ -3,6 +3,7 @@
  * why it was classified so, SSH access, what it has installed, what it is missing, deployments,
  * its services, tags and notes, and its history. Every other page links here.
  */
+import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { Asset } from '../../daemon/discovery/asset.js';
 import type { HostView } from '../../daemon/hosts/host-view.js';
 import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
@@ -183,6 +184,8 @@ export const HostPage = (props: {
   /** Its TFTP transfers, newest first; absent when the TFTP server is off. */
   transfers?: TransferRecord[] | undefined;
   manage?: { error?: string | undefined; values?: ManageValues | undefined } | undefined;
+  /** This host's deployments; undefined when the appliance has no deployment service. */
+  deployments?: Array<{ d: Deployment; h: HostState }> | undefined;
 }) => {
   const { view } = props;
   const a = view.asset;
@@ -207,7 +210,7 @@ export const HostPage = (props: {
       />
       <FixesSection view={view} />
       <PackagesSection view={view} />
-      <DeploymentsSection />
+      <DeploymentsSection deployments={props.deployments} available={props.deployments !== undefined} />
       {props.transfers ? <TftpTransfers rows={props.transfers} /> : null}
       {a ? <Services asset={a} /> : null}
       {a ? <TagsAndNotes hostId={view.host.id} asset={a} csrf={props.csrf} /> : null}

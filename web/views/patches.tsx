@@ -3,6 +3,7 @@
  * advisory, package and host tables.
  */
 import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
 import type { AdvisoryImpact } from '../../daemon/assess/assess-service.js';
 import type { HostLabel, MissingFixFilter, PackageImpact } from '../../daemon/assess/missing-fix-query.js';
 import type { HostAssessment, MissingFix, SiteCompliance } from '../../daemon/assess/types.js';
@@ -103,10 +104,18 @@ export const FilterForm = (props: { f: Filters }) => (
   </form>
 );
 
-export const AdvisoryTable = (props: { rows: AdvisoryImpact[] }) => (
+/** A row's checkbox for "Deploy selected" (name is the field the preview reads). */
+const Pick = (props: { name: 'advisory' | 'host'; value: string; label: string }) => (
+  <td>
+    <input type="checkbox" name={props.name} value={props.value} aria-label={`select ${props.label}`} />
+  </td>
+);
+
+export const AdvisoryTable = (props: { rows: AdvisoryImpact[]; select?: boolean }) => (
   <table>
     <thead>
       <tr>
+        {props.select ? <th>Deploy</th> : null}
         <th>Severity</th>
         <th>Advisory</th>
         <th>CVEs</th>
@@ -118,6 +127,7 @@ export const AdvisoryTable = (props: { rows: AdvisoryImpact[] }) => (
     <tbody>
       {props.rows.map((a) => (
         <tr>
+          {props.select ? <Pick name="advisory" value={a.advisoryId} label={a.advisoryId} /> : null}
           <td>
             <Sev s={a.severity} />
           </td>
@@ -168,13 +178,14 @@ export const PackageTable = (props: { rows: PackageImpact[] }) => (
   </table>
 );
 
-export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel }) => {
+export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; select?: boolean }) => {
   const { rows } = props;
   return (
     <>
       <table>
         <thead>
           <tr>
+            {props.select ? <th>Deploy</th> : null}
             <th>Host</th>
             <th>Release</th>
             <th>Missing fixes</th>
@@ -185,6 +196,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel }) =
         <tbody>
           {rows.slice(0, PAGE).map((h) => (
             <tr>
+              {props.select ? <Pick name="host" value={h.hostId} label={props.label(h.hostId)} /> : null}
               <td>
                 <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
               </td>
@@ -242,4 +254,15 @@ export const AffectedHosts = (props: {
     </table>
     <Pager page={props.page} href={props.href} label="Affected host pages" />
   </>
+);
+
+/** "Deploy selected": the picked rows go to the plan preview (a GET: nothing changes until "Create draft"). */
+export const DeployForm = (props: { children: Child; what: string }) => (
+  <form method="get" action="/deployments/new" id="deploy-selected" aria-label="Deploy selected">
+    {props.children}
+    <p>
+      <button type="submit">Deploy selected…</button>{' '}
+      <span class="hint">{`Previews the plan for the ticked ${props.what}; nothing runs until the draft is approved and started.`}</span>
+    </p>
+  </form>
 );

@@ -1,0 +1,75 @@
+/**
+ * A deployment in a real browser against the real daemon (in-process, with test-only host
+ * adapters): tick an advisory on Patches, preview the plan, create the draft, approve it, run it
+ * now, and watch the page's htmx polling turn the held host from installing to verified without
+ * a reload. Screenshots go to PD_SCREENSHOTS (default: the test's temp dir) for a person to look at.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
+import { waitFor } from '../../support/wait-for.js';
+import { tempDir } from '../../temp-dir.js';
+import { HIGH, startDeployApp } from './deploy-app.js';
+
+test('create, approve, run now and watch a deployment verify in the browser', {
+  skip: chromiumMissing,
+  timeout: 120_000,
+}, async (t) => {
+  const s = await startDeployApp(t);
+  const shots = process.env.PD_SCREENSHOTS ?? (await tempDir(t));
+  await mkdir(shots, { recursive: true });
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  await setUpInBrowser(page, s.url);
+  await page.click('nav a:text("Patches")');
+  await page.waitForSelector('h1:text("Patches")');
+  await page.check(`input[name=advisory][value="${HIGH}"]`);
+  await shot('1-patches');
+  await page.click('button:text("Deploy selected")');
+  await page.waitForSelector('h1:text("New deployment: preview")');
+  assert.match(await page.innerText('main'), /Plan: 3 hosts to change/);
+  await shot('2-preview');
+  await page.fill('input[name=title]', 'expat on every desk');
+  await page.click('button:text("Create draft")');
+  await page.waitForSelector('h1:text("expat on every desk")');
+  assert.match(await page.innerText('#deployment-live'), /State: draft/);
+
+  await page.fill('input[name=value]', HIGH);
+  await page.click('button:text("Approve")');
+  await page.waitForSelector('text=Approved; the audit log');
+  assert.match(await page.innerText('#approvals'), new RegExp(`approve advisory ${HIGH}`));
+
+  let release!: () => void;
+  s.site.host(s.hosts[0]!).holdInstall = new Promise<void>((r) => {
+    release = r;
+  });
+  await page.click('button:text("Run now (ignore maintenance windows)")');
+  await page.waitForSelector('text=Started.');
+  await waitFor(() => s.site.ran('install').length > 0, 'an install to start');
+  await page.waitForSelector('#deployment-live[hx-trigger="every 2s"]');
+  await shot('3-running');
+  await page.evaluate(() => {
+    (globalThis as { marker?: number }).marker = 42;
+  });
+  release();
+  await page.waitForSelector('#deployment-live:has-text("3 verified")', { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => (globalThis as { marker?: number }).marker), 42, 'no reload');
+  assert.equal(await page.locator('#deployment-live[hx-trigger]').count(), 0, 'polling stopped');
+  assert.match(await page.innerText('#deployment-live'), /State: completed/);
+  await shot('4-verified');
+
+  await page.click(`a[href$="/hosts/${s.hosts[0]}"]:text("log")`);
+  await page.waitForSelector('h1:has-text("verified")');
+  assert.match(await page.innerText('main'), /\$ install/);
+  await shot('5-host-log');
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,212 @@
+/**
+ * Deployments through the real daemon (DepotApp on loopback, its own catalog, assessment and
+ * deployment service) with test-only host adapters: create from the Patches selection, preview,
+ * approve, run now, live progress, the host log, pause, cancel, retry and breaker reset, CSRF
+ * refusals; and a daemon without adapters that says deployments are unavailable.
+ */
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { waitFor } from '../../support/wait-for.js';
+import { HIGH, httpBrowser, startDeployApp } from './deploy-app.js';
+
+const htmx = { 'hx-request': 'true' };
+
+const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: number) => {
+  const s = await startDeployApp(t, concurrency ? { config: { deploy: { concurrency } } } : {});
+  if (hostFails)
+    s.site.host(s.hosts[0]!).installFails = {
+      kind: 'permanent',
+      reason:
+        'pc: sudo wants a password before deploy may run /usr/bin/apt-get as root. Allow exactly what the appliance runs as root, without a password, in /etc/sudoers.d/patch-depot (check it with visudo -cf): deploy ALL=(root) NOPASSWD: /usr/bin/apt-get, /usr/bin/dpkg, /sbin/reboot',
+      times: 1,
+    };
+  const b = await httpBrowser(s.url);
+  const patches = await (await b.request('/patches')).text();
+  assert.match(patches, new RegExp(`<input type="checkbox" name="advisory" value="${HIGH}"`));
+  const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
+  assert.match(preview, /Plan: 3 hosts to change/);
+  assert.match(preview, /libexpat1 → 2\.5\.0-1\+deb12u2/);
+  assert.doesNotMatch(preview, /curl →/, 'only the selected advisory');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(preview)![1]!;
+  const created = await b.post('/deployments', { _csrf: csrf, advisory: HIGH, title: 'expat everywhere' });
+  assert.equal(created.status, 303, await created.clone().text());
+  const page = created.headers.get('location')!;
+  assert.match(page, /^\/deployments\/dep-[^?]+\?done=created$/);
+  const id = decodeURIComponent(page.split('/')[2]!.split('?')[0]!);
+  return { ...s, b, id, href: `/deployments/${id}` };
+};
+
+const token = async (b: Awaited<ReturnType<typeof httpBrowser>>, path: string) => b.csrf(path);
+
+test('create from Patches, preview, approve, run now, watch it verify; the host page lists it', async (t) => {
+  const s = await createDraft(t);
+  let html = await (await s.b.request(s.href)).text();
+  assert.match(html, /expat everywhere/);
+  assert.match(html, />draft<\/strong>/);
+  assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
+  assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
+
+  const approve = await s.b.post(`${s.href}/approve`, {
+    _csrf: await token(s.b, s.href),
+    kind: 'advisory',
+    value: HIGH,
+    deadline: '2031-01-31T18:00',
+  });
+  assert.equal(approve.status, 303);
+  html = await (await s.b.request(`${s.href}?done=approved`)).text();
+  assert.match(html, /Approved; the audit log/);
+  assert.match(html, new RegExp(`approve advisory ${HIGH} · deadline 2031-01-31 18:00:00`));
+  assert.match(html, /<td>admin<\/td><td>127\.0\.0\.1<\/td>/, 'who and from where, from the audit log');
+
+  // Hold the first install so the running state can be seen.
+  let release!: () => void;
+  s.site.host(s.hosts[0]!).holdInstall = new Promise<void>((r) => {
+    release = r;
+  });
+  const run = await s.b.post(`${s.href}/run`, { _csrf: await token(s.b, s.href), now: '1' });
+  assert.equal(run.status, 303);
+  await waitFor(() => s.site.ran('install').length > 0, 'an install to start');
+  const live = await (await s.b.request(`${s.href}/live`, { headers: htmx })).text();
+  assert.match(
+    live,
+    /^<section class="card" id="deployment-live" hx-get="[^"]+\/live" hx-trigger="every 2s"/,
+  );
+  assert.match(live, />running<\/strong>/);
+  assert.match(live, /installing|verifying|queued/);
+  release();
+  await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the deployment to complete');
+  const done = await (await s.b.request(`${s.href}/live`, { headers: htmx })).text();
+  assert.doesNotMatch(done, /hx-trigger/, 'polling stops once it ended');
+  assert.match(done, /3 verified/);
+  assert.match(done, /ring 2/);
+  assert.match(done, /100% \(needs 100%\)/);
+  const audit = await (await s.b.request(s.href)).text();
+  assert.match(audit, /start \(now\)/, 'run now is recorded as such');
+
+  const log = await (await s.b.request(`${s.href}/hosts/${s.hosts[0]}`)).text();
+  assert.match(log, /\$ install/);
+  assert.match(log, /exit 0/);
+  assert.match(log, /Dry run/);
+  assert.match(log, /upgrade libexpat1 2\.5\.0-1\+deb12u1 → 2\.5\.0-1\+deb12u2/);
+
+  const list = await (await s.b.request('/deployments')).text();
+  assert.match(list, /expat everywhere/);
+  assert.match(list, /3 verified/);
+  assert.match(list, new RegExp(HIGH));
+  const host = await (await s.b.request(`/hosts/${s.hosts[1]}`)).text();
+  assert.match(host, /Deployments \(1\)/);
+  assert.match(host, /expat everywhere/);
+  assert.match(host, /libexpat1 2\.5\.0-1\+deb12u2/);
+});
+
+test('a failed host shows why and the sudoers line; its breaker is reset and it is retried', async (t) => {
+  const s = await createDraft(t, true);
+  await s.b.post(`${s.href}/approve`, { _csrf: await token(s.b, s.href), kind: 'group', value: 'default' });
+  await s.b.post(`${s.href}/run`, { _csrf: await token(s.b, s.href), now: '1' });
+  await waitFor(() => s.app.deploy?.get(s.id).state === 'halted', 'the ring gate to halt');
+  let html = await (await s.b.request(s.href)).text();
+  assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
+  assert.match(html, /Reset breaker libexpat1=2\.5\.0-1\+deb12u2/);
+  const log = await (await s.b.request(`${s.href}/hosts/${s.hosts[0]}`)).text();
+  assert.match(
+    log,
+    /<code>deploy ALL=\(root\) NOPASSWD: \/usr\/bin\/apt-get, \/usr\/bin\/dpkg, \/sbin\/reboot<\/code>/,
+  );
+
+  const early = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
+  assert.equal(early.status, 409, 'the breaker must be reset first');
+  assert.match(await early.text(), /reset the breaker/);
+  const reset = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/reset-breaker`, {
+    _csrf: await token(s.b, s.href),
+    update: 'libexpat1=2.5.0-1+deb12u2',
+  });
+  assert.equal(reset.status, 303);
+  html = await (await s.b.request(s.href)).text();
+  assert.match(html, /Retry host/);
+  const retry = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
+  assert.equal(retry.status, 303);
+  await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the retried host to verify');
+  assert.equal(s.app.deploy?.get(s.id).hosts.filter((h) => h.outcome === 'verified').length, 3);
+});
+
+test('pause stops new starts and cancel ends it; mutations need the CSRF token', async (t) => {
+  const s = await createDraft(t, false, 1);
+  const csrf = await token(s.b, s.href);
+  for (const path of ['/approve', '/run', '/pause', '/cancel']) {
+    const res = await s.b.post(`${s.href}${path}`, { kind: 'advisory', value: HIGH, now: '1' });
+    assert.equal(res.status, 403, `${path} without a token`);
+    const wrong = await s.b.post(`${s.href}${path}`, {
+      _csrf: 'x'.repeat(43),
+      kind: 'advisory',
+      value: HIGH,
+    });
+    assert.equal(wrong.status, 403, `${path} with a wrong token`);
+  }
+  const foreign = await s.b.post(
+    '/deployments',
+    { _csrf: csrf, advisory: HIGH },
+    { origin: 'http://evil.test' },
+  );
+  assert.equal(foreign.status, 403, 'cross-site create refused');
+  assert.equal(s.app.deploy?.get(s.id).approvals.length, 0, 'nothing was approved');
+  assert.equal(s.app.deploy?.list().length, 1, 'nothing else was created');
+
+  let release!: () => void;
+  s.site.host(s.hosts[0]!).holdInstall = new Promise<void>((r) => {
+    release = r;
+  });
+  await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind: 'package', value: 'libexpat*' });
+  // One host at a time (deploy.concurrency 1): the paused deployment starts nothing after the held one.
+  await s.b.post(`${s.href}/run`, { _csrf: csrf, now: '1' });
+  await waitFor(() => s.site.ran('install').length === 1, 'the first install');
+  const pause = await s.b.post(`${s.href}/pause`, { _csrf: csrf });
+  assert.equal(pause.status, 303);
+  assert.match(await (await s.b.request(`${s.href}?done=paused`)).text(), /Paused: nothing more starts/);
+  release();
+  await waitFor(() => s.app.deploy?.get(s.id).hosts[0]?.outcome === 'verified', 'the held host to finish');
+  assert.equal(s.site.ran('install').length, 1, 'no other host started while paused');
+  const html = await (await s.b.request(s.href)).text();
+  assert.match(html, /Resume in maintenance windows/);
+  const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf });
+  assert.equal(cancel.status, 303);
+  assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
+  const again = await s.b.post(`${s.href}/run`, { _csrf: csrf, now: '1' });
+  assert.equal(again.status, 409);
+});
+
+test('bad input is refused with a message; an unknown deployment is 404', async (t) => {
+  const s = await createDraft(t);
+  const csrf = await token(s.b, s.href);
+  const none = await s.b.request('/deployments/new');
+  assert.equal(none.status, 400);
+  assert.match(await none.text(), /select at least one advisory, package or host/);
+  const bad = await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind: 'advisory', value: '' });
+  assert.equal(bad.status, 400);
+  const badDeadline = await s.b.post(`${s.href}/approve`, {
+    _csrf: csrf,
+    kind: 'advisory',
+    value: HIGH,
+    deadline: 'soon',
+  });
+  assert.equal(badDeadline.status, 400);
+  assert.match(await badDeadline.text(), /deadline: &quot;soon&quot; is not a date and time/);
+  assert.equal((await s.b.request('/deployments/dep-nope')).status, 404);
+  const notMissing = await s.b.post('/deployments', { _csrf: csrf, advisory: 'DSA-0000-1' });
+  assert.equal(notMissing.status, 400);
+  assert.match(await notMissing.text(), /nothing to deploy/);
+});
+
+test('without an SSH executor the daemon says deployments are unavailable', async (t) => {
+  const s = await startDeployApp(t, { deploy: false, hosts: ['pc-1'] });
+  const b = await httpBrowser(s.url);
+  assert.match(await (await b.request('/deployments')).text(), /no SSH executor configured/);
+  const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
+  assert.match(preview, /no SSH executor configured/);
+  assert.match(preview, /<button type="submit" disabled="">Create draft/);
+  const res = await b.post('/deployments', {
+    _csrf: await b.csrf('/deployments/new?advisory=x'),
+    advisory: HIGH,
+  });
+  assert.equal(res.status, 503);
+  assert.match(await (await b.request(`/hosts/${s.hosts[0]}`)).text(), /no SSH executor configured/);
+});

@@ -1,0 +1,380 @@
+/**
+ * One deployment's page: its actions (run in windows or now, pause, cancel), approvals with the
+ * audit log's who and when, ring status with the gates, live per-host progress (polled while the
+ * deployment runs) and one host's step log with each command, its output and exit status.
+ */
+import type { AuditEntry } from '../../daemon/deploy/approval-log.js';
+import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
+import { updateKey } from '../../daemon/deploy/plan.js';
+import { scopeText } from '../../daemon/deploy/policy/approvals.js';
+import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
+import { CsrfField } from './csrf-field.js';
+import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
+import { hostHref } from './host-link.js';
+
+const HOUR = 3_600_000;
+const hours = (ms: number): string =>
+  ms >= HOUR ? `${Math.round((ms / HOUR) * 10) / 10} h` : `${Math.ceil(ms / 60_000)} min`;
+const at = (iso: string | undefined): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+
+/** Posts to one of the deployment's actions; works without JavaScript (303 back to the page). */
+const Action = (props: {
+  d: Deployment;
+  path: string;
+  csrf: string;
+  label: string;
+  fields?: Record<string, string>;
+}) => (
+  <form method="post" action={deploymentHref(props.d.id, props.path)} class="stack">
+    <CsrfField token={props.csrf} />
+    {Object.entries(props.fields ?? {}).map(([k, v]) => (
+      <input type="hidden" name={k} value={v} />
+    ))}
+    <button type="submit">{props.label}</button>
+  </form>
+);
+
+export const Actions = (props: { d: Deployment; csrf: string }) => {
+  const { d, csrf } = props;
+  const startable = d.state === 'draft' || d.state === 'paused';
+  return (
+    <div id="actions">
+      {startable ? (
+        <>
+          <Action
+            d={d}
+            path="/run"
+            csrf={csrf}
+            label={d.state === 'draft' ? 'Run in maintenance windows' : 'Resume in maintenance windows'}
+          />
+          <Action
+            d={d}
+            path="/run"
+            csrf={csrf}
+            label="Run now (ignore maintenance windows)"
+            fields={{ now: '1' }}
+          />
+        </>
+      ) : null}
+      {d.state === 'running' ? <Action d={d} path="/pause" csrf={csrf} label="Pause" /> : null}
+      {d.state !== 'completed' && d.state !== 'cancelled' ? (
+        <Action d={d} path="/cancel" csrf={csrf} label="Cancel deployment" />
+      ) : null}
+      <p class="hint">
+        {d.policy.now
+          ? 'Runs now: maintenance windows do not hold hosts back.'
+          : `Runs inside each group's maintenance window${
+              Object.keys(d.policy.windows).length
+                ? ` (${Object.entries(d.policy.windows)
+                    .map(([g, w]) => `${g}: ${w.text} ${w.zone}`)
+                    .join('; ')})`
+                : ': no group has one, so hosts start when approved'
+            }.`}
+      </p>
+    </div>
+  );
+};
+
+export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: string }) => {
+  const { d } = props;
+  const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
+  const groups = [...new Set(d.hosts.map((h) => h.group))];
+  const open = d.state !== 'completed' && d.state !== 'cancelled';
+  return (
+    <section class="card" id="approvals">
+      <h2>Approvals</h2>
+      {open ? (
+        <form method="post" action={deploymentHref(d.id, '/approve')} aria-label="Approve">
+          <CsrfField token={props.csrf} />
+          <label>
+            Approve{' '}
+            <select name="kind">
+              <option value="advisory">advisory</option>
+              <option value="package">package (glob)</option>
+              <option value="group">host group</option>
+            </select>
+          </label>{' '}
+          <input
+            type="text"
+            name="value"
+            list="approve-values"
+            required
+            placeholder={Object.keys(d.advisories)[0] ?? ''}
+          />
+          <datalist id="approve-values">
+            {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
+              <option value={v} />
+            ))}
+          </datalist>{' '}
+          <label>
+            Deadline (optional, UTC) <input type="datetime-local" name="deadline" />
+          </label>{' '}
+          <button type="submit">Approve</button>
+        </form>
+      ) : null}
+      {props.audit.length === 0 ? (
+        <p class="hint">
+          Nothing approved or started yet. Auto-approval rules:{' '}
+          {d.policy.rules.length
+            ? d.policy.rules
+                .map((r) => (r.kind === 'never' ? `never ${r.packages}` : `auto ≥ ${r.minSeverity}`))
+                .join('; ')
+            : 'none'}
+          .
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>When (UTC)</th>
+              <th>Who</th>
+              <th>From</th>
+              <th>What</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.audit.map((e) => (
+              <tr>
+                <td>
+                  <time datetime={e.at}>{at(e.at)}</time>
+                </td>
+                <td>{e.by}</td>
+                <td>{e.from}</td>
+                <td>
+                  {e.action}
+                  {e.scope ? ` ${scopeText(e.scope)}` : ''}
+                  {e.detail ? ` (${e.detail})` : ''}
+                  {e.deadline ? ` · deadline ${at(e.deadline)}` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+};
+
+/** One ring: its state, the gate's numbers against the policy, soak time left, why it halted. */
+const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
+  const { d, ring, now } = props;
+  const r = d.rings[ring]!;
+  const hosts = d.hosts.filter((h) => h.ring === ring);
+  const counted = hosts.filter((h) => isHostDone(h) && h.outcome !== 'not-applicable');
+  const ok = counted.filter(isSuccess).length;
+  const gate = d.policy.gate;
+  const rate = counted.length ? Math.round((ok / counted.length) * 100) : undefined;
+  const soakLeft = r.state === 'soaking' && r.doneAt ? Date.parse(r.doneAt) + gate.soakMs - now : undefined;
+  const last = !d.hosts.some((h) => h.ring > ring);
+  return (
+    <tr>
+      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}`}</td>
+      <td>
+        <strong class={r.state === 'passed' ? 'ok' : r.state === 'pending' ? 'muted' : 'warn'}>
+          {r.state}
+        </strong>
+        {r.batch ? ` · batch ${r.batch}` : ''}
+      </td>
+      <td>{hosts.length}</td>
+      <td>{`${rate === undefined ? '—' : `${rate}%`} (needs ${Math.round(gate.minSuccessRate * 100)}%)`}</td>
+      <td>{`${ok} (needs ${gate.minVerified})`}</td>
+      <td>
+        {soakLeft !== undefined
+          ? `${hours(Math.max(0, soakLeft))} left`
+          : last
+            ? '— (last ring)'
+            : `${hours(gate.soakMs)} after the ring ends`}
+      </td>
+      <td>{r.note ?? ''}</td>
+    </tr>
+  );
+};
+
+export const Rings = (props: { d: Deployment; now: number }) => (
+  <table aria-label="Rings">
+    <thead>
+      <tr>
+        <th>Ring</th>
+        <th>State</th>
+        <th>Hosts</th>
+        <th>Success rate</th>
+        <th>Verified</th>
+        <th>Soak</th>
+        <th>Why halted</th>
+      </tr>
+    </thead>
+    <tbody>
+      {[0, 1, 2]
+        .filter((i) => props.d.hosts.some((h) => h.ring === i))
+        .map((i) => (
+          <RingRow d={props.d} ring={i} now={props.now} />
+        ))}
+    </tbody>
+  </table>
+);
+
+const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
+  const { d, h, csrf } = props;
+  const base = `/hosts/${encodeURIComponent(h.hostId)}`;
+  const open = d.breakers.filter((b) => b.hostId === h.hostId && !b.resetAt);
+  return (
+    <>
+      {open.map((b) => (
+        <Action
+          d={d}
+          path={`${base}/reset-breaker`}
+          csrf={csrf}
+          label={`Reset breaker ${b.update}`}
+          fields={{ update: b.update }}
+        />
+      ))}
+      {open.length === 0 && (h.outcome === 'failed' || h.outcome === 'unreachable') ? (
+        <Action d={d} path={`${base}/retry`} csrf={csrf} label="Retry host" />
+      ) : null}
+    </>
+  );
+};
+
+const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
+  const { d, h } = props;
+  return (
+    <tr>
+      <td>
+        <a href={hostHref(h.hostId)}>{props.label}</a>
+      </td>
+      <td>{`${h.group} / ${h.ring}`}</td>
+      <td>{h.change.upgrades.map(updateKey).join(' ')}</td>
+      <td>{h.phase}</td>
+      <td>
+        {h.attempts}
+        {h.failures.map((f) => (
+          <div class="hint">{`attempt ${f.attempt}: ${f.kind}: ${f.reason}`}</div>
+        ))}
+      </td>
+      <td>
+        <OutcomeWord h={h} />
+        {h.reason ? <div class="hint">{h.reason}</div> : null}
+        {h.waiting && !h.outcome ? <div class="hint">{`waiting: ${h.waiting}`}</div> : null}
+      </td>
+      <td>
+        <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
+        <HostActions d={d} h={h} csrf={props.csrf} />
+      </td>
+    </tr>
+  );
+};
+
+/** Rings and hosts; re-fetched every 2 s while the deployment runs, plain once it stops. */
+export const LiveProgress = (props: {
+  d: Deployment;
+  label: (id: string) => string;
+  csrf: string;
+  now: number;
+}) => {
+  const { d } = props;
+  const poll =
+    d.state === 'running'
+      ? { 'hx-get': deploymentHref(d.id, '/live'), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' }
+      : {};
+  return (
+    <section class="card" id="deployment-live" {...poll}>
+      <h2>
+        State: <StateWord d={d} /> <span class="hint">{outcomeCounts(d)}</span>
+      </h2>
+      {d.note ? <p class="notice error">{d.note}</p> : null}
+      <Actions d={d} csrf={props.csrf} />
+      <Rings d={d} now={props.now} />
+      <h2>Hosts</h2>
+      <table aria-label="Hosts">
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Group / ring</th>
+            <th>Upgrades</th>
+            <th>Phase</th>
+            <th>Attempts</th>
+            <th>Outcome</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {d.hosts.map((h) => (
+            <HostRow d={d} h={h} label={props.label(h.hostId)} csrf={props.csrf} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+};
+
+const SUDOERS = /(\S+ ALL=\(root\) NOPASSWD:[^\n]*)/;
+
+/**
+ * The exact sudoers line when the host's SSH user may not run the package tools as root: the one
+ * the executor put in its message, else the Debian programs for `username`.
+ */
+export const sudoHint = (h: HostState, username: string | undefined): string | undefined => {
+  const texts = [h.reason ?? '', ...h.failures.map((f) => f.reason), ...h.steps.map((s) => s.stderr)];
+  for (const t of texts) {
+    const m = SUDOERS.exec(t);
+    if (m) return m[1];
+  }
+  if (!texts.some((t) => /\bsudo\b/.test(t)) || h.change.ecosystem !== 'dpkg' || !username) return undefined;
+  return sudoersLine(username, DEBIAN_ROOT_PROGRAMS);
+};
+
+export const HostLog = (props: { d: Deployment; h: HostState; label: string; sudo: string | undefined }) => {
+  const { d, h } = props;
+  return (
+    <>
+      <p>
+        <a href={deploymentHref(d.id)}>{`← ${d.title}`}</a>
+      </p>
+      <h1>{`${props.label}: ${h.outcome ? h.outcome : h.phase}`}</h1>
+      {h.reason ? <p class="notice error">{h.reason}</p> : null}
+      {props.sudo ? (
+        <section class="card" id="sudo">
+          <h2>Let the SSH user run the package tools as root</h2>
+          <p>
+            Add this line to <code>/etc/sudoers.d/patch-depot</code> on the host (check it with{' '}
+            <code>visudo -cf /etc/sudoers.d/patch-depot</code>), then retry the host:
+          </p>
+          <pre>
+            <code>{props.sudo}</code>
+          </pre>
+        </section>
+      ) : null}
+      {h.dryRun ? (
+        <section class="card">
+          <h2>Dry run</h2>
+          <ul>
+            {h.dryRun.map((a) => (
+              <li>{`${a.action} ${a.name}${a.from ? ` ${a.from}` : ''}${a.to ? ` → ${a.to}` : ''}`}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <h2>{`Steps (${h.steps.length})`}</h2>
+      {h.steps.length === 0 ? <p class="hint">No step has run on this host yet.</p> : null}
+      {h.steps.map((s) => (
+        <section class="card">
+          <h2>
+            {s.step}{' '}
+            <span
+              class={s.exitCode === 0 ? 'ok' : 'warn'}
+            >{`exit ${s.exitCode ?? 'none (signal or lost connection)'}`}</span>{' '}
+            <span class="hint">{`${at(s.startedAt)} → ${at(s.finishedAt)}${s.truncated ? ' · output cut at the cap' : ''}`}</span>
+          </h2>
+          <pre>
+            <code>{`$ ${s.command}`}</code>
+          </pre>
+          <h3>stdout</h3>
+          <pre>{s.stdout || '(empty)'}</pre>
+          <h3>stderr</h3>
+          <pre>{s.stderr || '(empty)'}</pre>
+        </section>
+      ))}
+    </>
+  );
+};

@@ -1,0 +1,232 @@
+/**
+ * The pieces of the Deployments list and of the plan preview: state and outcome words, ring
+ * progress in one line, counts by host outcome, the list table, and a plan per host (upgrades,
+ * hosts not applicable, removals the admin allowed by name). The deployment page is in deployment.tsx.
+ */
+import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import type { PlanPreview } from '../../daemon/deploy/new-deployment.js';
+import type { HostOutcome } from '../../daemon/deploy/ports.js';
+import { CsrfField } from './csrf-field.js';
+import { hostHref } from './host-link.js';
+import { Empty } from './layout.js';
+import { Sev } from './patches.js';
+
+export const UNAVAILABLE =
+  'Deployments are not available on this appliance: no SSH executor configured. Plans can be previewed; nothing can be created or run.';
+
+export const deploymentHref = (id: string, rest = ''): string =>
+  `/deployments/${encodeURIComponent(id)}${rest}`;
+
+const STATE_CLASS: Record<Deployment['state'], string> = {
+  draft: 'muted',
+  running: 'warn',
+  paused: 'warn',
+  halted: 'warn',
+  completed: 'ok',
+  cancelled: 'muted',
+};
+
+export const StateWord = (props: { d: Deployment }) => (
+  <strong class={STATE_CLASS[props.d.state]}>{props.d.state}</strong>
+);
+
+const OUTCOME_ORDER: HostOutcome[] = [
+  'verified',
+  'reboot-pending',
+  'failed',
+  'unreachable',
+  'not-applicable',
+];
+
+export const outcomeText = (h: HostState): string =>
+  h.outcome === 'reboot-pending'
+    ? 'installed, reboot pending'
+    : (h.outcome ?? (h.phase === 'pending' ? 'pending' : 'in progress'));
+
+export const OutcomeWord = (props: { h: HostState }) => {
+  const o = props.h.outcome;
+  const bad = o === 'failed' || o === 'unreachable';
+  return bad ? (
+    <strong style="color:var(--bad)">{outcomeText(props.h)}</strong>
+  ) : (
+    <strong class={o === 'verified' ? 'ok' : o ? 'warn' : 'muted'}>{outcomeText(props.h)}</strong>
+  );
+};
+
+/** "2 verified · 1 failed · 3 in progress" */
+export const outcomeCounts = (d: Deployment): string => {
+  const parts: string[] = [];
+  for (const o of OUTCOME_ORDER) {
+    const n = d.hosts.filter((h) => h.outcome === o).length;
+    if (n) parts.push(`${n} ${o === 'reboot-pending' ? 'reboot pending' : o}`);
+  }
+  const open = d.hosts.filter((h) => !h.outcome);
+  const moving = open.filter((h) => h.phase !== 'pending').length;
+  if (moving) parts.push(`${moving} in progress`);
+  if (open.length - moving) parts.push(`${open.length - moving} pending`);
+  return parts.join(' · ') || 'no hosts';
+};
+
+/** "ring 0 passed · ring 1 running · ring 2 pending", rings without hosts left out. */
+export const ringLine = (d: Deployment): string =>
+  d.rings
+    .map((r, i) => ({ r, i, n: d.hosts.filter((h) => h.ring === i).length }))
+    .filter((x) => x.n > 0)
+    .map(({ r, i, n }) => `ring ${i} ${r.state} (${n})`)
+    .join(' · ');
+
+export const DeploymentTable = (props: { rows: Deployment[]; label: (id: string) => string }) =>
+  props.rows.length === 0 ? (
+    <Empty>
+      <p>
+        No deployments yet. Pick advisories or hosts on <a href="/patches">Patches</a> and choose{' '}
+        <em>Deploy selected</em> to preview a plan.
+      </p>
+    </Empty>
+  ) : (
+    <table>
+      <thead>
+        <tr>
+          <th>Deployment</th>
+          <th>State</th>
+          <th>Created</th>
+          <th>Advisories</th>
+          <th>Rings</th>
+          <th>Hosts</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((d) => (
+          <tr>
+            <td>
+              <a href={deploymentHref(d.id)}>{d.title}</a>
+              <br />
+              <code class="muted">{d.id}</code>
+            </td>
+            <td>
+              <StateWord d={d} />
+            </td>
+            <td>
+              <time datetime={d.createdAt}>{d.createdAt.slice(0, 16).replace('T', ' ')}</time>
+              {` by ${d.createdBy}`}
+            </td>
+            <td>{Object.keys(d.advisories).join(', ')}</td>
+            <td>{ringLine(d)}</td>
+            <td>{outcomeCounts(d)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+
+/** Hidden fields carrying the request from the preview to the create form. */
+const RequestFields = (props: { fields: Record<string, string[]> }) => (
+  <>
+    {Object.entries(props.fields).flatMap(([name, values]) =>
+      values.map((v) => <input type="hidden" name={name} value={v} />),
+    )}
+  </>
+);
+
+export const PlanTable = (props: { preview: PlanPreview; label: (id: string) => string }) => {
+  const { plan, placement } = props.preview;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Host</th>
+          <th>Group / ring</th>
+          <th>Upgrades</th>
+        </tr>
+      </thead>
+      <tbody>
+        {plan.changes.map((c) => (
+          <tr>
+            <td>
+              <a href={hostHref(c.hostId)}>{props.label(c.hostId)}</a>
+              <br />
+              <span class="muted">{c.ecosystem}</span>
+            </td>
+            <td>{`${placement[c.hostId]?.group ?? 'default'} / ring ${placement[c.hostId]?.ring ?? 2}`}</td>
+            <td>
+              {c.upgrades.map((u) => (
+                <div>
+                  <code>{`${u.name} → ${u.version}`}</code>{' '}
+                  <span class="muted">{u.advisories.join(' ')}</span>
+                </div>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+export const PlanPreviewView = (props: {
+  preview: PlanPreview;
+  label: (id: string) => string;
+  fields: Record<string, string[]>;
+  allowRemove: string[];
+  csrf: string;
+  canCreate: boolean;
+}) => {
+  const { plan } = props.preview;
+  return (
+    <>
+      <section class="card">
+        <h2>{`Advisories (${Object.keys(plan.advisories).length})`}</h2>
+        <ul>
+          {Object.entries(plan.advisories).map(([id, a]) => (
+            <li>
+              <Sev s={a.severity} /> <strong>{id}</strong> {a.summary}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <h2>{`Plan: ${plan.changes.length} host${plan.changes.length === 1 ? '' : 's'} to change`}</h2>
+      {plan.changes.length ? (
+        <>
+          <PlanTable preview={props.preview} label={props.label} />
+          <p class="hint">
+            Before installing, each host runs a dry run (apt-get -s, dnf --assumeno, apk -s): the deployment
+            page then shows the exact transaction, extra dependencies included. A host whose transaction would
+            remove a package not allowed below stops there, naming it.
+          </p>
+        </>
+      ) : null}
+      {plan.notApplicable.length ? (
+        <section class="card">
+          <h2>{`Not applicable (${plan.notApplicable.length})`}</h2>
+          <ul>
+            {plan.notApplicable.map((n) => (
+              <li>
+                <a href={hostHref(n.hostId)}>{props.label(n.hostId)}</a>
+                {`: ${n.reason}`}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <form method="post" action="/deployments" class="card" aria-label="Create the deployment">
+        <CsrfField token={props.csrf} />
+        <RequestFields fields={props.fields} />
+        <p>
+          <label>
+            Title <input type="text" name="title" maxlength={200} placeholder="(from the advisories)" />
+          </label>
+        </p>
+        <p>
+          <label>
+            Allow removing these packages (exact names; otherwise a plan that removes one is refused){' '}
+            <input type="text" name="allowRemove" value={props.allowRemove.join(' ')} />
+          </label>
+        </p>
+        <button type="submit" disabled={!props.canCreate || plan.changes.length === 0}>
+          Create draft
+        </button>{' '}
+        <span class="hint">Nothing runs until it is approved and started.</span>
+      </form>
+    </>
+  );
+};
