@@ -202,12 +202,17 @@ export class DepotApp {
 
   /** Deployments, as jobs on the job runner, when the host adapters were given. */
   private async deployService(): Promise<Service | undefined> {
-    if (!this.deployAdapters) {
-      this.log.debug('no deployment adapters given: deployments are not available');
+    let adapters = this.deployAdapters;
+    if (!adapters && this.config.deploy.enabled && this.inventory) {
+      const { sshDeployAdapters } = await import('./deploy/ssh-adapters.js');
+      adapters = sshDeployAdapters(this.config, this.inventory);
+    }
+    if (!adapters) {
+      this.log.debug('deployments are off (deploy.enabled is false, or no inventory service)');
       return undefined;
     }
     const { createDeployService } = await import('./deploy/deploy-module.js');
-    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, this.deployAdapters);
+    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, adapters);
     return this.deploy;
   }
 

@@ -33,7 +33,7 @@ export const DEPLOY_USAGE =
   'patch-depot deploy plan --advisory ID [--package NAME] [--host ID|ADDR] [--allow-remove NAME] [--json] | status [ID] [--json] | run ID [--now]';
 
 export const NO_EXECUTOR =
-  'deployments are not available: no SSH executor configured on this appliance (plan and status still work)';
+  'deployments are off on this appliance (deploy.enabled is false in config.json; plan and status still work)';
 
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
@@ -169,11 +169,18 @@ const untilAtRest = async (get: (id: string) => Deployment, id: string): Promise
 const run = async (ctx: CommandContext, adapters: DeployAdapters | undefined): Promise<number> => {
   const id = ctx.positionals[1];
   if (!id) throw new UsageError('deploy run: give the deployment id (see patch-depot deploy status)');
-  if (!adapters) throw new DepotError('UNAVAILABLE', NO_EXECUTOR);
   const config = ctx.config();
+  if (!adapters && !config.deploy.enabled) throw new DepotError('UNAVAILABLE', NO_EXECUTOR);
   const log = quietLog(config);
   const { DataDirLock } = await import('../store/data-dir-lock.js');
   const lock = await DataDirLock.acquire(config.dataDir, 'deploy run');
+  if (!adapters) {
+    const { createInventoryService } = await import('../inventory/inventory-module.js');
+    const { sshDeployAdapters } = await import('./ssh-adapters.js');
+    const inventory = createInventoryService(config, log.child('inventory'));
+    await inventory.start();
+    adapters = sshDeployAdapters(config, inventory);
+  }
   const { JobRunner } = await import('../jobs/job-runner.js');
   const { systemClock } = await import('../lifecycle.js');
   const { createDeployService } = await import('./deploy-module.js');

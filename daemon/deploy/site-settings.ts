@@ -62,6 +62,8 @@ const groupSchema = z
 
 export const deploySettingsSchema = z
   .object({
+    /** Deploy over SSH to the hosts the Inventory page has access to (false: no deployments). */
+    enabled: z.boolean().default(true),
     timeZone: zoneSchema.optional(),
     concurrency: z.number().int().min(1).max(100).default(DEFAULT_CONCURRENCY),
     /** More failed hosts than this in one batch halts the ring before its next batch. */

@@ -209,6 +209,11 @@ export class InventoryService {
     }
   }
 
+  /** Log in to a host with its stored credentials (deployment's executors use this). */
+  openSessionFor(cred: HostCredential, signal?: AbortSignal): Promise<RemoteSession> {
+    return this.openSession(cred, undefined, signal ?? this.abort.signal);
+  }
+
   /**
    * Log in to a host, its key checked against the pin filed under its host id (wherever the host
    * answers now) before any credential is sent.

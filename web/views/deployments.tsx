@@ -12,7 +12,7 @@ import { Empty } from './layout.js';
 import { Sev } from './patches.js';
 
 export const UNAVAILABLE =
-  'Deployments are not available on this appliance: no SSH executor configured. Plans can be previewed; nothing can be created or run.';
+  'Deployments are off on this appliance (deploy.enabled is false in config.json). Plans can be previewed; nothing can be created or run.';
 
 export const deploymentHref = (id: string, rest = ''): string =>
   `/deployments/${encodeURIComponent(id)}${rest}`;

@@ -72,6 +72,7 @@ export const startDeployApp = async (
     cache: { enabled: false },
     store: { debounceMs: 5, maxDelayMs: 50 },
     catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url: await feedServer(t) }] },
+    ...(opts.deploy === false ? { deploy: { enabled: false } } : {}),
     ...opts.config,
   });
   const site = new FakeSite();
