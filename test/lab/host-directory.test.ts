@@ -50,13 +50,13 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
       name: `hd${randomBytes(4).toString('hex')}`,
       hosts: [
         { kind: 'ping', label: 'deb', mac: MAC },
-        { kind: 'ping', label: 'vendor' },
+        { kind: 'ping', label: 'feeds' },
       ],
     });
     dir = await mkdtemp(join(tmpdir(), 'pd-lab-hosts-'));
     const dataDir = join(dir, 'data');
     await writeFile(join(dir, 'tracker.json'), await trackerFeed());
-    const vendor = lab.host('vendor');
+    const vendor = lab.host('feeds');
     const feedArgs = ['test/lab/helpers/feed-server.ts', join(dir, 'tracker.json'), vendor.ip, '8080'];
     background.push(await startInNamespace(vendor.ns, feedArgs, /ready/));
     const { stdout: publicKey } = await run(process.execPath, [
