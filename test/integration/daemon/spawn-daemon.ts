@@ -21,6 +21,7 @@ export const spawnDaemon = (
   dataDir: string,
   extraArgs: string[] = [],
   timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<RunningDaemon> =>
   new Promise((resolve, reject) => {
     const proc = spawn(
@@ -40,7 +41,7 @@ export const spawnDaemon = (
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0' },
+        env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0', ...env },
       },
     );
     const logs: Array<Record<string, unknown>> = [];
