@@ -22,14 +22,14 @@ export const spawnDaemon = (
   extraArgs: string[] = [],
   timeoutMs = 20_000,
   env: NodeJS.ProcessEnv = {},
+  /** Another build to run (a packaged one): its node and its main.js, without tsx. */
+  program?: { node: string; main: string },
 ): Promise<RunningDaemon> =>
   new Promise((resolve, reject) => {
     const proc = spawn(
-      process.execPath,
+      program?.node ?? process.execPath,
       [
-        '--import',
-        'tsx',
-        main,
+        ...(program ? [program.main] : ['--import', 'tsx', main]),
         'serve',
         '--host',
         '127.0.0.1',
