@@ -21,14 +21,15 @@ export const spawnDaemon = (
   dataDir: string,
   extraArgs: string[] = [],
   timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = {},
+  /** Another build to run (a packaged one): its node and its main.js, without tsx. */
+  program?: { node: string; main: string },
 ): Promise<RunningDaemon> =>
   new Promise((resolve, reject) => {
     const proc = spawn(
-      process.execPath,
+      program?.node ?? process.execPath,
       [
-        '--import',
-        'tsx',
-        main,
+        ...(program ? [program.main] : ['--import', 'tsx', main]),
         'serve',
         '--host',
         '127.0.0.1',
@@ -40,7 +41,7 @@ export const spawnDaemon = (
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0' },
+        env: { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_CACHE_PROXY_PORT: '0', ...env },
       },
     );
     const logs: Array<Record<string, unknown>> = [];

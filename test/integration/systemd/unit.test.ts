@@ -1,7 +1,9 @@
 /** The shipped systemd unit is valid and keeps its hardening (systemd-analyze, offline). */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -9,10 +11,28 @@ const unit = fileURLToPath(new URL('../../../systemd/patch-depot.service', impor
 const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
 const skip = analyze.status === 0 ? false : 'systemd-analyze not installed (apt-get install systemd)';
 
-test('systemd-analyze verify accepts the unit', { skip }, () => {
-  const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+const BUNDLED_NODE = '/opt/patch-depot/node/bin/node';
+
+test('systemd-analyze verify accepts the unit', { skip }, (t) => {
+  // verify checks that ExecStart's program exists: the bundled Node is only there once the .deb
+  // is installed, so this checks a copy that points at the node running the test.
+  const text = readFileSync(unit, 'utf8');
+  assert.ok(text.includes(`ExecStart=${BUNDLED_NODE} `), 'the unit runs the bundled Node');
+  const dir = mkdtempSync(join(tmpdir(), 'pd-unit-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, 'patch-depot.service');
+  writeFileSync(copy, text.replaceAll(BUNDLED_NODE, process.execPath));
+  const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr.trim(), '', 'no warnings');
+});
+
+test('the unit is Type=notify with a watchdog, and lets the systemd-notify child of the daemon speak', () => {
+  const text = readFileSync(unit, 'utf8');
+  assert.match(text, /^Type=notify$/m);
+  assert.match(text, /^NotifyAccess=all$/m);
+  assert.match(text, /^WatchdogSec=\d+s$/m);
+  assert.match(text, /^Restart=on-failure$/m);
 });
 
 test('the unit stays hardened: exposure at most 2.5, no root, only the needed capabilities', { skip }, () => {
