@@ -205,7 +205,11 @@ export class DepotApp {
     let adapters = this.deployAdapters;
     if (!adapters && this.config.deploy.enabled && this.inventory) {
       const { sshDeployAdapters } = await import('./deploy/ssh-adapters.js');
-      adapters = sshDeployAdapters(this.config, this.inventory);
+      const { hosts, discovery } = this;
+      // Wake-on-LAN needs the host directory (MACs) and the scopes of management.
+      const wake = hosts &&
+        discovery && { host: (id: string) => hosts.get(id), scopes: () => discovery.scopes() };
+      adapters = sshDeployAdapters(this.config, this.inventory, wake || undefined);
     }
     if (!adapters) {
       this.log.debug('deployments are off (deploy.enabled is false, or no inventory service)');

@@ -19,13 +19,10 @@ import {
   type StepRecord,
   type Verifier,
   type WakeSender,
+  type WakeTarget,
 } from './ports.js';
 
-export interface WakeTarget {
-  mac: string;
-  address: string;
-  secureOn?: string | undefined;
-}
+export type { WakeTarget } from './ports.js';
 
 export interface HostRunTiming {
   maxAttempts: number;

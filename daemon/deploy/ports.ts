@@ -118,7 +118,16 @@ export interface ExecutorFactory {
 
 /** Wake-on-LAN: a magic packet to the subnet-directed broadcast facing `address`, only inside a scope. */
 export interface WakeSender {
-  wake(target: { mac: string; address: string; secureOn?: string | undefined }): Promise<void>;
+  wake(target: WakeTarget): Promise<void>;
+}
+
+/** A machine to wake: its MAC, the address it answers at once up, optional SecureOn password. */
+export interface WakeTarget {
+  mac: string;
+  address: string;
+  secureOn?: string | undefined;
+  /** The SSH port the woken host must open (the one its access was given for; default 22). */
+  port?: number | undefined;
 }
 
 /** Re-inventory and re-assess one host after install: which upgrades the new inventory shows as done. */

@@ -12,7 +12,7 @@ import type { LocalInterfaces, LocalSubnet } from '../discovery/ports.js';
 import { type ScopeTargets, scopeContains } from '../discovery/scope.js';
 import type { Clock } from '../lifecycle.js';
 import { type Backoff, type PortProbe, waitForPort } from './host-return.js';
-import { StepFailure, type WakeSender } from './ports.js';
+import { StepFailure, type WakeSender, type WakeTarget } from './ports.js';
 
 export const WOL_PORT = 9;
 
@@ -92,7 +92,7 @@ export class WolSender implements WakeSender {
   constructor(private readonly opts: WolOptions) {}
 
   /** Refused (permanent, nothing sent) outside every scope or with no interface facing the host. */
-  async wake(target: { mac: string; address: string; secureOn?: string | undefined }): Promise<void> {
+  async wake(target: WakeTarget): Promise<void> {
     const { opts } = this;
     const packet = magicPacket(target.mac, target.secureOn);
     const scopes = await opts.scopes();
@@ -117,7 +117,7 @@ export class WolSender implements WakeSender {
         `Wake-on-LAN to ${facing.broadcast} on ${facing.subnet.interface} failed: ${(err as Error).message}`,
       );
     }
-    await waitForPort(opts.probe, target.address, opts.sshPort ?? 22, {
+    await waitForPort(opts.probe, target.address, target.port ?? opts.sshPort ?? 22, {
       clock: opts.clock,
       deadlineMs: opts.deadlineMs,
       backoff: opts.backoff,

@@ -16,6 +16,7 @@ import {
   type ManagedState,
   managedConsole,
   managedState,
+  powerOff,
   prepareBase,
   releaseDpkgLock,
   startManagedHost,
@@ -61,6 +62,8 @@ export interface Lab extends LabPlan {
   /** Poll until a managed host is in one of `states` (e.g. up again after a reboot). */
   awaitManaged(label: string, states: ManagedState[], ms?: number): Promise<void>;
   holdDpkgLock(label: string, seconds: number): Promise<void>;
+  /** Power a managed host off: it sleeps, silent, until a Wake-on-LAN packet boots it again. */
+  powerOff(label: string): Promise<void>;
   releaseDpkgLock(label: string): Promise<void>;
 }
 
@@ -209,6 +212,7 @@ const handle = (plan: LabPlan): Lab => ({
   managedConsole: (label) => managedConsole(plan, hostOf(plan, label)),
   awaitManaged: (label, states, ms) => awaitManaged(plan, hostOf(plan, label), states, ms),
   holdDpkgLock: (label, seconds) => holdDpkgLock(hostOf(plan, label), seconds),
+  powerOff: (label) => powerOff(plan, hostOf(plan, label)),
   releaseDpkgLock: (label) => releaseDpkgLock(hostOf(plan, label)).then(() => undefined),
 });
 

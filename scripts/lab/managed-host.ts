@@ -193,6 +193,18 @@ const nsenterArgs = (host: PlannedHost): string[] => {
 export const execInHost = (host: PlannedHost, argv: string[]): Promise<string> =>
   run('nsenter', [...nsenterArgs(host), ...argv]);
 
+/**
+ * Power the host off: its PID 1 ends and the supervisor, seeing the marker, puts it to sleep
+ * (deaf to ARP and ping) until a magic packet, instead of booting it again. The appliance's
+ * neighbour entry goes too, so the host is as silent as a machine with the power cut.
+ */
+export const powerOff = async (plan: LabPlan, host: PlannedHost): Promise<void> => {
+  writeFileSync(join(hostDir(plan, host), 'poweroff'), 'lab: sleep after this shutdown\n');
+  await execInHost(host, ['kill', '-TERM', '1']);
+  await awaitManaged(plan, host, ['asleep']);
+  await run('ip', ['-n', plan.applianceNs, 'neigh', 'flush', 'to', host.ip]);
+};
+
 /** Take dpkg's frontend lock inside the host for `seconds` (resolves once held). */
 export const holdDpkgLock = (host: PlannedHost, seconds: number): Promise<void> =>
   new Promise((resolve, reject) => {

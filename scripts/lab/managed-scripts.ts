@@ -86,7 +86,8 @@ export const bootScript = (o: BootScriptOptions): string => {
   const lock =
     o.lockSeconds > 0
       ? `${HOLD_LOCK} ${o.lockSeconds} >/dev/null 2>&1 &
-n=0; while [ ! -e ${HOST_RUN}/lock-holder.pid ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done
+n=0; while [ ! -e ${HOST_RUN}/lock-holder.pid ] && [ $n -lt 6000 ]; do sleep 0.01; n=$((n+1)); done
+[ -e ${HOST_RUN}/lock-holder.pid ] || echo "lab host: the dpkg lock holder did not start in 60 s" >&2
 `
       : '';
   return `set -eu
@@ -127,15 +128,16 @@ export interface SuperviseOptions {
 
 export const superviseScript = (o: SuperviseOptions): string => {
   const D = o.dir;
-  const wake = o.asleep
-    ? `sysctl -qw net.ipv4.conf.eth0.arp_ignore=8 net.ipv4.icmp_echo_ignore_all=1
-${PYTHON} $D/wol.py ${o.mac} $D/state >>$D/console.log 2>&1 || { echo failed > $D/state; exit 1; }
-sysctl -qw net.ipv4.conf.eth0.arp_ignore=0 net.ipv4.icmp_echo_ignore_all=${o.ping ? 0 : 1}
-`
-    : '';
+  // Asleep: deaf to ARP and ping (a powered-off NIC), only the Wake-on-LAN listener runs. A host
+  // starts so when spec'd asleep, and goes so again when powered off (the $D/poweroff marker).
   return `D=${D}
 echo $$ > $D/supervisor.pid
-${wake}gone() { ! kill -0 "$1" 2>/dev/null || grep -q ') Z' /proc/"$1"/stat 2>/dev/null; }
+sleep_until_woken() {
+  sysctl -qw net.ipv4.conf.eth0.arp_ignore=8 net.ipv4.icmp_echo_ignore_all=1
+  ${PYTHON} $D/wol.py ${o.mac} $D/state >>$D/console.log 2>&1 || { echo failed > $D/state; exit 1; }
+  sysctl -qw net.ipv4.conf.eth0.arp_ignore=0 net.ipv4.icmp_echo_ignore_all=${o.ping ? 0 : 1}
+}
+${o.asleep ? 'sleep_until_woken\n' : ''}gone() { ! kill -0 "$1" 2>/dev/null || grep -q ') Z' /proc/"$1"/stat 2>/dev/null; }
 while :; do
   cat /proc/sys/kernel/random/uuid > $D/boot_id
   echo booting > $D/state
@@ -152,6 +154,7 @@ while :; do
   echo "down $?" > $D/state
   [ -e $D/halt ] && exit 0
   while grep -q '${SSHD_LISTENING}' /proc/net/tcp; do sleep 0.02; done
+  if [ -e $D/poweroff ]; then rm -f $D/poweroff; sleep_until_woken; fi
 done
 `;
 };

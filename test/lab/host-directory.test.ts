@@ -7,21 +7,19 @@
  * same history, its SSH access follows, and a collection there confirms it by its pinned key.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
 import { SshdServer, sshdUnavailable } from '../support/sshd-server.js';
 import { waitFor } from '../support/wait-for.js';
+import { daemonPublicKey } from './helpers/daemon-key.js';
 import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
-import { type UiClient, uiClient } from './helpers/ui-client.js';
+import { scanFromAssets, type UiClient, uiClient } from './helpers/ui-client.js';
 
-const run = promisify(execFile);
 const skip = labUnavailableReason() ?? sshdUnavailable();
 const MAC = '00:25:90:2a:00:01'; // a Super Micro Computer OUI, so the page has a vendor to show
 const CVE = 'CVE-2099-0001';
@@ -59,16 +57,8 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
     const vendor = lab.host('feeds');
     const feedArgs = ['test/lab/helpers/feed-server.ts', join(dir, 'tracker.json'), vendor.ip, '8080'];
     background.push(await startInNamespace(vendor.ns, feedArgs, /ready/));
-    const { stdout: publicKey } = await run(process.execPath, [
-      '--import',
-      'tsx',
-      'daemon/main.ts',
-      'inventory',
-      '--public-key',
-      '--data-dir',
-      dataDir,
-    ]);
-    sshd = await SshdServer.create([publicKey.trim()], { netns: lab.host('deb').ns, address: '0.0.0.0' });
+    const publicKey = await daemonPublicKey(dataDir);
+    sshd = await SshdServer.create([publicKey], { netns: lab.host('deb').ns, address: '0.0.0.0' });
     await sshd.start();
     const feed = { id: 'lab-tracker', kind: 'debian-tracker', url: `http://${vendor.ip}:8080/tracker.json` };
     await writeFile(
@@ -110,24 +100,7 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Start a scan from the Assets page and wait until its panel tells the table to reload. */
-  const scan = async (): Promise<void> => {
-    const assets = await ui.text('/assets');
-    const scopeId = /<option value="(scope-[^"]+)"/.exec(assets)?.[1] ?? '';
-    const panel = await (
-      await ui.post('/discovery/scans', { _csrf: csrf, scopeId }, { 'hx-request': 'true' })
-    ).text();
-    const watch = /watch=([^"&]+)"/.exec(panel)?.[1];
-    assert.ok(watch, panel);
-    await waitFor(
-      async () =>
-        (
-          await ui.request(`/discovery/scan-panel?watch=${watch}`, { headers: { 'hx-request': 'true' } })
-        ).headers.get('hx-trigger') === 'assets-changed',
-      'the scan to finish',
-      120_000,
-    );
-  };
+  const scan = (): Promise<void> => scanFromAssets(ui, csrf);
   const hostPageWhen = async (what: string, test: (html: string) => boolean): Promise<string> => {
     let html = '';
     await waitFor(

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { managedHostsUnavailableReason } from '../../scripts/lab/managed-host.js';
+import { HOST_RUN } from '../../scripts/lab/managed-scripts.js';
 import { labUnavailableReason, listNamespaces } from '../../scripts/lab/netns.js';
 import { labPrefix } from '../../scripts/lab/spec.js';
 import { waitFor } from '../support/wait-for.js';
@@ -128,7 +129,9 @@ describe('managed lab hosts behind the appliance cache and a simulated WAN', {
 
   it('a held dpkg lock blocks apt, which then succeeds once the lock is released', async () => {
     ok(await ssh('locked', `${apt} update`), 'apt-get update');
+    ok(await ssh('locked', `test -s ${HOST_RUN}/lock-holder.pid`), 'the boot-time lock holder runs');
     let out = '';
+    let exited = false;
     const install = labSsh(
       lab.applianceNs,
       key.privateKey,
@@ -138,7 +141,17 @@ describe('managed lab hosts behind the appliance cache and a simulated WAN', {
         out += chunk;
       },
     );
-    await waitFor(() => /Waiting for cache lock/.test(out), 'apt to wait for the dpkg lock', 60_000);
+    void install.finally(() => {
+      exited = true;
+    });
+    await waitFor(
+      () => {
+        if (exited) assert.fail(`apt-get ended before it waited for the lock:\n${out}`);
+        return /Waiting for cache lock/.test(out);
+      },
+      'apt to wait for the dpkg lock',
+      60_000,
+    );
     assert.equal(await version('locked', 'pdlab-tools'), '0.9-1', 'nothing installed while the lock is held');
     await lab.releaseDpkgLock('locked');
     ok(await install, 'apt-get install after the lock was released');

@@ -12,7 +12,11 @@ export interface Background {
   /** The match of `ready` in stdout. */
   ready: RegExpExecArray;
   stop(): Promise<void>;
+  /** The last 64 KiB the process wrote (stdout and stderr), for a failing test to show. */
+  tail(): string;
 }
+
+const TAIL_BYTES = 64 * 1024;
 
 export const startInNamespace = (
   ns: string,
@@ -47,12 +51,15 @@ export const startInNamespace = (
       if (!m) return;
       clearTimeout(timer);
       out = '';
-      // Keep draining both pipes (without keeping the text) so the child never blocks on one.
+      // Keep draining both pipes (keeping only a tail) so the child never blocks on one.
+      let tail = '';
       for (const stream of [child.stdout!, child.stderr!]) {
         stream.removeAllListeners('data');
-        stream.resume();
+        stream.on('data', (d: Buffer) => {
+          tail = (tail + d.toString()).slice(-TAIL_BYTES);
+        });
       }
-      resolve({ child, ready: m, stop });
+      resolve({ child, ready: m, stop, tail: () => tail });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

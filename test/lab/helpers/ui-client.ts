@@ -4,6 +4,7 @@
  * where links lead), form posts, and first-run setup.
  */
 import { Agent, fetch } from 'undici';
+import { waitFor } from '../../support/wait-for.js';
 
 export interface UiClient {
   request(
@@ -51,4 +52,23 @@ export const uiClient = (socketPath: string): UiClient => {
     },
     close: () => dispatcher.close(),
   };
+};
+
+/** Start a scan from the Assets page and wait until its panel tells the table to reload. */
+export const scanFromAssets = async (ui: UiClient, csrf: string): Promise<void> => {
+  const assets = await ui.text('/assets');
+  const scopeId = /<option value="(scope-[^"]+)"/.exec(assets)?.[1] ?? '';
+  const panel = await (
+    await ui.post('/discovery/scans', { _csrf: csrf, scopeId }, { 'hx-request': 'true' })
+  ).text();
+  const watch = /watch=([^"&]+)"/.exec(panel)?.[1];
+  if (!watch) throw new Error(`no scan started: ${panel}`);
+  await waitFor(
+    async () =>
+      (
+        await ui.request(`/discovery/scan-panel?watch=${watch}`, { headers: { 'hx-request': 'true' } })
+      ).headers.get('hx-trigger') === 'assets-changed',
+    'the scan to finish',
+    120_000,
+  );
 };
