@@ -1,17 +1,21 @@
 /**
- * The demo (`scripts/quickstart --lab`): build a simulated office in network namespaces, run the
- * built daemon inside its appliance namespace, and make the UI reachable on this machine's
- * loopback through a unix-socket bridge. Every probe the daemon sends stays inside the lab.
- * Ctrl-C stops the daemon and removes the lab.
+ * The demo (`scripts/quickstart --lab`): build a simulated office in network namespaces (office
+ * devices, managed Debian machines with sshd and their own root filesystems, and a vendor behind a
+ * simulated WAN serving a signed apt repository and a security-tracker feed), run the built daemon
+ * inside its appliance namespace with settings pointing at that vendor, and make the UI reachable
+ * on this machine's loopback through a unix-socket bridge. The whole life cycle runs offline:
+ * feeds, scan, inventory, assessment, a deployment through the cache, verification. Every probe
+ * the daemon sends stays inside the lab. Ctrl-C stops the daemon and removes the lab.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { labDaemonConfig } from './lab/daemon-config.js';
 import { createLab, LAB_STATE_DIR } from './lab/lab.js';
-import { labUnavailableReason } from './lab/netns.js';
-import { officeHosts } from './lab/site.js';
+import { labUnavailableReason, run } from './lab/netns.js';
+import { managedHosts, officeHosts } from './lab/site.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bridge = fileURLToPath(new URL('./unix-bridge.ts', import.meta.url));
@@ -21,6 +25,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     hosts: { type: 'string', default: '8' },
+    managed: { type: 'string', default: '4' },
     name: { type: 'string', default: 'demo' },
     'data-dir': { type: 'string' },
   },
@@ -61,8 +66,28 @@ const start = (cmd: string, args: string[], ready: string, echo = false): Promis
   });
 
 console.log('demo: building the simulated site...');
+// The built daemon when there is one (quickstart builds it), else the sources through tsx.
+const daemon = existsSync(join(root, 'dist/daemon/main.js'))
+  ? ['dist/daemon/main.js']
+  : ['--import', 'tsx', 'daemon/main.ts'];
+const dataDirPath = resolve(values['data-dir'] ?? process.env.PATCH_DEPOT_DATA_DIR ?? '.data');
+mkdirSync(dataDirPath, { recursive: true });
+// The managed machines trust the key the daemon logs in with (made here on first use).
+const publicKey = await run(process.execPath, [
+  ...daemon,
+  'inventory',
+  '--public-key',
+  '--data-dir',
+  dataDirPath,
+]);
+const managed = managedHosts(Number(values.managed));
 const lab = await createLab(
-  { name: values.name, hosts: officeHosts(Number(values.hosts)) },
+  {
+    name: values.name,
+    hosts: [...officeHosts(Number(values.hosts)), ...managed],
+    vendor: { payloadBytes: 256 * 1024, latencyMs: 20 },
+    authorizedKeys: [publicKey.trim()],
+  },
   { cleanupOnExit: false },
 );
 console.log(`demo: lab subnet ${lab.subnet}, appliance ${lab.applianceIp} in namespace ${lab.applianceNs}`);
@@ -71,11 +96,15 @@ for (const h of lab.hosts)
 
 mkdirSync(LAB_STATE_DIR, { recursive: true });
 const socket = join(LAB_STATE_DIR, `${values.name}-ui-${process.pid}.sock`);
-// The built daemon when there is one (quickstart builds it), else the sources through tsx.
-const daemon = existsSync(join(root, 'dist/daemon/main.js'))
-  ? ['dist/daemon/main.js']
-  : ['--import', 'tsx', 'daemon/main.ts'];
-const dataDir = values['data-dir'] ? ['--data-dir', values['data-dir']] : [];
+// The lab's settings go in their own file (--config), so a config.json of the data dir is left alone.
+const configFile = join(LAB_STATE_DIR, `${values.name}-config.json`);
+const labels = managed.flatMap((h) => (h.label ? [h.label] : []));
+const rings = [
+  { name: 'pilot', ring: 0, labels: labels.filter((l) => l.startsWith('pilot')) },
+  { name: 'office', ring: 1, labels: labels.filter((l) => !l.startsWith('pilot')) },
+];
+writeFileSync(configFile, `${JSON.stringify(labDaemonConfig(lab, rings), null, 2)}\n`);
+const dataDir = ['--data-dir', dataDirPath, '--config', configFile];
 stopAll = (code = 0): void => {
   if (stopping) return;
   stopping = true;
@@ -89,7 +118,10 @@ stopAll = (code = 0): void => {
   // The daemon stops its services first; then the lab goes, namespaces and host agents included.
   void Promise.all(exits)
     .then(() => lab.down())
-    .then(() => rmSync(socket, { force: true }))
+    .then(() => {
+      rmSync(socket, { force: true });
+      rmSync(configFile, { force: true });
+    })
     .finally(() => process.exit(code));
 };
 process.on('exit', () => {
@@ -125,10 +157,18 @@ try {
     'ready',
   );
   await start(process.execPath, [...tsx, 'listen-tcp', `127.0.0.1:${port}`, 'connect-unix', socket], 'ready');
-  console.log(
-    `\ndemo: open http://localhost:${port}/ — set the admin password, then in Settings confirm the`,
-  );
-  console.log(`      suggested scope ${lab.subnet} and run a scan. Ctrl-C stops everything.\n`);
+  const vendor = lab.vendorInfo();
+  console.log(`
+demo: open http://localhost:${port}/ and set the admin password. Then the whole life cycle, offline:
+  1. Settings → Scopes: confirm the suggested scope ${lab.subnet}; Assets → Scan.
+  2. Each managed machine (${labels.join(', ')}): its host page → Manage → user root,
+     port 22, trust the key it shows; then Inventory → Collect.
+  3. Patches → Feeds → Sync (the vendor's feed ${vendor.feedUrl}, behind a slow WAN link).
+  4. Patches: tick an advisory → Deploy selected → Create draft → Approve → Run now. Ring 0 is
+     ${rings[0]!.labels.join(', ')}; the rest follow once a pilot is verified. Packages come through
+     this appliance's cache (Cache page: bytes saved); "broken" fails its postinst and halts ring 1.
+  Settings: ${configFile}. Ctrl-C stops everything.
+`);
 } catch (err) {
   console.error(`demo: ${(err as Error).message}`);
   stopAll(1);

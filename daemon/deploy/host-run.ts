@@ -92,7 +92,14 @@ export class HostRun {
   /** Drive the host to an outcome (or leave it mid-phase when the signal aborts). */
   async run(d: Deployment, h: HostState, save: Save, signal: AbortSignal): Promise<void> {
     h.startedAt ??= this.iso();
-    const exec = await this.deps.executors.forHost(h.hostId);
+    let exec: HostExecutor | undefined;
+    try {
+      exec = await this.deps.executors.forHost(h.hostId);
+    } catch (err) {
+      const f = asFailure(err);
+      this.finish(d, h, f.kind === 'permanent' ? 'failed' : 'unreachable', f.reason);
+      return save();
+    }
     if (!exec) {
       this.finish(d, h, 'unreachable', 'no SSH access is set up for this host');
       return save();

@@ -111,7 +111,10 @@ export interface HostExecutor {
   reboot(hostId: string, signal?: AbortSignal): Promise<StepRecord>;
 }
 
-/** Picks the executor for a host (by its ecosystem and SSH target); undefined when it has no access. */
+/**
+ * Picks the executor for a host (by its ecosystem and SSH target); undefined when it has no
+ * access. Throws a StepFailure when the host cannot be deployed to for another reason.
+ */
 export interface ExecutorFactory {
   forHost(hostId: string): Promise<HostExecutor | undefined>;
 }

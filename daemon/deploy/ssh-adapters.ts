@@ -3,12 +3,13 @@
  * SSH access the Inventory page set up (same credentials, same pinned host key), the proxy URL
  * the host reaches the appliance's cache at, the verifier that re-inventories, and Wake-on-LAN
  * for a host that is down (its MAC from the host directory, only inside the scopes of
- * management, from the interface on the host's subnet). Hosts with no
- * SSH access, or whose package tool has no executor yet (rpm, apk), get none: they end
- * "unreachable" with that reason rather than being touched some other way.
+ * management, from the interface on the host's subnet). Hosts with no SSH access end
+ * "unreachable"; hosts whose package tool has no executor yet (rpm, apk) end "failed" with that
+ * reason, rather than being touched some other way.
  */
 import type { Config } from '../config.js';
 import { OsInterfaces } from '../discovery/local-interfaces.js';
+import type { LocalInterfaces } from '../discovery/ports.js';
 import type { ScopeTargets } from '../discovery/scope.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import { type Clock, systemClock } from '../lifecycle.js';
@@ -17,31 +18,42 @@ import { AptExecutor } from './executors/apt-executor.js';
 import { netPortProbe } from './host-return.js';
 import type { WakeTarget } from './host-run.js';
 import { InventoryVerifier } from './inventory-verifier.js';
-import type { ExecutorFactory, HostExecutor } from './ports.js';
-import { udpBroadcast, WolSender } from './wol.js';
+import { type ExecutorFactory, type HostExecutor, StepFailure } from './ports.js';
+import { facingSubnet, udpBroadcast, WolSender } from './wol.js';
 
 /** One command may wait 300 s for the dpkg lock and then run a large upgrade. */
 const COMMAND_TIMEOUT_MS = 30 * 60_000;
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+const isLoopback = (host: string): boolean =>
+  host.startsWith('127.') || host === 'localhost' || host === '::1';
+
 /**
- * The cache as hosts reach it: the proxy's (or the UI's) configured LAN address. When both
- * listen on every address or on loopback, hosts download directly: set `cache.proxy.host` to the
- * appliance's LAN address for every package to cross the WAN once.
+ * The cache as a host reaches it. A proxy bound to one LAN address is reached there. A proxy
+ * listening on every address (the default) is reached at this machine's own address on the
+ * host's subnet, the interface facing it. A loopback-only proxy, or a host on no attached subnet
+ * (routed: which of our addresses it can reach is not known), downloads directly: set
+ * `cache.proxy.host` to an address every host can reach for every package to cross the WAN once.
  */
-export const proxyUrlFor = (config: Config): string | undefined => {
-  if (!config.cache.enabled || !config.cache.proxy.enabled) return undefined;
-  const host = config.cache.proxy.host ?? config.http.host;
-  if (!host || host === '0.0.0.0' || host === '::' || host.startsWith('127.') || host === 'localhost')
-    return undefined;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${config.cache.proxy.port}/`;
-};
+export const proxyUrlFor =
+  (config: Config, interfaces: LocalInterfaces = new OsInterfaces()) =>
+  (hostAddress: string): string | undefined => {
+    if (!config.cache.enabled || !config.cache.proxy.enabled) return undefined;
+    const bound = config.cache.proxy.host ?? config.http.host;
+    if (isLoopback(bound)) return undefined;
+    const host = isWildcard(bound)
+      ? facingSubnet(interfaces.connectedSubnets(), hostAddress)?.subnet.address
+      : bound;
+    if (!host) return undefined;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${config.cache.proxy.port}/`;
+  };
 
 export class SshExecutors implements ExecutorFactory {
   constructor(
     private readonly inventory: InventoryService,
-    private readonly proxyUrl: string | undefined,
+    private readonly proxyUrl: (hostAddress: string) => string | undefined,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -49,13 +61,15 @@ export class SshExecutors implements ExecutorFactory {
     const cred = await this.inventory.credentials.get(hostId);
     if (!cred) return undefined;
     const inv = await this.inventory.inventories.get(hostId).catch(() => undefined);
-    if (inv && inv.ecosystem !== 'dpkg') return undefined;
+    if (inv && inv.ecosystem !== 'dpkg') {
+      throw new StepFailure('permanent', `no deployment executor for ${inv.ecosystem} hosts yet (apt only)`);
+    }
     return new AptExecutor({
       open: (signal) => this.inventory.openSessionFor(cred, signal),
       username: cred.username,
       label: `${cred.username}@${cred.address}:${cred.port}`,
       clock: this.clock,
-      settings: { proxyUrl: this.proxyUrl },
+      settings: { proxyUrl: this.proxyUrl(cred.address) },
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
       maxOutputBytes: MAX_OUTPUT_BYTES,
     });

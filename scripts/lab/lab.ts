@@ -64,7 +64,7 @@ export interface Lab extends LabPlan {
   holdDpkgLock(label: string, seconds: number): Promise<void>;
   /** Power a managed host off: it sleeps, silent, until a Wake-on-LAN packet boots it again. */
   powerOff(label: string): Promise<void>;
-  releaseDpkgLock(label: string): Promise<void>;
+  releaseDpkgLock(label: string): Promise<'released' | 'already ended'>;
 }
 
 export interface CreateLabOptions {
@@ -213,7 +213,8 @@ const handle = (plan: LabPlan): Lab => ({
   awaitManaged: (label, states, ms) => awaitManaged(plan, hostOf(plan, label), states, ms),
   holdDpkgLock: (label, seconds) => holdDpkgLock(hostOf(plan, label), seconds),
   powerOff: (label) => powerOff(plan, hostOf(plan, label)),
-  releaseDpkgLock: (label) => releaseDpkgLock(hostOf(plan, label)).then(() => undefined),
+  releaseDpkgLock: async (label) =>
+    (await releaseDpkgLock(hostOf(plan, label))) === 'released' ? 'released' : 'already ended',
 });
 
 /** The vendor behind its WAN link, then the managed hosts over a base layer prepared once. */

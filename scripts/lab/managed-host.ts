@@ -205,31 +205,48 @@ export const powerOff = async (plan: LabPlan, host: PlannedHost): Promise<void> 
   await run('ip', ['-n', plan.applianceNs, 'neigh', 'flush', 'to', host.ip]);
 };
 
-/** Take dpkg's frontend lock inside the host for `seconds` (resolves once held). */
-export const holdDpkgLock = (host: PlannedHost, seconds: number): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const child = spawn('nsenter', [...nsenterArgs(host), HOLD_LOCK, String(seconds)], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.once('data', () => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-      child.unref();
-      resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`holding the dpkg lock on ${host.label}: exit ${code} ${err}`)),
-    );
+/**
+ * Take dpkg's frontend lock inside the host for `seconds`; resolves once held (the holder writes
+ * its pid file only after it has the lock). The holder is detached with no pipes to this process,
+ * so nothing here can end it but releaseDpkgLock or the host's own shutdown.
+ */
+export const holdDpkgLock = async (host: PlannedHost, seconds: number): Promise<void> => {
+  await execInHost(host, ['rm', '-f', `${HOST_RUN}/lock-holder.pid`]);
+  const child = spawn('nsenter', [...nsenterArgs(host), HOLD_LOCK, String(seconds)], {
+    detached: true,
+    stdio: 'ignore',
   });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.unref();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const held = await execInHost(host, [
+      'sh',
+      '-c',
+      `test -s ${HOST_RUN}/lock-holder.pid && echo yes || true`,
+    ]);
+    if (held.trim() === 'yes') return;
+    if (exited !== undefined) throw new Error(`holding the dpkg lock on ${host.label}: exit ${exited}`);
+    if (Date.now() > deadline) throw new Error(`holding the dpkg lock on ${host.label}: not held after 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
 
-/** End whichever lock holder runs inside the host (a boot-time one or holdDpkgLock's). */
-export const releaseDpkgLock = (host: PlannedHost): Promise<string> =>
-  execInHost(host, ['sh', '-c', `kill $(cat ${HOST_RUN}/lock-holder.pid) && rm ${HOST_RUN}/lock-holder.pid`]);
+/**
+ * End whichever lock holder runs inside the host (a boot-time one or holdDpkgLock's). Resolves to
+ * what happened: "released", or "already ended" when the holder was gone (the lock is free either way).
+ */
+export const releaseDpkgLock = async (host: PlannedHost): Promise<string> =>
+  (
+    await execInHost(host, [
+      'sh',
+      '-c',
+      `f=${HOST_RUN}/lock-holder.pid; pid=$(cat $f) && rm -f $f && { kill $pid 2>/dev/null && echo released || echo "already ended"; }`,
+    ])
+  ).trim();
 
 /** Why managed hosts cannot run here (a missing tool), or undefined. */
 export const managedHostsUnavailableReason = (): string | undefined => {

@@ -30,6 +30,8 @@ export interface FakeHostOptions {
   rebootRequired?: boolean;
   /** The dry run also reports these removals. */
   removes?: string[];
+  /** No executor can drive this host (e.g. its package tool): forHost throws this. */
+  noExecutor?: StepFailure;
 }
 
 interface FakeHost extends FakeHostOptions {
@@ -71,6 +73,8 @@ export class FakeSite implements ExecutorFactory, Verifier, WakeSender {
   }
 
   async forHost(hostId: string): Promise<HostExecutor | undefined> {
+    const noExecutor = this.hosts.get(hostId)?.noExecutor;
+    if (noExecutor) throw noExecutor;
     return this.hosts.has(hostId) ? this.executor(hostId) : undefined;
   }
 

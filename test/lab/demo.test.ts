@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,8 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
       name,
       '--hosts',
       '3',
+      '--managed',
+      '2',
       '--port',
       String(port),
       '--data-dir',
@@ -55,14 +58,20 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  let out = '';
   await new Promise<void>((resolve, reject) => {
-    let out = '';
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('demo: open')) resolve();
+      if (/Ctrl-C stops everything/.test(out)) resolve();
     });
     proc.on('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
   });
+  // The life cycle runs offline: the daemon's settings point at the lab vendor's feed and repository.
+  const settings = /Settings: (\S+\.json)/.exec(out)?.[1] ?? '';
+  const config = JSON.parse(readFileSync(settings, 'utf8'));
+  assert.match(config.catalog.feeds[0].url, /^http:\/\/10\./);
+  assert.equal(config.deploy.groups[0].members.length, 2, 'pilot1 and pilot2 form ring 0');
+  assert.match(out, /Ring 0 is\s+pilot1, pilot2/);
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   const setup = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });

@@ -153,7 +153,7 @@ describe('managed lab hosts behind the appliance cache and a simulated WAN', {
       60_000,
     );
     assert.equal(await version('locked', 'pdlab-tools'), '0.9-1', 'nothing installed while the lock is held');
-    await lab.releaseDpkgLock('locked');
+    assert.equal(await lab.releaseDpkgLock('locked'), 'released');
     ok(await install, 'apt-get install after the lock was released');
     assert.equal(await version('locked', 'pdlab-tools'), '0.9-2');
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { CreateDeployment } from '../../../daemon/deploy/deploy-service.js';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
+import { StepFailure } from '../../../daemon/deploy/ports.js';
 import { admin, startDeploy } from '../../deploy-service.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { assessment, type FakeHostOptions, FakeSite } from '../../fakes/deploy-site.js';
@@ -100,6 +101,16 @@ test('a dry run that would remove a package fails the host naming it, before any
   assert.equal(x.h().outcome, 'failed');
   assert.match(x.h().reason ?? '', /would remove libfoo1/);
   assert.deepEqual(x.site.ran('install'), []);
+});
+
+test('a host no executor can drive fails with the reason, and nothing runs on it', async (t) => {
+  const why = new StepFailure('permanent', 'no deployment executor for rpm hosts yet (apt only)');
+  const x = await oneHost(t, { installed: OLD, noExecutor: why });
+  await x.deploy.run(x.d.id, admin, { now: true });
+  await waitFor(ended(x.d), 'the outcome');
+  assert.equal(x.h().outcome, 'failed');
+  assert.match(x.h().reason ?? '', /no deployment executor for rpm hosts/);
+  assert.deepEqual(x.site.calls, []);
 });
 
 test('a host that is down is woken, waited for, and patched; one with no MAC ends unreachable', async (t) => {
