@@ -161,8 +161,9 @@ try {
   console.log(`
 demo: open http://localhost:${port}/ and set the admin password. Then the whole life cycle, offline:
   1. Settings → Scopes: confirm the suggested scope ${lab.subnet}; Assets → Scan.
-  2. Each managed machine (${labels.join(', ')}): its host page → Manage → user root,
-     port 22, trust the key it shows; then Inventory → Collect.
+  2. Each managed machine (${labels.join(', ')}): open it on Assets; under SSH access give
+     user root, port 22 → Manage this machine (its host key is pinned on first use). Then
+     Inventory → Collect.
   3. Patches → Feeds → Sync (the vendor's feed ${vendor.feedUrl}, behind a slow WAN link).
   4. Patches: tick an advisory → Deploy selected → Create draft → Approve → Run now. Ring 0 is
      ${rings[0]!.labels.join(', ')}; the rest follow once a pilot is verified. Packages come through
