@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 
 export interface KillOptions {
   onLine?: (line: string) => void;
+  /** Also kill as soon as a line matches (the child says it is mid-step). */
+  killOn?: RegExp;
   /** Node flags before the script; default `--import tsx` (a bundled .mjs needs none). */
   execArgv?: string[];
 }
@@ -30,6 +32,7 @@ export const runAndKill = (
       for (const line of lines) {
         if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
         else opts.onLine?.(line);
+        if (opts.killOn?.test(line)) proc.kill('SIGKILL');
       }
       if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
     });
