@@ -52,7 +52,9 @@ export class Transfer {
   /** A chunk is being read; a pump asked for meanwhile runs after it (resend if any asked for it). */
   private reading = false;
   private pending: boolean | undefined;
-  private timerDelay = 0;
+  /** When the retransmission timer is due, and when the one set fires (at or before it). */
+  private dueAt = 0;
+  private timerAt = 0;
   /** First block not yet acknowledged; 0 while the OACK waits for ACK 0. */
   private base: number;
   private sentUpTo = 0;
@@ -255,31 +257,43 @@ export class Transfer {
     const cap = 8 * this.o.negotiated.timeoutMs;
     const backoff = this.rto * 2 ** Math.min(this.retries, 16);
     const wait = this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS);
-    const left = this.o.giveUpMs - (performance.now() - this.lastProgress);
+    const now = performance.now();
+    const left = this.o.giveUpMs - (now - this.lastProgress);
     const delay = Math.max(1, Math.ceil(Math.min(cap, wait, left + 1)));
-    // The same delay as last time (the usual case, once per window): restart the timer in place.
-    if (this.timer && delay === this.timerDelay) {
-      this.timer.refresh();
+    this.dueAt = now + delay;
+    // Once per window the deadline moves later. A timer already set to fire no later is kept: when
+    // it fires early it sets itself again for what is left, so a transfer touches its timer about
+    // once per RTO, not once per block.
+    if (this.timer && this.timerAt <= this.dueAt) return;
+    this.setTimer(delay);
+  }
+
+  private setTimer(delay: number): void {
+    this.clearTimer();
+    this.timerAt = performance.now() + delay;
+    this.timer = setTimeout(() => this.onTimer(), delay);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.ended) return;
+    const early = this.dueAt - performance.now();
+    if (early >= 1) {
+      this.setTimer(Math.ceil(early));
       return;
     }
-    this.clearTimer();
-    this.timerDelay = delay;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.ended) return;
-      const stalled = performance.now() - this.lastProgress;
-      if (stalled >= this.o.giveUpMs) {
-        this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
-        const gone = this.unreachable ? '; the client closed its port' : '';
-        this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s${gone}`);
-        return;
-      }
-      this.retries++;
-      this.retransmits++;
-      this.probe = undefined;
-      this.pump(true);
-    }, delay);
-    this.timer.unref();
+    const stalled = performance.now() - this.lastProgress;
+    if (stalled >= this.o.giveUpMs) {
+      this.send(encodeError(ERR.NOT_DEFINED, 'timed out'));
+      const gone = this.unreachable ? '; the client closed its port' : '';
+      this.end('timeout', `no progress for ${Math.round(stalled / 1000)} s${gone}`);
+      return;
+    }
+    this.retries++;
+    this.retransmits++;
+    this.probe = undefined;
+    this.pump(true);
   }
 
   private clearTimer(): void {
