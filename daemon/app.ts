@@ -11,6 +11,7 @@ import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
 import type { AssessService } from './assess/assess-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { SETUP_CODE_FILE, SetupCode } from './auth/setup-code.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
@@ -78,6 +79,7 @@ export class DepotApp {
     });
     this.metrics = new Metrics(() => this.store.writes);
     this.auth = new AuthService(this.store, {
+      setupCode: new SetupCode(config.dataDir),
       sessionTtlHours: config.auth.sessionTtlHours,
       loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
       log: log.child('auth'),
@@ -120,6 +122,13 @@ export class DepotApp {
       start: async () => {
         await mkdir(this.config.dataDir, { recursive: true, mode: 0o750 });
         await this.store.start();
+        const code = await this.auth.prepareSetupCode();
+        if (code) {
+          this.log.warn('first-run setup: open the web UI and enter this setup code', {
+            setupCode: code,
+            file: join(this.config.dataDir, SETUP_CODE_FILE),
+          });
+        }
       },
       stop: () => this.store.stop(),
     };

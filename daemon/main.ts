@@ -114,6 +114,28 @@ const commands: Record<string, Command> = {
       return deployCommand(ctx);
     },
   },
+  'setup-code': {
+    summary: 'print the one-time code first-run setup asks for (root: it is in the data directory)',
+    usage: 'patch-depot setup-code [--data-dir DIR]',
+    async run(ctx) {
+      const { SetupCode } = await import('./auth/setup-code.js');
+      const config = ctx.config();
+      const codes = new SetupCode(config.dataDir);
+      const code = await codes.read().catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EACCES')
+          throw new DepotError('FORBIDDEN', `cannot read ${codes.path}: run as root`);
+        throw err;
+      });
+      if (code) {
+        process.stdout.write(`${code}\n`);
+        return 0;
+      }
+      process.stderr.write(
+        `no setup code in ${config.dataDir}: setup is already done (sign in), or the daemon has not started there yet\n`,
+      );
+      return 1;
+    },
+  },
   discover: {
     summary: 'one-shot network scan of a scope; prints the devices found',
     usage:

@@ -2,9 +2,11 @@
  * Headless Chromium (Debian's, driven by playwright-core) for the UI tests, launched with the
  * flags this closed network needs, closed when the test ends.
  */
+
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { setupCodeOf } from './support/setup-code.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -31,9 +33,18 @@ export const launchBrowser = async (t: TestContext): Promise<Browser> => {
   return browser;
 };
 
-/** First-run setup as a technician does it: open the UI, choose the password, land on the Dashboard. */
-export const setUpInBrowser = async (page: Page, url: string, password = 'browser passphrase 1') => {
+/**
+ * First-run setup as a technician does it: open the UI, type the setup code the appliance shows
+ * (read from its data directory), choose the password, land on the Dashboard.
+ */
+export const setUpInBrowser = async (
+  page: Page,
+  url: string,
+  dataDir: string,
+  password = 'browser passphrase 1',
+) => {
   await page.goto(url);
+  await page.fill('input[name=code]', await setupCodeOf(dataDir));
   await page.fill('input[name=password]', password);
   await page.fill('input[name=confirm]', password);
   await page.click('button[type=submit]');

@@ -11,8 +11,11 @@ import type { Logger } from '../log.js';
 import type { StateStore } from '../store/state-store.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
 import { AttemptLimiter } from './rate-limit.js';
+import type { SetupCode } from './setup-code.js';
 
 export interface AuthOptions {
+  /** First-run setup also needs this one-time code (shown on the appliance, not over the LAN). */
+  setupCode: SetupCode;
   sessionTtlHours: number;
   loginAttemptsPerMinute: number;
   log: Logger;
@@ -106,10 +109,31 @@ export class AuthService {
     return this.store.data.auth.adminPasswordHash !== null;
   }
 
-  /** First-run: set the admin password. Refused once one exists. Returns a session token. */
-  async setup(password: string, confirm: string, remoteAddr: string): Promise<string> {
+  /**
+   * At start: make the setup code while no password is set (returned, for the log), and delete a
+   * stale one after setup (a crash between setting the password and deleting it).
+   */
+  async prepareSetupCode(): Promise<string | undefined> {
+    if (!this.isSetUp()) return this.opts.setupCode.ensure();
+    await this.opts.setupCode.consume();
+    return undefined;
+  }
+
+  /**
+   * First-run: set the admin password, given the one-time setup code. Refused once one exists.
+   * Wrong codes count against the same per-address throttle as sign-in. Returns a session token.
+   */
+  async setup(password: string, confirm: string, code: string, remoteAddr: string): Promise<string> {
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
+    if (!(await this.opts.setupCode.matches(code))) {
+      this.throttle(remoteAddr);
+      this.opts.log.warn('setup refused: wrong setup code', { remoteAddr });
+      throw new DepotError(
+        'FORBIDDEN',
+        code.trim() ? 'that is not the setup code' : 'enter the setup code shown on the appliance',
+      );
+    }
     if (password !== confirm) throw new DepotError('BAD_INPUT', 'the two passwords do not match');
     const problem = checkPasswordPolicy(password);
     if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
@@ -122,6 +146,7 @@ export class AuthService {
       s.auth.adminPasswordHash = hash;
       s.auth.passwordSetAt = now;
     });
+    await this.opts.setupCode.consume();
     this.opts.log.info('admin password set (first-run setup complete)', { remoteAddr });
     return this.createSession(remoteAddr);
   }

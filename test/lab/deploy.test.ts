@@ -83,7 +83,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     const args = ['scripts/unix-bridge.ts', 'listen-unix', socket, 'connect-tcp', `127.0.0.1:${UI_PORT}`];
     bridge = await startInNamespace(lab.applianceNs, args, /ready/);
     ui = uiClient(socket);
-    csrf = await ui.setUp();
+    csrf = await ui.setUp(dataDir);
     assert.equal(
       (await ui.post('/settings/scopes', { _csrf: csrf, name: 'Lab', include: lab.subnet })).status,
       303,

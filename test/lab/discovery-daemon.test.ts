@@ -79,6 +79,7 @@ describe('the daemon discovers the lab through its UI', { skip }, () => {
       url,
       lab.subnet,
       silent.ip,
+      dataDir,
     ]);
     const r = JSON.parse(stdout) as {
       setup: number;

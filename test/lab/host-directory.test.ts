@@ -88,7 +88,7 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
     ];
     background.push(await startInNamespace(lab.applianceNs, bridge, /ready/));
     ui = uiClient(socket);
-    csrf = await ui.setUp();
+    csrf = await ui.setUp(dataDir);
     const scope = await ui.post('/settings/scopes', { _csrf: csrf, name: 'Lab', include: lab.subnet });
     assert.equal(scope.status, 303);
   });

@@ -25,6 +25,28 @@ const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
     <form method="post" action="/setup">
       <CsrfField token={props.csrf} />
       <label>
+        Setup code
+        <input
+          type="text"
+          name="code"
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          placeholder="XXXX-XXXX-XXXX"
+          required
+          autofocus
+        />
+      </label>
+      <details class="hint">
+        <summary>Where is the setup code?</summary>
+        <p>
+          Only someone at the appliance can read it, so nobody else on the LAN can take it over first. It is
+          in the appliance's log from its start (<code>journalctl -u patch-depot | grep setupCode</code>, or
+          the console it runs in), in the file <code>setup-code</code> of its data directory (root only), and{' '}
+          <code>sudo patch-depot setup-code</code> on the appliance prints it. It works once.
+        </p>
+      </details>
+      <label>
         Password
         <input
           type="password"
@@ -32,7 +54,6 @@ const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
           autocomplete="new-password"
           minlength={MIN_PASSWORD_LENGTH}
           required
-          autofocus
         />
       </label>
       <label>
@@ -82,11 +103,13 @@ export const authRoutes = (deps: WebDeps) => {
       const token = await deps.auth.setup(
         field(body, 'password'),
         field(body, 'confirm'),
+        field(body, 'code'),
         c.get('remoteAddr'),
       );
       startSession(c, deps, token);
       return c.redirect('/', 303);
     } catch (err) {
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfter));
       const { status, message } = failure(err);
       if (status === 409) return c.redirect('/login', 303);
       return renderPage(

@@ -57,7 +57,7 @@ test('a cached HTML file never runs script on the UI origin', {
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await setUpInBrowser(page, daemon.url);
+  await setUpInBrowser(page, daemon.url, dir);
 
   const cachePath = `/cache/127.0.0.1:${origin.port}/debian/readme.html`;
   const shown: string[] = [];

@@ -62,7 +62,8 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   const fileUrl = `${s.origin.base}/pool/main/u/ui_1_all.deb`;
   await viaProxy(s.proxyUrl, fileUrl);
   await viaProxy(s.proxyUrl, fileUrl);
-  const token = await auth.setup('a long enough passphrase', 'a long enough passphrase', '192.0.2.10');
+  const code = (await auth.prepareSetupCode()) ?? '';
+  const token = await auth.setup('a long enough passphrase', 'a long enough passphrase', code, '192.0.2.10');
   const seed = auth.newCsrfSeed();
   const cookie = `pd_session=${token}; pd_csrf=${seed}`;
   const page = await get('/cache', { cookie });

@@ -38,7 +38,7 @@ test('add a host, collect it with live progress, see its packages on its host pa
       await page.screenshot({ path: join(process.env.PD_SCREENSHOTS, name), fullPage: true });
   };
 
-  await setUpInBrowser(page, daemon.url);
+  await setUpInBrowser(page, daemon.url, dir);
 
   await page.goto(new URL('/inventory', daemon.url).href);
   await page.waitForSelector('h1:text("Inventory")');

@@ -47,7 +47,7 @@ test('Activity shows a running sync and refreshes it to succeeded by itself', {
     if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
 
-  await setUpInBrowser(page, daemon.url);
+  await setUpInBrowser(page, daemon.url, dir);
   await page.click('nav a:text("Activity")');
   await page.waitForSelector('h1:text("Activity")');
   const row = page.locator('#activity-jobs tr', { hasText: 'catalog.sync' });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NAV } from '../../../web/views/layout.js';
@@ -32,10 +32,11 @@ test('setup refuses weak or mismatched passwords and keeps the form', async (t) 
   const h = await webHarness(t);
   const b = h.browser();
   const csrf = await b.csrf('/setup');
-  let res = await b.post('/setup', { _csrf: csrf, password: 'short', confirm: 'short' });
+  const code = (await h.auth.prepareSetupCode())!;
+  let res = await b.post('/setup', { _csrf: csrf, code, password: 'short', confirm: 'short' });
   assert.equal(res.status, 400);
   assert.match(await res.text(), /at least 10 characters/);
-  res = await b.post('/setup', { _csrf: csrf, password: PASSWORD, confirm: `${PASSWORD}x` });
+  res = await b.post('/setup', { _csrf: csrf, code, password: PASSWORD, confirm: `${PASSWORD}x` });
   assert.equal(res.status, 400);
   assert.match(await res.text(), /do not match/);
   assert.equal(h.auth.isSetUp(), false);
@@ -62,11 +63,59 @@ test('setup stores only an scrypt hash, signs the admin in, and cannot be repeat
   assert.equal(res.headers.get('location'), '/login');
 });
 
+test('no code, no setup: a missing, wrong or spent setup code sets no password', async (t) => {
+  const h = await webHarness(t);
+  const code = (await h.auth.prepareSetupCode())!;
+  assert.match(code, /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+  const file = join(h.dataDir, 'setup-code');
+  assert.equal((await stat(file)).mode & 0o777, 0o600, 'root only');
+  assert.equal(await h.auth.prepareSetupCode(), code, 'a restart keeps the same code');
+
+  const b = h.browser();
+  const page = await (await b.request('/setup')).text();
+  assert.match(page, /name="code"/);
+  assert.match(page, /journalctl -u patch-depot/, 'the page says where to find the code');
+  const csrf = await b.csrf('/setup');
+  const form = { _csrf: csrf, password: PASSWORD, confirm: PASSWORD };
+  let res = await b.post('/setup', form);
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /enter the setup code shown on the appliance/);
+  const wrong = code.replace(/^./, (c) => (c === '2' ? '3' : '2'));
+  res = await b.post('/setup', { ...form, code: wrong });
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /not the setup code/);
+  assert.equal(h.auth.isSetUp(), false);
+
+  // Typed loosely (lower case, spaces for dashes) it still counts; then it is spent.
+  res = await b.post('/setup', { ...form, code: code.toLowerCase().replaceAll('-', ' ') });
+  assert.equal(res.status, 303);
+  assert.equal(h.auth.isSetUp(), true);
+  await assert.rejects(stat(file), /ENOENT/, 'the code is deleted once used');
+  assert.equal(await h.auth.prepareSetupCode(), undefined, 'and not made again');
+});
+
+test('wrong setup codes are throttled per address like sign-in', async (t) => {
+  const h = await webHarness(t, { loginAttemptsPerMinute: 3 });
+  await h.auth.prepareSetupCode();
+  const b = h.browser();
+  const form = {
+    _csrf: await b.csrf('/setup'),
+    code: 'AAAA-AAAA-AAAA',
+    password: PASSWORD,
+    confirm: PASSWORD,
+  };
+  for (let i = 0; i < 3; i++) assert.equal((await b.post('/setup', form)).status, 403);
+  const res = await b.post('/setup', form);
+  assert.equal(res.status, 429);
+  assert.ok(Number(res.headers.get('retry-after')) > 0);
+});
+
 test('session cookie is HttpOnly and SameSite=Strict', async (t) => {
   const h = await webHarness(t);
   const b = h.browser();
   const csrf = await b.csrf('/setup');
-  const res = await b.post('/setup', { _csrf: csrf, password: PASSWORD, confirm: PASSWORD });
+  const code = (await h.auth.prepareSetupCode())!;
+  const res = await b.post('/setup', { _csrf: csrf, code, password: PASSWORD, confirm: PASSWORD });
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('pd_session='))!;
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);

@@ -27,7 +27,7 @@ test('browsing the main pages and downloading a cached file logs no error', {
   await writeFile(config, JSON.stringify({ cache: { upstreams: [`${origin.base}/debian/`] } }));
   const daemon = await spawnDaemon(dir, ['--config', config]);
   t.after(() => daemon.stop());
-  const admin = await setUpOverHttp(daemon.url, 'browse passphrase 1');
+  const admin = await setUpOverHttp(daemon.url, 'browse passphrase 1', dir);
 
   const pages = [...NAV.map(([href]) => href), '/patches/feeds', '/settings/scopes', '/no-such-page'];
   for (const path of pages) {

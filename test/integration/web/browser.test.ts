@@ -2,10 +2,12 @@
  * A real browser (Debian's Chromium driven by playwright-core) walks through first-run setup,
  * navigation with htmx, sign-out and sign-in against the real daemon process.
  */
+
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { setupCodeOf } from '../../support/setup-code.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
@@ -29,6 +31,7 @@ test('setup, htmx navigation, sign-out, sign-in and a password change in a real 
 
   await page.goto(daemon.url);
   assert.equal(new URL(page.url()).pathname, '/setup');
+  await page.fill('input[name=code]', (await setupCodeOf(dir)).toLowerCase().replaceAll('-', ' '));
   await page.fill('input[name=password]', 'browser passphrase 1');
   await page.fill('input[name=confirm]', 'browser passphrase 1');
   await page.click('button[type=submit]');

@@ -5,6 +5,7 @@
  * Patches page and the deployment service are the daemon's own. `browser()` is a cookie-jar HTTP
  * client that has done first-run setup.
  */
+
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { type HostInventory, hostInventorySchema } from '../../../daemon/invento
 import { RecordDir } from '../../../daemon/store/record-dir.js';
 import { FakeSite } from '../../fakes/deploy-site.js';
 import { memoryLogger } from '../../fakes/log.js';
+import { setupCodeOf } from '../../support/setup-code.js';
 import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
@@ -112,6 +114,7 @@ const encode = (form: Record<string, string | string[]>): string => {
 /** A signed-in browser over real HTTP (first-run setup done through the form). */
 export const httpBrowser = async (
   baseUrl: string,
+  dataDir: string,
   password = 'a long enough passphrase',
 ): Promise<HttpBrowser> => {
   const jar = new Map<string, string>();
@@ -147,7 +150,8 @@ export const httpBrowser = async (
       body: encode(form),
     });
   const token = await csrf('/setup');
-  const res = await post('/setup', { _csrf: token, password, confirm: password });
+  const code = await setupCodeOf(dataDir);
+  const res = await post('/setup', { _csrf: token, code, password, confirm: password });
   if (res.status !== 303) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   return { request, csrf, post };
 };

@@ -29,7 +29,7 @@ test('create, approve, run now and watch a deployment verify in the browser', {
   });
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-  await setUpInBrowser(page, s.url);
+  await setUpInBrowser(page, s.url, s.dataDir);
   await page.click('nav a:text("Patches")');
   await page.waitForSelector('h1:text("Patches")');
   await page.check(`input[name=advisory][value="${HIGH}"]`);

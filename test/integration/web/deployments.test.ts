@@ -20,7 +20,7 @@ const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: nu
         'pc: sudo wants a password before deploy may run /usr/bin/apt-get as root. Allow exactly what the appliance runs as root, without a password, in /etc/sudoers.d/patch-depot (check it with visudo -cf): deploy ALL=(root) NOPASSWD: /usr/bin/apt-get, /usr/bin/dpkg, /sbin/reboot',
       times: 1,
     };
-  const b = await httpBrowser(s.url);
+  const b = await httpBrowser(s.url, s.dataDir);
   const patches = await (await b.request('/patches')).text();
   assert.match(patches, new RegExp(`<input type="checkbox" name="advisory" value="${HIGH}"`));
   const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
@@ -198,7 +198,7 @@ test('bad input is refused with a message; an unknown deployment is 404', async 
 
 test('without an SSH executor the daemon says deployments are unavailable', async (t) => {
   const s = await startDeployApp(t, { deploy: false, hosts: ['pc-1'] });
-  const b = await httpBrowser(s.url);
+  const b = await httpBrowser(s.url, s.dataDir);
   assert.match(await (await b.request('/deployments')).text(), /deployments are off/i);
   const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
   assert.match(preview, /deployments are off/i);

@@ -31,7 +31,7 @@ test('on a phone: upload a config, fetch it over TFTP, read the transfers', {
 
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: PHONE });
-  await setUpInBrowser(page, daemon.url, 'phone passphrase 1');
+  await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
   await page.click('nav a:text("Devices")');
   await page.waitForSelector('h1:text("Network devices")');
 

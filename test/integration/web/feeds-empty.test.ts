@@ -12,7 +12,7 @@ test('with no feeds configured, Feeds points to catalog.feeds and offers no sync
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
-  const admin = await setUpOverHttp(daemon.url, 'feeds passphrase 1');
+  const admin = await setUpOverHttp(daemon.url, 'feeds passphrase 1', dir);
   const res = await admin.get('/patches/feeds');
   assert.equal(res.status, 200);
   const page = await res.text();

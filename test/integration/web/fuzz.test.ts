@@ -30,7 +30,7 @@ test('web port fuzz: seeded hostile inputs never take the daemon down', { timeou
   t.after(() => daemon.stop());
   // A signed-in session lets inputs reach the pages behind the login gate. No valid CSRF token
   // is ever given out: nothing the fuzzer sends can change state (or start a network scan).
-  const admin = await setUpOverHttp(daemon.url, 'fuzz passphrase 1');
+  const admin = await setUpOverHttp(daemon.url, 'fuzz passphrase 1', dir);
   const { hostname, port } = new URL(daemon.url);
   const paths = [
     ...NAV.map(([href]) => href),

@@ -4,6 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { SetupCode } from '../../../daemon/auth/setup-code.js';
 import type { JobRunner } from '../../../daemon/jobs/job-runner.js';
 import type { Scheduler } from '../../../daemon/jobs/scheduler.js';
 import type { Clock } from '../../../daemon/lifecycle.js';
@@ -60,6 +61,7 @@ export const webHarness = async (t: TestContext, opts: HarnessOptions = {}) => {
   const base: HarnessBase = { dataDir, store, log, jobs, scheduler };
   const services = opts.services ? await opts.services(base) : {};
   const auth = new AuthService(store, {
+    setupCode: new SetupCode(dataDir),
     sessionTtlHours: 1,
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 5,
     log,
@@ -123,7 +125,13 @@ export const PASSWORD = 'a long enough passphrase';
 export const setUpAdmin = async (h: Awaited<ReturnType<typeof webHarness>>): Promise<Browser> => {
   const b = h.browser();
   const csrf = await b.csrf('/setup');
-  const res = await b.post('/setup', { _csrf: csrf, password: PASSWORD, confirm: PASSWORD });
+  const code = await h.auth.prepareSetupCode();
+  const res = await b.post('/setup', {
+    _csrf: csrf,
+    code: code ?? '',
+    password: PASSWORD,
+    confirm: PASSWORD,
+  });
   if (res.status !== 303) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   return b;
 };

@@ -1,14 +1,20 @@
 /**
  * A signed-in admin over real HTTP (for tests against the daemon process): first-run setup through
- * the form, with a small cookie jar.
+ * the form (with the setup code from the data directory), with a small cookie jar.
  */
+import { setupCodeOf } from '../../support/setup-code.js';
+
 export interface HttpSession {
   /** The Cookie header of the signed-in browser. */
   cookie(): string;
   get(path: string, headers?: Record<string, string>, method?: string): Promise<Response>;
 }
 
-export const setUpOverHttp = async (baseUrl: string, password: string): Promise<HttpSession> => {
+export const setUpOverHttp = async (
+  baseUrl: string,
+  password: string,
+  dataDir: string,
+): Promise<HttpSession> => {
   const jar = new Map<string, string>();
   const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const keep = (res: Response): Response => {
@@ -33,7 +39,12 @@ export const setUpOverHttp = async (baseUrl: string, password: string): Promise<
   const res = await request('/setup', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, password, confirm: password }).toString(),
+    body: new URLSearchParams({
+      _csrf: csrf,
+      code: await setupCodeOf(dataDir),
+      password,
+      confirm: password,
+    }).toString(),
   });
   if (res.status !== 303) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   return {

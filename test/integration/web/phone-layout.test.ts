@@ -22,7 +22,7 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: PHONE });
 
-  await setUpInBrowser(page, daemon.url, 'phone passphrase 1');
+  await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
 
   const tooWide: string[] = [];
   for (const [href] of [...NAV, ['/patches/feeds'], ['/settings/scopes']]) {

@@ -4,6 +4,7 @@
  * where links lead), form posts, and first-run setup.
  */
 import { Agent, fetch } from 'undici';
+import { setupCodeOf } from '../../support/setup-code.js';
 import { waitFor } from '../../support/wait-for.js';
 
 export interface UiClient {
@@ -13,8 +14,8 @@ export interface UiClient {
   ): Promise<Response>;
   text(path: string, headers?: Record<string, string>): Promise<string>;
   post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
-  /** First-run setup; returns the CSRF token for later forms. */
-  setUp(): Promise<string>;
+  /** First-run setup (with the setup code from the daemon's data dir); returns the CSRF token for later forms. */
+  setUp(dataDir: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -43,10 +44,11 @@ export const uiClient = (socketPath: string): UiClient => {
     request,
     post,
     text: async (path, headers) => (await request(path, { headers: headers ?? {} })).text(),
-    async setUp() {
+    async setUp(dataDir) {
       const token = csrfOf(await (await request('/setup')).text());
       const pw = 'a long enough passphrase';
-      const res = await post('/setup', { _csrf: token, password: pw, confirm: pw });
+      const code = await setupCodeOf(dataDir);
+      const res = await post('/setup', { _csrf: token, code, password: pw, confirm: pw });
       if (res.status !== 303) throw new Error(`setup failed: ${res.status}`);
       return csrfOf(await (await request('/settings/scopes')).text());
     },

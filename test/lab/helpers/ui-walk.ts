@@ -3,7 +3,9 @@
  * walks the real daemon's UI like a technician (first-run setup, add a scope, scan now, watch the
  * progress until the table is told to reload, read the Assets page) and prints a JSON summary.
  */
-const [base = '', scope = '', exclude = ''] = process.argv.slice(2);
+import { setupCodeOf } from '../../support/setup-code.js';
+
+const [base = '', scope = '', exclude = '', dataDir = ''] = process.argv.slice(2);
 const cookies = new Map<string, string>();
 
 const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
@@ -26,7 +28,8 @@ const post = (path: string, form: Record<string, string>, headers: Record<string
 
 const setupToken = csrfOf(await (await request('/setup')).text());
 const pw = 'a long enough passphrase';
-const setup = await post('/setup', { _csrf: setupToken, password: pw, confirm: pw });
+const code = await setupCodeOf(dataDir);
+const setup = await post('/setup', { _csrf: setupToken, code, password: pw, confirm: pw });
 const token = csrfOf(await (await request('/settings/scopes')).text());
 const saved = await post('/settings/scopes', {
   _csrf: token,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { AuthService } from '../../../daemon/auth/auth-service.js';
+import { SetupCode } from '../../../daemon/auth/setup-code.js';
 import { StateStore } from '../../../daemon/store/state-store.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
@@ -18,7 +19,12 @@ test('a burst of failed sign-ins is written once, when the store flushes', async
   });
   await store.start();
   t.after(() => store.stop());
-  const auth = new AuthService(store, { sessionTtlHours: 1, loginAttemptsPerMinute: 3, log: memoryLogger() });
+  const auth = new AuthService(store, {
+    setupCode: new SetupCode(dir),
+    sessionTtlHours: 1,
+    loginAttemptsPerMinute: 3,
+    log: memoryLogger(),
+  });
   const setUp = store.update((s) => {
     s.auth.adminPasswordHash = 'scrypt$1024$8$1$c2FsdA$aGFzaA';
   });

@@ -1,0 +1,26 @@
+/** `patch-depot setup-code`: prints the code the daemon made, and says why when there is none. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { SetupCode } from '../../../daemon/auth/setup-code.js';
+import { tempDir } from '../../temp-dir.js';
+
+const cli = (dataDir: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'daemon/main.ts', 'setup-code', '--data-dir', dataDir], {
+    encoding: 'utf8',
+  });
+
+test('setup-code prints the one-time code, or says setup is done or not started', async (t) => {
+  const dir = await tempDir(t);
+  const none = cli(dir);
+  assert.equal(none.status, 1);
+  assert.match(
+    none.stderr,
+    /no setup code in .*: setup is already done \(sign in\), or the daemon has not started/,
+  );
+  assert.doesNotMatch(none.stderr, /\n\s+at /, 'no stack trace');
+  const code = await new SetupCode(dir).ensure();
+  const shown = cli(dir);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.equal(shown.stdout, `${code}\n`);
+});
