@@ -159,7 +159,7 @@ const help = (): string => {
     'Usage: patch-depot [COMMAND] [OPTIONS]',
     '',
     'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`),
     '',
     'Options:',
     '  --data-dir DIR     state, host files and cache (default: $STATE_DIRECTORY or ./.data)',
