@@ -13,6 +13,7 @@ import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
+import { counted } from '../views/plural.js';
 import { needCatalog } from './patches.js';
 
 const ProgressBox = (props: { run: SyncProgress | undefined }) =>
@@ -20,7 +21,7 @@ const ProgressBox = (props: { run: SyncProgress | undefined }) =>
     <div id="sync-progress" hx-get="/patches/feeds/progress" hx-trigger="every 1s" hx-swap="outerHTML">
       <Notice kind="info">
         Sync <JobLink id={props.run.runId} />
-        {`: ${props.run.done} of ${props.run.feedIds.length} feeds done · ${props.run.message}`}
+        {`: ${props.run.done} of ${counted(props.run.feedIds.length, 'feed')} done · ${props.run.message}`}
       </Notice>
     </div>
   ) : (

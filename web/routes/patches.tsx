@@ -27,6 +27,7 @@ import {
   Sev,
   webLink,
 } from '../views/patches.js';
+import { counted } from '../views/plural.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
   if (!deps.catalog) throw new DepotError('UNAVAILABLE', 'the catalog service is not running');
@@ -70,7 +71,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <h1>Patches</h1>
       <ComplianceCards c={site.compliance} />
       <p class="hint">
-        {`${site.hosts.length} hosts assessed against ${feeds.filter((x) => x.snapshot).length} feeds at ${site.computedAt} (${site.ms} ms). `}
+        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} at ${site.computedAt} (${site.ms} ms). `}
         <a href="/patches/feeds">Feeds and sync history</a> · <a href="/patches/missing.csv">Export CSV</a>
       </p>
       <FilterForm f={f} />

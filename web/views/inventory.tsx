@@ -10,6 +10,7 @@ import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
+import { counted } from './plural.js';
 
 const hostAction = (hostId: string, action: string): string =>
   `/inventory/hosts/${encodeURIComponent(hostId)}/${action}`;
@@ -184,7 +185,8 @@ export const RunProgress = (props: { run: CollectionRun | undefined; label: (hos
     >
       <h2>{live ? `Collecting (${run.id})` : `Collection ${run.id} finished`}</h2>
       <p>
-        <progress value={done} max={Math.max(1, hosts.length)} /> {`${done} of ${hosts.length} hosts`}
+        <progress value={done} max={Math.max(1, hosts.length)} />{' '}
+        {`${done} of ${counted(hosts.length, 'host')}`}
         {failed ? `, ${failed} failed` : ''}
       </p>
       <ul>
