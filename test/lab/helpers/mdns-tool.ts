@@ -1,7 +1,8 @@
 /**
  * mDNS from a lab namespace, for the lab tests (run with tsxInNamespace / startInNamespace):
  *   browse MS                 the project's own browser (bonjour-service) for MS ms; prints records as JSON
- *   ask NAME [TYPE]           a legacy unicast query (RFC 6762 §6.7) to the group; prints the answers as JSON
+ *   ask NAME [TYPE [VIA]]     a legacy unicast query (RFC 6762 §6.7) to the group, out of the interface
+ *                             with address VIA if given; prints the answers as JSON
  *   listen ADDRESS [FROM]     join the group on the interface with ADDRESS; prints "ready", then one
  *                             JSON line per datagram heard from FROM (or anyone: kind, records, TTLs),
  *                             and on SIGTERM how many datagrams came from each sender
@@ -29,13 +30,14 @@ const browse = async (ms: number): Promise<void> => {
   process.stdout.write(`${JSON.stringify(records)}\n`);
 };
 
-const ask = async (name: string, type: string): Promise<void> => {
+const ask = async (name: string, type: string, via: string): Promise<void> => {
   const socket = createSocket('udp4');
   socket.on('error', (err) => {
     console.error(err.message);
     process.exit(1);
   });
   await new Promise<void>((r) => socket.bind(0, () => r()));
+  if (via) socket.setMulticastInterface(via);
   const id = 1 + Math.floor(Math.random() * 60000);
   const answers = await new Promise<unknown[]>((resolve) => {
     const timer = setTimeout(() => resolve([]), 3000);
@@ -150,7 +152,7 @@ const flood = async (count: number, seed: number, target: string): Promise<void>
 
 const main = async (): Promise<void> => {
   if (mode === 'browse') return browse(Number(a1) || 3000);
-  if (mode === 'ask') return ask(a1, a2 || 'A');
+  if (mode === 'ask') return ask(a1, a2 || 'A', a3);
   if (mode === 'listen') return listen(a1, a2);
   if (mode === 'flood') return flood(Number(a1), Number(a2), a3);
   throw new Error(
