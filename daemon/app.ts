@@ -275,6 +275,7 @@ export class DepotApp {
           assess: this.assess,
           hosts: this.hosts,
           tftp: this.tftp,
+          presence: this.presence,
           deploy: this.deploy,
           deploySettings: this.config.deploy,
           jobs: this.jobs,
