@@ -26,6 +26,7 @@ import { Scheduler } from './jobs/scheduler.js';
 import { type Service, systemClock } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { HealthRegistry } from './observability/health.js';
+import type { PresenceService } from './presence/presence-service.js';
 import { Metrics } from './reports/metrics.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
@@ -59,6 +60,7 @@ export class DepotApp {
   catalog: CatalogService | undefined;
   assess: AssessService | undefined;
   hosts: HostService | undefined;
+  presence: PresenceService | undefined;
   /** Built only when the host adapters (executors, verifier) are given to the app. */
   deploy: DeployService | undefined;
   private readonly started: Service[] = [];
@@ -172,6 +174,7 @@ export class DepotApp {
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
     const web = this.webService();
+    const presence = await this.presenceService(discovery);
     // The job runner and the scheduler start before the services that use them and stop after.
     return [
       store,
@@ -186,7 +189,25 @@ export class DepotApp {
       ...(tftp ? [tftp] : []),
       ...(deploy ? [deploy] : []),
       web,
+      // Last: it announces the ports the listeners above really bound.
+      presence,
     ];
+  }
+
+  /** mDNS announcements of the UI and the proxy on the links inside a scope. */
+  private async presenceService(discovery: DiscoveryService): Promise<Service> {
+    const { createPresenceService } = await import('./presence/presence-module.js');
+    this.presence = createPresenceService(
+      this.config,
+      {
+        scopes: () => discovery.scopes(),
+        web: () => this.http?.address,
+        proxy: () => (this.cache?.proxy?.listening ? this.cache.proxy.address : undefined),
+      },
+      this.log.child('presence'),
+    );
+    this.health.add(this.presence);
+    return this.presence;
   }
 
   /** The read-only TFTP server, when configured; its clients default to the discovery scopes. */
@@ -254,6 +275,7 @@ export class DepotApp {
           assess: this.assess,
           hosts: this.hosts,
           tftp: this.tftp,
+          presence: this.presence,
           deploy: this.deploy,
           deploySettings: this.config.deploy,
           jobs: this.jobs,

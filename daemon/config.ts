@@ -263,6 +263,22 @@ export const configSchema = z
       .prefault({}),
     /** Standing deployment settings: host groups, rings, windows, reboots, auto-approval. */
     deploy: deploySettingsSchema.prefault({}),
+    /** mDNS/DNS-SD announcements of the UI and the apt proxy, only on links inside a scope. */
+    mdns: z
+      .object({
+        /** On by default; nothing is sent until a scope covers one of the appliance's subnets. */
+        advertise: z.boolean().default(true),
+        /** `<hostname>.local`; when another machine has it, `<hostname>-2`, `-3`, ... */
+        hostname: z
+          .string()
+          .regex(
+            /^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$/i,
+            'expected a DNS label: letters, digits and inner hyphens',
+          )
+          .default('patch-depot'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -287,6 +303,7 @@ export const envVars: Record<string, readonly [string, EnvType, string]> = {
   PATCH_DEPOT_TFTP_ENABLED: ['tftp.enabled', 'bool', 'serve firmware read-only over TFTP'],
   PATCH_DEPOT_TFTP_PORT: ['tftp.port', 'int', 'UDP port of the TFTP server (69)'],
   PATCH_DEPOT_TFTP_ROOT: ['tftp.root', 'string', 'the one directory the TFTP server serves'],
+  PATCH_DEPOT_MDNS_ADVERTISE: ['mdns.advertise', 'bool', 'announce the UI and apt proxy over mDNS in scope'],
   PATCH_DEPOT_CACHE_QUOTA_MB: ['cache.quotaMB', 'int', 'disk space the package cache may use, in MiB'],
 };
 

@@ -12,6 +12,7 @@ import type { JobRunner } from '../daemon/jobs/job-runner.js';
 import type { Scheduler } from '../daemon/jobs/scheduler.js';
 import type { Logger } from '../daemon/log.js';
 import type { Problem } from '../daemon/observability/health.js';
+import type { PresenceStatus } from '../daemon/presence/presence-service.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 import type { TftpModule } from '../daemon/tftp/tftp-module.js';
@@ -51,6 +52,8 @@ export interface WebDeps {
   jobs?: JobRunner | undefined;
   /** Periodic tasks and their next runs. */
   scheduler?: Scheduler | undefined;
+  /** mDNS announcements: where the appliance is announced, under which name. */
+  presence?: { status(): PresenceStatus } | undefined;
   /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
   health?: { problems(): Promise<Problem[]> } | undefined;
 }

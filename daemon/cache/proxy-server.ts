@@ -77,6 +77,16 @@ const HELP =
   'Patch Depot package cache. Use it as an HTTP proxy for apt (Acquire::http::Proxy "http://THIS-HOST:PORT/";) ' +
   'or fetch http://THIS-HOST:PORT/cache/<mirror-host>/<path>.';
 
+/**
+ * `GET /` on the port, as apt-cacher-ng answers it: `406 Usage Information`. Debian's
+ * auto-apt-proxy recognises an apt-cacher-ng on port 3142 (of the host `apt-proxy`, localhost or
+ * the gateway) by exactly that status line, and then hands its URL to apt as the proxy.
+ */
+const sendUsage = (res: ServerResponse): void => {
+  res.statusMessage = 'Usage Information';
+  sendText(res, 406, HELP);
+};
+
 export class ProxyServer {
   private server: Server | undefined;
   address: AddressInfo | undefined;
@@ -175,7 +185,8 @@ export class ProxyServer {
     if (/^https?:\/\//i.test(raw)) target = raw;
     else target = directTarget(raw.split('?')[0] ?? raw);
     if (!target) {
-      sendText(res, raw === '/' ? 200 : 400, HELP);
+      if (raw === '/') sendUsage(res);
+      else sendText(res, 400, HELP);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

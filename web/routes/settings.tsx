@@ -7,6 +7,7 @@ import { redirect } from '../middleware/session.js';
 import { startSession } from '../middleware/sign-in.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
+import { PresenceCard } from '../views/presence.js';
 
 const PasswordForm = (props: {
   csrf: string;
@@ -81,6 +82,7 @@ export const settingsRoutes = (deps: WebDeps) => {
             <a href="/settings/scopes">edit scopes</a>.
           </p>
         </section>
+        <PresenceCard status={deps.presence?.status()} />
         <PasswordForm
           csrf={c.get('csrf')}
           notice={

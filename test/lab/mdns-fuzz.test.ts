@@ -1,0 +1,120 @@
+/**
+ * The appliance's mDNS responder is a listener every LAN host can reach: a lab host floods it with
+ * hostile datagrams (random bytes, truncated and bit-flipped real mDNS, headers claiming thousands
+ * of records, compression loops, absurd names), to the group and to its address. The daemon keeps
+ * running and answering, and its multicast answers stay within the once-a-second rule, so the
+ * flood is not amplified onto the LAN.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLab, type Lab } from '../../scripts/lab/lab.js';
+import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { fuzzRun } from '../support/fuzz-seed.js';
+import { waitFor } from '../support/wait-for.js';
+import { type ApplianceDaemon, startApplianceDaemon } from './helpers/appliance-daemon.js';
+import { tsxInNamespace } from './helpers/in-namespace.js';
+import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
+
+const skip = labUnavailableReason();
+const TOOL = 'test/lab/helpers/mdns-tool.ts';
+
+interface Heard {
+  t: number;
+  from: string;
+  kind: string;
+  answers?: Array<{ name: string; ttl: number }>;
+}
+
+describe('the mDNS responder under a flood of hostile datagrams', { skip, timeout: 240_000 }, () => {
+  let lab: Lab;
+  let dir: string;
+  let appliance: ApplianceDaemon | undefined;
+  let listener: Background | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pd-lab-mdns-fuzz-'));
+    lab = await createLab({
+      name: `pdm${randomBytes(4).toString('hex')}`,
+      hosts: [
+        { kind: 'ping', label: 'attacker' },
+        { kind: 'ping', label: 'bystander' },
+      ],
+    });
+    appliance = await startApplianceDaemon(lab, dir, {});
+    assert.equal(await appliance.saveScope(lab.subnet), 303);
+  });
+  after(async () => {
+    await listener?.stop();
+    await appliance?.stop();
+    await lab?.down();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const ask = async (): Promise<Array<{ data: string }>> =>
+    JSON.parse(
+      await tsxInNamespace(lab.host('bystander').ns, [TOOL, 'ask', 'patch-depot.local', 'A']),
+    ) as Array<{
+      data: string;
+    }>;
+
+  it('keeps answering, and answers no faster than once a second per record', async (t) => {
+    await waitFor(
+      async () => (await ask())[0]?.data === lab.applianceIp,
+      'patch-depot.local to answer',
+      60_000,
+    );
+    listener = await startInNamespace(
+      lab.host('bystander').ns,
+      [TOOL, 'listen', lab.host('bystander').ip, lab.applianceIp],
+      /ready/,
+    );
+    const run = fuzzRun(20_000);
+    t.diagnostic(`replay: ${run.replay}`);
+    const began = Date.now();
+    const out = await tsxInNamespace(lab.host('attacker').ns, [
+      TOOL,
+      'flood',
+      String(run.count),
+      String(run.seed),
+      lab.applianceIp,
+    ]);
+    const seconds = (Date.now() - began) / 1000;
+    assert.equal((JSON.parse(out) as { sent: number }).sent, run.count);
+
+    assert.equal(appliance!.daemon.child.exitCode, null, 'the daemon is still running');
+    assert.equal((await appliance!.ui.request('/healthz')).status, 200);
+    assert.equal((await ask())[0]?.data, lab.applianceIp, 'and still answers patch-depot.local');
+    const browsed = JSON.parse(
+      await tsxInNamespace(lab.host('bystander').ns, [TOOL, 'browse', '3000']),
+    ) as Array<{ address: string; service: { type: string } }>;
+    const types = new Set(browsed.filter((r) => r.address === lab.applianceIp).map((r) => r.service.type));
+    assert.ok(
+      types.has('patch-depot') && types.has('apt_proxy'),
+      `both services after the flood: ${[...types]}`,
+    );
+
+    await listener.stop();
+    await waitFor(() => listener!.tail().includes('bySender'), 'the listener to report what it heard');
+    const lines = listener
+      .tail()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Heard & { bySender?: Record<string, number> });
+    const bySender = lines.find((l) => l.bySender)?.bySender ?? {};
+    const ours = lines.filter((h) => h.kind === 'response' && h.t <= began + seconds * 1000);
+    assert.ok((bySender[lab.host('attacker').ip] ?? 0) > run.count / 4, 'the listener heard the flood');
+    assert.ok(ours.length > 0, 'the real queries in the flood were answered');
+    // Each of the appliance's ~12 records may be multicast once a second, probe defence aside.
+    const bound = 12 * (Math.ceil(seconds) + 2);
+    t.diagnostic(
+      `${run.count} datagrams in ${seconds.toFixed(1)} s; ${ours.length} multicast answers (bound ${bound})`,
+    );
+    assert.ok(ours.length <= bound, `answers were not amplified: ${ours.length} in ${seconds.toFixed(1)} s`);
+  });
+});
+
+if (skip) console.log(`# mDNS fuzz lab skipped: ${skip}`);
