@@ -280,7 +280,16 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Each host of a deployment runs as a job: the job runner's limit caps the site's.
+    if (c.deploy.concurrency > c.jobs.concurrency)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deploy', 'concurrency'],
+        message: `${c.deploy.concurrency} hosts at a time needs jobs.concurrency ${c.deploy.concurrency} or more (it is ${c.jobs.concurrency}): each host runs as a job`,
+      });
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -36,5 +36,7 @@ export const createDeployService = (
     jobs,
     clock,
     log,
+    // The site's limit is what the job runner enforces: host jobs beyond it wait their turn.
+    concurrency: config.deploy.concurrency,
     ...adapters,
   });

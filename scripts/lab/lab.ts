@@ -35,7 +35,7 @@ import {
 } from './spec.js';
 import { readVendorRepo, startVendor } from './vendor.js';
 import type { VendorRepo } from './vendor-repo.js';
-import { readWanCounters, setWanLoss, type WanCounters } from './wan.js';
+import { readWanCounters, routeSiteToVendor, setWanLoss, type WanCounters } from './wan.js';
 
 export const LAB_STATE_DIR = '/run/patch-depot-lab';
 const agentPath = fileURLToPath(new URL('./host-agent.ts', import.meta.url));
@@ -52,6 +52,8 @@ export interface Lab extends LabPlan {
   /** Bytes across the simulated WAN link so far. */
   wanCounters(): Promise<WanCounters>;
   setWanLoss(percent: number): Promise<void>;
+  /** Let hosts reach the vendor directly, routed by the appliance namespace without its cache. */
+  routeSiteToVendor(): Promise<void>;
   /** The appliance's cache proxy as hosts address it (the daemon's cache.proxy.port). */
   proxyUrl(port?: number): string;
   /** Run a command inside a managed host (its own root and PID namespace), as its root. */
@@ -206,6 +208,7 @@ const handle = (plan: LabPlan): Lab => ({
   },
   wanCounters: () => readWanCounters(vendorOf(plan).ns),
   setWanLoss: (percent) => setWanLoss(vendorOf(plan), percent),
+  routeSiteToVendor: () => routeSiteToVendor(plan),
   proxyUrl: (port = 3142) => `http://${plan.applianceIp}:${port}`,
   execInHost: (label, argv) => execInHost(hostOf(plan, label), argv),
   managedState: (label) => managedState(plan, hostOf(plan, label)),

@@ -27,7 +27,8 @@ export const hostDir = (plan: LabPlan, host: PlannedHost): string => join(plan.w
 
 /**
  * The shared layer every managed host sees over this machine's `/`: only the vendor's apt source
- * (signed-by its key), no other lists, the old lab packages installed, the reboot and lock shims.
+ * (signed-by its key), no other lists, the old lab packages installed, the reboot and lock shims,
+ * and a root home of its own.
  */
 export const prepareBase = (plan: LabPlan, repo: VendorRepo): string => {
   const vendor = plan.vendor;
@@ -54,12 +55,18 @@ export const prepareBase = (plan: LabPlan, repo: VendorRepo): string => {
     'rm -f /usr/sbin/reboot /usr/sbin/shutdown',
     'cp /tmp/pd-lab/reboot /usr/sbin/reboot && cp /tmp/pd-lab/reboot /usr/sbin/shutdown',
     `mkdir -p ${HOLD_LOCK.replace(/\/[^/]+$/, '')} && cp /tmp/pd-lab/hold-lock ${HOLD_LOCK}`,
+    'cp /usr/share/base-files/dot.bashrc /root/.bashrc && cp /usr/share/base-files/dot.profile /root/.profile',
   ].join('\n');
   const R = join(b, 'root');
   // One short-lived process in a mount namespace of its own and no lab network namespace, so a
   // chroot is enough here: no copy of a lab namespace's nsfs mount outlives it.
   const outside = [
     'set -eu',
+    // root's home as a fresh Debian has it, not this machine's: an opaque directory hides its
+    // dotfiles (a pyenv init in .bashrc costs seconds per SSH command: bash sources it for sshd)
+    // and its secrets. Removing the lower one file by file would write a whiteout per file.
+    `mkdir -m 700 ${b}/upper/root`,
+    `python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")' ${b}/upper/root`,
     `mount -t overlay overlay -o lowerdir=/,upperdir=${b}/upper,workdir=${b}/work ${R}`,
     `mount -t proc proc ${R}/proc`,
     `mount --rbind /dev ${R}/dev`,

@@ -7,7 +7,7 @@
  */
 import { ipBatch, run } from './netns.js';
 import { applyFilter, setUdpLoss } from './packet-filter.js';
-import type { PlannedVendor } from './spec.js';
+import type { LabPlan, PlannedVendor } from './spec.js';
 
 export interface WanCounters {
   /** Bytes the vendor received over the link (requests). */
@@ -70,6 +70,23 @@ export const buildWan = async (applianceNs: string, v: PlannedVendor): Promise<v
   await shape(v.ns, 'eth0', v.rateKbit);
   await applyFilter(v.ns, WAN_RULESET);
   if (v.lossPercent > 0) await setWanLoss(v, v.lossPercent);
+};
+
+/**
+ * Make the appliance namespace a plain branch router with no cache: forwarding on, each host a
+ * route to the WAN subnet through it, the vendor a route back to the site. For a peer tool whose
+ * hosts fetch straight from the vendor (bench/deploy's Ansible), so its bytes cross the same link
+ * and counters. Still no default route anywhere: only the vendor becomes reachable.
+ */
+export const routeSiteToVendor = async (plan: LabPlan): Promise<void> => {
+  const v = plan.vendor;
+  if (!v) throw new Error(`lab ${plan.name} has no vendor`);
+  const wanSubnet = `${v.applianceWanIp.replace(/\.\d+$/, '.0')}/24`;
+  await run('ip', ['netns', 'exec', plan.applianceNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  await ipBatch([`route replace ${plan.subnet} via ${v.applianceWanIp}`], v.ns);
+  await Promise.all(
+    plan.hosts.map((h) => ipBatch([`route replace ${wanSubnet} via ${plan.applianceIp}`], h.ns)),
+  );
 };
 
 /** Drop `percent` of the TCP packets each way at random (0 removes it); counters keep counting. */

@@ -98,3 +98,15 @@ test('a bad setting names where it came from and what a good value looks like', 
   await writeFile(file, '{\n  "tftp": {\n    "port": 6970,\n  }\n}\n');
   invalid(() => loadConfig({ env }), /cannot read as JSON: .*\(line 4, column 3\)$/);
 });
+
+test('deploy.concurrency cannot exceed jobs.concurrency: each host runs as a job', async (t) => {
+  const dir = await tempDir(t);
+  const env = { PATCH_DEPOT_DATA_DIR: dir };
+  invalid(
+    () => loadConfig({ env, overrides: { 'deploy.concurrency': 20 } }),
+    /^deploy\.concurrency: 20 hosts at a time needs jobs\.concurrency 20 or more \(it is 6\)/,
+  );
+  const raised = loadConfig({ env, overrides: { 'deploy.concurrency': 20, 'jobs.concurrency': 22 } });
+  assert.equal(raised.deploy.concurrency, 20);
+  assert.equal(loadConfig({ env }).deploy.concurrency, 5, 'the defaults fit together');
+});

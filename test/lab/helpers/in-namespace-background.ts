@@ -25,8 +25,19 @@ export const startInNamespace = (
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
 ): Promise<Background> =>
+  startProgramInNamespace(ns, [process.execPath, '--import', 'tsx', ...args], ready, env, timeoutMs);
+
+/** The same for any program (`argv[0]` and its arguments), e.g. node on compiled JavaScript. */
+export const startProgramInNamespace = (
+  ns: string,
+  argv: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<Background> =>
   new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', ...args], {
+    const args = argv.slice(1);
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
       cwd: repo,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
