@@ -1,0 +1,129 @@
+/**
+ * The lists /api/v1 serves, read from the services: machines of the host directory joined with
+ * their scan and assessment, and every missing fix of every host. Both come in a fixed order (by
+ * key, compared by code unit) so keyset pages are stable; only the page asked for is built.
+ */
+import { hostStanding } from '../assess/assess.js';
+import type { SiteAssessment } from '../assess/assess-service.js';
+import type { HostAssessment, MissingFix } from '../assess/types.js';
+import type { Severity } from '../catalog/model.js';
+import type { Asset } from '../discovery/asset.js';
+import type { HostRecord } from '../hosts/host-record.js';
+import type { ApiHost, ApiMissingFix } from './contract.js';
+import { compareKeys, keysetPage } from './cursor.js';
+
+export interface ListSources {
+  hosts?: { list(): HostRecord[]; label(id: string): string } | undefined;
+  discovery?: { asset(id: string): Asset } | undefined;
+  assess?: { current(): Promise<Pick<SiteAssessment, 'hosts'>> } | undefined;
+}
+
+export interface PageRequest {
+  after: string[] | undefined;
+  limit: number;
+  now: number;
+}
+
+const onlineOf = (src: ListSources, host: HostRecord): boolean | null => {
+  if (!host.assetId || !src.discovery) return null;
+  try {
+    return src.discovery.asset(host.assetId).online;
+  } catch {
+    return null;
+  }
+};
+
+const hostRow = (src: ListSources, host: HostRecord, a: HostAssessment | undefined): ApiHost => ({
+  id: host.id,
+  name: src.hosts?.label(host.id) ?? host.id,
+  mac: host.mac,
+  address: host.address,
+  createdAt: host.createdAt,
+  standing: hostStanding(a),
+  online: onlineOf(src, host),
+  release: a?.release ?? null,
+  packages: a?.packages ?? null,
+  missingFixes: a ? { total: a.missing.length, bySeverity: a.bySeverity } : null,
+  rebootRequired: a?.rebootRequired ?? null,
+  collectedAt: a?.collectedAt ?? null,
+});
+
+/** Assessments by host id, built once per assessment (it is replaced, never changed in place). */
+const byHost = new WeakMap<readonly HostAssessment[], Map<string, HostAssessment>>();
+const assessmentsOf = (hosts: readonly HostAssessment[]): Map<string, HostAssessment> => {
+  let map = byHost.get(hosts);
+  if (!map) {
+    map = new Map(hosts.map((h) => [h.hostId, h]));
+    byHost.set(hosts, map);
+  }
+  return map;
+};
+
+export const hostsPage = async (src: ListSources, req: PageRequest) => {
+  const all = (src.hosts?.list() ?? []).sort((a, b) => compareKeys([a.id], [b.id]));
+  const page = keysetPage(all, (h) => [h.id], req.after, req.limit, req.now);
+  const assessed = src.assess ? assessmentsOf((await src.assess.current()).hosts) : new Map();
+  return { items: page.items.map((h) => hostRow(src, h, assessed.get(h.id))), next: page.next };
+};
+
+interface FixRow {
+  key: string[];
+  hostId: string;
+  fix: MissingFix;
+}
+
+/** Every missing fix, sorted by (host, feed, advisory, package), once per assessment. */
+const flatFixes = new WeakMap<readonly HostAssessment[], FixRow[]>();
+const fixesOf = (hosts: readonly HostAssessment[]): FixRow[] => {
+  let rows = flatFixes.get(hosts);
+  if (!rows) {
+    rows = hosts.flatMap((h) =>
+      h.missing.map((fix) => ({
+        key: [h.hostId, fix.feedId, fix.advisoryId, fix.package],
+        hostId: h.hostId,
+        fix,
+      })),
+    );
+    rows.sort((a, b) => compareKeys(a.key, b.key));
+    flatFixes.set(hosts, rows);
+  }
+  return rows;
+};
+
+const fixRow = ({ hostId, fix }: FixRow): ApiMissingFix => ({
+  hostId,
+  advisoryId: fix.advisoryId,
+  feedId: fix.feedId,
+  cves: fix.cves,
+  severity: fix.severity,
+  summary: fix.summary,
+  url: fix.url ?? null,
+  package: fix.package,
+  packageKind: fix.packageKind,
+  binaries: fix.binaries,
+  installed: fix.installed,
+  fixed: fix.fixed,
+});
+
+export interface FixFilter {
+  host?: string | undefined;
+  /** An advisory id or one of its CVEs. */
+  advisory?: string | undefined;
+  severity?: Severity | undefined;
+}
+
+export const fixesPage = async (src: ListSources, filter: FixFilter, req: PageRequest) => {
+  const all = src.assess ? fixesOf((await src.assess.current()).hosts) : [];
+  const { host, advisory, severity } = filter;
+  const rows =
+    host || advisory || severity
+      ? all.filter(
+          (r) =>
+            (!host || r.hostId === host) &&
+            (!severity || r.fix.severity === severity) &&
+            (!advisory || r.fix.advisoryId === advisory || r.fix.cves.includes(advisory)),
+        )
+      : all;
+  const page = keysetPage(rows, (r) => r.key, req.after, req.limit, req.now);
+  return { items: page.items.map(fixRow), next: page.next };
+};
