@@ -1,6 +1,7 @@
 /**
- * The console API as a daemon service: API tokens, the site key (made on the first start) and the
- * summary publisher, over the services the app built. start() loads the tokens and opens the key;
+ * The console API as a daemon service: API tokens, the site key (made on the first start), the
+ * summary publisher and the change feed, over the services the app built. start() loads the
+ * tokens and the feed's numbering and opens the key;
  * the web app mounts `routes()` at /api/v1 and the Settings page manages tokens and shows the key.
  */
 import { hostname } from 'node:os';
@@ -11,8 +12,9 @@ import { type Clock, type Service, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { SiteSources } from '../reports/site-summary.js';
 import { apiRoutes } from './api-routes.js';
+import { ChangeFeed } from './change-feed.js';
 import { SiteKey } from './site-key.js';
-import type { ListSources } from './site-lists.js';
+import { hostDigests, type ListSources } from './site-lists.js';
 import { SummaryPublisher } from './summary-publisher.js';
 import { TokenService } from './token-service.js';
 
@@ -31,6 +33,7 @@ export interface ApiModuleOptions {
 export class ApiModule implements Service {
   readonly name = 'api';
   readonly tokens: TokenService;
+  readonly changes: ChangeFeed;
   readonly siteName: string;
   private started: { key: SiteKey; publisher: SummaryPublisher } | undefined;
 
@@ -42,10 +45,17 @@ export class ApiModule implements Service {
       log: opts.log.child('tokens'),
       clock: opts.clock ?? systemClock,
     });
+    this.changes = new ChangeFeed({
+      file: join(opts.dataDir, 'api', 'changes.json'),
+      source: { digests: () => hostDigests(opts.sources) },
+      log: opts.log.child('changes'),
+      clock: opts.clock ?? systemClock,
+    });
   }
 
   async start(): Promise<void> {
     await this.tokens.start();
+    await this.changes.start();
     const key = await SiteKey.open(this.opts.dataDir, this.opts.log, this.opts.clock);
     const publisher = new SummaryPublisher({
       sources: this.opts.sources,
@@ -58,6 +68,7 @@ export class ApiModule implements Service {
   }
 
   async stop(): Promise<void> {
+    await this.changes.stop();
     await this.tokens.stop();
   }
 
@@ -82,6 +93,7 @@ export class ApiModule implements Service {
       publisher,
       key,
       lists: this.opts.sources,
+      changes: this.changes,
       remoteAddr,
       log: this.opts.log,
       clock: this.opts.clock,

@@ -1,7 +1,8 @@
 /**
  * /api/v1: the console API on the UI's port, described by the OpenAPI 3.1 document it serves at
  * /api/v1/openapi.json (public: it holds nothing about the site). Every other route needs a
- * bearer token with the console:read scope, answers 304 to a matching If-None-Match, and reports
+ * bearer token with the console:read scope: the summary (plain and signed), the site key, hosts and
+ * missing fixes as keyset pages, and the change feed. Each answers 304 to a matching If-None-Match, and reports
  * errors as problem details. The routes only read services, like every web route.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -10,9 +11,11 @@ import { etag } from 'hono/etag';
 import { DepotError, httpStatusFor } from '../errors.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { clampLimit, decodeCursor } from './cursor.js';
+import type { ChangeFeed } from './change-feed.js';
+import { clampLimit, decodeCursor, parseSince } from './cursor.js';
 import { problem } from './problem.js';
 import {
+  changesRoute,
   fixesRoute,
   hostsRoute,
   openApiRoute,
@@ -22,7 +25,7 @@ import {
   summaryRoute,
 } from './route-specs.js';
 import type { SiteKey } from './site-key.js';
-import { fixesPage, hostsPage, type ListSources } from './site-lists.js';
+import { fixesPage, hostStates, hostsPage, type ListSources } from './site-lists.js';
 import type { SummaryPublisher } from './summary-publisher.js';
 import { requireToken } from './token-auth.js';
 import type { TokenService } from './token-service.js';
@@ -35,6 +38,7 @@ export interface ApiRouteDeps {
   publisher: SummaryPublisher;
   key: SiteKey;
   lists: ListSources;
+  changes: Pick<ChangeFeed, 'since'>;
   remoteAddr: (c: Context) => string;
   log: Logger;
   clock?: Clock;
@@ -121,6 +125,32 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
       req,
     );
     return c.json({ ...page, limit }, 200);
+  });
+
+  app.openapi(changesRoute, async (c) => {
+    const q = c.req.valid('query');
+    const limit = clampLimit(q.limit);
+    const answer = await deps.changes.since(parseSince(q.since), limit);
+    if (answer.kind === 'gone') {
+      return problem(
+        c,
+        410,
+        `since: changes up to ${answer.floor} are no longer kept; pull again from since=0`,
+      );
+    }
+    const live = new Set(answer.items.filter((e) => e.digest !== null).map((e) => e.id));
+    const states = await hostStates(deps.lists, live);
+    const items = answer.items.map((e) => {
+      const state = live.has(e.id) ? states.get(e.id) : undefined;
+      return {
+        seq: e.seq,
+        id: e.id,
+        deleted: !state,
+        host: state?.host ?? null,
+        missingFixes: state?.missingFixes ?? null,
+      };
+    });
+    return c.json({ epoch: answer.epoch, items, next: answer.next, more: answer.more, limit }, 200);
   });
 
   let document: unknown;

@@ -197,3 +197,38 @@ export const fixesQuerySchema = z.object({
     .optional()
     .meta({ param: { name: 'severity', in: 'query' }, description: 'only this severity' }),
 });
+
+export const changePageSchema = z
+  .object({
+    epoch: z
+      .string()
+      .meta({ description: 'the numbering this feed uses; another epoch means pull again from 0' }),
+    items: z.array(
+      z.object({
+        seq: count.meta({ description: 'when it last changed, in this feed' }),
+        id: z.string().meta({ description: 'the host id' }),
+        deleted: z.boolean(),
+        host: hostSchema.nullable().meta({ description: 'its state now; null once deleted' }),
+        missingFixes: z.array(missingFixSchema).nullable(),
+      }),
+    ),
+    next: count.meta({ description: 'pass as since= next time (the last seq seen)' }),
+    more: z
+      .boolean()
+      .meta({ description: 'true when the limit cut this page: ask again at once with since=next' }),
+    limit: count,
+  })
+  .meta({ id: 'ChangePage', description: 'Hosts changed after `since`, each once, in its latest state.' });
+export type ApiChangePage = z.infer<typeof changePageSchema>;
+
+export const changesQuerySchema = z.object({
+  since: z
+    .string()
+    .optional()
+    .meta({
+      param: { name: 'since', in: 'query' },
+      description: 'the `next` of the last page pulled; 0 (the default) for everything',
+      example: '0',
+    }),
+  limit: limitParam,
+});

@@ -90,3 +90,15 @@ export const keysetPage = <T>(
   const more = lo + limit < sorted.length;
   return { items, next: more && items.length ? encodeCursor(keyOf(items[items.length - 1]!), now) : null };
 };
+
+/** The change feed's `since`: absent is 0 (everything); anything but a whole number is an error. */
+export const parseSince = (raw: string | undefined): number => {
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d{1,16}$/.test(raw)) {
+    throw new DepotError(
+      'BAD_INPUT',
+      `since: expected a sequence number (the "next" of the last page, or 0 for everything), got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  }
+  return Number(raw);
+};

@@ -1,6 +1,8 @@
 /** The /api/v1 routes as OpenAPI operations: path, parameters, responses and the scope each needs. */
 import { createRoute } from '@hono/zod-openapi';
 import {
+  changePageSchema,
+  changesQuerySchema,
   fixesQuerySchema,
   hostSchema,
   hostsQuerySchema,
@@ -115,5 +117,26 @@ export const openApiRoute = createRoute({
       content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
     },
     304: common[304],
+  },
+});
+
+export const changesRoute = createRoute({
+  method: 'get',
+  path: '/changes',
+  summary: 'Hosts changed since a sequence number',
+  description:
+    'The incremental pull: since=0 is everything; then pass the `next` of the last page. Each changed ' +
+    'host comes once, in its latest state, with its missing fixes; deleted hosts come as tombstones. ' +
+    'Numbers only grow, across restarts.',
+  security,
+  request: { query: changesQuerySchema },
+  responses: {
+    200: { description: 'the changes', content: { 'application/json': { schema: changePageSchema } } },
+    ...badInput,
+    410: {
+      description: 'changes that old are no longer kept (deletions may be missed): pull again from since=0',
+      content: problemContent,
+    },
+    ...common,
   },
 });

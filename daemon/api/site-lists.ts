@@ -3,6 +3,7 @@
  * their scan and assessment, and every missing fix of every host. Both come in a fixed order (by
  * key, compared by code unit) so keyset pages are stable; only the page asked for is built.
  */
+import { createHash } from 'node:crypto';
 import { hostStanding } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { HostAssessment, MissingFix } from '../assess/types.js';
@@ -126,4 +127,42 @@ export const fixesPage = async (src: ListSources, filter: FixFilter, req: PageRe
       : all;
   const page = keysetPage(rows, (r) => r.key, req.after, req.limit, req.now);
   return { items: page.items.map(fixRow), next: page.next };
+};
+
+/** A host's missing fixes in list order (feed, advisory, package). */
+const hostFixes = (hostId: string, a: HostAssessment | undefined): ApiMissingFix[] =>
+  (a?.missing ?? [])
+    .map((fix) => ({ key: [hostId, fix.feedId, fix.advisoryId, fix.package], hostId, fix }))
+    .sort((x, y) => compareKeys(x.key, y.key))
+    .map(fixRow);
+
+export interface HostState {
+  host: ApiHost;
+  missingFixes: ApiMissingFix[];
+}
+
+/** Hosts as a console sees them (row and missing fixes), for the change feed: all, or only `ids`. */
+export const hostStates = async (
+  src: ListSources,
+  ids?: ReadonlySet<string>,
+): Promise<Map<string, HostState>> => {
+  const assessed = src.assess
+    ? assessmentsOf((await src.assess.current()).hosts)
+    : new Map<string, HostAssessment>();
+  const out = new Map<string, HostState>();
+  for (const h of src.hosts?.list() ?? []) {
+    if (ids && !ids.has(h.id)) continue;
+    const a = assessed.get(h.id);
+    out.set(h.id, { host: hostRow(src, h, a), missingFixes: hostFixes(h.id, a) });
+  }
+  return out;
+};
+
+/** What the change feed compares: a digest of each host's state. */
+export const hostDigests = async (src: ListSources): Promise<Map<string, string>> => {
+  const digests = new Map<string, string>();
+  for (const [id, state] of await hostStates(src)) {
+    digests.set(id, createHash('sha256').update(JSON.stringify(state)).digest('base64url').slice(0, 22));
+  }
+  return digests;
 };

@@ -5,16 +5,20 @@
  * Bad paging input gets a 400 that says what to do; huge limits are clamped.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import {
   type ApiHost,
   type ApiMissingFix,
+  changePageSchema,
   hostSchema,
   missingFixSchema,
   pageSchema,
   siteSummarySchema,
 } from '../../../daemon/api/contract.js';
 import { encodeCursor } from '../../../daemon/api/cursor.js';
+import { ManualClock } from '../../fakes/clock.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { ok } from '../../fakes/inventory-runner.js';
 import { type RealSite, realSite } from '../support/real-site.js';
@@ -28,9 +32,10 @@ const vulnerable = [
 const patched = ['ii \tlibexpat1\t2.5.0-1+deb12u2\tamd64\texpat\t2.5.0-1+deb12u2', ''];
 const ssh = { open: [22], banners: { 22: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' } };
 
-const site = async (t: TestContext) => {
+const site = async (t: TestContext, clock?: ManualClock) => {
   let s!: RealSite;
   const h = await apiHarness(t, {
+    ...(clock ? { clock } : {}),
     sources: {
       get discovery() {
         return s.discovery;
@@ -175,4 +180,64 @@ test('a console walks the hosts page by page; garbage and future cursors get 400
   );
   await refused('hosts?limit=lots', /^limit: expected a whole number/);
   await refused('missing-fixes?severity=apocalyptic', /^severity: /);
+});
+
+test('the change feed: a full pull, then only the host that changed, with its new fix; 400 and 410 say why', async (t) => {
+  const clock = new ManualClock();
+  const { h, s, get } = await site(t, clock);
+  const full = changePageSchema.parse((await get('/api/v1/changes?since=0')).body);
+  assert.equal(full.items.length, 3);
+  assert.equal(full.more, false);
+  const clean = s.hosts.byAddress('10.0.0.6')!.id;
+  assert.deepEqual(full.items.find((i) => i.id === clean)?.missingFixes, []);
+  assert.deepEqual((await get(`/api/v1/changes?since=${full.next}`)).body.items, [], 'nothing changed yet');
+
+  // The patched host is downgraded: the next look finds it, and only it.
+  s.runner.hosts.delete('10.0.0.6:22');
+  const key = await s.inventory.keys.get();
+  s.runner.add(
+    '10.0.0.6',
+    22,
+    fakeHost(
+      { ...debian, packages: [['dpkg-query', ok(vulnerable.join('\n'))]] },
+      key.privateKey,
+      '10.0.0.6',
+    ),
+  );
+  await s.inventory.collect((await s.inventory.credentials.get(clean))!);
+  s.assess.invalidate();
+  await clock.advance(10_000);
+  const later = changePageSchema.parse((await get(`/api/v1/changes?since=${full.next}`)).body);
+  assert.deepEqual(
+    later.items.map((i) => i.id),
+    [clean],
+  );
+  assert.equal(later.items[0]!.host?.standing, 'at-risk');
+  assert.deepEqual(
+    later.items[0]!.missingFixes?.map((f) => f.advisoryId),
+    ['CVE-2024-8176'],
+  );
+  assert.ok(later.items[0]!.seq > full.next);
+
+  const refused = async (since: string, status: number, detail: RegExp) => {
+    const res = await get(`/api/v1/changes?since=${since}`);
+    assert.equal(res.status, status, since);
+    assert.match(String(res.body.detail), detail);
+  };
+  await refused('yesterday', 400, /^since: expected a sequence number/);
+  await refused(String(later.next + 1000), 400, /^since: \d+ is from the future/);
+
+  // The feed's file is lost: a new numbering starts above the old, and an old since is told to pull again.
+  await h.api.changes.stop();
+  await rm(join(h.dataDir, 'api', 'changes.json'));
+  await clock.advance(1000);
+  await h.api.changes.start();
+  await refused(
+    String(later.next),
+    410,
+    /^since: changes up to \d+ are no longer kept; pull again from since=0/,
+  );
+  const again = changePageSchema.parse((await get('/api/v1/changes?since=0')).body);
+  assert.equal(again.items.length, 3);
+  assert.notEqual(again.epoch, full.epoch);
 });

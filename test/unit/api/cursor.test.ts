@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clampLimit, decodeCursor, encodeCursor, keysetPage } from '../../../daemon/api/cursor.js';
+import {
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  keysetPage,
+  parseSince,
+} from '../../../daemon/api/cursor.js';
 import type { DepotError } from '../../../daemon/errors.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -81,6 +87,17 @@ test('limit: absent is the default, huge or tiny is clamped, not a number is ref
     assert.throws(
       () => clampLimit(bad),
       (err: DepotError) => err.code === 'BAD_INPUT' && /^limit: expected a whole number/.test(err.message),
+    );
+  }
+});
+
+test('since: absent is 0 (everything), a whole number is taken, anything else is refused', () => {
+  assert.equal(parseSince(undefined), 0);
+  assert.equal(parseSince('1764800000123'), 1764800000123);
+  for (const bad of ['-1', 'abc', '1.5', '0x10', '12345678901234567']) {
+    assert.throws(
+      () => parseSince(bad),
+      (err: DepotError) => err.code === 'BAD_INPUT' && /^since: expected a sequence number/.test(err.message),
     );
   }
 });
