@@ -25,7 +25,7 @@ import {
   summaryRoute,
 } from './route-specs.js';
 import type { SiteKey } from './site-key.js';
-import { fixesPage, hostStates, hostsPage, type ListSources } from './site-lists.js';
+import { changeItems, fixesPage, hostsPage, type ListSources } from './site-lists.js';
 import type { SummaryPublisher } from './summary-publisher.js';
 import { requireToken } from './token-auth.js';
 import type { TokenService } from './token-service.js';
@@ -64,8 +64,8 @@ const privateRevalidated = async (c: Context, next: () => Promise<void>) => {
   if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'private, no-cache');
 };
 
-export const apiRoutes = (deps: ApiRouteDeps) => {
-  const clock = deps.clock ?? systemClock;
+/** The app at /api/v1: bad query parameters are 400 problems; the token scheme is documented. */
+const newApiApp = () => {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -82,6 +82,12 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
     scheme: 'bearer',
     description: 'An API token made on the Settings page, with the scope the operation names.',
   });
+  return app;
+};
+
+export const apiRoutes = (deps: ApiRouteDeps) => {
+  const clock = deps.clock ?? systemClock;
+  const app = newApiApp();
   app.use('*', privateRevalidated, etag());
   const gate = requireToken(deps.tokens, 'console:read', deps.remoteAddr);
   app.use('*', (c, next) => (c.req.path === `${API_BASE}${OPENAPI_PATH}` ? next() : gate(c, next)));
@@ -138,18 +144,7 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
         `since: changes up to ${answer.floor} are no longer kept; pull again from since=0`,
       );
     }
-    const live = new Set(answer.items.filter((e) => e.digest !== null).map((e) => e.id));
-    const states = await hostStates(deps.lists, live);
-    const items = answer.items.map((e) => {
-      const state = live.has(e.id) ? states.get(e.id) : undefined;
-      return {
-        seq: e.seq,
-        id: e.id,
-        deleted: !state,
-        host: state?.host ?? null,
-        missingFixes: state?.missingFixes ?? null,
-      };
-    });
+    const items = await changeItems(deps.lists, answer.items);
     return c.json({ epoch: answer.epoch, items, next: answer.next, more: answer.more, limit }, 200);
   });
 

@@ -10,6 +10,7 @@ import type { HostAssessment, MissingFix } from '../assess/types.js';
 import type { Severity } from '../catalog/model.js';
 import type { Asset } from '../discovery/asset.js';
 import type { HostRecord } from '../hosts/host-record.js';
+import type { ChangeEntry } from './change-feed.js';
 import type { ApiHost, ApiMissingFix } from './contract.js';
 import { compareKeys, keysetPage } from './cursor.js';
 
@@ -165,4 +166,20 @@ export const hostDigests = async (src: ListSources): Promise<Map<string, string>
     digests.set(id, createHash('sha256').update(JSON.stringify(state)).digest('base64url').slice(0, 22));
   }
   return digests;
+};
+
+/** The change feed's entries with each host's state now; a host gone since the last look is deleted. */
+export const changeItems = async (src: ListSources, entries: readonly ChangeEntry[]) => {
+  const live = new Set(entries.filter((e) => e.digest !== null).map((e) => e.id));
+  const states = await hostStates(src, live);
+  return entries.map((e) => {
+    const state = live.has(e.id) ? states.get(e.id) : undefined;
+    return {
+      seq: e.seq,
+      id: e.id,
+      deleted: !state,
+      host: state?.host ?? null,
+      missingFixes: state?.missingFixes ?? null,
+    };
+  });
 };
