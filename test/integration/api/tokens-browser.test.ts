@@ -6,19 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
-import { tempDir } from '../../temp-dir.js';
-import { spawnDaemon } from '../daemon/spawn-daemon.js';
+import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
 
 test('make, use and revoke an API token in the browser', {
   skip: chromiumMissing,
   timeout: 90_000,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
-  const browser = await launchBrowser(t);
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const { dir, daemon, page } = await daemonInBrowser(t, { width: 390, height: 844 });
   await setUpInBrowser(page, daemon.url, dir, 'token passphrase 1');
   await page.click('nav a:text("Settings")');
   await page.waitForSelector('h2:text("API tokens")');
