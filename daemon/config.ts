@@ -295,6 +295,7 @@ export const envVars: Record<string, readonly [string, EnvType, string]> = {
     'string',
     'bearer token required by /metrics (default: open)',
   ],
+  PATCH_DEPOT_SITE_NAME: ['site.name', 'string', 'how consoles name this site (default: the host name)'],
   PATCH_DEPOT_LOG_LEVEL: ['log.level', 'string', 'debug, info, warn or error'],
   PATCH_DEPOT_LOG_FORMAT: ['log.format', 'string', 'auto (pretty on a terminal), json or pretty'],
   PATCH_DEPOT_CACHE_PROXY_PORT: ['cache.proxy.port', 'int', 'port of the apt proxy / package cache'],

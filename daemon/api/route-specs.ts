@@ -17,6 +17,11 @@ export const SECURITY_SCHEME = 'apiToken';
 const security = [{ [SECURITY_SCHEME]: ['console:read'] }];
 const problemContent = { 'application/problem+json': { schema: problemDetailsSchema } };
 
+/** Every 200 carries an ETag: send it back as If-None-Match and get 304 while nothing changed. */
+const etag = {
+  ETag: { description: 'the version of this answer, for If-None-Match', schema: { type: 'string' as const } },
+};
+
 /** What every authenticated route can answer besides 200. */
 const common = {
   304: { description: 'Not Modified: the If-None-Match ETag still matches; nothing changed' },
@@ -38,7 +43,11 @@ export const summaryRoute = createRoute({
   description: 'Figures change only when the site does: poll with If-None-Match and get 304 meanwhile.',
   security,
   responses: {
-    200: { description: 'the summary', content: { 'application/json': { schema: siteSummarySchema } } },
+    200: {
+      description: 'the summary',
+      headers: etag,
+      content: { 'application/json': { schema: siteSummarySchema } },
+    },
     ...common,
   },
 });
@@ -54,6 +63,7 @@ export const signedSummaryRoute = createRoute({
   responses: {
     200: {
       description: 'the compact JWS',
+      headers: etag,
       content: { 'application/jose': { schema: { type: 'string', example: 'eyJhbGciOiJFZDI1NTE5Ii...' } } },
     },
     ...common,
@@ -67,7 +77,11 @@ export const siteKeyRoute = createRoute({
   description: 'Pin it out of band (the Settings page shows the same fingerprint), never only from here.',
   security,
   responses: {
-    200: { description: 'the public key', content: { 'application/json': { schema: siteKeySchema } } },
+    200: {
+      description: 'the public key',
+      headers: etag,
+      content: { 'application/json': { schema: siteKeySchema } },
+    },
     ...common,
   },
 });
@@ -81,6 +95,7 @@ export const hostsRoute = createRoute({
   responses: {
     200: {
       description: 'one page of hosts',
+      headers: etag,
       content: { 'application/json': { schema: pageSchema(hostSchema, 'HostPage') } },
     },
     ...badInput,
@@ -98,6 +113,7 @@ export const fixesRoute = createRoute({
   responses: {
     200: {
       description: 'one page of missing fixes',
+      headers: etag,
       content: { 'application/json': { schema: pageSchema(missingFixSchema, 'MissingFixPage') } },
     },
     ...badInput,
@@ -114,6 +130,7 @@ export const openApiRoute = createRoute({
   responses: {
     200: {
       description: 'the OpenAPI 3.1 document',
+      headers: etag,
       content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
     },
     304: common[304],
@@ -131,7 +148,11 @@ export const changesRoute = createRoute({
   security,
   request: { query: changesQuerySchema },
   responses: {
-    200: { description: 'the changes', content: { 'application/json': { schema: changePageSchema } } },
+    200: {
+      description: 'the changes',
+      headers: etag,
+      content: { 'application/json': { schema: changePageSchema } },
+    },
     ...badInput,
     410: {
       description: 'changes that old are no longer kept (deletions may be missed): pull again from since=0',
