@@ -153,7 +153,13 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
     document ??= app.getOpenAPI31Document(apiDocument);
     return c.json(document as Record<string, unknown>, 200);
   });
-  app.all('*', (c) => problem(c, 404, `no API route ${c.req.method} ${c.req.path.slice(0, 200)}`));
+  // Every route reads: another method on a known path is 405, not "no such route".
+  const paths = new Set(app.routes.filter((r) => r.method === 'GET').map((r) => r.path));
+  app.all('*', (c) =>
+    paths.has(c.req.path)
+      ? problem(c, 405, `${c.req.path} only answers GET and HEAD`, { Allow: 'GET, HEAD' })
+      : problem(c, 404, `no API route ${c.req.method} ${c.req.path.slice(0, 200)}`),
+  );
   app.onError((err, c) => {
     if (err instanceof DepotError) return problem(c, httpStatusFor(err.code), err.message);
     deps.log.error('API request failed', { err, method: c.req.method, path: c.req.path });

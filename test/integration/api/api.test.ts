@@ -175,11 +175,17 @@ test('/metrics is open until a token exists; then it needs one with metrics:read
   assert.match(await scraped.text(), /^# HELP /m);
 });
 
-test('unknown API paths are 404 problems for a token holder and 401 for anyone else', async (t) => {
+test('unknown API paths are 404 problems for a token holder (405 for another method) and 401 for anyone else', async (t) => {
   const h = await apiHarness(t);
   const token = await h.makeToken(['console:read']);
   assert.equal((await h.call('/api/v1/nope')).status, 401);
   const missing = await h.call('/api/v1/nope', token);
   assert.equal(missing.status, 404);
   assert.equal(missing.headers.get('content-type'), 'application/problem+json');
+  const posted = await h.app.request('http://depot.test/api/v1/summary', {
+    method: 'POST',
+    headers: { host: 'depot.test', authorization: `Bearer ${token}` },
+  });
+  assert.equal(posted.status, 405);
+  assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 });
