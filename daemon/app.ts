@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
+import type { ApiModule } from './api/api-module.js';
 import type { AssessService } from './assess/assess-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { SETUP_CODE_FILE, SetupCode } from './auth/setup-code.js';
@@ -63,6 +64,8 @@ export class DepotApp {
   presence: PresenceService | undefined;
   /** Built only when the host adapters (executors, verifier) are given to the app. */
   deploy: DeployService | undefined;
+  /** The console API: tokens, the site key, the summary. */
+  api: ApiModule | undefined;
   private readonly started: Service[] = [];
   private lock: DataDirLock | undefined;
   private readonly startedAt = new Date();
@@ -173,6 +176,7 @@ export class DepotApp {
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
+    const api = await this.apiService();
     const web = this.webService();
     const presence = await this.presenceService(discovery);
     // The job runner and the scheduler start before the services that use them and stop after.
@@ -188,6 +192,7 @@ export class DepotApp {
       hosts,
       ...(tftp ? [tftp] : []),
       ...(deploy ? [deploy] : []),
+      api,
       web,
       // Last: it announces the ports the listeners above really bound.
       presence,
@@ -250,6 +255,28 @@ export class DepotApp {
     return this.deploy;
   }
 
+  /** Tokens, the site key and the summary of the console API, over every service built before it. */
+  private async apiService(): Promise<ApiModule> {
+    const { ApiModule } = await import('./api/api-module.js');
+    this.api = new ApiModule({
+      dataDir: this.config.dataDir,
+      requestsPerMinute: this.config.api.requestsPerMinute,
+      siteName: this.config.site.name,
+      version: packageVersion(),
+      sources: {
+        discovery: this.discovery,
+        assess: this.assess,
+        catalog: this.catalog,
+        cache: this.cache?.service,
+        hosts: this.hosts,
+        deploy: this.deploy,
+        health: this.health,
+      },
+      log: this.log.child('api'),
+    });
+    return this.api;
+  }
+
   /** The UI and API on the HTTP port, over the services built before it. */
   private webService(): Service {
     return {
@@ -278,6 +305,7 @@ export class DepotApp {
           presence: this.presence,
           deploy: this.deploy,
           deploySettings: this.config.deploy,
+          api: this.api,
           jobs: this.jobs,
           scheduler: this.scheduler,
         });

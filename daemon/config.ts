@@ -71,6 +71,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    site: z
+      .object({
+        /** How consoles and reports name this site; default: the appliance's host name. */
+        name: z.string().trim().min(1).max(80).optional(),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        /** Requests one API token may make per minute (a full pull of 5,000 hosts takes about 20). */
+        requestsPerMinute: z.number().int().min(1).max(100_000).default(600),
+      })
+      .strict()
+      .prefault({}),
     jobs: z
       .object({
         /** Jobs (scans, collections, syncs) running at once; each kind has its own limit too. */
@@ -306,6 +320,7 @@ export const envVars: Record<string, readonly [string, EnvType, string]> = {
     'string',
     'bearer token required by /metrics (default: open)',
   ],
+  PATCH_DEPOT_SITE_NAME: ['site.name', 'string', 'how consoles name this site (default: the host name)'],
   PATCH_DEPOT_LOG_LEVEL: ['log.level', 'string', 'debug, info, warn or error'],
   PATCH_DEPOT_LOG_FORMAT: ['log.format', 'string', 'auto (pretty on a terminal), json or pretty'],
   PATCH_DEPOT_CACHE_PROXY_PORT: ['cache.proxy.port', 'int', 'port of the apt proxy / package cache'],

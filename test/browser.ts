@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { spawnDaemon } from './integration/daemon/spawn-daemon.js';
 import { setupCodeOf } from './support/setup-code.js';
+import { tempDir } from './temp-dir.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -49,4 +51,14 @@ export const setUpInBrowser = async (
   await page.fill('input[name=confirm]', password);
   await page.click('button[type=submit]');
   await page.waitForSelector('h1:text("Dashboard")');
+};
+
+/** The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's). */
+export const daemonInBrowser = async (t: TestContext, viewport?: { width: number; height: number }) => {
+  const dir = await tempDir(t);
+  const daemon = await spawnDaemon(dir);
+  t.after(() => daemon.stop());
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage(viewport ? { viewport } : {});
+  return { dir, daemon, page };
 };

@@ -14,6 +14,7 @@ import { csrfProtection } from './middleware/csrf.js';
 import { hostCheck } from './middleware/host-check.js';
 import { sessionGate } from './middleware/session.js';
 import { activityRoutes } from './routes/activity.js';
+import { apiTokenRoutes } from './routes/api-tokens.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
@@ -41,6 +42,30 @@ export interface WebAppOptions extends WebDeps {
 const bearerMatches = (header: string | undefined, token: string): boolean => {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+};
+
+/**
+ * /metrics is open until a metrics token is configured or any API token exists; then it needs the
+ * configured token or an API token with the metrics:read scope.
+ */
+const metricsRefusal = (
+  c: Context<WebEnv>,
+  deps: WebAppOptions,
+): { status: 401 | 403 | 429; message: string; headers: Record<string, string> } | undefined => {
+  const header = c.req.header('authorization');
+  if (deps.metricsToken !== undefined && bearerMatches(header, deps.metricsToken)) return undefined;
+  if (deps.metricsToken === undefined && !deps.api?.tokens.anyLive()) return undefined;
+  const check = deps.api?.tokens.check(header, 'metrics:read', c.get('remoteAddr'));
+  if (check?.ok) return undefined;
+  const headers: Record<string, string> = {
+    'WWW-Authenticate': 'Bearer realm="patch-depot", scope="metrics:read"',
+  };
+  if (check?.retryAfter !== undefined) headers['Retry-After'] = String(check.retryAfter);
+  return {
+    status: check?.status ?? 401,
+    message: check?.message ?? 'metrics require a bearer token',
+    headers,
+  };
 };
 
 /** The request's connection is gone (only known on the real server; app.request has no socket). */
@@ -90,15 +115,16 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
 
   app.route('/', healthRoutes({ ...deps, problems: () => deps.health?.problems() ?? [] }));
   app.get('/metrics', async (c) => {
-    if (deps.metricsToken && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
-      return c.text('metrics require a bearer token\n', 401);
-    }
+    const refusal = metricsRefusal(c, deps);
+    if (refusal) return c.text(`${refusal.message}\n`, refusal.status, refusal.headers);
     const { contentType, body } = await deps.metrics.render();
     return c.body(body, 200, { 'Content-Type': contentType });
   });
   app.route('/', staticRoutes(deps.assets));
   // LAN hosts asking the UI port for cached files are sent to the proxy port, without a UI session.
   app.route('/', cacheFileRoutes(deps));
+  // The console API authenticates by bearer token, not by session, and answers everything under it.
+  if (deps.api) app.route('/', deps.api.routes(deps.remoteAddr));
 
   app.use(csrfProtection(deps.auth, { secure: deps.secureCookies, allowedHosts: deps.allowedHosts ?? [] }));
   app.use(sessionGate(deps.auth));
@@ -116,6 +142,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
+    apiTokenRoutes,
     scopesRoutes,
     activityRoutes,
   ]) {

@@ -1,4 +1,5 @@
 /** The typed Hono environment shared by every web route. */
+import type { ApiModule } from '../daemon/api/api-module.js';
 import type { AssessService } from '../daemon/assess/assess-service.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
@@ -54,6 +55,8 @@ export interface WebDeps {
   scheduler?: Scheduler | undefined;
   /** mDNS announcements: where the appliance is announced, under which name. */
   presence?: { status(): PresenceStatus } | undefined;
+  /** The console API (/api/v1), its tokens and the site key; absent in tests that do not need it. */
+  api?: ApiModule | undefined;
   /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
   health?: { problems(): Promise<Problem[]> } | undefined;
 }

@@ -225,6 +225,29 @@ export const assessHost = (
   return result;
 };
 
+/** A host missing a critical or high fix: what "at risk" means on every page and in the API. */
+export const isAtRisk = (h: Pick<HostAssessment, 'bySeverity'>): boolean =>
+  h.bySeverity.critical + h.bySeverity.high > 0;
+
+/** Where one machine stands, for lists and counts: exactly one of these. */
+export const HOST_STANDINGS = [
+  'compliant',
+  'at-risk',
+  'missing-fixes',
+  'not-covered',
+  'not-inventoried',
+] as const;
+export type HostStanding = (typeof HOST_STANDINGS)[number];
+
+export const hostStanding = (
+  h: Pick<HostAssessment, 'covered' | 'compliant' | 'bySeverity'> | undefined,
+): HostStanding => {
+  if (!h) return 'not-inventoried';
+  if (!h.covered) return 'not-covered';
+  if (isAtRisk(h)) return 'at-risk';
+  return h.compliant ? 'compliant' : 'missing-fixes';
+};
+
 export const siteCompliance = (hosts: HostAssessment[]): SiteCompliance => {
   const bySeverity = emptyBySeverity();
   let assessed = 0;
@@ -239,7 +262,7 @@ export const siteCompliance = (hosts: HostAssessment[]): SiteCompliance => {
     if (h.compliant) compliant++;
     missingFixes += h.missing.length;
     for (const [s, n] of Object.entries(h.bySeverity) as [Severity, number][]) bySeverity[s] += n;
-    if (h.bySeverity.critical + h.bySeverity.high > 0) hostsAtRisk++;
+    if (isAtRisk(h)) hostsAtRisk++;
   }
   return {
     hosts: hosts.length,

@@ -3,8 +3,10 @@
  * query over the services; each service is optional (disabled or not wired) and its figures are then
  * absent, never invented.
  */
-import type { SiteCompliance } from '../assess/types.js';
+import { HOST_STANDINGS, type HostStanding, hostStanding } from '../assess/assess.js';
+import type { HostAssessment, SiteCompliance } from '../assess/types.js';
 import type { FeedStatus } from '../catalog/feed-status.js';
+import type { Deployment } from '../deploy/deployment.js';
 import { type AssetQuery, assetQuerySchema } from '../discovery/asset-query.js';
 import type { Problem } from '../observability/health.js';
 
@@ -18,7 +20,17 @@ export interface SiteSources {
         current(): { status: string } | undefined;
       }
     | undefined;
-  assess?: { current(): Promise<{ compliance: SiteCompliance }> } | undefined;
+  assess?:
+    | {
+        current(): Promise<{
+          compliance: SiteCompliance;
+          hosts: ReadonlyArray<Pick<HostAssessment, 'hostId' | 'covered' | 'compliant' | 'bySeverity'>>;
+        }>;
+      }
+    | undefined;
+  /** The host directory: every machine, inventoried or not. */
+  hosts?: { list(): readonly unknown[] } | undefined;
+  deploy?: { list(): ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>> } | undefined;
   catalog?: { feeds(): FeedStatus[] } | undefined;
   cache?: { summary(): { fromCache: number; fromUpstream: number; hitRatio: number } } | undefined;
   health?: { problems(): Promise<Problem[]> } | undefined;
@@ -32,7 +44,13 @@ export interface SiteSummary {
   scanned: boolean;
   /** Undefined until a host is assessed: "0 missing fixes" would be a claim nobody checked. */
   compliance?: SiteCompliance | undefined;
+  /** Machines of the host directory by where they stand; undefined without the directory. */
+  hosts?: { total: number; byStanding: Record<HostStanding, number> } | undefined;
+  /** Undefined when deployments are off. */
+  deployments?: DeploymentFigures | undefined;
   feeds: {
+    /** Feeds configured and enabled. */
+    enabled: number;
     /** Feeds with a snapshot in use. */
     synced: number;
     /** When the oldest snapshot in use was taken (ISO time), if any. */
@@ -43,6 +61,41 @@ export interface SiteSummary {
   /** The same reasons /healthz gives for "degraded". */
   problems: Problem[];
 }
+
+export interface DeploymentFigures {
+  /** Started and not ended: running, or paused by an administrator. */
+  inProgress: number;
+  /** Stopped by a failed ring gate or a breaker: someone has to look. */
+  halted: number;
+  /** Not cancelled, with a host whose last outcome is failed or unreachable (a retry that works clears it). */
+  failed: number;
+  /** Those hosts, counted once per deployment. */
+  failedHosts: number;
+}
+
+const deploymentFigures = (list: ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>>): DeploymentFigures => {
+  const figures: DeploymentFigures = { inProgress: 0, halted: 0, failed: 0, failedHosts: 0 };
+  for (const d of list) {
+    if (d.state === 'running' || d.state === 'paused') figures.inProgress++;
+    if (d.state === 'halted') figures.halted++;
+    if (d.state === 'cancelled' || d.state === 'draft') continue;
+    const failed = d.hosts.filter((h) => h.outcome === 'failed' || h.outcome === 'unreachable').length;
+    if (failed) figures.failed++;
+    figures.failedHosts += failed;
+  }
+  return figures;
+};
+
+const standings = (
+  directory: number,
+  assessed: ReadonlyArray<Pick<HostAssessment, 'covered' | 'compliant' | 'bySeverity'>>,
+): NonNullable<SiteSummary['hosts']> => {
+  const byStanding = Object.fromEntries(HOST_STANDINGS.map((s) => [s, 0])) as Record<HostStanding, number>;
+  for (const h of assessed) byStanding[hostStanding(h)]++;
+  // Inventories are filed under directory ids; a machine without one has not been inventoried.
+  byStanding['not-inventoried'] = Math.max(0, directory - assessed.length);
+  return { total: Math.max(directory, assessed.length), byStanding };
+};
 
 const devices = (d: NonNullable<SiteSources['discovery']>): SiteSummary['devices'] => {
   const count = (status: 'online' | 'new' | '') =>
@@ -57,7 +110,11 @@ const devices = (d: NonNullable<SiteSources['discovery']>): SiteSummary['devices
 
 const feeds = (list: FeedStatus[]): SiteSummary['feeds'] => {
   const times = list.flatMap((f) => (f.snapshot ? [f.snapshot.syncedAt] : [])).sort();
-  return { synced: times.length, oldestSyncAt: times[0] };
+  return {
+    enabled: list.filter((f) => f.configured && f.enabled).length,
+    synced: times.length,
+    oldestSyncAt: times[0],
+  };
 };
 
 export const siteSummary = async (s: SiteSources): Promise<SiteSummary> => {
@@ -68,6 +125,8 @@ export const siteSummary = async (s: SiteSources): Promise<SiteSummary> => {
     scopes: s.discovery?.scopes().length ?? 0,
     scanned: (s.discovery?.history().length ?? 0) > 0,
     compliance: site?.compliance.assessed ? site.compliance : undefined,
+    hosts: s.hosts ? standings(s.hosts.list().length, site?.hosts ?? []) : undefined,
+    deployments: s.deploy ? deploymentFigures(s.deploy.list()) : undefined,
     feeds: feeds(s.catalog?.feeds() ?? []),
     cache: cache
       ? { fromCache: cache.fromCache, fromUpstream: cache.fromUpstream, hitRatio: cache.hitRatio }

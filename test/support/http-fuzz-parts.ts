@@ -20,6 +20,8 @@ export interface HttpFuzzOptions {
   cookies?: readonly string[];
   /** Methods beyond the usual ones that the listener might see. */
   methods?: readonly string[];
+  /** Whole header lines to mix in, e.g. a real API token, so inputs get past a bearer-token gate. */
+  headers?: readonly string[];
 }
 
 export interface Ctx {
@@ -100,12 +102,15 @@ export const method = (ctx: Ctx): string => {
 export const cookie = ({ rng, opts }: Ctx): string[] =>
   opts.cookies?.length && rng.chance(0.35) ? [`Cookie: ${rng.pick(opts.cookies)}`] : [];
 
+export const extraHeader = ({ rng, opts }: Ctx): string[] =>
+  opts.headers?.length && rng.chance(0.35) ? [rng.pick(opts.headers)] : [];
+
 export const request = (line: string, headers: readonly string[], body = ''): string =>
   `${line}${CRLF}${headers.join(CRLF)}${headers.length ? CRLF : ''}${CRLF}${body}`;
 
 /** A plain GET of `target` with a Host header, a cookie now and then, and `headers`. */
 export const get = (ctx: Ctx, headers: readonly string[] = [], at = target(ctx)): string =>
-  request(`GET ${at} HTTP/1.1`, [`Host: ${host(ctx)}`, ...cookie(ctx), ...headers]);
+  request(`GET ${at} HTTP/1.1`, [`Host: ${host(ctx)}`, ...cookie(ctx), ...extraHeader(ctx), ...headers]);
 
 /** `n` random bytes as a string, CR and LF taken out (for a value inside one header line). */
 export const junk = (rng: Rng, n: number): string =>

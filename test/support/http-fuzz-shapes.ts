@@ -9,6 +9,7 @@ import {
   CRLF,
   type Ctx,
   cookie,
+  extraHeader,
   extraHeaders,
   filler,
   foreign,
@@ -34,6 +35,7 @@ const plausible = (ctx: Ctx): string =>
   request(`${method(ctx)} ${target(ctx)} HTTP/${ctx.rng.pick(['1.1', '1.1', '1.0'])}`, [
     `Host: ${host(ctx)}`,
     ...cookie(ctx),
+    ...extraHeader(ctx),
     ...extraHeaders(ctx),
   ]);
 
@@ -172,7 +174,11 @@ const smuggling: Shape = (ctx) => {
   ];
   const [headers, body] = oneOf(rng, shapes);
   const verb = rng.pick(['POST', 'GET', 'PUT', 'HEAD']);
-  return request(`${verb} ${target(ctx)} HTTP/1.1`, [`Host: ${host(ctx)}`, ...cookie(ctx), ...headers], body);
+  return request(
+    `${verb} ${target(ctx)} HTTP/1.1`,
+    [`Host: ${host(ctx)}`, ...cookie(ctx), ...extraHeader(ctx), ...headers],
+    body,
+  );
 };
 
 /** Form posts with a missing, wrong or oversized CSRF token, and bodies that are no form. */

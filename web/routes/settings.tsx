@@ -1,12 +1,13 @@
 /** Settings: how this appliance is configured, and the admin password. */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { redirect } from '../middleware/session.js';
 import { startSession } from '../middleware/sign-in.js';
+import { SiteKeyCard, TokensCard, type TokensCardProps } from '../views/api-access.js';
 import { CsrfField } from '../views/csrf-field.js';
-import { Notice, renderPage } from '../views/layout.js';
+import { Notice, type PageOptions, renderPage } from '../views/layout.js';
 import { PresenceCard } from '../views/presence.js';
 
 const PasswordForm = (props: {
@@ -54,43 +55,63 @@ const PasswordForm = (props: {
   </section>
 );
 
+/** The whole Settings page; `tokens` carries a token just made (shown once) or an error about tokens. */
+export const settingsPage = (
+  c: Context<WebEnv>,
+  deps: WebDeps,
+  notes: {
+    password?: { kind: 'error' | 'ok'; text: string } | undefined;
+    tokens?: Pick<TokensCardProps, 'created' | 'notice'>;
+    status?: PageOptions['status'];
+  } = {},
+) =>
+  renderPage(
+    c,
+    { title: 'Settings', status: notes.status },
+    <>
+      <h1>Settings</h1>
+      <section class="card">
+        <h2>Appliance</h2>
+        <dl class="facts">
+          <dt>Version</dt>
+          <dd>{deps.version}</dd>
+          <dt>State file</dt>
+          <dd>
+            <code>{deps.store.path}</code>
+          </dd>
+          <dt>Password set</dt>
+          <dd>{deps.store.data.auth.passwordSetAt ?? 'never'}</dd>
+        </dl>
+      </section>
+      <section class="card">
+        <h2>Scopes of management</h2>
+        <p>
+          The subnets discovery may scan, what it must leave alone, and how often:{' '}
+          <a href="/settings/scopes">edit scopes</a>.
+        </p>
+      </section>
+      <PresenceCard status={deps.presence?.status()} />
+      <PasswordForm csrf={c.get('csrf')} notice={notes.password} />
+      {deps.api ? (
+        <>
+          <TokensCard
+            csrf={c.get('csrf')}
+            tokens={deps.api.tokens.list()}
+            now={Date.now()}
+            {...notes.tokens}
+          />
+          <SiteKeyCard siteName={deps.api.siteName} publicKey={deps.api.siteKey.publicKey} />
+        </>
+      ) : null}
+    </>,
+  );
+
 export const settingsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   app.get('/settings', (c) =>
-    renderPage(
-      c,
-      { title: 'Settings' },
-      <>
-        <h1>Settings</h1>
-        <section class="card">
-          <h2>Appliance</h2>
-          <dl class="facts">
-            <dt>Version</dt>
-            <dd>{deps.version}</dd>
-            <dt>State file</dt>
-            <dd>
-              <code>{deps.store.path}</code>
-            </dd>
-            <dt>Password set</dt>
-            <dd>{deps.store.data.auth.passwordSetAt ?? 'never'}</dd>
-          </dl>
-        </section>
-        <section class="card">
-          <h2>Scopes of management</h2>
-          <p>
-            The subnets discovery may scan, what it must leave alone, and how often:{' '}
-            <a href="/settings/scopes">edit scopes</a>.
-          </p>
-        </section>
-        <PresenceCard status={deps.presence?.status()} />
-        <PasswordForm
-          csrf={c.get('csrf')}
-          notice={
-            c.req.query('password') === 'changed' ? { kind: 'ok', text: 'Password changed.' } : undefined
-          }
-        />
-      </>,
-    ),
+    settingsPage(c, deps, {
+      password: c.req.query('password') === 'changed' ? { kind: 'ok', text: 'Password changed.' } : undefined,
+    }),
   );
 
   app.post('/settings/password', async (c) => {

@@ -6,25 +6,15 @@
  * and Patches pages link to it; a DHCP move keeps the page, the id and the history.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { AssessService } from '../../../daemon/assess/assess-service.js';
-import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import { configSchema } from '../../../daemon/config.js';
-import { DiscoveryService } from '../../../daemon/discovery/discovery-service.js';
-import { createHostService } from '../../../daemon/hosts/hosts-module.js';
-import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
-import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
 import type { TransferRecord } from '../../../daemon/tftp/transfer-log.js';
-import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
-import { FakeRunner, ok } from '../../fakes/inventory-runner.js';
-import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
-import { fixture } from '../../unit/catalog/version-gen.js';
+import { ok } from '../../fakes/inventory-runner.js';
+import { type RealSite, realSite } from '../support/real-site.js';
 import { setUpAdmin, webHarness } from '../web/harness.js';
 
-const TRACKER = 'https://tracker.example/json';
 const MAC = '02:00:00:00:00:05';
 /** 250 packages, expat among them at a version the tracker fixture has a fix for. */
 const dpkgLines = [
@@ -34,70 +24,25 @@ const dpkgLines = [
 ].join('\n');
 
 const setup = async (t: TestContext) => {
-  const net = new FakeNetwork([
-    { ip: '10.0.0.5', mac: MAC, open: [22], banners: { 22: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' } },
-  ]);
-  const runner = new FakeRunner();
-  let discovery!: DiscoveryService;
-  let inventory!: InventoryService;
-  let catalog!: CatalogService;
+  let site!: RealSite;
   let tftp!: TftpModule;
   const h = await webHarness(t, {
-    services: async ({ dataDir, store, log, jobs, scheduler }) => {
-      const config = {
-        ...configSchema.parse({ dataDir }).discovery,
-        ...fastSettings,
-        writeDebounceMs: 5,
-        schedule: false,
-      };
-      discovery = new DiscoveryService({ dataDir, config, store, ports: net.ports(), log, jobs, scheduler });
-      const inventoryOpts = {
-        concurrency: 1,
-        connectTimeoutMs: 1000,
-        commandTimeoutMs: 1000,
-        maxOutputBytes: 1 << 20,
-        maxPackages: 20_000,
-      };
-      inventory = new InventoryService({
-        dir: join(dataDir, 'inventory'),
-        runner,
-        parsers: inventoryParsers,
-        log,
-        ...inventoryOpts,
-      });
-      const fetcher = new MemoryFeedFetcher();
-      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
-      catalog = new CatalogService({
-        dir: join(dataDir, 'catalog'),
-        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
-        fetcher,
-        verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
-        trustedKeys: [],
-        maxFeedBytes: 1 << 20,
-        maxUnpackedBytes: 64 << 20,
-        syncIntervalMinutes: 60,
-        log,
-      });
-      const { inventoryFiles } = await import('../../../daemon/assess/inventory-files.js');
-      const assess = new AssessService({
-        catalog,
-        inventories: inventoryFiles(inventory.inventories, log),
-        log,
-      });
-      inventory.onCollected(() => assess.invalidate());
-      const hosts = createHostService({ dataDir }, { discovery, inventory, assess }, log);
+    services: async (base) => {
+      site = await realSite(t, base, [
+        { ip: '10.0.0.5', mac: MAC, open: [22], banners: { 22: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' } },
+      ]);
       const tftpConfig = configSchema.parse({
-        dataDir,
+        dataDir: base.dataDir,
         tftp: { enabled: true, address: '127.0.0.1', port: 0 },
       });
-      tftp = new TftpModule(tftpConfig, { scopes: () => discovery.scopes() }, log);
-      for (const s of [inventory, discovery, catalog, assess, hosts, tftp]) {
-        await s.start();
-        t.after(() => s.stop());
-      }
+      tftp = new TftpModule(tftpConfig, { scopes: () => site.discovery.scopes() }, base.log);
+      await tftp.start();
+      t.after(() => tftp.stop());
+      const { discovery, inventory, catalog, assess, hosts } = site;
       return { discovery, inventory, catalog, assess, hosts, tftp };
     },
   });
+  const { net, runner, discovery, inventory, catalog } = site;
   const b = await setUpAdmin(h);
   await b.post('/settings/scopes', {
     _csrf: await b.csrf('/settings/scopes'),

@@ -6,10 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser } from '../../browser.js';
+import { chromiumMissing, daemonInBrowser } from '../../browser.js';
 import { setupCodeOf } from '../../support/setup-code.js';
-import { tempDir } from '../../temp-dir.js';
-import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const skip = chromiumMissing;
 
@@ -17,11 +15,7 @@ test('setup, htmx navigation, sign-out, sign-in and a password change in a real 
   skip,
   timeout: 90_000,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
-  const browser = await launchBrowser(t);
-  const page = await browser.newPage();
+  const { dir, daemon, page } = await daemonInBrowser(t);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('response', (r) => {

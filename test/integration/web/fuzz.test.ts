@@ -31,12 +31,20 @@ test('web port fuzz: seeded hostile inputs never take the daemon down', { timeou
   // A signed-in session lets inputs reach the pages behind the login gate. No valid CSRF token
   // is ever given out: nothing the fuzzer sends can change state (or start a network scan).
   const admin = await setUpOverHttp(daemon.url, 'fuzz passphrase 1', dir);
+  // A real API token lets inputs reach the console API behind its bearer-token gate (read only).
+  const made = await (
+    await admin.post('/settings/tokens', { name: 'fuzz', scope: 'console:read' }, '/settings')
+  ).text();
+  const token = /<code>(pdt_[0-9a-f]{12}_[A-Za-z0-9_-]{43})<\/code>/.exec(made)?.[1];
+  assert.ok(token, 'an API token for the fuzzer');
   const { hostname, port } = new URL(daemon.url);
   const paths = [
     ...NAV.map(([href]) => href),
     ...['/setup', '/login', '/logout', '/healthz', '/metrics', '/static/style.css', '/static/htmx.min.js'],
     ...['/patches/feeds', '/patches/feeds/bundle', '/settings/password', '/settings/scopes', '/assets/table'],
     ...['/cache/-/live', '/cache/127.0.0.1:9/x.deb', '/api/v1/hosts', '/', '/nope'],
+    ...['/api/v1/summary', '/api/v1/summary.jws', '/api/v1/changes?since=1', '/api/v1/openapi.json'],
+    ...['/api/v1/missing-fixes?after=x&limit=9', '/settings/tokens', '/settings/tokens/0123456789ab/revoke'],
   ];
   // The web port connects nowhere, so foreign names here are only ever text in a header.
   const inputs = generateHttpInputs(run.seed, run.count, {
@@ -45,6 +53,11 @@ test('web port fuzz: seeded hostile inputs never take the daemon down', { timeou
     paths,
     cookies: [admin.cookie(), 'pd_session=forged; pd_csrf=AAAAAAAAAAAAAAAAAAAA'],
     methods: ['PUT', 'PATCH', 'PROPFIND'],
+    headers: [
+      `Authorization: Bearer ${token}`,
+      `Authorization: Bearer pdt_000000000000_${'A'.repeat(43)}`,
+      'Authorization: Basic Og==',
+    ],
   });
   const outcomes = await runFuzzInputs(inputs, {
     port: Number(port),

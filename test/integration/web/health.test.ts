@@ -5,14 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
+import type { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import { HealthRegistry } from '../../../daemon/observability/health.js';
 import { ManualClock } from '../../fakes/clock.js';
-import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
-import { fixture } from '../../unit/catalog/version-gen.js';
+import { trackerCatalog } from '../support/real-site.js';
 import { setUpAdmin, webHarness } from './harness.js';
-
-const TRACKER = 'https://tracker.example/json';
 
 test('/healthz turns degraded, with the reason, when a feed is older than twice its interval', async (t) => {
   const clock = new ManualClock(Date.parse('2026-11-23T00:00:00Z'));
@@ -20,20 +17,7 @@ test('/healthz turns degraded, with the reason, when a feed is older than twice 
   const h = await webHarness(t, {
     clock,
     services: async ({ dataDir, log }) => {
-      const fetcher = new MemoryFeedFetcher();
-      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
-      catalog = new CatalogService({
-        dir: `${dataDir}/catalog`,
-        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
-        fetcher,
-        verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
-        trustedKeys: [],
-        maxFeedBytes: 1 << 20,
-        maxUnpackedBytes: 64 << 20,
-        syncIntervalMinutes: 60,
-        log,
-        clock,
-      });
+      catalog = trackerCatalog(dataDir, log, clock);
       await catalog.start();
       t.after(() => catalog.stop());
       const health = new HealthRegistry(log);

@@ -8,6 +8,8 @@ export interface HttpSession {
   /** The Cookie header of the signed-in browser. */
   cookie(): string;
   get(path: string, headers?: Record<string, string>, method?: string): Promise<Response>;
+  /** Post a form with the CSRF token of the page at `from` (default: the same path). */
+  post(path: string, form: Record<string, string | string[]>, from?: string): Promise<Response>;
 }
 
 export const setUpOverHttp = async (
@@ -50,5 +52,17 @@ export const setUpOverHttp = async (
   return {
     cookie,
     get: (path, headers = {}, method = 'GET') => request(path, { method, headers }),
+    post: async (path, form, from = path) => {
+      const page = await (await request(from)).text();
+      const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+      if (!token) throw new Error(`no CSRF field on ${from}`);
+      const body = new URLSearchParams({ _csrf: token });
+      for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
+      return request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+      });
+    },
   };
 };

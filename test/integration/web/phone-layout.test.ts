@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAV } from '../../../web/views/layout.js';
-import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
-import { tempDir } from '../../temp-dir.js';
-import { spawnDaemon } from '../daemon/spawn-daemon.js';
+import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -16,11 +14,7 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
   skip: chromiumMissing,
   timeout: 90_000,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
-  const browser = await launchBrowser(t);
-  const page = await browser.newPage({ viewport: PHONE });
+  const { dir, daemon, page } = await daemonInBrowser(t, PHONE);
 
   await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SiteCompliance } from '../../../daemon/assess/types.js';
 import type { FeedStatus } from '../../../daemon/catalog/feed-status.js';
+import type { Deployment, HostState } from '../../../daemon/deploy/deployment.js';
 import type { AssetQuery } from '../../../daemon/discovery/asset-query.js';
 import { type SiteSources, siteSummary } from '../../../daemon/reports/site-summary.js';
 
@@ -29,6 +30,19 @@ const feed = (id: string, syncedAt?: string): FeedStatus => ({
     : undefined,
 });
 
+const none = { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 };
+const assessedHosts = [
+  { hostId: 'h-0', covered: true, compliant: true, bySeverity: none },
+  { hostId: 'h-1', covered: true, compliant: false, bySeverity: { ...none, critical: 1 } },
+  { hostId: 'h-2', covered: true, compliant: false, bySeverity: { ...none, low: 2 } },
+  { hostId: 'h-3', covered: false, compliant: false, bySeverity: none },
+];
+
+const deployment = (state: Deployment['state'], outcomes: Array<HostState['outcome']>) => ({
+  state,
+  hosts: outcomes.map((outcome) => ({ outcome }) as HostState),
+});
+
 const sources = (assessed: number): SiteSources => ({
   discovery: {
     query: (q: AssetQuery) => ({ total: { '': 7, online: 4, new: 2, offline: 3 }[q.status] }),
@@ -36,7 +50,18 @@ const sources = (assessed: number): SiteSources => ({
     history: () => [{ id: 'scan-1' }],
     current: () => ({ status: 'running' }),
   },
-  assess: { current: async () => ({ compliance: compliance(assessed) }) },
+  assess: { current: async () => ({ compliance: compliance(assessed), hosts: assessedHosts }) },
+  hosts: { list: () => Array.from({ length: 6 }, (_, i) => `h-${i}`) },
+  deploy: {
+    list: () => [
+      deployment('running', []),
+      deployment('paused', ['failed', undefined]),
+      deployment('halted', ['unreachable', 'failed', 'verified']),
+      deployment('completed', ['verified', 'reboot-pending']),
+      deployment('cancelled', ['failed']),
+      deployment('draft', []),
+    ],
+  },
   catalog: {
     feeds: () => [feed('b', '2026-11-02T00:00:00Z'), feed('never'), feed('a', '2026-11-01T00:00:00Z')],
   },
@@ -53,7 +78,7 @@ test('every figure the dashboard shows comes from the services', async () => {
   assert.equal(s.compliance?.bySeverity.high, 2);
   assert.equal(s.compliance?.hostsAtRisk, 1);
   assert.equal(s.compliance?.rebootRequired, 2);
-  assert.deepEqual(s.feeds, { synced: 2, oldestSyncAt: '2026-11-01T00:00:00Z' });
+  assert.deepEqual(s.feeds, { enabled: 3, synced: 2, oldestSyncAt: '2026-11-01T00:00:00Z' });
   assert.deepEqual(s.cache, { fromCache: 2048, fromUpstream: 1024, hitRatio: 0.75 });
   assert.deepEqual(s.problems, [{ source: 'catalog', message: 'feed b is stale' }]);
 });
@@ -70,8 +95,30 @@ test('absent services give absent figures, never invented ones', async () => {
     scopes: 0,
     scanned: false,
     compliance: undefined,
-    feeds: { synced: 0, oldestSyncAt: undefined },
+    hosts: undefined,
+    deployments: undefined,
+    feeds: { enabled: 0, synced: 0, oldestSyncAt: undefined },
     cache: undefined,
     problems: [],
   });
+});
+
+test('every machine of the directory is counted once by where it stands', async () => {
+  const s = await siteSummary(sources(3));
+  assert.deepEqual(s.hosts, {
+    total: 6,
+    byStanding: {
+      compliant: 1,
+      'at-risk': 1,
+      'missing-fixes': 1,
+      'not-covered': 1,
+      'not-inventoried': 2,
+    },
+  });
+});
+
+test('deployments: in progress, halted, and failed until a retry clears the host', async () => {
+  const s = await siteSummary(sources(3));
+  // paused has one failed host, halted two; the cancelled one does not count, the completed one had none.
+  assert.deepEqual(s.deployments, { inProgress: 2, halted: 1, failed: 2, failedHosts: 3 });
 });
