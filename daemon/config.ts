@@ -9,21 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { feedSpecSchema } from './catalog/feed-config.js';
+import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
 import { DepotError } from './errors.js';
-
-const shown = (input: unknown): string => JSON.stringify(input)?.slice(0, 60) ?? String(input);
-/** A listen address; zod's own message for a failed union is "Invalid input". */
-const ipAddress = z.union([z.ipv4(), z.ipv6()], {
-  error: (iss) =>
-    `expected an IP address such as 0.0.0.0 (every IPv4 interface) or 192.168.1.5, got ${shown(iss.input)}`,
-});
-/** An allow-list entry. */
-const addressOrCidr = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
-  error: (iss) =>
-    `expected an address or CIDR such as 192.168.1.20 or 192.168.1.0/24, got ${shown(iss.input)}`,
-});
+import { tftpSettingsSchema } from './tftp/settings.js';
 
 export const configSchema = z
   .object({
@@ -245,36 +235,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /** The read-only TFTP server for network devices' firmware and configuration (off by default). */
-    tftp: z
-      .object({
-        enabled: z.boolean().default(false),
-        address: ipAddress.default('0.0.0.0'),
-        port: z.number().int().min(0).max(65535).default(69),
-        /** The only directory served (default: DATA_DIR/tftp). */
-        root: z.string().min(1).optional(),
-        /** Addresses/CIDRs allowed to fetch; empty = the discovery scopes. Others get silence. */
-        clients: z.array(addressOrCidr).default([]),
-        /** Largest block agreed (RFC 2348): 1468 fits a 1500-byte Ethernet frame unfragmented. */
-        maxBlksize: z.number().int().min(512).max(65464).default(1468),
-        maxWindowsize: z.number().int().min(1).max(256).default(64),
-        /** Retransmission interval when the client asks for none (RFC 2349 `timeout` overrides). */
-        timeoutMs: z.number().int().min(100).max(255_000).default(1000),
-        /**
-         * A transfer is given up after this long with no block acknowledged. Long enough for a
-         * client that re-ACKs a duplicate only once and then waits on its own timer (atftp: 5 s).
-         */
-        giveUpMs: z.number().int().min(1000).max(600_000).default(30_000),
-        /** Largest site file (a phone's config) that can be uploaded on the Network devices page. */
-        maxSiteFileMB: z.number().int().min(1).max(1024).default(16),
-        maxPerClient: z.number().int().min(1).max(64).default(4),
-        maxTransfers: z.number().int().min(1).max(1024).default(64),
-        /** Error replies per second to one address: a forged request cannot make this a reflector. */
-        errorsPerSecond: z.number().int().min(1).max(1000).default(5),
-        /** Transfers kept in the log (DATA_DIR/tftp-transfers.json). */
-        keepTransfers: z.number().int().min(10).max(100_000).default(2000),
-      })
-      .strict()
-      .prefault({}),
+    tftp: tftpSettingsSchema.prefault({}),
     /** Standing deployment settings: host groups, rings, windows, reboots, auto-approval. */
     deploy: deploySettingsSchema.prefault({}),
     /** mDNS/DNS-SD announcements of the UI and the apt proxy, only on links inside a scope. */

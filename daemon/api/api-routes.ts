@@ -85,6 +85,22 @@ const newApiApp = () => {
   return app;
 };
 
+/** What no route answered: another method on a known path is 405, anything else 404; errors are problems. */
+const answerTheRest = (app: ReturnType<typeof newApiApp>, log: ApiRouteDeps['log']) => {
+  // Every route reads: another method on a known path is 405, not "no such route".
+  const paths = new Set(app.routes.filter((r) => r.method === 'GET').map((r) => r.path));
+  app.all('*', (c) =>
+    paths.has(c.req.path)
+      ? problem(c, 405, `${c.req.path} only answers GET and HEAD`, { Allow: 'GET, HEAD' })
+      : problem(c, 404, `no API route ${c.req.method} ${c.req.path.slice(0, 200)}`),
+  );
+  app.onError((err, c) => {
+    if (err instanceof DepotError) return problem(c, httpStatusFor(err.code), err.message);
+    log.error('API request failed', { err, method: c.req.method, path: c.req.path });
+    return problem(c, 500, 'something went wrong on the appliance; the details are in its log');
+  });
+};
+
 export const apiRoutes = (deps: ApiRouteDeps) => {
   const clock = deps.clock ?? systemClock;
   const app = newApiApp();
@@ -153,17 +169,6 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
     document ??= app.getOpenAPI31Document(apiDocument);
     return c.json(document as Record<string, unknown>, 200);
   });
-  // Every route reads: another method on a known path is 405, not "no such route".
-  const paths = new Set(app.routes.filter((r) => r.method === 'GET').map((r) => r.path));
-  app.all('*', (c) =>
-    paths.has(c.req.path)
-      ? problem(c, 405, `${c.req.path} only answers GET and HEAD`, { Allow: 'GET, HEAD' })
-      : problem(c, 404, `no API route ${c.req.method} ${c.req.path.slice(0, 200)}`),
-  );
-  app.onError((err, c) => {
-    if (err instanceof DepotError) return problem(c, httpStatusFor(err.code), err.message);
-    deps.log.error('API request failed', { err, method: c.req.method, path: c.req.path });
-    return problem(c, 500, 'something went wrong on the appliance; the details are in its log');
-  });
+  answerTheRest(app, deps.log);
   return app;
 };
