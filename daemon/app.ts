@@ -29,6 +29,7 @@ import type { Logger } from './log.js';
 import { HealthRegistry } from './observability/health.js';
 import type { PresenceService } from './presence/presence-service.js';
 import { Metrics } from './reports/metrics.js';
+import { selfUpdateView } from './self-update/status.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
 import type { TftpModule } from './tftp/tftp-module.js';
@@ -305,6 +306,7 @@ export class DepotApp {
           presence: this.presence,
           deploy: this.deploy,
           deploySettings: this.config.deploy,
+          selfUpdate: selfUpdateView(this.config.selfUpdate),
           api: this.api,
           jobs: this.jobs,
           scheduler: this.scheduler,

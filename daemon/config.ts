@@ -13,6 +13,7 @@ import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
 import { DepotError } from './errors.js';
+import { selfUpdateSettingsSchema } from './self-update/settings.js';
 import { tftpSettingsSchema } from './tftp/settings.js';
 
 export const configSchema = z
@@ -238,6 +239,8 @@ export const configSchema = z
     tftp: tftpSettingsSchema.prefault({}),
     /** Standing deployment settings: host groups, rings, windows, reboots, auto-approval. */
     deploy: deploySettingsSchema.prefault({}),
+    /** The appliance updates its own package in a window, through its cache, with a way back. */
+    selfUpdate: selfUpdateSettingsSchema.prefault({}),
     /** mDNS/DNS-SD announcements of the UI and the apt proxy, only on links inside a scope. */
     mdns: z
       .object({

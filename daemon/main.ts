@@ -62,6 +62,21 @@ const commands: Record<string, Command> = {
       return inventoryCommand(ctx);
     },
   },
+  'self-update': {
+    summary: "update this appliance's own package in its window, through its cache, rolled back if unhealthy",
+    usage: 'patch-depot self-update [--now] [--check] [--status] [--json] [--state-dir DIR]',
+    flags: {
+      now: { type: 'boolean' },
+      check: { type: 'boolean' },
+      status: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+    },
+    async run(ctx) {
+      const { selfUpdateCommand } = await import('./self-update/cli.js');
+      return selfUpdateCommand(ctx);
+    },
+  },
   assess: {
     summary: 'offline assessment: installed packages vs a feed file; one line per missing fix',
     usage:

@@ -15,6 +15,7 @@ import type { Logger } from '../daemon/log.js';
 import type { Problem } from '../daemon/observability/health.js';
 import type { PresenceStatus } from '../daemon/presence/presence-service.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
+import type { SelfUpdateView } from '../daemon/self-update/status.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 import type { TftpModule } from '../daemon/tftp/tftp-module.js';
 
@@ -57,6 +58,8 @@ export interface WebDeps {
   presence?: { status(): PresenceStatus } | undefined;
   /** The console API (/api/v1), its tokens and the site key; absent in tests that do not need it. */
   api?: ApiModule | undefined;
+  /** The appliance's self-update: its settings and the updater's last run (Settings page). */
+  selfUpdate?: SelfUpdateView | undefined;
   /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
   health?: { problems(): Promise<Problem[]> } | undefined;
 }

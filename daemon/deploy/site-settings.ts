@@ -26,7 +26,7 @@ const HOUR = 3_600_000;
 /** The appliance's own zone: where "Sat 22:00" means when config.json names none. */
 export const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
-const zoneSchema = z.string().refine(
+export const zoneSchema = z.string().refine(
   (zone) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: zone });

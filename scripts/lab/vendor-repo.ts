@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -116,7 +116,7 @@ const buildDeb = (
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** Packages (plain, .gz, .xz) and a Release listing their SHA256 sums. */
-const writeIndexes = (repo: string, codename: string, arch: string): string => {
+export const writeIndexes = (repo: string, codename: string, arch: string): string => {
   const dist = join(repo, 'dists', codename);
   const rel = `main/binary-${arch}`;
   mkdirSync(join(dist, rel), { recursive: true });
@@ -146,8 +146,11 @@ const writeIndexes = (repo: string, codename: string, arch: string): string => {
   return dist;
 };
 
-/** A throwaway signing key; InRelease and Release.gpg signed with it; the agent stopped after. */
-const sign = (work: string, dist: string): string => {
+/**
+ * A throwaway signing key (made once per work directory, so a repository can be published again
+ * under the same key); InRelease and Release.gpg signed with it; the agent stopped after.
+ */
+export const sign = (work: string, dist: string): string => {
   const home = join(work, 'gnupg');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const gpg = (args: string[]): string =>
@@ -163,7 +166,9 @@ const sign = (work: string, dist: string): string => {
       ...args,
     ]);
   try {
-    gpg(['--quick-gen-key', 'Patch Depot lab vendor <vendor@lab.invalid>', 'ed25519', 'sign', '1d']);
+    if (!existsSync(join(work, 'vendor-keyring.gpg'))) {
+      gpg(['--quick-gen-key', 'Patch Depot lab vendor <vendor@lab.invalid>', 'ed25519', 'sign', '1d']);
+    }
     gpg(['--clearsign', '-o', join(dist, 'InRelease'), join(dist, 'Release')]);
     gpg(['--armor', '--detach-sign', '-o', join(dist, 'Release.gpg'), join(dist, 'Release')]);
     const keyring = join(work, 'vendor-keyring.gpg');

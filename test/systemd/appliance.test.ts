@@ -9,48 +9,17 @@
  * one built here, repacked with a lower version (same code: the upgrade path, not a migration).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../support/wait-for.js';
+import { debVersion, healthz, repack, run } from './debs.js';
 import { Container, nspawnUnavailableReason } from './nspawn.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const skip = nspawnUnavailableReason();
 const UNIT = 'patch-depot.service';
-
-const run = (cmd: string, args: string[], cwd = repo): string => {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-
-/** The same package with a lower version: dpkg sees an upgrade from it to the built one. */
-const repackAsPrevious = (deb: string, dir: string): string => {
-  const tree = join(dir, 'prev-tree');
-  run('dpkg-deb', ['-R', deb, tree]);
-  const control = join(tree, 'DEBIAN/control');
-  const version = /^Version: (.+)$/m.exec(readFileSync(control, 'utf8'))![1]!;
-  const previous = `${version}~prev`;
-  writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .+$/m, `Version: ${previous}`));
-  const pkg = join(tree, 'opt/patch-depot/package.json');
-  writeFileSync(
-    pkg,
-    readFileSync(pkg, 'utf8').replace(`"version": "${version}"`, `"version": "${previous}"`),
-  );
-  const out = join(dir, `patch-depot_${previous}.deb`);
-  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', tree, out]);
-  rmSync(tree, { recursive: true, force: true });
-  return out;
-};
-
-const healthz = (c: Container): { status: string; version: string } | undefined => {
-  const r = c.sh('curl -sf --max-time 5 http://127.0.0.1:8080/healthz');
-  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string; version: string }) : undefined;
-};
 
 const secretOf = (root: string): string =>
   (
@@ -72,7 +41,7 @@ test('the .deb on a clean Debian root under systemd: ready, health, hardening, u
     rmSync(dir, { recursive: true, force: true });
   });
   const deb = run('scripts/build-deb', ['--out', dir]).trim().split('\n').at(-1)!;
-  const previous = process.env.PATCH_DEPOT_PREVIOUS_DEB ?? repackAsPrevious(deb, dir);
+  const previous = process.env.PATCH_DEPOT_PREVIOUS_DEB ?? repack(deb, dir, `${debVersion(deb)}~prev`);
   const root = join(dir, 'root');
   run('image/build-rootfs', ['--deb', previous, '--variant', 'minbase', `${root}/`]);
   const booted = await Container.boot(root, `pdA-${process.pid}`, join(dir, 'console.log'));

@@ -98,7 +98,7 @@ export class Container {
   }
 
   /** Run a shell command inside the container, as root. */
-  sh(command: string): Run {
+  sh(command: string, timeoutMs = 120_000): Run {
     const r = spawnSync(
       'nsenter',
       [
@@ -114,7 +114,11 @@ export class Container {
         '-c',
         command,
       ],
-      { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' }, timeout: 120_000 },
+      {
+        encoding: 'utf8',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+        timeout: timeoutMs,
+      },
     );
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }

@@ -9,6 +9,7 @@ import { SiteKeyCard, TokensCard, type TokensCardProps } from '../views/api-acce
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, type PageOptions, renderPage } from '../views/layout.js';
 import { PresenceCard } from '../views/presence.js';
+import { SelfUpdateCard } from '../views/self-update.js';
 
 const PasswordForm = (props: {
   csrf: string;
@@ -56,7 +57,7 @@ const PasswordForm = (props: {
 );
 
 /** The whole Settings page; `tokens` carries a token just made (shown once) or an error about tokens. */
-export const settingsPage = (
+export const settingsPage = async (
   c: Context<WebEnv>,
   deps: WebDeps,
   notes: {
@@ -64,8 +65,9 @@ export const settingsPage = (
     tokens?: Pick<TokensCardProps, 'created' | 'notice'>;
     status?: PageOptions['status'];
   } = {},
-) =>
-  renderPage(
+) => {
+  const selfUpdate = await deps.selfUpdate?.status();
+  return renderPage(
     c,
     { title: 'Settings', status: notes.status },
     <>
@@ -91,6 +93,7 @@ export const settingsPage = (
         </p>
       </section>
       <PresenceCard status={deps.presence?.status()} />
+      {deps.selfUpdate ? <SelfUpdateCard view={deps.selfUpdate} status={selfUpdate} /> : null}
       <PasswordForm csrf={c.get('csrf')} notice={notes.password} />
       {deps.api ? (
         <>
@@ -105,6 +108,7 @@ export const settingsPage = (
       ) : null}
     </>,
   );
+};
 
 export const settingsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
