@@ -11,6 +11,7 @@ import { createWebApp } from '../web/app.js';
 import { loadStaticAssets } from '../web/static-assets.js';
 import type { ApiModule } from './api/api-module.js';
 import type { AssessService } from './assess/assess-service.js';
+import { AuditLog, auditFile } from './auth/audit-log.js';
 import { AuthService } from './auth/auth-service.js';
 import { SETUP_CODE_FILE, SetupCode } from './auth/setup-code.js';
 import type { CacheModule } from './cache/cache-module.js';
@@ -50,6 +51,8 @@ export class DepotApp {
   readonly store: StateStore;
   readonly metrics: Metrics;
   readonly auth: AuthService;
+  /** Every change made through the UI, and every sign-in (audit.jsonl). */
+  readonly audit: AuditLog;
   /** Every scan, collection and sync runs through these two. */
   readonly jobs: JobRunner;
   readonly scheduler: Scheduler;
@@ -84,6 +87,7 @@ export class DepotApp {
       log: log.child('store'),
     });
     this.metrics = new Metrics(() => this.store.writes);
+    this.audit = new AuditLog(auditFile(config.dataDir));
     this.auth = new AuthService(this.store, {
       setupCode: new SetupCode(config.dataDir),
       sessionTtlHours: config.auth.sessionTtlHours,
@@ -273,6 +277,7 @@ export class DepotApp {
         deploy: this.deploy,
         health: this.health,
       },
+      audit: this.audit,
       log: this.log.child('api'),
     });
     return this.api;
@@ -285,6 +290,7 @@ export class DepotApp {
       start: async () => {
         const app = createWebApp({
           auth: this.auth,
+          audit: this.audit,
           store: this.store,
           metrics: this.metrics,
           log: this.log.child('web'),

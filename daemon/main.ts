@@ -129,6 +129,16 @@ const commands: Record<string, Command> = {
       return deployCommand(ctx);
     },
   },
+  admin: {
+    summary: 'accounts at the console: reset-password [--user NAME] (root, daemon stopped), accounts',
+    usage: 'patch-depot admin reset-password [--user NAME] | accounts   (root, daemon stopped)',
+    flags: { user: { type: 'string' } },
+    locksDataDir: () => true,
+    async run(ctx) {
+      const { adminCommand } = await import('./auth/admin-cli.js');
+      return adminCommand(ctx);
+    },
+  },
   'setup-code': {
     summary: 'print the one-time code first-run setup asks for (root: it is in the data directory)',
     usage: 'patch-depot setup-code [--data-dir DIR]',

@@ -3,16 +3,21 @@
  * of every UI page. Routes only read and call services; they never touch files.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { healthRoutes } from '../daemon/api/health.js';
+import { AuditLog, auditFile } from '../daemon/auth/audit-log.js';
 import { DepotError, httpStatusFor } from '../daemon/errors.js';
 import type { WebDeps, WebEnv } from './env.js';
+import { auditTrail } from './middleware/audit.js';
 import { bodySizeLimit } from './middleware/body-size.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { hostCheck } from './middleware/host-check.js';
+import { roleGate } from './middleware/roles.js';
 import { sessionGate } from './middleware/session.js';
+import { accountsRoutes } from './routes/accounts.js';
 import { activityRoutes } from './routes/activity.js';
 import { apiTokenRoutes } from './routes/api-tokens.js';
 import { assetsRoutes } from './routes/assets.js';
@@ -92,6 +97,7 @@ const uiSecurityHeaders = () =>
 
 export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
   const app = new Hono<WebEnv>();
+  const audit = deps.audit ?? new AuditLog(auditFile(dirname(deps.store.path)));
 
   app.use(hostCheck(deps.allowedHosts ?? []));
   app.use(async (c, next) => {
@@ -128,6 +134,8 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
 
   app.use(csrfProtection(deps.auth, { secure: deps.secureCookies, allowedHosts: deps.allowedHosts ?? [] }));
   app.use(sessionGate(deps.auth));
+  app.use(auditTrail(audit, deps.log));
+  app.use(roleGate());
   for (const routes of [
     authRoutes,
     dashboardRoutes,
@@ -142,6 +150,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
+    (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
     apiTokenRoutes,
     scopesRoutes,
     activityRoutes,

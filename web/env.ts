@@ -1,6 +1,7 @@
 /** The typed Hono environment shared by every web route. */
 import type { ApiModule } from '../daemon/api/api-module.js';
 import type { AssessService } from '../daemon/assess/assess-service.js';
+import type { AuditLog } from '../daemon/auth/audit-log.js';
 import type { AuthService } from '../daemon/auth/auth-service.js';
 import type { CacheService } from '../daemon/cache/cache-service.js';
 import type { CatalogService } from '../daemon/catalog/catalog-service.js';
@@ -16,12 +17,15 @@ import type { Problem } from '../daemon/observability/health.js';
 import type { PresenceStatus } from '../daemon/presence/presence-service.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { SelfUpdateView } from '../daemon/self-update/status.js';
+import type { Role } from '../daemon/store/schema.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 import type { TftpModule } from '../daemon/tftp/tftp-module.js';
 
 /** What the web layer may use: services, never files. */
 export interface WebDeps {
   auth: AuthService;
+  /** The audit log of changes (default: audit.jsonl beside the state file). */
+  audit?: AuditLog | undefined;
   store: StateStore;
   metrics: Metrics;
   log: Logger;
@@ -69,5 +73,7 @@ export type WebEnv = {
     /** CSRF token for forms and htmx requests of this browser. */
     csrf: string;
     remoteAddr: string;
+    /** The signed-in account (set by the session gate), absent before sign-in. */
+    user?: { name: string; role: Role };
   };
 };

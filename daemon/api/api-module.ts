@@ -4,9 +4,11 @@
  * tokens and the feed's numbering and opens the key;
  * the web app mounts `routes()` at /api/v1 and the Settings page manages tokens and shows the key.
  */
+
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'hono';
+import type { AuditLog } from '../auth/audit-log.js';
 import { DepotError } from '../errors.js';
 import { type Clock, type Service, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -26,6 +28,8 @@ export interface ApiModuleOptions {
   siteName?: string | undefined;
   version: string;
   sources: SiteSources & ListSources;
+  /** The audit log served at /api/v1/audit. */
+  audit?: Pick<AuditLog, 'after'> | undefined;
   log: Logger;
   clock?: Clock;
 }
@@ -94,6 +98,7 @@ export class ApiModule implements Service {
       key,
       lists: this.opts.sources,
       changes: this.changes,
+      audit: this.opts.audit,
       remoteAddr,
       log: this.opts.log,
       clock: this.opts.clock,

@@ -5,9 +5,11 @@
  * missing fixes as keyset pages, and the change feed. Each answers 304 to a matching If-None-Match, and reports
  * errors as problem details. The routes only read services, like every web route.
  */
+
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { etag } from 'hono/etag';
+import type { AuditLog } from '../auth/audit-log.js';
 import { DepotError, httpStatusFor } from '../errors.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -15,6 +17,7 @@ import type { ChangeFeed } from './change-feed.js';
 import { clampLimit, decodeCursor, parseSince } from './cursor.js';
 import { problem } from './problem.js';
 import {
+  auditRoute,
   changesRoute,
   fixesRoute,
   hostsRoute,
@@ -39,6 +42,8 @@ export interface ApiRouteDeps {
   key: SiteKey;
   lists: ListSources;
   changes: Pick<ChangeFeed, 'since'>;
+  /** The audit log; absent: /audit answers an empty list. */
+  audit?: Pick<AuditLog, 'after'> | undefined;
   remoteAddr: (c: Context) => string;
   log: Logger;
   clock?: Clock;
@@ -101,6 +106,45 @@ const answerTheRest = (app: ReturnType<typeof newApiApp>, log: ApiRouteDeps['log
   });
 };
 
+/** The keyset-paged lists: hosts, missing fixes, the audit log. */
+const listRoutes = (app: ReturnType<typeof newApiApp>, deps: ApiRouteDeps, clock: Clock) => {
+  app.openapi(hostsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const now = clock.now();
+    const limit = clampLimit(q.limit);
+    const page = await hostsPage(deps.lists, { after: decodeCursor(q.after, 1, now), limit, now });
+    return c.json({ ...page, limit }, 200);
+  });
+  app.openapi(fixesRoute, async (c) => {
+    const q = c.req.valid('query');
+    const now = clock.now();
+    const limit = clampLimit(q.limit);
+    const req = { after: decodeCursor(q.after, 4, now), limit, now };
+    const page = await fixesPage(
+      deps.lists,
+      { host: q.host, advisory: q.advisory, severity: q.severity },
+      req,
+    );
+    return c.json({ ...page, limit }, 200);
+  });
+
+  app.openapi(auditRoute, async (c) => {
+    const q = c.req.valid('query');
+    const limit = clampLimit(q.limit);
+    const after = q.after === undefined ? 0 : Number(q.after);
+    if (!Number.isSafeInteger(after) || after < 0) {
+      return problem(
+        c,
+        400,
+        'after: expected the sequence number of an audit entry (next of the previous page)',
+      );
+    }
+    const items = (await deps.audit?.after(after, limit)) ?? [];
+    const next = items.length === limit ? String(items.at(-1)!.seq) : null;
+    return c.json({ items, next, limit }, 200);
+  });
+};
+
 export const apiRoutes = (deps: ApiRouteDeps) => {
   const clock = deps.clock ?? systemClock;
   const app = newApiApp();
@@ -129,25 +173,7 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
       200,
     );
   });
-  app.openapi(hostsRoute, async (c) => {
-    const q = c.req.valid('query');
-    const now = clock.now();
-    const limit = clampLimit(q.limit);
-    const page = await hostsPage(deps.lists, { after: decodeCursor(q.after, 1, now), limit, now });
-    return c.json({ ...page, limit }, 200);
-  });
-  app.openapi(fixesRoute, async (c) => {
-    const q = c.req.valid('query');
-    const now = clock.now();
-    const limit = clampLimit(q.limit);
-    const req = { after: decodeCursor(q.after, 4, now), limit, now };
-    const page = await fixesPage(
-      deps.lists,
-      { host: q.host, advisory: q.advisory, severity: q.severity },
-      req,
-    );
-    return c.json({ ...page, limit }, 200);
-  });
+  listRoutes(app, deps, clock);
 
   app.openapi(changesRoute, async (c) => {
     const q = c.req.valid('query');

@@ -4,8 +4,10 @@
  * schemas and lists where they exist (host records, severities, host standings), so the API and
  * the daemon cannot drift apart.
  */
+
 import { z } from 'zod';
 import { HOST_STANDINGS } from '../assess/assess.js';
+import { auditRecordSchema } from '../auth/audit-log.js';
 import { severities } from '../catalog/model.js';
 import { hostRecordSchema } from '../hosts/host-record.js';
 
@@ -178,6 +180,8 @@ const afterParam = z
   .meta({ param: { name: 'after', in: 'query' }, description: 'the `next` cursor of the previous page' });
 
 export const hostsQuerySchema = z.object({ after: afterParam, limit: limitParam });
+export const auditQuerySchema = z.object({ after: afterParam, limit: limitParam });
+export const auditEntrySchema = auditRecordSchema.meta({ id: 'AuditEntry' });
 export const fixesQuerySchema = z.object({
   after: afterParam,
   limit: limitParam,

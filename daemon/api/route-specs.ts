@@ -1,6 +1,8 @@
 /** The /api/v1 routes as OpenAPI operations: path, parameters, responses and the scope each needs. */
 import { createRoute } from '@hono/zod-openapi';
 import {
+  auditEntrySchema,
+  auditQuerySchema,
   changePageSchema,
   changesQuerySchema,
   fixesQuerySchema,
@@ -82,6 +84,26 @@ export const siteKeyRoute = createRoute({
       headers: etag,
       content: { 'application/json': { schema: siteKeySchema } },
     },
+    ...common,
+  },
+});
+
+export const auditRoute = createRoute({
+  method: 'get',
+  path: '/audit',
+  summary: 'The audit log, oldest first',
+  description:
+    'Every change made on the appliance (and every sign-in): who, from which address, what, and how it ended. ' +
+    "`next` is the last entry's sequence number: pass it as after= to pull only what is new.",
+  security,
+  request: { query: auditQuerySchema },
+  responses: {
+    200: {
+      description: 'one page of audit entries',
+      headers: etag,
+      content: { 'application/json': { schema: pageSchema(auditEntrySchema, 'AuditPage') } },
+    },
+    ...badInput,
     ...common,
   },
 });

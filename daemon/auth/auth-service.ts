@@ -8,10 +8,13 @@ import { isIP } from 'node:net';
 import { DepotError, RateLimitedError } from '../errors.js';
 import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { Role, UserRecord } from '../store/schema.js';
 import type { StateStore } from '../store/state-store.js';
+import { Accounts } from './accounts.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
 import { AttemptLimiter } from './rate-limit.js';
 import type { SetupCode } from './setup-code.js';
+import { checkUserName, DEFAULT_ADMIN } from './user-name.js';
 
 export interface AuthOptions {
   /** First-run setup also needs this one-time code (shown on the appliance, not over the LAN). */
@@ -52,6 +55,8 @@ export class AuthService {
   private hashing = 0;
   private throttleLoaded = false;
   private readonly hashQueue: Array<() => void> = [];
+  /** Accounts an admin manages (Settings → Accounts, `patch-depot admin`). */
+  readonly accounts: Accounts;
 
   constructor(
     private readonly store: StateStore,
@@ -59,6 +64,7 @@ export class AuthService {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.limiter = new AttemptLimiter(opts.loginAttemptsPerMinute, 60_000, this.clock);
+    this.accounts = new Accounts(store, (p) => this.hash(p), this.clock);
   }
 
   /** Run a password hash or check with bounded concurrency. */
@@ -106,7 +112,12 @@ export class AuthService {
   }
 
   isSetUp(): boolean {
-    return this.store.data.auth.adminPasswordHash !== null;
+    return this.store.data.auth.users.length > 0;
+  }
+
+  /** scrypt with bounded concurrency, for account changes made elsewhere (accounts.ts). */
+  hash(password: string): Promise<string> {
+    return this.limited(() => hashPassword(password));
   }
 
   /**
@@ -123,7 +134,13 @@ export class AuthService {
    * First-run: set the admin password, given the one-time setup code. Refused once one exists.
    * Wrong codes count against the same per-address throttle as sign-in. Returns a session token.
    */
-  async setup(password: string, confirm: string, code: string, remoteAddr: string): Promise<string> {
+  async setup(
+    password: string,
+    confirm: string,
+    code: string,
+    remoteAddr: string,
+    name = DEFAULT_ADMIN,
+  ): Promise<string> {
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
     if (!(await this.opts.setupCode.matches(code))) {
@@ -134,27 +151,38 @@ export class AuthService {
         code.trim() ? 'that is not the setup code' : 'enter the setup code shown on the appliance',
       );
     }
+    const user = checkUserName(name);
     if (password !== confirm) throw new DepotError('BAD_INPUT', 'the two passwords do not match');
     const problem = checkPasswordPolicy(password);
     if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
-    const hash = await this.limited(() => hashPassword(password));
+    const hash = await this.hash(password);
     // Re-check after the await: two setup posts racing must not both win.
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
     const now = dateOf(this.clock).toISOString();
     await this.store.update((s) => {
-      s.auth.adminPasswordHash = hash;
-      s.auth.passwordSetAt = now;
+      s.auth.users = [{ name: user, role: 'admin', passwordHash: hash, passwordSetAt: now, createdAt: now }];
     });
     await this.opts.setupCode.consume();
-    this.opts.log.info('admin password set (first-run setup complete)', { remoteAddr });
-    return this.createSession(remoteAddr);
+    this.opts.log.info('first admin account made (first-run setup complete)', { user, remoteAddr });
+    return this.createSession(user, remoteAddr);
   }
 
-  /** Change the admin password; every other session is signed out. Returns a fresh session. */
-  async changePassword(current: string, next: string, confirm: string, remoteAddr: string): Promise<string> {
-    const hash = this.store.data.auth.adminPasswordHash;
-    if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
+  /** The account of that name, or undefined. */
+  user(name: string): UserRecord | undefined {
+    return this.store.data.auth.users.find((u) => u.name === name);
+  }
+
+  /** Change one's own password; that account's other sessions are signed out. Returns a fresh session. */
+  async changePassword(
+    name: string,
+    current: string,
+    next: string,
+    confirm: string,
+    remoteAddr: string,
+  ): Promise<string> {
+    const hash = this.user(name)?.passwordHash;
+    if (hash === undefined) throw new DepotError('NOT_FOUND', `no account ${name}`);
     this.throttle(remoteAddr);
     if (!(await this.limited(() => verifyPassword(current, hash)))) {
       throw new DepotError('BAD_INPUT', 'the current password is wrong');
@@ -162,31 +190,46 @@ export class AuthService {
     if (next !== confirm) throw new DepotError('BAD_INPUT', 'the two new passwords do not match');
     const problem = checkPasswordPolicy(next);
     if (problem) throw new DepotError('BAD_INPUT', `password too weak: ${problem}`);
-    const newHash = await this.limited(() => hashPassword(next));
+    const newHash = await this.hash(next);
     await this.store.update((s) => {
-      s.auth.adminPasswordHash = newHash;
-      s.auth.passwordSetAt = dateOf(this.clock).toISOString();
-      s.auth.sessions = [];
+      const u = s.auth.users.find((x) => x.name === name);
+      if (u) {
+        u.passwordHash = newHash;
+        u.passwordSetAt = dateOf(this.clock).toISOString();
+      }
+      s.auth.sessions = s.auth.sessions.filter((x) => x.user !== name);
     });
-    this.opts.log.info('admin password changed; all sessions signed out', { remoteAddr });
-    return this.createSession(remoteAddr);
+    this.opts.log.info('password changed; that account signed out everywhere else', {
+      user: name,
+      remoteAddr,
+    });
+    return this.createSession(name, remoteAddr);
   }
 
-  async login(password: string, remoteAddr: string): Promise<string> {
+  /** Sign in; an empty name means the first account's customary name, admin. */
+  async login(name: string, password: string, remoteAddr: string): Promise<string> {
     this.throttle(remoteAddr);
-    const hash = this.store.data.auth.adminPasswordHash;
-    if (hash === null) throw new DepotError('CONFLICT', 'no admin password yet: complete setup first');
-    if (!(await this.limited(() => verifyPassword(password, hash)))) {
-      this.opts.log.warn('login failed', { remoteAddr });
-      throw new DepotError('UNAUTHORIZED', 'wrong password');
+    if (!this.isSetUp()) throw new DepotError('CONFLICT', 'no account yet: complete setup first');
+    const user = this.user(name.trim().toLowerCase() || DEFAULT_ADMIN);
+    // An unknown name costs the same scrypt as a wrong password: no account list by timing.
+    const hash = user?.passwordHash ?? (await this.decoyHash());
+    if (!(await this.limited(() => verifyPassword(password, hash))) || !user) {
+      this.opts.log.warn('login failed', { user: name.slice(0, 64), remoteAddr });
+      throw new DepotError('UNAUTHORIZED', 'wrong name or password');
     }
     this.limiter.reset(throttleKey(remoteAddr));
     this.saveThrottle();
-    this.opts.log.info('login', { remoteAddr });
-    return this.createSession(remoteAddr);
+    this.opts.log.info('login', { user: user.name, remoteAddr });
+    return this.createSession(user.name, remoteAddr);
   }
 
-  private async createSession(remoteAddr: string): Promise<string> {
+  private decoy: Promise<string> | undefined;
+  private decoyHash(): Promise<string> {
+    this.decoy ??= this.hash(randomBytes(16).toString('hex'));
+    return this.decoy;
+  }
+
+  private async createSession(user: string, remoteAddr: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = dateOf(this.clock);
     const expires = new Date(now.getTime() + this.opts.sessionTtlHours * 3600_000);
@@ -198,6 +241,7 @@ export class AuthService {
         expiresAt: expires.toISOString(),
         lastSeenAt: now.toISOString(),
         remoteAddr,
+        user,
       });
       s.auth.sessions = live.slice(-MAX_SESSIONS);
     });
@@ -206,11 +250,18 @@ export class AuthService {
 
   /** True when the token names a live session. */
   checkSession(token: string | undefined): boolean {
-    if (!token) return false;
+    return this.sessionUser(token) !== undefined;
+  }
+
+  /** The account a live session belongs to (its role as it is now), or undefined. */
+  sessionUser(token: string | undefined): { name: string; role: Role } | undefined {
+    if (!token) return undefined;
     const hash = sha256(token);
     const now = this.clock.now();
     const session = this.store.data.auth.sessions.find((s) => s.tokenHash === hash);
-    if (!session || Date.parse(session.expiresAt) <= now) return false;
+    if (!session || Date.parse(session.expiresAt) <= now) return undefined;
+    const user = this.user(session.user);
+    if (!user) return undefined;
     if (now - Date.parse(session.lastSeenAt) > TOUCH_INTERVAL_MS) {
       const seen = new Date(now).toISOString();
       this.store
@@ -220,7 +271,7 @@ export class AuthService {
         })
         .catch((err: unknown) => this.opts.log.warn('could not record session activity', { err }));
     }
-    return true;
+    return { name: user.name, role: user.role };
   }
 
   async logout(token: string | undefined): Promise<void> {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ScopeRecord } from '../discovery/scope-record.js';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export interface SessionRecord {
   /** sha256 of the session token; the token itself lives only in the browser's cookie. */
@@ -14,12 +14,27 @@ export interface SessionRecord {
   expiresAt: string;
   lastSeenAt: string;
   remoteAddr: string;
+  /** The account signed in (v3). */
+  user: string;
+}
+
+/** What an account may do: admin everything; operator scans, inventories, deployments; viewer reads. */
+export type Role = 'admin' | 'operator' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
+
+export interface UserRecord {
+  /** The sign-in name: lower case letters, digits, `.`, `_`, `-`. */
+  name: string;
+  role: Role;
+  /** scrypt hash of the password. */
+  passwordHash: string;
+  passwordSetAt: string;
+  createdAt: string;
 }
 
 export interface AuthState {
-  /** scrypt hash of the admin password; null until first-run setup is done. */
-  adminPasswordHash: string | null;
-  passwordSetAt: string | null;
+  /** Local accounts (v3); none until first-run setup makes the first admin. */
+  users: UserRecord[];
   sessions: SessionRecord[];
   /**
    * Recent sign-in attempts per client (ms timestamps), so a restart does not reset the throttle.
@@ -47,14 +62,22 @@ export const stateSchema = z.looseObject({
   createdAt: z.string(),
   secret: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
   auth: z.looseObject({
-    adminPasswordHash: z.string().nullable(),
-    passwordSetAt: z.string().nullable(),
+    users: z.array(
+      z.looseObject({
+        name: z.string().min(1),
+        role: z.enum(ROLES),
+        passwordHash: z.string(),
+        passwordSetAt: z.string(),
+        createdAt: z.string(),
+      }),
+    ),
     sessions: z.array(
       z.looseObject({
         tokenHash: z.string(),
         createdAt: z.string(),
         expiresAt: z.string(),
         lastSeenAt: z.string(),
+        user: z.string(),
       }),
     ),
   }),
@@ -65,7 +88,7 @@ export const initialState = (now: Date, secret: string): State => ({
   schemaVersion: STATE_VERSION,
   createdAt: now.toISOString(),
   secret,
-  auth: { adminPasswordHash: null, passwordSetAt: null, sessions: [] },
+  auth: { users: [], sessions: [] },
   discovery: { scopes: [] },
 });
 
@@ -75,4 +98,32 @@ export const migrations: ReadonlyArray<(doc: Record<string, unknown>) => Record<
   (doc) => doc,
   // 1 -> 2: discovery scopes; an appliance upgraded from v1 starts with none (no scope, no probe).
   (doc) => ({ ...doc, discovery: { scopes: [] } }),
+  // 2 -> 3: accounts; the one admin password becomes the account "admin", its sessions that account's.
+  (doc) => {
+    const auth = (doc.auth ?? {}) as Record<string, unknown>;
+    const { adminPasswordHash, passwordSetAt, sessions, ...rest } = auth;
+    const setAt = typeof passwordSetAt === 'string' ? passwordSetAt : String(doc.createdAt);
+    return {
+      ...doc,
+      auth: {
+        ...rest,
+        users:
+          typeof adminPasswordHash === 'string'
+            ? [
+                {
+                  name: 'admin',
+                  role: 'admin',
+                  passwordHash: adminPasswordHash,
+                  passwordSetAt: setAt,
+                  createdAt: setAt,
+                },
+              ]
+            : [],
+        sessions: (Array.isArray(sessions) ? sessions : []).map((x: Record<string, unknown>) => ({
+          ...x,
+          user: 'admin',
+        })),
+      },
+    };
+  },
 ];

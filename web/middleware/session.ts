@@ -46,7 +46,11 @@ export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
     }
     if (path === '/setup') return redirect(c, '/login');
     if (path === '/login') return next();
-    if (auth.checkSession(getCookie(c, SESSION_COOKIE))) return next();
+    const user = auth.sessionUser(getCookie(c, SESSION_COOKIE));
+    if (user) {
+      c.set('user', user);
+      return next();
+    }
     if (path.startsWith('/api/')) return c.json({ error: 'sign in required' }, 401);
     const query = new URL(c.req.url).search;
     const next_ = safeNext(path, query);

@@ -6,6 +6,7 @@ import { DepotError, httpStatusFor, RateLimitedError } from '../../daemon/errors
 import type { WebDeps, WebEnv } from '../env.js';
 import { SESSION_COOKIE, safeNext } from '../middleware/session.js';
 import { endSession, startSession } from '../middleware/sign-in.js';
+import { AccountNameField, NewPasswordField } from '../views/account-fields.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
 
@@ -46,39 +47,24 @@ const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
           <code>sudo patch-depot setup-code</code> on the appliance prints it. It works once.
         </p>
       </details>
-      <label>
-        Password
-        <input
-          type="password"
-          name="password"
-          autocomplete="new-password"
-          minlength={MIN_PASSWORD_LENGTH}
-          required
-        />
-      </label>
-      <label>
-        Repeat password
-        <input
-          type="password"
-          name="confirm"
-          autocomplete="new-password"
-          minlength={MIN_PASSWORD_LENGTH}
-          required
-        />
-      </label>
+      <NewPasswordField label="Password" name="password" />
+      <NewPasswordField label="Repeat password" name="confirm" />
       <p class="hint">At least {MIN_PASSWORD_LENGTH} characters.</p>
+      <AccountNameField label="Account name" value="admin" />
+      <p class="hint">The first administrator account; more accounts can be added on Settings → Accounts.</p>
       <button type="submit">Set password and continue</button>
     </form>
   </section>
 );
 
-const LoginForm = (props: { csrf: string; next: string; error?: string | undefined }) => (
+const LoginForm = (props: { csrf: string; next: string; error?: string | undefined; name?: string }) => (
   <section class="card narrow">
     <h1>Sign in</h1>
     {props.error ? <Notice kind="error">{props.error}</Notice> : null}
     <form method="post" action="/login">
       <CsrfField token={props.csrf} />
       <input type="hidden" name="next" value={props.next} />
+      <AccountNameField label="Name" value={props.name || 'admin'} />
       <label>
         Password
         <input type="password" name="password" autocomplete="current-password" required autofocus />
@@ -105,6 +91,7 @@ export const authRoutes = (deps: WebDeps) => {
         field(body, 'confirm'),
         field(body, 'code'),
         c.get('remoteAddr'),
+        field(body, 'name') || undefined,
       );
       startSession(c, deps, token);
       return c.redirect('/', 303);
@@ -130,7 +117,7 @@ export const authRoutes = (deps: WebDeps) => {
     const body = await c.req.parseBody();
     const next = safeNext(field(body, 'next') || '/', '');
     try {
-      const token = await deps.auth.login(field(body, 'password'), c.get('remoteAddr'));
+      const token = await deps.auth.login(field(body, 'name'), field(body, 'password'), c.get('remoteAddr'));
       startSession(c, deps, token);
       return c.redirect(next, 303);
     } catch (err) {
@@ -139,7 +126,12 @@ export const authRoutes = (deps: WebDeps) => {
       return renderPage(
         c,
         { title: 'Sign in', bare: true, status },
-        <LoginForm csrf={c.get('csrf')} next={next} error={message} />,
+        <LoginForm
+          csrf={c.get('csrf')}
+          next={next}
+          error={message}
+          name={field(body, 'name').slice(0, 32)}
+        />,
       );
     }
   });

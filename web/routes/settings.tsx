@@ -1,13 +1,14 @@
 /** Settings: how this appliance is configured, and the admin password. */
 import { type Context, Hono } from 'hono';
-import { MIN_PASSWORD_LENGTH } from '../../daemon/auth/password.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { redirect } from '../middleware/session.js';
 import { startSession } from '../middleware/sign-in.js';
+import { NewPasswordField } from '../views/account-fields.js';
 import { SiteKeyCard, TokensCard, type TokensCardProps } from '../views/api-access.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, type PageOptions, renderPage } from '../views/layout.js';
+import { counted } from '../views/plural.js';
 import { PresenceCard } from '../views/presence.js';
 import { SelfUpdateCard } from '../views/self-update.js';
 
@@ -30,26 +31,8 @@ const PasswordForm = (props: {
         Current password
         <input type="password" name="current" autocomplete="current-password" required />
       </label>
-      <label>
-        New password
-        <input
-          type="password"
-          name="password"
-          autocomplete="new-password"
-          minlength={MIN_PASSWORD_LENGTH}
-          required
-        />
-      </label>
-      <label>
-        Repeat new password
-        <input
-          type="password"
-          name="confirm"
-          autocomplete="new-password"
-          minlength={MIN_PASSWORD_LENGTH}
-          required
-        />
-      </label>
+      <NewPasswordField label="New password" name="password" />
+      <NewPasswordField label="Repeat new password" name="confirm" />
       <p class="hint">Changing the password signs out every other browser.</p>
       <button type="submit">Change password</button>
     </form>
@@ -81,10 +64,23 @@ export const settingsPage = async (
           <dd>
             <code>{deps.store.path}</code>
           </dd>
-          <dt>Password set</dt>
-          <dd>{deps.store.data.auth.passwordSetAt ?? 'never'}</dd>
+          <dt>Signed in as</dt>
+          <dd>
+            {c.get('user')?.name} ({c.get('user')?.role}) · password set{' '}
+            {deps.auth.user(c.get('user')?.name ?? '')?.passwordSetAt?.slice(0, 10) ?? 'never'}
+          </dd>
         </dl>
       </section>
+      {c.get('user')?.role === 'admin' ? (
+        <section class="card">
+          <h2>Accounts</h2>
+          <p>
+            {counted(deps.auth.accounts.list().length, 'account')}:{' '}
+            <a href="/settings/accounts">manage accounts</a> (admin, operator, viewer) ·{' '}
+            <a href="/settings/audit">audit log</a> of every change.
+          </p>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Scopes of management</h2>
         <p>
@@ -123,6 +119,7 @@ export const settingsRoutes = (deps: WebDeps) => {
     const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     try {
       const token = await deps.auth.changePassword(
+        c.get('user')?.name ?? '',
         text('current'),
         text('password'),
         text('confirm'),

@@ -3,10 +3,12 @@
  * temp dir, an administrator signed in, and helpers to make tokens through the Settings form and
  * call /api/v1 with them (through `app.request`, no socket).
  */
+
 import type { TestContext } from 'node:test';
 import { ApiModule } from '../../../daemon/api/api-module.js';
 import type { ListSources } from '../../../daemon/api/site-lists.js';
 import type { TokenScope } from '../../../daemon/api/token-record.js';
+import { AuditLog, auditFile } from '../../../daemon/auth/audit-log.js';
 import type { Clock } from '../../../daemon/lifecycle.js';
 import type { SiteSources } from '../../../daemon/reports/site-summary.js';
 import { onTeardown } from '../../temp-dir.js';
@@ -32,6 +34,7 @@ export const apiHarness = async (t: TestContext, opts: ApiHarnessOptions = {}) =
         siteName: 'Branch 7',
         version: 'test',
         sources,
+        audit: new AuditLog(auditFile(base.dataDir)),
         log: base.log,
         ...(opts.clock ? { clock: opts.clock } : {}),
       });

@@ -189,3 +189,35 @@ test('unknown API paths are 404 problems for a token holder (405 for another met
   assert.equal(posted.status, 405);
   assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 });
+
+test('/api/v1/audit: the audit log oldest first, pulled incrementally with after=', async (t) => {
+  const h = await apiHarness(t);
+  const token = await h.makeToken(['console:read']);
+  const page = async (query: string) => {
+    const res = await h.call(`/api/v1/audit${query}`, token);
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        items: { seq: number; action: string; user: string; outcome: string }[];
+        next: string | null;
+      },
+    };
+  };
+  const all = await page('');
+  assert.equal(all.status, 200);
+  assert.deepEqual(
+    all.body.items.map((e) => [e.seq, e.action, e.user, e.outcome]),
+    [
+      [1, 'first-run setup', 'admin', 'done'],
+      [2, 'make an API token', 'admin', 'done'],
+    ],
+  );
+  const first = await page('?limit=1');
+  assert.equal(first.body.next, '1');
+  assert.deepEqual(
+    (await page(`?after=${first.body.next}`)).body.items.map((e) => e.seq),
+    [2],
+  );
+  assert.equal((await page('?after=-3')).status, 400);
+  assert.equal((await page('?after=abc')).status, 400);
+});

@@ -17,6 +17,7 @@ export const writeAndAck = async (store: StateStore, startAt: number): Promise<n
             expiresAt: '',
             lastSeenAt: '',
             remoteAddr: '',
+            user: 'admin',
           });
         })
         .then(() => process.stdout.write(`ack ${n}\n`)),

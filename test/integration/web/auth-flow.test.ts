@@ -47,7 +47,7 @@ test('setup stores only an scrypt hash, signs the admin in, and cannot be repeat
   const b = await setUpAdmin(h);
   const onDisk = await readFile(join(h.dataDir, 'state.json'), 'utf8');
   assert.ok(!onDisk.includes(PASSWORD), 'password never stored in clear');
-  assert.match(JSON.parse(onDisk).auth.adminPasswordHash, /^scrypt\$/);
+  assert.match(JSON.parse(onDisk).auth.users[0].passwordHash, /^scrypt\$/);
   const session = b.cookies.get('pd_session')!;
   assert.ok(session && !onDisk.includes(session), 'only the session token hash is stored');
   const dash = await b.request('/');
@@ -164,7 +164,7 @@ test('login: wrong password, right password, redirect back to the page asked for
   const csrf = await b.csrf('/login?next=%2Fassets');
   let res = await b.post('/login', { _csrf: csrf, password: 'wrong password!', next: '/assets' });
   assert.equal(res.status, 401);
-  assert.match(await res.text(), /wrong password/);
+  assert.match(await res.text(), /wrong name or password/);
   res = await b.post('/login', { _csrf: csrf, password: PASSWORD, next: '//evil.example/' });
   assert.equal(res.headers.get('location'), '/', 'open redirect refused');
   assert.equal((await b.request('/assets')).status, 200);

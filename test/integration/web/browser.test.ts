@@ -56,7 +56,7 @@ test('setup, htmx navigation, sign-out, sign-in and a password change in a real 
   await page.waitForSelector('h1:text("Sign in")');
   await page.fill('input[name=password]', 'not the password');
   await page.click('button[type=submit]');
-  await page.waitForSelector('text=wrong password');
+  await page.waitForSelector('text=wrong name or password');
   await page.fill('input[name=password]', 'browser passphrase 1');
   await page.click('button[type=submit]');
   await page.waitForSelector('h1:text("Dashboard")');

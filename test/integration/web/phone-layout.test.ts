@@ -19,7 +19,13 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
   await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
 
   const tooWide: string[] = [];
-  for (const [href] of [...NAV, ['/patches/feeds'], ['/settings/scopes']]) {
+  for (const [href] of [
+    ...NAV,
+    ['/patches/feeds'],
+    ['/settings/scopes'],
+    ['/settings/accounts'],
+    ['/settings/audit'],
+  ]) {
     await page.goto(new URL(href, daemon.url).href);
     await page.waitForSelector('main h1');
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
@@ -29,4 +35,35 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
     assert.ok(navHeight > 0 && navHeight < 130, `${href}: navigation is ${navHeight} px tall`);
   }
   assert.deepEqual(tooWide, [], 'pages wider than the phone');
+});
+
+test('on a phone an admin adds an operator account, and the audit log shows it', {
+  skip: chromiumMissing,
+  timeout: 90_000,
+}, async (t) => {
+  const { dir, daemon, page } = await daemonInBrowser(t, PHONE);
+  await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
+  await page.goto(new URL('/settings', daemon.url).href);
+  await page.click('a:text("manage accounts")');
+  await page.waitForSelector('h1:text("Accounts")');
+  await page.fill('input[name=name]', 'Olga');
+  await page.selectOption('#new-role', 'operator');
+  await page.fill('section:has(h2:text("Add an account")) input[name=password]', 'operator passphrase 1');
+  await page.click('button:text("Add account")');
+  await page.waitForSelector('text=Account olga added with the role operator');
+  await page.screenshot({ path: `${dir}/accounts-phone.png`, fullPage: true });
+  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width);
+  await page.click('a:text("Audit log")');
+  await page.waitForSelector('h1:text("Audit log")');
+  const log = await page.innerText('main');
+  assert.match(log, /add an account/);
+  assert.match(log, /first-run setup/);
+  await page.screenshot({ path: `${dir}/audit-phone.png`, fullPage: true });
+  if (process.env.PATCH_DEPOT_SCREENSHOTS) {
+    for (const f of ['accounts-phone.png', 'audit-phone.png']) {
+      await import('node:fs/promises').then((fs) =>
+        fs.copyFile(`${dir}/${f}`, `${process.env.PATCH_DEPOT_SCREENSHOTS}/${f}`),
+      );
+    }
+  }
 });

@@ -26,7 +26,13 @@ test('a burst of failed sign-ins is written once, when the store flushes', async
     log: memoryLogger(),
   });
   const setUp = store.update((s) => {
-    s.auth.adminPasswordHash = 'scrypt$1024$8$1$c2FsdA$aGFzaA';
+    s.auth.users.push({
+      name: 'admin',
+      role: 'admin',
+      passwordHash: 'scrypt$1024$8$1$c2FsdA$aGFzaA',
+      passwordSetAt: '',
+      createdAt: '',
+    });
   });
   await store.flush();
   await setUp;
@@ -39,8 +45,9 @@ test('a burst of failed sign-ins is written once, when the store flushes', async
     '198.51.100.3',
     '198.51.100.3',
   ];
-  for (const from of tries) await assert.rejects(auth.login('wrong password', from), /wrong password/);
-  await assert.rejects(auth.login('wrong password', '198.51.100.3'), /too many sign-in attempts/);
+  for (const from of tries)
+    await assert.rejects(auth.login('', 'wrong password', from), /wrong name or password/);
+  await assert.rejects(auth.login('', 'wrong password', '198.51.100.3'), /too many sign-in attempts/);
   assert.equal(store.writes, written, 'nothing written per attempt');
   await store.flush();
   assert.equal(store.writes, written + 1, 'one write for the burst');

@@ -17,7 +17,7 @@ test('a fresh store writes an initial state with a secret and no admin password'
   await store.start();
   const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
   assert.equal(onDisk.schemaVersion, STATE_VERSION);
-  assert.equal(onDisk.auth.adminPasswordHash, null);
+  assert.deepEqual(onDisk.auth.users, []);
   assert.match(onDisk.secret, /^[0-9a-f]{64}$/);
   await store.stop();
 });
@@ -36,6 +36,7 @@ test('a burst of updates is coalesced into few writes and every update is acknow
           expiresAt: '',
           lastSeenAt: '',
           remoteAddr: '',
+          user: 'admin',
         });
       }),
     ),
@@ -51,12 +52,18 @@ test('stop() flushes pending changes', async (t) => {
   const store = open(dir, { debounceMs: 60_000, maxDelayMs: 60_000 });
   await store.start();
   const pending = store.update((s) => {
-    s.auth.passwordSetAt = 'flushed';
+    s.auth.users.push({
+      name: 'admin',
+      role: 'admin' as const,
+      passwordHash: 'x',
+      passwordSetAt: 'flushed',
+      createdAt: '',
+    });
   });
   await store.stop();
   await pending;
   const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-  assert.equal(onDisk.auth.passwordSetAt, 'flushed');
+  assert.equal(onDisk.auth.users[0].passwordSetAt, 'flushed');
 });
 
 test('state survives a restart', async (t) => {
@@ -64,12 +71,18 @@ test('state survives a restart', async (t) => {
   const a = open(dir);
   await a.start();
   await a.update((s) => {
-    s.auth.adminPasswordHash = 'x';
+    s.auth.users.push({
+      name: 'admin',
+      role: 'admin' as const,
+      passwordHash: 'x',
+      passwordSetAt: 'flushed',
+      createdAt: '',
+    });
   });
   await a.stop();
   const b = open(dir);
   await b.start();
-  assert.equal(b.data.auth.adminPasswordHash, 'x');
+  assert.equal(b.data.auth.users[0]?.passwordHash, 'x');
   assert.equal(b.data.secret, a.data.secret);
   await b.stop();
 });
@@ -119,7 +132,7 @@ test('leftover temp files from an interrupted write are swept at start', async (
   await store.stop();
 });
 
-test('a v1 state file migrates to v2 with no discovery scopes (no scope, no probe)', async (t) => {
+test('a v1 state file migrates to v3: no discovery scopes (no scope, no probe), no accounts', async (t) => {
   const dir = await tempDir(t);
   await writeFile(
     join(dir, 'state.json'),
@@ -133,7 +146,45 @@ test('a v1 state file migrates to v2 with no discovery scopes (no scope, no prob
   const store = open(dir);
   await store.start();
   assert.deepEqual(store.data.discovery, { scopes: [] });
-  assert.equal(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).schemaVersion, 2);
+  assert.deepEqual(store.data.auth.users, []);
+  assert.equal(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).schemaVersion, 3);
+  await store.stop();
+});
+
+test('a v2 state file migrates to v3: the admin password becomes the account admin, its sessions kept', async (t) => {
+  const dir = await tempDir(t);
+  const session = {
+    tokenHash: 'h',
+    createdAt: 'c',
+    expiresAt: 'e',
+    lastSeenAt: 'l',
+    remoteAddr: '192.0.2.1',
+  };
+  await writeFile(
+    join(dir, 'state.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      secret: 'ab'.repeat(32),
+      auth: { adminPasswordHash: 'scrypt$x', passwordSetAt: '2026-02-02T00:00:00.000Z', sessions: [session] },
+      discovery: { scopes: [] },
+    }),
+  );
+  const store = open(dir);
+  await store.start();
+  assert.deepEqual(store.data.auth.users, [
+    {
+      name: 'admin',
+      role: 'admin',
+      passwordHash: 'scrypt$x',
+      passwordSetAt: '2026-02-02T00:00:00.000Z',
+      createdAt: '2026-02-02T00:00:00.000Z',
+    },
+  ]);
+  assert.deepEqual(store.data.auth.sessions, [{ ...session, user: 'admin' }]);
+  const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+  assert.equal(onDisk.schemaVersion, 3);
+  assert.equal(onDisk.auth.adminPasswordHash, undefined);
   await store.stop();
 });
 
@@ -141,7 +192,7 @@ test('a state file that is not an object, or lacks what the daemon relies on, is
   for (const text of [
     'null',
     '[]',
-    JSON.stringify({ schemaVersion: 2, createdAt: 'x', secret: 'ab'.repeat(32) }),
+    JSON.stringify({ schemaVersion: 3, createdAt: 'x', secret: 'ab'.repeat(32) }),
   ]) {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'state.json'), text);
@@ -162,7 +213,13 @@ test('a failing write rejects the update, flush and stop (no silent success)', a
   await rm(join(dir, 'state.json'));
   await mkdir(join(dir, 'state.json'));
   const pending = store.update((s) => {
-    s.auth.passwordSetAt = 'not durable';
+    s.auth.users.push({
+      name: 'admin',
+      role: 'admin' as const,
+      passwordHash: 'x',
+      passwordSetAt: 'not durable',
+      createdAt: '',
+    });
   });
   await assert.rejects(pending, /EISDIR|directory/i);
   await assert.rejects(store.flush().then(() => store.update(() => {})));
