@@ -7,11 +7,12 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
 import { DepotError } from '../errors.js';
+import { STATE_FILE } from '../store/state-store.js';
 import type { Health, UpdateSystem } from './updater.js';
 
 const exec = promisify(execFile);
@@ -24,6 +25,8 @@ export interface AptSystemOptions {
   proxy: string;
   /** The daemon's /healthz URL. */
   healthUrl: string;
+  /** The daemon's data directory (its state.json is kept for a rollback). */
+  dataDir: string;
   workDir: string;
 }
 
@@ -201,9 +204,36 @@ export class AptSystem implements UpdateSystem {
     }
   }
 
+  async snapshotState(): Promise<void> {
+    const state = join(this.o.dataDir, STATE_FILE);
+    if (!existsSync(state)) return;
+    await copyFile(state, join(this.o.workDir, `${STATE_FILE}.tmp`));
+    await rename(
+      join(this.o.workDir, `${STATE_FILE}.tmp`),
+      join(this.o.workDir, `${STATE_FILE}.before-update`),
+    );
+  }
+
+  /** The daemon stopped, its state file as it was before the update, owned as before. */
+  async restoreState(): Promise<void> {
+    const saved = join(this.o.workDir, `${STATE_FILE}.before-update`);
+    if (!existsSync(saved)) return;
+    if (existsSync('/run/systemd/system')) {
+      await run('systemctl', ['stop', `${this.o.package}.service`]).catch(() => undefined);
+    }
+    const state = join(this.o.dataDir, STATE_FILE);
+    const owner = await stat(this.o.dataDir);
+    const temp = `${state}.restore-tmp`;
+    await copyFile(saved, temp);
+    await chown(temp, owner.uid, owner.gid);
+    await chmod(temp, (await stat(saved)).mode & 0o777);
+    await rename(temp, state);
+  }
+
   async keepAsInstalled(deb: string): Promise<void> {
     await rename(deb, join(this.o.workDir, 'installed.deb'));
     await rm(join(this.o.workDir, 'rollback.deb'), { force: true });
+    await rm(join(this.o.workDir, `${STATE_FILE}.before-update`), { force: true });
   }
 
   async health(): Promise<Health | undefined> {

@@ -86,6 +86,7 @@ export const selfUpdateCommand = async (ctx: CommandContext): Promise<number> =>
       sources: settings.sources,
       proxy,
       healthUrl: healthUrl(config),
+      dataDir: config.dataDir,
       workDir,
     }),
     status,

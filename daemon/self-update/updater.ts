@@ -34,6 +34,12 @@ export interface UpdateSystem {
   /** A copy of the installed version's own package to go back to, or undefined. */
   rollbackPackage(version: string): Promise<string | undefined>;
   install(deb: string): Promise<void>;
+  /**
+   * Keep a copy of the daemon's state file before the install (the new version may migrate it to
+   * a shape the old one refuses), and put it back, with the daemon stopped, before a rollback.
+   */
+  snapshotState(): Promise<void>;
+  restoreState(): Promise<void>;
   /** Keep the package now installed as the next update's way back. */
   keepAsInstalled(deb: string): Promise<void>;
   health(): Promise<Health | undefined>;
@@ -119,6 +125,7 @@ export class SelfUpdater {
       endedAt: undefined,
       message: undefined,
     };
+    await system.snapshotState();
     await status.write(started);
     try {
       await system.install(deb);
@@ -180,6 +187,7 @@ export class SelfUpdater {
     let message = `${reason}; rolled back to ${from}`;
     try {
       await system.repair().catch(() => undefined);
+      await system.restoreState();
       await system.install(current.rollbackDeb!);
       const problem = await this.healthy(from, current.problemsBefore ?? []);
       if (problem) {

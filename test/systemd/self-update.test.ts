@@ -179,23 +179,31 @@ test('self-update through the cache, finished after a SIGKILL without a second i
     },
   );
 
-  await t.test('a version that never answers /healthz is rolled back to the one before', async () => {
-    publish([nextDeb, brokenDeb]);
-    const r = booted.sh(`systemctl start ${UPDATER}; systemctl show -p Result --value ${UPDATER}`, 600_000);
-    assert.equal(
-      r.stdout.trim(),
-      'exit-code',
-      'a rolled-back update fails the unit, for the journal and alerts',
-    );
-    const s = status(booted);
-    assert.equal(s.outcome, 'rolled-back', s.message);
-    assert.match(
-      s.message ?? '',
-      new RegExp(`${broken.replace(/[+.]/g, '\\$&')} was not healthy within 30 s`),
-    );
-    await waitFor(() => healthz(booted)?.version === next, `${next} to answer again`, 120_000);
-    assert.equal(booted.sh("dpkg-query -W -f='$" + "{Version}' patch-depot").stdout, next);
-    const journal = booted.sh(`journalctl -u ${UPDATER} --no-pager`).stdout;
-    assert.match(journal, /rolling back/);
-  });
+  await t.test(
+    'a version that never answers /healthz is rolled back to the one before, its state file too',
+    async () => {
+      const stateFile = join(root, 'var/lib/private/patch-depot/state.json');
+      const before = readFileSync(stateFile, 'utf8');
+      publish([nextDeb, brokenDeb]);
+      const r = booted.sh(`systemctl start ${UPDATER}; systemctl show -p Result --value ${UPDATER}`, 600_000);
+      assert.equal(
+        r.stdout.trim(),
+        'exit-code',
+        'a rolled-back update fails the unit, for the journal and alerts',
+      );
+      const s = status(booted);
+      assert.equal(s.outcome, 'rolled-back', s.message);
+      assert.match(
+        s.message ?? '',
+        new RegExp(`${broken.replace(/[+.]/g, '\\$&')} was not healthy within 30 s`),
+      );
+      await waitFor(() => healthz(booted)?.version === next, `${next} to answer again`, 120_000);
+      assert.equal(booted.sh("dpkg-query -W -f='$" + "{Version}' patch-depot").stdout, next);
+      assert.equal(JSON.parse(readFileSync(stateFile, 'utf8')).secret, JSON.parse(before).secret);
+      const owner = booted.sh('stat -c %U:%a /var/lib/private/patch-depot/state.json').stdout.trim();
+      assert.doesNotMatch(owner, /^root:/, `the restored state file belongs to the daemon's user (${owner})`);
+      const journal = booted.sh(`journalctl -u ${UPDATER} --no-pager`).stdout;
+      assert.match(journal, /rolling back/);
+    },
+  );
 });

@@ -56,6 +56,12 @@ class FakeMachine implements UpdateSystem {
     if (versionOf(deb) === this.failInstallOf) throw new Error('dpkg: error processing package');
     this.installed = versionOf(deb);
   }
+  async snapshotState() {
+    this.calls.push('snapshot');
+  }
+  async restoreState() {
+    this.calls.push('restore');
+  }
   async keepAsInstalled(deb: string) {
     this.calls.push(`keep ${versionOf(deb)}`);
   }
@@ -116,7 +122,7 @@ test('outside the window nothing is asked or installed; inside, an offered newer
     to: '1.1.0',
     message: 'updated from 1.0.0 to 1.1.0',
   });
-  assert.deepEqual(machine.calls, ['refresh', 'download 1.1.0', 'install 1.1.0', 'keep 1.1.0']);
+  assert.deepEqual(machine.calls, ['refresh', 'download 1.1.0', 'snapshot', 'install 1.1.0', 'keep 1.1.0']);
   // Each phase was on disk before its step.
   assert.deepEqual(
     s.writes.map((w) => w.phase),
@@ -221,7 +227,7 @@ test('after a kill -9 the next run finishes from what dpkg says, and never insta
   const c = memoryStatus(interrupted('verifying'));
   const r3 = await updater(sick, c.store, MONDAY_1200_UTC).run();
   assert.equal(r3.kind === 'done' && r3.outcome, 'rolled-back');
-  assert.deepEqual(sick.calls, ['repair', 'repair', 'install 1.0.0']);
+  assert.deepEqual(sick.calls, ['repair', 'repair', 'restore', 'install 1.0.0']);
 
   // Killed while rolling back: the rollback is finished.
   const half = new FakeMachine(undefined);
