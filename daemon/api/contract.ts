@@ -72,7 +72,7 @@ export const siteSummarySchema = z
       .nullable()
       .meta({ description: 'null until a host is assessed: "0 missing" would be a claim nobody checked' }),
     missingFixes: z.object({ total: count, bySeverity: bySeveritySchema }).nullable(),
-    hostsAtRisk: count.nullable().meta({ description: 'hosts missing a critical or high fix' }),
+    hostsAtRisk: count.nullable().meta({ description: 'hosts missing any security fix, rated or not' }),
     rebootsPending: count
       .nullable()
       .meta({ description: 'hosts whose last inventory says a reboot is pending' }),

@@ -10,6 +10,7 @@ import type { Severity } from '../catalog/model.js';
 import { releaseKeyFor } from '../catalog/release-key.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
 import type { HostInventory } from '../inventory/types.js';
+import { rateUnrated } from './rate-unrated.js';
 import { sourceCandidates } from './source-guess.js';
 import type { HostAssessment, MissingFix, SiteCompliance } from './types.js';
 
@@ -151,6 +152,14 @@ const sharedFindings = (
   return shared;
 };
 
+/** The source package an installed binary was built from, as the inventory or the index says. */
+const sourceOfBinary =
+  (inv: HostInventory, rel: ReleaseIndex, rmemo: ReleaseMemo) =>
+  (binary: string): string | undefined => {
+    const p = inv.packages.find((x) => x.name === binary);
+    return p && (p.source ?? resolveSource(rel, p.name, p.version, rmemo));
+  };
+
 export const assessHost = (
   inv: HostInventory,
   index: CatalogIndex,
@@ -220,23 +229,21 @@ export const assessHost = (
     if (shared.length < 10_000) result.missing.push(...shared);
     else for (const m of shared) result.missing.push(m);
   }
+  rateUnrated(result.missing, sourceOfBinary(inv, rel, rmemo), compare);
   for (const m of result.missing) bySeverity[m.severity]++;
   result.compliant = result.missing.length === 0;
   return result;
 };
 
-/** A host missing a critical or high fix: what "at risk" means on every page and in the API. */
+/**
+ * A host missing any security fix, whatever its rating (an unrated one is never "no risk"): what
+ * "at risk" means on every page and in the API. Severity orders the work, it does not excuse it.
+ */
 export const isAtRisk = (h: Pick<HostAssessment, 'bySeverity'>): boolean =>
-  h.bySeverity.critical + h.bySeverity.high > 0;
+  Object.values(h.bySeverity).some((n) => n > 0);
 
 /** Where one machine stands, for lists and counts: exactly one of these. */
-export const HOST_STANDINGS = [
-  'compliant',
-  'at-risk',
-  'missing-fixes',
-  'not-covered',
-  'not-inventoried',
-] as const;
+export const HOST_STANDINGS = ['compliant', 'at-risk', 'not-covered', 'not-inventoried'] as const;
 export type HostStanding = (typeof HOST_STANDINGS)[number];
 
 export const hostStanding = (
@@ -244,8 +251,7 @@ export const hostStanding = (
 ): HostStanding => {
   if (!h) return 'not-inventoried';
   if (!h.covered) return 'not-covered';
-  if (isAtRisk(h)) return 'at-risk';
-  return h.compliant ? 'compliant' : 'missing-fixes';
+  return isAtRisk(h) ? 'at-risk' : 'compliant';
 };
 
 export const siteCompliance = (hosts: HostAssessment[]): SiteCompliance => {

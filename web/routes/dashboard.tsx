@@ -1,4 +1,5 @@
 /** Dashboard: the site at a glance — devices, compliance, missing fixes, cache savings, next steps. */
+
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { severities } from '../../daemon/catalog/model.js';
@@ -7,6 +8,7 @@ import { type SiteSummary, siteSummary } from '../../daemon/reports/site-summary
 import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
+import { severityWord } from '../views/patches.js';
 
 const formatUptime = (ms: number): string => {
   const s = Math.floor(ms / 1000);
@@ -75,7 +77,7 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps }) => {
           compliance
             ? severities
                 .filter((s) => compliance.bySeverity[s] > 0)
-                .map((s) => `${compliance.bySeverity[s]} ${s}`)
+                .map((s) => `${compliance.bySeverity[s]} ${severityWord(s)}`)
                 .join(' · ') || 'none'
             : undefined
         }
@@ -99,8 +101,7 @@ const AtRisk = (props: { compliance: SiteSummary['compliance'] }) => {
   const n = props.compliance?.hostsAtRisk ?? 0;
   return n > 0 ? (
     <p class="notice error" role="status">
-      {n} host{n === 1 ? '' : 's'} miss critical or high fixes.{' '}
-      <a href="/patches?severity=critical">Review them</a>.
+      {n} host{n === 1 ? ' misses' : 's miss'} security fixes. <a href="/patches?view=hosts">Review them</a>.
     </p>
   ) : null;
 };

@@ -19,14 +19,18 @@ const SEVERITY_COLOUR: Record<Severity, string> = {
   medium: 'var(--warn)',
   low: 'var(--muted)',
   negligible: 'var(--muted)',
-  unknown: 'var(--muted)',
+  // An unrated fix may be anything up to critical: shown like a warning, not like "low".
+  unknown: 'var(--warn)',
 };
+/** Severity in words: a fix no feed rates is "unrated", never a reassuring blank. */
+export const severityWord = (s: Severity): string => (s === 'unknown' ? 'unrated' : s);
 export const VIEWS = ['advisories', 'packages', 'hosts'] as const;
 export type View = (typeof VIEWS)[number];
+const VIEW_WORDS: Record<View, string> = { advisories: 'advisory', packages: 'package', hosts: 'host' };
 export const PAGE = 200;
 
 export const Sev = (props: { s: Severity }) => (
-  <strong style={`color:${SEVERITY_COLOUR[props.s]}`}>{props.s}</strong>
+  <strong style={`color:${SEVERITY_COLOUR[props.s]}`}>{severityWord(props.s)}</strong>
 );
 export const advisoryHref = (a: { feedId: string; advisoryId: string }) =>
   `/patches/advisories/${encodeURIComponent(a.feedId)}/${encodeURIComponent(a.advisoryId)}`;
@@ -47,12 +51,12 @@ export const ComplianceCards = (props: { c: SiteCompliance }) => {
       <div class="card stat">
         <span class="label">Missing fixes</span>
         <span class="value">{c.missingFixes}</span>
-        <span class="hint">{`${c.bySeverity.critical} critical · ${c.bySeverity.high} high · ${c.bySeverity.medium} medium`}</span>
+        <span class="hint">{`${c.bySeverity.critical} critical · ${c.bySeverity.high} high · ${c.bySeverity.medium} medium · ${c.bySeverity.unknown} unrated`}</span>
       </div>
       <div class="card stat">
         <span class="label">Hosts at risk</span>
         <span class="value">{c.hostsAtRisk}</span>
-        <span class="hint">missing a critical or high fix</span>
+        <span class="hint">missing any security fix, rated or not</span>
       </div>
       <div class="card stat">
         <span class="label">Reboot pending</span>
@@ -82,7 +86,7 @@ export const FilterForm = (props: { f: Filters }) => (
       Show{' '}
       <select name="view">
         {VIEWS.map((v) => (
-          <option value={v} selected={props.f.view === v}>{`by ${v.replace(/s$/, '')}`}</option>
+          <option value={v} selected={props.f.view === v}>{`by ${VIEW_WORDS[v]}`}</option>
         ))}
       </select>
     </label>{' '}
@@ -92,7 +96,7 @@ export const FilterForm = (props: { f: Filters }) => (
         <option value="">any</option>
         {severities.map((s) => (
           <option value={s} selected={props.f.severity === s}>
-            {s}
+            {severityWord(s)}
           </option>
         ))}
       </select>
@@ -189,7 +193,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
             <th>Host</th>
             <th>Release</th>
             <th>Missing fixes</th>
-            <th>Critical / high</th>
+            <th>Critical / high / unrated</th>
             <th>Status</th>
           </tr>
         </thead>
@@ -202,7 +206,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
               </td>
               <td>{h.release}</td>
               <td>{h.missing.length}</td>
-              <td>{`${h.bySeverity.critical} / ${h.bySeverity.high}`}</td>
+              <td>{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
               <td>
                 {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
                 {h.rebootRequired ? ' · reboot pending' : ''}

@@ -101,6 +101,51 @@ describe('assessment', () => {
     assert.equal(site.hostsAtRisk, 1);
   });
 
+  it('rates an apt feed fix by the tracker fixes it brings; the rest is unrated and still at risk', () => {
+    const index = trackerIndex();
+    const aptFix = (pkg: string, source: string, version: string): Advisory => ({
+      id: `bookworm-security/${source}_${version}`,
+      cves: [],
+      summary: `${source} ${version}`,
+      severity: 'unknown',
+      fixes: [
+        {
+          ecosystem: 'dpkg',
+          release: 'debian:bookworm',
+          package: pkg,
+          packageKind: 'binary',
+          fixedVersion: version,
+          source,
+        },
+      ],
+    });
+    index.add('security', [aptFix('libexpat1', 'expat', '2.5.0-1+deb12u2'), aptFix('foo', 'foo', '1.0-2')]);
+    const a = assessHost(
+      host('pc-8', [
+        { name: 'libexpat1', version: '2.5.0-1+deb12u1', source: 'expat', sourceVersion: '2.5.0-1+deb12u1' },
+        { name: 'foo', version: '1.0-1' },
+      ]),
+      index,
+    );
+    const apt = (name: string) => a.missing.find((m) => m.feedId === 'security' && m.package === name);
+    assert.equal(
+      apt('libexpat1')?.severity,
+      'high',
+      'the tracker rates expat high at a version the apt fix includes',
+    );
+    assert.deepEqual(apt('libexpat1')?.cves, ['CVE-2024-8176']);
+    assert.equal(apt('foo')?.severity, 'unknown', 'nothing rates foo');
+    assert.equal(a.bySeverity.unknown, 1);
+    const onlyUnrated = assessHost(host('pc-9', [{ name: 'foo', version: '1.0-1' }]), index);
+    assert.deepEqual(
+      [onlyUnrated.bySeverity.critical, onlyUnrated.bySeverity.high, onlyUnrated.bySeverity.unknown],
+      [0, 0, 1],
+    );
+    const site = siteCompliance([a, onlyUnrated]);
+    assert.equal(site.hostsAtRisk, 2, 'a host missing only an unrated security fix is at risk');
+    assert.equal(site.bySeverity.unknown, 2);
+  });
+
   it('honours OSV introduced versions and keeps the lowest applicable fixed version', () => {
     const adv: Advisory = {
       id: 'TEST-1',

@@ -31,13 +31,13 @@ const inventory = (hostId: string, packages: HostInventory['packages']): HostInv
   rebootRequired: false,
 });
 
-const harness = async (t: TestContext, extraHosts = 0) => {
+const harness = async (t: TestContext, extraHosts = 0, tracker = fixture('catalog/debian-tracker.json')) => {
   let catalog!: CatalogService;
   const ids: Record<'pc1' | 'pc2' | 'odd', string> = { pc1: '', pc2: '', odd: '' };
   const h = await webHarness(t, {
     services: async ({ dataDir, log, jobs, scheduler }) => {
       const fetcher = new MemoryFeedFetcher();
-      fetcher.set(TRACKER, fixture('catalog/debian-tracker.json'));
+      fetcher.set(TRACKER, tracker);
       catalog = new CatalogService({
         dir: join(dataDir, 'catalog'),
         feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
@@ -273,4 +273,21 @@ test('an advisory affecting many hosts lists them a page at a time', async (t) =
   const second = await (await h.request('/patches/advisories/debian/CVE-2024-8176?page=2')).text();
   assert.equal(second.match(/<a href="\/hosts\/h-[0-9a-f]{10}#fixes">/g)?.length, 52);
   assert.match(second, /page 2 of 2 · 152 in all/);
+});
+
+test('a missing fix no feed rates is counted unrated and its host at risk, on Patches and the dashboard', async (t) => {
+  // The tracker knows the curl fix pc-1 lacks but gives it no urgency yet.
+  const tracker = JSON.parse(fixture('catalog/debian-tracker.json'));
+  tracker.curl['CVE-2025-0725'].releases.bookworm.urgency = 'not yet assigned';
+  const h = await harness(t, 0, JSON.stringify(tracker));
+  const _csrf = await h.csrf('/patches/feeds');
+  await h.post('/patches/feeds/sync', { _csrf, feed: 'debian' });
+  await h.catalog.idle();
+  const patches = await (await h.request('/patches')).text();
+  assert.match(patches, /\d+ critical · \d+ high · \d+ medium · [1-9]\d* unrated/);
+  assert.match(patches, /missing any security fix, rated or not/);
+  assert.match(await (await h.request('/patches?q=CVE-2025-0725')).text(), />unrated</);
+  const dashboard = await (await h.request('/')).text();
+  assert.match(dashboard, /[1-9]\d* unrated/);
+  assert.match(dashboard, /hosts? miss(es)? security fixes/);
 });
