@@ -14,6 +14,7 @@ import type { AssessService } from './assess/assess-service.js';
 import { AuditLog, auditFile } from './auth/audit-log.js';
 import { AuthService } from './auth/auth-service.js';
 import { SETUP_CODE_FILE, SetupCode } from './auth/setup-code.js';
+import { cacheWithin } from './backup/cache-within.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
@@ -51,6 +52,11 @@ export class DepotApp {
   readonly store: StateStore;
   readonly metrics: Metrics;
   readonly auth: AuthService;
+  /**
+   * Stop and exit so the supervisor starts the daemon again (a staged restore is swapped in at
+   * start); set by serve(). Returns whether a supervisor will.
+   */
+  restart: () => boolean = () => false;
   /** Every change made through the UI, and every sign-in (audit.jsonl). */
   readonly audit: AuditLog;
   /** Every scan, collection and sync runs through these two. */
@@ -313,6 +319,11 @@ export class DepotApp {
           deploy: this.deploy,
           deploySettings: this.config.deploy,
           selfUpdate: selfUpdateView(this.config.selfUpdate),
+          backup: {
+            dataDir: this.config.dataDir,
+            cacheRel: cacheWithin(this.config),
+            restart: () => this.restart(),
+          },
           api: this.api,
           jobs: this.jobs,
           scheduler: this.scheduler,

@@ -129,6 +129,25 @@ const commands: Record<string, Command> = {
       return deployCommand(ctx);
     },
   },
+  backup: {
+    summary: 'write an encrypted backup of the state (not the package cache) to a file',
+    usage: 'patch-depot backup --out FILE [--passphrase-file FILE]   (or PATCH_DEPOT_BACKUP_PASSPHRASE)',
+    flags: { out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+    async run(ctx) {
+      const { backupCommand } = await import('./backup/cli.js');
+      return backupCommand(ctx);
+    },
+  },
+  restore: {
+    summary: 'replace the state with a backup (daemon stopped); the state before is kept aside',
+    usage: 'patch-depot restore FILE [--passphrase-file FILE]   (or PATCH_DEPOT_BACKUP_PASSPHRASE)',
+    flags: { 'passphrase-file': { type: 'string' } },
+    locksDataDir: () => true,
+    async run(ctx) {
+      const { restoreCommand } = await import('./backup/cli.js');
+      return restoreCommand(ctx);
+    },
+  },
   admin: {
     summary: 'accounts at the console: reset-password [--user NAME] (root, daemon stopped), accounts',
     usage: 'patch-depot admin reset-password [--user NAME] | accounts   (root, daemon stopped)',

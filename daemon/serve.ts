@@ -4,12 +4,37 @@
  * from the event loop and keeps STATUS= on one line of health.
  */
 import { DepotApp } from './app.js';
+import { AuditLog, auditFile } from './auth/audit-log.js';
+import { finishRestore } from './backup/backup.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { SdNotifier, systemdNotifySend } from './observability/sd-notify.js';
 import { healthStatusLine, supervisorFromEnv } from './observability/systemd-supervisor.js';
 
+/** Exit code asking systemd (Restart=on-failure) to start the daemon again: after a restore. */
+export const EXIT_RESTART = 75;
+
+/** A restore staged before the stop is swapped in before anything opens the state. */
+const swapInRestore = async (config: Config, log: Logger): Promise<void> => {
+  const { restored, previous } = await finishRestore(config.dataDir, log);
+  if (!restored) return;
+  await new AuditLog(auditFile(config.dataDir)).record({
+    at: new Date().toISOString(),
+    user: '-',
+    from: 'the appliance',
+    action:
+      `state restored from a backup${previous ? `; the state before is kept in ${previous}` : ''}`.slice(
+        0,
+        200,
+      ),
+    request: 'restore',
+    outcome: 'done',
+    status: 200,
+  });
+};
+
 export const serve = async (config: Config, log: Logger): Promise<void> => {
+  await swapInRestore(config, log);
   const app = new DepotApp(config, log);
   const systemd = supervisorFromEnv(
     process.env,
@@ -18,7 +43,7 @@ export const serve = async (config: Config, log: Logger): Promise<void> => {
   );
   let stopping = false;
   let starting: Promise<unknown> = Promise.resolve();
-  const shutdown = (signal: string): void => {
+  const shutdown = (signal: string, code = 0): void => {
     if (stopping) {
       log.warn('second signal: exiting without a clean stop', { signal });
       process.exit(1);
@@ -32,7 +57,7 @@ export const serve = async (config: Config, log: Logger): Promise<void> => {
       .then(() => app.stop())
       .then(() => systemd?.flushed())
       .then(
-        () => process.exit(0),
+        () => process.exit(code),
         (err: unknown) => {
           log.error('stop failed', { err });
           process.exit(1);
@@ -41,6 +66,11 @@ export const serve = async (config: Config, log: Logger): Promise<void> => {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  app.restart = () => {
+    // After the answer has gone out.
+    setTimeout(() => shutdown('restart', EXIT_RESTART), 500);
+    return systemd !== undefined;
+  };
   systemd?.starting();
   starting = app.start();
   try {

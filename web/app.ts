@@ -22,6 +22,7 @@ import { activityRoutes } from './routes/activity.js';
 import { apiTokenRoutes } from './routes/api-tokens.js';
 import { assetsRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
+import { backupRoutes } from './routes/backup.js';
 import { cacheFileRoutes, cacheRoutes } from './routes/cache.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { deploymentsRoutes } from './routes/deployments.js';
@@ -151,6 +152,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     reportsRoutes,
     settingsRoutes,
     (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
+    backupRoutes,
     apiTokenRoutes,
     scopesRoutes,
     activityRoutes,

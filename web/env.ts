@@ -24,6 +24,8 @@ import type { TftpModule } from '../daemon/tftp/tftp-module.js';
 /** What the web layer may use: services, never files. */
 export interface WebDeps {
   auth: AuthService;
+  /** Backup and restore of the data directory; `restart` says whether systemd brings the daemon back. */
+  backup?: { dataDir: string; cacheRel?: string | undefined; restart(): boolean } | undefined;
   /** The audit log of changes (default: audit.jsonl beside the state file). */
   audit?: AuditLog | undefined;
   store: StateStore;

@@ -168,6 +168,18 @@ export class AuthService {
     return this.createSession(user, remoteAddr);
   }
 
+  /** Refuse a wrong setup code (throttled per address like sign-in); for a restore instead of setup. */
+  async checkSetupCode(code: string, remoteAddr: string): Promise<void> {
+    if (this.isSetUp()) throw new DepotError('CONFLICT', 'this appliance is already set up; sign in instead');
+    if (await this.opts.setupCode.matches(code)) return;
+    this.throttle(remoteAddr);
+    this.opts.log.warn('restore refused: wrong setup code', { remoteAddr });
+    throw new DepotError(
+      'FORBIDDEN',
+      code.trim() ? 'that is not the setup code' : 'enter the setup code shown on the appliance',
+    );
+  }
+
   /** The account of that name, or undefined. */
   user(name: string): UserRecord | undefined {
     return this.store.data.auth.users.find((u) => u.name === name);

@@ -15,6 +15,9 @@ const ACTIONS: Record<string, string> = {
   '/logout': 'sign out',
   '/setup': 'first-run setup',
   '/settings/password': 'change own password',
+  '/settings/backup': 'download a backup',
+  '/settings/restore': 'restore from a backup',
+  '/setup/restore': 'restore a fresh appliance from a backup',
   '/settings/scopes': 'add a scope',
   '/settings/scopes/:id': 'change a scope',
   '/settings/scopes/:id/delete': 'delete a scope',
@@ -70,10 +73,10 @@ export const auditTrail = (audit: AuditLog, log: Logger): MiddlewareHandler<WebE
     const status = c.res.status;
     const user = c.get('user');
     const path = c.req.path;
-    const signIn = path === '/login' || path === '/setup';
+    const signIn = path === '/login' || path === '/setup' || path === '/setup/restore';
     if (status === 429 || (!user && !signIn)) return;
     let name = user?.name ?? '-';
-    if (signIn) {
+    if (path === '/login' || path === '/setup') {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const tried = typeof body.name === 'string' ? body.name.trim().toLowerCase() : '';
       name = (tried || 'admin').slice(0, 64);

@@ -11,6 +11,7 @@ import { SESSION_COOKIE } from './session.js';
 
 export const FORM_LIMIT = 256 * 1024;
 export const UPLOAD_LIMIT = 2 * 1024 ** 3;
+export const RESTORE_LIMIT = 512 * 1024 ** 2;
 
 const limit = (maxSize: number, what: string): MiddlewareHandler =>
   bodyLimit({ maxSize, onError: (c) => c.text(`${what}\n`, 413) });
@@ -29,8 +30,15 @@ export const bodySizeLimit = (auth: AuthService, siteFileBytes = 16 * 1024 ** 2)
       limit(siteFileBytes + FORM_LIMIT, `upload too large (${siteFileBytes} bytes at most)`),
     ],
   ]);
+  uploads.set('/settings/restore', limit(RESTORE_LIMIT, 'backup too large (512 MiB at most)'));
+  const freshRestore = limit(
+    RESTORE_LIMIT / 2,
+    'backup too large for a restore before setup (256 MiB at most)',
+  );
   return async function bodySize(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    // Before setup nobody can sign in: a restore with the setup code is the one large body allowed.
+    if (c.req.path === '/setup/restore' && !auth.isSetUp()) return freshRestore(c, next);
     const upload = uploads.get(c.req.path);
     const signedIn = upload && auth.checkSession(getCookie(c, SESSION_COOKIE));
     return (signedIn ? upload : small)(c, next);

@@ -41,7 +41,7 @@ export const sessionGate = (auth: AuthService): MiddlewareHandler<WebEnv> =>
     if (isPublic(path)) return next();
     const setUp = auth.isSetUp();
     if (!setUp) {
-      if (path === '/setup') return next();
+      if (path === '/setup' || path === '/setup/restore') return next();
       return redirect(c, '/setup');
     }
     if (path === '/setup') return redirect(c, '/login');

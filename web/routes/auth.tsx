@@ -6,9 +6,10 @@ import { DepotError, httpStatusFor, RateLimitedError } from '../../daemon/errors
 import type { WebDeps, WebEnv } from '../env.js';
 import { SESSION_COOKIE, safeNext } from '../middleware/session.js';
 import { endSession, startSession } from '../middleware/sign-in.js';
-import { AccountNameField, NewPasswordField } from '../views/account-fields.js';
+import { AccountNameField, NewPasswordField, SetupCodeField } from '../views/account-fields.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
+import { RestoreForm } from './backup.js';
 
 const field = (body: Record<string, unknown>, name: string): string => {
   const value = body[name];
@@ -25,19 +26,7 @@ const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
     {props.error ? <Notice kind="error">{props.error}</Notice> : null}
     <form method="post" action="/setup">
       <CsrfField token={props.csrf} />
-      <label>
-        Setup code
-        <input
-          type="text"
-          name="code"
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          placeholder="XXXX-XXXX-XXXX"
-          required
-          autofocus
-        />
-      </label>
+      <SetupCodeField autofocus />
       <details class="hint">
         <summary>Where is the setup code?</summary>
         <p>
@@ -54,6 +43,14 @@ const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
       <p class="hint">The first administrator account; more accounts can be added on Settings → Accounts.</p>
       <button type="submit">Set password and continue</button>
     </form>
+    <details>
+      <summary>Replacing an appliance? Restore it from a backup instead</summary>
+      <p class="hint">
+        The backup's accounts, hosts, keys and history come back; sign in afterwards with an account of the
+        backup.
+      </p>
+      <RestoreForm csrf={props.csrf} action="/setup/restore" withCode />
+    </details>
   </section>
 );
 

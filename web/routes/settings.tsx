@@ -11,6 +11,7 @@ import { Notice, type PageOptions, renderPage } from '../views/layout.js';
 import { counted } from '../views/plural.js';
 import { PresenceCard } from '../views/presence.js';
 import { SelfUpdateCard } from '../views/self-update.js';
+import { BackupCard } from './backup.js';
 
 const PasswordForm = (props: {
   csrf: string;
@@ -90,6 +91,7 @@ export const settingsPage = async (
       </section>
       <PresenceCard status={deps.presence?.status()} />
       {deps.selfUpdate ? <SelfUpdateCard view={deps.selfUpdate} status={selfUpdate} /> : null}
+      {deps.backup && c.get('user')?.role === 'admin' ? <BackupCard csrf={c.get('csrf')} /> : null}
       <PasswordForm csrf={c.get('csrf')} notice={notes.password} />
       {deps.api ? (
         <>

@@ -28,3 +28,20 @@ export const AccountNameField = (props: { label: string; value?: string }) => (
     />
   </label>
 );
+
+/** The one-time setup code (first-run setup, or a restore before it). */
+export const SetupCodeField = (props: { autofocus?: boolean }) => (
+  <label>
+    Setup code
+    <input
+      type="text"
+      name="code"
+      autocomplete="off"
+      autocapitalize="characters"
+      spellcheck={false}
+      placeholder="XXXX-XXXX-XXXX"
+      required
+      autofocus={props.autofocus}
+    />
+  </label>
+);

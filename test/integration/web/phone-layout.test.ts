@@ -67,3 +67,23 @@ test('on a phone an admin adds an operator account, and the audit log shows it',
     }
   }
 });
+
+test('on a phone the backup downloads from Settings as a file, not into the page', {
+  skip: chromiumMissing,
+  timeout: 90_000,
+}, async (t) => {
+  const { dir, daemon, page } = await daemonInBrowser(t, PHONE);
+  await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
+  await page.goto(new URL('/settings', daemon.url).href);
+  await page.fill('#backup input[name=passphrase]', 'a backup passphrase 42');
+  await page.fill('#backup input[name=confirm]', 'a backup passphrase 42');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('button:text("Download backup")'),
+  ]);
+  assert.match(download.suggestedFilename(), /^patch-depot-\d{4}-\d\d-\d\d\.pdbackup$/);
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 8).toString(), 'PDBACKUP');
+  assert.match(await page.innerText('h1'), /Settings/, 'the page stays');
+});
