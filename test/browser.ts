@@ -46,7 +46,7 @@ export const setUpInBrowser = async (
   password = 'browser passphrase 1',
 ) => {
   await page.goto(url);
-  await page.fill('input[name=code]', await setupCodeOf(dataDir));
+  await page.fill('form[action="/setup"] input[name=code]', await setupCodeOf(dataDir));
   await page.fill('input[name=password]', password);
   await page.fill('input[name=confirm]', password);
   await page.click('button[type=submit]');

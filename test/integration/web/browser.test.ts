@@ -25,7 +25,10 @@ test('setup, htmx navigation, sign-out, sign-in and a password change in a real 
 
   await page.goto(daemon.url);
   assert.equal(new URL(page.url()).pathname, '/setup');
-  await page.fill('input[name=code]', (await setupCodeOf(dir)).toLowerCase().replaceAll('-', ' '));
+  await page.fill(
+    'form[action="/setup"] input[name=code]',
+    (await setupCodeOf(dir)).toLowerCase().replaceAll('-', ' '),
+  );
   await page.fill('input[name=password]', 'browser passphrase 1');
   await page.fill('input[name=confirm]', 'browser passphrase 1');
   await page.click('button[type=submit]');
@@ -69,9 +72,9 @@ test('setup, htmx navigation, sign-out, sign-in and a password change in a real 
   // A password change rotates the session and the CSRF token; the page it leads to works as is.
   await page.click('nav a:text("Settings")');
   await page.waitForSelector('h1:text("Settings")');
-  await page.fill('input[name=current]', 'browser passphrase 1');
+  await page.fill('#password input[name=current]', 'browser passphrase 1');
   await page.fill('#password input[name=password]', 'browser passphrase 2');
-  await page.fill('input[name=confirm]', 'browser passphrase 2');
+  await page.fill('#password input[name=confirm]', 'browser passphrase 2');
   await page.click('button:text("Change password")');
   await page.waitForSelector('text=Password changed.');
   await page.click('button:text("Sign out")');
