@@ -32,8 +32,8 @@ export const bodySizeLimit = (auth: AuthService, siteFileBytes = 16 * 1024 ** 2)
   ]);
   uploads.set('/settings/restore', limit(RESTORE_LIMIT, 'backup too large (512 MiB at most)'));
   const freshRestore = limit(
-    RESTORE_LIMIT / 2,
-    'backup too large for a restore before setup (256 MiB at most)',
+    RESTORE_LIMIT / 4,
+    'backup too large for a restore before setup (128 MiB at most)',
   );
   return async function bodySize(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();

@@ -129,6 +129,23 @@ export const backupRoutes = (deps: WebDeps) => {
 
   app.post('/settings/restore', async (c) => restoreFrom(c, deps, await c.req.parseBody()));
 
+  // Before setup anyone on the LAN can send this one large body (the setup code is inside it):
+  // one upload at a time, so a Pi never holds more than one in memory.
+  let receiving = false;
+  app.use('/setup/restore', async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    if (receiving)
+      return c.text('another restore is being uploaded; try again in a minute\n', 429, {
+        'Retry-After': '60',
+      });
+    receiving = true;
+    try {
+      await next();
+    } finally {
+      receiving = false;
+    }
+  });
+
   // A fresh appliance: restore instead of setting up, with the setup code.
   app.post('/setup/restore', async (c) => {
     const body = await c.req.parseBody();
