@@ -62,7 +62,9 @@ export type RunResult =
   | { kind: 'available'; installed: string; available: string }
   | { kind: 'done'; outcome: Outcome; from: string; to: string; message: string };
 
-const problemKey = (p: { source: string; message: string }): string => `${p.source}: ${p.message}`;
+/** A problem's identity across versions: its words, not its figures ("only 301 MiB free" stays one problem). */
+const problemKey = (p: { source: string; message: string }): string =>
+  `${p.source}: ${p.message.replace(/\d+(\.\d+)?/g, '#')}`;
 
 export class SelfUpdater {
   private readonly now: () => number;

@@ -146,6 +146,7 @@ test('a new version with a new health problem is rolled back; a problem it alrea
   const machine = new FakeMachine('1.0.0');
   machine.offered = '1.1.0';
   const stale = { source: 'catalog', message: 'feeds are 3 days old' };
+  const staler = { source: 'catalog', message: 'feeds are 4 days old' };
   machine.healthBy.set('1.0.0', ok('1.0.0', [stale]));
   machine.healthBy.set('1.1.0', ok('1.1.0', [stale, { source: 'cache', message: 'cache index unreadable' }]));
   const s = memoryStatus();
@@ -159,7 +160,8 @@ test('a new version with a new health problem is rolled back; a problem it alrea
   assert.equal(machine.installed, '1.0.0');
   assert.ok(!machine.calls.includes('keep 1.1.0'));
 
-  machine.healthBy.set('1.1.0', ok('1.1.0', [stale]));
+  // The same problem with other figures is not new.
+  machine.healthBy.set('1.1.0', ok('1.1.0', [staler]));
   const again = await updater(machine, s.store).run();
   assert.equal(again.kind === 'done' && again.outcome, 'updated');
 });
