@@ -88,10 +88,15 @@ describe('the mDNS responder under a flood of hostile datagrams', { skip, timeou
     assert.equal(appliance!.daemon.child.exitCode, null, 'the daemon is still running');
     assert.equal((await appliance!.ui.request('/healthz')).status, 200);
     assert.equal((await ask())[0]?.data, lab.applianceIp, 'and still answers patch-depot.local');
-    const browsed = JSON.parse(
-      await tsxInNamespace(lab.host('bystander').ns, [TOOL, 'browse', '3000']),
-    ) as Array<{ address: string; service: { type: string } }>;
-    const types = new Set(browsed.filter((r) => r.address === lab.applianceIp).map((r) => r.service.type));
+    // A browser asks once at its start; on a loaded machine one round can miss the answer (each
+    // record is answered at most once a second), so a bystander may look again, three rounds at most.
+    const types = new Set<string>();
+    for (let round = 0; round < 3 && !(types.has('patch-depot') && types.has('apt_proxy')); round++) {
+      const browsed = JSON.parse(
+        await tsxInNamespace(lab.host('bystander').ns, [TOOL, 'browse', '3000']),
+      ) as Array<{ address: string; service: { type: string } }>;
+      for (const r of browsed) if (r.address === lab.applianceIp) types.add(r.service.type);
+    }
     assert.ok(
       types.has('patch-depot') && types.has('apt_proxy'),
       `both services after the flood: ${[...types]}`,
