@@ -143,14 +143,7 @@ export class AuthService {
   ): Promise<string> {
     if (this.isSetUp())
       throw new DepotError('CONFLICT', 'the admin password is already set; sign in instead');
-    if (!(await this.opts.setupCode.matches(code))) {
-      this.throttle(remoteAddr);
-      this.opts.log.warn('setup refused: wrong setup code', { remoteAddr });
-      throw new DepotError(
-        'FORBIDDEN',
-        code.trim() ? 'that is not the setup code' : 'enter the setup code shown on the appliance',
-      );
-    }
+    await this.checkSetupCode(code, remoteAddr);
     const user = checkUserName(name);
     if (password !== confirm) throw new DepotError('BAD_INPUT', 'the two passwords do not match');
     const problem = checkPasswordPolicy(password);
@@ -168,12 +161,12 @@ export class AuthService {
     return this.createSession(user, remoteAddr);
   }
 
-  /** Refuse a wrong setup code (throttled per address like sign-in); for a restore instead of setup. */
+  /** Refuse a wrong setup code (throttled per address like sign-in): for setup, or a restore instead. */
   async checkSetupCode(code: string, remoteAddr: string): Promise<void> {
     if (this.isSetUp()) throw new DepotError('CONFLICT', 'this appliance is already set up; sign in instead');
     if (await this.opts.setupCode.matches(code)) return;
     this.throttle(remoteAddr);
-    this.opts.log.warn('restore refused: wrong setup code', { remoteAddr });
+    this.opts.log.warn('wrong setup code', { remoteAddr });
     throw new DepotError(
       'FORBIDDEN',
       code.trim() ? 'that is not the setup code' : 'enter the setup code shown on the appliance',
