@@ -91,6 +91,7 @@ export class CacheModule {
     });
     await this.proxy.start();
     this.service.proxyPort = this.proxy.address?.port;
+    this.service.proxyHost = this.proxy.address?.address;
   }
 
   async stop(): Promise<void> {

@@ -72,6 +72,8 @@ export class CacheService {
   private readonly revalidating = new Map<string, Promise<Resolved>>();
   /** Where LAN hosts reach the proxy (set by the module once it listens), shown on the Cache page. */
   proxyPort: number | undefined;
+  /** The proxy's listen address (0.0.0.0 or :: when it listens on every interface). */
+  proxyHost: string | undefined;
   readonly quota: Quota;
   private readonly stopping = new AbortController();
   private scrubbing: Promise<void> = Promise.resolve();
@@ -369,6 +371,7 @@ export class CacheService {
       windows: this.opts.windows.describe(),
       rateBytesPerSec: this.opts.rateBytesPerSec,
       proxyPort: this.proxyPort,
+      proxyHost: this.proxyHost,
       expectedHashes: this.expected.size,
     };
   }

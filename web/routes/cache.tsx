@@ -17,10 +17,28 @@ import { formatBytes } from '../views/bytes.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
-/** `http://<the name the client used>:<port>`: the proxy port is the same machine, another origin. */
-const proxyOrigin = (c: Context<WebEnv>, port: number | string): string => {
+/** For a host that asked the UI port: the same name it used, on the proxy port. */
+const sameHostOrigin = (c: Context<WebEnv>, port: number | string): string => {
   const host = hostOnly(c.req.header('host') ?? '') || 'this-appliance';
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
+
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * Where LAN hosts reach the proxy: its listen address when it is one, else the name and addresses
+ * the appliance announces on its links. Never the name in this browser's address bar: a tech on
+ * the appliance's own console (`localhost`) would hand every host `localhost`.
+ */
+export const proxyOrigins = (
+  deps: Pick<WebDeps, 'presence'>,
+  s: { proxyPort?: number | undefined; proxyHost?: string | undefined },
+): string[] => {
+  const url = (host: string) => `http://${host.includes(':') ? `[${host}]` : host}:${s.proxyPort}`;
+  if (s.proxyHost && !EVERY_INTERFACE.has(s.proxyHost)) return [url(s.proxyHost)];
+  const links = deps.presence?.status().links ?? [];
+  const hosts = [...new Set(links.flatMap((l) => [l.hostname, l.address]))];
+  return hosts.length ? hosts.map(url) : [url('<appliance-address>')];
 };
 
 /**
@@ -37,11 +55,11 @@ export const cacheFileRoutes = (deps: WebDeps) => {
     if (!port) {
       return c.text(
         'Cached files are served only on the cache proxy port, never on the UI port, and the proxy port is disabled ' +
-          `(cache.proxy.enabled is false). Enable it, then use ${proxyOrigin(c, '<cache.proxy.port>')}${url.pathname}\n`,
+          `(cache.proxy.enabled is false). Enable it, then use ${sameHostOrigin(c, '<cache.proxy.port>')}${url.pathname}\n`,
         404,
       );
     }
-    return c.redirect(`${proxyOrigin(c, port)}${url.pathname}${url.search}`, 307);
+    return c.redirect(`${sameHostOrigin(c, port)}${url.pathname}${url.search}`, 307);
   });
   return app;
 };
@@ -247,9 +265,10 @@ const Prefetch = (props: { jobs: CacheSummary['prefetch']; csrf: string }) => (
   </section>
 );
 
-/** How LAN hosts use the cache: the proxy line and direct URLs, as this browser reaches the appliance. */
-const UsingTheCache = (props: { s: CacheSummary; c: Context<WebEnv> }) => {
-  const { s, c } = props;
+/** How LAN hosts use the cache: the proxy line and direct URLs, at the appliance's LAN addresses. */
+const UsingTheCache = (props: { s: CacheSummary; deps: WebDeps }) => {
+  const { s } = props;
+  const origins = proxyOrigins(props.deps, s);
   return (
     <section class="card">
       <h2>Using the cache</h2>
@@ -260,16 +279,19 @@ const UsingTheCache = (props: { s: CacheSummary; c: Context<WebEnv> }) => {
         </dd>
         <dt>apt proxy</dt>
         <dd>
-          {s.proxyPort ? (
-            <code>{`Acquire::http::Proxy "${proxyOrigin(c, s.proxyPort)}/";`}</code>
-          ) : (
-            'the proxy port is disabled (cache.proxy.enabled)'
-          )}
+          {s.proxyPort
+            ? origins.map((o, i) => (
+                <>
+                  {i ? ' or ' : ''}
+                  <code>{`Acquire::http::Proxy "${o}/";`}</code>
+                </>
+              ))
+            : 'the proxy port is disabled (cache.proxy.enabled)'}
         </dd>
         <dt>Direct URL</dt>
         <dd>
           {s.proxyPort ? (
-            <code>{`deb ${proxyOrigin(c, s.proxyPort)}/cache/<mirror-host>/debian bookworm main`}</code>
+            <code>{`deb ${origins[0]}/cache/<mirror-host>/debian bookworm main`}</code>
           ) : (
             'served on the proxy port only, which is disabled'
           )}
@@ -285,7 +307,7 @@ const UsingTheCache = (props: { s: CacheSummary; c: Context<WebEnv> }) => {
   );
 };
 
-const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => {
+const cachePage = (c: Context<WebEnv>, deps: WebDeps, cache: CacheService, notice?: string) => {
   const s = cache.summary();
   const csrf = c.get('csrf');
   return renderPage(
@@ -315,7 +337,7 @@ const cachePage = (c: Context<WebEnv>, cache: CacheService, notice?: string) => 
         </>
       )}
       <Prefetch jobs={s.prefetch} csrf={csrf} />
-      <UsingTheCache s={s} c={c} />
+      <UsingTheCache s={s} deps={deps} />
     </>,
   );
 };
@@ -329,7 +351,7 @@ const formUrl = async (c: Context<WebEnv>): Promise<string> => {
 
 export const cacheRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
-  app.get('/cache', (c) => cachePage(c, requireCache(deps)));
+  app.get('/cache', (c) => cachePage(c, deps, requireCache(deps)));
   app.get('/cache/-/live', (c) =>
     c.html(<LiveDownloads downloads={requireCache(deps).summary().downloads} />),
   );
@@ -358,7 +380,7 @@ export const cacheRoutes = (deps: WebDeps) => {
       return { url, sha256, pin: body.pin === '1' };
     });
     await cache.prefetch.add(requests);
-    return cachePage(c, cache, `${requests.length} download(s) queued.`);
+    return cachePage(c, deps, cache, `${requests.length} download(s) queued.`);
   });
   return app;
 };

@@ -74,7 +74,12 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   assert.match(html, /<svg[^>]*role="img"/);
   assert.ok(html.includes(fileUrl));
   assert.match(html, /hx-get="\/cache\/-\/live"/);
-  assert.ok(html.includes(`deb http://depot.test:${s.proxy.address!.port}/cache/&lt;mirror-host&gt;/debian`));
+  // No announced address and no listen address set: a placeholder, not the browser's host name.
+  assert.ok(
+    html.includes(
+      `deb http://&lt;appliance-address&gt;:${s.proxy.address!.port}/cache/&lt;mirror-host&gt;/debian`,
+    ),
+  );
   const post = (path: string, form: Record<string, string>) =>
     app.request(`http://depot.test${path}`, {
       method: 'POST',
@@ -136,4 +141,35 @@ test('on the real servers a browser or apt following the redirect gets a sandbox
   assert.equal(part.status, 206);
   assert.deepEqual(Buffer.from(await part.arrayBuffer()), deb.subarray(deb.length - 5));
   assert.equal(s.origin.count('/debian/pool/main/n/node_1_all.deb'), 1);
+});
+
+test('the apt proxy line names the appliance as the LAN sees it, never the name in the browser bar', async (t) => {
+  const s = await cacheStack(t);
+  s.cache.proxyPort = 3142;
+  s.cache.proxyHost = '0.0.0.0';
+  const links = [
+    {
+      interface: 'eth0',
+      address: '192.168.10.2',
+      cidr: '192.168.10.0/24',
+      hostname: 'patch-depot.local',
+      state: 'announced',
+      services: [],
+    },
+  ];
+  const presence = { status: () => ({ advertise: true, links, failed: [] }) };
+  const h = await webHarness(t, {
+    services: async () =>
+      ({ cache: s.cache, presence }) as unknown as Partial<import('../../../web/env.js').WebDeps>,
+  });
+  const { setUpAdmin } = await import('../web/harness.js');
+  const b = await setUpAdmin(h);
+  // The tech browses from the appliance's own console.
+  const html = await (await b.request('/cache', { headers: { host: 'localhost:8080' } })).text();
+  assert.match(html, /Acquire::http::Proxy &quot;http:\/\/patch-depot\.local:3142\/&quot;;/);
+  assert.match(html, /Acquire::http::Proxy &quot;http:\/\/192\.168\.10\.2:3142\/&quot;;/);
+  assert.doesNotMatch(html, /localhost:3142/);
+  // A proxy bound to one address: that address.
+  s.cache.proxyHost = '10.0.0.5';
+  assert.match(await (await b.request('/cache')).text(), /http:\/\/10\.0\.0\.5:3142\//);
 });
