@@ -3,6 +3,7 @@
  * roles, adding one, changing a role, resetting a password (a new one shown once), removing one
  * (after a confirmation); and Settings → Audit log, newest first.
  */
+
 import { type Context, Hono } from 'hono';
 import type { Account } from '../../daemon/auth/accounts.js';
 import type { AuditLog } from '../../daemon/auth/audit-log.js';
@@ -11,6 +12,7 @@ import { ROLES } from '../../daemon/store/schema.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { AccountNameField, NewPasswordField } from '../views/account-fields.js';
 import { AuditTable } from '../views/audit.js';
+import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
 
@@ -60,8 +62,12 @@ const AccountRow = (props: { a: Account; csrf: string; me: string }) => {
             Reset password
           </button>
         </form>{' '}
-        {/* No confirm field: the post leads to a page that asks first. */}
-        <form method="post" action={`${base}/remove`} class="inline">
+        <form
+          method="post"
+          action={`${base}/remove`}
+          class="inline"
+          hx-confirm={`Remove the account ${a.name}? It is signed out at once.`}
+        >
           <CsrfField token={props.csrf} />
           <button type="submit" class="link">
             Remove
@@ -143,27 +149,14 @@ const target = (c: Context<WebEnv>) => decodeURIComponent(c.req.param('name') ??
 const me = (c: Context<WebEnv>) => c.get('user')?.name ?? '';
 
 const removeRoute = (app: Hono<WebEnv>, deps: WebDeps, act: Act) => {
-  // Without JS there is no hx-confirm: a plain post without confirm=yes asks first.
   app.post('/settings/accounts/:name/remove', async (c) => {
-    const body = await c.req.parseBody();
-    if (text(body, 'confirm') !== 'yes') {
-      return renderPage(
-        c,
-        { title: 'Remove account' },
-        <section class="card narrow">
-          <h1>Remove the account {target(c)}?</h1>
-          <p>It is signed out at once and can no longer sign in.</p>
-          <form method="post" action={`/settings/accounts/${encodeURIComponent(target(c))}/remove`}>
-            <CsrfField token={c.get('csrf')} />
-            <input type="hidden" name="confirm" value="yes" />
-            <button type="submit" class="link">
-              Remove
-            </button>{' '}
-            <a href="/settings/accounts">Cancel</a>
-          </form>
-        </section>,
-      );
-    }
+    const ask = await askFirst(
+      c,
+      `Remove the account ${target(c)}?`,
+      'It is signed out at once and can no longer sign in.',
+      '/settings/accounts',
+    );
+    if (ask) return ask;
     return act(c, async () => {
       await deps.auth.accounts.remove(target(c), me(c));
       return { kind: 'ok', text: `Account ${target(c)} removed.` };

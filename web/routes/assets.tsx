@@ -4,11 +4,13 @@
  * the end of a scan (see discovery.tsx) refresh only it. Each row links to the machine's one host
  * page; `/assets/<asset id or address>` still works and redirects there.
  */
+
 import { type Context, Hono } from 'hono';
 import { type AssetQuery, assetQuerySchema } from '../../daemon/discovery/asset-query.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { AssetTable, Filters, qs, UnscannedHosts } from '../views/assets.js';
+import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { hostHref } from '../views/host-link.js';
 import { Empty, renderPage } from '../views/layout.js';
@@ -57,7 +59,12 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
       <ScanPanel discovery={d} csrf={c.get('csrf')} />
       <Filters q={q} vendors={d.vendors()} />
       {d.query(assetQuerySchema.parse({ status: 'new', pageSize: 10 })).total > 0 ? (
-        <form method="post" action="/assets/acknowledge-all" style="margin-bottom:1rem">
+        <form
+          method="post"
+          action="/assets/acknowledge-all"
+          style="margin-bottom:1rem"
+          hx-confirm="Mark every device as known? None stays flagged as new."
+        >
           <CsrfField token={c.get('csrf')} />
           <a href="/assets?status=new">Review new devices</a>{' '}
           <button type="submit" class="link">
@@ -99,6 +106,13 @@ export const assetsRoutes = (deps: WebDeps) => {
   });
 
   app.post('/assets/acknowledge-all', async (c) => {
+    const ask = await askFirst(
+      c,
+      'Mark every device as known?',
+      'No device stays flagged as new, including ones nobody has looked at yet.',
+      '/assets',
+    );
+    if (ask) return ask;
     const n = await requireDiscovery(deps).acknowledge('all');
     deps.log.info('new-device flags cleared', { count: n });
     return c.redirect('/assets', 303);

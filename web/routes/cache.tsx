@@ -4,6 +4,7 @@
  * `cacheFileRoutes` sends LAN hosts that ask the UI port for `/cache/<mirror-host>/<path>` to the
  * proxy port: cached bytes are never served on the UI's origin.
  */
+
 import { type Context, Hono } from 'hono';
 import type { CacheEntry } from '../../daemon/cache/cache-index.js';
 import type { CacheService } from '../../daemon/cache/cache-service.js';
@@ -14,6 +15,7 @@ import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
 import { formatBytes } from '../views/bytes.js';
+import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 
@@ -148,7 +150,12 @@ const EntryActions = (props: { e: CacheEntry; csrf: string }) => (
         {props.e.pinned ? 'Unpin' : 'Pin'}
       </button>
     </form>{' '}
-    <form method="post" action="/cache/-/evict" style="display:inline">
+    <form
+      method="post"
+      action="/cache/-/evict"
+      style="display:inline"
+      hx-confirm="Evict this file? The next host that asks fetches it across the WAN again."
+    >
       <CsrfField token={props.csrf} />
       <input type="hidden" name="url" value={props.e.url} />
       <button type="submit" class="link">
@@ -364,6 +371,13 @@ export const cacheRoutes = (deps: WebDeps) => {
     return c.redirect('/cache', 303);
   });
   app.post('/cache/-/evict', async (c) => {
+    const ask = await askFirst(
+      c,
+      'Evict this file from the cache?',
+      'The next host that asks for it fetches it across the WAN again.',
+      '/cache',
+    );
+    if (ask) return ask;
     await requireCache(deps).evict(await formUrl(c));
     return c.redirect('/cache', 303);
   });

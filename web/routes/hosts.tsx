@@ -3,11 +3,13 @@
  * machine"), accepting a changed host key after checking it, and the asset's tags and notes. An
  * id that is not a host id (an asset id, an old inventory id, an address) redirects to its host.
  */
+
 import { type Context, Hono } from 'hono';
 import { DepotError } from '../../daemon/errors.js';
 import type { HostService } from '../../daemon/hosts/host-service.js';
 import { pageNumber } from '../../daemon/paging.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION, askFirst } from '../views/confirm.js';
 import { HostPage, hostAddresses } from '../views/host.js';
 import { hostHref } from '../views/host-link.js';
 import { renderPage } from '../views/layout.js';
@@ -92,6 +94,8 @@ export const hostsRoutes = (deps: WebDeps) => {
 
   app.post('/hosts/:id/accept-key', async (c) => {
     const id = known(c);
+    const ask = await askFirst(c, ACCEPT_KEY_QUESTION, ACCEPT_KEY_DETAIL, `${hostHref(id)}#ssh-access`);
+    if (ask) return ask;
     if (!deps.inventory) throw new DepotError('UNAVAILABLE', 'inventory is not running on this appliance');
     const body = await c.req.parseBody();
     const fingerprint = typeof body.fingerprint === 'string' ? body.fingerprint : '';

@@ -4,10 +4,12 @@
  * machine never gets two rows), pinned host keys with a deliberate "accept" for a changed one,
  * and collections with live progress. Hosts link to their one host page.
  */
+
 import { type Context, Hono } from 'hono';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { InventoryService } from '../../daemon/inventory/inventory-service.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION, askFirst } from '../views/confirm.js';
 import { CredentialForm, HostTable, KeyCard, RunProgress } from '../views/inventory.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { requireHosts } from './hosts.js';
@@ -158,11 +160,20 @@ export const inventoryRoutes = (deps: WebDeps) => {
   });
 
   app.post('/inventory/hosts/:hostId/remove', async (c) => {
+    const ask = await askFirst(
+      c,
+      'Remove this host?',
+      'Its SSH access and collected inventory are deleted; it is no longer assessed or patched.',
+      '/inventory',
+    );
+    if (ask) return ask;
     await serviceOf(deps).removeHost(await withHost(deps, c));
     return c.redirect('/inventory?done=removed', 303);
   });
 
   app.post('/inventory/hosts/:hostId/accept-key', async (c) => {
+    const ask = await askFirst(c, ACCEPT_KEY_QUESTION, ACCEPT_KEY_DETAIL, '/inventory');
+    if (ask) return ask;
     const hostId = await withHost(deps, c);
     const body = await c.req.parseBody();
     const fingerprint = typeof body.fingerprint === 'string' ? body.fingerprint : '';

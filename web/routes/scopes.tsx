@@ -3,11 +3,13 @@
  * often to scan. The appliance's directly connected subnets are offered as suggestions, never
  * scanned until an admin saves them as a scope.
  */
+
 import { type Context, Hono } from 'hono';
 import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
 import { parseScopeForm, SCHEDULE_CHOICES, type ScopeRecord } from '../../daemon/discovery/scope-record.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { requireDiscovery } from './discovery.js';
@@ -77,6 +79,20 @@ const ScopeForm = (props: {
   </form>
 );
 
+const DeleteScope = (props: { id: string; name: string; csrf: string }) => (
+  <form
+    method="post"
+    action={`/settings/scopes/${props.id}/delete`}
+    style="margin-top:.5rem"
+    hx-confirm={`Delete the scope "${props.name}"? Discovery stops probing its subnets.`}
+  >
+    <CsrfField token={props.csrf} />
+    <button type="submit" class="link">
+      Delete this scope
+    </button>
+  </form>
+);
+
 const Page = (props: {
   d: DiscoveryService;
   csrf: string;
@@ -113,12 +129,7 @@ const Page = (props: {
               submit="Save"
               max={props.d.maxScopeAddresses}
             />
-            <form method="post" action={`/settings/scopes/${s.id}/delete`} style="margin-top:.5rem">
-              <CsrfField token={props.csrf} />
-              <button type="submit" class="link">
-                Delete this scope
-              </button>
-            </form>
+            <DeleteScope id={s.id} name={s.name} csrf={props.csrf} />
           </section>
         ))
       )}
@@ -197,6 +208,13 @@ export const scopesRoutes = (deps: WebDeps) => {
   app.post('/settings/scopes', (c) => save(c, undefined));
   app.post('/settings/scopes/:id', (c) => save(c, c.req.param('id')));
   app.post('/settings/scopes/:id/delete', async (c) => {
+    const ask = await askFirst(
+      c,
+      'Delete this scope?',
+      'Discovery stops probing its subnets at once; devices already found stay in the inventory.',
+      '/settings/scopes',
+    );
+    if (ask) return ask;
     await requireDiscovery(deps).deleteScope(c.req.param('id'));
     return c.redirect('/settings/scopes', 303);
   });

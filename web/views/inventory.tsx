@@ -6,6 +6,7 @@
 
 import type { ManageInput } from '../../daemon/hosts/host-service.js';
 import type { CollectionRun, HostOverview } from '../../daemon/inventory/inventory-service.js';
+import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION } from './confirm.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
@@ -45,7 +46,11 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
         <code>{key.rejected.fingerprint}</code> on {key.rejected.seenAt}. Check it on the host's console (
         <code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) before accepting.
       </Notice>
-      <form method="post" action={hostAction(props.row.credential.hostId, 'accept-key')}>
+      <form
+        method="post"
+        action={hostAction(props.row.credential.hostId, 'accept-key')}
+        hx-confirm={`${ACCEPT_KEY_QUESTION} ${ACCEPT_KEY_DETAIL}`}
+      >
         <CsrfField token={props.csrf} />
         <input type="hidden" name="fingerprint" value={key.rejected.fingerprint} />
         <button type="submit">Accept new key {key.rejected.fingerprint.slice(0, 19)}…</button>
@@ -97,7 +102,12 @@ const HostRow = (props: { row: HostOverview; csrf: string; label: (hostId: strin
           </button>
         </form>{' '}
         <a href={`/inventory?edit=${encodeURIComponent(c.hostId)}#inventory-credentials`}>Edit</a>{' '}
-        <form method="post" action={hostAction(c.hostId, 'remove')} style="display:inline">
+        <form
+          method="post"
+          action={hostAction(c.hostId, 'remove')}
+          style="display:inline"
+          hx-confirm="Remove this host? Its SSH access and inventory are deleted."
+        >
           <CsrfField token={props.csrf} />
           <button type="submit" class="link">
             Remove

@@ -3,8 +3,10 @@
  * confirmed by its pinned key (or stopped by a changed one), and "Manage this machine" where it
  * makes sense: never offered to a printer, TV, phone or network device.
  */
+
 import type { HostView } from '../../daemon/hosts/host-view.js';
 import type { IdentityWitness } from '../../daemon/hosts/witness.js';
+import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION } from './confirm.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { Notice } from './layout.js';
@@ -16,7 +18,11 @@ export interface ManageValues {
 }
 
 const AcceptKey = (props: { hostId: string; csrf: string; fingerprint: string }) => (
-  <form method="post" action={`${hostHref(props.hostId)}/accept-key`}>
+  <form
+    method="post"
+    action={`${hostHref(props.hostId)}/accept-key`}
+    hx-confirm={`${ACCEPT_KEY_QUESTION} ${ACCEPT_KEY_DETAIL}`}
+  >
     <CsrfField token={props.csrf} />
     <input type="hidden" name="fingerprint" value={props.fingerprint} />
     <button type="submit">Accept new key {props.fingerprint.slice(0, 19)}…</button>

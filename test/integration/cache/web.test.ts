@@ -88,7 +88,13 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
     });
   assert.equal((await post('/cache/-/pin', { url: fileUrl })).status, 303);
   assert.equal(s.cache.index.get(fileUrl)?.pinned, true);
-  assert.equal((await post('/cache/-/evict', { url: fileUrl })).status, 303);
+  assert.match(
+    await (await post('/cache/-/evict', { url: fileUrl })).text(),
+    /Evict this file from the cache\?/,
+  );
+  assert.ok(s.cache.index.get(fileUrl), 'asking evicts nothing');
+  // htmx sends the post only after the form's hx-confirm was answered.
+  assert.equal((await post('/cache/-/evict', { url: fileUrl, confirm: 'yes' })).status, 303);
   assert.equal(s.cache.index.get(fileUrl), undefined);
   const bad = await post('/cache/-/prefetch', { urls: 'http://elsewhere.test/x.deb' });
   assert.equal(bad.status, 403);

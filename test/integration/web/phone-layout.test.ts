@@ -53,6 +53,19 @@ test('on a phone an admin adds an operator account, and the audit log shows it',
   await page.waitForSelector('text=Account olga added with the role operator');
   await page.screenshot({ path: `${dir}/accounts-phone.png`, fullPage: true });
   assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width);
+  // Removing asks in the browser first (htmx's hx-confirm); declining changes nothing.
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.click('tr:has-text("olga") button:text("Remove")');
+  await page.waitForTimeout(300);
+  assert.match(asked, /Remove the account olga\?/);
+  assert.equal(await page.locator('tr:has-text("olga")').count(), 1, 'dismissed: still there');
+  page.once('dialog', (d) => void d.accept());
+  await page.click('tr:has-text("olga") button:text("Remove")');
+  await page.waitForSelector('text=Account olga removed');
   await page.click('a:text("Audit log")');
   await page.waitForSelector('h1:text("Audit log")');
   const log = await page.innerText('main');

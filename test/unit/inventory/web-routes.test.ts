@@ -194,12 +194,23 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   assert.match(html, /Host key changed/);
   assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
   const _csrf = await h.csrf();
-  const wrong = await h.post('/inventory/hosts/10.0.0.5/accept-key', { _csrf, fingerprint: 'SHA256:nope' });
+  // Trust-changing: a plain post asks first, carrying the fingerprint, and changes nothing.
+  const asked = await h.post('/inventory/hosts/10.0.0.5/accept-key', { _csrf, fingerprint: 'SHA256:nope' });
+  assert.equal(asked.status, 200);
+  const page = await asked.text();
+  assert.match(page, /Trust the new host key\?/);
+  assert.match(page, /name="fingerprint" value="SHA256:nope"/);
+  const wrong = await h.post('/inventory/hosts/10.0.0.5/accept-key', {
+    _csrf,
+    fingerprint: 'SHA256:nope',
+    confirm: 'yes',
+  });
   assert.equal(wrong.status, 409);
   assert.match(await wrong.text(), /nothing accepted/);
   const ok = await h.post('/inventory/hosts/10.0.0.5/accept-key', {
     _csrf,
     fingerprint: entry!.rejected!.fingerprint,
+    confirm: 'yes',
   });
   assert.equal(ok.status, 303);
   assert.equal(
@@ -212,9 +223,14 @@ test('remove forgets the host; unknown hosts are 404', async (t) => {
   const h = await harness(t);
   await h.inventory.credentials.put({ address: '10.0.0.5', username: 'root' });
   const _csrf = await h.csrf();
-  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).status, 303);
+  assert.match(
+    await (await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).text(),
+    /Remove this host\?/,
+  );
+  assert.equal((await h.inventory.credentials.list()).length, 1, 'asking removes nothing');
+  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf, confirm: 'yes' })).status, 303);
   assert.deepEqual(await h.inventory.credentials.list(), []);
-  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf })).status, 404);
+  assert.equal((await h.post('/inventory/hosts/10.0.0.5/remove', { _csrf, confirm: 'yes' })).status, 404);
   assert.equal((await h.post('/inventory/hosts/..%2F..%2Fetc/collect', { _csrf })).status, 404);
 });
 
