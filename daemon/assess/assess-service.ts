@@ -74,6 +74,7 @@ export class AssessService {
   private memo = new AssessMemo(-1);
   private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
+  private readonly listeners = new Set<(site: SiteAssessment) => void>();
 
   constructor(private readonly opts: AssessServiceOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -91,6 +92,12 @@ export class AssessService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.computing?.catch(() => {});
+  }
+
+  /** Called with every new result (the reports record history from it); returns an unsubscribe. */
+  onComputed(fn: (site: SiteAssessment) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /** Forget the cached result (after a collection or a catalog change). */
@@ -155,6 +162,13 @@ export class AssessService {
       ms: Math.round(performance.now() - t0),
     };
     this.cached = result;
+    for (const fn of this.listeners) {
+      try {
+        fn(result);
+      } catch (err) {
+        this.opts.log.error('an assessment listener failed', { err });
+      }
+    }
     this.opts.log.debug('assessment computed', {
       hosts: hosts.length,
       ms: result.ms,
