@@ -10,7 +10,7 @@ export const MISSING_FIXES_CSV_HEADER =
  * spreadsheets do not run feed- or host-supplied text as formulas; quotes, commas and newlines quote it.
  */
 export const csvCell = (v: string): string => {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const safe = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
