@@ -26,6 +26,7 @@ test('CSV: text starting with = + - @ tab or CR is defused, numbers (negative to
       { host: '\tcmd', n: 1 },
       { host: '\rcmd', n: 1 },
       { host: 'pc-1, "lab"', n: 1 },
+      { host: '\uFF1D1+1', n: 1 },
     ],
   };
   assert.equal(
@@ -39,6 +40,7 @@ test('CSV: text starting with = + - @ tab or CR is defused, numbers (negative to
       "'\tcmd,1",
       `"'\rcmd",1`,
       '"pc-1, ""lab""",1',
+      "'\uFF1D1+1,1",
       '',
     ].join('\r\n'),
   );
