@@ -191,6 +191,8 @@ export class DepotApp {
     const reports = await this.reportsService(assess);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
+    const { registerServiceMetrics } = await import('./reports/service-metrics.js');
+    registerServiceMetrics(this.metrics.registry, { jobs: this.jobs, catalog, assess, deploy: this.deploy });
     const api = await this.apiService();
     const web = this.webService();
     const presence = await this.presenceService(discovery);

@@ -70,6 +70,8 @@ export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
 export class AssessService {
   readonly name = 'assess';
   private cached: SiteAssessment | undefined;
+  /** The newest result, kept when `cached` is invalidated. */
+  private last: SiteAssessment | undefined;
   private computing: Promise<SiteAssessment> | undefined;
   private memo = new AssessMemo(-1);
   private readonly clock: Clock;
@@ -98,6 +100,11 @@ export class AssessService {
   onComputed(fn: (site: SiteAssessment) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** The last result, without computing one (for /metrics: a scrape never starts an assessment). */
+  latest(): SiteAssessment | undefined {
+    return this.last;
   }
 
   /** Forget the cached result (after a collection or a catalog change). */
@@ -162,6 +169,7 @@ export class AssessService {
       ms: Math.round(performance.now() - t0),
     };
     this.cached = result;
+    this.last = result;
     for (const fn of this.listeners) {
       try {
         fn(result);
