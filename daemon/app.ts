@@ -191,8 +191,6 @@ export class DepotApp {
     const reports = await this.reportsService(assess);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
-    const { registerServiceMetrics } = await import('./reports/service-metrics.js');
-    registerServiceMetrics(this.metrics.registry, { jobs: this.jobs, catalog, assess, deploy: this.deploy });
     const api = await this.apiService();
     const web = this.webService();
     const presence = await this.presenceService(discovery);
@@ -290,8 +288,11 @@ export class DepotApp {
     return this.deploy;
   }
 
-  /** Tokens, the site key and the summary of the console API, over every service built before it. */
+  /** The console API (tokens, site key, summary) and /metrics, over every service built before it. */
   private async apiService(): Promise<ApiModule> {
+    const { registerServiceMetrics } = await import('./reports/service-metrics.js');
+    const { jobs, catalog, assess, deploy } = this;
+    registerServiceMetrics(this.metrics.registry, { jobs, catalog, assess, deploy });
     const { ApiModule } = await import('./api/api-module.js');
     this.api = new ApiModule({
       dataDir: this.config.dataDir,
