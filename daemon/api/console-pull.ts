@@ -7,7 +7,8 @@
  * of the same site id as before. A site that cannot be reached or fails a check keeps its last good
  * summary, shown with its age and the reason.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, compactVerify, importJWK, importSPKI, type JWK } from 'jose';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
@@ -28,7 +29,10 @@ export const sitesFileSchema = z
             /** How the table names the site (default: the name the site reports). */
             name: z.string().min(1).max(80).optional(),
             /** The appliance's UI address, e.g. http://10.1.0.5:8080 */
-            url: z.url({ protocol: /^https?$/ }),
+            url: z.url({ protocol: /^https?$/ }).refine((u) => {
+              const { username, password } = new URL(u);
+              return !username && !password;
+            }, 'no user name or password in the URL: the API token authenticates the console'),
             /** An API token with the console:read scope, or a file holding one. */
             token: z.string().min(1).optional(),
             tokenFile: z.string().min(1).optional(),
@@ -108,13 +112,48 @@ export const verifySummary = async (jws: string, site: SiteEntry): Promise<ApiSi
   return body.data;
 };
 
-const tokenOf = async (site: SiteEntry): Promise<string> =>
-  site.token ??
-  (
-    await readFile(site.tokenFile!, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read the token file ${site.tokenFile} (${err.code})`);
-    })
-  ).trim();
+const TOKEN_MAX = 4096;
+
+/**
+ * The token from its file: a regular file of at most 4 KiB. Opened without blocking, so a FIFO
+ * with no writer does not hang the pull, and never read past the limit (/dev/zero never ends).
+ */
+const readTokenFile = async (file: string): Promise<string> => {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read the token file ${file} (${err.code})`);
+    },
+  );
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`the token file ${file} is not a regular file`);
+    const buf = Buffer.alloc(TOKEN_MAX + 1);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    if (bytesRead > TOKEN_MAX) throw new Error(`the token file ${file} is over ${TOKEN_MAX} bytes`);
+    return buf.subarray(0, bytesRead).toString('utf8').trim();
+  } finally {
+    await handle.close();
+  }
+};
+
+const tokenOf = async (site: SiteEntry): Promise<string> => site.token ?? readTokenFile(site.tokenFile!);
+
+const BODY_MAX = 1 << 20;
+
+/** The body as text, reading no more than 1 MiB of it (a hostile site may send without end). */
+const boundedText = async (res: Response): Promise<string> => {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.length;
+    if (size > BODY_MAX) {
+      // Leaving the loop cancels the stream, which closes the connection.
+      throw new Error('the summary is over 1 MiB');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+};
 
 /** One line: a fetch failure says why (its cause's code or message), a timeout says so. */
 const reason = (err: unknown): string => {
@@ -133,27 +172,28 @@ export const pullSite = async (
   const now = (opts.now ?? (() => new Date()))().toISOString();
   state.lastAttempt = now;
   try {
+    const sentTag = state.summary ? state.etag : undefined;
     const res = await (opts.fetch ?? fetch)(new URL('/api/v1/summary.jws', site.url), {
       headers: {
         authorization: `Bearer ${await tokenOf(site)}`,
-        ...(state.etag && state.summary ? { 'if-none-match': state.etag } : {}),
+        ...(sentTag ? { 'if-none-match': sentTag } : {}),
       },
       redirect: 'error',
       signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
     });
     if (res.status === 304) {
+      if (!sentTag) throw new Error('the site answered 304 to a pull that named no summary');
       state.lastContact = now;
       delete state.error;
       return;
     }
-    const text = await res.text();
+    if (res.status !== 200) await res.body?.cancel();
     if (res.status === 401 || res.status === 403)
       throw new Error(
         `the site refused the token (${res.status}): make one with console:read on its Settings page`,
       );
     if (res.status !== 200) throw new Error(`the site answered ${res.status}`);
-    if (text.length > 1 << 20) throw new Error('the summary is over 1 MiB');
-    const summary = await verifySummary(text, site);
+    const summary = await verifySummary(await boundedText(res), site);
     if (state.summary && state.summary.site.id !== summary.site.id)
       throw new Error(
         `the site id changed from ${state.summary.site.id} to ${summary.site.id}: another appliance answers at ${site.url}`,

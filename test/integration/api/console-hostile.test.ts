@@ -1,0 +1,145 @@
+/**
+ * The reference console against a hostile appliance: an endless or dripping body, a redirect, a
+ * 304 to a first pull, a valid signature under the wrong kid, and token files that never end
+ * (/dev/zero) or never open (a FIFO with no writer), and escape sequences in the site's name. Each pull must end with a one-line reason,
+ * read at most a bounded number of bytes and keep nothing unverified.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CompactSign, calculateJwkThumbprint, exportJWK } from 'jose';
+import { formatTable } from '../../../daemon/api/console-cli.js';
+import {
+  consoleRows,
+  pullSite,
+  type SiteEntry,
+  type SiteState,
+  sitesFileSchema,
+} from '../../../daemon/api/console-pull.js';
+import { SIGNING_ALG, SUMMARY_JWS_TYP } from '../../../daemon/api/site-key.js';
+import { startHostileUpstream } from '../../support/hostile-upstream.js';
+import { tempDir } from '../../temp-dir.js';
+
+const SUMMARY = {
+  site: { id: 'site-1', name: 'Branch 7\x1b]0;owned\x07\x1b[2J\u202e', applianceVersion: '1.0.0' },
+  since: '2026-12-01T00:00:00.000Z',
+  devices: null,
+  hosts: null,
+  compliance: null,
+  missingFixes: null,
+  hostsAtRisk: null,
+  rebootsPending: null,
+  deployments: null,
+  cache: null,
+  feeds: { enabled: 0, synced: 0, oldestSyncAt: null },
+  problems: [],
+};
+
+const keyPair = async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = (await exportJWK(publicKey)) as { kty: 'OKP'; crv: 'Ed25519'; x: string };
+  return { jwk, privateKey, kid: await calculateJwkThumbprint(jwk, 'sha256') };
+};
+
+const sign = (key: Awaited<ReturnType<typeof keyPair>>, header: Record<string, string>, body = SUMMARY) =>
+  new CompactSign(Buffer.from(JSON.stringify(body)))
+    .setProtectedHeader({ alg: SIGNING_ALG, typ: SUMMARY_JWS_TYP, kid: key.kid, ...header })
+    .sign(key.privateKey);
+
+const answering =
+  (res: () => Response): typeof fetch =>
+  async () =>
+    res();
+
+test('an endless body is cut at 1 MiB, not read into memory until the timeout', async (t) => {
+  const up = await startHostileUpstream(t);
+  up.route('/api/v1/summary.jws', { mode: 'flood' });
+  const key = await keyPair();
+  const state: SiteState = {};
+  await pullSite({ url: up.base, token: 't', publicKey: key.jwk }, state, { timeoutMs: 30_000 });
+  assert.equal(state.error, 'the summary is over 1 MiB');
+  assert.ok(up.bytesSent < 64 << 20, `the console stopped reading (${up.bytesSent} bytes sent)`);
+  assert.equal(state.summary, undefined);
+});
+
+test('a body that drips for ever ends at the timeout', async (t) => {
+  const up = await startHostileUpstream(t);
+  up.route('/api/v1/summary.jws', { mode: 'drip', everyMs: 50 });
+  const key = await keyPair();
+  const state: SiteState = {};
+  await pullSite({ url: up.base, token: 't', publicKey: key.jwk }, state, { timeoutMs: 500 });
+  assert.equal(state.error, 'no answer in time');
+});
+
+test('a redirect is refused, not followed', async (t) => {
+  const up = await startHostileUpstream(t);
+  up.route('/api/v1/summary.jws', { mode: 'redirect', location: 'http://127.0.0.2:9/x' });
+  const key = await keyPair();
+  const state: SiteState = {};
+  await pullSite({ url: up.base, token: 't', publicKey: key.jwk }, state);
+  assert.match(state.error ?? '', /redirect/);
+  assert.equal(up.requests.length, 1);
+});
+
+test('a 304 to a pull that named no ETag is not a contact', async () => {
+  const key = await keyPair();
+  const state: SiteState = {};
+  const site: SiteEntry = { url: 'http://127.0.0.1:9', token: 't', publicKey: key.jwk };
+  await pullSite(site, state, { fetch: answering(() => new Response(null, { status: 304 })) });
+  assert.equal(state.lastContact, undefined);
+  assert.match(state.error ?? '', /304/);
+});
+
+test('a signature by the pinned key under another kid, or another typ, is refused', async () => {
+  const key = await keyPair();
+  const site: SiteEntry = { url: 'http://127.0.0.1:9', token: 't', publicKey: key.jwk };
+  for (const [header, why] of [
+    [{ kid: 'another' }, /names key another/],
+    [{ typ: 'JWT' }, /is a JWT, not a summary/],
+  ] as const) {
+    const jws = await sign(key, header);
+    const state: SiteState = {};
+    await pullSite(site, state, { fetch: answering(() => new Response(jws)) });
+    assert.match(state.error ?? '', why);
+    assert.equal(state.summary, undefined);
+  }
+  const ok: SiteState = {};
+  const jws = await sign(key, {});
+  await pullSite(site, ok, { fetch: answering(() => new Response(jws)) });
+  assert.equal(ok.error, undefined);
+  assert.equal(ok.summary?.site.name, SUMMARY.site.name);
+  const table = formatTable(consoleRows([site], { version: 1, sites: { [site.url]: ok } }));
+  for (const raw of ['\x1b', '\x07', '\u202e'])
+    assert.ok(!table.includes(raw), 'no escape sequence reaches the terminal');
+  assert.match(table, /Branch 7\\x1b\]0;owned\\x07\\x1b\[2J\\u202e/);
+});
+
+test('a token file that never ends or never opens fails the pull with a reason', async (t) => {
+  const key = await keyPair();
+  const dir = await tempDir(t);
+  const fifo = join(dir, 'token.fifo');
+  execFileSync('mkfifo', [fifo]);
+  let asked = 0;
+  const counting: typeof fetch = async () => {
+    asked++;
+    return new Response(null, { status: 500 });
+  };
+  for (const tokenFile of ['/dev/zero', fifo, dir]) {
+    const state: SiteState = {};
+    await pullSite({ url: 'http://127.0.0.1:9', tokenFile, publicKey: key.jwk }, state, { fetch: counting });
+    assert.match(state.error ?? '', /token file .* (is not a regular file|is over)/, tokenFile);
+  }
+  assert.equal(asked, 0, 'nothing is sent without a token');
+});
+
+test('sites.json refuses credentials in a site URL and other schemes', () => {
+  const publicKey = { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' };
+  for (const url of ['http://admin:secret@10.0.0.5:8080', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    const r = sitesFileSchema.safeParse({ sites: [{ url, token: 't', publicKey }] });
+    assert.equal(r.success, false, url);
+  }
+  const ok = sitesFileSchema.safeParse({ sites: [{ url: 'https://10.0.0.5:8443', token: 't', publicKey }] });
+  assert.equal(ok.success, true);
+});
