@@ -59,6 +59,25 @@ export const pullAll = async (sites: readonly SiteEntry[], stateFile: string, st
   await writeFileAtomic(stateFile, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600 });
 };
 
+/**
+ * `pull` made to skip a call while the last one still runs: with many slow sites a pull can last
+ * longer than --interval, and two at once would ask every site twice and race on the state file.
+ * Resolves to whether this call pulled.
+ */
+export const onePullAtATime = (pull: () => Promise<void>): (() => Promise<boolean>) => {
+  let running = false;
+  return async () => {
+    if (running) return false;
+    running = true;
+    try {
+      await pull();
+      return true;
+    } finally {
+      running = false;
+    }
+  };
+};
+
 const ago = (iso: string | null, now: number): string => {
   if (!iso) return 'never';
   const min = Math.round((now - Date.parse(iso)) / 60_000);
@@ -124,8 +143,13 @@ export const consoleCommand = async (ctx: CommandContext): Promise<number | unde
   process.stdout.write(
     `serving the console on http://${host.includes(':') ? `[${host}]` : host}:${server.address?.port}/\n`,
   );
+  const pull = onePullAtATime(() => pullAll(sites, stateFile, state));
   const timer = setInterval(() => {
-    pullAll(sites, stateFile, state).catch((err: unknown) => log.error('pull failed', { err }));
+    pull()
+      .then((pulled) => {
+        if (!pulled) log.warn('the last pull is still running: this one is skipped', { interval });
+      })
+      .catch((err: unknown) => log.error('pull failed', { err }));
   }, interval * 1000);
   const stop = () => {
     clearInterval(timer);

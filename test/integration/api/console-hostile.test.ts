@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CompactSign, calculateJwkThumbprint, exportJWK } from 'jose';
-import { formatTable } from '../../../daemon/api/console-cli.js';
+import { formatTable, onePullAtATime } from '../../../daemon/api/console-cli.js';
 import {
   consoleRows,
   pullSite,
@@ -142,4 +142,28 @@ test('sites.json refuses credentials in a site URL and other schemes', () => {
   }
   const ok = sitesFileSchema.safeParse({ sites: [{ url: 'https://10.0.0.5:8443', token: 't', publicKey }] });
   assert.equal(ok.success, true);
+});
+
+test('a pull that outlasts the interval is not started again until it ends', async () => {
+  let started = 0;
+  let finish: () => void = () => {};
+  const pull = onePullAtATime(async () => {
+    started++;
+    await new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+  });
+  const first = pull();
+  assert.equal(await pull(), false, 'skipped while the first runs');
+  finish();
+  assert.equal(await first, true);
+  const third = pull();
+  finish();
+  assert.equal(await third, true);
+  assert.equal(started, 2);
+  const failing = onePullAtATime(async () => {
+    throw new Error('disk full');
+  });
+  await assert.rejects(failing(), /disk full/);
+  await assert.rejects(failing(), /disk full/, 'a failed pull does not block the next');
 });
