@@ -151,13 +151,14 @@ const commands: Record<string, Command> = {
   console: {
     summary: "the reference console: pull several appliances' signed summaries into one table",
     usage:
-      'patch-depot console pull --sites sites.json [--state FILE] [--json] [--serve [ADDR:]PORT] [--interval SEC (60)]',
+      'patch-depot console pull --sites sites.json [--state FILE] [--json] [--serve [ADDR:]PORT] [--interval SEC (60)] [--allowed-hosts NAME,...]',
     flags: {
       sites: { type: 'string' },
       state: { type: 'string' },
       json: { type: 'boolean' },
       serve: { type: 'string' },
       interval: { type: 'string' },
+      'allowed-hosts': { type: 'string' },
     },
     async run(ctx) {
       const { consoleCommand } = await import('./api/console-cli.js');

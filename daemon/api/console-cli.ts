@@ -138,7 +138,10 @@ export const consoleCommand = async (ctx: CommandContext): Promise<number | unde
   }
   const { host, port } = listenOn(ctx.values.serve);
   const log = createLogger({ level: 'info', format: 'pretty', sink: process.stderr }, 'console');
-  const server = new HttpServer({ host, port, fetch: consoleApp(rows, interval).fetch, log });
+  const allowed =
+    typeof ctx.values['allowed-hosts'] === 'string' ? ctx.values['allowed-hosts'].split(',') : [];
+  const app = consoleApp(rows, interval, allowed.map((h) => h.trim()).filter(Boolean));
+  const server = new HttpServer({ host, port, fetch: app.fetch, log });
   await server.start();
   process.stdout.write(
     `serving the console on http://${host.includes(':') ? `[${host}]` : host}:${server.address?.port}/\n`,

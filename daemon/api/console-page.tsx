@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { hostCheck } from '../../web/middleware/host-check.js';
 import type { ConsoleRow } from './console-pull.js';
 
 const Row = (props: { r: ConsoleRow }) => {
@@ -35,8 +36,18 @@ const STYLE = `body{font:15px system-ui,sans-serif;margin:1.5rem;color:#1b1f24}t
 th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d9dde3}td.num{text-align:right}
 .wrap{overflow-x:auto}`;
 
-export const consoleApp = (rows: () => ConsoleRow[], intervalSec: number) => {
+/**
+ * `allowedHosts`: names besides IP literals, localhost and this machine's name that the page answers
+ * to. Any other Host is refused (421), so a web page whose name re-resolves to the console (DNS
+ * rebinding) cannot read every site's name, address and standing from /sites.json.
+ */
+export const consoleApp = (
+  rows: () => ConsoleRow[],
+  intervalSec: number,
+  allowedHosts: readonly string[] = [],
+) => {
   const app = new Hono();
+  app.use(hostCheck(allowedHosts, 'give the name with --allowed-hosts'));
   app.use(
     '*',
     secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"] } }),

@@ -33,12 +33,16 @@ export const hostAllowed = (host: string, allowed: readonly string[], machine = 
   return name === 'localhost' || name === me || name === `${me}.local` || listedHost(name, allowed);
 };
 
-export const hostCheck = (allowed: readonly string[]): MiddlewareHandler =>
+export const hostCheck = (
+  allowed: readonly string[],
+  /** How to admit another name, for the refusal. */
+  howToAdd = 'add the name to http.allowedHosts',
+): MiddlewareHandler =>
   async function host(c, next) {
     const header = c.req.header('host') ?? '';
     if (!hostAllowed(header, allowed)) {
       return c.text(
-        `This appliance does not answer to "${header.slice(0, 100)}". Use its address, or add the name to http.allowedHosts.\n`,
+        `This appliance does not answer to "${header.slice(0, 100)}". Use its address, or ${howToAdd}.\n`,
         421,
       );
     }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CompactSign, calculateJwkThumbprint, exportJWK } from 'jose';
 import { formatTable, onePullAtATime } from '../../../daemon/api/console-cli.js';
+import { consoleApp } from '../../../daemon/api/console-page.js';
 import {
   consoleRows,
   pullSite,
@@ -166,4 +167,29 @@ test('a pull that outlasts the interval is not started again until it ends', asy
   });
   await assert.rejects(failing(), /disk full/);
   await assert.rejects(failing(), /disk full/, 'a failed pull does not block the next');
+});
+
+test('the --serve page answers only to its address, not to a rebound name', async () => {
+  const rows = () => [
+    {
+      site: 'Leeds',
+      url: 'http://10.1.0.5:8080',
+      compliancePercent: 75,
+      hostsAtRisk: 1,
+      failedDeployments: 0,
+      problems: 0,
+      lastContact: null,
+      error: null,
+    },
+  ];
+  const app = consoleApp(rows, 60, ['console.msp.example']);
+  const get = (path: string, host: string) =>
+    app.request(`http://${host}${path}`, { headers: { host } }) as Promise<Response>;
+  for (const path of ['/', '/sites.json']) {
+    const evil = await get(path, 'evil.example:8088');
+    assert.equal(evil.status, 421, `${path} refused to a page on another name`);
+    assert.doesNotMatch(await evil.text(), /Leeds/);
+    for (const host of ['127.0.0.1:8088', 'localhost:8088', '[::1]:8088', 'console.msp.example:8088'])
+      assert.equal((await get(path, host)).status, 200, `${path} via ${host}`);
+  }
 });
