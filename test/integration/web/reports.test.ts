@@ -100,3 +100,25 @@ test('a newer inventory without the vulnerable packages closes its findings as f
   assert.ok(saved.closed.length === fixed, 'the ledger is on disk');
   assert.match(await readFile(join(s.h.dataDir, 'reports', 'history.json'), 'utf8'), /"assessed": 3/);
 });
+
+test('export names and page numbers a user can type: 404 or a clamped page, never a file or an error', async (t) => {
+  const s = await site(t);
+  for (const path of [
+    '/reports/..%2f..%2fetc%2fpasswd',
+    '/reports/..%2fhistory.json',
+    '/reports/history.json',
+    '/reports/hosts.csv%00.json',
+    '/reports/HOSTS.csv',
+    '/reports/hosts.xml',
+    `/reports/${'a'.repeat(5000)}.csv`,
+  ]) {
+    const res = await s.request(path);
+    assert.equal(res.status, 404, path);
+    assert.doesNotMatch(await res.text(), /"version"|root:/, path);
+  }
+  for (const page of ['99999999999999999999', '-1', '1e9', '0x10', '9999999', 'NaN', '%00']) {
+    const res = await s.request(`/reports/hosts?page=${page}`);
+    assert.equal(res.status, 200, page);
+    assert.match(await res.text(), /Hosts report/, page);
+  }
+});
