@@ -81,3 +81,33 @@ test('every service is covered with Prometheus names and units; a scrape reads t
   assert.match(text, /patch_depot_assessment_duration_seconds 0.25/);
   assert.match(text, /patch_depot_inventory_oldest_age_seconds 21600/);
 });
+
+test('label values with quotes, backslashes, braces and newlines cannot break the exposition format', async () => {
+  const registry = new Registry();
+  const evil = 'a"} 1\npatch_depot_fake 99\n\\';
+  registerServiceMetrics(registry, {
+    jobs: { list: () => [{ kind: evil, state: 'running' }] },
+    catalog: {
+      feeds: () => [
+        {
+          id: evil,
+          kind: 'osv',
+          configured: true,
+          enabled: true,
+          advisories: 1,
+          snapshot: { syncedAt: 'not a date' } as never,
+          lastAttempt: { outcome: 'ok' } as never,
+        },
+      ],
+    },
+  });
+  const text = await registry.metrics();
+  const sample =
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_]\w*="(?:[^"\\\n]|\\[\\"n])*"(,[a-zA-Z_]\w*="(?:[^"\\\n]|\\[\\"n])*")*\})? \S+$/;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# ')) continue;
+    assert.match(line, sample);
+  }
+  assert.doesNotMatch(text, /^patch_depot_fake/m, 'no injected series');
+  assert.match(text, /patch_depot_jobs\{kind="a\\"\} 1\\npatch_depot_fake 99\\n\\\\",state="running"\} 1/);
+});
