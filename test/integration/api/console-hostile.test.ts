@@ -1,5 +1,5 @@
 /**
- * The reference console against a hostile appliance: an endless or dripping body, a redirect, a
+ * The reference console against a hostile appliance: an endless, dripping or gzip-bombed body, a redirect, a
  * 304 to a first pull, a valid signature under the wrong kid, and token files that never end
  * (/dev/zero) or never open (a FIFO with no writer), and escape sequences in the site's name. Each pull must end with a one-line reason,
  * read at most a bounded number of bytes and keep nothing unverified.
@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { CompactSign, calculateJwkThumbprint, exportJWK } from 'jose';
 import { formatTable, onePullAtATime } from '../../../daemon/api/console-cli.js';
 import { consoleApp } from '../../../daemon/api/console-page.js';
@@ -63,6 +64,16 @@ test('an endless body is cut at 1 MiB, not read into memory until the timeout', 
   assert.equal(state.error, 'the summary is over 1 MiB');
   assert.ok(up.bytesSent < 64 << 20, `the console stopped reading (${up.bytesSent} bytes sent)`);
   assert.equal(state.summary, undefined);
+});
+
+test('a gzip bomb is cut at 1 MiB of what it expands to', async (t) => {
+  const up = await startHostileUpstream(t);
+  const bomb = gzipSync(Buffer.alloc(64 << 20, 0x41));
+  up.route('/api/v1/summary.jws', { mode: 'file', body: bomb, headers: { 'content-encoding': 'gzip' } });
+  const key = await keyPair();
+  const state: SiteState = {};
+  await pullSite({ url: up.base, token: 't', publicKey: key.jwk }, state);
+  assert.equal(state.error, 'the summary is over 1 MiB');
 });
 
 test('a body that drips for ever ends at the timeout', async (t) => {
