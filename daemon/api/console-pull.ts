@@ -163,6 +163,13 @@ const reason = (err: unknown): string => {
   return e.message === 'fetch failed' ? `cannot reach the site${why ? ` (${why})` : ''}` : e.message;
 };
 
+/** The summary's address under the site's URL: a site behind a proxy at /leeds is asked at /leeds/api/… */
+const summaryUrl = (url: string): URL => {
+  const base = new URL(url);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return new URL('api/v1/summary.jws', base);
+};
+
 /** Pull one site into its state (mutated in place). Never throws: a failure is recorded. */
 export const pullSite = async (
   site: SiteEntry,
@@ -173,7 +180,7 @@ export const pullSite = async (
   state.lastAttempt = now;
   try {
     const sentTag = state.summary ? state.etag : undefined;
-    const res = await (opts.fetch ?? fetch)(new URL('/api/v1/summary.jws', site.url), {
+    const res = await (opts.fetch ?? fetch)(summaryUrl(site.url), {
       headers: {
         authorization: `Bearer ${await tokenOf(site)}`,
         ...(sentTag ? { 'if-none-match': sentTag } : {}),

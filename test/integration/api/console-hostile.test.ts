@@ -204,3 +204,19 @@ test('the --serve page answers only to its address, not to a rebound name', asyn
       assert.equal((await get(path, host)).status, 200, `${path} via ${host}`);
   }
 });
+
+test('a site behind a reverse proxy under a path is asked under that path', async (t) => {
+  const up = await startHostileUpstream(t);
+  const key = await keyPair();
+  up.route('/leeds/api/v1/summary.jws', { mode: 'file', body: Buffer.from(await sign(key, {})) });
+  for (const url of [`${up.base}/leeds`, `${up.base}/leeds/`]) {
+    const state: SiteState = {};
+    await pullSite({ url, token: 't', publicKey: key.jwk }, state);
+    assert.equal(state.error, undefined, url);
+    assert.equal(state.summary?.site.id, 'site-1');
+  }
+  assert.deepEqual(
+    up.requests.map((r) => r.path),
+    ['/leeds/api/v1/summary.jws', '/leeds/api/v1/summary.jws'],
+  );
+});
