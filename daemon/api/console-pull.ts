@@ -205,6 +205,11 @@ export const pullSite = async (
       throw new Error(
         `the site id changed from ${state.summary.site.id} to ${summary.site.id}: another appliance answers at ${site.url}`,
       );
+    // A signed summary stays valid for ever: a replayed older one would roll the figures back.
+    if (state.summary && Date.parse(summary.since) < Date.parse(state.summary.since))
+      throw new Error(
+        `the site sent a summary older than the one held (figures since ${summary.since}, held since ${state.summary.since}): a replay, or its clock went back`,
+      );
     state.summary = summary;
     const etag = res.headers.get('etag');
     if (etag) state.etag = etag;

@@ -24,7 +24,7 @@ import { SIGNING_ALG, SUMMARY_JWS_TYP } from '../../../daemon/api/site-key.js';
 import { startHostileUpstream } from '../../support/hostile-upstream.js';
 import { tempDir } from '../../temp-dir.js';
 
-const SUMMARY = {
+const SUMMARY: Record<string, unknown> & { site: { id: string; name: string; applianceVersion: string } } = {
   site: { id: 'site-1', name: 'Branch 7\x1b]0;owned\x07\x1b[2J\u202e', applianceVersion: '1.0.0' },
   since: '2026-12-01T00:00:00.000Z',
   devices: null,
@@ -45,7 +45,11 @@ const keyPair = async () => {
   return { jwk, privateKey, kid: await calculateJwkThumbprint(jwk, 'sha256') };
 };
 
-const sign = (key: Awaited<ReturnType<typeof keyPair>>, header: Record<string, string>, body = SUMMARY) =>
+const sign = (
+  key: Awaited<ReturnType<typeof keyPair>>,
+  header: Record<string, string>,
+  body: Record<string, unknown> = SUMMARY,
+) =>
   new CompactSign(Buffer.from(JSON.stringify(body)))
     .setProtectedHeader({ alg: SIGNING_ALG, typ: SUMMARY_JWS_TYP, kid: key.kid, ...header })
     .sign(key.privateKey);
@@ -219,4 +223,20 @@ test('a site behind a reverse proxy under a path is asked under that path', asyn
     up.requests.map((r) => r.path),
     ['/leeds/api/v1/summary.jws', '/leeds/api/v1/summary.jws'],
   );
+});
+
+test('an older signed summary replayed over plain HTTP does not roll the site back', async () => {
+  const key = await keyPair();
+  const site: SiteEntry = { url: 'http://127.0.0.1:9', token: 't', publicKey: key.jwk };
+  const old = await sign(key, {}, { ...SUMMARY, since: '2026-11-01T00:00:00.000Z', hostsAtRisk: 0 });
+  const now = await sign(key, {}, { ...SUMMARY, since: '2026-12-01T00:00:00.000Z', hostsAtRisk: 9 });
+  const state: SiteState = {};
+  await pullSite(site, state, { fetch: answering(() => new Response(now)) });
+  await pullSite(site, state, { fetch: answering(() => new Response(old)) });
+  assert.match(state.error ?? '', /older than the one held/);
+  assert.equal(state.summary?.hostsAtRisk, 9, 'the newer figures are kept');
+  const later = await sign(key, {}, { ...SUMMARY, since: '2026-12-02T00:00:00.000Z', hostsAtRisk: 3 });
+  await pullSite(site, state, { fetch: answering(() => new Response(later)) });
+  assert.equal(state.error, undefined);
+  assert.equal(state.summary?.hostsAtRisk, 3);
 });
