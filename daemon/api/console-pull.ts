@@ -16,6 +16,13 @@ import { checkDocument } from '../store/json-file-adapter.js';
 import { type ApiSiteSummary, siteSummarySchema } from './contract.js';
 import { SIGNING_ALG, SUMMARY_JWS_TYP } from './site-key.js';
 
+/** The summary's address under the site's URL: a site behind a proxy at /leeds is asked at /leeds/api/… */
+const summaryUrl = (url: string): URL => {
+  const base = new URL(url);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return new URL('api/v1/summary.jws', base);
+};
+
 const jwkSchema = z
   .object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) })
   .loose();
@@ -45,7 +52,18 @@ export const sitesFileSchema = z
             'give token or tokenFile, not both',
           ),
       )
-      .min(1),
+      .min(1)
+      .superRefine((sites, ctx) => {
+        // Two entries on one address would share one state: one row could show figures the
+        // other's key verified.
+        const seen = new Map<string, number>();
+        sites.forEach((s, i) => {
+          const href = /^https?:\/\//i.test(s.url) && URL.canParse(s.url) ? summaryUrl(s.url).href : s.url;
+          const first = seen.get(href);
+          if (first === undefined) seen.set(href, i);
+          else ctx.addIssue({ code: 'custom', path: [i, 'url'], message: `the same site as sites.${first}` });
+        });
+      }),
   })
   .strict();
 export type SiteEntry = z.infer<typeof sitesFileSchema>['sites'][number];
@@ -161,13 +179,6 @@ const reason = (err: unknown): string => {
   if (e.name === 'TimeoutError') return 'no answer in time';
   const why = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message;
   return e.message === 'fetch failed' ? `cannot reach the site${why ? ` (${why})` : ''}` : e.message;
-};
-
-/** The summary's address under the site's URL: a site behind a proxy at /leeds is asked at /leeds/api/… */
-const summaryUrl = (url: string): URL => {
-  const base = new URL(url);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return new URL('api/v1/summary.jws', base);
 };
 
 /** Pull one site into its state (mutated in place). Never throws: a failure is recorded. */

@@ -150,7 +150,7 @@ test('a token file that never ends or never opens fails the pull with a reason',
   assert.equal(asked, 0, 'nothing is sent without a token');
 });
 
-test('sites.json refuses credentials in a site URL and other schemes', () => {
+test('sites.json refuses credentials in a site URL, other schemes and one site twice', () => {
   const publicKey = { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' };
   for (const url of ['http://admin:secret@10.0.0.5:8080', 'file:///etc/passwd', 'javascript:alert(1)']) {
     const r = sitesFileSchema.safeParse({ sites: [{ url, token: 't', publicKey }] });
@@ -158,6 +158,15 @@ test('sites.json refuses credentials in a site URL and other schemes', () => {
   }
   const ok = sitesFileSchema.safeParse({ sites: [{ url: 'https://10.0.0.5:8443', token: 't', publicKey }] });
   assert.equal(ok.success, true);
+  const twice = sitesFileSchema.safeParse({
+    sites: [
+      { name: 'Leeds', url: 'https://10.0.0.5:8443', token: 't', publicKey },
+      { name: 'York', url: 'https://10.0.0.5:8443/', token: 't', publicKey },
+    ],
+  });
+  assert.equal(twice.success, false, 'two entries on one address');
+  assert.match(twice.error?.issues[0]?.message ?? '', /the same site as sites\.0/);
+  assert.deepEqual(twice.error?.issues[0]?.path, ['sites', 1, 'url']);
 });
 
 test('a pull that outlasts the interval is not started again until it ends', async () => {

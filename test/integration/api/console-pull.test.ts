@@ -121,7 +121,12 @@ test('the CLI prints one table, keeps the last summary of a site that stopped an
   const sitesFile = join(dir, 'sites.json');
   const sites = [
     { name: 'Leeds', url: a.url, token: a.token, publicKey: a.site.publicKey },
-    { name: 'Wrong key', url: `${a.url}/`, token: a.token, publicKey: await otherKey() },
+    {
+      name: 'Wrong key',
+      url: a.url.replace('127.0.0.1', 'localhost'),
+      token: a.token,
+      publicKey: await otherKey(),
+    },
   ];
   await writeFile(sitesFile, JSON.stringify({ sites }));
   const first = await cli(['pull', '--sites', sitesFile]);
