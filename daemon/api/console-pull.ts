@@ -178,7 +178,10 @@ const reason = (err: unknown): string => {
   const e = err as Error & { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
   if (e.name === 'TimeoutError') return 'no answer in time';
   const why = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message;
-  return e.message === 'fetch failed' ? `cannot reach the site${why ? ` (${why})` : ''}` : e.message;
+  if (e.message === 'fetch failed') return `cannot reach the site${why ? ` (${why})` : ''}`;
+  if (e.message === 'terminated') return `the site cut its answer short${why ? ` (${why})` : ''}`;
+  // An empty reason would read as success: the row would say ok and the command exit 0.
+  return (err instanceof Error ? e.message : String(err)) || 'the pull failed (no reason given)';
 };
 
 /** Pull one site into its state (mutated in place). Never throws: a failure is recorded. */

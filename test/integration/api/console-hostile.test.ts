@@ -89,6 +89,19 @@ test('a body that drips for ever ends at the timeout', async (t) => {
   assert.equal(state.error, 'no answer in time');
 });
 
+test('an answer cut short says so', async (t) => {
+  const up = await startHostileUpstream(t);
+  up.route('/api/v1/summary.jws', { mode: 'drop-after', body: Buffer.alloc(4000, 0x41), after: 100 });
+  const key = await keyPair();
+  const state: SiteState = {};
+  await pullSite({ url: up.base, token: 't', publicKey: key.jwk }, state);
+  assert.match(state.error ?? '', /^the site cut its answer short/);
+  const odd: SiteState = {};
+  const site: SiteEntry = { url: up.base, token: 't', publicKey: key.jwk };
+  await pullSite(site, odd, { fetch: () => Promise.reject(new Error('')) });
+  assert.ok(odd.error, 'a failure without a message is still a failure');
+});
+
 test('a redirect is refused, not followed', async (t) => {
   const up = await startHostileUpstream(t);
   up.route('/api/v1/summary.jws', { mode: 'redirect', location: 'http://127.0.0.2:9/x' });
