@@ -6,24 +6,17 @@
  * `patch-depot admin accounts` lists the accounts and their roles.
  */
 import { chown, stat } from 'node:fs/promises';
-import type { CommandContext } from '../cli-context.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { StateStore } from '../store/state-store.js';
 import { AuthService } from './auth-service.js';
 import { SetupCode } from './setup-code.js';
 import { DEFAULT_ADMIN } from './user-name.js';
 
-export const ADMIN_USAGE =
-  'patch-depot admin reset-password [--user NAME] | accounts   (root, daemon stopped)';
-
 export const adminCommand = async (ctx: CommandContext): Promise<number> => {
   const [sub] = ctx.positionals;
-  if (sub !== 'reset-password' && sub !== 'accounts') {
-    process.stderr.write(
-      `patch-depot admin: ${sub ? `unknown subcommand "${sub}"` : 'name a subcommand'}\n\nUsage: ${ADMIN_USAGE}\n`,
-    );
-    return 2;
-  }
+  // The parser (daemon/cli/admin-commands.ts) lets only these through.
+  if (sub !== 'reset-password' && sub !== 'accounts') throw new UsageError(`unknown subcommand "${sub}"`);
   const config = ctx.config();
   const log = ctx.log(config);
   const store = new StateStore({
