@@ -68,7 +68,7 @@ const noFeeds = (ctx: CommandContext, dataDir: string, head: string): string => 
   const file = str(ctx.values.config) ?? join(dataDir, 'config.json');
   return [
     head,
-    `List feeds under catalog.feeds in ${file} (or Settings → Feeds in the web UI), for example`,
+    `List feeds under catalog.feeds in ${file} (the daemon reads it when it starts), for example`,
     '  {"catalog": {"feeds": [{"id": "debian", "kind": "debian-tracker", "url": "https://<tracker>/tracker/data/json"}]}}',
     'then run `patch-depot catalog sync`; or import a signed bundle: `patch-depot catalog import --bundle FILE`.',
     '',

@@ -44,12 +44,25 @@ const without = (args: string[], i: number): string[] => [...args.slice(0, i), .
 const allOptions = (spec: CommandSpec): Record<string, OptionSpec> =>
   Object.assign({}, optionsOf(spec), ...Object.values(spec.subcommands ?? {}).map(optionsOf));
 
-/** Which of the other subcommands take `name`: "(catalog import takes it)". */
+/**
+ * Which of the other commands take `name`: "(catalog import takes it)" for a subcommand, or
+ * "(discover takes it)" for a command (parent: the table of commands).
+ */
 const whoTakes = (path: string[], parent: CommandSpec | undefined, name: string): string => {
-  const takers = Object.entries(parent?.subcommands ?? {})
-    .filter(([, s]) => s.options?.[name])
-    .map(([sub]) => `${path[0]} ${sub}`);
-  return takers.length ? ` (${takers.join(', ')} ${takers.length > 1 ? 'take' : 'takes'} it)` : '';
+  const others = Object.entries(parent?.subcommands ?? {});
+  const label = (sub: string) => (path.length > 1 ? `${path[0]} ${sub}` : sub);
+  const takers = others.filter(([, s]) => s.options?.[name]).map(([sub]) => label(sub));
+  if (takers.length) return ` (${takers.join(', ')} ${takers.length > 1 ? 'take' : 'takes'} it)`;
+  // Near an option of another command: `--exlude` without a command is discover's --exclude.
+  const known = others.flatMap(([sub, s]) =>
+    Object.keys(s.options ?? {}).map((o) => [`--${o}`, sub] as const),
+  );
+  const near = suggest(
+    `--${name}`,
+    known.map(([o]) => o),
+  );
+  const sub = known.find(([o]) => o === near)?.[1];
+  return near && sub ? ` (did you mean \`patch-depot ${label(sub)} ${near}\`?)` : '';
 };
 
 /** Unknown options, values missing or given to a flag: the option table's mistakes. */
@@ -159,8 +172,12 @@ export const parseCommandLine = (
 ): Parsed => {
   if (argv.includes('--version')) return { kind: 'version' };
   const front = { ...dataDirOptions, ...generalOptions, ...commands[fallback]?.options };
-  const at = firstWord(argv, front);
+  let at = firstWord(argv, front);
   if (at === -1 && argv.some(isHelp)) return { kind: 'help', path: [] };
+  // `--scope 10.0.0.0/24` with no command: the word is the value of an option serve does not
+  // know, and the mistake to name is that option ("discover takes it"), not a command "10.0.0.0/24".
+  const before = at > 0 ? argv[at - 1]! : '';
+  if (at > 0 && !commands[argv[at]!] && /^--[^=]+$/.test(before) && !front[before.slice(2)]) at = -1;
   const name = at === -1 ? fallback : argv[at]!;
   const spec = commands[name];
   if (!spec) {
@@ -169,5 +186,6 @@ export const parseCommandLine = (
     return { kind: 'usage', path: [], problems: [`unknown command "${name}"${hint}`] };
   }
   const rest = at === -1 ? argv : without(argv, at);
-  return spec.subcommands ? pickSubcommand(name, spec, rest) : parseOptions([name], spec, undefined, rest);
+  if (spec.subcommands) return pickSubcommand(name, spec, rest);
+  return parseOptions([name], spec, { summary: 'every command', subcommands: commands }, rest);
 };

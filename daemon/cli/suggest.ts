@@ -5,8 +5,11 @@
  */
 import leven from 'leven';
 
-/** Edits allowed: one for short names (`--in` is not `--out`), two from six letters on. */
-const allowance = (word: string): number => (word.replace(/^-+/, '').length >= 6 ? 2 : 1);
+/**
+ * Edits allowed: one for names of up to three letters (`--in` is not `--out`), two from four on
+ * (a swapped pair, `--hots` for `--host`, is two edits).
+ */
+const allowance = (word: string): number => (word.replace(/^-+/, '').length >= 4 ? 2 : 1);
 
 export const suggest = (typed: string, known: readonly string[]): string | undefined => {
   const word = typed.toLowerCase();
