@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -159,4 +159,25 @@ test('--help of a command shows its options with defaults and examples', () => {
   assert.match(r.stdout, /^patch-depot discover: one-shot network scan/);
   assert.match(r.stdout, /--exclude CIDR\|RANGE\|IP +addresses never touched \(repeatable; default: none\)/);
   assert.match(r.stdout, /\nExamples:\n {2}patch-depot discover --scope 192\.168\.1\.0\/24/);
+});
+
+test('scripts/quickstart --help prints its usage, and the README documents every option of it', () => {
+  const quickstart = (...args: string[]) =>
+    spawnSync('bash', [join(root, 'scripts/quickstart'), ...args], { encoding: 'utf8', env: cleanEnv() });
+  const help = quickstart('--help');
+  assert.equal(help.status, 0);
+  assert.match(
+    help.stdout,
+    /^Usage: scripts\/quickstart \[--port N\] \[--data-dir DIR\] \[--lab \[--lab-name NAME\]\]\n/,
+  );
+  assert.doesNotMatch(help.stdout, /set -euo|dirname|#/, 'usage, not the script');
+  const options = [...help.stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
+  assert.deepEqual(options, ['--port', '--data-dir', '--lab', '--lab-name']);
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const o of options)
+    assert.match(readme, new RegExp(`\`${o}[ \`]`), `the README documents quickstart ${o}`);
+  assert.match(readme, /\*\*Where `config\.json` lives\.\*\*/);
+  const bad = quickstart('--lab-nmae', 'x');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^quickstart: unknown option --lab-nmae\nUsage: /);
 });
