@@ -38,6 +38,7 @@ export const isSystemError = (err: unknown): err is SystemError =>
  */
 export const systemErrorReason = (err: SystemError): string => {
   if (err.code === 'EISDIR') return 'is a directory, not a file';
+  if (err.code === 'EEXIST' && err.syscall === 'mkdir') return 'exists and is not a directory';
   return err.message.replace(/^E[A-Z0-9]+: /, '').replace(/, \w+( '.*')?$/s, '');
 };
 

@@ -18,7 +18,7 @@ export const setupCodeCommand = async (ctx: CommandContext): Promise<number> => 
     return 0;
   }
   process.stderr.write(
-    `no setup code in ${config.dataDir}: setup is already done (sign in), or the daemon has not started there yet\n`,
+    `patch-depot setup-code: no setup code in ${config.dataDir}: setup is already done (sign in), or the daemon has not started there yet\n`,
   );
   return 1;
 };

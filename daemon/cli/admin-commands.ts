@@ -10,7 +10,7 @@ import type { CommandSpec, OptionSpec } from './spec.js';
 const passphraseFile: OptionSpec = {
   type: 'string',
   arg: 'FILE',
-  help: 'the passphrase, on the first line of FILE (never on the command line)',
+  help: 'a file whose first line is the passphrase; never give it on the command line',
   default: `$${BACKUP_PASSPHRASE_ENV}`,
 };
 

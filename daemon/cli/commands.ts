@@ -19,6 +19,9 @@ const port = (what: string, dflt: string, min = 1) =>
 
 const serve: CommandSpec = {
   summary: 'run the appliance daemon: web UI, API and background services (default)',
+  details:
+    'Runs until SIGTERM or Ctrl-C. After a restore from the web UI it exits 75 so that systemd ' +
+    '(Restart=on-failure) starts it again on the restored state.',
   usesDataDir: true,
   // The listen address; other commands use --host/--port for their own targets (e.g. SSH).
   options: {
@@ -26,10 +29,14 @@ const serve: CommandSpec = {
       type: 'string',
       arg: 'ADDR',
       help: 'listen address of the web UI and API',
-      default: '0.0.0.0 ($PATCH_DEPOT_HOST, http.host)',
+      default: '$PATCH_DEPOT_HOST, else http.host of config.json, else 0.0.0.0',
     },
     // 0: any free port (tests read the one taken from the log).
-    port: port('port of the web UI and API', '8080 ($PATCH_DEPOT_PORT, http.port)', 0),
+    port: port(
+      'port of the web UI and API',
+      '$PATCH_DEPOT_PORT, else http.port of config.json, else 8080',
+      0,
+    ),
   },
   examples: [
     'patch-depot serve',

@@ -2,7 +2,8 @@
  * What a command's failure looks like on the terminal, for every command alike: one message a
  * technician can act on and a consistent exit code (1 failed, 2 usage mistake, 78 bad settings).
  * A stack trace is never printed for a mistake (a missing file, a bad bundle, bad JSON) or for
- * anything else unless `--debug` asks for it; then it comes with every cause.
+ * anything else unless `--debug` asks for it; then it comes with every cause. (main.ts asks for it
+ * when `serve` meets a bug: the journal is all there is to read afterwards.)
  */
 import { z } from 'zod';
 import { UsageError } from '../cli-context.js';
