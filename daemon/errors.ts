@@ -39,6 +39,7 @@ export const isSystemError = (err: unknown): err is SystemError =>
 export const systemErrorReason = (err: SystemError): string => {
   if (err.code === 'EISDIR') return 'is a directory, not a file';
   if (err.code === 'EEXIST' && err.syscall === 'mkdir') return 'exists and is not a directory';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied (run as root?)';
   return err.message.replace(/^E[A-Z0-9]+: /, '').replace(/, \w+( '.*')?$/s, '');
 };
 

@@ -18,7 +18,8 @@ export const adminCommand = async (ctx: CommandContext): Promise<number> => {
   // The parser (daemon/cli/admin-commands.ts) lets only these through.
   if (sub !== 'reset-password' && sub !== 'accounts') throw new UsageError(`unknown subcommand "${sub}"`);
   const config = ctx.config();
-  const log = ctx.log(config);
+  // stderr, warnings only: stdout is the command's answer (a password, the accounts).
+  const log = ctx.commandLog(config);
   const store = new StateStore({
     dataDir: config.dataDir,
     debounceMs: 0,
@@ -34,6 +35,10 @@ export const adminCommand = async (ctx: CommandContext): Promise<number> => {
       log: log.child('auth'),
     });
     if (sub === 'accounts') {
+      if (!auth.isSetUp())
+        process.stderr.write(
+          'patch-depot admin accounts: no account yet: finish first-run setup in the web UI (patch-depot setup-code prints its code)\n',
+        );
       for (const a of auth.accounts.list())
         process.stdout.write(`${a.name}\t${a.role}\tpassword set ${a.passwordSetAt}\n`);
       return 0;

@@ -59,7 +59,7 @@ export const restoreCommand = async (ctx: CommandContext): Promise<number> => {
   const passphrase = await passphraseOf(ctx);
   const config = ctx.config();
   const { files } = await stageRestore(config.dataDir, createReadStream(file), passphrase);
-  const { previous } = await finishRestore(config.dataDir, ctx.log(config));
+  const { previous } = await finishRestore(config.dataDir, ctx.commandLog(config, 'info'));
   process.stdout.write(
     `restored ${files} files into ${config.dataDir}${previous ? `; the state before is kept in ${previous}` : ''}\n`,
   );

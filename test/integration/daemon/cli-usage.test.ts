@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,35 @@ test('a bad bundle, a bad feed file and an unusable data directory are one line 
   const notDir = cli(['catalog', 'status', '--data-dir', file]);
   assert.equal(notDir.code, 1);
   assert.match(oneLine(notDir.stderr), /^patch-depot catalog status: .*a-file\/.*: not a directory$/);
+});
+
+/** Why the CLI cannot be run as an unprivileged user here (for a data directory it may not read). */
+const noUnprivilegedRun = (): string | undefined => {
+  if (process.getuid?.() !== 0) return 'needs root to run the CLI as nobody';
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', join(root, 'daemon/main.ts')]);
+  return r.status === 0 ? undefined : 'nobody cannot read the checkout';
+};
+
+test('a data directory the user may not read is one line, no stack', {
+  skip: noUnprivilegedRun(),
+}, async (t) => {
+  const data = join(await tempDir(t), 'data');
+  mkdirSync(join(data, 'catalog'), { recursive: true, mode: 0o700 });
+  chmodSync(join(data, '..'), 0o755);
+  const r = spawnSync(
+    'runuser',
+    [
+      ...['-u', 'nobody', '--', 'env', `TSX_TSCONFIG_PATH=${join(root, 'tsconfig.json')}`, 'HOME=/tmp'],
+      ...[process.execPath, '--import', import.meta.resolve('tsx'), join(root, 'daemon/main.ts')],
+      ...['catalog', 'status', '--data-dir', data],
+    ],
+    { encoding: 'utf8', cwd: '/tmp', env: cleanEnv() },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(
+    oneLine(r.stderr),
+    `patch-depot catalog status: ${data}/catalog/feeds: permission denied (run as root?)`,
+  );
 });
 
 test('a bad config.json exits 78 naming the file and the place', async (t) => {
