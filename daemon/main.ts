@@ -4,7 +4,6 @@
  * modules each command names (daemon/cli/commands.ts), and every command's mistakes, help and
  * failures go through the same parser, help printer and error report (daemon/cli/).
  */
-import { packageVersion } from './app.js';
 import { commands } from './cli/commands.js';
 import { commandHelp, topHelp, usageOf } from './cli/help.js';
 import { type Parsed, parseCommandLine } from './cli/parse.js';
@@ -21,11 +20,14 @@ const specAt = (path: string[]): CommandSpec | undefined => {
   return sub ? spec?.subcommands?.[sub] : spec;
 };
 
-const help = (path: string[]): string => {
+/** The version, from package.json through app.ts: loaded only when asked (app.ts brings the UI). */
+const packageVersion = async (): Promise<string> => (await import('./app.js')).packageVersion();
+
+const help = async (path: string[]): Promise<string> => {
   const spec = specAt(path);
   if (spec) return commandHelp(path, spec);
   const env = Object.entries(envVars).map(([name, [, , text]]): [string, string] => [name, text]);
-  return topHelp({ version: packageVersion(), commands, env });
+  return topHelp({ version: await packageVersion(), commands, env });
 };
 
 /** Every problem on its own line, then the usage and where the help is. */
@@ -98,11 +100,11 @@ const runCommand = async (parsed: Extract<Parsed, { kind: 'run' }>): Promise<num
 export const main = async (argv: string[]): Promise<number | undefined> => {
   const parsed = parseCommandLine(argv, commands, 'serve');
   if (parsed.kind === 'version') {
-    process.stdout.write(`${packageVersion()}\n`);
+    process.stdout.write(`${await packageVersion()}\n`);
     return EXIT.ok;
   }
   if (parsed.kind === 'help') {
-    process.stdout.write(help(parsed.path));
+    process.stdout.write(await help(parsed.path));
     return EXIT.ok;
   }
   if (parsed.kind === 'usage') {
