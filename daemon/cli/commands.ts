@@ -144,6 +144,55 @@ const discover: CommandSpec = {
   run: async (ctx) => (await import('../discovery/cli.js')).discoverCommand(ctx),
 };
 
+const consoleCommand: CommandSpec = {
+  summary: "the reference console: pull several appliances' signed summaries into one table",
+  subcommands: {
+    pull: {
+      summary: "pull each site's signed summary and print one table (exit 1 when a site could not be pulled)",
+      details:
+        'The last verified summary of each site is kept in a state file beside the sites file; a site ' +
+        'that does not answer keeps its last figures, marked stale.',
+      options: {
+        sites: {
+          type: 'string',
+          arg: 'FILE',
+          required: true,
+          help: 'the sites: {"sites": [{"name", "url", "token" or "tokenFile", "publicKey"}]}',
+        },
+        state: {
+          type: 'string',
+          arg: 'FILE',
+          help: 'where the last verified summaries are kept',
+          default: 'SITES.state.json beside the sites file',
+        },
+        json: { type: 'boolean', help: 'print the rows as JSON' },
+        serve: {
+          type: 'string',
+          arg: '[ADDR:]PORT',
+          help: 'serve the table as a page (and /sites.json) and pull again every --interval',
+          default: 'print once and exit; ADDR 127.0.0.1',
+          check: (v) =>
+            /^(?:.+:)?\d{1,5}$/.test(v) && Number(v.split(':').at(-1)) <= 65535
+              ? undefined
+              : 'give ADDR:PORT or PORT',
+        },
+        interval: {
+          type: 'string',
+          arg: 'SEC',
+          help: 'seconds between pulls with --serve',
+          default: '60',
+          check: wholeNumber(10, 86_400, 'whole seconds'),
+        },
+      },
+      examples: [
+        'patch-depot console pull --sites sites.json',
+        'patch-depot console pull --sites sites.json --serve 127.0.0.1:9090 --interval 300',
+      ],
+      run: async (ctx) => (await import('../api/console-cli.js')).consoleCommand(ctx),
+    },
+  },
+};
+
 export const commands: Record<string, CommandSpec> = {
   serve,
   inventory,
@@ -153,6 +202,7 @@ export const commands: Record<string, CommandSpec> = {
   deploy,
   backup: adminCommands.backup!,
   restore: adminCommands.restore!,
+  console: consoleCommand,
   admin: adminCommands.admin!,
   'setup-code': adminCommands['setup-code']!,
   discover,

@@ -39,6 +39,34 @@ const labelOf =
   (hostId: string): string =>
     deps.hosts?.label(hostId) ?? hostId;
 
+/**
+ * No host assessed yet: while a collection runs, say so and look again every 2 s (the page
+ * reloads once the first inventory lands or the run ends); otherwise say where to start.
+ */
+const NoInventories = (props: { deps: WebDeps }) => {
+  const run = props.deps.inventory?.activeRun();
+  if (!run) {
+    return (
+      <Empty>
+        <p>
+          No host inventories yet: collect them on the <a href="/inventory">Inventory</a> page.
+        </p>
+      </Empty>
+    );
+  }
+  const done = [...run.hosts.values()].filter((h) => h.state !== 'queued' && h.state !== 'running').length;
+  return (
+    <div id="patches-waiting" hx-get="/patches/waiting" hx-trigger="every 2s" hx-swap="outerHTML">
+      <Empty>
+        <p>
+          <strong>Assessing…</strong>{' '}
+          {`Inventories are being collected now (${done} of ${counted(run.hosts.size, 'host')} done). Each host is assessed as its inventory lands; this page updates by itself.`}
+        </p>
+      </Empty>
+    </div>
+  );
+};
+
 const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const label = labelOf(deps);
   const f = readFilters(c);
@@ -76,11 +104,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       </p>
       <FilterForm f={f} />
       {site.hosts.length === 0 ? (
-        <Empty>
-          <p>
-            No host inventories yet: collect them on the <a href="/inventory">Inventory</a> page.
-          </p>
-        </Empty>
+        <NoInventories deps={deps} />
       ) : f.view === 'hosts' ? (
         <DeployForm what="hosts (all their missing fixes)">
           <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} select />
@@ -163,6 +187,21 @@ export const patchesRoutes = (deps: WebDeps) => {
   app.get('/patches', (c) => patchesPage(deps, c));
 
   app.get('/patches/missing.csv', (c) => missingCsv(deps, c));
+
+  // Polled by the "Assessing…" box: the page reloads once there is something to show.
+  app.get('/patches/waiting', async (c) => {
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/patches');
+    const assessed = deps.assess ? (await deps.assess.current()).hosts.length : 0;
+    if (assessed > 0 || !deps.inventory?.activeRun()) {
+      c.header('HX-Refresh', 'true');
+      return c.html(
+        <div id="patches-waiting">
+          <Notice kind="info">Inventories collected: loading the assessment…</Notice>
+        </div>,
+      );
+    }
+    return c.html(<NoInventories deps={deps} />);
+  });
 
   app.get('/patches/compliance', async (c) => {
     if (!deps.assess) return c.html(<div id="compliance" />);

@@ -15,86 +15,11 @@ import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
-import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
+import { assessedSite, siteKeys } from '../../integration/web/assessed-site.js';
 import { fixture } from '../catalog/version-gen.js';
 
-const TRACKER = 'https://tracker.example/json';
-const keys = generateKeyPairSync('ed25519');
-
-const inventory = (hostId: string, packages: HostInventory['packages']): HostInventory => ({
-  hostId,
-  collectedAt: '2026-11-23T10:00:00.000Z',
-  os: parseOsRelease(fixture('assess/os-release-debian12')),
-  kernel: '6.1.0',
-  packages,
-  ecosystem: 'dpkg',
-  rebootRequired: false,
-});
-
-const harness = async (t: TestContext, extraHosts = 0, tracker = fixture('catalog/debian-tracker.json')) => {
-  let catalog!: CatalogService;
-  const ids: Record<'pc1' | 'pc2' | 'odd', string> = { pc1: '', pc2: '', odd: '' };
-  const h = await webHarness(t, {
-    services: async ({ dataDir, log, jobs, scheduler }) => {
-      const fetcher = new MemoryFeedFetcher();
-      fetcher.set(TRACKER, tracker);
-      catalog = new CatalogService({
-        dir: join(dataDir, 'catalog'),
-        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
-        fetcher,
-        verifier: {
-          verifyClearsigned: () => Promise.reject(new Error('unused')),
-        },
-        trustedKeys: [publicKeyBase64(keys.publicKey)],
-        maxFeedBytes: 1 << 20,
-        maxUnpackedBytes: 1 << 20,
-        syncIntervalMinutes: 60,
-        log,
-        jobs,
-        scheduler,
-      });
-      await catalog.start();
-      t.after(() => catalog.stop());
-      const hosts: HostInventory[] = [];
-      let assess!: AssessService;
-      const directory = new HostService({
-        dir: join(dataDir, 'hosts'),
-        findings: {
-          inventory: async (id) => hosts.find((x) => x.hostId === id),
-          assessment: (id) => assess.host(id),
-        },
-        log,
-      });
-      await directory.start();
-      // Machines known by address; the odd "address" proves names are escaped wherever shown.
-      const machine = async (address: string) => (await directory.directory.forAddress(address)).id;
-      ids.pc1 = await machine('pc-1.lan');
-      ids.pc2 = await machine('pc-2.lan');
-      ids.odd = await machine('<script>x</script>');
-      hosts.push(
-        inventory(ids.pc1, parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
-        inventory(ids.pc2, [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
-        inventory(ids.odd, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
-      );
-      for (let i = 0; i < extraHosts; i++) {
-        const id = await machine(`10.9.${i >> 8}.${i & 255}`);
-        hosts.push(inventory(id, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]));
-      }
-      assess = new AssessService({
-        catalog,
-        inventories: {
-          ids: async () => hosts.map((h) => h.hostId),
-          get: async (id) => hosts.find((h) => h.hostId === id),
-        },
-        log,
-      });
-      await assess.start();
-      return { catalog, assess, hosts: directory };
-    },
-  });
-  const b = await setUpAdmin(h);
-  return { catalog, ids, request: b.request, post: b.post, csrf: b.csrf };
-};
+const harness = (t: TestContext, extraHosts = 0, tracker?: string) =>
+  assessedSite(t, { extraHosts, ...(tracker ? { tracker } : {}) });
 
 test('before any sync the page explains what to do; a manual sync fills it', async (t) => {
   const h = await harness(t);
@@ -109,7 +34,12 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.equal(res.status, 200);
   assert.match(await res.text(), /id="sync-progress"/);
   await h.catalog.idle();
-  assert.match(await (await h.request('/patches/feeds/progress')).text(), /Sync finished: debian updated\./);
+  const progress = await h.request('/patches/feeds/progress', { headers: { 'hx-request': 'true' } });
+  assert.equal(progress.headers.get('hx-trigger'), 'feeds-changed', 'the tables reload when the sync ends');
+  assert.match(await progress.text(), /Sync finished: debian updated\./);
+  const state = await (await h.request('/patches/feeds/state', { headers: { 'hx-request': 'true' } })).text();
+  assert.match(state, /^<div id="feed-state"/);
+  assert.match(state, /<td>manual<\/td><td>updated<\/td>/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
   assert.match(feeds, /<td>manual<\/td><td>updated<\/td>/);
@@ -193,7 +123,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
     ],
   };
   const signedManifest = Buffer.from(
-    JSON.stringify(signEnvelope(Buffer.from(JSON.stringify(manifest)), keys.privateKey)),
+    JSON.stringify(signEnvelope(Buffer.from(JSON.stringify(manifest)), siteKeys.privateKey)),
   );
   const zip = writeBundle(
     [
@@ -206,7 +136,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
       { feedId: 'vendor', kind: 'depot-manifest', file: 'vendor.json', body: signedManifest },
     ],
     1,
-    keys.privateKey,
+    siteKeys.privateKey,
   );
   const ok = await upload(zip);
   assert.equal(ok.status, 303);
@@ -290,4 +220,39 @@ test('a missing fix no feed rates is counted unrated and its host at risk, on Pa
   const dashboard = await (await h.request('/')).text();
   assert.match(dashboard, /[1-9]\d* unrated/);
   assert.match(dashboard, /hosts? miss(es)? security fixes/);
+});
+
+test('right after a collection starts, Patches says it is assessing and reloads once inventories land', async (t) => {
+  let run: { hosts: Map<string, { state: string }> } | undefined = {
+    hosts: new Map([
+      ['h-1', { state: 'ok' }],
+      ['h-2', { state: 'running' }],
+    ]),
+  };
+  const h = await assessedSite(t, { more: async () => ({ inventory: { activeRun: () => run } as never }) });
+  const kept = h.hosts.splice(0);
+  h.assess().invalidate();
+  const _csrf = await h.csrf('/patches/feeds');
+  await h.post('/patches/feeds/sync', { _csrf, feed: 'debian' }, { 'hx-request': 'true' });
+  await h.catalog.idle();
+  const page = await (await h.request('/patches')).text();
+  assert.match(page, /Assessing…/);
+  assert.match(page, /\(1 of 2 hosts done\)/);
+  assert.match(page, /hx-get="\/patches\/waiting" hx-trigger="every 2s"/);
+  assert.doesNotMatch(page, /No host inventories yet/);
+  const still = await h.request('/patches/waiting', { headers: { 'hx-request': 'true' } });
+  assert.equal(still.headers.get('hx-refresh'), null);
+  // The first inventories land: the next poll reloads the page.
+  h.hosts.push(...kept);
+  h.assess().invalidate();
+  const landed = await h.request('/patches/waiting', { headers: { 'hx-request': 'true' } });
+  assert.equal(landed.headers.get('hx-refresh'), 'true');
+  run = undefined;
+  h.hosts.splice(0);
+  h.assess().invalidate();
+  assert.match(
+    await (await h.request('/patches')).text(),
+    /No host inventories yet/,
+    'no run, nothing collected',
+  );
 });
