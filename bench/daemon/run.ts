@@ -2,14 +2,14 @@
  * bench/daemon (issue 15): the daemon holding a site of HOSTS machines. A data directory is seeded
  * as the daemon writes it (the host directory, one inventory file per host of PER_HOST real
  * bookworm packages) and a tracker feed of CVES CVEs is served on loopback; then the daemon is
- * built (npm run build) and started as the appliance runs it, from dist/, and measured: start to
+ * compiled and started as the appliance runs it (plain node, no tsx), and measured: start to
  * /healthz, start to the first full assessment, each UI page's p50/p95 over ROUNDS requests, RSS
  * after the pages and after IDLE_S seconds idle, the peak RSS, and the inventories' size on disk.
  * Goals: idle RSS < 150 MB, every page p95 < 50 ms, start to /healthz < 1.5 s, inventories < 100 MB.
  *   BENCH_HOSTS=5000 BENCH_PER_HOST=300 BENCH_CVES=20000 npm run bench daemon
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,9 +85,13 @@ const inventoryMB = Number(
 );
 
 // --- the daemon ---------------------------------------------------------------------------------------
-// The appliance runs the compiled daemon: build it from this tree (a stale dist/ would mislead).
-execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-const args = [join(root, 'dist/daemon/main.js')];
+// The appliance runs the compiled daemon: compile this tree (a stale dist/ would mislead) into a
+// directory of its own under node_modules (so the compiled code finds the packages; never dist/,
+// which a test may be rebuilding at the same moment).
+const out = join(root, 'node_modules', '.cache', `pd-bench-daemon-${process.pid}`);
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'inherit' });
+cpSync(join(root, 'web/static'), join(out, 'web/static'), { recursive: true });
+const args = [join(out, 'daemon/main.js')];
 const started = performance.now();
 const daemon: ChildProcess = spawn(process.execPath, [...args, 'serve', '--data-dir', dataDir], {
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -148,6 +152,7 @@ const peak = mib(daemon.pid!, 'VmHWM');
 daemon.kill('SIGTERM');
 feedServer.close();
 await rm(dataDir, { recursive: true, force: true });
+await rm(out, { recursive: true, force: true });
 
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log(
