@@ -28,6 +28,7 @@ import {
   webLink,
 } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { When } from '../views/when.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
   if (!deps.catalog) throw new DepotError('UNAVAILABLE', 'the catalog service is not running');
@@ -99,7 +100,9 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <h1>Patches</h1>
       <ComplianceCards c={site.compliance} />
       <p class="hint">
-        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} at ${site.computedAt} (${site.ms} ms). `}
+        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} `}
+        <When at={site.computedAt} />
+        {` (${site.ms} ms). `}
         <a href="/patches/feeds">Feeds and sync history</a> · <a href="/patches/missing.csv">Export CSV</a>
       </p>
       <FilterForm f={f} />
