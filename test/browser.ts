@@ -53,12 +53,26 @@ export const setUpInBrowser = async (
   await page.waitForSelector('h1:text("Dashboard")');
 };
 
-/** The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's). */
-export const daemonInBrowser = async (t: TestContext, viewport?: { width: number; height: number }) => {
+/** Follow a link of the main navigation, opening the Menu first where it is folded (a phone). */
+export const clickNav = async (page: Page, label: string) => {
+  const menu = page.locator('button.menu');
+  if (await menu.isVisible()) await menu.click();
+  await page.click(`nav a:text-is("${label}")`);
+};
+
+/**
+ * The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's).
+ * `bypassCSP` lets a test inject a checker such as axe-core into pages whose policy forbids it.
+ */
+export const daemonInBrowser = async (
+  t: TestContext,
+  viewport?: { width: number; height: number },
+  options: { bypassCSP?: boolean } = {},
+) => {
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
   const browser = await launchBrowser(t);
-  const page = await browser.newPage(viewport ? { viewport } : {});
+  const page = await browser.newPage({ ...(viewport ? { viewport } : {}), ...options });
   return { dir, daemon, page };
 };

@@ -77,7 +77,7 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
           <p>Scans, inventory collections and feed syncs appear here as they run.</p>
         </Empty>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Job</th>
@@ -94,20 +94,20 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
           <tbody>
             {props.jobs.map((job) => (
               <tr>
-                <td>
+                <td data-label="Job">
                   <JobLink id={job.id} />
                 </td>
-                <td>{job.title}</td>
-                <td>{job.kind}</td>
-                <td>{job.host ?? '—'}</td>
-                <td>
+                <td data-label="What">{job.title}</td>
+                <td data-label="Kind">{job.kind}</td>
+                <td data-label="Target">{job.host ?? '—'}</td>
+                <td data-label="State">
                   <StateLabel job={job} />
                 </td>
-                <td>
+                <td data-label="Started">
                   <When iso={job.startedAt} />
                 </td>
-                <td>{formatDuration(jobDuration(job, Date.now()))}</td>
-                <td>{outcome(job)}</td>
+                <td data-label="Duration">{formatDuration(jobDuration(job, Date.now()))}</td>
+                <td data-label="Result">{outcome(job)}</td>
                 <td>
                   <CancelForm job={job} csrf={props.csrf} />
                 </td>

@@ -136,7 +136,10 @@ const BundleImport = (props: { csrf: string }) => (
     </p>
     <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
       <CsrfField token={props.csrf} />
-      <input type="file" name="bundle" accept=".zip,application/zip" required />{' '}
+      <label>
+        Bundle file (.zip)
+        <input type="file" name="bundle" accept=".zip,application/zip" required />
+      </label>
       <button type="submit">Import</button>
     </form>
   </section>
@@ -145,28 +148,32 @@ const BundleImport = (props: { csrf: string }) => (
 const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
   <section class="card">
     <h2>Sync history</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>Finished</th>
-          <th>Feed</th>
-          <th>Trigger</th>
-          <th>Outcome</th>
-          <th>Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((h) => (
+    {props.rows.length === 0 ? (
+      <p class="hint">No sync has run yet.</p>
+    ) : (
+      <table class="stack">
+        <thead>
           <tr>
-            <td>{h.finishedAt}</td>
-            <td>{h.feedId}</td>
-            <td>{h.trigger}</td>
-            <td>{h.outcome}</td>
-            <td>{h.message}</td>
+            <th>Finished</th>
+            <th>Feed</th>
+            <th>Trigger</th>
+            <th>Outcome</th>
+            <th>Details</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((h) => (
+            <tr>
+              <td data-label="Finished">{h.finishedAt}</td>
+              <td data-label="Feed">{h.feedId}</td>
+              <td data-label="Trigger">{h.trigger}</td>
+              <td data-label="Outcome">{h.outcome}</td>
+              <td data-label="Details">{h.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
   </section>
 );
 

@@ -69,7 +69,7 @@ test('jobs are listed with kind, target, state and timing; the list refreshes on
   ] as const) {
     assert.ok(page.includes(`href="/activity/${job.id}"`), `${job.id} links to its page`);
     const row = page.slice(page.indexOf(`/activity/${job.id}"`)).split('</tr>')[0]!;
-    assert.match(row, /<td>test\.work<\/td>/);
+    assert.match(row, /<td data-label="Kind">test\.work<\/td>/);
     assert.match(row, new RegExp(`>${state}</strong>`));
     assert.match(row, /s ago<\/time>/);
   }

@@ -112,7 +112,7 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(await (await h.request('/patches/feeds/progress')).text(), /Sync finished: debian updated\./);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
-  assert.match(feeds, /<td>manual<\/td><td>updated<\/td>/);
+  assert.match(feeds, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
 
   const html = await (await h.request('/patches')).text();
   assert.match(html, /Compliant hosts/);
