@@ -4,6 +4,8 @@
  */
 
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { spawnDaemon } from './integration/daemon/spawn-daemon.js';
@@ -62,17 +64,22 @@ export const clickNav = async (page: Page, label: string) => {
 
 /**
  * The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's).
- * `bypassCSP` lets a test inject a checker such as axe-core into pages whose policy forbids it.
+ * `config` is written as its config.json first; `bypassCSP` lets a test inject a checker such as
+ * axe-core into pages whose policy forbids it.
  */
 export const daemonInBrowser = async (
   t: TestContext,
   viewport?: { width: number; height: number },
-  options: { bypassCSP?: boolean } = {},
+  options: { bypassCSP?: boolean; config?: object } = {},
 ) => {
   const dir = await tempDir(t);
+  if (options.config) await writeFile(join(dir, 'config.json'), JSON.stringify(options.config));
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
   const browser = await launchBrowser(t);
-  const page = await browser.newPage({ ...(viewport ? { viewport } : {}), ...options });
+  const page = await browser.newPage({
+    ...(viewport ? { viewport } : {}),
+    ...(options.bypassCSP ? { bypassCSP: true } : {}),
+  });
   return { dir, daemon, page };
 };

@@ -120,5 +120,12 @@ export const Notice = (props: { kind: 'error' | 'info' | 'ok'; children: Child }
   </p>
 );
 
+/** The header of a table's column of buttons: named for a screen reader, blank on the screen. */
+export const ActionsHeading = () => (
+  <th>
+    <span class="visually-hidden">Actions</span>
+  </th>
+);
+
 /** An honest empty state: what is missing and what to do about it. */
 export const Empty = (props: { children: Child }) => <div class="empty">{props.children}</div>;

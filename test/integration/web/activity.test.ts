@@ -93,7 +93,7 @@ test('a job page shows its facts, history and log, refreshes while it runs, and 
   const job = await h.submit('pc-1');
   await h.started(job.id);
   const page = await (await h.request(`/activity/${job.id}`)).text();
-  assert.match(page, /<h2>Check pc-1<\/h2>/);
+  assert.match(page, /<h1>Check pc-1<\/h1>/);
   assert.match(page, /<dt>Target<\/dt><dd>pc-1<\/dd>/);
   assert.match(page, /attempt 1 started \(manual\)\n.*checking the &lt;disk&gt;/);
   assert.match(page, /<progress max="4" value="1">/);

@@ -16,7 +16,29 @@ import type { Page } from 'playwright-core';
 import { NAV } from '../../../web/views/layout.js';
 import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
 
-const WIDTHS = [390, 768, 1280] as const;
+/**
+ * Settings that fill the Devices, Feeds and Cache pages, every address on loopback: the TFTP
+ * server listens there, and the feed and the upstream are a closed port (their sync fails).
+ */
+const LOOPBACK_ONLY = {
+  tftp: { enabled: true, address: '127.0.0.1', port: 0, clients: ['127.0.0.1/32'] },
+  catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'http://127.0.0.1:9/tracker.json' }] },
+  cache: { upstreams: ['http://127.0.0.1:9/debian'] },
+};
+
+interface View {
+  width: number;
+  dark?: boolean;
+  /** Where its screenshots go under OUT, and how problems name it. */
+  dir: string;
+}
+/** A phone, a tablet and a desktop, and the desktop once more in the dark scheme. */
+const VIEWS: View[] = [
+  { width: 390, dir: '390' },
+  { width: 768, dir: '768' },
+  { width: 1280, dir: '1280' },
+  { width: 1280, dark: true, dir: '1280-dark' },
+];
 const PHONE = 390;
 const OUT = fileURLToPath(new URL('../../../test-results/pages/', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -32,16 +54,31 @@ interface Violation {
 const RUN_AXE = `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
   r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`;
 
+/**
+ * Elements that act on a click but that the keyboard cannot reach: htmx's default trigger for
+ * anything but a form or a form control is a click, and a div or a row takes no focus.
+ */
+const MOUSE_ONLY = `[...document.querySelectorAll('[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete],[onclick]')]
+  .filter((e) => !e.matches('a[href],button,input,select,textarea,form,[tabindex]:not([tabindex="-1"])'))
+  .filter((e) => e.hasAttribute('onclick') || !e.hasAttribute('hx-trigger') || /\\bclick\\b/.test(e.getAttribute('hx-trigger')))
+  .map((e) => e.outerHTML.slice(0, 120))`;
+
 /** Every problem found, as lines a person can act on: which page, which width, what is wrong. */
 const problems: string[] = [];
+/** Violations of any impact by rule, for the summary (moderate and minor ones do not fail). */
+const tally = new Map<string, number>();
+/** Where the moderate and minor ones are, printed for whoever wants to fix them too. */
+const lesser: string[] = [];
 
 /** axe-core on the page as it stands; serious and critical violations become problems. */
 const audit = async (page: Page, where: string) => {
   if (!(await page.evaluate<boolean>("typeof axe === 'object'"))) await page.addScriptTag({ path: AXE });
   for (const v of await page.evaluate<Violation[]>(RUN_AXE)) {
-    if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+    const rule = `${v.impact} ${v.id}`;
+    tally.set(rule, (tally.get(rule) ?? 0) + v.targets.length);
     const first = v.targets.slice(0, 3).join(' | ');
-    problems.push(`${where}: ${v.impact} ${v.id} (${v.help}) × ${v.targets.length}: ${first}`);
+    const line = `${where}: ${v.impact} ${v.id} (${v.help}) × ${v.targets.length}: ${first}`;
+    (v.impact === 'serious' || v.impact === 'critical' ? problems : lesser).push(line);
   }
 };
 
@@ -49,12 +86,13 @@ const fileNameOf = (path: string) =>
   path === '/' ? 'dashboard' : path.replace(/^\//, '').replace(/[^a-z0-9.-]+/gi, '_');
 
 /** Screenshot, overflow check and audit of the page now showing, at the current width. */
-const inspect = async (page: Page, name: string, width: number) => {
+const inspect = async (page: Page, name: string, view: View) => {
   await page.waitForLoadState('load');
-  const where = `${name} @${width}`;
+  const where = `${name} @${view.dir}`;
   const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
-  if (scrollWidth > width) problems.push(`${where}: the page is ${scrollWidth} px wide`);
-  await page.screenshot({ path: join(OUT, String(width), `${fileNameOf(name)}.png`), fullPage: true });
+  if (scrollWidth > view.width) problems.push(`${where}: the page is ${scrollWidth} px wide`);
+  for (const e of await page.evaluate<string[]>(MOUSE_ONLY)) problems.push(`${where}: mouse only: ${e}`);
+  await page.screenshot({ path: join(OUT, view.dir, `${fileNameOf(name)}.png`), fullPage: true });
   await audit(page, where);
 };
 
@@ -136,21 +174,27 @@ const menuFolds = async (page: Page, home: string) => {
   assert.equal(await page.getAttribute('nav a[aria-current=page]', 'href'), '/settings');
 };
 
-test('every page at 390, 768 and 1280 px: no serious axe-core violation, no sideways scrolling', {
+test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violation, no sideways scrolling, no mouse-only action', {
   skip: chromiumMissing,
   timeout: 600_000,
 }, async (t) => {
   await rm(OUT, { recursive: true, force: true });
-  for (const w of WIDTHS) await mkdir(join(OUT, String(w)), { recursive: true });
+  for (const v of VIEWS) await mkdir(join(OUT, v.dir), { recursive: true });
   t.diagnostic(`screenshots: ${OUT}`);
-  const { dir, daemon, page } = await daemonInBrowser(t, { width: 1280, height: 900 }, { bypassCSP: true });
+  const { dir, daemon, page } = await daemonInBrowser(
+    t,
+    { width: 1280, height: 900 },
+    { bypassCSP: true, config: LOOPBACK_ONLY },
+  );
   const at = (path: string) => new URL(path, daemon.url).href;
   const atEveryWidth = async (name: string, open: () => Promise<unknown>) => {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
+    for (const view of VIEWS) {
+      await page.setViewportSize({ width: view.width, height: 900 });
+      await page.emulateMedia({ colorScheme: view.dark ? 'dark' : 'light' });
       await open();
-      await inspect(page, name, width);
+      await inspect(page, name, view);
     }
+    await page.emulateMedia({ colorScheme: 'light' });
   };
 
   // Before setup: the setup page (where every other address leads).
@@ -212,5 +256,7 @@ test('every page at 390, 768 and 1280 px: no serious axe-core violation, no side
   await page.waitForSelector('h1:text("Sign in")');
   await atEveryWidth('/login', () => page.goto(at('/login')));
 
+  for (const line of lesser) t.diagnostic(line);
+  t.diagnostic(`axe-core violations by rule: ${JSON.stringify(Object.fromEntries(tally))}`);
   assert.deepEqual(problems, [], `${problems.length} problems; screenshots in ${OUT}`);
 });

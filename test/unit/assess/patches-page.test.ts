@@ -214,7 +214,10 @@ test('a signed offline bundle is imported through the form; a bad one is refused
   assert.match(await (await h.request('/patches')).text(), /DSA-5880-1/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /Vendor files \(1\)/);
-  assert.match(feeds, /EX-24 \(EX-24P\)<\/td><td>4\.2\.1<\/td><td>ex24-4\.2\.1\.bin/);
+  assert.match(
+    feeds,
+    /EX-24 \(EX-24P\)<\/td><td data-label="Version">4\.2\.1<\/td><td data-label="File">ex24-4\.2\.1\.bin/,
+  );
   const stranger = generateKeyPairSync('ed25519');
   const bad = await upload(
     writeBundle(
