@@ -31,6 +31,7 @@ import type { Logger } from './log.js';
 import { HealthRegistry } from './observability/health.js';
 import type { PresenceService } from './presence/presence-service.js';
 import { Metrics } from './reports/metrics.js';
+import type { ReportsService } from './reports/reports-service.js';
 import { selfUpdateView } from './self-update/status.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
@@ -72,6 +73,8 @@ export class DepotApp {
   assess: AssessService | undefined;
   hosts: HostService | undefined;
   presence: PresenceService | undefined;
+  /** Compliance history and the remediation ledger behind the Reports page. */
+  reports: ReportsService | undefined;
   /** Built only when the host adapters (executors, verifier) are given to the app. */
   deploy: DeployService | undefined;
   /** The console API: tokens, the site key, the summary. */
@@ -185,6 +188,7 @@ export class DepotApp {
       this.health.add(cacheHealth(this.cache, this.config.cache));
     }
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
+    const reports = await this.reportsService(assess);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
     const api = await this.apiService();
@@ -201,6 +205,7 @@ export class DepotApp {
       catalog,
       assess,
       hosts,
+      reports,
       ...(tftp ? [tftp] : []),
       ...(deploy ? [deploy] : []),
       api,
@@ -208,6 +213,23 @@ export class DepotApp {
       // Last: it announces the ports the listeners above really bound.
       presence,
     ];
+  }
+
+  /** Daily compliance snapshots and the remediation ledger, fed by every assessment. */
+  private async reportsService(assess: AssessService): Promise<ReportsService> {
+    const { ReportsService } = await import('./reports/reports-service.js');
+    const { systemTimeZone } = await import('./deploy/site-settings.js');
+    this.reports = new ReportsService({
+      dataDir: this.config.dataDir,
+      settings: this.config.reports,
+      timeZone: this.config.deploy.timeZone ?? systemTimeZone(),
+      assess,
+      scheduler: this.scheduler,
+      clock: systemClock,
+      log: this.log.child('reports'),
+    });
+    this.health.add(this.reports);
+    return this.reports;
   }
 
   /** mDNS announcements of the UI and the proxy on the links inside a scope. */
@@ -266,8 +288,11 @@ export class DepotApp {
     return this.deploy;
   }
 
-  /** Tokens, the site key and the summary of the console API, over every service built before it. */
+  /** The console API (tokens, site key, summary) and /metrics, over every service built before it. */
   private async apiService(): Promise<ApiModule> {
+    const { registerServiceMetrics } = await import('./reports/service-metrics.js');
+    const { jobs, catalog, assess, deploy } = this;
+    registerServiceMetrics(this.metrics.registry, { jobs, catalog, assess, deploy });
     const { ApiModule } = await import('./api/api-module.js');
     this.api = new ApiModule({
       dataDir: this.config.dataDir,
@@ -316,6 +341,7 @@ export class DepotApp {
           hosts: this.hosts,
           tftp: this.tftp,
           presence: this.presence,
+          reports: this.reports,
           deploy: this.deploy,
           deploySettings: this.config.deploy,
           selfUpdate: selfUpdateView(this.config.selfUpdate),

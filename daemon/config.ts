@@ -13,6 +13,7 @@ import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
 import { DepotError } from './errors.js';
+import { reportsSettingsSchema } from './reports/settings.js';
 import { selfUpdateSettingsSchema } from './self-update/settings.js';
 import { tftpSettingsSchema } from './tftp/settings.js';
 
@@ -241,6 +242,8 @@ export const configSchema = z
     deploy: deploySettingsSchema.prefault({}),
     /** The appliance updates its own package in a window, through its cache, with a way back. */
     selfUpdate: selfUpdateSettingsSchema.prefault({}),
+    /** Compliance history, patch age, time to remediate and the SLA the Reports page measures. */
+    reports: reportsSettingsSchema.prefault({}),
     /** mDNS/DNS-SD announcements of the UI and the apt proxy, only on links inside a scope. */
     mdns: z
       .object({

@@ -148,6 +148,22 @@ const commands: Record<string, Command> = {
       return restoreCommand(ctx);
     },
   },
+  console: {
+    summary: "the reference console: pull several appliances' signed summaries into one table",
+    usage:
+      'patch-depot console pull --sites sites.json [--state FILE] [--json] [--serve [ADDR:]PORT] [--interval SEC (60)]',
+    flags: {
+      sites: { type: 'string' },
+      state: { type: 'string' },
+      json: { type: 'boolean' },
+      serve: { type: 'string' },
+      interval: { type: 'string' },
+    },
+    async run(ctx) {
+      const { consoleCommand } = await import('./api/console-cli.js');
+      return consoleCommand(ctx);
+    },
+  },
   admin: {
     summary: 'accounts at the console: reset-password [--user NAME] (root, daemon stopped), accounts',
     usage: 'patch-depot admin reset-password [--user NAME] | accounts   (root, daemon stopped)',

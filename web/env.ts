@@ -16,6 +16,7 @@ import type { Logger } from '../daemon/log.js';
 import type { Problem } from '../daemon/observability/health.js';
 import type { PresenceStatus } from '../daemon/presence/presence-service.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
+import type { ReportsService } from '../daemon/reports/reports-service.js';
 import type { SelfUpdateView } from '../daemon/self-update/status.js';
 import type { Role } from '../daemon/store/schema.js';
 import type { StateStore } from '../daemon/store/state-store.js';
@@ -62,6 +63,8 @@ export interface WebDeps {
   scheduler?: Scheduler | undefined;
   /** mDNS announcements: where the appliance is announced, under which name. */
   presence?: { status(): PresenceStatus } | undefined;
+  /** Compliance history and the remediation ledger (Reports). */
+  reports?: Pick<ReportsService, 'history' | 'ledger' | 'settings'> | undefined;
   /** The console API (/api/v1), its tokens and the site key; absent in tests that do not need it. */
   api?: ApiModule | undefined;
   /** The appliance's self-update: its settings and the updater's last run (Settings page). */

@@ -70,10 +70,13 @@ export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
 export class AssessService {
   readonly name = 'assess';
   private cached: SiteAssessment | undefined;
+  /** The newest result, kept when `cached` is invalidated. */
+  private last: SiteAssessment | undefined;
   private computing: Promise<SiteAssessment> | undefined;
   private memo = new AssessMemo(-1);
   private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
+  private readonly listeners = new Set<(site: SiteAssessment) => void>();
 
   constructor(private readonly opts: AssessServiceOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -91,6 +94,17 @@ export class AssessService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.computing?.catch(() => {});
+  }
+
+  /** Called with every new result (the reports record history from it); returns an unsubscribe. */
+  onComputed(fn: (site: SiteAssessment) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** The last result, without computing one (for /metrics: a scrape never starts an assessment). */
+  latest(): SiteAssessment | undefined {
+    return this.last;
   }
 
   /** Forget the cached result (after a collection or a catalog change). */
@@ -155,6 +169,14 @@ export class AssessService {
       ms: Math.round(performance.now() - t0),
     };
     this.cached = result;
+    this.last = result;
+    for (const fn of this.listeners) {
+      try {
+        fn(result);
+      } catch (err) {
+        this.opts.log.error('an assessment listener failed', { err });
+      }
+    }
     this.opts.log.debug('assessment computed', {
       hosts: hosts.length,
       ms: result.ms,

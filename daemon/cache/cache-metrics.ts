@@ -1,5 +1,5 @@
 /** Prometheus view of the cache: read from the service at scrape time, nothing counted twice. */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CacheService } from './cache-service.js';
 
 export const registerCacheMetrics = (registry: Registry, cache: CacheService): void => {
@@ -13,26 +13,31 @@ export const registerCacheMetrics = (registry: Registry, cache: CacheService): v
         read(this);
       },
     });
-  gauge(
+  // Counters (they only grow, and survive restarts in the cache index): set from the totals at scrape.
+  const counter = (name: string, help: string, labelName: string, read: () => Record<string, number>) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [labelName],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [label, value] of Object.entries(read())) this.inc({ [labelName]: label }, value);
+      },
+    });
+  counter(
     'patch_depot_cache_bytes_total',
     'Bytes served to clients from the cache, and fetched from upstream',
-    (g) => {
+    'source',
+    () => {
       const s = cache.index.stats.totals;
-      g.set({ source: 'cache' }, s.fromCache);
-      g.set({ source: 'upstream' }, s.fromUpstream);
+      return { cache: s.fromCache, upstream: s.fromUpstream };
     },
-    ['source'],
   );
-  gauge(
-    'patch_depot_cache_requests_total',
-    'Cache lookups by result',
-    (g) => {
-      const s = cache.index.stats.totals;
-      g.set({ result: 'hit' }, s.hits);
-      g.set({ result: 'miss' }, s.misses);
-    },
-    ['result'],
-  );
+  counter('patch_depot_cache_requests_total', 'Cache lookups by result', 'result', () => {
+    const s = cache.index.stats.totals;
+    return { hit: s.hits, miss: s.misses };
+  });
   gauge('patch_depot_cache_used_bytes', 'Disk used by cached blobs', (g) => g.set(cache.index.usedBytes()));
   gauge('patch_depot_cache_entries', 'Cached files', (g) => g.set(cache.index.size));
   gauge('patch_depot_cache_downloads_active', 'Upstream downloads in flight', (g) =>

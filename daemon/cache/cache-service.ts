@@ -357,6 +357,11 @@ export class CacheService {
       .slice(0, n);
   }
 
+  /** Bytes per UTC day for the last `days` days (the statistics keep 90), oldest first. */
+  traffic(days: number) {
+    return this.index.stats.lastDays(Math.min(days, 90), this.opts.clock.now());
+  }
+
   summary() {
     return {
       entries: this.index.size,

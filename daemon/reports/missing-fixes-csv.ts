@@ -6,11 +6,11 @@ export const MISSING_FIXES_CSV_HEADER =
   'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed,host_id';
 
 /**
- * One CSV cell. Cells that start with = + - @ (or a tab or carriage return) get a leading `'` so
+ * One CSV cell. Cells that start with = + - @ (or their full-width forms, a tab or a CR) get a `'` so
  * spreadsheets do not run feed- or host-supplied text as formulas; quotes, commas and newlines quote it.
  */
 export const csvCell = (v: string): string => {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const safe = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 

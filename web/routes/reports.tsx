@@ -1,28 +1,249 @@
-/** Reports: not built yet; the page says so and points at today's compliance, CSV and metrics. */
-import { Hono } from 'hono';
+/**
+ * Reports: the site report (compliance over 400 days, patch age and time to remediate against the
+ * SLA, the hosts and advisories that need work, bandwidth saved, deployment outcomes), printable
+ * on one page, and the full per-host and per-advisory reports. Every table exports as CSV and
+ * JSON from the same rows the page shows.
+ */
+import { type Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { DepotError } from '../../daemon/errors.js';
+import { pageNumber, pageOf } from '../../daemon/paging.js';
+import { type DaySnapshot, localDay } from '../../daemon/reports/history.js';
+import { advisoriesTable, bandwidthTable, deploymentsTable } from '../../daemon/reports/outcome-tables.js';
+import { type Cell, type ReportTable, tableCsv, tableJson } from '../../daemon/reports/report-table.js';
+import { historyTable, hostsTable, remediationTable } from '../../daemon/reports/report-tables.js';
 import type { WebDeps, WebEnv } from '../env.js';
+import { formatBytes } from '../views/bytes.js';
+import { hostHref } from '../views/host-link.js';
 import { Empty, renderPage } from '../views/layout.js';
+import { Pager } from '../views/pager.js';
+import { advisoryHref } from '../views/patches.js';
+import { ComplianceChart, Exports, TableView, TrafficChart } from '../views/report-views.js';
 
-export const reportsRoutes = (_deps: WebDeps) => {
-  const app = new Hono<WebEnv>();
-  app.get('/reports', (c) =>
-    renderPage(
-      c,
-      { title: 'Reports' },
-      <>
-        <h1>Reports</h1>
-        <Empty>
-          <p>
-            <strong>Reports are not part of this version yet.</strong>
-          </p>
-          <p>
-            Compliance over time and job history will live here. Today: current compliance is on the{' '}
-            <a href="/">Dashboard</a>, missing fixes export as CSV from <a href="/patches">Patches</a>, and{' '}
-            <code>/metrics</code> serves Prometheus figures.
-          </p>
-        </Empty>
-      </>,
-    ),
+export const REPORTS = [
+  'compliance-history',
+  'remediation',
+  'hosts',
+  'advisories',
+  'bandwidth',
+  'deployments',
+] as const;
+type ReportName = (typeof REPORTS)[number];
+
+const needReports = (deps: WebDeps) => {
+  if (!deps.reports) throw new DepotError('UNAVAILABLE', 'the reports service is not running');
+  return deps.reports;
+};
+
+const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** One report table, built from what the services hold now. */
+const buildTable = async (deps: WebDeps, name: ReportName, now: number): Promise<ReportTable> => {
+  const reports = needReports(deps);
+  const { slaDays, windowDays } = reports.settings;
+  // An assessment brings the snapshot and the ledger up to date as it is computed.
+  const site = await deps.assess?.current();
+  if (name === 'compliance-history') return historyTable(reports.history());
+  if (name === 'remediation') return remediationTable(reports.ledger(), now, slaDays, windowDays);
+  if (name === 'bandwidth') return bandwidthTable(deps.cache?.traffic(90) ?? []);
+  if (name === 'deployments') return deploymentsTable(deps.deploy?.list() ?? []);
+  if (!site) throw new DepotError('UNAVAILABLE', 'no assessment available');
+  if (name === 'advisories')
+    return advisoriesTable(site.advisories, reports.ledger(), now, slaDays, windowDays);
+  const label = (id: string) => deps.hosts?.label(id) ?? id;
+  return hostsTable(site.hosts, reports.ledger(), label, now, slaDays, windowDays);
+};
+
+/** Links from report rows to the host and advisory pages. */
+const rowLink = (row: Record<string, Cell>, key: string): string | undefined => {
+  if (key === 'host' && typeof row.host_id === 'string') return hostHref(row.host_id);
+  if (key === 'advisory' && typeof row.feed === 'string' && typeof row.advisory === 'string')
+    return advisoryHref({ feedId: row.feed, advisoryId: row.advisory });
+  return undefined;
+};
+
+const Section = (props: {
+  table: ReportTable;
+  rows?: ReportTable['rows'];
+  more?: { href: string; text: string } | undefined;
+  children?: Child;
+}) => (
+  <section class="card report">
+    <h2>
+      {props.table.title} <Exports name={props.table.name} />
+    </h2>
+    {props.children}
+    {props.table.rows.length === 0 ? (
+      <p class="hint">Nothing to report yet.</p>
+    ) : (
+      <TableView table={props.table} rows={props.rows} link={rowLink} />
+    )}
+    {props.more ? (
+      <p class="hint">
+        <a href={props.more.href}>{props.more.text}</a>
+      </p>
+    ) : null}
+  </section>
+);
+
+/** The four figures at the top of the site report. */
+const Headline = (props: {
+  latest: DaySnapshot | undefined;
+  pastSla: number | undefined;
+  saved: number | undefined;
+}) => {
+  const { latest } = props;
+  return (
+    <section class="grid">
+      <div class="card stat">
+        <span class="label">Compliance</span>
+        <span class="value">{latest?.ratio === undefined ? '–' : `${Math.round(latest.ratio * 100)} %`}</span>
+        <span class="hint">
+          {latest ? `${latest.compliant} of ${latest.assessed} hosts fully patched` : 'no host assessed yet'}
+        </span>
+      </div>
+      <div class="card stat">
+        <span class="label">Hosts at risk</span>
+        <span class="value">{latest?.hostsAtRisk ?? '–'}</span>
+        <span class="hint">missing any security fix</span>
+      </div>
+      <div class="card stat">
+        <span class="label">Open past SLA</span>
+        <span class="value">{props.pastSla ?? '–'}</span>
+        <span class="hint">missing fixes older than their severity allows</span>
+      </div>
+      <div class="card stat">
+        <span class="label">Saved by the cache</span>
+        <span class="value">{props.saved === undefined ? '–' : formatBytes(props.saved)}</span>
+        <span class="hint">
+          {props.saved === undefined ? 'the cache is off' : 'served on the LAN in the last 90 days'}
+        </span>
+      </div>
+    </section>
   );
+};
+
+const TOP = 10;
+
+const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const now = Date.now();
+  const reports = needReports(deps);
+  const [history, remediation, hosts, advisories, bandwidth, deployments] = await Promise.all(
+    REPORTS.map((n) => buildTable(deps, n, now).catch(() => undefined)),
+  );
+  const days = reports.history().days;
+  const latest = days[days.length - 1];
+  const traffic = deps.cache?.traffic(90) ?? [];
+  const saved = traffic.reduce((a, d) => a + d.fromCache, 0);
+  const sla = reports.settings.slaDays;
+  const pastSla = (remediation?.rows ?? []).reduce((a, r) => a + Number(r.open_past_sla ?? 0), 0);
+  return renderPage(
+    c,
+    { title: 'Reports' },
+    <>
+      <h1>Site report</h1>
+      <p class="hint">
+        {`${deps.api?.siteName ?? 'This site'} · ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} UTC · `}
+        SLA: critical {sla.critical} d, high {sla.high} d, medium {sla.medium} d, low {sla.low} d, unrated{' '}
+        {sla.unknown} d (config <code>reports.slaDays</code>).
+        <span class="screen-only"> Print this page for a one-page report.</span>
+      </p>
+      <Headline
+        latest={latest}
+        pastSla={remediation ? pastSla : undefined}
+        saved={deps.cache ? saved : undefined}
+      />
+      <section class="card report">
+        <h2>
+          Compliance over time <Exports name="compliance-history" />
+        </h2>
+        {days.length === 0 ? (
+          <p class="hint">The first snapshot is taken once a host has been assessed; then one a day.</p>
+        ) : (
+          <ComplianceChart days={days} today={localDay(now, zone())} spanDays={reports.settings.keepDays} />
+        )}
+        {history?.rows.length ? (
+          <details>
+            <summary>The last 30 days as a table</summary>
+            <TableView table={history} rows={history.rows.slice(0, 30)} />
+          </details>
+        ) : null}
+      </section>
+      {remediation ? <Section table={remediation} /> : null}
+      {hosts ? (
+        <Section
+          table={hosts}
+          rows={hosts.rows.slice(0, TOP)}
+          more={{ href: '/reports/hosts', text: `All ${hosts.rows.length} hosts` }}
+        />
+      ) : null}
+      {advisories ? (
+        <Section
+          table={advisories}
+          rows={advisories.rows.slice(0, TOP)}
+          more={{ href: '/reports/advisories', text: `All ${advisories.rows.length} advisories` }}
+        />
+      ) : null}
+      {bandwidth && deps.cache ? (
+        <Section table={bandwidth} rows={bandwidth.rows.slice(0, 14)}>
+          <TrafficChart days={traffic} />
+        </Section>
+      ) : null}
+      {deployments && deps.deploy ? (
+        <Section table={deployments} rows={deployments.rows.slice(0, TOP)} />
+      ) : null}
+    </>,
+  );
+};
+
+/** A full report table, a page at a time. */
+const fullReport = async (deps: WebDeps, c: Context<WebEnv>, name: 'hosts' | 'advisories') => {
+  const table = await buildTable(deps, name, Date.now());
+  const page = pageOf(table.rows, pageNumber(c.req.query('page')));
+  return renderPage(
+    c,
+    { title: `${table.title} · Reports` },
+    <>
+      <h1>{`${table.title} report`}</h1>
+      <p>
+        <a href="/reports">← Site report</a>
+      </p>
+      {table.rows.length === 0 ? (
+        <Empty>
+          <p>Nothing to report yet: no host has been assessed.</p>
+        </Empty>
+      ) : (
+        <Section table={table} rows={page.items}>
+          <Pager page={page} href={(n) => `/reports/${name}?page=${n}`} label={`${table.title} pages`} />
+        </Section>
+      )}
+    </>,
+  );
+};
+
+const exportTable = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const m = /^([a-z-]+)\.(csv|json)$/.exec(c.req.param('file') ?? '');
+  const name = m?.[1] as ReportName | undefined;
+  if (!m || !name || !REPORTS.includes(name)) throw new DepotError('NOT_FOUND', 'no such report');
+  const now = Date.now();
+  const table = await buildTable(deps, name, now);
+  const stamp = localDay(now, zone());
+  if (m[2] === 'json') {
+    return c.json(tableJson(table, new Date(now).toISOString()), 200, {
+      'Content-Disposition': `attachment; filename="${name}-${stamp}.json"`,
+    });
+  }
+  return c.body(tableCsv(table), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${name}-${stamp}.csv"`,
+  });
+};
+
+export const reportsRoutes = (deps: WebDeps) => {
+  const app = new Hono<WebEnv>();
+  app.get('/reports', (c) => siteReport(deps, c));
+  app.get('/reports/hosts', (c) => fullReport(deps, c, 'hosts'));
+  app.get('/reports/advisories', (c) => fullReport(deps, c, 'advisories'));
+  app.get('/reports/:file', (c) => exportTable(deps, c));
   return app;
 };

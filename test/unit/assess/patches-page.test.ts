@@ -15,86 +15,11 @@ import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
-import { setUpAdmin, webHarness } from '../../integration/web/harness.js';
+import { assessedSite, siteKeys } from '../../integration/web/assessed-site.js';
 import { fixture } from '../catalog/version-gen.js';
 
-const TRACKER = 'https://tracker.example/json';
-const keys = generateKeyPairSync('ed25519');
-
-const inventory = (hostId: string, packages: HostInventory['packages']): HostInventory => ({
-  hostId,
-  collectedAt: '2026-11-23T10:00:00.000Z',
-  os: parseOsRelease(fixture('assess/os-release-debian12')),
-  kernel: '6.1.0',
-  packages,
-  ecosystem: 'dpkg',
-  rebootRequired: false,
-});
-
-const harness = async (t: TestContext, extraHosts = 0, tracker = fixture('catalog/debian-tracker.json')) => {
-  let catalog!: CatalogService;
-  const ids: Record<'pc1' | 'pc2' | 'odd', string> = { pc1: '', pc2: '', odd: '' };
-  const h = await webHarness(t, {
-    services: async ({ dataDir, log, jobs, scheduler }) => {
-      const fetcher = new MemoryFeedFetcher();
-      fetcher.set(TRACKER, tracker);
-      catalog = new CatalogService({
-        dir: join(dataDir, 'catalog'),
-        feeds: [{ id: 'debian', kind: 'debian-tracker', url: TRACKER, enabled: true }],
-        fetcher,
-        verifier: {
-          verifyClearsigned: () => Promise.reject(new Error('unused')),
-        },
-        trustedKeys: [publicKeyBase64(keys.publicKey)],
-        maxFeedBytes: 1 << 20,
-        maxUnpackedBytes: 1 << 20,
-        syncIntervalMinutes: 60,
-        log,
-        jobs,
-        scheduler,
-      });
-      await catalog.start();
-      t.after(() => catalog.stop());
-      const hosts: HostInventory[] = [];
-      let assess!: AssessService;
-      const directory = new HostService({
-        dir: join(dataDir, 'hosts'),
-        findings: {
-          inventory: async (id) => hosts.find((x) => x.hostId === id),
-          assessment: (id) => assess.host(id),
-        },
-        log,
-      });
-      await directory.start();
-      // Machines known by address; the odd "address" proves names are escaped wherever shown.
-      const machine = async (address: string) => (await directory.directory.forAddress(address)).id;
-      ids.pc1 = await machine('pc-1.lan');
-      ids.pc2 = await machine('pc-2.lan');
-      ids.odd = await machine('<script>x</script>');
-      hosts.push(
-        inventory(ids.pc1, parseDpkgQuery(fixture('assess/dpkg-query-5col.txt'))),
-        inventory(ids.pc2, [{ name: 'curl', version: '7.88.1-10+deb12u16' }]),
-        inventory(ids.odd, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]),
-      );
-      for (let i = 0; i < extraHosts; i++) {
-        const id = await machine(`10.9.${i >> 8}.${i & 255}`);
-        hosts.push(inventory(id, [{ name: 'libexpat1', version: '2.5.0-1', source: 'expat' }]));
-      }
-      assess = new AssessService({
-        catalog,
-        inventories: {
-          ids: async () => hosts.map((h) => h.hostId),
-          get: async (id) => hosts.find((h) => h.hostId === id),
-        },
-        log,
-      });
-      await assess.start();
-      return { catalog, assess, hosts: directory };
-    },
-  });
-  const b = await setUpAdmin(h);
-  return { catalog, ids, request: b.request, post: b.post, csrf: b.csrf };
-};
+const harness = (t: TestContext, extraHosts = 0, tracker?: string) =>
+  assessedSite(t, { extraHosts, ...(tracker ? { tracker } : {}) });
 
 test('before any sync the page explains what to do; a manual sync fills it', async (t) => {
   const h = await harness(t);
@@ -193,7 +118,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
     ],
   };
   const signedManifest = Buffer.from(
-    JSON.stringify(signEnvelope(Buffer.from(JSON.stringify(manifest)), keys.privateKey)),
+    JSON.stringify(signEnvelope(Buffer.from(JSON.stringify(manifest)), siteKeys.privateKey)),
   );
   const zip = writeBundle(
     [
@@ -206,7 +131,7 @@ test('a signed offline bundle is imported through the form; a bad one is refused
       { feedId: 'vendor', kind: 'depot-manifest', file: 'vendor.json', body: signedManifest },
     ],
     1,
-    keys.privateKey,
+    siteKeys.privateKey,
   );
   const ok = await upload(zip);
   assert.equal(ok.status, 303);

@@ -1,0 +1,198 @@
+/**
+ * The reference console: pull the signed summary of several appliances, each with its own API
+ * token, and keep the last verified one per site. A pull sends the ETag it holds, so an unchanged
+ * site answers 304 with no body; a new summary is trusted only when its JWS verifies with the
+ * public key pinned for that site in sites.json (copied from the site's Settings → Site key page,
+ * never learnt from the network), its `kid` is that key's thumbprint and its body is a valid summary
+ * of the same site id as before. A site that cannot be reached or fails a check keeps its last good
+ * summary, shown with its age and the reason.
+ */
+import { readFile } from 'node:fs/promises';
+import { calculateJwkThumbprint, compactVerify, importJWK, importSPKI, type JWK } from 'jose';
+import { z } from 'zod';
+import { DepotError } from '../errors.js';
+import { checkDocument } from '../store/json-file-adapter.js';
+import { type ApiSiteSummary, siteSummarySchema } from './contract.js';
+import { SIGNING_ALG, SUMMARY_JWS_TYP } from './site-key.js';
+
+const jwkSchema = z
+  .object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) })
+  .loose();
+
+export const sitesFileSchema = z
+  .object({
+    sites: z
+      .array(
+        z
+          .object({
+            /** How the table names the site (default: the name the site reports). */
+            name: z.string().min(1).max(80).optional(),
+            /** The appliance's UI address, e.g. http://10.1.0.5:8080 */
+            url: z.url({ protocol: /^https?$/ }),
+            /** An API token with the console:read scope, or a file holding one. */
+            token: z.string().min(1).optional(),
+            tokenFile: z.string().min(1).optional(),
+            /** The site's public key: its JWK, or its PEM, from Settings → Site key. */
+            publicKey: z.union([jwkSchema, z.string().includes('BEGIN PUBLIC KEY')]),
+          })
+          .strict()
+          .refine(
+            (s) => (s.token === undefined) !== (s.tokenFile === undefined),
+            'give token or tokenFile, not both',
+          ),
+      )
+      .min(1),
+  })
+  .strict();
+export type SiteEntry = z.infer<typeof sitesFileSchema>['sites'][number];
+
+export const siteStateSchema = z.object({
+  etag: z.string().optional(),
+  summary: siteSummarySchema.optional(),
+  /** When the site last answered a pull with a verified summary or a 304. */
+  lastContact: z.string().optional(),
+  lastAttempt: z.string().optional(),
+  /** Why the last pull failed; absent when it worked. */
+  error: z.string().optional(),
+});
+export type SiteState = z.infer<typeof siteStateSchema>;
+export const consoleStateSchema = z.object({
+  version: z.literal(1),
+  sites: z.record(z.string(), siteStateSchema),
+});
+export type ConsoleState = z.infer<typeof consoleStateSchema>;
+
+export const readSitesFile = async (file: string): Promise<SiteEntry[]> => {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new DepotError('BAD_INPUT', `--sites: cannot read ${file} (${err.code})`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new DepotError('BAD_INPUT', `${file}: not JSON (${(err as Error).message})`);
+  }
+  return checkDocument(file, sitesFileSchema, json).sites;
+};
+
+/** The pinned key and the `kid` a signature must name. */
+const pinnedKey = async (site: SiteEntry) => {
+  if (typeof site.publicKey === 'string') {
+    const key = await importSPKI(site.publicKey, SIGNING_ALG, { extractable: true });
+    const { exportJWK } = await import('jose');
+    const jwk = await exportJWK(key);
+    return { key, kid: await calculateJwkThumbprint(jwk, 'sha256') };
+  }
+  const { kty, crv, x } = site.publicKey;
+  const jwk: JWK = { kty, crv, x };
+  return { key: await importJWK(jwk, SIGNING_ALG), kid: await calculateJwkThumbprint(jwk, 'sha256') };
+};
+
+/** A JWS body trusted only after every check; throws a one-line reason. */
+export const verifySummary = async (jws: string, site: SiteEntry): Promise<ApiSiteSummary> => {
+  const { key, kid } = await pinnedKey(site);
+  let verified: Awaited<ReturnType<typeof compactVerify>>;
+  try {
+    verified = await compactVerify(jws.trim(), key, { algorithms: [SIGNING_ALG] });
+  } catch (err) {
+    throw new Error(
+      `the summary's signature does not verify with the pinned key (${(err as Error).message})`,
+    );
+  }
+  const header = verified.protectedHeader;
+  if (header.kid !== kid) throw new Error(`the summary names key ${header.kid}, not the pinned ${kid}`);
+  if (header.typ !== SUMMARY_JWS_TYP)
+    throw new Error(`the signed document is a ${header.typ}, not a summary`);
+  const body = siteSummarySchema.safeParse(JSON.parse(Buffer.from(verified.payload).toString('utf8')));
+  if (!body.success) throw new Error('the signed summary is not a summary this console understands');
+  return body.data;
+};
+
+const tokenOf = async (site: SiteEntry): Promise<string> =>
+  site.token ??
+  (
+    await readFile(site.tokenFile!, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read the token file ${site.tokenFile} (${err.code})`);
+    })
+  ).trim();
+
+/** One line: a fetch failure says why (its cause's code or message), a timeout says so. */
+const reason = (err: unknown): string => {
+  const e = err as Error & { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
+  if (e.name === 'TimeoutError') return 'no answer in time';
+  const why = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message;
+  return e.message === 'fetch failed' ? `cannot reach the site${why ? ` (${why})` : ''}` : e.message;
+};
+
+/** Pull one site into its state (mutated in place). Never throws: a failure is recorded. */
+export const pullSite = async (
+  site: SiteEntry,
+  state: SiteState,
+  opts: { fetch?: typeof fetch; now?: () => Date; timeoutMs?: number } = {},
+): Promise<void> => {
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  state.lastAttempt = now;
+  try {
+    const res = await (opts.fetch ?? fetch)(new URL('/api/v1/summary.jws', site.url), {
+      headers: {
+        authorization: `Bearer ${await tokenOf(site)}`,
+        ...(state.etag && state.summary ? { 'if-none-match': state.etag } : {}),
+      },
+      redirect: 'error',
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    });
+    if (res.status === 304) {
+      state.lastContact = now;
+      delete state.error;
+      return;
+    }
+    const text = await res.text();
+    if (res.status === 401 || res.status === 403)
+      throw new Error(
+        `the site refused the token (${res.status}): make one with console:read on its Settings page`,
+      );
+    if (res.status !== 200) throw new Error(`the site answered ${res.status}`);
+    if (text.length > 1 << 20) throw new Error('the summary is over 1 MiB');
+    const summary = await verifySummary(text, site);
+    if (state.summary && state.summary.site.id !== summary.site.id)
+      throw new Error(
+        `the site id changed from ${state.summary.site.id} to ${summary.site.id}: another appliance answers at ${site.url}`,
+      );
+    state.summary = summary;
+    const etag = res.headers.get('etag');
+    if (etag) state.etag = etag;
+    else delete state.etag;
+    state.lastContact = now;
+    delete state.error;
+  } catch (err) {
+    state.error = reason(err);
+  }
+};
+
+/** One row of the combined table. */
+export interface ConsoleRow {
+  site: string;
+  url: string;
+  compliancePercent: number | null;
+  hostsAtRisk: number | null;
+  failedDeployments: number | null;
+  problems: number | null;
+  lastContact: string | null;
+  error: string | null;
+}
+
+export const consoleRows = (sites: readonly SiteEntry[], state: ConsoleState): ConsoleRow[] =>
+  sites.map((site) => {
+    const s = state.sites[site.url] ?? {};
+    const sum = s.summary;
+    return {
+      site: site.name ?? sum?.site.name ?? site.url,
+      url: site.url,
+      compliancePercent: sum?.compliance?.percent ?? null,
+      hostsAtRisk: sum?.hostsAtRisk ?? null,
+      failedDeployments: sum?.deployments?.failed ?? null,
+      problems: sum ? sum.problems.length : null,
+      lastContact: s.lastContact ?? null,
+      error: s.error ?? null,
+    };
+  });

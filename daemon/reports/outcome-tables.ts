@@ -1,0 +1,153 @@
+/**
+ * The Reports page's other tables: advisories across the site, the cache's traffic per day, and
+ * what each deployment achieved. Pure, like report-tables.ts.
+ */
+import type { AdvisoryImpact } from '../assess/assess-service.js';
+import { severityRank } from '../catalog/model.js';
+import type { Deployment } from '../deploy/deployment.js';
+import type { HostOutcome } from '../deploy/ports.js';
+import { daysBetween, type Ledger } from './remediation.js';
+import { days1, percent, type ReportTable } from './report-table.js';
+import { type SlaDays, severityLabel } from './report-tables.js';
+
+/** One row per advisory some host misses now or had fixed in the window: where each one stands. */
+export const advisoriesTable = (
+  advisories: readonly AdvisoryImpact[],
+  ledger: Ledger,
+  now: number,
+  sla: SlaDays,
+  windowDays: number,
+): ReportTable => {
+  const key = (feedId: string, advisoryId: string) => `${feedId}\0${advisoryId}`;
+  const firstSeen = new Map<string, number>();
+  for (const h of Object.values(ledger.hosts)) {
+    for (const f of h.open) {
+      const k = key(f.feedId, f.advisoryId);
+      const t = Date.parse(f.firstSeen);
+      if (!(firstSeen.get(k)! <= t)) firstSeen.set(k, t);
+    }
+  }
+  const fixed = new Map<string, Set<string>>();
+  for (const f of ledger.closed) {
+    if (daysBetween(f.fixedAt, now) > windowDays) continue;
+    const k = key(f.feedId, f.advisoryId);
+    if (!fixed.has(k)) fixed.set(k, new Set());
+    fixed.get(k)!.add(f.hostId);
+  }
+  const rows = [...advisories]
+    .sort(
+      (a, b) =>
+        severityRank[a.severity] - severityRank[b.severity] ||
+        b.hosts.size - a.hosts.size ||
+        a.advisoryId.localeCompare(b.advisoryId),
+    )
+    .map((a) => {
+      const seen = firstSeen.get(key(a.feedId, a.advisoryId));
+      const age = seen === undefined ? null : daysBetween(seen, now);
+      return {
+        advisory: a.advisoryId,
+        feed: a.feedId,
+        severity: severityLabel(a.severity),
+        cves: a.cves.join(' '),
+        packages: a.packages.join(' '),
+        hosts_missing: a.hosts.size,
+        hosts_fixed: fixed.get(key(a.feedId, a.advisoryId))?.size ?? 0,
+        first_seen: seen === undefined ? null : new Date(seen).toISOString(),
+        age_days: age === null ? null : days1(age),
+        past_sla: age !== null && age > sla[a.severity] ? 'yes' : 'no',
+      };
+    });
+  return {
+    name: 'advisories',
+    title: 'Advisories',
+    columns: [
+      { key: 'advisory', label: 'Advisory' },
+      { key: 'severity', label: 'Severity' },
+      { key: 'hosts_missing', label: 'Hosts missing', numeric: true },
+      { key: 'hosts_fixed', label: `Hosts fixed (${windowDays} d)`, numeric: true },
+      { key: 'age_days', label: 'Open for (days)', numeric: true },
+      { key: 'past_sla', label: 'Past SLA' },
+      { key: 'packages', label: 'Packages' },
+      { key: 'cves', label: 'CVEs' },
+      { key: 'feed', label: 'Feed', exportOnly: true },
+      { key: 'first_seen', label: 'First seen', time: true, exportOnly: true },
+    ],
+    rows,
+  };
+};
+
+/** Bytes per day, newest first: what hosts got from the appliance and what crossed the WAN. */
+export const bandwidthTable = (
+  days: ReadonlyArray<{ day: string; fromCache: number; fromUpstream: number }>,
+): ReportTable => ({
+  name: 'bandwidth',
+  title: 'Bandwidth saved',
+  columns: [
+    { key: 'day', label: 'Day (UTC)' },
+    { key: 'served_from_cache_bytes', label: 'Served from the cache', numeric: true },
+    { key: 'fetched_upstream_bytes', label: 'Fetched over the WAN', numeric: true },
+    { key: 'saved_pct', label: 'Saved %', numeric: true },
+  ],
+  rows: days
+    .slice()
+    .reverse()
+    .map((d) => ({
+      day: d.day,
+      served_from_cache_bytes: d.fromCache,
+      fetched_upstream_bytes: d.fromUpstream,
+      saved_pct: percent(d.fromCache, d.fromCache + d.fromUpstream),
+    })),
+});
+
+const OUTCOME_KEYS: Record<HostOutcome, string> = {
+  verified: 'verified',
+  'reboot-pending': 'reboot_pending',
+  failed: 'failed',
+  unreachable: 'unreachable',
+  'not-applicable': 'not_applicable',
+};
+
+/** One row per deployment, newest first: how many hosts ended how. */
+export const deploymentsTable = (
+  list: ReadonlyArray<Pick<Deployment, 'id' | 'title' | 'createdAt' | 'createdBy' | 'state' | 'hosts'>>,
+): ReportTable => ({
+  name: 'deployments',
+  title: 'Deployment outcomes',
+  columns: [
+    { key: 'deployment', label: 'Deployment' },
+    { key: 'created', label: 'Created', time: true },
+    { key: 'state', label: 'State' },
+    { key: 'hosts', label: 'Hosts', numeric: true },
+    { key: 'verified', label: 'Verified', numeric: true },
+    { key: 'reboot_pending', label: 'Reboot pending', numeric: true },
+    { key: 'failed', label: 'Failed', numeric: true },
+    { key: 'unreachable', label: 'Unreachable', numeric: true },
+    { key: 'not_applicable', label: 'Not applicable', numeric: true },
+    { key: 'in_progress', label: 'Not ended', numeric: true },
+    { key: 'success_pct', label: 'Success %', numeric: true },
+    { key: 'id', label: 'Id', exportOnly: true },
+  ],
+  rows: [...list]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map((d) => {
+      const counts: Record<string, number> = Object.fromEntries(
+        Object.values(OUTCOME_KEYS).map((k) => [k, 0]),
+      );
+      let open = 0;
+      for (const h of d.hosts) {
+        if (h.outcome) counts[OUTCOME_KEYS[h.outcome]]!++;
+        else open++;
+      }
+      const ended = d.hosts.length - open - counts.not_applicable!;
+      return {
+        deployment: d.title,
+        created: d.createdAt,
+        state: d.state,
+        hosts: d.hosts.length,
+        ...counts,
+        in_progress: open,
+        success_pct: percent(counts.verified! + counts.reboot_pending!, ended),
+        id: d.id,
+      };
+    }),
+});

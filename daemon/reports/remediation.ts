@@ -1,0 +1,131 @@
+/**
+ * When each missing fix was first seen on a host and when a later inventory proved it installed:
+ * the ledger behind patch age, mean time to remediate and the SLA view. Pure functions over a
+ * plain document, so the service can keep it in memory and write it as one file.
+ *
+ * A finding closes as fixed only when a newer inventory of the same host no longer shows it. A
+ * finding that disappears while the inventory did not change (a feed was removed or re-rated
+ * its fix) was never remediated: it is dropped, not counted. A host that leaves the assessment
+ * takes its open findings with it.
+ */
+import { z } from 'zod';
+import { type Severity, severities } from '../catalog/model.js';
+
+const iso = z.string().min(1);
+
+const openSchema = z.object({
+  feedId: z.string(),
+  advisoryId: z.string(),
+  package: z.string(),
+  severity: z.enum(severities),
+  firstSeen: iso,
+});
+export type OpenFinding = z.infer<typeof openSchema>;
+
+const closedSchema = openSchema.extend({ hostId: z.string(), fixedAt: iso });
+export type ClosedFinding = z.infer<typeof closedSchema>;
+
+export const ledgerSchema = z.object({
+  version: z.literal(1),
+  /** Per host: the inventory last looked at, and what it still misses. */
+  hosts: z.record(z.string(), z.object({ collectedAt: iso, open: z.array(openSchema) })),
+  /** Fixed findings, newest last, kept as long as the compliance history. */
+  closed: z.array(closedSchema),
+});
+export type Ledger = z.infer<typeof ledgerSchema>;
+
+export const emptyLedger = (): Ledger => ({ version: 1, hosts: {}, closed: [] });
+
+/** What the ledger reads from an assessment of one host. */
+export interface ObservedHost {
+  hostId: string;
+  covered: boolean;
+  collectedAt: string;
+  missing: ReadonlyArray<{ feedId: string; advisoryId: string; package: string; severity: Severity }>;
+}
+
+const keyOf = (f: { feedId: string; advisoryId: string; package: string }): string =>
+  `${f.feedId}\0${f.advisoryId}\0${f.package}`;
+
+const observeHost = (ledger: Ledger, h: ObservedHost, nowIso: string): boolean => {
+  const rec = ledger.hosts[h.hostId];
+  const now = new Map(h.missing.map((m) => [keyOf(m), m]));
+  if (!rec) {
+    ledger.hosts[h.hostId] = {
+      collectedAt: h.collectedAt,
+      open: [...now.values()].map((m) => ({
+        feedId: m.feedId,
+        advisoryId: m.advisoryId,
+        package: m.package,
+        severity: m.severity,
+        firstSeen: nowIso,
+      })),
+    };
+    return true;
+  }
+  let changed = false;
+  const newer = Date.parse(h.collectedAt) > Date.parse(rec.collectedAt);
+  const open: OpenFinding[] = [];
+  for (const f of rec.open) {
+    const still = now.get(keyOf(f));
+    if (still) {
+      now.delete(keyOf(f));
+      if (still.severity !== f.severity) changed = true;
+      open.push({ ...f, severity: still.severity });
+    } else {
+      changed = true;
+      if (newer) ledger.closed.push({ ...f, hostId: h.hostId, fixedAt: h.collectedAt });
+    }
+  }
+  for (const m of now.values()) {
+    changed = true;
+    open.push({
+      feedId: m.feedId,
+      advisoryId: m.advisoryId,
+      package: m.package,
+      severity: m.severity,
+      firstSeen: nowIso,
+    });
+  }
+  if (rec.collectedAt !== h.collectedAt) changed = true;
+  ledger.hosts[h.hostId] = { collectedAt: h.collectedAt, open };
+  return changed;
+};
+
+/**
+ * Bring the ledger up to an assessment taken at `now`; returns whether anything changed. Hosts no
+ * feed covers are left as they were: their findings are unknown, not fixed.
+ */
+export const observe = (
+  ledger: Ledger,
+  hosts: readonly ObservedHost[],
+  now: number,
+  keepDays: number,
+): boolean => {
+  const nowIso = new Date(now).toISOString();
+  let changed = false;
+  const present = new Set<string>();
+  for (const h of hosts) {
+    present.add(h.hostId);
+    if (h.covered && observeHost(ledger, h, nowIso)) changed = true;
+  }
+  for (const id of Object.keys(ledger.hosts)) {
+    if (present.has(id)) continue;
+    delete ledger.hosts[id];
+    changed = true;
+  }
+  const oldest = now - keepDays * 86_400_000;
+  const kept = ledger.closed.filter((f) => Date.parse(f.fixedAt) >= oldest);
+  if (kept.length !== ledger.closed.length) {
+    ledger.closed = kept;
+    changed = true;
+  }
+  return changed;
+};
+
+/** Days from `from` to `to` (ISO or ms), never negative. */
+export const daysBetween = (from: string | number, to: string | number): number => {
+  const ms =
+    (typeof to === 'number' ? to : Date.parse(to)) - (typeof from === 'number' ? from : Date.parse(from));
+  return Math.max(0, ms / 86_400_000);
+};

@@ -1,0 +1,172 @@
+/**
+ * The Reports page's tables, built from the compliance history, the remediation ledger, the
+ * current assessment, the cache's traffic and the deployments. Pure: every input is given, so the
+ * figures are tested without a daemon.
+ */
+import { hostStanding } from '../assess/assess.js';
+import type { HostAssessment } from '../assess/types.js';
+import { type Severity, severities } from '../catalog/model.js';
+import type { Deployment } from '../deploy/deployment.js';
+import { fullSeverities, type History } from './history.js';
+import { type ClosedFinding, daysBetween, type Ledger, type OpenFinding } from './remediation.js';
+import { type Column, days1, percent, type ReportTable } from './report-table.js';
+
+/** How many days each severity may stay open ("critical fixed within 7 days"). */
+export type SlaDays = Record<Severity, number>;
+
+/** How a severity is named in reports: a fix no feed rates is "unrated". */
+export const severityLabel = (s: Severity): string => (s === 'unknown' ? 'unrated' : s);
+
+/** Per-severity count columns: the page shows the ones that order the work, the exports all. */
+const SEVERITY_COLUMNS: Column[] = severities.map((s) => ({
+  key: severityLabel(s),
+  label: severityLabel(s),
+  numeric: true,
+  exportOnly: s === 'low' || s === 'negligible',
+}));
+
+export const historyTable = (history: History): ReportTable => ({
+  name: 'compliance-history',
+  title: 'Compliance history',
+  columns: [
+    { key: 'day', label: 'Day' },
+    { key: 'compliance_pct', label: 'Compliance %', numeric: true },
+    { key: 'hosts_assessed', label: 'Hosts assessed', numeric: true },
+    { key: 'hosts_compliant', label: 'Fully patched', numeric: true },
+    { key: 'hosts_at_risk', label: 'At risk', numeric: true },
+    { key: 'missing_fixes', label: 'Missing fixes', numeric: true },
+    ...SEVERITY_COLUMNS,
+    { key: 'reboot_required', label: 'Reboot pending', numeric: true },
+  ],
+  rows: history.days
+    .slice()
+    .reverse()
+    .map((d) => {
+      const sev = fullSeverities(d.bySeverity);
+      return {
+        day: d.day,
+        compliance_pct: percent(d.compliant, d.assessed),
+        hosts_assessed: d.assessed,
+        hosts_compliant: d.compliant,
+        hosts_at_risk: d.hostsAtRisk,
+        missing_fixes: d.missingFixes,
+        ...Object.fromEntries(severities.map((s) => [severityLabel(s), sev[s]])),
+        reboot_required: d.rebootRequired,
+      };
+    }),
+});
+
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = xs.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+const openFindings = (ledger: Ledger): Array<OpenFinding & { hostId: string }> =>
+  Object.entries(ledger.hosts).flatMap(([hostId, h]) => h.open.map((f) => ({ ...f, hostId })));
+
+/** Fixed within the last `windowDays` before `now`. */
+const recentlyFixed = (ledger: Ledger, now: number, windowDays: number): ClosedFinding[] =>
+  ledger.closed.filter((f) => daysBetween(f.fixedAt, now) <= windowDays);
+
+/** Per severity: what is open and how old, how fast fixes landed, and how many kept their SLA. */
+export const remediationTable = (
+  ledger: Ledger,
+  now: number,
+  sla: SlaDays,
+  windowDays: number,
+): ReportTable => {
+  const open = openFindings(ledger);
+  const fixed = recentlyFixed(ledger, now, windowDays);
+  return {
+    name: 'remediation',
+    title: `Patch age and time to remediate (fixes of the last ${windowDays} days)`,
+    columns: [
+      { key: 'severity', label: 'Severity' },
+      { key: 'open', label: 'Open', numeric: true },
+      { key: 'median_open_age_days', label: 'Median age (days)', numeric: true },
+      { key: 'oldest_open_days', label: 'Oldest (days)', numeric: true },
+      { key: 'sla_days', label: 'SLA (days)', numeric: true },
+      { key: 'open_past_sla', label: 'Open past SLA', numeric: true },
+      { key: 'fixed', label: 'Fixed', numeric: true },
+      { key: 'mttr_days', label: 'Mean time to remediate (days)', numeric: true },
+      { key: 'fixed_within_sla_pct', label: 'Fixed within SLA %', numeric: true },
+    ],
+    rows: severities.map((s) => {
+      const ages = open.filter((f) => f.severity === s).map((f) => daysBetween(f.firstSeen, now));
+      const took = fixed.filter((f) => f.severity === s).map((f) => daysBetween(f.firstSeen, f.fixedAt));
+      const med = median(ages);
+      return {
+        severity: severityLabel(s),
+        open: ages.length,
+        median_open_age_days: med === null ? null : days1(med),
+        oldest_open_days: ages.length ? days1(Math.max(...ages)) : null,
+        sla_days: sla[s],
+        open_past_sla: ages.filter((a) => a > sla[s]).length,
+        fixed: took.length,
+        mttr_days: took.length ? days1(took.reduce((a, b) => a + b, 0) / took.length) : null,
+        fixed_within_sla_pct: percent(took.filter((d) => d <= sla[s]).length, took.length),
+      };
+    }),
+  };
+};
+
+type HostRow = Pick<
+  HostAssessment,
+  'hostId' | 'release' | 'covered' | 'compliant' | 'bySeverity' | 'missing' | 'collectedAt' | 'rebootRequired'
+>;
+
+/** One row per assessed host, the ones past their SLA first, then the most exposed. */
+export const hostsTable = (
+  hosts: readonly HostRow[],
+  ledger: Ledger,
+  label: (id: string) => string,
+  now: number,
+  sla: SlaDays,
+  windowDays: number,
+): ReportTable => {
+  const fixedBy = new Map<string, number>();
+  for (const f of recentlyFixed(ledger, now, windowDays))
+    fixedBy.set(f.hostId, (fixedBy.get(f.hostId) ?? 0) + 1);
+  const rows = hosts.map((h) => {
+    const open = ledger.hosts[h.hostId]?.open ?? [];
+    const ages = open.map((f) => daysBetween(f.firstSeen, now));
+    const sev = fullSeverities(h.bySeverity);
+    return {
+      host: label(h.hostId),
+      standing: hostStanding(h),
+      release: h.release,
+      missing_fixes: h.missing.length,
+      ...Object.fromEntries(severities.map((s) => [severityLabel(s), sev[s]])),
+      oldest_open_days: ages.length ? days1(Math.max(...ages)) : null,
+      open_past_sla: open.filter((f) => daysBetween(f.firstSeen, now) > sla[f.severity]).length,
+      fixed: fixedBy.get(h.hostId) ?? 0,
+      reboot_required: h.rebootRequired ? 'yes' : 'no',
+      last_inventory: h.collectedAt,
+      host_id: h.hostId,
+    };
+  });
+  rows.sort(
+    (a, b) =>
+      b.open_past_sla - a.open_past_sla || b.missing_fixes - a.missing_fixes || a.host.localeCompare(b.host),
+  );
+  return {
+    name: 'hosts',
+    title: 'Hosts',
+    columns: [
+      { key: 'host', label: 'Host' },
+      { key: 'standing', label: 'Standing' },
+      { key: 'release', label: 'Release' },
+      { key: 'missing_fixes', label: 'Missing', numeric: true },
+      ...SEVERITY_COLUMNS,
+      { key: 'oldest_open_days', label: 'Oldest open (days)', numeric: true },
+      { key: 'open_past_sla', label: 'Past SLA', numeric: true },
+      { key: 'fixed', label: `Fixed (${windowDays} d)`, numeric: true },
+      { key: 'reboot_required', label: 'Reboot pending' },
+      { key: 'last_inventory', label: 'Last inventory', time: true },
+      { key: 'host_id', label: 'Host id', exportOnly: true },
+    ],
+    rows,
+  };
+};

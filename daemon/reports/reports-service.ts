@@ -1,0 +1,166 @@
+/**
+ * Reports over time: every new site assessment updates the day's compliance snapshot and the
+ * remediation ledger, and an hourly entry on the scheduler asks for one, so a day nobody opened
+ * the UI still gets its snapshot. Both documents live in DATA_DIR/reports/ and are replaced
+ * atomically, only when their figures changed. A damaged file is reported on /healthz and left
+ * as it is for a technician to restore: nothing is written over it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SiteAssessment } from '../assess/assess-service.js';
+import type { ScheduleEntry } from '../jobs/scheduler.js';
+import type { Clock, Service } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import type { HealthReporter, Problem } from '../observability/health.js';
+import { JsonFileAdapter } from '../store/json-file-adapter.js';
+import { emptyHistory, type History, historySchema, localDay, recordDay } from './history.js';
+import { emptyLedger, type Ledger, ledgerSchema, observe } from './remediation.js';
+import type { ReportsSettings } from './settings.js';
+
+export const REPORTS_DIR = 'reports';
+const HOUR = 3_600_000;
+
+export interface ReportsServiceOptions {
+  dataDir: string;
+  settings: ReportsSettings;
+  /** The site's zone: a snapshot belongs to the local day it was taken on. */
+  timeZone: string;
+  assess: {
+    current(): Promise<SiteAssessment>;
+    onComputed(fn: (site: SiteAssessment) => void): () => void;
+  };
+  scheduler?: { add(entry: ScheduleEntry): void; remove(id: string): void } | undefined;
+  clock: Clock;
+  log: Logger;
+}
+
+export class ReportsService implements Service, HealthReporter {
+  readonly name = 'reports';
+  private historyDoc: History = emptyHistory();
+  private ledgerDoc: Ledger = emptyLedger();
+  private damaged: string | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | undefined;
+  private lastSnapshotAt: number | undefined;
+  /** A write failed (a full disk): the next record writes that document again, changed or not. */
+  private unwritten = { history: false, ledger: false };
+  private readonly historyFile: JsonFileAdapter<History>;
+  private readonly ledgerFile: JsonFileAdapter<Ledger>;
+
+  constructor(private readonly opts: ReportsServiceOptions) {
+    const dir = join(opts.dataDir, REPORTS_DIR);
+    this.historyFile = new JsonFileAdapter(join(dir, 'history.json'), { mode: 0o640, schema: historySchema });
+    this.ledgerFile = new JsonFileAdapter(join(dir, 'remediation.json'), {
+      mode: 0o640,
+      schema: ledgerSchema,
+    });
+  }
+
+  async start(): Promise<void> {
+    await mkdir(join(this.opts.dataDir, REPORTS_DIR), { recursive: true, mode: 0o750 });
+    try {
+      this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
+      this.ledgerDoc = (await this.ledgerFile.read()) ?? emptyLedger();
+    } catch (err) {
+      // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
+      this.damaged = (err as Error).message;
+      this.opts.log.error('report files are damaged; reports are not recorded until they are restored', {
+        err,
+      });
+    }
+    this.unsubscribe = this.opts.assess.onComputed((site) => this.record(site));
+    this.opts.scheduler?.add(this.snapshotEntry());
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.opts.scheduler?.remove('reports.snapshot');
+    await this.writes;
+  }
+
+  private snapshotEntry(): ScheduleEntry {
+    return {
+      id: 'reports.snapshot',
+      label: "Record the day's compliance snapshot",
+      // A minute after start (the services settle), then hourly.
+      dueAt: () => (this.lastSnapshotAt ?? this.opts.clock.now() + 60_000 - HOUR) + HOUR,
+      jitterMs: 5 * 60_000,
+      run: async () => {
+        this.lastSnapshotAt = this.opts.clock.now();
+        this.record(await this.opts.assess.current());
+      },
+    };
+  }
+
+  /** Bring the day's snapshot and the ledger up to `site`; writes what changed. */
+  record(site: SiteAssessment): void {
+    if (this.damaged) return;
+    const now = this.opts.clock.now();
+    const { keepDays } = this.opts.settings;
+    const c = site.compliance;
+    // No host assessed: "0 missing fixes" would be a figure nobody checked; no snapshot.
+    const dayChanged =
+      c.assessed > 0 &&
+      recordDay(
+        this.historyDoc,
+        {
+          day: localDay(now, this.opts.timeZone),
+          at: new Date(now).toISOString(),
+          hosts: c.hosts,
+          assessed: c.assessed,
+          compliant: c.compliant,
+          ...(c.ratio === undefined ? {} : { ratio: c.ratio }),
+          missingFixes: c.missingFixes,
+          bySeverity: { ...c.bySeverity },
+          hostsAtRisk: c.hostsAtRisk,
+          rebootRequired: c.rebootRequired,
+        },
+        keepDays,
+      );
+    const ledgerChanged = observe(this.ledgerDoc, site.hosts, now, keepDays);
+    this.persist(dayChanged || this.unwritten.history, ledgerChanged || this.unwritten.ledger);
+  }
+
+  private persist(writeHistory: boolean, writeLedger: boolean): void {
+    // Copies: the documents may change again before the queued write runs.
+    const history = writeHistory ? structuredClone(this.historyDoc) : undefined;
+    const ledger = writeLedger ? structuredClone(this.ledgerDoc) : undefined;
+    this.writes = this.writes.then(async () => {
+      for (const [key, doc, file] of [
+        ['history', history, this.historyFile],
+        ['ledger', ledger, this.ledgerFile],
+      ] as const) {
+        if (!doc) continue;
+        try {
+          await (file as JsonFileAdapter<typeof doc>).write(doc);
+          this.unwritten[key] = false;
+        } catch (err) {
+          this.unwritten[key] = true;
+          this.opts.log.error('could not write a report file; it is written again at the next change', {
+            file: file.path,
+            err,
+          });
+        }
+      }
+    });
+  }
+
+  /** Daily snapshots, oldest first. */
+  history(): History {
+    return this.historyDoc;
+  }
+
+  ledger(): Ledger {
+    return this.ledgerDoc;
+  }
+
+  get settings(): ReportsSettings {
+    return this.opts.settings;
+  }
+
+  health(): Problem[] {
+    return this.damaged
+      ? [{ source: 'reports', message: `${this.damaged}; compliance history is not recorded meanwhile` }]
+      : [];
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The Reports pages over a real catalog, assessment and reports service: the first assessment
+ * takes the day's snapshot and opens the ledger, a newer inventory proves fixes installed, and
+ * every table exports as CSV and JSON with the same rows. The files survive a restart.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { systemClock } from '../../../daemon/lifecycle.js';
+import { ReportsService } from '../../../daemon/reports/reports-service.js';
+import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
+import { assessedSite, inventory } from './assessed-site.js';
+
+const site = async (t: TestContext) => {
+  let reports!: ReportsService;
+  const s = await assessedSite(t, {
+    more: async ({ dataDir, log, scheduler }, { assess }) => {
+      reports = new ReportsService({
+        dataDir,
+        settings: reportsSettingsSchema.parse({}),
+        timeZone: 'UTC',
+        assess,
+        scheduler,
+        clock: systemClock,
+        log,
+      });
+      await reports.start();
+      t.after(() => reports.stop());
+      return { reports };
+    },
+  });
+  const _csrf = await s.csrf('/patches/feeds');
+  await s.post('/patches/feeds/sync', { _csrf, feed: 'debian' }, { 'hx-request': 'true' });
+  await s.catalog.idle();
+  return { ...s, reports };
+};
+
+const json = async (s: { request(p: string): Promise<Response> }, name: string) => {
+  const res = await s.request(`/reports/${name}.json`);
+  assert.equal(res.status, 200, name);
+  return (await res.json()) as { rows: Array<Record<string, string | number | null>> };
+};
+
+test('the site report: the day snapshot, patch age against the SLA, hosts and advisories needing work', async (t) => {
+  const s = await site(t);
+  const html = await (await s.request('/reports')).text();
+  assert.match(html, /<h1>Site report<\/h1>/);
+  assert.match(html, /<svg class="chart"[^>]*role="img"/);
+  assert.match(html, /Patch age and time to remediate/);
+  assert.ok(html.includes(`href="/hosts/${s.ids.pc1}"`), 'hosts link to their page');
+  assert.ok(!html.includes('<script>x</script>'), 'host names are escaped');
+  const history = await json(s, 'compliance-history');
+  assert.equal(history.rows.length, 1);
+  assert.equal(history.rows[0]?.compliance_pct, 33.3);
+  assert.equal(history.rows[0]?.hosts_assessed, 3);
+  const hosts = await json(s, 'hosts');
+  assert.equal(hosts.rows[0]?.host, 'pc-1.lan', 'the most exposed host first');
+  assert.equal(hosts.rows.find((r) => r.host === 'pc-2.lan')?.missing_fixes, 0);
+  const advisories = await json(s, 'advisories');
+  assert.ok(
+    advisories.rows.some((r) => r.advisory === 'CVE-2024-8176' || String(r.cves).includes('CVE-2024-8176')),
+  );
+
+  const full = await (await s.request('/reports/hosts')).text();
+  assert.match(full, /Hosts report/);
+  assert.match(await (await s.request('/reports/advisories')).text(), /Advisories report/);
+  assert.equal((await s.request('/reports/nothing.csv')).status, 404);
+  assert.equal((await s.request('/reports/hosts.xml')).status, 404);
+});
+
+test('a newer inventory without the vulnerable packages closes its findings as fixed, with the time taken', async (t) => {
+  const s = await site(t);
+  await s.request('/reports');
+  const open = (await json(s, 'remediation')).rows.reduce((a, r) => a + Number(r.open), 0);
+  assert.ok(open > 0, 'pc-1 and the odd host miss fixes');
+  const i = s.hosts.findIndex((h) => h.hostId === s.ids.pc1);
+  s.hosts[i] = inventory(s.ids.pc1, [], new Date(Date.now() + 1000).toISOString());
+  s.assess().invalidate(); // as a finished collection does
+  const rows = (await json(s, 'remediation')).rows;
+  const fixed = rows.reduce((a, r) => a + Number(r.fixed), 0);
+  assert.ok(fixed > 0, `fixes proven by the new inventory: ${JSON.stringify(rows)}`);
+  assert.equal(rows.reduce((a, r) => a + Number(r.open), 0) + fixed, open);
+
+  const csv = await s.request('/reports/remediation.csv');
+  assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+  assert.match(
+    csv.headers.get('content-disposition') ?? '',
+    /attachment; filename="remediation-\d{4}-\d{2}-\d{2}\.csv"/,
+  );
+  const lines = (await csv.text()).split('\r\n');
+  assert.equal(
+    lines[0],
+    'severity,open,median_open_age_days,oldest_open_days,sla_days,open_past_sla,fixed,mttr_days,fixed_within_sla_pct',
+  );
+  assert.match(lines[1] ?? '', /^critical,\d+,/);
+
+  await s.reports.stop();
+  const saved = JSON.parse(await readFile(join(s.h.dataDir, 'reports', 'remediation.json'), 'utf8'));
+  assert.ok(saved.closed.length === fixed, 'the ledger is on disk');
+  assert.match(await readFile(join(s.h.dataDir, 'reports', 'history.json'), 'utf8'), /"assessed": 3/);
+});

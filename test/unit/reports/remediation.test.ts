@@ -1,0 +1,76 @@
+/** The remediation ledger: when a missing fix was first seen, and when an inventory proved it fixed. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { emptyLedger, type ObservedHost, observe } from '../../../daemon/reports/remediation.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-01T12:00:00Z');
+const fix = (advisoryId: string, severity: 'critical' | 'high' | 'unknown' = 'high') => ({
+  feedId: 'debian',
+  advisoryId,
+  package: 'openssl',
+  severity,
+});
+const host = (collectedAt: number, missing: ObservedHost['missing'], covered = true): ObservedHost => ({
+  hostId: 'h1',
+  covered,
+  collectedAt: new Date(collectedAt).toISOString(),
+  missing,
+});
+
+test('a finding opens when first seen and closes when a newer inventory no longer shows it', () => {
+  const ledger = emptyLedger();
+  assert.equal(observe(ledger, [host(T0, [fix('DSA-1'), fix('DSA-2')])], T0, 400), true);
+  assert.equal(ledger.hosts.h1?.open.length, 2);
+  assert.equal(ledger.hosts.h1?.open[0]?.firstSeen, new Date(T0).toISOString());
+  // The same inventory assessed again a minute later: nothing changes, nothing to write.
+  assert.equal(observe(ledger, [host(T0, [fix('DSA-1'), fix('DSA-2')])], T0 + 60_000, 400), false);
+  // Three days later a new inventory shows DSA-1 installed.
+  assert.equal(observe(ledger, [host(T0 + 3 * DAY, [fix('DSA-2')])], T0 + 3 * DAY, 400), true);
+  assert.deepEqual(
+    ledger.closed.map((f) => [f.advisoryId, f.hostId, f.fixedAt]),
+    [['DSA-1', 'h1', new Date(T0 + 3 * DAY).toISOString()]],
+  );
+  assert.deepEqual(
+    ledger.hosts.h1?.open.map((f) => f.advisoryId),
+    ['DSA-2'],
+  );
+});
+
+test('a finding that vanishes with the same inventory (a feed changed) is dropped, never counted as fixed', () => {
+  const ledger = emptyLedger();
+  observe(ledger, [host(T0, [fix('DSA-1')])], T0, 400);
+  assert.equal(observe(ledger, [host(T0, [])], T0 + DAY, 400), true);
+  assert.deepEqual(ledger.closed, []);
+  assert.deepEqual(ledger.hosts.h1?.open, []);
+});
+
+test('a re-rated finding keeps its first sighting; new findings of a known host start now', () => {
+  const ledger = emptyLedger();
+  observe(ledger, [host(T0, [fix('DSA-1', 'unknown')])], T0, 400);
+  observe(ledger, [host(T0, [fix('DSA-1', 'critical'), fix('DSA-9')])], T0 + DAY, 400);
+  const [one, nine] = ledger.hosts.h1!.open;
+  assert.equal(one?.severity, 'critical');
+  assert.equal(one?.firstSeen, new Date(T0).toISOString());
+  assert.equal(nine?.firstSeen, new Date(T0 + DAY).toISOString());
+});
+
+test('an uncovered host is left as it was; a host gone from the assessment takes its findings along', () => {
+  const ledger = emptyLedger();
+  observe(ledger, [host(T0, [fix('DSA-1')])], T0, 400);
+  assert.equal(observe(ledger, [host(T0 + DAY, [], false)], T0 + DAY, 400), false);
+  assert.equal(ledger.hosts.h1?.open.length, 1);
+  assert.equal(observe(ledger, [], T0 + 2 * DAY, 400), true);
+  assert.deepEqual(ledger.hosts, {});
+  assert.deepEqual(ledger.closed, []);
+});
+
+test('fixed findings are kept keepDays, then pruned', () => {
+  const ledger = emptyLedger();
+  observe(ledger, [host(T0, [fix('DSA-1')])], T0, 30);
+  observe(ledger, [host(T0 + DAY, [])], T0 + DAY, 30);
+  assert.equal(ledger.closed.length, 1);
+  assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 30 * DAY, 30), false);
+  assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 32 * DAY, 30), true);
+  assert.equal(ledger.closed.length, 0);
+});

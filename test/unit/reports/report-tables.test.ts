@@ -1,0 +1,147 @@
+/** Report tables and their exports: figures, SLA arithmetic, and CSV that no spreadsheet runs. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
+import { emptyLedger, observe } from '../../../daemon/reports/remediation.js';
+import { type ReportTable, tableCsv, tableJson } from '../../../daemon/reports/report-table.js';
+import { remediationTable, type SlaDays } from '../../../daemon/reports/report-tables.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const SLA: SlaDays = { critical: 7, high: 30, medium: 90, low: 180, negligible: 365, unknown: 30 };
+
+test('CSV: text starting with = + - @ tab or CR is defused, numbers (negative too) stay numbers', () => {
+  const t: ReportTable = {
+    name: 't',
+    title: 'T',
+    columns: [
+      { key: 'host', label: 'Host' },
+      { key: 'n', label: 'N', numeric: true },
+    ],
+    rows: [
+      { host: '=HYPERLINK("http://evil","x")', n: -3 },
+      { host: '+1', n: 2.5 },
+      { host: '-2', n: null },
+      { host: '@SUM(A1)', n: 0 },
+      { host: '\tcmd', n: 1 },
+      { host: '\rcmd', n: 1 },
+      { host: 'pc-1, "lab"', n: 1 },
+      { host: '\uFF1D1+1', n: 1 },
+    ],
+  };
+  assert.equal(
+    tableCsv(t),
+    [
+      'host,n',
+      `"'=HYPERLINK(""http://evil"",""x"")",-3`,
+      "'+1,2.5",
+      "'-2,",
+      "'@SUM(A1),0",
+      "'\tcmd,1",
+      `"'\rcmd",1`,
+      '"pc-1, ""lab""",1',
+      "'\uFF1D1+1,1",
+      '',
+    ].join('\r\n'),
+  );
+  const json = tableJson(t, '2026-12-04T00:00:00.000Z');
+  assert.deepEqual(json.rows[0], { host: '=HYPERLINK("http://evil","x")', n: -3 });
+  assert.deepEqual(json.rows[2], { host: '-2', n: null });
+});
+
+test('remediation: open ages, mean time to remediate and the share fixed within the SLA, per severity', () => {
+  const ledger = emptyLedger();
+  const f = (id: string, severity: 'critical' | 'high') => ({
+    feedId: 'd',
+    advisoryId: id,
+    package: 'p',
+    severity,
+  });
+  const at = (ms: number) => new Date(ms).toISOString();
+  observe(
+    ledger,
+    [
+      {
+        hostId: 'a',
+        covered: true,
+        collectedAt: at(T0),
+        missing: [f('C1', 'critical'), f('C2', 'critical'), f('H1', 'high')],
+      },
+    ],
+    T0,
+    400,
+  );
+  // C1 fixed after 3 days (inside 7), C2 after 10 (outside); H1 still open.
+  observe(
+    ledger,
+    [
+      {
+        hostId: 'a',
+        covered: true,
+        collectedAt: at(T0 + 3 * DAY),
+        missing: [f('C2', 'critical'), f('H1', 'high')],
+      },
+    ],
+    T0 + 3 * DAY,
+    400,
+  );
+  observe(
+    ledger,
+    [{ hostId: 'a', covered: true, collectedAt: at(T0 + 10 * DAY), missing: [f('H1', 'high')] }],
+    T0 + 10 * DAY,
+    400,
+  );
+  const now = T0 + 40 * DAY;
+  const rows = Object.fromEntries(remediationTable(ledger, now, SLA, 90).rows.map((r) => [r.severity, r]));
+  assert.deepEqual(rows.critical, {
+    severity: 'critical',
+    open: 0,
+    median_open_age_days: null,
+    oldest_open_days: null,
+    sla_days: 7,
+    open_past_sla: 0,
+    fixed: 2,
+    mttr_days: 6.5,
+    fixed_within_sla_pct: 50,
+  });
+  assert.equal(rows.high?.open, 1);
+  assert.equal(rows.high?.oldest_open_days, 40);
+  assert.equal(rows.high?.open_past_sla, 1);
+  assert.equal(rows.high?.mttr_days, null);
+  assert.equal(rows.unrated?.open, 0);
+  // Outside the window the fixes no longer count.
+  const later = Object.fromEntries(
+    remediationTable(ledger, T0 + 200 * DAY, SLA, 90).rows.map((r) => [r.severity, r]),
+  );
+  assert.equal(later.critical?.fixed, 0);
+});
+
+test('deployment outcomes: hosts counted by how they ended; success over the hosts that ended', () => {
+  const host = (outcome?: 'verified' | 'failed' | 'not-applicable' | 'reboot-pending') =>
+    ({ outcome }) as never;
+  const table = deploymentsTable([
+    {
+      id: 'dep-1',
+      title: 'Old',
+      createdAt: '2026-11-01T00:00:00Z',
+      createdBy: 'admin',
+      state: 'completed',
+      hosts: [host('verified'), host('failed'), host('not-applicable')],
+    },
+    {
+      id: 'dep-2',
+      title: 'New',
+      createdAt: '2026-12-01T00:00:00Z',
+      createdBy: 'admin',
+      state: 'running',
+      hosts: [host('verified'), host('reboot-pending'), host()],
+    },
+  ]);
+  assert.deepEqual(
+    table.rows.map((r) => [r.deployment, r.hosts, r.verified, r.failed, r.in_progress, r.success_pct]),
+    [
+      ['New', 3, 1, 0, 1, 100],
+      ['Old', 3, 1, 1, 0, 50],
+    ],
+  );
+});
