@@ -80,7 +80,10 @@ const api = new ApiModule({
   log,
 });
 await api.start();
-const { token } = await api.tokens.create({ name: 'bench', scopes: ['console:read'], expiresInDays: null }, '127.0.0.1');
+const { token } = await api.tokens.create(
+  { name: 'bench', scopes: ['console:read'], expiresInDays: null },
+  '127.0.0.1',
+);
 const app = createWebApp({
   auth: new AuthService(store, {
     setupCode: new SetupCode(dataDir),
