@@ -1,10 +1,11 @@
 /**
  * Every page of the real daemon in a real browser at a phone's, a tablet's and a desktop's width:
  * a full-page screenshot of each (kept under test-results/pages/<width>/ for a person to look at),
- * axe-core's audit with no serious or critical violation, and no horizontal scrolling of the page
- * itself (a wide table scrolls inside its card). The pages are the navigation, the sub-pages
- * linked from them (followed, so a new page is walked without editing this list), the sign-in and
- * setup pages, a confirmation page, and an error page.
+ * axe-core's audit with no serious or critical violation, no horizontal scrolling of the page
+ * itself (a wide table scrolls inside its card), and no action only a mouse can reach; the
+ * desktop width once more in the dark scheme. On a phone the navigation folds behind a button.
+ * The pages are the navigation, the sub-pages linked from them (followed, so a new page is walked
+ * without editing this list), the sign-in and setup pages, a confirmation page and an error page.
  */
 import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
@@ -207,6 +208,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   await page.goto(at('/settings/scopes'));
   await page.fill('input[name=name]', 'Loopback only');
   await page.fill('textarea[name=include]', '127.0.0.1');
+  await page.uncheck('input[name=enabled]');
   await page.click('button:text("Add scope")');
   await page.waitForSelector('main :text("Loopback only")');
   await page.goto(at('/inventory'));
