@@ -3,7 +3,8 @@
  * loopback socket over HOSTS hosts (the host directory's records, synthetic inventories of PER_HOST
  * real bookworm packages) assessed for real against a generated tracker of CVES CVEs. Prints one
  * JSON line {url, token, pid} when ready. On stdin, `change N` gives N hosts a new inventory (one
- * package upgraded, a new collection time) and answers `changed`.
+ * package upgraded, a new collection time) and answers `changed`; `quit` exits (a --cpu-prof run
+ * writes its profile then).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -116,6 +117,7 @@ process.stdout.write(
 
 let changedAt = Date.parse('2026-12-01T00:00:00.000Z');
 for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'quit') process.exit(0);
   const m = /^change (\d+)$/.exec(line.trim());
   if (!m) continue;
   const ids = [...inventories.keys()];

@@ -153,12 +153,14 @@ export const apiRoutes = (deps: ApiRouteDeps) => {
   app.use('*', (c, next) => (c.req.path === `${API_BASE}${OPENAPI_PATH}` ? next() : gate(c, next)));
 
   app.openapi(summaryRoute, async (c) => {
-    const { json } = await deps.publisher.current();
-    return c.body(json, 200, { 'Content-Type': 'application/json' });
+    // The ETag comes with the cached summary: the etag middleware then compares, never hashes.
+    const { json, etag } = await deps.publisher.current();
+    return c.body(json, 200, { 'Content-Type': 'application/json', ETag: etag });
   });
-  app.openapi(signedSummaryRoute, async (c) =>
-    c.body(await deps.publisher.signed(), 200, { 'Content-Type': 'application/jose' }),
-  );
+  app.openapi(signedSummaryRoute, async (c) => {
+    const { jws, etag } = await deps.publisher.signed();
+    return c.body(jws, 200, { 'Content-Type': 'application/jose', ETag: etag });
+  });
   app.openapi(siteKeyRoute, (c) => {
     const k = deps.key.publicKey;
     return c.json(

@@ -25,7 +25,12 @@ export interface PublishedSummary {
   body: ApiSiteSummary;
   /** The exact JSON bytes served and signed. */
   json: string;
+  /** Its entity tag, computed once: a poll that matches it costs no hashing at all. */
+  etag: string;
 }
+
+/** A strong entity tag over exactly these bytes (the form hono's etag middleware makes). */
+const entityTag = (bytes: string): string => `"${createHash('sha1').update(bytes).digest('hex')}"`;
 
 type Figures = Omit<ApiSiteSummary, 'since'>;
 
@@ -60,7 +65,7 @@ export class SummaryPublisher {
   private readonly clock: Clock;
   private last: { digest: string; since: string; at: number; summary: PublishedSummary } | undefined;
   private computing: Promise<PublishedSummary> | undefined;
-  private signedFor: { json: string; jws: Promise<string> } | undefined;
+  private signedFor: { json: string; jws: Promise<{ jws: string; etag: string }> } | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -77,11 +82,12 @@ export class SummaryPublisher {
     return this.computing;
   }
 
-  /** The current summary as a compact JWS over its JSON bytes. */
-  async signed(): Promise<string> {
+  /** The current summary as a compact JWS over its JSON bytes, with the JWS's entity tag. */
+  async signed(): Promise<{ jws: string; etag: string }> {
     const { json } = await this.current();
     if (this.signedFor?.json !== json) {
-      this.signedFor = { json, jws: this.opts.key.sign(Buffer.from(json)) };
+      const jws = this.opts.key.sign(Buffer.from(json)).then((jws) => ({ jws, etag: entityTag(jws) }));
+      this.signedFor = { json, jws };
     }
     return this.signedFor.jws;
   }
@@ -99,7 +105,12 @@ export class SummaryPublisher {
     // The site first and `since` beside it: what a person reading the JSON looks for first.
     const { site: _site, ...rest } = figures;
     const body: ApiSiteSummary = { site, since, ...rest };
-    const summary = { body, json: JSON.stringify(body) };
+    const json = JSON.stringify(body);
+    const summary = {
+      body,
+      json,
+      etag: this.last?.summary.json === json ? this.last.summary.etag : entityTag(json),
+    };
     this.last = { digest, since, at: now, summary };
     return summary;
   }

@@ -22,7 +22,7 @@ import { mergeScan } from './merge.js';
 import type { DiscoveryPorts, LocalSubnet } from './ports.js';
 import { ScanJobs, scanParams } from './scan-jobs.js';
 import { ScanLog, type ScanRecord } from './scan-log.js';
-import { runScan, type ScanSettings } from './scanner.js';
+import { type Observation, runScan, type ScanSettings } from './scanner.js';
 import { expandScope, validateScope } from './scope.js';
 import type { ScopeInput, ScopeRecord } from './scope-record.js';
 
@@ -62,6 +62,8 @@ export class DiscoveryService {
   private readonly scans: ScanLog;
   private readonly scanJobs: ScanJobs;
   private running: ScanRecord | undefined;
+  /** A look at the running scan's findings so far. */
+  private peek: (() => Observation[]) | undefined;
   private readonly assetListeners = new Set<(changed: readonly Asset[]) => Promise<void> | void>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
@@ -152,6 +154,15 @@ export class DiscoveryService {
   // ---- scans --------------------------------------------------------------------------------
 
   /** The scan running now, else one waiting to run, else the last one. */
+  /**
+   * What the running scan has found so far and is not yet in the asset list (merged when the scan
+   * ends), by address; empty when no scan runs.
+   */
+  foundSoFar(): Observation[] {
+    const known = new Set([...this.assets.all()].map((a) => a.ip));
+    return (this.peek?.() ?? []).filter((o) => !known.has(o.ip));
+  }
+
   current(): ScanRecord | undefined {
     const pending = this.scanJobs.pending();
     const waiting = pending && !this.scans.get(pending.id) ? this.waitingScan(pending) : undefined;
@@ -266,6 +277,9 @@ export class DiscoveryService {
         },
         signal,
         (message, err) => log.warn(message, { err }),
+        (peek) => {
+          this.peek = peek;
+        },
       );
       const scanned = new Set(addresses.map(formatIpv4));
       const merged = mergeScan(this.assets, observations, scanned, record.id, this.now());
@@ -289,6 +303,7 @@ export class DiscoveryService {
       record.finishedAt = this.now().toISOString();
       record.durationMs = Math.round(performance.now() - t0);
       this.running = undefined;
+      this.peek = undefined;
       await this.scans.put(record);
       await this.opts.store
         .update((s) => {

@@ -279,8 +279,13 @@ export const runScan = async (
   signal?: AbortSignal,
   /** Problems that degrade the scan without stopping it (fping refused, table unreadable). */
   onWarning: (message: string, err: unknown) => void = () => {},
+  /** Given a look at what the scan has found so far (for a page that shows it while it runs). */
+  onStart: (peek: () => Observation[]) => void = () => {},
 ): Promise<Observation[]> => {
   const run = new ScanRun(addresses, ports, settings, onProgress, signal, onWarning);
+  onStart(() =>
+    [...run.drafts.values()].map((d) => run.observation(d)).sort((a, b) => ipSortKey(a.ip) - ipSortKey(b.ip)),
+  );
   // mDNS listens for the whole window while the active sweep runs.
   const heard =
     settings.mdns && addresses.length

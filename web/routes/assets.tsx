@@ -78,6 +78,7 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
           total={d.assets.size}
           hostOf={hostOf}
           hasScopes={d.scopes().length > 0}
+          live={d.current()?.status === 'running' ? d.foundSoFar() : undefined}
         />
       </section>
       <Unscanned deps={deps} />
@@ -101,6 +102,7 @@ export const assetsRoutes = (deps: WebDeps) => {
         total={d.assets.size}
         hostOf={hostOf}
         hasScopes={d.scopes().length > 0}
+        live={d.current()?.status === 'running' ? d.foundSoFar() : undefined}
       />,
     );
   });

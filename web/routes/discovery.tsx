@@ -43,6 +43,8 @@ export const ScanPanel = (props: {
       hx-get={running ? `/discovery/scan-panel?watch=${scan.id}` : undefined}
       hx-trigger={running ? 'every 1s' : undefined}
       hx-swap={running ? 'outerHTML' : undefined}
+      // How many devices this panel has shown: when the next poll finds more, the table reloads.
+      hx-vals={running ? JSON.stringify({ seen: scan.progress.alive }) : undefined}
     >
       <h2>Discovery</h2>
       {props.notice ? <Notice kind="error">{props.notice}</Notice> : null}
@@ -176,8 +178,13 @@ export const discoveryRoutes = (deps: WebDeps) => {
     const d = requireDiscovery(deps);
     const watched = c.req.query('watch');
     const current = d.current();
-    // The scan this panel was watching has ended: tell the table to reload.
-    if (watched && current?.id === watched && current.status !== 'running')
+    // The scan this panel was watching has ended, or found more devices: the table reloads.
+    const seen = c.req.query('seen');
+    if (
+      watched &&
+      current?.id === watched &&
+      (current.status !== 'running' || (seen !== undefined && Number(seen) !== current.progress.alive))
+    )
       c.header('HX-Trigger', 'assets-changed');
     return c.html(<ScanPanel discovery={d} csrf={c.get('csrf')} />);
   });

@@ -184,6 +184,24 @@ const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
   </section>
 );
 
+/** The feeds, vendor files and sync history; reloads itself when a sync ends. */
+const FeedState = async (props: { catalog: CatalogService; csrf: string }) => {
+  const { catalog } = props;
+  const history = (await catalog.history()).slice(0, 50);
+  return (
+    <div
+      id="feed-state"
+      hx-get="/patches/feeds/state"
+      hx-trigger="feeds-changed from:body"
+      hx-swap="outerHTML"
+    >
+      {catalog.feeds().length === 0 ? <NoFeeds /> : <FeedTable feeds={catalog.feeds()} csrf={props.csrf} />}
+      <VendorFiles rows={catalog.vendorFiles()} />
+      <SyncHistory rows={history} />
+    </div>
+  );
+};
+
 /** The progress box once polling ends: how each feed of the last run fared instead of going blank. */
 const progressFragment = async (catalog: CatalogService) => {
   const run = catalog.progress();
@@ -194,8 +212,7 @@ const progressFragment = async (catalog: CatalogService) => {
     <div id="sync-progress">
       {last.length ? (
         <Notice kind={last.some((h) => h.outcome === 'failed') ? 'error' : 'ok'}>
-          {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}. `}
-          <a href="/patches/feeds">Reload</a>
+          {`Sync finished: ${last.map((h) => `${h.feedId} ${h.outcome}`).join(', ')}.`}
         </Notice>
       ) : null}
     </div>
@@ -205,11 +222,20 @@ const progressFragment = async (catalog: CatalogService) => {
 export const feedsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
-  app.get('/patches/feeds/progress', async (c) => c.html(await progressFragment(needCatalog(deps))));
+  app.get('/patches/feeds/progress', async (c) => {
+    const catalog = needCatalog(deps);
+    // Only a running sync's box polls: no run now means it just ended, so the tables below reload.
+    if (!catalog.progress()) c.header('HX-Trigger', 'feeds-changed');
+    return c.html(await progressFragment(catalog));
+  });
+
+  app.get('/patches/feeds/state', async (c) => {
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/patches/feeds');
+    return c.html(await FeedState({ catalog: needCatalog(deps), csrf: c.get('csrf') }));
+  });
 
   app.get('/patches/feeds', async (c) => {
     const catalog = needCatalog(deps);
-    const history = (await catalog.history()).slice(0, 50);
     const csrf = c.get('csrf');
     return renderPage(
       c,
@@ -218,10 +244,8 @@ export const feedsRoutes = (deps: WebDeps) => {
         <h1>Feeds</h1>
         {c.req.query('done') === 'bundle' ? <Notice kind="ok">Bundle imported.</Notice> : null}
         <ProgressBox run={catalog.progress()} />
-        {catalog.feeds().length === 0 ? <NoFeeds /> : <FeedTable feeds={catalog.feeds()} csrf={csrf} />}
-        <VendorFiles rows={catalog.vendorFiles()} />
+        {await FeedState({ catalog, csrf })}
         <BundleImport csrf={csrf} />
-        <SyncHistory rows={history} />
       </>,
     );
   });

@@ -28,6 +28,7 @@ import {
   webLink,
 } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { When } from '../views/when.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
   if (!deps.catalog) throw new DepotError('UNAVAILABLE', 'the catalog service is not running');
@@ -38,6 +39,34 @@ const labelOf =
   (deps: WebDeps) =>
   (hostId: string): string =>
     deps.hosts?.label(hostId) ?? hostId;
+
+/**
+ * No host assessed yet: while a collection runs, say so and look again every 2 s (the page
+ * reloads once the first inventory lands or the run ends); otherwise say where to start.
+ */
+const NoInventories = (props: { deps: WebDeps }) => {
+  const run = props.deps.inventory?.activeRun();
+  if (!run) {
+    return (
+      <Empty>
+        <p>
+          No host inventories yet: collect them on the <a href="/inventory">Inventory</a> page.
+        </p>
+      </Empty>
+    );
+  }
+  const done = [...run.hosts.values()].filter((h) => h.state !== 'queued' && h.state !== 'running').length;
+  return (
+    <div id="patches-waiting" hx-get="/patches/waiting" hx-trigger="every 2s" hx-swap="outerHTML">
+      <Empty>
+        <p>
+          <strong>Assessing…</strong>{' '}
+          {`Inventories are being collected now (${done} of ${counted(run.hosts.size, 'host')} done). Each host is assessed as its inventory lands; this page updates by itself.`}
+        </p>
+      </Empty>
+    </div>
+  );
+};
 
 const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const label = labelOf(deps);
@@ -71,16 +100,14 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <h1>Patches</h1>
       <ComplianceCards c={site.compliance} />
       <p class="hint">
-        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} at ${site.computedAt} (${site.ms} ms). `}
+        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} `}
+        <When at={site.computedAt} />
+        {` (${site.ms} ms). `}
         <a href="/patches/feeds">Feeds and sync history</a> · <a href="/patches/missing.csv">Export CSV</a>
       </p>
       <FilterForm f={f} />
       {site.hosts.length === 0 ? (
-        <Empty>
-          <p>
-            No host inventories yet: collect them on the <a href="/inventory">Inventory</a> page.
-          </p>
-        </Empty>
+        <NoInventories deps={deps} />
       ) : f.view === 'hosts' ? (
         <DeployForm what="hosts (all their missing fixes)">
           <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} select />
@@ -163,6 +190,21 @@ export const patchesRoutes = (deps: WebDeps) => {
   app.get('/patches', (c) => patchesPage(deps, c));
 
   app.get('/patches/missing.csv', (c) => missingCsv(deps, c));
+
+  // Polled by the "Assessing…" box: the page reloads once there is something to show.
+  app.get('/patches/waiting', async (c) => {
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/patches');
+    const assessed = deps.assess ? (await deps.assess.current()).hosts.length : 0;
+    if (assessed > 0 || !deps.inventory?.activeRun()) {
+      c.header('HX-Refresh', 'true');
+      return c.html(
+        <div id="patches-waiting">
+          <Notice kind="info">Inventories collected: loading the assessment…</Notice>
+        </div>,
+      );
+    }
+    return c.html(<NoInventories deps={deps} />);
+  });
 
   app.get('/patches/compliance', async (c) => {
     if (!deps.assess) return c.html(<div id="compliance" />);

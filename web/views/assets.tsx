@@ -10,6 +10,7 @@ import {
   displayName,
 } from '../../daemon/discovery/asset-query.js';
 import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
+import type { Observation } from '../../daemon/discovery/scanner.js';
 import type { HostRecord } from '../../daemon/hosts/host-record.js';
 import { ago } from '../routes/discovery.js';
 import { hostHref } from './host-link.js';
@@ -104,7 +105,43 @@ const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | un
   );
 };
 
-/** The table fragment; reloads itself when a scan ends. */
+/** Devices the running scan has found and not yet merged: shown as they come, merged at its end. */
+const FoundSoFar = (props: { live: readonly Observation[] }) => (
+  <section aria-live="polite">
+    <h3>{`Found by the running scan so far: ${props.live.length} new address(es)`}</h3>
+    {props.live.length === 0 ? (
+      <p class="hint">Nothing new yet; devices appear here as the scan finds them.</p>
+    ) : (
+      <>
+        <p class="hint">
+          Names, ports and classes fill in as the scan goes; they join the list below when it ends.
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">MAC vendor</th>
+              <th scope="col">Name</th>
+              <th scope="col">Class</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.live.slice(0, 100).map((o) => (
+              <tr>
+                <td>{o.ip}</td>
+                <td>{o.vendor ?? (o.mac ? o.mac : '–')}</td>
+                <td>{o.hostnames[0] ?? '–'}</td>
+                <td>{o.deviceClass}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </>
+    )}
+  </section>
+);
+
+/** The table fragment; reloads itself when a scan ends, and as a running scan finds devices. */
 export const AssetTable = (props: {
   page: AssetPage;
   total: number;
@@ -112,6 +149,8 @@ export const AssetTable = (props: {
   hostOf: (assetId: string) => string | undefined;
   /** Whether any scope exists: with none, the empty list says to add one first. */
   hasScopes: boolean;
+  /** While a scan runs: what it found so far that is not in the list yet. */
+  live?: readonly Observation[] | undefined;
 }) => {
   const { page } = props;
   const q = page.query;
@@ -128,7 +167,8 @@ export const AssetTable = (props: {
           : `${page.total} of ${props.total} asset(s) match`}
         {page.pages > 1 ? ` · page ${page.page} of ${page.pages}` : ''}
       </p>
-      {props.total === 0 ? (
+      {props.live ? <FoundSoFar live={props.live} /> : null}
+      {props.total === 0 && props.live ? null : props.total === 0 ? (
         <Empty>
           <p>
             <strong>No devices discovered yet.</strong>

@@ -175,3 +175,36 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.match(await cancelled.text(), /cancelled/);
   assert.equal(h.discovery.history()[0]?.status, 'cancelled');
 });
+
+test('while a scan runs the table lists what it found so far, and the panel reloads it as more turn up', async (t) => {
+  const net = new FakeNetwork([
+    { ip: '10.0.0.5', mac: '00:1b:a9:00:00:05', open: [9100] },
+    { ip: '10.0.0.7', mac: '02:00:00:00:00:07', open: [22] },
+  ]);
+  // The mDNS window stays open until the scan is cancelled: a scan reliably still running.
+  net.holdMdns = true;
+  const h = await harness(t, net);
+  const token = await h.token();
+  await h.post('/settings/scopes', { _csrf: token, name: 'Office', include: '10.0.0.0/24' });
+  await h.post('/discovery/scans', { _csrf: token, scopeId: h.discovery.scopes()[0]!.id }, htmx);
+  await waitFor(() => h.discovery.foundSoFar().length === 2, 'the scan to find both devices');
+  const scan = h.discovery.current()!;
+  assert.equal(scan.status, 'running');
+
+  const table = await (await h.request('/assets/table', { headers: htmx })).text();
+  assert.doesNotMatch(table, /No devices discovered yet/);
+  assert.match(table, /Found by the running scan so far: 2 new address\(es\)/);
+  assert.match(table, /<td>10\.0\.0\.5<\/td>/);
+  assert.match(table, /<td>10\.0\.0\.7<\/td>/);
+
+  const panel = await (await h.request('/assets')).text();
+  assert.match(panel, /hx-vals="\{&quot;seen&quot;:\d+\}"/, 'the panel says what it has shown');
+  const stale = await h.request(`/discovery/scan-panel?watch=${scan.id}&seen=0`, { headers: htmx });
+  assert.equal(stale.headers.get('hx-trigger'), 'assets-changed', 'more devices than shown: reload');
+  const same = await h.request(`/discovery/scan-panel?watch=${scan.id}&seen=${scan.progress.alive}`, {
+    headers: htmx,
+  });
+  assert.equal(same.headers.get('hx-trigger'), null, 'nothing new: no reload');
+  await h.discovery.cancelScan();
+  await h.discovery.idle();
+});

@@ -34,7 +34,12 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.equal(res.status, 200);
   assert.match(await res.text(), /id="sync-progress"/);
   await h.catalog.idle();
-  assert.match(await (await h.request('/patches/feeds/progress')).text(), /Sync finished: debian updated\./);
+  const progress = await h.request('/patches/feeds/progress', { headers: { 'hx-request': 'true' } });
+  assert.equal(progress.headers.get('hx-trigger'), 'feeds-changed', 'the tables reload when the sync ends');
+  assert.match(await progress.text(), /Sync finished: debian updated\./);
+  const state = await (await h.request('/patches/feeds/state', { headers: { 'hx-request': 'true' } })).text();
+  assert.match(state, /^<div id="feed-state"/);
+  assert.match(state, /<td>manual<\/td><td>updated<\/td>/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
   assert.match(feeds, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
@@ -218,4 +223,39 @@ test('a missing fix no feed rates is counted unrated and its host at risk, on Pa
   const dashboard = await (await h.request('/')).text();
   assert.match(dashboard, /[1-9]\d* unrated/);
   assert.match(dashboard, /hosts? miss(es)? security fixes/);
+});
+
+test('right after a collection starts, Patches says it is assessing and reloads once inventories land', async (t) => {
+  let run: { hosts: Map<string, { state: string }> } | undefined = {
+    hosts: new Map([
+      ['h-1', { state: 'ok' }],
+      ['h-2', { state: 'running' }],
+    ]),
+  };
+  const h = await assessedSite(t, { more: async () => ({ inventory: { activeRun: () => run } as never }) });
+  const kept = h.hosts.splice(0);
+  h.assess().invalidate();
+  const _csrf = await h.csrf('/patches/feeds');
+  await h.post('/patches/feeds/sync', { _csrf, feed: 'debian' }, { 'hx-request': 'true' });
+  await h.catalog.idle();
+  const page = await (await h.request('/patches')).text();
+  assert.match(page, /Assessing…/);
+  assert.match(page, /\(1 of 2 hosts done\)/);
+  assert.match(page, /hx-get="\/patches\/waiting" hx-trigger="every 2s"/);
+  assert.doesNotMatch(page, /No host inventories yet/);
+  const still = await h.request('/patches/waiting', { headers: { 'hx-request': 'true' } });
+  assert.equal(still.headers.get('hx-refresh'), null);
+  // The first inventories land: the next poll reloads the page.
+  h.hosts.push(...kept);
+  h.assess().invalidate();
+  const landed = await h.request('/patches/waiting', { headers: { 'hx-request': 'true' } });
+  assert.equal(landed.headers.get('hx-refresh'), 'true');
+  run = undefined;
+  h.hosts.splice(0);
+  h.assess().invalidate();
+  assert.match(
+    await (await h.request('/patches')).text(),
+    /No host inventories yet/,
+    'no run, nothing collected',
+  );
 });
