@@ -39,7 +39,7 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(await progress.text(), /Sync finished: debian updated\./);
   const state = await (await h.request('/patches/feeds/state', { headers: { 'hx-request': 'true' } })).text();
   assert.match(state, /^<div id="feed-state"/);
-  assert.match(state, /<td>manual<\/td><td>updated<\/td>/);
+  assert.match(state, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
   assert.match(feeds, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
