@@ -8,23 +8,40 @@
  * without editing this list), the sign-in and setup pages, a confirmation page and an error page.
  */
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { NAV } from '../../../web/views/layout.js';
 import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
 
 /**
- * Settings that fill the Devices, Feeds and Cache pages, every address on loopback: the TFTP
- * server listens there, and the feed and the upstream are a closed port (their sync fails).
+ * Settings that fill the Devices, Feeds, Patches and Cache pages, every address on loopback: the
+ * TFTP server listens there, one feed is a tracker file served by the test (its advisories fill
+ * Patches), another feed and the cache's upstream are a closed port (their errors show).
  */
-const LOOPBACK_ONLY = {
+const loopbackOnly = (trackerUrl: string) => ({
   tftp: { enabled: true, address: '127.0.0.1', port: 0, clients: ['127.0.0.1/32'] },
-  catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'http://127.0.0.1:9/tracker.json' }] },
+  catalog: {
+    feeds: [
+      { id: 'debian', kind: 'debian-tracker', url: trackerUrl },
+      { id: 'gone', kind: 'debian-tracker', url: 'http://127.0.0.1:9/tracker.json' },
+    ],
+  },
   cache: { upstreams: ['http://127.0.0.1:9/debian'] },
+});
+
+/** The Debian tracker fixture on a loopback port, for as long as the test runs. */
+const serveTracker = async (t: TestContext): Promise<string> => {
+  const body = await readFile(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
+  const server = createServer((_req, res) => res.end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tracker.json`;
 };
 
 interface View {
@@ -111,12 +128,16 @@ const linksOn = async (page: Page): Promise<string[]> => {
     .map((u) => u.pathname + u.search);
 };
 
-/** One page per shape of path: /activity/job-1 and /activity/job-2 are the same page. */
-const shapeOf = (path: string) =>
-  path
-    .split('?')[0]!
-    .replace(/\/[^/]*\d[^/]*/g, '/:id')
-    .replace(/\/:id(\/:id)+/g, '/:id');
+/**
+ * One page per shape of path: /activity/job-1 and /activity/job-2 are the same page, and so are
+ * two filters or sort orders of one list; a ?view= is a page of its own (Patches by advisory).
+ */
+const shapeOf = (path: string) => {
+  const url = new URL(path, 'http://x');
+  const view = url.searchParams.get('view');
+  const shape = url.pathname.replace(/\/[^/]*\d[^/]*/g, '/:id').replace(/\/:id(\/:id)+/g, '/:id');
+  return view ? `${shape}?view=${view}` : shape;
+};
 
 /** A form post the way a browser without JavaScript sends it: the confirmation page answers. */
 const plainPost = (page: Page, action: string) =>
@@ -185,7 +206,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   const { dir, daemon, page } = await daemonInBrowser(
     t,
     { width: 1280, height: 900 },
-    { bypassCSP: true, config: LOOPBACK_ONLY },
+    { bypassCSP: true, config: loopbackOnly(await serveTracker(t)) },
   );
   const at = (path: string) => new URL(path, daemon.url).href;
   const atEveryWidth = async (name: string, open: () => Promise<unknown>) => {
@@ -224,6 +245,12 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   ]);
   await page.goto(at('/activity'));
   await page.waitForSelector('main a[href^="/activity/"]');
+  // The feed sync the daemon starts at boot has filled the catalog (polled, with a deadline).
+  for (const deadline = Date.now() + 30_000; ; await page.waitForTimeout(250)) {
+    await page.goto(at('/patches'));
+    if (!(await page.innerText('main')).includes('No vendor feeds synchronised yet')) break;
+    assert.ok(Date.now() < deadline, 'the loopback feed was synchronised');
+  }
 
   const seen = new Set<string>();
   const queue: string[] = [
