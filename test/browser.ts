@@ -4,6 +4,8 @@
  */
 
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { spawnDaemon } from './integration/daemon/spawn-daemon.js';
@@ -53,12 +55,31 @@ export const setUpInBrowser = async (
   await page.waitForSelector('h1:text("Dashboard")');
 };
 
-/** The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's). */
-export const daemonInBrowser = async (t: TestContext, viewport?: { width: number; height: number }) => {
+/** Follow a link of the main navigation, opening the Menu first where it is folded (a phone). */
+export const clickNav = async (page: Page, label: string) => {
+  const menu = page.locator('button.menu');
+  if (await menu.isVisible()) await menu.click();
+  await page.click(`nav a:text-is("${label}")`);
+};
+
+/**
+ * The real daemon on a fresh data dir and a browser page on it (at a viewport, e.g. a phone's).
+ * `config` is written as its config.json first; `bypassCSP` lets a test inject a checker such as
+ * axe-core into pages whose policy forbids it.
+ */
+export const daemonInBrowser = async (
+  t: TestContext,
+  viewport?: { width: number; height: number },
+  options: { bypassCSP?: boolean; config?: object } = {},
+) => {
   const dir = await tempDir(t);
+  if (options.config) await writeFile(join(dir, 'config.json'), JSON.stringify(options.config));
   const daemon = await spawnDaemon(dir);
   t.after(() => daemon.stop());
   const browser = await launchBrowser(t);
-  const page = await browser.newPage(viewport ? { viewport } : {});
+  const page = await browser.newPage({
+    ...(viewport ? { viewport } : {}),
+    ...(options.bypassCSP ? { bypassCSP: true } : {}),
+  });
   return { dir, daemon, page };
 };

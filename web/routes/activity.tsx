@@ -13,7 +13,7 @@ import type { UpcomingRun } from '../../daemon/jobs/scheduler.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink, jobHref } from '../views/job-link.js';
-import { Empty, isFragmentRequest, renderPage } from '../views/layout.js';
+import { ActionsHeading, Empty, isFragmentRequest, renderPage } from '../views/layout.js';
 import { ago } from './discovery.js';
 
 const MAX_ROWS = 200;
@@ -77,7 +77,7 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
           <p>Scans, inventory collections and feed syncs appear here as they run.</p>
         </Empty>
       ) : (
-        <table>
+        <table class="stack wide">
           <thead>
             <tr>
               <th>Job</th>
@@ -88,26 +88,26 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
               <th>Started</th>
               <th>Duration</th>
               <th>Result</th>
-              <th />
+              <ActionsHeading />
             </tr>
           </thead>
           <tbody>
             {props.jobs.map((job) => (
               <tr>
-                <td>
+                <td data-label="Job">
                   <JobLink id={job.id} />
                 </td>
-                <td>{job.title}</td>
-                <td>{job.kind}</td>
-                <td>{job.host ?? '—'}</td>
-                <td>
+                <td data-label="What">{job.title}</td>
+                <td data-label="Kind">{job.kind}</td>
+                <td data-label="Target">{job.host ?? '—'}</td>
+                <td data-label="State">
                   <StateLabel job={job} />
                 </td>
-                <td>
+                <td data-label="Started">
                   <When iso={job.startedAt} />
                 </td>
-                <td>{formatDuration(jobDuration(job, Date.now()))}</td>
-                <td>{outcome(job)}</td>
+                <td data-label="Duration">{formatDuration(jobDuration(job, Date.now()))}</td>
+                <td data-label="Result">{outcome(job)}</td>
                 <td>
                   <CancelForm job={job} csrf={props.csrf} />
                 </td>
@@ -166,7 +166,7 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
       aria-live="polite"
       {...(live ? { 'hx-get': jobHref(job.id), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}
     >
-      <h2>{job.title}</h2>
+      <h1>{job.title}</h1>
       <dl class="facts">
         <dt>Job</dt>
         <dd>
@@ -197,7 +197,7 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
           {p.message ?? ''} {p.total ? <progress max={p.total} value={p.done ?? 0} /> : null}
         </p>
       ) : null}
-      <h3>History</h3>
+      <h2>History</h2>
       <ol>
         {job.events.map((e) => (
           <li>
@@ -206,7 +206,7 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
           </li>
         ))}
       </ol>
-      <h3>Log</h3>
+      <h2>Log</h2>
       {props.log.length ? (
         <pre style="white-space:pre-wrap">{props.log.join('\n')}</pre>
       ) : (

@@ -17,7 +17,7 @@ import { hostOnly } from '../middleware/host-check.js';
 import { formatBytes } from '../views/bytes.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
-import { Empty, Notice, renderPage } from '../views/layout.js';
+import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
 
 /** For a host that asked the UI port: the same name it used, on the proxy port. */
 const sameHostOrigin = (c: Context<WebEnv>, port: number | string): string => {
@@ -175,7 +175,7 @@ const EntryTable = (props: { title: string; entries: CacheEntry[]; csrf: string 
           <th>Size</th>
           <th>Hits</th>
           <th>Checked</th>
-          <th />
+          <ActionsHeading />
         </tr>
       </thead>
       <tbody>

@@ -32,11 +32,11 @@ const Step = (props: { done: boolean; children: Child }) => (
 
 const Problems = (props: { problems: Problem[] }) =>
   props.problems.length === 0 ? null : (
-    <section class="card" id="problems">
+    <section class="card" id="problems" role="status">
       <h2>Needs attention</h2>
-      <ul>
+      <ul class="problems">
         {props.problems.map((p) => (
-          <li class="notice error" role="status">
+          <li class="notice error">
             <strong>{p.source}</strong>: {p.message}
           </li>
         ))}

@@ -11,7 +11,7 @@ import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
-import { Empty, Notice, renderPage } from '../views/layout.js';
+import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { counted } from '../views/plural.js';
 import { needCatalog } from './patches.js';
@@ -32,7 +32,7 @@ const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
   props.rows.length === 0 ? null : (
     <section class="card">
       <h2>{`Vendor files (${props.rows.length})`}</h2>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Vendor</th>
@@ -46,14 +46,16 @@ const VendorFiles = (props: { rows: { feedId: string; file: VendorFile }[] }) =>
         <tbody>
           {props.rows.map(({ feedId, file }) => (
             <tr>
-              <td>{file.vendor}</td>
-              <td>{`${file.product}${file.models?.length ? ` (${file.models.join(', ')})` : ''}`}</td>
-              <td>{file.version}</td>
-              <td>{webLink(file.url) ? <a href={webLink(file.url)}>{file.name}</a> : file.name}</td>
-              <td>
+              <td data-label="Vendor">{file.vendor}</td>
+              <td data-label="Product">{`${file.product}${file.models?.length ? ` (${file.models.join(', ')})` : ''}`}</td>
+              <td data-label="Version">{file.version}</td>
+              <td data-label="File">
+                {webLink(file.url) ? <a href={webLink(file.url)}>{file.name}</a> : file.name}
+              </td>
+              <td data-label="SHA-256">
                 <code title={file.sha256}>{`${file.sha256.slice(0, 16)}…`}</code>
               </td>
-              <td>
+              <td data-label="Advisory">
                 {file.advisory ? (
                   <a href={advisoryHref({ feedId, advisoryId: file.advisory })}>{file.advisory}</a>
                 ) : (
@@ -95,27 +97,32 @@ const NoFeeds = () => (
 
 const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
   <section class="card">
-    <table>
+    <h2>Vendor feeds</h2>
+    <table class="stack">
       <thead>
         <tr>
           <th>Feed</th>
           <th>Kind</th>
           <th>Snapshot</th>
           <th>Last attempt</th>
-          <th />
+          <ActionsHeading />
         </tr>
       </thead>
       <tbody>
         {props.feeds.map((f) => (
           <tr>
-            <td title={f.url}>{f.id}</td>
-            <td>{f.kind}</td>
-            <td>
+            <td data-label="Feed" title={f.url}>
+              {f.id}
+            </td>
+            <td data-label="Kind">{f.kind}</td>
+            <td data-label="Snapshot">
               {f.snapshot
                 ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
                 : 'never synced'}
             </td>
-            <td>{f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}</td>
+            <td data-label="Last attempt">
+              {f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}
+            </td>
             <td>
               {f.configured && f.enabled ? <SyncForm csrf={props.csrf} feed={f.id} label="Sync now" /> : null}
             </td>
@@ -136,7 +143,10 @@ const BundleImport = (props: { csrf: string }) => (
     </p>
     <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
       <CsrfField token={props.csrf} />
-      <input type="file" name="bundle" accept=".zip,application/zip" required />{' '}
+      <label>
+        Bundle file (.zip)
+        <input type="file" name="bundle" accept=".zip,application/zip" required />
+      </label>
       <button type="submit">Import</button>
     </form>
   </section>
@@ -145,28 +155,32 @@ const BundleImport = (props: { csrf: string }) => (
 const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
   <section class="card">
     <h2>Sync history</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>Finished</th>
-          <th>Feed</th>
-          <th>Trigger</th>
-          <th>Outcome</th>
-          <th>Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((h) => (
+    {props.rows.length === 0 ? (
+      <p class="hint">No sync has run yet.</p>
+    ) : (
+      <table class="stack">
+        <thead>
           <tr>
-            <td>{h.finishedAt}</td>
-            <td>{h.feedId}</td>
-            <td>{h.trigger}</td>
-            <td>{h.outcome}</td>
-            <td>{h.message}</td>
+            <th>Finished</th>
+            <th>Feed</th>
+            <th>Trigger</th>
+            <th>Outcome</th>
+            <th>Details</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((h) => (
+            <tr>
+              <td data-label="Finished">{h.finishedAt}</td>
+              <td data-label="Feed">{h.feedId}</td>
+              <td data-label="Trigger">{h.trigger}</td>
+              <td data-label="Outcome">{h.outcome}</td>
+              <td data-label="Details">{h.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
   </section>
 );
 

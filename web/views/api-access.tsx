@@ -5,7 +5,7 @@
 import type { SitePublicKey } from '../../daemon/api/site-key.js';
 import { LIFETIME_DAYS, TOKEN_SCOPES, type TokenView, tokenScopes } from '../../daemon/api/token-record.js';
 import { CsrfField } from './csrf-field.js';
-import { Empty, Notice } from './layout.js';
+import { ActionsHeading, Empty, Notice } from './layout.js';
 
 export interface TokensCardProps {
   csrf: string;
@@ -148,7 +148,7 @@ export const TokensCard = (props: TokensCardProps) => (
             <th>Created</th>
             <th>Last used</th>
             <th>State</th>
-            <th />
+            <ActionsHeading />
           </tr>
         </thead>
         <tbody>

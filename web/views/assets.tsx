@@ -207,12 +207,11 @@ export const Filters = (props: { q: AssetQuery; vendors: string[] }) => (
   <form
     method="get"
     action="/assets"
-    class="card"
+    class="card filters"
     hx-get="/assets/table"
     hx-target="#asset-table"
     hx-swap="outerHTML"
     hx-trigger="input delay:300ms, change"
-    style="display:grid;grid-template-columns:2fr 1fr 1fr 1fr auto;gap:.75rem;align-items:end"
   >
     <label>
       Search

@@ -12,6 +12,7 @@ import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
 import { hostHref } from './host-link.js';
+import { ActionsHeading } from './layout.js';
 
 const HOUR = 3_600_000;
 const hours = (ms: number): string =>
@@ -295,7 +296,7 @@ export const LiveProgress = (props: {
             <th>Phase</th>
             <th>Attempts</th>
             <th>Outcome</th>
-            <th />
+            <ActionsHeading />
           </tr>
         </thead>
         <tbody>

@@ -11,7 +11,7 @@ import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
 import { ago } from '../routes/discovery.js';
 import { formatBytes } from './bytes.js';
 import { CsrfField } from './csrf-field.js';
-import { Empty, Notice } from './layout.js';
+import { ActionsHeading, Empty, Notice } from './layout.js';
 
 const assetHref = (id: string): string => `/assets/${encodeURIComponent(id)}`;
 
@@ -172,7 +172,7 @@ export const SiteFiles = (props: { listing: RootListing; maxBytes: number; csrf:
             <th>Name</th>
             <th>Size</th>
             <th>Uploaded</th>
-            <th />
+            <ActionsHeading />
           </tr>
         </thead>
         <tbody>

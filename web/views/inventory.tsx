@@ -74,17 +74,17 @@ const HostRow = (props: { row: HostOverview; csrf: string; label: (hostId: strin
   const c = props.row.credential;
   return (
     <tr>
-      <td>
+      <td data-label="Host">
         <a href={hostHref(c.hostId)}>{props.label(c.hostId)}</a>
       </td>
-      <td>
+      <td data-label="Login">
         <code>{`${c.username}@${c.address}${c.port === 22 ? '' : `:${c.port}`}`}</code>
       </td>
-      <td>{c.hasPassword ? 'set' : '—'}</td>
-      <td>
+      <td data-label="Password">{c.hasPassword ? 'set' : '—'}</td>
+      <td data-label="Host key">
         <HostKeyCell row={props.row} csrf={props.csrf} />
       </td>
-      <td>
+      <td data-label="Last collection">
         <AttemptCell row={props.row} />
       </td>
       <td>
@@ -155,7 +155,7 @@ export const HostTable = (props: {
             ? `Next scheduled collection of every host: ${props.nextScheduledAt.toISOString()} (inventory.intervalHours).`
             : 'No scheduled collections (inventory.intervalHours is 0).'}
         </p>
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Host</th>

@@ -57,7 +57,14 @@ const Layout = (props: { title: string; path: string; csrf: string; bare: boolea
           Patch Depot
         </a>
         {props.bare ? null : (
-          <nav aria-label="Main">
+          // On a phone the links fold behind this button (a popover: no script needed); on a wider
+          // screen the button is hidden and the links always show.
+          <button type="button" class="menu" popovertarget="main-nav" aria-controls="main-nav">
+            Menu
+          </button>
+        )}
+        {props.bare ? null : (
+          <nav id="main-nav" popover="auto" aria-label="Main">
             {NAV.map(([href, label]) => (
               <a href={href} aria-current={isCurrent(href, props.path) ? 'page' : undefined}>
                 {label}
@@ -111,6 +118,13 @@ export const Notice = (props: { kind: 'error' | 'info' | 'ok'; children: Child }
   <p class={`notice ${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
     {props.children}
   </p>
+);
+
+/** The header of a table's column of buttons: named for a screen reader, blank on the screen. */
+export const ActionsHeading = () => (
+  <th>
+    <span class="visually-hidden">Actions</span>
+  </th>
 );
 
 /** An honest empty state: what is missing and what to do about it. */

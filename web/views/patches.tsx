@@ -81,7 +81,7 @@ export const readFilters = (c: Context<WebEnv>): Filters => {
 };
 
 export const FilterForm = (props: { f: Filters }) => (
-  <form method="get" action="/patches" class="card" aria-label="Filter missing fixes">
+  <form method="get" action="/patches" class="card filters" aria-label="Filter missing fixes">
     <label>
       Show{' '}
       <select name="view">

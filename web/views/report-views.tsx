@@ -35,7 +35,8 @@ export const TableView = (props: {
 }) => {
   const columns = props.table.columns.filter((c) => !c.exportOnly);
   return (
-    <div class="table-scroll">
+    // A region that scrolls takes focus, so the keyboard can scroll it too (arrow keys).
+    <section class="table-scroll" tabindex={0} aria-label={props.table.title}>
       <table>
         <thead>
           <tr>
@@ -60,7 +61,7 @@ export const TableView = (props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 };
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
+import { chromiumMissing, clickNav, daemonInBrowser, setUpInBrowser } from '../../browser.js';
 
 test('make, use and revoke an API token in the browser', {
   skip: chromiumMissing,
@@ -14,7 +14,7 @@ test('make, use and revoke an API token in the browser', {
 }, async (t) => {
   const { dir, daemon, page } = await daemonInBrowser(t, { width: 390, height: 844 });
   await setUpInBrowser(page, daemon.url, dir, 'token passphrase 1');
-  await page.click('nav a:text("Settings")');
+  await clickNav(page, 'Settings');
   await page.waitForSelector('h2:text("API tokens")');
 
   await page.fill('#api-tokens input[name=name]', 'HQ console');

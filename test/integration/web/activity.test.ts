@@ -69,7 +69,7 @@ test('jobs are listed with kind, target, state and timing; the list refreshes on
   ] as const) {
     assert.ok(page.includes(`href="/activity/${job.id}"`), `${job.id} links to its page`);
     const row = page.slice(page.indexOf(`/activity/${job.id}"`)).split('</tr>')[0]!;
-    assert.match(row, /<td>test\.work<\/td>/);
+    assert.match(row, /<td data-label="Kind">test\.work<\/td>/);
     assert.match(row, new RegExp(`>${state}</strong>`));
     assert.match(row, /s ago<\/time>/);
   }
@@ -93,7 +93,7 @@ test('a job page shows its facts, history and log, refreshes while it runs, and 
   const job = await h.submit('pc-1');
   await h.started(job.id);
   const page = await (await h.request(`/activity/${job.id}`)).text();
-  assert.match(page, /<h2>Check pc-1<\/h2>/);
+  assert.match(page, /<h1>Check pc-1<\/h1>/);
   assert.match(page, /<dt>Target<\/dt><dd>pc-1<\/dd>/);
   assert.match(page, /attempt 1 started \(manual\)\n.*checking the &lt;disk&gt;/);
   assert.match(page, /<progress max="4" value="1">/);

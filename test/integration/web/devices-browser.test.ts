@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
+import { chromiumMissing, clickNav, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { atftpGet } from '../../support/atftp.js';
 import { tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
@@ -32,7 +32,7 @@ test('on a phone: upload a config, fetch it over TFTP, read the transfers', {
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: PHONE });
   await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
-  await page.click('nav a:text("Devices")');
+  await clickNav(page, 'Devices');
   await page.waitForSelector('h1:text("Network devices")');
 
   const local = join(dir, CONFIG_NAME);

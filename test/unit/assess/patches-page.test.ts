@@ -39,10 +39,10 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(await progress.text(), /Sync finished: debian updated\./);
   const state = await (await h.request('/patches/feeds/state', { headers: { 'hx-request': 'true' } })).text();
   assert.match(state, /^<div id="feed-state"/);
-  assert.match(state, /<td>manual<\/td><td>updated<\/td>/);
+  assert.match(state, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /8 CVEs, 14 package fixes in 3 releases/);
-  assert.match(feeds, /<td>manual<\/td><td>updated<\/td>/);
+  assert.match(feeds, /<td data-label="Trigger">manual<\/td><td data-label="Outcome">updated<\/td>/);
 
   const html = await (await h.request('/patches')).text();
   assert.match(html, /Compliant hosts/);
@@ -144,7 +144,10 @@ test('a signed offline bundle is imported through the form; a bad one is refused
   assert.match(await (await h.request('/patches')).text(), /DSA-5880-1/);
   const feeds = await (await h.request('/patches/feeds')).text();
   assert.match(feeds, /Vendor files \(1\)/);
-  assert.match(feeds, /EX-24 \(EX-24P\)<\/td><td>4\.2\.1<\/td><td>ex24-4\.2\.1\.bin/);
+  assert.match(
+    feeds,
+    /EX-24 \(EX-24P\)<\/td><td data-label="Version">4\.2\.1<\/td><td data-label="File">ex24-4\.2\.1\.bin/,
+  );
   const stranger = generateKeyPairSync('ed25519');
   const bad = await upload(
     writeBundle(
