@@ -18,6 +18,7 @@ import { formatBytes } from '../views/bytes.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
+import { When } from '../views/when.js';
 
 /** For a host that asked the UI port: the same name it used, on the proxy port. */
 const sameHostOrigin = (c: Context<WebEnv>, port: number | string): string => {
@@ -255,7 +256,7 @@ const Prefetch = (props: { jobs: CacheSummary['prefetch']; csrf: string }) => (
       <ul>
         {props.jobs.slice(-5).map((j) => (
           <li>
-            {new Date(j.createdAt).toISOString().slice(0, 16).replace('T', ' ')}:{' '}
+            <When at={new Date(j.createdAt).toISOString()} />:{' '}
             {j.items.filter((i) => i.status === 'done').length} done,{' '}
             {j.items.filter((i) => i.status === 'queued').length} queued,{' '}
             {j.items.filter((i) => i.status === 'failed').length} failed

@@ -14,6 +14,7 @@ import { JobLink } from '../views/job-link.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { When } from '../views/when.js';
 import { needCatalog } from './patches.js';
 
 const ProgressBox = (props: { run: SyncProgress | undefined }) =>
@@ -116,9 +117,14 @@ const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
             </td>
             <td data-label="Kind">{f.kind}</td>
             <td data-label="Snapshot">
-              {f.snapshot
-                ? `${f.snapshot.syncedAt} · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`
-                : 'never synced'}
+              {f.snapshot ? (
+                <>
+                  <When at={f.snapshot.syncedAt} />
+                  {` · ${f.snapshot.origin} · ${f.snapshot.note ?? ''}`}
+                </>
+              ) : (
+                'never synced'
+              )}
             </td>
             <td data-label="Last attempt">
               {f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}
@@ -171,7 +177,9 @@ const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
         <tbody>
           {props.rows.map((h) => (
             <tr>
-              <td data-label="Finished">{h.finishedAt}</td>
+              <td data-label="Finished">
+                <When at={h.finishedAt} />
+              </td>
               <td data-label="Feed">{h.feedId}</td>
               <td data-label="Trigger">{h.trigger}</td>
               <td data-label="Outcome">{h.outcome}</td>

@@ -6,6 +6,7 @@ import type { SitePublicKey } from '../../daemon/api/site-key.js';
 import { LIFETIME_DAYS, TOKEN_SCOPES, type TokenView, tokenScopes } from '../../daemon/api/token-record.js';
 import { CsrfField } from './csrf-field.js';
 import { ActionsHeading, Empty, Notice } from './layout.js';
+import { whenText } from './when.js';
 
 export interface TokensCardProps {
   csrf: string;
@@ -16,7 +17,7 @@ export interface TokensCardProps {
   notice?: { kind: 'error' | 'ok'; text: string } | undefined;
 }
 
-const day = (iso: string | null): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+const day = (iso: string | null): string => (iso ? whenText(iso) : '');
 
 const stateOf = (t: TokenView, now: number): { word: string; cls: string } => {
   if (t.revokedAt) return { word: `revoked ${day(t.revokedAt)}`, cls: 'muted' };

@@ -13,11 +13,11 @@ import { CsrfField } from './csrf-field.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
 import { hostHref } from './host-link.js';
 import { ActionsHeading } from './layout.js';
+import { When } from './when.js';
 
 const HOUR = 3_600_000;
 const hours = (ms: number): string =>
   ms >= HOUR ? `${Math.round((ms / HOUR) * 10) / 10} h` : `${Math.ceil(ms / 60_000)} min`;
-const at = (iso: string | undefined): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 
 /** Posts to one of the deployment's actions; works without JavaScript (303 back to the page). */
 const Action = (props: {
@@ -128,7 +128,7 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
         <table>
           <thead>
             <tr>
-              <th>When (UTC)</th>
+              <th>When</th>
               <th>Who</th>
               <th>From</th>
               <th>What</th>
@@ -138,7 +138,7 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
             {props.audit.map((e) => (
               <tr>
                 <td>
-                  <time datetime={e.at}>{at(e.at)}</time>
+                  <When at={e.at} />
                 </td>
                 <td>{e.by}</td>
                 <td>{e.from}</td>
@@ -146,7 +146,8 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
                   {e.action}
                   {e.scope ? ` ${scopeText(e.scope)}` : ''}
                   {e.detail ? ` (${e.detail})` : ''}
-                  {e.deadline ? ` · deadline ${at(e.deadline)}` : ''}
+                  {e.deadline ? ' · deadline ' : ''}
+                  {e.deadline ? <When at={e.deadline} /> : null}
                 </td>
               </tr>
             ))}
@@ -365,7 +366,10 @@ export const HostLog = (props: { d: Deployment; h: HostState; label: string; sud
             <span
               class={s.exitCode === 0 ? 'ok' : 'warn'}
             >{`exit ${s.exitCode ?? 'none (signal or lost connection)'}`}</span>{' '}
-            <span class="hint">{`${at(s.startedAt)} → ${at(s.finishedAt)}${s.truncated ? ' · output cut at the cap' : ''}`}</span>
+            <span class="hint">
+              <When at={s.startedAt} never="—" /> → <When at={s.finishedAt} never="—" />
+              {s.truncated ? ' · output cut at the cap' : ''}
+            </span>
           </h2>
           <pre>
             <code>{`$ ${s.command}`}</code>

@@ -12,6 +12,7 @@ import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
+import { When } from './when.js';
 
 const hostAction = (hostId: string, action: string): string =>
   `/inventory/hosts/${encodeURIComponent(hostId)}/${action}`;
@@ -43,8 +44,8 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
     <div>
       <Notice kind="error">
         Host key changed: pinned <code>{key.pinned.fingerprint}</code>, presented{' '}
-        <code>{key.rejected.fingerprint}</code> on {key.rejected.seenAt}. Check it on the host's console (
-        <code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) before accepting.
+        <code>{key.rejected.fingerprint}</code> on <When at={key.rejected.seenAt} />. Check it on the host's
+        console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) before accepting.
       </Notice>
       <form
         method="post"
@@ -62,10 +63,17 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
 const AttemptCell = (props: { row: HostOverview }) => {
   const a = props.row.attempt;
   if (!a) return <span class="hint">never collected</span>;
-  if (a.ok) return <span>{`${a.packages ?? 0} packages · ${a.finishedAt}`}</span>;
+  if (a.ok)
+    return (
+      <span>
+        {`${a.packages ?? 0} packages · `}
+        <When at={a.finishedAt} />
+      </span>
+    );
   return (
     <span class="notice error" role="status">
-      {`${a.finishedAt}: ${a.error ?? a.failure ?? 'failed'}`}
+      <When at={a.finishedAt} />
+      {`: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };

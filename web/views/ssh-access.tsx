@@ -54,8 +54,8 @@ export const IdentityNotice = (props: { identity: IdentityWitness; hostId: strin
         <div>
           <Notice kind="error">
             Host key changed: pinned <code>{w.pinned}</code>, presented <code>{w.presented}</code> on{' '}
-            {w.seenAt}. Every connection to this machine stops until you compare the fingerprint on its
-            console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) and accept it.
+            <When at={w.seenAt} />. Every connection to this machine stops until you compare the fingerprint
+            on its console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) and accept it.
           </Notice>
           <AcceptKey hostId={props.hostId} csrf={props.csrf} fingerprint={w.presented} />
         </div>
