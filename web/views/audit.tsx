@@ -13,7 +13,7 @@ export const AuditTable = (props: { rows: AuditRecord[] }) =>
       <table class="stack">
         <thead>
           <tr>
-            <th>When (UTC)</th>
+            <th>When</th>
             <th>Who</th>
             <th>From</th>
             <th>What</th>
