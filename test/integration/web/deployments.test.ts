@@ -55,7 +55,10 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.equal(approve.status, 303);
   html = await (await s.b.request(`${s.href}?done=approved`)).text();
   assert.match(html, /Approved; the audit log/);
-  assert.match(html, new RegExp(`approve advisory ${HIGH} · deadline <time datetime="2031-01-31T18:00:00.000Z"`));
+  assert.match(
+    html,
+    new RegExp(`approve advisory ${HIGH} · deadline <time datetime="2031-01-31T18:00:00.000Z"`),
+  );
   assert.match(html, /<td>admin<\/td><td>127\.0\.0\.1<\/td>/, 'who and from where, from the audit log');
 
   // Hold the first install so the running state can be seen.
