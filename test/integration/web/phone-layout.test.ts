@@ -19,6 +19,7 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
   await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
 
   const tooWide: string[] = [];
+  const tinyText: string[] = [];
   for (const [href] of [
     ...NAV,
     ['/patches/feeds'],
@@ -30,11 +31,17 @@ test('every page fits a 390 px wide phone and its navigation stays a few rows', 
     await page.waitForSelector('main h1');
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     if (width > PHONE.width) tooWide.push(`${href}: ${width} px`);
+    // The report's charts shrink with the screen; their labels must not shrink to a smudge.
+    for (const label of await page.locator('svg.chart text.axis').all()) {
+      const px = (await label.boundingBox())?.height ?? 0;
+      if (px < 9) tinyText.push(`${href}: "${await label.textContent()}" is ${px.toFixed(1)} px tall`);
+    }
     const navHeight = (await page.locator('nav').boundingBox())?.height ?? 0;
     // Nine links in a column are about 290 px; in rows of three or more, at most three rows.
     assert.ok(navHeight > 0 && navHeight < 130, `${href}: navigation is ${navHeight} px tall`);
   }
   assert.deepEqual(tooWide, [], 'pages wider than the phone');
+  assert.deepEqual(tinyText, [], 'chart labels too small to read');
 });
 
 test('on a phone an admin adds an operator account, and the audit log shows it', {
