@@ -2,10 +2,12 @@
  * Settings → API access: the tokens consoles and scrapers use (made with scopes and an expiry,
  * shown once, revocable) and the site key that signs summaries, with the fingerprint to pin.
  */
+
 import type { SitePublicKey } from '../../daemon/api/site-key.js';
 import { LIFETIME_DAYS, TOKEN_SCOPES, type TokenView, tokenScopes } from '../../daemon/api/token-record.js';
 import { CsrfField } from './csrf-field.js';
 import { Empty, Notice } from './layout.js';
+import { utcMinute } from './utc-time.js';
 
 export interface TokensCardProps {
   csrf: string;
@@ -16,7 +18,7 @@ export interface TokensCardProps {
   notice?: { kind: 'error' | 'ok'; text: string } | undefined;
 }
 
-const day = (iso: string | null): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+const day = (iso: string | null): string => (iso ? utcMinute(iso) : '');
 
 const stateOf = (t: TokenView, now: number): { word: string; cls: string } => {
   if (t.revokedAt) return { word: `revoked ${day(t.revokedAt)}`, cls: 'muted' };

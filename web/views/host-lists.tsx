@@ -2,6 +2,7 @@
  * The long lists of the host page, one page at a time: installed packages and missing fixes,
  * each with page links that keep the other list where it was; and the host's deployments.
  */
+
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
 import { deploymentHref, OutcomeWord, StateWord, UNAVAILABLE } from './deployments.js';
@@ -9,6 +10,7 @@ import { hostHref } from './host-link.js';
 import { Notice } from './layout.js';
 import { Pager } from './pager.js';
 import { advisoryHref, Sev } from './patches.js';
+import { utcMinute } from './utc-time.js';
 
 const pageHref = (id: string, paging: HostPaging, anchor: string) =>
   hostHref(id, `?packages=${paging.packages}&fixes=${paging.fixes}#${anchor}`);
@@ -130,7 +132,7 @@ export const FixesSection = (props: { view: HostView }) => {
       ) : (
         <>
           <p class="hint">
-            {`${a.release} · assessed against the inventory of ${a.collectedAt}`}
+            {`${a.release} · assessed against the inventory of ${utcMinute(a.collectedAt)}`}
             {a.unfixed ? ` · ${a.unfixed} further known vulnerabilities have no fix yet` : ''}
           </p>
           <FixesTable view={props.view} />

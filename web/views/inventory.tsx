@@ -12,6 +12,7 @@ import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
+import { utcMinute } from './utc-time.js';
 
 const hostAction = (hostId: string, action: string): string =>
   `/inventory/hosts/${encodeURIComponent(hostId)}/${action}`;
@@ -62,10 +63,10 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
 const AttemptCell = (props: { row: HostOverview }) => {
   const a = props.row.attempt;
   if (!a) return <span class="hint">never collected</span>;
-  if (a.ok) return <span>{`${a.packages ?? 0} packages · ${a.finishedAt}`}</span>;
+  if (a.ok) return <span>{`${a.packages ?? 0} packages · ${utcMinute(a.finishedAt)}`}</span>;
   return (
     <span class="notice error" role="status">
-      {`${a.finishedAt}: ${a.error ?? a.failure ?? 'failed'}`}
+      {`${utcMinute(a.finishedAt)}: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };
@@ -152,7 +153,7 @@ export const HostTable = (props: {
         </form>
         <p class="hint">
           {props.nextScheduledAt
-            ? `Next scheduled collection of every host: ${props.nextScheduledAt.toISOString()} (inventory.intervalHours).`
+            ? `Next scheduled collection of every host: ${utcMinute(props.nextScheduledAt)} (inventory.intervalHours).`
             : 'No scheduled collections (inventory.intervalHours is 0).'}
         </p>
         <table>
