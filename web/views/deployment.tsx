@@ -95,11 +95,13 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
               <option value="group">host group</option>
             </select>
           </label>{' '}
+          {/* One advisory: it is what to approve, so the field holds it (a placeholder looked filled in). */}
           <input
             type="text"
             name="value"
             list="approve-values"
             required
+            value={Object.keys(d.advisories).length === 1 ? Object.keys(d.advisories)[0] : undefined}
             placeholder={Object.keys(d.advisories)[0] ?? ''}
           />
           <datalist id="approve-values">
