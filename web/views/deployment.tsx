@@ -76,6 +76,12 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
   );
 };
 
+/** A draft of one advisory: that is what to approve, so the field holds it (a placeholder looked filled in). */
+const oneAdvisory = (d: Deployment): string | undefined => {
+  const ids = Object.keys(d.advisories);
+  return ids.length === 1 ? ids[0] : undefined;
+};
+
 export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: string }) => {
   const { d } = props;
   const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
@@ -95,13 +101,12 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
               <option value="group">host group</option>
             </select>
           </label>{' '}
-          {/* One advisory: it is what to approve, so the field holds it (a placeholder looked filled in). */}
           <input
             type="text"
             name="value"
             list="approve-values"
             required
-            value={Object.keys(d.advisories).length === 1 ? Object.keys(d.advisories)[0] : undefined}
+            value={oneAdvisory(d)}
             placeholder={Object.keys(d.advisories)[0] ?? ''}
           />
           <datalist id="approve-values">
