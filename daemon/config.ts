@@ -12,7 +12,7 @@ import { feedSpecSchema } from './catalog/feed-config.js';
 import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
-import { DepotError } from './errors.js';
+import { DepotError, isSystemError, systemErrorReason } from './errors.js';
 import { reportsSettingsSchema } from './reports/settings.js';
 import { selfUpdateSettingsSchema } from './self-update/settings.js';
 import { tftpSettingsSchema } from './tftp/settings.js';
@@ -346,9 +346,16 @@ export const loadConfig = (opts: LoadConfigOptions): Config => {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      const why = isSystemError(cause) ? systemErrorReason(cause) : (cause as Error).message;
+      throw new DepotError('CONFIG_INVALID', `${file}: cannot read: ${why}`, { cause });
+    }
+    try {
       parsed = JSON.parse(text);
     } catch (cause) {
-      const why = `${(cause as Error).message}${lineAndColumn(text, cause as Error)}`;
+      // Node 24 says "(line 1 column 2)" itself; ours (", column") is the one kept.
+      const message = (cause as Error).message.replace(/ \(line \d+ column \d+\)$/, '');
+      const why = `${message}${lineAndColumn(text, cause as Error)}`;
       throw new DepotError('CONFIG_INVALID', `${file}: cannot read as JSON: ${why}`, { cause });
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

@@ -24,6 +24,25 @@ export class DepotError extends Error {
   }
 }
 
+/** An error from the OS (ENOENT, EACCES, EISDIR...), as Node raises it. */
+export type SystemError = Error & { code: string; syscall?: string; path?: string };
+
+export const isSystemError = (err: unknown): err is SystemError =>
+  err instanceof Error &&
+  typeof (err as SystemError).code === 'string' &&
+  /^E[A-Z0-9]+$/.test((err as SystemError).code);
+
+/**
+ * What went wrong, for people: "no such file or directory" rather than
+ * "ENOENT: no such file or directory, open '/x'" (the caller says which file).
+ */
+export const systemErrorReason = (err: SystemError): string => {
+  if (err.code === 'EISDIR') return 'is a directory, not a file';
+  if (err.code === 'EEXIST' && err.syscall === 'mkdir') return 'exists and is not a directory';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied (run as root?)';
+  return err.message.replace(/^E[A-Z0-9]+: /, '').replace(/, \w+( '.*')?$/s, '');
+};
+
 /** Too many attempts; `retryAfter` seconds until the next one is allowed. */
 export class RateLimitedError extends DepotError {
   constructor(

@@ -89,7 +89,11 @@ const lab = await createLab(
     authorizedKeys: [publicKey.trim()],
   },
   { cleanupOnExit: false },
-);
+).catch((err: unknown) => {
+  // A lab of that name is refused, not replaced: it may be another demo that is running.
+  console.error(`demo: ${(err as Error).message} (scripts/quickstart --lab --lab-name NAME)`);
+  process.exit(1);
+});
 console.log(`demo: lab subnet ${lab.subnet}, appliance ${lab.applianceIp} in namespace ${lab.applianceNs}`);
 for (const h of lab.hosts)
   console.log(`  ${h.label.padEnd(10)} ${h.kind.padEnd(7)} ${h.ip.padEnd(14)} ${h.mac}`);

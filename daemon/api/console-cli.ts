@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { CommandContext } from '../cli-context.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { HttpServer } from '../http-server.js';
 import { createLogger } from '../log.js';
@@ -88,27 +88,23 @@ const listenOn = (text: string): { host: string; port: number } => {
   const m = /^(?:(.+):)?(\d{1,5})$/.exec(text);
   const port = Number(m?.[2]);
   if (!m || port > 65535)
-    throw new DepotError('BAD_INPUT', `--serve: give ADDR:PORT or PORT, not ${JSON.stringify(text)}`);
+    throw new UsageError(`--serve: give ADDR:PORT or PORT, not ${JSON.stringify(text)}`);
   return { host: (m[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1'), port };
 };
 
 export const consoleCommand = async (ctx: CommandContext): Promise<number | undefined> => {
   const [sub] = ctx.positionals;
-  if (sub !== 'pull')
-    throw new DepotError(
-      'BAD_INPUT',
-      'usage: patch-depot console pull --sites FILE [--json] [--serve ADDR:PORT]',
-    );
+  // The option table (daemon/cli/commands.ts) has checked the subcommand and the options.
+  if (sub !== 'pull') throw new UsageError(`unknown subcommand "${sub}"`);
   const sitesFile = ctx.values.sites;
-  if (typeof sitesFile !== 'string')
-    throw new DepotError('BAD_INPUT', 'name the sites file: --sites sites.json');
+  if (typeof sitesFile !== 'string') throw new UsageError('missing --sites FILE');
   const stateFile =
     typeof ctx.values.state === 'string'
       ? ctx.values.state
       : join(dirname(sitesFile), `${basename(sitesFile, '.json')}.state.json`);
   const interval = Number(ctx.values.interval ?? 60);
   if (!Number.isInteger(interval) || interval < 10 || interval > 86_400)
-    throw new DepotError('BAD_INPUT', '--interval: whole seconds from 10 to 86400');
+    throw new UsageError('--interval: whole seconds from 10 to 86400');
   const sites = await readSitesFile(sitesFile);
   const state = await loadState(stateFile);
   await pullAll(sites, stateFile, state);

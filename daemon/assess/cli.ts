@@ -3,12 +3,12 @@
  * a one-shot offline assessment. The inventory is `dpkg-query -W` output (2 to 5 columns, with
  * ${source:Package} ${source:Version} when available), `rpm -qa` or `apk info -v` output as the
  * os-release says; feeds are Debian tracker JSON, OSV records/zips or signed manifests. Prints one
- * line (or one JSON object with --json) per missing fix; exit 0 = assessed, 3 = no feed covers
- * the host's release, 1/2 = errors.
+ * line (or one JSON object with --json) per missing fix; exit 0 = assessed, 1 = no feed covers
+ * the host's release (or a file is unreadable), 2 = usage (daemon/cli/ checks the options).
  */
-import { readFile } from 'node:fs/promises';
 import { CatalogIndex } from '../catalog/catalog-index.js';
 import { severityRank } from '../catalog/model.js';
+import { readInputFile } from '../cli/input-file.js';
 import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { ecosystemFromOsRelease } from '../inventory/collector.js';
@@ -21,18 +21,8 @@ import { assessHost } from './assess.js';
 import { loadFeedFile } from './load-feed-file.js';
 import type { HostAssessment } from './types.js';
 
-export const assessUsage =
-  'patch-depot assess --inventory FILE --os-release FILE --feed FILE [--feed FILE...] [--host-id NAME] [--trusted-key KEY] [--json]';
-
-const readText = async (flag: string, path: string): Promise<string> => {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new DepotError('BAD_INPUT', `--${flag} ${path}: cannot read: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-};
+const readText = async (flag: string, path: string): Promise<string> =>
+  (await readInputFile(flag, path)).toString('utf8');
 
 export const loadInventory = async (
   inventoryPath: string,
@@ -87,15 +77,10 @@ export const formatAssessment = (a: HostAssessment): string => {
 
 export const assessCommand = async (ctx: CommandContext): Promise<number> => {
   const v = ctx.values;
-  const inventory = typeof v.inventory === 'string' ? v.inventory : undefined;
-  const osRelease = typeof v['os-release'] === 'string' ? v['os-release'] : undefined;
+  // Required by the option table (daemon/cli/commands.ts): the parser has checked they are there.
+  const inventory = String(v.inventory);
+  const osRelease = String(v['os-release']);
   const feeds = Array.isArray(v.feed) ? v.feed.filter((f): f is string => typeof f === 'string') : [];
-  if (!inventory || !osRelease || feeds.length === 0) {
-    process.stderr.write(
-      `patch-depot assess: --inventory, --os-release and --feed are required\n\nUsage: ${assessUsage}\n`,
-    );
-    return 2;
-  }
   const trusted = Array.isArray(v['trusted-key'])
     ? v['trusted-key'].filter((k): k is string => typeof k === 'string')
     : [];
@@ -113,7 +98,7 @@ export const assessCommand = async (ctx: CommandContext): Promise<number> => {
     process.stderr.write(
       `patch-depot assess: no feed entry covers ${result.release} (${inv.os.prettyName}); the feeds cover: ${have}\n`,
     );
-    return 3;
+    return 1;
   }
   if (v.json) {
     for (const m of result.missing) {

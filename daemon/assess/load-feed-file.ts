@@ -9,7 +9,7 @@ import { parseDebianTracker } from '../catalog/feeds/debian-tracker.js';
 import { manifestToContent, readManifest } from '../catalog/feeds/depot-manifest.js';
 import { parseOsv } from '../catalog/feeds/osv.js';
 import type { FeedContent, FeedKind } from '../catalog/model.js';
-import { DepotError } from '../errors.js';
+import { DepotError, isSystemError, systemErrorReason } from '../errors.js';
 
 export const detectFeedKind = (body: Uint8Array): Exclude<FeedKind, 'apt'> => {
   if (body[0] === 0x50 && body[1] === 0x4b) return 'osv';
@@ -31,7 +31,8 @@ export const loadFeedFile = async (
   try {
     body = await readFile(path);
   } catch (cause) {
-    throw new DepotError('BAD_INPUT', `${path}: cannot read: ${(cause as Error).message}`, { cause });
+    const why = isSystemError(cause) ? systemErrorReason(cause) : (cause as Error).message;
+    throw new DepotError('BAD_INPUT', `${path}: cannot read: ${why}`, { cause });
   }
   const kind = detectFeedKind(body);
   try {

@@ -6,26 +6,20 @@
  * `patch-depot admin accounts` lists the accounts and their roles.
  */
 import { chown, stat } from 'node:fs/promises';
-import type { CommandContext } from '../cli-context.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { StateStore } from '../store/state-store.js';
 import { AuthService } from './auth-service.js';
 import { SetupCode } from './setup-code.js';
 import { DEFAULT_ADMIN } from './user-name.js';
 
-export const ADMIN_USAGE =
-  'patch-depot admin reset-password [--user NAME] | accounts   (root, daemon stopped)';
-
 export const adminCommand = async (ctx: CommandContext): Promise<number> => {
   const [sub] = ctx.positionals;
-  if (sub !== 'reset-password' && sub !== 'accounts') {
-    process.stderr.write(
-      `patch-depot admin: ${sub ? `unknown subcommand "${sub}"` : 'name a subcommand'}\n\nUsage: ${ADMIN_USAGE}\n`,
-    );
-    return 2;
-  }
+  // The parser (daemon/cli/admin-commands.ts) lets only these through.
+  if (sub !== 'reset-password' && sub !== 'accounts') throw new UsageError(`unknown subcommand "${sub}"`);
   const config = ctx.config();
-  const log = ctx.log(config);
+  // stderr, warnings only: stdout is the command's answer (a password, the accounts).
+  const log = ctx.commandLog(config);
   const store = new StateStore({
     dataDir: config.dataDir,
     debounceMs: 0,
@@ -41,6 +35,10 @@ export const adminCommand = async (ctx: CommandContext): Promise<number> => {
       log: log.child('auth'),
     });
     if (sub === 'accounts') {
+      if (!auth.isSetUp())
+        process.stderr.write(
+          'patch-depot admin accounts: no account yet: finish first-run setup in the web UI (patch-depot setup-code prints its code)\n',
+        );
       for (const a of auth.accounts.list())
         process.stdout.write(`${a.name}\t${a.role}\tpassword set ${a.passwordSetAt}\n`);
       return 0;

@@ -6,33 +6,31 @@
  * first); a restore needs the daemon stopped, and swaps the state in at once.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
-import type { CommandContext } from '../cli-context.js';
-import { DepotError } from '../errors.js';
+import { rename, rm } from 'node:fs/promises';
+import { readInputFile } from '../cli/input-file.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { finishRestore, skipInBackup, stageRestore, writeBackup } from './backup.js';
 import { cacheWithin } from './cache-within.js';
+import { BACKUP_PASSPHRASE_ENV } from './passphrase-env.js';
 
-export const BACKUP_ENV = 'PATCH_DEPOT_BACKUP_PASSPHRASE';
+export const BACKUP_ENV = BACKUP_PASSPHRASE_ENV;
 
 const passphraseOf = async (ctx: CommandContext): Promise<string> => {
   const file = ctx.values['passphrase-file'];
   if (typeof file === 'string') {
-    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new DepotError('BAD_INPUT', `--passphrase-file: cannot read ${file} (${err.code})`);
-    });
+    const text = (await readInputFile('passphrase-file', file)).toString('utf8');
     return text.split('\n')[0]!.replace(/\r$/, '');
   }
   const env = process.env[BACKUP_ENV];
   if (env) return env;
-  throw new DepotError(
-    'BAD_INPUT',
+  throw new UsageError(
     `give the passphrase with --passphrase-file FILE or ${BACKUP_ENV} (never on the command line)`,
   );
 };
 
 export const backupCommand = async (ctx: CommandContext): Promise<number> => {
   const out = ctx.values.out;
-  if (typeof out !== 'string') throw new DepotError('BAD_INPUT', 'name the backup file with --out FILE');
+  if (typeof out !== 'string') throw new UsageError('missing --out FILE');
   const passphrase = await passphraseOf(ctx);
   const config = ctx.config();
   // Written beside its name and renamed when complete: a failed backup leaves no half file.
@@ -57,11 +55,11 @@ export const backupCommand = async (ctx: CommandContext): Promise<number> => {
 
 export const restoreCommand = async (ctx: CommandContext): Promise<number> => {
   const [file] = ctx.positionals;
-  if (!file) throw new DepotError('BAD_INPUT', 'name the backup file: patch-depot restore FILE');
+  if (!file) throw new UsageError('missing FILE: the backup to restore');
   const passphrase = await passphraseOf(ctx);
   const config = ctx.config();
   const { files } = await stageRestore(config.dataDir, createReadStream(file), passphrase);
-  const { previous } = await finishRestore(config.dataDir, ctx.log(config));
+  const { previous } = await finishRestore(config.dataDir, ctx.commandLog(config, 'info'));
   process.stdout.write(
     `restored ${files} files into ${config.dataDir}${previous ? `; the state before is kept in ${previous}` : ''}\n`,
   );

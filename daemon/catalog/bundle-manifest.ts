@@ -3,6 +3,7 @@
  * catalog's ports can name it without importing the reader (bundle.ts).
  */
 import { z } from 'zod';
+import { FEED_ID } from './feed-config.js';
 import type { FeedContent } from './model.js';
 
 export const bundleManifestSchema = z
@@ -14,7 +15,7 @@ export const bundleManifestSchema = z
       .array(
         z
           .object({
-            feedId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/),
+            feedId: z.string().regex(FEED_ID),
             kind: z.enum(['debian-tracker', 'osv', 'depot-manifest']),
             file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name'),
             sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -4,9 +4,17 @@
  */
 import { z } from 'zod';
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use lower-case letters, digits and -, at most 48 characters');
+/** A feed's id: it names a directory, so a short plain word. */
+export const FEED_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** `--feed ID=PATH` of catalog bundle: the id a site files the feed under, and the file. */
+export const feedFileSpec = (v: string): { id: string; path: string } | undefined => {
+  const at = v.indexOf('=');
+  const id = v.slice(0, at);
+  return at > 0 && at < v.length - 1 && FEED_ID.test(id) ? { id, path: v.slice(at + 1) } : undefined;
+};
+
+const id = z.string().regex(FEED_ID, 'use lower-case letters, digits and -, at most 48 characters');
 const url = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 const common = { id, url, enabled: z.boolean().default(true) };
 

@@ -4,8 +4,8 @@
  *        the plan from the last synced feeds and collected inventories; changes nothing
  *   status [ID] [--json]     every deployment, or one with its rings and hosts
  *   run ID [--now]           start (or resume) a draft or paused deployment, in windows or now
- * Exit codes: 0 ok, 1 failure, 2 usage. Reading works while the daemon runs; `run` drives hosts,
- * so it needs the SSH executors and the data directory to itself.
+ * Options, help and usage mistakes are daemon/cli/'s (deploy-command.ts). Reading works while the
+ * daemon runs; `run` drives hosts, so it needs the SSH executors and the data directory to itself.
  */
 
 import { userInfo } from 'node:os';
@@ -13,14 +13,12 @@ import { join } from 'node:path';
 import { AssessService } from '../assess/assess-service.js';
 import { inventoryFiles } from '../assess/inventory-files.js';
 import { createCatalogService } from '../catalog/catalog-module.js';
-import type { CommandContext } from '../cli-context.js';
-import type { Config } from '../config.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { DepotError } from '../errors.js';
 import { HostDirectory } from '../hosts/host-directory.js';
 import { hostsDir } from '../hosts/hosts-module.js';
 import { inventoryDir } from '../inventory/inventory-module.js';
 import { hostInventorySchema } from '../inventory/types.js';
-import { createLogger, type Logger } from '../log.js';
 import { RecordDir } from '../store/record-dir.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
@@ -29,23 +27,11 @@ import { DeploymentStore } from './deployment-store.js';
 import { deployRequest, type PlanPreview, previewPlan } from './new-deployment.js';
 import { updateKey } from './plan.js';
 
-export const DEPLOY_USAGE =
-  'patch-depot deploy plan --advisory ID [--package NAME] [--host ID|ADDR] [--allow-remove NAME] [--json] | status [ID] [--json] | run ID [--now]';
-
 export const NO_EXECUTOR =
   'deployments are off on this appliance (deploy.enabled is false in config.json; plan and status still work)';
 
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
-
-class UsageError extends Error {}
-
-const quietLog = (config: Config): Logger =>
-  createLogger({
-    level: config.log.level === 'debug' ? 'debug' : 'warn',
-    format: 'pretty',
-    sink: process.stderr,
-  });
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -74,7 +60,7 @@ const planText = (p: PlanPreview, label: (id: string) => string): string => {
 
 const plan = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
-  const log = quietLog(config);
+  const log = ctx.commandLog(config);
   const directory = new HostDirectory(join(hostsDir(config), 'directory.json'));
   await directory.start();
   const hosts = strs(ctx.values.host).map((ref) => {
@@ -88,7 +74,7 @@ const plan = async (ctx: CommandContext): Promise<number> => {
     allowRemove: strs(ctx.values['allow-remove']),
   });
   if (request.advisories.length + request.packages.length + request.hosts.length === 0)
-    throw new UsageError('deploy plan: give at least one --advisory, --package or --host');
+    throw new UsageError('give at least one of --advisory, --package or --host');
   const catalog = createCatalogService(config, log.child('catalog'), 'cli');
   await catalog.start();
   try {
@@ -138,7 +124,7 @@ const detailText = (d: Deployment): string => {
 
 const status = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
-  const store = new DeploymentStore(join(deployDir(config), 'deployments'), quietLog(config));
+  const store = new DeploymentStore(join(deployDir(config), 'deployments'), ctx.commandLog(config));
   const all = (await store.load()).reverse();
   const id = ctx.positionals[1];
   if (id) {
@@ -168,10 +154,10 @@ const untilAtRest = async (get: (id: string) => Deployment, id: string): Promise
 /** Start a deployment and drive it here until it stops moving. Needs the host adapters. */
 const run = async (ctx: CommandContext, adapters: DeployAdapters | undefined): Promise<number> => {
   const id = ctx.positionals[1];
-  if (!id) throw new UsageError('deploy run: give the deployment id (see patch-depot deploy status)');
+  if (!id) throw new UsageError('missing ID: the deployment to start (see patch-depot deploy status)');
   const config = ctx.config();
   if (!adapters && !config.deploy.enabled) throw new DepotError('UNAVAILABLE', NO_EXECUTOR);
-  const log = quietLog(config);
+  const log = ctx.commandLog(config);
   const { DataDirLock } = await import('../store/data-dir-lock.js');
   const lock = await DataDirLock.acquire(config.dataDir, 'deploy run');
   if (!adapters) {
@@ -207,24 +193,14 @@ const run = async (ctx: CommandContext, adapters: DeployAdapters | undefined): P
 };
 
 export const deployCommand = async (ctx: CommandContext, adapters?: DeployAdapters): Promise<number> => {
-  try {
-    switch (ctx.positionals[0]) {
-      case 'plan':
-        return await plan(ctx);
-      case 'status':
-        return await status(ctx);
-      case 'run':
-        return await run(ctx, adapters);
-      default:
-        throw new UsageError(
-          ctx.positionals[0]
-            ? `deploy: unknown subcommand "${ctx.positionals[0]}"`
-            : 'deploy: give a subcommand',
-        );
-    }
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`patch-depot ${err.message}\n\nUsage: ${DEPLOY_USAGE}\n`);
-    return 2;
+  switch (ctx.positionals[0]) {
+    case 'plan':
+      return plan(ctx);
+    case 'status':
+      return status(ctx);
+    case 'run':
+      return run(ctx, adapters);
+    default:
+      throw new UsageError(`unknown subcommand "${ctx.positionals[0]}"`);
   }
 };

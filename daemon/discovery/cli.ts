@@ -4,8 +4,7 @@
  * on-demand scans do that.
  */
 
-import type { CommandContext } from '../cli-context.js';
-import { DepotError } from '../errors.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
 import { terminalText } from '../terminal-text.js';
 import { scanSettingsFrom } from './discovery-service.js';
 import { type Observation, runScan } from './scanner.js';
@@ -71,11 +70,9 @@ export const scanTable = (found: Observation[]): string => {
 export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
   const include = list(ctx.values.scope);
   const exclude = list(ctx.values.exclude);
+  // No scope, no probe: --scope is required by the option table; an empty one is refused here.
   if (include.length === 0)
-    throw new DepotError(
-      'BAD_INPUT',
-      'discover: give at least one --scope (e.g. --scope 192.168.1.0/24); no scope, no probe',
-    );
+    throw new UsageError('give at least one --scope (e.g. --scope 192.168.1.0/24); no scope, no probe');
   const config = ctx.config();
   const addresses = expandScope({ include, exclude }, config.discovery.maxScopeAddresses);
   const t0 = performance.now();

@@ -2,15 +2,17 @@
  * `patch-depot inventory --host ADDR [--user U] [--port N] [--json]`: collect one host now, with
  * the appliance key, pins and host directory in the data dir (the same ones the daemon uses),
  * save its inventory file under the machine's host id, and print it. `--public-key` prints the
- * line to install on hosts.
+ * line to install on hosts. Both work on the daemon's data directory: one nobody named (./.data of
+ * the current directory) is used only if it already has the appliance key, and said so.
  */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { CommandContext } from '../cli-context.js';
-import { DepotError } from '../errors.js';
+import { type CommandContext, UsageError } from '../cli-context.js';
+import type { Config } from '../config.js';
 import type { HostService } from '../hosts/host-service.js';
 import { createHostService } from '../hosts/hosts-module.js';
-import { createLogger } from '../log.js';
 import { type HostCredential, validateCredential } from '../remote/credentials.js';
+import { DataDirLock } from '../store/data-dir-lock.js';
 import { terminalText } from '../terminal-text.js';
 import { createInventoryService } from './inventory-module.js';
 import type { InventoryService } from './inventory-service.js';
@@ -58,42 +60,60 @@ const targetFor = async (
   return validateCredential({ ...input, hostId: machine.id }, new Date());
 };
 
-export const inventoryCommand = async (ctx: CommandContext): Promise<number> => {
-  const config = ctx.config();
-  // Logs go to stderr so that --json output on stdout stays machine-readable.
-  const log = createLogger({ level: config.log.level, format: 'pretty', sink: process.stderr });
-  const service = createInventoryService(config, log.child('inventory'));
-  const hosts = createHostService(config, { inventory: service }, log.child('hosts'));
-  await service.start();
-  try {
-    if (ctx.values['public-key']) {
-      const key = await service.keys.get();
-      process.stdout.write(`${key.publicKey}\n`);
-      process.stderr.write(
-        `fingerprint ${key.fingerprint}; add the line above to ~/.ssh/authorized_keys on each host\n`,
-      );
-      return 0;
-    }
-    const host = text(ctx.values.host);
-    if (!host) {
-      process.stderr.write('patch-depot inventory: --host ADDR is required (or --public-key)\n');
-      return 2;
-    }
-    await hosts.start();
-    const cred = await targetFor(ctx, service, hosts, host);
-    const inventory = await service.collect(cred, { acceptHostKey: text(ctx.values['accept-host-key']) });
-    process.stdout.write(
-      ctx.values.json ? `${JSON.stringify(inventory, null, 2)}\n` : formatInventory(inventory),
+/**
+ * A key made in a data directory nobody chose is a key no host trusts and the daemon never uses:
+ * refuse that, and name the directory whenever it was not chosen.
+ */
+const checkDataDir = (ctx: CommandContext, config: Config, keyPath: string): void => {
+  if (!ctx.implicitDataDir(config)) return;
+  if (!existsSync(keyPath))
+    throw new UsageError(
+      `which data directory? give the daemon's with --data-dir DIR or PATCH_DEPOT_DATA_DIR (the appliance's is /var/lib/patch-depot); ${config.dataDir} of the current directory has no appliance key, and a new one there would be one no host trusts`,
+    );
+  process.stderr.write(
+    `patch-depot inventory: using ${config.dataDir} of the current directory (--data-dir or PATCH_DEPOT_DATA_DIR to choose)\n`,
+  );
+};
+
+/** `--public-key`, or one collection of `--host`, with the services started. */
+const inventoryRun = async (ctx: CommandContext, service: InventoryService, hosts: HostService) => {
+  if (ctx.values['public-key']) {
+    const key = await service.keys.get();
+    process.stdout.write(`${key.publicKey}\n`);
+    process.stderr.write(
+      `fingerprint ${key.fingerprint}; add the line above to ~/.ssh/authorized_keys on each host\n`,
     );
     return 0;
-  } catch (err) {
-    if (err instanceof DepotError) {
-      process.stderr.write(`patch-depot inventory: ${terminalText(err.message)}\n`);
-      return 1;
+  }
+  // Required unless --public-key, by the option table (daemon/cli/commands.ts).
+  const host = String(ctx.values.host);
+  await hosts.start();
+  const cred = await targetFor(ctx, service, hosts, host);
+  const inventory = await service.collect(cred, { acceptHostKey: text(ctx.values['accept-host-key']) });
+  process.stdout.write(
+    ctx.values.json ? `${JSON.stringify(inventory, null, 2)}\n` : formatInventory(inventory),
+  );
+  return 0;
+};
+
+export const inventoryCommand = async (ctx: CommandContext): Promise<number> => {
+  const config = ctx.config();
+  // Logs go to stderr so that --json output on stdout stays machine-readable; info says which
+  // host key was made or pinned on first use.
+  const log = ctx.commandLog(config, 'info');
+  const service = createInventoryService(config, log.child('inventory'));
+  checkDataDir(ctx, config, service.keys.privateKeyPath);
+  const lock = await DataDirLock.acquire(config.dataDir, 'inventory');
+  try {
+    const hosts = createHostService(config, { inventory: service }, log.child('hosts'));
+    await service.start();
+    try {
+      return await inventoryRun(ctx, service, hosts);
+    } finally {
+      await hosts.stop();
+      await service.stop();
     }
-    throw err;
   } finally {
-    await hosts.stop();
-    await service.stop();
+    await lock.release();
   }
 };

@@ -19,8 +19,6 @@ import { AptSystem, ownProxy, sourceUris } from './apt-system.js';
 import { SELF_UPDATE_DIR, statusFile } from './status.js';
 import { type RunResult, SelfUpdater } from './updater.js';
 
-('patch-depot self-update [--now] [--check] [--status] [--json] [--state-dir DIR]');
-
 const healthUrl = (config: Config): string => {
   const h = config.http.host;
   const host = ['0.0.0.0', '::', ''].includes(h) ? '127.0.0.1' : h;

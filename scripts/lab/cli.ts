@@ -1,7 +1,8 @@
 /**
  * `npm run lab -- up|down|status [options]`: the simulated site by hand.
  *   --hosts N           how many hosts (default 8)
- *   --name X            lab name (default demo)
+ *   --name X            lab name (default demo); `up` refuses a name a lab already has
+ *   --replace           `up`: remove a lab of that name first (it may be someone's running demo)
  *   --plain             plain pinging hosts instead of the office
  *   --managed           managed machines (own root, sshd, apt from the lab vendor) incl. the
  *                       awkward ones; --plain --managed: plain managed machines only
@@ -19,12 +20,13 @@ import { liveHosts, managedHosts, officeHosts, plainManagedHosts } from './site.
 import type { HostSpec, VendorSpec } from './spec.js';
 
 const usage =
-  'usage: npm run lab -- up|down|status [--hosts N] [--name NAME] [--plain] [--managed] [--key FILE]... [--rate KBIT] [--loss PCT] [--latency MS] [--payload BYTES]';
+  'usage: npm run lab -- up|down|status [--hosts N] [--name NAME] [--replace] [--plain] [--managed] [--key FILE]... [--rate KBIT] [--loss PCT] [--latency MS] [--payload BYTES]';
 
 const options = {
   hosts: { type: 'string', default: '8' },
   name: { type: 'string', default: 'demo' },
   plain: { type: 'boolean', default: false },
+  replace: { type: 'boolean', default: false },
   managed: { type: 'boolean', default: false },
   key: { type: 'string', multiple: true },
   rate: { type: 'string' },
@@ -38,6 +40,7 @@ interface Values {
   hosts: string;
   name: string;
   plain: boolean;
+  replace: boolean;
   managed: boolean;
   key?: string[];
   rate?: string;
@@ -110,7 +113,7 @@ const up = async (values: Values): Promise<number> => {
       ...(vendor ? { vendor } : {}),
       authorizedKeys: (values.key ?? []).map((f) => readFileSync(f, 'utf8').trim()),
     },
-    { cleanupOnExit: false, onProgress: (l) => console.log(`  ${l}`) },
+    { cleanupOnExit: false, replace: values.replace, onProgress: (l) => console.log(`  ${l}`) },
   );
   console.log(`lab "${lab.name}" up in ${Math.round(performance.now() - t0)} ms: ${lab.subnet}`);
   printLab(lab);

@@ -26,6 +26,7 @@ import { applyFilter, filterRuleset, nftAvailable, type PacketCounts, readCounts
 import {
   type LabPlan,
   type LabSpec,
+  labNameTaken,
   labPrefix,
   labWorkDir,
   NS_PREFIX,
@@ -74,6 +75,8 @@ export interface CreateLabOptions {
   cleanupOnExit?: boolean;
   /** Progress lines for the CLI. */
   onProgress?: (line: string) => void;
+  /** Remove a lab of the same name first (`up --replace`); without it such a lab is refused. */
+  replace?: boolean;
 }
 
 const stateFile = (name: string): string => join(LAB_STATE_DIR, `${name}.json`);
@@ -232,12 +235,15 @@ const bringUpVendorAndManaged = async (plan: LabPlan, say: (line: string) => voi
 };
 
 /**
- * Build the lab (idempotent: an existing lab of the same name is replaced, so `up` twice gives
- * the same site). On any failure everything built so far is removed.
+ * Build the lab. A lab of the same name that exists is refused (it may be someone's running demo)
+ * unless `replace` says to remove it first. On any failure everything built so far is removed.
  */
 export const createLab = async (spec: LabSpec, opts: CreateLabOptions = {}): Promise<Lab> => {
   const plan = planLab(spec);
   const say = opts.onProgress ?? (() => {});
+  // Before any exit hook is set: a refused lab must not tear down the one that holds the name.
+  const taken = labNameTaken(plan.name, listNamespaces());
+  if (taken && !opts.replace) throw new Error(taken);
   if (destroyLabSync(plan.name)) say(`removed the previous lab "${plan.name}"`);
   if (opts.cleanupOnExit ?? true) {
     process.once('exit', () => destroyLabSync(plan.name));

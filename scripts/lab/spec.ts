@@ -144,6 +144,16 @@ const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 export const labPrefix = (name: string): string => `${NS_PREFIX}${name}-`;
 
+/**
+ * Why no new lab may be built under `name`, given the namespaces on this machine: one of that name
+ * exists and may be in use (a demo, a test, someone's `up`), so it is not ours to tear down.
+ */
+export const labNameTaken = (name: string, namespaces: string[]): string | undefined => {
+  const taken = namespaces.filter((ns) => ns.startsWith(labPrefix(name)));
+  if (!taken.length) return undefined;
+  return `lab "${name}" already exists (${taken.length} namespace${taken.length > 1 ? 's' : ''}: ${taken.slice(0, 3).join(', ')}${taken.length > 3 ? ', ...' : ''}) and may be in use; remove it first with \`npm run lab -- down --name ${name}\`, or choose another name`;
+};
+
 /** A stable octet in 1..254 from the name, so two labs usually differ (they are isolated anyway). */
 export const octetForName = (name: string): number => {
   let h = 2166136261;

@@ -28,10 +28,7 @@ import { scanFromAssets, type UiClient, uiClient } from './helpers/ui-client.js'
 
 // Run on its own (npm run test:deploy-lab): under the load of the whole suite it has stalled
 // in SSH steps (see the README's Tests section); a timeout prints the hosts' states and the log.
-const skip =
-  labUnavailableReason() ??
-  managedHostsUnavailableReason() ??
-  (process.env.PATCH_DEPOT_DEPLOY_LAB === '1' ? undefined : 'run with npm run test:deploy-lab');
+const skip = labUnavailableReason() ?? managedHostsUnavailableReason();
 const UI_PORT = 8080;
 const fixOf = (name: string) => VENDOR_PACKAGES.find((p) => p.name === name)!;
 const WEB = fixOf('pdlab-web');

@@ -78,10 +78,11 @@ describe('lab bring-up and tear-down', { skip }, () => {
     assert.ok(listLabs().some((l) => l.name === a.name && l.hosts?.length === 3));
   });
 
-  it('is idempotent and down removes everything, including host processes', async () => {
+  it('refuses a name in use, replaces on request, and down removes everything, including host processes', async () => {
     const spec = { name: uniqueName(), hosts: [{ kind: 'ports' as const, tcp: [{ port: 8080 }] }] };
     await createLab(spec);
-    const lab = await createLab(spec);
+    await assert.rejects(createLab(spec), /already exists .* and may be in use/);
+    const lab = await createLab(spec, { replace: true });
     assert.equal(listNamespaces().filter((ns) => ns.startsWith(`pdl-${spec.name}-`)).length, 3);
     const pids = namespacePids(lab.hosts[0]!.ns);
     assert.ok(pids.length > 0, 'the port-open host runs a listener process');

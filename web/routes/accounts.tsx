@@ -15,6 +15,7 @@ import { AuditTable } from '../views/audit.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Notice, renderPage } from '../views/layout.js';
+import { When } from '../views/when.js';
 
 type Note = { kind: 'ok' | 'error'; text: string; password?: string };
 
@@ -53,7 +54,7 @@ const AccountRow = (props: { a: Account; csrf: string; me: string }) => {
         </form>
       </td>
       <td data-label="Password set">
-        <time datetime={a.passwordSetAt}>{a.passwordSetAt.slice(0, 10)}</time>
+        <When at={a.passwordSetAt} />
       </td>
       <td>
         <form method="post" action={`${base}/reset-password`} class="inline">

@@ -20,6 +20,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { Approvals, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
+import { When } from '../views/when.js';
 
 export const requireDeploy = (deps: WebDeps): DeployService => {
   if (!deps.deploy) throw new DepotError('UNAVAILABLE', UNAVAILABLE);
@@ -105,7 +106,9 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <h1>{d.title}</h1>
       <p class="hint">
         <code>{d.id}</code>
-        {` · created ${d.createdAt.slice(0, 16).replace('T', ' ')} UTC by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
+        {' · created '}
+        <When at={d.createdAt} />
+        {` by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
       </p>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
       <LiveProgress d={d} label={labelOf(deps)} csrf={csrf} now={Date.now()} />

@@ -113,8 +113,8 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
     const elapsed = Math.round((Date.now() - Date.parse(s.startedAt)) / 1000);
     return (
       <p>
-        Scan <JobLink id={s.id} /> of {s.scopeName} ({s.addresses} addresses, {elapsed} s):{' '}
-        {PHASE_LABEL[p.phase]}
+        Scanning {s.scopeName} ({s.addresses} addresses, {elapsed} s, <JobLink id={s.id} label="log" />
+        ): {PHASE_LABEL[p.phase]}
         {pct !== undefined ? ` (${pct} %)` : ''}, {p.alive} device(s) so far{' '}
         <progress max={100} value={pct} />
       </p>
@@ -122,7 +122,8 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
   }
   return (
     <p>
-      Last scan <JobLink id={s.id} /> of {s.scopeName}: <strong>{s.status}</strong> {ago(s.finishedAt)}
+      Last scan of {s.scopeName} (<JobLink id={s.id} label="log" />
+      ): <strong>{s.status}</strong> {ago(s.finishedAt)}
       {s.durationMs !== null ? ` in ${(s.durationMs / 1000).toFixed(1)} s` : ''}
       {s.counts
         ? ` — ${s.counts.found} found, ${s.counts.new} new, ${s.counts.offline} went offline, ${s.counts.ipChanged} changed address`

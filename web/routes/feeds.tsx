@@ -20,7 +20,7 @@ const ProgressBox = (props: { run: SyncProgress | undefined }) =>
   props.run ? (
     <div id="sync-progress" hx-get="/patches/feeds/progress" hx-trigger="every 1s" hx-swap="outerHTML">
       <Notice kind="info">
-        Sync <JobLink id={props.run.runId} />
+        Sync (<JobLink id={props.run.runId} label="log" />)
         {`: ${props.run.done} of ${counted(props.run.feedIds.length, 'feed')} done · ${props.run.message}`}
       </Notice>
     </div>

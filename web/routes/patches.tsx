@@ -4,7 +4,6 @@
  * the affected hosts, a page at a time, with installed and fixed versions. A host's own missing
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
-
 import { type Context, Hono } from 'hono';
 import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
@@ -29,7 +28,7 @@ import {
   webLink,
 } from '../views/patches.js';
 import { counted } from '../views/plural.js';
-import { utcMinute } from '../views/utc-time.js';
+import { When } from '../views/when.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
   if (!deps.catalog) throw new DepotError('UNAVAILABLE', 'the catalog service is not running');
@@ -101,7 +100,9 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <h1>Patches</h1>
       <ComplianceCards c={site.compliance} />
       <p class="hint">
-        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} at ${utcMinute(site.computedAt)} (${site.ms} ms). `}
+        {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} `}
+        <When at={site.computedAt} />
+        {` (${site.ms} ms). `}
         <a href="/patches/feeds">Feeds and sync history</a> · <a href="/patches/missing.csv">Export CSV</a>
       </p>
       <FilterForm f={f} />

@@ -19,6 +19,7 @@ import { Empty, renderPage } from '../views/layout.js';
 import { Pager } from '../views/pager.js';
 import { advisoryHref } from '../views/patches.js';
 import { ComplianceChart, Exports, TableView, TrafficChart } from '../views/report-views.js';
+import { When } from '../views/when.js';
 
 export const REPORTS = [
   'compliance-history',
@@ -68,7 +69,7 @@ const Section = (props: {
   more?: { href: string; text: string } | undefined;
   children?: Child;
 }) => (
-  <section class="card report">
+  <section class="card">
     <h2>
       {props.table.title} <Exports name={props.table.name} />
     </h2>
@@ -143,7 +144,9 @@ const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
     <>
       <h1>Site report</h1>
       <p class="hint">
-        {`${deps.api?.siteName ?? 'This site'} · ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} UTC · `}
+        {`${deps.api?.siteName ?? 'This site'} · `}
+        <When at={new Date(now).toISOString()} />
+        {' · '}
         SLA: critical {sla.critical} d, high {sla.high} d, medium {sla.medium} d, low {sla.low} d, unrated{' '}
         {sla.unknown} d (config <code>reports.slaDays</code>).
         <span class="screen-only"> Print this page for a one-page report.</span>
@@ -153,7 +156,7 @@ const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
         pastSla={remediation ? pastSla : undefined}
         saved={deps.cache ? saved : undefined}
       />
-      <section class="card report">
+      <section class="card">
         <h2>
           Compliance over time <Exports name="compliance-history" />
         </h2>

@@ -7,7 +7,6 @@ import type { SitePublicKey } from '../../daemon/api/site-key.js';
 import { LIFETIME_DAYS, TOKEN_SCOPES, type TokenView, tokenScopes } from '../../daemon/api/token-record.js';
 import { CsrfField } from './csrf-field.js';
 import { Empty, Notice } from './layout.js';
-import { utcMinute } from './utc-time.js';
 
 export interface TokensCardProps {
   csrf: string;
@@ -18,7 +17,7 @@ export interface TokensCardProps {
   notice?: { kind: 'error' | 'ok'; text: string } | undefined;
 }
 
-const day = (iso: string | null): string => (iso ? utcMinute(iso) : '');
+const day = (iso: string | null): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
 
 const stateOf = (t: TokenView, now: number): { word: string; cls: string } => {
   if (t.revokedAt) return { word: `revoked ${day(t.revokedAt)}`, cls: 'muted' };

@@ -1,6 +1,7 @@
 /** The audit log as a table: when, who, from where, what, and how it ended. */
 import type { AuditRecord } from '../../daemon/auth/audit-log.js';
 import { Empty } from './layout.js';
+import { When } from './when.js';
 
 const OUTCOME_CLASS = { done: 'ok', refused: 'warn', failed: 'warn' } as const;
 
@@ -23,9 +24,7 @@ export const AuditTable = (props: { rows: AuditRecord[] }) =>
           {props.rows.map((r) => (
             <tr>
               <td>
-                <time datetime={r.at} title={r.at}>
-                  {r.at.slice(0, 16).replace('T', ' ')}
-                </time>
+                <When at={r.at} />
               </td>
               <td data-label="Who">
                 {r.user}

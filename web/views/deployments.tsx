@@ -10,6 +10,7 @@ import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { Empty } from './layout.js';
 import { Sev } from './patches.js';
+import { When } from './when.js';
 
 export const UNAVAILABLE =
   'Deployments are off on this appliance (deploy.enabled is false in config.json). Plans can be previewed; nothing can be created or run.';
@@ -107,7 +108,7 @@ export const DeploymentTable = (props: { rows: Deployment[]; label: (id: string)
               <StateWord d={d} />
             </td>
             <td>
-              <time datetime={d.createdAt}>{d.createdAt.slice(0, 16).replace('T', ' ')}</time>
+              <When at={d.createdAt} />
               {` by ${d.createdBy}`}
             </td>
             <td>{Object.keys(d.advisories).join(', ')}</td>

@@ -2,7 +2,6 @@
  * The long lists of the host page, one page at a time: installed packages and missing fixes,
  * each with page links that keep the other list where it was; and the host's deployments.
  */
-
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
 import { deploymentHref, OutcomeWord, StateWord, UNAVAILABLE } from './deployments.js';
@@ -10,7 +9,7 @@ import { hostHref } from './host-link.js';
 import { Notice } from './layout.js';
 import { Pager } from './pager.js';
 import { advisoryHref, Sev } from './patches.js';
-import { utcMinute } from './utc-time.js';
+import { When } from './when.js';
 
 const pageHref = (id: string, paging: HostPaging, anchor: string) =>
   hostHref(id, `?packages=${paging.packages}&fixes=${paging.fixes}#${anchor}`);
@@ -27,7 +26,8 @@ export const PackagesSection = (props: { view: HostView }) => {
       ) : (
         <>
           <p class="hint">
-            {`${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel || 'unknown'} · ${inv.ecosystem} · collected ${inv.collectedAt}`}
+            {`${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel || 'unknown'} · ${inv.ecosystem} · collected `}
+            <When at={inv.collectedAt} />
             {inv.rebootRequired ? ' · reboot pending' : ''}
           </p>
           <table>
@@ -132,7 +132,8 @@ export const FixesSection = (props: { view: HostView }) => {
       ) : (
         <>
           <p class="hint">
-            {`${a.release} · assessed against the inventory of ${utcMinute(a.collectedAt)}`}
+            {`${a.release} · assessed against the inventory of `}
+            <When at={a.collectedAt} />
             {a.unfixed ? ` · ${a.unfixed} further known vulnerabilities have no fix yet` : ''}
           </p>
           <FixesTable view={props.view} />
@@ -174,7 +175,7 @@ export const DeploymentsSection = (props: {
                   <a href={deploymentHref(d.id)}>{d.title}</a> <StateWord d={d} />
                 </td>
                 <td>
-                  <time datetime={d.createdAt}>{d.createdAt.slice(0, 16).replace('T', ' ')}</time>
+                  <When at={d.createdAt} />
                 </td>
                 <td>{h.change.upgrades.map((u) => `${u.name} ${u.version}`).join(', ')}</td>
                 <td>

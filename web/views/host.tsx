@@ -14,6 +14,7 @@ import { TransferTable } from './devices.js';
 import { hostHref } from './host-link.js';
 import { DeploymentsSection, FixesSection, PackagesSection } from './host-lists.js';
 import { type ManageValues, SshAccessSection } from './ssh-access.js';
+import { When } from './when.js';
 
 const osOf = (view: HostView): string => {
   const collected = view.inventory && (view.inventory.os.prettyName || view.inventory.os.id);
@@ -149,7 +150,13 @@ const History = (props: { view: HostView }) => {
       </div>
       <div class="card">
         <h2>History</h2>
-        <List items={events.map((e) => `${e.at.slice(0, 19).replace('T', ' ')} ${e.text}`)} />
+        <ul>
+          {events.map((e) => (
+            <li>
+              <When at={e.at} /> {e.text}
+            </li>
+          ))}
+        </ul>
       </div>
     </section>
   );

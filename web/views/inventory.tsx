@@ -12,7 +12,7 @@ import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
-import { utcMinute } from './utc-time.js';
+import { When } from './when.js';
 
 const hostAction = (hostId: string, action: string): string =>
   `/inventory/hosts/${encodeURIComponent(hostId)}/${action}`;
@@ -63,10 +63,17 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
 const AttemptCell = (props: { row: HostOverview }) => {
   const a = props.row.attempt;
   if (!a) return <span class="hint">never collected</span>;
-  if (a.ok) return <span>{`${a.packages ?? 0} packages · ${utcMinute(a.finishedAt)}`}</span>;
+  if (a.ok)
+    return (
+      <span>
+        {`${a.packages ?? 0} packages · `}
+        <When at={a.finishedAt} />
+      </span>
+    );
   return (
     <span class="notice error" role="status">
-      {`${utcMinute(a.finishedAt)}: ${a.error ?? a.failure ?? 'failed'}`}
+      <When at={a.finishedAt} />
+      {`: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };
@@ -152,9 +159,15 @@ export const HostTable = (props: {
           <button type="submit">Collect all hosts now</button>
         </form>
         <p class="hint">
-          {props.nextScheduledAt
-            ? `Next scheduled collection of every host: ${utcMinute(props.nextScheduledAt)} (inventory.intervalHours).`
-            : 'No scheduled collections (inventory.intervalHours is 0).'}
+          {props.nextScheduledAt ? (
+            <>
+              {'Next scheduled collection of every host: '}
+              <When at={props.nextScheduledAt.toISOString()} />
+              {' (inventory.intervalHours).'}
+            </>
+          ) : (
+            'No scheduled collections (inventory.intervalHours is 0).'
+          )}
         </p>
         <table>
           <thead>

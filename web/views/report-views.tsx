@@ -7,6 +7,7 @@ import type { DaySnapshot } from '../../daemon/reports/history.js';
 import { dayBefore } from '../../daemon/reports/history.js';
 import type { Cell, Column, ReportTable } from '../../daemon/reports/report-table.js';
 import { formatBytes } from './bytes.js';
+import { When } from './when.js';
 
 /** The CSV and JSON links of a table. */
 export const Exports = (props: { name: string }) => (
@@ -18,19 +19,11 @@ export const Exports = (props: { name: string }) => (
   </span>
 );
 
-const siteTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-
 const CellText = (props: { v: Cell | undefined; col: Column }) => {
   const { v, col } = props;
   if (v === null || v === undefined) return <>–</>;
   if (typeof v === 'number') return <>{col.key.endsWith('_bytes') ? formatBytes(v) : String(v)}</>;
-  if (col.time && Number.isFinite(Date.parse(v))) {
-    return (
-      <time datetime={v} title={v}>
-        {siteTime.format(new Date(v))}
-      </time>
-    );
-  }
+  if (col.time) return <When at={v} />;
   return <>{v}</>;
 };
 

@@ -1,14 +1,6 @@
 /** Settings → Self-update: when the appliance updates its own package, and how the last run went. */
 import type { SelfUpdateView, UpdateStatus } from '../../daemon/self-update/status.js';
-
-const When = (props: { at: string | undefined }) =>
-  props.at ? (
-    <time datetime={props.at} title={props.at}>
-      {props.at.slice(0, 16).replace('T', ' ')} UTC
-    </time>
-  ) : (
-    <>never</>
-  );
+import { When } from './when.js';
 
 const OUTCOME: Record<NonNullable<UpdateStatus['outcome']>, string> = {
   updated: 'updated',

@@ -10,6 +10,7 @@ import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION } from './confirm.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { Notice } from './layout.js';
+import { When } from './when.js';
 
 export interface ManageValues {
   address?: string | undefined;
@@ -78,11 +79,19 @@ const TargetFacts = (props: { view: HostView; csrf: string }) => {
         <dd>{t.hostKey ? <code>{t.hostKey.pinned.fingerprint}</code> : 'pinned at the first connection'}</dd>
         <dt>Last collection</dt>
         <dd>
-          {!a
-            ? 'never'
-            : a.ok
-              ? `${a.packages ?? 0} packages · ${a.finishedAt}`
-              : `${a.finishedAt}: ${a.error ?? a.failure ?? 'failed'}`}
+          {!a ? (
+            'never'
+          ) : a.ok ? (
+            <>
+              {`${a.packages ?? 0} packages · `}
+              <When at={a.finishedAt} />
+            </>
+          ) : (
+            <>
+              <When at={a.finishedAt} />
+              {`: ${a.error ?? a.failure ?? 'failed'}`}
+            </>
+          )}
         </dd>
       </dl>
       <form

@@ -53,12 +53,16 @@ describe('patch-depot assess', () => {
     assert.match(r.stderr, /3 missing fixes \(1 high, 2 medium\); 2 known vulnerabilities without a fix yet/);
   });
 
-  it('says so when no feed covers the release (exit 3), and names bad input (exit 1/2)', () => {
+  it('says so when no feed covers the release (exit 1), and names bad input (exit 1/2)', () => {
     const uncovered = run(...base, '--feed', fx('catalog/osv/USN-7000-1.json'));
-    assert.equal(uncovered.status, 3);
+    assert.equal(uncovered.status, 1);
     assert.match(uncovered.stderr, /no feed entry covers debian:bookworm .* the feeds cover: ubuntu:22\.04/);
     const missing = run('--inventory', fx('assess/dpkg-query-2col.txt'));
     assert.equal(missing.status, 2);
+    assert.match(
+      missing.stderr,
+      /^patch-depot assess: missing --os-release FILE: .*\npatch-depot assess: missing --feed FILE: /,
+    );
     const bad = run(...base, '--feed', fx('assess/os-release-debian12'));
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /os-release-debian12: Debian security tracker: not valid JSON/);

@@ -160,7 +160,7 @@ test('CLI backup and restore: a round trip with the daemon stopped; no passphras
   await daemon.stop();
   const out = join(await tempDir(t), 'site.pdbackup');
   const noPass = cli(['backup', '--out', out, '--data-dir', a], { PATCH_DEPOT_BACKUP_PASSPHRASE: '' });
-  assert.equal(noPass.status, 1);
+  assert.equal(noPass.status, 2, 'a usage mistake');
   assert.match(noPass.stderr, /--passphrase-file FILE or PATCH_DEPOT_BACKUP_PASSPHRASE/);
   const passFile = join(await tempDir(t), 'pass');
   writeFileSync(passFile, `${PASSPHRASE}\n`);

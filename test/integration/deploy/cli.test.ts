@@ -86,15 +86,16 @@ test('deploy plan, status and run from the console', { timeout: 120_000 }, async
   assert.doesNotMatch(start.stdout, /verified|failed/);
 
   for (const [args, message] of [
-    [['plan'], /give at least one --advisory, --package or --host/],
-    [['run'], /give the deployment id/],
-    [[], /deploy: give a subcommand/],
+    [['plan'], /give at least one of --advisory, --package or --host/],
+    [['run'], /missing ID: the deployment to start/],
+    [[], /deploy: give a subcommand: plan, status, run/],
     [['launch'], /unknown subcommand "launch"/],
     [['plan', '--bogus'], /unknown option --bogus/],
+    [['plan', '--advisroy', 'DSA-1'], /unknown option --advisroy; did you mean --advisory\?/],
   ] as const) {
     const r = run(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
-    assert.match(r.stderr, /Usage: patch-depot deploy plan/);
+    assert.match(r.stderr, /Usage:\s+patch-depot deploy (plan|run)/);
   }
 });

@@ -108,7 +108,7 @@ describe('patch-depot inventory', { skip: sshdUnavailable(), timeout: 120_000 },
   test('usage errors', async () => {
     const missing = await cli(['--data-dir', dataDir]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--host ADDR is required/);
+    assert.match(missing.stderr, /missing --host ADDR: .* \(or give --public-key\)/);
     const bad = await cli(['--data-dir', dataDir, '--host', 'bad host!', '--user', 'root']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /address: expected an IPv4\/IPv6 address or a host name/);

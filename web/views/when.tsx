@@ -1,0 +1,52 @@
+/**
+ * A moment as people read it, in the appliance's own time zone: "today 14:02", "yesterday 09:15",
+ * "3 Dec 14:02", "3 Dec 2025 14:02". The exact ISO time is in `datetime` and shown on hover.
+ */
+
+/** The appliance's zone, read once: it changes only with the system's settings. */
+let systemZone: string | undefined;
+const zone = () => {
+  systemZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return systemZone;
+};
+
+// Building an Intl.DateTimeFormat costs about a millisecond: one of each per zone, kept.
+const formats = new Map<string, Intl.DateTimeFormat>();
+const format = (tz: string, kind: 'day' | 'time' | 'date' | 'dateYear'): Intl.DateTimeFormat => {
+  const key = `${kind} ${tz}`;
+  let f = formats.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      kind === 'day'
+        ? { year: 'numeric', month: '2-digit', day: '2-digit' }
+        : kind === 'time'
+          ? { hour: '2-digit', minute: '2-digit' }
+          : { day: 'numeric', month: 'short', ...(kind === 'dateYear' ? { year: 'numeric' } : {}) };
+    f = new Intl.DateTimeFormat(kind === 'day' ? 'en-CA' : 'en-GB', { timeZone: tz, ...options });
+    formats.set(key, f);
+  }
+  return f;
+};
+
+/** The words for `iso` seen at `now` (both in `tz`); the ISO text back when it is not a time. */
+export const whenText = (iso: string, now = Date.now(), tz = zone()): string => {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const time = format(tz, 'time').format(at);
+  const dayOf = (d: Date) => format(tz, 'day').format(d);
+  const day = dayOf(at);
+  const today = dayOf(new Date(now));
+  if (day === today) return `today ${time}`;
+  if (day === dayOf(new Date(now - 86_400_000))) return `yesterday ${time}`;
+  if (day === dayOf(new Date(now + 86_400_000))) return `tomorrow ${time}`;
+  return `${format(tz, day.slice(0, 4) === today.slice(0, 4) ? 'date' : 'dateYear').format(at)} ${time}`;
+};
+
+export const When = (props: { at: string | null | undefined; never?: string }) =>
+  props.at ? (
+    <time datetime={props.at} title={props.at}>
+      {whenText(props.at)}
+    </time>
+  ) : (
+    <>{props.never ?? 'never'}</>
+  );
