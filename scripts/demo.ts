@@ -162,11 +162,13 @@ try {
   );
   await start(process.execPath, [...tsx, 'listen-tcp', `127.0.0.1:${port}`, 'connect-unix', socket], 'ready');
   const vendor = lab.vendorInfo();
+  // Assets lists addresses (these machines announce no names): say which address is which.
+  const managedAt = labels.map((l) => `${l} ${lab.hosts.find((h) => h.label === l)?.ip ?? '?'}`).join(', ');
   console.log(`
 demo: open http://localhost:${port}/ and set the admin password, with the setup code from the log
       above (or: patch-depot setup-code --data-dir ${dataDirPath}). Then the whole life cycle, offline:
   1. Settings → Scopes: confirm the suggested scope ${lab.subnet}; Assets → Scan.
-  2. Each managed machine (${labels.join(', ')}): open it on Assets; under SSH access give
+  2. Each managed machine (${managedAt}): open its address on Assets; under SSH access give
      user root, port 22 → Manage this machine (its host key is pinned on first use). Then
      Inventory → Collect.
   3. Patches → Feeds → Sync (the vendor's feed ${vendor.feedUrl}, behind a slow WAN link).

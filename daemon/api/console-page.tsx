@@ -33,7 +33,7 @@ const Row = (props: { r: ConsoleRow }) => {
 };
 
 const STYLE = `body{font:15px system-ui,sans-serif;margin:1.5rem;color:#1b1f24}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d9dde3}td.num{text-align:right}
+th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d9dde3}td.num,th.num{text-align:right}
 .wrap{overflow-x:auto}`;
 
 /**
@@ -72,9 +72,15 @@ export const consoleApp = (
                     <thead>
                       <tr>
                         <th scope="col">Site</th>
-                        <th scope="col">Compliance</th>
-                        <th scope="col">At risk</th>
-                        <th scope="col">Failed deployments</th>
+                        <th scope="col" class="num">
+                          Compliance
+                        </th>
+                        <th scope="col" class="num">
+                          At risk
+                        </th>
+                        <th scope="col" class="num">
+                          Failed deployments
+                        </th>
                         <th scope="col">Last contact</th>
                         <th scope="col">Status</th>
                       </tr>
@@ -86,7 +92,10 @@ export const consoleApp = (
                     </tbody>
                   </table>
                 </div>
-                <p>{`Pulled every ${intervalSec} s. Rows as JSON: /sites.json`}</p>
+                <p>
+                  {`Pulled every ${intervalSec} s. Rows as JSON: `}
+                  <a href="/sites.json">/sites.json</a>
+                </p>
               </main>
             </body>
           </html>

@@ -11,8 +11,8 @@ import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, compactVerify, importJWK, importSPKI, type JWK } from 'jose';
 import { z } from 'zod';
+import { formatIssues } from '../config-messages.js';
 import { DepotError } from '../errors.js';
-import { checkDocument } from '../store/json-file-adapter.js';
 import { type ApiSiteSummary, siteSummarySchema } from './contract.js';
 import { SIGNING_ALG, SUMMARY_JWS_TYP } from './site-key.js';
 
@@ -22,6 +22,10 @@ const summaryUrl = (url: string): URL => {
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   return new URL('api/v1/summary.jws', base);
 };
+
+/** What a technician is told when publicKey is not a key (a fingerprint, a typo, a cut PEM). */
+const PUBLIC_KEY_HINT =
+  "give the site's public key from its Settings → Site key: the JWK object, or the PEM as one JSON string with \\n for its line breaks (the fingerprint is not enough)";
 
 const jwkSchema = z
   .object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) })
@@ -44,7 +48,10 @@ export const sitesFileSchema = z
             token: z.string().min(1).optional(),
             tokenFile: z.string().min(1).optional(),
             /** The site's public key: its JWK, or its PEM, from Settings → Site key. */
-            publicKey: z.union([jwkSchema, z.string().includes('BEGIN PUBLIC KEY')]),
+            publicKey: z.union(
+              [jwkSchema, z.string().includes('BEGIN PUBLIC KEY', { error: PUBLIC_KEY_HINT })],
+              { error: PUBLIC_KEY_HINT },
+            ),
           })
           .strict()
           .refine(
@@ -94,7 +101,21 @@ export const readSitesFile = async (file: string): Promise<SiteEntry[]> => {
   } catch (err) {
     throw new DepotError('BAD_INPUT', `${file}: not JSON (${(err as Error).message})`);
   }
-  return checkDocument(file, sitesFileSchema, json).sites;
+  const parsed = sitesFileSchema.safeParse(json);
+  if (!parsed.success)
+    throw new DepotError(
+      'BAD_INPUT',
+      `${file}: ${formatIssues(parsed.error).replaceAll('\n', '; ')} (each site: url, token or tokenFile, publicKey; see "Central console API" in the README)`,
+    );
+  // A key that does not parse is a mistake in this file, not a problem of the site: say so now.
+  for (const [i, site] of parsed.data.sites.entries())
+    await pinnedKey(site).catch((err: Error) => {
+      throw new DepotError(
+        'BAD_INPUT',
+        `${file}: sites.${i}.publicKey (${site.name ?? site.url}) is not an Ed25519 public key (${err.message}): ${PUBLIC_KEY_HINT}`,
+      );
+    });
+  return parsed.data.sites;
 };
 
 /** The pinned key and the `kid` a signature must name. */
@@ -184,6 +205,22 @@ const reason = (err: unknown): string => {
   return (err instanceof Error ? e.message : String(err)) || 'the pull failed (no reason given)';
 };
 
+/** Why a site said no, in words a technician can act on (the problem's detail when it sent one). */
+const refusal = (status: number, body: string, url: string): string => {
+  let detail = '';
+  try {
+    detail = String((JSON.parse(body) as { detail?: unknown }).detail ?? '');
+  } catch {}
+  const said = detail ? `${status}: ${detail.slice(0, 200)}` : String(status);
+  if (status === 401)
+    return `the site refused the token (${said}): it is wrong, expired or revoked; make one with console:read on the site's Settings → API tokens`;
+  if (status === 403)
+    return `the site refused the token (${said}): make one with the console:read scope on the site's Settings → API tokens`;
+  if (status === 404)
+    return `the site answered ${said}: is ${url} the appliance's UI address (the one its browser page uses)?`;
+  return `the site answered ${said}`;
+};
+
 /** Pull one site into its state (mutated in place). Never throws: a failure is recorded. */
 export const pullSite = async (
   site: SiteEntry,
@@ -208,12 +245,8 @@ export const pullSite = async (
       delete state.error;
       return;
     }
-    if (res.status !== 200) await res.body?.cancel();
-    if (res.status === 401 || res.status === 403)
-      throw new Error(
-        `the site refused the token (${res.status}): make one with console:read on its Settings page`,
-      );
-    if (res.status !== 200) throw new Error(`the site answered ${res.status}`);
+    // A refusal's body (a problem document) says why; it is read within the same bound.
+    if (res.status !== 200) throw new Error(refusal(res.status, await boundedText(res), site.url));
     const summary = await verifySummary(await boundedText(res), site);
     if (state.summary && state.summary.site.id !== summary.site.id)
       throw new Error(

@@ -17,12 +17,15 @@ export type SlaDays = Record<Severity, number>;
 /** How a severity is named in reports: a fix no feed rates is "unrated". */
 export const severityLabel = (s: Severity): string => (s === 'unknown' ? 'unrated' : s);
 
-/** Per-severity count columns: the page shows the ones that order the work, the exports all. */
+/**
+ * Per-severity count columns: the page shows every severity with an SLA that asks for work (low
+ * too, or a host's Missing would not add up to its columns), the exports also negligible.
+ */
 const SEVERITY_COLUMNS: Column[] = severities.map((s) => ({
   key: severityLabel(s),
   label: severityLabel(s),
   numeric: true,
-  exportOnly: s === 'low' || s === 'negligible',
+  exportOnly: s === 'negligible',
 }));
 
 export const historyTable = (history: History): ReportTable => ({

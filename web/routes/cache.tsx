@@ -1,7 +1,6 @@
 /**
- * Cache: the local patch cache. The page shows traffic saved (chart), live downloads (htmx
- * polling), the largest and most used artifacts with pin/evict actions, and a prefetch form.
- * `cacheFileRoutes` sends LAN hosts that ask the UI port for `/cache/<mirror-host>/<path>` to the
+ * Cache: traffic saved (chart), live downloads (htmx polling), the largest and most used artifacts
+ * with pin/evict actions, and a prefetch form. `cacheFileRoutes` sends LAN hosts that ask the UI port for `/cache/<mirror-host>/<path>` to the
  * proxy port: cached bytes are never served on the UI's origin.
  */
 

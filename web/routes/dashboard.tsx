@@ -2,13 +2,12 @@
 
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { severities } from '../../daemon/catalog/model.js';
 import type { Problem } from '../../daemon/observability/health.js';
 import { type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
-import { severityWord } from '../views/patches.js';
+import { severityBreakdown } from '../views/patches.js';
 
 const formatUptime = (ms: number): string => {
   const s = Math.floor(ms / 1000);
@@ -73,14 +72,7 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps }) => {
         label="Missing fixes"
         href="/patches"
         value={compliance?.missingFixes ?? '–'}
-        hint={
-          compliance
-            ? severities
-                .filter((s) => compliance.bySeverity[s] > 0)
-                .map((s) => `${compliance.bySeverity[s]} ${severityWord(s)}`)
-                .join(' · ') || 'none'
-            : undefined
-        }
+        hint={compliance ? severityBreakdown(compliance.bySeverity) : undefined}
       />
       <Stat
         label="WAN saved by the cache"

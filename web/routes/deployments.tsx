@@ -17,7 +17,8 @@ import { type ApprovalScope, approvalScopeSchema } from '../../daemon/deploy/pol
 import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Approvals, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { Approvals } from '../views/approvals.js';
+import { HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';

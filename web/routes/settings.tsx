@@ -101,7 +101,11 @@ export const settingsPage = async (
             now={Date.now()}
             {...notes.tokens}
           />
-          <SiteKeyCard siteName={deps.api.siteName} publicKey={deps.api.siteKey.publicKey} />
+          <SiteKeyCard
+            siteName={deps.api.siteName}
+            publicKey={deps.api.siteKey.publicKey}
+            origin={new URL(c.req.url).origin}
+          />
         </>
       ) : null}
     </>,

@@ -2,6 +2,7 @@
  * Settings → API access: the tokens consoles and scrapers use (made with scopes and an expiry,
  * shown once, revocable) and the site key that signs summaries, with the fingerprint to pin.
  */
+
 import type { SitePublicKey } from '../../daemon/api/site-key.js';
 import { LIFETIME_DAYS, TOKEN_SCOPES, type TokenView, tokenScopes } from '../../daemon/api/token-record.js';
 import { CsrfField } from './csrf-field.js';
@@ -164,13 +165,31 @@ export const TokensCard = (props: TokensCardProps) => (
   </section>
 );
 
-export const SiteKeyCard = (props: { siteName: string; publicKey: SitePublicKey }) => (
+/**
+ * This site's entry for the reference console's sites.json (`patch-depot console pull`): the key
+ * as the console pins it, the address this page was opened at, and where the token goes.
+ */
+export const sitesJsonEntry = (siteName: string, origin: string, publicKey: SitePublicKey): string => {
+  const { kty, crv, x } = publicKey.jwk as { kty: string; crv: string; x: string };
+  return JSON.stringify(
+    {
+      name: siteName,
+      url: origin,
+      tokenFile: '<a file holding a console:read token from API tokens above>',
+      publicKey: { kty, crv, x },
+    },
+    null,
+    2,
+  );
+};
+
+export const SiteKeyCard = (props: { siteName: string; publicKey: SitePublicKey; origin: string }) => (
   <section class="card" id="site-key">
     <h2>Site key</h2>
     <p class="hint">
       The appliance signs the summary it gives consoles (<code>/api/v1/summary.jws</code>, a JWS with{' '}
-      <code>alg: Ed25519</code>) with this key. Pin the fingerprint in the console from this page, not from
-      the network.
+      <code>alg: Ed25519</code>) with this key. Pin the public key (JWK or PEM) in the console from this page,
+      not from the network; the fingerprint is how to check a key at a glance.
     </p>
     <dl class="facts">
       <dt>Site name</dt>
@@ -196,6 +215,17 @@ export const SiteKeyCard = (props: { siteName: string; publicKey: SitePublicKey 
         <pre>
           <code>{props.publicKey.pem}</code>
         </pre>
+      </dd>
+      <dt>For sites.json</dt>
+      <dd>
+        <pre id="sites-json-entry">
+          <code>{sitesJsonEntry(props.siteName, props.origin, props.publicKey)}</code>
+        </pre>
+        <span class="hint">
+          One entry of <code>"sites"</code> for <code>patch-depot console pull --sites sites.json</code>
+          {'; change '}
+          <code>url</code> if the console reaches this appliance at another address.
+        </span>
       </dd>
     </dl>
   </section>

@@ -1,13 +1,11 @@
 /**
- * One deployment's page: its actions (run in windows or now, pause, cancel), approvals with the
- * audit log's who and when, ring status with the gates, live per-host progress (polled while the
+ * One deployment's page: its actions (run in windows or now, pause, cancel), approvals
+ * (approvals.tsx), ring status with the gates, live per-host progress (polled while the
  * deployment runs) and one host's step log with each command, its output and exit status.
  */
-import type { AuditEntry } from '../../daemon/deploy/approval-log.js';
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
 import { updateKey } from '../../daemon/deploy/plan.js';
-import { scopeText } from '../../daemon/deploy/policy/approvals.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
@@ -74,87 +72,6 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
             }.`}
       </p>
     </div>
-  );
-};
-
-export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: string }) => {
-  const { d } = props;
-  const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
-  const groups = [...new Set(d.hosts.map((h) => h.group))];
-  const open = d.state !== 'completed' && d.state !== 'cancelled';
-  return (
-    <section class="card" id="approvals">
-      <h2>Approvals</h2>
-      {open ? (
-        <form method="post" action={deploymentHref(d.id, '/approve')} aria-label="Approve">
-          <CsrfField token={props.csrf} />
-          <label>
-            Approve{' '}
-            <select name="kind">
-              <option value="advisory">advisory</option>
-              <option value="package">package (glob)</option>
-              <option value="group">host group</option>
-            </select>
-          </label>{' '}
-          <input
-            type="text"
-            name="value"
-            list="approve-values"
-            required
-            placeholder={Object.keys(d.advisories)[0] ?? ''}
-          />
-          <datalist id="approve-values">
-            {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
-              <option value={v} />
-            ))}
-          </datalist>{' '}
-          <label>
-            Deadline (optional, UTC) <input type="datetime-local" name="deadline" />
-          </label>{' '}
-          <button type="submit">Approve</button>
-        </form>
-      ) : null}
-      {props.audit.length === 0 ? (
-        <p class="hint">
-          Nothing approved or started yet. Auto-approval rules:{' '}
-          {d.policy.rules.length
-            ? d.policy.rules
-                .map((r) => (r.kind === 'never' ? `never ${r.packages}` : `auto ≥ ${r.minSeverity}`))
-                .join('; ')
-            : 'none'}
-          .
-        </p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>From</th>
-              <th>What</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.audit.map((e) => (
-              <tr>
-                <td>
-                  <When at={e.at} />
-                </td>
-                <td>{e.by}</td>
-                <td>{e.from}</td>
-                <td>
-                  {e.action}
-                  {e.scope ? ` ${scopeText(e.scope)}` : ''}
-                  {e.detail ? ` (${e.detail})` : ''}
-                  {e.deadline ? ' · deadline ' : ''}
-                  {e.deadline ? <When at={e.deadline} /> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
   );
 };
 

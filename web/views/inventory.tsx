@@ -159,9 +159,15 @@ export const HostTable = (props: {
           <button type="submit">Collect all hosts now</button>
         </form>
         <p class="hint">
-          {props.nextScheduledAt
-            ? `Next scheduled collection of every host: ${props.nextScheduledAt.toISOString()} (inventory.intervalHours).`
-            : 'No scheduled collections (inventory.intervalHours is 0).'}
+          {props.nextScheduledAt ? (
+            <>
+              {'Next scheduled collection of every host: '}
+              <When at={props.nextScheduledAt.toISOString()} />
+              {' (inventory.intervalHours).'}
+            </>
+          ) : (
+            'No scheduled collections (inventory.intervalHours is 0).'
+          )}
         </p>
         <table class="stack">
           <thead>

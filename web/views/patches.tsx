@@ -24,6 +24,13 @@ const SEVERITY_COLOUR: Record<Severity, string> = {
 };
 /** Severity in words: a fix no feed rates is "unrated", never a reassuring blank. */
 export const severityWord = (s: Severity): string => (s === 'unknown' ? 'unrated' : s);
+
+/** "4 high · 4 medium · 4 low": every severity with a count, so the parts add up to the total. */
+export const severityBreakdown = (bySeverity: Record<Severity, number>): string =>
+  severities
+    .filter((s) => bySeverity[s] > 0)
+    .map((s) => `${bySeverity[s]} ${severityWord(s)}`)
+    .join(' · ') || 'none';
 export const VIEWS = ['advisories', 'packages', 'hosts'] as const;
 export type View = (typeof VIEWS)[number];
 const VIEW_WORDS: Record<View, string> = { advisories: 'advisory', packages: 'package', hosts: 'host' };
@@ -51,7 +58,7 @@ export const ComplianceCards = (props: { c: SiteCompliance }) => {
       <div class="card stat">
         <span class="label">Missing fixes</span>
         <span class="value">{c.missingFixes}</span>
-        <span class="hint">{`${c.bySeverity.critical} critical · ${c.bySeverity.high} high · ${c.bySeverity.medium} medium · ${c.bySeverity.unknown} unrated`}</span>
+        <span class="hint">{severityBreakdown(c.bySeverity)}</span>
       </div>
       <div class="card stat">
         <span class="label">Hosts at risk</span>

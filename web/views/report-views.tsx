@@ -145,8 +145,9 @@ export const TrafficChart = (props: {
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="tc-title tc-desc">
       <title id="tc-title">{`Traffic per day over the last ${props.days.length} days`}</title>
       <desc id="tc-desc">{`${formatBytes(total)} served from the cache, ${formatBytes(wan)} fetched over the WAN`}</desc>
-      <text class="axis" x={PAD.left - 4} y={PAD.top + 8} text-anchor="end">
-        {formatBytes(max)}
+      {/* Inside the plot: "1.0 MiB" is wider than the left margin, which cut it to "..0 MiB". */}
+      <text class="axis" x={PAD.left + 4} y={PAD.top + 8} text-anchor="start">
+        {max > 1 ? `${formatBytes(max)} a day` : 'no traffic yet'}
       </text>
       <line class="grid" x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} />
       {props.days.map((d, i) => {

@@ -97,7 +97,15 @@ test('a summary is refused under another key, after one changed byte, or with a 
 
   const bad: SiteState = {};
   await pullSite({ ...a.site, token: `pdt_000000000000_${'A'.repeat(43)}` }, bad);
-  assert.match(bad.error ?? '', /refused the token \(401\)/);
+  assert.match(
+    bad.error ?? '',
+    /refused the token \(401: invalid API token\): it is wrong, expired or revoked/,
+  );
+
+  // A token made without console:read (only metrics:read ticked) is told apart from a wrong one.
+  const scoped: SiteState = {};
+  await pullSite({ ...a.site, token: await a.h.makeToken(['metrics:read']) }, scoped);
+  assert.match(scoped.error ?? '', /refused the token \(403: API token \w+ lacks the scope console:read\)/);
 });
 
 /** Run the CLI without blocking this process, which serves the appliance it pulls. */
@@ -156,6 +164,24 @@ test('the CLI prints one table, keeps the last summary of a site that stopped an
   const bad = await cli(['pull', '--sites', sitesFile]);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /sites\.0\.url/);
+  assert.match(bad.stderr, /see "Central console API" in the README/);
+  assert.doesNotMatch(bad.stderr, /restore a backup/, 'sites.json is written by hand, not restored');
+
+  // The fingerprint pasted where the key goes, and a key cut short: both named before any pull.
+  const fingerprint = { ...sites[0], publicKey: 'ORDQ6kSCoO-HhG-j9fDkChlJpmBcUhXHRdWErz2QuR4' };
+  await writeFile(sitesFile, JSON.stringify({ sites: [fingerprint] }));
+  const fp = await cli(['pull', '--sites', sitesFile]);
+  assert.notEqual(fp.status, 0);
+  assert.match(
+    fp.stderr,
+    /sites\.0\.publicKey: .*the JWK object, or the PEM .*the fingerprint is not enough/,
+  );
+  const cut = { ...sites[0], publicKey: { kty: 'OKP', crv: 'Ed25519', x: 'abc' } };
+  await writeFile(sitesFile, JSON.stringify({ sites: [cut] }));
+  const short = await cli(['pull', '--sites', sitesFile]);
+  assert.notEqual(short.status, 0);
+  assert.match(short.stderr, /sites\.0\.publicKey \(Leeds\) is not an Ed25519 public key/);
+  assert.doesNotMatch(short.stdout, /SITE/, 'nothing is pulled with a broken sites.json');
 });
 
 test('the console page survives a fuzz run and still serves the table', { timeout: 120_000 }, async (t) => {

@@ -5,8 +5,14 @@
  * phone the page stays within the screen.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { chromiumMissing, clickNav, daemonInBrowser, setUpInBrowser } from '../../browser.js';
+
+const run = promisify(execFile);
 
 test('make, use and revoke an API token in the browser', {
   skip: chromiumMissing,
@@ -22,6 +28,20 @@ test('make, use and revoke an API token in the browser', {
   const shown = await page.waitForSelector('#api-tokens .notice.ok code');
   const token = (await shown.textContent()) ?? '';
   assert.match(token, /^pdt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+  // Settings → Site key offers this site's sites.json entry: with the token in its file, the
+  // reference console pulls and verifies the site as it stands.
+  const entry = JSON.parse((await page.locator('#sites-json-entry').textContent()) ?? '');
+  assert.equal(entry.url, new URL(daemon.url).origin);
+  await writeFile(join(dir, 'site.token'), `${token}\n`);
+  await writeFile(
+    join(dir, 'sites.json'),
+    JSON.stringify({ sites: [{ ...entry, tokenFile: join(dir, 'site.token') }] }),
+  );
+  const { stdout } = await run(process.execPath, [
+    ...['--import', 'tsx', 'daemon/main.ts', 'console', 'pull', '--sites', join(dir, 'sites.json')],
+  ]);
+  assert.match(stdout, / just now +ok\n/);
+
   const pull = () =>
     fetch(new URL('/api/v1/summary', daemon.url), { headers: { authorization: `Bearer ${token}` } });
   assert.equal((await pull()).status, 200);

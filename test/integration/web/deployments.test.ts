@@ -45,6 +45,11 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
+  // The draft's one advisory is already in the Approve field: clicking Approve approves it.
+  assert.match(
+    html,
+    new RegExp(`<input type="text" name="value" list="approve-values" required="" value="${HIGH}"`),
+  );
 
   const approve = await s.b.post(`${s.href}/approve`, {
     _csrf: await token(s.b, s.href),

@@ -8,6 +8,23 @@ import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.
 
 const PHONE = { width: 390, height: 844 };
 
+test("the report's chart labels stay readable on a 390 px phone", {
+  skip: chromiumMissing,
+  timeout: 90_000,
+}, async (t) => {
+  const { dir, daemon, page } = await daemonInBrowser(t, PHONE);
+  await setUpInBrowser(page, daemon.url, dir, 'phone passphrase 1');
+  await page.goto(new URL('/reports', daemon.url).href);
+  await page.waitForSelector('main h1');
+  // The charts shrink with the screen; their labels must not shrink to a smudge.
+  const tinyText: string[] = [];
+  for (const label of await page.locator('svg.chart text.axis').all()) {
+    const px = (await label.boundingBox())?.height ?? 0;
+    if (px < 9) tinyText.push(`"${await label.textContent()}" is ${px.toFixed(1)} px tall`);
+  }
+  assert.deepEqual(tinyText, [], 'chart labels too small to read');
+});
+
 test('on a phone an admin adds an operator account, and the audit log shows it', {
   skip: chromiumMissing,
   timeout: 90_000,

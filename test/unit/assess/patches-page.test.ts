@@ -212,12 +212,25 @@ test('a missing fix no feed rates is counted unrated and its host at risk, on Pa
   // The tracker knows the curl fix pc-1 lacks but gives it no urgency yet.
   const tracker = JSON.parse(fixture('catalog/debian-tracker.json'));
   tracker.curl['CVE-2025-0725'].releases.bookworm.urgency = 'not yet assigned';
+  // ... and rates the glibc one low, a severity the card's breakdown once left out.
+  tracker.glibc['CVE-2025-4802'].releases.bookworm.urgency = 'low';
   const h = await harness(t, 0, JSON.stringify(tracker));
   const _csrf = await h.csrf('/patches/feeds');
   await h.post('/patches/feeds/sync', { _csrf, feed: 'debian' });
   await h.catalog.idle();
   const patches = await (await h.request('/patches')).text();
-  assert.match(patches, /\d+ critical · \d+ high · \d+ medium · [1-9]\d* unrated/);
+  // The card's breakdown names every severity with fixes (low included), so its parts add up.
+  const card = /Missing fixes<\/span><span class="value">(\d+)<\/span><span class="hint">([^<]*)</.exec(
+    patches,
+  );
+  assert.ok(card, 'the Missing fixes card');
+  assert.match(card[2]!, / · [1-9]\d* low · [1-9]\d* unrated$/);
+  const parts = [...card[2]!.matchAll(/(\d+) (critical|high|medium|low|negligible|unrated)/g)];
+  assert.equal(
+    parts.reduce((sum, m) => sum + Number(m[1]), 0),
+    Number(card[1]),
+    `"${card[2]}" adds up to ${card[1]}`,
+  );
   assert.match(patches, /missing any security fix, rated or not/);
   assert.match(await (await h.request('/patches?q=CVE-2025-0725')).text(), />unrated</);
   const dashboard = await (await h.request('/')).text();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
 import { emptyLedger, observe } from '../../../daemon/reports/remediation.js';
 import { type ReportTable, tableCsv, tableJson } from '../../../daemon/reports/report-table.js';
-import { remediationTable, type SlaDays } from '../../../daemon/reports/report-tables.js';
+import { hostsTable, remediationTable, type SlaDays } from '../../../daemon/reports/report-tables.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -144,4 +144,34 @@ test('deployment outcomes: hosts counted by how they ended; success over the hos
       ['Old', 3, 1, 1, 0, 50],
     ],
   );
+});
+
+test('hosts: the page shows the low column, so a host missing one low fix does not read "Missing 1, all columns 0"', () => {
+  const bySeverity = { critical: 0, high: 0, medium: 0, low: 1, negligible: 0, unknown: 0 };
+  const table = hostsTable(
+    [
+      {
+        hostId: 'a',
+        release: 'debian:bookworm',
+        covered: true,
+        compliant: false,
+        bySeverity,
+        missing: [{}] as never,
+        collectedAt: new Date(T0).toISOString(),
+        rebootRequired: false,
+      },
+    ],
+    emptyLedger(),
+    (id) => id,
+    T0,
+    SLA,
+    90,
+  );
+  const shown = table.columns.filter((c) => !c.exportOnly).map((c) => c.key);
+  assert.deepEqual(
+    shown.filter((k) => ['critical', 'high', 'medium', 'low', 'negligible', 'unrated'].includes(k)),
+    ['critical', 'high', 'medium', 'low', 'unrated'],
+  );
+  assert.equal(table.rows[0]?.low, 1);
+  assert.equal(table.columns.find((c) => c.key === 'negligible')?.exportOnly, true, 'still in the exports');
 });

@@ -1,0 +1,105 @@
+/** A deployment's approvals: the form (advisory, package or host group, optional deadline) and the audit log's who, when and from where. */
+import type { AuditEntry } from '../../daemon/deploy/approval-log.js';
+import type { Deployment } from '../../daemon/deploy/deployment.js';
+import { scopeText } from '../../daemon/deploy/policy/approvals.js';
+import { CsrfField } from './csrf-field.js';
+import { deploymentHref } from './deployments.js';
+import { When } from './when.js';
+
+/** A draft of one advisory: that is what to approve, so the field holds it (a placeholder looked filled in). */
+const oneAdvisory = (d: Deployment): string | undefined => {
+  const ids = Object.keys(d.advisories);
+  return ids.length === 1 ? ids[0] : undefined;
+};
+
+/** What an approval did: its action, scope, detail and deadline. */
+const ApprovalWhat = (props: { e: AuditEntry }) => {
+  const { e } = props;
+  return (
+    <>
+      {e.action}
+      {e.scope ? ` ${scopeText(e.scope)}` : ''}
+      {e.detail ? ` (${e.detail})` : ''}
+      {e.deadline ? ' · deadline ' : ''}
+      {e.deadline ? <When at={e.deadline} /> : null}
+    </>
+  );
+};
+
+export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: string }) => {
+  const { d } = props;
+  const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
+  const groups = [...new Set(d.hosts.map((h) => h.group))];
+  const open = d.state !== 'completed' && d.state !== 'cancelled';
+  return (
+    <section class="card" id="approvals">
+      <h2>Approvals</h2>
+      {open ? (
+        <form method="post" action={deploymentHref(d.id, '/approve')} aria-label="Approve">
+          <CsrfField token={props.csrf} />
+          <label>
+            Approve{' '}
+            <select name="kind">
+              <option value="advisory">advisory</option>
+              <option value="package">package (glob)</option>
+              <option value="group">host group</option>
+            </select>
+          </label>{' '}
+          <input
+            type="text"
+            name="value"
+            list="approve-values"
+            required
+            value={oneAdvisory(d)}
+            placeholder={Object.keys(d.advisories)[0] ?? ''}
+          />
+          <datalist id="approve-values">
+            {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
+              <option value={v} />
+            ))}
+          </datalist>{' '}
+          <label>
+            Deadline (optional, UTC) <input type="datetime-local" name="deadline" />
+          </label>{' '}
+          <button type="submit">Approve</button>
+        </form>
+      ) : null}
+      {props.audit.length === 0 ? (
+        <p class="hint">
+          Nothing approved or started yet. Auto-approval rules:{' '}
+          {d.policy.rules.length
+            ? d.policy.rules
+                .map((r) => (r.kind === 'never' ? `never ${r.packages}` : `auto ≥ ${r.minSeverity}`))
+                .join('; ')
+            : 'none'}
+          .
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Who</th>
+              <th>From</th>
+              <th>What</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.audit.map((e) => (
+              <tr>
+                <td>
+                  <When at={e.at} />
+                </td>
+                <td>{e.by}</td>
+                <td>{e.from}</td>
+                <td>
+                  <ApprovalWhat e={e} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+};
