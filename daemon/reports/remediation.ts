@@ -123,9 +123,23 @@ export const observe = (
   return changed;
 };
 
+/**
+ * An ISO time in ms. Findings share a handful of times (every one seen in an assessment carries
+ * its time), so parses are kept: 150,000 findings cost a few hundred parses, not 150,000.
+ */
+const parsed = new Map<string, number>();
+export const isoMs = (iso: string): number => {
+  let ms = parsed.get(iso);
+  if (ms === undefined) {
+    if (parsed.size > 10_000) parsed.clear();
+    ms = Date.parse(iso);
+    parsed.set(iso, ms);
+  }
+  return ms;
+};
+
 /** Days from `from` to `to` (ISO or ms), never negative. */
 export const daysBetween = (from: string | number, to: string | number): number => {
-  const ms =
-    (typeof to === 'number' ? to : Date.parse(to)) - (typeof from === 'number' ? from : Date.parse(from));
+  const ms = (typeof to === 'number' ? to : isoMs(to)) - (typeof from === 'number' ? from : isoMs(from));
   return Math.max(0, ms / 86_400_000);
 };

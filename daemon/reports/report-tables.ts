@@ -59,15 +59,16 @@ export const historyTable = (history: History): ReportTable => ({
     }),
 });
 
+/** The largest of many numbers: Math.max(...xs) overflows the stack past about 100,000 of them. */
+const largest = (xs: readonly number[]): number =>
+  xs.reduce((a, b) => (b > a ? b : a), Number.NEGATIVE_INFINITY);
+
 const median = (xs: number[]): number | null => {
   if (!xs.length) return null;
   const s = xs.slice().sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-
-const openFindings = (ledger: Ledger): Array<OpenFinding & { hostId: string }> =>
-  Object.entries(ledger.hosts).flatMap(([hostId, h]) => h.open.map((f) => ({ ...f, hostId })));
 
 /** Fixed within the last `windowDays` before `now`. */
 const recentlyFixed = (ledger: Ledger, now: number, windowDays: number): ClosedFinding[] =>
@@ -80,7 +81,15 @@ export const remediationTable = (
   sla: SlaDays,
   windowDays: number,
 ): ReportTable => {
-  const open = openFindings(ledger);
+  // One pass over the open findings (a big site has hundreds of thousands), by severity.
+  const openAges = new Map<Severity, number[]>();
+  for (const h of Object.values(ledger.hosts)) {
+    for (const f of h.open) {
+      const list = openAges.get(f.severity) ?? [];
+      list.push(daysBetween(f.firstSeen, now));
+      openAges.set(f.severity, list);
+    }
+  }
   const fixed = recentlyFixed(ledger, now, windowDays);
   return {
     name: 'remediation',
@@ -97,14 +106,14 @@ export const remediationTable = (
       { key: 'fixed_within_sla_pct', label: 'Fixed within SLA %', numeric: true },
     ],
     rows: severities.map((s) => {
-      const ages = open.filter((f) => f.severity === s).map((f) => daysBetween(f.firstSeen, now));
+      const ages = openAges.get(s) ?? [];
       const took = fixed.filter((f) => f.severity === s).map((f) => daysBetween(f.firstSeen, f.fixedAt));
       const med = median(ages);
       return {
         severity: severityLabel(s),
         open: ages.length,
         median_open_age_days: med === null ? null : days1(med),
-        oldest_open_days: ages.length ? days1(Math.max(...ages)) : null,
+        oldest_open_days: ages.length ? days1(largest(ages)) : null,
         sla_days: sla[s],
         open_past_sla: ages.filter((a) => a > sla[s]).length,
         fixed: took.length,
@@ -142,7 +151,7 @@ export const hostsTable = (
       release: h.release,
       missing_fixes: h.missing.length,
       ...Object.fromEntries(severities.map((s) => [severityLabel(s), sev[s]])),
-      oldest_open_days: ages.length ? days1(Math.max(...ages)) : null,
+      oldest_open_days: ages.length ? days1(largest(ages)) : null,
       open_past_sla: open.filter((f) => daysBetween(f.firstSeen, now) > sla[f.severity]).length,
       fixed: fixedBy.get(h.hostId) ?? 0,
       reboot_required: h.rebootRequired ? 'yes' : 'no',

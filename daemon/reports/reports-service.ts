@@ -42,6 +42,8 @@ export class ReportsService implements Service, HealthReporter {
   private writes: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private lastSnapshotAt: number | undefined;
+  /** Grows whenever the history or the ledger changes: pages may reuse what they built from them. */
+  version = 0;
   /** A write failed (a full disk): the next record writes that document again, changed or not. */
   private unwritten = { history: false, ledger: false };
   private readonly historyFile: JsonFileAdapter<History>;
@@ -118,6 +120,7 @@ export class ReportsService implements Service, HealthReporter {
         keepDays,
       );
     const ledgerChanged = observe(this.ledgerDoc, site.hosts, now, keepDays);
+    if (dayChanged || ledgerChanged) this.version++;
     this.persist(dayChanged || this.unwritten.history, ledgerChanged || this.unwritten.ledger);
   }
 

@@ -107,7 +107,9 @@ const assessmentMetrics = (gauge: GaugeOf, assess: MetricSources['assess'], now:
   gauge('patch_depot_inventory_oldest_age_seconds', 'Age of the oldest host inventory', [], (g) => {
     const site = assess.latest();
     if (!site?.hosts.length) return g.set(Number.NaN);
-    const oldest = Math.min(...site.hosts.map((h) => Date.parse(h.collectedAt)));
+    // A loop, not Math.min(...): a spread of one argument per host overflows the stack on a big site.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const h of site.hosts) oldest = Math.min(oldest, Date.parse(h.collectedAt));
     g.set(Math.max(0, (now() - oldest) / 1000));
   });
 };

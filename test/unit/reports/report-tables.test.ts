@@ -175,3 +175,18 @@ test('hosts: the page shows the low column, so a host missing one low fix does n
   assert.equal(table.rows[0]?.low, 1);
   assert.equal(table.columns.find((c) => c.key === 'negligible')?.exportOnly, true, 'still in the exports');
 });
+
+test('a big site: 200,000 open findings build the remediation table (no spread of every age)', () => {
+  const ledger = emptyLedger();
+  const open = Array.from({ length: 200_000 }, (_, i) => ({
+    feedId: 'd',
+    advisoryId: `A${i}`,
+    package: 'p',
+    severity: 'high' as const,
+    firstSeen: new Date(T0 - (i % 50) * DAY).toISOString(),
+  }));
+  ledger.hosts.h1 = { collectedAt: new Date(T0).toISOString(), open };
+  const high = remediationTable(ledger, T0, SLA, 90).rows.find((r) => r.severity === 'high');
+  assert.equal(high?.open, 200_000);
+  assert.equal(high?.oldest_open_days, 49);
+});
