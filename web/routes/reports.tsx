@@ -146,6 +146,16 @@ const Headline = (props: {
 
 const TOP = 10;
 
+/**
+ * Days the compliance chart spans: the history so far, at least 30 (a new site's first days are
+ * a line, not a dot at the right edge of a 400-day axis), at most what is kept.
+ */
+export const chartSpan = (firstDay: string, today: string, keepDays: number): number => {
+  const have =
+    Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${firstDay}T00:00:00Z`)) / 86_400_000) + 1;
+  return Math.min(keepDays, Math.max(30, have));
+};
+
 const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
   const now = Date.now();
   const reports = needReports(deps);
@@ -167,8 +177,8 @@ const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
         {`${deps.api?.siteName ?? 'This site'} · `}
         <When at={new Date(now).toISOString()} />
         {' · '}
-        SLA: critical {sla.critical} d, high {sla.high} d, medium {sla.medium} d, low {sla.low} d, unrated{' '}
-        {sla.unknown} d (config <code>reports.slaDays</code>).
+        {`SLA: critical ${sla.critical} d, high ${sla.high} d, medium ${sla.medium} d, low ${sla.low} d, negligible ${sla.negligible} d, unrated ${sla.unknown} d `}
+        (config <code>reports.slaDays</code>).
         <span class="screen-only"> Print this page for a one-page report.</span>
       </p>
       <Headline
@@ -183,7 +193,11 @@ const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
         {days.length === 0 ? (
           <p class="hint">The first snapshot is taken once a host has been assessed; then one a day.</p>
         ) : (
-          <ComplianceChart days={days} today={localDay(now, zone())} spanDays={reports.settings.keepDays} />
+          <ComplianceChart
+            days={days}
+            today={localDay(now, zone())}
+            spanDays={chartSpan(days[0]!.day, localDay(now, zone()), reports.settings.keepDays)}
+          />
         )}
         {history?.rows.length ? (
           <details>

@@ -48,6 +48,7 @@ test('the site report: the day snapshot, patch age against the SLA, hosts and ad
   assert.match(html, /<h1>Site report<\/h1>/);
   assert.match(html, /<svg class="chart"[^>]*role="img"/);
   assert.match(html, /Patch age and time to remediate/);
+  assert.match(html, /negligible 365 d, unrated 30 d/, 'every severity has its SLA');
   assert.ok(html.includes(`href="/hosts/${s.ids.pc1}"`), 'hosts link to their page');
   assert.ok(!html.includes('<script>x</script>'), 'host names are escaped');
   const history = await json(s, 'compliance-history');
@@ -121,4 +122,11 @@ test('export names and page numbers a user can type: 404 or a clamped page, neve
     assert.equal(res.status, 200, page);
     assert.match(await res.text(), /Hosts report/, page);
   }
+});
+
+test('the compliance chart spans the history so far: at least 30 days, at most what is kept', async () => {
+  const { chartSpan } = await import('../../../web/routes/reports.js');
+  assert.equal(chartSpan('2026-12-04', '2026-12-04', 400), 30, 'a new site: a month, not 400 days');
+  assert.equal(chartSpan('2026-09-05', '2026-12-04', 400), 91);
+  assert.equal(chartSpan('2024-01-01', '2026-12-04', 400), 400);
 });
