@@ -32,14 +32,23 @@ export type History = z.infer<typeof historySchema>;
 
 export const emptyHistory = (): History => ({ version: 1, days: [] });
 
+// Building an Intl.DateTimeFormat costs about a millisecond: one per zone, kept.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The site-local date of `ms` in `zone`, as YYYY-MM-DD. */
 export const localDay = (ms: number, zone: string): string => {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  let f = dayFormats.get(zone);
+  if (!f) {
+    // en-CA writes dates as YYYY-MM-DD.
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormats.set(zone, f);
+  }
+  return f.format(new Date(ms));
 };
 
 /** The day `n` days before `day` (calendar arithmetic, no zone involved). */

@@ -157,6 +157,11 @@ export class ReportsService implements Service, HealthReporter {
     return this.ledgerDoc;
   }
 
+  /** The zone whose days the snapshots are keyed by (deploy.timeZone, else the appliance's). */
+  get timeZone(): string {
+    return this.opts.timeZone;
+  }
+
   get settings(): ReportsSettings {
     return this.opts.settings;
   }

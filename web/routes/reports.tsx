@@ -36,8 +36,6 @@ const needReports = (deps: WebDeps) => {
   return deps.reports;
 };
 
-const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
 /**
  * The tables built from the assessment and the ledger, kept while neither changed within the same
  * minute (ages are in days): at 5,000 hosts building them costs a third of a second, and the site
@@ -195,8 +193,8 @@ const siteReport = async (deps: WebDeps, c: Context<WebEnv>) => {
         ) : (
           <ComplianceChart
             days={days}
-            today={localDay(now, zone())}
-            spanDays={chartSpan(days[0]!.day, localDay(now, zone()), reports.settings.keepDays)}
+            today={localDay(now, reports.timeZone)}
+            spanDays={chartSpan(days[0]!.day, localDay(now, reports.timeZone), reports.settings.keepDays)}
           />
         )}
         {history?.rows.length ? (
@@ -264,7 +262,7 @@ const exportTable = async (deps: WebDeps, c: Context<WebEnv>) => {
   if (!m || !name || !REPORTS.includes(name)) throw new DepotError('NOT_FOUND', 'no such report');
   const now = Date.now();
   const table = await buildTable(deps, name, now);
-  const stamp = localDay(now, zone());
+  const stamp = localDay(now, needReports(deps).timeZone);
   if (m[2] === 'json') {
     return c.json(tableJson(table, new Date(now).toISOString()), 200, {
       'Content-Disposition': `attachment; filename="${name}-${stamp}.json"`,

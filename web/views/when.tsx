@@ -3,6 +3,8 @@
  * "3 Dec 14:02", "3 Dec 2025 14:02". The exact ISO time is in `datetime` and shown on hover.
  */
 
+import { localDay } from '../../daemon/reports/history.js';
+
 /** The appliance's zone, read once: it changes only with the system's settings. */
 let systemZone: string | undefined;
 const zone = () => {
@@ -12,17 +14,15 @@ const zone = () => {
 
 // Building an Intl.DateTimeFormat costs about a millisecond: one of each per zone, kept.
 const formats = new Map<string, Intl.DateTimeFormat>();
-const format = (tz: string, kind: 'day' | 'time' | 'date' | 'dateYear'): Intl.DateTimeFormat => {
+const format = (tz: string, kind: 'time' | 'date' | 'dateYear'): Intl.DateTimeFormat => {
   const key = `${kind} ${tz}`;
   let f = formats.get(key);
   if (!f) {
     const options: Intl.DateTimeFormatOptions =
-      kind === 'day'
-        ? { year: 'numeric', month: '2-digit', day: '2-digit' }
-        : kind === 'time'
-          ? { hour: '2-digit', minute: '2-digit' }
-          : { day: 'numeric', month: 'short', ...(kind === 'dateYear' ? { year: 'numeric' } : {}) };
-    f = new Intl.DateTimeFormat(kind === 'day' ? 'en-CA' : 'en-GB', { timeZone: tz, ...options });
+      kind === 'time'
+        ? { hour: '2-digit', minute: '2-digit' }
+        : { day: 'numeric', month: 'short', ...(kind === 'dateYear' ? { year: 'numeric' } : {}) };
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, ...options });
     formats.set(key, f);
   }
   return f;
@@ -33,7 +33,7 @@ export const whenText = (iso: string, now = Date.now(), tz = zone()): string => 
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   const time = format(tz, 'time').format(at);
-  const dayOf = (d: Date) => format(tz, 'day').format(d);
+  const dayOf = (d: Date) => localDay(d.getTime(), tz);
   const day = dayOf(at);
   const today = dayOf(new Date(now));
   if (day === today) return `today ${time}`;
