@@ -4,8 +4,8 @@
  * the host reaches the appliance's cache at, the verifier that re-inventories, and Wake-on-LAN
  * for a host that is down (its MAC from the host directory, only inside the scopes of
  * management, from the interface on the host's subnet). Hosts with no SSH access end
- * "unreachable"; hosts whose package tool has no executor yet (rpm, apk) end "failed" with that
- * reason, rather than being touched some other way.
+ * "unreachable". The package tool follows the host's inventory: apt on dpkg hosts, dnf on rpm
+ * hosts, apk on Alpine; a host never inventoried is taken as Debian-family.
  */
 import type { Config } from '../config.js';
 import { OsInterfaces } from '../discovery/local-interfaces.js';
@@ -14,11 +14,14 @@ import type { ScopeTargets } from '../discovery/scope.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { DeployAdapters } from './deploy-module.js';
+import { apkTool } from './executors/apk.js';
 import { AptExecutor } from './executors/apt-executor.js';
+import { dnfTool } from './executors/dnf.js';
+import { PackageExecutor } from './executors/package-executor.js';
 import { netPortProbe } from './host-return.js';
 import type { WakeTarget } from './host-run.js';
 import { InventoryVerifier } from './inventory-verifier.js';
-import { type ExecutorFactory, type HostExecutor, StepFailure } from './ports.js';
+import type { ExecutorFactory, HostExecutor } from './ports.js';
 import { facingSubnet, udpBroadcast, WolSender } from './wol.js';
 
 /** One command may wait 300 s for the dpkg lock and then run a large upgrade. */
@@ -61,18 +64,23 @@ export class SshExecutors implements ExecutorFactory {
     const cred = await this.inventory.credentials.get(hostId);
     if (!cred) return undefined;
     const inv = await this.inventory.inventories.get(hostId).catch(() => undefined);
-    if (inv && inv.ecosystem !== 'dpkg') {
-      throw new StepFailure('permanent', `no deployment executor for ${inv.ecosystem} hosts yet (apt only)`);
-    }
-    return new AptExecutor({
-      open: (signal) => this.inventory.openSessionFor(cred, signal),
+    const proxyUrl = this.proxyUrl(cred.address);
+    const opts = {
+      open: (signal?: AbortSignal) => this.inventory.openSessionFor(cred, signal),
       username: cred.username,
       label: `${cred.username}@${cred.address}:${cred.port}`,
       clock: this.clock,
-      settings: { proxyUrl: this.proxyUrl(cred.address) },
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
       maxOutputBytes: MAX_OUTPUT_BYTES,
-    });
+    };
+    switch (inv?.ecosystem ?? 'dpkg') {
+      case 'rpm':
+        return new PackageExecutor(opts, dnfTool({ proxyUrl }));
+      case 'apk':
+        return new PackageExecutor(opts, apkTool(proxyUrl));
+      default:
+        return new AptExecutor({ ...opts, settings: { proxyUrl } });
+    }
   }
 }
 

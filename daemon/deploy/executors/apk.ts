@@ -4,8 +4,11 @@
  * environment (HTTP_PROXY), so it goes on sudo's command line like DEBIAN_FRONTEND for apt.
  * Formats: test/fixtures/deploy/apk.
  */
+import { APK_ROOT_PROGRAMS } from '../../remote/sudo.js';
 import type { PackageAction, PackageUpgrade, StepFailure, StepRecord } from '../ports.js';
+import { proxyOption } from './apt-commands.js';
 import { classifyByRules, type FailureRule } from './failure-rules.js';
+import { freeBytesOf, type PackageTool } from './package-executor.js';
 
 export const APK = '/sbin/apk';
 
@@ -28,11 +31,17 @@ export const apkCommands = {
     '-u',
     ...apkSpecs(upgrades),
   ],
+  /** Fetch the repositories' APKINDEX through the cache (apt-get update's counterpart). */
+  update: [APK, 'update', '--no-progress'],
+  /** Packages whose scripts failed or whose files are missing, reinstalled (`-s`: only listed). */
+  fix: (dryRun = false) => [APK, 'fix', '--no-progress', ...(dryRun ? ['-s'] : [])],
+  reboot: ['/sbin/reboot'],
+  freeSpace: 'LC_ALL=C df -Pk /',
 } as const;
 
 /** What apk needs in its environment to fetch through the cache. */
 export const apkEnv = (proxyUrl: string | undefined): Record<string, string> =>
-  proxyUrl ? { HTTP_PROXY: new URL(proxyUrl).href, LC_ALL: 'C' } : { LC_ALL: 'C' };
+  proxyUrl ? { HTTP_PROXY: proxyOption(proxyUrl), LC_ALL: 'C' } : { LC_ALL: 'C' };
 
 const VERBS: Record<string, PackageAction['action']> = {
   Installing: 'install',
@@ -83,3 +92,28 @@ const RULES: FailureRule[] = [
 
 export const classifyApkFailure = (record: StepRecord): StepFailure =>
   classifyByRules(record, RULES, /^ERROR: (.+)$/m);
+
+/** apk's closing line counts the packages in error (`2 errors; 12 MiB in 40 packages`). */
+export const apkErrors = (stdout: string): number => Number(/^(\d+) errors?;/m.exec(stdout)?.[1] ?? 0);
+
+/**
+ * apk as a PackageTool: `apk update` and free space in preflight, `apk fix -s` for packages left
+ * in error (then `apk fix` recovers them), pinned `add -u` with `-s` as the dry run.
+ */
+export const apkTool = (proxyUrl: string | undefined): PackageTool => ({
+  programs: APK_ROOT_PROGRAMS,
+  env: apkEnv(proxyUrl),
+  async preflight(steps) {
+    const refresh = await steps.root('preflight: apk update', apkCommands.update);
+    const df = await steps.plain('preflight: free space', apkCommands.freeSpace);
+    const freeBytes = freeBytesOf(df);
+    const fix = await steps.rootAny('preflight: apk fix -s', apkCommands.fix(true));
+    return { steps: [refresh, df, fix], freeBytes, broken: apkErrors(fix.stdout + fix.stderr) > 0 };
+  },
+  simulate: (change) => apkCommands.add(change.upgrades, true),
+  parseActions: parseApkChanges,
+  install: (change) => apkCommands.add(change.upgrades),
+  recover: apkCommands.fix(),
+  reboot: apkCommands.reboot,
+  classify: classifyApkFailure,
+});

@@ -50,8 +50,8 @@ export const aptOptions = (s: AptSettings): string[] => {
   return opts;
 };
 
-/** An http:// URL with nothing apt's option parser could trip on. */
-const proxyOption = (url: string): string => {
+/** An http:// URL with nothing a package tool's option parser could trip on (apt, dnf, apk). */
+export const proxyOption = (url: string): string => {
   const u = new URL(url);
   if (u.protocol !== 'http:' || u.username || u.password || /[\s"';]/.test(url)) {
     throw new Error(`proxy URL ${url}: expected http://HOST:PORT/`);

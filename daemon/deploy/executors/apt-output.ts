@@ -33,21 +33,6 @@ export const parseAptSimulation = (stdout: string): PackageAction[] => {
   return actions;
 };
 
-/** Removals the admin did not allow, by name. */
-export const refusedRemovals = (
-  actions: readonly PackageAction[],
-  allowRemove: readonly string[],
-): string[] =>
-  actions.filter((a) => a.action === 'remove' && !allowRemove.includes(a.name)).map((a) => a.name);
-
-/** `df -Pk PATH`: the available bytes on its filesystem (the 4th column of the line after the header). */
-export const parseDfAvailable = (stdout: string): number => {
-  const line = stdout.trim().split('\n')[1];
-  const kib = line?.trim().split(/\s+/)[3];
-  if (!line || !kib || !/^\d+$/.test(kib)) throw new Error(`unexpected df output: ${stdout.slice(0, 200)}`);
-  return Number(kib) * 1024;
-};
-
 /** `dpkg --audit` prints nothing (and exits 0 either way) when every package is in order. */
 export const parseDpkgAudit = (stdout: string): boolean => stdout.trim().length > 0;
 

@@ -3,8 +3,11 @@
  * `name-version` upgrades; the same under --assumeno as the dry run), the transaction table dnf
  * prints as PackageActions, and failures as StepFailure kinds. Formats: test/fixtures/deploy/dnf.
  */
+import { RPM_ROOT_PROGRAMS } from '../../remote/sudo.js';
 import type { PackageAction, PackageUpgrade, StepFailure, StepRecord } from '../ports.js';
+import { proxyOption } from './apt-commands.js';
 import { classifyByRules, type FailureRule } from './failure-rules.js';
+import { freeBytesOf, type PackageTool } from './package-executor.js';
 
 export const DNF = '/usr/bin/dnf';
 
@@ -16,8 +19,9 @@ const ADVISORY = /^[A-Z][A-Z0-9]*-\d{4}:\d+$|^FEDORA-\d{4}-[0-9a-f]+$|^[A-Z]+SA-
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 const EVR = /^(\d+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$/;
 
+/** The cache as this one command's proxy: nothing on the host changes. */
 const options = (s: DnfSettings): string[] =>
-  s.proxyUrl ? [`--setopt=proxy=${new URL(s.proxyUrl).href}`] : [];
+  s.proxyUrl ? [`--setopt=proxy=${proxyOption(s.proxyUrl)}`] : [];
 
 /** `name-version-release` (no epoch: dnf reads `name-epoch:version-release` too, but not as a spec). */
 export const rpmSpecs = (upgrades: readonly PackageUpgrade[]): string[] =>
@@ -47,8 +51,16 @@ export const dnfCommands = {
     'upgrade',
     ...rpmSpecs(upgrades),
   ],
+  /** Refresh the repositories' metadata through the cache (apt-get update's counterpart). */
+  makecache: (s: DnfSettings) => [DNF, '-y', ...options(s), 'makecache'],
+  /** Exit 1 and one line per pair when an interrupted transaction left two versions installed. */
+  duplicates: [DNF, '-y', 'check', '--duplicates'],
+  /** What an interrupted rpm transaction leaves to clean up: the older of each duplicate pair. */
+  recover: [DNF, '-y', 'remove', '--duplicates'],
+  reboot: ['/sbin/reboot'],
   /** Exit 1: a reboot is needed (dnf-utils / dnf-plugins-core), read by reboot.ts. */
   needsRestarting: 'needs-restarting -r',
+  freeSpace: 'LC_ALL=C df -Pk /var/cache/dnf',
 } as const;
 
 const SECTIONS: Record<string, PackageAction['action']> = {
@@ -132,3 +144,31 @@ export const dnfDryRunSucceeded = (record: StepRecord): boolean =>
 
 export const classifyDnfFailure = (record: StepRecord): StepFailure =>
   classifyByRules(record, RULES, /^Error: (.+)$/m);
+
+/** dnf's messages in the C locale the parsers read; dnf asks nothing under -y / --assumeno. */
+export const DNF_ENV = { LC_ALL: 'C' } as const;
+
+/**
+ * dnf as a PackageTool: pinned `name-version-release` upgrades (the plan's exact fix versions,
+ * which re-inventory then verifies), `--assumeno` as the dry run, the metadata refreshed and
+ * duplicates looked for in preflight, every download through the cache.
+ */
+export const dnfTool = (settings: DnfSettings): PackageTool => ({
+  programs: RPM_ROOT_PROGRAMS,
+  env: DNF_ENV,
+  async preflight(steps) {
+    const refresh = await steps.root('preflight: dnf makecache', dnfCommands.makecache(settings));
+    const df = await steps.plain('preflight: free space', dnfCommands.freeSpace);
+    const freeBytes = freeBytesOf(df);
+    const dupes = await steps.rootAny('preflight: dnf check --duplicates', dnfCommands.duplicates);
+    if (dupes.exitCode !== 0 && dupes.exitCode !== 1) throw classifyDnfFailure(dupes);
+    return { steps: [refresh, df, dupes], freeBytes, broken: dupes.exitCode !== 0 };
+  },
+  simulate: (change) => dnfCommands.upgrade(change.upgrades, settings, true),
+  simulated: dnfDryRunSucceeded,
+  parseActions: parseDnfTransaction,
+  install: (change) => dnfCommands.upgrade(change.upgrades, settings),
+  recover: dnfCommands.recover,
+  reboot: dnfCommands.reboot,
+  classify: classifyDnfFailure,
+});

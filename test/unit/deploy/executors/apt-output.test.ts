@@ -4,10 +4,9 @@ import { test } from 'node:test';
 import {
   classifyAptFailure,
   parseAptSimulation,
-  parseDfAvailable,
   parseDpkgAudit,
-  refusedRemovals,
 } from '../../../../daemon/deploy/executors/apt-output.js';
+import { parseDfAvailable, refusedRemovals } from '../../../../daemon/deploy/executors/package-executor.js';
 import { aptFixture, aptRecord } from './apt-fixtures.js';
 
 test('one pinned upgrade: Inst with the old and the new version, its Conf folded in', () => {
