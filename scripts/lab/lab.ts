@@ -230,7 +230,7 @@ const bringUpVendorAndManaged = async (plan: LabPlan, say: (line: string) => voi
   const managed = plan.hosts.filter((h) => h.managed);
   if (!managed.length) return;
   const base = prepareBase(plan, repo);
-  await eachLimit(managed, 8, (h) => startManagedHost(plan, h, base));
+  await eachLimit(managed, 8, (h) => startManagedHost(plan, h, base, repo.rpm));
   say(`managed hosts running: ${managed.length}`);
 };
 

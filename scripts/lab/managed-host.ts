@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { prepareRpmHost } from './managed-rpm.js';
 import {
   bootScript,
   HOLD_LOCK,
@@ -21,6 +22,7 @@ import {
 import { hasCommand, namespacePids, run } from './netns.js';
 import type { LabPlan, PlannedHost } from './spec.js';
 import { FAIL_POSTINST_MARKER, HOST_KEYRING, NEEDS_REBOOT_MARKER, type VendorRepo } from './vendor-repo.js';
+import type { VendorRpmRepo } from './vendor-rpm.js';
 
 export const baseDir = (plan: LabPlan): string => join(plan.workDir, 'base');
 export const hostDir = (plan: LabPlan, host: PlannedHost): string => join(plan.workDir, 'hosts', host.label);
@@ -167,8 +169,17 @@ export const awaitManaged = async (
 };
 
 /** Write the host's files and start its supervisor (detached: it outlives `lab up`). */
-export const startManagedHost = async (plan: LabPlan, host: PlannedHost, base: string): Promise<void> => {
+export const startManagedHost = async (
+  plan: LabPlan,
+  host: PlannedHost,
+  base: string,
+  rpmRepo?: VendorRpmRepo,
+): Promise<void> => {
   const dir = writeHostFiles(plan, host, base);
+  if (host.managed?.rpm) {
+    if (!rpmRepo || !plan.vendor) throw new Error(`rpm host ${host.label}: the vendor has no rpm repository`);
+    prepareRpmHost(join(dir, 'upper'), plan.vendor, rpmRepo);
+  }
   const child = spawn('ip', ['netns', 'exec', host.ns, '/bin/sh', join(dir, 'supervise.sh')], {
     detached: true,
     stdio: 'ignore',

@@ -67,6 +67,11 @@ export interface ManagedSpec {
   needsReboot?: boolean;
   /** Off (no ARP, ping or SSH) until a Wake-on-LAN magic packet for its MAC reaches UDP 9. */
   asleep?: boolean;
+  /**
+   * An Enterprise Linux 9 stand-in (managed-rpm.ts): os-release says Rocky Linux 9, the vendor's
+   * old rpms are in its rpm database, dnf fetches from the vendor's rpm repository.
+   */
+  rpm?: boolean;
 }
 
 export interface VendorSpec {
@@ -106,6 +111,9 @@ export interface PlannedVendor extends Required<VendorSpec> {
   /** The repository as hosts' apt sources name it (fetched through the appliance's cache proxy). */
   repoUrl: string;
   feedUrl: string;
+  /** The rpm repository (a lab with rpm hosts) and its OSV feed. */
+  rpmRepoUrl: string;
+  osvFeedUrl: string;
 }
 
 export interface PlannedHost {
@@ -181,6 +189,7 @@ const planManaged = (label: string, m: ManagedSpec | true): PlannedManaged => {
     lockSeconds,
     needsReboot: spec.needsReboot ?? false,
     asleep: spec.asleep ?? false,
+    rpm: spec.rpm ?? false,
   };
 };
 
@@ -209,6 +218,8 @@ const planVendor = (prefix: string, octet: number, v: VendorSpec): PlannedVendor
     applianceWanIp: `${base}.1`,
     repoUrl: `${origin}/debian`,
     feedUrl: `${origin}/tracker.json`,
+    rpmRepoUrl: `${origin}/rpm`,
+    osvFeedUrl: `${origin}/osv.json`,
   };
 };
 

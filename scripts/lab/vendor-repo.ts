@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { VendorRpmRepo } from './vendor-rpm.js';
 
 export interface VendorPackage {
   name: string;
@@ -54,6 +55,8 @@ export interface VendorRepo {
   debSizes: Record<string, number>;
   codename: string;
   arch: string;
+  /** The rpm repository and its OSV feed, when the lab has rpm hosts (vendor-rpm.ts). */
+  rpm?: VendorRpmRepo | undefined;
 }
 
 const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string =>

@@ -1,9 +1,10 @@
 /**
  * Runs inside the lab's vendor namespace: serves the signed apt repository at `/debian/` and the
- * tracker feed at `/tracker.json` over plain HTTP, as a vendor's mirror would (ETag and
+ * tracker feed at `/tracker.json` (and, when the lab has rpm hosts, the rpm repository at `/rpm/`
+ * and its OSV feed at `/osv.json`) over plain HTTP, as a vendor's mirror would (ETag and
  * Last-Modified with conditional GET, single byte ranges for resumed downloads), waiting
  * `latencyMs` before each response: the WAN's latency (this kernel has no netem). Prints "ready".
- * Config: one JSON argument { root, feedFile, address, port, latencyMs }.
+ * Config: one JSON argument { root, feedFile, rpmRoot?, osvFile?, address, port, latencyMs }.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,6 +13,8 @@ import { join, normalize } from 'node:path';
 interface VendorServerConfig {
   root: string;
   feedFile: string;
+  rpmRoot?: string;
+  osvFile?: string;
   address: string;
   port: number;
   latencyMs: number;
@@ -22,10 +25,12 @@ const config = JSON.parse(process.argv[2] ?? '{}') as VendorServerConfig;
 /** The file a URL path names, confined to the repository; undefined for anything else. */
 const fileFor = (urlPath: string): string | undefined => {
   if (urlPath === '/tracker.json') return config.feedFile;
-  if (!urlPath.startsWith('/debian/')) return undefined;
-  const rel = normalize(decodeURIComponent(urlPath.slice('/debian/'.length)));
+  if (urlPath === '/osv.json') return config.osvFile;
+  const [prefix, root] = urlPath.startsWith('/rpm/') ? ['/rpm/', config.rpmRoot] : ['/debian/', config.root];
+  if (!root || !urlPath.startsWith(prefix)) return undefined;
+  const rel = normalize(decodeURIComponent(urlPath.slice(prefix.length)));
   if (rel.startsWith('..') || rel.startsWith('/')) return undefined;
-  return join(config.root, rel);
+  return join(root, rel);
 };
 
 const contentType = (file: string): string =>
@@ -33,7 +38,9 @@ const contentType = (file: string): string =>
     ? 'application/json'
     : file.endsWith('.deb')
       ? 'application/vnd.debian.binary-package'
-      : 'application/octet-stream';
+      : file.endsWith('.rpm')
+        ? 'application/x-rpm'
+        : 'application/octet-stream';
 
 const answer = (req: IncomingMessage, res: ServerResponse): void => {
   const file = fileFor(new URL(req.url ?? '/', 'http://vendor').pathname);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startDetached } from './background.js';
 import type { LabPlan } from './spec.js';
 import { buildVendorRepo, type VendorRepo } from './vendor-repo.js';
+import { buildVendorRpmRepo } from './vendor-rpm.js';
 import { buildWan } from './wan.js';
 
 const serverPath = fileURLToPath(new URL('./vendor-server.ts', import.meta.url));
@@ -17,12 +18,17 @@ const repoFile = (plan: LabPlan): string => join(plan.workDir, 'vendor', 'repo.j
 export const startVendor = async (plan: LabPlan): Promise<VendorRepo> => {
   const v = plan.vendor;
   if (!v) throw new Error(`lab ${plan.name} has no vendor`);
-  const repo = buildVendorRepo(join(plan.workDir, 'vendor'), v.payloadBytes);
+  const built = buildVendorRepo(join(plan.workDir, 'vendor'), v.payloadBytes);
+  const rpmHosts = plan.hosts.some((h) => h.managed?.rpm);
+  const repo: VendorRepo = rpmHosts
+    ? { ...built, rpm: buildVendorRpmRepo(join(plan.workDir, 'vendor-rpm'), v.payloadBytes) }
+    : built;
   writeFileSync(repoFile(plan), `${JSON.stringify(repo, null, 1)}\n`);
   await buildWan(plan.applianceNs, v);
   const config = {
     root: repo.root,
     feedFile: repo.feedFile,
+    ...(repo.rpm ? { rpmRoot: repo.rpm.root, osvFile: repo.rpm.osvFile } : {}),
     address: v.ip,
     port: v.port,
     latencyMs: v.latencyMs,

@@ -19,9 +19,17 @@ const ADVISORY = /^[A-Z][A-Z0-9]*-\d{4}:\d+$|^FEDORA-\d{4}-[0-9a-f]+$|^[A-Z]+SA-
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 const EVR = /^(\d+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$/;
 
-/** The cache as this one command's proxy: nothing on the host changes. */
-const options = (s: DnfSettings): string[] =>
-  s.proxyUrl ? [`--setopt=proxy=${proxyOption(s.proxyUrl)}`] : [];
+/**
+ * On every transaction: `--best`, so a pinned version dnf cannot install is an error, not a
+ * "Skipping packages with broken dependencies ... Nothing to do" that exits 0 (dnf's default where
+ * best=False); a repository that cannot be fetched fails the command instead of being skipped;
+ * and the cache as this one command's proxy (nothing on the host changes).
+ */
+const options = (s: DnfSettings): string[] => [
+  '--best',
+  '--setopt=skip_if_unavailable=False',
+  ...(s.proxyUrl ? [`--setopt=proxy=${proxyOption(s.proxyUrl)}`] : []),
+];
 
 /** `name-version-release` (no epoch: dnf reads `name-epoch:version-release` too, but not as a spec). */
 export const rpmSpecs = (upgrades: readonly PackageUpgrade[]): string[] =>
@@ -104,6 +112,8 @@ export const parseDnfTransaction = (stdout: string): PackageAction[] => {
   return actions;
 };
 
+const SCRIPTLET = /Error in (PREIN|POSTIN|PREUN|POSTUN|PRETRANS|POSTTRANS) scriptlet in rpm package (\S+)/;
+
 const RULES: FailureRule[] = [
   [
     /Waiting for process with pid (\d+) to finish/,
@@ -125,10 +135,11 @@ const RULES: FailureRule[] = [
     'transient',
     (m) => `downloading failed: ${m[0].slice(0, 300)}`,
   ],
+  [SCRIPTLET, 'permanent', (m) => `the ${m[1]} scriptlet of ${m[2]} failed`],
   [
-    /Error in (PREIN|POSTIN|PREUN|POSTUN|PRETRANS|POSTTRANS) scriptlet in rpm package (\S+)/,
+    /nothing provides (\S+(?: [<>=]+ \S+)?) needed by (\S+)/,
     'permanent',
-    (m) => `the ${m[1]} scriptlet of ${m[2]} failed`,
+    (m) => `${m[2]} needs ${m[1]}, which nothing in the host's repositories or installed packages provides`,
   ],
   [
     /Error: Transaction test error|file \S+ conflicts between attempted installs/,
@@ -168,6 +179,8 @@ export const dnfTool = (settings: DnfSettings): PackageTool => ({
   simulated: dnfDryRunSucceeded,
   parseActions: parseDnfTransaction,
   install: (change) => dnfCommands.upgrade(change.upgrades, settings),
+  installProblem: (record) =>
+    SCRIPTLET.test(`${record.stdout}\n${record.stderr}`) ? classifyDnfFailure(record) : undefined,
   recover: dnfCommands.recover,
   reboot: dnfCommands.reboot,
   classify: classifyDnfFailure,

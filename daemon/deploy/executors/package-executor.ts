@@ -46,6 +46,11 @@ export interface PackageTool {
   simulated?(record: StepRecord): boolean;
   parseActions(stdout: string): PackageAction[];
   install(change: HostChange): string[];
+  /**
+   * A failure an install that exited 0 still reports (rpm keeps a package whose %post failed
+   * installed, and dnf exits 0): the host fails with it rather than passing as verified.
+   */
+  installProblem?(record: StepRecord): StepFailure | undefined;
   recover: readonly string[];
   reboot: readonly string[];
   classify(record: StepRecord): StepFailure;
@@ -177,6 +182,8 @@ export class PackageExecutor implements HostExecutor {
         );
       }
       const done = await this.asRoot(steps, 'install', this.tool.install(change), signal);
+      const problem = this.tool.installProblem?.(done);
+      if (problem) throw problem;
       return { steps: [dry.step, done], actions: dry.actions };
     }, signal);
   }

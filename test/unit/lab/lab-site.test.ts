@@ -37,13 +37,13 @@ test('a managed site plans a vendor behind its WAN link, with defaults and the a
   assert.deepEqual(
     plan.hosts.map((h) => [h.label, h.managed]),
     [
-      ['pilot1', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false }],
-      ['pilot2', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false }],
-      ['broken', { failPostinst: true, lockSeconds: 0, needsReboot: false, asleep: false }],
-      ['locked', { failPostinst: false, lockSeconds: 120, needsReboot: false, asleep: false }],
-      ['kernel', { failPostinst: false, lockSeconds: 0, needsReboot: true, asleep: false }],
-      ['sleepy', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: true }],
-      ['srv1', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false }],
+      ['pilot1', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false, rpm: false }],
+      ['pilot2', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false, rpm: false }],
+      ['broken', { failPostinst: true, lockSeconds: 0, needsReboot: false, asleep: false, rpm: false }],
+      ['locked', { failPostinst: false, lockSeconds: 120, needsReboot: false, asleep: false, rpm: false }],
+      ['kernel', { failPostinst: false, lockSeconds: 0, needsReboot: true, asleep: false, rpm: false }],
+      ['sleepy', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: true, rpm: false }],
+      ['srv1', { failPostinst: false, lockSeconds: 0, needsReboot: false, asleep: false, rpm: false }],
     ],
   );
   assert.deepEqual(plan.authorizedKeys, ['ssh-ed25519 AAAA k']);

@@ -33,11 +33,21 @@ const up = (name: string, version: string) => ({ name, version, advisories: [] }
 test('dnf: pinned upgrades (epoch dropped from the spec), the dry run under --assumeno, the proxy', () => {
   assert.deepEqual(
     dnfCommands.upgrade([up('openssl', '1:3.0.7-27.el9_4')], { proxyUrl: 'http://10.0.0.2:3142' }),
-    ['/usr/bin/dnf', '-y', '--setopt=proxy=http://10.0.0.2:3142/', 'upgrade', 'openssl-3.0.7-27.el9_4'],
+    [
+      '/usr/bin/dnf',
+      '-y',
+      '--best',
+      '--setopt=skip_if_unavailable=False',
+      '--setopt=proxy=http://10.0.0.2:3142/',
+      'upgrade',
+      'openssl-3.0.7-27.el9_4',
+    ],
   );
   assert.deepEqual(dnfCommands.advisories(['RHSA-2024:1234', 'RLSA-2024:0100'], {}, true), [
     '/usr/bin/dnf',
     '--assumeno',
+    '--best',
+    '--setopt=skip_if_unavailable=False',
     'upgrade-minimal',
     '--advisory=RHSA-2024:1234',
     '--advisory=RLSA-2024:0100',
