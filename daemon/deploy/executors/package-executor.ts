@@ -96,6 +96,18 @@ export const freeBytesOf = (df: StepRecord): number => {
   }
 };
 
+/**
+ * A command line from the plan; a name or version the tool's rules refuse (an inventory can hold
+ * anything a host reported) fails the host before anything is sent.
+ */
+const argvOf = (build: () => string[]): string[] => {
+  try {
+    return build();
+  } catch (err) {
+    throw new StepFailure('permanent', `the plan cannot be run: ${(err as Error).message}`);
+  }
+};
+
 export class PackageExecutor implements HostExecutor {
   constructor(
     protected readonly opts: ExecutorOptions,
@@ -163,7 +175,7 @@ export class PackageExecutor implements HostExecutor {
     change: HostChange,
     signal?: AbortSignal,
   ): Promise<DryRunResult> {
-    const step = await this.rawRoot(steps, 'dry-run', this.tool.simulate(change), signal);
+    const step = await this.rawRoot(steps, 'dry-run', argvOf(() => this.tool.simulate(change)), signal);
     const ok = this.tool.simulated ? this.tool.simulated(step) : step.exitCode === 0;
     if (!ok) throw this.tool.classify(step);
     return { step, actions: this.tool.parseActions(step.stdout) };
@@ -181,7 +193,7 @@ export class PackageExecutor implements HostExecutor {
           dry.step,
         );
       }
-      const done = await this.asRoot(steps, 'install', this.tool.install(change), signal);
+      const done = await this.asRoot(steps, 'install', argvOf(() => this.tool.install(change)), signal);
       const problem = this.tool.installProblem?.(done);
       if (problem) throw problem;
       return { steps: [dry.step, done], actions: dry.actions };
