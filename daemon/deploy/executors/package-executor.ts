@@ -175,7 +175,12 @@ export class PackageExecutor implements HostExecutor {
     change: HostChange,
     signal?: AbortSignal,
   ): Promise<DryRunResult> {
-    const step = await this.rawRoot(steps, 'dry-run', argvOf(() => this.tool.simulate(change)), signal);
+    const step = await this.rawRoot(
+      steps,
+      'dry-run',
+      argvOf(() => this.tool.simulate(change)),
+      signal,
+    );
     const ok = this.tool.simulated ? this.tool.simulated(step) : step.exitCode === 0;
     if (!ok) throw this.tool.classify(step);
     return { step, actions: this.tool.parseActions(step.stdout) };
@@ -193,7 +198,12 @@ export class PackageExecutor implements HostExecutor {
           dry.step,
         );
       }
-      const done = await this.asRoot(steps, 'install', argvOf(() => this.tool.install(change)), signal);
+      const done = await this.asRoot(
+        steps,
+        'install',
+        argvOf(() => this.tool.install(change)),
+        signal,
+      );
       const problem = this.tool.installProblem?.(done);
       if (problem) throw problem;
       return { steps: [dry.step, done], actions: dry.actions };
