@@ -104,12 +104,12 @@ test('a dry run that would remove a package fails the host naming it, before any
 });
 
 test('a host no executor can drive fails with the reason, and nothing runs on it', async (t) => {
-  const why = new StepFailure('permanent', 'no deployment executor for rpm hosts yet (apt only)');
+  const why = new StepFailure('permanent', 'no deployment executor for this host (no package tool found)');
   const x = await oneHost(t, { installed: OLD, noExecutor: why });
   await x.deploy.run(x.d.id, admin, { now: true });
   await waitFor(ended(x.d), 'the outcome');
   assert.equal(x.h().outcome, 'failed');
-  assert.match(x.h().reason ?? '', /no deployment executor for rpm hosts/);
+  assert.match(x.h().reason ?? '', /no deployment executor for this host/);
   assert.deepEqual(x.site.calls, []);
 });
 
