@@ -9,8 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,15 +22,13 @@ import { hasCommand, labUnavailableReason } from '../../scripts/lab/netns.js';
 import { RPM_PACKAGES, rpmAdvisoryId } from '../../scripts/lab/vendor-rpm.js';
 import { waitFor } from '../support/wait-for.js';
 import { daemonPublicKey } from './helpers/daemon-key.js';
-import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
-import { scanFromAssets, type UiClient, uiClient } from './helpers/ui-client.js';
+import { DeploySite } from './helpers/deploy-site.js';
 
 const rpmTools = ['rpmbuild', 'createrepo_c', 'dnf'].filter((t) => !hasCommand(t));
 const skip =
   labUnavailableReason() ??
   managedHostsUnavailableReason() ??
   (rpmTools.length ? `rpm lab hosts need ${rpmTools.join(', ')} (rpm, createrepo-c, dnf)` : undefined);
-const UI_PORT = 8080;
 const LIB = RPM_PACKAGES.find((p) => p.name === 'pdlab-rlib')!;
 const WEB = RPM_PACKAGES.find((p) => p.name === 'pdlab-rweb')!;
 const LABELS = ['rocky', 'rockyfail'];
@@ -41,16 +38,11 @@ const ADVISORY = rpmAdvisoryId(WEB);
 describe('deployments to rpm hosts (dnf) on the simulated site', { skip, timeout: 600_000 }, () => {
   let lab: Lab;
   let dir: string;
-  let dataDir: string;
-  let daemon: Background | undefined;
-  let bridge: Background | undefined;
-  let ui: UiClient;
-  let csrf = '';
-  const hostIds = new Map<string, string>();
+  let site: DeploySite;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pd-lab-deploy-rpm-'));
-    dataDir = join(dir, 'data');
+    const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
     lab = await createLab({
       name: `pr${randomBytes(4).toString('hex')}`,
@@ -61,95 +53,51 @@ describe('deployments to rpm hosts (dnf) on the simulated site', { skip, timeout
         { kind: 'ping', label: 'rockyfail', managed: { rpm: true, failPostinst: true } },
       ],
     });
+    site = new DeploySite(lab, dir, dataDir);
     const config = labDaemonConfig(lab, [
       { name: 'pilot', ring: 0, labels: ['rocky'] },
       { name: 'office', ring: 1, labels: ['rockyfail'] },
     ]);
-    await writeFile(
-      join(dataDir, 'config.json'),
-      JSON.stringify({ ...config, discovery: { schedule: false } }),
-    );
-    daemon = await startInNamespace(lab.applianceNs, ['daemon/main.ts', 'serve'], /"msg":"listening"/, {
-      PATCH_DEPOT_DATA_DIR: dataDir,
-      PATCH_DEPOT_HOST: '127.0.0.1',
-      PATCH_DEPOT_PORT: String(UI_PORT),
-      PATCH_DEPOT_LOG_FORMAT: 'json',
-    });
-    const socket = join(dir, 'ui.sock');
-    const args = ['scripts/unix-bridge.ts', 'listen-unix', socket, 'connect-tcp', `127.0.0.1:${UI_PORT}`];
-    bridge = await startInNamespace(lab.applianceNs, args, /ready/);
-    ui = uiClient(socket);
-    csrf = await ui.setUp(dataDir);
-    const scope = { _csrf: csrf, name: 'Lab', include: lab.subnet };
-    assert.equal((await ui.post('/settings/scopes', scope)).status, 303);
-    await scanFromAssets(ui, csrf);
-    for (const label of LABELS) {
-      const href = (await ui.request(`/assets/${lab.host(label).ip}`)).headers.get('location') ?? '';
-      assert.match(href, /^\/hosts\/h-/, `the scan found ${label}`);
-      hostIds.set(label, href.slice('/hosts/'.length));
-      const form = { _csrf: csrf, address: lab.host(label).ip, username: 'root', port: '22' };
-      assert.equal((await ui.post(`${href}/manage`, form)).status, 303);
-    }
-    assert.equal((await ui.post('/inventory/collect', { _csrf: csrf })).status, 303);
-    const sync = { _csrf: csrf, feed: 'lab-vendor-osv' };
-    assert.equal((await ui.post('/patches/feeds/sync', sync)).status, 303);
+    await site.open(config, LABELS, 'lab-vendor-osv');
+    const { ui } = site;
     const planned = async () =>
       (await ui.text(`/deployments/new?advisory=${ADVISORY}`)).includes('Plan: 2 hosts to change');
     await waitFor(planned, 'both rpm hosts assessed as missing the pdlab-rweb fix', 180_000).catch(
       async (err: Error) => {
         const page = await ui.text(`/deployments/new?advisory=${ADVISORY}`);
-        const host = await ui.text(`/hosts/${hostIds.get('rocky')}`);
+        const host = await ui.text(`/hosts/${site.hostIds.get('rocky')}`);
         const text = (html: string) =>
           html
             .replace(/<[^>]+>/g, ' ')
             .replace(/\s+/g, ' ')
             .slice(0, 3000);
-        const log = daemon?.tail().slice(-4000) ?? '';
+        const log = site.daemon?.tail().slice(-4000) ?? '';
         throw new Error(`${err.message}\n${text(page)}\n--- rocky:\n${text(host)}\n--- daemon:\n${log}`);
       },
     );
   });
   after(async () => {
-    await ui?.close();
-    await bridge?.stop();
-    await daemon?.stop();
+    await site?.close();
     await lab?.down();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const record = (id: string): Deployment =>
-    JSON.parse(readFileSync(join(dataDir, 'deploy', 'deployments', `${id}.json`), 'utf8')) as Deployment;
-  const hostOf = (d: Deployment, label: string) => d.hosts.find((h) => h.hostId === hostIds.get(label));
   /** The version in the host's own rpm database, as rpm itself reports it. */
   const version = (label: string, pkg: string): Promise<string> =>
     lab.execInHost(label, ['rpm', '--dbpath', RPM_DBPATH, '-q', '--qf', '%{VERSION}-%{RELEASE}', pkg]);
 
   it('the pilot upgrades with dnf through the cache and is verified by rpm -qa; a failing %post halts ring 1', async () => {
-    const body = new URLSearchParams({ _csrf: csrf, advisory: ADVISORY, title: 'pdlab-rweb on EL9' });
-    const created = await ui.request('/deployments', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: body.toString(),
-    });
-    assert.equal(created.status, 303, await created.text());
-    const href = (created.headers.get('location') ?? '').split('?')[0]!;
-    const id = decodeURIComponent(href.split('/')[2] ?? '');
-    const approve = { _csrf: csrf, kind: 'advisory', value: ADVISORY };
-    assert.equal((await ui.post(`${href}/approve`, approve)).status, 303);
     const wanBefore = await lab.wanCounters();
-    assert.equal((await ui.post(`${href}/run`, { _csrf: csrf, now: '1' })).status, 303);
+    const id = await site.createAndRun({ advisory: ADVISORY, title: 'pdlab-rweb on EL9' });
+    const stopped = () => ['halted', 'completed'].includes(site.record(id).state);
     try {
-      await waitFor(
-        () => ['halted', 'completed'].includes(record(id).state),
-        'the deployment to stop',
-        300_000,
-      );
+      await waitFor(stopped, 'the deployment to stop', 300_000);
     } catch (err) {
-      const hosts = record(id).hosts.map((h) => ({ ...h, change: undefined }));
+      const hosts = site.record(id).hosts.map((h) => ({ ...h, change: undefined }));
       throw new Error(`${(err as Error).message}\n${JSON.stringify(hosts, null, 1).slice(0, 20_000)}`);
     }
-    const d = record(id);
-    const pilot = hostOf(d, 'rocky');
+    const d = site.record(id);
+    const pilot = site.hostOf(d, 'rocky');
     const shown = (steps: Deployment['hosts'][number]['steps'] = []) =>
       steps.map((s) => `$ ${s.command}\n${s.stdout}\n${s.stderr}\nexit ${s.exitCode}`).join('\n');
     assert.equal(
@@ -174,7 +122,7 @@ describe('deployments to rpm hosts (dnf) on the simulated site', { skip, timeout
     assert.match(install?.command ?? '', /'pdlab-rweb-2\.4-3'/);
     assert.match(install?.stdout ?? '', /Complete!/);
 
-    const failed = hostOf(d, 'rockyfail');
+    const failed = site.hostOf(d, 'rockyfail');
     assert.equal(failed?.outcome, 'failed');
     assert.match(failed?.reason ?? '', /POSTIN scriptlet of pdlab-r\S+ failed/);
     assert.equal(d.state, 'halted', 'the failure halts the promotion');

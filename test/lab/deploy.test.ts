@@ -10,8 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,13 +22,11 @@ import { labUnavailableReason } from '../../scripts/lab/netns.js';
 import { VENDOR_PACKAGES } from '../../scripts/lab/vendor-repo.js';
 import { waitFor } from '../support/wait-for.js';
 import { daemonPublicKey } from './helpers/daemon-key.js';
-import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
-import { scanFromAssets, type UiClient, uiClient } from './helpers/ui-client.js';
+import { DeploySite } from './helpers/deploy-site.js';
 
 // Run on its own (npm run test:deploy-lab): under the load of the whole suite it has stalled
 // in SSH steps (see the README's Tests section); a timeout prints the hosts' states and the log.
 const skip = labUnavailableReason() ?? managedHostsUnavailableReason();
-const UI_PORT = 8080;
 const fixOf = (name: string) => VENDOR_PACKAGES.find((p) => p.name === name)!;
 const WEB = fixOf('pdlab-web');
 const TOOLS = fixOf('pdlab-tools');
@@ -38,24 +35,11 @@ const RING0 = ['pilot', 'locked', 'sleepy'];
 describe('deployments on the simulated site, with the real daemon', { skip, timeout: 900_000 }, () => {
   let lab: Lab;
   let dir: string;
-  let dataDir: string;
-  let daemon: Background | undefined;
-  let bridge: Background | undefined;
-  let ui: UiClient;
-  let csrf = '';
-  const hostIds = new Map<string, string>();
-
-  const startDaemon = async (): Promise<Background> =>
-    startInNamespace(lab.applianceNs, ['daemon/main.ts', 'serve'], /"msg":"listening"/, {
-      PATCH_DEPOT_DATA_DIR: dataDir,
-      PATCH_DEPOT_HOST: '127.0.0.1',
-      PATCH_DEPOT_PORT: String(UI_PORT),
-      PATCH_DEPOT_LOG_FORMAT: 'json',
-    });
+  let site: DeploySite;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pd-lab-deploy-'));
-    dataDir = join(dir, 'data');
+    const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
     const publicKey = await daemonPublicKey(dataDir);
     lab = await createLab({
@@ -70,83 +54,29 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
         { kind: 'ping', label: 'outer', managed: true },
       ],
     });
+    site = new DeploySite(lab, dir, dataDir);
     const config = labDaemonConfig(lab, [
       { name: 'pilot', ring: 0, labels: RING0 },
       { name: 'office', ring: 1, labels: ['broken'] },
       { name: 'back-office', ring: 2, labels: ['outer'] },
     ]);
-    await writeFile(
-      join(dataDir, 'config.json'),
-      JSON.stringify({ ...config, discovery: { schedule: false } }),
-    );
-    daemon = await startDaemon();
-    // The UI listens on the namespace's loopback; a unix socket (shared filesystem) reaches it.
-    const socket = join(dir, 'ui.sock');
-    const args = ['scripts/unix-bridge.ts', 'listen-unix', socket, 'connect-tcp', `127.0.0.1:${UI_PORT}`];
-    bridge = await startInNamespace(lab.applianceNs, args, /ready/);
-    ui = uiClient(socket);
-    csrf = await ui.setUp(dataDir);
-    assert.equal(
-      (await ui.post('/settings/scopes', { _csrf: csrf, name: 'Lab', include: lab.subnet })).status,
-      303,
-    );
-    await scan();
-    for (const label of ['pilot', 'locked', 'sleepy', 'broken', 'outer']) {
-      const found = await ui.request(`/assets/${lab.host(label).ip}`);
-      const href = found.headers.get('location') ?? '';
-      assert.match(href, /^\/hosts\/h-/, `the scan found ${label}`);
-      hostIds.set(label, href.slice('/hosts/'.length));
-      const managed = await ui.post(`${href}/manage`, {
-        _csrf: csrf,
-        address: lab.host(label).ip,
-        username: 'root',
-        port: '22',
-      });
-      assert.equal(managed.status, 303);
-    }
-    assert.equal((await ui.post('/inventory/collect', { _csrf: csrf })).status, 303);
-    assert.equal((await ui.post('/patches/feeds/sync', { _csrf: csrf, feed: 'lab-vendor' })).status, 303);
+    await site.open(config, ['pilot', 'locked', 'sleepy', 'broken', 'outer'], 'lab-vendor');
     await waitFor(
-      async () => (await ui.text(`/deployments/new?advisory=${WEB.cve}`)).includes('Plan: 5 hosts to change'),
+      async () =>
+        (await site.ui.text(`/deployments/new?advisory=${WEB.cve}`)).includes('Plan: 5 hosts to change'),
       'every host assessed as missing the pdlab-web fix',
       180_000,
     );
   });
   after(async () => {
-    await ui?.close();
-    await bridge?.stop();
-    await daemon?.stop();
+    await site?.close();
     await lab?.down();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const scan = (): Promise<void> => scanFromAssets(ui, csrf);
-
-  /** The deployment as the daemon last wrote it (its record file, read as a console would). */
-  const record = (id: string): Deployment => {
-    const deployDir = join(dataDir, 'deploy', 'deployments');
-    const file = readdirSync(deployDir).find((n) => n === `${id}.json`);
-    assert.ok(file, `the record of ${id}`);
-    return JSON.parse(readFileSync(join(deployDir, file), 'utf8')) as Deployment;
-  };
-  const hostOf = (d: Deployment, label: string) => d.hosts.find((h) => h.hostId === hostIds.get(label));
-
-  const createAndRun = async (form: Record<string, string | string[]>): Promise<string> => {
-    const body = new URLSearchParams({ _csrf: csrf });
-    for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
-    const created = await ui.request('/deployments', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: body.toString(),
-    });
-    assert.equal(created.status, 303, await created.text());
-    const href = (created.headers.get('location') ?? '').split('?')[0]!;
-    const id = decodeURIComponent(href.split('/')[2] ?? '');
-    const approve = { _csrf: csrf, kind: 'advisory', value: [form.advisory].flat()[0]! };
-    assert.equal((await ui.post(`${href}/approve`, approve)).status, 303);
-    assert.equal((await ui.post(`${href}/run`, { _csrf: csrf, now: '1' })).status, 303);
-    return id;
-  };
+  const record = (id: string): Deployment => site.record(id);
+  const hostOf = (d: Deployment, label: string) => site.hostOf(d, label);
+  const createAndRun = (form: Record<string, string | string[]>): Promise<string> => site.createAndRun(form);
 
   const version = async (label: string, pkg: string): Promise<string> =>
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
@@ -165,7 +95,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
       await waitFor(cond, what, ms);
     } catch (err) {
       const hosts = record(id).hosts.map((h) => ({ ...h, change: undefined, steps: undefined }));
-      const log = daemon?.tail().slice(-6000) ?? '';
+      const log = site.daemon?.tail().slice(-6000) ?? '';
       throw new Error(
         `${(err as Error).message}\n${JSON.stringify(hosts, null, 1)}\n--- daemon log:\n${log}`,
       );
@@ -226,7 +156,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     assert.equal(await version('outer', 'pdlab-web'), WEB.oldVersion);
     assert.equal(await installs('outer', 'pdlab-web', WEB.fixedVersion), 0);
 
-    const page = await ui.text(`/deployments/${encodeURIComponent(id)}`);
+    const page = await site.ui.text(`/deployments/${encodeURIComponent(id)}`);
     assert.match(page, /post-installation script of pdlab-\S+ failed/, 'the page shows why the host failed');
 
     // Each .deb crossed the WAN once, whatever the number of hosts that installed it.
@@ -238,7 +168,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
 
   it('the daemon killed with SIGKILL mid-install resumes after a restart; no host installs twice', async () => {
     await lab.holdDpkgLock('pilot', 3600);
-    const hosts = RING0.map((l) => hostIds.get(l)!);
+    const hosts = RING0.map((l) => site.hostIds.get(l)!);
     const id = await createAndRun({ advisory: TOOLS.cve, host: hosts, title: 'pdlab-tools, ring 0' });
     await waitOrShow(() => aptInstallRunning('pilot'), 'the install on "pilot" to start', 180_000, id);
     assert.equal(
@@ -247,12 +177,12 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
       'the intent is on disk before the install',
     );
 
-    daemon!.child.kill('SIGKILL');
-    await daemon!.stop();
+    site.daemon!.child.kill('SIGKILL');
+    await site.daemon!.stop();
     // The orphaned apt-get may still finish once the lock is free: the restarted daemon must see
     // that, not install again.
     assert.equal(await lab.releaseDpkgLock('pilot'), 'released');
-    daemon = await startDaemon();
+    await site.startDaemon();
 
     await waitOrShow(
       () => ['halted', 'completed'].includes(record(id).state),
