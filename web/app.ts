@@ -35,6 +35,7 @@ import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
 import { scopesRoutes } from './routes/scopes.js';
 import { settingsRoutes } from './routes/settings.js';
+import { settingsConfigRoutes } from './routes/settings-config.js';
 import { type StaticAssets, staticRoutes } from './static-assets.js';
 import { errorFragment } from './views/error.js';
 
@@ -151,6 +152,7 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
+    settingsConfigRoutes,
     (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
     backupRoutes,
     apiTokenRoutes,

@@ -26,6 +26,9 @@ export type SettingChange = { path: string; value: unknown };
 /** Problems with a change, by the changed path they belong to ("" for the rest of the file). */
 export type FieldErrors = Record<string, string>;
 
+/** Every problem, with its path inside the change it belongs to (e.g. [2, "url"] of catalog.feeds). */
+export type PlacedIssue = { field: string; rest: PropertyKey[]; message: string };
+
 const resolved = (c: Config): Config => ({ ...c, dataDir: resolve(c.dataDir) });
 
 const versionOf = (text: string | undefined): string =>
@@ -48,15 +51,15 @@ const setIn = (root: Record<string, unknown>, path: string, value: unknown): voi
 };
 
 /** A zod issue's path, as the changed path it falls under and what inside it is wrong. */
-const placeIssue = (issuePath: PropertyKey[], changed: string[]): [string, string] => {
+const placeIssue = (issuePath: PropertyKey[], changed: string[]): [string, string, PropertyKey[]] => {
   const dotted = issuePath.map(String).join('.');
   const owner = changed
     .filter((p) => dotted === p || dotted.startsWith(`${p}.`))
     .sort((a, b) => b.length - a.length)[0];
-  if (owner === undefined) return ['', dotted];
+  if (owner === undefined) return ['', dotted, issuePath];
   const rest = issuePath.slice(owner.split('.').length);
   const where = rest.map((k) => (typeof k === 'number' ? `entry ${k + 1}` : String(k))).join(', ');
-  return [owner, where];
+  return [owner, where, rest];
 };
 
 export class ConfigFile {
@@ -85,7 +88,7 @@ export class ConfigFile {
   update(
     version: string,
     changes: SettingChange[],
-  ): Promise<{ state: ConfigFileState; before: Config } | { errors: FieldErrors }> {
+  ): Promise<{ state: ConfigFileState; before: Config } | { errors: FieldErrors; issues: PlacedIssue[] }> {
     const run = async () => {
       const text = await this.text();
       if (versionOf(text) !== version)
@@ -100,12 +103,14 @@ export class ConfigFile {
       const result = configSchema.safeParse(configInput({ ...this.source, text: next }).merged);
       if (!result.success) {
         const errors: FieldErrors = {};
+        const issues: PlacedIssue[] = [];
         const changed = changes.map((c) => c.path);
         for (const issue of result.error.issues) {
-          const [field, where] = placeIssue(issue.path, changed);
+          const [field, where, rest] = placeIssue(issue.path, changed);
           errors[field] ??= where ? `${where}: ${issue.message}` : issue.message;
+          issues.push({ field, rest, message: issue.message });
         }
-        return { errors };
+        return { errors, issues };
       }
       await writeFileAtomic(this.path, next, { mode: 0o640 });
       const config = resolved(result.data);

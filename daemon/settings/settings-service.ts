@@ -7,7 +7,13 @@
 import type { AuditLog } from '../auth/audit-log.js';
 import { type Config, envVars, type LoadConfigOptions } from '../config.js';
 import type { Logger } from '../log.js';
-import { ConfigFile, type ConfigFileState, type FieldErrors, type SettingChange } from './config-file.js';
+import {
+  ConfigFile,
+  type ConfigFileState,
+  type FieldErrors,
+  type PlacedIssue,
+  type SettingChange,
+} from './config-file.js';
 
 /** Settings a running appliance takes without a restart. */
 export const LIVE_PATHS: readonly string[] = [
@@ -41,7 +47,7 @@ export interface Actor {
 }
 
 export type ChangeOutcome =
-  | { errors: FieldErrors }
+  | { errors: FieldErrors; issues: PlacedIssue[] }
   | { state: ConfigFileState; changed: string[]; live: string[]; restart: string[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
