@@ -76,8 +76,12 @@ export class ConfigFile {
 
   async read(): Promise<ConfigFileState> {
     const text = await this.text();
-    const { raw, config } = this.check(text);
-    if (!config) throw new DepotError('CONFIG_INVALID', `${this.path} does not pass the config checks now`);
+    const { raw, config, problems } = this.check(text);
+    if (!config)
+      throw new DepotError(
+        'CONFIG_INVALID',
+        `${this.path} does not pass the config checks now (${problems}): fix it by hand, then reload this page`,
+      );
     return { version: versionOf(text), raw, config };
   }
 
@@ -130,7 +134,11 @@ export class ConfigFile {
     }
   }
 
-  private check(text: string | undefined): { raw: Record<string, unknown>; config: Config | undefined } {
+  private check(text: string | undefined): {
+    raw: Record<string, unknown>;
+    config: Config | undefined;
+    problems?: string;
+  } {
     let raw: Record<string, unknown> = {};
     if (text !== undefined) {
       try {
@@ -143,6 +151,8 @@ export class ConfigFile {
       }
     }
     const result = configSchema.safeParse(configInput({ ...this.source, text: text ?? '{}' }).merged);
-    return { raw, config: result.success ? resolved(result.data) : undefined };
+    if (result.success) return { raw, config: resolved(result.data) };
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`);
+    return { raw, config: undefined, problems: problems.join('; ') };
   }
 }
