@@ -187,8 +187,6 @@ export class DepotApp {
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
     const api = await this.apiService();
-    const live = () => ({ catalog, cache: this.cache, api });
-    this.settings = createSettingsService(this.config, this.configSource, live, this.audit, this.log);
     const web = this.webService();
     const presence = await this.presenceService(discovery);
     // The job runner and the scheduler start before the services that use them and stop after.
@@ -206,7 +204,6 @@ export class DepotApp {
       ...(tftp ? [tftp] : []),
       ...(deploy ? [deploy] : []),
       api,
-      this.settings,
       web,
       // Last: it announces the ports the listeners above really bound.
       presence,
@@ -317,6 +314,9 @@ export class DepotApp {
     return {
       name: 'http',
       start: async () => {
+        const live = () => ({ catalog: this.catalog, cache: this.cache, api: this.api });
+        this.settings = createSettingsService(this.config, this.configSource, live, this.audit, this.log);
+        await this.settings.start();
         const app = createWebApp({
           auth: this.auth,
           audit: this.audit,

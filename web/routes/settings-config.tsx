@@ -10,9 +10,8 @@ import { type ChangeOutcome, getPath, type SettingsService } from '../../daemon/
 import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
 import { renderPage } from '../views/layout.js';
-import { SettingsConfigView, type SettingsView } from '../views/settings-config.js';
-import { parseSection, sectionById } from '../views/settings-fields.js';
-import { feedRoutes } from './settings-feeds.js';
+import { SettingsConfigView } from '../views/settings-config.js';
+import { parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
 
 export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed'>> & {
   status?: 400 | 404 | 409;
@@ -168,7 +167,6 @@ export const settingsConfigRoutes = (deps: WebDeps) => {
       </section>,
     );
   });
-  app.route('/', feedRoutes(deps));
   app.post('/settings/config/:section', (c) => saveSection(c, deps));
   return app;
 };

@@ -5,7 +5,8 @@ import type { PlacedIssue } from '../../daemon/settings/config-file.js';
 import { getPath } from '../../daemon/settings/settings-service.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
-import { APT_ONLY, FEED_FIELDS, type FeedDraft } from '../views/settings-feeds.js';
+import { APT_ONLY, FEED_FIELDS } from '../views/settings-feeds.js';
+import type { FeedDraft } from '../views/settings-fields.js';
 import { CONTROL_FIELDS, splitLines } from '../views/settings-fields.js';
 import { afterSave, configPage, needSettings, savedText, tryChange } from './settings-config.js';
 
@@ -122,7 +123,7 @@ const editFeed = async (c: Context<WebEnv>, deps: WebDeps, how: 'toggle' | 'remo
   return afterSave(c, deps, 'feeds', savedText(`Feed ${id}`, outcome));
 };
 
-export const feedRoutes = (deps: WebDeps) => {
+export const settingsFeedRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   app.post('/settings/config/feeds', (c) => addFeed(c, deps));
   app.post('/settings/config/feeds/:id/toggle', (c) => editFeed(c, deps, 'toggle'));

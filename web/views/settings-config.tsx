@@ -2,29 +2,19 @@
  * Settings → Appliance settings: a form per section of config.json a technician changes, the
  * feeds, what waits for a restart, and the file-only settings read-only with their JSON path.
  */
-import type { Child } from 'hono/jsx';
 import type { ConfigFileState } from '../../daemon/settings/config-file.js';
 import { getPath } from '../../daemon/settings/settings-service.js';
 import { CsrfField } from './csrf-field.js';
 import { Notice } from './layout.js';
-import { type FeedDraft, FeedsCard } from './settings-feeds.js';
-import { EDITED_PATHS, type FieldSpec, fieldText, SECTIONS, type SectionSpec } from './settings-fields.js';
-
-export interface SettingsView {
-  csrf: string;
-  state: ConfigFileState;
-  file: string;
-  /** Settings saved in the file that the running services do not use yet. */
-  restart: string[];
-  overriddenBy: (path: string) => string | undefined;
-  /** A message at the top: what was saved, applied, refused. */
-  notice?: { kind: 'error' | 'ok' | 'info'; text: Child } | undefined;
-  /** The section posted: its values as typed and its problems by field. */
-  posted?: { section: string; values: Record<string, string>; errors: Record<string, string> } | undefined;
-  feed?: { draft: FeedDraft; errors: Record<string, string> } | undefined;
-  /** Whether the signed-in account may sync feeds (operator or admin). */
-  canSync: boolean;
-}
+import { FeedsCard } from './settings-feeds.js';
+import {
+  EDITED_PATHS,
+  type FieldSpec,
+  fieldText,
+  SECTIONS,
+  type SectionSpec,
+  type SettingsView,
+} from './settings-fields.js';
 
 const SECRET = new Set(['http.metricsToken']);
 const fieldId = (path: string) => `f-${path.replaceAll('.', '-')}`;

@@ -2,7 +2,7 @@
 import type { FeedSpec } from '../../daemon/catalog/feed-config.js';
 import { CsrfField } from './csrf-field.js';
 import { ActionsHeading, Empty, Notice } from './layout.js';
-import type { SettingsView } from './settings-config.js';
+import type { SettingsView } from './settings-fields.js';
 
 export const FEED_KINDS = [
   ['debian-tracker', 'Debian security tracker (JSON)'],
@@ -23,7 +23,7 @@ export const FEED_FIELDS = [
   'release',
 ] as const;
 export const APT_ONLY = new Set(['suite', 'components', 'architectures', 'keyring', 'release']);
-export type FeedDraft = Partial<Record<(typeof FEED_FIELDS)[number], string>>;
+type FeedDraft = Partial<Record<(typeof FEED_FIELDS)[number], string>>;
 
 const FEED_LABELS: Record<(typeof FEED_FIELDS)[number], [string, string]> = {
   id: ['Id', 'Lower-case letters, digits and -: names the feed in logs, pages and the sync history.'],

@@ -3,7 +3,8 @@
  * which kind of input. The values are checked by the config schema itself (daemon/config.ts), the
  * one source of truth; here a form's text only becomes the JSON value the schema judges.
  */
-import type { SettingChange } from '../../daemon/settings/config-file.js';
+import type { Child } from 'hono/jsx';
+import type { ConfigFileState, SettingChange } from '../../daemon/settings/config-file.js';
 
 export type FieldKind = 'text' | 'number' | 'lines' | 'bool' | 'keys';
 
@@ -203,3 +204,23 @@ export const fieldText = (kind: FieldKind, value: unknown): string => {
   if (kind === 'keys') return (value as string[]).join('\n\n');
   return String(value);
 };
+
+/** The feed form's values as typed (see settings-feeds.tsx). */
+export type FeedDraft = Partial<Record<string, string>>;
+
+/** Everything the Appliance settings page shows. */
+export interface SettingsView {
+  csrf: string;
+  state: ConfigFileState;
+  file: string;
+  /** Settings saved in the file that the running services do not use yet. */
+  restart: string[];
+  overriddenBy: (path: string) => string | undefined;
+  /** A message at the top: what was saved, applied, refused. */
+  notice?: { kind: 'error' | 'ok' | 'info'; text: Child } | undefined;
+  /** The section posted: its values as typed and its problems by field. */
+  posted?: { section: string; values: Record<string, string>; errors: Record<string, string> } | undefined;
+  feed?: { draft: FeedDraft; errors: Record<string, string> } | undefined;
+  /** Whether the signed-in account may sync feeds (operator or admin). */
+  canSync: boolean;
+}
