@@ -111,7 +111,8 @@ const GettingStarted = (props: { s: SiteSummary }) => (
         Run a discovery scan and review the machines found under <a href="/assets">Assets</a>.
       </Step>
       <Step done={props.s.feeds.synced > 0}>
-        Synchronise vendor feeds on the <a href="/patches">Patches</a> page.
+        Add vendor feeds in <a href="/settings/config#feeds">Settings → Appliance settings</a> and synchronise
+        them there or on the <a href="/patches/feeds">Feeds</a> page.
       </Step>
       <Step done={(props.s.compliance?.assessed ?? 0) > 0}>
         Give the appliance SSH access to your machines under <a href="/inventory">Inventory</a> so it can see

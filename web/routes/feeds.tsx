@@ -90,8 +90,9 @@ const NoFeeds = () => (
       <strong>No vendor feeds configured.</strong>
     </p>
     <p>
-      List them under <code>catalog.feeds</code> in <code>config.json</code> in the data directory and restart
-      the daemon (the README's "Vendor feeds" section has examples), or import a signed offline bundle below.
+      Add them in <a href="/settings/config#feeds">Settings → Appliance settings</a> (an admin; saved to{' '}
+      <code>catalog.feeds</code> in <code>config.json</code>, no restart needed), or import a signed offline
+      bundle below.
     </p>
   </Empty>
 );

@@ -93,7 +93,7 @@ const FeedRow = (props: { feed: FeedSpec; csrf: string; canSync: boolean; versio
       <td>{feed.enabled ? 'enabled' : 'disabled'}</td>
       <td class="actions">
         {props.canSync && feed.enabled ? (
-          <form method="post" action="/patches/feeds/sync" class="inline">
+          <form method="post" action="/patches/feeds/sync" class="inline" hx-boost="false">
             <CsrfField token={props.csrf} />
             <input type="hidden" name="feed" value={feed.id} />
             <button type="submit">Sync now</button>
@@ -177,9 +177,15 @@ export const FeedsCard = (props: { view: SettingsView }) => {
       >
         <CsrfField token={view.csrf} />
         <input type="hidden" name="version" value={view.state.version} />
-        {FEED_FIELDS.map((name) => (
+        {FEED_FIELDS.filter((name) => !APT_ONLY.has(name)).map((name) => (
           <FeedField name={name} draft={draft} error={errors[name]} />
         ))}
+        <fieldset class="apt-only">
+          <legend>Only for an apt repository</legend>
+          {FEED_FIELDS.filter((name) => APT_ONLY.has(name)).map((name) => (
+            <FeedField name={name} draft={draft} error={errors[name]} />
+          ))}
+        </fieldset>
         <p class="hint">
           Saved to <code>catalog.feeds</code>; the feed can be synced at once, no restart.
         </p>
