@@ -73,6 +73,14 @@ test('a feed and a cache upstream added in Settings work at once; a restart-only
     /Allowed upstreams<\/dt>\s*<dd>\s*http:\/\/127\.0\.0\.1:9\/debian\//,
   );
 
+  const named = await postSettings(admin, '/settings/config/site', { 'site.name': 'Branch 12' });
+  assert.equal(named.status, 303);
+  assert.match(
+    await (await admin.get('/settings')).text(),
+    /<dd>Branch 12<\/dd>/,
+    'the site key card uses the new name',
+  );
+
   const sync2 = await postSettings(admin, '/settings/config/catalog', {
     'catalog.syncIntervalMinutes': '720',
   });
