@@ -106,7 +106,12 @@ export class SettingsService {
   }
 
   async start(): Promise<void> {
-    this.running = (await this.file.read()).config;
+    try {
+      this.running = (await this.file.read()).config;
+    } catch (err) {
+      // The daemon runs on what it loaded; the page shows the file's problem when opened.
+      this.opts.log.warn('the config file cannot be edited from the UI now', { err, file: this.file.path });
+    }
   }
 
   async stop(): Promise<void> {}

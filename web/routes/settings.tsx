@@ -82,7 +82,7 @@ export const settingsPage = async (
           </p>
         </section>
       ) : null}
-      {c.get('user')?.role === 'admin' ? (
+      {deps.settings && c.get('user')?.role === 'admin' ? (
         <section class="card">
           <h2>Appliance settings</h2>
           <p>
