@@ -91,7 +91,7 @@ const FeedRow = (props: { feed: FeedSpec; csrf: string; canSync: boolean; versio
       <td>{feed.kind}</td>
       <td class="wrap">{feed.url}</td>
       <td>{feed.enabled ? 'enabled' : 'disabled'}</td>
-      <td class="actions">
+      <td>
         {props.canSync && feed.enabled ? (
           <form method="post" action="/patches/feeds/sync" class="inline" hx-boost="false">
             <CsrfField token={props.csrf} />
