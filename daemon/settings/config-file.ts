@@ -101,6 +101,9 @@ export class ConfigFile {
           `${this.path} changed since this page was loaded (edited by hand, or in another browser); nothing was saved`,
         );
       const current = this.check(text);
+      // Nothing to change: the file (and its formatting) stays as it is.
+      if (changes.length === 0 && current.config)
+        return { state: { version, raw: current.raw, config: current.config }, before: current.config };
       const raw = structuredClone(current.raw);
       for (const c of changes) setIn(raw, c.path, c.value);
       const next = `${JSON.stringify(raw, null, 2)}\n`;

@@ -93,6 +93,15 @@ test('an invalid change writes nothing and names the field; a stale or racing sa
   assert.deepEqual(bad.errors, { 'cache.windows': 'entry 1: expected HH:MM-HH:MM' });
   assert.equal(await readFile(file, 'utf8'), '{"site":{"name":"A"}}');
 
+  const same = await settings.change(version, [], actor);
+  assert.ok('state' in same);
+  assert.deepEqual(same.changed, []);
+  assert.equal(
+    await readFile(file, 'utf8'),
+    '{"site":{"name":"A"}}',
+    'nothing to save: not even reformatted',
+  );
+
   const [first, second] = await Promise.allSettled([
     settings.change(version, [{ path: 'site.name', value: 'B' }], actor),
     settings.change(version, [{ path: 'site.name', value: 'C' }], actor),
