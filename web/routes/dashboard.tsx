@@ -8,6 +8,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
 import { severityBreakdown } from '../views/patches.js';
+import { Reason } from '../views/reason.js';
 
 const formatUptime = (ms: number): string => {
   const s = Math.floor(ms / 1000);
@@ -29,6 +30,21 @@ const Step = (props: { done: boolean; children: Child }) => (
   <li class={props.done ? 'done' : undefined}>{props.children}</li>
 );
 
+/** Which part of the appliance says so, as its page is named. */
+const SOURCE: Record<string, string> = {
+  catalog: 'Feeds',
+  cache: 'Cache',
+  discovery: 'Discovery',
+  inventory: 'Inventory',
+  jobs: 'Activity',
+  reports: 'Reports',
+  tftp: 'Devices (TFTP)',
+  presence: 'On the LAN',
+  deploy: 'Deployments',
+  scheduler: 'Schedule',
+  'api-tokens': 'Console API',
+};
+
 const Problems = (props: { problems: Problem[] }) =>
   props.problems.length === 0 ? null : (
     <section class="card" id="problems" role="status">
@@ -36,7 +52,7 @@ const Problems = (props: { problems: Problem[] }) =>
       <ul class="problems">
         {props.problems.map((p) => (
           <li class="notice error">
-            <strong>{p.source}</strong>: {p.message}
+            <strong>{SOURCE[p.source] ?? p.source}</strong>: <Reason message={p.message} />
           </li>
         ))}
       </ul>

@@ -14,6 +14,7 @@ import { JobLink } from '../views/job-link.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
 import { needCatalog } from './patches.js';
 
@@ -128,7 +129,14 @@ const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
               )}
             </td>
             <td data-label="Last attempt">
-              {f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}
+              {f.lastAttempt ? (
+                <>
+                  {`${f.lastAttempt.outcome}: `}
+                  <Reason message={f.lastAttempt.message} />
+                </>
+              ) : (
+                ''
+              )}
             </td>
             <td>
               {f.configured && f.enabled ? <SyncForm csrf={props.csrf} feed={f.id} label="Sync now" /> : null}
@@ -184,7 +192,9 @@ const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
               <td data-label="Feed">{h.feedId}</td>
               <td data-label="Trigger">{h.trigger}</td>
               <td data-label="Outcome">{h.outcome}</td>
-              <td data-label="Details">{h.message}</td>
+              <td data-label="Details">
+                <Reason message={h.message} />
+              </td>
             </tr>
           ))}
         </tbody>
