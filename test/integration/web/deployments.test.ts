@@ -62,7 +62,11 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.equal(approve.status, 303);
   html = await (await s.b.request(`${s.href}?done=approved`)).text();
   assert.match(html, /Approved; the audit log/);
-  assert.doesNotMatch(html, /Nothing here is approved yet|wait for an approval/, 'every host is approved now');
+  assert.doesNotMatch(
+    html,
+    /Nothing here is approved yet|wait for an approval/,
+    'every host is approved now',
+  );
   assert.match(
     html,
     new RegExp(`approve advisory ${HIGH} · deadline <time datetime="2031-01-31T18:00:00.000Z"`),
