@@ -43,11 +43,9 @@ class Scanner {
 
   /** `at` is on a quote; returns the index after the closing quote. */
   stringEnd(at: number): number {
-    // indexOf is native: most of a feed's bytes are inside strings (descriptions).
-    for (let q = this.bytes.indexOf(QUOTE, at + 1); q >= 0; q = this.bytes.indexOf(QUOTE, q + 1)) {
-      let slashes = 0;
-      while (this.bytes[q - 1 - slashes] === BACKSLASH) slashes++;
-      if (slashes % 2 === 0) return q + 1;
+    for (let i = at + 1; i < this.bytes.length; i++) {
+      if (this.bytes[i] === BACKSLASH) i++;
+      else if (this.bytes[i] === QUOTE) return i + 1;
     }
     return this.fail('unterminated string', at);
   }
