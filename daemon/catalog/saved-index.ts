@@ -62,8 +62,10 @@ interface Body {
 const FIELDS = 8;
 const NONE = -1;
 
+export const savedIndexDir = (catalogDir: string): string => join(catalogDir, 'index');
+
 export const savedIndexFile = (catalogDir: string, feedId: string): string =>
-  join(catalogDir, 'index', `${feedId}.idx`);
+  join(savedIndexDir(catalogDir), `${feedId}.idx`);
 
 class Interner {
   readonly strings: string[] = [];

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { jsonMembers } from './feeds/json-members.js';
 import type { Snapshot } from './model.js';
@@ -18,7 +18,7 @@ export type { Snapshot, SnapshotMeta } from './model.js';
 
 import { feedKinds } from './model.js';
 import type { FeedParser } from './ports.js';
-import { deleteIndex, loadIndex, saveIndex } from './saved-index.js';
+import { deleteIndex, loadIndex, savedIndexDir, saveIndex } from './saved-index.js';
 
 /** A snapshot loaded at start, and whether its saved index served it or it was parsed again. */
 export interface LoadedSnapshot {
@@ -121,6 +121,8 @@ export class SnapshotStore {
 
   async start(): Promise<void> {
     await this.snapshots.start();
+    // A save cut short (kill -9, power loss) leaves a temp file; the index it was for is rebuilt.
+    await sweepTempFiles(savedIndexDir(this.dir));
   }
 
   /** Write the snapshot, then its saved index (built from the snapshot just written). */

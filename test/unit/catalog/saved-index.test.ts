@@ -4,7 +4,7 @@
  * and the snapshot store falls back to parsing the snapshot and saves the index anew.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -172,7 +172,11 @@ describe('snapshot store with its saved index', () => {
 
   it('loads from the index without parsing, rebuilds a damaged or missing one, follows new snapshots', async () => {
     const store = new SnapshotStore(dir, parser);
+    const leftover = `${savedIndexFile(dir, 'debian')}.tmp-999999999-0a0b0c0d`;
+    await mkdir(join(dir, 'index'), { recursive: true });
+    await writeFile(leftover, 'half an index from a save cut short');
     await store.start();
+    await assert.rejects(readFile(leftover), { code: 'ENOENT' }, 'swept at start');
     const first: Snapshot = { meta: meta(), content: tracker };
     await store.put(first);
     const loaded = await store.load('debian');
