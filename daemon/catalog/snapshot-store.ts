@@ -150,7 +150,10 @@ export class SnapshotStore {
       why = (err as Error).message;
     }
     const snapshot = await this.get(feedId, signal);
-    if (!snapshot) return { snapshot };
+    if (!snapshot) {
+      await deleteIndex(this.dir, feedId); // an index whose snapshot is gone
+      return { snapshot };
+    }
     try {
       await saveIndex(this.dir, file, snapshot.meta, snapshot.content);
     } catch (err) {

@@ -205,5 +205,14 @@ describe('snapshot store with its saved index', () => {
     assert.equal(parses, 2);
     await store.delete('debian');
     assert.deepEqual(await store.load('debian'), { snapshot: undefined });
+
+    await store.put(second);
+    await rm(snapshotFiles(join(dir, 'feeds')).file('debian'));
+    assert.deepEqual(
+      await store.load('debian'),
+      { snapshot: undefined },
+      'never served without its snapshot',
+    );
+    await assert.rejects(readFile(file), { code: 'ENOENT' }, 'and removed');
   });
 });
