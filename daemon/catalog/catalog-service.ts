@@ -82,8 +82,10 @@ export class CatalogService {
     await this.store.start();
     for (const id of await this.store.ids()) {
       try {
-        const snap = await this.store.get(id, this.abort.signal);
-        if (snap) this.snapshots.set(id, snap);
+        const { snapshot, rebuilt } = await this.store.load(id, this.abort.signal);
+        if (snapshot) this.snapshots.set(id, snapshot);
+        if (snapshot && rebuilt)
+          this.opts.log.info('feed index rebuilt from its snapshot', { feed: id, why: rebuilt });
       } catch (err) {
         // One unreadable snapshot must not take the others down; the next sync rewrites it.
         this.opts.log.error('feed snapshot unreadable; it will be replaced by the next sync', {
