@@ -211,7 +211,7 @@ const main = async (): Promise<void> => {
   }
   const dir = await mkdtemp(join(tmpdir(), 'pd-bench-tftp-'));
   const lab = await createLab({
-    name: `hb${randomBytes(2).toString('hex')}`,
+    name: `${process.env.LAB_PREFIX ?? 'hb'}${randomBytes(2).toString('hex')}`,
     hosts: [{ kind: 'ping', label: 'phone' }],
   });
   try {

@@ -93,7 +93,9 @@ export class Transfer {
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
     const readAhead = o.readAheadBytes ?? Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize);
-    this.reader = new BlockReader(o.handle, o.size, blksize, readAhead);
+    // A chunk's buffer is read into again only when no packet of it waits in the socket's queue.
+    const idle = () => this.socket.getSendQueueCount() === 0;
+    this.reader = new BlockReader(o.handle, o.size, blksize, readAhead, idle);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
     this.rto = o.negotiated.timeoutMs;
@@ -217,7 +219,9 @@ export class Transfer {
       if (!this.ended) this.socket.send(packet);
       this.sentUpTo = Math.max(this.sentUpTo, n);
     }
-    if (!this.ended) this.arm();
+    if (this.ended) return;
+    this.arm();
+    this.reader.ahead(this.base);
   }
 
   /**
