@@ -100,7 +100,7 @@ export class BlockReader {
 
   private fresh(): Slot {
     const stride = HEADER + this.blksize;
-    const buffer = Buffer.allocUnsafe(this.perChunk * stride);
+    const buffer = Buffer.allocUnsafeSlow(this.perChunk * stride);
     const packets = Array.from({ length: this.perChunk }, (_, i) =>
       buffer.subarray(i * stride, (i + 1) * stride),
     );
