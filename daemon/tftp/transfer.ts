@@ -83,7 +83,8 @@ export class Transfer {
   private rto: number;
   private srtt: number | undefined;
   /** One block being timed for the round trip (Karn: dropped when anything is resent). */
-  private probe: { block: number; at: number } | undefined;
+  private probeBlock = 0;
+  private probeAt = 0;
   private lastProgress = performance.now();
   /** The client's port answered ICMP port unreachable at least once. */
   private unreachable = false;
@@ -163,8 +164,9 @@ export class Transfer {
     const gap = k < this.sentUpTo && k > this.copiesUpTo;
     this.base = k + 1;
     this.retries = 0;
-    this.lastProgress = performance.now();
-    this.sample(k);
+    const now = performance.now();
+    this.lastProgress = now;
+    this.sample(k, now);
     if (this.base > this.blocks) {
       this.end('complete', `${this.o.size} bytes`);
       return;
@@ -173,17 +175,17 @@ export class Transfer {
       // The client holds everything up to k and not k + 1 (RFC 7440: a window ends early at a
       // gap): the next window starts at k + 1, once per gap.
       this.retransmits++;
-      this.probe = undefined;
+      this.probeBlock = 0;
       this.copiesUpTo = this.sentUpTo;
     }
     this.pump(gap);
   }
 
   /** A round-trip sample when the timed block is acknowledged; the RTO follows (50 ms at least). */
-  private sample(acked: number): void {
-    if (!this.probe || acked < this.probe.block) return;
-    const rtt = performance.now() - this.probe.at;
-    this.probe = undefined;
+  private sample(acked: number, now: number): void {
+    if (this.probeBlock === 0 || acked < this.probeBlock) return;
+    const rtt = now - this.probeAt;
+    this.probeBlock = 0;
     this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
     this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
   }
@@ -208,19 +210,23 @@ export class Transfer {
 
   private sendFrom(from: number, resend: boolean): void {
     const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
+    const now = performance.now();
     for (let n = from; n <= last && !this.ended; n++) {
       const packet = this.reader.cached(n);
       if (!packet) {
         this.readThenSend(n, resend);
         return;
       }
-      if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
+      this.socket.send(packet);
+      if (n > this.sentUpTo && !resend && this.probeBlock === 0) {
+        this.probeBlock = n;
+        this.probeAt = now;
+      }
       this.bytesSent += packet.length - 4;
-      if (!this.ended) this.socket.send(packet);
       this.sentUpTo = Math.max(this.sentUpTo, n);
     }
     if (this.ended) return;
-    this.arm();
+    this.arm(now);
     this.reader.ahead(this.base);
   }
 
@@ -257,11 +263,10 @@ export class Transfer {
    * when no block has been acknowledged for `giveUpMs`: the timer never waits past that moment,
    * however long a timeout the client asked for (up to 255 s, RFC 2349).
    */
-  private arm(): void {
+  private arm(now = performance.now()): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
     const backoff = this.rto * 2 ** Math.min(this.retries, 16);
     const wait = this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS);
-    const now = performance.now();
     const left = this.o.giveUpMs - (now - this.lastProgress);
     const delay = Math.max(1, Math.ceil(Math.min(cap, wait, left + 1)));
     this.dueAt = now + delay;
@@ -296,7 +301,7 @@ export class Transfer {
     }
     this.retries++;
     this.retransmits++;
-    this.probe = undefined;
+    this.probeBlock = 0;
     this.pump(true);
   }
 
