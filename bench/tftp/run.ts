@@ -9,6 +9,7 @@
  *   BENCH_TFTP_BYTES (clean, default 40 MB), BENCH_TFTP_LOSSY_BYTES, BENCH_RUNS,
  *   BENCH_TFTP_CASES (only these cases, `;`-separated names, e.g. `clean, windowsize 1`),
  *   BENCH_TFTP_PROFILE (a directory: our server writes a V8 CPU profile there)
+ *   LAB_PREFIX (default hb: the lab's name starts with it)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -94,8 +94,9 @@ export class Transfer {
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
     const readAhead = o.readAheadBytes ?? Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize);
-    // A chunk's buffer is read into again only when no packet of it waits in the socket's queue.
-    const idle = () => this.socket.getSendQueueCount() === 0;
+    // A chunk's buffer is read into again only when no packet of it waits in the socket's queue
+    // (and never asked of a closed socket: a read ahead may finish after the transfer ended).
+    const idle = () => !this.ended && this.socket.getSendQueueCount() === 0;
     this.reader = new BlockReader(o.handle, o.size, blksize, readAhead, idle);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
