@@ -4,10 +4,14 @@
  *     ratio and CPU seconds per GB served (server process tree only).
  *  B. 100 concurrent clients asking for one uncached 32 MB artifact from a slow loopback upstream,
  *     through our cache vs apt-cacher-ng: upstream requests and bytes, time to first byte.
- * Goals: >= 0.9x nginx throughput; exactly 1x upstream bytes.
+ * Goals (issue 15): CPU per GB served <= 1.3x nginx's; the stampede with exactly 1 upstream fetch
+ * and 1x upstream bytes, TTFB p50 and wall time <= apt-cacher-ng's. Both proxies are warmed up
+ * with one small file first, so neither is measured on its first connection or first request.
+ * The machine's load average is printed with every figure: the benches share their CPUs.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,6 +28,9 @@ const CLIENTS = 100;
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** BENCH_PARTS=A or B runs one half (for quick iterations); the default runs both. */
 const PARTS = process.env.BENCH_PARTS ?? 'AB';
+
+const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const goal = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 const unit: Record<string, number> = { B: 1, KB: 1024, MB: MB, GB: 1024 * MB, TB: 1024 * 1024 * MB };
 
@@ -86,6 +93,16 @@ const viaProxy = (proxyPort: number, url: string, want: string): Promise<ClientR
     req.end();
   });
 
+/** One small file through the proxy, twice (a miss, then a hit): connections and code paths warm. */
+const warmUp = async (origin: Origin, proxyPort: number, path: string, body: Buffer): Promise<void> => {
+  const url = origin.put(path, { body, etag: `"${path}"` });
+  const want = createHash('sha256').update(body).digest('hex');
+  for (let i = 0; i < 2; i++) {
+    const r = await viaProxy(proxyPort, url, want);
+    if (!r.ok) throw new Error(`warm-up through port ${proxyPort} failed`);
+  }
+};
+
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
@@ -128,22 +145,26 @@ const partA = async (dir: string, stops: Array<() => Promise<void>>) => {
   if (check.headers.get('x-cache') !== 'HIT') throw new Error('warm-up did not cache the file');
   const ng = await measure(nginx, `http://127.0.0.1:${nginx.port}/pool/big_1_all.deb`);
   const us = await measure(ours, direct);
-  console.log('\nA. cached 100 MB file, wrk -t1 -c4, loopback');
+  console.log(`\nA. cached 100 MB file, wrk -t1 -c4, loopback (load average ${load()})`);
   const row = (r: typeof ng) => ({
     throughput: gb(r.bytesPerSec),
     requests: r.requests,
     'cpu s/GB': r.cpuPerGB.toFixed(3),
   });
   console.table({ nginx: row(ng), 'patch-depot': row(us) });
+  const cpuRatio = us.cpuPerGB / ng.cpuPerGB;
   console.log(
-    `throughput ratio patch-depot/nginx: ${(us.bytesPerSec / ng.bytesPerSec).toFixed(2)} (goal >= 0.9)`,
+    `throughput ratio patch-depot/nginx: ${(us.bytesPerSec / ng.bytesPerSec).toFixed(2)} (goal >= 0.9): ${goal(us.bytesPerSec >= 0.9 * ng.bytesPerSec)}`,
   );
+  console.log(`CPU per GB patch-depot/nginx: ${cpuRatio.toFixed(2)} (goal <= 1.3): ${goal(cpuRatio <= 1.3)}`);
   return {
     nginxBytesPerSec: Math.round(ng.bytesPerSec),
     oursBytesPerSec: Math.round(us.bytesPerSec),
     ratio: Number((us.bytesPerSec / ng.bytesPerSec).toFixed(3)),
     nginxCpuSecPerGB: Number(ng.cpuPerGB.toFixed(3)),
     oursCpuSecPerGB: Number(us.cpuPerGB.toFixed(3)),
+    cpuRatio: Number(cpuRatio.toFixed(3)),
+    load: load(),
   };
 };
 
@@ -159,10 +180,13 @@ const partB = async (dir: string, stops: Array<() => Promise<void>>) => {
   stops.push(ours.stop);
   const acng = await startAptCacherNg(join(dir, 'acng'), origin.port);
   stops.push(acng.stop);
+  const warm = randomBytes(64 * 1024);
+  await warmUp(origin, ours.port, '/debian/pool/main/o/warm_1_all.deb', warm);
+  await warmUp(origin, acng.port, '/debian/pool/main/a/warm_1_all.deb', warm);
   const sOurs = await stampede(origin, ours.port, '/debian/pool/main/o/ours_1_all.deb', artifact);
   const sAcng = await stampede(origin, acng.port, '/debian/pool/main/a/acng_1_all.deb', artifact);
   console.log(
-    `\nB. ${CLIENTS} concurrent clients, one uncached ${ARTIFACT / MB} MB artifact, slow loopback upstream`,
+    `\nB. ${CLIENTS} concurrent clients, one uncached ${ARTIFACT / MB} MB artifact, slow loopback upstream (load average ${load()})`,
   );
   const row = (r: typeof sOurs) => ({
     'upstream requests': r.upstreamRequests,
@@ -174,7 +198,17 @@ const partB = async (dir: string, stops: Array<() => Promise<void>>) => {
     'correct clients': `${r.correct}/${CLIENTS}`,
   });
   console.table({ 'patch-depot': row(sOurs), 'apt-cacher-ng': row(sAcng) });
-  return { clients: CLIENTS, artifactBytes: ARTIFACT, ours: sOurs, aptCacherNg: sAcng };
+  const single = sOurs.upstreamRequests === 1 && sOurs.upstreamBytesRatio === 1 && sOurs.correct === CLIENTS;
+  console.log(`exactly 1 upstream fetch, every client correct: ${goal(single)}`);
+  console.log(`TTFB p50 <= apt-cacher-ng: ${goal(sOurs.ttfbP50Ms <= sAcng.ttfbP50Ms)}`);
+  console.log(`wall time <= apt-cacher-ng: ${goal(sOurs.wallSeconds <= sAcng.wallSeconds)}`);
+  return {
+    load: load(),
+    clients: CLIENTS,
+    artifactBytes: ARTIFACT,
+    ours: sOurs,
+    aptCacherNg: sAcng,
+  };
 };
 
 const main = async (): Promise<void> => {
