@@ -13,11 +13,11 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Origin } from '../../test/support/cache-origin.js';
+import { stampedeClients, viaProxy } from './clients.js';
 import { cpuSeconds, lowFreePort, type Running, startAptCacherNg, startNginx, startOurs } from './peers.js';
 
 const run = promisify(execFile);
@@ -25,6 +25,8 @@ const MB = 1024 * 1024;
 const BIG = 100 * MB;
 const ARTIFACT = 32 * MB;
 const CLIENTS = 100;
+/** Worker threads the clients run in (see clients.ts). */
+const CLIENT_THREADS = 4;
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** BENCH_PARTS=A or B runs one half (for quick iterations); the default runs both. */
 const PARTS = process.env.BENCH_PARTS ?? 'AB';
@@ -58,41 +60,6 @@ const measure = async (server: Running, url: string) => {
   return { ...w, cpuPerGB: cpu / (w.bytes / (1024 * MB)) };
 };
 
-interface ClientResult {
-  ttfbMs: number;
-  totalMs: number;
-  ok: boolean;
-}
-
-/** One client through a forward proxy, absolute-form as apt sends it. */
-const viaProxy = (proxyPort: number, url: string, want: string): Promise<ClientResult> =>
-  new Promise((resolve) => {
-    const t0 = performance.now();
-    let ttfb = -1;
-    const hash = createHash('sha256');
-    // Host names the target, as apt sends it (apt-cacher-ng routes by it).
-    const headers = { host: new URL(url).host };
-    const req = httpRequest(
-      { host: '127.0.0.1', port: proxyPort, path: url, headers, agent: false },
-      (res) => {
-        res.on('data', (c: Buffer) => {
-          if (ttfb < 0) ttfb = performance.now() - t0;
-          hash.update(c);
-        });
-        res.on('end', () =>
-          resolve({
-            ttfbMs: ttfb,
-            totalMs: performance.now() - t0,
-            ok: res.statusCode === 200 && hash.digest('hex') === want,
-          }),
-        );
-        res.on('error', () => resolve({ ttfbMs: ttfb, totalMs: performance.now() - t0, ok: false }));
-      },
-    );
-    req.on('error', () => resolve({ ttfbMs: -1, totalMs: performance.now() - t0, ok: false }));
-    req.end();
-  });
-
 /** One small file through the proxy, twice (a miss, then a hit): connections and code paths warm. */
 const warmUp = async (origin: Origin, proxyPort: number, path: string, body: Buffer): Promise<void> => {
   const url = origin.put(path, { body, etag: `"${path}"` });
@@ -112,8 +79,7 @@ const stampede = async (origin: Origin, proxyPort: number, path: string, body: B
   const url = origin.put(path, { body, etag: `"${path}"` });
   const before = origin.bytesSent;
   const want = createHash('sha256').update(body).digest('hex');
-  const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: CLIENTS }, () => viaProxy(proxyPort, url, want)));
+  const { results, wallSeconds } = await stampedeClients({ proxyPort, url, want }, CLIENTS, CLIENT_THREADS);
   const ttfb = results.map((r) => r.ttfbMs).filter((x) => x >= 0);
   return {
     upstreamRequests: origin.count(path),
@@ -121,7 +87,7 @@ const stampede = async (origin: Origin, proxyPort: number, path: string, body: B
     ttfbP50Ms: pct(ttfb, 50),
     ttfbP95Ms: pct(ttfb, 95),
     ttfbMaxMs: Math.max(...ttfb),
-    wallSeconds: (performance.now() - t0) / 1000,
+    wallSeconds,
     correct: results.filter((r) => r.ok).length,
   };
 };
