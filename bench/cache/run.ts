@@ -6,7 +6,7 @@
  *     through our cache vs apt-cacher-ng: upstream requests and bytes, time to first byte.
  * Goals (issue 15): CPU per GB served <= 1.3x nginx's; the stampede with exactly 1 upstream fetch
  * and 1x upstream bytes, TTFB p50 and wall time <= apt-cacher-ng's. Both proxies are warmed up
- * with one small file first, so neither is measured on its first connection or first request.
+ * with a small joined download first, so neither is measured on its first connections or requests.
  * The machine's load average is printed with every figure: the benches share their CPUs.
  */
 import { execFile } from 'node:child_process';
@@ -62,14 +62,16 @@ const measure = async (server: Running, url: string) => {
   return { ...w, cpuPerGB: cpu / (w.bytes / (1024 * MB)) };
 };
 
-/** One small file through the proxy, twice (a miss, then a hit): connections and code paths warm. */
+/**
+ * Warm-up: 10 clients join one small download, then one more gets it as a hit, so the joiner and
+ * hit code paths (and connections) are warm on both proxies before anything is measured.
+ */
 const warmUp = async (origin: Origin, proxyPort: number, path: string, body: Buffer): Promise<void> => {
   const url = origin.put(path, { body, etag: `"${path}"` });
   const want = createHash('sha256').update(body).digest('hex');
-  for (let i = 0; i < 2; i++) {
-    const r = await viaProxy(proxyPort, url, want);
-    if (!r.ok) throw new Error(`warm-up through port ${proxyPort} failed`);
-  }
+  const joined = await Promise.all(Array.from({ length: 10 }, () => viaProxy(proxyPort, url, want)));
+  const hit = await viaProxy(proxyPort, url, want);
+  if (!hit.ok || joined.some((r) => !r.ok)) throw new Error(`warm-up through port ${proxyPort} failed`);
 };
 
 const pct = (xs: number[], p: number): number => {
@@ -79,13 +81,12 @@ const pct = (xs: number[], p: number): number => {
 
 const stampede = async (origin: Origin, proxyPort: number, path: string, body: Buffer) => {
   const url = origin.put(path, { body, etag: `"${path}"` });
-  const before = origin.bytesSent;
   const want = createHash('sha256').update(body).digest('hex');
   const { results, wallSeconds } = await stampedeClients({ proxyPort, url, want }, CLIENTS, CLIENT_THREADS);
   const ttfb = results.map((r) => r.ttfbMs).filter((x) => x >= 0);
   return {
     upstreamRequests: origin.count(path),
-    upstreamBytesRatio: (origin.bytesSent - before) / body.length,
+    upstreamBytesRatio: (origin.sentByPath.get(path) ?? 0) / body.length,
     ttfbP50Ms: pct(ttfb, 50),
     ttfbP95Ms: pct(ttfb, 95),
     ttfbMaxMs: Math.max(...ttfb),
@@ -148,7 +149,7 @@ const partB = async (dir: string, stops: Array<() => Promise<void>>) => {
   stops.push(ours.stop);
   const acng = await startAptCacherNg(join(dir, 'acng'), origin.port);
   stops.push(acng.stop);
-  const warm = randomBytes(64 * 1024);
+  const warm = randomBytes(MB);
   await warmUp(origin, ours.port, '/debian/pool/main/o/warm_1_all.deb', warm);
   await warmUp(origin, acng.port, '/debian/pool/main/a/warm_1_all.deb', warm);
   // Rounds in the order ours, acng, acng, ours (and so on): the machine's load drifts over a
