@@ -15,6 +15,7 @@ import { type DownloadLimits, RateFloor } from './download-limits.js';
 import type { Clock, Upstream, UpstreamResponse } from './ports.js';
 import { continuesAt, ifRangeValidator, parseContentRange } from './resume.js';
 import type { TokenBucket } from './token-bucket.js';
+import { WriteBehind } from './write-behind.js';
 
 /** Room is reserved ahead in steps this big while a body of unknown length streams in. */
 const RESERVE_STEP = 8 * 1024 * 1024;
@@ -168,6 +169,11 @@ export class BodyReceiver {
     // A response that came without our signal (a revalidation's) is dropped on abort too.
     const drop = (): void => res.discard();
     d.abort.signal.addEventListener('abort', drop, { once: true });
+    const disk = new WriteBehind(d, {
+      makeRoom: (bytes) => this.makeRoom(d, p, bytes),
+      hash: () => p.hash,
+      onStored: (bytes) => this.opts.onUpstreamBytes(bytes),
+    });
     try {
       for await (const chunk of res.body) {
         let data = chunk;
@@ -181,10 +187,15 @@ export class BodyReceiver {
         this.checkDeadline(d);
         const slow = rate.arrived(chunk.length, this.opts.clock.now() - before);
         if (slow) throw new Error(slow);
-        if (data.length > 0) await this.write(d, p, data);
+        if (data.length > 0) {
+          this.checkLength(d, p, disk.end + data.length);
+          await disk.push(data);
+        }
       }
     } finally {
       d.abort.signal.removeEventListener('abort', drop);
+      // What arrived before an error is kept (a resume starts after it); a disk error wins.
+      await disk.drain();
     }
     d.abort.signal.throwIfAborted();
     if (skip > 0 || (d.total !== undefined && d.written < d.total)) {
@@ -192,24 +203,15 @@ export class BodyReceiver {
     }
   }
 
-  private async write(d: Download, p: Progress, data: Uint8Array): Promise<void> {
-    if (d.total !== undefined && d.written + data.length > d.total) {
+  private checkLength(d: Download, p: Progress, end: number): void {
+    if (d.total !== undefined && end > d.total) {
       throw new FatalError(`upstream sent more than the announced ${d.total} bytes for ${d.url}`);
     }
-    if (p.expectedSize !== undefined && d.written + data.length > p.expectedSize) {
+    if (p.expectedSize !== undefined && end > p.expectedSize) {
       throw new FatalError(
         `${d.url} failed verification: upstream sent more than the expected ${p.expectedSize} bytes; nothing was stored`,
       );
     }
-    await this.makeRoom(d, p, d.written + data.length);
-    try {
-      await d.temp.handle.write(data, 0, data.length, d.written);
-    } catch (err) {
-      throw new FatalError((diskError(err, `downloading ${d.url}`) as Error).message);
-    }
-    p.hash.update(data);
-    this.opts.onUpstreamBytes(data.length);
-    d.appended(data);
   }
 
   /** Grow the reservation before `needed` bytes are on disk (bodies without Content-Length). */

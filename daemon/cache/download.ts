@@ -13,10 +13,27 @@ import type { CacheEntry } from './cache-index.js';
 
 const READ_CHUNK = 256 * 1024;
 /**
- * The most recent bytes stay in memory too: readers keeping up with the download (LAN clients are
- * faster than the WAN) are served from here without a disk read each.
+ * The most recent bytes stay in memory too, in blocks of this size: readers keeping up with the
+ * download (LAN clients are faster than the WAN) are served views of them, without a disk read
+ * and in pieces far larger than the upstream's packets (one socket write per block, not per packet).
  */
-const TAIL_BYTES = 4 * 1024 * 1024;
+const BLOCK = 256 * 1024;
+const TAIL_BLOCKS = 16;
+/**
+ * Waiting readers are woken at once by the first bytes (they go out as soon as they land; a reader
+ * that attaches later gets what is there at once anyway); after that once a block's worth has
+ * arrived or WAKE_MS after the first unannounced byte, whichever comes first: 100 joiners then
+ * cost 100 socket writes per block instead of per upstream packet, and stay within WAKE_MS.
+ */
+const WAKE_BYTES = BLOCK;
+const WAKE_MS = 10;
+
+interface TailBlock {
+  /** File offset of buf[0]. */
+  pos: number;
+  buf: Buffer;
+  used: number;
+}
 
 export interface DownloadReader {
   chunks: AsyncGenerator<Buffer>;
@@ -103,32 +120,39 @@ export class Download {
     this.resolveReady();
   }
 
-  private readonly tail: Array<{ pos: number; data: Uint8Array }> = [];
-  private tailBytes = 0;
+  private tail: TailBlock[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private unannounced = 0;
 
-  /** `data` was written at offset `written` (copied: the caller's buffer may be reused). */
+  /** `data` was written at offset `written` (copied into the tail: the caller's buffer may be reused). */
   appended(data: Uint8Array): void {
-    this.tail.push({ pos: this.written, data: Buffer.from(data) });
-    this.tailBytes += data.length;
-    while (this.tailBytes - this.tail[0]!.data.length >= TAIL_BYTES) {
-      this.tailBytes -= this.tail.shift()!.data.length;
+    let off = 0;
+    while (off < data.length) {
+      let last = this.tail.at(-1);
+      if (!last || last.used === last.buf.length) {
+        // Never reuse a dropped block: a reader's socket may still be sending a view of it.
+        last = { pos: this.written + off, buf: Buffer.allocUnsafe(BLOCK), used: 0 };
+        this.tail.push(last);
+        if (this.tail.length > TAIL_BLOCKS) this.tail.shift();
+      }
+      const n = Math.min(data.length - off, last.buf.length - last.used);
+      last.buf.set(data.subarray(off, off + n), last.used);
+      last.used += n;
+      off += n;
     }
     this.written += data.length;
-    this.wake();
+    this.unannounced += data.length;
+    if (this.written === this.unannounced || this.unannounced >= WAKE_BYTES) this.wake();
+    else this.wakeTimer ??= setTimeout(() => this.wake(), WAKE_MS).unref();
   }
 
   /** Bytes at `pos` (up to `limit`) from the in-memory tail, or undefined when not there. */
   private fromTail(pos: number, limit: number): Buffer | undefined {
     const first = this.tail[0];
     if (!first || pos < first.pos) return undefined;
-    for (const t of this.tail) {
-      if (pos < t.pos + t.data.length) {
-        const from = pos - t.pos;
-        const to = Math.min(t.data.length, limit - t.pos);
-        return Buffer.from(t.data.buffer, t.data.byteOffset + from, to - from);
-      }
-    }
-    return undefined;
+    const t = this.tail[Math.floor((pos - first.pos) / BLOCK)];
+    if (!t || pos >= t.pos + t.used) return undefined;
+    return t.buf.subarray(pos - t.pos, Math.min(t.used, limit - t.pos));
   }
 
   /** The temp file was emptied to start again from byte 0: readers of the old bytes are cut off. */
@@ -160,16 +184,23 @@ export class Download {
   }
 
   private dropTail(): void {
-    this.tail.length = 0;
-    this.tailBytes = 0;
+    this.tail = [];
   }
 
-  /** Bytes a reader may see now. */
+  /**
+   * Bytes a reader may see now: all but the file's last byte until it is verified and committed.
+   * With the length announced that is only byte total-1; without it, the latest byte received.
+   */
   private visible(): number {
-    return this.status === 'committed' ? this.written : Math.max(0, this.written - 1);
+    if (this.status === 'committed') return this.written;
+    if (this.total !== undefined && this.written < this.total) return this.written;
+    return Math.max(0, this.written - 1);
   }
 
   private wake(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.unannounced = 0;
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const w of waiters) w();

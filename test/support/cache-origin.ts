@@ -22,6 +22,8 @@ export class Origin {
   /** path -> pause this long between 16 KiB chunks. */
   readonly trickle = new Map<string, number>();
   bytesSent = 0;
+  /** Body bytes sent per path (a benchmark's peer may still be fetching another file). */
+  readonly sentByPath = new Map<string, number>();
   private server: Server | undefined;
   port = 0;
 
@@ -44,6 +46,11 @@ export class Origin {
       this.stalls.delete(path);
       open();
     };
+  }
+
+  private sent(path: string, bytes: number): void {
+    this.bytesSent += bytes;
+    this.sentByPath.set(path, (this.sentByPath.get(path) ?? 0) + bytes);
   }
 
   count(path: string): number {
@@ -110,13 +117,13 @@ export class Origin {
       if (stall && pos < stall.at) end = Math.min(end, stall.at);
       if (dropAt !== undefined && end >= dropAt) {
         if (dropAt > pos) res.write(file.body.subarray(pos, dropAt));
-        this.bytesSent += Math.max(0, dropAt - pos);
+        this.sent(path, Math.max(0, dropAt - pos));
         await new Promise((r) => setImmediate(r));
         res.destroy();
         return;
       }
       const ok = res.write(file.body.subarray(pos, end));
-      this.bytesSent += end - pos;
+      this.sent(path, end - pos);
       pos = end;
       if (!ok) await new Promise((r) => res.once('drain', r));
       if (pause) await new Promise((r) => setTimeout(r, pause));
