@@ -75,26 +75,30 @@ export const sweepIcmpArp = async (
     warned.add(key);
     hooks.warn(message, err);
   };
-  const readTable = () =>
-    ports.neighbours.read().catch((err: unknown) => {
+  // The quick read has no NUD state: it serves to find entries to forget, and once they are gone
+  // (every entry in the scope is then new). Otherwise only the full read tells fresh from stale.
+  let forgotten = false;
+  const { neighbours } = ports;
+  const readTable = (quick = forgotten) =>
+    (quick && neighbours.readQuick ? neighbours.readQuick() : neighbours.read()).catch((err: unknown) => {
       warnOnce('read', 'could not read the neighbour table: no MAC addresses this scan', err);
       return [];
     });
-  const forget = (entries: NeighbourEntry[]) =>
-    entries.length
-      ? ports.neighbours
-          .forget(entries)
-          .catch((err: unknown) =>
-            warnOnce(
-              'forget',
-              `could not refresh ${entries.length} neighbour entries (needs CAP_NET_ADMIN)`,
-              err,
-            ),
-          )
-      : Promise.resolve();
+  const forget = async (entries: NeighbourEntry[]): Promise<boolean> => {
+    if (!entries.length) return true;
+    try {
+      await ports.neighbours.forget(entries);
+      return true;
+    } catch (err) {
+      warnOnce('forget', `could not refresh ${entries.length} neighbour entries (needs CAP_NET_ADMIN)`, err);
+      return false;
+    }
+  };
 
-  await forget(
-    (await readTable()).filter((e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP'),
+  // Complete entries are all the kernel reuses without asking; the quick read lists exactly those.
+  const before = await readTable(true);
+  forgotten = await forget(
+    before.filter((e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP'),
   );
 
   const chunked = ips.length > SWEEP_CHUNK;
