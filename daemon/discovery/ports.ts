@@ -10,6 +10,11 @@ export interface IcmpSweepOptions {
   retries: number;
   packetsPerSecond: number;
   signal?: AbortSignal;
+  /**
+   * Send nothing before this settles (the neighbour entries being forgotten); a sweeper may get
+   * ready meanwhile (start its process), so the two start-ups overlap.
+   */
+  ready?: Promise<unknown>;
 }
 
 /** Sends ICMP echo to each address once (plus retries); resolves with the ones that answered. */

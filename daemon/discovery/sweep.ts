@@ -97,9 +97,12 @@ export const sweepIcmpArp = async (
 
   // Complete entries are all the kernel reuses without asking; the quick read lists exactly those.
   const before = await readTable(true);
-  forgotten = await forget(
+  // fping starts while the entries are being forgotten, and sends once they are gone.
+  let ready: Promise<unknown> = forget(
     before.filter((e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP'),
-  );
+  ).then((ok) => {
+    forgotten = ok;
+  });
 
   const chunked = ips.length > SWEEP_CHUNK;
   for (let i = 0; i < ips.length; i += SWEEP_CHUNK) {
@@ -110,6 +113,7 @@ export const sweepIcmpArp = async (
           timeoutMs: settings.icmpTimeoutMs,
           retries: settings.icmpRetries,
           packetsPerSecond: settings.packetsPerSecond,
+          ready,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
         })
         .catch((err: unknown) => {
@@ -120,6 +124,7 @@ export const sweepIcmpArp = async (
       for (const [ip, rtt] of answered)
         if (scope.has(ip)) hits.set(ip, { rttMs: rtt, mac: null, arp: false });
     }
+    await ready;
     hooks.signal?.throwIfAborted();
     if (chunked) {
       applyNeighbours(await readTable(), scope, hits);
@@ -128,7 +133,7 @@ export const sweepIcmpArp = async (
         const dev = interfaceFor(ip, ports);
         return dev ? [{ ip, mac: '', state: 'INCOMPLETE', dev }] : [];
       });
-      await forget(entries);
+      ready = forget(entries);
     }
     hooks.progress(Math.min(i + SWEEP_CHUNK, ips.length), ips.length);
   }
