@@ -248,6 +248,8 @@ export class MdnsListener implements MdnsBrowser {
    */
   async browse(windowMs: number, signal?: AbortSignal): Promise<MdnsRecord[]> {
     const { clock } = this.opts;
+    // A scope saved a moment ago may face a link not listened on yet: open it now.
+    if (this.loop && !this.abort.signal.aborted) await this.reconcile().catch(() => {});
     const links = [...this.open.values()];
     if (!links.length) return [];
     const asked = clock.now();

@@ -120,6 +120,20 @@ describe('passive mDNS listener', () => {
     await l.stop();
   });
 
+  it('a scan right after a scope is saved opens the link that scope faces', async () => {
+    const link = new FakeMdnsLink();
+    const clock = new ManualClock();
+    const ranges: Range[] = [];
+    const { l, opened } = listener(link, clock, ranges);
+    await l.start();
+    assert.equal(opened(), 0);
+    ranges.push(...scopeRanges([{ include: ['10.9.0.0/24'], exclude: [] }]));
+    await timed(clock, l.browse(500));
+    assert.equal(opened(), 1);
+    assert.ok(link.queriesFrom(ME).length > 0, 'and asks on it');
+    await l.stop();
+  });
+
   it('ignores off-link senders, its own packets and addresses outside the scopes', async () => {
     const link = new FakeMdnsLink();
     const clock = new ManualClock();
