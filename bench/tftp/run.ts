@@ -9,6 +9,7 @@
  *   BENCH_TFTP_BYTES (clean, default 40 MB), BENCH_TFTP_LOSSY_BYTES, BENCH_RUNS,
  *   BENCH_TFTP_CASES (only these cases, `;`-separated names, e.g. `clean, windowsize 1`),
  *   BENCH_TFTP_PROFILE (a directory: our server writes a V8 CPU profile there)
+ *   LAB_PREFIX (default hb: the lab's name starts with it)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -211,7 +212,7 @@ const main = async (): Promise<void> => {
   }
   const dir = await mkdtemp(join(tmpdir(), 'pd-bench-tftp-'));
   const lab = await createLab({
-    name: `hb${randomBytes(2).toString('hex')}`,
+    name: `${process.env.LAB_PREFIX ?? 'hb'}${randomBytes(2).toString('hex')}`,
     hosts: [{ kind: 'ping', label: 'phone' }],
   });
   try {

@@ -99,7 +99,9 @@ export const startPatchDepot = (s: ServerSpec, bundle: string): Promise<RunningS
   const args = [s.dataDir, s.root, s.address, String(s.port), s.client];
   const proc = launch(s.ns, [
     process.execPath,
-    ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    ...(process.env.BENCH_TFTP_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TFTP_PROFILE}`]
+      : []),
     bundle,
     ...args,
   ]);

@@ -82,8 +82,10 @@ export class CatalogService {
     await this.store.start();
     for (const id of await this.store.ids()) {
       try {
-        const snap = await this.store.get(id, this.abort.signal);
-        if (snap) this.snapshots.set(id, snap);
+        const { snapshot, rebuilt } = await this.store.load(id, this.abort.signal);
+        if (snapshot) this.snapshots.set(id, snapshot);
+        if (snapshot && rebuilt)
+          this.opts.log.info('feed index rebuilt from its snapshot', { feed: id, why: rebuilt });
       } catch (err) {
         // One unreadable snapshot must not take the others down; the next sync rewrites it.
         this.opts.log.error('feed snapshot unreadable; it will be replaced by the next sync', {
@@ -103,6 +105,13 @@ export class CatalogService {
     await this.syncJobs?.stop();
     this.abort.abort();
     await this.opts.fetcher.close?.();
+  }
+
+  /** New feeds and trusted keys from the settings page, used from the next sync on (no restart). */
+  reconfigure(settings: { feeds: FeedSpec[]; trustedKeys: string[] }): void {
+    this.opts.feeds = settings.feeds;
+    this.opts.trustedKeys = settings.trustedKeys;
+    for (const listener of this.listeners) listener();
   }
 
   /** Called after every change of the index (assessment recomputes). */

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DepotError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { jsonMembers } from './feeds/json-members.js';
 import type { Snapshot } from './model.js';
@@ -18,6 +18,14 @@ export type { Snapshot, SnapshotMeta } from './model.js';
 
 import { feedKinds } from './model.js';
 import type { FeedParser } from './ports.js';
+import { deleteIndex, loadIndex, savedIndexDir, saveIndex } from './saved-index.js';
+
+/** A snapshot loaded at start, and whether its saved index served it or it was parsed again. */
+export interface LoadedSnapshot {
+  snapshot: Snapshot | undefined;
+  /** Why the saved index could not be used (the snapshot was parsed and the index saved anew). */
+  rebuilt?: string | undefined;
+}
 
 // The snapshot is our own output, so only its envelope is checked on load: a truncated or foreign
 // file is refused, while validating every advisory again would cost seconds on the full tracker.
@@ -113,10 +121,45 @@ export class SnapshotStore {
 
   async start(): Promise<void> {
     await this.snapshots.start();
+    // A save cut short (kill -9, power loss) leaves a temp file; the index it was for is rebuilt.
+    await sweepTempFiles(savedIndexDir(this.dir));
   }
 
+  /** Write the snapshot, then its saved index (built from the snapshot just written). */
   async put(snapshot: Snapshot): Promise<void> {
-    await writeFileAtomic(this.snapshots.file(snapshot.meta.feedId), snapshotJson(snapshot), { mode: 0o644 });
+    const file = this.snapshots.file(snapshot.meta.feedId);
+    await writeFileAtomic(file, snapshotJson(snapshot), { mode: 0o644 });
+    // The snapshot is what counts: an index that cannot be saved now is found stale (it names
+    // another snapshot) at the next start, and rebuilt then.
+    await saveIndex(this.dir, file, snapshot.meta, snapshot.content).catch(() => undefined);
+  }
+
+  /**
+   * A feed's snapshot for start-up: from its saved index when that matches the snapshot on disk,
+   * else parsed from the snapshot (in the feed worker) with the index saved again for next time.
+   * Throws STORE_CORRUPT when the snapshot itself is unreadable.
+   */
+  async load(feedId: string, signal?: AbortSignal): Promise<LoadedSnapshot> {
+    const file = this.snapshots.file(feedId);
+    let why: string;
+    try {
+      const saved = await loadIndex(this.dir, feedId, file);
+      if (saved.status === 'loaded') return { snapshot: { meta: saved.meta, content: saved.content } };
+      why = saved.why;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    const snapshot = await this.get(feedId, signal);
+    if (!snapshot) {
+      await deleteIndex(this.dir, feedId); // an index whose snapshot is gone
+      return { snapshot };
+    }
+    try {
+      await saveIndex(this.dir, file, snapshot.meta, snapshot.content);
+    } catch (err) {
+      why = `${why}; saving it again failed: ${(err as Error).message}`;
+    }
+    return { snapshot, rebuilt: why };
   }
 
   /** Undefined when the feed never synced; throws STORE_CORRUPT for an unreadable file. */
@@ -128,8 +171,9 @@ export class SnapshotStore {
     return this.snapshots.ids();
   }
 
-  delete(feedId: string): Promise<void> {
-    return this.snapshots.delete(feedId);
+  async delete(feedId: string): Promise<void> {
+    await this.snapshots.delete(feedId);
+    await deleteIndex(this.dir, feedId);
   }
 
   async history(): Promise<SyncHistoryEntry[]> {

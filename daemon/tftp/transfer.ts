@@ -83,7 +83,8 @@ export class Transfer {
   private rto: number;
   private srtt: number | undefined;
   /** One block being timed for the round trip (Karn: dropped when anything is resent). */
-  private probe: { block: number; at: number } | undefined;
+  private probeBlock = 0;
+  private probeAt = 0;
   private lastProgress = performance.now();
   /** The client's port answered ICMP port unreachable at least once. */
   private unreachable = false;
@@ -93,7 +94,10 @@ export class Transfer {
   constructor(private readonly o: TransferOptions) {
     const { blksize, windowsize } = o.negotiated;
     const readAhead = o.readAheadBytes ?? Math.max(READ_AHEAD_BYTES, 2 * windowsize * blksize);
-    this.reader = new BlockReader(o.handle, o.size, blksize, readAhead);
+    // A chunk's buffer is read into again only when no packet of it waits in the socket's queue
+    // (and never asked of a closed socket: a read ahead may finish after the transfer ended).
+    const idle = () => !this.ended && this.socket.getSendQueueCount() === 0;
+    this.reader = new BlockReader(o.handle, o.size, blksize, readAhead, idle);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
     this.rto = o.negotiated.timeoutMs;
@@ -161,8 +165,9 @@ export class Transfer {
     const gap = k < this.sentUpTo && k > this.copiesUpTo;
     this.base = k + 1;
     this.retries = 0;
-    this.lastProgress = performance.now();
-    this.sample(k);
+    const now = performance.now();
+    this.lastProgress = now;
+    this.sample(k, now);
     if (this.base > this.blocks) {
       this.end('complete', `${this.o.size} bytes`);
       return;
@@ -171,17 +176,17 @@ export class Transfer {
       // The client holds everything up to k and not k + 1 (RFC 7440: a window ends early at a
       // gap): the next window starts at k + 1, once per gap.
       this.retransmits++;
-      this.probe = undefined;
+      this.probeBlock = 0;
       this.copiesUpTo = this.sentUpTo;
     }
     this.pump(gap);
   }
 
   /** A round-trip sample when the timed block is acknowledged; the RTO follows (50 ms at least). */
-  private sample(acked: number): void {
-    if (!this.probe || acked < this.probe.block) return;
-    const rtt = performance.now() - this.probe.at;
-    this.probe = undefined;
+  private sample(acked: number, now: number): void {
+    if (this.probeBlock === 0 || acked < this.probeBlock) return;
+    const rtt = now - this.probeAt;
+    this.probeBlock = 0;
     this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt;
     this.rto = Math.min(this.o.negotiated.timeoutMs, Math.max(50, Math.round(4 * this.srtt)));
   }
@@ -206,18 +211,24 @@ export class Transfer {
 
   private sendFrom(from: number, resend: boolean): void {
     const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
+    const now = performance.now();
     for (let n = from; n <= last && !this.ended; n++) {
       const packet = this.reader.cached(n);
       if (!packet) {
         this.readThenSend(n, resend);
         return;
       }
-      if (n > this.sentUpTo && !resend && !this.probe) this.probe = { block: n, at: performance.now() };
+      this.socket.send(packet);
+      if (n > this.sentUpTo && !resend && this.probeBlock === 0) {
+        this.probeBlock = n;
+        this.probeAt = now;
+      }
       this.bytesSent += packet.length - 4;
-      if (!this.ended) this.socket.send(packet);
       this.sentUpTo = Math.max(this.sentUpTo, n);
     }
-    if (!this.ended) this.arm();
+    if (this.ended) return;
+    this.arm(now);
+    this.reader.ahead(this.base);
   }
 
   /**
@@ -253,11 +264,10 @@ export class Transfer {
    * when no block has been acknowledged for `giveUpMs`: the timer never waits past that moment,
    * however long a timeout the client asked for (up to 255 s, RFC 2349).
    */
-  private arm(): void {
+  private arm(now = performance.now()): void {
     const cap = 8 * this.o.negotiated.timeoutMs;
     const backoff = this.rto * 2 ** Math.min(this.retries, 16);
     const wait = this.retries < 4 ? backoff : Math.max(backoff, CLIENT_TIMER_MS);
-    const now = performance.now();
     const left = this.o.giveUpMs - (now - this.lastProgress);
     const delay = Math.max(1, Math.ceil(Math.min(cap, wait, left + 1)));
     this.dueAt = now + delay;
@@ -292,7 +302,7 @@ export class Transfer {
     }
     this.retries++;
     this.retransmits++;
-    this.probe = undefined;
+    this.probeBlock = 0;
     this.pump(true);
   }
 

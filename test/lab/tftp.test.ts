@@ -127,7 +127,7 @@ describe('TFTP in the lab', { skip }, () => {
     const lossyHosts = LOSSY.map(([, label]) => ({ kind: 'ping' as const, label }));
     lab = await createLab(
       {
-        name: `pdt${randomBytes(3).toString('hex')}`,
+        name: `${process.env.LAB_PREFIX ?? 'pdt'}${randomBytes(3).toString('hex')}`,
         hosts: [{ kind: 'ping', label: 'phone' }, { kind: 'ping', label: 'other' }, ...lossyHosts],
       },
       { cleanupOnExit: true },

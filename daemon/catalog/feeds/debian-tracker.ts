@@ -6,42 +6,13 @@
  * affected; `open`/`undetermined` means affected with no fix yet. One advisory per CVE, with a fix
  * for every (release, package) the tracker lists.
  */
-import { z } from 'zod';
 import type { Advisory, FeedContent, Fix, Severity } from '../model.js';
 import { severityRank } from '../model.js';
 import { debianTrackerRelease } from '../release-key.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
+import { checkPackage, type TrackerRelease, WHAT } from './debian-tracker-entry.js';
 import { jsonMembers } from './json-members.js';
-import { feedError, validate } from './validate.js';
-
-const WHAT = 'Debian security tracker';
-
-const releaseSchema = z.object({
-  status: z.enum(['resolved', 'open', 'undetermined']),
-  fixed_version: z.string().min(1).optional(),
-  urgency: z.string(),
-  repositories: z.record(z.string(), z.string()).optional(),
-  nodsa: z.string().optional(),
-  nodsa_reason: z.string().optional(),
-});
-
-const entrySchema = z.object({
-  description: z.string().optional(),
-  scope: z.string().optional(),
-  debianbug: z.number().int().optional(),
-  releases: z.record(
-    z.string().regex(/^[a-z][a-z0-9-]*$/, 'release names are lower-case codenames'),
-    releaseSchema,
-  ),
-});
-
-const trackerSchema = z.record(
-  z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, 'not a Debian source package name'),
-  z.record(
-    z.string().regex(/^(CVE-\d{4}-\d{4,}|TEMP-\d{7}-[0-9A-F]{6})$/, 'not a CVE or TEMP id'),
-    entrySchema,
-  ),
-);
+import { feedError } from './validate.js';
 
 /** Tracker urgencies; a trailing `*` or `**` marks an urgency guessed from NVD. */
 export const urgencyToSeverity = (urgency: string): Severity => {
@@ -65,62 +36,80 @@ const worst = (a: Severity, b: Severity): Severity => {
   return severityRank[a] <= severityRank[b] ? a : b;
 };
 
+/** Checks each fixed version once: a tracker repeats the same few thousand versions. */
+const versionChecker = () => {
+  const good = new Set<string>();
+  return (version: string, path: string): void => {
+    if (good.has(version)) return;
+    const parsed = parseDpkgVersion(version);
+    if ('error' in parsed) throw feedError(WHAT, `${path}.fixed_version "${version}": ${parsed.error}`);
+    good.add(version);
+  };
+};
+
 /**
- * Parsed one source package at a time (json-members.ts): the full tracker is about 100 MB, and
- * as one JSON.parse plus validation it took several times that in memory.
+ * Parsed and validated one source package at a time (json-members.ts, debian-tracker-entry.ts):
+ * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
+ * in memory. A malformed entry rejects the whole feed with its path.
  */
 export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const byCve = new Map<string, Advisory>();
-  const releases = new Set<string>();
+  const releases = new Map<string, string>();
+  const severityOf = new Map<string, Severity>();
+  const checkVersion = versionChecker();
   let fixes = 0;
-  for (const member of jsonMembers(bytes, WHAT, 'object')) {
-    // Validated as a one-package tracker, so problems are named by their full path.
-    const one = validate(WHAT, trackerSchema, { [member.key!]: member.parse() });
-    const [pkg, cves] = Object.entries(one)[0]!;
-    for (const [cve, entry] of Object.entries(cves)) {
-      for (const [release, r] of Object.entries(entry.releases)) {
-        if (r.status === 'resolved' && r.fixed_version === undefined) {
-          throw feedError(WHAT, `${pkg}.${cve}.releases.${release}: resolved without fixed_version`);
-        }
-        if (r.status === 'resolved' && r.fixed_version === '0') continue; // never affected
-        if (r.fixed_version !== undefined && r.status === 'resolved') {
-          const parsed = parseDpkgVersion(r.fixed_version);
-          if ('error' in parsed) {
-            throw feedError(
-              WHAT,
-              `${pkg}.${cve}.releases.${release}.fixed_version "${r.fixed_version}": ${parsed.error}`,
-            );
-          }
-        }
-        const severity = urgencyToSeverity(r.urgency);
-        const fix: Fix = {
-          ecosystem: 'dpkg',
-          release: debianTrackerRelease(release),
-          package: pkg,
-          packageKind: 'source',
-          fixedVersion: r.status === 'resolved' ? r.fixed_version : undefined,
-          severity,
-        };
-        let adv = byCve.get(cve);
-        if (!adv) {
-          adv = {
-            id: cve,
-            cves: cve.startsWith('CVE-') ? [cve] : [],
-            summary: (entry.description ?? '').slice(0, 500),
-            severity: 'unknown',
-            url: `https://security-tracker.debian.org/tracker/${cve}`,
-            fixes: [],
-          };
-          byCve.set(cve, adv);
-        }
-        if (!adv.summary && entry.description) adv.summary = entry.description.slice(0, 500);
-        adv.severity = worst(adv.severity, severity);
-        adv.fixes.push(fix);
-        releases.add(release);
-        fixes++;
-      }
+  const add = (
+    pkg: string,
+    cve: string,
+    description: string | undefined,
+    release: string,
+    r: TrackerRelease,
+  ) => {
+    const path = `${pkg}.${cve}.releases.${release}`;
+    if (r.status === 'resolved' && r.fixed_version === undefined)
+      throw feedError(WHAT, `${path}: resolved without fixed_version`);
+    if (r.status === 'resolved' && r.fixed_version === '0') return; // never affected
+    if (r.status === 'resolved') checkVersion(r.fixed_version!, path);
+    let severity = severityOf.get(r.urgency);
+    if (severity === undefined) {
+      severity = urgencyToSeverity(r.urgency);
+      severityOf.set(r.urgency, severity);
     }
+    let key = releases.get(release);
+    if (key === undefined) {
+      key = debianTrackerRelease(release);
+      releases.set(release, key);
+    }
+    const fix: Fix = {
+      ecosystem: 'dpkg',
+      release: key,
+      package: pkg,
+      packageKind: 'source',
+      fixedVersion: r.status === 'resolved' ? r.fixed_version : undefined,
+      severity,
+    };
+    let adv = byCve.get(cve);
+    if (!adv) {
+      adv = {
+        id: cve,
+        cves: cve.startsWith('CVE-') ? [cve] : [],
+        summary: (description ?? '').slice(0, 500),
+        severity: 'unknown',
+        url: `https://security-tracker.debian.org/tracker/${cve}`,
+        fixes: [],
+      };
+      byCve.set(cve, adv);
+    }
+    if (!adv.summary && description) adv.summary = description.slice(0, 500);
+    adv.severity = worst(adv.severity, severity);
+    adv.fixes.push(fix);
+    fixes++;
+  };
+  for (const member of jsonMembers(bytes, WHAT, 'object')) {
+    const pkg = member.key!;
+    for (const [cve, entry] of Object.entries(checkPackage(pkg, member.parse())))
+      for (const [release, r] of Object.entries(entry.releases)) add(pkg, cve, entry.description, release, r);
   }
   return {
     advisories: [...byCve.values()],

@@ -1,0 +1,144 @@
+/**
+ * The measured run of bench/assess, in a process of its own so that its peak RSS is this run's
+ * alone, inputs included: it reads the tracker file as the daemon does, parses and indexes it,
+ * saves the built index and loads it back (a restart), then assesses fleets of growing size, each
+ * host made one at a time as the daemon reads one inventory at a time.
+ *   node --import tsx bench/assess/assessment.ts <tracker.json> <hosts,hosts,...> <packages per host>
+ * Prints one line: `RESULT {json}`.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AssessMemo, assessHost, siteCompliance } from '../../daemon/assess/assess.js';
+import { CatalogIndex } from '../../daemon/catalog/catalog-index.js';
+import { parseDebianTracker } from '../../daemon/catalog/feeds/debian-tracker.js';
+import type { SnapshotMeta } from '../../daemon/catalog/model.js';
+import { releaseKeyFor } from '../../daemon/catalog/release-key.js';
+import { loadIndex, saveIndex } from '../../daemon/catalog/saved-index.js';
+import { compareDpkg } from '../../daemon/catalog/versions/dpkg-version.js';
+import type { HostInventory } from '../../daemon/inventory/types.js';
+import { hostFactory, realPackages } from './generate.js';
+
+const NAIVE_HOSTS = 20;
+
+const [trackerFile, fleetList, perHostArg] = process.argv.slice(2) as [string, string, string];
+const fleets = fleetList.split(',').map(Number);
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(since);
+  return Math.round((c.user + c.system) / 1000);
+};
+const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+const meta: SnapshotMeta = {
+  feedId: 'debian',
+  kind: 'debian-tracker',
+  origin: 'network',
+  syncedAt: new Date().toISOString(),
+  state: {},
+  bytes: 0,
+};
+
+/** A sync: parse, index and save the index. Nothing of it outlives the call but the saved file. */
+const sync = async (dir: string, snapshotFile: string) => {
+  const cp = process.cpuUsage();
+  const tp = performance.now();
+  const content = parseDebianTracker(await readFile(trackerFile));
+  const parseMs = ms(tp);
+  const parseCpuMs = cpuMs(cp);
+  const ti = performance.now();
+  new CatalogIndex(1).add('debian', content.advisories);
+  const indexMs = ms(ti);
+  const ts = performance.now();
+  await saveIndex(dir, snapshotFile, meta, content);
+  return { parseMs, parseCpuMs, indexMs, saveMs: ms(ts) };
+};
+
+const rssStart = rssMB();
+const dir = await mkdtemp(join(tmpdir(), 'pd-bench-assess-'));
+const snapshotFile = join(dir, 'snapshot.json');
+await writeFile(snapshotFile, 'stands for the snapshot file the index was built from');
+const { parseMs, parseCpuMs, indexMs, saveMs } = await sync(dir, snapshotFile);
+const rssAfterParse = rssMB();
+
+// A restart: the index saved beside the snapshot is loaded instead of parsing the tracker again.
+const cl = process.cpuUsage();
+const tl = performance.now();
+const saved = await loadIndex(dir, 'debian', snapshotFile);
+if (saved.status !== 'loaded') throw new Error(`saved index not loaded: ${saved.why}`);
+const index = new CatalogIndex(2);
+index.add('debian', saved.content.advisories);
+const loadMs = ms(tl);
+const loadCpuMs = cpuMs(cl);
+await rm(dir, { recursive: true, force: true });
+
+const makeHost = hostFactory(realPackages(), Number(perHostArg));
+const runs = fleets.map((hosts) => {
+  // A fresh memo per fleet: each row is a cold assessment of that many hosts.
+  const memo = new AssessMemo(index.generation);
+  const results: ReturnType<typeof assessHost>[] = [];
+  let assessRaw = 0;
+  let cpuRaw = 0;
+  for (let i = 0; i < hosts; i++) {
+    const inv = makeHost(i);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    results.push(assessHost(inv, index, memo));
+    assessRaw += performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpuRaw += (c.user + c.system) / 1000;
+  }
+  const site = siteCompliance(results);
+  return {
+    hosts,
+    assessMs: Math.round(assessRaw * 10) / 10,
+    // CPU time as well as wall time: on a shared, loaded machine the wall clock also counts the
+    // time other processes held the cores.
+    assessCpuMs: Math.round(cpuRaw),
+    usPerHost: Math.round((assessRaw * 1000) / hosts),
+    missingFixes: site.missingFixes,
+    compliant: site.compliant,
+    memoEntries: memo.size,
+    peakRssMB: rssMB(),
+  };
+});
+
+const peakRssMB = rssMB();
+
+// Contrast: walk every fix of the release for each host (no index over installed versions).
+const naive = (inv: HostInventory): number => {
+  const rel = index.releases.get(releaseKeyFor(inv.os));
+  const bySource = new Map(inv.packages.map((p) => [p.source ?? p.name, p.sourceVersion ?? p.version]));
+  let missing = 0;
+  for (const [pkg, refs] of rel?.source ?? []) {
+    const installed = bySource.get(pkg);
+    if (installed === undefined) continue;
+    for (const ref of refs)
+      if (ref.fix.fixedVersion !== undefined && compareDpkg(installed, ref.fix.fixedVersion) < 0) missing++;
+  }
+  return missing;
+};
+const naiveHosts = Array.from({ length: NAIVE_HOSTS }, (_, i) => makeHost(i));
+const tn = performance.now();
+let sink = 0;
+for (const h of naiveHosts) sink += naive(h);
+const naivePerHostMs = (performance.now() - tn) / NAIVE_HOSTS;
+
+console.log(
+  `RESULT ${JSON.stringify({
+    trackerCves: index.size.advisories,
+    fixes: index.size.fixes,
+    parseMs,
+    parseCpuMs,
+    indexMs,
+    saveMs,
+    loadMs,
+    loadCpuMs,
+    rssStartMB: rssStart,
+    rssAfterParseMB: rssAfterParse,
+    runs,
+    peakRssMB,
+    naivePerHostMs: Math.round(naivePerHostMs * 10) / 10,
+    naiveMissing: sink,
+  })}`,
+);
