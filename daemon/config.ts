@@ -166,7 +166,10 @@ export const configSchema = z
         /** Probed on off-link addresses that do not answer ICMP (no ARP to rely on there). */
         livenessPorts: z.array(z.number().int().min(1).max(65535)).max(16).default([22, 80, 443, 445]),
         mdns: z.boolean().default(true),
-        /** How long mDNS answers are collected; runs in parallel with the sweep. */
+        /**
+         * mDNS listens all the time on links facing a scope; a scan waits for it (in parallel with the
+         * sweep) only until the link has been listened on this long, then just for a quiet spell.
+         */
         mdnsWindowMs: z.number().int().min(100).max(30_000).default(2500),
         reverseDns: z.boolean().default(true),
         /** Deadline for one banner read or reverse lookup. */

@@ -8,7 +8,7 @@ import { type CommandContext, UsageError } from '../cli-context.js';
 import { terminalText } from '../terminal-text.js';
 import { scanSettingsFrom } from './discovery-service.js';
 import { type Observation, runScan } from './scanner.js';
-import { expandScope, splitEntries } from './scope.js';
+import { expandScope, scopeRanges, splitEntries } from './scope.js';
 import { systemPorts } from './system-ports.js';
 
 const list = (v: unknown): string[] =>
@@ -80,9 +80,13 @@ export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
     ? (p: { phase: string; done: number; total: number; alive: number }) =>
         process.stderr.write(`\r${p.phase.padEnd(10)} ${p.done}/${p.total}  alive ${p.alive}   `)
     : () => {};
+  const ranges = config.discovery.mdns ? scopeRanges([{ include, exclude }]) : [];
+  const ports = systemPorts(() => ranges, ctx.commandLog(config));
+  // A one-shot scan has heard nothing yet: its listener's first window is the whole mDNS wait.
+  await ports.mdns.start?.();
   const found = await runScan(
     addresses,
-    systemPorts(),
+    ports,
     scanSettingsFrom(config.discovery),
     progress,
     undefined,
@@ -90,7 +94,7 @@ export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
       process.stderr.write(
         `patch-depot discover: warning: ${terminalText(`${m}: ${(err as Error)?.message ?? err}`)}\n`,
       ),
-  );
+  ).finally(() => ports.mdns.stop?.());
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (ctx.values.json) {
     process.stdout.write(`${JSON.stringify(found.map(toJson), null, 2)}\n`);

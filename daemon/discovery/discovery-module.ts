@@ -7,6 +7,7 @@ import type { Metrics } from '../reports/metrics.js';
 import type { StateStore } from '../store/state-store.js';
 import { registerDiscoveryMetrics } from './discovery-metrics.js';
 import { DiscoveryService } from './discovery-service.js';
+import { scopeRanges } from './scope.js';
 import { systemPorts } from './system-ports.js';
 
 export const createDiscoveryService = (
@@ -16,7 +17,8 @@ export const createDiscoveryService = (
   work: { jobs: JobRunner; scheduler: Scheduler },
   metrics?: Metrics,
 ): DiscoveryService => {
-  const ports = systemPorts();
+  const ranges = () => (config.discovery.mdns ? scopeRanges(store.data.discovery.scopes) : []);
+  const ports = systemPorts(ranges, log);
   if (!ports.icmp) log.warn('neither fping nor ping found: the sweep relies on TCP connects and ARP only');
   const service = new DiscoveryService({
     dataDir: config.dataDir,

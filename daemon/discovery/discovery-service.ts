@@ -80,11 +80,13 @@ export class DiscoveryService {
   async start(): Promise<void> {
     await this.assets.start();
     await this.scans.start();
+    await this.opts.ports.mdns.start?.();
     this.scanJobs.start();
   }
 
   async stop(): Promise<void> {
     await this.scanJobs.stop();
+    await this.opts.ports.mdns.stop?.();
     await this.assets.stop();
   }
 

@@ -71,7 +71,11 @@ export class FpingSweeper implements IcmpSweeper {
       });
       // fping may exit before reading its targets (bad options): the close handler reports that.
       child.stdin.on('error', () => {});
-      child.stdin.end(`${addresses.join('\n')}\n`);
+      // fping reads every target before its first packet: holding them back holds the sweep.
+      const targets = `${addresses.join('\n')}\n`;
+      void Promise.resolve(opts.ready)
+        .catch(() => {})
+        .then(() => child.stdin.end(targets));
     });
   }
 }

@@ -23,3 +23,7 @@ export class OsInterfaces implements LocalInterfaces {
     return out;
   }
 }
+
+/** Every address of this machine, loopback included (its own mDNS packets come back to it). */
+export const ownAddresses = (): string[] =>
+  Object.values(networkInterfaces()).flatMap((addrs) => (addrs ?? []).map((a) => a.address));

@@ -4,35 +4,8 @@
  * fixed window. Only listens and asks; it never publishes anything.
  */
 import { Bonjour, type Service } from 'bonjour-service';
+import { COMMON_TYPES } from './mdns-types.js';
 import type { MdnsBrowser, MdnsRecord } from './ports.js';
-
-export const COMMON_TYPES = [
-  'http',
-  'https',
-  'ipp',
-  'ipps',
-  'printer',
-  'pdl-datastream',
-  'scanner',
-  'uscan',
-  'ssh',
-  'sftp-ssh',
-  'smb',
-  'afpovertcp',
-  'nfs',
-  'rfb',
-  'workstation',
-  'device-info',
-  'airplay',
-  'raop',
-  'googlecast',
-  'spotify-connect',
-  'hap',
-  'homekit',
-  'companion-link',
-  'mqtt',
-  'sonos',
-] as const;
 
 const txtToStrings = (txt: unknown): Record<string, string> => {
   const out: Record<string, string> = {};

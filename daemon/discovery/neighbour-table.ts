@@ -29,14 +29,22 @@ export const parseIpNeighJson = (text: string): NeighbourEntry[] => {
     .filter((r) => r.mac !== '00:00:00:00:00:00');
 };
 
-/** /proc/net/arp: flags 0x2 = complete. No NUD state there, so complete entries count as REACHABLE. */
+/**
+ * /proc/net/arp: flags 0x2 = complete, 0x4 = permanent. No NUD state there, so complete entries
+ * count as REACHABLE (true right after a sweep that began by forgetting the scope's entries).
+ */
 export const parseProcNetArp = (text: string): NeighbourEntry[] =>
   text
     .split('\n')
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .filter((f) => f.length >= 4 && (Number.parseInt(f[2] ?? '0', 16) & 2) !== 0)
-    .map((f) => ({ ip: f[0]!, mac: f[3]!.toLowerCase(), state: 'REACHABLE', dev: f[5] ?? '' }))
+    .map((f) => ({
+      ip: f[0]!,
+      mac: f[3]!.toLowerCase(),
+      state: Number.parseInt(f[2] ?? '0', 16) & 4 ? 'PERMANENT' : 'REACHABLE',
+      dev: f[5] ?? '',
+    }))
     .filter((e) => MAC.test(e.mac) && e.mac !== '00:00:00:00:00:00');
 
 export class KernelNeighbourTable implements NeighbourTable {
@@ -47,6 +55,11 @@ export class KernelNeighbourTable implements NeighbourTable {
     } catch {
       return parseProcNetArp(await readFile('/proc/net/arp', 'utf8'));
     }
+  }
+
+  /** /proc/net/arp: no process to start, but no NUD state (see parseProcNetArp). */
+  async readQuick(): Promise<NeighbourEntry[]> {
+    return parseProcNetArp(await readFile('/proc/net/arp', 'utf8'));
   }
 
   async forget(entries: NeighbourEntry[]): Promise<void> {

@@ -37,6 +37,7 @@ export class PingSweeper implements IcmpSweeper {
   }
 
   async sweep(addresses: string[], opts: IcmpSweepOptions): Promise<Map<string, number>> {
+    await Promise.resolve(opts.ready).catch(() => {});
     const alive = new Map<string, number>();
     const pacer = new Pacer(opts.packetsPerSecond);
     let next = 0;

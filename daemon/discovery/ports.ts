@@ -10,6 +10,11 @@ export interface IcmpSweepOptions {
   retries: number;
   packetsPerSecond: number;
   signal?: AbortSignal;
+  /**
+   * Send nothing before this settles (the neighbour entries being forgotten); a sweeper may get
+   * ready meanwhile (start its process), so the two start-ups overlap.
+   */
+  ready?: Promise<unknown>;
 }
 
 /** Sends ICMP echo to each address once (plus retries); resolves with the ones that answered. */
@@ -44,6 +49,11 @@ export interface NeighbourEntry {
 export interface NeighbourTable {
   read(): Promise<NeighbourEntry[]>;
   /**
+   * Complete entries without their NUD state (complete counts as REACHABLE), cheaper than read():
+   * right for a scope whose entries were all just forgotten, since every entry there is then new.
+   */
+  readQuick?(): Promise<NeighbourEntry[]>;
+  /**
    * Drop entries so the next packet makes the kernel ask afresh by broadcast: an existing entry is
    * reused without asking, so it proves nothing about the host now. Needs CAP_NET_ADMIN.
    */
@@ -66,8 +76,14 @@ export interface MdnsRecord {
 }
 
 export interface MdnsBrowser {
-  /** Browse common DNS-SD types plus the services meta-query for `windowMs`; collect what answers. */
+  /**
+   * What mDNS says about the hosts on the scanned links: common DNS-SD types plus the services
+   * meta-query. A passive browser merges what it heard already and waits at most `windowMs`.
+   */
   browse(windowMs: number, signal?: AbortSignal): Promise<MdnsRecord[]>;
+  /** A browser that listens all the time starts and stops with discovery. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
 }
 
 export interface ReverseDns {

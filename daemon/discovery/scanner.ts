@@ -203,7 +203,21 @@ class ScanRun {
     signal?.throwIfAborted();
   }
 
-  /** Banners on open greeting/HTTP ports and reverse DNS, for one host. */
+  /** Hosts whose reverse name was looked up already (while the TCP probes ran). */
+  private readonly named = new Set<string>();
+
+  /** Reverse DNS for hosts the sweep found, run alongside the TCP probes (it needs no open port). */
+  async reverseAll(list: Draft[]): Promise<void> {
+    if (!this.settings.reverseDns) return;
+    for (const d of list) this.named.add(d.ip);
+    const each = async (d: Draft): Promise<void> => {
+      const names = await this.ports.reverseDns.lookup(d.ip, this.settings.enrichTimeoutMs).catch(() => []);
+      for (const n of names) d.hostnames.add(n);
+    };
+    await eachLimit(list, 64, each, this.signal);
+  }
+
+  /** Banners on open greeting/HTTP ports and reverse DNS (unless looked up already), for one host. */
   private async enrich(d: Draft): Promise<void> {
     const { ports, settings } = this;
     const jobs: Array<Promise<void>> = [];
@@ -216,7 +230,7 @@ class ScanRun {
       };
       jobs.push(banner.then(keep).catch(() => {}));
     }
-    if (settings.reverseDns) {
+    if (settings.reverseDns && !this.named.has(d.ip)) {
       const names = ports.reverseDns.lookup(d.ip, settings.enrichTimeoutMs);
       const keep = (list: readonly string[]): void => {
         for (const n of list) d.hostnames.add(n);
@@ -292,7 +306,9 @@ export const runScan = async (
       ? ports.mdns.browse(settings.mdnsWindowMs, signal).catch(() => [])
       : Promise.resolve([]);
   await run.sweep();
+  const named = run.reverseAll([...run.drafts.values()]);
   await run.probeTcp();
+  await named;
   // Banners and reverse DNS for the hosts found so far run while the mDNS window is still open.
   const swept = new Set(run.drafts.keys());
   await run.enrichAll([...run.drafts.values()]);

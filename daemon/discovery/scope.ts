@@ -118,3 +118,23 @@ export const scopeContains = (targets: ScopeTargets, ip: string): boolean => {
     !targets.exclude.map(parseBlock).some((b) => n >= b.first && n <= b.last)
   );
 };
+
+/** An inclusive range of IPv4 addresses as numbers. */
+export interface Range {
+  first: number;
+  last: number;
+}
+
+export const rangesOverlap = (a: Range, b: Range): boolean => a.first <= b.last && b.first <= a.last;
+
+/** The address ranges scopes include (to find the links facing them); a bad entry matches nothing. */
+export const scopeRanges = (scopes: readonly ScopeTargets[]): Range[] =>
+  scopes.flatMap((s) =>
+    s.include.flatMap((entry) => {
+      try {
+        return [parseBlock(entry)];
+      } catch {
+        return []; // validated when saved; a hand-edited bad entry matches nothing
+      }
+    }),
+  );

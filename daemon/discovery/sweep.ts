@@ -75,27 +75,34 @@ export const sweepIcmpArp = async (
     warned.add(key);
     hooks.warn(message, err);
   };
-  const readTable = () =>
-    ports.neighbours.read().catch((err: unknown) => {
+  // The quick read has no NUD state: it serves to find entries to forget, and once they are gone
+  // (every entry in the scope is then new). Otherwise only the full read tells fresh from stale.
+  let forgotten = false;
+  const { neighbours } = ports;
+  const readTable = (quick = forgotten) =>
+    (quick && neighbours.readQuick ? neighbours.readQuick() : neighbours.read()).catch((err: unknown) => {
       warnOnce('read', 'could not read the neighbour table: no MAC addresses this scan', err);
       return [];
     });
-  const forget = (entries: NeighbourEntry[]) =>
-    entries.length
-      ? ports.neighbours
-          .forget(entries)
-          .catch((err: unknown) =>
-            warnOnce(
-              'forget',
-              `could not refresh ${entries.length} neighbour entries (needs CAP_NET_ADMIN)`,
-              err,
-            ),
-          )
-      : Promise.resolve();
+  const forget = async (entries: NeighbourEntry[]): Promise<boolean> => {
+    if (!entries.length) return true;
+    try {
+      await ports.neighbours.forget(entries);
+      return true;
+    } catch (err) {
+      warnOnce('forget', `could not refresh ${entries.length} neighbour entries (needs CAP_NET_ADMIN)`, err);
+      return false;
+    }
+  };
 
-  await forget(
-    (await readTable()).filter((e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP'),
-  );
+  // Complete entries are all the kernel reuses without asking; the quick read lists exactly those.
+  const before = await readTable(true);
+  // fping starts while the entries are being forgotten, and sends once they are gone.
+  let ready: Promise<unknown> = forget(
+    before.filter((e) => scope.has(e.ip) && e.state !== 'PERMANENT' && e.state !== 'NOARP'),
+  ).then((ok) => {
+    forgotten = ok;
+  });
 
   const chunked = ips.length > SWEEP_CHUNK;
   for (let i = 0; i < ips.length; i += SWEEP_CHUNK) {
@@ -106,6 +113,7 @@ export const sweepIcmpArp = async (
           timeoutMs: settings.icmpTimeoutMs,
           retries: settings.icmpRetries,
           packetsPerSecond: settings.packetsPerSecond,
+          ready,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
         })
         .catch((err: unknown) => {
@@ -116,6 +124,7 @@ export const sweepIcmpArp = async (
       for (const [ip, rtt] of answered)
         if (scope.has(ip)) hits.set(ip, { rttMs: rtt, mac: null, arp: false });
     }
+    await ready;
     hooks.signal?.throwIfAborted();
     if (chunked) {
       applyNeighbours(await readTable(), scope, hits);
@@ -124,7 +133,7 @@ export const sweepIcmpArp = async (
         const dev = interfaceFor(ip, ports);
         return dev ? [{ ip, mac: '', state: 'INCOMPLETE', dev }] : [];
       });
-      await forget(entries);
+      ready = forget(entries);
     }
     hooks.progress(Math.min(i + SWEEP_CHUNK, ips.length), ips.length);
   }

@@ -1,9 +1,8 @@
 /** Builds the presence service with the real adapters (this machine's interfaces, UDP 5353). */
 
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import type { Config } from '../config.js';
-import { OsInterfaces } from '../discovery/local-interfaces.js';
+import { OsInterfaces, ownAddresses } from '../discovery/local-interfaces.js';
 import type { ScopeTargets } from '../discovery/scope.js';
 import { systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -29,9 +28,6 @@ const offered = (sources: PresenceSources): Offered[] => {
   if (proxy) out.push({ type: APT_PROXY_TYPE, port: proxy.port, txt: [], listenAddress: proxy.address });
   return out;
 };
-
-const ownAddresses = (): string[] =>
-  Object.values(networkInterfaces()).flatMap((addrs) => (addrs ?? []).map((a) => a.address));
 
 export const createPresenceService = (
   config: Config,

@@ -7,8 +7,7 @@
  */
 
 import { cidrBounds, parseIpv4 } from '../discovery/ipv4.js';
-import type { ScopeTargets } from '../discovery/scope.js';
-import { parseBlock } from '../discovery/scope.js';
+import { type Range, rangesOverlap, type ScopeTargets, scopeRanges } from '../discovery/scope.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
@@ -53,19 +52,6 @@ export interface PresenceStatus {
 
 const POLL_MS = 5000;
 const EVERY_LINK = new Set(['0.0.0.0', '::', '']);
-
-type Range = { first: number; last: number };
-
-const scopeRanges = (scopes: readonly ScopeTargets[]): Range[] =>
-  scopes.flatMap((s) =>
-    s.include.flatMap((entry) => {
-      try {
-        return [parseBlock(entry)];
-      } catch {
-        return []; // validated when saved; a hand-edited bad entry matches nothing
-      }
-    }),
-  );
 
 const linkRange = (link: Link): Range | undefined => {
   const [net = '', prefix = ''] = link.cidr.split('/');
@@ -151,7 +137,7 @@ export class PresenceService implements Service {
     if (!ranges.length) return out;
     for (const link of this.opts.links()) {
       const r = linkRange(link);
-      if (!r || !ranges.some((s) => s.first <= r.last && r.first <= s.last)) continue;
+      if (!r || !ranges.some((s) => rangesOverlap(s, r))) continue;
       const services = offered.filter(
         (s) => EVERY_LINK.has(s.listenAddress) || s.listenAddress === link.address,
       );

@@ -96,7 +96,8 @@ export class FakeNetwork {
   ports(): DiscoveryPorts {
     const icmp: IcmpSweeper = {
       name: 'fake',
-      sweep: async (addresses: string[], _opts: IcmpSweepOptions) => {
+      sweep: async (addresses: string[], opts: IcmpSweepOptions) => {
+        await opts.ready; // as fping does: nothing is sent before the old entries are gone
         this.icmpBatches.push(addresses.length);
         const alive = new Map<string, number>();
         for (const ip of addresses) {

@@ -3,7 +3,8 @@
  * hostile datagrams (random bytes, truncated and bit-flipped real mDNS, headers claiming thousands
  * of records, compression loops, absurd names), to the group and to its address. The daemon keeps
  * running and answering, and its multicast answers stay within the once-a-second rule, so the
- * flood is not amplified onto the LAN.
+ * flood is not amplified onto the LAN. Discovery's passive mDNS listener, on the same link (a scope
+ * covers it), takes the same flood and still hears the printer on the LAN afterwards.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { waitFor } from '../support/wait-for.js';
 import { type ApplianceDaemon, startApplianceDaemon } from './helpers/appliance-daemon.js';
 import { tsxInNamespace } from './helpers/in-namespace.js';
 import { type Background, startInNamespace } from './helpers/in-namespace-background.js';
+import { scanFromAssets } from './helpers/ui-client.js';
 
 const skip = labUnavailableReason();
 const TOOL = 'test/lab/helpers/mdns-tool.ts';
@@ -42,6 +44,12 @@ describe('the mDNS responder under a flood of hostile datagrams', { skip, timeou
       hosts: [
         { kind: 'ping', label: 'attacker' },
         { kind: 'ping', label: 'bystander' },
+        {
+          kind: 'mdns',
+          label: 'printer',
+          mdnsHostname: 'lab-printer',
+          services: [{ type: 'ipp', name: 'Lab Printer', port: 631 }],
+        },
       ],
     });
     appliance = await startApplianceDaemon(lab, dir, {});
@@ -123,6 +131,13 @@ describe('the mDNS responder under a flood of hostile datagrams', { skip, timeou
       `${run.count} datagrams in ${seconds.toFixed(1)} s; ${ours.length} multicast answers (bound ${bound})`,
     );
     assert.ok(ours.length <= bound, `answers were not amplified: ${ours.length} in ${seconds.toFixed(1)} s`);
+  });
+
+  it('the passive discovery listener, flooded too, still hears the printer', async () => {
+    await scanFromAssets(appliance!.ui, appliance!.csrf);
+    const page = await appliance!.ui.text('/assets?q=lab-printer');
+    assert.match(page, /lab-printer\.local/, 'the printer by its mDNS name after the flood');
+    assert.equal(appliance!.daemon.child.exitCode, null, 'the daemon is still running');
   });
 });
 
