@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { feedSpecSchema } from './catalog/feed-config.js';
+import { feedSpecSchema, plainHttpUrl } from './catalog/feed-config.js';
+import { parsePublicKey } from './catalog/signatures.js';
 import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
@@ -66,7 +67,14 @@ export const configSchema = z
     site: z
       .object({
         /** How consoles and reports name this site; default: the appliance's host name. */
-        name: z.string().trim().min(1).max(80).optional(),
+        name: z
+          .string()
+          .trim()
+          .min(1)
+          .max(80)
+          // It goes into reports, logs, the signed site summary and terminals: no control bytes.
+          .refine((n) => !/\p{Cc}/u.test(n), 'no control characters (line breaks, tabs, escapes)')
+          .optional(),
       })
       .strict()
       .prefault({}),
@@ -99,7 +107,7 @@ export const configSchema = z
         /** Each enabled feed is synced when its last attempt is older than this. */
         syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
         /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */
-        trustedKeys: z.array(z.string().min(32)).default([]),
+        trustedKeys: z.array(z.string().min(32).superRefine(readableKey)).default([]),
         /**
          * Largest single feed download; the full Debian tracker JSON is about 100 MB. Sized for a
          * 2 GB Raspberry Pi: parsing a feed takes several times its size in memory.
@@ -192,11 +200,11 @@ export const configSchema = z
         /** WAN budget for upstream downloads in KiB/s; 0 = unlimited. */
         wanRateKBps: z.number().int().min(0).default(0),
         /** URL prefixes the cache may fetch from (e.g. a Debian mirror's http URL); nothing else. */
-        upstreams: z.array(z.url({ protocol: /^https?$/ })).default([]),
+        upstreams: z.array(plainHttpUrl()).default([]),
         /** LAN addresses/CIDRs allowed to fetch through the cache; empty = any. */
         clients: z.array(addressOrCidr).default([]),
         /** Another Patch Depot's proxy URL to fetch through (hierarchical caches). */
-        parent: z.url({ protocol: /^http$/ }).optional(),
+        parent: plainHttpUrl(/^http$/).optional(),
         /** When background downloads may use the WAN, local time, e.g. ["22:00-06:00"]; empty = always. */
         windows: z.array(z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'expected HH:MM-HH:MM')).default([]),
         /** Also refuse client misses outside the windows (otherwise windows gate prefetch only). */
@@ -315,6 +323,15 @@ const setPath = (target: Record<string, unknown>, path: string, value: unknown):
   }
   node[keys[keys.length - 1]!] = value;
 };
+
+/** One unreadable trusted key would make every signed manifest fail to verify: refused here. */
+function readableKey(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parsePublicKey(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}
 
 const coerce = (name: string, raw: string, type: EnvType): unknown => {
   if (type === 'string') return raw;

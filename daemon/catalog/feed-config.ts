@@ -15,7 +15,18 @@ export const feedFileSpec = (v: string): { id: string; path: string } | undefine
 };
 
 const id = z.string().regex(FEED_ID, 'use lower-case letters, digits and -, at most 48 characters');
-const url = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+/**
+ * An http(s) URL without a user name or password: feed URLs are shown on pages every account
+ * reads, and the cache refuses URLs with credentials anyway (they would be shared).
+ */
+export const plainHttpUrl = (protocol = /^https?$/) =>
+  z
+    .url({ protocol, error: `expected an ${protocol.test('https') ? 'http:// or https://' : 'http://'} URL` })
+    .refine((u) => {
+      const at = URL.parse(u);
+      return !at?.username && !at?.password;
+    }, 'a URL with a user name or password is not accepted (it would be shown on pages and logs)');
+const url = plainHttpUrl();
 const common = { id, url, enabled: z.boolean().default(true) };
 
 export const feedSpecSchema = z.discriminatedUnion('kind', [

@@ -5,7 +5,7 @@
  * of the file stay as they were; a file changed since the page read it (a hand edit) is refused.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Config, configInput, configSchema, type LoadConfigOptions } from '../config.js';
 import { DepotError, isSystemError } from '../errors.js';
@@ -119,13 +119,28 @@ export class ConfigFile {
         }
         return { errors, issues };
       }
-      await writeFileAtomic(this.path, next, { mode: 0o640 });
+      const target = await this.target();
+      await writeFileAtomic(target.path, next, { mode: target.mode });
       const config = resolved(result.data);
       return { state: { version: versionOf(next), raw, config }, before: current.config ?? config };
     };
     const out = this.chain.then(run, run);
     this.chain = out.catch(() => undefined);
     return out;
+  }
+
+  /**
+   * Where the new bytes go: through a symlink to the file it names (an admin who links the config
+   * from elsewhere keeps the link), at most 0640 and never wider than it was (0600 stays 0600).
+   */
+  private async target(): Promise<{ path: string; mode: number }> {
+    try {
+      const path = await realpath(this.path);
+      return { path, mode: (await stat(path)).mode & 0o640 };
+    } catch (err) {
+      if (isSystemError(err) && err.code === 'ENOENT') return { path: this.path, mode: 0o640 };
+      throw err;
+    }
   }
 
   private async text(): Promise<string | undefined> {

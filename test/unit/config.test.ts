@@ -110,3 +110,39 @@ test('deploy.concurrency cannot exceed jobs.concurrency: each host runs as a job
   assert.equal(raised.deploy.concurrency, 20);
   assert.equal(loadConfig({ env }).deploy.concurrency, 5, 'the defaults fit together');
 });
+
+test('hostile values a careless admin may paste are refused with the reason', async (t) => {
+  const dir = await tempDir(t);
+  const env = { PATCH_DEPOT_DATA_DIR: dir };
+  const file = join(dir, 'config.json');
+  const withFile = async (json: unknown) => {
+    await writeFile(file, JSON.stringify(json));
+    return () => loadConfig({ env: {}, file });
+  };
+  // A password in a URL would be shown on the Feeds page to every account (and the cache
+  // refuses such URLs anyway).
+  const feed = { id: 'osv', kind: 'osv', url: 'https://user:secret@osv.example/all.zip' };
+  invalid(await withFile({ dataDir: dir, catalog: { feeds: [feed] } }), /user name or password/);
+  invalid(
+    await withFile({ dataDir: dir, cache: { upstreams: ['http://u:p@mirror.example/debian'] } }),
+    /user name or password/,
+  );
+  invalid(await withFile({ dataDir: dir, cache: { parent: 'http://u@depot.example:3142' } }), /user name/);
+  // Control bytes in the site name would reach terminals, logs and the signed summary.
+  invalid(await withFile({ dataDir: dir, site: { name: 'Branch\u001b[2J 7' } }), /control characters/);
+  invalid(await withFile({ dataDir: dir, site: { name: 'Branch\n7' } }), /control characters/);
+  // One unreadable trusted key would make every signed manifest fail: refused up front.
+  invalid(
+    await withFile({ dataDir: dir, catalog: { trustedKeys: ['A'.repeat(40)] } }),
+    /not a readable Ed25519/,
+  );
+  const good = 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=';
+  const goodRaw = Buffer.from(good, 'base64').subarray(12).toString('base64');
+  const ok = await withFile({
+    dataDir: dir,
+    site: { name: 'Branch 7 (north)' },
+    catalog: { trustedKeys: [goodRaw] },
+  });
+  assert.equal(ok().site.name, 'Branch 7 (north)');
+  assert.equal(loadConfig({ env }).cache.upstreams.length, 0);
+});

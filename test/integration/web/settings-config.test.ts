@@ -5,7 +5,7 @@
  * first for trust changes, audits every change, and is for admins only.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AuditLog, auditFile } from '../../../daemon/auth/audit-log.js';
@@ -300,4 +300,18 @@ test('what needs a restart is listed and the restart is offered; only admins see
     (await admin.post('/settings/config/site', { version: form.version, 'site.name': 'x' })).status,
     403,
   );
+});
+
+test('a config file that is a symlink stays one, and a 0600 file stays 0600', async (t) => {
+  const { admin, file } = await settingsHarness(t);
+  const real = `${file}.managed`;
+  await rename(file, real);
+  await chmod(real, 0o600);
+  await symlink(real, file);
+  const form = await formOf(admin);
+  const res = await admin.post('/settings/config/site', { ...form, 'site.name': 'Through the link' });
+  assert.equal(res.status, 303);
+  assert.ok((await lstat(file)).isSymbolicLink(), 'the admin’s link is kept');
+  assert.equal((await stat(real)).mode & 0o777, 0o600);
+  assert.deepEqual(JSON.parse(await readFile(real, 'utf8')).site, { name: 'Through the link' });
 });
