@@ -106,8 +106,13 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
     adv.fixes.push(fix);
     fixes++;
   };
+  // JSON leaves a repeated key to the reader; the tracker has one member per source package, and
+  // adding a repeated one's fixes again would count each of them twice.
+  const seen = new Set<string>();
   for (const member of jsonMembers(bytes, WHAT, 'object')) {
     const pkg = member.key!;
+    if (seen.has(pkg)) throw feedError(WHAT, `${pkg}: the package appears twice in the tracker`);
+    seen.add(pkg);
     for (const [cve, entry] of Object.entries(checkPackage(pkg, member.parse())))
       for (const [release, r] of Object.entries(entry.releases)) add(pkg, cve, entry.description, release, r);
   }

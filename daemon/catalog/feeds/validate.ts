@@ -6,8 +6,20 @@
 import type { z } from 'zod';
 import { DepotError } from '../../errors.js';
 
+/**
+ * Longest message kept: a feed's keys and values are its upstream's to choose, and a 20 MB key in
+ * an error would go whole into the sync history, the logs and the pages. The start (where) and the
+ * end (what is wrong) stay.
+ */
+export const MAX_FEED_ERROR_CHARS = 2000;
+
+const clipped = (message: string): string =>
+  message.length <= MAX_FEED_ERROR_CHARS
+    ? message
+    : `${message.slice(0, 1200)}… (${message.length - 1700} characters left out) …${message.slice(-500)}`;
+
 export const feedError = (what: string, message: string, cause?: unknown): DepotError =>
-  new DepotError('BAD_INPUT', `${what}: ${message}`, cause === undefined ? undefined : { cause });
+  new DepotError('BAD_INPUT', `${what}: ${clipped(message)}`, cause === undefined ? undefined : { cause });
 
 /**
  * Largest JSON value parsed in one piece. JSON.parse cannot be interrupted, and a tree is many

@@ -64,4 +64,21 @@ describe('Debian security tracker feed', () => {
     assert.throws(() => parseDebianTracker('{"curl": [}'), /Debian security tracker: not valid JSON/);
     assert.throws(() => parseDebianTracker('{"Not A Package": {}}'), /not a Debian source package name/);
   });
+  it('refuses a package that appears twice, and keeps a hostile key out of the error whole', () => {
+    const rel = { status: 'resolved', fixed_version: '1.0-1', urgency: 'high' };
+    const entry = JSON.stringify({ 'CVE-2024-0001': { releases: { bookworm: rel } } });
+    assert.throws(
+      () => parseDebianTracker(`{"openssl": ${entry}, "zlib": ${entry}, "openssl": ${entry}}`),
+      /openssl: the package appears twice/,
+    );
+    const key = 'A'.repeat(5_000_000);
+    assert.throws(
+      () => parseDebianTracker(`{"${key}": ${entry}}`),
+      (e: Error) =>
+        e.message.length < 2100 &&
+        /^Debian security tracker: AAAA/.test(e.message) &&
+        /characters left out/.test(e.message) &&
+        /invalid key: not a Debian source package name$/.test(e.message),
+    );
+  });
 });
