@@ -131,6 +131,40 @@ const encode = (content: FeedContent): Body => {
 const damaged = (file: string, why: string): DepotError =>
   new DepotError('STORE_CORRUPT', `${file}: saved index damaged: ${why}`);
 
+const damaged_ = (file: string, why: string): never => {
+  throw damaged(file, why);
+};
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const CELLS: [keyof Body, (v: unknown) => boolean][] = [
+  ['ids', isString],
+  ['summaries', isString],
+  ['severities', isInt],
+  ['published', (v) => v === null || isString(v)],
+  ['urls', (v) => v === null || isString(v) || isInt(v)],
+  ['cves', (v) => v === null || (Array.isArray(v) && v.every(isString))],
+  ['fixes', isInt],
+];
+
+/**
+ * Every cell of the type its column holds, and fixStart counting up from 0: the checksum finds
+ * damage, not a file written by something else (or edited), which must not reach the catalog.
+ */
+const checkCells = (body: Body, file: string): void => {
+  for (const [name, ok] of CELLS) {
+    const column = body[name] as unknown[];
+    for (let i = 0; i < column.length; i++)
+      if (!ok(column[i])) throw damaged(file, `${name}[${i}] is not what the column holds`);
+  }
+  const starts = body.fixStart;
+  for (let i = 0; i < starts.length; i++)
+    if (!isInt(starts[i]) || starts[i]! < (i === 0 ? 0 : starts[i - 1]!) || (i === 0 && starts[0] !== 0))
+      throw damaged(file, `fixStart[${i}] out of order`);
+  if (body.note !== undefined && !isString(body.note)) throw damaged(file, 'note is not text');
+  if (body.files !== undefined && !Array.isArray(body.files)) throw damaged(file, 'files is not a list');
+};
+
 /** Rebuild the advisories; any index out of range or column out of step is damage. */
 const decode = (body: Body, file: string): FeedContent => {
   const { strings, fixes } = body;
@@ -141,12 +175,14 @@ const decode = (body: Body, file: string): FeedContent => {
   if (columns.some((c) => !Array.isArray(c) || c.length !== n) || body.fixStart?.length !== n + 1)
     throw damaged(file, 'columns of different lengths');
   if (fixes.length !== body.fixStart[n]! * FIELDS) throw damaged(file, 'fix table length');
+  checkCells(body, file);
   const str = (i: number): string | undefined => {
     if (i === NONE) return undefined;
     const v = strings[i];
     if (typeof v !== 'string') throw damaged(file, `string ${i} out of range`);
     return v;
   };
+  const need = (i: number): string => str(i) ?? damaged_(file, 'a fix without ecosystem, release or package');
   const sev = (i: number): Severity => {
     const v = severities[i];
     if (v === undefined) throw damaged(file, `severity ${i} out of range`);
@@ -167,9 +203,9 @@ const decode = (body: Body, file: string): FeedContent => {
     if (u !== null) a.url = typeof u === 'number' ? `${str(u)}${id}` : u;
     for (let k = body.fixStart[i]! * FIELDS, end = body.fixStart[i + 1]! * FIELDS; k < end; k += FIELDS) {
       const fix: Fix = {
-        ecosystem: str(fixes[k]!) as Fix['ecosystem'],
-        release: str(fixes[k + 1]!)!,
-        package: str(fixes[k + 2]!)!,
+        ecosystem: need(fixes[k]!) as Fix['ecosystem'],
+        release: need(fixes[k + 1]!),
+        package: need(fixes[k + 2]!),
         packageKind: fixes[k + 3] === 0 ? 'source' : 'binary',
       };
       if (fixes[k + 4] !== NONE) fix.fixedVersion = str(fixes[k + 4]!);

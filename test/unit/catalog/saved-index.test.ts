@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { hostFactory, realPackages, trackerJson } from '../../../bench/assess/generate.js';
 import { assessHost } from '../../../daemon/assess/assess.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
@@ -153,6 +154,33 @@ describe('saved feed index', () => {
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT' });
     await writeFile(file, '\u0000\u0001garbage');
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /header/ });
+  });
+
+  it('refuses a file edited with its checksum made to match: wrong types, fixStart out of order', async () => {
+    const file = savedIndexFile(dir, 'debian');
+    await saveIndex(dir, snapFile, meta(), mixed);
+    const [headerLine, bodyLine] = (await readFile(file, 'utf8')).split('\n') as [string, string];
+    const edits: [string, (b: Record<string, unknown[]>) => void][] = [
+      ['ids', (b) => (b.ids![0] = 42)],
+      ['summaries', (b) => (b.summaries![0] = { html: '<b>' })],
+      ['cves', (b) => (b.cves![0] = 'CVE-2024-1')],
+      ['published', (b) => (b.published![0] = 7)],
+      ['fixes', (b) => (b.fixes![0] = 'dpkg')],
+      ['fixStart', (b) => (b.fixStart![1] = -1)],
+      ['a fix without', (b) => (b.fixes![0] = -1)],
+    ];
+    for (const [what, edit] of edits) {
+      const body = JSON.parse(bodyLine) as Record<string, unknown[]>;
+      edit(body);
+      const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
+      const header = { ...JSON.parse(headerLine), bodyBytes: bytes.length, crc32: crc32(bytes) };
+      await writeFile(file, `${JSON.stringify(header)}\n${bytes}`);
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'STORE_CORRUPT', what);
+        assert.match(e.message, new RegExp(what.split(' ').at(-1)!), what);
+        return true;
+      });
+    }
   });
 });
 
