@@ -5,11 +5,11 @@
  * of the file stay as they were; a file changed since the page read it (a hand edit) is refused.
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Config, configInput, configSchema, type LoadConfigOptions } from '../config.js';
 import { DepotError, isSystemError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { isAlive, TEMP_MARKER, writeFileAtomic } from '../store/atomic-file.js';
 
 export interface ConfigFileState {
   /** sha256 of the bytes, or "none" while there is no file. */
@@ -72,6 +72,23 @@ export class ConfigFile {
 
   get path(): string {
     return this.source.file;
+  }
+
+  /**
+   * Remove temp files a save cut short (kill -9, power loss) left beside the file. Only this
+   * file's own (`config.json.tmp-<pid>-<hex>` of a process gone): the directory may be /etc.
+   */
+  async sweep(): Promise<number> {
+    const target = await this.target();
+    const dir = dirname(target.path);
+    const prefix = basename(target.path) + TEMP_MARKER;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const stale = names.filter((n) => {
+      const pid = n.startsWith(prefix) ? Number(/^(\d+)-[0-9a-f]+$/.exec(n.slice(prefix.length))?.[1]) : 0;
+      return pid > 0 && !isAlive(pid);
+    });
+    await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
+    return stale.length;
   }
 
   async read(): Promise<ConfigFileState> {

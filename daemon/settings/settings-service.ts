@@ -107,6 +107,7 @@ export class SettingsService {
 
   async start(): Promise<void> {
     try {
+      await this.file.sweep();
       this.running = (await this.file.read()).config;
     } catch (err) {
       // The daemon runs on what it loaded; the page shows the file's problem when opened.

@@ -5,6 +5,7 @@
  * are audited.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -131,4 +132,30 @@ test('the environment is checked with the file, and its settings are named as no
   await assert.rejects(settings.read(), /is not a JSON object now: fix it by hand first/);
   await writeFile(file, '{"site": {"name": ""}}');
   await assert.rejects(settings.read(), /does not pass the config checks now \(site.name: /);
+});
+
+test('at start, temp files of a save cut short (kill -9) are removed: only this file’s, of a process gone', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'config.json');
+  await writeFile(file, '{}\n');
+  // A pid that was a process and is no more.
+  const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+  const names = [
+    `config.json.tmp-${gone}-0a1b2c3d`, // a save killed mid-write: removed
+    `config.json.tmp-${process.pid}-0a1b2c3d`, // a save in flight: kept
+    `other.conf.tmp-${gone}-0a1b2c3d`, // not ours (the directory may be /etc): kept
+    'config.json.tmp-notes', // not a temp name: kept
+  ];
+  for (const n of names) await writeFile(join(dir, n), '{"half');
+  const settings = new SettingsService({
+    source: { env: {}, overrides: { dataDir: dir }, file },
+    live: () => ({}),
+    audit: new AuditLog(auditFile(dir)),
+    log: memoryLogger(),
+  });
+  await settings.start();
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n !== 'config.json' && n !== 'audit.log').sort(),
+    names.slice(1).sort(),
+  );
 });
