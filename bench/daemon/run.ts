@@ -9,7 +9,7 @@
  *   BENCH_HOSTS=5000 BENCH_PER_HOST=300 BENCH_CVES=20000 npm run bench daemon
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostRecord } from '../../daemon/hosts/host-record.js';
+import { gzipRecord } from '../../daemon/store/record-dir.js';
 import { setUpOverHttp } from '../../test/integration/web/http-session.js';
 import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
@@ -63,9 +64,10 @@ for (let i = 0; i < HOSTS; i++) {
     lastMove: null,
     events: [],
   });
+  // As the inventory store writes them (compressed; see daemon/inventory/inventory-records.ts).
   await writeFile(
-    join(dataDir, 'inventory', 'hosts', `${id}.json`),
-    JSON.stringify({ ...make(i), hostId: id }),
+    join(dataDir, 'inventory', 'hosts', `${id}.json.gz`),
+    await gzipRecord({ ...make(i), hostId: id }),
   );
 }
 await writeFile(join(dataDir, 'hosts', 'directory.json'), JSON.stringify({ version: 1, hosts }));
@@ -91,10 +93,19 @@ const inventoryMB = Number(
 const out = join(root, 'node_modules', '.cache', `pd-bench-daemon-${process.pid}`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'inherit' });
 cpSync(join(root, 'web/static'), join(out, 'web/static'), { recursive: true });
-const args = [join(out, 'daemon/main.js')];
+// BENCH_DAEMON_NODE_ARGS passes node flags to the daemon (e.g. --heap-prof); BENCH_HEAP_SNAPSHOT=1 writes
+// a heap snapshot of the idle daemon into the working directory (what holds the idle RSS).
+const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+if (process.env.BENCH_HEAP_SNAPSHOT) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
+const args = [...nodeArgs, join(out, 'daemon/main.js')];
 const started = performance.now();
 const daemon: ChildProcess = spawn(process.execPath, [...args, 'serve', '--data-dir', dataDir], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+  // BENCH_DAEMON_STDOUT=FILE keeps what the daemon prints (e.g. with --trace-gc) in FILE.
+  stdio: [
+    'ignore',
+    process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore',
+    'inherit',
+  ],
   env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: 'warn' },
 });
 const url = `http://127.0.0.1:${port}`;
@@ -148,6 +159,10 @@ for (const page of PAGES) {
 const afterPages = mib(daemon.pid!, 'VmRSS');
 await sleep(IDLE_S * 1000);
 const idle = mib(daemon.pid!, 'VmRSS');
+if (process.env.BENCH_HEAP_SNAPSHOT) {
+  daemon.kill('SIGUSR2');
+  await sleep(15_000);
+}
 const peak = mib(daemon.pid!, 'VmHWM');
 daemon.kill('SIGTERM');
 feedServer.close();
