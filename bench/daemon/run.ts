@@ -127,7 +127,7 @@ const startDaemon = async (dataDir: string, url: string) => {
     [...nodeArgs, join(out, 'daemon/main.js'), 'serve', '--data-dir', dataDir],
     {
       stdio: ['ignore', daemonOut ? openSync(daemonOut, 'a') : 'ignore', 'inherit'],
-      env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: 'warn' },
+      env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? 'warn' },
     },
   );
   for (;;) {
