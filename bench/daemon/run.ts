@@ -43,6 +43,11 @@ const mib = (pid: number, key: 'VmRSS' | 'VmHWM') =>
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU seconds (user + system) a process has used: comparable across runs on a loaded machine. */
+const cpuS = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const load = () => readFileSync('/proc/loadavg', 'utf8').trim();
 
 // --- the site: a tracker on loopback, seeded data directories ----------------------------------------
@@ -170,6 +175,7 @@ const measure = async (n: number) => {
   await sleep(IDLE_S * 1000);
   const idle = mib(daemon.pid!, 'VmRSS');
   const peak = mib(daemon.pid!, 'VmHWM');
+  const daemonCpuS = cpuS(daemon.pid!);
   if (process.env.BENCH_HEAP_SNAPSHOT && n === HOSTS) {
     daemon.kill('SIGUSR2');
     await sleep(15_000);
@@ -178,7 +184,7 @@ const measure = async (n: number) => {
   await new Promise((r) => daemon.once('exit', r));
   await rm(site.dataDir, { recursive: true, force: true });
   const rssMiB = { afterPages, idle, peak };
-  return { hosts: n, ...site, healthzS, assessedS, pages, worstP95, rssMiB, load: load() };
+  return { hosts: n, ...site, healthzS, assessedS, pages, worstP95, rssMiB, daemonCpuS, load: load() };
 };
 
 const scaled = [];
@@ -204,6 +210,7 @@ console.table({
     '': goal(rssMiB.idle * 1.048576 < 150),
   },
   'peak RSS': { value: `${rssMiB.peak.toFixed(0)} MiB`, goal: '', '': '' },
+  'daemon CPU (start to idle)': { value: `${main.daemonCpuS.toFixed(1)} s`, goal: '', '': '' },
   'inventories on disk': { value: `${inventoryMB} MB`, goal: '< 100 MB', '': goal(inventoryMB < 100) },
 });
 if (scaled.length) {
@@ -233,6 +240,7 @@ if (scaled.length) {
 }
 const row = (r: typeof main) => ({
   hosts: r.hosts,
+  daemonCpuS: r.daemonCpuS,
   healthzS: r.healthzS,
   assessedS: r.assessedS,
   rssMiB: r.rssMiB,
