@@ -6,8 +6,16 @@ import { BlockList, isIP } from 'node:net';
 
 /** Membership in `cidrs` (empty: any address). */
 export class ClientAllowList {
-  private readonly list = new BlockList();
-  constructor(readonly cidrs: string[]) {
+  private list = new BlockList();
+  cidrs: string[] = [];
+  constructor(cidrs: string[]) {
+    this.replace(cidrs);
+  }
+
+  /** A new list (the settings page changed it): from the next connection on. */
+  replace(cidrs: string[]): void {
+    this.list = new BlockList();
+    this.cidrs = cidrs;
     for (const cidr of cidrs) {
       const [addr, bits] = cidr.split('/') as [string, string | undefined];
       const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';

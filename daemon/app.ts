@@ -3,7 +3,6 @@
  * in reverse. Nothing here does work at import time.
  */
 
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -17,7 +16,7 @@ import { SETUP_CODE_FILE, SetupCode } from './auth/setup-code.js';
 import { cacheWithin } from './backup/cache-within.js';
 import type { CacheModule } from './cache/cache-module.js';
 import type { CatalogService } from './catalog/catalog-service.js';
-import type { Config } from './config.js';
+import type { Config, LoadConfigOptions } from './config.js';
 import type { DeployAdapters } from './deploy/deploy-module.js';
 import type { DeployService } from './deploy/deploy-service.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
@@ -29,25 +28,18 @@ import { Scheduler } from './jobs/scheduler.js';
 import { type Service, systemClock } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { HealthRegistry } from './observability/health.js';
+import { packageVersion } from './package-version.js';
 import type { PresenceService } from './presence/presence-service.js';
 import { Metrics } from './reports/metrics.js';
 import type { ReportsService } from './reports/reports-service.js';
 import { selfUpdateView } from './self-update/status.js';
+import { createSettingsService } from './settings/settings-module.js';
+import type { SettingsService } from './settings/settings-service.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 import { StateStore } from './store/state-store.js';
 import type { TftpModule } from './tftp/tftp-module.js';
 
-export const packageVersion = (): string => {
-  // dist/daemon/app.js and daemon/app.ts are both two levels below package.json.
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      // try the next layout
-    }
-  }
-  return 'unknown';
-};
+export { packageVersion };
 
 export class DepotApp {
   readonly store: StateStore;
@@ -58,6 +50,9 @@ export class DepotApp {
    * start); set by serve(). Returns whether a supervisor will.
    */
   restart: () => boolean = () => false;
+  /** How the config was loaded (set by serve()): the settings page writes that file. */
+  configSource: LoadConfigOptions | undefined;
+  settings: SettingsService | undefined;
   /** Every change made through the UI, and every sign-in (audit.jsonl). */
   readonly audit: AuditLog;
   /** Every scan, collection and sync runs through these two. */
@@ -314,11 +309,14 @@ export class DepotApp {
     return this.api;
   }
 
-  /** The UI and API on the HTTP port, over the services built before it. */
+  /** The UI and API on the HTTP port, over the services built before it (settings included). */
   private webService(): Service {
     return {
       name: 'http',
       start: async () => {
+        const live = () => ({ catalog: this.catalog, cache: this.cache, api: this.api });
+        this.settings = createSettingsService(this.config, this.configSource, live, this.audit, this.log);
+        await this.settings.start();
         const app = createWebApp({
           auth: this.auth,
           audit: this.audit,
@@ -351,6 +349,7 @@ export class DepotApp {
             restart: () => this.restart(),
           },
           api: this.api,
+          settings: this.settings,
           jobs: this.jobs,
           scheduler: this.scheduler,
         });

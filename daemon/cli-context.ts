@@ -3,7 +3,7 @@
  * and logger, made on demand (a command that fails on its flags never reads a config file).
  * Commands import this, never main.ts: the entry point imports them.
  */
-import type { Config } from './config.js';
+import type { Config, LoadConfigOptions } from './config.js';
 import type { Logger, LogLevel } from './log.js';
 
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -14,6 +14,8 @@ export interface CommandContext {
   /** The subcommand first (for commands that have them), then the command's arguments. */
   positionals: string[];
   config: () => Config;
+  /** How `config()` reads its sources: serve's settings page writes the same file. */
+  configSource: LoadConfigOptions;
   /** The daemon's logger (stdout: journald or the terminal). */
   log: (config: Config) => Logger;
   /**

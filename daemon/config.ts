@@ -331,21 +331,24 @@ export interface LoadConfigOptions {
   file?: string | undefined;
   /** Flag overrides as dotted paths, e.g. {'http.port': 9000}. */
   overrides?: Record<string, unknown>;
+  /** The config file's text as it would be (the settings page checks a change before writing it). */
+  text?: string;
 }
 
-export const loadConfig = (opts: LoadConfigOptions): Config => {
+/** Every source merged, before the schema: defaults are not applied yet. */
+export const configInput = (opts: LoadConfigOptions) => {
   const merged: Record<string, unknown> = {};
   const envEntries = Object.entries(envVars).filter(([name]) => opts.env[name] !== undefined);
   const flagDir = opts.overrides?.dataDir;
   const envDir = opts.env.PATCH_DEPOT_DATA_DIR;
   const dataDir = typeof flagDir === 'string' ? flagDir : (envDir ?? defaultDataDir(opts.env));
   const file = opts.file ?? resolve(dataDir, 'config.json');
-  const read = opts.file !== undefined || existsSync(file);
+  const read = opts.text !== undefined || opts.file !== undefined || existsSync(file);
   if (read) {
     let parsed: unknown;
-    let text = '';
+    let text = opts.text ?? '';
     try {
-      text = readFileSync(file, 'utf8');
+      if (opts.text === undefined) text = readFileSync(file, 'utf8');
     } catch (cause) {
       const why = isSystemError(cause) ? systemErrorReason(cause) : (cause as Error).message;
       throw new DepotError('CONFIG_INVALID', `${file}: cannot read: ${why}`, { cause });
@@ -369,6 +372,11 @@ export const loadConfig = (opts: LoadConfigOptions): Config => {
   merged.dataDir ??= dataDir;
   for (const [name, [path, type]] of envEntries) setPath(merged, path, coerce(name, opts.env[name]!, type));
   for (const [path, value] of Object.entries(opts.overrides ?? {})) setPath(merged, path, value);
+  return { merged, envEntries, read, file };
+};
+
+export const loadConfig = (opts: LoadConfigOptions): Config => {
+  const { merged, envEntries, read, file } = configInput(opts);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const sources: Array<[string, string]> = [

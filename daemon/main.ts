@@ -60,11 +60,16 @@ const toOverrides = (command: string, values: FlagValues): Record<string, unknow
 const contextFor = (path: string[], values: FlagValues, positionals: string[]): CommandContext => {
   const overrides = toOverrides(path[0]!, values);
   const env = process.env;
+  const configSource = {
+    env,
+    file: typeof values.config === 'string' ? values.config : undefined,
+    overrides,
+  };
   return {
     values,
     positionals,
-    config: () =>
-      loadConfig({ env, file: typeof values.config === 'string' ? values.config : undefined, overrides }),
+    configSource,
+    config: () => loadConfig(configSource),
     log: (config) =>
       createLogger({
         level: config.log.level,

@@ -6,7 +6,7 @@
 import { DepotApp } from './app.js';
 import { AuditLog, auditFile } from './auth/audit-log.js';
 import { finishRestore } from './backup/backup.js';
-import type { Config } from './config.js';
+import type { Config, LoadConfigOptions } from './config.js';
 import type { Logger } from './log.js';
 import { SdNotifier, systemdNotifySend } from './observability/sd-notify.js';
 import { healthStatusLine, supervisorFromEnv } from './observability/systemd-supervisor.js';
@@ -33,9 +33,10 @@ const swapInRestore = async (config: Config, log: Logger): Promise<void> => {
   });
 };
 
-export const serve = async (config: Config, log: Logger): Promise<void> => {
+export const serve = async (config: Config, log: Logger, source?: LoadConfigOptions): Promise<void> => {
   await swapInRestore(config, log);
   const app = new DepotApp(config, log);
+  app.configSource = source;
   const systemd = supervisorFromEnv(
     process.env,
     () => new SdNotifier(systemdNotifySend(), log.child('systemd')),

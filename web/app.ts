@@ -35,6 +35,8 @@ import { patchesRoutes } from './routes/patches.js';
 import { reportsRoutes } from './routes/reports.js';
 import { scopesRoutes } from './routes/scopes.js';
 import { settingsRoutes } from './routes/settings.js';
+import { settingsConfigRoutes } from './routes/settings-config.js';
+import { settingsFeedRoutes } from './routes/settings-feeds.js';
 import { type StaticAssets, staticRoutes } from './static-assets.js';
 import { errorFragment } from './views/error.js';
 
@@ -151,6 +153,9 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
+    // Before settingsConfigRoutes: /settings/config/feeds is not a section.
+    settingsFeedRoutes,
+    settingsConfigRoutes,
     (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
     backupRoutes,
     apiTokenRoutes,

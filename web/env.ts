@@ -18,6 +18,7 @@ import type { PresenceStatus } from '../daemon/presence/presence-service.js';
 import type { Metrics } from '../daemon/reports/metrics.js';
 import type { ReportsService } from '../daemon/reports/reports-service.js';
 import type { SelfUpdateView } from '../daemon/self-update/status.js';
+import type { SettingsService } from '../daemon/settings/settings-service.js';
 import type { Role } from '../daemon/store/schema.js';
 import type { StateStore } from '../daemon/store/state-store.js';
 import type { TftpModule } from '../daemon/tftp/tftp-module.js';
@@ -69,6 +70,8 @@ export interface WebDeps {
   api?: ApiModule | undefined;
   /** The appliance's self-update: its settings and the updater's last run (Settings page). */
   selfUpdate?: SelfUpdateView | undefined;
+  /** The settings page: config.json read, checked, written and applied (absent in most tests). */
+  settings?: SettingsService | undefined;
   /** What every service reports as wrong: /healthz and the dashboard show the same reasons. */
   health?: { problems(): Promise<Problem[]> } | undefined;
 }

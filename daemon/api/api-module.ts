@@ -38,11 +38,11 @@ export class ApiModule implements Service {
   readonly name = 'api';
   readonly tokens: TokenService;
   readonly changes: ChangeFeed;
-  readonly siteName: string;
+  private name_: string;
   private started: { key: SiteKey; publisher: SummaryPublisher } | undefined;
 
   constructor(private readonly opts: ApiModuleOptions) {
-    this.siteName = opts.siteName ?? hostname();
+    this.name_ = opts.siteName ?? hostname();
     this.tokens = new TokenService({
       file: join(opts.dataDir, 'api', 'tokens.json'),
       requestsPerMinute: opts.requestsPerMinute,
@@ -57,18 +57,31 @@ export class ApiModule implements Service {
     });
   }
 
-  async start(): Promise<void> {
-    await this.tokens.start();
-    await this.changes.start();
-    const key = await SiteKey.open(this.opts.dataDir, this.opts.log, this.opts.clock);
-    const publisher = new SummaryPublisher({
+  get siteName(): string {
+    return this.name_;
+  }
+
+  /** The settings page renamed the site (site.name; unset: the host name): the next summary says so. */
+  rename(name: string | undefined): void {
+    this.name_ = name ?? hostname();
+    if (this.started) this.started = { key: this.started.key, publisher: this.publisher(this.started.key) };
+  }
+
+  private publisher(key: SiteKey): SummaryPublisher {
+    return new SummaryPublisher({
       sources: this.opts.sources,
       key,
       siteName: this.siteName,
       version: this.opts.version,
       clock: this.opts.clock,
     });
-    this.started = { key, publisher };
+  }
+
+  async start(): Promise<void> {
+    await this.tokens.start();
+    await this.changes.start();
+    const key = await SiteKey.open(this.opts.dataDir, this.opts.log, this.opts.clock);
+    this.started = { key, publisher: this.publisher(key) };
   }
 
   async stop(): Promise<void> {

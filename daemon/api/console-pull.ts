@@ -31,6 +31,11 @@ const jwkSchema = z
   .object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) })
   .loose();
 
+const publicKeySchema = z.union(
+  [jwkSchema, z.string().includes('BEGIN PUBLIC KEY', { error: PUBLIC_KEY_HINT })],
+  { error: PUBLIC_KEY_HINT },
+);
+
 export const sitesFileSchema = z
   .object({
     sites: z
@@ -47,16 +52,18 @@ export const sitesFileSchema = z
             /** An API token with the console:read scope, or a file holding one. */
             token: z.string().min(1).optional(),
             tokenFile: z.string().min(1).optional(),
-            /** The site's public key: its JWK, or its PEM, from Settings → Site key. */
-            publicKey: z.union(
-              [jwkSchema, z.string().includes('BEGIN PUBLIC KEY', { error: PUBLIC_KEY_HINT })],
-              { error: PUBLIC_KEY_HINT },
-            ),
+            /** The site's public key: its JWK, or its PEM, from Settings → Site key; or a file holding either. */
+            publicKey: publicKeySchema.optional(),
+            publicKeyFile: z.string().min(1).optional(),
           })
           .strict()
           .refine(
             (s) => (s.token === undefined) !== (s.tokenFile === undefined),
             'give token or tokenFile, not both',
+          )
+          .refine(
+            (s) => (s.publicKey === undefined) !== (s.publicKeyFile === undefined),
+            'give publicKey or publicKeyFile, not both',
           ),
       )
       .min(1)
@@ -73,7 +80,11 @@ export const sitesFileSchema = z
       }),
   })
   .strict();
-export type SiteEntry = z.infer<typeof sitesFileSchema>['sites'][number];
+type SiteFileEntry = z.infer<typeof sitesFileSchema>['sites'][number];
+/** A site as pulled: its key read from `publicKeyFile` when the file names one. */
+export type SiteEntry = Omit<SiteFileEntry, 'publicKey' | 'publicKeyFile'> & {
+  publicKey: z.infer<typeof publicKeySchema>;
+};
 
 export const siteStateSchema = z.object({
   etag: z.string().optional(),
@@ -105,17 +116,39 @@ export const readSitesFile = async (file: string): Promise<SiteEntry[]> => {
   if (!parsed.success)
     throw new DepotError(
       'BAD_INPUT',
-      `${file}: ${formatIssues(parsed.error).replaceAll('\n', '; ')} (each site: url, token or tokenFile, publicKey; see "Central console API" in the README)`,
+      `${file}: ${formatIssues(parsed.error).replaceAll('\n', '; ')} (each site: url, token or tokenFile, publicKey or publicKeyFile; see "Central console API" in the README)`,
     );
-  // A key that does not parse is a mistake in this file, not a problem of the site: say so now.
-  for (const [i, site] of parsed.data.sites.entries())
+  const sites: SiteEntry[] = [];
+  for (const [i, entry] of parsed.data.sites.entries()) {
+    const { publicKeyFile, publicKey, ...rest } = entry;
+    const field = publicKeyFile ? `sites.${i}.publicKeyFile (${publicKeyFile})` : `sites.${i}.publicKey`;
+    const site: SiteEntry = {
+      ...rest,
+      publicKey: publicKey ?? (await keyFromFile(publicKeyFile!, `${file}: ${field}`)),
+    };
+    // A key that does not parse is a mistake in this file, not a problem of the site: say so now.
     await pinnedKey(site).catch((err: Error) => {
       throw new DepotError(
         'BAD_INPUT',
-        `${file}: sites.${i}.publicKey (${site.name ?? site.url}) is not an Ed25519 public key (${err.message}): ${PUBLIC_KEY_HINT}`,
+        `${file}: ${field} (${site.name ?? site.url}) is not an Ed25519 public key (${err.message}): ${PUBLIC_KEY_HINT}`,
       );
     });
-  return parsed.data.sites;
+    sites.push(site);
+  }
+  return sites;
+};
+
+/** A key file as saved from Settings → Site key: the PEM as it is, or the JWK's JSON. */
+const keyFromFile = async (file: string, what: string): Promise<SiteEntry['publicKey']> => {
+  const text = await readSmallFile(file, 'public key file', 16_384).catch((err: Error) => {
+    throw new DepotError('BAD_INPUT', `${what}: ${err.message}`);
+  });
+  if (!text.startsWith('{')) return text;
+  try {
+    return publicKeySchema.parse(JSON.parse(text));
+  } catch {
+    throw new DepotError('BAD_INPUT', `${what}: neither a PEM nor a JWK: ${PUBLIC_KEY_HINT}`);
+  }
 };
 
 /** The pinned key and the `kid` a signature must name. */
@@ -151,30 +184,29 @@ export const verifySummary = async (jws: string, site: SiteEntry): Promise<ApiSi
   return body.data;
 };
 
-const TOKEN_MAX = 4096;
-
 /**
- * The token from its file: a regular file of at most 4 KiB. Opened without blocking, so a FIFO
- * with no writer does not hang the pull, and never read past the limit (/dev/zero never ends).
+ * A token or key from its file: a regular file of at most `max` bytes. Opened without blocking, so
+ * a FIFO with no writer does not hang the pull, and never read past the limit (/dev/zero never ends).
  */
-const readTokenFile = async (file: string): Promise<string> => {
+const readSmallFile = async (file: string, what: string, max: number): Promise<string> => {
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch(
     (err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read the token file ${file} (${err.code})`);
+      throw new Error(`cannot read the ${what} ${file} (${err.code})`);
     },
   );
   try {
-    if (!(await handle.stat()).isFile()) throw new Error(`the token file ${file} is not a regular file`);
-    const buf = Buffer.alloc(TOKEN_MAX + 1);
+    if (!(await handle.stat()).isFile()) throw new Error(`the ${what} ${file} is not a regular file`);
+    const buf = Buffer.alloc(max + 1);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    if (bytesRead > TOKEN_MAX) throw new Error(`the token file ${file} is over ${TOKEN_MAX} bytes`);
+    if (bytesRead > max) throw new Error(`the ${what} ${file} is over ${max} bytes`);
     return buf.subarray(0, bytesRead).toString('utf8').trim();
   } finally {
     await handle.close();
   }
 };
 
-const tokenOf = async (site: SiteEntry): Promise<string> => site.token ?? readTokenFile(site.tokenFile!);
+const tokenOf = async (site: SiteEntry): Promise<string> =>
+  site.token ?? readSmallFile(site.tokenFile!, 'token file', 4096);
 
 const BODY_MAX = 1 << 20;
 

@@ -94,6 +94,17 @@ export class CacheModule {
     this.service.proxyHost = this.proxy.address?.address;
   }
 
+  /** The settings the page may change while running: upstreams, WAN rate, windows, clients. */
+  reconfigure(c: Config['cache']): void {
+    const s = this.service.opts;
+    s.allow.replace(c.upstreams);
+    s.windows.replace(c.windows);
+    s.strictWindows = c.strictWindows;
+    s.rateBytesPerSec = c.wanRateKBps * 1024;
+    this.service.bucket.setRate(s.rateBytesPerSec);
+    this.clients.replace(c.clients);
+  }
+
   async stop(): Promise<void> {
     await this.proxy?.stop();
     await this.service.stop();

@@ -33,8 +33,13 @@ export const inWindow = (w: Window, at: Date): boolean => {
 };
 
 export class DownloadWindows {
-  readonly windows: Window[];
+  windows: Window[] = [];
   constructor(texts: string[]) {
+    this.replace(texts);
+  }
+
+  /** The settings page changed cache.windows. */
+  replace(texts: string[]): void {
     this.windows = texts.map(parseWindow);
   }
 

@@ -49,9 +49,14 @@ export const hashFromUrl = (url: URL): string | undefined => {
 };
 
 export class UpstreamAllowList {
-  readonly prefixes: string[];
+  prefixes: string[] = [];
 
   constructor(prefixes: string[]) {
+    this.replace(prefixes);
+  }
+
+  /** The settings page changed cache.upstreams: from the next request on. */
+  replace(prefixes: string[]): void {
     // A prefix ends at a path-segment boundary: ".../debian" must not admit ".../debian-evil".
     this.prefixes = prefixes.map((p) => {
       const u = normaliseUrl(p);

@@ -105,6 +105,13 @@ export class CatalogService {
     await this.opts.fetcher.close?.();
   }
 
+  /** New feeds and trusted keys from the settings page, used from the next sync on (no restart). */
+  reconfigure(settings: { feeds: FeedSpec[]; trustedKeys: string[] }): void {
+    this.opts.feeds = settings.feeds;
+    this.opts.trustedKeys = settings.trustedKeys;
+    for (const listener of this.listeners) listener();
+  }
+
   /** Called after every change of the index (assessment recomputes). */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);

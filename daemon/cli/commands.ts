@@ -46,7 +46,7 @@ const serve: CommandSpec = {
   run: async (ctx) => {
     const config = ctx.config();
     const { serve } = await import('../serve.js');
-    await serve(config, ctx.log(config));
+    await serve(config, ctx.log(config), ctx.configSource);
     return undefined; // keep running until a signal
   },
 };

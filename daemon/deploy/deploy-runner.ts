@@ -15,8 +15,8 @@ import type { Logger } from '../log.js';
 import type { Deployment, HostState } from './deployment.js';
 import type { DeploymentStore } from './deployment-store.js';
 import { HostRun, type HostRunDeps } from './host-run.js';
-import { approveHost } from './policy/approvals.js';
-import { advanceRings, DEFAULT_CONCURRENCY, pilotDoneAt } from './policy/rings.js';
+import { hostApproval } from './policy/host-approval.js';
+import { advanceRings, DEFAULT_CONCURRENCY } from './policy/rings.js';
 import { isOpen, parseWindow, spreadStart } from './policy/windows.js';
 
 export const DEPLOY_HOST_KIND = 'deploy.host';
@@ -130,21 +130,9 @@ export class DeployRunner {
     const w = d.policy.windows[h.group];
     if (d.policy.now || !w) return true;
     const now = this.opts.clock.now();
-    const approval = approveHost(h.change, this.approvalContext(d, h));
+    const approval = hostApproval(d, h, now);
     if (approval.approved && approval.deadline !== undefined && approval.deadline <= now) return true;
     return isOpen(parseWindow(w.text, w.zone), now);
-  }
-
-  private approvalContext(d: Deployment, h: HostState) {
-    return {
-      approvals: d.approvals,
-      rules: d.policy.rules,
-      severityOf: (id: string) => d.advisories[id]?.severity ?? 'unknown',
-      group: h.group,
-      ring: h.ring,
-      pilotDoneAt: pilotDoneAt(d),
-      now: this.opts.clock.now(),
-    };
   }
 
   /** Look at the deployment again (serialised per deployment); resolves once its effects are saved. */
@@ -177,7 +165,7 @@ export class DeployRunner {
           : undefined;
       },
       waitingApproval: (h) => {
-        const a = approveHost(h.change, this.approvalContext(d, h));
+        const a = hostApproval(d, h, this.opts.clock.now());
         return a.approved ? undefined : a.waiting.join('; ');
       },
     });

@@ -29,7 +29,7 @@ const OPERATOR = [
 ];
 
 /** Pages only an admin may even read. */
-const ADMIN_PAGES = [/^\/settings\/(accounts|audit)(\/.*)?$/];
+const ADMIN_PAGES = [/^\/settings\/(accounts|audit|config)(\/.*)?$/];
 
 export const requiredRole = (method: string, path: string): Role => {
   if (method === 'GET' || method === 'HEAD')

@@ -14,6 +14,8 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink, jobHref } from '../views/job-link.js';
 import { ActionsHeading, Empty, isFragmentRequest, renderPage } from '../views/layout.js';
+import { Reason } from '../views/reason.js';
+import { When } from '../views/when.js';
 import { ago } from './discovery.js';
 
 const MAX_ROWS = 200;
@@ -31,7 +33,7 @@ export const formatDuration = (ms: number | undefined): string => {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 };
 
-const When = (props: { iso: string | undefined }) =>
+const Ago = (props: { iso: string | undefined }) =>
   props.iso ? (
     <time datetime={props.iso} title={props.iso}>
       {ago(props.iso)}
@@ -104,10 +106,12 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
                   <StateLabel job={job} />
                 </td>
                 <td data-label="Started">
-                  <When iso={job.startedAt} />
+                  <Ago iso={job.startedAt} />
                 </td>
                 <td data-label="Duration">{formatDuration(jobDuration(job, Date.now()))}</td>
-                <td data-label="Result">{outcome(job)}</td>
+                <td data-label="Result">
+                  <Reason message={outcome(job)} />
+                </td>
                 <td>
                   <CancelForm job={job} csrf={props.csrf} />
                 </td>
@@ -138,12 +142,11 @@ const Schedule = (props: { upcoming: UpcomingRun[] }) => (
         </thead>
         <tbody>
           {props.upcoming.map((u) => {
-            const at = new Date(u.at).toISOString();
             return (
               <tr>
                 <td>{u.label}</td>
                 <td>
-                  <time datetime={at}>{at}</time>
+                  <When at={new Date(u.at).toISOString()} />
                 </td>
               </tr>
             );
@@ -184,13 +187,19 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
           <CancelForm job={job} csrf={props.csrf} />
         </dd>
         <dt>Created</dt>
-        <dd>{job.createdAt}</dd>
+        <dd>
+          <When at={job.createdAt} />
+        </dd>
         <dt>Started</dt>
-        <dd>{job.startedAt ?? '—'}</dd>
+        <dd>
+          <When at={job.startedAt} never="—" />
+        </dd>
         <dt>Duration</dt>
         <dd>{formatDuration(jobDuration(job, Date.now()))}</dd>
         <dt>Result</dt>
-        <dd>{job.result?.summary ?? job.error ?? '—'}</dd>
+        <dd>
+          <Reason message={job.result?.summary ?? job.error ?? '—'} />
+        </dd>
       </dl>
       {live && p ? (
         <p>
@@ -201,8 +210,9 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
       <ol>
         {job.events.map((e) => (
           <li>
-            <time datetime={e.at}>{e.at}</time> {e.state}
-            {e.note ? ` — ${e.note}` : ''}
+            <When at={e.at} /> {e.state}
+            {e.note ? ' — ' : ''}
+            {e.note ? <Reason message={e.note} /> : null}
           </li>
         ))}
       </ol>

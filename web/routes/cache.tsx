@@ -14,9 +14,11 @@ import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
 import { formatBytes } from '../views/bytes.js';
+import { EntryTable, PIN_DETAIL, PIN_QUESTION } from '../views/cache-entries.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
+import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
 
 /** For a host that asked the UI port: the same name it used, on the proxy port. */
@@ -141,63 +143,6 @@ export const LiveDownloads = (props: { downloads: DownloadInfo[] }) => (
   </section>
 );
 
-const EntryActions = (props: { e: CacheEntry; csrf: string }) => (
-  <>
-    <form method="post" action={props.e.pinned ? '/cache/-/unpin' : '/cache/-/pin'} style="display:inline">
-      <CsrfField token={props.csrf} />
-      <input type="hidden" name="url" value={props.e.url} />
-      <button type="submit" class="link">
-        {props.e.pinned ? 'Unpin' : 'Pin'}
-      </button>
-    </form>{' '}
-    <form
-      method="post"
-      action="/cache/-/evict"
-      style="display:inline"
-      hx-confirm="Evict this file? The next host that asks fetches it across the WAN again."
-    >
-      <CsrfField token={props.csrf} />
-      <input type="hidden" name="url" value={props.e.url} />
-      <button type="submit" class="link">
-        Evict
-      </button>
-    </form>
-  </>
-);
-
-const EntryTable = (props: { title: string; entries: CacheEntry[]; csrf: string }) => (
-  <section class="card">
-    <h2>{props.title}</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>File</th>
-          <th>Size</th>
-          <th>Hits</th>
-          <th>Checked</th>
-          <ActionsHeading />
-        </tr>
-      </thead>
-      <tbody>
-        {props.entries.map((e) => (
-          <tr>
-            <td>
-              <code>{e.url}</code>
-              {e.pinned ? ' (pinned)' : ''}
-            </td>
-            <td>{formatBytes(e.size)}</td>
-            <td>{e.hits}</td>
-            <td>{e.verified === 'sha256' ? 'sha256' : 'size only'}</td>
-            <td>
-              <EntryActions e={e} csrf={props.csrf} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </section>
-);
-
 const requireCache = (deps: WebDeps): CacheService => {
   if (!deps.cache)
     throw new DepotError('UNAVAILABLE', 'the package cache is disabled (cache.enabled is false)');
@@ -263,7 +208,9 @@ const Prefetch = (props: { jobs: CacheSummary['prefetch']; csrf: string }) => (
               .filter((i) => i.error)
               .slice(0, 3)
               .map((i) => (
-                <div class="hint">{i.error}</div>
+                <div class="hint">
+                  <Reason message={i.error ?? ''} />
+                </div>
               ))}
           </li>
         ))}
@@ -363,6 +310,8 @@ export const cacheRoutes = (deps: WebDeps) => {
     c.html(<LiveDownloads downloads={requireCache(deps).summary().downloads} />),
   );
   app.post('/cache/-/pin', async (c) => {
+    const ask = await askFirst(c, PIN_QUESTION, PIN_DETAIL, '/cache');
+    if (ask) return ask;
     requireCache(deps).setPinned(await formUrl(c), true);
     return c.redirect('/cache', 303);
   });

@@ -8,6 +8,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
 import { severityBreakdown } from '../views/patches.js';
+import { Reason } from '../views/reason.js';
 
 const formatUptime = (ms: number): string => {
   const s = Math.floor(ms / 1000);
@@ -29,6 +30,21 @@ const Step = (props: { done: boolean; children: Child }) => (
   <li class={props.done ? 'done' : undefined}>{props.children}</li>
 );
 
+/** Which part of the appliance says so, as its page is named. */
+const SOURCE: Record<string, string> = {
+  catalog: 'Feeds',
+  cache: 'Cache',
+  discovery: 'Discovery',
+  inventory: 'Inventory',
+  jobs: 'Activity',
+  reports: 'Reports',
+  tftp: 'Devices (TFTP)',
+  presence: 'On the LAN',
+  deploy: 'Deployments',
+  scheduler: 'Schedule',
+  'api-tokens': 'Console API',
+};
+
 const Problems = (props: { problems: Problem[] }) =>
   props.problems.length === 0 ? null : (
     <section class="card" id="problems" role="status">
@@ -36,7 +52,7 @@ const Problems = (props: { problems: Problem[] }) =>
       <ul class="problems">
         {props.problems.map((p) => (
           <li class="notice error">
-            <strong>{p.source}</strong>: {p.message}
+            <strong>{SOURCE[p.source] ?? p.source}</strong>: <Reason message={p.message} />
           </li>
         ))}
       </ul>
@@ -111,7 +127,8 @@ const GettingStarted = (props: { s: SiteSummary }) => (
         Run a discovery scan and review the machines found under <a href="/assets">Assets</a>.
       </Step>
       <Step done={props.s.feeds.synced > 0}>
-        Synchronise vendor feeds on the <a href="/patches">Patches</a> page.
+        Add vendor feeds in <a href="/settings/config#feeds">Settings → Appliance settings</a> and synchronise
+        them there or on the <a href="/patches/feeds">Feeds</a> page.
       </Step>
       <Step done={(props.s.compliance?.assessed ?? 0) > 0}>
         Give the appliance SSH access to your machines under <a href="/inventory">Inventory</a> so it can see

@@ -19,6 +19,7 @@ import {
   TransferTable,
 } from '../views/devices.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { Reason } from '../views/reason.js';
 
 const TITLE = 'Network devices';
 
@@ -78,7 +79,9 @@ const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, 
       {status.listening ? (
         <p>{`TFTP server listening on ${status.address}:${status.port}, read-only, serving ${tftp.root}.`}</p>
       ) : (
-        <Notice kind="error">{status.error}</Notice>
+        <Notice kind="error">
+          <Reason message={status.error} />
+        </Notice>
       )}
       <TftpAccessNote access={tftp.access()} ignored={tftp.ignored.list()} />
       <DhcpHelp address={applianceAddress(c, tftp)} />

@@ -10,6 +10,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { Reason } from '../views/reason.js';
 
 /** The discovery service, or a clear 503 when this appliance runs without it. */
 export const requireDiscovery = (deps: WebDeps): DiscoveryService => {
@@ -128,7 +129,8 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
       {s.counts
         ? ` — ${s.counts.found} found, ${s.counts.new} new, ${s.counts.offline} went offline, ${s.counts.ipChanged} changed address`
         : ''}
-      {s.error ? ` — ${s.error}` : ''}
+      {s.error ? ' — ' : ''}
+      {s.error ? <Reason message={s.error} /> : null}
     </p>
   );
 };
@@ -162,7 +164,11 @@ const ScanHistory = (props: { scans: readonly ScanRecord[] }) => (
               <td>{s.trigger}</td>
               <td title={s.startedAt}>{ago(s.startedAt)}</td>
               <td>{s.durationMs !== null ? `${(s.durationMs / 1000).toFixed(1)} s` : '—'}</td>
-              <td>{s.error ? `${s.status}: ${s.error}` : s.status}</td>
+              <td>
+                {s.status}
+                {s.error ? ': ' : ''}
+                {s.error ? <Reason message={s.error} /> : null}
+              </td>
               <td>{s.counts ? `${s.counts.found} / ${s.counts.new} / ${s.counts.offline}` : '—'}</td>
             </tr>
           ))}

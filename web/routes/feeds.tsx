@@ -14,6 +14,7 @@ import { JobLink } from '../views/job-link.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
 import { advisoryHref, webLink } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
 import { needCatalog } from './patches.js';
 
@@ -90,8 +91,9 @@ const NoFeeds = () => (
       <strong>No vendor feeds configured.</strong>
     </p>
     <p>
-      List them under <code>catalog.feeds</code> in <code>config.json</code> in the data directory and restart
-      the daemon (the README's "Vendor feeds" section has examples), or import a signed offline bundle below.
+      Add them in <a href="/settings/config#feeds">Settings → Appliance settings</a> (an admin; saved to{' '}
+      <code>catalog.feeds</code> in <code>config.json</code>, no restart needed), or import a signed offline
+      bundle below.
     </p>
   </Empty>
 );
@@ -127,7 +129,14 @@ const FeedTable = (props: { feeds: FeedStatus[]; csrf: string }) => (
               )}
             </td>
             <td data-label="Last attempt">
-              {f.lastAttempt ? `${f.lastAttempt.outcome}: ${f.lastAttempt.message}` : ''}
+              {f.lastAttempt ? (
+                <>
+                  {`${f.lastAttempt.outcome}: `}
+                  <Reason message={f.lastAttempt.message} />
+                </>
+              ) : (
+                ''
+              )}
             </td>
             <td>
               {f.configured && f.enabled ? <SyncForm csrf={props.csrf} feed={f.id} label="Sync now" /> : null}
@@ -183,7 +192,9 @@ const SyncHistory = (props: { rows: SyncHistoryEntry[] }) => (
               <td data-label="Feed">{h.feedId}</td>
               <td data-label="Trigger">{h.trigger}</td>
               <td data-label="Outcome">{h.outcome}</td>
-              <td data-label="Details">{h.message}</td>
+              <td data-label="Details">
+                <Reason message={h.message} />
+              </td>
             </tr>
           ))}
         </tbody>

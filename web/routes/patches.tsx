@@ -83,9 +83,9 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
             <strong>No vendor feeds synchronised yet.</strong>
           </p>
           <p>
-            Add feeds (Debian security tracker, OSV, apt repositories, signed vendor manifests) under{' '}
-            <code>catalog.feeds</code> in the settings file and sync them, or import a signed offline bundle
-            on the <a href="/patches/feeds">Feeds</a> page.
+            Add feeds (Debian security tracker, OSV, apt repositories, signed vendor manifests) in{' '}
+            <a href="/settings/config#feeds">Settings → Appliance settings</a> and sync them, or import a
+            signed offline bundle on the <a href="/patches/feeds">Feeds</a> page.
           </p>
         </Empty>
       </>,

@@ -82,6 +82,15 @@ export const settingsPage = async (
           </p>
         </section>
       ) : null}
+      {deps.settings && c.get('user')?.role === 'admin' ? (
+        <section class="card">
+          <h2>Appliance settings</h2>
+          <p>
+            Vendor feeds, the package cache's upstreams, WAN rate, windows and clients, the proxy port,
+            trusted keys and the site name: <a href="/settings/config">edit settings</a>.
+          </p>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Scopes of management</h2>
         <p>

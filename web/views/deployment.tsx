@@ -6,11 +6,14 @@
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
 import { updateKey } from '../../daemon/deploy/plan.js';
+import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
 import { hostHref } from './host-link.js';
-import { ActionsHeading } from './layout.js';
+import { ActionsHeading, Notice } from './layout.js';
+import { counted } from './plural.js';
+import { Reason } from './reason.js';
 import { When } from './when.js';
 
 const HOUR = 3_600_000;
@@ -34,6 +37,21 @@ const Action = (props: {
   </form>
 );
 
+/** How many of the hosts still to run wait for an approval, said before "run" is pressed. */
+const Unapproved = (props: { d: Deployment }) => {
+  const open = props.d.hosts.filter((h) => !isHostDone(h));
+  const now = Date.now();
+  const waiting = open.filter((h) => !hostApproval(props.d, h, now).approved).length;
+  if (waiting === 0) return null;
+  return (
+    <Notice kind="info">
+      {waiting === open.length
+        ? 'Nothing here is approved yet: running it starts no host until its fixes are approved (Approvals, below).'
+        : `${counted(waiting, 'host')} of ${open.length} wait for an approval: they start only once their fixes are approved (Approvals, below).`}
+    </Notice>
+  );
+};
+
 export const Actions = (props: { d: Deployment; csrf: string }) => {
   const { d, csrf } = props;
   const startable = d.state === 'draft' || d.state === 'paused';
@@ -41,6 +59,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
     <div id="actions">
       {startable ? (
         <>
+          <Unapproved d={d} />
           <Action
             d={d}
             path="/run"
@@ -168,12 +187,19 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
       <td>
         {h.attempts}
         {h.failures.map((f) => (
-          <div class="hint">{`attempt ${f.attempt}: ${f.kind}: ${f.reason}`}</div>
+          <div class="hint">
+            {`attempt ${f.attempt}: ${f.kind}: `}
+            <Reason message={f.reason} />
+          </div>
         ))}
       </td>
       <td>
         <OutcomeWord h={h} />
-        {h.reason ? <div class="hint">{h.reason}</div> : null}
+        {h.reason ? (
+          <div class="hint">
+            <Reason message={h.reason} />
+          </div>
+        ) : null}
         {h.waiting && !h.outcome ? <div class="hint">{`waiting: ${h.waiting}`}</div> : null}
       </td>
       <td>
@@ -251,7 +277,11 @@ export const HostLog = (props: { d: Deployment; h: HostState; label: string; sud
         <a href={deploymentHref(d.id)}>{`← ${d.title}`}</a>
       </p>
       <h1>{`${props.label}: ${h.outcome ? h.outcome : h.phase}`}</h1>
-      {h.reason ? <p class="notice error">{h.reason}</p> : null}
+      {h.reason ? (
+        <p class="notice error">
+          <Reason message={h.reason} />
+        </p>
+      ) : null}
       {props.sudo ? (
         <section class="card" id="sudo">
           <h2>Let the SSH user run the package tools as root</h2>

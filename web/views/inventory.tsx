@@ -12,6 +12,7 @@ import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
+import { Reason } from './reason.js';
 import { When } from './when.js';
 
 const hostAction = (hostId: string, action: string): string =>
@@ -219,7 +220,12 @@ export const RunProgress = (props: { run: CollectionRun | undefined; label: (hos
             <a href={hostHref(hostId)}>{props.label(hostId)}</a>:{' '}
             {h.jobId ? <a href={jobHref(h.jobId)}>{h.state}</a> : h.state}
             {h.packages !== undefined ? ` (${h.packages} packages)` : ''}
-            {h.error ? <span class="hint"> {h.error}</span> : null}
+            {h.error ? (
+              <span class="hint">
+                {' '}
+                <Reason message={h.error} />
+              </span>
+            ) : null}
           </li>
         ))}
       </ul>

@@ -1,5 +1,6 @@
 /** Settings → On the LAN: how site machines find this appliance, and why it is not announced. */
 import type { PresenceStatus } from '../../daemon/presence/presence-service.js';
+import { Reason } from './reason.js';
 
 const Dns = () => (
   <p class="hint">
@@ -32,7 +33,7 @@ export const PresenceCard = (props: { status: PresenceStatus | undefined }) => {
         ))}
         {s.failed.map((f) => (
           <li>
-            {f.interface} ({f.address}): cannot announce: {f.error}
+            {f.interface} ({f.address}): cannot announce: <Reason message={f.error} />
           </li>
         ))}
       </ul>

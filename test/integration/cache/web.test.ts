@@ -86,7 +86,10 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
       headers: { host: 'depot.test', cookie, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: auth.csrfToken(seed, token), ...form }).toString(),
     });
-  assert.equal((await post('/cache/-/pin', { url: fileUrl })).status, 303);
+  assert.match(await (await post('/cache/-/pin', { url: fileUrl })).text(), /Pin this file in the cache\?/);
+  assert.notEqual(s.cache.index.get(fileUrl)?.pinned, true, 'asking pins nothing');
+  assert.match(html, /hx-confirm="Pin this file in the cache\?/);
+  assert.equal((await post('/cache/-/pin', { url: fileUrl, confirm: 'yes' })).status, 303);
   assert.equal(s.cache.index.get(fileUrl)?.pinned, true);
   assert.match(
     await (await post('/cache/-/evict', { url: fileUrl })).text(),

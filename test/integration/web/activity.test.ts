@@ -126,5 +126,8 @@ test('scheduled tasks are listed with their next run', async (t) => {
   const at = Date.parse('2030-01-01T02:00:00Z');
   h.scheduler.add({ id: 'test.nightly', label: 'Nightly check', dueAt: () => at, run: async () => {} });
   const html = await (await h.request('/activity')).text();
-  assert.match(html, /<td>Nightly check<\/td><td><time datetime="2030-01-01T02:00:00.000Z">/);
+  assert.match(
+    html,
+    /<td>Nightly check<\/td><td><time datetime="2030-01-01T02:00:00.000Z" title="2030-01-01T02:00:00.000Z">\d+ Jan 2030 \d\d:\d\d<\/time>/,
+  );
 });

@@ -45,6 +45,8 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
+  // "Run" on a draft nobody approved would start nothing: the page says so before it is pressed.
+  assert.match(html, /Nothing here is approved yet: running it starts no host until its fixes are approved/);
   // The draft's one advisory is already in the Approve field: clicking Approve approves it.
   assert.match(
     html,
@@ -60,6 +62,11 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.equal(approve.status, 303);
   html = await (await s.b.request(`${s.href}?done=approved`)).text();
   assert.match(html, /Approved; the audit log/);
+  assert.doesNotMatch(
+    html,
+    /Nothing here is approved yet|wait for an approval/,
+    'every host is approved now',
+  );
   assert.match(
     html,
     new RegExp(`approve advisory ${HIGH} · deadline <time datetime="2031-01-31T18:00:00.000Z"`),

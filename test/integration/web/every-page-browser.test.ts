@@ -259,6 +259,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
     '/settings/scopes',
     '/settings/accounts',
     '/settings/audit',
+    '/settings/config',
     '/discovery/scans',
     '/deployments/new',
   ];

@@ -51,8 +51,14 @@ test('/healthz turns degraded, with the reason, when a feed is older than twice 
   const b = await setUpAdmin(h);
   const dashboard = await (await b.request('/')).text();
   assert.match(dashboard, /Needs attention/);
+  // The page names the part of the appliance as its page is named, the time in the appliance's
+  // zone, and keeps the exact message one click away.
   assert.match(
     dashboard,
-    /<strong>catalog<\/strong>: feed debian is stale: last synced 2026-11-23T00:00:00\.000Z/,
+    /<strong>Feeds<\/strong>: feed debian is stale: last synced 23 Nov( 2026)? \d\d:\d\d \(2 h ago\)/,
+  );
+  assert.match(
+    dashboard,
+    /<summary>details<\/summary><code>feed debian is stale: last synced 2026-11-23T00:00:00\.000Z/,
   );
 });
