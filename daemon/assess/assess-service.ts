@@ -1,7 +1,9 @@
 /**
  * Site-wide assessment on demand: every host's inventory against the current catalog index,
- * cached until the catalog changes or the result is older than `maxAgeMs` (inventories change when
- * collections finish). Also the per-advisory view the Patches page lists: which hosts miss what.
+ * cached until the catalog changes or a collection finishes (both invalidate it), and refreshed in
+ * the background once older than `maxAgeMs` (15 min): a safety net for inventories written by
+ * another process (the CLI), not the way changes arrive. At 5,000 hosts a refresh is seconds of
+ * CPU and a burst of garbage; once a minute it was most of an idle appliance's work. Also the per-advisory view the Patches page lists: which hosts miss what.
  */
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Severity } from '../catalog/model.js';
@@ -67,6 +69,8 @@ export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
   return [...map.values()];
 };
 
+const DEFAULT_MAX_AGE_MS = 15 * 60_000;
+
 export class AssessService {
   readonly name = 'assess';
   private cached: SiteAssessment | undefined;
@@ -122,7 +126,7 @@ export class AssessService {
     const index = this.opts.catalog.index();
     const cached = this.cached;
     if (cached && cached.catalogGeneration === index.generation) {
-      if (this.clock.now() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? 60_000)) {
+      if (this.clock.now() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) {
         this.refresh();
       }
       return cached;

@@ -18,8 +18,7 @@ import { DepotError } from '../errors.js';
 import { HostDirectory } from '../hosts/host-directory.js';
 import { hostsDir } from '../hosts/hosts-module.js';
 import { inventoryDir } from '../inventory/inventory-module.js';
-import { hostInventorySchema } from '../inventory/types.js';
-import { RecordDir } from '../store/record-dir.js';
+import { inventoryRecords } from '../inventory/inventory-records.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
 import type { Deployment } from './deployment.js';
@@ -78,9 +77,7 @@ const plan = async (ctx: CommandContext): Promise<number> => {
   const catalog = createCatalogService(config, log.child('catalog'), 'cli');
   await catalog.start();
   try {
-    const inventories = new RecordDir(join(inventoryDir(config), 'hosts'), (v) =>
-      hostInventorySchema.parse(v),
-    );
+    const inventories = inventoryRecords(join(inventoryDir(config), 'hosts'));
     await inventories.start();
     const assess = new AssessService({ catalog, inventories: inventoryFiles(inventories, log), log });
     const site = await assess.current();

@@ -3,7 +3,7 @@
  * transitions, with an event for each. Pure: the store persists what this returns.
  */
 import { type Asset, type AssetEvent, assetIdFor, MAX_EVENTS, MAX_IP_HISTORY } from './asset.js';
-import type { Observation } from './scanner.js';
+import { type Observation, SELF_EVIDENCE } from './scanner.js';
 
 export interface MergeResult {
   /** Assets created or changed (including ones that went offline). */
@@ -74,9 +74,12 @@ export const mergeScan = (
     let asset = changed.get(id) ?? assets.byId(id);
     // A device first seen without MAC (off-link, or ARP raced) gets its IP-only record folded in.
     const ipOnly = o.mac ? assets.byId(assetIdFor(null, o.ip)) : undefined;
+    // The appliance finds itself in its own scope: listed, but never a new device to review.
+    const self = o.evidence.includes(SELF_EVIDENCE);
     if (!asset) {
-      counts.new++;
+      if (!self) counts.new++;
       asset = newAsset(o, ipOnly, { id, at, scanId });
+      if (self) asset.isNew = false;
       pushEvent(asset, {
         at,
         scanId,
@@ -85,6 +88,7 @@ export const mergeScan = (
       });
     } else {
       asset = structuredClone(asset);
+      if (self) asset.isNew = false;
       if (asset.ip !== o.ip) {
         counts.ipChanged++;
         pushEvent(asset, { at, scanId, kind: 'ip-changed', detail: `${asset.ip} → ${o.ip}` });

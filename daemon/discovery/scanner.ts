@@ -38,6 +38,9 @@ export interface Observation extends Classification {
   services: MdnsService[];
 }
 
+/** The evidence line of the appliance's own address: never a new device to review. */
+export const SELF_EVIDENCE = 'this appliance';
+
 export type ScanPhase = 'icmp' | 'tcp' | 'mdns' | 'enrich' | 'done';
 
 export interface ScanProgress {
@@ -280,7 +283,7 @@ class ScanRun {
       services: d.services,
     };
     const result = { ...base, ...classify(base) };
-    if (this.local.some((l) => l.address === d.ip)) result.evidence.unshift('this appliance');
+    if (this.local.some((l) => l.address === d.ip)) result.evidence.unshift(SELF_EVIDENCE);
     return result;
   }
 }

@@ -21,8 +21,9 @@ import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote
 import { RecordDir } from '../store/record-dir.js';
 import { type CollectionRun, CollectJobs, newRunId } from './collect-jobs.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
+import { inventoryRecords } from './inventory-records.js';
 import { followTarget, rekeyTarget, targetIds } from './target-identity.js';
-import { type HostInventory, hostInventorySchema } from './types.js';
+import type { HostInventory } from './types.js';
 
 export interface InventoryServiceOptions {
   /** Root for keys, pins, credentials and per-host files (`<dataDir>/inventory`). */
@@ -89,13 +90,14 @@ export class InventoryService {
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
   private readonly collectedListeners = new Set<(hostId: string) => void>();
   private readonly collectJobs: CollectJobs | undefined;
+  private migration: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: InventoryServiceOptions) {
     this.clock = opts.clock ?? systemClock;
     this.keys = new ApplianceKeyStore(join(opts.dir, 'ssh'), opts.log);
     this.knownHosts = new KnownHosts(join(opts.dir, 'known-hosts.json'), opts.log, this.clock);
     this.credentials = new CredentialStore(join(opts.dir, 'credentials.json'), this.clock);
-    this.inventories = new RecordDir(join(opts.dir, 'hosts'), (v) => hostInventorySchema.parse(v));
+    this.inventories = inventoryRecords(join(opts.dir, 'hosts'));
     this.attempts = new RecordDir(join(opts.dir, 'attempts'), (v) => attemptSchema.parse(v));
     this.collectJobs =
       opts.jobs &&
@@ -110,6 +112,7 @@ export class InventoryService {
     this.abort = new AbortController();
     await this.inventories.start();
     await this.attempts.start();
+    this.migration = this.migrateInventories(this.abort.signal);
     // Pins used to be keyed by address:port; they follow their host's id now.
     const creds = await this.credentials.list();
     await this.knownHosts.adopt(creds.map((c) => [hostPortKey(c.address, c.port), c.hostId] as const));
@@ -126,7 +129,24 @@ export class InventoryService {
   async stop(): Promise<void> {
     await this.collectJobs?.stop();
     this.abort.abort();
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values(), this.migration]);
+  }
+
+  /**
+   * Inventories of older versions (plain JSON) are rewritten compressed in the background: they
+   * read as they are meanwhile, and start-up does not wait for thousands of rewrites.
+   */
+  private async migrateInventories(signal: AbortSignal): Promise<void> {
+    try {
+      const { migrated, unreadable } = await this.inventories.migrate(signal);
+      if (migrated) this.opts.log.info('inventories rewritten in the compressed form', { migrated });
+      if (unreadable.length)
+        this.opts.log.warn('inventories left as they are: they do not parse', {
+          hosts: unreadable.slice(0, 20),
+        });
+    } catch (err) {
+      this.opts.log.error('inventory migration stopped; the plain files still read', { err });
+    }
   }
 
   /** When the next scheduled collection of every host starts (undefined: no schedule). */

@@ -3,6 +3,8 @@
  * the ledger behind patch age, mean time to remediate and the SLA view. Pure functions over a
  * plain document, so the service can keep it in memory and write it as one file.
  *
+ * Records are replaced, never changed in place (see `ledgerSnapshot`).
+ *
  * A finding closes as fixed only when a newer inventory of the same host no longer shows it. A
  * finding that disappears while the inventory did not change (a feed was removed or re-rated
  * its fix) was never remediated: it is dropped, not counted. A host that leaves the assessment
@@ -35,6 +37,38 @@ export const ledgerSchema = z.object({
 export type Ledger = z.infer<typeof ledgerSchema>;
 
 export const emptyLedger = (): Ledger => ({ version: 1, hosts: {}, closed: [] });
+
+/**
+ * A copy of the ledger that later observations leave alone, in a millisecond at 150,000 findings
+ * (a deep copy took seconds and held the event loop): `observe` never changes a host's record or
+ * a finding in place, it replaces them, so copying the two containers is enough.
+ */
+export const ledgerSnapshot = (ledger: Ledger): Ledger => ({
+  version: ledger.version,
+  hosts: { ...ledger.hosts },
+  closed: ledger.closed.slice(),
+});
+
+/**
+ * The ledger as JSON text, in pieces of a few hundred hosts or findings: a writer awaits each
+ * piece, so a 20 MB document never exists as one string and the event loop breathes in between.
+ */
+export function* ledgerJson(ledger: Ledger, per = 250): Generator<string> {
+  yield `{"version":${ledger.version},"hosts":{`;
+  const ids = Object.keys(ledger.hosts);
+  for (let i = 0; i < ids.length; i += per) {
+    const part = ids
+      .slice(i, i + per)
+      .map((id) => `${JSON.stringify(id)}:${JSON.stringify(ledger.hosts[id])}`);
+    yield `${i ? ',' : ''}${part.join(',')}`;
+  }
+  yield '},"closed":[';
+  for (let i = 0; i < ledger.closed.length; i += per) {
+    const part = ledger.closed.slice(i, i + per).map((f) => JSON.stringify(f));
+    yield `${i ? ',' : ''}${part.join(',')}`;
+  }
+  yield ']}\n';
+}
 
 /** What the ledger reads from an assessment of one host. */
 export interface ObservedHost {

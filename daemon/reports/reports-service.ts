@@ -12,12 +12,28 @@ import type { ScheduleEntry } from '../jobs/scheduler.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { HealthReporter, Problem } from '../observability/health.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { JsonFileAdapter } from '../store/json-file-adapter.js';
 import { emptyHistory, type History, historySchema, localDay, recordDay } from './history.js';
-import { emptyLedger, type Ledger, ledgerSchema, observe } from './remediation.js';
+import {
+  emptyLedger,
+  type Ledger,
+  ledgerJson,
+  ledgerSchema,
+  ledgerSnapshot,
+  observe,
+} from './remediation.js';
 import type { ReportsSettings } from './settings.js';
 
 export const REPORTS_DIR = 'reports';
+
+/** Pieces of text with a turn of the event loop between them (pages answer while a big file is written). */
+async function* yieldingPieces(pieces: Iterable<string>): AsyncGenerator<string> {
+  for (const piece of pieces) {
+    yield piece;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
 const HOUR = 3_600_000;
 
 export interface ReportsServiceOptions {
@@ -125,27 +141,31 @@ export class ReportsService implements Service, HealthReporter {
   }
 
   private persist(writeHistory: boolean, writeLedger: boolean): void {
-    // Copies: the documents may change again before the queued write runs.
+    // Copies: the documents may change again before the queued write runs. The history is a few
+    // hundred days; the ledger holds every open finding, copied shallowly (see ledgerSnapshot).
     const history = writeHistory ? structuredClone(this.historyDoc) : undefined;
-    const ledger = writeLedger ? structuredClone(this.ledgerDoc) : undefined;
+    const ledger = writeLedger ? ledgerSnapshot(this.ledgerDoc) : undefined;
     this.writes = this.writes.then(async () => {
-      for (const [key, doc, file] of [
-        ['history', history, this.historyFile],
-        ['ledger', ledger, this.ledgerFile],
-      ] as const) {
-        if (!doc) continue;
-        try {
-          await (file as JsonFileAdapter<typeof doc>).write(doc);
-          this.unwritten[key] = false;
-        } catch (err) {
-          this.unwritten[key] = true;
-          this.opts.log.error('could not write a report file; it is written again at the next change', {
-            file: file.path,
-            err,
-          });
-        }
-      }
+      if (history)
+        await this.writeDoc('history', this.historyFile.path, () => this.historyFile.write(history));
+      if (ledger)
+        await this.writeDoc('ledger', this.ledgerFile.path, () =>
+          writeFileAtomic(this.ledgerFile.path, yieldingPieces(ledgerJson(ledger)), { mode: 0o640 }),
+        );
     });
+  }
+
+  private async writeDoc(key: 'history' | 'ledger', file: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+      this.unwritten[key] = false;
+    } catch (err) {
+      this.unwritten[key] = true;
+      this.opts.log.error('could not write a report file; it is written again at the next change', {
+        file,
+        err,
+      });
+    }
   }
 
   /** Daily snapshots, oldest first. */

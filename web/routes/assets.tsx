@@ -8,6 +8,7 @@
 import { type Context, Hono } from 'hono';
 import { type AssetQuery, assetQuerySchema } from '../../daemon/discovery/asset-query.js';
 import { DepotError } from '../../daemon/errors.js';
+import { pageNumber, pageOf } from '../../daemon/paging.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { AssetTable, Filters, qs, UnscannedHosts } from '../views/assets.js';
 import { askFirst } from '../views/confirm.js';
@@ -27,11 +28,23 @@ const parseQuery = (c: Context<WebEnv>): AssetQuery => {
   return r.data;
 };
 
-const Unscanned = (props: { deps: WebDeps }) => {
+/** Machines no scan has seen, a page at a time (`?machines=N`): a site added by address may hold thousands. */
+const Unscanned = (props: { deps: WebDeps; c: Context<WebEnv> }) => {
   const { hosts, discovery } = props.deps;
   if (!hosts) return null;
   const list = hosts.unscanned((id) => discovery?.assets.byId(id) !== undefined);
-  return <UnscannedHosts hosts={list} label={(id) => hosts.label(id)} />;
+  const url = new URL(props.c.req.url);
+  const href = (n: number) => {
+    url.searchParams.set('machines', String(n));
+    return `/assets?${url.searchParams.toString()}#unscanned`;
+  };
+  return (
+    <UnscannedHosts
+      page={pageOf(list, pageNumber(props.c.req.query('machines')))}
+      href={href}
+      label={(id) => hosts.label(id)}
+    />
+  );
 };
 
 /** The Assets page: the scan panel, filters and the discovered devices, then machines no scan saw. */
@@ -46,7 +59,7 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
         <Empty>
           <p>Discovery is not running on this appliance.</p>
         </Empty>
-        <Unscanned deps={deps} />
+        <Unscanned deps={deps} c={c} />
       </>,
     );
   }
@@ -81,7 +94,7 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
           live={d.current()?.status === 'running' ? d.foundSoFar() : undefined}
         />
       </section>
-      <Unscanned deps={deps} />
+      <Unscanned deps={deps} c={c} />
     </>,
   );
 };

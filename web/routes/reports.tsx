@@ -37,24 +37,82 @@ const needReports = (deps: WebDeps) => {
 };
 
 /**
- * The tables built from the assessment and the ledger, kept while neither changed within the same
- * minute (ages are in days): at 5,000 hosts building them costs a third of a second, and the site
- * report builds all of them to show ten rows of each.
+ * The tables built from the assessment and the ledger (at 5,000 hosts a third of a second, and the
+ * site report builds all of them to show ten rows of each), kept while neither changed. Ages are in
+ * days, so a table up to a minute old is reused as it is, and one up to a quarter of an hour old
+ * is shown while a fresh one is built for the next visitor. After each new assessment the tables
+ * of a site whose reports were read within the hour are built in the background, so the first
+ * visit after it does not pay for them.
  */
-const built = new WeakMap<WebDeps, Map<ReportName, { key: string; table: ReportTable }>>();
+interface Built {
+  key: string;
+  at: number;
+  table: ReportTable;
+}
+interface Memo {
+  tables: Map<ReportName, Built>;
+  /** When a report was last read: tables are built ahead only for a site whose reports are read. */
+  readAt: number;
+  building?: Promise<void> | undefined;
+}
+const memos = new WeakMap<WebDeps, Memo>();
+const REUSE_MS = 60_000;
+const STALE_MS = 15 * 60_000;
+const WARM_IF_READ_MS = 3_600_000;
+const KEPT: readonly ReportName[] = ['compliance-history', 'remediation', 'hosts', 'advisories'];
 
-/** One report table, built from what the services hold now (or reused, see `built`). */
+const memoOf = (deps: WebDeps): Memo => {
+  const memo: Memo = memos.get(deps) ?? { tables: new Map(), readAt: 0 };
+  memos.set(deps, memo);
+  return memo;
+};
+
+const keyOf = async (deps: WebDeps): Promise<string> =>
+  `${(await deps.assess?.current())?.computedAt}|${needReports(deps).version}`;
+
+/** Build the kept tables one after another, a turn of the event loop apart (single flight). */
+const rebuild = (deps: WebDeps): Promise<void> => {
+  const memo = memoOf(deps);
+  memo.building ??= (async () => {
+    for (const name of KEPT) {
+      await new Promise<void>((r) => setImmediate(r));
+      const now = Date.now();
+      const key = await keyOf(deps);
+      if (memo.tables.get(name)?.key === key && now - memo.tables.get(name)!.at < REUSE_MS) continue;
+      memo.tables.set(name, { key, at: now, table: await buildFresh(deps, name, now) });
+    }
+  })()
+    .catch((err: unknown) => deps.log.warn('report tables could not be built ahead', { err }))
+    .finally(() => {
+      memo.building = undefined;
+    });
+  return memo.building;
+};
+
+/** One report table, built from what the services hold now (or reused, see above). */
 const buildTable = async (deps: WebDeps, name: ReportName, now: number): Promise<ReportTable> => {
-  const reports = needReports(deps);
-  const site = await deps.assess?.current();
-  const key = `${site?.computedAt}|${reports.version}|${Math.floor(now / 60_000)}`;
-  const memo = built.get(deps) ?? new Map();
-  built.set(deps, memo);
-  const kept = memo.get(name);
-  if (kept?.key === key && name !== 'bandwidth' && name !== 'deployments') return kept.table;
+  if (!KEPT.includes(name)) return buildFresh(deps, name, now);
+  const memo = memoOf(deps);
+  memo.readAt = now;
+  const key = await keyOf(deps);
+  const kept = memo.tables.get(name);
+  if (kept?.key === key && now - kept.at < STALE_MS) {
+    if (now - kept.at >= REUSE_MS) void rebuild(deps);
+    return kept.table;
+  }
   const table = await buildFresh(deps, name, now);
-  memo.set(name, { key, table });
+  memo.tables.set(name, { key, at: now, table });
   return table;
+};
+
+/** After each new assessment, the tables of a site whose reports are being read. */
+const warmAfterAssessment = (deps: WebDeps): void => {
+  deps.assess?.onComputed(() => {
+    // After the reports service has brought its ledger up to the same assessment.
+    setImmediate(() => {
+      if (Date.now() - memoOf(deps).readAt < WARM_IF_READ_MS) void rebuild(deps);
+    });
+  });
 };
 
 const buildFresh = async (deps: WebDeps, name: ReportName, now: number): Promise<ReportTable> => {
@@ -276,6 +334,7 @@ const exportTable = async (deps: WebDeps, c: Context<WebEnv>) => {
 
 export const reportsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
+  warmAfterAssessment(deps);
   app.get('/reports', (c) => siteReport(deps, c));
   app.get('/reports/hosts', (c) => fullReport(deps, c, 'hosts'));
   app.get('/reports/advisories', (c) => fullReport(deps, c, 'advisories'));

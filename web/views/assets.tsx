@@ -12,9 +12,11 @@ import {
 import { DEVICE_CLASSES } from '../../daemon/discovery/classify.js';
 import type { Observation } from '../../daemon/discovery/scanner.js';
 import type { HostRecord } from '../../daemon/hosts/host-record.js';
+import type { Page } from '../../daemon/paging.js';
 import { ago } from '../routes/discovery.js';
 import { hostHref } from './host-link.js';
 import { Empty } from './layout.js';
+import { Pager } from './pager.js';
 
 const assetHref = (hostOf: (assetId: string) => string | undefined, assetId: string): string => {
   const hostId = hostOf(assetId);
@@ -263,10 +265,14 @@ export const List = (props: { items: string[] }) =>
   );
 
 /** Machines in the host directory that no scan reported: given SSH access by address, say. */
-export const UnscannedHosts = (props: { hosts: HostRecord[]; label: (id: string) => string }) =>
-  props.hosts.length ? (
-    <section class="card">
-      <h2>{`Machines no scan has seen (${props.hosts.length})`}</h2>
+export const UnscannedHosts = (props: {
+  page: Page<HostRecord>;
+  href: (page: number) => string;
+  label: (id: string) => string;
+}) =>
+  props.page.total ? (
+    <section class="card" id="unscanned">
+      <h2>{`Machines no scan has seen (${props.page.total})`}</h2>
       <p class="hint">
         Added by address (for SSH access) or no longer in the asset list. Each is still one machine with its
         own page; a scan of a scope that covers its address links it to what discovery sees.
@@ -280,7 +286,7 @@ export const UnscannedHosts = (props: { hosts: HostRecord[]; label: (id: string)
           </tr>
         </thead>
         <tbody>
-          {props.hosts.map((h) => (
+          {props.page.items.map((h) => (
             <tr>
               <td>
                 <a href={hostHref(h.id)}>{props.label(h.id)}</a>
@@ -291,5 +297,6 @@ export const UnscannedHosts = (props: { hosts: HostRecord[]; label: (id: string)
           ))}
         </tbody>
       </table>
+      <Pager page={props.page} href={props.href} label="Machines no scan has seen, pages" />
     </section>
   ) : null;

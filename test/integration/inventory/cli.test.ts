@@ -69,7 +69,7 @@ describe('patch-depot inventory', { skip: sshdUnavailable(), timeout: 120_000 },
     assert.equal(inv.ecosystem, 'dpkg');
     assert.ok(inv.packages.some((p) => p.name === 'openssh-server'));
     assert.match(json.stderr, /host key pinned on first use/);
-    assert.ok(existsSync(join(dataDir, 'inventory', 'hosts', `${inv.hostId}.json`)));
+    assert.ok(existsSync(join(dataDir, 'inventory', 'hosts', `${inv.hostId}.json.gz`)));
 
     const human = await cli(args);
     assert.equal(human.code, 0, human.stderr);

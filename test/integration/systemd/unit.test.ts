@@ -18,6 +18,12 @@ test('systemd-analyze verify accepts the unit', { skip }, (t) => {
   // is installed, so this checks a copy that points at the node running the test.
   const text = readFileSync(unit, 'utf8');
   assert.ok(text.includes(`ExecStart=${BUNDLED_NODE} `), 'the unit runs the bundled Node');
+  // An unquoted $VAR word: unset or empty, it expands to no argument at all.
+  assert.match(
+    text,
+    /^ExecStart=\S+ \$PATCH_DEPOT_NODE_FLAGS \S+main\.js serve$/m,
+    'Node flags from /etc/default',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'pd-unit-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const copy = join(dir, 'patch-depot.service');

@@ -32,6 +32,16 @@ test('new devices are created by MAC, flagged new, with a discovered event', () 
   assert.equal(r.counts.new, 2);
 });
 
+test('the appliance found in its own scope is listed but never new, even when an older scan flagged it', () => {
+  const self = obs('10.0.0.2', 'aa:bb:cc:00:00:02', { evidence: ['this appliance'] });
+  const r = mergeScan(lookup([]), [self, obs('10.0.0.5', null)], new Set(), 'scan-1', t1);
+  assert.equal(r.counts.new, 1, 'only the other device is new');
+  assert.equal(r.changed.find((a) => a.ip === '10.0.0.2')?.isNew, false);
+  const flagged = r.changed.map((a) => ({ ...a, isNew: true }));
+  const again = mergeScan(lookup(flagged), [self], new Set(['10.0.0.2']), 'scan-2', t2);
+  assert.equal(again.changed.find((a) => a.ip === '10.0.0.2')?.isNew, false);
+});
+
 test('a device that moved keeps its identity, tags and notes, and records the IP change', () => {
   const first = mergeScan(
     lookup([]),

@@ -193,7 +193,7 @@ test('removing a host drops its credentials and pin but keeps its inventory', as
   assert.equal(await service.credentials.get('h'), undefined);
   assert.equal(await service.knownHosts.get('h'), undefined);
   assert.ok(await service.inventories.get('h'));
-  assert.ok((await readdir(service.inventories.dir)).includes('h.json'));
+  assert.ok((await readdir(service.inventories.dir)).includes('h.json.gz'));
 });
 
 test('scheduled runs collect every host on their own and stop with the service', async (t) => {
@@ -229,4 +229,26 @@ test('concurrent requests for one host share one collection', async (t) => {
   assert.equal(runner.connects.length, 1);
   await service.collect(cred);
   assert.equal(runner.connects.length, 2, 'a later request collects again');
+});
+
+test('inventories of an older version (plain JSON) still read and are rewritten compressed at start', async (t) => {
+  const dir = await tempDir(t);
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const hostsDir = join(dir, 'inventory', 'hosts');
+  await mkdir(hostsDir, { recursive: true });
+  const old = {
+    hostId: 'h-old',
+    collectedAt: '2026-11-01T00:00:00.000Z',
+    os: { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
+    kernel: '6.1.0-40-amd64',
+    packages: [{ name: 'openssl', version: '3.0.15-1~deb12u1', arch: 'amd64' }],
+    ecosystem: 'dpkg',
+    rebootRequired: false,
+  };
+  await writeFile(join(hostsDir, 'h-old.json'), `${JSON.stringify(old)}\n`);
+  const { service } = await setup(t, { dir });
+  assert.deepEqual(await service.inventories.get('h-old'), old);
+  await waitFor(async () => (await readdir(hostsDir)).join() === 'h-old.json.gz', 'the plain file migrated');
+  assert.deepEqual(await service.inventories.get('h-old'), old);
+  assert.deepEqual(await service.inventories.ids(), ['h-old']);
 });

@@ -258,3 +258,20 @@ test('the machine field picks a known machine: saving by address or asset id nev
   assert.match(await unknown.text(), /host: no known machine &quot;m-nobody&quot;/);
   assert.equal(h.hosts.list().length, 1);
 });
+
+test('Assets lists machines no scan has seen a page at a time', async (t) => {
+  const h = await harness(t);
+  for (let i = 1; i <= 130; i++) await h.hosts.manage({ address: `10.0.1.${i}`, username: 'root' });
+  const first = await (await h.request('/assets?q=x')).text();
+  assert.match(first, /Machines no scan has seen \(130\)/);
+  assert.equal(first.match(/href="\/hosts\/h-/g)?.length, 100, 'one page of 100 rows');
+  assert.match(first, /page 1 of 2 · 130 in all/);
+  // The pager keeps the asset filters and jumps back to the section.
+  assert.match(first, /href="\/assets\?q=x&amp;machines=2#unscanned"/);
+  const second = await (await h.request('/assets?q=x&machines=2')).text();
+  assert.equal(second.match(/href="\/hosts\/h-/g)?.length, 30);
+  assert.match(second, /page 2 of 2 · 130 in all/);
+  // A page number out of range shows the last page; nonsense shows the first.
+  assert.match(await (await h.request('/assets?machines=99')).text(), /page 2 of 2/);
+  assert.match(await (await h.request('/assets?machines=%3Cb%3E')).text(), /page 1 of 2/);
+});

@@ -1,7 +1,14 @@
 /** The remediation ledger: when a missing fix was first seen, and when an inventory proved it fixed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyLedger, type ObservedHost, observe } from '../../../daemon/reports/remediation.js';
+import {
+  emptyLedger,
+  ledgerJson,
+  ledgerSchema,
+  ledgerSnapshot,
+  type ObservedHost,
+  observe,
+} from '../../../daemon/reports/remediation.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-01T12:00:00Z');
@@ -73,4 +80,27 @@ test('fixed findings are kept keepDays, then pruned', () => {
   assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 30 * DAY, 30), false);
   assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 32 * DAY, 30), true);
   assert.equal(ledger.closed.length, 0);
+});
+
+test('a snapshot taken for a write keeps its figures while later observations change the ledger', () => {
+  const ledger = emptyLedger();
+  const many = Array.from({ length: 600 }, (_, i) => ({
+    ...host(T0, [fix(`DSA-${i}`), fix('DSA-x')]),
+    hostId: `h${i}`,
+  }));
+  observe(ledger, many, T0, 400);
+  const snap = ledgerSnapshot(ledger);
+  const before = JSON.stringify(snap);
+  // DSA-x is fixed everywhere, one host leaves, another host is new.
+  const later = many
+    .slice(1)
+    .map((h) => ({ ...h, collectedAt: new Date(T0 + DAY).toISOString(), missing: h.missing.slice(0, 1) }));
+  observe(ledger, [...later, { ...host(T0 + DAY, [fix('DSA-9')]), hostId: 'new' }], T0 + DAY, 400);
+  assert.equal(ledger.closed.length, 599);
+  assert.equal(JSON.stringify(snap), before, 'the snapshot is untouched');
+  // Written in pieces, the text is the document, and the schema reads it back.
+  for (const doc of [snap, ledger, emptyLedger()]) {
+    const text = [...ledgerJson(doc, 7)].join('');
+    assert.deepEqual(ledgerSchema.parse(JSON.parse(text)), doc);
+  }
 });

@@ -61,3 +61,66 @@ test('ids that look like temp files are refused, and live writers keep their tem
   await records.start();
   assert.deepEqual((await readdir(dir)).sort(), [`h1.json.tmp-${process.pid}-abcd`]);
 });
+
+test('a compressed directory stores gzip files a fraction of the JSON size and round-trips', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const records = new RecordDir(dir, (v) => v as { n: number; names: string[] }, 0o600, { compressed: true });
+  await records.start();
+  const big = { n: 1, names: Array.from({ length: 2000 }, (_, i) => `libexample-${i % 300}-dev`) };
+  await records.put('h1', big);
+  assert.deepEqual(await readdir(dir), ['h1.json.gz']);
+  const { size } = await stat(join(dir, 'h1.json.gz'));
+  assert.ok(size * 4 < JSON.stringify(big).length, `compressed to ${size} bytes`);
+  assert.equal((await stat(join(dir, 'h1.json.gz'))).mode & 0o777, 0o600);
+  assert.deepEqual(await records.get('h1'), big);
+  assert.deepEqual(await records.ids(), ['h1']);
+  await records.delete('h1');
+  assert.equal(await records.get('h1'), undefined);
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('a compressed directory reads plain files of older versions and migrates them, keeping newer puts', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(dir);
+  await writeFile(join(dir, 'old1.json'), '{"n":1}\n');
+  await writeFile(join(dir, 'old2.json'), '{"n":2}\n');
+  await writeFile(join(dir, 'bad.json'), '{"n":"x"}');
+  // A crash between a put's compressed write and its removal of the plain file: the newer wins.
+  await writeFile(join(dir, 'both.json'), '{"n":3}\n');
+  const records = new RecordDir(dir, parse, 0o600, { compressed: true });
+  await records.start();
+  await records.put('both', { n: 4 });
+  await writeFile(join(dir, 'both.json'), '{"n":3}\n');
+  assert.deepEqual(await records.ids(), ['bad', 'both', 'old1', 'old2']);
+  assert.deepEqual(await records.get('old1'), { n: 1 }, 'an old plain file still reads');
+  assert.deepEqual(await records.get('both'), { n: 4 });
+  // A put during the migration is never overwritten by the older plain copy.
+  const [result] = await Promise.all([records.migrate(), records.put('old2', { n: 22 })]);
+  assert.deepEqual(result.unreadable, ['bad']);
+  assert.deepEqual((await readdir(dir)).sort(), ['bad.json', 'both.json.gz', 'old1.json.gz', 'old2.json.gz']);
+  assert.deepEqual(await records.get('old1'), { n: 1 });
+  assert.deepEqual(await records.get('old2'), { n: 22 });
+  assert.deepEqual(await records.get('both'), { n: 4 });
+  await assert.rejects(
+    records.get('bad'),
+    (e: unknown) => e instanceof DepotError && e.message.includes('bad.json'),
+  );
+  assert.deepEqual(
+    await records.migrate(),
+    { migrated: 0, unreadable: ['bad'] },
+    'a second run changes nothing',
+  );
+});
+
+test('a damaged compressed record is reported as corrupt with its path', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(dir);
+  await writeFile(join(dir, 'h1.json.gz'), 'not gzip');
+  const records = new RecordDir(dir, parse, 0o600, { compressed: true });
+  await assert.rejects(
+    records.get('h1'),
+    (e: unknown) => e instanceof DepotError && e.code === 'STORE_CORRUPT' && e.message.includes('h1.json.gz'),
+  );
+});
