@@ -126,7 +126,10 @@ export class AssessService {
     const index = this.opts.catalog.index();
     const cached = this.cached;
     if (cached && cached.catalogGeneration === index.generation) {
-      if (this.clock.now() - new Date(cached.computedAt).getTime() >= (this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) {
+      if (
+        this.clock.now() - new Date(cached.computedAt).getTime() >=
+        (this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)
+      ) {
         this.refresh();
       }
       return cached;

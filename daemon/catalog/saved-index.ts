@@ -26,7 +26,7 @@ import {
 
 export const SAVED_INDEX_FORMAT = 'patch-depot-feed-index';
 /** Bump whenever the body layout or the meaning of a parsed feed changes. */
-export const SAVED_INDEX_VERSION = 1;
+export const SAVED_INDEX_VERSION = 2;
 
 interface Header {
   format: string;
@@ -36,6 +36,7 @@ interface Header {
   snapshot: { size: number; mtimeMs: number };
   meta: SnapshotMeta;
   bodyBytes: number;
+  /** Of the meta (as JSON) and the body: a damaged sync time or ETag in line 1 is damage too. */
   crc32: number;
 }
 
@@ -127,6 +128,8 @@ const encode = (content: FeedContent): Body => {
   if (content.note !== undefined) body.note = content.note;
   return body;
 };
+
+const checksum = (meta: SnapshotMeta, body: Buffer): number => crc32(JSON.stringify(meta), crc32(body));
 
 const damaged = (file: string, why: string): DepotError =>
   new DepotError('STORE_CORRUPT', `${file}: saved index damaged: ${why}`);
@@ -238,7 +241,7 @@ export const saveIndex = async (
     snapshot: { size, mtimeMs },
     meta,
     bodyBytes: body.length,
-    crc32: crc32(body),
+    crc32: checksum(meta, body),
   };
   await writeFileAtomic(savedIndexFile(catalogDir, meta.feedId), [`${JSON.stringify(header)}\n`, body]);
 };
@@ -286,7 +289,7 @@ export const loadIndex = async (
   const body = bytes.subarray(eol + 1);
   if (body.length !== header.bodyBytes)
     throw damaged(file, `${body.length} bytes, header says ${header.bodyBytes}`);
-  if (crc32(body) !== header.crc32) throw damaged(file, 'checksum mismatch');
+  if (checksum(header.meta, body) !== header.crc32) throw damaged(file, 'checksum mismatch');
   let parsed: Body;
   try {
     parsed = JSON.parse(body.toString('utf8')) as Body;

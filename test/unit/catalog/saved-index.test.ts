@@ -154,6 +154,9 @@ describe('saved feed index', () => {
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT' });
     await writeFile(file, '\u0000\u0001garbage');
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /header/ });
+    // A flipped digit in the header's sync time is still valid JSON: the checksum covers it too.
+    await writeFile(file, good.toString('utf8').replace('2026-12-01T00', '2026-12-09T00'));
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /checksum/ });
   });
 
   it('refuses a file edited with its checksum made to match: wrong types, fixStart out of order', async () => {
@@ -173,7 +176,11 @@ describe('saved feed index', () => {
       const body = JSON.parse(bodyLine) as Record<string, unknown[]>;
       edit(body);
       const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
-      const header = { ...JSON.parse(headerLine), bodyBytes: bytes.length, crc32: crc32(bytes) };
+      const header = JSON.parse(headerLine);
+      Object.assign(header, {
+        bodyBytes: bytes.length,
+        crc32: crc32(JSON.stringify(header.meta), crc32(bytes)),
+      });
       await writeFile(file, `${JSON.stringify(header)}\n${bytes}`);
       await assert.rejects(loadIndex(dir, 'debian', snapFile), (e: Error & { code?: string }) => {
         assert.equal(e.code, 'STORE_CORRUPT', what);
