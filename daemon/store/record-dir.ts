@@ -20,6 +20,12 @@ const PLAIN = '.json';
 const GZIP = '.json.gz';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+/**
+ * Most a compressed record may expand to. The largest real one (a host with 20,000 packages) is a
+ * few MB; a few KB that expand to gigabytes (damage, or a file planted in the data directory)
+ * must cost this much memory at most, not the appliance.
+ */
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export const assertRecordId = (id: string): string => {
   if (!ID_RE.test(id) || id.includes('..') || id.includes(TEMP_MARKER)) {
@@ -119,15 +125,16 @@ export class RecordDir<T> {
     if (bytes === undefined) return undefined;
     if (!file.endsWith(GZIP)) return { file, text: bytes.toString('utf8') };
     try {
-      return { file, text: (await gunzipAsync(bytes)).toString('utf8') };
+      return {
+        file,
+        text: (await gunzipAsync(bytes, { maxOutputLength: MAX_RECORD_BYTES })).toString('utf8'),
+      };
     } catch (cause) {
-      throw new DepotError(
-        'STORE_CORRUPT',
-        `${file}: not a readable gzip file (${(cause as Error).message})`,
-        {
-          cause,
-        },
-      );
+      const why =
+        (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+          ? `it expands past ${MAX_RECORD_BYTES / (1024 * 1024)} MiB, far more than any record`
+          : (cause as Error).message;
+      throw new DepotError('STORE_CORRUPT', `${file}: not a readable gzip file (${why})`, { cause });
     }
   }
 
@@ -180,8 +187,16 @@ export class RecordDir<T> {
 
   private async migrateOne(id: string): Promise<'migrated' | 'unreadable' | 'gone'> {
     const plain = this.plainFile(id);
-    // A compressed copy already there is the newer one (written by a put after this file).
-    if ((await readOrUndefined(this.file(id))) !== undefined) {
+    // A compressed copy already there is the newer one (written by a put after this file), if it
+    // reads: a damaged one never costs the only copy that does (left for a technician to recover).
+    let current: { file: string; text: string } | undefined;
+    try {
+      current = await this.read(this.file(id));
+      if (current) this.parse(JSON.parse(current.text), id);
+    } catch {
+      return 'unreadable';
+    }
+    if (current) {
       await rm(plain, { force: true });
       return 'gone';
     }

@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DepotError } from '../../../daemon/errors.js';
-import { RecordDir } from '../../../daemon/store/record-dir.js';
+import { MAX_RECORD_BYTES, RecordDir } from '../../../daemon/store/record-dir.js';
 import { tempDir } from '../../temp-dir.js';
 
 const parse = (v: unknown): { n: number } => {
@@ -123,4 +123,31 @@ test('a damaged compressed record is reported as corrupt with its path', async (
     records.get('h1'),
     (e: unknown) => e instanceof DepotError && e.code === 'STORE_CORRUPT' && e.message.includes('h1.json.gz'),
   );
+});
+
+test('a gzip bomb in the directory costs at most the record cap; a damaged compressed copy never costs the plain one', async (t) => {
+  const dir = join(await tempDir(t), 'hosts');
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+  const { gzipSync } = await import('node:zlib');
+  await mkdir(dir);
+  // 80 MiB of one byte: about 80 KB compressed.
+  await writeFile(
+    join(dir, 'bomb.json.gz'),
+    gzipSync(Buffer.alloc(MAX_RECORD_BYTES + 16 * 1024 * 1024, 0x20)),
+  );
+  const records = new RecordDir(dir, parse, 0o600, { compressed: true });
+  await assert.rejects(records.get('bomb'), (e: unknown) => {
+    assert.ok(e instanceof DepotError && e.code === 'STORE_CORRUPT');
+    assert.match(e.message, /bomb\.json\.gz: not a readable gzip file \(it expands past 64 MiB/);
+    return true;
+  });
+  // Both forms, the compressed one truncated (damage): the migration keeps the plain file.
+  await records.put('h1', { n: 1 });
+  const gz = await readFile(join(dir, 'h1.json.gz'));
+  await writeFile(join(dir, 'h1.json.gz'), gz.subarray(0, gz.length - 6));
+  await writeFile(join(dir, 'h1.json'), '{"n":1}\n');
+  const result = await records.migrate();
+  assert.deepEqual(result.unreadable, ['h1']);
+  assert.equal(await readFile(join(dir, 'h1.json'), 'utf8'), '{"n":1}\n');
+  await assert.rejects(records.get('h1'), { code: 'STORE_CORRUPT' });
 });
