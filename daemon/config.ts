@@ -8,10 +8,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { feedSpecSchema, plainHttpUrl } from './catalog/feed-config.js';
-import { parsePublicKey } from './catalog/signatures.js';
+import { feedSpecSchema, plainHttpUrl, trustedKeySchema } from './catalog/feed-config.js';
 import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
+import { plainText } from './config-text.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
 import { DepotError, isSystemError, systemErrorReason } from './errors.js';
 import { reportsSettingsSchema } from './reports/settings.js';
@@ -67,14 +67,7 @@ export const configSchema = z
     site: z
       .object({
         /** How consoles and reports name this site; default: the appliance's host name. */
-        name: z
-          .string()
-          .trim()
-          .min(1)
-          .max(80)
-          // It goes into reports, logs, the signed site summary and terminals: no control bytes.
-          .refine((n) => !/\p{Cc}/u.test(n), 'no control characters (line breaks, tabs, escapes)')
-          .optional(),
+        name: plainText(80).optional(),
       })
       .strict()
       .prefault({}),
@@ -107,7 +100,7 @@ export const configSchema = z
         /** Each enabled feed is synced when its last attempt is older than this. */
         syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
         /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */
-        trustedKeys: z.array(z.string().min(32).superRefine(readableKey)).default([]),
+        trustedKeys: z.array(trustedKeySchema).default([]),
         /**
          * Largest single feed download; the full Debian tracker JSON is about 100 MB. Sized for a
          * 2 GB Raspberry Pi: parsing a feed takes several times its size in memory.
@@ -323,15 +316,6 @@ const setPath = (target: Record<string, unknown>, path: string, value: unknown):
   }
   node[keys[keys.length - 1]!] = value;
 };
-
-/** One unreadable trusted key would make every signed manifest fail to verify: refused here. */
-function readableKey(text: string, ctx: z.RefinementCtx): void {
-  try {
-    parsePublicKey(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-}
 
 const coerce = (name: string, raw: string, type: EnvType): unknown => {
   if (type === 'string') return raw;

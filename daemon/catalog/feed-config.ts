@@ -3,6 +3,7 @@
  * its snapshot directory and appears in logs, the UI and the sync history.
  */
 import { z } from 'zod';
+import { parsePublicKey } from './signatures.js';
 
 /** A feed's id: it names a directory, so a short plain word. */
 export const FEED_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
@@ -27,6 +28,18 @@ export const plainHttpUrl = (protocol = /^https?$/) =>
       return !at?.username && !at?.password;
     }, 'a URL with a user name or password is not accepted (it would be shown on pages and logs)');
 const url = plainHttpUrl();
+
+/** One unreadable trusted key would make every signed manifest fail to verify: refused up front. */
+export const trustedKeySchema = z
+  .string()
+  .min(32)
+  .superRefine((text, ctx) => {
+    try {
+      parsePublicKey(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 const common = { id, url, enabled: z.boolean().default(true) };
 
 export const feedSpecSchema = z.discriminatedUnion('kind', [
