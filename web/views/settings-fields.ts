@@ -123,6 +123,44 @@ export const SECTIONS: readonly SectionSpec[] = [
       },
     ],
   },
+  {
+    id: 'deploy',
+    title: 'Deployments',
+    intro:
+      'How many hosts install at once, in which time zone maintenance windows are read, and the gate a ring must pass before the next one starts. Host groups and their windows are listed below with their JSON path.',
+    fields: [
+      {
+        path: 'deploy.timeZone',
+        label: 'Time zone of maintenance windows',
+        kind: 'text',
+        hint: 'An IANA zone such as Europe/London; empty: the appliance’s own.',
+      },
+      {
+        path: 'deploy.concurrency',
+        label: 'Hosts at a time',
+        kind: 'number',
+        hint: '1 to 100, at most the job runner’s limit; empty: 5.',
+      },
+      {
+        path: 'deploy.batchFailureThreshold',
+        label: 'Failed hosts a batch may have',
+        kind: 'number',
+        hint: 'More than this halts the ring before its next batch; empty: 0.',
+      },
+      {
+        path: 'deploy.gate.minVerified',
+        label: 'Verified hosts a ring needs',
+        kind: 'number',
+        hint: 'Before the next ring starts; empty: 1.',
+      },
+      {
+        path: 'deploy.gate.soakHours',
+        label: 'Soak time (hours)',
+        kind: 'number',
+        hint: 'How long a ring that passed waits before the next starts; 0 to 720; empty: 24.',
+      },
+    ],
+  },
 ];
 
 export const sectionById = (id: string): SectionSpec | undefined => SECTIONS.find((s) => s.id === id);

@@ -106,6 +106,25 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   assert.match(text, /Restart needed/);
   const cache = (await fileJson()).cache as Record<string, unknown>;
   assert.deepEqual(cache, { wanRateKBps: 512, windows: ['22:00-06:00'], quotaMB: 4096 });
+
+  // Deployment settings: checked by the schema (a zone that does not exist is named), then saved
+  // for the next start.
+  const zone = await admin.post('/settings/config/deploy', {
+    ...(await formOf(admin)),
+    'deploy.timeZone': 'Mars/Olympus',
+  });
+  assert.equal(zone.status, 400);
+  assert.ok(errorOf(await zone.text(), 'f-deploy-timeZone'), 'the zone is refused next to its field');
+  const deploy = await admin.post(
+    '/settings/config/deploy',
+    { ...(await formOf(admin)), 'deploy.concurrency': '3', 'deploy.gate.soakHours': '12' },
+    { 'hx-request': 'true' },
+  );
+  assert.match(
+    await deploy.text(),
+    /Deployments saved\..*After a restart: deploy.concurrency, deploy.gate.soakHours\./,
+  );
+  assert.deepEqual((await fileJson()).deploy, { concurrency: 3, gate: { soakHours: 12 } });
 });
 
 test('an invalid value is refused with the schema message next to its field; nothing is written', async (t) => {
