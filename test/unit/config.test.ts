@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { z } from 'zod';
 import { loadConfig } from '../../daemon/config.js';
+import { issueInWords } from '../../daemon/config-messages.js';
 import { DepotError } from '../../daemon/errors.js';
 import { tempDir } from '../temp-dir.js';
 
@@ -109,4 +111,20 @@ test('deploy.concurrency cannot exceed jobs.concurrency: each host runs as a job
   const raised = loadConfig({ env, overrides: { 'deploy.concurrency': 20, 'jobs.concurrency': 22 } });
   assert.equal(raised.deploy.concurrency, 20);
   assert.equal(loadConfig({ env }).deploy.concurrency, 5, 'the defaults fit together');
+});
+
+test('a value out of range is told in words with its bound; other issues keep their message', () => {
+  const words = (schema: z.ZodType, value: unknown) => {
+    const r = schema.safeParse(value);
+    assert.ok(!r.success);
+    return issueInWords(r.error.issues[0]!);
+  };
+  assert.equal(words(z.number().min(15), 3), 'must be at least 15');
+  assert.equal(words(z.number().max(65535), 70000), 'must be at most 65535');
+  assert.equal(words(z.number().gt(0), 0), 'must be more than 0');
+  assert.equal(words(z.string().max(80), 'x'.repeat(81)), 'must be at most 80 characters');
+  assert.equal(words(z.string().min(1), ''), 'must be at least 1 character');
+  assert.equal(words(z.array(z.string()).min(2), ['a']), 'must be at least 2 entries');
+  assert.equal(words(z.string().length(4), 'abc'), 'must be exactly 4 characters');
+  assert.equal(words(z.string().regex(/^a$/, 'starts with a'), 'b'), 'starts with a');
 });
