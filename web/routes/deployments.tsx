@@ -18,7 +18,8 @@ import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { Approvals } from '../views/approvals.js';
-import { HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { askFirst } from '../views/confirm.js';
+import { CANCEL_DETAIL, CANCEL_QUESTION, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';
@@ -214,6 +215,15 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);
+    if (c.req.param('action') === 'cancel') {
+      const ask = await askFirst(
+        c,
+        CANCEL_QUESTION,
+        CANCEL_DETAIL,
+        deploymentHref(c.req.param('id') ?? '', ''),
+      );
+      if (ask) return ask;
+    }
     const body = await c.req.parseBody({ all: true });
     const done = await ACTIONS[c.req.param('action')]!(deploy, c, body);
     return c.redirect(deploymentHref(c.req.param('id'), `?done=${done}`), 303);
