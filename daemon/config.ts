@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { feedSpecSchema } from './catalog/feed-config.js';
-import { parsePublicKey } from './catalog/signatures.js';
+import { isPublicKey, NOT_A_PUBLIC_KEY } from './catalog/signatures.js';
 import { addressOrCidr } from './config-addresses.js';
 import { flagOf, formatIssues, lineAndColumn, originOf } from './config-messages.js';
 import { deploySettingsSchema } from './deploy/site-settings.js';
@@ -17,15 +17,6 @@ import { DepotError, isSystemError, systemErrorReason } from './errors.js';
 import { reportsSettingsSchema } from './reports/settings.js';
 import { selfUpdateSettingsSchema } from './self-update/settings.js';
 import { tftpSettingsSchema } from './tftp/settings.js';
-
-const isPublicKey = (text: string): boolean => {
-  try {
-    parsePublicKey(text);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const configSchema = z
   .object({
@@ -109,14 +100,7 @@ export const configSchema = z
         /** Each enabled feed is synced when its last attempt is older than this. */
         syncIntervalMinutes: z.number().int().min(15).max(10_080).default(360),
         /** Ed25519 public keys (PEM or base64) trusted for signed manifests and offline bundles. */
-        trustedKeys: z
-          .array(
-            z.string().refine(isPublicKey, {
-              message:
-                'not an Ed25519 public key: paste the line `patch-depot catalog keygen` printed, or a PEM public key block',
-            }),
-          )
-          .default([]),
+        trustedKeys: z.array(z.string().refine(isPublicKey, NOT_A_PUBLIC_KEY)).default([]),
         /**
          * Largest single feed download; the full Debian tracker JSON is about 100 MB. Sized for a
          * 2 GB Raspberry Pi: parsing a feed takes several times its size in memory.

@@ -176,6 +176,10 @@ const ACTIONS: Record<
   },
 };
 
+/** Cancelling drops the waiting hosts for good: a page asks first where the browser did not. */
+const askToCancel = (c: Context<WebEnv>) =>
+  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''));
+
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   const label = labelOf(deps);
@@ -215,15 +219,8 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);
-    if (c.req.param('action') === 'cancel') {
-      const ask = await askFirst(
-        c,
-        CANCEL_QUESTION,
-        CANCEL_DETAIL,
-        deploymentHref(c.req.param('id') ?? '', ''),
-      );
-      if (ask) return ask;
-    }
+    const ask = c.req.param('action') === 'cancel' ? await askToCancel(c) : undefined;
+    if (ask) return ask;
     const body = await c.req.parseBody({ all: true });
     const done = await ACTIONS[c.req.param('action')]!(deploy, c, body);
     return c.redirect(deploymentHref(c.req.param('id'), `?done=${done}`), 303);
