@@ -66,7 +66,7 @@ const Target = (props: { job: JobRecord; name: HostName }) => {
   const id = props.job.host;
   if (id === undefined) return <>—</>;
   const name = props.name(id);
-  return name === undefined || name === id ? <>{id}</> : <HostLink id={id} label={name} />;
+  return name === undefined || name === id ? id : <HostLink id={id} label={name} />;
 };
 
 const outcome = (job: JobRecord): string => job.result?.summary ?? job.error ?? job.progress?.message ?? '';
