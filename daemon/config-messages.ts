@@ -45,3 +45,24 @@ export const lineAndColumn = (text: string, err: Error): string => {
   const before = text.slice(0, Number(at)).split('\n');
   return ` (line ${before.length}, column ${before.at(-1)!.length + 1})`;
 };
+
+const UNITS: Record<string, [string, string]> = {
+  string: ['character', 'characters'],
+  array: ['entry', 'entries'],
+  set: ['entry', 'entries'],
+};
+
+/**
+ * A schema issue in plain words: a value out of its range says the bound ("at least 15") rather
+ * than zod's "Too small: expected number to be >=15"; any other issue keeps its message.
+ */
+export const issueInWords = (issue: z.core.$ZodIssue): string => {
+  if (issue.code !== 'too_small' && issue.code !== 'too_big') return issue.message;
+  const small = issue.code === 'too_small';
+  const bound = small ? issue.minimum : issue.maximum;
+  const unit = UNITS[issue.origin];
+  const amount = unit ? `${bound} ${Number(bound) === 1 ? unit[0] : unit[1]}` : String(bound);
+  if (issue.exact) return `must be exactly ${amount}`;
+  if (issue.inclusive === false) return `must be ${small ? 'more' : 'less'} than ${amount}`;
+  return `must be ${small ? 'at least' : 'at most'} ${amount}`;
+};

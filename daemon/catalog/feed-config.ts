@@ -3,7 +3,7 @@
  * its snapshot directory and appears in logs, the UI and the sync history.
  */
 import { z } from 'zod';
-import { parsePublicKey } from './signatures.js';
+import { isPublicKey, NOT_A_PUBLIC_KEY } from './signatures.js';
 
 /** A feed's id: it names a directory, so a short plain word. */
 export const FEED_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
@@ -30,16 +30,8 @@ export const plainHttpUrl = (protocol = /^https?$/) =>
 const url = plainHttpUrl();
 
 /** One unreadable trusted key would make every signed manifest fail to verify: refused up front. */
-export const trustedKeySchema = z
-  .string()
-  .min(32)
-  .superRefine((text, ctx) => {
-    try {
-      parsePublicKey(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  });
+/** A trusted signing key: refused when saved, not at the next sync, if it is not one. */
+export const trustedKeySchema = z.string().refine(isPublicKey, NOT_A_PUBLIC_KEY);
 const common = { id, url, enabled: z.boolean().default(true) };
 
 export const feedSpecSchema = z.discriminatedUnion('kind', [

@@ -53,6 +53,18 @@ export const parsePublicKey = (text: string): KeyObject => {
   return key;
 };
 
+/** Whether settings may list `text` as a trusted key (the schema's check, before any sync). */
+export const isPublicKey = (text: string): boolean => {
+  try {
+    parsePublicKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const NOT_A_PUBLIC_KEY =
+  'not an Ed25519 public key: paste the line `patch-depot catalog keygen` printed, or a PEM public key block';
+
 /** Public key as the base64 raw form used in settings. */
 export const publicKeyBase64 = (key: KeyObject): string => rawKey(key).toString('base64');
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Config, configInput, configSchema, type LoadConfigOptions } from '../config.js';
+import { issueInWords } from '../config-messages.js';
 import { DepotError, isSystemError } from '../errors.js';
 import { isAlive, TEMP_MARKER, writeFileAtomic } from '../store/atomic-file.js';
 
@@ -131,8 +132,9 @@ export class ConfigFile {
         const changed = changes.map((c) => c.path);
         for (const issue of result.error.issues) {
           const [field, where, rest] = placeIssue(issue.path, changed);
-          errors[field] ??= where ? `${where}: ${issue.message}` : issue.message;
-          issues.push({ field, rest, message: issue.message });
+          const message = issueInWords(issue);
+          errors[field] ??= where ? `${where}: ${message}` : message;
+          issues.push({ field, rest, message });
         }
         return { errors, issues };
       }

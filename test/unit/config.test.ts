@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { z } from 'zod';
 import { loadConfig } from '../../daemon/config.js';
+import { issueInWords } from '../../daemon/config-messages.js';
 import { DepotError } from '../../daemon/errors.js';
 import { tempDir } from '../temp-dir.js';
 
@@ -134,7 +136,7 @@ test('hostile values a careless admin may paste are refused with the reason', as
   // One unreadable trusted key would make every signed manifest fail: refused up front.
   invalid(
     await withFile({ dataDir: dir, catalog: { trustedKeys: ['A'.repeat(40)] } }),
-    /not a readable Ed25519/,
+    /not an Ed25519 public key/,
   );
   const good = 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=';
   const goodRaw = Buffer.from(good, 'base64').subarray(12).toString('base64');
@@ -145,4 +147,20 @@ test('hostile values a careless admin may paste are refused with the reason', as
   });
   assert.equal(ok().site.name, 'Branch 7 (north)');
   assert.equal(loadConfig({ env }).cache.upstreams.length, 0);
+});
+
+test('a value out of range is told in words with its bound; other issues keep their message', () => {
+  const words = (schema: z.ZodType, value: unknown) => {
+    const r = schema.safeParse(value);
+    assert.ok(!r.success);
+    return issueInWords(r.error.issues[0]!);
+  };
+  assert.equal(words(z.number().min(15), 3), 'must be at least 15');
+  assert.equal(words(z.number().max(65535), 70000), 'must be at most 65535');
+  assert.equal(words(z.number().gt(0), 0), 'must be more than 0');
+  assert.equal(words(z.string().max(80), 'x'.repeat(81)), 'must be at most 80 characters');
+  assert.equal(words(z.string().min(1), ''), 'must be at least 1 character');
+  assert.equal(words(z.array(z.string()).min(2), ['a']), 'must be at least 2 entries');
+  assert.equal(words(z.string().length(4), 'abc'), 'must be exactly 4 characters');
+  assert.equal(words(z.string().regex(/^a$/, 'starts with a'), 'b'), 'starts with a');
 });

@@ -12,6 +12,7 @@ import type { JobRunner } from '../../daemon/jobs/job-runner.js';
 import type { UpcomingRun } from '../../daemon/jobs/scheduler.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { HostLink } from '../views/host-link.js';
 import { JobLink, jobHref } from '../views/job-link.js';
 import { ActionsHeading, Empty, isFragmentRequest, renderPage } from '../views/layout.js';
 import { Reason } from '../views/reason.js';
@@ -58,10 +59,26 @@ const CancelForm = (props: { job: JobRecord; csrf: string }) =>
     </form>
   );
 
+/** How a job's target is named: a known machine by its name or address, linked to its page. */
+export type HostName = (id: string) => string | undefined;
+
+const Target = (props: { job: JobRecord; name: HostName }) => {
+  const id = props.job.host;
+  if (id === undefined) return <>—</>;
+  const name = props.name(id);
+  return name === undefined || name === id ? id : <HostLink id={id} label={name} />;
+};
+
 const outcome = (job: JobRecord): string => job.result?.summary ?? job.error ?? job.progress?.message ?? '';
 
 /** The job list; polls itself while a job is waiting or running. */
-export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string; state?: string }) => {
+export const JobTable = (props: {
+  jobs: JobRecord[];
+  total: number;
+  csrf: string;
+  state?: string;
+  name: HostName;
+}) => {
   const live = props.jobs.some((j) => !isFinished(j.state));
   const query = props.state ? `?state=${encodeURIComponent(props.state)}` : '';
   return (
@@ -101,7 +118,9 @@ export const JobTable = (props: { jobs: JobRecord[]; total: number; csrf: string
                 </td>
                 <td data-label="What">{job.title}</td>
                 <td data-label="Kind">{job.kind}</td>
-                <td data-label="Target">{job.host ?? '—'}</td>
+                <td data-label="Target">
+                  <Target job={job} name={props.name} />
+                </td>
                 <td data-label="State">
                   <StateLabel job={job} />
                 </td>
@@ -158,7 +177,7 @@ const Schedule = (props: { upcoming: UpcomingRun[] }) => (
 );
 
 /** One job: facts, state changes, log; polls itself while the job has not finished. */
-export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }) => {
+export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; name: HostName }) => {
   const { job } = props;
   const live = !isFinished(job.state);
   const p = job.progress;
@@ -178,7 +197,9 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
         <dt>Kind</dt>
         <dd>{job.kind}</dd>
         <dt>Target</dt>
-        <dd>{job.host ?? '—'}</dd>
+        <dd>
+          <Target job={job} name={props.name} />
+        </dd>
         <dt>Trigger</dt>
         <dd>{job.trigger}</dd>
         <dt>State</dt>
@@ -228,12 +249,15 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string }
 
 export const activityRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
+  const name: HostName = (id) => deps.hosts?.label(id);
 
   const table = (state: string | undefined, csrf: string) => {
     const jobs = needJobs(deps);
     const wanted = JOB_STATES.find((s) => s === state);
     const all = jobs.list(wanted ? { states: [wanted] } : {});
-    return <JobTable jobs={all.slice(0, MAX_ROWS)} total={all.length} csrf={csrf} state={wanted} />;
+    return (
+      <JobTable jobs={all.slice(0, MAX_ROWS)} total={all.length} csrf={csrf} state={wanted} name={name} />
+    );
   };
 
   app.get('/activity/jobs', (c) => c.html(table(c.req.query('state'), c.get('csrf'))));
@@ -268,7 +292,9 @@ export const activityRoutes = (deps: WebDeps) => {
 
   app.get('/activity/:id', async (c) => {
     const job = found(c.req.param('id'));
-    const card = <JobDetail job={job} log={await needJobs(deps).log(job.id)} csrf={c.get('csrf')} />;
+    const card = (
+      <JobDetail job={job} log={await needJobs(deps).log(job.id)} csrf={c.get('csrf')} name={name} />
+    );
     if (isFragmentRequest(c)) return c.html(card);
     return renderPage(
       c,

@@ -18,7 +18,8 @@ import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { Approvals } from '../views/approvals.js';
-import { HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { askFirst } from '../views/confirm.js';
+import { CANCEL_DETAIL, CANCEL_QUESTION, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';
@@ -175,6 +176,10 @@ const ACTIONS: Record<
   },
 };
 
+/** Cancelling drops the waiting hosts for good: a page asks first where the browser did not. */
+const askToCancel = (c: Context<WebEnv>) =>
+  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''));
+
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   const label = labelOf(deps);
@@ -214,6 +219,8 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);
+    const ask = c.req.param('action') === 'cancel' ? await askToCancel(c) : undefined;
+    if (ask) return ask;
     const body = await c.req.parseBody({ all: true });
     const done = await ACTIONS[c.req.param('action')]!(deploy, c, body);
     return c.redirect(deploymentHref(c.req.param('id'), `?done=${done}`), 303);

@@ -11,7 +11,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
 import { renderPage } from '../views/layout.js';
 import { SettingsConfigView } from '../views/settings-config.js';
-import { parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
+import { labelOf, parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
 
 export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed'>> & {
   status?: 400 | 404 | 409;
@@ -57,8 +57,8 @@ export const savedText = (what: string, outcome: Extract<ChangeOutcome, { state:
   const waiting = outcome.changed.filter((p) => outcome.restart.includes(p));
   return [
     `${what} saved.`,
-    outcome.live.length ? `In use now: ${outcome.live.join(', ')}.` : '',
-    waiting.length ? `After a restart: ${waiting.join(', ')}.` : '',
+    outcome.live.length ? `In use now: ${outcome.live.map(labelOf).join(', ')}.` : '',
+    waiting.length ? `In use after a restart: ${waiting.map(labelOf).join(', ')}.` : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -40,7 +40,7 @@ const EntryActions = (props: { e: CacheEntry; csrf: string }) => (
 export const EntryTable = (props: { title: string; entries: CacheEntry[]; csrf: string }) => (
   <section class="card">
     <h2>{props.title}</h2>
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>File</th>
@@ -57,9 +57,9 @@ export const EntryTable = (props: { title: string; entries: CacheEntry[]; csrf: 
               <code>{e.url}</code>
               {e.pinned ? ' (pinned)' : ''}
             </td>
-            <td>{formatBytes(e.size)}</td>
-            <td>{e.hits}</td>
-            <td>{e.verified === 'sha256' ? 'sha256' : 'size only'}</td>
+            <td data-label="Size">{formatBytes(e.size)}</td>
+            <td data-label="Hits">{e.hits}</td>
+            <td data-label="Checked">{e.verified === 'sha256' ? 'sha256' : 'size only'}</td>
             <td>
               <EntryActions e={e} csrf={props.csrf} />
             </td>

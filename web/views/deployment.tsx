@@ -27,8 +27,15 @@ const Action = (props: {
   csrf: string;
   label: string;
   fields?: Record<string, string>;
+  /** Asked in the browser first (the route asks without JavaScript). */
+  confirm?: string;
 }) => (
-  <form method="post" action={deploymentHref(props.d.id, props.path)} class="stack">
+  <form
+    method="post"
+    action={deploymentHref(props.d.id, props.path)}
+    class="stack"
+    hx-confirm={props.confirm}
+  >
     <CsrfField token={props.csrf} />
     {Object.entries(props.fields ?? {}).map(([k, v]) => (
       <input type="hidden" name={k} value={v} />
@@ -36,6 +43,10 @@ const Action = (props: {
     <button type="submit">{props.label}</button>
   </form>
 );
+
+export const CANCEL_QUESTION = 'Cancel this deployment?';
+export const CANCEL_DETAIL =
+  'Hosts still waiting are dropped and it cannot be resumed; a host already installing finishes. Hosts already patched stay patched.';
 
 /** How many of the hosts still to run wait for an approval, said before "run" is pressed. */
 const Unapproved = (props: { d: Deployment }) => {
@@ -77,7 +88,13 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
       ) : null}
       {d.state === 'running' ? <Action d={d} path="/pause" csrf={csrf} label="Pause" /> : null}
       {d.state !== 'completed' && d.state !== 'cancelled' ? (
-        <Action d={d} path="/cancel" csrf={csrf} label="Cancel deployment" />
+        <Action
+          d={d}
+          path="/cancel"
+          csrf={csrf}
+          label="Cancel deployment"
+          confirm={`${CANCEL_QUESTION} ${CANCEL_DETAIL}`}
+        />
       ) : null}
       <p class="hint">
         {d.policy.now

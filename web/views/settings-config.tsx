@@ -11,6 +11,7 @@ import {
   EDITED_PATHS,
   type FieldSpec,
   fieldText,
+  labelOf,
   SECTIONS,
   type SectionSpec,
   type SettingsView,
@@ -118,7 +119,7 @@ const RestartCard = (props: { paths: string[]; csrf: string }) => (
       {props.paths.map((p, i) => (
         <>
           {i ? ', ' : ''}
-          <code>{p}</code>
+          {labelOf(p)} (<code>{p}</code>)
         </>
       ))}
       .

@@ -112,7 +112,7 @@ export const SECTIONS: readonly SectionSpec[] = [
         path: 'cache.proxy.port',
         label: 'Proxy port',
         kind: 'number',
-        hint: '0 to 65535; empty: 3142.',
+        hint: '0 to 65535; empty: 3142. After a change, hosts set to use the old port must be set to the new one.',
       },
       {
         path: 'cache.proxy.host',
@@ -164,6 +164,12 @@ export const SECTIONS: readonly SectionSpec[] = [
 ];
 
 export const sectionById = (id: string): SectionSpec | undefined => SECTIONS.find((s) => s.id === id);
+
+/** A config path in words, as its form labels it (the path itself where no form edits it). */
+export const labelOf = (path: string): string =>
+  path === 'catalog.feeds'
+    ? 'Vendor feeds'
+    : (SECTIONS.flatMap((s) => s.fields).find((f) => f.path === path)?.label ?? path);
 
 /** Every path the forms edit: the read-only list shows the rest. */
 export const EDITED_PATHS = new Set([

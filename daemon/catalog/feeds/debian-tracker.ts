@@ -52,6 +52,9 @@ const versionChecker = () => {
  * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
  * in memory. A malformed entry rejects the whole feed with its path.
  */
+/** "1 release", "3 releases": the sync history reads as a sentence. */
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const byCve = new Map<string, Advisory>();
@@ -118,6 +121,6 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
   }
   return {
     advisories: [...byCve.values()],
-    note: `${byCve.size} CVEs, ${fixes} package fixes in ${releases.size} releases`,
+    note: `${count(byCve.size, 'CVE')}, ${count(fixes, 'package fix', 'package fixes')} in ${count(releases.size, 'release')}`,
   };
 };

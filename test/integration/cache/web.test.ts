@@ -89,6 +89,10 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   assert.match(await (await post('/cache/-/pin', { url: fileUrl })).text(), /Pin this file in the cache\?/);
   assert.notEqual(s.cache.index.get(fileUrl)?.pinned, true, 'asking pins nothing');
   assert.match(html, /hx-confirm="Pin this file in the cache\?/);
+  // On a phone each file is a small card (its size, hits and Pin / Evict under the URL), not a
+  // row whose buttons sit beyond the screen's edge.
+  assert.match(html, /<h2>Largest<\/h2><table class="stack">/);
+  assert.match(html, /<td data-label="Size">/);
   assert.equal((await post('/cache/-/pin', { url: fileUrl, confirm: 'yes' })).status, 303);
   assert.equal(s.cache.index.get(fileUrl)?.pinned, true);
   assert.match(

@@ -4,8 +4,10 @@
  * cancel with CSRF; the scheduled tasks with their next run.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { z } from 'zod';
+import { HostService } from '../../../daemon/hosts/host-service.js';
 import type { JobRunner } from '../../../daemon/jobs/job-runner.js';
 import { waitFor } from '../../support/wait-for.js';
 import { setUpAdmin, webHarness } from './harness.js';
@@ -130,4 +132,46 @@ test('scheduled tasks are listed with their next run', async (t) => {
     html,
     /<td>Nightly check<\/td><td><time datetime="2030-01-01T02:00:00.000Z" title="2030-01-01T02:00:00.000Z">\d+ Jan 2030 \d\d:\d\d<\/time>/,
   );
+});
+
+test("a job's target is the machine's name or address, linked to its page, not its internal id", async (t) => {
+  let directory: HostService | undefined;
+  const h = await webHarness(t, {
+    services: async ({ dataDir, log }) => {
+      directory = new HostService({ dir: join(dataDir, 'hosts'), log });
+      await directory.start();
+      return { hosts: directory };
+    },
+  });
+  const work = registerWork(h.jobs);
+  const b = await setUpAdmin(h);
+  const id = (await directory!.directory.forAddress('10.0.0.18')).id;
+  const known = await h.jobs.submit({
+    kind: 'test.work',
+    title: 'Check',
+    params: { fail: false },
+    trigger: 'manual',
+    host: id,
+  });
+  const unknown = await h.jobs.submit({
+    kind: 'test.work',
+    title: 'Check',
+    params: { fail: false },
+    trigger: 'manual',
+    host: 'h-gone',
+  });
+  await work.started(known.id);
+  const page = await (await b.request('/activity')).text();
+  const row = page.slice(page.indexOf(`/activity/${known.id}"`)).split('</tr>')[0]!;
+  assert.match(row, new RegExp(`<td data-label="Target"><a href="/hosts/${id}">10\\.0\\.0\\.18</a></td>`));
+  const other = page.slice(page.indexOf(`/activity/${unknown.id}"`)).split('</tr>')[0]!;
+  assert.match(
+    other,
+    /<td data-label="Target">h-gone<\/td>/,
+    'a machine no longer known stays its id, unlinked',
+  );
+  const detail = await (await b.request(`/activity/${known.id}`)).text();
+  assert.match(detail, new RegExp(`<dt>Target</dt><dd><a href="/hosts/${id}">10\\.0\\.0\\.18</a></dd>`));
+  work.finish(known.id);
+  await h.jobs.settled(known.id);
 });

@@ -182,7 +182,16 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   assert.equal(s.site.ran('install').length, 1, 'no other host started while paused');
   const html = await (await s.b.request(s.href)).text();
   assert.match(html, /Resume in maintenance windows/);
-  const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf });
+  assert.match(
+    html,
+    /hx-confirm="Cancel this deployment\? Hosts still waiting are dropped/,
+    'the browser asks first',
+  );
+  const asked = await s.b.post(`${s.href}/cancel`, { _csrf: csrf });
+  assert.equal(asked.status, 200, 'without JavaScript a page asks first');
+  assert.match(await asked.text(), /<h1>Cancel this deployment\?<\/h1>/);
+  assert.equal(s.app.deploy?.get(s.id).state, 'paused', 'nothing cancelled before the confirmation');
+  const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
   assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
   const again = await s.b.post(`${s.href}/run`, { _csrf: csrf, now: '1' });

@@ -53,7 +53,7 @@ test('a tech adds a feed in Settings and syncs it from the UI without a restart'
 
   await page.fill('#feed-id', 'debian');
   await page.click('button:text("Add feed")');
-  await page.waitForSelector('text=Feed debian saved. In use now: catalog.feeds.');
+  await page.waitForSelector('text=Feed debian saved. In use now: Vendor feeds.');
   assert.doesNotMatch(await page.innerText('main'), /Restart needed/);
   await shot('settings-feed-added');
 

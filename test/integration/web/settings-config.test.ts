@@ -101,9 +101,10 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   assert.equal(hx.status, 200, text);
   assert.match(
     text,
-    /Package cache saved\. In use now: cache.wanRateKBps, cache.windows\. After a restart: cache.quotaMB\./,
+    /Package cache saved\. In use now: WAN rate \(KiB\/s\), Download windows\. In use after a restart: Disk quota \(MiB\)\./,
   );
   assert.match(text, /Restart needed/);
+  assert.match(text, /only after a restart: Disk quota \(MiB\) \(<code>cache.quotaMB<\/code>\)/);
   const cache = (await fileJson()).cache as Record<string, unknown>;
   assert.deepEqual(cache, { wanRateKBps: 512, windows: ['22:00-06:00'], quotaMB: 4096 });
 
@@ -122,7 +123,7 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   );
   assert.match(
     await deploy.text(),
-    /Deployments saved\..*After a restart: deploy.concurrency, deploy.gate.soakHours\./,
+    /Deployments saved\. In use after a restart: Hosts at a time, Soak time \(hours\)\./,
   );
   assert.deepEqual((await fileJson()).deploy, { concurrency: 3, gate: { soakHours: 12 } });
 });
@@ -131,7 +132,8 @@ test('an invalid value is refused with the schema message next to its field; not
   const { admin, fileJson } = await settingsHarness(t);
   const form = await formOf(admin);
   for (const [field, value, expected] of [
-    ['cache.wanRateKBps', '-5', /Too small: expected number to be &gt;=0/],
+    ['cache.wanRateKBps', '-5', /^must be at least 0$/],
+    ['cache.quotaMB', '3', /^must be at least 16$/],
     ['cache.wanRateKBps', 'fast', /enter a whole number/],
     ['cache.windows', '9-17', /entry 1: expected HH:MM-HH:MM/],
     ['cache.upstreams', 'ftp://mirror.example/debian', /entry 1: /],
@@ -146,7 +148,17 @@ test('an invalid value is refused with the schema message next to its field; not
     assert.ok(html.includes(value), 'what was typed stays in the form');
   }
   const site = await admin.post('/settings/config/site', { ...form, 'site.name': 'x'.repeat(81) });
-  assert.match(errorOf(await site.text(), 'f-site-name') ?? '', /Too big/);
+  assert.match(errorOf(await site.text(), 'f-site-name') ?? '', /^must be at most 80 characters$/);
+  const keys = await admin.post('/settings/config/catalog', {
+    ...form,
+    'catalog.trustedKeys': 'not a key\nthis line is long enough to pass a length check alone',
+    confirm: 'yes',
+  });
+  assert.equal(keys.status, 400);
+  assert.match(
+    errorOf(await keys.text(), 'f-catalog-trustedKeys') ?? '',
+    /^entry 1: not an Ed25519 public key: paste the line `patch-depot catalog keygen` printed/,
+  );
   assert.deepEqual(await fileJson(), HAND_WRITTEN);
 });
 
@@ -296,7 +308,10 @@ test('what needs a restart is listed and the restart is offered; only admins see
   );
   const after = await (await admin.request('/settings/config')).text();
   assert.match(after, /Restart needed/);
-  assert.match(after, /the running appliance uses them only after a restart: <code>cache.proxy.host<\/code>/);
+  assert.match(
+    after,
+    /the running appliance uses them only after a restart: Proxy listen address \(<code>cache.proxy.host<\/code>\)/,
+  );
   const restart = await admin.post('/settings/config/restart', { _csrf: form._csrf, confirm: 'yes' });
   assert.match(await restart.text(), /The appliance restarts now with the saved settings/);
   assert.deepEqual(restarts, ['restart']);

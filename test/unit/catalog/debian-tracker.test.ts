@@ -82,3 +82,17 @@ describe('Debian security tracker feed', () => {
     );
   });
 });
+
+describe('the sync note', () => {
+  it('counts in words, singular for one', () => {
+    const one = {
+      curl: {
+        'CVE-2099-1001': {
+          description: 'x',
+          releases: { bookworm: { status: 'resolved', fixed_version: '1.0-2', urgency: 'high' } },
+        },
+      },
+    };
+    assert.equal(parseDebianTracker(JSON.stringify(one)).note, '1 CVE, 1 package fix in 1 release');
+  });
+});
