@@ -14,7 +14,7 @@ import { TransferTable } from './devices.js';
 import { hostHref } from './host-link.js';
 import { DeploymentsSection, FixesSection, PackagesSection } from './host-lists.js';
 import { type ManageValues, SshAccessSection } from './ssh-access.js';
-import { When } from './when.js';
+import { When, whenText } from './when.js';
 
 const osOf = (view: HostView): string => {
   const collected = view.inventory && (view.inventory.os.prettyName || view.inventory.os.id);
@@ -27,7 +27,7 @@ const addressHistory = (view: HostView): Array<{ ip: string; text: string }> => 
   if (seen.length) {
     return seen.map((h) => ({
       ip: h.ip,
-      text: `${h.ip}: ${h.firstSeen.slice(0, 16)} → ${h.lastSeen.slice(0, 16)}`,
+      text: `${h.ip}: ${whenText(h.firstSeen)} → ${whenText(h.lastSeen)}`,
     }));
   }
   const given = view.host.address;

@@ -19,6 +19,10 @@ test('setup-code prints the one-time code, or says setup is done or not started'
     /no setup code in .*: setup is already done \(sign in\), or the daemon has not started/,
   );
   assert.doesNotMatch(none.stderr, /\n\s+at /, 'no stack trace');
+  // A data directory that is not there is a typo, not a finished setup: said so.
+  const typo = cli(`${dir}/nope`);
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /the data directory .*\/nope does not exist/);
   const code = await new SetupCode(dir).ensure();
   const shown = cli(dir);
   assert.equal(shown.status, 0, shown.stderr);
