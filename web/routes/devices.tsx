@@ -35,9 +35,10 @@ const tftpOff = (c: Context<WebEnv>) =>
         </p>
         <p>
           IP phones, access points and switches can fetch their firmware and configuration from this appliance
-          instead of across the WAN. Set <code>{'"tftp": { "enabled": true }'}</code> in the appliance's
-          config and restart it (the README's "Network devices and TFTP" section has the details). Devices
-          inside the discovery scopes may then fetch; <code>tftp.clients</code> narrows that.
+          instead of across the WAN. Turn it on under{' '}
+          <a href="/settings/config#tftp">Settings → Appliance settings → TFTP for network devices</a> and
+          restart the appliance when the page offers it (the README's "Network devices and TFTP" section has
+          the details). Devices inside the discovery scopes may then fetch; the same form narrows that.
         </p>
       </Empty>
     </>,

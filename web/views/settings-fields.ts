@@ -124,6 +124,27 @@ export const SECTIONS: readonly SectionSpec[] = [
     ],
   },
   {
+    id: 'tftp',
+    title: 'TFTP for network devices',
+    intro:
+      'A read-only TFTP server for the firmware and configuration files of IP phones, access points and switches (see Devices).',
+    fields: [
+      {
+        path: 'tftp.enabled',
+        label: 'Serve files over TFTP',
+        kind: 'bool',
+        hint: 'Off by default; takes effect at the next start.',
+      },
+      {
+        path: 'tftp.clients',
+        label: 'Devices that may fetch',
+        kind: 'lines',
+        hint: 'Addresses or CIDRs, one per line; empty: any device inside the discovery scopes.',
+        trust: true,
+      },
+    ],
+  },
+  {
     id: 'deploy',
     title: 'Deployments',
     intro:

@@ -212,5 +212,9 @@ test('with the TFTP server off the page says how to turn it on', async (t) => {
   const h = await harness(t, { off: true });
   const html = await (await h.request('/devices')).text();
   assert.match(html, /The TFTP server is off/);
-  assert.match(html, /tftp&quot;: \{ &quot;enabled&quot;: true|"tftp": \{ "enabled": true/);
+  // The switch is a form on the settings page, not a file edit.
+  assert.match(
+    html,
+    /<a href="\/settings\/config#tftp">Settings → Appliance settings → TFTP for network devices<\/a>/,
+  );
 });

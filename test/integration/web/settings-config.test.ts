@@ -64,7 +64,7 @@ test('the page shows each form with the values in use and the file-only settings
   assert.equal(res.status, 200);
   assert.match(html, /<h1>Appliance settings<\/h1>/);
   assert.match(html, /id="f-site-name"[^>]*value="Branch 7"|value="Branch 7"[^>]*id="f-site-name"/);
-  for (const id of ['feeds', 'site', 'catalog', 'cache', 'proxy', 'file-only'])
+  for (const id of ['feeds', 'site', 'catalog', 'cache', 'proxy', 'tftp', 'deploy', 'file-only'])
     assert.match(html, new RegExp(`id="${id}"`));
   assert.match(html, /<code>discovery.packetsPerSecond<\/code><\/td><td class="wrap"><code>1000<\/code>/);
   assert.doesNotMatch(
