@@ -52,6 +52,7 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
             required
             value={oneAdvisory(d)}
             placeholder={Object.keys(d.advisories)[0] ?? ''}
+            aria-label="The advisory, package or host group to approve"
           />
           <datalist id="approve-values">
             {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
