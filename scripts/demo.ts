@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EXIT_RESTART } from '../daemon/serve.js';
 import { labDaemonConfig } from './lab/daemon-config.js';
 import { createLab, LAB_STATE_DIR } from './lab/lab.js';
 import { labUnavailableReason, run } from './lab/netns.js';
@@ -39,7 +40,7 @@ if (why) {
 
 const children: ChildProcess[] = [];
 let stopping = false;
-let stopAll: (code?: number) => void = (code = 1) => process.exit(code);
+let stopAll: (code?: number, fromTerminal?: boolean) => void = (code = 1) => process.exit(code);
 /** Spawn a child; resolve once its stdout shows `ready` (echoing it when `echo` is set). */
 const start = (cmd: string, args: string[], ready: string, echo = false): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
@@ -56,6 +57,14 @@ const start = (cmd: string, args: string[], ready: string, echo = false): Promis
     });
     child.on('exit', (code) => {
       reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`));
+      // Exit 75: the daemon asks to be started again (Restart now on the settings page, a restored
+      // backup), as systemd would on an appliance.
+      if (!stopping && code === EXIT_RESTART && args.includes('serve')) {
+        console.error('demo: the daemon asked for a restart; starting it again');
+        children.splice(children.indexOf(child), 1);
+        start(cmd, args, ready, echo).catch(() => {});
+        return;
+      }
       if (!stopping) {
         console.error(
           `demo: ${args.includes('serve') ? 'the daemon' : 'a UI bridge'} exited (${code}); stopping`,
@@ -109,7 +118,7 @@ const rings = [
 ];
 writeFileSync(configFile, `${JSON.stringify(labDaemonConfig(lab, rings), null, 2)}\n`);
 const dataDir = ['--data-dir', dataDirPath, '--config', configFile];
-stopAll = (code = 0): void => {
+stopAll = (code = 0, fromTerminal = false): void => {
   if (stopping) return;
   stopping = true;
   const exits = children
@@ -118,7 +127,13 @@ stopAll = (code = 0): void => {
       (c) =>
         new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : c.once('exit', () => resolve()))),
     );
-  for (const c of children) c.kill('SIGTERM');
+  const term = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  // Ctrl-C reached the children too (one process group): a SIGTERM on top would be their second
+  // signal, which skips the daemon's clean stop. Only one that is still there after 10 s gets it.
+  if (fromTerminal) setTimeout(term, 10_000).unref();
+  else term();
   // The daemon stops its services first; then the lab goes, namespaces and host agents included.
   void Promise.all(exits)
     .then(() => lab.down())
@@ -131,7 +146,7 @@ stopAll = (code = 0): void => {
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
-process.on('SIGINT', () => stopAll());
+process.on('SIGINT', () => stopAll(0, true));
 process.on('SIGTERM', () => stopAll());
 
 try {
