@@ -12,6 +12,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
@@ -89,9 +90,12 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     assert.equal(result.ecosystem, 'dpkg');
     assert.equal(result.rebootRequired, expectedReboot());
 
-    const file = join(inv.inventories.dir, '127.0.0.1.json');
+    // Kept gzip-compressed, root-only, and exactly what the collection returned.
+    const file = inv.inventories.file('127.0.0.1');
+    assert.equal(file, join(inv.inventories.dir, '127.0.0.1.json.gz'));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-    assert.deepEqual(hostInventorySchema.parse(JSON.parse(readFileSync(file, 'utf8'))), result);
+    const saved = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+    assert.deepEqual(hostInventorySchema.parse(saved), result);
     const pin = await inv.knownHosts.get('127.0.0.1');
     assert.equal(pin?.pinned.fingerprint, await hostKeyFingerprint(server.hostKeyPub));
     assert.equal((await inv.attempts.get('127.0.0.1'))?.packages, 3);
