@@ -6,21 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
+import { serveTrackerFixture as serveTracker } from '../../support/tracker-fixture.js';
 import { tempDir } from '../../temp-dir.js';
 import { type HttpSession, setUpOverHttp } from '../web/http-session.js';
 import { spawnDaemon } from './spawn-daemon.js';
-
-const serveTracker = async (t: TestContext): Promise<string> => {
-  const body = await readFile(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
-  const server = createServer((_req, res) => res.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tracker.json`;
-};
 
 /** Post a settings form with the page's current file version. */
 const postSettings = async (admin: HttpSession, path: string, form: Record<string, string>) => {

@@ -8,16 +8,15 @@
  * without editing this list), the sign-in and setup pages, a confirmation page and an error page.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { NAV } from '../../../web/views/layout.js';
 import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
+import { serveTrackerFixture as serveTracker } from '../../support/tracker-fixture.js';
 
 /**
  * Settings that fill the Devices, Feeds, Patches and Cache pages, every address on loopback: the
@@ -34,15 +33,6 @@ const loopbackOnly = (trackerUrl: string) => ({
   },
   cache: { upstreams: ['http://127.0.0.1:9/debian'] },
 });
-
-/** The Debian tracker fixture on a loopback port, for as long as the test runs. */
-const serveTracker = async (t: TestContext): Promise<string> => {
-  const body = await readFile(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
-  const server = createServer((_req, res) => res.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tracker.json`;
-};
 
 interface View {
   width: number;

@@ -5,21 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, clickNav, daemonInBrowser, setUpInBrowser } from '../../browser.js';
+import { serveTrackerFixture } from '../../support/tracker-fixture.js';
 
 test('a tech adds a feed in Settings and syncs it from the UI without a restart', {
   skip: chromiumMissing,
   timeout: 120_000,
 }, async (t) => {
-  const body = await readFile(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
-  const server = createServer((_req, res) => res.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const trackerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tracker.json`;
+  const trackerUrl = await serveTrackerFixture(t);
 
   const { dir, daemon, page } = await daemonInBrowser(t, { width: 1280, height: 900 });
   const problems: string[] = [];
