@@ -104,6 +104,19 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
   const aptInstallRunning = async (label: string): Promise<boolean> =>
     /apt-get/.test(await lab.execInHost(label, ['sh', '-c', 'pgrep -af "[a]pt-get -y .*install" || true']));
 
+  /**
+   * apt has tried the lock and failed at least once: after a failed try it sleeps a second
+   * (DPkg::Lock::Timeout) and prints "Waiting for cache lock", and it sleeps nowhere before that.
+   */
+  const aptWaitingForLock = async (label: string): Promise<boolean> =>
+    /nanosleep/.test(
+      await lab.execInHost(label, [
+        'sh',
+        '-c',
+        'for p in $(pgrep -f "[a]pt-get -y .*install"); do cat /proc/$p/wchan; echo; done',
+      ]),
+    );
+
   it('ring 0 verifies (lock waited out, a powered-off host woken); a failing postinst in ring 1 halts ring 2', async () => {
     await lab.holdDpkgLock('locked', 3600);
     await lab.powerOff('sleepy');
@@ -111,7 +124,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     const id = await createAndRun({ advisory: WEB.cve, title: 'pdlab-web everywhere' });
 
     await waitOrShow(
-      () => aptInstallRunning('locked'),
+      () => aptWaitingForLock('locked'),
       'the install on "locked" to wait for the dpkg lock',
       180_000,
       id,
