@@ -1,8 +1,9 @@
 /**
  * Discovery benchmark: a lab /24 with 200 live hosts; Patch Depot's scan against `nmap -sn` and
  * `arp-scan`, all run inside the lab's appliance namespace against the lab subnet only (nothing
- * leaves the namespaces). Each tool runs several times with a cold neighbour cache; the median
- * time and the recall (live hosts found with the right MAC) are reported.
+ * leaves the namespaces). Each tool runs several times with a cold neighbour cache, the tools
+ * taking turns (one run of each per round); the median time and the recall (live hosts found with
+ * the right MAC) are reported.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -105,9 +106,12 @@ const main = async (): Promise<void> => {
       macRecall: number;
       extra: number;
     }> = [];
-    for (const [tool, run] of tools) {
-      const runs: Result[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await run());
+    // Round by round, every tool once per round: a burst of load from other work on the machine
+    // then falls on every tool alike, not on whichever ran all its runs during it.
+    const results = new Map<string, Result[]>(tools.map(([tool]) => [tool, []]));
+    for (let i = 0; i < RUNS; i++) for (const [tool, run] of tools) results.get(tool)!.push(await run());
+    for (const [tool] of tools) {
+      const runs = results.get(tool)!;
       const worst = runs.reduce(
         (min, r) => Math.min(min, [...truth.keys()].filter((ip) => r.found.has(ip)).length),
         HOSTS,
