@@ -20,7 +20,7 @@ describe('discovery of a /22 in the lab', { skip }, () => {
   let dataDir: string;
   before(async () => {
     lab = await createLab({
-      name: `w${randomBytes(4).toString('hex')}`,
+      name: `${process.env.LAB_PREFIX ?? 'w'}${randomBytes(3).toString('hex')}`,
       prefixLength: 22,
       hosts: [
         { kind: 'ping', offset: 20 },

@@ -39,7 +39,7 @@ describe('discovery in the lab', { skip }, () => {
   let dataDir: string;
   before(async () => {
     lab = await createLab({
-      name: `d${randomBytes(4).toString('hex')}`,
+      name: `${process.env.LAB_PREFIX ?? 'd'}${randomBytes(3).toString('hex')}`,
       hosts: [
         ...officeHosts(7),
         { kind: 'ping', label: 'excluded', countPackets: true },
