@@ -33,6 +33,11 @@ export class FpingSweeper implements IcmpSweeper {
     if (addresses.length === 0) return Promise.resolve(new Map());
     // fping takes fractional milliseconds; 0.1 ms (10,000 pps) is the floor we allow.
     const interval = Math.max(0.1, 1000 / opts.packetsPerSecond).toFixed(2);
+    // A retry waits as long as the first try (-B 1, fping's default backs off 1.5x): on a LAN a
+    // live host answers in milliseconds, and a dead one's ping never leaves the appliance (its ARP
+    // goes unanswered, so the retry only waits longer). The wait for a dead address is what bounds
+    // a sweep: -B 1.5 made it 150 + 225 ms at the defaults, -B 1 makes it 150 + 150 ms, which still
+    // leaves a sleepy Wi-Fi device (ARP answered by its AP's wake-up) a retry and 300 ms.
     const args = [
       '-e',
       '-t',
@@ -42,7 +47,7 @@ export class FpingSweeper implements IcmpSweeper {
       '-i',
       String(interval),
       '-B',
-      '1.5',
+      '1',
     ];
     return new Promise((resolve, reject) => {
       const child = spawn(this.bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
