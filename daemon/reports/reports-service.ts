@@ -7,6 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { missingFixesOf } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { ScheduleEntry } from '../jobs/scheduler.js';
 import type { Clock, Service } from '../lifecycle.js';
@@ -21,6 +22,7 @@ import {
   ledgerJson,
   ledgerSchema,
   ledgerSnapshot,
+  type ObservedHost,
   observe,
 } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
@@ -135,7 +137,18 @@ export class ReportsService implements Service, HealthReporter {
         },
         keepDays,
       );
-    const ledgerChanged = observe(this.ledgerDoc, site.hosts, now, keepDays);
+    // Each host's fixes are listed when the ledger reads that host, not all at once.
+    const observed = site.hosts.map(
+      (h): ObservedHost => ({
+        hostId: h.hostId,
+        covered: h.covered,
+        collectedAt: h.collectedAt,
+        get missing() {
+          return missingFixesOf(h);
+        },
+      }),
+    );
+    const ledgerChanged = observe(this.ledgerDoc, observed, now, keepDays);
     if (dayChanged || ledgerChanged) this.version++;
     this.persist(dayChanged || this.unwritten.history, ledgerChanged || this.unwritten.ledger);
   }
