@@ -73,10 +73,13 @@ const loadCpuMs = cpuMs(cl);
 await rm(dir, { recursive: true, force: true });
 
 const makeHost = hostFactory(realPackages(), Number(perHostArg));
+/** The last fleet's results and memo, kept to measure the heap they hold. */
+let held: { results: unknown[]; memo: AssessMemo } | undefined;
 const runs = fleets.map((hosts) => {
   // A fresh memo per fleet: each row is a cold assessment of that many hosts.
   const memo = new AssessMemo(index.generation);
   const results: ReturnType<typeof assessHost>[] = [];
+  held = { results, memo };
   let assessRaw = 0;
   let cpuRaw = 0;
   for (let i = 0; i < hosts; i++) {
@@ -104,6 +107,20 @@ const runs = fleets.map((hosts) => {
 });
 
 const peakRssMB = rssMB();
+
+/**
+ * Heap the largest fleet's results hold (with the memo they share), from two full collections
+ * (the child runs with --expose-gc): after the peak was read, so it cannot flatter that figure.
+ */
+const heldHeapMB = (() => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc || !held) return undefined;
+  gc();
+  const withResults = process.memoryUsage().heapUsed;
+  held = undefined;
+  gc();
+  return Math.round((withResults - process.memoryUsage().heapUsed) / 1e5) / 10;
+})();
 
 // Contrast: walk every fix of the release for each host (no index over installed versions).
 const naive = (inv: HostInventory): number => {
@@ -138,6 +155,7 @@ console.log(
     rssAfterParseMB: rssAfterParse,
     runs,
     peakRssMB,
+    heldHeapMB,
     naivePerHostMs: Math.round(naivePerHostMs * 10) / 10,
     naiveMissing: sink,
   })}`,
