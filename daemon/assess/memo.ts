@@ -26,6 +26,8 @@ export interface MemoEntry {
   unfixed: number;
   /** Finding groups by installed binaries (space-joined), built the first time a host needs one. */
   groups: Map<string, FindingGroup> | undefined;
+  /** The group built or found last: the next host nearly always has the same binaries. */
+  last: FindingGroup | undefined;
   /** Scratch for the host being assessed: its binaries built from this entry. */
   binaries: string[];
 }
@@ -75,7 +77,15 @@ const evaluate = (
   refs: FixRef[] | undefined,
   compare: VersionCompare,
 ): MemoEntry => {
-  const out: MemoEntry = { name, version, missing: [], unfixed: 0, groups: undefined, binaries: [] };
+  const out: MemoEntry = {
+    name,
+    version,
+    missing: [],
+    unfixed: 0,
+    groups: undefined,
+    last: undefined,
+    binaries: [],
+  };
   if (!refs) return out;
   // One advisory can list the same package twice (two ranges); keep the lowest fixed version
   // above what is installed, which is the one that closes the hole.
@@ -270,6 +280,8 @@ export const emptyBySeverity = (): Record<Severity, number> => ({
  * shared (read-only) by every such host, with its counts by severity.
  */
 export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
+  const last = entry.last?.fixes[0]?.binaries;
+  if (last && last.length === binaries.length && last.every((b, i) => b === binaries[i])) return entry.last!;
   entry.groups ??= new Map();
   const key = binaries.length === 1 ? binaries[0]! : binaries.join(' ');
   let group = entry.groups.get(key);
@@ -280,5 +292,6 @@ export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
     group = { fixes, bySeverity };
     entry.groups.set(key, group);
   }
+  entry.last = group;
   return group;
 };
