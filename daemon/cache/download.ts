@@ -11,7 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { TempBlob } from './blob-store.js';
 import type { CacheEntry } from './cache-index.js';
 
-const READ_CHUNK = 256 * 1024;
+/**
+ * Readers behind the in-memory tail read the temp file in aligned blocks of this size, and share
+ * them: the slow clients of one stampede lag together, so one read (one thread-pool round trip)
+ * serves all of them instead of one per reader per block. At most DISK_BLOCKS stay in memory.
+ */
+const DISK_BLOCK = 1024 * 1024;
+const DISK_BLOCKS = 8;
 /**
  * The most recent bytes stay in memory too, in blocks of this size: readers keeping up with the
  * download (LAN clients are faster than the WAN) are served views of them, without a disk read
@@ -27,6 +33,13 @@ const TAIL_BLOCKS = 16;
  */
 const WAKE_BYTES = BLOCK;
 const WAKE_MS = 10;
+
+interface DiskBlock {
+  generation: number;
+  /** Bytes asked for from the block's start (a block near the end may grow later). */
+  len: number;
+  bytes: Promise<Buffer>;
+}
 
 interface TailBlock {
   /** File offset of buf[0]. */
@@ -185,6 +198,36 @@ export class Download {
 
   private dropTail(): void {
     this.tail = [];
+    this.diskBlocks.clear();
+  }
+
+  private diskBlocks = new Map<number, DiskBlock>();
+
+  /**
+   * The block of the temp file at `start` (aligned), holding at least the byte at `pos`: a read
+   * already made or in flight is shared; only bytes already on disk are asked for.
+   */
+  private diskBlock(start: number, pos: number): Promise<Buffer> {
+    const known = this.diskBlocks.get(start);
+    if (known && known.generation === this.generation && start + known.len > pos) {
+      this.diskBlocks.delete(start); // most recently used last
+      this.diskBlocks.set(start, known);
+      return known.bytes;
+    }
+    const len = Math.min(DISK_BLOCK, this.written - start);
+    const bytes = (async () => {
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await this.temp.handle.read(buf, 0, len, start);
+      return bytesRead === len ? buf : buf.subarray(0, bytesRead);
+    })();
+    const block: DiskBlock = { generation: this.generation, len, bytes };
+    this.diskBlocks.delete(start);
+    this.diskBlocks.set(start, block);
+    bytes.catch(() => {
+      if (this.diskBlocks.get(start) === block) this.diskBlocks.delete(start);
+    });
+    if (this.diskBlocks.size > DISK_BLOCKS) this.diskBlocks.delete(this.diskBlocks.keys().next().value!);
+    return bytes;
   }
 
   /**
@@ -268,13 +311,13 @@ export class Download {
             continue;
           }
           if (pos < limit) {
-            const len = Math.min(READ_CHUNK, limit - pos);
-            const buf = Buffer.allocUnsafe(len);
-            const { bytesRead } = await this.temp.handle.read(buf, 0, len, pos);
+            const start = pos - (pos % DISK_BLOCK);
+            const block = await this.diskBlock(start, pos);
             if (this.generation !== generation) continue; // restarted while reading: cut off above
-            if (bytesRead === 0) throw new Error('download file shrank while reading');
-            pos += bytesRead;
-            yield bytesRead === len ? buf : buf.subarray(0, bytesRead);
+            const piece = block.subarray(pos - start, Math.min(block.length, limit - start));
+            if (piece.length === 0) throw new Error('download file shrank while reading');
+            pos += piece.length;
+            yield piece;
             continue;
           }
           // Throws when the download fails; the caller then cuts its client's connection.
