@@ -136,15 +136,23 @@ export class Download {
   private tail: TailBlock[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
   private unannounced = 0;
+  /** Bytes arrived from upstream (in the tail, on disk or on their way there): `written` or more. */
+  private received = 0;
+  /** A reader waits for bytes that have left the tail but are not on disk yet. */
+  private diskWaiting = false;
 
-  /** `data` was written at offset `written` (copied into the tail: the caller's buffer may be reused). */
-  appended(data: Uint8Array): void {
+  /**
+   * `data` arrived at offset `received`, before it is on disk: readers get it from the tail at
+   * once (copied there: the caller's buffer may be reused). Should the disk write fail, the
+   * download fails and its readers are cut off, as when the upstream fails.
+   */
+  arrived(data: Uint8Array): void {
     let off = 0;
     while (off < data.length) {
       let last = this.tail.at(-1);
       if (!last || last.used === last.buf.length) {
         // Never reuse a dropped block: a reader's socket may still be sending a view of it.
-        last = { pos: this.written + off, buf: Buffer.allocUnsafe(BLOCK), used: 0 };
+        last = { pos: this.received + off, buf: Buffer.allocUnsafe(BLOCK), used: 0 };
         this.tail.push(last);
         if (this.tail.length > TAIL_BLOCKS) this.tail.shift();
       }
@@ -153,10 +161,19 @@ export class Download {
       last.used += n;
       off += n;
     }
-    this.written += data.length;
+    this.received += data.length;
     this.unannounced += data.length;
-    if (this.written === this.unannounced || this.unannounced >= WAKE_BYTES) this.wake();
+    if (this.received === this.unannounced || this.unannounced >= WAKE_BYTES) this.wake();
     else this.wakeTimer ??= setTimeout(() => this.wake(), WAKE_MS).unref();
+  }
+
+  /** The next `bytes` of what arrived are on disk now (in order). */
+  stored(bytes: number): void {
+    this.written += bytes;
+    if (this.diskWaiting) {
+      this.diskWaiting = false;
+      this.wake();
+    }
   }
 
   /** Bytes at `pos` (up to `limit`) from the in-memory tail, or undefined when not there. */
@@ -172,6 +189,7 @@ export class Download {
   restarted(): void {
     this.generation++;
     this.written = 0;
+    this.received = 0;
     this.dropTail();
     this.wake();
   }
@@ -236,8 +254,8 @@ export class Download {
    */
   private visible(): number {
     if (this.status === 'committed') return this.written;
-    if (this.total !== undefined && this.written < this.total) return this.written;
-    return Math.max(0, this.written - 1);
+    if (this.total !== undefined && this.received < this.total) return this.received;
+    return Math.max(0, this.received - 1);
   }
 
   private wake(): void {
@@ -308,6 +326,13 @@ export class Download {
           if (cached && cached.length > 0) {
             pos += cached.length;
             yield cached;
+            continue;
+          }
+          if (pos < limit && pos >= this.written) {
+            // Left the tail but not on disk yet (the disk is behind): wait for it.
+            if (this.status === 'failed') throw this.error ?? new Error('download failed');
+            this.diskWaiting = true;
+            await this.changed(signal);
             continue;
           }
           if (pos < limit) {

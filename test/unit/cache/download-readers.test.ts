@@ -23,7 +23,8 @@ const downloadOnDisk = async () => {
   /** Bytes onto the disk first, then announced, as the write-behind queue does. */
   const store = async (data: Buffer) => {
     await handle.write(data, 0, data.length, d.written);
-    d.appended(data);
+    d.arrived(data);
+    d.stored(data.length);
   };
   const cleanup = async () => {
     await handle.close().catch(() => undefined);
@@ -58,6 +59,45 @@ test('readers behind the in-memory tail share their disk reads, and each gets ex
     // A range that starts and ends mid-block gets exactly those bytes.
     const mid = await readAll(d, 3 * MiB + 17, 5 * MiB - 3);
     assert.ok(mid.equals(body.subarray(3 * MiB + 17, 5 * MiB - 3)));
+  } finally {
+    await cleanup();
+  }
+});
+
+test('readers get bytes as they arrive, before the disk has them; bytes gone from memory wait for the disk', async () => {
+  const { d, cleanup } = await downloadOnDisk();
+  try {
+    const body = randomBytes(6 * MiB);
+    d.total = body.length + 1;
+    d.headersKnown();
+    for (let off = 0; off < body.length; off += 64 * 1024) d.arrived(body.subarray(off, off + 64 * 1024));
+    // The last 4 MiB are in memory: served although nothing is on disk yet.
+    const recent = await readAll(d, 5 * MiB, 6 * MiB);
+    assert.ok(recent.equals(body.subarray(5 * MiB)));
+    // The first MiB is neither in memory nor on disk: that reader waits for the disk.
+    const pending = readAll(d, 0, MiB);
+    const first = await Promise.race([
+      pending.then(() => 'read'),
+      new Promise((r) => setTimeout(() => r('waiting'), 20)),
+    ]);
+    assert.equal(first, 'waiting', 'no bytes before they are on disk');
+    await d.temp.handle.write(body, 0, body.length, 0);
+    d.stored(body.length);
+    assert.ok((await pending).equals(body.subarray(0, MiB)));
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a reader waiting for the disk is cut off when the download fails, not left hanging', async () => {
+  const { d, cleanup } = await downloadOnDisk();
+  try {
+    d.total = 6 * MiB + 1;
+    d.headersKnown();
+    d.arrived(randomBytes(6 * MiB));
+    const waiting = readAll(d, 0, MiB);
+    d.failed(new Error('disk full'));
+    await assert.rejects(waiting, /disk full/);
   } finally {
     await cleanup();
   }
