@@ -90,7 +90,10 @@ export class FixLists extends Lazy<Group[], FixRef[]> {
   protected make(groups: Group[]): FixRef[] {
     const refs: FixRef[] = [];
     for (const { feedId, feed, group } of groups)
-      for (const f of feed.groupFixes(group)) refs.push({ feedId, ...feed.fixRef(f) });
+      for (const f of feed.groupFixes(group)) {
+        const { advisory, fix } = feed.fixRef(f);
+        refs.push({ feedId, advisory, fix });
+      }
     return refs;
   }
 }

@@ -39,6 +39,54 @@ export interface FeedExtra {
   note?: string | undefined;
 }
 
+/**
+ * `n` empty slots in a packed array: `new Array(n)` of 100,000 or more gives a dictionary, where
+ * every read and write is a hash lookup.
+ */
+const filled = <T>(n: number): (T | undefined)[] => {
+  const out: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) out.push(undefined);
+  return out;
+};
+
+/**
+ * An advisory of the index: a number in its feed, each field read from the columns when asked
+ * for (an assessment reads the id of every advisory it checks, the rest only of what it reports).
+ */
+class IndexedAdvisory implements Advisory {
+  private cveList: string[] | undefined;
+  private fixList: Fix[] | undefined;
+
+  constructor(
+    private readonly feed: PackedFeed,
+    private readonly at: number,
+  ) {}
+
+  get id(): string {
+    return this.feed.advisoryId(this.at);
+  }
+  get cves(): string[] {
+    this.cveList ??= this.feed.advisoryCves(this.at);
+    return this.cveList;
+  }
+  get summary(): string {
+    return this.feed.advisorySummary(this.at);
+  }
+  get severity(): Severity {
+    return this.feed.advisorySeverity(this.at);
+  }
+  get published(): string | undefined {
+    return this.feed.advisoryPublished(this.at);
+  }
+  get url(): string | undefined {
+    return this.feed.advisoryUrl(this.at);
+  }
+  get fixes(): Fix[] {
+    this.fixList ??= this.feed.fixesOf(this.at);
+    return this.fixList;
+  }
+}
+
 export class PackedFeed {
   private readonly decoded: (string | undefined)[];
   private readonly objects: (Advisory | undefined)[];
@@ -50,8 +98,8 @@ export class PackedFeed {
     readonly extra: FeedExtra,
   ) {
     const { fixStart } = columns;
-    this.decoded = new Array(columns.stringOffsets.length - 1);
-    this.objects = new Array(fixStart.length - 1);
+    this.decoded = filled(columns.stringOffsets.length - 1);
+    this.objects = filled(fixStart.length - 1);
     this.fixAdvisory = new Int32Array(fixStart[fixStart.length - 1]!);
     const fixAdvisory = this.fixAdvisory;
     for (let a = 0; a < fixStart.length - 1; a++)
@@ -85,36 +133,74 @@ export class PackedFeed {
     return this.string(this.columns.advisories[a * ADVISORY_FIELDS]!);
   }
 
-  /** Advisory `a` as an object, made on first use and the same object from then on. */
+  /**
+   * Advisory `a` for the index, made on first use and the same object from then on; its fields
+   * are read from the columns as they are asked for.
+   */
   advisory(a: number): Advisory {
-    const made = this.objects[a];
-    if (made) return made;
-    const c = this.columns.advisories;
-    const at = a * ADVISORY_FIELDS;
-    const id = this.string(c[at]!);
+    let made = this.objects[a];
+    if (!made) {
+      made = new IndexedAdvisory(this, a);
+      this.objects[a] = made;
+    }
+    return made;
+  }
+
+  /** Advisory `a` as a plain object, fixes included, as a parser gives it. */
+  private plain(a: number): Advisory {
     const advisory: Advisory = {
-      id,
-      cves: c[at + 6] === NONE ? [id] : this.cveList(c[at + 6]!, c[at + 7]!),
-      summary: this.string(c[at + 1]!),
-      severity: severities[c[at + 2]!]!,
+      id: this.advisoryId(a),
+      cves: this.advisoryCves(a),
+      summary: this.advisorySummary(a),
+      severity: this.advisorySeverity(a),
       fixes: [],
     };
-    if (c[at + 3] !== NONE) advisory.published = this.string(c[at + 3]!);
-    if (c[at + 4] !== NONE) advisory.url = `${this.string(c[at + 4]!)}${id}`;
-    else if (c[at + 5] !== NONE) advisory.url = this.string(c[at + 5]!);
-    const { fixStart } = this.columns;
-    for (let f = fixStart[a]!; f < fixStart[a + 1]!; f++) advisory.fixes.push(this.fix(f));
-    this.objects[a] = advisory;
+    const published = this.advisoryPublished(a);
+    const url = this.advisoryUrl(a);
+    if (published !== undefined) advisory.published = published;
+    if (url !== undefined) advisory.url = url;
+    advisory.fixes = this.fixesOf(a);
     return advisory;
   }
 
-  private cveList(from: number, to: number): string[] {
+  private cell(a: number, field: number): number {
+    return this.columns.advisories[a * ADVISORY_FIELDS + field]!;
+  }
+
+  advisoryCves(a: number): string[] {
+    const [from, to] = [this.cell(a, 6), this.cell(a, 7)];
+    if (from === NONE) return [this.advisoryId(a)];
     const out: string[] = [];
     for (let i = from; i < to; i++) out.push(this.string(this.columns.cves[i]!));
     return out;
   }
 
-  private fix(f: number): Fix {
+  advisorySummary(a: number): string {
+    return this.string(this.cell(a, 1));
+  }
+
+  advisorySeverity(a: number): Severity {
+    return severities[this.cell(a, 2)]!;
+  }
+
+  advisoryPublished(a: number): string | undefined {
+    return this.optional(this.cell(a, 3));
+  }
+
+  advisoryUrl(a: number): string | undefined {
+    if (this.cell(a, 4) !== NONE) return `${this.string(this.cell(a, 4))}${this.advisoryId(a)}`;
+    return this.optional(this.cell(a, 5));
+  }
+
+  /** The fixes of advisory `a`, made anew. */
+  fixesOf(a: number): Fix[] {
+    const { fixStart } = this.columns;
+    const fixes: Fix[] = [];
+    for (let f = fixStart[a]!; f < fixStart[a + 1]!; f++) fixes.push(this.fix(f));
+    return fixes;
+  }
+
+  fix(f: number): Fix {
     const c = this.columns.fixes;
     const at = f * FIX_FIELDS;
     const fix: Fix = {
@@ -133,11 +219,9 @@ export class PackedFeed {
     return fix;
   }
 
-  /** Advisory and fix of fix number `f`: the fix object is the one in its advisory's list. */
+  /** Advisory and fix of fix number `f`, the fix made anew (the index asks once for each). */
   fixRef(f: number): { advisory: Advisory; fix: Fix } {
-    const a = this.fixAdvisory[f]!;
-    const advisory = this.advisory(a);
-    return { advisory, fix: advisory.fixes[f - this.columns.fixStart[a]!]! };
+    return { advisory: this.advisory(this.fixAdvisory[f]!), fix: this.fix(f) };
   }
 
   /** Group `g`: its release, kind and package (string numbers) and its fix numbers' range in `order`. */
@@ -166,8 +250,8 @@ export class PackedFeed {
 
   /** Every advisory as objects, with the files and note: the feed's content as parsed. */
   content(): FeedContent {
-    const advisories: Advisory[] = new Array(this.count);
-    for (let a = 0; a < this.count; a++) advisories[a] = this.advisory(a);
+    const advisories: Advisory[] = [];
+    for (let a = 0; a < this.count; a++) advisories.push(this.plain(a));
     const content: FeedContent = { advisories };
     if (this.extra.files) content.files = this.extra.files;
     if (this.extra.note !== undefined) content.note = this.extra.note;
