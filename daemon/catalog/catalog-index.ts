@@ -9,18 +9,12 @@
  * restart then loads the catalog in the time it takes to read the saved index, and only the
  * fixes of packages a site has installed are ever made into objects.
  */
-import { AdvisoryLookup, FixLists, type FixLookup, SourceNames } from './fix-lookup.js';
-import type { Advisory, Fix } from './model.js';
+import { AdvisoryLookup, FixLists, type FixLookup, type FixRef, SourceNames } from './fix-lookup.js';
+import type { Advisory } from './model.js';
 import { packFeed } from './pack-feed.js';
 import type { PackedFeed } from './packed-feed.js';
 
-export type { FixLookup } from './fix-lookup.js';
-
-export interface FixRef {
-  feedId: string;
-  advisory: Advisory;
-  fix: Fix;
-}
+export type { FixLookup, FixRef } from './fix-lookup.js';
 
 export interface ReleaseIndex {
   source: FixLookup<FixRef[]>;

@@ -3,9 +3,14 @@
  * names are read from the packed feeds on a lookup's first use, and values are made (and kept)
  * the first time each is asked for.
  */
-import type { FixRef } from './catalog-index.js';
-import type { Advisory } from './model.js';
+import type { Advisory, Fix } from './model.js';
 import type { PackedFeed } from './packed-feed.js';
+
+export interface FixRef {
+  feedId: string;
+  advisory: Advisory;
+  fix: Fix;
+}
 
 /** What the index's maps offer: a read-only map by name. */
 export interface FixLookup<V> extends Iterable<[string, V]> {
