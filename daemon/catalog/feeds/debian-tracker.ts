@@ -39,11 +39,11 @@ const worst = (a: Severity, b: Severity): Severity => {
 /** Checks each fixed version once: a tracker repeats the same few thousand versions. */
 const versionChecker = () => {
   const good = new Set<string>();
-  return (version: string, path: string[]): void => {
+  return (version: string, pkg: string, cve: string, release: string): void => {
     if (good.has(version)) return;
     const parsed = parseDpkgVersion(version);
     if ('error' in parsed)
-      throw feedError(WHAT, `${path.join('.')}.fixed_version "${version}": ${parsed.error}`);
+      throw feedError(WHAT, `${pkg}.${cve}.releases.${release}.fixed_version "${version}": ${parsed.error}`);
     good.add(version);
   };
 };
@@ -74,7 +74,7 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
       throw feedError(WHAT, `${pkg}.${cve}.releases.${release}: resolved without fixed_version`);
     if (r.status === 'resolved' && r.fixed_version === '0') return; // never affected
     // The path is joined only for a message: 360,000 strings per sync were a tenth of the parse.
-    if (r.status === 'resolved') checkVersion(r.fixed_version!, [pkg, cve, 'releases', release]);
+    if (r.status === 'resolved') checkVersion(r.fixed_version!, pkg, cve, release);
     let severity = severityOf.get(r.urgency);
     if (severity === undefined) {
       severity = urgencyToSeverity(r.urgency);
