@@ -33,6 +33,8 @@ import {
   SnapshotStore,
   snapshotFiles,
 } from '../../../daemon/catalog/snapshot-store.js';
+import { fuzzRun } from '../../support/fuzz-seed.js';
+import { Rng } from '../../support/prng.js';
 
 const meta = (syncedAt = '2026-12-01T00:00:00.000Z'): SnapshotMeta => ({
   feedId: 'debian',
@@ -213,6 +215,74 @@ describe('saved feed index', () => {
         assert.match(e.message, message);
         return true;
       });
+    }
+  });
+});
+
+describe('saved feed index: any word of the body changed, checksum made to match', () => {
+  it('loads, or refuses with STORE_CORRUPT; what loads indexes and reads back without throwing', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-saved-index-fuzz-'));
+    try {
+      const snapFile = join(dir, 'snapshot.json');
+      await writeFile(snapFile, 'the snapshot');
+      await saveIndex(dir, snapFile, meta(), {
+        ...mixed,
+        advisories: [...mixed.advisories, ...tracker.advisories.slice(0, 20)],
+      });
+      const file = savedIndexFile(dir, 'debian');
+      const good = await readFile(file);
+      const eol = good.indexOf(0x0a);
+      const run = fuzzRun(300);
+      t.diagnostic(`replay with ${run.replay}`);
+      const rng = new Rng(run.seed);
+      let refused = 0;
+      for (let i = 0; i < run.count; i++) {
+        const bytes = Buffer.from(good);
+        const body = bytes.subarray(eol + 1);
+        const words = new Int32Array(body.buffer, body.byteOffset, Math.floor(body.length / 4));
+        for (let k = rng.between(1, 3); k > 0; k--) {
+          const w = rng.int(words.length);
+          words[w] = rng.pick([
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            7,
+            1e6,
+            2 ** 31 - 1,
+            -(2 ** 31),
+            words[w]! + 1,
+            words[w]! - 1,
+          ]);
+        }
+        const header = JSON.parse(bytes.subarray(0, eol).toString('utf8'));
+        header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
+        await writeFile(
+          file,
+          Buffer.concat([Buffer.from(`${JSON.stringify(header).padEnd(eol, ' ')}\n`), body]),
+        );
+        try {
+          const loaded = await loadIndex(dir, 'debian', snapFile);
+          assert.equal(loaded.status, 'loaded', run.replay);
+          if (loaded.status !== 'loaded') continue;
+          const index = new CatalogIndex(1);
+          index.addPacked('debian', loaded.feed);
+          for (const rel of index.releases.values())
+            for (const [, refs] of rel.source) for (const r of refs) void [r.advisory.url, r.advisory.cves];
+          JSON.stringify(loaded.feed.content());
+        } catch (err) {
+          assert.equal(
+            (err as { code?: string }).code,
+            'STORE_CORRUPT',
+            `${run.replay}: ${(err as Error).stack}`,
+          );
+          refused++;
+        }
+      }
+      assert.ok(refused > run.count / 2, `most edits are found (${refused} of ${run.count})`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
