@@ -49,6 +49,7 @@ export class CatalogIndex {
       (rel[group.kind] as FixLists).add(feedId, feed, g);
       this.fixCount += group.to - group.from;
     }
+    for (const rel of byRelease.values()) (rel.binaryToSource as SourceNames).refresh();
   }
 
   private release(name: string): ReleaseIndex {

@@ -105,8 +105,6 @@ export class FixLists extends Lazy<Group[], FixRef[]> {
 
 /** Binary -> source names of one release, from the binary-keyed fixes that name a source. */
 export class SourceNames extends Lazy<string, string> {
-  private seen = 0;
-
   constructor(private readonly binary: FixLists) {
     super();
   }
@@ -120,7 +118,6 @@ export class SourceNames extends Lazy<string, string> {
         if (source !== undefined) out.set(name, source);
       }
     }
-    this.seen = this.binary.groups.length;
     return out;
   }
 
@@ -128,14 +125,9 @@ export class SourceNames extends Lazy<string, string> {
     return source;
   }
 
-  override get(name: string): string | undefined {
-    if (this.seen !== this.binary.groups.length) this.changed();
-    return super.get(name);
-  }
-
-  override has(name: string): boolean {
-    if (this.seen !== this.binary.groups.length) this.changed();
-    return super.has(name);
+  /** The release's binary fixes grew: read the names again on next use. */
+  refresh(): void {
+    this.changed();
   }
 }
 
