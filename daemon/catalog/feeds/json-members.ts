@@ -60,11 +60,20 @@ class Scanner {
     const first = bytes[at];
     if (first === QUOTE) return this.stringEnd(at);
     if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+      // One tight loop with the string skipping inlined: this walks every byte of a 100 MB feed.
+      const n = bytes.length;
       let depth = 0;
-      for (let i = at; i < bytes.length; i++) {
+      for (let i = at; i < n; i++) {
         const b = bytes[i]!;
-        if (b === QUOTE) i = this.stringEnd(i) - 1;
-        else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
+        if (b === QUOTE) {
+          const start = i;
+          for (i++; i < n; i++) {
+            const c = bytes[i];
+            if (c === BACKSLASH) i++;
+            else if (c === QUOTE) break;
+          }
+          if (i >= n) return this.fail('unterminated string', start);
+        } else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
         else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) return i + 1;
       }
       return this.fail('unterminated object or array', at);
