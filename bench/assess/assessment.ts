@@ -13,6 +13,7 @@ import { AssessMemo, assessHost, siteCompliance } from '../../daemon/assess/asse
 import { CatalogIndex } from '../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../daemon/catalog/feeds/debian-tracker.js';
 import type { SnapshotMeta } from '../../daemon/catalog/model.js';
+import { packFeed } from '../../daemon/catalog/pack-feed.js';
 import { releaseKeyFor } from '../../daemon/catalog/release-key.js';
 import { loadIndex, saveIndex } from '../../daemon/catalog/saved-index.js';
 import { compareDpkg } from '../../daemon/catalog/versions/dpkg-version.js';
@@ -46,11 +47,13 @@ const sync = async (dir: string, snapshotFile: string) => {
   const content = parseDebianTracker(await readFile(trackerFile));
   const parseMs = ms(tp);
   const parseCpuMs = cpuMs(cp);
+  // As the daemon keeps a synced feed: packed once, then indexed and saved from the packed form.
   const ti = performance.now();
-  new CatalogIndex(1).add('debian', content.advisories);
+  const feed = packFeed(content);
+  new CatalogIndex(1).addPacked('debian', feed);
   const indexMs = ms(ti);
   const ts = performance.now();
-  await saveIndex(dir, snapshotFile, meta, content);
+  await saveIndex(dir, snapshotFile, meta, feed);
   return { parseMs, parseCpuMs, indexMs, saveMs: ms(ts) };
 };
 
@@ -67,7 +70,7 @@ const tl = performance.now();
 const saved = await loadIndex(dir, 'debian', snapshotFile);
 if (saved.status !== 'loaded') throw new Error(`saved index not loaded: ${saved.why}`);
 const index = new CatalogIndex(2);
-index.add('debian', saved.content.advisories);
+index.addPacked('debian', saved.feed);
 const loadMs = ms(tl);
 const loadCpuMs = cpuMs(cl);
 await rm(dir, { recursive: true, force: true });
