@@ -85,6 +85,19 @@ class IndexedAdvisory implements Advisory {
     this.fixList ??= this.feed.fixesOf(this.at);
     return this.fixList;
   }
+  /** The plain advisory, for JSON: the fields are getters, which `JSON.stringify` would skip. */
+  toJSON(): Advisory {
+    const { published, url } = this;
+    return {
+      id: this.id,
+      cves: this.cves,
+      summary: this.summary,
+      severity: this.severity,
+      ...(published === undefined ? {} : { published }),
+      ...(url === undefined ? {} : { url }),
+      fixes: this.fixes,
+    };
+  }
 }
 
 export class PackedFeed {

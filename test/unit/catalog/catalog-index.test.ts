@@ -87,4 +87,11 @@ describe('catalog index', () => {
     assert.equal(index.advisories.get('CVE-2099-0'), undefined);
     assert.equal(index.advisories.size, 4);
   });
+
+  it('gives JSON.stringify a packed advisory with all its fields (they are getters)', () => {
+    const index = new CatalogIndex(3);
+    index.addPacked('debian', packFeed({ advisories: tracker }));
+    const ref = index.releases.get('debian:bookworm')!.source.get('openssl')![0]!;
+    assert.deepEqual(JSON.parse(JSON.stringify(ref.advisory)), tracker[0]);
+  });
 });
