@@ -10,6 +10,12 @@ import type { Deployment } from '../deploy/deployment.js';
 import { type AssetQuery, assetQuerySchema } from '../discovery/asset-query.js';
 import type { Problem } from '../observability/health.js';
 
+/** What the summary reads from an assessment. */
+export interface SiteFigures {
+  compliance: SiteCompliance;
+  hosts: ReadonlyArray<Pick<HostAssessment, 'hostId' | 'covered' | 'compliant' | 'bySeverity'>>;
+}
+
 /** What the summary reads from each service: the narrowest slice, so any of them can be absent. */
 export interface SiteSources {
   discovery?:
@@ -22,10 +28,8 @@ export interface SiteSources {
     | undefined;
   assess?:
     | {
-        current(): Promise<{
-          compliance: SiteCompliance;
-          hosts: ReadonlyArray<Pick<HostAssessment, 'hostId' | 'covered' | 'compliant' | 'bySeverity'>>;
-        }>;
+        /** Undefined while no assessment has finished yet (a page need not wait for the first one). */
+        current(): Promise<SiteFigures | undefined>;
       }
     | undefined;
   /** The host directory: every machine, inventoried or not. */
