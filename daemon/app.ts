@@ -375,6 +375,8 @@ export class DepotApp {
       this.log.debug('started', { service: service.name, ms: Math.round(performance.now() - t0) });
     }
     this.log.info('Patch Depot running', { dataDir: this.config.dataDir, version: packageVersion() });
+    // The first assessment, after /healthz answers: pages show it without waiting for a visit.
+    this.assess?.current().catch((err: unknown) => this.log.error('assessment failed', { err }));
   }
 
   /** Stop every started service in reverse order; rejects if any failed to stop cleanly. */

@@ -24,6 +24,7 @@ import {
   ledgerSnapshot,
   type ObservedHost,
   observe,
+  shareFindings,
 } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
 
@@ -80,7 +81,8 @@ export class ReportsService implements Service, HealthReporter {
     await mkdir(join(this.opts.dataDir, REPORTS_DIR), { recursive: true, mode: 0o750 });
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
-      this.ledgerDoc = (await this.ledgerFile.read()) ?? emptyLedger();
+      const ledger = await this.ledgerFile.read();
+      this.ledgerDoc = ledger ? shareFindings(ledger) : emptyLedger();
     } catch (err) {
       // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
       this.damaged = (err as Error).message;
