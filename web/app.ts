@@ -37,6 +37,7 @@ import { scopesRoutes } from './routes/scopes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { settingsConfigRoutes } from './routes/settings-config.js';
 import { settingsFeedRoutes } from './routes/settings-feeds.js';
+import { settingsGroupRoutes } from './routes/settings-groups.js';
 import { type StaticAssets, staticRoutes } from './static-assets.js';
 import { errorFragment } from './views/error.js';
 
@@ -153,8 +154,9 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
-    // Before settingsConfigRoutes: /settings/config/feeds is not a section.
+    // Before settingsConfigRoutes: /settings/config/feeds and /groups are not sections.
     settingsFeedRoutes,
+    settingsGroupRoutes,
     settingsConfigRoutes,
     (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
     backupRoutes,

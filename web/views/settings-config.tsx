@@ -16,6 +16,7 @@ import {
   type SectionSpec,
   type SettingsView,
 } from './settings-fields.js';
+import { GroupsCard } from './settings-groups.js';
 
 const SECRET = new Set(['http.metricsToken']);
 const fieldId = (path: string) => `f-${path.replaceAll('.', '-')}`;
@@ -204,7 +205,10 @@ export const SettingsConfigView = (props: { view: SettingsView }) => {
       {view.restart.length ? <RestartCard paths={view.restart} csrf={view.csrf} /> : null}
       <FeedsCard view={view} />
       {SECTIONS.map((s) => (
-        <SectionForm s={s} view={view} />
+        <>
+          <SectionForm s={s} view={view} />
+          {s.id === 'deploy' ? <GroupsCard view={view} /> : null}
+        </>
       ))}
       <FileOnlyCard state={view.state} file={view.file} />
     </div>
