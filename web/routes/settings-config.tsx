@@ -135,6 +135,7 @@ const saveSection = async (c: Context<WebEnv>, deps: WebDeps) => {
       `Change ${trust.map((f) => f.label.toLowerCase()).join(' and ')}?`,
       'This changes who or what the appliance trusts. Only if you know why.',
       `/settings/config#${section.id}`,
+      { evenWithHtmx: true },
     );
     if (asked) return asked;
   }

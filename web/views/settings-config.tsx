@@ -72,13 +72,6 @@ const Field = (props: {
   );
 };
 
-const trustQuestion = (s: SectionSpec): string | undefined => {
-  const trust = s.fields.filter((f) => f.trust).map((f) => f.label.toLowerCase());
-  return trust.length
-    ? `Save the ${s.title.toLowerCase()} settings? They may change ${trust.join(' and ')}: who or what this appliance trusts.`
-    : undefined;
-};
-
 const SectionForm = (props: { s: SectionSpec; view: SettingsView }) => {
   const { s, view } = props;
   const posted = view.posted?.section === s.id ? view.posted : undefined;
@@ -88,14 +81,7 @@ const SectionForm = (props: { s: SectionSpec; view: SettingsView }) => {
       <h2>{s.title}</h2>
       <p class="hint">{s.intro}</p>
       {posted?.errors[''] ? <Notice kind="error">{posted.errors['']}</Notice> : null}
-      <form
-        method="post"
-        action={action}
-        hx-post={action}
-        hx-target="#settings-main"
-        hx-swap="outerHTML"
-        hx-confirm={trustQuestion(s)}
-      >
+      <form method="post" action={action} hx-post={action} hx-target="#settings-main" hx-swap="outerHTML">
         <CsrfField token={view.csrf} />
         <input type="hidden" name="version" value={view.state.version} />
         {s.fields.map((f) => (
