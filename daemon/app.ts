@@ -155,7 +155,9 @@ export class DepotApp {
         this.metrics.registry,
       );
     }
-    const work = { jobs: this.jobs, scheduler: this.scheduler };
+    // Job titles name hosts as pages do; the host directory is built after inventory, so look it up late.
+    const hostLabel = (id: string) => (this.hosts?.get(id) ? this.hosts.label(id) : undefined);
+    const work = { jobs: this.jobs, scheduler: this.scheduler, hostLabel };
     const { createInventoryService } = await import('./inventory/inventory-module.js');
     const inventory = createInventoryService(this.config, this.log.child('inventory'), work);
     this.inventory = inventory;
@@ -279,7 +281,11 @@ export class DepotApp {
       return undefined;
     }
     const { createDeployService } = await import('./deploy/deploy-module.js');
-    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, adapters);
+    const hostLabel = (id: string) => (this.hosts?.get(id) ? this.hosts.label(id) : undefined);
+    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, {
+      ...adapters,
+      hostLabel,
+    });
     return this.deploy;
   }
 
