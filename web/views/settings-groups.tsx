@@ -9,6 +9,7 @@ import { draftFromEntry, emptyDraft } from './group-form.js';
 import { ActionsHeading, Empty, Notice } from './layout.js';
 import { SettingsAction } from './settings-action.js';
 import type { SettingsView } from './settings-fields.js';
+import { TableScroll } from './table-scroll.js';
 
 const RINGS = [
   ['0', 'Ring 0 (pilot: first to install)'],
@@ -197,7 +198,7 @@ export const GroupsCard = (props: { view: SettingsView }) => {
           <p>No host groups yet: every host deploys in ring 2 at any time. Add a pilot group below.</p>
         </Empty>
       ) : (
-        <div class="table-scroll">
+        <TableScroll label="Host groups">
           <table aria-label="Host groups">
             <thead>
               <tr>
@@ -215,7 +216,7 @@ export const GroupsCard = (props: { view: SettingsView }) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <h3 id="group-form">{form.editing ? `Edit group ${form.editing}` : 'Add a group'}</h3>
       {form.errors[''] ? <Notice kind="error">{form.errors['']}</Notice> : null}
