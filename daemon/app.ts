@@ -67,6 +67,8 @@ export class DepotApp {
   catalog: CatalogService | undefined;
   assess: AssessService | undefined;
   hosts: HostService | undefined;
+  /** Job titles name a host as pages do (the directory is built after inventory, so looked up late). */
+  private readonly titleName = (id: string) => (this.hosts?.get(id) ? this.hosts.label(id) : undefined);
   presence: PresenceService | undefined;
   /** Compliance history and the remediation ledger behind the Reports page. */
   reports: ReportsService | undefined;
@@ -155,7 +157,7 @@ export class DepotApp {
         this.metrics.registry,
       );
     }
-    const work = { jobs: this.jobs, scheduler: this.scheduler };
+    const work = { jobs: this.jobs, scheduler: this.scheduler, hostLabel: this.titleName };
     const { createInventoryService } = await import('./inventory/inventory-module.js');
     const inventory = createInventoryService(this.config, this.log.child('inventory'), work);
     this.inventory = inventory;
@@ -279,7 +281,8 @@ export class DepotApp {
       return undefined;
     }
     const { createDeployService } = await import('./deploy/deploy-module.js');
-    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, adapters);
+    const named = { ...adapters, hostLabel: this.titleName };
+    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, named);
     return this.deploy;
   }
 

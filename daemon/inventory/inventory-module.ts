@@ -14,7 +14,7 @@ export const inventoryDir = (config: Config): string => join(config.dataDir, 'in
 export const createInventoryService = (
   config: Config,
   log: Logger,
-  work?: { jobs: JobRunner; scheduler: Scheduler },
+  work?: { jobs: JobRunner; scheduler: Scheduler; hostLabel?: (hostId: string) => string | undefined },
 ): InventoryService =>
   new InventoryService({
     dir: inventoryDir(config),
@@ -29,4 +29,5 @@ export const createInventoryService = (
     scheduleMs: config.inventory.intervalHours * 3_600_000,
     jobs: work?.jobs,
     scheduler: work?.scheduler,
+    hostLabel: work?.hostLabel,
   });
