@@ -119,11 +119,8 @@ export class DepotApp {
   ): Promise<{ assess: AssessService; hosts: HostService }> {
     const { AssessService } = await import('./assess/assess-service.js');
     const { inventoryFiles } = await import('./assess/inventory-files.js');
-    const assess = new AssessService({
-      catalog,
-      inventories: inventoryFiles(inventory.inventories, this.log.child('assess')),
-      log: this.log.child('assess'),
-    });
+    const log = this.log.child('assess');
+    const assess = new AssessService({ catalog, inventories: inventoryFiles(inventory.inventories, log), log });
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
