@@ -67,6 +67,8 @@ export class DepotApp {
   catalog: CatalogService | undefined;
   assess: AssessService | undefined;
   hosts: HostService | undefined;
+  /** Job titles name a host as pages do (the directory is built after inventory, so looked up late). */
+  private readonly titleName = (id: string) => (this.hosts?.get(id) ? this.hosts.label(id) : undefined);
   presence: PresenceService | undefined;
   /** Compliance history and the remediation ledger behind the Reports page. */
   reports: ReportsService | undefined;
@@ -117,11 +119,8 @@ export class DepotApp {
   ): Promise<{ assess: AssessService; hosts: HostService }> {
     const { AssessService } = await import('./assess/assess-service.js');
     const { inventoryFiles } = await import('./assess/inventory-files.js');
-    const assess = new AssessService({
-      catalog,
-      inventories: inventoryFiles(inventory.inventories, this.log.child('assess')),
-      log: this.log.child('assess'),
-    });
+    const log = this.log.child('assess');
+    const assess = new AssessService({ catalog, inventories: inventoryFiles(inventory.inventories, log), log });
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
@@ -155,7 +154,7 @@ export class DepotApp {
         this.metrics.registry,
       );
     }
-    const work = { jobs: this.jobs, scheduler: this.scheduler };
+    const work = { jobs: this.jobs, scheduler: this.scheduler, hostLabel: this.titleName };
     const { createInventoryService } = await import('./inventory/inventory-module.js');
     const inventory = createInventoryService(this.config, this.log.child('inventory'), work);
     this.inventory = inventory;
@@ -279,7 +278,8 @@ export class DepotApp {
       return undefined;
     }
     const { createDeployService } = await import('./deploy/deploy-module.js');
-    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, adapters);
+    const named = { ...adapters, hostLabel: this.titleName };
+    this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, named);
     return this.deploy;
   }
 
@@ -375,6 +375,8 @@ export class DepotApp {
       this.log.debug('started', { service: service.name, ms: Math.round(performance.now() - t0) });
     }
     this.log.info('Patch Depot running', { dataDir: this.config.dataDir, version: packageVersion() });
+    // The first assessment, after /healthz answers: pages show it without waiting for a visit.
+    this.assess?.current().catch((err: unknown) => this.log.error('assessment failed', { err }));
   }
 
   /** Stop every started service in reverse order; rejects if any failed to stop cleanly. */

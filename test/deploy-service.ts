@@ -10,7 +10,12 @@ import type { FakeSite } from './fakes/deploy-site.js';
 import { memoryLogger } from './fakes/log.js';
 import { startJobs } from './job-runner.js';
 
-export const startDeploy = async (dir: string, site: FakeSite, clock: Clock) => {
+export const startDeploy = async (
+  dir: string,
+  site: FakeSite,
+  clock: Clock,
+  hostLabel?: (hostId: string) => string | undefined,
+) => {
   const work = await startJobs(dir, { clock, concurrency: 10 });
   const deploy = new DeployService({
     dir: join(dir, 'deploy'),
@@ -23,6 +28,7 @@ export const startDeploy = async (dir: string, site: FakeSite, clock: Clock) => 
     wakeTarget: site.wakeTarget,
     random: () => 0,
     timing: { backoffMs: 1_000, pollMs: 1_000 },
+    hostLabel,
   });
   await deploy.start();
   const stop = async () => {

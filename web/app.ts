@@ -36,7 +36,7 @@ import { reportsRoutes } from './routes/reports.js';
 import { scopesRoutes } from './routes/scopes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { settingsConfigRoutes } from './routes/settings-config.js';
-import { settingsFeedRoutes } from './routes/settings-feeds.js';
+import { settingsListRoutes } from './routes/settings-lists.js';
 import { type StaticAssets, staticRoutes } from './static-assets.js';
 import { errorFragment } from './views/error.js';
 
@@ -153,8 +153,8 @@ export const createWebApp = (deps: WebAppOptions): Hono<WebEnv> => {
     cacheRoutes,
     reportsRoutes,
     settingsRoutes,
-    // Before settingsConfigRoutes: /settings/config/feeds is not a section.
-    settingsFeedRoutes,
+    // Before settingsConfigRoutes: /settings/config/feeds and /groups are not sections.
+    settingsListRoutes,
     settingsConfigRoutes,
     (d: WebDeps) => accountsRoutes({ ...d, auditLog: audit }),
     backupRoutes,

@@ -134,9 +134,14 @@ AllowUserPorts: 80 ${upstreamPort}
   return { proc, port, stop: stopper(proc) };
 };
 
+/**
+ * BENCH_NODE_FLAGS are passed to our server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile the cache while the bench's clients read; the profile is written when it stops).
+ */
 export const startOurs = async (root: string, allowed: string): Promise<Running> => {
   const server = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const proc = spawn(process.execPath, ['--import', 'tsx', server, root, allowed], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', server, root, allowed], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -76,7 +76,11 @@ const api = new ApiModule({
   version: 'bench',
   sources: {
     assess,
-    hosts: { list: () => records, label: (id) => records.find((r) => r.id === id)?.address ?? id },
+    hosts: {
+      list: () => records,
+      count: () => records.length,
+      label: (id) => records.find((r) => r.id === id)?.address ?? id,
+    },
   },
   log,
 });

@@ -9,7 +9,11 @@
  * scaling rows: idle RSS per site size, to show the cost grows linearly or better.
  * Goals: idle RSS < 150 MB, every page p95 < 50 ms, start to /healthz < 1.5 s, inventories < 100 MB.
  *   BENCH_HOSTS=5000 BENCH_PER_HOST=300 BENCH_CVES=20000 npm run bench daemon
- * Profiling: BENCH_DAEMON_NODE_ARGS passes node flags to the daemon (e.g. --cpu-prof, --trace-gc),
+ * The daemon gets the environment systemd/patch-depot.service gives it (Node flags, the compile
+ * cache, which the first start of a run fills as an appliance's first boot does; BENCH_UNIT_ENV=0
+ * leaves it out); the idle RSS is broken down into file pages (code), the JS heap V8 holds and
+ * what of it is live, and external buffers, so a figure says what bounds it.
+ * Profiling: BENCH_DAEMON_NODE_ARGS passes more node flags to the daemon (e.g. --cpu-prof, --trace-gc),
  * BENCH_DAEMON_STDOUT=FILE keeps what it prints, BENCH_HEAP_SNAPSHOT=1 writes a heap snapshot of
  * the idle daemon into the working directory.
  */
@@ -38,7 +42,7 @@ const SCALE = (process.env.BENCH_SCALE ?? '500,1000')
   .filter((n) => n > 0 && n < HOSTS);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const mib = (pid: number, key: 'VmRSS' | 'VmHWM') =>
+const mib = (pid: number, key: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile') =>
   Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
@@ -107,7 +111,28 @@ const seed = async (n: number) => {
 const out = join(root, 'node_modules', '.cache', `pd-bench-daemon-${process.pid}`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'inherit' });
 cpSync(join(root, 'web/static'), join(out, 'web/static'), { recursive: true });
-const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * The environment the appliance's unit gives the daemon (its Environment= lines: Node flags in
+ * PATCH_DEPOT_NODE_FLAGS, the compile cache, ...), its cache directory moved under `out`, so the
+ * bench runs the daemon as systemd does. BENCH_UNIT_ENV=0 leaves it out (to measure what it changes).
+ */
+const unitEnvironment = (): Record<string, string> => {
+  if (process.env.BENCH_UNIT_ENV === '0') return {};
+  const text = readFileSync(join(root, 'systemd/patch-depot.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const [, line] of text.matchAll(/^Environment=(.*)$/gm)) {
+    // Quoted assignments keep their spaces; unquoted ones are split on whitespace (systemd.exec).
+    for (const [, quoted, plain] of (line ?? '').matchAll(/"([^"]*)"|(\S+)/g)) {
+      const [key, ...value] = (quoted ?? plain ?? '').split('=');
+      if (key) env[key] = value.join('=').replace('/var/cache/patch-depot', join(out, 'var-cache'));
+    }
+  }
+  return env;
+};
+const unitEnv = unitEnvironment();
+const nodeArgs = `${unitEnv.PATCH_DEPOT_NODE_FLAGS ?? ''} ${process.env.BENCH_DAEMON_NODE_ARGS ?? ''}`
+  .split(' ')
+  .filter(Boolean);
 if (process.env.BENCH_HEAP_SNAPSHOT) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
 const daemonOut = process.env.BENCH_DAEMON_STDOUT;
 
@@ -132,7 +157,11 @@ const startDaemon = async (dataDir: string, url: string) => {
     [...nodeArgs, join(out, 'daemon/main.js'), 'serve', '--data-dir', dataDir],
     {
       stdio: ['ignore', daemonOut ? openSync(daemonOut, 'a') : 'ignore', 'inherit'],
-      env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? 'warn' },
+      env: {
+        ...process.env,
+        ...unitEnv,
+        PATCH_DEPOT_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? 'warn',
+      },
     },
   );
   for (;;) {
@@ -147,6 +176,25 @@ const startDaemon = async (dataDir: string, url: string) => {
   return { daemon, started, healthzS: (performance.now() - started) / 1000 };
 };
 
+/**
+ * What the idle RSS is made of: anonymous memory (the JS heap V8 has reserved, of which `heapUsed`
+ * is live, plus malloc'd memory: buffers, zlib, ICU) and file pages (the node binary's code).
+ * From /proc and the daemon's own /metrics (open on a site with no API token).
+ */
+const memoryOf = async (pid: number, url: string) => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^patch_depot_${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) /
+    2 ** 20;
+  return {
+    anon: mib(pid, 'RssAnon'),
+    file: mib(pid, 'RssFile'),
+    heapTotal: metric('nodejs_heap_size_total_bytes'),
+    heapUsed: metric('nodejs_heap_size_used_bytes'),
+    external: metric('nodejs_external_memory_bytes'),
+  };
+};
+
 /** Start the daemon on a seeded site, wait for its assessment, time every page, then let it idle. */
 const measure = async (n: number) => {
   const site = await seed(n);
@@ -157,9 +205,10 @@ const measure = async (n: number) => {
   while (!/hosts? assessed against [1-9]/.test(await (await session.get('/patches')).text()))
     await sleep(250);
   // An assessment that began before the sync finished is of the old catalog: the next page waits for
-  // the one of the new catalog (assess.current()). That wait is its own figure, not a page's p95.
+  // the one of the new catalog (assess.current()): the Patches page waits for it (the dashboard
+  // shows the last result instead). That wait is its own figure, not a page's p95.
   const t = performance.now();
-  await (await session.get('/')).arrayBuffer();
+  await (await session.get('/patches')).arrayBuffer();
   const firstPageMs = performance.now() - t;
   const assessedS = (performance.now() - started) / 1000;
   const pages: Record<string, PageRow> = {};
@@ -181,6 +230,7 @@ const measure = async (n: number) => {
   const afterPages = mib(daemon.pid!, 'VmRSS');
   await sleep(IDLE_S * 1000);
   const idle = mib(daemon.pid!, 'VmRSS');
+  const idleMemory = await memoryOf(daemon.pid!, url);
   const peak = mib(daemon.pid!, 'VmHWM');
   const daemonCpuS = cpuS(daemon.pid!);
   if (process.env.BENCH_HEAP_SNAPSHOT && n === HOSTS) {
@@ -190,7 +240,7 @@ const measure = async (n: number) => {
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
   await rm(site.dataDir, { recursive: true, force: true });
-  const rssMiB = { afterPages, idle, peak };
+  const rssMiB = { afterPages, idle, peak, ...idleMemory };
   return {
     hosts: n,
     ...site,
@@ -213,7 +263,7 @@ await rm(out, { recursive: true, force: true });
 
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log(
-  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; load ${main.load}`,
+  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
 );
 console.table(main.pages);
 const { healthzS, assessedS, worstP95, rssMiB, inventoryMB } = main;
@@ -228,6 +278,13 @@ console.table({
     goal: '< 150 MB',
     '': goal(rssMiB.idle * 1.048576 < 150),
   },
+  '  of which file pages (code)': { value: `${rssMiB.file.toFixed(0)} MiB`, goal: '', '': '' },
+  '  JS heap reserved / live': {
+    value: `${rssMiB.heapTotal.toFixed(0)} / ${rssMiB.heapUsed.toFixed(0)} MiB`,
+    goal: '',
+    '': '',
+  },
+  '  external (buffers)': { value: `${rssMiB.external.toFixed(0)} MiB`, goal: '', '': '' },
   'peak RSS': { value: `${rssMiB.peak.toFixed(0)} MiB`, goal: '', '': '' },
   'daemon CPU (start to idle)': { value: `${main.daemonCpuS.toFixed(1)} s`, goal: '', '': '' },
   'inventories on disk': { value: `${inventoryMB} MB`, goal: '< 100 MB', '': goal(inventoryMB < 100) },
@@ -268,6 +325,6 @@ const row = (r: typeof main) => ({
   load: r.load,
 });
 console.log(
-  `BENCH ${JSON.stringify({ bench: 'daemon', hosts: HOSTS, perHost: PER_HOST, cves: CVES, healthzS, assessedS, pages: main.pages, rssMiB, inventoryMB, load: main.load, scaling: [...scaled, main].map(row) })}`,
+  `BENCH ${JSON.stringify({ bench: 'daemon', nodeFlags: nodeArgs.join(' '), hosts: HOSTS, perHost: PER_HOST, cves: CVES, healthzS, assessedS, pages: main.pages, rssMiB, inventoryMB, load: main.load, scaling: [...scaled, main].map(row) })}`,
 );
 process.exit(0);

@@ -4,7 +4,7 @@
  * key, compared by code unit) so keyset pages are stable; only the page asked for is built.
  */
 import { createHash } from 'node:crypto';
-import { hostStanding } from '../assess/assess.js';
+import { hostStanding, missingFixesOf } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { HostAssessment, MissingFix } from '../assess/types.js';
 import type { Severity } from '../catalog/model.js';
@@ -12,7 +12,7 @@ import type { Asset } from '../discovery/asset.js';
 import type { HostRecord } from '../hosts/host-record.js';
 import type { ChangeEntry } from './change-feed.js';
 import type { ApiHost, ApiMissingFix } from './contract.js';
-import { compareKeys, keysetPage } from './cursor.js';
+import { compareKeys, encodeCursor, keysetPage } from './cursor.js';
 
 export interface ListSources {
   hosts?: { list(): HostRecord[]; label(id: string): string } | undefined;
@@ -45,7 +45,7 @@ const hostRow = (src: ListSources, host: HostRecord, a: HostAssessment | undefin
   online: onlineOf(src, host),
   release: a?.release ?? null,
   packages: a?.packages ?? null,
-  missingFixes: a ? { total: a.missing.length, bySeverity: a.bySeverity } : null,
+  missingFixes: a ? { total: a.findings.count, bySeverity: a.bySeverity } : null,
   rebootRequired: a?.rebootRequired ?? null,
   collectedAt: a?.collectedAt ?? null,
 });
@@ -74,23 +74,44 @@ interface FixRow {
   fix: MissingFix;
 }
 
-/** Every missing fix, sorted by (host, feed, advisory, package), once per assessment. */
-const flatFixes = new WeakMap<readonly HostAssessment[], FixRow[]>();
-const fixesOf = (hosts: readonly HostAssessment[]): FixRow[] => {
-  let rows = flatFixes.get(hosts);
-  if (!rows) {
-    rows = hosts.flatMap((h) =>
-      h.missing.map((fix) => ({
-        key: [h.hostId, fix.feedId, fix.advisoryId, fix.package],
-        hostId: h.hostId,
-        fix,
-      })),
-    );
-    rows.sort((a, b) => compareKeys(a.key, b.key));
-    flatFixes.set(hosts, rows);
+/** Hosts by id, once per assessment; a host's fix rows are built only when a page reaches it. */
+const hostsById = new WeakMap<readonly HostAssessment[], HostAssessment[]>();
+const sortedHosts = (hosts: readonly HostAssessment[]): HostAssessment[] => {
+  let sorted = hostsById.get(hosts);
+  if (!sorted) {
+    sorted = [...hosts].sort((a, b) => compareKeys([a.hostId], [b.hostId]));
+    hostsById.set(hosts, sorted);
   }
-  return rows;
+  return sorted;
 };
+
+/** One host's fixes sorted by (feed, advisory, package): its part of the site-wide order. */
+const rowsOf = (h: HostAssessment): FixRow[] =>
+  missingFixesOf(h)
+    .map((fix) => ({ key: [h.hostId, fix.feedId, fix.advisoryId, fix.package], hostId: h.hostId, fix }))
+    .sort((x, y) => compareKeys(x.key, y.key));
+
+/**
+ * Every missing fix in (host, feed, advisory, package) order, from just after `after`, the rows
+ * one host at a time: a page costs the hosts it covers, not a list of every fix on the site.
+ */
+function* fixRowsAfter(hosts: readonly HostAssessment[], after: string[] | undefined): Generator<FixRow> {
+  const sorted = sortedHosts(hosts);
+  let lo = 0;
+  if (after) {
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys([sorted[mid]!.hostId], [after[0] ?? '']) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  for (let i = lo; i < sorted.length; i++) {
+    const h = sorted[i]!;
+    if (h.findings.count === 0) continue;
+    for (const row of rowsOf(h)) if (!after || compareKeys(row.key, after) > 0) yield row;
+  }
+}
 
 const fixRow = ({ hostId, fix }: FixRow): ApiMissingFix => ({
   hostId,
@@ -115,27 +136,31 @@ export interface FixFilter {
 }
 
 export const fixesPage = async (src: ListSources, filter: FixFilter, req: PageRequest) => {
-  const all = src.assess ? fixesOf((await src.assess.current()).hosts) : [];
   const { host, advisory, severity } = filter;
-  const rows =
-    host || advisory || severity
-      ? all.filter(
-          (r) =>
-            (!host || r.hostId === host) &&
-            (!severity || r.fix.severity === severity) &&
-            (!advisory || r.fix.advisoryId === advisory || r.fix.cves.includes(advisory)),
-        )
-      : all;
-  const page = keysetPage(rows, (r) => r.key, req.after, req.limit, req.now);
-  return { items: page.items.map(fixRow), next: page.next };
+  const matches = (r: FixRow): boolean =>
+    (!host || r.hostId === host) &&
+    (!severity || r.fix.severity === severity) &&
+    (!advisory || r.fix.advisoryId === advisory || r.fix.cves.includes(advisory));
+  const hosts = src.assess ? (await src.assess.current()).hosts : [];
+  const scope = host ? hosts.filter((h) => h.hostId === host) : hosts;
+  const items: FixRow[] = [];
+  let more = false;
+  for (const row of fixRowsAfter(scope, req.after)) {
+    if (!matches(row)) continue;
+    if (items.length === req.limit) {
+      more = true;
+      break;
+    }
+    items.push(row);
+  }
+  return {
+    items: items.map(fixRow),
+    next: more && items.length ? encodeCursor(items[items.length - 1]!.key, req.now) : null,
+  };
 };
 
 /** A host's missing fixes in list order (feed, advisory, package). */
-const hostFixes = (hostId: string, a: HostAssessment | undefined): ApiMissingFix[] =>
-  (a?.missing ?? [])
-    .map((fix) => ({ key: [hostId, fix.feedId, fix.advisoryId, fix.package], hostId, fix }))
-    .sort((x, y) => compareKeys(x.key, y.key))
-    .map(fixRow);
+const hostFixes = (a: HostAssessment | undefined): ApiMissingFix[] => (a ? rowsOf(a).map(fixRow) : []);
 
 export interface HostState {
   host: ApiHost;
@@ -154,7 +179,7 @@ export const hostStates = async (
   for (const h of src.hosts?.list() ?? []) {
     if (ids && !ids.has(h.id)) continue;
     const a = assessed.get(h.id);
-    out.set(h.id, { host: hostRow(src, h, a), missingFixes: hostFixes(h.id, a) });
+    out.set(h.id, { host: hostRow(src, h, a), missingFixes: hostFixes(a) });
   }
   return out;
 };

@@ -10,9 +10,9 @@ import type { Severity } from '../catalog/model.js';
 import type { HostInventory } from '../inventory/types.js';
 import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { AssessMemo, assessHost, siteCompliance } from './assess.js';
+import { AssessMemo, assessHost, missingFixesOf, siteCompliance } from './assess.js';
 import type { InventorySource } from './ports.js';
-import type { HostAssessment, MissingFix, SiteCompliance } from './types.js';
+import type { FindingGroup, HostAssessment, MissingFix, SiteCompliance } from './types.js';
 
 export interface AdvisoryImpact {
   advisoryId: string;
@@ -22,8 +22,10 @@ export interface AdvisoryImpact {
   summary: string;
   url?: string | undefined;
   packages: string[];
-  /** Host id -> the missing fix on that host. */
-  hosts: Map<string, MissingFix>;
+  /** Ids of the hosts missing this fix (`fixOn` gives the fix on one of them). */
+  hosts: Set<string>;
+  /** Per package: the hosts missing the fix in that package (the `hosts` set itself for one). */
+  hostsByPackage: Map<string, Set<string>>;
 }
 
 export interface SiteAssessment {
@@ -43,31 +45,66 @@ export interface AssessServiceOptions {
   clock?: Clock;
 }
 
+const noteHost = (imp: AdvisoryImpact, pkg: string, hostId: string): void => {
+  let set = imp.hostsByPackage.get(pkg);
+  if (!set) {
+    imp.packages.push(pkg);
+    // One package (nearly every advisory): its hosts are the advisory's, one set for both.
+    const [first] = imp.hostsByPackage;
+    if (first && first[1] === imp.hosts) imp.hostsByPackage.set(first[0], new Set(imp.hosts));
+    set = imp.packages.length === 1 ? imp.hosts : new Set();
+    imp.hostsByPackage.set(pkg, set);
+  }
+  set.add(hostId);
+  imp.hosts.add(hostId);
+};
+
+/**
+ * Which hosts miss what, per advisory. Hosts share finding groups (a fleet runs the same versions),
+ * so each group's fixes are walked once with every host that has it.
+ */
 export const impactByAdvisory = (hosts: HostAssessment[]): AdvisoryImpact[] => {
   const map = new Map<string, AdvisoryImpact>();
+  const impactOf = (m: MissingFix): AdvisoryImpact => {
+    const key = `${m.feedId}\0${m.advisoryId}`;
+    let imp = map.get(key);
+    if (!imp) {
+      const { advisoryId, feedId, cves, severity, summary, url } = m;
+      imp = {
+        advisoryId,
+        feedId,
+        cves,
+        severity,
+        summary,
+        url,
+        packages: [],
+        hosts: new Set(),
+        hostsByPackage: new Map(),
+      };
+      map.set(key, imp);
+    }
+    return imp;
+  };
+  const byGroup = new Map<FindingGroup, string[]>();
   for (const h of hosts) {
-    for (const m of h.missing) {
-      const key = `${m.feedId}\0${m.advisoryId}`;
-      let imp = map.get(key);
-      if (!imp) {
-        imp = {
-          advisoryId: m.advisoryId,
-          feedId: m.feedId,
-          cves: m.cves,
-          severity: m.severity,
-          summary: m.summary,
-          url: m.url,
-          packages: [],
-          hosts: new Map(),
-        };
-        map.set(key, imp);
-      }
-      if (!imp.packages.includes(m.package)) imp.packages.push(m.package);
-      imp.hosts.set(h.hostId, m);
+    for (const m of h.findings.own) noteHost(impactOf(m), m.package, h.hostId);
+    for (const g of h.findings.groups) {
+      const list = byGroup.get(g);
+      if (list) list.push(h.hostId);
+      else byGroup.set(g, [h.hostId]);
     }
   }
+  for (const [g, ids] of byGroup)
+    for (const m of g.fixes) {
+      const imp = impactOf(m);
+      for (const id of ids) noteHost(imp, m.package, id);
+    }
   return [...map.values()];
 };
+
+/** The fix for one advisory on one host, as its missing fixes list it (undefined when none). */
+export const fixOn = (h: HostAssessment, feedId: string, advisoryId: string): MissingFix | undefined =>
+  missingFixesOf(h).findLast((m) => m.feedId === feedId && m.advisoryId === advisoryId);
 
 const DEFAULT_MAX_AGE_MS = 15 * 60_000;
 

@@ -1,164 +1,68 @@
 /**
- * Installed vs catalog. For each installed package the host's release index is looked up by
- * source name (source-keyed fixes) and by binary name (binary-keyed fixes); only fixes whose
- * version is newer than what is installed count as missing. Results per (release, package,
- * installed version) are memoised: hosts of one site share most versions, so 5,000 hosts cost
- * little more than the distinct versions among them.
+ * Installed vs catalog. Each installed package is interned once per site (memo.ts), then looked up
+ * in the host's release index by source name (source-keyed fixes) and by binary name
+ * (binary-keyed fixes); only fixes whose version is newer than what is installed count as missing.
+ * Results per (release, package, installed version) are memoised: hosts of one site share most
+ * versions, so 5,000 hosts cost little more than the distinct versions among them. A host's result
+ * holds counts and references to shared finding groups; `missingFixesOf` lists its fixes on demand.
  */
-import type { CatalogIndex, FixRef, ReleaseIndex } from '../catalog/catalog-index.js';
+import type { CatalogIndex } from '../catalog/catalog-index.js';
 import type { Severity } from '../catalog/model.js';
 import { releaseKeyFor } from '../catalog/release-key.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
 import type { HostInventory } from '../inventory/types.js';
+import { AssessMemo, emptyBySeverity, groupOf, type MemoEntry, type ReleaseMemo, toMissing } from './memo.js';
 import { rateUnrated } from './rate-unrated.js';
-import { sourceCandidates } from './source-guess.js';
-import type { HostAssessment, MissingFix, SiteCompliance } from './types.js';
+import type { FindingGroup, HostAssessment, HostFindings, MissingFix, SiteCompliance } from './types.js';
 
-export const emptyBySeverity = (): Record<Severity, number> => ({
-  critical: 0,
-  high: 0,
-  medium: 0,
-  low: 0,
-  negligible: 0,
-  unknown: 0,
-});
+export { AssessMemo, emptyBySeverity };
 
-interface Match {
-  ref: FixRef;
-  fixed: string;
-}
+const NO_FINDINGS: HostFindings = Object.freeze({ count: 0, own: [], groups: [] });
 
-interface MemoEntry {
-  missing: Match[];
-  unfixed: number;
-}
-
-/** Reusable across hosts of one assessment run (and across runs while the index is unchanged). */
-interface ReleaseMemo {
-  /** name -> installed version -> result; nested maps keep the inventory's own strings as keys. */
-  source: Map<string, Map<string, MemoEntry>>;
-  binary: Map<string, Map<string, MemoEntry>>;
-  /** binary -> resolved source name, for inventories without source information. */
-  sources: Map<string, string>;
-}
-
-export class AssessMemo {
-  private readonly releases = new Map<string, ReleaseMemo>();
-  /** Finding records per memo entry and set of installed binaries, shared between hosts. */
-  readonly findings = new Map<MemoEntry, Map<string, readonly MissingFix[]>>();
-  constructor(readonly generation: number) {}
-
-  forRelease(release: string): ReleaseMemo {
-    let m = this.releases.get(release);
-    if (!m) {
-      m = { source: new Map(), binary: new Map(), sources: new Map() };
-      this.releases.set(release, m);
-    }
-    return m;
-  }
-
-  /** Distinct (release, package, version) evaluations so far. */
-  get size(): number {
-    let n = 0;
-    for (const r of this.releases.values())
-      for (const m of [r.source, r.binary]) for (const v of m.values()) n += v.size;
-    return n;
-  }
-}
-
-const evaluate = (
-  refs: FixRef[] | undefined,
-  installed: string,
-  compare: (a: string, b: string) => number,
-): MemoEntry => {
-  const out: MemoEntry = { missing: [], unfixed: 0 };
-  if (!refs) return out;
-  // One advisory can list the same package twice (two ranges); keep the lowest fixed version
-  // above what is installed, which is the one that closes the hole.
-  const best = new Map<string, Match>();
-  for (const ref of refs) {
-    const { fix } = ref;
-    if (fix.introduced !== undefined && compare(installed, fix.introduced) < 0) continue;
-    if (fix.fixedVersion === undefined) {
-      out.unfixed++;
-      continue;
-    }
-    if (compare(installed, fix.fixedVersion) >= 0) continue;
-    const key = `${ref.feedId}\0${ref.advisory.id}`;
-    const prev = best.get(key);
-    if (!prev || compare(fix.fixedVersion, prev.fixed) < 0) best.set(key, { ref, fixed: fix.fixedVersion });
-  }
-  out.missing = [...best.values()];
+/** A host's missing fixes, built on demand (records are shared between hosts: read-only). */
+export const missingFixesOf = (h: Pick<HostAssessment, 'findings'>): MissingFix[] => {
+  const { own, groups } = h.findings;
+  const out: MissingFix[] = own.slice();
+  for (const g of groups) for (const f of g.fixes) out.push(f);
   return out;
 };
 
-/** Source package of a binary the inventory gave no source for (see source-guess.ts). */
-const resolveSource = (rel: ReleaseIndex, binary: string, version: string, memo: ReleaseMemo): string => {
-  if (rel.source.has(binary)) return binary;
-  let source = memo.sources.get(binary);
-  if (source === undefined) {
-    source =
-      rel.binaryToSource.get(binary) ??
-      sourceCandidates(binary, version).find((c) => rel.source.has(c)) ??
-      binary;
-    memo.sources.set(binary, source);
-  }
-  return source;
-};
+/** Findings listed one by one (tests, and hosts assessed elsewhere). */
+export const findingsOf = (fixes: readonly MissingFix[]): HostFindings =>
+  fixes.length ? { count: fixes.length, own: fixes, groups: [] } : NO_FINDINGS;
 
-const toMissing = (
-  m: Match,
-  kind: 'source' | 'binary',
-  pkg: string,
-  binaries: string[],
-  installed: string,
-): MissingFix => {
-  const adv = m.ref.advisory;
-  return {
-    advisoryId: adv.id,
-    cves: adv.cves,
-    severity: m.ref.fix.severity ?? adv.severity,
-    summary: adv.summary,
-    url: adv.url,
-    feedId: m.ref.feedId,
-    package: pkg,
-    packageKind: kind,
-    binaries,
-    installed,
-    fixed: m.fixed,
-  };
+/** Binary-keyed findings of a host (apt repository feeds): its own records, rated below. */
+const binaryFindings = (inv: HostInventory, ids: Uint32Array, rm: ReleaseMemo): MissingFix[] => {
+  const out: MissingFix[] = [];
+  for (let i = 0; i < inv.packages.length; i++) {
+    const entry = rm.binary(ids[i]!);
+    if (entry.missing.length === 0) continue;
+    const p = inv.packages[i]!;
+    for (const m of entry.missing) out.push(toMissing(m, 'binary', p.name, [p.name], p.version));
+  }
+  return out;
 };
 
 /**
- * Hosts of a fleet share (source, version, binaries): share the records too (read-only), so
- * 5,000 hosts do not cost 5,000 copies of the same findings.
+ * Rate the host's unrated binary fixes against its source fixes (rate-unrated.ts): needs the
+ * whole list, so it is built here for the few hosts that have binary-keyed findings.
  */
-const sharedFindings = (
-  memo: AssessMemo,
-  entry: MemoEntry,
-  g: { source: string; version: string; binaries: string[] },
-): readonly MissingFix[] => {
-  let byBinaries = memo.findings.get(entry);
-  if (!byBinaries) {
-    byBinaries = new Map();
-    memo.findings.set(entry, byBinaries);
-  }
-  const key = g.binaries.join(' ');
-  let shared = byBinaries.get(key);
-  if (!shared) {
-    shared = entry.missing.map((m) => toMissing(m, 'source', g.source, g.binaries, g.version));
-    byBinaries.set(key, shared);
-  }
-  return shared;
-};
-
-/** The source package an installed binary was built from, as the inventory or the index says. */
-const sourceOfBinary =
-  (inv: HostInventory, rel: ReleaseIndex, rmemo: ReleaseMemo) =>
-  (binary: string): string | undefined => {
+const rateOwn = (
+  inv: HostInventory,
+  own: MissingFix[],
+  groups: FindingGroup[],
+  rm: ReleaseMemo,
+  compare: (a: string, b: string) => number,
+): MissingFix[] => {
+  if (own.length === 0) return own;
+  const all = missingFixesOf({ findings: { count: 0, own, groups } });
+  const sourceOf = (binary: string): string | undefined => {
     const p = inv.packages.find((x) => x.name === binary);
-    return p && (p.source ?? resolveSource(rel, p.name, p.version, rmemo));
+    return p && (p.source ?? rm.resolveSource(p.name, p.version));
   };
+  rateUnrated(all, sourceOf, compare);
+  return all.slice(0, own.length);
+};
 
 export const assessHost = (
   inv: HostInventory,
@@ -175,7 +79,7 @@ export const assessHost = (
     ecosystem: inv.ecosystem,
     covered: rel !== undefined,
     packages: inv.packages.length,
-    missing: [],
+    findings: NO_FINDINGS,
     unfixed: 0,
     bySeverity,
     compliant: false,
@@ -183,55 +87,46 @@ export const assessHost = (
     collectedAt: inv.collectedAt,
   };
   if (!rel) return result;
-  const rmemo = memo.forRelease(release);
-  const lookup = (kind: 'source' | 'binary', name: string, installed: string): MemoEntry => {
-    const byName = kind === 'source' ? rmemo.source : rmemo.binary;
-    let byVersion = byName.get(name);
-    if (!byVersion) {
-      byVersion = new Map();
-      byName.set(name, byVersion);
-    }
-    let entry = byVersion.get(installed);
-    if (!entry) {
-      entry = evaluate((kind === 'source' ? rel.source : rel.binary).get(name), installed, compare);
-      byVersion.set(installed, entry);
-    }
-    return entry;
-  };
-  // Binaries are grouped by the (source, version) memo entry they resolve to: trackers key fixes
-  // on sources, so each (advisory, source) is reported once with every installed binary it
-  // touches. Entries with no findings, the vast majority, cost two map lookups and no allocation.
-  const affected = new Map<MemoEntry, { source: string; version: string; binaries: string[] }>();
-  // Unfixed issues are counted once per (source, version), whatever the number of binaries.
-  const withUnfixed = new Set<MemoEntry>();
-  const checkBinaries = rel.binary.size > 0;
-  for (const p of inv.packages) {
-    if (checkBinaries) {
-      for (const m of lookup('binary', p.name, p.version).missing) {
-        result.missing.push(toMissing(m, 'binary', p.name, [p.name], p.version));
-      }
-    }
-    const source = p.source ?? resolveSource(rel, p.name, p.version, rmemo);
-    if (!rel.source.has(source)) continue;
-    const version = p.sourceVersion ?? p.version;
-    const entry = lookup('source', source, version);
-    if (entry.unfixed > 0) withUnfixed.add(entry);
-    if (entry.missing.length === 0) continue;
-    const group = affected.get(entry);
-    if (group) group.binaries.push(p.name);
-    else affected.set(entry, { source, version, binaries: [p.name] });
+  const rm = memo.forRelease(release, rel, compare);
+  // The host as integers: one interned id per installed package.
+  const n = inv.packages.length;
+  if (memo.ids.length < n) {
+    memo.ids = new Uint32Array(n);
+    memo.resolved = new Int32Array(n);
   }
-  for (const entry of withUnfixed) result.unfixed += entry.unfixed;
-  for (const [entry, g] of affected) {
-    const shared = sharedFindings(memo, entry, g);
-    // Spread is several times faster than a push loop; very long lists (beyond any real source
-    // package, but a hostile feed could try) go element by element to stay under argument limits.
-    if (shared.length < 10_000) result.missing.push(...shared);
-    else for (const m of shared) result.missing.push(m);
+  const { ids, resolved: ks } = memo;
+  for (let i = 0; i < n; i++) ids[i] = memo.packages.id(inv.packages[i]!);
+  // Binaries are grouped by the (source, version) entry they resolve to: trackers key fixes on
+  // sources, so each (advisory, source) is reported once with every installed binary it touches.
+  // Unfixed issues count once per (source, version). Entries with no findings, the vast majority,
+  // cost one array read.
+  const serial = ++memo.serial;
+  const affected: MemoEntry[] = [];
+  // Each package's source-keyed entry (or -1), resolved first: resolving may grow the arrays.
+  for (let i = 0; i < n; i++) ks[i] = rm.source(ids[i]!);
+  const { missingOf, unfixedOf, seenBy, entries } = rm;
+  for (let i = 0; i < n; i++) {
+    const k = ks[i]!;
+    if (k < 0) continue;
+    if (seenBy[k] !== serial) {
+      seenBy[k] = serial;
+      result.unfixed += unfixedOf[k]!;
+      if (missingOf[k] === 0) continue;
+      const entry = entries[k]!;
+      entry.binaries = [inv.packages[i]!.name];
+      affected.push(entry);
+    } else if (missingOf[k] !== 0) entries[k]!.binaries.push(inv.packages[i]!.name);
   }
-  rateUnrated(result.missing, sourceOfBinary(inv, rel, rmemo), compare);
-  for (const m of result.missing) bySeverity[m.severity]++;
-  result.compliant = result.missing.length === 0;
+  const groups = affected.map((e) => groupOf(e, e.binaries));
+  const own = rateOwn(inv, rm.hasBinaryFixes ? binaryFindings(inv, ids, rm) : [], groups, rm, compare);
+  let count = own.length;
+  for (const m of own) bySeverity[m.severity]++;
+  for (const g of groups) {
+    count += g.fixes.length;
+    for (const s in g.bySeverity) bySeverity[s as Severity] += g.bySeverity[s as Severity];
+  }
+  if (count) result.findings = { count, own, groups };
+  result.compliant = count === 0;
   return result;
 };
 
@@ -266,7 +161,7 @@ export const siteCompliance = (hosts: HostAssessment[]): SiteCompliance => {
     if (!h.covered) continue;
     assessed++;
     if (h.compliant) compliant++;
-    missingFixes += h.missing.length;
+    missingFixes += h.findings.count;
     for (const [s, n] of Object.entries(h.bySeverity) as [Severity, number][]) bySeverity[s] += n;
     if (isAtRisk(h)) hostsAtRisk++;
   }

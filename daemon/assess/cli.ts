@@ -17,7 +17,7 @@ import { parseDpkgQuery } from '../inventory/parse-dpkg.js';
 import { parseOsRelease } from '../inventory/parse-os-release.js';
 import { parseRpmQuery } from '../inventory/parse-rpm.js';
 import { type HostInventory, hostInventorySchema } from '../inventory/types.js';
-import { assessHost } from './assess.js';
+import { assessHost, missingFixesOf } from './assess.js';
 import { loadFeedFile } from './load-feed-file.js';
 import type { HostAssessment } from './types.js';
 
@@ -58,7 +58,7 @@ export const loadInventory = async (
 };
 
 export const formatAssessment = (a: HostAssessment): string => {
-  const rows = [...a.missing].sort(
+  const rows = missingFixesOf(a).sort(
     (x, y) => severityRank[x.severity] - severityRank[y.severity] || x.package.localeCompare(y.package),
   );
   const w = (f: (m: (typeof rows)[number]) => string, min: number) =>
@@ -101,17 +101,17 @@ export const assessCommand = async (ctx: CommandContext): Promise<number> => {
     return 1;
   }
   if (v.json) {
-    for (const m of result.missing) {
+    for (const m of missingFixesOf(result)) {
       process.stdout.write(`${JSON.stringify({ host: hostId, release: result.release, ...m })}\n`);
     }
   } else {
-    if (result.missing.length) process.stdout.write(formatAssessment(result));
+    if (result.findings.count) process.stdout.write(formatAssessment(result));
     const counts = Object.entries(result.bySeverity)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${n} ${s}`)
       .join(', ');
     process.stderr.write(
-      `${hostId} (${inv.os.prettyName}, ${result.packages} packages): ${result.missing.length} missing fixes${counts ? ` (${counts})` : ''}; ${result.unfixed} known vulnerabilities without a fix yet\n`,
+      `${hostId} (${inv.os.prettyName}, ${result.packages} packages): ${result.findings.count} missing fixes${counts ? ` (${counts})` : ''}; ${result.unfixed} known vulnerabilities without a fix yet\n`,
     );
   }
   return 0;

@@ -25,7 +25,7 @@ export const advisoryMatches = (a: AdvisoryImpact, f: MissingFixFilter, label: H
     a.advisoryId.toLowerCase().includes(f.q) ||
     a.cves.some((cve) => cve.toLowerCase().includes(f.q)) ||
     a.packages.some((p) => p.includes(f.q)) ||
-    [...a.hosts.keys()].some((h) => hostMatches(h, f.q, label)));
+    [...a.hosts].some((h) => hostMatches(h, f.q, label)));
 
 /** Matching advisories, worst first, then those affecting the most hosts. */
 export const advisoriesMatching = (
@@ -42,6 +42,12 @@ export const advisoriesMatching = (
         a.advisoryId.localeCompare(b.advisoryId),
     );
 
+/** Whether a missing fix of `h` is in a package whose name contains `q`. */
+const missesPackage = (h: HostAssessment, q: string): boolean =>
+  h.findings.own.some((m) => m.package.includes(q)) ||
+  // A group's fixes all share its source package.
+  h.findings.groups.some((g) => g.fixes[0]?.package.includes(q));
+
 /** Hosts whose id, name or a missing package matches the search, most at risk first. */
 export const hostsMatching = (
   hosts: readonly HostAssessment[],
@@ -49,14 +55,11 @@ export const hostsMatching = (
   label: HostLabel,
 ): HostAssessment[] =>
   hosts
-    .filter(
-      (h) =>
-        f.q === '' || hostMatches(h.hostId, f.q, label) || h.missing.some((m) => m.package.includes(f.q)),
-    )
+    .filter((h) => f.q === '' || hostMatches(h.hostId, f.q, label) || missesPackage(h, f.q))
     .sort(
       (a, b) =>
         b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
-        b.missing.length - a.missing.length,
+        b.findings.count - a.findings.count,
     );
 
 export interface PackageImpact {
@@ -81,7 +84,7 @@ export const impactByPackage = (advisories: readonly AdvisoryImpact[]): PackageI
       if (e.severity === 'unknown' || severityRank[a.severity] < severityRank[e.severity])
         e.severity = a.severity;
       e.advisories.push(a);
-      for (const [h, m] of a.hosts) if (m.package === p) e.hosts.add(h);
+      for (const h of a.hostsByPackage.get(p) ?? []) e.hosts.add(h);
       byPkg.set(p, e);
     }
   }

@@ -19,6 +19,22 @@ export interface MissingFix {
   fixed: string;
 }
 
+/** Findings shared by every host with the same (source package, version, installed binaries). */
+export interface FindingGroup {
+  readonly fixes: readonly MissingFix[];
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+}
+
+/**
+ * A host's missing fixes without a per-host copy: shared groups plus the host's own records
+ * (binary-keyed fixes, rated against its source fixes). `count` is the number of missing fixes.
+ */
+export interface HostFindings {
+  readonly count: number;
+  readonly own: readonly MissingFix[];
+  readonly groups: readonly FindingGroup[];
+}
+
 export interface HostAssessment {
   hostId: string;
   release: string;
@@ -26,7 +42,8 @@ export interface HostAssessment {
   /** False when no feed covers the host's release: "no missing fixes" would then be a lie. */
   covered: boolean;
   packages: number;
-  missing: MissingFix[];
+  /** What the host misses, in a compact shared form: list it with `missingFixesOf` when needed. */
+  findings: HostFindings;
   /** Known vulnerabilities in installed packages with no fix published yet. */
   unfixed: number;
   bySeverity: Record<Severity, number>;

@@ -11,7 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { TempBlob } from './blob-store.js';
 import type { CacheEntry } from './cache-index.js';
 
-const READ_CHUNK = 256 * 1024;
+/**
+ * Readers behind the in-memory tail read the temp file in aligned blocks of this size, and share
+ * them: the slow clients of one stampede lag together, so one read (one thread-pool round trip)
+ * serves all of them instead of one per reader per block. At most DISK_BLOCKS stay in memory.
+ */
+const DISK_BLOCK = 1024 * 1024;
+const DISK_BLOCKS = 8;
 /**
  * The most recent bytes stay in memory too, in blocks of this size: readers keeping up with the
  * download (LAN clients are faster than the WAN) are served views of them, without a disk read
@@ -27,6 +33,13 @@ const TAIL_BLOCKS = 16;
  */
 const WAKE_BYTES = BLOCK;
 const WAKE_MS = 10;
+
+interface DiskBlock {
+  generation: number;
+  /** Bytes asked for from the block's start (a block near the end may grow later). */
+  len: number;
+  bytes: Promise<Buffer>;
+}
 
 interface TailBlock {
   /** File offset of buf[0]. */
@@ -123,15 +136,23 @@ export class Download {
   private tail: TailBlock[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
   private unannounced = 0;
+  /** Bytes arrived from upstream (in the tail, on disk or on their way there): `written` or more. */
+  private received = 0;
+  /** A reader waits for bytes that have left the tail but are not on disk yet. */
+  private diskWaiting = false;
 
-  /** `data` was written at offset `written` (copied into the tail: the caller's buffer may be reused). */
-  appended(data: Uint8Array): void {
+  /**
+   * `data` arrived at offset `received`, before it is on disk: readers get it from the tail at
+   * once (copied there: the caller's buffer may be reused). Should the disk write fail, the
+   * download fails and its readers are cut off, as when the upstream fails.
+   */
+  arrived(data: Uint8Array): void {
     let off = 0;
     while (off < data.length) {
       let last = this.tail.at(-1);
       if (!last || last.used === last.buf.length) {
         // Never reuse a dropped block: a reader's socket may still be sending a view of it.
-        last = { pos: this.written + off, buf: Buffer.allocUnsafe(BLOCK), used: 0 };
+        last = { pos: this.received + off, buf: Buffer.allocUnsafe(BLOCK), used: 0 };
         this.tail.push(last);
         if (this.tail.length > TAIL_BLOCKS) this.tail.shift();
       }
@@ -140,10 +161,19 @@ export class Download {
       last.used += n;
       off += n;
     }
-    this.written += data.length;
+    this.received += data.length;
     this.unannounced += data.length;
-    if (this.written === this.unannounced || this.unannounced >= WAKE_BYTES) this.wake();
+    if (this.received === this.unannounced || this.unannounced >= WAKE_BYTES) this.wake();
     else this.wakeTimer ??= setTimeout(() => this.wake(), WAKE_MS).unref();
+  }
+
+  /** The next `bytes` of what arrived are on disk now (in order). */
+  stored(bytes: number): void {
+    this.written += bytes;
+    if (this.diskWaiting) {
+      this.diskWaiting = false;
+      this.wake();
+    }
   }
 
   /** Bytes at `pos` (up to `limit`) from the in-memory tail, or undefined when not there. */
@@ -159,6 +189,7 @@ export class Download {
   restarted(): void {
     this.generation++;
     this.written = 0;
+    this.received = 0;
     this.dropTail();
     this.wake();
   }
@@ -185,6 +216,36 @@ export class Download {
 
   private dropTail(): void {
     this.tail = [];
+    this.diskBlocks.clear();
+  }
+
+  private diskBlocks = new Map<number, DiskBlock>();
+
+  /**
+   * The block of the temp file at `start` (aligned), holding at least the byte at `pos`: a read
+   * already made or in flight is shared; only bytes already on disk are asked for.
+   */
+  private diskBlock(start: number, pos: number): Promise<Buffer> {
+    const known = this.diskBlocks.get(start);
+    if (known && known.generation === this.generation && start + known.len > pos) {
+      this.diskBlocks.delete(start); // most recently used last
+      this.diskBlocks.set(start, known);
+      return known.bytes;
+    }
+    const len = Math.min(DISK_BLOCK, this.written - start);
+    const bytes = (async () => {
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await this.temp.handle.read(buf, 0, len, start);
+      return bytesRead === len ? buf : buf.subarray(0, bytesRead);
+    })();
+    const block: DiskBlock = { generation: this.generation, len, bytes };
+    this.diskBlocks.delete(start);
+    this.diskBlocks.set(start, block);
+    bytes.catch(() => {
+      if (this.diskBlocks.get(start) === block) this.diskBlocks.delete(start);
+    });
+    if (this.diskBlocks.size > DISK_BLOCKS) this.diskBlocks.delete(this.diskBlocks.keys().next().value!);
+    return bytes;
   }
 
   /**
@@ -193,8 +254,8 @@ export class Download {
    */
   private visible(): number {
     if (this.status === 'committed') return this.written;
-    if (this.total !== undefined && this.written < this.total) return this.written;
-    return Math.max(0, this.written - 1);
+    if (this.total !== undefined && this.received < this.total) return this.received;
+    return Math.max(0, this.received - 1);
   }
 
   private wake(): void {
@@ -267,14 +328,21 @@ export class Download {
             yield cached;
             continue;
           }
+          if (pos < limit && pos >= this.written) {
+            // Left the tail but not on disk yet (the disk is behind): wait for it.
+            if (this.status === 'failed') throw this.error ?? new Error('download failed');
+            this.diskWaiting = true;
+            await this.changed(signal);
+            continue;
+          }
           if (pos < limit) {
-            const len = Math.min(READ_CHUNK, limit - pos);
-            const buf = Buffer.allocUnsafe(len);
-            const { bytesRead } = await this.temp.handle.read(buf, 0, len, pos);
+            const start = pos - (pos % DISK_BLOCK);
+            const block = await this.diskBlock(start, pos);
             if (this.generation !== generation) continue; // restarted while reading: cut off above
-            if (bytesRead === 0) throw new Error('download file shrank while reading');
-            pos += bytesRead;
-            yield bytesRead === len ? buf : buf.subarray(0, bytesRead);
+            const piece = block.subarray(pos - start, Math.min(block.length, limit - start));
+            if (piece.length === 0) throw new Error('download file shrank while reading');
+            pos += piece.length;
+            yield piece;
             continue;
           }
           // Throws when the download fails; the caller then cuts its client's connection.

@@ -3,8 +3,9 @@
  * one write is in flight the next packets queue, and go out together in one positional writev when
  * it is done. The upstream socket is read at its own pace instead of one thread-pool round trip per
  * packet (on a loaded Pi each round trip waits for a turn on the CPU, and the upstream stalls that
- * long each time). Bytes become `written` (and reach readers and the hash) only once on disk, in
- * order, so a resume still starts exactly after the last byte stored.
+ * long each time). Readers get the bytes as they arrive (the download's in-memory tail) when the
+ * length was announced; they become `written` (and reach the hash) only once on disk, in order, so
+ * a resume still starts exactly after the last byte stored.
  */
 import type { Hash } from 'node:crypto';
 import { diskError } from './blob-store.js';
@@ -26,21 +27,31 @@ export class WriteBehind {
   private queued = 0;
   private flushing: Promise<void> | undefined;
   private error: unknown;
-  /** Bytes of the write now in flight. */
+  /**
+   * Readers get bytes as they arrive only when the length was announced: the quota holds room for
+   * all of it. A body of unknown length gets room as it goes, so its readers get only stored bytes
+   * (never bytes past the quota).
+   */
+  private readonly early: boolean;
+
   constructor(
     private readonly d: Download,
     private readonly hooks: WriteBehindHooks,
-  ) {}
+  ) {
+    this.early = d.total !== undefined;
+  }
 
   /** Bytes accepted (queued or on disk) so far: where the next packet starts. */
   get end(): number {
     return this.d.written + this.queued + this.inFlight;
   }
 
+  /** Bytes of the write now in flight. */
   private inFlight = 0;
 
   async push(data: Uint8Array): Promise<void> {
     if (this.error) throw this.error;
+    if (this.early) this.d.arrived(data);
     this.queue.push(data);
     this.queued += data.length;
     this.flushing ??= this.flush();
@@ -85,6 +96,7 @@ export class WriteBehind {
     const hash = this.hooks.hash();
     for (const b of batch) hash.update(b);
     this.hooks.onStored(bytes);
-    for (const b of batch) d.appended(b);
+    if (!this.early) for (const b of batch) d.arrived(b);
+    d.stored(bytes);
   }
 }

@@ -2,75 +2,80 @@
  * The lookup structure assessment runs against: release -> package name -> fixes, kept apart for
  * source-keyed fixes (Debian tracker, OSV) and binary-keyed ones (apt indexes, manifests), so one
  * host costs one map lookup per installed package instead of a scan of the catalog.
+ *
+ * Built over packed feeds (packed-feed.ts) and filled in as it is read: adding a feed walks its
+ * few thousand (release, kind, package) groups, a release's package names are read on its first
+ * lookup, and a package's fixes become objects the first time an assessment asks for them. A
+ * restart then loads the catalog in the time it takes to read the saved index, and only the
+ * fixes of packages a site has installed are ever made into objects.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Advisory, Fix } from './model.js';
+import { AdvisoryLookup, FixLists, type FixLookup, type FixRef, SourceNames } from './fix-lookup.js';
+import type { Advisory } from './model.js';
+import { packFeed } from './pack-feed.js';
+import type { PackedFeed } from './packed-feed.js';
 
-export interface FixRef {
-  feedId: string;
-  advisory: Advisory;
-  fix: Fix;
-}
+export type { FixLookup, FixRef } from './fix-lookup.js';
 
 export interface ReleaseIndex {
-  source: Map<string, FixRef[]>;
-  binary: Map<string, FixRef[]>;
+  source: FixLookup<FixRef[]>;
+  binary: FixLookup<FixRef[]>;
   /** Binary -> source names learnt from apt Packages indexes of this release. */
-  binaryToSource: Map<string, string>;
+  binaryToSource: FixLookup<string>;
 }
 
 export class CatalogIndex {
   readonly releases = new Map<string, ReleaseIndex>();
-  readonly advisories = new Map<string, { feedId: string; advisory: Advisory }>();
+  /** Advisory id -> advisory; the same id from a second feed is keyed `<feed>:<id>`. */
+  readonly advisories = new AdvisoryLookup();
   private fixCount = 0;
 
   constructor(readonly generation: number) {}
 
+  /** Index advisories given as objects (tests, the CLI): they are packed first. */
   add(feedId: string, advisories: Advisory[]): void {
-    for (const advisory of advisories) {
-      // Same id from two feeds (a DSA in OSV and in a manifest): both stay, keyed apart.
-      const key = this.advisories.has(advisory.id) ? `${feedId}:${advisory.id}` : advisory.id;
-      this.advisories.set(key, { feedId, advisory });
-      for (const fix of advisory.fixes) {
-        if (fix.ecosystem === 'firmware') continue;
-        let rel = this.releases.get(fix.release);
-        if (!rel) {
-          rel = { source: new Map(), binary: new Map(), binaryToSource: new Map() };
-          this.releases.set(fix.release, rel);
-        }
-        if (fix.source !== undefined && fix.packageKind === 'binary')
-          rel.binaryToSource.set(fix.package, fix.source);
-        const map = fix.packageKind === 'source' ? rel.source : rel.binary;
-        const list = map.get(fix.package);
-        const ref = { feedId, advisory, fix };
-        if (list) list.push(ref);
-        else map.set(fix.package, [ref]);
-        this.fixCount++;
+    this.addPacked(feedId, packFeed({ advisories }));
+  }
+
+  addPacked(feedId: string, feed: PackedFeed): void {
+    this.advisories.add(feedId, feed);
+    const byRelease = new Map<number, ReleaseIndex>();
+    for (let g = 0; g < feed.groupCount; g++) {
+      const group = feed.group(g);
+      let rel = byRelease.get(group.release);
+      if (!rel) {
+        rel = this.release(feed.string(group.release));
+        byRelease.set(group.release, rel);
       }
+      (rel[group.kind] as FixLists).add(feedId, feed, g);
+      this.fixCount += group.to - group.from;
     }
+    for (const rel of byRelease.values()) (rel.binaryToSource as SourceNames).refresh();
+  }
+
+  private release(name: string): ReleaseIndex {
+    let rel = this.releases.get(name);
+    if (!rel) {
+      const binary = new FixLists();
+      rel = { source: new FixLists(), binary, binaryToSource: new SourceNames(binary) };
+      this.releases.set(name, rel);
+    }
+    return rel;
   }
 
   get size(): { advisories: number; fixes: number; releases: number } {
-    return { advisories: this.advisories.size, fixes: this.fixCount, releases: this.releases.size };
+    return { advisories: this.advisories.count, fixes: this.fixCount, releases: this.releases.size };
   }
 }
 
-const ADVISORIES_PER_TURN = 2000;
-
 /**
- * Build the index a slice at a time, giving the event loop a turn between slices: indexing the
- * full tracker takes most of a second on a Pi, and /healthz must not wait for it.
+ * The index of these feeds. Indexing a packed feed walks its groups only (a few thousand for the
+ * full tracker), so this no longer needs to yield to the event loop between slices.
  */
 export const buildIndex = async (
   generation: number,
-  feeds: Iterable<readonly [string, Advisory[]]>,
+  feeds: Iterable<readonly [string, PackedFeed]>,
 ): Promise<CatalogIndex> => {
   const index = new CatalogIndex(generation);
-  for (const [feedId, advisories] of feeds) {
-    for (let i = 0; i < advisories.length; i += ADVISORIES_PER_TURN) {
-      index.add(feedId, advisories.slice(i, i + ADVISORIES_PER_TURN));
-      await nextTurn();
-    }
-  }
+  for (const [feedId, feed] of feeds) index.addPacked(feedId, feed);
   return index;
 };

@@ -22,7 +22,7 @@ import type { FeedStatus, SyncProgress } from './feed-status.js';
 import { syncFeed } from './feeds/sync-feed.js';
 import type { FeedContent, VendorFile } from './model.js';
 import type { FeedFetcher, FeedParser, SignatureVerifier } from './ports.js';
-import { type Snapshot, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import { type KeptFeed, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
 import { CatalogSyncJobs } from './sync-jobs.js';
 import { WorkerFeedParser } from './worker-feed-parser.js';
 
@@ -54,7 +54,8 @@ export class CatalogService {
   readonly name = 'catalog';
   private readonly store: SnapshotStore;
   private readonly parser: FeedParser;
-  private readonly snapshots = new Map<string, Snapshot>();
+  /** Each feed's last good snapshot: its meta and its content, packed. */
+  private readonly snapshots = new Map<string, KeptFeed>();
   private readonly clock: () => Date;
   private generation = 0;
   private built: CatalogIndex = new CatalogIndex(0);
@@ -82,9 +83,9 @@ export class CatalogService {
     await this.store.start();
     for (const id of await this.store.ids()) {
       try {
-        const { snapshot, rebuilt } = await this.store.load(id, this.abort.signal);
-        if (snapshot) this.snapshots.set(id, snapshot);
-        if (snapshot && rebuilt)
+        const { kept, rebuilt } = await this.store.load(id, this.abort.signal);
+        if (kept) this.snapshots.set(id, kept);
+        if (kept && rebuilt)
           this.opts.log.info('feed index rebuilt from its snapshot', { feed: id, why: rebuilt });
       } catch (err) {
         // One unreadable snapshot must not take the others down; the next sync rewrites it.
@@ -128,7 +129,7 @@ export class CatalogService {
   vendorFiles(): { feedId: string; file: VendorFile }[] {
     const out: { feedId: string; file: VendorFile }[] = [];
     for (const [feedId, snap] of this.snapshots)
-      for (const file of snap.content.files ?? []) out.push({ feedId, file });
+      for (const file of snap.feed.extra.files ?? []) out.push({ feedId, file });
     return out;
   }
 
@@ -156,7 +157,7 @@ export class CatalogService {
         enabled: spec.enabled,
         url: spec.url,
         snapshot: snap?.meta,
-        advisories: snap?.content.advisories.length ?? 0,
+        advisories: snap?.feed.count ?? 0,
         lastAttempt: this.lastAttempts.get(spec.id),
       };
     });
@@ -168,7 +169,7 @@ export class CatalogService {
         configured: false,
         enabled: true,
         snapshot: snap.meta,
-        advisories: snap.content.advisories.length,
+        advisories: snap.feed.count,
         lastAttempt: this.lastAttempts.get(id),
       });
     }
@@ -380,8 +381,8 @@ export class CatalogService {
   /** Store a feed's new snapshot and use it from now on. */
   private async keep(meta: Omit<SnapshotMeta, 'syncedAt' | 'note'>, content: FeedContent): Promise<void> {
     const snapshot = { meta: { ...meta, syncedAt: this.clock().toISOString(), note: content.note }, content };
-    await this.store.put(snapshot);
-    this.snapshots.set(meta.feedId, snapshot);
+    // Kept packed, as a restart loads it: the parsed objects go once the snapshot is written.
+    this.snapshots.set(meta.feedId, { meta: snapshot.meta, feed: await this.store.put(snapshot) });
   }
 
   /** Index every snapshot anew; a rebuild overtaken by a newer one is dropped. */
@@ -389,7 +390,7 @@ export class CatalogService {
     const generation = ++this.generation;
     const feeds = [...this.snapshots]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([id, snap]) => [id, snap.content.advisories] as const);
+      .map(([id, snap]) => [id, snap.feed] as const);
     const index = await buildIndex(generation, feeds);
     if (generation !== this.generation) return;
     this.built = index;

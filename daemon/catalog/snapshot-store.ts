@@ -12,17 +12,25 @@ import { DepotError } from '../errors.js';
 import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { jsonMembers } from './feeds/json-members.js';
-import type { Snapshot } from './model.js';
+import type { Snapshot, SnapshotMeta } from './model.js';
 
 export type { Snapshot, SnapshotMeta } from './model.js';
 
 import { feedKinds } from './model.js';
+import { packFeed } from './pack-feed.js';
+import type { PackedFeed } from './packed-feed.js';
 import type { FeedParser } from './ports.js';
 import { deleteIndex, loadIndex, savedIndexDir, saveIndex } from './saved-index.js';
 
+/** A feed as the catalog keeps it: its snapshot's meta and its content packed (packed-feed.ts). */
+export interface KeptFeed {
+  meta: SnapshotMeta;
+  feed: PackedFeed;
+}
+
 /** A snapshot loaded at start, and whether its saved index served it or it was parsed again. */
 export interface LoadedSnapshot {
-  snapshot: Snapshot | undefined;
+  kept: KeptFeed | undefined;
   /** Why the saved index could not be used (the snapshot was parsed and the index saved anew). */
   rebuilt?: string | undefined;
 }
@@ -126,12 +134,14 @@ export class SnapshotStore {
   }
 
   /** Write the snapshot, then its saved index (built from the snapshot just written). */
-  async put(snapshot: Snapshot): Promise<void> {
+  async put(snapshot: Snapshot): Promise<PackedFeed> {
     const file = this.snapshots.file(snapshot.meta.feedId);
     await writeFileAtomic(file, snapshotJson(snapshot), { mode: 0o644 });
+    const feed = packFeed(snapshot.content);
     // The snapshot is what counts: an index that cannot be saved now is found stale (it names
     // another snapshot) at the next start, and rebuilt then.
-    await saveIndex(this.dir, file, snapshot.meta, snapshot.content).catch(() => undefined);
+    await saveIndex(this.dir, file, snapshot.meta, feed).catch(() => undefined);
+    return feed;
   }
 
   /**
@@ -144,7 +154,7 @@ export class SnapshotStore {
     let why: string;
     try {
       const saved = await loadIndex(this.dir, feedId, file);
-      if (saved.status === 'loaded') return { snapshot: { meta: saved.meta, content: saved.content } };
+      if (saved.status === 'loaded') return { kept: { meta: saved.meta, feed: saved.feed } };
       why = saved.why;
     } catch (err) {
       why = (err as Error).message;
@@ -152,14 +162,15 @@ export class SnapshotStore {
     const snapshot = await this.get(feedId, signal);
     if (!snapshot) {
       await deleteIndex(this.dir, feedId); // an index whose snapshot is gone
-      return { snapshot };
+      return { kept: undefined };
     }
+    const feed = packFeed(snapshot.content);
     try {
-      await saveIndex(this.dir, file, snapshot.meta, snapshot.content);
+      await saveIndex(this.dir, file, snapshot.meta, feed);
     } catch (err) {
       why = `${why}; saving it again failed: ${(err as Error).message}`;
     }
-    return { snapshot, rebuilt: why };
+    return { kept: { meta: snapshot.meta, feed }, rebuilt: why };
   }
 
   /** Undefined when the feed never synced; throws STORE_CORRUPT for an unreadable file. */

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { type Clock, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { DeployService } from './deploy-service.js';
+import { DeployService, type DeployServiceOptions } from './deploy-service.js';
 import type { WakeTarget } from './host-run.js';
 import type { ExecutorFactory, Verifier, WakeSender } from './ports.js';
 
@@ -28,7 +28,7 @@ export const createDeployService = (
   config: Config,
   log: Logger,
   jobs: JobRunner,
-  adapters: DeployAdapters,
+  adapters: DeployAdapters & { hostLabel?: DeployServiceOptions['hostLabel'] },
   clock: Clock = systemClock,
 ): DeployService =>
   new DeployService({

@@ -32,6 +32,8 @@ export interface DeployRunnerOptions extends Omit<HostRunDeps, 'clock' | 'log'> 
   random: () => number;
   /** Hosts changed at once on the site (the job kind's limit). */
   concurrency?: number;
+  /** How people name a host (the host directory's label); job titles use it, never the id. */
+  hostLabel?: ((hostId: string) => string | undefined) | undefined;
 }
 
 export class DeployRunner {
@@ -191,7 +193,7 @@ export class DeployRunner {
         : spreadStart(parseWindow(w.text, w.zone), now, this.opts.random, d.policy.spreadMs);
     const job = await this.opts.jobs.submit({
       kind: DEPLOY_HOST_KIND,
-      title: `Deploy ${d.title} to ${h.hostId}`,
+      title: `Deploy ${d.title} to ${this.opts.hostLabel?.(h.hostId) ?? 'a host'}`,
       params: { deploymentId: d.id, hostId: h.hostId },
       trigger: `deployment ${d.id}, ring ${h.ring}`,
       host: h.hostId,

@@ -35,6 +35,8 @@ export interface DeployServiceOptions
   random?: () => number;
   timing?: Partial<HostRunTiming>;
   concurrency?: number;
+  /** How people name a host (the host directory's label); job titles use it, never the id. */
+  hostLabel?: ((hostId: string) => string | undefined) | undefined;
 }
 
 /** Who does something and from where (client address, or `cli`). */

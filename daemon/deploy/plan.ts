@@ -6,6 +6,7 @@
  * shows the real transaction; one that would remove a package nobody allowed is refused, by name.
  */
 
+import { missingFixesOf } from '../assess/assess.js';
 import type { HostAssessment, MissingFix } from '../assess/types.js';
 import { type Severity, severityRank } from '../catalog/model.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
@@ -73,7 +74,7 @@ export const buildPlan = (
   const plan: Plan = { changes: [], advisories: {}, notApplicable: [] };
   for (const host of assessments) {
     if (!picks(selection.hosts, host.hostId)) continue;
-    const fixes = host.missing.filter((f) => selected(f, selection));
+    const fixes = missingFixesOf(host).filter((f) => selected(f, selection));
     if (fixes.length === 0) {
       const reason = host.covered
         ? 'none of the selected fixes is missing here'

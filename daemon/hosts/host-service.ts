@@ -84,6 +84,11 @@ export class HostService {
     return this.directory.list();
   }
 
+  /** How many machines the directory holds (without copying the list). */
+  count(): number {
+    return this.directory.size;
+  }
+
   /** Machines no scan has reported: added by address for SSH access, or their asset was forgotten. */
   unscanned(hasAsset: (assetId: string) => boolean): HostRecord[] {
     return this.directory.list().filter((h) => !h.assetId || !hasAsset(h.assetId));

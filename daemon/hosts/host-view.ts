@@ -3,6 +3,7 @@
  * SSH access and whether a moved machine is confirmed, what it has installed and what it is
  * missing. Long lists come back one page at a time.
  */
+import { missingFixesOf } from '../assess/assess.js';
 import type { HostAssessment, MissingFix } from '../assess/types.js';
 import { severityRank } from '../catalog/model.js';
 import type { Asset } from '../discovery/asset.js';
@@ -26,7 +27,7 @@ export interface HostView {
   identity: IdentityWitness;
   manage: Manageability;
   inventory: (Omit<HostInventory, 'packages' | 'hostId'> & { packages: Page<InstalledPackage> }) | undefined;
-  assessment: (Omit<HostAssessment, 'missing'> & { missing: Page<MissingFix> }) | undefined;
+  assessment: (Omit<HostAssessment, 'findings'> & { missing: Page<MissingFix> }) | undefined;
 }
 
 export interface HostParts {
@@ -58,6 +59,6 @@ export const hostView = (parts: HostParts, paging: HostPaging): HostView => {
       rebootRequired: inv.rebootRequired,
       packages: pageOf(inv.packages, paging.packages),
     },
-    assessment: a && { ...a, missing: pageOf([...a.missing].sort(bySeverity), paging.fixes) },
+    assessment: a && { ...a, missing: pageOf(missingFixesOf(a).sort(bySeverity), paging.fixes) },
   };
 };

@@ -31,7 +31,7 @@ export const newRunId = (): string => `inv-${randomBytes(4).toString('hex')}`;
 export interface CollectTarget {
   credentials: {
     get(hostId: string): Promise<HostCredential | undefined>;
-    list(): Promise<Pick<HostCredential, 'hostId'>[]>;
+    list(): Promise<Pick<HostCredential, 'hostId' | 'address'>[]>;
   };
   collect(
     cred: HostCredential,
@@ -80,7 +80,13 @@ export class CollectJobs {
     private readonly target: CollectTarget,
     private readonly jobs: JobRunner,
     private readonly scheduler: Scheduler | undefined,
-    private readonly opts: { concurrency: number; everyMs: number; clock: Clock },
+    private readonly opts: {
+      concurrency: number;
+      everyMs: number;
+      clock: Clock;
+      /** How people name a host (the host directory's label); job titles use it, never the id. */
+      hostLabel?: ((hostId: string) => string | undefined) | undefined;
+    },
   ) {}
 
   start(): void {
@@ -147,10 +153,10 @@ export class CollectJobs {
     const wanted = hostIds ? all.filter((c) => hostIds.includes(c.hostId)) : all;
     const busy = new Set(this.jobs.unfinished(INVENTORY_COLLECT).map((j) => j.host));
     const id = newRunId();
-    for (const { hostId } of wanted.filter((c) => !busy.has(c.hostId))) {
+    for (const { hostId, address } of wanted.filter((c) => !busy.has(c.hostId))) {
       await this.jobs.submit({
         kind: INVENTORY_COLLECT,
-        title: `Inventory of ${hostId}`,
+        title: `Inventory of ${this.opts.hostLabel?.(hostId) ?? address}`,
         host: hostId,
         group: id,
         params: { hostId, ...(opts.acceptHostKey ? { acceptHostKey: opts.acceptHostKey } : {}) },

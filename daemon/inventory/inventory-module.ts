@@ -1,10 +1,10 @@
-/** Builds the real InventoryService from the settings: ssh2 runner, real parsers, data-dir paths. */
+/** Builds the real InventoryService from the settings: ssh2 runner (loaded at the first connection), real parsers, data-dir paths. */
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
-import { Ssh2Runner } from '../remote/ssh-runner.js';
+import { lazySsh2Runner } from '../remote/lazy-ssh-runner.js';
 import { InventoryService } from './inventory-service.js';
 import { inventoryParsers } from './parse-inventory.js';
 
@@ -14,11 +14,11 @@ export const inventoryDir = (config: Config): string => join(config.dataDir, 'in
 export const createInventoryService = (
   config: Config,
   log: Logger,
-  work?: { jobs: JobRunner; scheduler: Scheduler },
+  work?: { jobs: JobRunner; scheduler: Scheduler; hostLabel?: (hostId: string) => string | undefined },
 ): InventoryService =>
   new InventoryService({
     dir: inventoryDir(config),
-    runner: new Ssh2Runner(),
+    runner: lazySsh2Runner(),
     parsers: inventoryParsers,
     log,
     concurrency: config.inventory.concurrency,
@@ -29,4 +29,5 @@ export const createInventoryService = (
     scheduleMs: config.inventory.intervalHours * 3_600_000,
     jobs: work?.jobs,
     scheduler: work?.scheduler,
+    hostLabel: work?.hostLabel,
   });

@@ -44,6 +44,8 @@ export interface InventoryServiceOptions {
   /** Runs collections as jobs (absent in the CLI, which collects one host directly). */
   jobs?: JobRunner | undefined;
   scheduler?: Scheduler | undefined;
+  /** How people name a host in job titles (the host directory's label, built after this service). */
+  hostLabel?: ((hostId: string) => string | undefined) | undefined;
 }
 
 const attemptSchema = z
@@ -105,6 +107,7 @@ export class InventoryService {
         concurrency: opts.concurrency,
         everyMs: opts.scheduleMs ?? 0,
         clock: this.clock,
+        hostLabel: opts.hostLabel,
       });
   }
 

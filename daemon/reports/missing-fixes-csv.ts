@@ -1,4 +1,5 @@
 /** Every missing fix on every host as CSV, for spreadsheets and tickets (WSUS "needed updates"). */
+import { missingFixesOf } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 
 /** `host` names the machine as the pages do; `host_id` is its stable id in the host directory. */
@@ -21,7 +22,7 @@ export const missingFixesCsv = (
 ): string => {
   const lines = [MISSING_FIXES_CSV_HEADER];
   for (const h of hosts) {
-    for (const m of h.missing) {
+    for (const m of missingFixesOf(h)) {
       const cells = [
         label(h.hostId),
         h.release,

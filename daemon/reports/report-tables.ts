@@ -126,7 +126,14 @@ export const remediationTable = (
 
 type HostRow = Pick<
   HostAssessment,
-  'hostId' | 'release' | 'covered' | 'compliant' | 'bySeverity' | 'missing' | 'collectedAt' | 'rebootRequired'
+  | 'hostId'
+  | 'release'
+  | 'covered'
+  | 'compliant'
+  | 'bySeverity'
+  | 'findings'
+  | 'collectedAt'
+  | 'rebootRequired'
 >;
 
 /** One row per assessed host, the ones past their SLA first, then the most exposed. */
@@ -149,7 +156,7 @@ export const hostsTable = (
       host: label(h.hostId),
       standing: hostStanding(h),
       release: h.release,
-      missing_fixes: h.missing.length,
+      missing_fixes: h.findings.count,
       ...Object.fromEntries(severities.map((s) => [severityLabel(s), sev[s]])),
       oldest_open_days: ages.length ? days1(largest(ages)) : null,
       open_past_sla: open.filter((f) => daysBetween(f.firstSeen, now) > sla[f.severity]).length,

@@ -7,6 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { missingFixesOf } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { ScheduleEntry } from '../jobs/scheduler.js';
 import type { Clock, Service } from '../lifecycle.js';
@@ -21,7 +22,9 @@ import {
   ledgerJson,
   ledgerSchema,
   ledgerSnapshot,
+  type ObservedHost,
   observe,
+  shareFindings,
 } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
 
@@ -78,7 +81,8 @@ export class ReportsService implements Service, HealthReporter {
     await mkdir(join(this.opts.dataDir, REPORTS_DIR), { recursive: true, mode: 0o750 });
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
-      this.ledgerDoc = (await this.ledgerFile.read()) ?? emptyLedger();
+      const ledger = await this.ledgerFile.read();
+      this.ledgerDoc = ledger ? shareFindings(ledger) : emptyLedger();
     } catch (err) {
       // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
       this.damaged = (err as Error).message;
@@ -135,7 +139,18 @@ export class ReportsService implements Service, HealthReporter {
         },
         keepDays,
       );
-    const ledgerChanged = observe(this.ledgerDoc, site.hosts, now, keepDays);
+    // Each host's fixes are listed when the ledger reads that host, not all at once.
+    const observed = site.hosts.map(
+      (h): ObservedHost => ({
+        hostId: h.hostId,
+        covered: h.covered,
+        collectedAt: h.collectedAt,
+        get missing() {
+          return missingFixesOf(h);
+        },
+      }),
+    );
+    const ledgerChanged = observe(this.ledgerDoc, observed, now, keepDays);
     if (dayChanged || ledgerChanged) this.version++;
     this.persist(dayChanged || this.unwritten.history, ledgerChanged || this.unwritten.ledger);
   }

@@ -10,6 +10,12 @@ import type { Deployment } from '../deploy/deployment.js';
 import { type AssetQuery, assetQuerySchema } from '../discovery/asset-query.js';
 import type { Problem } from '../observability/health.js';
 
+/** What the summary reads from an assessment. */
+export interface SiteFigures {
+  compliance: SiteCompliance;
+  hosts: ReadonlyArray<Pick<HostAssessment, 'hostId' | 'covered' | 'compliant' | 'bySeverity'>>;
+}
+
 /** What the summary reads from each service: the narrowest slice, so any of them can be absent. */
 export interface SiteSources {
   discovery?:
@@ -22,14 +28,12 @@ export interface SiteSources {
     | undefined;
   assess?:
     | {
-        current(): Promise<{
-          compliance: SiteCompliance;
-          hosts: ReadonlyArray<Pick<HostAssessment, 'hostId' | 'covered' | 'compliant' | 'bySeverity'>>;
-        }>;
+        /** Undefined while no assessment has finished yet (a page need not wait for the first one). */
+        current(): Promise<SiteFigures | undefined>;
       }
     | undefined;
   /** The host directory: every machine, inventoried or not. */
-  hosts?: { list(): readonly unknown[] } | undefined;
+  hosts?: { count(): number } | undefined;
   deploy?: { list(): ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>> } | undefined;
   catalog?: { feeds(): FeedStatus[] } | undefined;
   cache?: { summary(): { fromCache: number; fromUpstream: number; hitRatio: number } } | undefined;
@@ -86,12 +90,22 @@ const deploymentFigures = (list: ReadonlyArray<Pick<Deployment, 'state' | 'hosts
   return figures;
 };
 
-const standings = (
-  directory: number,
-  assessed: ReadonlyArray<Pick<HostAssessment, 'covered' | 'compliant' | 'bySeverity'>>,
-): NonNullable<SiteSummary['hosts']> => {
-  const byStanding = Object.fromEntries(HOST_STANDINGS.map((s) => [s, 0])) as Record<HostStanding, number>;
-  for (const h of assessed) byStanding[hostStanding(h)]++;
+type Assessed = ReadonlyArray<Pick<HostAssessment, 'covered' | 'compliant' | 'bySeverity'>>;
+
+/** Assessed hosts by standing, counted once per assessment (a page load reads the counts). */
+const counted = new WeakMap<Assessed, Record<HostStanding, number>>();
+const byStandingOf = (assessed: Assessed): Record<HostStanding, number> => {
+  let counts = counted.get(assessed);
+  if (!counts) {
+    counts = Object.fromEntries(HOST_STANDINGS.map((s) => [s, 0])) as Record<HostStanding, number>;
+    for (const h of assessed) counts[hostStanding(h)]++;
+    counted.set(assessed, counts);
+  }
+  return counts;
+};
+
+const standings = (directory: number, assessed: Assessed): NonNullable<SiteSummary['hosts']> => {
+  const byStanding = { ...byStandingOf(assessed) };
   // Inventories are filed under directory ids; a machine without one has not been inventoried.
   byStanding['not-inventoried'] = Math.max(0, directory - assessed.length);
   return { total: Math.max(directory, assessed.length), byStanding };
@@ -125,7 +139,7 @@ export const siteSummary = async (s: SiteSources): Promise<SiteSummary> => {
     scopes: s.discovery?.scopes().length ?? 0,
     scanned: (s.discovery?.history().length ?? 0) > 0,
     compliance: site?.compliance.assessed ? site.compliance : undefined,
-    hosts: s.hosts ? standings(s.hosts.list().length, site?.hosts ?? []) : undefined,
+    hosts: s.hosts ? standings(s.hosts.count(), site?.hosts ?? []) : undefined,
     deployments: s.deploy ? deploymentFigures(s.deploy.list()) : undefined,
     feeds: feeds(s.catalog?.feeds() ?? []),
     cache: cache

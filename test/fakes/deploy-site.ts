@@ -5,6 +5,7 @@
  * and how often. Failures, a held install, a host that is down and needed reboots are set per host.
  */
 
+import { findingsOf } from '../../daemon/assess/assess.js';
 import type { HostAssessment, MissingFix } from '../../daemon/assess/types.js';
 import { compareDpkg } from '../../daemon/catalog/versions/dpkg-version.js';
 import {
@@ -160,19 +161,21 @@ export const assessment = (hostId: string, fixes: Array<Partial<MissingFix>>): H
   ecosystem: 'dpkg',
   covered: true,
   packages: 100,
-  missing: fixes.map((f) => ({
-    advisoryId: 'DSA-1',
-    cves: [],
-    severity: 'high',
-    summary: 'a fix',
-    feedId: 'debian',
-    package: 'openssl',
-    packageKind: 'source',
-    binaries: ['openssl', 'libssl3'],
-    installed: '3.0.1-1',
-    fixed: '3.0.2-1',
-    ...f,
-  })),
+  findings: findingsOf(
+    fixes.map((f) => ({
+      advisoryId: 'DSA-1',
+      cves: [],
+      severity: 'high',
+      summary: 'a fix',
+      feedId: 'debian',
+      package: 'openssl',
+      packageKind: 'source',
+      binaries: ['openssl', 'libssl3'],
+      installed: '3.0.1-1',
+      fixed: '3.0.2-1',
+      ...f,
+    })),
+  ),
   unfixed: 0,
   bySeverity: { critical: 0, high: fixes.length, medium: 0, low: 0, negligible: 0, unknown: 0 },
   compliant: false,

@@ -62,6 +62,13 @@ const CancelForm = (props: { job: JobRecord; csrf: string }) =>
 /** How a job's target is named: a known machine by its name or address, linked to its page. */
 export type HostName = (id: string) => string | undefined;
 
+/** A job's title for people: jobs recorded before titles used names said "... to h-0123...". */
+export const jobTitle = (job: JobRecord, name: HostName): string => {
+  const id = job.host;
+  const label = id === undefined ? undefined : name(id);
+  return id && label && label !== id ? job.title.replaceAll(id, label) : job.title;
+};
+
 const Target = (props: { job: JobRecord; name: HostName }) => {
   const id = props.job.host;
   if (id === undefined) return <>—</>;
@@ -116,7 +123,7 @@ export const JobTable = (props: {
                 <td data-label="Job">
                   <JobLink id={job.id} />
                 </td>
-                <td data-label="What">{job.title}</td>
+                <td data-label="What">{jobTitle(job, props.name)}</td>
                 <td data-label="Kind">{job.kind}</td>
                 <td data-label="Target">
                   <Target job={job} name={props.name} />
@@ -188,7 +195,7 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; 
       aria-live="polite"
       {...(live ? { 'hx-get': jobHref(job.id), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}
     >
-      <h1>{job.title}</h1>
+      <h1>{jobTitle(job, props.name)}</h1>
       <dl class="facts">
         <dt>Job</dt>
         <dd>
@@ -298,7 +305,7 @@ export const activityRoutes = (deps: WebDeps) => {
     if (isFragmentRequest(c)) return c.html(card);
     return renderPage(
       c,
-      { title: `Job ${job.id}` },
+      { title: jobTitle(job, name) },
       <>
         <p>
           <a href="/activity">← Activity</a>

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Problem } from '../../daemon/observability/health.js';
-import { type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
+import { type SiteSources, type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
 import { renderPage } from '../views/layout.js';
@@ -59,7 +59,7 @@ const Problems = (props: { problems: Problem[] }) =>
     </section>
   );
 
-const Figures = (props: { s: SiteSummary; deps: WebDeps }) => {
+const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) => {
   const { devices, compliance, cache } = props.s;
   const ratio = compliance?.ratio;
   return (
@@ -81,7 +81,9 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps }) => {
         hint={
           compliance
             ? `${compliance.compliant} of ${compliance.assessed} assessed hosts fully patched`
-            : 'no host assessed yet'
+            : props.assessing
+              ? 'assessing the hosts now: reload in a moment'
+              : 'no host assessed yet'
         }
       />
       <Stat
@@ -138,17 +140,35 @@ const GettingStarted = (props: { s: SiteSummary }) => (
   </section>
 );
 
+/**
+ * The dashboard never waits for an assessment: it shows the last one (a few seconds old after a
+ * feed sync or a collection) while the next is computed, and after a restart says the first one
+ * is running instead of holding the page for it (37 s at 5,000 hosts on a loaded 2-core box).
+ */
+const dashboardSources = (deps: WebDeps): { sources: SiteSources; assessing: boolean } => {
+  const assess = deps.assess;
+  if (!assess) return { sources: deps, assessing: false };
+  // Starts a computation when the last result is missing or of an older catalog (single flight).
+  assess.current().catch((err: unknown) => deps.log.warn('assessment failed', { err }));
+  const last = assess.latest();
+  return {
+    sources: { ...deps, assess: { current: async () => last } },
+    assessing: last === undefined && (deps.hosts?.count() ?? 0) > 0,
+  };
+};
+
 export const dashboardRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   app.get('/', async (c) => {
-    const s = await siteSummary(deps);
+    const { sources, assessing } = dashboardSources(deps);
+    const s = await siteSummary(sources);
     return renderPage(
       c,
       { title: 'Dashboard' },
       <>
         <h1>Dashboard</h1>
         <Problems problems={s.problems} />
-        <Figures s={s} deps={deps} />
+        <Figures s={s} deps={deps} assessing={assessing} />
         <AtRisk compliance={s.compliance} />
         <GettingStarted s={s} />
       </>,

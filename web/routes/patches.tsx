@@ -5,6 +5,7 @@
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
 import { type Context, Hono } from 'hono';
+import { fixOn } from '../../daemon/assess/assess-service.js';
 import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
 import { DepotError } from '../../daemon/errors.js';
@@ -149,11 +150,18 @@ const advisoryPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const adv = deps.catalog?.index().advisories.get(id)?.advisory;
   if (!a && !adv) throw new DepotError('NOT_FOUND', `no advisory ${id} in feed ${feed}`);
   const hosts = a
-    ? [...a.hosts]
-        .map(([id, fix]) => ({ id, name: label(id), fix }))
-        .sort((x, y) => x.name.localeCompare(y.name))
+    ? [...a.hosts].map((id) => ({ id, name: label(id) })).sort((x, y) => x.name.localeCompare(y.name))
     : [];
-  const page = pageOf(hosts, pageNumber(c.req.query('page')));
+  // The fix on each host (its installed and fixed versions) is looked up for this page only.
+  const named = pageOf(hosts, pageNumber(c.req.query('page')));
+  const page = {
+    ...named,
+    items: named.items.flatMap((h) => {
+      const assessed = site.hosts.find((x) => x.hostId === h.id);
+      const fix = assessed && fixOn(assessed, feed, id);
+      return fix ? [{ ...h, fix }] : [];
+    }),
+  };
   return renderPage(
     c,
     { title: id },

@@ -40,9 +40,10 @@ const needReports = (deps: WebDeps) => {
  * The tables built from the assessment and the ledger (at 5,000 hosts a third of a second, and the
  * site report builds all of them to show ten rows of each), kept while neither changed. Ages are in
  * days, so a table up to a minute old is reused as it is, and one up to a quarter of an hour old
- * is shown while a fresh one is built for the next visitor. After each new assessment the tables
- * of a site whose reports were read within the hour are built in the background, so the first
- * visit after it does not pay for them.
+ * is shown while a fresh one is built for the next visitor. After each new assessment of a site
+ * with assessed hosts the tables are built in the background (a third of a second of CPU beside
+ * the seconds of the assessment itself), so no visit pays for them: a visit while they are being
+ * built waits for that build instead of starting a second one.
  */
 interface Built {
   key: string;
@@ -51,18 +52,15 @@ interface Built {
 }
 interface Memo {
   tables: Map<ReportName, Built>;
-  /** When a report was last read: tables are built ahead only for a site whose reports are read. */
-  readAt: number;
   building?: Promise<void> | undefined;
 }
 const memos = new WeakMap<WebDeps, Memo>();
 const REUSE_MS = 60_000;
 const STALE_MS = 15 * 60_000;
-const WARM_IF_READ_MS = 3_600_000;
 const KEPT: readonly ReportName[] = ['compliance-history', 'remediation', 'hosts', 'advisories'];
 
 const memoOf = (deps: WebDeps): Memo => {
-  const memo: Memo = memos.get(deps) ?? { tables: new Map(), readAt: 0 };
+  const memo: Memo = memos.get(deps) ?? { tables: new Map() };
   memos.set(deps, memo);
   return memo;
 };
@@ -93,8 +91,8 @@ const rebuild = (deps: WebDeps): Promise<void> => {
 const buildTable = async (deps: WebDeps, name: ReportName, now: number): Promise<ReportTable> => {
   if (!KEPT.includes(name)) return buildFresh(deps, name, now);
   const memo = memoOf(deps);
-  memo.readAt = now;
   const key = await keyOf(deps);
+  if (memo.building && memo.tables.get(name)?.key !== key) await memo.building;
   const kept = memo.tables.get(name);
   if (kept?.key === key && now - kept.at < STALE_MS) {
     if (now - kept.at >= REUSE_MS) void rebuild(deps);
@@ -105,13 +103,11 @@ const buildTable = async (deps: WebDeps, name: ReportName, now: number): Promise
   return table;
 };
 
-/** After each new assessment, the tables of a site whose reports are being read. */
+/** After each new assessment of a site with assessed hosts, its tables (see Memo). */
 const warmAfterAssessment = (deps: WebDeps): void => {
-  deps.assess?.onComputed(() => {
+  deps.assess?.onComputed((site) => {
     // After the reports service has brought its ledger up to the same assessment.
-    setImmediate(() => {
-      if (Date.now() - memoOf(deps).readAt < WARM_IF_READ_MS) void rebuild(deps);
-    });
+    if (site.compliance.assessed > 0) setImmediate(() => void rebuild(deps));
   });
 };
 

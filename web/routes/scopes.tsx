@@ -5,7 +5,9 @@
  */
 
 import { type Context, Hono } from 'hono';
+import { ClientAllowList } from '../../daemon/address-list.js';
 import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
+import type { LocalSubnet } from '../../daemon/discovery/ports.js';
 import { parseScopeForm, SCHEDULE_CHOICES, type ScopeRecord } from '../../daemon/discovery/scope-record.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -93,9 +95,25 @@ const DeleteScope = (props: { id: string; name: string; csrf: string }) => (
   </form>
 );
 
+/**
+ * The scope the add form starts with: the appliance's own subnet, the one the technician's browser
+ * is on when there are several (a Pi with Wi-Fi and Ethernet). Only a suggestion: saved when submitted.
+ */
+export const suggestedScope = (suggestions: readonly LocalSubnet[], client: string): FormValues => {
+  const s = suggestions.find((x) => new ClientAllowList([x.cidr]).allows(client)) ?? suggestions[0];
+  return {
+    name: s ? `LAN on ${s.interface}` : '',
+    include: s?.cidr ?? '',
+    exclude: '',
+    everyMinutes: '',
+    enabled: true,
+  };
+};
+
 const Page = (props: {
   d: DiscoveryService;
   csrf: string;
+  client: string;
   notice?: { kind: 'error' | 'ok'; text: string } | undefined;
   draft?: FormValues | undefined;
 }) => {
@@ -150,15 +168,7 @@ const Page = (props: {
         <ScopeForm
           action="/settings/scopes"
           csrf={props.csrf}
-          values={
-            props.draft ?? {
-              name: '',
-              include: suggestions[0]?.cidr ?? '',
-              exclude: '',
-              everyMinutes: '',
-              enabled: true,
-            }
-          }
+          values={props.draft ?? suggestedScope(suggestions, props.client)}
           submit="Add scope"
           max={props.d.maxScopeAddresses}
         />
@@ -171,7 +181,11 @@ export const scopesRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
 
   app.get('/settings/scopes', (c) =>
-    renderPage(c, { title: 'Scopes' }, <Page d={requireDiscovery(deps)} csrf={c.get('csrf')} />),
+    renderPage(
+      c,
+      { title: 'Scopes' },
+      <Page d={requireDiscovery(deps)} csrf={c.get('csrf')} client={c.get('remoteAddr')} />,
+    ),
   );
 
   const save = async (c: Context<WebEnv>, id: string | undefined) => {
@@ -199,6 +213,7 @@ export const scopesRoutes = (deps: WebDeps) => {
         <Page
           d={d}
           csrf={c.get('csrf')}
+          client={c.get('remoteAddr')}
           notice={{ kind: 'error', text: err.message }}
           draft={id ? undefined : draft}
         />,

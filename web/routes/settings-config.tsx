@@ -9,11 +9,12 @@ import type { ConfigFileState, SettingChange } from '../../daemon/settings/confi
 import { type ChangeOutcome, getPath, type SettingsService } from '../../daemon/settings/settings-service.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
+import type { KnownHost } from '../views/group-form.js';
 import { renderPage } from '../views/layout.js';
 import { SettingsConfigView } from '../views/settings-config.js';
 import { labelOf, parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
 
-export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed'>> & {
+export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed' | 'group' | 'editGroup'>> & {
   status?: 400 | 404 | 409;
 };
 
@@ -21,6 +22,16 @@ export const needSettings = (deps: WebDeps): SettingsService => {
   if (!deps.settings)
     throw new DepotError('UNAVAILABLE', 'settings cannot be changed from the UI in this build');
   return deps.settings;
+};
+
+/** The machines the group editor offers: those with an address, by the name pages show. */
+export const knownHostsOf = (deps: WebDeps): KnownHost[] => {
+  const hosts = deps.hosts;
+  if (!hosts) return [];
+  return hosts
+    .list()
+    .flatMap((h) => (h.address ? [{ name: hosts.label(h.id), address: h.address }] : []))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 };
 
 export const configPage = async (c: Context<WebEnv>, deps: WebDeps, extras: PageExtras = {}) => {
@@ -38,6 +49,7 @@ export const configPage = async (c: Context<WebEnv>, deps: WebDeps, extras: Page
         restart: settings.restartNeeded(state),
         overriddenBy: (p) => settings.overriddenBy(p),
         canSync: role === 'admin' || role === 'operator',
+        knownHosts: knownHostsOf(deps),
         ...extras,
       }}
     />,
@@ -123,6 +135,7 @@ const saveSection = async (c: Context<WebEnv>, deps: WebDeps) => {
       `Change ${trust.map((f) => f.label.toLowerCase()).join(' and ')}?`,
       'This changes who or what the appliance trusts. Only if you know why.',
       `/settings/config#${section.id}`,
+      { evenWithHtmx: true },
     );
     if (asked) return asked;
   }
@@ -138,8 +151,16 @@ export const settingsConfigRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   app.get('/settings/config', (c) => {
     const saved = c.req.query('saved');
-    const title = saved === 'feeds' ? 'Vendor feeds' : saved && sectionById(saved)?.title;
-    return configPage(c, deps, title ? { notice: { kind: 'ok', text: `${title} saved.` } } : {});
+    const title =
+      saved === 'feeds'
+        ? 'Vendor feeds'
+        : saved === 'groups'
+          ? 'Host groups'
+          : saved && sectionById(saved)?.title;
+    return configPage(c, deps, {
+      ...(title ? { notice: { kind: 'ok' as const, text: `${title} saved.` } } : {}),
+      editGroup: c.req.query('group'),
+    });
   });
   app.post('/settings/config/restart', async (c) => {
     const asked = await askFirst(

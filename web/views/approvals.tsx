@@ -4,6 +4,7 @@ import type { Deployment } from '../../daemon/deploy/deployment.js';
 import { scopeText } from '../../daemon/deploy/policy/approvals.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref } from './deployments.js';
+import { TableScroll } from './table-scroll.js';
 import { When } from './when.js';
 
 /** A draft of one advisory: that is what to approve, so the field holds it (a placeholder looked filled in). */
@@ -76,30 +77,32 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
           .
         </p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>From</th>
-              <th>What</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.audit.map((e) => (
+        <TableScroll label="Approvals">
+          <table>
+            <thead>
               <tr>
-                <td>
-                  <When at={e.at} />
-                </td>
-                <td>{e.by}</td>
-                <td>{e.from}</td>
-                <td>
-                  <ApprovalWhat e={e} />
-                </td>
+                <th>When</th>
+                <th>Who</th>
+                <th>From</th>
+                <th>What</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.audit.map((e) => (
+                <tr>
+                  <td>
+                    <When at={e.at} />
+                  </td>
+                  <td>{e.by}</td>
+                  <td>{e.from}</td>
+                  <td>
+                    <ApprovalWhat e={e} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   );

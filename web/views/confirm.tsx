@@ -15,9 +15,12 @@ export const askFirst = async (
   question: string,
   detail: string,
   cancel: string,
+  /** Ask even an htmx post: the question depends on what the form changes, which the browser cannot tell. */
+  opts: { evenWithHtmx?: boolean } = {},
 ): Promise<Response | undefined> => {
   const body = await c.req.parseBody();
-  if (body.confirm === 'yes' || c.req.header('hx-request') === 'true') return undefined;
+  if (body.confirm === 'yes') return undefined;
+  if (c.req.header('hx-request') === 'true' && !opts.evenWithHtmx) return undefined;
   const carried = Object.entries(body).filter(
     (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf' && e[0] !== 'confirm',
   );

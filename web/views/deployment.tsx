@@ -14,6 +14,7 @@ import { hostHref } from './host-link.js';
 import { ActionsHeading, Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
+import { TableScroll } from './table-scroll.js';
 import { When } from './when.js';
 
 const HOUR = 3_600_000;
@@ -147,26 +148,28 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
 };
 
 export const Rings = (props: { d: Deployment; now: number }) => (
-  <table aria-label="Rings">
-    <thead>
-      <tr>
-        <th>Ring</th>
-        <th>State</th>
-        <th>Hosts</th>
-        <th>Success rate</th>
-        <th>Verified</th>
-        <th>Soak</th>
-        <th>Why halted</th>
-      </tr>
-    </thead>
-    <tbody>
-      {[0, 1, 2]
-        .filter((i) => props.d.hosts.some((h) => h.ring === i))
-        .map((i) => (
-          <RingRow d={props.d} ring={i} now={props.now} />
-        ))}
-    </tbody>
-  </table>
+  <TableScroll label="Rings">
+    <table aria-label="Rings">
+      <thead>
+        <tr>
+          <th>Ring</th>
+          <th>State</th>
+          <th>Hosts</th>
+          <th>Success rate</th>
+          <th>Verified</th>
+          <th>Soak</th>
+          <th>Why halted</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[0, 1, 2]
+          .filter((i) => props.d.hosts.some((h) => h.ring === i))
+          .map((i) => (
+            <RingRow d={props.d} ring={i} now={props.now} />
+          ))}
+      </tbody>
+    </table>
+  </TableScroll>
 );
 
 const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
@@ -248,24 +251,26 @@ export const LiveProgress = (props: {
       <Actions d={d} csrf={props.csrf} />
       <Rings d={d} now={props.now} />
       <h2>Hosts</h2>
-      <table aria-label="Hosts">
-        <thead>
-          <tr>
-            <th>Host</th>
-            <th>Group / ring</th>
-            <th>Upgrades</th>
-            <th>Phase</th>
-            <th>Attempts</th>
-            <th>Outcome</th>
-            <ActionsHeading />
-          </tr>
-        </thead>
-        <tbody>
-          {d.hosts.map((h) => (
-            <HostRow d={d} h={h} label={props.label(h.hostId)} csrf={props.csrf} />
-          ))}
-        </tbody>
-      </table>
+      <TableScroll label="Hosts">
+        <table aria-label="Hosts">
+          <thead>
+            <tr>
+              <th>Host</th>
+              <th>Group / ring</th>
+              <th>Upgrades</th>
+              <th>Phase</th>
+              <th>Attempts</th>
+              <th>Outcome</th>
+              <ActionsHeading />
+            </tr>
+          </thead>
+          <tbody>
+            {d.hosts.map((h) => (
+              <HostRow d={d} h={h} label={props.label(h.hostId)} csrf={props.csrf} />
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </section>
   );
 };

@@ -10,6 +10,7 @@ import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { Empty } from './layout.js';
 import { Sev } from './patches.js';
+import { TableScroll } from './table-scroll.js';
 import { When } from './when.js';
 
 export const UNAVAILABLE =
@@ -85,39 +86,41 @@ export const DeploymentTable = (props: { rows: Deployment[]; label: (id: string)
       </p>
     </Empty>
   ) : (
-    <table>
-      <thead>
-        <tr>
-          <th>Deployment</th>
-          <th>State</th>
-          <th>Created</th>
-          <th>Advisories</th>
-          <th>Rings</th>
-          <th>Hosts</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((d) => (
+    <TableScroll label="Deployments">
+      <table>
+        <thead>
           <tr>
-            <td>
-              <a href={deploymentHref(d.id)}>{d.title}</a>
-              <br />
-              <code class="muted">{d.id}</code>
-            </td>
-            <td>
-              <StateWord d={d} />
-            </td>
-            <td>
-              <When at={d.createdAt} />
-              {` by ${d.createdBy}`}
-            </td>
-            <td>{Object.keys(d.advisories).join(', ')}</td>
-            <td>{ringLine(d)}</td>
-            <td>{outcomeCounts(d)}</td>
+            <th>Deployment</th>
+            <th>State</th>
+            <th>Created</th>
+            <th>Advisories</th>
+            <th>Rings</th>
+            <th>Hosts</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((d) => (
+            <tr>
+              <td>
+                <a href={deploymentHref(d.id)}>{d.title}</a>
+                <br />
+                <code class="muted">{d.id}</code>
+              </td>
+              <td>
+                <StateWord d={d} />
+              </td>
+              <td>
+                <When at={d.createdAt} />
+                {` by ${d.createdBy}`}
+              </td>
+              <td>{Object.keys(d.advisories).join(', ')}</td>
+              <td>{ringLine(d)}</td>
+              <td>{outcomeCounts(d)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 
 /** Hidden fields carrying the request from the preview to the create form. */
@@ -132,35 +135,37 @@ const RequestFields = (props: { fields: Record<string, string[]> }) => (
 export const PlanTable = (props: { preview: PlanPreview; label: (id: string) => string }) => {
   const { plan, placement } = props.preview;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Host</th>
-          <th>Group / ring</th>
-          <th>Upgrades</th>
-        </tr>
-      </thead>
-      <tbody>
-        {plan.changes.map((c) => (
+    <TableScroll label="Plan">
+      <table>
+        <thead>
           <tr>
-            <td>
-              <a href={hostHref(c.hostId)}>{props.label(c.hostId)}</a>
-              <br />
-              <span class="muted">{c.ecosystem}</span>
-            </td>
-            <td>{`${placement[c.hostId]?.group ?? 'default'} / ring ${placement[c.hostId]?.ring ?? 2}`}</td>
-            <td>
-              {c.upgrades.map((u) => (
-                <div>
-                  <code>{`${u.name} → ${u.version}`}</code>{' '}
-                  <span class="muted">{u.advisories.join(' ')}</span>
-                </div>
-              ))}
-            </td>
+            <th>Host</th>
+            <th>Group / ring</th>
+            <th>Upgrades</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {plan.changes.map((c) => (
+            <tr>
+              <td>
+                <a href={hostHref(c.hostId)}>{props.label(c.hostId)}</a>
+                <br />
+                <span class="muted">{c.ecosystem}</span>
+              </td>
+              <td>{`${placement[c.hostId]?.group ?? 'default'} / ring ${placement[c.hostId]?.ring ?? 2}`}</td>
+              <td>
+                {c.upgrades.map((u) => (
+                  <div>
+                    <code>{`${u.name} → ${u.version}`}</code>{' '}
+                    <span class="muted">{u.advisories.join(' ')}</span>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 };
 

@@ -212,7 +212,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
                 <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
               </td>
               <td>{h.release}</td>
-              <td>{h.missing.length}</td>
+              <td>{h.findings.count}</td>
               <td>{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
               <td>
                 {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}

@@ -16,6 +16,7 @@ import {
   type SectionSpec,
   type SettingsView,
 } from './settings-fields.js';
+import { GroupsCard } from './settings-groups.js';
 
 const SECRET = new Set(['http.metricsToken']);
 const fieldId = (path: string) => `f-${path.replaceAll('.', '-')}`;
@@ -71,13 +72,6 @@ const Field = (props: {
   );
 };
 
-const trustQuestion = (s: SectionSpec): string | undefined => {
-  const trust = s.fields.filter((f) => f.trust).map((f) => f.label.toLowerCase());
-  return trust.length
-    ? `Save the ${s.title.toLowerCase()} settings? They may change ${trust.join(' and ')}: who or what this appliance trusts.`
-    : undefined;
-};
-
 const SectionForm = (props: { s: SectionSpec; view: SettingsView }) => {
   const { s, view } = props;
   const posted = view.posted?.section === s.id ? view.posted : undefined;
@@ -87,14 +81,7 @@ const SectionForm = (props: { s: SectionSpec; view: SettingsView }) => {
       <h2>{s.title}</h2>
       <p class="hint">{s.intro}</p>
       {posted?.errors[''] ? <Notice kind="error">{posted.errors['']}</Notice> : null}
-      <form
-        method="post"
-        action={action}
-        hx-post={action}
-        hx-target="#settings-main"
-        hx-swap="outerHTML"
-        hx-confirm={trustQuestion(s)}
-      >
+      <form method="post" action={action} hx-post={action} hx-target="#settings-main" hx-swap="outerHTML">
         <CsrfField token={view.csrf} />
         <input type="hidden" name="version" value={view.state.version} />
         {s.fields.map((f) => (
@@ -204,7 +191,10 @@ export const SettingsConfigView = (props: { view: SettingsView }) => {
       {view.restart.length ? <RestartCard paths={view.restart} csrf={view.csrf} /> : null}
       <FeedsCard view={view} />
       {SECTIONS.map((s) => (
-        <SectionForm s={s} view={view} />
+        <>
+          <SectionForm s={s} view={view} />
+          {s.id === 'deploy' ? <GroupsCard view={view} /> : null}
+        </>
       ))}
       <FileOnlyCard state={view.state} file={view.file} />
     </div>

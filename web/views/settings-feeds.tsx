@@ -2,6 +2,7 @@
 import type { FeedSpec } from '../../daemon/catalog/feed-config.js';
 import { CsrfField } from './csrf-field.js';
 import { ActionsHeading, Empty, Notice } from './layout.js';
+import { SettingsAction } from './settings-action.js';
 import type { SettingsView } from './settings-fields.js';
 
 export const FEED_KINDS = [
@@ -99,36 +100,18 @@ const FeedRow = (props: { feed: FeedSpec; csrf: string; canSync: boolean; versio
             <button type="submit">Sync now</button>
           </form>
         ) : null}
-        <form
-          method="post"
-          class="inline"
-          action={`${base}/toggle`}
-          hx-post={`${base}/toggle`}
-          hx-target="#settings-main"
-          hx-swap="outerHTML"
-        >
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="version" value={props.version} />
-          <button type="submit" class="link">
-            {feed.enabled ? 'Disable' : 'Enable'}
-            <span class="visually-hidden"> {feed.id}</span>
-          </button>
-        </form>
-        <form
-          method="post"
-          class="inline"
+        <SettingsAction action={`${base}/toggle`} csrf={props.csrf} version={props.version} what={feed.id}>
+          {feed.enabled ? 'Disable' : 'Enable'}
+        </SettingsAction>
+        <SettingsAction
           action={`${base}/remove`}
-          hx-post={`${base}/remove`}
-          hx-target="#settings-main"
-          hx-swap="outerHTML"
-          hx-confirm={`Remove the feed "${feed.id}"? Its fixes stay until the catalog is rebuilt without it.`}
+          csrf={props.csrf}
+          version={props.version}
+          what={feed.id}
+          confirm={`Remove the feed "${feed.id}"? Its fixes stay until the catalog is rebuilt without it.`}
         >
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="version" value={props.version} />
-          <button type="submit" class="link">
-            Remove<span class="visually-hidden"> {feed.id}</span>
-          </button>
-        </form>
+          Remove
+        </SettingsAction>
       </td>
     </tr>
   );

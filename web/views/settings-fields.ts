@@ -5,6 +5,8 @@
  */
 import type { Child } from 'hono/jsx';
 import type { ConfigFileState, SettingChange } from '../../daemon/settings/config-file.js';
+import { splitLines } from './form-lines.js';
+import type { GroupFormState, KnownHost } from './group-form.js';
 
 export type FieldKind = 'text' | 'number' | 'lines' | 'bool' | 'keys';
 
@@ -148,7 +150,7 @@ export const SECTIONS: readonly SectionSpec[] = [
     id: 'deploy',
     title: 'Deployments',
     intro:
-      'How many hosts install at once, in which time zone maintenance windows are read, and the gate a ring must pass before the next one starts. Host groups and their windows are listed below with their JSON path.',
+      'How many hosts install at once, in which time zone maintenance windows are read, and the gate a ring must pass before the next one starts. Host groups, their rings and windows are edited in their own card below.',
     fields: [
       {
         path: 'deploy.timeZone',
@@ -190,12 +192,15 @@ export const sectionById = (id: string): SectionSpec | undefined => SECTIONS.fin
 export const labelOf = (path: string): string =>
   path === 'catalog.feeds'
     ? 'Vendor feeds'
-    : (SECTIONS.flatMap((s) => s.fields).find((f) => f.path === path)?.label ?? path);
+    : path === 'deploy.groups'
+      ? 'Host groups'
+      : (SECTIONS.flatMap((s) => s.fields).find((f) => f.path === path)?.label ?? path);
 
 /** Every path the forms edit: the read-only list shows the rest. */
 export const EDITED_PATHS = new Set([
   ...SECTIONS.flatMap((s) => s.fields.map((f) => f.path)),
   'catalog.feeds',
+  'deploy.groups',
 ]);
 
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
@@ -211,11 +216,7 @@ export const splitKeys = (text: string): string[] => {
   return [...blocks, ...rest];
 };
 
-export const splitLines = (text: string): string[] =>
-  text
-    .split(/[\s,]+/)
-    .map((l) => l.trim())
-    .filter(Boolean);
+export { splitLines } from './form-lines.js';
 
 /** A form value as the schema's JSON; a string the field cannot read becomes an error. */
 const jsonOf = (kind: FieldKind, raw: string | undefined): { value: unknown } | { error: string } => {
@@ -288,4 +289,9 @@ export interface SettingsView {
   feed?: { draft: FeedDraft; errors: Record<string, string> } | undefined;
   /** Whether the signed-in account may sync feeds (operator or admin). */
   canSync: boolean;
+  /** Machines the host-group editor offers as members, by name. */
+  knownHosts: KnownHost[];
+  /** The host-group form as posted (with its problems), or the group asked for with ?group=. */
+  group?: GroupFormState | undefined;
+  editGroup?: string | undefined;
 }

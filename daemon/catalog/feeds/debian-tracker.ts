@@ -39,10 +39,11 @@ const worst = (a: Severity, b: Severity): Severity => {
 /** Checks each fixed version once: a tracker repeats the same few thousand versions. */
 const versionChecker = () => {
   const good = new Set<string>();
-  return (version: string, path: string): void => {
+  return (version: string, pkg: string, cve: string, release: string): void => {
     if (good.has(version)) return;
     const parsed = parseDpkgVersion(version);
-    if ('error' in parsed) throw feedError(WHAT, `${path}.fixed_version "${version}": ${parsed.error}`);
+    if ('error' in parsed)
+      throw feedError(WHAT, `${pkg}.${cve}.releases.${release}.fixed_version "${version}": ${parsed.error}`);
     good.add(version);
   };
 };
@@ -69,11 +70,11 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
     release: string,
     r: TrackerRelease,
   ) => {
-    const path = `${pkg}.${cve}.releases.${release}`;
     if (r.status === 'resolved' && r.fixed_version === undefined)
-      throw feedError(WHAT, `${path}: resolved without fixed_version`);
+      throw feedError(WHAT, `${pkg}.${cve}.releases.${release}: resolved without fixed_version`);
     if (r.status === 'resolved' && r.fixed_version === '0') return; // never affected
-    if (r.status === 'resolved') checkVersion(r.fixed_version!, path);
+    // The path is joined only for a message: 360,000 strings per sync were a tenth of the parse.
+    if (r.status === 'resolved') checkVersion(r.fixed_version!, pkg, cve, release);
     let severity = severityOf.get(r.urgency);
     if (severity === undefined) {
       severity = urgencyToSeverity(r.urgency);
@@ -116,8 +117,12 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
     const pkg = member.key!;
     if (seen.has(pkg)) throw feedError(WHAT, `${pkg}: the package appears twice in the tracker`);
     seen.add(pkg);
-    for (const [cve, entry] of Object.entries(checkPackage(pkg, member.parse())))
-      for (const [release, r] of Object.entries(entry.releases)) add(pkg, cve, entry.description, release, r);
+    const cves = checkPackage(pkg, member.parse());
+    for (const cve in cves) {
+      const entry = cves[cve]!;
+      for (const release in entry.releases)
+        add(pkg, cve, entry.description, release, entry.releases[release]!);
+    }
   }
   return {
     advisories: [...byCve.values()],

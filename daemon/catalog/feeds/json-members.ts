@@ -13,8 +13,10 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-const OPEN = new Set([0x7b, 0x5b]); // { [
-const CLOSE = new Set([0x7d, 0x5d]); // } ]
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
 const isSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 export interface JsonMember {
@@ -43,35 +45,45 @@ class Scanner {
 
   /** `at` is on a quote; returns the index after the closing quote. */
   stringEnd(at: number): number {
-    for (let i = at + 1; i < this.bytes.length; i++) {
-      if (this.bytes[i] === BACKSLASH) i++;
-      else if (this.bytes[i] === QUOTE) return i + 1;
+    const bytes = this.bytes;
+    for (let i = at + 1; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) return i + 1;
     }
     return this.fail('unterminated string', at);
   }
 
   /** The index just after the value starting at `at` (JSON.parse checks the value itself). */
   valueEnd(at: number): number {
-    const first = this.bytes[at];
+    const bytes = this.bytes;
+    const first = bytes[at];
     if (first === QUOTE) return this.stringEnd(at);
-    if (first !== undefined && OPEN.has(first)) {
+    if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+      // One tight loop with the string skipping inlined: this walks every byte of a 100 MB feed.
+      const n = bytes.length;
       let depth = 0;
-      for (let i = at; i < this.bytes.length; i++) {
-        const b = this.bytes[i]!;
-        if (b === QUOTE) i = this.stringEnd(i) - 1;
-        else if (OPEN.has(b)) depth++;
-        else if (CLOSE.has(b) && --depth === 0) return i + 1;
+      for (let i = at; i < n; i++) {
+        const b = bytes[i]!;
+        if (b === QUOTE) {
+          const start = i;
+          for (i++; i < n; i++) {
+            const c = bytes[i];
+            if (c === BACKSLASH) i++;
+            else if (c === QUOTE) break;
+          }
+          if (i >= n) return this.fail('unterminated string', start);
+        } else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
+        else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) return i + 1;
       }
       return this.fail('unterminated object or array', at);
     }
     let i = at;
-    while (
-      i < this.bytes.length &&
-      !isSpace(this.bytes[i]) &&
-      this.bytes[i] !== COMMA &&
-      !CLOSE.has(this.bytes[i]!)
-    )
+    while (i < bytes.length) {
+      const b = bytes[i];
+      if (isSpace(b) || b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET) break;
       i++;
+    }
     return i === at ? this.fail('expected a value', at) : i;
   }
 

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
+import type { MissingFix } from '../../../daemon/assess/types.js';
 import { createLogger } from '../../../daemon/log.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
@@ -22,12 +24,14 @@ const site = (missing: number): SiteAssessment =>
         hostId: 'h1',
         covered: true,
         collectedAt: new Date().toISOString(),
-        missing: Array.from({ length: missing }, (_, i) => ({
-          feedId: 'f',
-          advisoryId: `A-${i}`,
-          package: 'openssl',
-          severity: 'high',
-        })),
+        findings: findingsOf(
+          Array.from({ length: missing }, (_, i) => ({
+            feedId: 'f',
+            advisoryId: `A-${i}`,
+            package: 'openssl',
+            severity: 'high',
+          })) as MissingFix[],
+        ),
       },
     ],
     compliance: {

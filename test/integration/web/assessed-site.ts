@@ -40,6 +40,8 @@ export interface SiteOptions {
   tracker?: string;
   /** More services over the site's assessment (the reports). */
   more?: (base: HarnessBase, site: { assess: AssessService }) => Promise<Partial<WebDeps>>;
+  /** Every assessment waits for this before it reads an inventory (a slow site). */
+  gate?: Promise<void>;
 }
 
 export const assessedSite = async (t: TestContext, opts: SiteOptions = {}) => {
@@ -96,7 +98,10 @@ export const assessedSite = async (t: TestContext, opts: SiteOptions = {}) => {
       assess = new AssessService({
         catalog,
         inventories: {
-          ids: async () => hosts.map((h) => h.hostId),
+          ids: async () => {
+            await opts.gate;
+            return hosts.map((h) => h.hostId);
+          },
           get: async (id) => hosts.find((h) => h.hostId === id),
         },
         log,

@@ -1,6 +1,7 @@
 /** The dashboard shows real figures from the services, and honest dashes where there are none. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { assessedSite } from './assessed-site.js';
 import { setUpAdmin, webHarness } from './harness.js';
 
 test('without discovery, assessment or cache the dashboard says so instead of inventing numbers', async (t) => {
@@ -12,4 +13,19 @@ test('without discovery, assessment or cache the dashboard says so instead of in
   assert.match(html, /cache disabled/);
   assert.match(html, /<li class="done">Administrator password set<\/li>/);
   assert.doesNotMatch(html, /<li class="done">Define the scope/);
+});
+
+test('the dashboard never waits for an assessment: it says one is running, then shows it', async (t) => {
+  let release!: () => void;
+  const s = await assessedSite(t, { gate: new Promise<void>((r) => (release = r)) });
+  const _csrf = await s.csrf('/patches/feeds');
+  await s.post('/patches/feeds/sync', { _csrf, feed: 'debian' }, { 'hx-request': 'true' });
+  await s.catalog.idle();
+  // The assessment of the synced catalog is held at the gate: the page answers all the same.
+  const waiting = await (await s.request('/')).text();
+  assert.match(waiting, /assessing the hosts now/);
+  assert.doesNotMatch(waiting, /fully patched/);
+  release();
+  await s.assess().current();
+  assert.match(await (await s.request('/')).text(), /1 of 3 assessed hosts fully patched/);
 });

@@ -85,7 +85,7 @@ export const startDeployApp = async (
   let hosts: string[] = [];
   await waitFor(async () => {
     const assessed = await app.assess?.current();
-    hosts = (assessed?.hosts ?? []).filter((h) => h.missing.length > 0).map((h) => h.hostId);
+    hosts = (assessed?.hosts ?? []).filter((h) => h.findings.count > 0).map((h) => h.hostId);
     return hosts.length === names.length;
   }, 'the feed to sync and every host to be assessed');
   hosts.sort();

@@ -71,5 +71,19 @@ test('create, approve, run now and watch a deployment verify in the browser', {
   await page.waitForSelector('h1:has-text("verified")');
   assert.match(await page.innerText('main'), /\$ install/);
   await shot('5-host-log');
+
+  // On a phone the deployment pages' tables scroll inside their card, never the page itself.
+  const deployment = page.url().replace(/\/hosts\/.*$/, '');
+  await page.setViewportSize({ width: 390, height: 900 });
+  for (const [name, path] of [
+    ['6-phone-deployment', deployment],
+    ['7-phone-deployments', '/deployments'],
+  ] as const) {
+    await page.goto(new URL(path, s.url).href);
+    await page.waitForLoadState('load');
+    const wide = await page.evaluate<number>('document.documentElement.scrollWidth');
+    assert.ok(wide <= 390, `${path} at 390 px: the page is ${wide} px wide`);
+    await shot(name);
+  }
   assert.deepEqual(problems, []);
 });

@@ -10,6 +10,7 @@ import { type TestContext, test } from 'node:test';
 import { systemClock } from '../../../daemon/lifecycle.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
+import { waitFor } from '../../support/wait-for.js';
 import { assessedSite, inventory } from './assessed-site.js';
 
 const site = async (t: TestContext) => {
@@ -68,6 +69,29 @@ test('the site report: the day snapshot, patch age against the SLA, hosts and ad
   assert.match(await (await s.request('/reports/advisories')).text(), /Advisories report/);
   assert.equal((await s.request('/reports/nothing.csv')).status, 404);
   assert.equal((await s.request('/reports/hosts.xml')).status, 404);
+});
+
+test('the tables are built when an assessment finishes: the first visit after it builds nothing', async (t) => {
+  const s = await site(t);
+  // Every table built from the ledger reads it: count the reads.
+  let reads = 0;
+  const ledger = s.reports.ledger.bind(s.reports);
+  s.reports.ledger = () => {
+    reads++;
+    return ledger();
+  };
+  s.assess().invalidate(); // as a finished collection does
+  await s.assess().current();
+  await waitFor(() => reads >= 3, 'remediation, hosts and advisories built ahead', 10_000);
+  await waitFor(async () => {
+    const before = reads;
+    await new Promise((r) => setTimeout(r, 50));
+    return reads === before;
+  }, 'the build ahead finished');
+  const before = reads;
+  assert.match(await (await s.request('/reports')).text(), /Site report/);
+  assert.match(await (await s.request('/reports/hosts')).text(), /Hosts report/);
+  assert.equal(reads, before, 'the visits were served from the tables built ahead');
 });
 
 test('a newer inventory without the vulnerable packages closes its findings as fixed, with the time taken', async (t) => {

@@ -220,10 +220,30 @@ test('trust changes ask first without JavaScript; a setting fixed by the environ
   });
   assert.equal(done.status, 303);
   assert.deepEqual((await fileJson()).cache, { clients: ['10.1.0.0/16'] });
-  // The form's own confirmation for htmx.
-  assert.match(
-    await (await admin.request('/settings/config')).text(),
-    /hx-confirm="Save the package cache settings\?/,
+  // With htmx the server asks too, and only about what the post changes: no question in the
+  // browser that names settings the form leaves alone.
+  assert.doesNotMatch(await (await admin.request('/settings/config')).text(), /hx-confirm="Save the/);
+  const hx = { 'hx-request': 'true' };
+  const portOnly = await admin.post(
+    '/settings/config/proxy',
+    { ...(await formOf(admin)), 'cache.proxy.port': '3143', 'cache.proxy.host': '' },
+    hx,
+  );
+  assert.equal(portOnly.status, 200);
+  assert.match(await portOnly.text(), /Apt proxy port saved/);
+  assert.deepEqual((await fileJson()).cache, { clients: ['10.1.0.0/16'], proxy: { port: 3143 } });
+  const both = await admin.post(
+    '/settings/config/proxy',
+    { ...(await formOf(admin)), 'cache.proxy.port': '3144', 'cache.proxy.host': '127.0.0.1' },
+    hx,
+  );
+  const question = await both.text();
+  assert.match(question, /<h1>Change proxy listen address\?<\/h1>/);
+  assert.doesNotMatch(question, /proxy port\?/i);
+  assert.deepEqual(
+    ((await fileJson()).cache as { proxy: unknown }).proxy,
+    { port: 3143 },
+    'nothing saved before the answer',
   );
   // Trusted keys: a PEM block stays one key.
   const key = `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----`;
@@ -348,4 +368,52 @@ test('a config file that is a symlink stays one, and a 0600 file stays 0600', as
   assert.ok((await lstat(file)).isSymbolicLink(), 'the admin’s link is kept');
   assert.equal((await stat(real)).mode & 0o777, 0o600);
   assert.deepEqual(JSON.parse(await readFile(real, 'utf8')).site, { name: 'Through the link' });
+});
+
+test('host groups over plain HTTP: a stray field or a stale form saves nothing, removal asks first', async (t) => {
+  const { admin, fileJson } = await settingsHarness(t);
+  const group = { name: 'pilot', ring: '0', others: '10.0.0.0/25', window: '', reboot: 'never' };
+  const stray = await admin.post('/settings/config/groups', {
+    ...(await formOf(admin)),
+    ...group,
+    colour: 'red',
+  });
+  assert.equal(stray.status, 400);
+  assert.match(await stray.text(), /Not a field of a host group: colour\. Nothing was saved\./);
+  const stale = await admin.post('/settings/config/groups', {
+    ...(await formOf(admin)),
+    ...group,
+    version: 'old',
+  });
+  assert.equal(stale.status, 409);
+  assert.match(await stale.text(), /value="10.0.0.0\/25"|>10.0.0.0\/25</, 'what was typed is kept');
+  assert.deepEqual(await fileJson(), HAND_WRITTEN);
+
+  const added = await admin.post('/settings/config/groups', { ...(await formOf(admin)), ...group });
+  assert.equal(added.status, 303);
+  assert.deepEqual((await fileJson()).deploy, {
+    groups: [{ name: 'pilot', ring: 0, members: ['10.0.0.0/25'], reboot: 'never' }],
+  });
+  const page = await (await admin.request('/settings/config?saved=groups')).text();
+  assert.match(page, /Restart needed/);
+  assert.doesNotMatch(page, /<code>deploy.groups<\/code><\/td>/, 'no longer in the read-only list');
+  const edit = await (await admin.request('/settings/config?group=pilot')).text();
+  assert.match(edit, /Edit group pilot/);
+  assert.match(edit, /action="\/settings\/config\/groups\/pilot"/);
+  const missing = await admin.post('/settings/config/groups/nope', { ...(await formOf(admin)), ...group });
+  assert.equal(missing.status, 404);
+
+  const asked = await admin.post('/settings/config/groups/pilot/remove', await formOf(admin));
+  assert.equal(asked.status, 200);
+  assert.match(
+    await asked.text(),
+    /Remove the host group &quot;pilot&quot;\?|Remove the host group "pilot"\?/,
+  );
+  assert.equal(((await fileJson()).deploy as { groups: unknown[] }).groups.length, 1);
+  const removed = await admin.post('/settings/config/groups/pilot/remove', {
+    ...(await formOf(admin)),
+    confirm: 'yes',
+  });
+  assert.equal(removed.status, 303);
+  assert.deepEqual((await fileJson()).deploy, { groups: [] });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessHost, siteCompliance } from '../../../daemon/assess/assess.js';
+import { assessHost, missingFixesOf, siteCompliance } from '../../../daemon/assess/assess.js';
 import { sourceCandidates } from '../../../daemon/assess/source-guess.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
@@ -34,19 +34,21 @@ describe('assessment', () => {
     const a = assessHost(inv, trackerIndex());
     assert.equal(a.covered, true);
     assert.equal(a.release, 'debian:bookworm');
-    const rows = a.missing.map((m) => [m.package, m.installed, m.fixed, m.advisoryId, m.severity]).sort();
+    const rows = missingFixesOf(a)
+      .map((m) => [m.package, m.installed, m.fixed, m.advisoryId, m.severity])
+      .sort();
     assert.deepEqual(rows, [
       ['curl', '7.88.1-10+deb12u15', '7.88.1-10+deb12u16', 'CVE-2025-0725', 'medium'],
       ['expat', '2.5.0-1+deb12u1', '2.5.0-1+deb12u2', 'CVE-2024-8176', 'high'],
       ['glibc', '2.36-9+deb12u14', '2.36-9+deb12u15', 'CVE-2025-4802', 'medium'],
     ]);
     // curl's fix applies to every installed binary built from it.
-    assert.deepEqual(a.missing.find((m) => m.package === 'curl')?.binaries.sort(), [
-      'curl',
-      'libcurl3-gnutls',
-      'libcurl3-nss',
-      'libcurl4',
-    ]);
+    assert.deepEqual(
+      missingFixesOf(a)
+        .find((m) => m.package === 'curl')
+        ?.binaries.sort(),
+      ['curl', 'libcurl3-gnutls', 'libcurl3-nss', 'libcurl4'],
+    );
     assert.equal(a.unfixed, 2); // glibc CVE-2010-4756 and krb5 CVE-2025-3576 are open
     assert.equal(a.compliant, false);
     assert.deepEqual(a.bySeverity, { critical: 0, high: 1, medium: 2, low: 0, negligible: 0, unknown: 0 });
@@ -57,7 +59,12 @@ describe('assessment', () => {
       host('pc-2', parseDpkgQuery(fixture('assess/dpkg-query-2col.txt'))),
       trackerIndex(),
     );
-    assert.deepEqual(two.missing.map((m) => m.package).sort(), ['curl', 'expat', 'glibc']);
+    assert.deepEqual(
+      missingFixesOf(two)
+        .map((m) => m.package)
+        .sort(),
+      ['curl', 'expat', 'glibc'],
+    );
     assert.deepEqual(sourceCandidates('libc6').slice(0, 1), ['glibc']);
     assert.ok(sourceCandidates('libexpat1').includes('expat'));
     assert.ok(sourceCandidates('libkrb5-3').includes('krb5'));
@@ -72,11 +79,11 @@ describe('assessment', () => {
       { name: 'libc6', version: '2.36-9+deb12u15', source: 'glibc' },
     ]);
     const a = assessHost(inv, trackerIndex());
-    assert.deepEqual(a.missing, []);
+    assert.deepEqual(missingFixesOf(a), []);
     assert.equal(a.compliant, true);
     // Without its epoch the same git would be older than 1:2.39.5-0+deb12u3.
     const noEpoch = assessHost(host('pc-4', [{ name: 'git', version: '2.40.0-1' }]), trackerIndex());
-    assert.equal(noEpoch.missing[0]?.advisoryId, 'CVE-2025-48384');
+    assert.equal(missingFixesOf(noEpoch)[0]?.advisoryId, 'CVE-2025-48384');
   });
 
   it('marks hosts whose release no feed covers instead of calling them compliant', () => {
@@ -87,7 +94,7 @@ describe('assessment', () => {
     assert.equal(a.compliant, false);
     const t = assessHost(host('pc-6', [{ name: 'expat', version: '2.6.0-1' }], trixie), trackerIndex());
     assert.equal(t.covered, true);
-    assert.equal(t.missing[0]?.fixed, '2.7.0-1');
+    assert.equal(missingFixesOf(t)[0]?.fixed, '2.7.0-1');
     const site = siteCompliance([
       a,
       t,
@@ -127,7 +134,8 @@ describe('assessment', () => {
       ]),
       index,
     );
-    const apt = (name: string) => a.missing.find((m) => m.feedId === 'security' && m.package === name);
+    const apt = (name: string) =>
+      missingFixesOf(a).find((m) => m.feedId === 'security' && m.package === name);
     assert.equal(
       apt('libexpat1')?.severity,
       'high',
@@ -173,8 +181,8 @@ describe('assessment', () => {
     };
     const index = new CatalogIndex(1);
     index.add('osv', [adv]);
-    assert.deepEqual(assessHost(host('a', [{ name: 'demo', version: '1.9-1' }]), index).missing, []);
-    const hit = assessHost(host('b', [{ name: 'demo', version: '2.1-1' }]), index).missing;
+    assert.deepEqual(missingFixesOf(assessHost(host('a', [{ name: 'demo', version: '1.9-1' }]), index)), []);
+    const hit = missingFixesOf(assessHost(host('b', [{ name: 'demo', version: '2.1-1' }]), index));
     assert.equal(hit.length, 1);
     assert.equal(hit[0]?.fixed, '2.5-1');
     assert.equal(hit[0]?.severity, 'critical');
@@ -202,10 +210,15 @@ describe('assessment', () => {
       },
     ]);
     const a = assessHost(host('pc-8', [{ name: 'libexpat-odd1', version: '2.5.0-1+deb12u1' }]), index);
-    assert.deepEqual(a.missing.map((m) => [m.advisoryId, m.package, m.packageKind]).sort(), [
-      ['CVE-2024-8176', 'expat', 'source'],
-      ['bookworm/expat_2.5.0-1+deb12u2', 'libexpat-odd1', 'binary'],
-    ]);
+    assert.deepEqual(
+      missingFixesOf(a)
+        .map((m) => [m.advisoryId, m.package, m.packageKind])
+        .sort(),
+      [
+        ['CVE-2024-8176', 'expat', 'source'],
+        ['bookworm/expat_2.5.0-1+deb12u2', 'libexpat-odd1', 'binary'],
+      ],
+    );
   });
 
   it('assesses an Enterprise Linux host (rpm rules, binary RPM names, major release) from OSV', () => {
@@ -223,9 +236,9 @@ describe('assessment', () => {
     const a = assessHost({ ...host('el-1', packages, alma), ecosystem: 'rpm' }, index);
     assert.equal(a.release, 'almalinux:9');
     assert.deepEqual(
-      a.missing.map((m) => [m.package, m.packageKind, m.installed, m.fixed, m.severity]),
+      missingFixesOf(a).map((m) => [m.package, m.packageKind, m.installed, m.fixed, m.severity]),
       [['openssl-libs', 'binary', '1:3.0.7-24.el9', '1:3.0.7-27.el9', 'medium']],
     );
-    assert.ok(a.missing[0]?.cves.includes('CVE-2024-0727'));
+    assert.ok(missingFixesOf(a)[0]?.cves.includes('CVE-2024-0727'));
   });
 });

@@ -1,6 +1,7 @@
 /** The Patches query: severity floor, search by advisory, CVE, package or host name, urgent first. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { AdvisoryImpact } from '../../../daemon/assess/assess-service.js';
 import {
   advisoriesMatching,
@@ -30,7 +31,8 @@ const advisory = (id: string, severity: Severity, pkg: string, hosts: string[]):
   severity,
   summary: '',
   packages: [pkg],
-  hosts: new Map(hosts.map((h) => [h, fix(pkg, severity)])),
+  hosts: new Set(hosts),
+  hostsByPackage: new Map([[pkg, new Set(hosts)]]),
 });
 
 const host = (hostId: string, critical: number, high: number, pkgs: string[]): HostAssessment => ({
@@ -39,7 +41,7 @@ const host = (hostId: string, critical: number, high: number, pkgs: string[]): H
   ecosystem: 'dpkg',
   covered: true,
   packages: 10,
-  missing: pkgs.map((p) => fix(p, 'high')),
+  findings: findingsOf(pkgs.map((p) => fix(p, 'high'))),
   unfixed: 0,
   bySeverity: { critical, high, medium: 0, low: 0, negligible: 0, unknown: 0 },
   compliant: pkgs.length === 0,

@@ -6,15 +6,18 @@ import { FatalError } from '../../../daemon/cache/download-errors.js';
 import { WriteBehind } from '../../../daemon/cache/write-behind.js';
 
 /** A download whose temp file holds each writev until the test lets it finish. */
-const slowDisk = () => {
+const slowDisk = (total?: number) => {
   const writes: Array<{ bufs: Uint8Array[]; pos: number; finish(err?: Error): void }> = [];
-  const appended: number[] = [];
+  const arrived: number[] = [];
   const d = {
     url: 'http://mirror.test/pool/x.deb',
     written: 0,
-    appended(b: Uint8Array) {
-      appended.push(...b);
-      d.written += b.length;
+    total,
+    arrived(b: Uint8Array) {
+      arrived.push(...b);
+    },
+    stored(n: number) {
+      d.written += n;
     },
     temp: {
       handle: {
@@ -30,11 +33,11 @@ const slowDisk = () => {
       },
     },
   };
-  return { d: d as unknown as Download, writes, appended };
+  return { d: d as unknown as Download, writes, arrived };
 };
 
 test('packets that arrive while a write is in flight go out together, in order, once it is done', async () => {
-  const { d, writes, appended } = slowDisk();
+  const { d, writes, arrived } = slowDisk(5);
   const hash = createHash('sha256');
   let stored = 0;
   const disk = new WriteBehind(d, {
@@ -49,6 +52,7 @@ test('packets that arrive while a write is in flight go out together, in order, 
   assert.equal(writes.length, 1, 'the receiver did not wait for the disk');
   assert.equal(disk.end, 5);
   assert.equal(d.written, 0, 'nothing counts as written before it is on disk');
+  assert.deepEqual(arrived, [1, 2, 3, 4, 5], 'readers get the bytes before they are on disk');
   writes[0]!.finish();
   await new Promise((r) => setImmediate(r));
   assert.equal(writes.length, 2);
@@ -59,7 +63,7 @@ test('packets that arrive while a write is in flight go out together, in order, 
   );
   writes[1]!.finish();
   await disk.drain();
-  assert.deepEqual(appended, [1, 2, 3, 4, 5]);
+  assert.equal(d.written, 5);
   assert.equal(stored, 5);
   assert.equal(
     hash.digest('hex'),
@@ -88,4 +92,20 @@ test('a failed write is the download error: the next push and drain throw it, la
   await assert.rejects(disk.push(Uint8Array.of(3)), FatalError);
   assert.equal(writes.length, 1, 'nothing written after the failure');
   assert.equal(d.written, 0);
+});
+
+test('a body of unknown length reaches readers only once stored (its quota room grows as it goes)', async () => {
+  const { d, writes, arrived } = slowDisk();
+  const disk = new WriteBehind(d, {
+    makeRoom: async () => undefined,
+    hash: () => createHash('sha256'),
+    onStored: () => undefined,
+  });
+  await disk.push(Uint8Array.of(1, 2));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(arrived, [], 'nothing before it is on disk');
+  writes[0]!.finish();
+  await disk.drain();
+  assert.deepEqual(arrived, [1, 2]);
+  assert.equal(d.written, 2);
 });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { unzipSync, zipSync } from 'fflate';
 import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { writeBundle } from '../../../daemon/catalog/bundle.js';
+import type { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import type { FeedSpec } from '../../../daemon/catalog/feed-config.js';
 import { publicKeyBase64 } from '../../../daemon/catalog/signatures.js';
@@ -110,6 +111,14 @@ describe('catalog service', () => {
     const again = make();
     await again.start();
     assert.equal(again.index().size.advisories, 8);
+    // From the saved index: the same lookups, the same fixes, as the synced feed gave.
+    const lookups = (index: CatalogIndex) =>
+      [...index.releases].map(([release, rel]) => [
+        release,
+        [...rel.source].map(([pkg, refs]) => [pkg, refs.map((r) => [r.feedId, r.advisory.id, r.fix])]),
+      ]);
+    assert.ok(before.size.fixes > 0);
+    assert.deepEqual(lookups(again.index()), lookups(before));
     assert.equal(again.feeds().find((f) => f.id === 'debian')?.snapshot?.origin, 'network');
     await again.stop();
   });

@@ -64,6 +64,48 @@ describe('Debian security tracker feed', () => {
     assert.throws(() => parseDebianTracker('{"curl": [}'), /Debian security tracker: not valid JSON/);
     assert.throws(() => parseDebianTracker('{"Not A Package": {}}'), /not a Debian source package name/);
   });
+  it('names the path of every kind of bad field, first problem first', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: each case edits the entry's JSON freely
+    const cases: [(e: Record<string, any>) => void, RegExp][] = [
+      [
+        (e) => (e.releases.bookworm = 'x'),
+        /CVE-2024-0001\.releases\.bookworm: expected an object, got string/,
+      ],
+      [(e) => (e.releases.bookworm.urgency = 3), /releases\.bookworm\.urgency: expected a string/],
+      [
+        (e) => (e.releases.bookworm.fixed_version = ''),
+        /releases\.bookworm\.fixed_version: expected a non-empty/,
+      ],
+      [(e) => (e.releases.bookworm.nodsa = 1), /releases\.bookworm\.nodsa: expected a string/],
+      [(e) => (e.releases.bookworm.nodsa_reason = {}), /releases\.bookworm\.nodsa_reason: expected a string/],
+      [
+        (e) => (e.releases.bookworm.repositories = []),
+        /releases\.bookworm\.repositories: expected an object/,
+      ],
+      [
+        (e) => (e.releases.bookworm.repositories = { bookworm: 1 }),
+        /repositories\.bookworm: expected a version/,
+      ],
+      [(e) => (e.releases.Bookworm = e.releases.bookworm), /releases\.Bookworm: invalid key/],
+      [(e) => (e.releases = null), /openssl\.CVE-2024-0001\.releases: expected an object, got null/],
+      [(e) => (e.description = 5), /openssl\.CVE-2024-0001\.description: expected a string/],
+      [(e) => (e.scope = false), /openssl\.CVE-2024-0001\.scope: expected a string/],
+      [(e) => (e.debianbug = 1.5), /openssl\.CVE-2024-0001\.debianbug: expected an integer/],
+      // Two problems in one release: the first in field order is named.
+      [
+        (e) => Object.assign(e.releases.bookworm, { status: 'x', urgency: 1 }),
+        /releases\.bookworm\.status: expected one of/,
+      ],
+    ];
+    for (const [edit, message] of cases) {
+      const entry = {
+        releases: { bookworm: { status: 'resolved', fixed_version: '1.0-1', urgency: 'high' } },
+      };
+      edit(entry);
+      const doc = JSON.stringify({ openssl: { 'CVE-2024-0001': entry } });
+      assert.throws(() => parseDebianTracker(doc), message, String(message));
+    }
+  });
   it('refuses a package that appears twice, and keeps a hostile key out of the error whole', () => {
     const rel = { status: 'resolved', fixed_version: '1.0-1', urgency: 'high' };
     const entry = JSON.stringify({ 'CVE-2024-0001': { releases: { bookworm: rel } } });

@@ -14,6 +14,13 @@ import { assessHost } from '../../../daemon/assess/assess.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
 import type { FeedContent, SnapshotMeta } from '../../../daemon/catalog/model.js';
+import { readPacked } from '../../../daemon/catalog/packed-bytes.js';
+import {
+  ADVISORY_FIELDS,
+  FIX_FIELDS,
+  GROUP_FIELDS,
+  type PackedColumns,
+} from '../../../daemon/catalog/packed-feed.js';
 import {
   loadIndex,
   SAVED_INDEX_VERSION,
@@ -26,6 +33,8 @@ import {
   SnapshotStore,
   snapshotFiles,
 } from '../../../daemon/catalog/snapshot-store.js';
+import { fuzzRun } from '../../support/fuzz-seed.js';
+import { Rng } from '../../support/prng.js';
 
 const meta = (syncedAt = '2026-12-01T00:00:00.000Z'): SnapshotMeta => ({
   feedId: 'debian',
@@ -39,6 +48,14 @@ const meta = (syncedAt = '2026-12-01T00:00:00.000Z'): SnapshotMeta => ({
 
 /** What a snapshot file gives back: undefined fields dropped, as JSON does. */
 const asStored = (c: FeedContent): FeedContent => JSON.parse(JSON.stringify(c));
+
+/** The saved index `bytes` with `from` replaced by `to` in its header line only. */
+const editHeader = (bytes: Buffer, from: string, to: string): Buffer => {
+  const eol = bytes.indexOf(0x0a);
+  const line = bytes.subarray(0, eol).toString('utf8');
+  assert.ok(line.includes(from), `the header holds ${from}`);
+  return Buffer.concat([Buffer.from(line.replace(from, to)), bytes.subarray(eol)]);
+};
 
 const pkgs = realPackages();
 const tracker = parseDebianTracker(trackerJson(pkgs, 3000));
@@ -97,7 +114,13 @@ describe('saved feed index', () => {
       assert.equal(loaded.status, 'loaded');
       if (loaded.status !== 'loaded') return;
       assert.deepEqual(loaded.meta, meta());
-      assert.deepEqual(loaded.content, asStored(content));
+      assert.deepEqual(loaded.feed.content(), asStored(content));
+      // A header line of another length (hand-edited, say) leaves the body unaligned: still read.
+      const file = savedIndexFile(dir, 'debian');
+      await writeFile(file, editHeader(await readFile(file), '{"format"', ' {"format"'));
+      const unaligned = await loadIndex(dir, 'debian', snapFile);
+      assert.equal(unaligned.status, 'loaded');
+      if (unaligned.status === 'loaded') assert.deepEqual(unaligned.feed.content(), asStored(content));
     });
   }
 
@@ -109,13 +132,13 @@ describe('saved feed index', () => {
     const fresh = new CatalogIndex(1);
     fresh.add('debian', tracker.advisories);
     const saved = new CatalogIndex(1);
-    saved.add('debian', loaded.content.advisories);
+    saved.addPacked('debian', loaded.feed);
     const host = hostFactory(pkgs, 400);
     let missing = 0;
     for (let i = 0; i < 20; i++) {
       const a = assessHost(host(i), fresh);
       assert.deepEqual(asStored(assessHost(host(i), saved) as never), asStored(a as never));
-      missing += a.missing.length;
+      missing += a.findings.count;
     }
     assert.ok(missing > 0, 'the sample hosts miss fixes, so the comparison means something');
   });
@@ -129,9 +152,14 @@ describe('saved feed index', () => {
     });
     await saveIndex(dir, snapFile, meta(), mixed);
     const file = savedIndexFile(dir, 'debian');
-    const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace(`"version":${SAVED_INDEX_VERSION},`, '"version":0,'));
-    assert.equal((await loadIndex(dir, 'debian', snapFile)).status, 'stale');
+    await writeFile(
+      file,
+      editHeader(await readFile(file), `"version":${SAVED_INDEX_VERSION},`, '"version":0,'),
+    );
+    assert.deepEqual(await loadIndex(dir, 'debian', snapFile), {
+      status: 'stale',
+      why: `format version 0, this build reads ${SAVED_INDEX_VERSION}`,
+    });
     await rm(snapFile);
     assert.equal((await loadIndex(dir, 'debian', snapFile)).status, 'stale');
     await writeFile(snapFile, 'the snapshot');
@@ -155,38 +183,112 @@ describe('saved feed index', () => {
     await writeFile(file, '\u0000\u0001garbage');
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /header/ });
     // A flipped digit in the header's sync time is still valid JSON: the checksum covers it too.
-    await writeFile(file, good.toString('utf8').replace('2026-12-01T00', '2026-12-09T00'));
+    await writeFile(file, editHeader(good, '2026-12-01T00', '2026-12-09T00'));
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /checksum/ });
   });
 
-  it('refuses a file edited with its checksum made to match: wrong types, fixStart out of order', async () => {
+  it('refuses a file edited with its checksum made to match: numbers out of range, groups that lie', async () => {
     const file = savedIndexFile(dir, 'debian');
     await saveIndex(dir, snapFile, meta(), mixed);
-    const [headerLine, bodyLine] = (await readFile(file, 'utf8')).split('\n') as [string, string];
-    const edits: [string, (b: Record<string, unknown[]>) => void][] = [
-      ['ids', (b) => (b.ids![0] = 42)],
-      ['summaries', (b) => (b.summaries![0] = { html: '<b>' })],
-      ['cves', (b) => (b.cves![0] = 'CVE-2024-1')],
-      ['published', (b) => (b.published![0] = 7)],
-      ['fixes', (b) => (b.fixes![0] = 'dpkg')],
-      ['fixStart', (b) => (b.fixStart![1] = -1)],
-      ['a fix without', (b) => (b.fixes![0] = -1)],
+    const good = await readFile(file);
+    const eol = good.indexOf(0x0a);
+    const edits: [RegExp, (c: PackedColumns) => void][] = [
+      [/advisory 0: id or summary out of range/, (c) => (c.advisories[0] = 1e9)],
+      [/advisory 1: severity out of range/, (c) => (c.advisories[ADVISORY_FIELDS + 2] = 9)],
+      [/advisory 0: string out of range/, (c) => (c.advisories[3] = -5)],
+      [/advisory 0: cves out of range/, (c) => (c.advisories[7] = 1e6)],
+      [/cve 1 out of range/, (c) => (c.cves[1] = -1)],
+      [/fixStart\[1\] out of order/, (c) => (c.fixStart[1] = -1)],
+      [/fix 0: a fix without ecosystem, release or package/, (c) => (c.fixes[0] = -1)],
+      [/fix 1: kind out of range/, (c) => (c.fixes[FIX_FIELDS + 3] = 2)],
+      [/fix 1: severity out of range/, (c) => (c.fixes[FIX_FIELDS + 7] = 6)],
+      [/group 0: out of range/, (c) => (c.groups[4] = 99)],
+      [/not a fix, or one listed twice/, (c) => (c.order[1] = c.order[0]!)],
+      [/fix 0 is not of its group/, (c) => (c.fixes[2] = c.fixes[1]!)],
+      [/fix 1 is in no group/, (c) => (c.groups[GROUP_FIELDS + 4] = c.groups[GROUP_FIELDS + 3]!)],
+      [/string offset 2 out of order/, (c) => (c.stringOffsets[2] = 1e9)],
     ];
-    for (const [what, edit] of edits) {
-      const body = JSON.parse(bodyLine) as Record<string, unknown[]>;
-      edit(body);
-      const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
-      const header = JSON.parse(headerLine);
-      Object.assign(header, {
-        bodyBytes: bytes.length,
-        crc32: crc32(JSON.stringify(header.meta), crc32(bytes)),
-      });
-      await writeFile(file, `${JSON.stringify(header)}\n${bytes}`);
+    for (const [message, edit] of edits) {
+      const bytes = Buffer.from(good);
+      const body = bytes.subarray(eol + 1);
+      edit(readPacked(body, assert.fail).columns);
+      const header = JSON.parse(bytes.subarray(0, eol).toString('utf8'));
+      header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
+      const line = JSON.stringify(header).padEnd(eol, ' ');
+      await writeFile(file, Buffer.concat([Buffer.from(`${line}\n`), body]));
       await assert.rejects(loadIndex(dir, 'debian', snapFile), (e: Error & { code?: string }) => {
-        assert.equal(e.code, 'STORE_CORRUPT', what);
-        assert.match(e.message, new RegExp(what.split(' ').at(-1)!), what);
+        assert.equal(e.code, 'STORE_CORRUPT', String(message));
+        assert.match(e.message, message);
         return true;
       });
+    }
+  });
+});
+
+describe('saved feed index: any word of the body changed, checksum made to match', () => {
+  it('loads, or refuses with STORE_CORRUPT; what loads indexes and reads back without throwing', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-saved-index-fuzz-'));
+    try {
+      const snapFile = join(dir, 'snapshot.json');
+      await writeFile(snapFile, 'the snapshot');
+      await saveIndex(dir, snapFile, meta(), {
+        ...mixed,
+        advisories: [...mixed.advisories, ...tracker.advisories.slice(0, 20)],
+      });
+      const file = savedIndexFile(dir, 'debian');
+      const good = await readFile(file);
+      const eol = good.indexOf(0x0a);
+      const run = fuzzRun(300);
+      t.diagnostic(`replay with ${run.replay}`);
+      const rng = new Rng(run.seed);
+      let refused = 0;
+      for (let i = 0; i < run.count; i++) {
+        const bytes = Buffer.from(good);
+        const body = bytes.subarray(eol + 1);
+        const words = new Int32Array(body.buffer, body.byteOffset, Math.floor(body.length / 4));
+        for (let k = rng.between(1, 3); k > 0; k--) {
+          const w = rng.int(words.length);
+          words[w] = rng.pick([
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            7,
+            1e6,
+            2 ** 31 - 1,
+            -(2 ** 31),
+            words[w]! + 1,
+            words[w]! - 1,
+          ]);
+        }
+        const header = JSON.parse(bytes.subarray(0, eol).toString('utf8'));
+        header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
+        await writeFile(
+          file,
+          Buffer.concat([Buffer.from(`${JSON.stringify(header).padEnd(eol, ' ')}\n`), body]),
+        );
+        try {
+          const loaded = await loadIndex(dir, 'debian', snapFile);
+          assert.equal(loaded.status, 'loaded', run.replay);
+          if (loaded.status !== 'loaded') continue;
+          const index = new CatalogIndex(1);
+          index.addPacked('debian', loaded.feed);
+          for (const rel of index.releases.values())
+            for (const [, refs] of rel.source) for (const r of refs) void [r.advisory.url, r.advisory.cves];
+          JSON.stringify(loaded.feed.content());
+        } catch (err) {
+          assert.equal(
+            (err as { code?: string }).code,
+            'STORE_CORRUPT',
+            `${run.replay}: ${(err as Error).stack}`,
+          );
+          refused++;
+        }
+      }
+      assert.ok(refused > run.count / 2, `most edits are found (${refused} of ${run.count})`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
@@ -217,7 +319,8 @@ describe('snapshot store with its saved index', () => {
     const loaded = await store.load('debian');
     assert.equal(parses, 0, 'served by the saved index');
     assert.equal(loaded.rebuilt, undefined);
-    assert.deepEqual(loaded.snapshot, { meta: meta(), content: asStored(tracker) });
+    assert.deepEqual(loaded.kept?.meta, meta());
+    assert.deepEqual(loaded.kept?.feed.content(), asStored(tracker));
 
     const file = savedIndexFile(dir, 'debian');
     const bytes = await readFile(file);
@@ -225,7 +328,7 @@ describe('snapshot store with its saved index', () => {
     const repaired = await store.load('debian');
     assert.equal(parses, 1);
     assert.match(repaired.rebuilt ?? '', /saved index damaged/);
-    assert.deepEqual(repaired.snapshot?.content.advisories, asStored(tracker).advisories);
+    assert.deepEqual(repaired.kept?.feed.content().advisories, asStored(tracker).advisories);
     await store.load('debian');
     assert.equal(parses, 1, 'the rebuilt index was saved and is used again');
 
@@ -233,21 +336,43 @@ describe('snapshot store with its saved index', () => {
     await store.put(second);
     const next = await store.load('debian');
     assert.equal(parses, 1);
-    assert.deepEqual(next.snapshot, { meta: second.meta, content: asStored(mixed) });
+    assert.deepEqual(next.kept?.meta, second.meta);
+    assert.deepEqual(next.kept?.feed.content(), asStored(mixed));
 
     await rm(file);
     assert.match((await store.load('debian')).rebuilt ?? '', /no saved index/);
     assert.equal(parses, 2);
     await store.delete('debian');
-    assert.deepEqual(await store.load('debian'), { snapshot: undefined });
+    assert.deepEqual(await store.load('debian'), { kept: undefined });
 
     await store.put(second);
     await rm(snapshotFiles(join(dir, 'feeds')).file('debian'));
-    assert.deepEqual(
-      await store.load('debian'),
-      { snapshot: undefined },
-      'never served without its snapshot',
-    );
+    assert.deepEqual(await store.load('debian'), { kept: undefined }, 'never served without its snapshot');
     await assert.rejects(readFile(file), { code: 'ENOENT' }, 'and removed');
+  });
+
+  it('rebuilds an index saved in the previous format (version 2, JSON columns) and uses the new one after', async () => {
+    const store = new SnapshotStore(dir, parser);
+    await store.start();
+    await store.put({ meta: meta(), content: mixed });
+    const file = savedIndexFile(dir, 'debian');
+    const eol = (await readFile(file)).indexOf(0x0a);
+    const header = JSON.parse((await readFile(file)).subarray(0, eol).toString('utf8'));
+    const body = Buffer.from('{"strings":[],"ids":[],"fixStart":[0],"fixes":[]}\n');
+    Object.assign(header, {
+      version: 2,
+      bodyBytes: body.length,
+      crc32: crc32(JSON.stringify(header.meta), crc32(body)),
+    });
+    await writeFile(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]));
+    const before = parses;
+    const loaded = await store.load('debian');
+    assert.match(loaded.rebuilt ?? '', /format version 2, this build reads 3/);
+    assert.equal(parses, before + 1, 'parsed from the snapshot');
+    assert.deepEqual(loaded.kept?.feed.content().advisories, asStored(mixed).advisories);
+    const again = await store.load('debian');
+    assert.equal(again.rebuilt, undefined);
+    assert.equal(parses, before + 1, 'the index saved in the new format serves the next start');
+    assert.deepEqual(again.kept?.feed.content().advisories, asStored(mixed).advisories);
   });
 });

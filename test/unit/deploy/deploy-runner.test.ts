@@ -165,3 +165,30 @@ test('after kill -9 mid-install where the install never landed, the host is chec
   ]);
   assert.match(host(d, 'h1').failures.at(-1)?.reason ?? '', /still misses libssl3, openssl/);
 });
+
+test("host jobs are titled with the host's name, never its internal id", async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock();
+  const site = new FakeSite();
+  site.add('h-0123abcd', { installed: OLD });
+  site.add('h-4567ef01', { installed: OLD });
+  const names: Record<string, string> = { 'h-0123abcd': 'front-desk' };
+  const { deploy, work, stop } = await startDeploy(dir, site, clock, (id) => names[id]);
+  onTeardown(t, stop);
+  const d = await deploy.create(
+    {
+      title: 'DSA-1 openssl',
+      assessments: ['h-0123abcd', 'h-4567ef01'].map((id) => assessment(id, [{}])),
+      selection: { advisories: ['DSA-1'] },
+    },
+    admin,
+  );
+  await deploy.approve(d.id, { kind: 'advisory', id: 'DSA-1' }, admin);
+  await deploy.run(d.id, admin, { now: true });
+  await waitFor(() => work.jobs.list({ group: d.id }).length === 2, 'both host jobs');
+  const titles = work.jobs
+    .list({ group: d.id })
+    .map((j) => j.title)
+    .sort();
+  assert.deepEqual(titles, ['Deploy DSA-1 openssl to a host', 'Deploy DSA-1 openssl to front-desk']);
+});

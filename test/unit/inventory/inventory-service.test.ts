@@ -15,7 +15,14 @@ import { startJobs } from '../../job-runner.js';
 import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
-type Setup = { concurrency?: number; dir?: string; clock?: Clock; scheduleMs?: number; runner?: FakeRunner };
+type Setup = {
+  concurrency?: number;
+  dir?: string;
+  clock?: Clock;
+  scheduleMs?: number;
+  runner?: FakeRunner;
+  hostLabel?: (hostId: string) => string | undefined;
+};
 
 /** The service as the daemon runs it, over a job runner and the scheduler. */
 const setup = async (t: Parameters<typeof tempDir>[0], opts: Setup = {}) => {
@@ -36,6 +43,7 @@ const setup = async (t: Parameters<typeof tempDir>[0], opts: Setup = {}) => {
     clock: work.clock,
     jobs: work.jobs,
     scheduler: work.scheduler,
+    hostLabel: opts.hostLabel,
   });
   await service.start();
   const stop = async () => {
@@ -251,4 +259,19 @@ test('inventories of an older version (plain JSON) still read and are rewritten 
   await waitFor(async () => (await readdir(hostsDir)).join() === 'h-old.json.gz', 'the plain file migrated');
   assert.deepEqual(await service.inventories.get('h-old'), old);
   assert.deepEqual(await service.inventories.ids(), ['h-old']);
+});
+
+test("collection jobs are titled with the host's name, else its address, never an internal id", async (t) => {
+  const { service, jobs } = await setup(t, {
+    hostLabel: (id) => (id === '10.0.0.1' ? 'front-desk' : undefined),
+  });
+  await service.credentials.put({ address: '10.0.0.1', username: 'root' });
+  await service.credentials.put({ address: '10.0.0.2', username: 'root' });
+  const run = await service.startRun();
+  const titles = jobs
+    .list({ group: run.id })
+    .map((j) => j.title)
+    .sort();
+  assert.deepEqual(titles, ['Inventory of 10.0.0.2', 'Inventory of front-desk']);
+  await waitFor(() => service.getRun(run.id)?.finishedAt !== undefined, 'the run to finish');
 });

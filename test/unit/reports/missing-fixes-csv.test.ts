@@ -1,6 +1,7 @@
 /** The missing-fixes CSV: its columns, quoting, and no formula a spreadsheet would run. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { HostAssessment, MissingFix } from '../../../daemon/assess/types.js';
 import { csvCell, missingFixesCsv } from '../../../daemon/reports/missing-fixes-csv.js';
 
@@ -24,7 +25,7 @@ const host = (hostId: string, missing: MissingFix[]): HostAssessment => ({
   ecosystem: 'dpkg',
   covered: true,
   packages: 10,
-  missing,
+  findings: findingsOf(missing),
   unfixed: 0,
   bySeverity: { critical: 0, high: missing.length, medium: 0, low: 0, negligible: 0, unknown: 0 },
   compliant: missing.length === 0,

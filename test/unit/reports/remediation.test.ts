@@ -8,6 +8,7 @@ import {
   ledgerSnapshot,
   type ObservedHost,
   observe,
+  shareFindings,
 } from '../../../daemon/reports/remediation.js';
 
 const DAY = 86_400_000;
@@ -103,4 +104,35 @@ test('a snapshot taken for a write keeps its figures while later observations ch
     const text = [...ledgerJson(doc, 7)].join('');
     assert.deepEqual(ledgerSchema.parse(JSON.parse(text)), doc);
   }
+});
+
+test('hosts that have had a finding since the same time share one record of it, also after a load', () => {
+  const ledger = emptyLedger();
+  const on = (hostId: string, missing: ObservedHost['missing'], at = T0): ObservedHost => ({
+    ...host(at, missing),
+    hostId,
+  });
+  observe(ledger, [on('h1', [fix('DSA-1'), fix('DSA-2')]), on('h2', [fix('DSA-1')])], T0, 400);
+  // h3 first misses DSA-1 a day later: the same fix, another first sighting, so its own record.
+  observe(
+    ledger,
+    [on('h1', [fix('DSA-1'), fix('DSA-2')]), on('h2', [fix('DSA-1')]), on('h3', [fix('DSA-1')])],
+    T0 + DAY,
+    400,
+  );
+  const [h1, h2, h3] = ['h1', 'h2', 'h3'].map((id) => ledger.hosts[id]!.open[0]!);
+  assert.equal(h1, h2, 'one record for both hosts');
+  assert.notEqual(h1, h3);
+  assert.equal(h3?.firstSeen, new Date(T0 + DAY).toISOString());
+  // As read back from the file: separate objects, shared again, the same document.
+  const text = [...ledgerJson(ledger)].join('');
+  const loaded = shareFindings(ledgerSchema.parse(JSON.parse(text)));
+  assert.equal(loaded.hosts.h1!.open[0], loaded.hosts.h2!.open[0]);
+  assert.notEqual(loaded.hosts.h1!.open[0], loaded.hosts.h3!.open[0]);
+  assert.deepEqual(JSON.parse([...ledgerJson(loaded)].join('')), JSON.parse(text));
+  // Re-rated on one host only: that host's record changes, the other's stays as it was.
+  observe(ledger, [on('h1', [fix('DSA-1', 'critical'), fix('DSA-2')]), on('h2', [fix('DSA-1')])], T0, 400);
+  assert.equal(ledger.hosts.h1!.open[0]!.severity, 'critical');
+  assert.equal(ledger.hosts.h2!.open[0]!.severity, 'high');
+  assert.equal(ledger.hosts.h1!.open[0]!.firstSeen, ledger.hosts.h2!.open[0]!.firstSeen);
 });

@@ -1,6 +1,7 @@
 /** Report tables and their exports: figures, SLA arithmetic, and CSV that no spreadsheet runs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { findingsOf } from '../../../daemon/assess/assess.js';
 import { deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
 import { emptyLedger, observe } from '../../../daemon/reports/remediation.js';
 import { type ReportTable, tableCsv, tableJson } from '../../../daemon/reports/report-table.js';
@@ -156,7 +157,7 @@ test('hosts: the page shows the low column, so a host missing one low fix does n
         covered: true,
         compliant: false,
         bySeverity,
-        missing: [{}] as never,
+        findings: findingsOf([{}] as never),
         collectedAt: new Date(T0).toISOString(),
         rebootRequired: false,
       },

@@ -51,7 +51,7 @@ const sources = (assessed: number): SiteSources => ({
     current: () => ({ status: 'running' }),
   },
   assess: { current: async () => ({ compliance: compliance(assessed), hosts: assessedHosts }) },
-  hosts: { list: () => Array.from({ length: 6 }, (_, i) => `h-${i}`) },
+  hosts: { count: () => 6 },
   deploy: {
     list: () => [
       deployment('running', []),
@@ -115,6 +115,24 @@ test('every machine of the directory is counted once by where it stands', async 
       'not-inventoried': 2,
     },
   });
+});
+
+test('standings are counted once per assessment; another directory size or assessment counts anew', async () => {
+  const first = await siteSummary(sources(3));
+  first.hosts!.byStanding.compliant = 99; // a caller's change stays its own
+  const again = await siteSummary({ ...sources(3), hosts: { count: () => 9 } });
+  assert.equal(again.hosts?.byStanding.compliant, 1);
+  assert.equal(again.hosts?.byStanding['not-inventoried'], 5);
+  const fixedHost = assessedHosts.map((h) => ({
+    ...h,
+    compliant: true,
+    bySeverity: { ...h.bySeverity, high: 0, medium: 0 },
+  }));
+  const later = await siteSummary({
+    ...sources(3),
+    assess: { current: async () => ({ compliance: compliance(3), hosts: fixedHost }) },
+  });
+  assert.notDeepEqual(later.hosts?.byStanding, again.hosts?.byStanding, 'a new assessment is counted');
 });
 
 test('deployments: in progress, halted, and failed until a retry clears the host', async () => {

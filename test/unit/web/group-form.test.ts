@@ -1,0 +1,112 @@
+/**
+ * The host-group form: a posted body becomes the entry config.json stores, and the deploy settings
+ * schema's problems land next to the field that caused them (members typed by hand vs picked).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  draftFromEntry,
+  draftOf,
+  emptyDraft,
+  entryOf,
+  type GroupEntry,
+  groupErrors,
+} from '../../../web/views/group-form.js';
+import { CONTROL_FIELDS } from '../../../web/views/settings-fields.js';
+
+const KNOWN = [
+  { name: 'front-desk', address: '10.0.0.12' },
+  { name: 'till-2', address: '10.0.0.13' },
+];
+
+const entry = (body: Record<string, unknown>): GroupEntry => {
+  const made = entryOf(draftOf(body, CONTROL_FIELDS).draft);
+  assert.ok('entry' in made, JSON.stringify(made));
+  return made.entry;
+};
+
+test('a posted group becomes its entry: picked hosts and typed members together, once each', () => {
+  const e = entry({
+    name: 'pilot',
+    ring: '0',
+    hosts: ['10.0.0.12', '10.0.0.13'],
+    others: '10.0.0.0/25\n10.0.0.12, 10.0.1.7',
+    window: 'Sat 22:00-Sun 04:00',
+    reboot: 'never',
+    _csrf: 'x',
+    version: 'v',
+  });
+  assert.deepEqual(e, {
+    name: 'pilot',
+    ring: 0,
+    members: ['10.0.0.12', '10.0.0.13', '10.0.0.0/25', '10.0.1.7'],
+    reboot: 'never',
+    window: 'Sat 22:00-Sun 04:00',
+  });
+  assert.deepEqual(groupErrors({}, [e], 0, ['10.0.0.12', '10.0.0.13']), {});
+  // One ticked host arrives as a string, not a list; an empty window is no window.
+  const one = entry({
+    name: 'tills',
+    ring: '2',
+    hosts: '10.0.0.13',
+    others: '',
+    window: '',
+    reboot: 'always',
+  });
+  assert.deepEqual(one.members, ['10.0.0.13']);
+  assert.equal('window' in one, false);
+});
+
+test('fields no group has are named, and a ring that is not a number is refused', () => {
+  const { unknown } = draftOf({ name: 'a', ring: '1', colour: 'red', _csrf: 'x' }, CONTROL_FIELDS);
+  assert.deepEqual(unknown, ['colour']);
+  assert.deepEqual(entryOf({ ...emptyDraft(), name: 'a', ring: 'one' }), {
+    errors: { ring: 'choose ring 0 (pilot), 1 or 2' },
+  });
+});
+
+test('the schema judges each field and its message sits next to that field', () => {
+  const bad = entry({
+    name: 'Front Desk',
+    ring: '3',
+    hosts: '10.0.0.12',
+    others: 'printer.local',
+    window: 'Sat 25:00-Sun 04:00',
+    reboot: 'sometimes',
+  });
+  const errors = groupErrors({}, [bad], 0, ['10.0.0.12']);
+  assert.match(errors.name ?? '', /1-40 lowercase letters, digits and dashes/);
+  assert.equal(errors.ring, 'choose ring 0 (pilot), 1 or 2');
+  assert.match(errors.others ?? '', /address or CIDR .*"printer\.local"/);
+  assert.equal(errors.hosts, undefined, 'the picked host is fine');
+  assert.ok(errors.window, 'an impossible window is refused');
+  assert.ok(errors.reboot, 'an unknown reboot policy is refused');
+});
+
+test('a second group with a name in use is refused on its name only', () => {
+  const first = entry({ name: 'pilot', ring: '0', others: '10.0.0.12', reboot: 'never' });
+  const second = entry({ name: 'pilot', ring: '1', others: '10.0.0.13', reboot: 'never' });
+  assert.deepEqual(groupErrors({}, [first, second], 1), { name: 'a group with this name exists already' });
+});
+
+test('a window is read in the deployments’ time zone; a broken time zone elsewhere is not the form’s field', () => {
+  const g = entry({ name: 'pilot', ring: '0', window: 'Sat 22:00-Sun 04:00', reboot: 'never' });
+  assert.deepEqual(groupErrors({ timeZone: 'Europe/Berlin' }, [g], 0), {});
+  const errors = groupErrors({ timeZone: 'Mars/Olympus' }, [g], 0);
+  assert.match(errors[''] ?? '', /deploy\.timeZone: unknown time zone/);
+});
+
+test('editing a stored group ticks its known hosts and lists the rest as typed members', () => {
+  const d = draftFromEntry(
+    { name: 'office', ring: 1, members: ['10.0.0.12', '10.0.0.0/25'], reboot: 'always' },
+    KNOWN,
+  );
+  assert.deepEqual(d, {
+    name: 'office',
+    ring: '1',
+    hosts: ['10.0.0.12'],
+    others: '10.0.0.0/25',
+    window: '',
+    reboot: 'always',
+  });
+});
