@@ -120,7 +120,11 @@ export class DepotApp {
     const { AssessService } = await import('./assess/assess-service.js');
     const { inventoryFiles } = await import('./assess/inventory-files.js');
     const log = this.log.child('assess');
-    const assess = new AssessService({ catalog, inventories: inventoryFiles(inventory.inventories, log), log });
+    const assess = new AssessService({
+      catalog,
+      inventories: inventoryFiles(inventory.inventories, log),
+      log,
+    });
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
