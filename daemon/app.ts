@@ -120,11 +120,8 @@ export class DepotApp {
     const { AssessService } = await import('./assess/assess-service.js');
     const { inventoryFiles } = await import('./assess/inventory-files.js');
     const log = this.log.child('assess');
-    const assess = new AssessService({
-      catalog,
-      inventories: inventoryFiles(inventory.inventories, log),
-      log,
-    });
+    const inventories = inventoryFiles(inventory.inventories, log);
+    const assess = new AssessService({ catalog, inventories, log });
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
