@@ -52,7 +52,7 @@ const GroupRow = (props: { g: Group; known: readonly KnownHost[]; csrf: string; 
       <td class="num">{g.ring}</td>
       <td class="wrap">{memberWords(g.members, props.known)}</td>
       <td>{g.window ?? 'any time'}</td>
-      <td>{g.reboot}</td>
+      <td>{REBOOT_WORDS[g.reboot]}</td>
       <td>
         <a href={`/settings/config?group=${encodeURIComponent(g.name)}#groups`}>
           Edit<span class="visually-hidden"> group {g.name}</span>

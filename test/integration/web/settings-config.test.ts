@@ -396,6 +396,11 @@ test('host groups over plain HTTP: a stray field or a stale form saves nothing, 
   });
   const page = await (await admin.request('/settings/config?saved=groups')).text();
   assert.match(page, /Restart needed/);
+  assert.match(
+    page,
+    /<td>Never \(a technician reboots\)<\/td>/,
+    'the reboot policy in words, not its setting value',
+  );
   assert.doesNotMatch(page, /<code>deploy.groups<\/code><\/td>/, 'no longer in the read-only list');
   const edit = await (await admin.request('/settings/config?group=pilot')).text();
   assert.match(edit, /Edit group pilot/);
