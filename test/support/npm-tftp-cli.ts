@@ -8,7 +8,10 @@ import { npmTftpGet } from './npm-tftp.js';
 
 const [host = '', port = '', file = '', blockSize = '', windowSize = '', out = '', timer = '0'] =
   process.argv.slice(2);
-const timing = Number(timer) ? { timeoutMs: Number(timer), retries: 20 } : {};
+// After four unanswered retransmissions in a row the server waits for the client's own timer (up
+// to 6 s, daemon/tftp/transfer.ts): a client that gives up sooner (20 x 100 ms did, at 5% loss,
+// once in CI) fails a transfer the server would finish. 10 s of retries outlasts that wait.
+const timing = Number(timer) ? { timeoutMs: Number(timer), retries: Math.ceil(10_000 / Number(timer)) } : {};
 npmTftpGet({
   host,
   port: Number(port),
