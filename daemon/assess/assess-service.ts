@@ -174,6 +174,24 @@ export class AssessService {
     return this.run();
   }
 
+  /**
+   * For pages: the current result if it is ready within `waitMs`; else the last one, marked
+   * stale (it is for an older catalog, or none was computed yet), while the new one finishes in
+   * the background. A small site never sees a stale page; a 5,000-host one is not held for the
+   * seconds a reassessment takes after a feed sync. Undefined: there never was a result.
+   */
+  async currentWithin(waitMs: number): Promise<{ site: SiteAssessment; stale: boolean } | undefined> {
+    const next = this.current();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    const site = await Promise.race([next, late]).finally(() => clearTimeout(timer));
+    if (site) return { site, stale: false };
+    next.catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
+    return this.last && { site: this.last, stale: true };
+  }
+
   /** Start a computation unless one is running (single flight). */
   private run(): Promise<SiteAssessment> {
     this.computing ??= this.compute().finally(() => {

@@ -69,6 +69,35 @@ const NoInventories = (props: { deps: WebDeps }) => {
   );
 };
 
+/** How long the Patches page waits for a reassessment before it shows the last result instead. */
+const PAGE_WAIT_MS = 2_000;
+
+/**
+ * An assessment is running (after a feed sync or a collection, or the first since start): say so, and look
+ * again every 2 s; the page reloads once a newer result than `after` (or any, without one) exists.
+ */
+const Reassessing = (props: { after: string | undefined; hosts: number }) => (
+  <div
+    id="patches-reassessing"
+    hx-get={`/patches/fresh${props.after ? `?after=${encodeURIComponent(props.after)}` : ''}`}
+    hx-trigger="every 2s"
+    hx-swap="outerHTML"
+  >
+    <Notice kind="info">
+      <strong>Assessing…</strong>{' '}
+      {props.after ? (
+        <>
+          {`${counted(props.hosts, 'host')} are being assessed again (a feed synced or an inventory came in). The figures below are from `}
+          <When at={props.after} />
+          {'; this page reloads by itself when the new ones are ready.'}
+        </>
+      ) : (
+        'The hosts are being assessed against the catalog; this page reloads by itself when the figures are ready.'
+      )}
+    </Notice>
+  </div>
+);
+
 const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const label = labelOf(deps);
   const f = readFilters(c);
@@ -92,13 +121,24 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       </>,
     );
   }
-  const site = await deps.assess.current();
+  const got = await deps.assess.currentWithin(PAGE_WAIT_MS);
+  if (!got)
+    return renderPage(
+      c,
+      { title: 'Patches' },
+      <>
+        <h1>Patches</h1>
+        <Reassessing after={undefined} hosts={0} />
+      </>,
+    );
+  const site = got.site;
   const rows = advisoriesMatching(site.advisories, f, label);
   return renderPage(
     c,
     { title: 'Patches' },
     <>
       <h1>Patches</h1>
+      {got.stale ? <Reassessing after={site.computedAt} hosts={site.hosts.length} /> : null}
       <ComplianceCards c={site.compliance} />
       <p class="hint">
         {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} `}
@@ -212,6 +252,22 @@ export const patchesRoutes = (deps: WebDeps) => {
       );
     }
     return c.html(<NoInventories deps={deps} />);
+  });
+
+  // Polled by the "Assessing…" notice: the page reloads once a newer result exists.
+  app.get('/patches/fresh', (c) => {
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/patches');
+    const after = c.req.query('after');
+    const last = deps.assess?.latest();
+    if (last && last.computedAt !== after) {
+      c.header('HX-Refresh', 'true');
+      return c.html(
+        <div id="patches-reassessing">
+          <Notice kind="info">Assessment ready: loading it…</Notice>
+        </div>,
+      );
+    }
+    return c.html(<Reassessing after={after} hosts={last?.hosts.length ?? 0} />);
   });
 
   app.get('/patches/compliance', async (c) => {

@@ -40,8 +40,8 @@ export interface SiteOptions {
   tracker?: string;
   /** More services over the site's assessment (the reports). */
   more?: (base: HarnessBase, site: { assess: AssessService }) => Promise<Partial<WebDeps>>;
-  /** Every assessment waits for this before it reads an inventory (a slow site). */
-  gate?: Promise<void>;
+  /** Every assessment waits for this before it reads an inventory (a slow site); a function is asked each time. */
+  gate?: Promise<void> | (() => Promise<void>);
 }
 
 export const assessedSite = async (t: TestContext, opts: SiteOptions = {}) => {
@@ -99,7 +99,7 @@ export const assessedSite = async (t: TestContext, opts: SiteOptions = {}) => {
         catalog,
         inventories: {
           ids: async () => {
-            await opts.gate;
+            await (typeof opts.gate === 'function' ? opts.gate() : opts.gate);
             return hosts.map((h) => h.hostId);
           },
           get: async (id) => hosts.find((h) => h.hostId === id),

@@ -4,18 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { writeBundle } from '../../../daemon/catalog/bundle.js';
-import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
-import { publicKeyBase64, signEnvelope } from '../../../daemon/catalog/signatures.js';
-import { HostService } from '../../../daemon/hosts/host-service.js';
-import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
-import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
-import type { HostInventory } from '../../../daemon/inventory/types.js';
-import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { signEnvelope } from '../../../daemon/catalog/signatures.js';
 import { assessedSite, siteKeys } from '../../integration/web/assessed-site.js';
+import { waitFor } from '../../support/wait-for.js';
 import { fixture } from '../catalog/version-gen.js';
 
 const harness = (t: TestContext, extraHosts = 0, tracker?: string) =>
@@ -271,4 +264,46 @@ test('right after a collection starts, Patches says it is assessing and reloads 
     /No host inventories yet/,
     'no run, nothing collected',
   );
+});
+
+test('after a feed sync or a collection, Patches shows the last figures while a slow reassessment runs, and reloads when it is done', async (t) => {
+  let hold = Promise.resolve();
+  const h = await assessedSite(t, { gate: () => hold });
+  await h.catalog.syncNow(['debian']);
+  const fresh = await (await h.request('/patches')).text();
+  assert.match(fresh, /33 %/);
+  assert.doesNotMatch(fresh, /Assessing…/, 'a quick assessment is simply shown');
+  const before = h.assess().latest()!.computedAt;
+
+  let release!: () => void;
+  hold = new Promise<void>((r) => (release = r));
+  h.assess().invalidate();
+  const page = await (await h.request('/patches')).text();
+  assert.match(page, /Assessing…/);
+  assert.match(page, /3 hosts are being assessed again/);
+  assert.match(page, /33 %/, 'the last figures, not an empty page');
+  assert.ok(page.includes(`hx-get="/patches/fresh?after=${encodeURIComponent(before)}"`), page);
+  const poll = () =>
+    h.request(`/patches/fresh?after=${encodeURIComponent(before)}`, { headers: { 'hx-request': 'true' } });
+  assert.equal((await poll()).headers.get('hx-refresh'), null, 'still assessing');
+  release();
+  await waitFor(() => h.assess().latest()!.computedAt !== before, 'the reassessment');
+  assert.equal((await poll()).headers.get('hx-refresh'), 'true', 'a newer result reloads the page');
+  assert.doesNotMatch(await (await h.request('/patches')).text(), /Assessing…/);
+});
+
+test('the first assessment since start is not waited for: Patches says it is running and reloads when it is done', async (t) => {
+  let release!: () => void;
+  const hold = new Promise<void>((r) => (release = r));
+  const h = await assessedSite(t, { gate: hold });
+  await h.catalog.syncNow(['debian']);
+  const page = await (await h.request('/patches')).text();
+  assert.match(page, /The hosts are being assessed against the catalog/);
+  assert.match(page, /hx-get="\/patches\/fresh" hx-trigger="every 2s"/);
+  const poll = () => h.request('/patches/fresh', { headers: { 'hx-request': 'true' } });
+  assert.equal((await poll()).headers.get('hx-refresh'), null);
+  release();
+  await waitFor(() => h.assess().latest() !== undefined, 'the first assessment');
+  assert.equal((await poll()).headers.get('hx-refresh'), 'true');
+  assert.equal((await h.request('/patches/fresh')).status, 302, 'not an htmx request: the page itself');
 });
