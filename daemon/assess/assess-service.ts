@@ -113,7 +113,10 @@ export class AssessService {
   private cached: SiteAssessment | undefined;
   /** The newest result, kept when `cached` is invalidated. */
   private last: SiteAssessment | undefined;
-  private computing: Promise<SiteAssessment> | undefined;
+  /** The computation running, and the state it started from (`stateKey`). */
+  private computing: { key: string; promise: Promise<SiteAssessment> } | undefined;
+  /** Bumped by `invalidate`: a result computed from before it is not the current one. */
+  private epoch = 0;
   private memo = new AssessMemo(-1);
   private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
@@ -134,7 +137,7 @@ export class AssessService {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.computing?.catch(() => {});
+    await this.computing?.promise.catch(() => {});
   }
 
   /** Called with every new result (the reports record history from it); returns an unsubscribe. */
@@ -150,6 +153,7 @@ export class AssessService {
 
   /** Forget the cached result (after a collection or a catalog change). */
   invalidate(): void {
+    this.epoch++;
     this.cached = undefined;
   }
 
@@ -192,12 +196,27 @@ export class AssessService {
     return this.last && { site: this.last, stale: true };
   }
 
-  /** Start a computation unless one is running (single flight). */
+  /** What a result must have been computed from to be current: the catalog and the inventories. */
+  private stateKey(): string {
+    return `${this.opts.catalog.index().generation}/${this.epoch}`;
+  }
+
+  /**
+   * A computation of the current state: the one running if it started from it, else a new one.
+   * One started before a catalog change or a collection is not awaited as current (its result
+   * would be stale at once); the new one starts when it ends, so two never run at once.
+   */
   private run(): Promise<SiteAssessment> {
-    this.computing ??= this.compute().finally(() => {
-      this.computing = undefined;
-    });
-    return this.computing;
+    const key = this.stateKey();
+    const running = this.computing;
+    if (running?.key === key) return running.promise;
+    const promise = (running?.promise.catch(() => {}) ?? Promise.resolve())
+      .then(() => this.compute())
+      .finally(() => {
+        if (this.computing?.promise === promise) this.computing = undefined;
+      });
+    this.computing = { key, promise };
+    return promise;
   }
 
   private refresh(): void {
@@ -215,6 +234,7 @@ export class AssessService {
 
   private async compute(): Promise<SiteAssessment> {
     const t0 = performance.now();
+    const key = this.stateKey();
     const index = this.opts.catalog.index();
     if (this.memo.generation !== index.generation) this.memo = new AssessMemo(index.generation);
     const hosts: HostAssessment[] = [];
@@ -230,7 +250,8 @@ export class AssessService {
       advisories: impactByAdvisory(hosts),
       ms: Math.round(performance.now() - t0),
     };
-    this.cached = result;
+    // Kept as current only if nothing changed meanwhile; the next caller computes again otherwise.
+    if (this.stateKey() === key) this.cached = result;
     this.last = result;
     for (const fn of this.listeners) {
       try {
