@@ -54,8 +54,11 @@ export interface WebDeps {
   hosts?: HostService | undefined;
   /** Deployments; absent while no SSH executor is configured (the pages say so). */
   deploy?: DeployService | undefined;
-  /** The site's standing deployment settings (groups, rings, windows): placement and policy of a new deployment. */
-  deploySettings?: DeploySettings | undefined;
+  /**
+   * The site's standing deployment settings (groups, rings, windows) as in use now: placement and
+   * policy of a new deployment. A function: saving them on the settings page applies at once.
+   */
+  deploySettings?: (() => Promise<DeploySettings>) | undefined;
   /** The TFTP server and firmware for network devices (absent when tftp.enabled is false). */
   tftp?: TftpModule | undefined;
   /** Every scan, collection and sync as a job: the Activity page. */

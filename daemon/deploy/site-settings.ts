@@ -7,14 +7,18 @@
  *   "deploy": {
  *     "timeZone": "Europe/Berlin",
  *     "groups": [
- *       { "name": "pilot", "ring": 0, "members": ["10.0.0.10", "10.0.0.11"] },
+ *       { "name": "pilot", "ring": 0, "members": ["host:h-3f9a01c2d4", "host:h-77b0e15a90"] },
  *       { "name": "office", "ring": 1, "members": ["10.0.0.0/25"], "window": "Sat 22:00-Sun 04:00", "reboot": "if-required" }
  *     ],
  *     "rules": [{ "kind": "never", "packages": "linux-image-*" }]
  *   }
+ *
+ * A member is a host (`host:<id>`, its id in the host directory: it stays in the group whatever
+ * address DHCP gives it), an address, or a CIDR for a subnet (hosts yet to come).
  */
 import { z } from 'zod';
 import { ClientAllowList } from '../address-list.js';
+import { isHostId } from '../hosts/host-record.js';
 import type { DeployPolicy, RebootPolicy } from './deployment.js';
 import { REBOOT_POLICIES } from './deployment.js';
 import { autoRuleSchema } from './policy/approvals.js';
@@ -40,9 +44,19 @@ export const zoneSchema = z.string().refine(
   },
 );
 
-const memberSchema = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+/** How a host member is written: `host:` and the host's directory id. */
+export const HOST_MEMBER_PREFIX = 'host:';
+export const hostMember = (hostId: string): string => `${HOST_MEMBER_PREFIX}${hostId}`;
+/** The host id a member names, if it names a host. */
+export const memberHostId = (member: string): string | undefined =>
+  member.startsWith(HOST_MEMBER_PREFIX) ? member.slice(HOST_MEMBER_PREFIX.length) : undefined;
+
+const hostMemberSchema = z.string().refine((m) => isHostId(memberHostId(m) ?? ''));
+
+const memberSchema = z.union([hostMemberSchema, z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
   error: (iss) =>
-    `a group member is an address or CIDR such as 10.0.0.12 or 10.0.0.0/24, got ${JSON.stringify(iss.input)}`,
+    `a group member is an address or CIDR such as 10.0.0.12 or 10.0.0.0/24, or a host as host:<id> ` +
+    `(e.g. host:h-0123456789), got ${JSON.stringify(iss.input)}`,
 });
 
 const groupSchema = z
@@ -52,7 +66,7 @@ const groupSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a group name is 1-40 lowercase letters, digits and dashes'),
     /** 0 is the pilot ring, then 1, then 2. */
     ring: z.number().int().min(0).max(2),
-    /** Hosts whose address is one of these; the first group that matches a host wins. */
+    /** Hosts named here or whose address is one of these; the first group that matches a host wins. */
     members: z.array(memberSchema).default([]),
     /** A weekly window in site-local time, e.g. `Sat 22:00-Sun 04:00` (1 to 24 h); none: any time. */
     window: z.string().optional(),
@@ -112,15 +126,26 @@ export interface PlacedHost {
   address?: string | undefined;
 }
 
-/** Each host's group and ring: the first group whose members hold its address; else `default`, ring 2. */
+/**
+ * Each host's group and ring: the first group that names the host (`host:<id>`), else the first
+ * whose addresses hold its current address, else `default`, ring 2. Naming a machine is the more
+ * specific choice: a pilot host stays in the pilot when DHCP moves it into another group's subnet.
+ */
 export const placeHosts = (
   settings: DeploySettings,
   hosts: readonly PlacedHost[],
 ): Record<string, { group: string; ring: number }> => {
-  const lists = settings.groups.map((g) => ({ g, list: new ClientAllowList(g.members) }));
+  const lists = settings.groups.map((g) => {
+    const ids = new Set(g.members.flatMap((m) => memberHostId(m) ?? []));
+    const addresses = g.members.filter((m) => memberHostId(m) === undefined);
+    // An empty allow-list admits every address: a group of hosts only holds no address.
+    return { g, ids, list: addresses.length ? new ClientAllowList(addresses) : undefined };
+  });
   const placement: Record<string, { group: string; ring: number }> = {};
   for (const h of hosts) {
-    const hit = lists.find(({ g, list }) => g.members.length > 0 && list.allows(h.address));
+    const hit =
+      lists.find(({ ids }) => ids.has(h.hostId)) ??
+      lists.find(({ list }) => list?.allows(h.address) ?? false);
     placement[h.hostId] = hit ? { group: hit.g.name, ring: hit.g.ring } : { group: 'default', ring: 2 };
   }
   return placement;

@@ -1,7 +1,7 @@
 /**
  * Settings changed from the UI: written to the config file (ConfigFile), applied at once where the
  * running service can take them (feeds, trusted keys, cache upstreams, WAN rate, windows, clients,
- * the site name), and otherwise listed as waiting for a restart. Every change goes in the audit
+ * the site name, host groups and the other policy a new deployment is planned with), and otherwise listed as waiting for a restart. Every change goes in the audit
  * log with its old and new value, secrets redacted.
  */
 import type { AuditLog } from '../auth/audit-log.js';
@@ -25,7 +25,19 @@ export const LIVE_PATHS: readonly string[] = [
   'cache.windows',
   'cache.strictWindows',
   'cache.clients',
+  // Read by each new deployment when it is planned (a planned one keeps the copy it was made with).
+  // Not live: deploy.enabled and deploy.concurrency size the running deployment service and its job
+  // limit; deploy.timeZone also schedules the reports.
+  'deploy.groups',
+  'deploy.rules',
+  'deploy.batchFailureThreshold',
+  'deploy.gate.minSuccessRate',
+  'deploy.gate.minVerified',
+  'deploy.gate.soakHours',
 ];
+
+/** Live paths each new deployment reads from the file when it is planned (hand edits included). */
+const isLiveDeployPath = (p: string): boolean => p.startsWith('deploy.') && LIVE_PATHS.includes(p);
 
 /** Values never written to the audit log. */
 const SECRET_PATHS = new Set(['http.metricsToken']);
@@ -130,9 +142,27 @@ export class SettingsService {
     return path in (this.opts.source.overrides ?? {}) ? 'a command-line flag' : undefined;
   }
 
+  /**
+   * The deploy settings a new deployment is planned with: the file's live deploy paths as they are
+   * now (saved here or edited by hand), the rest as the daemon started with. A file that does not
+   * pass the checks leaves the last good ones in use (the settings page names its problem).
+   */
+  async deploySettings(): Promise<Config['deploy'] | undefined> {
+    try {
+      const { config } = await this.file.read();
+      if (this.running) this.adopt(changedPaths(this.running, config).filter(isLiveDeployPath), config);
+    } catch (err) {
+      this.opts.log.warn('new deployments keep the deploy settings last read', { err, file: this.file.path });
+    }
+    return this.running?.deploy;
+  }
+
   /** Settings in the file that differ from what the services run with: they need a restart. */
   restartNeeded(state: ConfigFileState): string[] {
-    return this.running ? changedPaths(this.running, state.config).filter((p) => p !== 'dataDir') : [];
+    // Live deploy paths are read from the file by each new deployment: never waiting for a restart.
+    return this.running
+      ? changedPaths(this.running, state.config).filter((p) => p !== 'dataDir' && !isLiveDeployPath(p))
+      : [];
   }
 
   async change(version: string, changes: SettingChange[], actor: Actor): Promise<ChangeOutcome> {
@@ -155,7 +185,12 @@ export class SettingsService {
       targets.catalog?.reconfigure({ feeds: config.catalog.feeds, trustedKeys: config.catalog.trustedKeys });
     if (paths.some((p) => p.startsWith('cache.'))) targets.cache?.reconfigure(config.cache);
     if (paths.includes('site.name')) targets.api?.rename(config.site.name);
-    if (!this.running) return;
+    this.adopt(paths, config);
+  }
+
+  /** The running settings take `paths` (live ones) from `config`. */
+  private adopt(paths: string[], config: Config): void {
+    if (!this.running || !paths.length) return;
     const running = structuredClone(this.running);
     for (const p of paths) {
       const [section, key] = p.split('.') as [keyof Config, string];

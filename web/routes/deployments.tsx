@@ -54,7 +54,7 @@ const actor = (c: Context<WebEnv>) => ({ by: 'admin', from: c.get('remoteAddr') 
 const planInputs = async (deps: WebDeps, request: DeployRequest) => {
   if (!deps.assess) throw new DepotError('UNAVAILABLE', 'assessment is not running on this appliance');
   const site = await deps.assess.current();
-  const settings = deps.deploySettings ?? deploySettingsSchema.parse({});
+  const settings = (await deps.deploySettings?.()) ?? deploySettingsSchema.parse({});
   const addressOf = (id: string) => deps.hosts?.get(id)?.address ?? undefined;
   return { assessments: site.hosts, settings, addressOf, request };
 };

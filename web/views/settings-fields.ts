@@ -150,7 +150,7 @@ export const SECTIONS: readonly SectionSpec[] = [
     id: 'deploy',
     title: 'Deployments',
     intro:
-      'How many hosts install at once, in which time zone maintenance windows are read, and the gate a ring must pass before the next one starts. Host groups, their rings and windows are edited in their own card below.',
+      'How many hosts install at once, in which time zone maintenance windows are read, and the gate a ring must pass before the next one starts. Host groups, their rings and windows are edited in their own card below. The next deployment planned uses what is saved here (deployments already planned keep theirs); hosts at a time and the time zone apply after a restart.',
     fields: [
       {
         path: 'deploy.timeZone',

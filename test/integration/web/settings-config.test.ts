@@ -108,8 +108,8 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   const cache = (await fileJson()).cache as Record<string, unknown>;
   assert.deepEqual(cache, { wanRateKBps: 512, windows: ['22:00-06:00'], quotaMB: 4096 });
 
-  // Deployment settings: checked by the schema (a zone that does not exist is named), then saved
-  // for the next start.
+  // Deployment settings: checked by the schema (a zone that does not exist is named), then saved:
+  // the gate for the next deployment planned, the job limit for the next start.
   const zone = await admin.post('/settings/config/deploy', {
     ...(await formOf(admin)),
     'deploy.timeZone': 'Mars/Olympus',
@@ -123,7 +123,7 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   );
   assert.match(
     await deploy.text(),
-    /Deployments saved\. In use after a restart: Hosts at a time, Soak time \(hours\)\./,
+    /Deployments saved\. In use now: Soak time \(hours\)\. In use after a restart: Hosts at a time\./,
   );
   assert.deepEqual((await fileJson()).deploy, { concurrency: 3, gate: { soakHours: 12 } });
 });
@@ -395,7 +395,7 @@ test('host groups over plain HTTP: a stray field or a stale form saves nothing, 
     groups: [{ name: 'pilot', ring: 0, members: ['10.0.0.0/25'], reboot: 'never' }],
   });
   const page = await (await admin.request('/settings/config?saved=groups')).text();
-  assert.match(page, /Restart needed/);
+  assert.doesNotMatch(page, /Restart needed/, 'groups apply to the next deployment planned');
   assert.match(
     page,
     /<td>Never \(a technician reboots\)<\/td>/,

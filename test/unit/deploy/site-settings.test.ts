@@ -34,6 +34,42 @@ test('hosts land in the first group that holds their address; the rest in defaul
   );
 });
 
+test('a host member holds its machine whatever its address; an unknown id places no one', () => {
+  const byHost = deploySettingsSchema.parse({
+    groups: [
+      { name: 'office', ring: 1, members: ['10.0.0.0/24'] },
+      { name: 'pilot', ring: 0, members: ['host:h-00000000aa', 'host:h-00000000ff'] },
+      { name: 'lab', ring: 1, members: ['host:h-00000000bb', 'host:h-00000000aa'] },
+    ],
+  });
+  assert.deepEqual(
+    placeHosts(byHost, [
+      // Picked for the pilot; DHCP moved it into the office subnet since: naming it wins.
+      { hostId: 'h-00000000aa', address: '10.0.0.77' },
+      // No address known at all: still its group.
+      { hostId: 'h-00000000bb' },
+      { hostId: 'h-00000000cc', address: '10.0.0.11' },
+      { hostId: 'h-00000000dd', address: '192.168.1.5' },
+    ]),
+    {
+      // Named by two groups: the first one listed.
+      'h-00000000aa': { group: 'pilot', ring: 0 },
+      'h-00000000bb': { group: 'lab', ring: 1 },
+      'h-00000000cc': { group: 'office', ring: 1 },
+      'h-00000000dd': { group: 'default', ring: 2 },
+    },
+  );
+  // A group of hosts only holds no address (an empty address list must not admit everyone).
+  const hostsOnly = deploySettingsSchema.parse({
+    groups: [{ name: 'p', ring: 0, members: ['host:h-00000000aa'] }],
+  });
+  assert.deepEqual(placeHosts(hostsOnly, [{ hostId: 'h-00000000ee', address: '192.168.1.6' }]), {
+    'h-00000000ee': { group: 'default', ring: 2 },
+  });
+  // h-00000000ff is in no directory: the group keeps it and no host lands there by mistake.
+  assert.deepEqual(byHost.groups[1]?.members, ['host:h-00000000aa', 'host:h-00000000ff']);
+});
+
 test('the policy carries windows in the site zone, reboots per group, rules and the gate', () => {
   const p = sitePolicy(settings);
   assert.deepEqual(p.windows, { office: { text: 'Sat 22:00-Sun 04:00', zone: 'Europe/Berlin' } });
@@ -59,6 +95,12 @@ test('mistakes are named where they are', () => {
     issues({ groups: [{ name: 'a', ring: 0, members: ['10.0.0.300'] }] }).join('\n'),
     /deploy\.groups\.0\.members\.0: a group member is an address or CIDR/,
   );
+  for (const bad of ['host:', 'host:db1', 'host:H-00000000AA', 'h-00000000aa', 'host: h-00000000aa'])
+    assert.match(
+      issues({ groups: [{ name: 'a', ring: 0, members: [bad] }] }).join('\n'),
+      /members\.0: .*or a host as host:<id>/,
+      bad,
+    );
   assert.match(
     issues({ groups: [{ name: 'a', ring: 0, window: 'Sat 22:00-Sat 21:00' }] }).join('\n'),
     /deploy\.groups\.0\.window: /,
