@@ -343,7 +343,8 @@ export class DepotApp {
           reports: this.reports,
           deploy: this.deploy,
           // As in the settings file now (live for new deployments), else as loaded at start.
-          deploySettings: async () => (await this.settings?.deploySettings()) ?? this.config.deploy,
+          deploySettings: async () =>
+            (await this.settings?.deploySettings(this.config.deploy)) ?? this.config.deploy,
           selfUpdate: selfUpdateView(this.config.selfUpdate),
           backup: {
             dataDir: this.config.dataDir,

@@ -39,6 +39,11 @@ export const LIVE_PATHS: readonly string[] = [
 /** Live paths each new deployment reads from the file when it is planned (hand edits included). */
 const isLiveDeployPath = (p: string): boolean => p.startsWith('deploy.') && LIVE_PATHS.includes(p);
 
+/** The keys of `deploy` each new deployment reads from the file (`gate` whole: all its fields are live). */
+const LIVE_DEPLOY_KEYS = [
+  ...new Set(LIVE_PATHS.filter(isLiveDeployPath).map((p) => p.split('.')[1] as keyof Config['deploy'])),
+];
+
 /** Values never written to the audit log. */
 const SECRET_PATHS = new Set(['http.metricsToken']);
 
@@ -105,6 +110,8 @@ export class SettingsService {
   readonly file: ConfigFile;
   /** The settings the services run with, as far as the file sets them. */
   private running: Config | undefined;
+  /** The live deploy keys as last read from a good file. */
+  private liveDeploy: Partial<Config['deploy']> = {};
 
   constructor(
     private readonly opts: {
@@ -143,18 +150,20 @@ export class SettingsService {
   }
 
   /**
-   * The deploy settings a new deployment is planned with: the file's live deploy paths as they are
-   * now (saved here or edited by hand), the rest as the daemon started with. A file that does not
-   * pass the checks leaves the last good ones in use (the settings page names its problem).
+   * The deploy settings a new deployment is planned with: `started` (what the daemon runs with)
+   * with the live deploy keys as the file has them now, saved here or edited by hand. A file that
+   * does not pass the checks leaves the last good ones in use (the settings page names its problem).
    */
-  async deploySettings(): Promise<Config['deploy'] | undefined> {
+  async deploySettings(started: Config['deploy']): Promise<Config['deploy']> {
     try {
-      const { config } = await this.file.read();
-      if (this.running) this.adopt(changedPaths(this.running, config).filter(isLiveDeployPath), config);
+      const state = await this.file.read();
+      // No file: the daemon runs on defaults and its own sources; nothing to read on top.
+      if (state.version !== 'none')
+        this.liveDeploy = Object.fromEntries(LIVE_DEPLOY_KEYS.map((k) => [k, state.config.deploy[k]]));
     } catch (err) {
       this.opts.log.warn('new deployments keep the deploy settings last read', { err, file: this.file.path });
     }
-    return this.running?.deploy;
+    return { ...started, ...this.liveDeploy };
   }
 
   /** Settings in the file that differ from what the services run with: they need a restart. */

@@ -163,7 +163,8 @@ test('at start, temp files of a save cut short (kill -9) are removed: only this 
 test('deploy groups and policy are live for new deployments; concurrency and enabled wait for a restart', async (t) => {
   const text = '{ "deploy": { "groups": [{ "name": "pilot", "ring": 0, "members": ["10.0.0.1"] }] } }\n';
   const { file, settings } = await service(t, text);
-  assert.deepEqual((await settings.deploySettings())?.groups[0]?.members, ['10.0.0.1']);
+  const started = (await settings.read()).config.deploy;
+  assert.deepEqual((await settings.deploySettings(started))?.groups[0]?.members, ['10.0.0.1']);
   const out = await settings.change(
     (await settings.read()).version,
     [
@@ -177,7 +178,7 @@ test('deploy groups and policy are live for new deployments; concurrency and ena
   assert.ok('state' in out, JSON.stringify(out));
   assert.deepEqual(out.live.sort(), ['deploy.gate.soakHours', 'deploy.groups', 'deploy.rules']);
   assert.deepEqual(out.restart, ['deploy.concurrency']);
-  const now = await settings.deploySettings();
+  const now = await settings.deploySettings(started);
   assert.deepEqual(now?.groups[0]?.members, ['host:h-00000000aa']);
   assert.equal(now?.gate.soakHours, 2);
   assert.equal(now?.rules.length, 1);
@@ -188,8 +189,8 @@ test('deploy groups and policy are live for new deployments; concurrency and ena
   raw.deploy.groups[0].members = ['10.0.0.0/24'];
   await writeFile(file, JSON.stringify(raw));
   assert.deepEqual(settings.restartNeeded(await settings.read()), ['deploy.concurrency']);
-  assert.deepEqual((await settings.deploySettings())?.groups[0]?.members, ['10.0.0.0/24']);
+  assert.deepEqual((await settings.deploySettings(started))?.groups[0]?.members, ['10.0.0.0/24']);
   // A hand edit that breaks the file: the last good groups stay in use.
   await writeFile(file, '{ "deploy": { "groups": [{ "name": "Bad Name", "ring": 0 }] } }');
-  assert.deepEqual((await settings.deploySettings())?.groups[0]?.members, ['10.0.0.0/24']);
+  assert.deepEqual((await settings.deploySettings(started))?.groups[0]?.members, ['10.0.0.0/24']);
 });
