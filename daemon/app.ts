@@ -342,9 +342,8 @@ export class DepotApp {
           presence: this.presence,
           reports: this.reports,
           deploy: this.deploy,
-          // As in the settings file now (live for new deployments), else as loaded at start.
-          deploySettings: async () =>
-            (await this.settings?.deploySettings(this.config.deploy)) ?? this.config.deploy,
+          // Groups and policy as config.json has them now: live for each new deployment.
+          deploySettings: () => this.settings!.deploySettings(this.config.deploy),
           selfUpdate: selfUpdateView(this.config.selfUpdate),
           backup: {
             dataDir: this.config.dataDir,

@@ -24,14 +24,14 @@ export const needSettings = (deps: WebDeps): SettingsService => {
   return deps.settings;
 };
 
-/** The machines the group editor offers: those with an address, by the name pages show. */
+/** The machines the group editor offers: every host in the directory, by the name pages show. */
 export const knownHostsOf = (deps: WebDeps): KnownHost[] => {
   const hosts = deps.hosts;
   if (!hosts) return [];
   return hosts
     .list()
-    .flatMap((h) => (h.address ? [{ name: hosts.label(h.id), address: h.address }] : []))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    .map((h) => ({ id: h.id, name: hosts.label(h.id), address: h.address ?? undefined }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.id.localeCompare(b.id));
 };
 
 export const configPage = async (c: Context<WebEnv>, deps: WebDeps, extras: PageExtras = {}) => {

@@ -1,24 +1,27 @@
 /**
  * The host-group form (deploy.groups): what a technician posts becomes a group entry, checked by the
  * deploy settings schema itself (daemon/deploy/site-settings.ts) so the form and config.json agree
- * on every rule. Members are picked from known hosts by name; the form posts their addresses,
- * which is what the schema stores, plus any other addresses or CIDRs typed by hand.
+ * on every rule. Machines are picked from the host directory by name; the form posts them as
+ * `host:<id>`, which is what the schema stores (a machine stays a member whatever its address),
+ * plus any addresses or CIDRs typed by hand for subnets.
  */
 import { parseWindow } from '../../daemon/deploy/policy/windows.js';
-import { deploySettingsSchema, systemTimeZone } from '../../daemon/deploy/site-settings.js';
+import { deploySettingsSchema, memberHostId, systemTimeZone } from '../../daemon/deploy/site-settings.js';
 import { splitLines } from './form-lines.js';
 
-/** A machine the member picker offers: its name as pages show it, and the address a group stores. */
+/** A machine the member picker offers: its id in the host directory, its name as pages show it. */
 export interface KnownHost {
+  id: string;
   name: string;
-  address: string;
+  /** Where it answers now, if known. */
+  address?: string | undefined;
 }
 
 /** The form's fields as typed, kept whole on a bad submit. */
 export interface GroupDraft {
   name: string;
   ring: string;
-  /** Addresses of the known hosts ticked. */
+  /** The machines ticked, as members (`host:<id>`). */
   hosts: string[];
   /** Other members, one address or CIDR per line. */
   others: string;
@@ -69,15 +72,15 @@ export const draftOf = (
   unknown: Object.keys(body).filter((k) => !GROUP_FIELDS.includes(k as GroupField) && !control.has(k)),
 });
 
-/** A draft from a stored group: ticked where a member is a known host's address. */
-export const draftFromEntry = (entry: Record<string, unknown>, known: readonly KnownHost[]): GroupDraft => {
+/** A draft from a stored group: every host member ticked (known or not), the rest as typed lines. */
+export const draftFromEntry = (entry: Record<string, unknown>): GroupDraft => {
   const members = list(entry.members);
-  const addresses = new Set(known.map((h) => h.address));
+  const isHost = (m: string) => memberHostId(m) !== undefined;
   return {
     name: text(entry.name),
     ring: entry.ring === undefined ? '' : String(entry.ring),
-    hosts: members.filter((m) => addresses.has(m)),
-    others: members.filter((m) => !addresses.has(m)).join('\n'),
+    hosts: members.filter(isHost),
+    others: members.filter((m) => !isHost(m)).join('\n'),
     window: text(entry.window),
     reboot: text(entry.reboot) || 'if-required',
   };

@@ -1,8 +1,10 @@
 /**
  * Settings → host groups (deploy.groups): the groups with their ring, members by name, window and
- * reboot policy; a form to add one or edit one; remove asks first.
+ * reboot policy; a form to add one or edit one (machines ticked from the host directory, subnets
+ * typed); remove asks first.
  */
 import { REBOOT_POLICIES } from '../../daemon/deploy/deployment.js';
+import { hostMember, memberHostId } from '../../daemon/deploy/site-settings.js';
 import { CsrfField } from './csrf-field.js';
 import type { GroupDraft, GroupFormState, KnownHost } from './group-form.js';
 import { draftFromEntry, emptyDraft } from './group-form.js';
@@ -25,10 +27,15 @@ const REBOOT_WORDS: Record<(typeof REBOOT_POLICIES)[number], string> = {
 
 type Group = SettingsView['state']['config']['deploy']['groups'][number];
 
-const memberWords = (members: readonly string[], known: readonly KnownHost[]): string => {
-  if (!members.length) return 'none yet';
-  return members.map((m) => known.find((h) => h.address === m)?.name ?? m).join(', ');
+/** A member in words: a machine by its name (or as unknown), an address or CIDR as written. */
+const memberWord = (member: string, known: readonly KnownHost[]): string => {
+  const id = memberHostId(member);
+  if (id === undefined) return member;
+  return known.find((h) => h.id === id)?.name ?? `${id} (not a known host)`;
 };
+
+const memberWords = (members: readonly string[], known: readonly KnownHost[]): string =>
+  members.length ? members.map((m) => memberWord(m, known)).join(', ') : 'none yet';
 
 const FieldError = (props: { id: string; error?: string | undefined }) =>
   props.error ? (
@@ -77,35 +84,73 @@ const Hint = (props: { id: string; children: string }) => (
   </p>
 );
 
-const MemberPicker = (props: { d: GroupDraft; known: readonly KnownHost[]; error?: string | undefined }) => (
-  <fieldset
-    class="field"
-    id="group-hosts"
-    aria-describedby={`group-hosts-hint${props.error ? ' group-hosts-error' : ''}`}
-  >
-    <legend>Members</legend>
-    {props.known.length ? (
-      props.known.map((h, i) => (
-        <label class="check" for={`group-host-${i}`}>
-          <input
-            type="checkbox"
-            class="inline-check"
-            id={`group-host-${i}`}
-            name="hosts"
-            value={h.address}
-            checked={props.d.hosts.includes(h.address)}
-          />{' '}
-          {h.name}
-          {h.name !== h.address ? <span class="hint"> ({h.address})</span> : null}
-        </label>
-      ))
-    ) : (
-      <p>No known hosts yet: scan a scope or add a host, or type addresses below.</p>
-    )}
-    <Hint id="group-hosts">A host in two groups belongs to the first one listed.</Hint>
-    <FieldError id="group-hosts" error={props.error} />
-  </fieldset>
+/** What the picker lists: ticked machines first (an id no longer known among them), then the rest. */
+const pickable = (d: GroupDraft, known: readonly KnownHost[]): KnownHost[] => {
+  const ids = new Set(known.map((h) => h.id));
+  const ticked = new Set(d.hosts);
+  const missing = d.hosts.flatMap((m) => {
+    const id = memberHostId(m);
+    return id !== undefined && !ids.has(id) ? [{ id, name: id }] : [];
+  });
+  const isTicked = (h: KnownHost) => ticked.has(hostMember(h.id));
+  return [...missing, ...known.filter(isTicked), ...known.filter((h) => !isTicked(h))];
+};
+
+const HostChoice = (props: { h: KnownHost; i: number; ticked: boolean; known: boolean }) => (
+  <label class="check" for={`group-host-${props.i}`}>
+    <input
+      type="checkbox"
+      class="inline-check"
+      id={`group-host-${props.i}`}
+      name="hosts"
+      value={hostMember(props.h.id)}
+      checked={props.ticked}
+    />{' '}
+    {props.h.name}
+    <span class="hint">
+      {!props.known
+        ? ' (not a known host: untick to remove it)'
+        : props.h.address && props.h.address !== props.h.name
+          ? ` (${props.h.address})`
+          : props.h.address
+            ? ''
+            : ' (no address yet)'}
+    </span>
+  </label>
 );
+
+const MemberPicker = (props: { d: GroupDraft; known: readonly KnownHost[]; error?: string | undefined }) => {
+  const list = pickable(props.d, props.known);
+  const known = new Set(props.known.map((h) => h.id));
+  return (
+    <fieldset
+      class="field"
+      id="group-hosts"
+      aria-describedby={`group-hosts-hint${props.error ? ' group-hosts-error' : ''}`}
+    >
+      <legend>Hosts</legend>
+      {list.length ? (
+        <div class="pick-list">
+          {list.map((h, i) => (
+            <HostChoice
+              h={h}
+              i={i}
+              ticked={props.d.hosts.includes(hostMember(h.id))}
+              known={known.has(h.id)}
+            />
+          ))}
+        </div>
+      ) : (
+        <p>No known hosts yet: scan a scope or add a host, or type a subnet below.</p>
+      )}
+      <Hint id="group-hosts">
+        A ticked host stays in this group whatever address it gets, even inside another group’s subnet; a host
+        ticked in two groups belongs to the first one listed.
+      </Hint>
+      <FieldError id="group-hosts" error={props.error} />
+    </fieldset>
+  );
+};
 
 const GroupForm = (props: { view: SettingsView; form: GroupFormState }) => {
   const { view, form } = props;
@@ -137,12 +182,13 @@ const GroupForm = (props: { view: SettingsView; form: GroupFormState }) => {
       </div>
       <MemberPicker d={d} known={view.knownHosts} error={errors.hosts} />
       <div class="field">
-        <label for="group-others">Other members</label>
+        <label for="group-others">Subnets and addresses</label>
         <textarea name="others" rows={2} spellcheck={false} {...described('group-others', errors.others)}>
           {d.others}
         </textarea>
         <Hint id="group-others">
-          Addresses or CIDRs not in the list above, one per line (e.g. 10.0.0.0/25 for hosts yet to come).
+          CIDRs or addresses, one per line (e.g. 10.0.0.0/25 for hosts yet to come). An address holds
+          whichever machine has it: tick a machine above to keep it when DHCP moves it.
         </Hint>
         <FieldError id="group-others" error={errors.others} />
       </div>
@@ -177,9 +223,7 @@ const GroupForm = (props: { view: SettingsView; form: GroupFormState }) => {
 export const groupFormOf = (view: SettingsView, editName: string | undefined): GroupFormState => {
   if (view.group) return view.group;
   const g = editName ? view.state.config.deploy.groups.find((x) => x.name === editName) : undefined;
-  return g
-    ? { draft: draftFromEntry(g, view.knownHosts), errors: {}, editing: g.name }
-    : { draft: emptyDraft(), errors: {} };
+  return g ? { draft: draftFromEntry(g), errors: {}, editing: g.name } : { draft: emptyDraft(), errors: {} };
 };
 
 export const GroupsCard = (props: { view: SettingsView }) => {

@@ -49,6 +49,12 @@ test('a tech adds, corrects, edits and removes a host group from the UI', {
 
   await page.goto(at('/settings/config#groups'));
   assert.match(await page.innerText('#groups'), /No host groups yet/);
+  // The picker offers machines (stored as host:<id>), not their addresses.
+  const memberOf = async (address: string) =>
+    (await page.getAttribute(`#groups label:has-text("${address}") input`, 'value')) ?? '';
+  const [first, second] = [await memberOf('127.0.0.1'), await memberOf('127.0.0.2')];
+  assert.match(first, /^host:h-[0-9a-f]{10}$/);
+  assert.match(second, /^host:h-[0-9a-f]{10}$/);
   assert.doesNotMatch(await page.innerText('#file-only'), /deploy\.groups/, 'no longer read-only');
 
   // A bad group: every problem next to its field, what was typed kept, nothing saved.
@@ -85,7 +91,7 @@ test('a tech adds, corrects, edits and removes a host group from the UI', {
     {
       name: 'pilot',
       ring: 0,
-      members: ['127.0.0.1', '10.9.0.0/24'],
+      members: [first, '10.9.0.0/24'],
       reboot: 'if-required',
       window: 'Sat 22:00-Sun 04:00',
     },
@@ -105,9 +111,20 @@ test('a tech adds, corrects, edits and removes a host group from the UI', {
   await page.click('button:text("Save group pilot")');
   await page.waitForSelector('text=Host group pilot saved.');
   assert.deepEqual(await groupsInFile(), [
-    { name: 'pilot', ring: 1, members: ['127.0.0.2'], reboot: 'never', window: 'Sat 22:00-Sun 04:00' },
+    { name: 'pilot', ring: 1, members: [second], reboot: 'never', window: 'Sat 22:00-Sun 04:00' },
   ]);
   await groupsShot('groups-3-edited');
+  // The editor with its picked host, on a phone and on a desk.
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    // (Not a same-document jump: the URL may already be this one, from the Edit link.)
+    await page.goto(at('/settings'));
+    await page.goto(at('/settings/config?group=pilot#groups'));
+    assert.equal(await page.isChecked('#groups label:has-text("127.0.0.2") input'), true);
+    const wide = await page.evaluate<number>('document.documentElement.scrollWidth');
+    assert.ok(wide <= width, `the editor is ${wide} px wide at ${width} px`);
+    await groupsShot(`groups-3-editor-${width}`);
+  }
 
   // Without JavaScript the removal lands on a page that asks; cancelling it changes nothing.
   await Promise.all([

@@ -14,10 +14,8 @@ import {
 } from '../../../web/views/group-form.js';
 import { CONTROL_FIELDS } from '../../../web/views/settings-fields.js';
 
-const KNOWN = [
-  { name: 'front-desk', address: '10.0.0.12' },
-  { name: 'till-2', address: '10.0.0.13' },
-];
+const DESK = 'host:h-00000000aa';
+const TILL = 'host:h-00000000bb';
 
 const entry = (body: Record<string, unknown>): GroupEntry => {
   const made = entryOf(draftOf(body, CONTROL_FIELDS).draft);
@@ -29,8 +27,8 @@ test('a posted group becomes its entry: picked hosts and typed members together,
   const e = entry({
     name: 'pilot',
     ring: '0',
-    hosts: ['10.0.0.12', '10.0.0.13'],
-    others: '10.0.0.0/25\n10.0.0.12, 10.0.1.7',
+    hosts: [DESK, TILL],
+    others: '10.0.0.0/25\n10.0.0.12, 10.0.1.7\nhost:h-00000000aa',
     window: 'Sat 22:00-Sun 04:00',
     reboot: 'never',
     _csrf: 'x',
@@ -39,21 +37,21 @@ test('a posted group becomes its entry: picked hosts and typed members together,
   assert.deepEqual(e, {
     name: 'pilot',
     ring: 0,
-    members: ['10.0.0.12', '10.0.0.13', '10.0.0.0/25', '10.0.1.7'],
+    members: [DESK, TILL, '10.0.0.0/25', '10.0.0.12', '10.0.1.7'],
     reboot: 'never',
     window: 'Sat 22:00-Sun 04:00',
   });
-  assert.deepEqual(groupErrors({}, [e], 0, ['10.0.0.12', '10.0.0.13']), {});
+  assert.deepEqual(groupErrors({}, [e], 0, [DESK, TILL]), {});
   // One ticked host arrives as a string, not a list; an empty window is no window.
   const one = entry({
     name: 'tills',
     ring: '2',
-    hosts: '10.0.0.13',
+    hosts: TILL,
     others: '',
     window: '',
     reboot: 'always',
   });
-  assert.deepEqual(one.members, ['10.0.0.13']);
+  assert.deepEqual(one.members, [TILL]);
   assert.equal('window' in one, false);
 });
 
@@ -69,16 +67,17 @@ test('the schema judges each field and its message sits next to that field', () 
   const bad = entry({
     name: 'Front Desk',
     ring: '3',
-    hosts: '10.0.0.12',
+    hosts: ['host:h-00000000aa', 'host:not-an-id'],
     others: 'printer.local',
     window: 'Sat 25:00-Sun 04:00',
     reboot: 'sometimes',
   });
-  const errors = groupErrors({}, [bad], 0, ['10.0.0.12']);
+  const errors = groupErrors({}, [bad], 0, ['host:h-00000000aa', 'host:not-an-id']);
   assert.match(errors.name ?? '', /1-40 lowercase letters, digits and dashes/);
   assert.equal(errors.ring, 'choose ring 0 (pilot), 1 or 2');
   assert.match(errors.others ?? '', /address or CIDR .*"printer\.local"/);
-  assert.equal(errors.hosts, undefined, 'the picked host is fine');
+  // A forged host value is named on the picker, not on the typed members.
+  assert.match(errors.hosts ?? '', /"host:not-an-id"/);
   assert.ok(errors.window, 'an impossible window is refused');
   assert.ok(errors.reboot, 'an unknown reboot policy is refused');
 });
@@ -96,16 +95,18 @@ test('a window is read in the deployments’ time zone; a broken time zone elsew
   assert.match(errors[''] ?? '', /deploy\.timeZone: unknown time zone/);
 });
 
-test('editing a stored group ticks its known hosts and lists the rest as typed members', () => {
-  const d = draftFromEntry(
-    { name: 'office', ring: 1, members: ['10.0.0.12', '10.0.0.0/25'], reboot: 'always' },
-    KNOWN,
-  );
+test('editing a stored group ticks its hosts, known or not, and lists addresses as typed members', () => {
+  const d = draftFromEntry({
+    name: 'office',
+    ring: 1,
+    members: [DESK, '10.0.0.12', 'host:h-00000000ff', '10.0.0.0/25'],
+    reboot: 'always',
+  });
   assert.deepEqual(d, {
     name: 'office',
     ring: '1',
-    hosts: ['10.0.0.12'],
-    others: '10.0.0.0/25',
+    hosts: [DESK, 'host:h-00000000ff'],
+    others: '10.0.0.12\n10.0.0.0/25',
     window: '',
     reboot: 'always',
   });
