@@ -235,8 +235,8 @@ export const GroupsCard = (props: { view: SettingsView }) => {
     <section class="card" id="groups">
       <h2>Host groups</h2>
       <p class="hint">
-        Which hosts install in which ring, when, and whether they reboot. Saved to <code>deploy.groups</code>;
-        the next deployment planned uses them, deployments already planned keep theirs.
+        Which hosts install in which ring, when, and whether they reboot. Saved to <code>deploy.groups</code>.
+        The next deployment planned uses them at once; deployments already planned keep theirs.
       </p>
       {groups.length === 0 ? (
         <Empty>
