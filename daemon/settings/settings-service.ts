@@ -1,8 +1,9 @@
 /**
  * Settings changed from the UI: written to the config file (ConfigFile), applied at once where the
  * running service can take them (feeds, trusted keys, cache upstreams, WAN rate, windows, clients,
- * the site name, host groups and the other policy a new deployment is planned with), and otherwise listed as waiting for a restart. Every change goes in the audit
- * log with its old and new value, secrets redacted.
+ * the site name; host groups and the other policy each new deployment reads from the file), and
+ * otherwise listed as waiting for a restart. Every change goes in the audit log with its old and
+ * new value, secrets redacted.
  */
 import type { AuditLog } from '../auth/audit-log.js';
 import { type Config, envVars, type LoadConfigOptions } from '../config.js';
