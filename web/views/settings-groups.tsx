@@ -27,10 +27,16 @@ const REBOOT_WORDS: Record<(typeof REBOOT_POLICIES)[number], string> = {
 
 type Group = SettingsView['state']['config']['deploy']['groups'][number];
 
-/** A member in words: a machine by its name (or as unknown), an address or CIDR as written. */
-const memberWord = (member: string, known: readonly KnownHost[]): string => {
+/**
+ * A member in words: a machine by its name (or as unknown); an address as written, with the
+ * machine that has it now (it holds whichever machine has it, which a group of old may not mean).
+ */
+export const memberWord = (member: string, known: readonly KnownHost[]): string => {
   const id = memberHostId(member);
-  if (id === undefined) return member;
+  if (id === undefined) {
+    const at = known.find((h) => h.address === member && h.name !== member);
+    return at ? `${member} (${at.name} now)` : member;
+  }
   return known.find((h) => h.id === id)?.name ?? `${id} (not a known host)`;
 };
 

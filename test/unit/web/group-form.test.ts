@@ -13,6 +13,7 @@ import {
   groupErrors,
 } from '../../../web/views/group-form.js';
 import { CONTROL_FIELDS } from '../../../web/views/settings-fields.js';
+import { memberWord } from '../../../web/views/settings-groups.js';
 
 const DESK = 'host:h-00000000aa';
 const TILL = 'host:h-00000000bb';
@@ -110,4 +111,16 @@ test('editing a stored group ticks its hosts, known or not, and lists addresses 
     window: '',
     reboot: 'always',
   });
+});
+
+test('the group table names machines; an address says which machine has it now', () => {
+  const known = [
+    { id: 'h-00000000aa', name: 'front-desk', address: '10.0.0.12' },
+    { id: 'h-00000000bb', name: '10.0.0.13', address: '10.0.0.13' },
+  ];
+  assert.equal(memberWord(DESK, known), 'front-desk');
+  assert.equal(memberWord('host:h-00000000ff', known), 'h-00000000ff (not a known host)');
+  assert.equal(memberWord('10.0.0.12', known), '10.0.0.12 (front-desk now)');
+  assert.equal(memberWord('10.0.0.13', known), '10.0.0.13');
+  assert.equal(memberWord('10.0.0.0/25', known), '10.0.0.0/25');
 });
