@@ -262,6 +262,7 @@ export class AssessService {
       const inv = await this.opts.inventories.get(id);
       if (inv) hosts.push(assessHost(inv, index, memo));
     }
+    index.forgetMade();
     const result: SiteAssessment = {
       computedAt: dateOf(this.clock).toISOString(),
       catalogGeneration: index.generation,
