@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
@@ -22,7 +22,8 @@ const inv = (hostId: string, curl: string): HostInventory => ({
   rebootRequired: false,
 });
 
-test('an old result is served at once while a fresh one is computed; a catalog change recomputes', async (t) => {
+/** A catalog service with the Debian tracker fixture as its one feed, not synced yet. */
+const trackerCatalog = async (t: TestContext) => {
   const dir = await mkdtemp(join(tmpdir(), 'pd-assess-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const fetcher = new MemoryFeedFetcher();
@@ -41,6 +42,11 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   });
   await catalog.start();
   t.after(() => catalog.stop());
+  return { catalog, log };
+};
+
+test('an old result is served at once while a fresh one is computed; a catalog change recomputes', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
   const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
   let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
   const assess = new AssessService({
@@ -79,24 +85,7 @@ test('an old result is served at once while a fresh one is computed; a catalog c
 });
 
 test('an assessment that was running when a collection or a catalog change came in is not taken as current', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'pd-assess-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const fetcher = new MemoryFeedFetcher();
-  fetcher.set('https://tracker.example/json', fixture('catalog/debian-tracker.json'));
-  const log = memoryLogger();
-  const catalog = new CatalogService({
-    dir,
-    feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'https://tracker.example/json', enabled: true }],
-    fetcher,
-    verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
-    trustedKeys: [],
-    maxFeedBytes: 1 << 20,
-    maxUnpackedBytes: 1 << 20,
-    syncIntervalMinutes: 60,
-    log,
-  });
-  await catalog.start();
-  t.after(() => catalog.stop());
+  const { catalog, log } = await trackerCatalog(t);
   let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
   let hold: Promise<void> = Promise.resolve();
   let reads = 0;
