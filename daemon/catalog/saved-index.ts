@@ -19,6 +19,7 @@ import type { FeedContent, SnapshotMeta } from './model.js';
 import { packFeed } from './pack-feed.js';
 import { packedBytes, readPacked } from './packed-bytes.js';
 import { PackedFeed } from './packed-feed.js';
+import { snapshotMetaShape } from './snapshot-meta.js';
 
 export const SAVED_INDEX_FORMAT = 'patch-depot-feed-index';
 /** Bump whenever the body layout or the meaning of a parsed feed changes. */
@@ -125,10 +126,12 @@ export const loadIndex = async (
   if (body.length !== header.bodyBytes)
     throw damaged(file, `${body.length} bytes, header says ${header.bodyBytes}`);
   if (checksum(header.meta, [body]) !== header.crc32) throw damaged(file, 'checksum mismatch');
+  const meta = snapshotMetaShape.safeParse(header.meta);
+  if (!meta.success) throw damaged(file, 'its snapshot meta is not one');
   const feed = readPacked(body, (why) => {
     throw damaged(file, why);
   });
-  return { status: 'loaded', meta: header.meta, feed };
+  return { status: 'loaded', meta: meta.data as SnapshotMeta, feed };
 };
 
 export const deleteIndex = (catalogDir: string, feedId: string): Promise<void> =>
