@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
 import { cacheStack, viaProxy } from '../../support/cache-stack.js';
@@ -134,4 +136,34 @@ test('a client that stops reading holds neither the download nor the other joine
   for (const o of others) assert.equal(sha(o.body), sha(body));
   await waitFor(() => s.cache.index.get(url) !== undefined, 'the file stored while one client stalls');
   stuck.destroy();
+});
+
+test('an upstream whose Content-Length is always more than it sends: clients cut off, nothing stored', async (t) => {
+  const body = randomBytes(400_000);
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    const headers = { 'content-length': String(2 * body.length - start), etag: '"liar"' };
+    if (start > 0)
+      res.writeHead(206, {
+        ...headers,
+        'content-range': `bytes ${start}-${2 * body.length - 1}/${2 * body.length}`,
+      });
+    else res.writeHead(200, headers);
+    res.write(body.subarray(0, Math.max(0, body.length - start)), () => res.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const s = await cacheStack(t, { allow: new UpstreamAllowList([`${base}/`]) });
+  const url = `${base}/pool/liar.deb`;
+  const clients = await Promise.all(Array.from({ length: 4 }, () => viaProxy(s.proxyUrl, url)));
+  for (const c of clients) {
+    assert.equal(c.truncated, true);
+    assert.ok(c.body.equals(body.subarray(0, c.body.length)), 'what arrived is the upstream bytes, in order');
+  }
+  assert.ok(requests > 1, 'resumed before giving up');
+  assert.equal(s.cache.index.get(url), undefined);
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
 });
