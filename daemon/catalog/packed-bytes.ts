@@ -7,6 +7,7 @@
  * within its column, each fix in exactly one group that matches it): the checksum finds damage,
  * this finds a file written by something else, and neither may reach the catalog.
  */
+import { vendorFileSchema } from './feeds/depot-manifest.js';
 import { severities } from './model.js';
 import {
   ADVISORY_FIELDS,
@@ -114,6 +115,8 @@ const checkExtra = (v: unknown, fail: Fail): FeedExtra => {
   if (typeof v !== 'object' || v === null) fail('files and note unreadable');
   if (e.note !== undefined && typeof e.note !== 'string') fail('note is not text');
   if (e.files !== undefined && !Array.isArray(e.files)) fail('files is not a list');
+  for (const [i, f] of (e.files ?? []).entries())
+    if (!vendorFileSchema.safeParse(f).success) fail(`file ${i} is not a vendor file`);
   return e;
 };
 

@@ -231,7 +231,7 @@ describe('saved feed index', () => {
     }
   });
 
-  it('refuses, checksum made to match: an empty group naming no string, a meta that is not one', async () => {
+  it('refuses, checksum made to match: an empty group naming no string, a vendor file that is not one, a meta that is not one', async () => {
     const file = savedIndexFile(dir, 'debian');
     await saveIndex(dir, snapFile, meta(), mixed);
     const good = await readFile(file);
@@ -251,6 +251,18 @@ describe('saved feed index', () => {
       h.bodyBytes = body.length;
       await writeFile(file, sealed(h, body, eol));
       await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message });
+    }
+    // Its vendor files are what firmware staging and the Feeds page read: each must be one.
+    for (const files of [[null], [{ ...mixed.files![0], name: '../../etc/shadow' }], [{ name: 'f.bin' }]]) {
+      const extra = { ...packed.extra, files } as never;
+      const body = Buffer.concat(packedBytes(new PackedFeed(packed.columns, extra)));
+      const h = header();
+      h.bodyBytes = body.length;
+      await writeFile(file, sealed(h, body, eol));
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), {
+        code: 'STORE_CORRUPT',
+        message: /file 0 is not a vendor file/,
+      });
     }
     for (const edit of [
       (m: Record<string, unknown>) => (m.kind = 'gopher'),
