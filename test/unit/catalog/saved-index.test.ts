@@ -276,7 +276,7 @@ describe('saved feed index', () => {
     }
   });
 
-  it('refuses an empty file, one with bytes appended, and a header that lies about the body', async () => {
+  it('refuses an empty file, one with bytes appended (3 GiB too), and a header that lies about the body', async () => {
     const file = savedIndexFile(dir, 'debian');
     await saveIndex(dir, snapFile, meta(), mixed);
     const good = await readFile(file);
@@ -285,6 +285,13 @@ describe('saved feed index', () => {
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /header/ });
     await writeFile(file, Buffer.concat([good, Buffer.alloc(4096)]));
     await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /bytes/ });
+    // 3 GiB (sparse): refused from its header and size, never read into memory.
+    await writeFile(file, good);
+    await truncate(file, 3 * 2 ** 30);
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), {
+      code: 'STORE_CORRUPT',
+      message: new RegExp(`${3 * 2 ** 30 - eol - 1} bytes, header says`),
+    });
     for (const bodyBytes of [2 ** 53, -1, 'a lot', null]) {
       const h = JSON.parse(good.subarray(0, eol).toString('utf8'));
       h.bodyBytes = bodyBytes;
