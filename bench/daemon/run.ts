@@ -201,15 +201,19 @@ const measure = async (n: number) => {
   const url = `http://127.0.0.1:${site.port}`;
   const { daemon, started, healthzS } = await startDaemon(site.dataDir, url);
   const session = await setUpOverHttp(url, 'bench passphrase 1', site.dataDir);
-  // "N hosts assessed against 0 feeds" comes before the sync: wait for the assessment against the feed.
-  while (!/hosts? assessed against [1-9]/.test(await (await session.get('/patches')).text()))
+  // "N hosts assessed against 0 feeds" comes before the sync; then the assessment of the synced
+  // catalog runs, and while it does the Patches page waits for it at most 2 s before it shows the
+  // last result with an "Assessing…" notice. The longest such wait is its own figure, not a page's
+  // p95; the pages are timed once the current catalog's figures are shown.
+  let firstPageMs = 0;
+  for (;;) {
+    const t = performance.now();
+    const text = await (await session.get('/patches')).text();
+    const synced = /hosts? assessed against [1-9]/.test(text);
+    if (synced) firstPageMs = Math.max(firstPageMs, performance.now() - t);
+    if (synced && !text.includes('Assessing…')) break;
     await sleep(250);
-  // An assessment that began before the sync finished is of the old catalog: the next page waits for
-  // the one of the new catalog (assess.current()): the Patches page waits for it (the dashboard
-  // shows the last result instead). That wait is its own figure, not a page's p95.
-  const t = performance.now();
-  await (await session.get('/patches')).arrayBuffer();
-  const firstPageMs = performance.now() - t;
+  }
   const assessedS = (performance.now() - started) / 1000;
   const pages: Record<string, PageRow> = {};
   let worstP95 = 0;
@@ -270,7 +274,7 @@ const { healthzS, assessedS, worstP95, rssMiB, inventoryMB } = main;
 console.table({
   'start to /healthz': { value: `${healthzS.toFixed(2)} s`, goal: '< 1.5 s', '': goal(healthzS < 1.5) },
   'start to assessed (feed synced)': { value: `${assessedS.toFixed(1)} s`, goal: '', '': '' },
-  'first page after (old-catalog wait)': { value: `${main.firstPageMs.toFixed(0)} ms`, goal: '', '': '' },
+  'longest Patches load while reassessing': { value: `${main.firstPageMs.toFixed(0)} ms`, goal: '', '': '' },
   'worst page p95': { value: `${worstP95.toFixed(1)} ms`, goal: '< 50 ms', '': goal(worstP95 < 50) },
   'RSS after the pages': { value: `${rssMiB.afterPages.toFixed(0)} MiB`, goal: '', '': '' },
   [`RSS idle (${IDLE_S} s later)`]: {

@@ -52,6 +52,21 @@ export class CatalogIndex {
     for (const rel of byRelease.values()) (rel.binaryToSource as SourceNames).refresh();
   }
 
+  /**
+   * Drop what lookups made from the packed feeds (an assessment asks for every installed
+   * package's fixes, and so for thousands of advisories and their strings): at 5,000 hosts that
+   * held megabytes between assessments, which make it again anyway. Lookups after this make
+   * fresh objects; only the names they are keyed by stay.
+   */
+  forgetMade(): void {
+    for (const rel of this.releases.values()) {
+      (rel.source as FixLists).forget();
+      (rel.binary as FixLists).forget();
+    }
+    this.advisories.forget();
+    this.advisories.forgetFeeds();
+  }
+
   private release(name: string): ReleaseIndex {
     let rel = this.releases.get(name);
     if (!rel) {

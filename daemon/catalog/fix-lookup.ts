@@ -34,6 +34,11 @@ abstract class Lazy<W, V> implements FixLookup<V> {
     this.made.clear();
   }
 
+  /** Drop the values made so far (they are made again on next use); the names stay indexed. */
+  forget(): void {
+    this.made.clear();
+  }
+
   private byName(): Map<string, W> {
     this.where ??= this.locate();
     return this.where;
@@ -138,6 +143,11 @@ export class AdvisoryLookup extends Lazy<[number, number], { feedId: string; adv
   add(feedId: string, feed: PackedFeed): void {
     this.feeds.push({ feedId, feed });
     this.changed();
+  }
+
+  /** Drop the strings and advisories the packed feeds made (see CatalogIndex.forgetMade). */
+  forgetFeeds(): void {
+    for (const { feed } of this.feeds) feed.forget();
   }
 
   /** Advisories in all feeds, without reading their ids. */

@@ -119,6 +119,12 @@ export class PackedFeed {
       for (let f = fixStart[a]!, end = fixStart[a + 1]!; f < end; f++) fixAdvisory[f] = a;
   }
 
+  /** Drop the strings and advisory objects made so far: they are read from the columns again when asked for. */
+  forget(): void {
+    this.decoded.fill(undefined);
+    this.objects.fill(undefined);
+  }
+
   /** Number of advisories. */
   get count(): number {
     return this.objects.length;
@@ -147,8 +153,8 @@ export class PackedFeed {
   }
 
   /**
-   * Advisory `a` for the index, made on first use and the same object from then on; its fields
-   * are read from the columns as they are asked for.
+   * Advisory `a` for the index, made on first use and the same object until `forget`; its
+   * fields are read from the columns as they are asked for.
    */
   advisory(a: number): Advisory {
     let made = this.objects[a];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { AssessService } from '../../../daemon/assess/assess-service.js';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
@@ -22,7 +22,8 @@ const inv = (hostId: string, curl: string): HostInventory => ({
   rebootRequired: false,
 });
 
-test('an old result is served at once while a fresh one is computed; a catalog change recomputes', async (t) => {
+/** A catalog service with the Debian tracker fixture as its one feed, not synced yet. */
+const trackerCatalog = async (t: TestContext) => {
   const dir = await mkdtemp(join(tmpdir(), 'pd-assess-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const fetcher = new MemoryFeedFetcher();
@@ -41,6 +42,11 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   });
   await catalog.start();
   t.after(() => catalog.stop());
+  return { catalog, log };
+};
+
+test('an old result is served at once while a fresh one is computed; a catalog change recomputes', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
   const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
   let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
   const assess = new AssessService({
@@ -76,4 +82,56 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   }, 'the background refresh');
   assert.equal(next.hosts.length, 2, 'the background refresh picked up the new host');
   assert.equal(next.compliance.compliant, 1);
+});
+
+test('an assessment that was running when a collection or a catalog change came in is not taken as current', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
+  let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
+  let hold: Promise<void> = Promise.resolve();
+  let reads = 0;
+  const assess = new AssessService({
+    catalog,
+    inventories: {
+      ids: async () => {
+        const ids = hosts.map((h) => h.hostId);
+        reads++;
+        await hold;
+        return ids;
+      },
+      get: async (id) => hosts.find((h) => h.hostId === id),
+    },
+    log,
+  });
+  await assess.start();
+  t.after(() => assess.stop());
+  assert.equal((await assess.current()).hosts.length, 1);
+
+  // A collection lands while an assessment reads the inventories: that one's result is stale.
+  let release!: () => void;
+  hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const inFlight = assess.current();
+  await waitFor(() => reads === 2, 'the assessment started');
+  hosts = [...hosts, inv('pc-2', '7.88.1-10+deb12u16')];
+  hold = Promise.resolve();
+  assess.invalidate();
+  const after = assess.current();
+  release();
+  assert.equal((await inFlight).hosts.length, 1, 'the one that ran saw one host');
+  assert.equal((await after).hosts.length, 2, 'the caller after the collection gets both hosts');
+  assert.equal((await assess.current()).hosts.length, 2, 'and that result is the current one');
+  assert.equal(reads, 3, 'one more computation, not two at once');
+
+  // The same for a feed sync: the result of the catalog before it is never served as current.
+  hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const old = assess.current();
+  await waitFor(() => reads === 4, 'the assessment started');
+  hold = Promise.resolve();
+  await catalog.syncNow();
+  release();
+  await old;
+  const synced = await assess.current();
+  assert.equal(synced.catalogGeneration, catalog.index().generation);
+  assert.equal(synced.compliance.missingFixes, 1, 'assessed against the synced tracker');
 });

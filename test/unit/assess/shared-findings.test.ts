@@ -119,7 +119,9 @@ describe('per-advisory host sets', () => {
         const key = `${m.feedId} ${m.advisoryId}`;
         expected.set(key, (expected.get(key) ?? new Set()).add(h.hostId));
       }
-    const got = new Map(impactByAdvisory(hosts).map((a) => [`${a.feedId} ${a.advisoryId}`, a.hosts]));
+    const got = new Map(
+      impactByAdvisory(hosts).map((a) => [`${a.feedId} ${a.advisoryId}`, new Set(a.hosts)]),
+    );
     assert.deepEqual(got, expected);
   });
 });

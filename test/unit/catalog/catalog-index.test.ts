@@ -45,6 +45,26 @@ const plain = (refs: { feedId: string; advisory: Advisory; fix: Fix }[] | undefi
   refs?.map((r) => ({ feed: r.feedId, id: r.advisory.id, fix: r.fix }));
 
 describe('catalog index', () => {
+  it('answers the same after forgetting what its lookups made (between assessments)', () => {
+    const index = new CatalogIndex(4);
+    index.addPacked('debian', packFeed({ advisories: tracker }));
+    index.add('apt', apt);
+    const bookworm = index.releases.get('debian:bookworm')!;
+    const before = plain(bookworm.source.get('openssl'));
+    const binaries = plain(bookworm.binary.get('libssl3'));
+    const first = index.advisories.get('CVE-2024-1')!.advisory;
+    const summary = first.summary;
+    index.forgetMade();
+    assert.deepEqual(plain(bookworm.source.get('openssl')), before);
+    assert.deepEqual(plain(bookworm.binary.get('libssl3')), binaries);
+    const again = index.advisories.get('CVE-2024-1')!.advisory;
+    assert.notEqual(again, first, 'made again, not kept');
+    assert.equal(again.summary, summary);
+    assert.equal(first.summary, summary, 'an object made before still reads its fields');
+    assert.equal(index.advisories.get('apt:CVE-2024-1')?.feedId, 'apt');
+    assert.equal(bookworm.binaryToSource.get('libssl3'), 'openssl');
+  });
+
   it('answers each (release, package) with its fixes in feed order, firmware left out', () => {
     const index = new CatalogIndex(3);
     index.addPacked('debian', packFeed({ advisories: tracker }));
