@@ -87,6 +87,10 @@ export const serveFromCache = async (
 ): Promise<void> => {
   let r: Resolved;
   const client = { method: req.method ?? 'GET', header: (n: string) => headerValue(req, n) };
+  // Listening from the start: a client that hangs up while the upstream's headers are awaited
+  // must not leave a reader waiting on a socket that will never drain (nor hold the download).
+  const abort = new AbortController();
+  res.once('close', () => abort.abort());
   try {
     r = await cache.resolve(target, { maxAgeMs: clientMaxAgeMs(client) });
   } catch (err) {
@@ -116,9 +120,7 @@ export const serveFromCache = async (
     }
     return;
   }
-  const abort = new AbortController();
-  res.once('close', () => abort.abort());
-  const reader = r.download.attach(start, end, abort.signal);
+  const reader = abort.signal.aborted ? undefined : r.download.attach(start, end, abort.signal);
   await r.release();
   if (!reader) {
     res.destroy();

@@ -7,6 +7,7 @@
  * within its column, each fix in exactly one group that matches it): the checksum finds damage,
  * this finds a file written by something else, and neither may reach the catalog.
  */
+import { vendorFileSchema } from './feeds/depot-manifest.js';
 import { severities } from './model.js';
 import {
   ADVISORY_FIELDS,
@@ -78,11 +79,18 @@ const checkFixes = (c: PackedColumns, n: number, fail: Fail): void => {
   }
 };
 
-/** Each fix but firmware ones in exactly one group, and of that group's release, kind, package. */
+/**
+ * Each fix but firmware ones in exactly one group, and of that group's release, kind, package;
+ * each group's own release, kind and package in range, an empty group's too (the index reads them).
+ */
 const checkGroups = (feed: PackedFeed, fail: Fail): void => {
-  const { fixes, order, groups } = feed.columns;
+  const { fixes, order, groups, stringOffsets } = feed.columns;
+  const n = stringOffsets.length - 1;
   const seen = new Uint8Array(fixes.length / FIX_FIELDS);
   for (let at = 0; at < groups.length; at += GROUP_FIELDS) {
+    if (!inStrings(groups[at]!, n, false) || !inStrings(groups[at + 2]!, n, false))
+      fail(`group ${at / GROUP_FIELDS}: release or package out of range`);
+    if (groups[at + 1] !== 0 && groups[at + 1] !== 1) fail(`group ${at / GROUP_FIELDS}: kind out of range`);
     const [from, to] = [groups[at + 3]!, groups[at + 4]!];
     if (!(from >= 0 && from <= to && to <= order.length)) fail(`group ${at / GROUP_FIELDS}: out of range`);
     for (let k = from; k < to; k++) {
@@ -107,6 +115,8 @@ const checkExtra = (v: unknown, fail: Fail): FeedExtra => {
   if (typeof v !== 'object' || v === null) fail('files and note unreadable');
   if (e.note !== undefined && typeof e.note !== 'string') fail('note is not text');
   if (e.files !== undefined && !Array.isArray(e.files)) fail('files is not a list');
+  for (const [i, f] of (e.files ?? []).entries())
+    if (!vendorFileSchema.safeParse(f).success) fail(`file ${i} is not a vendor file`);
   return e;
 };
 

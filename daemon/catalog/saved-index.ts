@@ -10,7 +10,7 @@
  * checksum or a number out of range is damage. Either way the caller rebuilds from the snapshot
  * and saves a fresh index.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { DepotError } from '../errors.js';
@@ -19,6 +19,7 @@ import type { FeedContent, SnapshotMeta } from './model.js';
 import { packFeed } from './pack-feed.js';
 import { packedBytes, readPacked } from './packed-bytes.js';
 import { PackedFeed } from './packed-feed.js';
+import { snapshotMetaShape } from './snapshot-meta.js';
 
 export const SAVED_INDEX_FORMAT = 'patch-depot-feed-index';
 /** Bump whenever the body layout or the meaning of a parsed feed changes. */
@@ -85,9 +86,27 @@ export type LoadedIndex =
   | { status: 'loaded'; meta: SnapshotMeta; feed: PackedFeed }
   | { status: 'missing' | 'stale'; why: string };
 
+/** Line 1 is never longer than this (its meta holds a feed's validators and a one-line note). */
+const HEADER_MAX = 64 * 1024;
+/** The header line of an open saved index and where its body starts. */
+const readHeader = async (handle: FileHandle, size: number, file: string) => {
+  const head = Buffer.alloc(Math.min(size, HEADER_MAX));
+  await handle.read(head, 0, head.length, 0);
+  const eol = head.indexOf(0x0a);
+  if (eol < 0) throw damaged(file, 'unreadable header (no header line)');
+  try {
+    return { header: JSON.parse(head.subarray(0, eol).toString('utf8')) as Header, bodyAt: eol + 1 };
+  } catch {
+    throw damaged(file, 'unreadable header');
+  }
+};
+
 /**
  * The saved index of `feedId` when it matches `snapshotFile` as it is on disk now. Missing or
  * stale ones say why; a damaged one throws STORE_CORRUPT. Either way: rebuild and save again.
+ * Only the header line is read until it says the body is the one wanted and the file is exactly
+ * that long: a stale file, or one with bytes appended, is never read whole, and the body's buffer
+ * is the size of the file on disk, never of a number in it.
  */
 export const loadIndex = async (
   catalogDir: string,
@@ -95,40 +114,50 @@ export const loadIndex = async (
   snapshotFile: string,
 ): Promise<LoadedIndex> => {
   const file = savedIndexFile(catalogDir, feedId);
-  let bytes: Buffer;
+  let handle: FileHandle;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing', why: 'no saved index' };
     throw err;
   }
-  const eol = bytes.indexOf(0x0a);
-  let header: Header;
   try {
-    header = JSON.parse(bytes.subarray(0, eol < 0 ? bytes.length : eol).toString('utf8')) as Header;
-  } catch {
-    throw damaged(file, 'unreadable header');
+    const { size } = await handle.stat();
+    const { header, bodyAt } = await readHeader(handle, size, file);
+    if (header?.format !== SAVED_INDEX_FORMAT) throw damaged(file, 'not a saved index');
+    if (header.version !== SAVED_INDEX_VERSION)
+      return {
+        status: 'stale',
+        why: `format version ${header.version}, this build reads ${SAVED_INDEX_VERSION}`,
+      };
+    if (header.feedId !== feedId || header.meta?.feedId !== feedId)
+      return { status: 'stale', why: `built for feed ${header.feedId}` };
+    const snap = await stat(snapshotFile).catch(() => undefined);
+    if (!snap) return { status: 'stale', why: 'its snapshot is gone' };
+    if (snap.size !== header.snapshot?.size || snap.mtimeMs !== header.snapshot.mtimeMs)
+      return { status: 'stale', why: 'built from another snapshot' };
+    const bodyBytes = size - bodyAt;
+    if (bodyBytes !== header.bodyBytes)
+      throw damaged(file, `${bodyBytes} bytes, header says ${header.bodyBytes}`);
+    // Its own memory, starting at offset 0: the columns are typed arrays over it, aligned.
+    const body = Buffer.allocUnsafeSlow(bodyBytes);
+    const { bytesRead } = await handle.read(body, 0, bodyBytes, bodyAt);
+    if (bytesRead !== bodyBytes) throw damaged(file, `${bytesRead} bytes, header says ${bodyBytes}`);
+    return loaded(file, header, body);
+  } finally {
+    await handle.close();
   }
-  if (header?.format !== SAVED_INDEX_FORMAT) throw damaged(file, 'not a saved index');
-  if (header.version !== SAVED_INDEX_VERSION)
-    return {
-      status: 'stale',
-      why: `format version ${header.version}, this build reads ${SAVED_INDEX_VERSION}`,
-    };
-  if (header.feedId !== feedId || header.meta?.feedId !== feedId)
-    return { status: 'stale', why: `built for feed ${header.feedId}` };
-  const snap = await stat(snapshotFile).catch(() => undefined);
-  if (!snap) return { status: 'stale', why: 'its snapshot is gone' };
-  if (snap.size !== header.snapshot?.size || snap.mtimeMs !== header.snapshot.mtimeMs)
-    return { status: 'stale', why: 'built from another snapshot' };
-  const body = bytes.subarray(eol + 1);
-  if (body.length !== header.bodyBytes)
-    throw damaged(file, `${body.length} bytes, header says ${header.bodyBytes}`);
+};
+
+/** The index whose header and body are read: checksum, meta and columns checked. */
+const loaded = (file: string, header: Header, body: Buffer): LoadedIndex => {
   if (checksum(header.meta, [body]) !== header.crc32) throw damaged(file, 'checksum mismatch');
+  const meta = snapshotMetaShape.safeParse(header.meta);
+  if (!meta.success) throw damaged(file, 'its snapshot meta is not one');
   const feed = readPacked(body, (why) => {
     throw damaged(file, why);
   });
-  return { status: 'loaded', meta: header.meta, feed };
+  return { status: 'loaded', meta: meta.data as SnapshotMeta, feed };
 };
 
 export const deleteIndex = (catalogDir: string, feedId: string): Promise<void> =>

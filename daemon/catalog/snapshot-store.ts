@@ -16,11 +16,11 @@ import type { Snapshot, SnapshotMeta } from './model.js';
 
 export type { Snapshot, SnapshotMeta } from './model.js';
 
-import { feedKinds } from './model.js';
 import { packFeed } from './pack-feed.js';
 import type { PackedFeed } from './packed-feed.js';
 import type { FeedParser } from './ports.js';
 import { deleteIndex, loadIndex, savedIndexDir, saveIndex } from './saved-index.js';
+import { snapshotMetaShape } from './snapshot-meta.js';
 
 /** A feed as the catalog keeps it: its snapshot's meta and its content packed (packed-feed.ts). */
 export interface KeptFeed {
@@ -38,15 +38,7 @@ export interface LoadedSnapshot {
 // The snapshot is our own output, so only its envelope is checked on load: a truncated or foreign
 // file is refused, while validating every advisory again would cost seconds on the full tracker.
 const snapshotShape = z.object({
-  meta: z.object({
-    feedId: z.string(),
-    kind: z.enum(feedKinds),
-    origin: z.enum(['network', 'bundle']),
-    syncedAt: z.string(),
-    state: z.record(z.string(), z.unknown()),
-    bytes: z.number(),
-    note: z.string().optional(),
-  }),
+  meta: snapshotMetaShape,
   content: z.object({ advisories: z.array(z.unknown()), files: z.array(z.unknown()).optional() }),
 });
 

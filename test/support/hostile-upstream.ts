@@ -59,8 +59,13 @@ const write = (res: ServerResponse, data: Buffer, sent: Counter): Promise<void> 
   sent.bytes += data.length;
   if (res.write(data)) return Promise.resolve();
   return new Promise((resolve) => {
-    res.once('drain', resolve);
-    res.once('close', resolve);
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 };
 

@@ -125,6 +125,10 @@ export const groupErrors = (
   if (result.success) return {};
   const entry = groups[index] as GroupEntry;
   const errors: Record<string, string> = {};
+  // The schema names the later of two groups of one name: a group renamed to an earlier one's
+  // name would get the issue at the other entry, not beside the field just typed.
+  if (groups.some((g, i) => i !== index && g.name === entry.name))
+    errors.name = 'a group with this name exists already';
   // The schema reads windows only once the rest is valid: the form names every problem at once.
   const zone = typeof deploy.timeZone === 'string' ? deploy.timeZone : systemTimeZone();
   if (typeof entry.window === 'string')

@@ -23,6 +23,21 @@ const fixSchema = z
   })
   .strict();
 
+/** A vendor file a manifest lists; a saved index's files are checked by it too (packed-bytes.ts). */
+export const vendorFileSchema = z
+  .object({
+    vendor: z.string().min(1),
+    product: z.string().min(1),
+    version: z.string().min(1),
+    name: z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().min(0),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    models: z.array(z.string()).optional(),
+    advisory: z.string().optional(),
+  })
+  .strict();
+
 export const manifestSchema = z
   .object({
     format: z.literal('patch-depot-manifest/1'),
@@ -30,23 +45,7 @@ export const manifestSchema = z
     issuedAt: z.iso.datetime(),
     expiresAt: z.iso.datetime().optional(),
     sequence: z.number().int().min(0),
-    files: z
-      .array(
-        z
-          .object({
-            vendor: z.string().min(1),
-            product: z.string().min(1),
-            version: z.string().min(1),
-            name: z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name'),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/),
-            size: z.number().int().min(0),
-            url: z.url({ protocol: /^https?$/ }).optional(),
-            models: z.array(z.string()).optional(),
-            advisory: z.string().optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    files: z.array(vendorFileSchema).default([]),
     advisories: z
       .array(
         z

@@ -6,56 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { chmod, lstat, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { AuditLog, auditFile } from '../../../daemon/auth/audit-log.js';
-import { SettingsService } from '../../../daemon/settings/settings-service.js';
-import { type Browser, PASSWORD, setUpAdmin, webHarness } from './harness.js';
-
-const HAND_WRITTEN = {
-  tftp: { enabled: false, root: '/srv/tftp' },
-  site: { name: 'Branch 7' },
-  discovery: { packetsPerSecond: 1000 },
-};
-
-const settingsHarness = async (
-  t: Parameters<typeof webHarness>[0],
-  restarts: string[] = [],
-  env: NodeJS.ProcessEnv = {},
-) => {
-  let file = '';
-  const h = await webHarness(t, {
-    services: async ({ dataDir, log }) => {
-      file = join(dataDir, 'config.json');
-      await writeFile(file, `${JSON.stringify(HAND_WRITTEN, null, 2)}\n`);
-      const audit = new AuditLog(auditFile(dataDir));
-      const settings = new SettingsService({
-        source: { env, overrides: { dataDir }, file },
-        live: () => ({}),
-        audit,
-        log,
-      });
-      await settings.start();
-      const backup = { dataDir, restart: () => restarts.push('restart') > 0 };
-      return { settings, audit, backup };
-    },
-  });
-  const admin = await setUpAdmin(h);
-  const fileJson = async () => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  return { h, admin, file, fileJson };
-};
-
-/** The page's CSRF token and the config file's version in its forms. */
-const formOf = async (b: Browser) => {
-  const html = await (await b.request('/settings/config')).text();
-  return {
-    _csrf: /name="_csrf" value="([^"]+)"/.exec(html)![1]!,
-    version: /name="version" value="([^"]+)"/.exec(html)![1]!,
-  };
-};
-
-const errorOf = (html: string, id: string): string | undefined =>
-  new RegExp(`id="${id}-error"[^>]*>([^<]*)<`).exec(html)?.[1];
+import { PASSWORD } from './harness.js';
+import { errorOf, formOf, HAND_WRITTEN, settingsHarness } from './settings-harness.js';
 
 test('the page shows each form with the values in use and the file-only settings with their JSON path', async (t) => {
   const { admin } = await settingsHarness(t);

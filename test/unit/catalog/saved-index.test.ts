@@ -14,12 +14,13 @@ import { assessHost } from '../../../daemon/assess/assess.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
 import type { FeedContent, SnapshotMeta } from '../../../daemon/catalog/model.js';
-import { readPacked } from '../../../daemon/catalog/packed-bytes.js';
+import { packedBytes, readPacked } from '../../../daemon/catalog/packed-bytes.js';
 import {
   ADVISORY_FIELDS,
   FIX_FIELDS,
   GROUP_FIELDS,
   type PackedColumns,
+  PackedFeed,
 } from '../../../daemon/catalog/packed-feed.js';
 import {
   loadIndex,
@@ -55,6 +56,15 @@ const editHeader = (bytes: Buffer, from: string, to: string): Buffer => {
   const line = bytes.subarray(0, eol).toString('utf8');
   assert.ok(line.includes(from), `the header holds ${from}`);
   return Buffer.concat([Buffer.from(line.replace(from, to)), bytes.subarray(eol)]);
+};
+
+/**
+ * A saved index of `body` under `header` (parsed from line 1) with its checksum made to match, the
+ * header line padded to `width` so the body keeps its alignment: an edit only a forger would make.
+ */
+const sealed = (header: Record<string, unknown>, body: Buffer, width: number): Buffer => {
+  header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header).padEnd(width, ' ')}\n`), body]);
 };
 
 const pkgs = realPackages();
@@ -212,16 +222,87 @@ describe('saved feed index', () => {
       const bytes = Buffer.from(good);
       const body = bytes.subarray(eol + 1);
       edit(readPacked(body, assert.fail).columns);
-      const header = JSON.parse(bytes.subarray(0, eol).toString('utf8'));
-      header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
-      const line = JSON.stringify(header).padEnd(eol, ' ');
-      await writeFile(file, Buffer.concat([Buffer.from(`${line}\n`), body]));
+      await writeFile(file, sealed(JSON.parse(bytes.subarray(0, eol).toString('utf8')), body, eol));
       await assert.rejects(loadIndex(dir, 'debian', snapFile), (e: Error & { code?: string }) => {
         assert.equal(e.code, 'STORE_CORRUPT', String(message));
         assert.match(e.message, message);
         return true;
       });
     }
+  });
+
+  it('refuses, checksum made to match: an empty group naming no string, a vendor file that is not one, a meta that is not one', async () => {
+    const file = savedIndexFile(dir, 'debian');
+    await saveIndex(dir, snapFile, meta(), mixed);
+    const good = await readFile(file);
+    const eol = good.indexOf(0x0a);
+    const header = () => JSON.parse(good.subarray(0, eol).toString('utf8'));
+    const packed = readPacked(good.subarray(eol + 1), assert.fail);
+    const g = packed.groupCount;
+    for (const [message, extra] of [
+      [new RegExp(`group ${g}: release or package out of range`), [1e9, 0, 0, 0, 0]],
+      [new RegExp(`group ${g}: release or package out of range`), [0, 1, -1, 0, 0]],
+      [new RegExp(`group ${g}: kind out of range`), [0, 7, 0, 0, 0]],
+    ] as const) {
+      // A group of no fixes: nothing else in the file disagrees with it.
+      const groups = Int32Array.from([...packed.columns.groups, ...extra]);
+      const body = Buffer.concat(packedBytes(new PackedFeed({ ...packed.columns, groups }, packed.extra)));
+      const h = header();
+      h.bodyBytes = body.length;
+      await writeFile(file, sealed(h, body, eol));
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message });
+    }
+    // Its vendor files are what firmware staging and the Feeds page read: each must be one.
+    for (const files of [[null], [{ ...mixed.files![0], name: '../../etc/shadow' }], [{ name: 'f.bin' }]]) {
+      const extra = { ...packed.extra, files } as never;
+      const body = Buffer.concat(packedBytes(new PackedFeed(packed.columns, extra)));
+      const h = header();
+      h.bodyBytes = body.length;
+      await writeFile(file, sealed(h, body, eol));
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), {
+        code: 'STORE_CORRUPT',
+        message: /file 0 is not a vendor file/,
+      });
+    }
+    for (const edit of [
+      (m: Record<string, unknown>) => (m.kind = 'gopher'),
+      (m: Record<string, unknown>) => (m.state = 'etag'),
+      (m: Record<string, unknown>) => delete m.syncedAt,
+    ]) {
+      const h = header();
+      edit(h.meta);
+      await writeFile(file, sealed(h, good.subarray(eol + 1), eol));
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /meta/ });
+    }
+  });
+
+  it('refuses an empty file, one with bytes appended (3 GiB too), and a header that lies about the body', async () => {
+    const file = savedIndexFile(dir, 'debian');
+    await saveIndex(dir, snapFile, meta(), mixed);
+    const good = await readFile(file);
+    const eol = good.indexOf(0x0a);
+    await writeFile(file, '');
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /header/ });
+    await writeFile(file, Buffer.concat([good, Buffer.alloc(4096)]));
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /bytes/ });
+    // 3 GiB (sparse): refused from its header and size, never read into memory.
+    await writeFile(file, good);
+    await truncate(file, 3 * 2 ** 30);
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), {
+      code: 'STORE_CORRUPT',
+      message: new RegExp(`${3 * 2 ** 30 - eol - 1} bytes, header says`),
+    });
+    for (const bodyBytes of [2 ** 53, -1, 'a lot', null]) {
+      const h = JSON.parse(good.subarray(0, eol).toString('utf8'));
+      h.bodyBytes = bodyBytes;
+      await writeFile(file, sealed(h, good.subarray(eol + 1), eol));
+      await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /bytes/ });
+    }
+    // The body's own counts say 2^31 - 1 strings: refused by its length, nothing allocated for it.
+    const body = Buffer.from(good.subarray(eol + 1));
+    new Int32Array(body.buffer, body.byteOffset, 8)[1] = 2 ** 31 - 1;
+    await writeFile(file, sealed(JSON.parse(good.subarray(0, eol).toString('utf8')), body, eol));
+    await assert.rejects(loadIndex(dir, 'debian', snapFile), { code: 'STORE_CORRUPT', message: /counts/ });
   });
 });
 
@@ -262,12 +343,7 @@ describe('saved feed index: any word of the body changed, checksum made to match
             words[w]! - 1,
           ]);
         }
-        const header = JSON.parse(bytes.subarray(0, eol).toString('utf8'));
-        header.crc32 = crc32(JSON.stringify(header.meta), crc32(body));
-        await writeFile(
-          file,
-          Buffer.concat([Buffer.from(`${JSON.stringify(header).padEnd(eol, ' ')}\n`), body]),
-        );
+        await writeFile(file, sealed(JSON.parse(bytes.subarray(0, eol).toString('utf8')), body, eol));
         try {
           const loaded = await loadIndex(dir, 'debian', snapFile);
           assert.equal(loaded.status, 'loaded', run.replay);
