@@ -32,12 +32,31 @@ type Group = SettingsView['state']['config']['deploy']['groups'][number];
  * machine that has it now (it holds whichever machine has it, which a group of old may not mean).
  */
 export const memberWord = (member: string, known: readonly KnownHost[]): string => {
+  const { byId, byAddress } = lookupOf(known);
   const id = memberHostId(member);
   if (id === undefined) {
-    const at = known.find((h) => h.address === member && h.name !== member);
-    return at ? `${member} (${at.name} now)` : member;
+    const at = byAddress.get(member);
+    return at && at.name !== member ? `${member} (${at.name} now)` : member;
   }
-  return known.find((h) => h.id === id)?.name ?? `${id} (not a known host)`;
+  return byId.get(id)?.name ?? `${id} (not a known host)`;
+};
+
+/** The known hosts by id and by address, made once per list (a table names every member of every group). */
+const lookups = new WeakMap<
+  readonly KnownHost[],
+  { byId: Map<string, KnownHost>; byAddress: Map<string, KnownHost> }
+>();
+const lookupOf = (known: readonly KnownHost[]) => {
+  let l = lookups.get(known);
+  if (!l) {
+    l = { byId: new Map(), byAddress: new Map() };
+    for (const h of known) {
+      l.byId.set(h.id, h);
+      if (h.address !== undefined && !l.byAddress.has(h.address)) l.byAddress.set(h.address, h);
+    }
+    lookups.set(known, l);
+  }
+  return l;
 };
 
 const memberWords = (members: readonly string[], known: readonly KnownHost[]): string =>
