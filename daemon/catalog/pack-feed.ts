@@ -5,8 +5,8 @@
  * The Debian tracker parser writes into the packer directly; every other feed comes through here.
  */
 import { FeedPacker } from './feed-packer.js';
-import type { FeedContent } from './model.js';
-import type { PackedFeed } from './packed-feed.js';
+import type { FeedContent, ParsedContent } from './model.js';
+import { PackedFeed } from './packed-feed.js';
 
 export const packFeed = (content: FeedContent): PackedFeed => {
   const packer = new FeedPacker();
@@ -16,3 +16,7 @@ export const packFeed = (content: FeedContent): PackedFeed => {
   }
   return packer.finish({ files: content.files, note: content.note });
 };
+
+/** A parsed feed packed, unless it came packed already. */
+export const asPacked = (content: ParsedContent): PackedFeed =>
+  content instanceof PackedFeed ? content : packFeed(content);
