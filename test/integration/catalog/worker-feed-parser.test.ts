@@ -5,13 +5,14 @@
  * reload its snapshots through it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CatalogService } from '../../../daemon/catalog/catalog-service.js';
 import { packDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
 import { PackedFeed } from '../../../daemon/catalog/packed-feed.js';
+import { snapshotJson } from '../../../daemon/catalog/snapshot-store.js';
 import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
@@ -66,6 +67,24 @@ describe('feed parsing in a worker thread', () => {
     const again = { ...request(tracker(20_000)), previousSha256: answer.sha256 };
     const same = await new WorkerFeedParser().document(again);
     assert.deepEqual(same, { sha256: answer.sha256, unchanged: true }, 'the same bytes are not parsed again');
+  });
+
+  it('sends advisory objects (a stored snapshot read back) in batches, whole and in order', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-worker-snapshot-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const content = packDebianTracker(tracker(6000)).content();
+    const meta = {
+      feedId: 'debian',
+      kind: 'debian-tracker' as const,
+      origin: 'network' as const,
+      syncedAt: '2026-12-04T00:00:00.000Z',
+      state: {},
+      bytes: 1,
+    };
+    await writeFile(join(dir, 'debian.json'), snapshotJson({ meta, content }));
+    const snap = await new WorkerFeedParser().snapshot(dir, 'debian');
+    assert.equal(snap?.content.advisories.length, 6000, 'more than one batch of 2,000 fixes');
+    assert.deepEqual(snap?.content.advisories, content.advisories);
   });
 
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
