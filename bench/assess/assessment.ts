@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssessMemo, assessHost, siteCompliance } from '../../daemon/assess/assess.js';
 import { CatalogIndex } from '../../daemon/catalog/catalog-index.js';
-import { parseDebianTracker } from '../../daemon/catalog/feeds/debian-tracker.js';
+import { packDebianTracker } from '../../daemon/catalog/feeds/debian-tracker.js';
 import type { SnapshotMeta } from '../../daemon/catalog/model.js';
-import { packFeed } from '../../daemon/catalog/pack-feed.js';
 import { releaseKeyFor } from '../../daemon/catalog/release-key.js';
 import { loadIndex, saveIndex } from '../../daemon/catalog/saved-index.js';
 import { compareDpkg } from '../../daemon/catalog/versions/dpkg-version.js';
@@ -44,12 +43,12 @@ const meta: SnapshotMeta = {
 const sync = async (dir: string, snapshotFile: string) => {
   const cp = process.cpuUsage();
   const tp = performance.now();
-  const content = parseDebianTracker(await readFile(trackerFile));
+  // As the daemon's feed worker parses it: straight into packed columns, no object per fix.
+  const feed = packDebianTracker(await readFile(trackerFile));
   const parseMs = ms(tp);
   const parseCpuMs = cpuMs(cp);
-  // As the daemon keeps a synced feed: packed once, then indexed and saved from the packed form.
+  // Then indexed and saved from the packed form, as the daemon keeps a synced feed.
   const ti = performance.now();
-  const feed = packFeed(content);
   new CatalogIndex(1).addPacked('debian', feed);
   const indexMs = ms(ti);
   const ts = performance.now();

@@ -8,6 +8,7 @@
  */
 import { CatalogIndex } from '../catalog/catalog-index.js';
 import { severityRank } from '../catalog/model.js';
+import { asPacked } from '../catalog/pack-feed.js';
 import { readInputFile } from '../cli/input-file.js';
 import type { CommandContext } from '../cli-context.js';
 import { DepotError } from '../errors.js';
@@ -90,7 +91,7 @@ export const assessCommand = async (ctx: CommandContext): Promise<number> => {
   const maxUnpackedBytes = ctx.config().catalog.maxUnpackedMB * 1024 * 1024;
   for (const [i, path] of feeds.entries()) {
     const { content } = await loadFeedFile(path, maxUnpackedBytes, trusted);
-    index.add(`feed${i + 1}`, content.advisories);
+    index.addPacked(`feed${i + 1}`, asPacked(content));
   }
   const result = assessHost(inv, index);
   if (!result.covered) {

@@ -5,10 +5,10 @@
  * Debian tracker.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDebianTracker } from '../catalog/feeds/debian-tracker.js';
+import { packDebianTracker } from '../catalog/feeds/debian-tracker.js';
 import { manifestToContent, readManifest } from '../catalog/feeds/depot-manifest.js';
 import { parseOsv } from '../catalog/feeds/osv.js';
-import type { FeedContent, FeedKind } from '../catalog/model.js';
+import type { FeedKind, ParsedContent } from '../catalog/model.js';
 import { DepotError, isSystemError, systemErrorReason } from '../errors.js';
 
 export const detectFeedKind = (body: Uint8Array): Exclude<FeedKind, 'apt'> => {
@@ -26,7 +26,7 @@ export const loadFeedFile = async (
   maxUnpackedBytes: number,
   trustedKeys: string[] = [],
   now = new Date(),
-): Promise<{ kind: Exclude<FeedKind, 'apt'>; content: FeedContent }> => {
+): Promise<{ kind: Exclude<FeedKind, 'apt'>; content: ParsedContent }> => {
   let body: Uint8Array;
   try {
     body = await readFile(path);
@@ -44,7 +44,7 @@ export const loadFeedFile = async (
         return { kind, content: manifestToContent(manifest, keyId) };
       }
       case 'debian-tracker':
-        return { kind, content: parseDebianTracker(body) };
+        return { kind, content: packDebianTracker(body) };
     }
   } catch (cause) {
     if (cause instanceof DepotError) throw new DepotError(cause.code, `${path}: ${cause.message}`, { cause });

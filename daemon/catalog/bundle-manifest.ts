@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FEED_ID } from './feed-config.js';
-import type { FeedContent } from './model.js';
+import type { ParsedContent } from './model.js';
 
 export const bundleManifestSchema = z
   .object({
@@ -32,7 +32,7 @@ export interface BundleFeed {
   feedId: string;
   kind: BundleManifest['entries'][number]['kind'];
   bytes: number;
-  content: FeedContent;
+  content: ParsedContent;
 }
 
 export interface Bundle {

@@ -12,7 +12,7 @@ import { DepotError } from '../errors.js';
 import { type Bundle, type BundleManifest, bundleManifestSchema } from './bundle-manifest.js';
 import { parseDocument } from './feeds/parse-document.js';
 import { parseJson, validate } from './feeds/validate.js';
-import type { FeedContent } from './model.js';
+import type { ParsedContent } from './model.js';
 import type { BundleRequest } from './ports.js';
 import { openEnvelope, signEnvelope } from './signatures.js';
 
@@ -55,7 +55,7 @@ export const readBundle = (req: BundleRequest): Bundle => {
     if (body.length !== e.size || sha256(body) !== e.sha256) {
       throw new DepotError('BAD_INPUT', `${WHAT}: ${e.file} does not match its signed SHA-256`);
     }
-    let content: FeedContent;
+    let content: ParsedContent;
     try {
       const ctx = { trustedKeys: req.trustedKeys, now: req.now, maxUnpackedBytes: req.maxUnpackedBytes };
       content = parseDocument(e.kind, body, ctx).content;

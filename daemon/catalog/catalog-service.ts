@@ -20,9 +20,9 @@ import type { FeedSpec } from './feed-config.js';
 import { staleFeeds } from './feed-health.js';
 import type { FeedStatus, SyncProgress } from './feed-status.js';
 import { syncFeed } from './feeds/sync-feed.js';
-import type { FeedContent, VendorFile } from './model.js';
+import type { ParsedContent, VendorFile } from './model.js';
 import type { FeedFetcher, FeedParser, SignatureVerifier } from './ports.js';
-import { type KeptFeed, type SnapshotMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
+import { type KeptFeed, type NewMeta, SnapshotStore, type SyncHistoryEntry } from './snapshot-store.js';
 import { CatalogSyncJobs } from './sync-jobs.js';
 import { WorkerFeedParser } from './worker-feed-parser.js';
 
@@ -276,11 +276,11 @@ export class CatalogService {
           entry = finished('unchanged', 'not modified since the last sync');
         } else {
           const meta = { feedId: spec.id, kind: spec.kind, origin: 'network' as const, state: res.state };
-          await this.keep({ ...meta, bytes: res.bytes }, res.content);
+          const { feed } = await this.keep({ ...meta, bytes: res.bytes }, res.content);
           changed = true;
-          entry = finished('updated', res.content.note ?? 'updated', {
+          entry = finished('updated', feed.extra.note ?? 'updated', {
             bytes: res.bytes,
-            advisories: res.content.advisories.length,
+            advisories: feed.count,
           });
         }
         log.info('feed synced', { feed: spec.id, outcome: entry.outcome });
@@ -332,7 +332,7 @@ export class CatalogService {
     const entries: SyncHistoryEntry[] = [];
     for (const feed of bundle.feeds) {
       const meta = { feedId: feed.feedId, kind: feed.kind, origin: 'bundle' as const, state: {} };
-      await this.keep({ ...meta, bytes: feed.bytes }, feed.content);
+      const packed = (await this.keep({ ...meta, bytes: feed.bytes }, feed.content)).feed;
       const entry: SyncHistoryEntry = {
         id: `bundle-${bundle.manifest.sequence}`,
         feedId: feed.feedId,
@@ -340,9 +340,9 @@ export class CatalogService {
         startedAt,
         finishedAt: this.clock().toISOString(),
         outcome: 'updated',
-        message: `${feed.content.note ?? 'imported'} (bundle ${bundle.manifest.sequence} signed by ${bundle.keyId})`,
+        message: `${packed.extra.note ?? 'imported'} (bundle ${bundle.manifest.sequence} signed by ${bundle.keyId})`,
         bytes: feed.bytes,
-        advisories: feed.content.advisories.length,
+        advisories: packed.count,
       };
       this.lastAttempts.set(feed.feedId, entry);
       entries.push(entry);
@@ -378,11 +378,11 @@ export class CatalogService {
     return bundle;
   }
 
-  /** Store a feed's new snapshot and use it from now on. */
-  private async keep(meta: Omit<SnapshotMeta, 'syncedAt' | 'note'>, content: FeedContent): Promise<void> {
-    const snapshot = { meta: { ...meta, syncedAt: this.clock().toISOString(), note: content.note }, content };
-    // Kept packed, as a restart loads it: the parsed objects go once the snapshot is written.
-    this.snapshots.set(meta.feedId, { meta: snapshot.meta, feed: await this.store.put(snapshot) });
+  /** Store a feed's new snapshot and use it from now on, packed as a restart loads it. */
+  private async keep(meta: NewMeta, content: ParsedContent): Promise<KeptFeed> {
+    const kept = await this.store.keep({ ...meta, syncedAt: this.clock().toISOString() }, content);
+    this.snapshots.set(meta.feedId, kept);
+    return kept;
   }
 
   /** Index every snapshot anew; a rebuild overtaken by a newer one is dropped. */

@@ -6,13 +6,15 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import {
   batches,
-  contentsOf,
   type FeedTask,
   failure,
+  holdersOf,
   MORE,
+  packedMessage,
   runTask,
   type WorkerMessage,
 } from './feed-tasks.js';
+import type { FeedContent } from './model.js';
 
 const serve = async (port: MessagePort, task: FeedTask): Promise<void> => {
   let asked: (() => void) | undefined;
@@ -22,7 +24,13 @@ const serve = async (port: MessagePort, task: FeedTask): Promise<void> => {
   const send = (m: WorkerMessage) => port.postMessage(m);
   try {
     const answer = await runTask(task);
-    for (const [index, content] of contentsOf(task.kind, answer).entries()) {
+    for (const [index, holder] of holdersOf(task.kind, answer).entries()) {
+      const packed = packedMessage(holder, index);
+      if (packed) {
+        port.postMessage(packed.message, packed.transfer);
+        continue;
+      }
+      const content = holder.content as FeedContent;
       const all = content.advisories;
       content.advisories = [];
       for (const batch of batches(all)) {

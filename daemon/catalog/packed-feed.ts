@@ -166,7 +166,7 @@ export class PackedFeed {
   }
 
   /** Advisory `a` as a plain object, fixes included, as a parser gives it. */
-  private plain(a: number): Advisory {
+  plainAdvisory(a: number): Advisory {
     const advisory: Advisory = {
       id: this.advisoryId(a),
       cves: this.advisoryCves(a),
@@ -270,7 +270,7 @@ export class PackedFeed {
   /** Every advisory as objects, with the files and note: the feed's content as parsed. */
   content(): FeedContent {
     const advisories: Advisory[] = [];
-    for (let a = 0; a < this.count; a++) advisories.push(this.plain(a));
+    for (let a = 0; a < this.count; a++) advisories.push(this.plainAdvisory(a));
     const content: FeedContent = { advisories };
     if (this.extra.files) content.files = this.extra.files;
     if (this.extra.note !== undefined) content.note = this.extra.note;

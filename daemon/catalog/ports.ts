@@ -5,7 +5,7 @@
  * adapter: a worker thread). Parsing and snapshot logic only see these types.
  */
 import type { Bundle } from './bundle-manifest.js';
-import type { FeedContent, Snapshot } from './model.js';
+import type { ParsedContent, Snapshot } from './model.js';
 
 export interface FeedRequest {
   url: string;
@@ -62,7 +62,7 @@ export interface DocumentRequest extends DocumentContext {
 
 export type DocumentResult =
   | { sha256: string; unchanged: true }
-  | { sha256: string; unchanged: false; content: FeedContent; sequence?: number | undefined };
+  | { sha256: string; unchanged: false; content: ParsedContent; sequence?: number | undefined };
 
 export interface BundleRequest {
   /** Handed over like DocumentRequest.body. */

@@ -12,12 +12,12 @@ import { DepotError } from '../errors.js';
 import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { jsonMembers } from './feeds/json-members.js';
-import type { Snapshot, SnapshotMeta } from './model.js';
+import type { Advisory, ParsedContent, Snapshot, SnapshotMeta } from './model.js';
 
 export type { Snapshot, SnapshotMeta } from './model.js';
 
-import { packFeed } from './pack-feed.js';
-import type { PackedFeed } from './packed-feed.js';
+import { asPacked, packFeed } from './pack-feed.js';
+import { PackedFeed } from './packed-feed.js';
 import type { FeedParser } from './ports.js';
 import { deleteIndex, loadIndex, savedIndexDir, saveIndex } from './saved-index.js';
 import { snapshotMetaShape } from './snapshot-meta.js';
@@ -95,12 +95,36 @@ export const readSnapshotFile = async (file: string): Promise<Snapshot | undefin
   }
 };
 
-/** The JSON of a snapshot in pieces of a few hundred advisories. */
-export function* snapshotJson({ meta, content }: Snapshot): Generator<string> {
-  const { advisories, ...rest } = content;
+/** A new snapshot's meta before it is kept (the time and the feed's note are added then). */
+export type NewMeta = Omit<SnapshotMeta, 'syncedAt' | 'note'>;
+
+/** A snapshot as the store takes it: its content parsed, or packed already. */
+export interface NewSnapshot {
+  meta: SnapshotMeta;
+  content: ParsedContent;
+}
+
+/** Advisories `from` to `to` of parsed or packed content, as objects (packed ones made now). */
+const advisorySlice = (content: ParsedContent, from: number, to: number): Advisory[] => {
+  if (!(content instanceof PackedFeed)) return content.advisories.slice(from, to);
+  const out: Advisory[] = [];
+  for (let a = from; a < to; a++) out.push(content.plainAdvisory(a));
+  return out;
+};
+
+/**
+ * The JSON of a snapshot in pieces of a few hundred advisories: a packed feed's advisories become
+ * objects a piece at a time, never all at once.
+ */
+export function* snapshotJson({ meta, content }: NewSnapshot): Generator<string> {
+  const count = content instanceof PackedFeed ? content.count : content.advisories.length;
+  const rest = content instanceof PackedFeed ? content.extra : { ...content, advisories: undefined };
   yield `{"meta":${JSON.stringify(meta)},"content":{"advisories":[`;
-  for (let i = 0; i < advisories.length; i += ADVISORIES_PER_PIECE) {
-    const piece = JSON.stringify(advisories.slice(i, i + ADVISORIES_PER_PIECE)).slice(1, -1);
+  for (let i = 0; i < count; i += ADVISORIES_PER_PIECE) {
+    const piece = JSON.stringify(advisorySlice(content, i, Math.min(i + ADVISORIES_PER_PIECE, count))).slice(
+      1,
+      -1,
+    );
     yield i === 0 ? piece : `,${piece}`;
   }
   const others = JSON.stringify(rest).slice(1, -1);
@@ -125,11 +149,19 @@ export class SnapshotStore {
     await sweepTempFiles(savedIndexDir(this.dir));
   }
 
+  /** Store a new snapshot, its note the feed's own; returns it as the catalog keeps it (packed). */
+  async keep(meta: Omit<SnapshotMeta, 'note'>, content: ParsedContent): Promise<KeptFeed> {
+    const feed = asPacked(content);
+    const kept = { meta: { ...meta, note: feed.extra.note }, feed };
+    await this.put({ meta: kept.meta, content: feed });
+    return kept;
+  }
+
   /** Write the snapshot, then its saved index (built from the snapshot just written). */
-  async put(snapshot: Snapshot): Promise<PackedFeed> {
+  async put(snapshot: NewSnapshot): Promise<PackedFeed> {
     const file = this.snapshots.file(snapshot.meta.feedId);
     await writeFileAtomic(file, snapshotJson(snapshot), { mode: 0o644 });
-    const feed = packFeed(snapshot.content);
+    const feed = asPacked(snapshot.content);
     // The snapshot is what counts: an index that cannot be saved now is found stale (it names
     // another snapshot) at the next start, and rebuilt then.
     await saveIndex(this.dir, file, snapshot.meta, feed).catch(() => undefined);

@@ -7,14 +7,16 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { DepotError } from '../errors.js';
 import {
-  contentsOf,
   type FeedTask,
   fromFailure,
+  holdersOf,
   MORE,
+  packedFrom,
   type TaskAnswers,
   type WorkerMessage,
 } from './feed-tasks.js';
-import type { Advisory } from './model.js';
+import type { Advisory, FeedContent } from './model.js';
+import type { PackedFeed } from './packed-feed.js';
 import type { BundleRequest, DocumentRequest, FeedParser } from './ports.js';
 
 export interface WorkerFeedParserOptions {
@@ -81,6 +83,7 @@ export class WorkerFeedParser implements FeedParser {
       ...(memoryMB ? { resourceLimits: { maxOldGenerationSizeMb: memoryMB } } : {}),
     });
     const received: Advisory[][] = [];
+    const packed: PackedFeed[] = [];
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
       const settle = (err: Error | undefined, answer?: unknown) => {
@@ -98,9 +101,12 @@ export class WorkerFeedParser implements FeedParser {
           received[m.content] ??= [];
           for (const a of m.batch) received[m.content]!.push(a);
           worker.postMessage(MORE);
+        } else if (m.type === 'packed') {
+          packed[m.content] = packedFrom(m);
         } else if (m.type === 'done') {
-          for (const [i, content] of contentsOf(task.kind, m.answer).entries())
-            content.advisories = received[i] ?? [];
+          for (const [i, holder] of holdersOf(task.kind, m.answer).entries())
+            if (packed[i]) holder.content = packed[i];
+            else (holder.content as FeedContent).advisories = received[i] ?? [];
           settle(undefined, m.answer);
         } else {
           settle(fromFailure(m));

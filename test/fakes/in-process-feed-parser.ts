@@ -1,9 +1,17 @@
 /**
  * FeedParser for unit tests: runs the feed worker's tasks in this thread, each request and answer
- * passed through structuredClone as the thread boundary would. The real adapter (a worker thread
- * per task) is tested for real in test/unit/catalog/worker-feed-parser.test.ts.
+ * passed through structuredClone as the thread boundary would, a packed feed as the worker sends
+ * it (packedMessage, packedFrom). The real adapter (a worker thread per task) is tested for real
+ * in test/integration/catalog/worker-feed-parser.test.ts.
  */
-import { type FeedTask, runTask, type TaskAnswers } from '../../daemon/catalog/feed-tasks.js';
+import {
+  type FeedTask,
+  holdersOf,
+  packedFrom,
+  packedMessage,
+  runTask,
+  type TaskAnswers,
+} from '../../daemon/catalog/feed-tasks.js';
 import type { BundleRequest, DocumentRequest, FeedParser } from '../../daemon/catalog/ports.js';
 
 export class InProcessFeedParser implements FeedParser {
@@ -12,7 +20,14 @@ export class InProcessFeedParser implements FeedParser {
 
   private async run(task: FeedTask): Promise<unknown> {
     this.ran.push(task.kind);
-    return structuredClone(await runTask(structuredClone(task)));
+    const answer = await runTask(structuredClone(task));
+    const packed = holdersOf(task.kind, answer).map((holder, i) => packedMessage(holder, i)?.message);
+    const copy = structuredClone(answer);
+    for (const [i, holder] of holdersOf(task.kind, copy).entries()) {
+      const m = structuredClone(packed[i]);
+      if (m?.type === 'packed') holder.content = packedFrom(m);
+    }
+    return copy;
   }
 
   document(request: DocumentRequest) {

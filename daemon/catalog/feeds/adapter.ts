@@ -1,13 +1,13 @@
 /** The contract every feed adapter fulfils for the sync service. */
-import type { FeedContent, FeedState } from '../model.js';
+import type { FeedState, ParsedContent } from '../model.js';
 
 export type { FeedState } from '../model.js';
 
 import type { FeedFetcher, FeedParser, SignatureVerifier } from '../ports.js';
 
-export type FeedSyncResult =
+export type FeedSyncResult<C extends ParsedContent = ParsedContent> =
   | { status: 'not-modified' }
-  | { status: 'ok'; content: FeedContent; state: FeedState; bytes: number };
+  | { status: 'ok'; content: C; state: FeedState; bytes: number };
 
 export interface FeedContext {
   fetcher: FeedFetcher;

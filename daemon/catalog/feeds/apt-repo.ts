@@ -96,7 +96,7 @@ export const packagesToContent = (rel: AptRelease, release: string, packages: Ap
   };
 };
 
-export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<FeedSyncResult> => {
+export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<FeedSyncResult<FeedContent>> => {
   const what = `apt ${spec.id}`;
   const root = spec.url.replace(/\/+$/, '');
   const dists = `${root}/dists/${spec.suite}`;

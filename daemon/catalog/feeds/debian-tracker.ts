@@ -6,8 +6,10 @@
  * affected; `open`/`undetermined` means affected with no fix yet. One advisory per CVE, with a fix
  * for every (release, package) the tracker lists.
  */
-import type { Advisory, FeedContent, Fix, Severity } from '../model.js';
+import { FeedPacker } from '../feed-packer.js';
+import type { FeedContent, Fix, Severity } from '../model.js';
 import { severityRank } from '../model.js';
+import type { PackedFeed } from '../packed-feed.js';
 import { debianTrackerRelease } from '../release-key.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import { checkPackage, type TrackerRelease, WHAT } from './debian-tracker-entry.js';
@@ -48,20 +50,25 @@ const versionChecker = () => {
   };
 };
 
-/**
- * Parsed and validated one source package at a time (json-members.ts, debian-tracker-entry.ts):
- * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
- * in memory. A malformed entry rejects the whole feed with its path.
- */
 /** "1 release", "3 releases": the sync history reads as a sentence. */
 const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
+const NO_CVES: string[] = []; // never written to: the packer only reads it
+
+/**
+ * Parsed and validated one source package at a time (json-members.ts, debian-tracker-entry.ts):
+ * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
+ * in memory. A malformed entry rejects the whole feed with its path. Each fix goes straight into
+ * the packed columns (feed-packer.ts): no object per advisory or fix is made on the way.
+ */
+export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const byCve = new Map<string, Advisory>();
+  const packer = new FeedPacker();
+  const byCve = new Map<string, number>();
   const releases = new Map<string, string>();
   const severityOf = new Map<string, Severity>();
   const checkVersion = versionChecker();
+  const fix: Fix = { ecosystem: 'dpkg', release: '', package: '', packageKind: 'source' };
   let fixes = 0;
   const add = (
     pkg: string,
@@ -85,29 +92,23 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
       key = debianTrackerRelease(release);
       releases.set(release, key);
     }
-    const fix: Fix = {
-      ecosystem: 'dpkg',
-      release: key,
-      package: pkg,
-      packageKind: 'source',
-      fixedVersion: r.status === 'resolved' ? r.fixed_version : undefined,
-      severity,
-    };
     let adv = byCve.get(cve);
-    if (!adv) {
-      adv = {
+    if (adv === undefined) {
+      adv = packer.advisory({
         id: cve,
-        cves: cve.startsWith('CVE-') ? [cve] : [],
+        cves: cve.startsWith('CVE-') ? [cve] : NO_CVES,
         summary: (description ?? '').slice(0, 500),
         severity: 'unknown',
         url: `https://security-tracker.debian.org/tracker/${cve}`,
-        fixes: [],
-      };
+      });
       byCve.set(cve, adv);
-    }
-    if (!adv.summary && description) adv.summary = description.slice(0, 500);
-    adv.severity = worst(adv.severity, severity);
-    adv.fixes.push(fix);
+    } else if (description && !packer.hasSummary(adv)) packer.setSummary(adv, description.slice(0, 500));
+    packer.setSeverity(adv, worst(packer.severity(adv), severity));
+    fix.release = key;
+    fix.package = pkg;
+    fix.fixedVersion = r.status === 'resolved' ? r.fixed_version : undefined;
+    fix.severity = severity;
+    packer.fix(adv, fix);
     fixes++;
   };
   // JSON leaves a repeated key to the reader; the tracker has one member per source package, and
@@ -124,8 +125,11 @@ export const parseDebianTracker = (body: Uint8Array | string): FeedContent => {
         add(pkg, cve, entry.description, release, entry.releases[release]!);
     }
   }
-  return {
-    advisories: [...byCve.values()],
+  return packer.finish({
     note: `${count(byCve.size, 'CVE')}, ${count(fixes, 'package fix', 'package fixes')} in ${count(releases.size, 'release')}`,
-  };
+  });
 };
+
+/** The tracker as advisory objects (tools and tests): packed as the daemon keeps it, then unpacked. */
+export const parseDebianTracker = (body: Uint8Array | string): FeedContent =>
+  packDebianTracker(body).content();

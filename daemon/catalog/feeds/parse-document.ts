@@ -7,7 +7,7 @@ import type { ParsedDocument } from '../model.js';
 export type { ParsedDocument } from '../model.js';
 
 import type { DocumentContext, DocumentRequest } from '../ports.js';
-import { parseDebianTracker } from './debian-tracker.js';
+import { packDebianTracker } from './debian-tracker.js';
 import { manifestDocument } from './depot-manifest.js';
 import { parseOsv } from './osv.js';
 
@@ -18,7 +18,7 @@ export const parseDocument = (
 ): ParsedDocument => {
   switch (kind) {
     case 'debian-tracker':
-      return { content: parseDebianTracker(body) };
+      return { content: packDebianTracker(body) };
     case 'osv':
       return { content: parseOsv(body, ctx.maxUnpackedBytes) };
     case 'depot-manifest':

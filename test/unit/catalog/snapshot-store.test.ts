@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Advisory } from '../../../daemon/catalog/model.js';
+import { packFeed } from '../../../daemon/catalog/pack-feed.js';
 import { readSnapshotFile, type Snapshot, snapshotJson } from '../../../daemon/catalog/snapshot-store.js';
 
 const advisory = (i: number): Advisory => ({
@@ -62,6 +63,20 @@ describe('snapshot JSON in pieces', () => {
       assert.ok(pieces.length >= 2 + Math.ceil(snap.content.advisories.length / 500));
     });
   }
+
+  it('writes a packed feed as the same JSON as its advisories, made a piece at a time', () => {
+    const snap = snapshot(
+      Array.from({ length: 1234 }, (_, i) => advisory(i)),
+      {
+        note: 'many',
+        files: [{ vendor: 'v', product: 'p', version: '1', name: 'f', sha256: 'a'.repeat(64), size: 1 }],
+      },
+    );
+    const packed = { meta: snap.meta, content: packFeed(snap.content) };
+    const pieces = [...snapshotJson(packed)];
+    assert.ok(pieces.length >= 2 + Math.ceil(1234 / 500));
+    assert.deepEqual(JSON.parse(pieces.join('')), JSON.parse(JSON.stringify(snap)));
+  });
 
   it('reads back what was written, in pieces or whole, and refuses a damaged file', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'pd-snapshot-'));
