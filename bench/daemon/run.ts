@@ -30,6 +30,7 @@ import { gzipRecord } from '../../daemon/store/record-dir.js';
 import { setUpOverHttp } from '../../test/integration/web/http-session.js';
 import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
+import { unitEnvironment } from '../unit-env.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5000);
 const PER_HOST = Number(process.env.BENCH_PER_HOST ?? 300);
@@ -111,25 +112,7 @@ const seed = async (n: number) => {
 const out = join(root, 'node_modules', '.cache', `pd-bench-daemon-${process.pid}`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'inherit' });
 cpSync(join(root, 'web/static'), join(out, 'web/static'), { recursive: true });
-/**
- * The environment the appliance's unit gives the daemon (its Environment= lines: Node flags in
- * PATCH_DEPOT_NODE_FLAGS, the compile cache, ...), its cache directory moved under `out`, so the
- * bench runs the daemon as systemd does. BENCH_UNIT_ENV=0 leaves it out (to measure what it changes).
- */
-const unitEnvironment = (): Record<string, string> => {
-  if (process.env.BENCH_UNIT_ENV === '0') return {};
-  const text = readFileSync(join(root, 'systemd/patch-depot.service'), 'utf8');
-  const env: Record<string, string> = {};
-  for (const [, line] of text.matchAll(/^Environment=(.*)$/gm)) {
-    // Quoted assignments keep their spaces; unquoted ones are split on whitespace (systemd.exec).
-    for (const [, quoted, plain] of (line ?? '').matchAll(/"([^"]*)"|(\S+)/g)) {
-      const [key, ...value] = (quoted ?? plain ?? '').split('=');
-      if (key) env[key] = value.join('=').replace('/var/cache/patch-depot', join(out, 'var-cache'));
-    }
-  }
-  return env;
-};
-const unitEnv = unitEnvironment();
+const unitEnv = unitEnvironment(join(out, 'var-cache'));
 const nodeArgs = `${unitEnv.PATCH_DEPOT_NODE_FLAGS ?? ''} ${process.env.BENCH_DAEMON_NODE_ARGS ?? ''}`
   .split(' ')
   .filter(Boolean);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench console` and `npm run bench daemon` in miniature: each runs end to end against a
+ * `npm run bench console`, `daemon` and `assess` in miniature: each runs end to end against a
  * small site and prints its BENCH line with every figure present. Times are not asserted; speed
  * lives in bench/.
  */
@@ -52,4 +52,24 @@ test('bench daemon: a seeded site, the compiled daemon, every page answered', {
   assert.ok(rss.idle > 0 && rss.peak >= rss.idle);
   assert.ok((b.healthzS as unknown as number) > 0);
   assert.equal(Object.keys(b.pages as unknown as object).length, 10);
+});
+
+test('bench assess: dpkg agreement, then parse, index, restart and assessment with Node defaults and the unit flags', {
+  timeout: 300_000,
+}, async () => {
+  const b = await bench('assess', {
+    BENCH_HOSTS: '60',
+    BENCH_PACKAGES: '60',
+    BENCH_CVES: '500',
+    BENCH_DPKG_PAIRS: '20',
+  });
+  const a = b.assessment as unknown as {
+    runs: { hosts: number }[];
+    peakRssMB: number;
+    appliance?: { runs: { hosts: number }[]; peakRssMB: number };
+  };
+  assert.equal(a.runs.at(-1)?.hosts, 60);
+  assert.ok(a.peakRssMB > 0);
+  assert.equal(a.appliance?.runs.at(-1)?.hosts, 60, 'the run as the unit runs the daemon');
+  assert.ok(a.appliance.peakRssMB > 0);
 });
