@@ -11,7 +11,16 @@ import type { Severity } from '../catalog/model.js';
 import { releaseKeyFor } from '../catalog/release-key.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
 import type { HostInventory } from '../inventory/types.js';
-import { AssessMemo, emptyBySeverity, groupOf, type MemoEntry, type ReleaseMemo, toMissing } from './memo.js';
+import {
+  AssessMemo,
+  addBinary,
+  emptyBySeverity,
+  firstBinary,
+  groupOf,
+  type MemoEntry,
+  type ReleaseMemo,
+  toMissing,
+} from './memo.js';
 import { rateUnrated } from './rate-unrated.js';
 import type { FindingGroup, HostAssessment, HostFindings, MissingFix, SiteCompliance } from './types.js';
 
@@ -108,11 +117,11 @@ export const assessHost = (
       result.unfixed += unfixedOf[k]!;
       if (missingOf[k] === 0) continue;
       const entry = entries[k]!;
-      entry.binaries = [pkgs[i]!.name];
+      firstBinary(entry, pkgs[i]!.name);
       affected.push(entry);
-    } else if (missingOf[k] !== 0) entries[k]!.binaries.push(pkgs[i]!.name);
+    } else if (missingOf[k] !== 0) addBinary(entries[k]!, pkgs[i]!.name);
   }
-  const groups = affected.map((e) => groupOf(e, e.binaries));
+  const groups = affected.map(groupOf);
   const own = rateOwn(inv, rm.hasBinaryFixes ? binaryFindings(inv, rm) : [], groups, rm, compare);
   let count = own.length;
   for (const m of own) bySeverity[m.severity]++;

@@ -28,7 +28,14 @@ export interface MemoEntry {
   groups: Map<string, FindingGroup> | undefined;
   /** The group built or found last: the next host nearly always has the same binaries. */
   last: FindingGroup | undefined;
-  /** Scratch for the host being assessed: its binaries built from this entry. */
+  /** The installed binaries of `last`. */
+  lastBinaries: readonly string[] | undefined;
+  /**
+   * Scratch for the host being assessed: how many of its binaries built from this entry matched
+   * `lastBinaries` so far, in order, or -1 once they differed; then `binaries` lists them. Most
+   * hosts match, and then no list is built for them.
+   */
+  matched: number;
   binaries: string[];
 }
 
@@ -45,6 +52,8 @@ const evaluate = (
     unfixed: 0,
     groups: undefined,
     last: undefined,
+    lastBinaries: undefined,
+    matched: 0,
     binaries: [],
   };
   if (!refs) return out;
@@ -231,13 +240,34 @@ export const emptyBySeverity = (): Record<Severity, number> => ({
   unknown: 0,
 });
 
+/** Start the binaries of the host being assessed that are built from `entry` with `binary`. */
+export const firstBinary = (entry: MemoEntry, binary: string): void => {
+  entry.matched = 0;
+  addBinary(entry, binary);
+};
+
+/** One more binary of the host being assessed built from `entry`. */
+export const addBinary = (entry: MemoEntry, binary: string): void => {
+  const last = entry.lastBinaries;
+  if (entry.matched >= 0) {
+    if (last !== undefined && entry.matched < last.length && last[entry.matched] === binary) {
+      entry.matched++;
+      return;
+    }
+    entry.binaries = last ? last.slice(0, entry.matched) : [];
+    entry.matched = -1;
+  }
+  entry.binaries.push(binary);
+};
+
 /**
- * The findings of `entry` for hosts with exactly these binaries built from it: built once, then
- * shared (read-only) by every such host, with its counts by severity.
+ * The findings of `entry` for hosts with exactly the binaries noted with `firstBinary` and
+ * `addBinary`: built once, then shared (read-only) by every such host, with its counts by severity.
  */
-export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
-  const last = entry.last?.fixes[0]?.binaries;
-  if (last && last.length === binaries.length && last.every((b, i) => b === binaries[i])) return entry.last!;
+export const groupOf = (entry: MemoEntry): FindingGroup => {
+  const last = entry.lastBinaries;
+  if (entry.matched >= 0 && last !== undefined && entry.matched === last.length) return entry.last!;
+  const binaries = entry.matched >= 0 ? last!.slice(0, entry.matched) : entry.binaries;
   entry.groups ??= new Map();
   const key = binaries.length === 1 ? binaries[0]! : binaries.join(' ');
   let group = entry.groups.get(key);
@@ -249,5 +279,6 @@ export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
     entry.groups.set(key, group);
   }
   entry.last = group;
+  entry.lastBinaries = group.fixes[0]!.binaries;
   return group;
 };

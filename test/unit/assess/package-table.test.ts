@@ -127,6 +127,23 @@ describe('assessment with a shared memo: binaries vs source packages', () => {
     const memo = new AssessMemo(index.generation);
     const two = host('two', [unfixed, { ...unfixed, name: 'libexpat1-dev' }]);
     assert.deepEqual(rows(two, memo), ['CVE-2024-8176 expat libexpat1,libexpat1-dev 2.5.0-1+deb12u1']);
+    // Fewer, more or other binaries than the host before: each host lists exactly its own.
+    const dev = { ...unfixed, name: 'libexpat1-dev' };
+    const sets: [string, InstalledPackage[]][] = [
+      ['libexpat1', [unfixed]],
+      ['libexpat1,libexpat1-dev', [unfixed, dev]],
+      ['libexpat1-dev', [dev]],
+      ['libexpat1-dev,libexpat1', [dev, unfixed]],
+      ['libexpat1,libexpat1-dev', [unfixed, dev]],
+    ];
+    for (const [i, [binaries, packages]] of sets.entries())
+      assert.deepEqual(rows(host(`s${i}`, packages), memo), [
+        `CVE-2024-8176 expat ${binaries} 2.5.0-1+deb12u1`,
+      ]);
+    const [g1, g2] = [0, 1].map(
+      (i) => assessHost(host(`g${i}`, [unfixed, dev]), index, memo).findings.groups[0],
+    );
+    assert.equal(g1, g2, 'hosts with the same binaries share one group');
     // The same source at another version on the next host is its own finding.
     const other = host('other', [{ ...unfixed, sourceVersion: '2.5.0-1' }]);
     assert.deepEqual(rows(other, memo), ['CVE-2024-8176 expat libexpat1 2.5.0-1']);
