@@ -11,7 +11,16 @@ import type { Severity } from '../catalog/model.js';
 import { releaseKeyFor } from '../catalog/release-key.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
 import type { HostInventory } from '../inventory/types.js';
-import { AssessMemo, emptyBySeverity, groupOf, type MemoEntry, type ReleaseMemo, toMissing } from './memo.js';
+import {
+  AssessMemo,
+  addBinary,
+  emptyBySeverity,
+  firstBinary,
+  groupOf,
+  type MemoEntry,
+  type ReleaseMemo,
+  toMissing,
+} from './memo.js';
 import { rateUnrated } from './rate-unrated.js';
 import type { FindingGroup, HostAssessment, HostFindings, MissingFix, SiteCompliance } from './types.js';
 
@@ -32,12 +41,11 @@ export const findingsOf = (fixes: readonly MissingFix[]): HostFindings =>
   fixes.length ? { count: fixes.length, own: fixes, groups: [] } : NO_FINDINGS;
 
 /** Binary-keyed findings of a host (apt repository feeds): its own records, rated below. */
-const binaryFindings = (inv: HostInventory, ids: Uint32Array, rm: ReleaseMemo): MissingFix[] => {
+const binaryFindings = (inv: HostInventory, rm: ReleaseMemo): MissingFix[] => {
   const out: MissingFix[] = [];
-  for (let i = 0; i < inv.packages.length; i++) {
-    const entry = rm.binary(ids[i]!);
+  for (const p of inv.packages) {
+    const entry = rm.binary(p);
     if (entry.missing.length === 0) continue;
-    const p = inv.packages[i]!;
     for (const m of entry.missing) out.push(toMissing(m, 'binary', p.name, [p.name], p.version));
   }
   return out;
@@ -88,14 +96,10 @@ export const assessHost = (
   };
   if (!rel) return result;
   const rm = memo.forRelease(release, rel, compare);
-  // The host as integers: one interned id per installed package.
-  const n = inv.packages.length;
-  if (memo.ids.length < n) {
-    memo.ids = new Uint32Array(n);
-    memo.resolved = new Int32Array(n);
-  }
-  const { ids, resolved: ks } = memo;
-  for (let i = 0; i < n; i++) ids[i] = memo.packages.id(inv.packages[i]!);
+  const pkgs = inv.packages;
+  const n = pkgs.length;
+  if (memo.resolved.length < n) memo.resolved = new Int32Array(n);
+  const ks = memo.resolved;
   // Binaries are grouped by the (source, version) entry they resolve to: trackers key fixes on
   // sources, so each (advisory, source) is reported once with every installed binary it touches.
   // Unfixed issues count once per (source, version). Entries with no findings, the vast majority,
@@ -103,7 +107,7 @@ export const assessHost = (
   const serial = ++memo.serial;
   const affected: MemoEntry[] = [];
   // Each package's source-keyed entry (or -1), resolved first: resolving may grow the arrays.
-  for (let i = 0; i < n; i++) ks[i] = rm.source(ids[i]!);
+  for (let i = 0; i < n; i++) ks[i] = rm.source(pkgs[i]!);
   const { missingOf, unfixedOf, seenBy, entries } = rm;
   for (let i = 0; i < n; i++) {
     const k = ks[i]!;
@@ -113,12 +117,12 @@ export const assessHost = (
       result.unfixed += unfixedOf[k]!;
       if (missingOf[k] === 0) continue;
       const entry = entries[k]!;
-      entry.binaries = [inv.packages[i]!.name];
+      firstBinary(entry, pkgs[i]!.name);
       affected.push(entry);
-    } else if (missingOf[k] !== 0) entries[k]!.binaries.push(inv.packages[i]!.name);
+    } else if (missingOf[k] !== 0) addBinary(entries[k]!, pkgs[i]!.name);
   }
-  const groups = affected.map((e) => groupOf(e, e.binaries));
-  const own = rateOwn(inv, rm.hasBinaryFixes ? binaryFindings(inv, ids, rm) : [], groups, rm, compare);
+  const groups = affected.map(groupOf);
+  const own = rateOwn(inv, rm.hasBinaryFixes ? binaryFindings(inv, rm) : [], groups, rm, compare);
   let count = own.length;
   for (const m of own) bySeverity[m.severity]++;
   for (const g of groups) {

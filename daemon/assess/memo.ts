@@ -1,15 +1,15 @@
 /**
  * What one assessment run (and the next ones, while the catalog index is unchanged) shares between
- * hosts. Installed packages are interned once per site: each distinct (name, version, source,
- * source version) becomes one small integer, so a host's inventory is a list of integers and each
- * distinct (release, source package, version) is evaluated once, however many hosts run it.
- * Finding records are built once per (source package, version, set of installed binaries) and
- * shared, read-only, by every host that has them.
+ * hosts. Each distinct installed package (name, version, source, source version) of a release is
+ * resolved once to the entry of its (source package, version), and each entry is evaluated once,
+ * however many hosts run it. Finding records are built once per (source package, version, set of
+ * installed binaries) and shared, read-only, by every host that has them.
  */
 import type { FixRef, ReleaseIndex } from '../catalog/catalog-index.js';
 import type { Severity } from '../catalog/model.js';
 import type { VersionCompare } from '../catalog/versions/version-rules.js';
 import type { InstalledPackage } from '../inventory/types.js';
+import { PackageTable } from './package-table.js';
 import { sourceCandidates } from './source-guess.js';
 import type { FindingGroup, MissingFix } from './types.js';
 
@@ -28,47 +28,15 @@ export interface MemoEntry {
   groups: Map<string, FindingGroup> | undefined;
   /** The group built or found last: the next host nearly always has the same binaries. */
   last: FindingGroup | undefined;
-  /** Scratch for the host being assessed: its binaries built from this entry. */
+  /** The installed binaries of `last`. */
+  lastBinaries: readonly string[] | undefined;
+  /**
+   * Scratch for the host being assessed: how many of its binaries built from this entry matched
+   * `lastBinaries` so far, in order, or -1 once they differed; then `binaries` lists them. Most
+   * hosts match, and then no list is built for them.
+   */
+  matched: number;
   binaries: string[];
-}
-
-/** One distinct installed package across the site. */
-export interface Installed {
-  readonly name: string;
-  readonly version: string;
-  readonly source: string | undefined;
-  readonly sourceVersion: string | undefined;
-}
-
-/** Site-wide table of installed packages: a package's id is its index in `list`. */
-export class PackageTable {
-  readonly list: Installed[] = [];
-  /** Binary name -> ids of its distinct (version, source, source version) variants. */
-  private readonly byName = new Map<string, number[]>();
-
-  id(p: InstalledPackage): number {
-    const variants = this.byName.get(p.name);
-    if (variants) {
-      // A name has a handful of variants across a site: a scan with string equality is cheaper
-      // than hashing the version. A hit moves one place forward, so the fleet's common version
-      // (often the very same string, equal at a pointer compare) is soon the first one tried.
-      for (let i = 0; i < variants.length; i++) {
-        const id = variants[i]!;
-        const v = this.list[id]!;
-        if (v.version !== p.version || v.source !== p.source || v.sourceVersion !== p.sourceVersion) continue;
-        if (i > 0) {
-          variants[i] = variants[i - 1]!;
-          variants[i - 1] = id;
-        }
-        return id;
-      }
-    }
-    const id = this.list.length;
-    this.list.push({ name: p.name, version: p.version, source: p.source, sourceVersion: p.sourceVersion });
-    if (variants) variants.push(id);
-    else this.byName.set(p.name, [id]);
-    return id;
-  }
 }
 
 const evaluate = (
@@ -84,6 +52,8 @@ const evaluate = (
     unfixed: 0,
     groups: undefined,
     last: undefined,
+    lastBinaries: undefined,
+    matched: 0,
     binaries: [],
   };
   if (!refs) return out;
@@ -114,24 +84,24 @@ const grown = (a: Int32Array<ArrayBuffer>, i: number): Int32Array<ArrayBuffer> =
   return b;
 };
 
-/** `ReleaseMemo.entryOf` codes: not resolved yet, or no fix names the package's source. */
-const UNRESOLVED = 0;
-const NO_FIXES = 1;
+/** A package no fix names the source of. */
+const NO_FIXES = -1;
 
 /**
- * One release's evaluations, by package id (see PackageTable), held in integer arrays: a host's
- * package costs a few array reads; entry objects are touched only for packages with findings.
+ * One release's evaluations, indexed by integers: a host's package costs one lookup in the
+ * package table and a few array reads; entry objects are touched only for packages with findings.
  */
 export class ReleaseMemo {
-  /** Package id -> UNRESOLVED, NO_FIXES, or 2 + the index of its source-keyed entry. */
-  private entryOf = new Int32Array(1024);
+  /** Installed package -> the index of its source-keyed entry, or NO_FIXES. */
+  private readonly packages = new PackageTable((p) => this.resolve(p));
   readonly entries: MemoEntry[] = [];
   /** Per entry: its number of missing fixes and of unfixed issues (copies of the entry's). */
   missingOf = new Int32Array(256);
   unfixedOf = new Int32Array(256);
   /** Per entry: serial of the last host that counted it. */
   seenBy = new Int32Array(256);
-  private readonly binaryOf: (MemoEntry | undefined)[] = [];
+  /** Binary name -> installed version -> its binary-keyed evaluation. */
+  private readonly binaryOf = new Map<string, Map<string, MemoEntry>>();
   /** Source package -> installed version -> entry index. */
   private readonly sources = new Map<string, Map<string, number>>();
   /** Binary -> resolved source name, for inventories without source information. */
@@ -140,24 +110,17 @@ export class ReleaseMemo {
   constructor(
     private readonly rel: ReleaseIndex,
     private readonly compare: VersionCompare,
-    private readonly table: PackageTable,
   ) {}
 
-  /** Index of the source-keyed entry of package `id`, or -1 when no fix names its source. */
-  source(id: number): number {
-    const code = id < this.entryOf.length ? this.entryOf[id]! : UNRESOLVED;
-    if (code !== UNRESOLVED) return code - 2;
-    const k = this.resolve(id);
-    this.entryOf = grown(this.entryOf, id);
-    this.entryOf[id] = k + 2;
-    return k;
+  /** Index of the source-keyed entry of installed package `p`, or -1 when no fix names its source. */
+  source(p: InstalledPackage): number {
+    return this.packages.get(p);
   }
 
-  private resolve(id: number): number {
-    const p = this.table.list[id]!;
+  private resolve(p: InstalledPackage): number {
     const source = p.source ?? this.resolveSource(p.name, p.version);
     const refs = this.rel.source.get(source);
-    if (!refs) return NO_FIXES - 2;
+    if (!refs) return NO_FIXES;
     const version = p.sourceVersion ?? p.version;
     let byVersion = this.sources.get(source);
     if (!byVersion) {
@@ -179,13 +142,17 @@ export class ReleaseMemo {
     return k;
   }
 
-  /** The binary-keyed evaluation for package `id` (apt repository feeds). */
-  binary(id: number): MemoEntry {
-    let entry = this.binaryOf[id];
+  /** The binary-keyed evaluation of installed package `p` (apt repository feeds). */
+  binary(p: InstalledPackage): MemoEntry {
+    let byVersion = this.binaryOf.get(p.name);
+    if (!byVersion) {
+      byVersion = new Map();
+      this.binaryOf.set(p.name, byVersion);
+    }
+    let entry = byVersion.get(p.version);
     if (!entry) {
-      const p = this.table.list[id]!;
       entry = evaluate(p.name, p.version, this.rel.binary.get(p.name), this.compare);
-      this.binaryOf[id] = entry;
+      byVersion.set(p.version, entry);
     }
     return entry;
   }
@@ -211,25 +178,23 @@ export class ReleaseMemo {
   /** Distinct (package, version) evaluations so far. */
   get size(): number {
     let n = this.entries.length;
-    for (const e of this.binaryOf) if (e) n++;
+    for (const byVersion of this.binaryOf.values()) n += byVersion.size;
     return n;
   }
 }
 
 export class AssessMemo {
-  readonly packages = new PackageTable();
   private readonly releases = new Map<string, ReleaseMemo>();
   /** Serial of the host being assessed (ReleaseMemo.seenBy). */
   serial = 0;
-  /** Scratch for the host being assessed: its package ids and their entries. */
-  ids = new Uint32Array(2048);
+  /** Scratch for the host being assessed: its packages' source-keyed entries. */
   resolved = new Int32Array(2048);
   constructor(readonly generation: number) {}
 
   forRelease(release: string, rel: ReleaseIndex, compare: VersionCompare): ReleaseMemo {
     let m = this.releases.get(release);
     if (!m) {
-      m = new ReleaseMemo(rel, compare, this.packages);
+      m = new ReleaseMemo(rel, compare);
       this.releases.set(release, m);
     }
     return m;
@@ -275,13 +240,34 @@ export const emptyBySeverity = (): Record<Severity, number> => ({
   unknown: 0,
 });
 
+/** Start the binaries of the host being assessed that are built from `entry` with `binary`. */
+export const firstBinary = (entry: MemoEntry, binary: string): void => {
+  entry.matched = 0;
+  addBinary(entry, binary);
+};
+
+/** One more binary of the host being assessed built from `entry`. */
+export const addBinary = (entry: MemoEntry, binary: string): void => {
+  const last = entry.lastBinaries;
+  if (entry.matched >= 0) {
+    if (last !== undefined && entry.matched < last.length && last[entry.matched] === binary) {
+      entry.matched++;
+      return;
+    }
+    entry.binaries = last ? last.slice(0, entry.matched) : [];
+    entry.matched = -1;
+  }
+  entry.binaries.push(binary);
+};
+
 /**
- * The findings of `entry` for hosts with exactly these binaries built from it: built once, then
- * shared (read-only) by every such host, with its counts by severity.
+ * The findings of `entry` for hosts with exactly the binaries noted with `firstBinary` and
+ * `addBinary`: built once, then shared (read-only) by every such host, with its counts by severity.
  */
-export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
-  const last = entry.last?.fixes[0]?.binaries;
-  if (last && last.length === binaries.length && last.every((b, i) => b === binaries[i])) return entry.last!;
+export const groupOf = (entry: MemoEntry): FindingGroup => {
+  const last = entry.lastBinaries;
+  if (entry.matched >= 0 && last !== undefined && entry.matched === last.length) return entry.last!;
+  const binaries = entry.matched >= 0 ? last!.slice(0, entry.matched) : entry.binaries;
   entry.groups ??= new Map();
   const key = binaries.length === 1 ? binaries[0]! : binaries.join(' ');
   let group = entry.groups.get(key);
@@ -293,5 +279,6 @@ export const groupOf = (entry: MemoEntry, binaries: string[]): FindingGroup => {
     entry.groups.set(key, group);
   }
   entry.last = group;
+  entry.lastBinaries = group.fixes[0]!.binaries;
   return group;
 };

@@ -10,7 +10,6 @@ import { decodeCursor } from '../../../daemon/api/cursor.js';
 import { fixesPage } from '../../../daemon/api/site-lists.js';
 import { AssessMemo, assessHost, emptyBySeverity, missingFixesOf } from '../../../daemon/assess/assess.js';
 import { fixOn, impactByAdvisory } from '../../../daemon/assess/assess-service.js';
-import { PackageTable } from '../../../daemon/assess/memo.js';
 import type { HostAssessment } from '../../../daemon/assess/types.js';
 import { CatalogIndex } from '../../../daemon/catalog/catalog-index.js';
 import { parseDebianTracker } from '../../../daemon/catalog/feeds/debian-tracker.js';
@@ -51,27 +50,6 @@ describe('shared findings', () => {
     assert.ok(a.findings.groups.length > 0);
     assert.equal(a.findings.groups.length, b.findings.groups.length);
     for (const [k, g] of a.findings.groups.entries()) assert.equal(b.findings.groups[k], g);
-  });
-
-  it('the package table gives one id per distinct (name, version, source, source version)', () => {
-    const t = new PackageTable();
-    const a = t.id({ name: 'libssl3', version: '3.0.1-1', source: 'openssl' });
-    assert.equal(t.id({ name: 'libssl3', version: `3.0.1-${'1'}`, source: 'openssl' }), a);
-    const b = t.id({ name: 'libssl3', version: '3.0.2-1', source: 'openssl' });
-    const c = t.id({ name: 'libssl3', version: '3.0.1-1', source: 'openssl', sourceVersion: '3.0.1-1+b1' });
-    const d = t.id({ name: 'libssl3', version: '3.0.1-1' });
-    assert.equal(new Set([a, b, c, d]).size, 4);
-    // Found again whatever the order they were last seen in.
-    for (let i = 0; i < 3; i++) {
-      assert.equal(t.id({ name: 'libssl3', version: '3.0.1-1' }), d);
-      assert.equal(t.id({ name: 'libssl3', version: '3.0.2-1', source: 'openssl' }), b);
-    }
-    assert.deepEqual(t.list[c], {
-      name: 'libssl3',
-      version: '3.0.1-1',
-      source: 'openssl',
-      sourceVersion: '3.0.1-1+b1',
-    });
   });
 });
 
