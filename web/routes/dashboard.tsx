@@ -59,6 +59,17 @@ const Problems = (props: { problems: Problem[] }) =>
     </section>
   );
 
+/** Before the first assessment: what the count of missing fixes still waits for, in plain words. */
+const missingPending = (s: SiteSummary, assessing: boolean): string => {
+  if (assessing) return 'counting now: reload in a moment';
+  const inventoried = s.hosts ? s.hosts.total - s.hosts.byStanding['not-inventoried'] : 0;
+  const feed = s.feeds.synced === 0;
+  if (feed && inventoried === 0)
+    return 'counted once a vendor feed is synced and a machine’s software is collected';
+  if (feed) return 'counted once a vendor feed is synced (Patches → Feeds)';
+  return 'counted once a machine’s software is collected (Inventory)';
+};
+
 const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) => {
   const { devices, compliance, cache } = props.s;
   const ratio = compliance?.ratio;
@@ -90,7 +101,9 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) =
         label="Missing fixes"
         href="/patches"
         value={compliance?.missingFixes ?? '–'}
-        hint={compliance ? severityBreakdown(compliance.bySeverity) : undefined}
+        hint={
+          compliance ? severityBreakdown(compliance.bySeverity) : missingPending(props.s, props.assessing)
+        }
       />
       <Stat
         label="WAN saved by the cache"

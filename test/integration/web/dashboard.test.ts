@@ -10,6 +10,11 @@ test('without discovery, assessment or cache the dashboard says so instead of in
   const html = await (await b.request('/')).text();
   assert.match(html, /discovery is not running/);
   assert.match(html, /no host assessed yet/);
+  // Missing fixes says what its count waits for, as the other cards do.
+  assert.match(
+    html,
+    /Missing fixes<\/a><\/span><span class="value">–<\/span><span class="hint">counted once a vendor feed is synced and a machine’s software is collected</,
+  );
   assert.match(html, /cache disabled/);
   assert.match(html, /<li class="done">Administrator password set<\/li>/);
   assert.doesNotMatch(html, /<li class="done">Define the scope/);
@@ -28,4 +33,13 @@ test('the dashboard never waits for an assessment: it says one is running, then 
   release();
   await s.assess().current();
   assert.match(await (await s.request('/')).text(), /1 of 3 assessed hosts fully patched/);
+});
+
+test('with software collected but no feed synced, Missing fixes says it waits for a feed', async (t) => {
+  const s = await assessedSite(t);
+  await s.request('/');
+  await s.assess().current();
+  const html = await (await s.request('/')).text();
+  assert.match(html, /no host assessed yet/);
+  assert.match(html, /<span class="hint">counted once a vendor feed is synced \(Patches → Feeds\)</);
 });
