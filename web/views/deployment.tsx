@@ -125,7 +125,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
   const last = !d.hosts.some((h) => h.ring > ring);
   return (
     <tr>
-      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}`}</td>
+      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}: ${[...new Set(hosts.map((h) => h.group))].join(', ')}`}</td>
       <td>
         <strong class={r.state === 'passed' ? 'ok' : r.state === 'pending' ? 'muted' : 'warn'}>
           {r.state}

@@ -44,6 +44,8 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /expat everywhere/);
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
+  // Each ring names the host groups in it, as the host table does.
+  assert.match(html, /<td>ring 2: default<\/td>/);
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
   // "Run" on a draft nobody approved would start nothing: the page says so before it is pressed.
   assert.match(html, /Nothing here is approved yet: running it starts no host until its fixes are approved/);
