@@ -53,7 +53,12 @@ const bashAdvisory = async () => {
         description: 'A test advisory for the bash of the walked machine.',
         scope: 'local',
         releases: {
-          [codename]: { status: 'resolved', repositories: { [codename]: fixed }, fixed_version: fixed, urgency: 'high' },
+          [codename]: {
+            status: 'resolved',
+            repositories: { [codename]: fixed },
+            fixed_version: fixed,
+            urgency: 'high',
+          },
         },
       },
     },
@@ -65,7 +70,9 @@ const bashAdvisory = async () => {
  * 127.0.0.2 (this machine), its credentials saved on Inventory. Its collection succeeds.
  */
 const addManagedMachine = async (page: Page, sshd: SshdServer) => {
-  await sshd.setAuthorizedKeys([(await page.inputValue('textarea[aria-label="Appliance public key"]')).trim()]);
+  await sshd.setAuthorizedKeys([
+    (await page.inputValue('textarea[aria-label="Appliance public key"]')).trim(),
+  ]);
   await page.fill('input[name=address]', '127.0.0.2');
   await page.fill('input[name=username]', 'root');
   await page.fill('input[name=port]', String(sshd.port));
