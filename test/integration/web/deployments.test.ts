@@ -124,6 +124,13 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   let html = await (await s.b.request(s.href)).text();
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
   assert.match(html, /Reset breaker libexpat1=2\.5\.0-1\+deb12u2/);
+  // The failed host's job names it once, in its title, not again by id in its error.
+  const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
+  assert.ok(failed.length > 0, 'a failed host job');
+  for (const j of failed) {
+    assert.match(j.title, /^Deploy .+ to (?!a host$)/);
+    assert.match(j.error ?? '', /^failed \(/);
+  }
   const log = await (await s.b.request(`${s.href}/hosts/${s.hosts[0]}`)).text();
   assert.match(
     log,
