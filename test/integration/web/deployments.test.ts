@@ -212,7 +212,10 @@ test('bad input is refused with a message; an unknown deployment is 404', async 
   const csrf = await token(s.b, s.href);
   const none = await s.b.request('/deployments/new');
   assert.equal(none.status, 400);
-  assert.match(await none.text(), /select at least one advisory, package or host/);
+  // Deploy selected with nothing ticked leads back to Patches, not to a dead end.
+  const noneHtml = await none.text();
+  assert.match(noneHtml, /Nothing is ticked: tick at least one advisory, package or host on Patches first/);
+  assert.match(noneHtml, /<a href="\/patches">Back to Patches<\/a>/);
   const bad = await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind: 'advisory', value: '' });
   assert.equal(bad.status, 400);
   const badDeadline = await s.b.post(`${s.href}/approve`, {
