@@ -32,9 +32,11 @@ const { values } = parseArgs({
   },
 });
 const port = Number(values.port);
+/** Every message names the lab it is about (`lab site2: ...`), as --lab-name chose it. */
+const tag = `lab ${values.name}:`;
 const why = labUnavailableReason();
 if (why) {
-  console.error(`demo: ${why}`);
+  console.error(`${tag} ${why}`);
   process.exit(1);
 }
 
@@ -60,21 +62,21 @@ const start = (cmd: string, args: string[], ready: string, echo = false): Promis
       // Exit 75: the daemon asks to be started again (Restart now on the settings page, a restored
       // backup), as systemd would on an appliance.
       if (!stopping && code === EXIT_RESTART && args.includes('serve')) {
-        console.error('demo: the daemon asked for a restart; starting it again');
+        console.error(`${tag} the daemon asked for a restart; starting it again`);
         children.splice(children.indexOf(child), 1);
         start(cmd, args, ready, echo).catch(() => {});
         return;
       }
       if (!stopping) {
         console.error(
-          `demo: ${args.includes('serve') ? 'the daemon' : 'a UI bridge'} exited (${code}); stopping`,
+          `${tag} ${args.includes('serve') ? 'the daemon' : 'a UI bridge'} exited (${code}); stopping`,
         );
         stopAll(1);
       }
     });
   });
 
-console.log('demo: building the simulated site...');
+console.log(`${tag} building the simulated site...`);
 // The built daemon when there is one (quickstart builds it), else the sources through tsx.
 const daemon = existsSync(join(root, 'dist/daemon/main.js'))
   ? ['dist/daemon/main.js']
@@ -100,10 +102,10 @@ const lab = await createLab(
   { cleanupOnExit: false },
 ).catch((err: unknown) => {
   // A lab of that name is refused, not replaced: it may be another demo that is running.
-  console.error(`demo: ${(err as Error).message} (scripts/quickstart --lab --lab-name NAME)`);
+  console.error(`${tag} ${(err as Error).message} (scripts/quickstart --lab --lab-name NAME)`);
   process.exit(1);
 });
-console.log(`demo: lab subnet ${lab.subnet}, appliance ${lab.applianceIp} in namespace ${lab.applianceNs}`);
+console.log(`${tag} subnet ${lab.subnet}, appliance ${lab.applianceIp} in namespace ${lab.applianceNs}`);
 for (const h of lab.hosts)
   console.log(`  ${h.label.padEnd(10)} ${h.kind.padEnd(7)} ${h.ip.padEnd(14)} ${h.mac}`);
 
@@ -180,8 +182,8 @@ try {
   // Assets lists addresses (these machines announce no names): say which address is which.
   const managedAt = labels.map((l) => `${l} ${lab.hosts.find((h) => h.label === l)?.ip ?? '?'}`).join(', ');
   console.log(`
-demo: open http://localhost:${port}/ and set the admin password, with the setup code from the log
-      above (or: patch-depot setup-code --data-dir ${dataDirPath}). Then the whole life cycle, offline:
+${tag} open http://localhost:${port}/ and set the admin password, with the setup code from
+  the log above (or: patch-depot setup-code --data-dir ${dataDirPath}). Then the whole life cycle, offline:
   1. Settings → Scopes: confirm the suggested scope ${lab.subnet}; Assets → Scan.
   2. Each managed machine (${managedAt}): open its address on Assets; under SSH access give
      user root, port 22 → Manage this machine (its host key is pinned on first use). Then
@@ -193,6 +195,6 @@ demo: open http://localhost:${port}/ and set the admin password, with the setup 
   Settings: ${configFile}. Ctrl-C stops everything.
 `);
 } catch (err) {
-  console.error(`demo: ${(err as Error).message}`);
+  console.error(`${tag} ${(err as Error).message}`);
   stopAll(1);
 }

@@ -126,6 +126,13 @@ export const fixOn = (h: HostAssessment, feedId: string, advisoryId: string): Mi
 
 const DEFAULT_MAX_AGE_MS = 15 * 60_000;
 
+/**
+ * How long a page (Dashboard, Patches) waits for a reassessment before it shows the last result
+ * instead, marked as being reassessed: the pages agree on a small site, and a 5,000-host one is
+ * not held for the seconds a reassessment takes.
+ */
+export const PAGE_WAIT_MS = 2_000;
+
 export class AssessService {
   readonly name = 'assess';
   private cached: SiteAssessment | undefined;

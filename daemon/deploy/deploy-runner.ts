@@ -83,13 +83,22 @@ export class DeployRunner {
       // Never re-run blindly: a host that ended keeps its outcome; one mid-step is re-verified first.
       reconcile: async (_job, p) => {
         const h = this.host(p);
-        if (h?.outcome) return { state: 'succeeded', result: { summary: `${h.hostId}: ${h.outcome}` } };
+        if (h?.outcome) return { state: 'succeeded', result: { summary: this.outcome(h) } };
         return { state: 'retry' };
       },
       maxAttempts: 5,
       concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
       run: (job, p, ctx) => this.runHost(job, p, ctx.signal),
     };
+  }
+
+  /**
+   * A host job's result: its outcome and why. The job's title names the host ("Deploy X to
+   * 10.0.0.20"); only a host without a name there is named here, by its id.
+   */
+  private outcome(h: HostState): string {
+    const id = this.opts.hostLabel?.(h.hostId) ? '' : `${h.hostId}: `;
+    return `${id}${h.outcome}${h.reason ? ` (${h.reason})` : ''}`;
   }
 
   private host(p: HostJobParams): HostState | undefined {
@@ -101,7 +110,7 @@ export class DeployRunner {
     const h = this.host(p);
     if (!d || !h) return { summary: 'the deployment or host is gone' };
     if (h.jobId !== job.id) return { summary: `superseded by ${h.jobId ?? 'nothing'}` };
-    if (h.outcome) return { summary: `${h.hostId}: ${h.outcome}` };
+    if (h.outcome) return { summary: this.outcome(h) };
     const save = () => this.opts.store.save(d);
     if (!h.intent && d.state !== 'running') {
       h.phase = 'pending';
@@ -121,7 +130,7 @@ export class DeployRunner {
     } finally {
       void this.advance(d.id);
     }
-    const result = { summary: `${h.hostId}: ${h.outcome}${h.reason ? ` (${h.reason})` : ''}` };
+    const result = { summary: this.outcome(h) };
     if (h.outcome === 'failed' || h.outcome === 'unreachable')
       throw new DepotError('UNAVAILABLE', result.summary);
     return result;

@@ -72,6 +72,10 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
   assert.match(config.catalog.feeds[0].url, /^http:\/\/10\./);
   assert.equal(config.deploy.groups[0].members.length, 2, 'pilot1 and pilot2 form ring 0');
   assert.match(out, /Ring 0 is\s+pilot1, pilot2/);
+  // Every message names the lab that --name chose, never a fixed 'demo'.
+  assert.match(out, new RegExp(`^lab ${name}: building the simulated site`, 'm'));
+  assert.match(out, new RegExp(`^lab ${name}: open http://localhost:${port}/`, 'm'));
+  assert.doesNotMatch(out, /^demo:/m);
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   const setup = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });

@@ -18,6 +18,7 @@ import { EntryTable, PIN_DETAIL, PIN_QUESTION } from '../views/cache-entries.js'
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
+import { counted } from '../views/plural.js';
 import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
 
@@ -343,7 +344,7 @@ export const cacheRoutes = (deps: WebDeps) => {
       return { url, sha256, pin: body.pin === '1' };
     });
     await cache.prefetch.add(requests);
-    return cachePage(c, deps, cache, `${requests.length} download(s) queued.`);
+    return cachePage(c, deps, cache, `${counted(requests.length, 'download')} queued.`);
   });
   return app;
 };

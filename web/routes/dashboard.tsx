@@ -2,6 +2,7 @@
 
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { PAGE_WAIT_MS } from '../../daemon/assess/assess-service.js';
 import type { Problem } from '../../daemon/observability/health.js';
 import { type SiteSources, type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -59,6 +60,17 @@ const Problems = (props: { problems: Problem[] }) =>
     </section>
   );
 
+/** Before the first assessment: what the count of missing fixes still waits for, in plain words. */
+const missingPending = (s: SiteSummary, assessing: boolean): string => {
+  if (assessing) return 'counting now: reload in a moment';
+  const inventoried = s.hosts ? s.hosts.total - s.hosts.byStanding['not-inventoried'] : 0;
+  const feed = s.feeds.synced === 0;
+  if (feed && inventoried === 0)
+    return 'counted once a vendor feed is synced and a machine’s software is collected';
+  if (feed) return 'counted once a vendor feed is synced (Patches → Feeds)';
+  return 'counted once a machine’s software is collected (Inventory)';
+};
+
 const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) => {
   const { devices, compliance, cache } = props.s;
   const ratio = compliance?.ratio;
@@ -80,7 +92,7 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) =
         value={ratio === undefined ? '–' : `${Math.round(ratio * 100)} %`}
         hint={
           compliance
-            ? `${compliance.compliant} of ${compliance.assessed} assessed hosts fully patched`
+            ? `${compliance.compliant} of ${compliance.assessed} assessed hosts fully patched${props.assessing ? ' · reassessing now' : ''}`
             : props.assessing
               ? 'assessing the hosts now: reload in a moment'
               : 'no host assessed yet'
@@ -90,7 +102,9 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) =
         label="Missing fixes"
         href="/patches"
         value={compliance?.missingFixes ?? '–'}
-        hint={compliance ? severityBreakdown(compliance.bySeverity) : undefined}
+        hint={
+          compliance ? severityBreakdown(compliance.bySeverity) : missingPending(props.s, props.assessing)
+        }
       />
       <Stat
         label="WAN saved by the cache"
@@ -141,26 +155,29 @@ const GettingStarted = (props: { s: SiteSummary }) => (
 );
 
 /**
- * The dashboard never waits for an assessment: it shows the last one (a few seconds old after a
- * feed sync or a collection) while the next is computed, and after a restart says the first one
- * is running instead of holding the page for it (37 s at 5,000 hosts on a loaded 2-core box).
+ * The dashboard shows what Patches shows: the current assessment when it is ready within
+ * PAGE_WAIT_MS (a collection or a feed sync just made the last one stale), else the last one
+ * while the next is computed, and after a restart says the first one is running instead of
+ * holding the page for it (37 s at 5,000 hosts on a loaded 2-core box).
  */
-const dashboardSources = (deps: WebDeps): { sources: SiteSources; assessing: boolean } => {
+const dashboardSources = async (deps: WebDeps): Promise<{ sources: SiteSources; assessing: boolean }> => {
   const assess = deps.assess;
   if (!assess) return { sources: deps, assessing: false };
-  // Starts a computation when the last result is missing or of an older catalog (single flight).
-  assess.current().catch((err: unknown) => deps.log.warn('assessment failed', { err }));
-  const last = assess.latest();
+  const got = await assess.currentWithin(PAGE_WAIT_MS).catch((err: unknown) => {
+    deps.log.warn('assessment failed', { err });
+    const last = assess.latest();
+    return last && { site: last, stale: true };
+  });
   return {
-    sources: { ...deps, assess: { current: async () => last } },
-    assessing: last === undefined && (deps.hosts?.count() ?? 0) > 0,
+    sources: { ...deps, assess: { current: async () => got?.site } },
+    assessing: got ? got.stale : (deps.hosts?.count() ?? 0) > 0,
   };
 };
 
 export const dashboardRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   app.get('/', async (c) => {
-    const { sources, assessing } = dashboardSources(deps);
+    const { sources, assessing } = await dashboardSources(deps);
     const s = await siteSummary(sources);
     return renderPage(
       c,

@@ -129,8 +129,26 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   );
 };
 
+/** "Deploy selected" with nothing ticked: say so and lead back to where things are ticked. */
+const nothingPicked = (c: Context<WebEnv>) =>
+  renderPage(
+    c,
+    { title: 'New deployment', status: 400 },
+    <>
+      <h1>New deployment</h1>
+      <Notice kind="error">
+        Nothing is ticked: tick at least one advisory, package or host on Patches first.
+      </Notice>
+      <p>
+        <a href="/patches">Back to Patches</a>
+      </p>
+    </>,
+  );
+
 const previewPage = async (deps: WebDeps, c: Context<WebEnv>) => {
-  const request = requestFrom((k) => c.req.queries(k) ?? c.req.queries(`${k}[]`) ?? []);
+  const picked = (k: string) => c.req.queries(k) ?? c.req.queries(`${k}[]`) ?? [];
+  if (!['advisory', 'package', 'host'].some((k) => picked(k).length > 0)) return nothingPicked(c);
+  const request = requestFrom(picked);
   const { settings, assessments, addressOf } = await planInputs(deps, request);
   const preview = previewPlan(settings, assessments, request, addressOf);
   const fields = { advisory: request.advisories, package: request.packages, host: request.hosts };

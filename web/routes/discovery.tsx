@@ -2,6 +2,7 @@
  * Discovery scans in the UI: the scan panel on the Assets page (start, live progress by htmx
  * polling, cancel; it tells the asset table to reload when a scan ends) and the scan history.
  */
+
 import { Hono } from 'hono';
 import type { DiscoveryService } from '../../daemon/discovery/discovery-service.js';
 import type { ScanRecord } from '../../daemon/discovery/scan-log.js';
@@ -10,6 +11,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { counted } from '../views/plural.js';
 import { Reason } from '../views/reason.js';
 
 /** The discovery service, or a clear 503 when this appliance runs without it. */
@@ -116,7 +118,7 @@ const ScanSummary = (props: { scan: ScanRecord }) => {
       <p>
         Scanning {s.scopeName} ({s.addresses} addresses, {elapsed} s, <JobLink id={s.id} label="log" />
         ): {PHASE_LABEL[p.phase]}
-        {pct !== undefined ? ` (${pct} %)` : ''}, {p.alive} device(s) so far{' '}
+        {pct !== undefined ? ` (${pct} %)` : ''}, {counted(p.alive, 'device')} so far{' '}
         <progress max={100} value={pct} />
       </p>
     );

@@ -5,7 +5,7 @@
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
 import { type Context, Hono } from 'hono';
-import { fixOn } from '../../daemon/assess/assess-service.js';
+import { fixOn, PAGE_WAIT_MS } from '../../daemon/assess/assess-service.js';
 import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
 import { DepotError } from '../../daemon/errors.js';
@@ -68,9 +68,6 @@ const NoInventories = (props: { deps: WebDeps }) => {
     </div>
   );
 };
-
-/** How long the Patches page waits for a reassessment before it shows the last result instead. */
-const PAGE_WAIT_MS = 2_000;
 
 /**
  * An assessment is running (after a feed sync or a collection, or the first since start): say so, and look

@@ -72,7 +72,7 @@ const ScopeForm = (props: {
     </label>
     <label style="display:flex;gap:.5rem;align-items:center">
       <input type="checkbox" name="enabled" checked={props.values.enabled} style="width:auto;margin:0" />
-      Scheduled scans enabled
+      Scheduled scans enabled (they follow the schedule above; Scan now on Assets works either way)
     </label>
     <p class="hint">
       At most {props.max.toLocaleString('en')} addresses per scope (discovery.maxScopeAddresses).

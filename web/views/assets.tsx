@@ -3,6 +3,7 @@
  * a scan), its sort links and filters, and the online/new status badge. Every row links to the
  * machine's one host page.
  */
+
 import {
   type AssetPage,
   type AssetQuery,
@@ -17,6 +18,7 @@ import { ago } from '../routes/discovery.js';
 import { hostHref } from './host-link.js';
 import { Empty } from './layout.js';
 import { Pager } from './pager.js';
+import { counted } from './plural.js';
 
 const assetHref = (hostOf: (assetId: string) => string | undefined, assetId: string): string => {
   const hostId = hostOf(assetId);
@@ -110,7 +112,7 @@ const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | un
 /** Devices the running scan has found and not yet merged: shown as they come, merged at its end. */
 const FoundSoFar = (props: { live: readonly Observation[] }) => (
   <section aria-live="polite">
-    <h3>{`Found by the running scan so far: ${props.live.length} new address(es)`}</h3>
+    <h3>{`Found by the running scan so far: ${counted(props.live.length, 'new address', 'new addresses')}`}</h3>
     {props.live.length === 0 ? (
       <p class="hint">Nothing new yet; devices appear here as the scan finds them.</p>
     ) : (
@@ -165,8 +167,8 @@ export const AssetTable = (props: {
     >
       <p class="hint" hidden={props.total === 0}>
         {page.total === props.total
-          ? `${page.total} asset(s)`
-          : `${page.total} of ${props.total} asset(s) match`}
+          ? counted(page.total, 'asset')
+          : `${page.total} of ${counted(props.total, 'asset')} match`}
         {page.pages > 1 ? ` · page ${page.page} of ${page.pages}` : ''}
       </p>
       {props.live ? <FoundSoFar live={props.live} /> : null}

@@ -113,7 +113,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
 };
 
 /** One ring: its state, the gate's numbers against the policy, soak time left, why it halted. */
-const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
+const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text: string) => string }) => {
   const { d, ring, now } = props;
   const r = d.rings[ring]!;
   const hosts = d.hosts.filter((h) => h.ring === ring);
@@ -125,7 +125,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
   const last = !d.hosts.some((h) => h.ring > ring);
   return (
     <tr>
-      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}`}</td>
+      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}: ${[...new Set(hosts.map((h) => h.group))].join(', ')}`}</td>
       <td>
         <strong class={r.state === 'passed' ? 'ok' : r.state === 'pending' ? 'muted' : 'warn'}>
           {r.state}
@@ -142,12 +142,12 @@ const RingRow = (props: { d: Deployment; ring: number; now: number }) => {
             ? '— (last ring)'
             : `${hours(gate.soakMs)} after the ring ends`}
       </td>
-      <td>{r.note ?? ''}</td>
+      <td>{r.note ? props.named(r.note) : ''}</td>
     </tr>
   );
 };
 
-export const Rings = (props: { d: Deployment; now: number }) => (
+export const Rings = (props: { d: Deployment; now: number; named: (text: string) => string }) => (
   <TableScroll label="Rings">
     <table aria-label="Rings">
       <thead>
@@ -165,7 +165,7 @@ export const Rings = (props: { d: Deployment; now: number }) => (
         {[0, 1, 2]
           .filter((i) => props.d.hosts.some((h) => h.ring === i))
           .map((i) => (
-            <RingRow d={props.d} ring={i} now={props.now} />
+            <RingRow d={props.d} ring={i} now={props.now} named={props.named} />
           ))}
       </tbody>
     </table>
@@ -230,6 +230,16 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
   );
 };
 
+/**
+ * A halt's note as stored names each host by its id (`h-4beb81773b: install: ...`); the page
+ * names them as its host table does (`10.0.0.20: install: ...`).
+ */
+export const namedHosts = (
+  text: string,
+  hosts: readonly Pick<HostState, 'hostId'>[],
+  label: (id: string) => string,
+): string => hosts.reduce((t, h) => t.replaceAll(`${h.hostId}: `, `${label(h.hostId)}: `), text);
+
 /** Rings and hosts; re-fetched every 2 s while the deployment runs, plain once it stops. */
 export const LiveProgress = (props: {
   d: Deployment;
@@ -238,6 +248,11 @@ export const LiveProgress = (props: {
   now: number;
 }) => {
   const { d } = props;
+  // A halt's note is stored with host ids; the page names the hosts as its host table does.
+  const named = (text: string) =>
+    text.replace(/\bh-[0-9a-f]{10}\b/g, (id) =>
+      d.hosts.some((h) => h.hostId === id) ? props.label(id) : id,
+    );
   const poll =
     d.state === 'running'
       ? { 'hx-get': deploymentHref(d.id, '/live'), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' }
@@ -247,9 +262,9 @@ export const LiveProgress = (props: {
       <h2>
         State: <StateWord d={d} /> <span class="hint">{outcomeCounts(d)}</span>
       </h2>
-      {d.note ? <p class="notice error">{d.note}</p> : null}
+      {d.note ? <p class="notice error">{named(d.note)}</p> : null}
       <Actions d={d} csrf={props.csrf} />
-      <Rings d={d} now={props.now} />
+      <Rings d={d} now={props.now} named={named} />
       <h2>Hosts</h2>
       <TableScroll label="Hosts">
         <table aria-label="Hosts">

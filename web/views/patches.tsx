@@ -2,6 +2,7 @@
  * The pieces of the Patches pages: severity badges, compliance cards, the filter form and the
  * advisory, package and host tables.
  */
+
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AdvisoryImpact } from '../../daemon/assess/assess-service.js';
@@ -12,6 +13,7 @@ import type { Page } from '../../daemon/paging.js';
 import type { WebEnv } from '../env.js';
 import { hostHref } from './host-link.js';
 import { Pager } from './pager.js';
+import { TableScroll } from './table-scroll.js';
 
 const SEVERITY_COLOUR: Record<Severity, string> = {
   critical: 'var(--bad)',
@@ -123,105 +125,111 @@ const Pick = (props: { name: 'advisory' | 'host'; value: string; label: string }
 );
 
 export const AdvisoryTable = (props: { rows: AdvisoryImpact[]; select?: boolean }) => (
-  <table>
-    <thead>
-      <tr>
-        {props.select ? <th>Deploy</th> : null}
-        <th>Severity</th>
-        <th>Advisory</th>
-        <th>CVEs</th>
-        <th>Packages</th>
-        <th>Hosts</th>
-        <th>Summary</th>
-      </tr>
-    </thead>
-    <tbody>
-      {props.rows.map((a) => (
+  <TableScroll label="Advisories">
+    <table>
+      <thead>
         <tr>
-          {props.select ? <Pick name="advisory" value={a.advisoryId} label={a.advisoryId} /> : null}
-          <td>
-            <Sev s={a.severity} />
-          </td>
-          <td>
-            <a href={advisoryHref(a)}>{a.advisoryId}</a>
-          </td>
-          <td>{a.cves.filter((c) => c !== a.advisoryId).join(' ')}</td>
-          <td>{a.packages.join(', ')}</td>
-          <td>{a.hosts.size}</td>
-          <td>{a.summary.length > 140 ? `${a.summary.slice(0, 140)}…` : a.summary}</td>
+          {props.select ? <th>Deploy</th> : null}
+          <th>Severity</th>
+          <th>Advisory</th>
+          <th>CVEs</th>
+          <th>Packages</th>
+          <th>Hosts</th>
+          <th>Summary</th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {props.rows.map((a) => (
+          <tr>
+            {props.select ? <Pick name="advisory" value={a.advisoryId} label={a.advisoryId} /> : null}
+            <td>
+              <Sev s={a.severity} />
+            </td>
+            <td>
+              <a href={advisoryHref(a)}>{a.advisoryId}</a>
+            </td>
+            <td>{a.cves.filter((c) => c !== a.advisoryId).join(' ')}</td>
+            <td>{a.packages.join(', ')}</td>
+            <td>{a.hosts.size}</td>
+            <td class="prose">{a.summary.length > 140 ? `${a.summary.slice(0, 140)}…` : a.summary}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </TableScroll>
 );
 
 export const PackageTable = (props: { rows: PackageImpact[] }) => (
-  <table>
-    <thead>
-      <tr>
-        <th>Package</th>
-        <th>Worst severity</th>
-        <th>Hosts</th>
-        <th>Advisories</th>
-      </tr>
-    </thead>
-    <tbody>
-      {props.rows.slice(0, PAGE).map((e) => (
+  <TableScroll label="Packages">
+    <table>
+      <thead>
         <tr>
-          <td>
-            <a href={`/patches?view=advisories&q=${encodeURIComponent(e.package)}`}>{e.package}</a>
-          </td>
-          <td>
-            <Sev s={e.severity} />
-          </td>
-          <td>{e.hosts.size}</td>
-          <td>
-            {e.advisories.slice(0, 8).map((a) => (
-              <>
-                <a href={advisoryHref(a)}>{a.advisoryId}</a>{' '}
-              </>
-            ))}
-            {e.advisories.length > 8 ? `+${e.advisories.length - 8} more` : ''}
-          </td>
+          <th>Package</th>
+          <th>Worst severity</th>
+          <th>Hosts</th>
+          <th>Advisories</th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {props.rows.slice(0, PAGE).map((e) => (
+          <tr>
+            <td>
+              <a href={`/patches?view=advisories&q=${encodeURIComponent(e.package)}`}>{e.package}</a>
+            </td>
+            <td>
+              <Sev s={e.severity} />
+            </td>
+            <td>{e.hosts.size}</td>
+            <td>
+              {e.advisories.slice(0, 8).map((a) => (
+                <>
+                  <a href={advisoryHref(a)}>{a.advisoryId}</a>{' '}
+                </>
+              ))}
+              {e.advisories.length > 8 ? `+${e.advisories.length - 8} more` : ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </TableScroll>
 );
 
 export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; select?: boolean }) => {
   const { rows } = props;
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            {props.select ? <th>Deploy</th> : null}
-            <th>Host</th>
-            <th>Release</th>
-            <th>Missing fixes</th>
-            <th>Critical / high / unrated</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.slice(0, PAGE).map((h) => (
+      <TableScroll label="Hosts">
+        <table>
+          <thead>
             <tr>
-              {props.select ? <Pick name="host" value={h.hostId} label={props.label(h.hostId)} /> : null}
-              <td>
-                <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
-              </td>
-              <td>{h.release}</td>
-              <td>{h.findings.count}</td>
-              <td>{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
-              <td>
-                {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
-                {h.rebootRequired ? ' · reboot pending' : ''}
-              </td>
+              {props.select ? <th>Deploy</th> : null}
+              <th>Host</th>
+              <th>Release</th>
+              <th>Missing fixes</th>
+              <th>Critical / high / unrated</th>
+              <th>Status</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.slice(0, PAGE).map((h) => (
+              <tr>
+                {props.select ? <Pick name="host" value={h.hostId} label={props.label(h.hostId)} /> : null}
+                <td>
+                  <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
+                </td>
+                <td>{h.release}</td>
+                <td>{h.findings.count}</td>
+                <td>{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
+                <td>
+                  {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
+                  {h.rebootRequired ? ' · reboot pending' : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {rows.length > PAGE ? (
         <p class="hint">{`Showing the ${PAGE} hosts most at risk of ${rows.length}; search for a host to see the rest.`}</p>
       ) : null}
@@ -235,34 +243,36 @@ export const AffectedHosts = (props: {
   href: (page: number) => string;
 }) => (
   <>
-    <table>
-      <thead>
-        <tr>
-          <th>Host</th>
-          <th>Package</th>
-          <th>Installed</th>
-          <th>Fixed in</th>
-          <th>Binaries</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.page.items.map(({ id, name, fix }) => (
+    <TableScroll label="Affected hosts">
+      <table>
+        <thead>
           <tr>
-            <td>
-              <a href={hostHref(id, '#fixes')}>{name}</a>
-            </td>
-            <td>{fix.package}</td>
-            <td>
-              <code>{fix.installed}</code>
-            </td>
-            <td>
-              <code>{fix.fixed}</code>
-            </td>
-            <td>{fix.binaries.join(', ')}</td>
+            <th>Host</th>
+            <th>Package</th>
+            <th>Installed</th>
+            <th>Fixed in</th>
+            <th>Binaries</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.page.items.map(({ id, name, fix }) => (
+            <tr>
+              <td>
+                <a href={hostHref(id, '#fixes')}>{name}</a>
+              </td>
+              <td>{fix.package}</td>
+              <td>
+                <code>{fix.installed}</code>
+              </td>
+              <td>
+                <code>{fix.fixed}</code>
+              </td>
+              <td>{fix.binaries.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
     <Pager page={props.page} href={props.href} label="Affected host pages" />
   </>
 );

@@ -7,6 +7,7 @@ import type { DaySnapshot } from '../../daemon/reports/history.js';
 import { dayBefore } from '../../daemon/reports/history.js';
 import type { Cell, Column, ReportTable } from '../../daemon/reports/report-table.js';
 import { formatBytes } from './bytes.js';
+import { TableScroll } from './table-scroll.js';
 import { When } from './when.js';
 
 /** The CSV and JSON links of a table. */
@@ -35,8 +36,7 @@ export const TableView = (props: {
 }) => {
   const columns = props.table.columns.filter((c) => !c.exportOnly);
   return (
-    // A region that scrolls takes focus, so the keyboard can scroll it too (arrow keys).
-    <section class="table-scroll" tabindex={0} aria-label={props.table.title}>
+    <TableScroll label={props.table.title}>
       <table>
         <thead>
           <tr>
@@ -61,7 +61,7 @@ export const TableView = (props: {
           ))}
         </tbody>
       </table>
-    </section>
+    </TableScroll>
   );
 };
 

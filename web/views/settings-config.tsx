@@ -17,6 +17,7 @@ import {
   type SettingsView,
 } from './settings-fields.js';
 import { GroupsCard } from './settings-groups.js';
+import { TableScroll } from './table-scroll.js';
 
 const SECRET = new Set(['http.metricsToken']);
 const fieldId = (path: string) => `f-${path.replaceAll('.', '-')}`;
@@ -149,7 +150,7 @@ const FileOnlyCard = (props: { state: ConfigFileState; file: string }) => {
       </p>
       <details>
         <summary>{rows.length} settings</summary>
-        <div class="table-scroll">
+        <TableScroll label="Settings set in the file only">
           <table>
             <thead>
               <tr>
@@ -170,7 +171,7 @@ const FileOnlyCard = (props: { state: ConfigFileState; file: string }) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </details>
     </section>
   );

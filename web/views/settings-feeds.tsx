@@ -4,6 +4,7 @@ import { CsrfField } from './csrf-field.js';
 import { ActionsHeading, Empty, Notice } from './layout.js';
 import { SettingsAction } from './settings-action.js';
 import type { SettingsView } from './settings-fields.js';
+import { TableScroll } from './table-scroll.js';
 
 export const FEED_KINDS = [
   ['debian-tracker', 'Debian security tracker (JSON)'],
@@ -130,7 +131,7 @@ export const FeedsCard = (props: { view: SettingsView }) => {
           <p>No vendor feeds yet: add one below, then sync it.</p>
         </Empty>
       ) : (
-        <div class="table-scroll">
+        <TableScroll label="Vendor feeds">
           <table>
             <thead>
               <tr>
@@ -147,7 +148,7 @@ export const FeedsCard = (props: { view: SettingsView }) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <h3>Add a feed</h3>
       {errors[''] ? <Notice kind="error">{errors['']}</Notice> : null}

@@ -64,6 +64,11 @@ test('without a scope the Assets page says so and nothing is probed', async (t) 
   assert.equal(net.probes.length, 0);
   const scopes = await (await h.request('/settings/scopes')).text();
   assert.match(scopes, /directly connected to.*10\.0\.0\.0\/24/s, 'connected subnet offered');
+  // "on demand only" next to a ticked "Scheduled scans enabled": the box says what it governs.
+  assert.match(
+    scopes,
+    /Scheduled scans enabled \(they follow the schedule above; Scan now on Assets works either way\)/,
+  );
 });
 
 test('scopes: an oversized or malformed scope is refused with the input kept; a good one is saved', async (t) => {
@@ -135,7 +140,8 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.doesNotMatch(table, /10\.0\.0\.6/);
   assert.doesNotMatch(table, /<html/, 'only the fragment');
   const page = await (await h.request('/assets?class=iot')).text();
-  assert.match(page, /1 of 2 asset\(s\) match/);
+  assert.match(page, /1 of 2 assets match/);
+  assert.match(await (await h.request('/assets')).text(), /<p class="hint">2 assets<\/p>/);
   assert.match(page, /href="\/assets\?class=iot&amp;sort=lastSeen"/, 'sort links keep the filters');
   const tv = await h.follow('/assets/m-020000000006');
   assert.match(tv.at, /^\/hosts\/h-[0-9a-f]{10}$/, 'an old asset link lands on the host page');
@@ -193,7 +199,7 @@ test('while a scan runs the table lists what it found so far, and the panel relo
 
   const table = await (await h.request('/assets/table', { headers: htmx })).text();
   assert.doesNotMatch(table, /No devices discovered yet/);
-  assert.match(table, /Found by the running scan so far: 2 new address\(es\)/);
+  assert.match(table, /Found by the running scan so far: 2 new addresses/);
   assert.match(table, /<td>10\.0\.0\.5<\/td>/);
   assert.match(table, /<td>10\.0\.0\.7<\/td>/);
 

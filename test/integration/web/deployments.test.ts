@@ -44,6 +44,8 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /expat everywhere/);
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
+  // Each ring names the host groups in it, as the host table does.
+  assert.match(html, /<td>ring 2: default<\/td>/);
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
   // "Run" on a draft nobody approved would start nothing: the page says so before it is pressed.
   assert.match(html, /Nothing here is approved yet: running it starts no host until its fixes are approved/);
@@ -122,6 +124,13 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   let html = await (await s.b.request(s.href)).text();
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
   assert.match(html, /Reset breaker libexpat1=2\.5\.0-1\+deb12u2/);
+  // The failed host's job names it once, in its title, not again by id in its error.
+  const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
+  assert.ok(failed.length > 0, 'a failed host job');
+  for (const j of failed) {
+    assert.match(j.title, /^Deploy .+ to (?!a host$)/);
+    assert.match(j.error ?? '', /^failed \(/);
+  }
   const log = await (await s.b.request(`${s.href}/hosts/${s.hosts[0]}`)).text();
   assert.match(
     log,
@@ -203,7 +212,10 @@ test('bad input is refused with a message; an unknown deployment is 404', async 
   const csrf = await token(s.b, s.href);
   const none = await s.b.request('/deployments/new');
   assert.equal(none.status, 400);
-  assert.match(await none.text(), /select at least one advisory, package or host/);
+  // Deploy selected with nothing ticked leads back to Patches, not to a dead end.
+  const noneHtml = await none.text();
+  assert.match(noneHtml, /Nothing is ticked: tick at least one advisory, package or host on Patches first/);
+  assert.match(noneHtml, /<a href="\/patches">Back to Patches<\/a>/);
   const bad = await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind: 'advisory', value: '' });
   assert.equal(bad.status, 400);
   const badDeadline = await s.b.post(`${s.href}/approve`, {

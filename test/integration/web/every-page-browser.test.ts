@@ -8,7 +8,8 @@
  * without editing this list), the sign-in and setup pages, a confirmation page and an error page.
  */
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { NAV } from '../../../web/views/layout.js';
 import { chromiumMissing, daemonInBrowser, setUpInBrowser } from '../../browser.js';
+import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { serveTrackerFixture as serveTracker } from '../../support/tracker-fixture.js';
 
 /**
@@ -33,6 +35,65 @@ const loopbackOnly = (trackerUrl: string) => ({
   },
   cache: { upstreams: ['http://127.0.0.1:9/debian'] },
 });
+
+/** The advisory of the walk's deployment: for the bash this machine has, fixed in a newer build. */
+const ADVISORY = 'CVE-2099-0001';
+/**
+ * A tracker entry for the bash installed here (the machine that sshd on loopback shows the
+ * appliance), fixed in a version just above it: Patches lists a fix that machine misses.
+ */
+const bashAdvisory = async () => {
+  const release = await readFile('/etc/os-release', 'utf8');
+  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(release)?.[1] ?? 'bookworm';
+  const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'bash'], { encoding: 'utf8' });
+  const fixed = `${version}+pd1`;
+  return {
+    bash: {
+      [ADVISORY]: {
+        description: 'A test advisory for the bash of the walked machine.',
+        scope: 'local',
+        releases: {
+          [codename]: {
+            status: 'resolved',
+            repositories: { [codename]: fixed },
+            fixed_version: fixed,
+            urgency: 'high',
+          },
+        },
+      },
+    },
+  };
+};
+
+/**
+ * A machine to manage as a technician adds one: the appliance's key authorised on an sshd on
+ * 127.0.0.2 (this machine), its credentials saved on Inventory. Its collection succeeds.
+ */
+const addManagedMachine = async (page: Page, sshd: SshdServer) => {
+  await sshd.setAuthorizedKeys([
+    (await page.inputValue('textarea[aria-label="Appliance public key"]')).trim(),
+  ]);
+  await page.fill('input[name=address]', '127.0.0.2');
+  await page.fill('input[name=username]', 'root');
+  await page.fill('input[name=port]', String(sshd.port));
+  await page.click('button:text("Save")');
+  await page.waitForSelector(`code:text("root@127.0.0.2:${sshd.port}")`);
+};
+
+/** Patches → tick the advisory → Deploy selected → Create draft: the deployment's own page. */
+const draftDeployment = async (page: Page, at: (path: string) => string) => {
+  for (const deadline = Date.now() + 60_000; ; await page.waitForTimeout(500)) {
+    await page.goto(at('/patches'));
+    if ((await page.locator(`input[name=advisory][value="${ADVISORY}"]`).count()) > 0) break;
+    assert.ok(Date.now() < deadline, `the collected machine misses ${ADVISORY} on Patches`);
+  }
+  await page.check(`input[name=advisory][value="${ADVISORY}"]`);
+  await page.click('button:text("Deploy selected")');
+  await page.waitForSelector('h1:text("New deployment: preview")');
+  await page.fill('input[name=title]', 'bash on the walked machine');
+  await page.click('button:text("Create draft")');
+  await page.waitForSelector('h1:text("bash on the walked machine")');
+};
 
 interface View {
   width: number;
@@ -187,7 +248,7 @@ const menuFolds = async (page: Page, home: string) => {
 };
 
 test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violation, no sideways scrolling, no mouse-only action', {
-  skip: chromiumMissing,
+  skip: chromiumMissing || sshdUnavailable() || false,
   timeout: 1_200_000, // a hang guard: 540 s at load 20, about a third of that on a quiet CI machine
 }, async (t) => {
   await rm(OUT, { recursive: true, force: true });
@@ -196,8 +257,11 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   const { dir, daemon, page } = await daemonInBrowser(
     t,
     { width: 1280, height: 900 },
-    { bypassCSP: true, config: loopbackOnly(await serveTracker(t)) },
+    { bypassCSP: true, config: loopbackOnly(await serveTracker(t, await bashAdvisory())) },
   );
+  const sshd = await SshdServer.create([], { address: '127.0.0.2' });
+  t.after(() => sshd.dispose());
+  await sshd.start();
   const at = (path: string) => new URL(path, daemon.url).href;
   const atEveryWidth = async (name: string, open: () => Promise<unknown>) => {
     for (const view of VIEWS) {
@@ -228,7 +292,9 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   await page.fill('input[name=port]', '9');
   await page.click('button:text("Save")');
   await page.waitForSelector('text=Credentials saved.');
-  // A collection that fails (nothing answers SSH there): a run, a job and an error to show.
+  await addManagedMachine(page, sshd);
+  // A collection that fails for one host (nothing answers SSH there) and works for the other: a
+  // run, a job, an error to show, and an inventory that misses a fix.
   await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/inventory/collect')),
     page.click('button:text("Collect all hosts now")'),
@@ -241,6 +307,9 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
     if (!(await page.innerText('main')).includes('No vendor feeds synchronised yet')) break;
     assert.ok(Date.now() < deadline, 'the loopback feed was synchronised');
   }
+
+  // A deployment of that fix, planned the way a technician does: its page is walked from the list.
+  await draftDeployment(page, at);
 
   const seen = new Set<string>();
   const queue: string[] = [
@@ -261,6 +330,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
     queue.push(...(await linksOn(page)));
   }
   t.diagnostic(`pages walked: ${[...seen].join(' ')}`);
+  assert.ok(seen.has('/deployments/:id'), "a deployment's own page was walked");
 
   // A page that asks first (a post without JavaScript) and a page that is not there.
   await atEveryWidth('confirm', async () => {

@@ -51,6 +51,15 @@ test('a tech adds a feed in Settings and syncs it from the UI without a restart'
   await page.waitForSelector('text=Feed debian saved. In use now: Vendor feeds.');
   assert.doesNotMatch(await page.innerText('main'), /Restart needed/);
   await shot('settings-feed-added');
+  // On a phone the feeds table scrolls inside its card (a named region the keyboard can reach),
+  // as the other wide tables do, never the page itself.
+  await page.setViewportSize({ width: 390, height: 900 });
+  const region = page.locator('#feeds section.table-scroll[aria-label="Vendor feeds"][tabindex="0"]');
+  assert.equal(await region.locator('table td code:text-is("debian")').count(), 1);
+  const wide = await page.evaluate<number>('document.documentElement.scrollWidth');
+  assert.ok(wide <= 390, `the settings page is ${wide} px wide at 390 px`);
+  await shot('settings-feeds-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A trust change: the page asks first, about that setting only, then it is saved.
   await page.fill('#f-cache-clients', '127.0.0.0/8');
