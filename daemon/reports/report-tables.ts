@@ -6,9 +6,8 @@
 import { hostStanding } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 import { type Severity, severities } from '../catalog/model.js';
-import type { Deployment } from '../deploy/deployment.js';
 import { fullSeverities, type History } from './history.js';
-import { type ClosedFinding, daysBetween, type Ledger, type OpenFinding } from './remediation.js';
+import { type ClosedFinding, daysBetween, type Ledger } from './remediation.js';
 import { type Column, days1, percent, type ReportTable } from './report-table.js';
 
 /** How many days each severity may stay open ("critical fixed within 7 days"). */

@@ -5,7 +5,6 @@
  */
 
 import { type Context, Hono } from 'hono';
-import type { CacheEntry } from '../../daemon/cache/cache-index.js';
 import type { CacheService } from '../../daemon/cache/cache-service.js';
 import type { DayStats } from '../../daemon/cache/cache-stats.js';
 import type { DownloadInfo } from '../../daemon/cache/download.js';
@@ -17,7 +16,7 @@ import { formatBytes } from '../views/bytes.js';
 import { EntryTable, PIN_DETAIL, PIN_QUESTION } from '../views/cache-entries.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
-import { ActionsHeading, Empty, Notice, renderPage } from '../views/layout.js';
+import { Empty, Notice, renderPage } from '../views/layout.js';
 import { counted } from '../views/plural.js';
 import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';

@@ -45,6 +45,7 @@ const ADVISORY = 'CVE-2099-0001';
 const bashAdvisory = async () => {
   const release = await readFile('/etc/os-release', 'utf8');
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(release)?.[1] ?? 'bookworm';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template
   const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'bash'], { encoding: 'utf8' });
   const fixed = `${version}+pd1`;
   return {
