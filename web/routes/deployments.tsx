@@ -7,6 +7,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { DeployService } from '../../daemon/deploy/deploy-service.js';
+import type { DeploymentState } from '../../daemon/deploy/deployment.js';
 import {
   createInput,
   type DeployRequest,
@@ -69,6 +70,23 @@ const NOTICES = {
   reset: 'Breaker reset: the host can be retried.',
 } as const;
 
+/**
+ * Notices that describe a state, and would be wrong once the deployment moved on: the address
+ * keeps `?done=started` after the deployment halted or completed, and a reload showed "Started.".
+ */
+const NOTICE_WHILE: Partial<Record<keyof typeof NOTICES, readonly DeploymentState[]>> = {
+  created: ['draft'],
+  started: ['running'],
+  paused: ['paused'],
+};
+
+const noticeFor = (done: string | undefined, state: DeploymentState): string | undefined => {
+  if (!done || !Object.hasOwn(NOTICES, done)) return undefined;
+  const key = done as keyof typeof NOTICES;
+  const only = NOTICE_WHILE[key];
+  return !only || only.includes(state) ? NOTICES[key] : undefined;
+};
+
 /** A UTC `datetime-local` value as an ISO timestamp, or undefined when empty. */
 const deadlineOf = (value: string): string | undefined => {
   if (!value) return undefined;
@@ -95,8 +113,7 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const deploy = requireDeploy(deps);
   const d = deploy.get(c.req.param('id') ?? '');
   const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
-  const done = c.req.query('done');
-  const notice = done && Object.hasOwn(NOTICES, done) ? NOTICES[done as keyof typeof NOTICES] : undefined;
+  const notice = noticeFor(c.req.query('done'), d.state);
   const csrf = c.get('csrf');
   return renderPage(
     c,

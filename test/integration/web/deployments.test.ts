@@ -203,6 +203,14 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
   assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
+  // An address kept from an earlier action says nothing the deployment is no longer doing.
+  const later = await (await s.b.request(`${s.href}?done=paused`)).text();
+  assert.doesNotMatch(later, /Paused: nothing more starts/, 'a cancelled deployment is not "paused"');
+  assert.doesNotMatch(
+    await (await s.b.request(`${s.href}?done=started`)).text(),
+    /<p>Started\.<\/p>|>Started\.</,
+  );
+  assert.match(await (await s.b.request(`${s.href}?done=cancelled`)).text(), /Cancelled\./);
   const again = await s.b.post(`${s.href}/run`, { _csrf: csrf, now: '1' });
   assert.equal(again.status, 409);
 });
