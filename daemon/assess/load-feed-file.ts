@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { packDebianTracker } from '../catalog/feeds/debian-tracker.js';
 import { manifestToContent, readManifest } from '../catalog/feeds/depot-manifest.js';
 import { parseOsv } from '../catalog/feeds/osv.js';
-import type { FeedKind, ParsedContent } from '../catalog/model.js';
+import type { FeedKind } from '../catalog/model.js';
+import type { ParsedContent } from '../catalog/parsed-content.js';
 import { DepotError, isSystemError, systemErrorReason } from '../errors.js';
 
 export const detectFeedKind = (body: Uint8Array): Exclude<FeedKind, 'apt'> => {

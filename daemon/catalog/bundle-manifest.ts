@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FEED_ID } from './feed-config.js';
-import type { ParsedContent } from './model.js';
+import type { ParsedContent } from './parsed-content.js';
 
 export const bundleManifestSchema = z
   .object({

@@ -12,7 +12,7 @@ import { DepotError } from '../errors.js';
 import { type Bundle, type BundleManifest, bundleManifestSchema } from './bundle-manifest.js';
 import { parseDocument } from './feeds/parse-document.js';
 import { parseJson, validate } from './feeds/validate.js';
-import type { ParsedContent } from './model.js';
+import type { ParsedContent } from './parsed-content.js';
 import type { BundleRequest } from './ports.js';
 import { openEnvelope, signEnvelope } from './signatures.js';
 

@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
 import { DepotError, type ErrorCode } from '../errors.js';
 import { type Bundle, readBundle } from './bundle.js';
 import { parseDocument } from './feeds/parse-document.js';
-import type { Advisory, ParsedContent } from './model.js';
+import type { Advisory } from './model.js';
 import { type FeedExtra, type PackedColumns, PackedFeed } from './packed-feed.js';
+import type { ParsedContent } from './parsed-content.js';
 import type { BundleRequest, DocumentRequest, DocumentResult } from './ports.js';
 import { readSnapshotFile, type Snapshot, snapshotFiles } from './snapshot-store.js';
 

@@ -3,7 +3,6 @@
  * snapshot is a list of advisories; each advisory lists fixes per (release, package).
  */
 import type { Ecosystem } from '../platform.js';
-import type { PackedFeed } from './packed-feed.js';
 
 export const severities = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 export type Severity = (typeof severities)[number];
@@ -102,17 +101,4 @@ export interface SnapshotMeta {
 export interface Snapshot {
   meta: SnapshotMeta;
   content: FeedContent;
-}
-
-/**
- * A feed as parsed: advisory objects, or packed columns already (the Debian tracker is packed as it
- * is parsed: its fixes never become objects).
- */
-export type ParsedContent = FeedContent | PackedFeed;
-
-/** One feed document parsed and validated. */
-export interface ParsedDocument {
-  content: ParsedContent;
-  /** Signed manifests: the sequence to remember, so an older one is refused as a replay. */
-  sequence?: number | undefined;
 }

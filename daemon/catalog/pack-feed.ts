@@ -5,8 +5,9 @@
  * The Debian tracker parser writes into the packer directly; every other feed comes through here.
  */
 import { FeedPacker } from './feed-packer.js';
-import type { FeedContent, ParsedContent } from './model.js';
+import type { FeedContent } from './model.js';
 import { PackedFeed } from './packed-feed.js';
+import type { ParsedContent } from './parsed-content.js';
 
 export const packFeed = (content: FeedContent): PackedFeed => {
   const packer = new FeedPacker();

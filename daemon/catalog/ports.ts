@@ -5,7 +5,8 @@
  * adapter: a worker thread). Parsing and snapshot logic only see these types.
  */
 import type { Bundle } from './bundle-manifest.js';
-import type { ParsedContent, Snapshot } from './model.js';
+import type { Snapshot } from './model.js';
+import type { ParsedContent } from './parsed-content.js';
 
 export interface FeedRequest {
   url: string;

@@ -12,7 +12,8 @@ import { DepotError } from '../errors.js';
 import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { jsonMembers } from './feeds/json-members.js';
-import type { Advisory, ParsedContent, Snapshot, SnapshotMeta } from './model.js';
+import type { Advisory, Snapshot, SnapshotMeta } from './model.js';
+import type { ParsedContent } from './parsed-content.js';
 
 export type { Snapshot, SnapshotMeta } from './model.js';
 

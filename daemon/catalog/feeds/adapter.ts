@@ -1,5 +1,6 @@
 /** The contract every feed adapter fulfils for the sync service. */
-import type { FeedState, ParsedContent } from '../model.js';
+import type { FeedState } from '../model.js';
+import type { ParsedContent } from '../parsed-content.js';
 
 export type { FeedState } from '../model.js';
 

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { ecosystems } from '../../platform.js';
-import type { FeedContent, ParsedDocument } from '../model.js';
+import type { FeedContent } from '../model.js';
 import { severities } from '../model.js';
+import type { ParsedDocument } from '../parsed-content.js';
 import type { DocumentContext } from '../ports.js';
 import { openEnvelope } from '../signatures.js';
 import { feedError, parseJson, validate } from './validate.js';

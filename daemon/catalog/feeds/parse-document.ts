@@ -2,9 +2,9 @@
  * One feed document of any kind (tracker JSON, OSV record/array/zip, signed manifest) parsed and
  * validated. This is the CPU-heavy part of a sync: the feed worker runs it, never the event loop.
  */
-import type { ParsedDocument } from '../model.js';
+import type { ParsedDocument } from '../parsed-content.js';
 
-export type { ParsedDocument } from '../model.js';
+export type { ParsedDocument } from '../parsed-content.js';
 
 import type { DocumentContext, DocumentRequest } from '../ports.js';
 import { packDebianTracker } from './debian-tracker.js';
