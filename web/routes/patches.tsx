@@ -264,7 +264,8 @@ export const patchesRoutes = (deps: WebDeps) => {
         </div>,
       );
     }
-    return c.html(<Reassessing after={after} hosts={last?.hosts.length ?? 0} />);
+    // Shown from the result itself: nothing of the request is echoed back.
+    return c.html(<Reassessing after={last?.computedAt} hosts={last?.hosts.length ?? 0} />);
   });
 
   app.get('/patches/compliance', async (c) => {

@@ -302,6 +302,10 @@ test('the first assessment since start is not waited for: Patches says it is run
   assert.match(page, /hx-get="\/patches\/fresh" hx-trigger="every 2s"/);
   const poll = () => h.request('/patches/fresh', { headers: { 'hx-request': 'true' } });
   assert.equal((await poll()).headers.get('hx-refresh'), null);
+  const odd = await h.request('/patches/fresh?after=%3Cb%3Eodd%3C%2Fb%3E', {
+    headers: { 'hx-request': 'true' },
+  });
+  assert.doesNotMatch(await odd.text(), /odd/, 'the poll echoes nothing of its request');
   release();
   await waitFor(() => h.assess().latest() !== undefined, 'the first assessment');
   assert.equal((await poll()).headers.get('hx-refresh'), 'true');
