@@ -153,10 +153,16 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
         'with its dependency',
       );
     }
-    const waited = hostOf(d, 'locked')?.steps.some((st) =>
-      /Waiting for cache lock/.test(st.stdout + st.stderr),
-    );
-    assert.ok(waited, 'apt on "locked" waited for the dpkg lock, then installed');
+    const lockedSteps = hostOf(d, 'locked')?.steps ?? [];
+    const waited = lockedSteps.some((st) => /Waiting for cache lock/.test(st.stdout + st.stderr));
+    // When this fails, say what each step printed: the wait is seen from outside (apt asleep under the
+    // held lock, above), so a miss here is about what the record kept.
+    const stepsSaid = lockedSteps
+      .map(
+        (st) => `${st.step} (exit ${st.exitCode}): ${JSON.stringify((st.stdout + st.stderr).slice(0, 300))}`,
+      )
+      .join('\n');
+    assert.ok(waited, `apt on "locked" waited for the dpkg lock, then installed; its steps:\n${stepsSaid}`);
     assert.match(lab.managedConsole('sleepy'), /woken by /, 'the sleeping host was woken by a magic packet');
 
     const broken = hostOf(d, 'broken');
