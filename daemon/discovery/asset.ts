@@ -5,6 +5,13 @@
 import { z } from 'zod';
 import { DEVICE_CLASSES } from './classify.js';
 
+/** The evidence a scan gives the appliance's own address: it is listed, never a device to review or manage. */
+export const SELF_EVIDENCE = 'this appliance';
+
+/** The asset is the Patch Depot appliance itself (the scan found one of its own addresses). */
+export const isThisAppliance = (a: { evidence: readonly string[] }): boolean =>
+  a.evidence.includes(SELF_EVIDENCE);
+
 const service = z.object({
   name: z.string(),
   type: z.string(),

@@ -2,8 +2,15 @@
  * Folding one scan's observations into the asset list: new devices, IP changes, online/offline
  * transitions, with an event for each. Pure: the store persists what this returns.
  */
-import { type Asset, type AssetEvent, assetIdFor, MAX_EVENTS, MAX_IP_HISTORY } from './asset.js';
-import { type Observation, SELF_EVIDENCE } from './scanner.js';
+import {
+  type Asset,
+  type AssetEvent,
+  assetIdFor,
+  MAX_EVENTS,
+  MAX_IP_HISTORY,
+  SELF_EVIDENCE,
+} from './asset.js';
+import type { Observation } from './scanner.js';
 
 export interface MergeResult {
   /** Assets created or changed (including ones that went offline). */

@@ -4,6 +4,7 @@
  * enrichment (banners, reverse DNS, vendor, class). Sends only to the addresses it is given; mDNS
  * answers from outside that list are dropped. One bad host never stops the scan.
  */
+import { SELF_EVIDENCE } from './asset.js';
 import { eachLimit } from './bounded-pool.js';
 import { type Classification, classify } from './classify.js';
 import { formatIpv4, ipSortKey, parseIpv4 } from './ipv4.js';
@@ -37,9 +38,6 @@ export interface Observation extends Classification {
   hostnames: string[];
   services: MdnsService[];
 }
-
-/** The evidence line of the appliance's own address: never a new device to review. */
-export const SELF_EVIDENCE = 'this appliance';
 
 export type ScanPhase = 'icmp' | 'tcp' | 'mdns' | 'enrich' | 'done';
 

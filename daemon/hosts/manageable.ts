@@ -4,7 +4,7 @@
  * or network device: their firmware is not patched through a shell login, and asking a
  * technician to give a printer SSH access is noise.
  */
-import type { Asset } from '../discovery/asset.js';
+import { type Asset, isThisAppliance } from '../discovery/asset.js';
 import type { DeviceClass } from '../discovery/classify.js';
 
 /** The kinds never offered SSH management, as a sentence names them. */
@@ -22,9 +22,15 @@ export interface Manageability {
 }
 
 export const sshManageable = (
-  asset: Pick<Asset, 'deviceClass' | 'os' | 'openPorts' | 'services'> | undefined,
+  asset: Pick<Asset, 'deviceClass' | 'os' | 'openPorts' | 'services' | 'evidence'> | undefined,
 ): Manageability => {
   if (!asset) return { offer: true, why: 'known by its address only' };
+  if (isThisAppliance(asset)) {
+    return {
+      offer: false,
+      why: 'this is the Patch Depot appliance itself; it updates itself (Settings, Self-update)',
+    };
+  }
   const kind = NOT_OVER_SSH[asset.deviceClass];
   if (kind) return { offer: false, why: `${kind}: its firmware is not patched over an SSH login` };
   const ssh =

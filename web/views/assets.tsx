@@ -4,6 +4,7 @@
  * machine's one host page.
  */
 
+import { type Asset, isThisAppliance } from '../../daemon/discovery/asset.js';
 import {
   type AssetPage,
   type AssetQuery,
@@ -24,6 +25,10 @@ const assetHref = (hostOf: (assetId: string) => string | undefined, assetId: str
   const hostId = hostOf(assetId);
   return hostId ? hostHref(hostId) : `/assets/${encodeURIComponent(assetId)}`;
 };
+
+/** A device's class as the pages name it: the appliance's own address is named, not "unknown". */
+export const classOf = (a: Pick<Asset, 'deviceClass' | 'evidence'>): string =>
+  isThisAppliance(a) ? 'this Patch Depot appliance' : a.deviceClass;
 
 export const DEFAULTS: Record<string, unknown> = assetQuerySchema.parse({});
 
@@ -97,7 +102,7 @@ const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | un
               <code>{a.mac ?? '—'}</code>
             </td>
             <td>{a.vendor ?? '—'}</td>
-            <td>{a.deviceClass}</td>
+            <td>{classOf(a)}</td>
             <td>
               <Status online={a.online} isNew={a.isNew} />
             </td>

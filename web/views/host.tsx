@@ -8,7 +8,7 @@ import type { Asset } from '../../daemon/discovery/asset.js';
 import type { HostView } from '../../daemon/hosts/host-view.js';
 import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
 import { ago } from '../routes/discovery.js';
-import { List, Status } from './assets.js';
+import { classOf, List, Status } from './assets.js';
 import { CsrfField } from './csrf-field.js';
 import { TransferTable } from './devices.js';
 import { hostHref } from './host-link.js';
@@ -53,7 +53,7 @@ const Identity = (props: { view: HostView }) => {
         <dt>Vendor</dt>
         <dd>{a?.vendor ?? 'unknown'}</dd>
         <dt>Class</dt>
-        <dd>{a?.deviceClass ?? 'unknown'}</dd>
+        <dd>{a ? classOf(a) : 'unknown'}</dd>
         <dt>OS</dt>
         <dd>{osOf(view)}</dd>
         <dt>Model</dt>

@@ -10,6 +10,7 @@ import { type TestContext, test } from 'node:test';
 import { configSchema } from '../../../daemon/config.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
 import type { TransferRecord } from '../../../daemon/tftp/transfer-log.js';
+import type { FakeHost } from '../../fakes/discovery-network.js';
 import { debian, fakeHost } from '../../fakes/inventory-hosts.js';
 import { ok } from '../../fakes/inventory-runner.js';
 import { type RealSite, realSite } from '../support/real-site.js';
@@ -23,13 +24,14 @@ const dpkgLines = [
   '',
 ].join('\n');
 
-const setup = async (t: TestContext) => {
+const setup = async (t: TestContext, more: FakeHost[] = []) => {
   let site!: RealSite;
   let tftp!: TftpModule;
   const h = await webHarness(t, {
     services: async (base) => {
       site = await realSite(t, base, [
         { ip: '10.0.0.5', mac: MAC, open: [22], banners: { 22: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' } },
+        ...more,
       ]);
       const tftpConfig = configSchema.parse({
         dataDir: base.dataDir,
@@ -153,4 +155,22 @@ test('the host page lists what the machine fetched over TFTP, from every address
   assert.match(section, /timeout: no progress for 30 s/, 'the failed try from its old address too');
   assert.ok(section.indexOf('complete in') < section.indexOf('timeout:'), 'newest first');
   assert.doesNotMatch(page, /someone-else\.cfg/, "another machine's transfer is not listed");
+});
+
+test('the appliance finds its own address: listed as this Patch Depot appliance, never offered SSH management', async (t) => {
+  // 10.0.0.1 is the fake network's own interface address (the appliance), with its SSH port open.
+  const { b, scan } = await setup(t, [{ ip: '10.0.0.1', mac: '02:00:00:00:00:01', open: [22] }]);
+  await scan();
+  const assets = await (await b.request('/assets')).text();
+  const row = /<tr>(?:(?!<\/tr>)[\s\S])*10\.0\.0\.1<\/a>[\s\S]*?<\/tr>/.exec(assets)?.[0] ?? '';
+  assert.match(row, /this Patch Depot appliance/, 'the Class column names it');
+  assert.doesNotMatch(row, /<td>unknown<\/td>/);
+  const href = (await b.request('/assets/m-020000000001')).headers.get('location')!;
+  const page = await (await b.request(href)).text();
+  assert.match(page, /<dt>Class<\/dt><dd>this Patch Depot appliance<\/dd>/);
+  assert.doesNotMatch(page, /Manage this machine/, 'not offered SSH management');
+  assert.match(page, /Not managed over SSH: this is the Patch Depot appliance itself/);
+  // A server beside it is still offered management.
+  const other = (await b.request('/assets/m-020000000005')).headers.get('location')!;
+  assert.match(await (await b.request(other)).text(), /Manage this machine/);
 });

@@ -25,3 +25,11 @@ test('an OS the appliance cannot read over SSH is not offered', () => {
   const m = sshManageable(asset({ ip: '10.0.0.1', deviceClass: 'workstation', os: 'Windows' }));
   assert.deepEqual(m, { offer: false, why: 'Windows: no package database the appliance reads over SSH' });
 });
+
+test('the appliance itself (its own address in a scope) is never offered SSH management, and says why', () => {
+  const m = sshManageable(
+    asset({ ip: '10.0.0.2', deviceClass: 'unknown', openPorts: [22], evidence: ['this appliance', 'ssh'] }),
+  );
+  assert.equal(m.offer, false);
+  assert.match(m.why, /Patch Depot appliance itself/);
+});
