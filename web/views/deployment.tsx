@@ -194,6 +194,28 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
   );
 };
 
+/** A host's log page has something to show: a step ran, a dry run or a reason was recorded. */
+const hasLog = (h: HostState): boolean =>
+  h.steps.length > 0 || h.dryRun !== undefined || h.reason !== undefined || h.failures.length > 0;
+
+/** What a host that has run nothing yet waits for, in words. */
+export const notStartedWhy = (
+  d: Pick<Deployment, 'state' | 'rings'>,
+  h: Pick<HostState, 'outcome' | 'waiting' | 'ring' | 'phase'>,
+): string => {
+  if (h.outcome) return `it ended ${h.outcome} before any step ran`;
+  if (h.waiting) return `waiting: ${h.waiting}`;
+  if (d.state === 'draft') return 'the deployment has not been started';
+  if (d.state !== 'running') return `the deployment is ${d.state}`;
+  const ring = d.rings[h.ring];
+  if (ring && ring.state === 'pending') {
+    return h.ring === 0
+      ? 'its ring starts next'
+      : `ring ${h.ring} starts once ring ${h.ring - 1} passes its gate`;
+  }
+  return h.phase === 'pending' ? 'its turn in the ring has not come' : `it is ${h.phase}`;
+};
+
 const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
   const { d, h } = props;
   return (
@@ -223,7 +245,11 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
         {h.waiting && !h.outcome ? <div class="hint">{`waiting: ${h.waiting}`}</div> : null}
       </td>
       <td>
-        <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
+        {hasLog(h) ? (
+          <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
+        ) : (
+          <span class="hint">{`no log yet: ${notStartedWhy(d, h)}`}</span>
+        )}
         <HostActions d={d} h={h} csrf={props.csrf} />
       </td>
     </tr>
@@ -342,7 +368,9 @@ export const HostLog = (props: { d: Deployment; h: HostState; label: string; sud
         </section>
       ) : null}
       <h2>{`Steps (${h.steps.length})`}</h2>
-      {h.steps.length === 0 ? <p class="hint">No step has run on this host yet.</p> : null}
+      {h.steps.length === 0 ? (
+        <p class="hint">{`No step has run on this host yet: ${notStartedWhy(d, h)}.`}</p>
+      ) : null}
       {h.steps.map((s) => (
         <section class="card">
           <h2>

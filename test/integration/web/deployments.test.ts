@@ -47,6 +47,11 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   // Each ring names the host groups in it, as the host table does.
   assert.match(html, /<td>ring 2: default<\/td>/);
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
+  // Nothing ran yet: no "log" link to an empty page; the row and the log page say what it waits for.
+  assert.doesNotMatch(html, />log<\/a>/);
+  assert.match(html, /no log yet: the deployment has not been started/);
+  const empty = await (await s.b.request(`${s.href}/hosts/${s.hosts[0]}`)).text();
+  assert.match(empty, /No step has run on this host yet: the deployment has not been started\./);
   // "Run" on a draft nobody approved would start nothing: the page says so before it is pressed.
   assert.match(html, /Nothing here is approved yet: running it starts no host until its fixes are approved/);
   // The draft's one advisory is already in the Approve field: clicking Approve approves it.

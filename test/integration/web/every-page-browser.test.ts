@@ -81,8 +81,11 @@ const addManagedMachine = async (page: Page, sshd: SshdServer) => {
   await page.waitForSelector(`code:text("root@127.0.0.2:${sshd.port}")`);
 };
 
-/** Patches → tick the advisory → Deploy selected → Create draft: the deployment's own page. */
-const draftDeployment = async (page: Page, at: (path: string) => string) => {
+/**
+ * Patches → tick the advisory → Deploy selected → Create draft: the deployment's own page. Returns
+ * its host's log page (a draft's shows what the host waits for; no "log" link leads there yet).
+ */
+const draftDeployment = async (page: Page, at: (path: string) => string): Promise<string> => {
   for (const deadline = Date.now() + 60_000; ; await page.waitForTimeout(500)) {
     await page.goto(at('/patches'));
     if ((await page.locator(`input[name=advisory][value="${ADVISORY}"]`).count()) > 0) break;
@@ -94,6 +97,8 @@ const draftDeployment = async (page: Page, at: (path: string) => string) => {
   await page.fill('input[name=title]', 'bash on the walked machine');
   await page.click('button:text("Create draft")');
   await page.waitForSelector('h1:text("bash on the walked machine")');
+  const host = await page.getAttribute('main table a[href^="/hosts/"]', 'href');
+  return `${new URL(page.url()).pathname}${host}`;
 };
 
 interface View {
@@ -310,7 +315,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   }
 
   // A deployment of that fix, planned the way a technician does: its page is walked from the list.
-  await draftDeployment(page, at);
+  const hostLog = await draftDeployment(page, at);
 
   const seen = new Set<string>();
   const queue: string[] = [
@@ -322,6 +327,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
     '/settings/config',
     '/discovery/scans',
     '/deployments/new',
+    hostLog,
   ];
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -332,6 +338,7 @@ test('every page at 390, 768 and 1280 px (and dark): no serious axe-core violati
   }
   t.diagnostic(`pages walked: ${[...seen].join(' ')}`);
   assert.ok(seen.has('/deployments/:id'), "a deployment's own page was walked");
+  assert.ok(seen.has('/deployments/:id/hosts/:id'), "and a host's log in it");
 
   // A page that asks first (a post without JavaScript) and a page that is not there.
   await atEveryWidth('confirm', async () => {

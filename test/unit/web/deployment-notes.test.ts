@@ -1,7 +1,8 @@
 /** A deployment's halt note names its hosts as the page's host table does, not by their ids. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { namedHosts } from '../../../web/views/deployment.js';
+import type { RingProgress } from '../../../daemon/deploy/deployment.js';
+import { namedHosts, notStartedWhy } from '../../../web/views/deployment.js';
 
 test('a ring gate note names each failed host by its label; other text is left alone', () => {
   const hosts = [{ hostId: 'h-4beb81773b' }, { hostId: 'h-0000000001' }];
@@ -15,4 +16,21 @@ test('a ring gate note names each failed host by its label; other text is left a
   // An id of a host outside the deployment, or one not followed by its reason, stays as written.
   assert.equal(namedHosts('h-ffffffffff: gone', hosts, label), 'h-ffffffffff: gone');
   assert.equal(namedHosts('see h-4beb81773b', hosts, label), 'see h-4beb81773b');
+});
+
+test('a host that has run nothing says what it waits for', () => {
+  const ring = (state: RingProgress['state']): RingProgress => ({ state, batch: 0 });
+  const rings = [ring('running'), ring('pending'), ring('pending')];
+  const host = { ring: 1, phase: 'pending' as const };
+  assert.equal(notStartedWhy({ state: 'draft', rings }, host), 'the deployment has not been started');
+  assert.equal(notStartedWhy({ state: 'paused', rings }, host), 'the deployment is paused');
+  assert.equal(notStartedWhy({ state: 'running', rings }, host), 'ring 1 starts once ring 0 passes its gate');
+  assert.equal(
+    notStartedWhy({ state: 'running', rings }, { ...host, waiting: 'the maintenance window opens at 22:00' }),
+    'waiting: the maintenance window opens at 22:00',
+  );
+  assert.equal(
+    notStartedWhy({ state: 'running', rings }, { ring: 0, phase: 'pending' }),
+    'its turn in the ring has not come',
+  );
 });
