@@ -6,13 +6,13 @@
 
 import type { ManageInput } from '../../daemon/hosts/host-service.js';
 import type { CollectionRun, HostOverview } from '../../daemon/inventory/inventory-service.js';
-import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION } from './confirm.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
+import { HostKeyChanged } from './ssh-access.js';
 import { When } from './when.js';
 
 const hostAction = (hostId: string, action: string): string =>
@@ -42,22 +42,13 @@ const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
   if (!key.rejected)
     return <code title={`${key.pinned.type}, pinned ${key.pinned.seenAt}`}>{key.pinned.fingerprint}</code>;
   return (
-    <div>
-      <Notice kind="error">
-        Host key changed: pinned <code>{key.pinned.fingerprint}</code>, presented{' '}
-        <code>{key.rejected.fingerprint}</code> on <When at={key.rejected.seenAt} />. Check it on the host's
-        console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) before accepting.
-      </Notice>
-      <form
-        method="post"
-        action={hostAction(props.row.credential.hostId, 'accept-key')}
-        hx-confirm={`${ACCEPT_KEY_QUESTION} ${ACCEPT_KEY_DETAIL}`}
-      >
-        <CsrfField token={props.csrf} />
-        <input type="hidden" name="fingerprint" value={key.rejected.fingerprint} />
-        <button type="submit">Accept new key {key.rejected.fingerprint.slice(0, 19)}…</button>
-      </form>
-    </div>
+    <HostKeyChanged
+      action={hostAction(props.row.credential.hostId, 'accept-key')}
+      csrf={props.csrf}
+      pinned={key.pinned.fingerprint}
+      presented={key.rejected.fingerprint}
+      seenAt={key.rejected.seenAt}
+    />
   );
 };
 

@@ -18,16 +18,29 @@ export interface ManageValues {
   port?: number | undefined;
 }
 
-const AcceptKey = (props: { hostId: string; csrf: string; fingerprint: string }) => (
-  <form
-    method="post"
-    action={`${hostHref(props.hostId)}/accept-key`}
-    hx-confirm={`${ACCEPT_KEY_QUESTION} ${ACCEPT_KEY_DETAIL}`}
-  >
-    <CsrfField token={props.csrf} />
-    <input type="hidden" name="fingerprint" value={props.fingerprint} />
-    <button type="submit">Accept new key {props.fingerprint.slice(0, 19)}…</button>
-  </form>
+/**
+ * A machine presented another host key than the pinned one: the same words and the same accept
+ * button on the host page and on Inventory (each posts to its own page's route).
+ */
+export const HostKeyChanged = (props: {
+  action: string;
+  csrf: string;
+  pinned: string;
+  presented: string;
+  seenAt: string;
+}) => (
+  <div>
+    <Notice kind="error">
+      Host key changed: pinned <code>{props.pinned}</code>, presented <code>{props.presented}</code> on{' '}
+      <When at={props.seenAt} />. Every connection to this machine stops until you compare the fingerprint on
+      its console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) and accept it.
+    </Notice>
+    <form method="post" action={props.action} hx-confirm={`${ACCEPT_KEY_QUESTION} ${ACCEPT_KEY_DETAIL}`}>
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="fingerprint" value={props.presented} />
+      <button type="submit">Accept new key {props.presented.slice(0, 19)}…</button>
+    </form>
+  </div>
 );
 
 export const IdentityNotice = (props: { identity: IdentityWitness; hostId: string; csrf: string }) => {
@@ -51,14 +64,13 @@ export const IdentityNotice = (props: { identity: IdentityWitness; hostId: strin
       );
     case 'blocked':
       return (
-        <div>
-          <Notice kind="error">
-            Host key changed: pinned <code>{w.pinned}</code>, presented <code>{w.presented}</code> on{' '}
-            <When at={w.seenAt} />. Every connection to this machine stops until you compare the fingerprint
-            on its console (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>) and accept it.
-          </Notice>
-          <AcceptKey hostId={props.hostId} csrf={props.csrf} fingerprint={w.presented} />
-        </div>
+        <HostKeyChanged
+          action={`${hostHref(props.hostId)}/accept-key`}
+          csrf={props.csrf}
+          pinned={w.pinned}
+          presented={w.presented}
+          seenAt={w.seenAt}
+        />
       );
   }
 };

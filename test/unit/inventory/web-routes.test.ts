@@ -193,6 +193,11 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   const entry = await h.inventory.knownHosts.get('10.0.0.5');
   const html = await (await h.request('/inventory')).text();
   assert.match(html, /Host key changed/);
+  // The host page's words (one component): what stops and what to compare before accepting.
+  assert.match(
+    html,
+    /Every connection to this machine stops until you compare the fingerprint on\s+its console/,
+  );
   assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
   const _csrf = await h.csrf();
   // Trust-changing: a plain post asks first, carrying the fingerprint, and changes nothing.
