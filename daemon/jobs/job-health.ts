@@ -3,6 +3,15 @@ import type { Problem } from '../observability/health.js';
 import type { JobRecord } from './job.js';
 
 const WINDOW_MS = 24 * 3_600_000;
+/** A failed job's error in the sentence: its first line, cut here; the job's page has it whole. */
+const ERROR_CHARS = 160;
+
+const firstLine = (error: string): string => {
+  const text = error.trim();
+  const line = text.split('\n', 1)[0] ?? '';
+  if (line.length > ERROR_CHARS) return `${line.slice(0, ERROR_CHARS - 1)}…`;
+  return line.length < text.length ? `${line} …` : line;
+};
 
 export const failedRecently = (failed: JobRecord[], now: number): Problem[] => {
   const recent = failed
@@ -13,7 +22,8 @@ export const failedRecently = (failed: JobRecord[], now: number): Problem[] => {
   return [
     {
       source: 'jobs',
-      message: `${recent.length} job${recent.length === 1 ? '' : 's'} failed in the last 24 h; latest: ${last.title} (${last.id}): ${last.error ?? 'failed'}`,
+      message: `${recent.length} job${recent.length === 1 ? '' : 's'} failed in the last 24 h; latest: ${last.title} (${last.id}): ${firstLine(last.error ?? 'failed')}`,
+      jobId: last.id,
     },
   ];
 };

@@ -10,6 +10,8 @@ export interface Problem {
   source: string;
   /** One sentence a technician can act on. */
   message: string;
+  /** The job whose page tells the whole story (its full error and log), when one does. */
+  jobId?: string;
 }
 
 export interface HealthReporter {

@@ -7,6 +7,7 @@ import type { Problem } from '../../daemon/observability/health.js';
 import { type SiteSources, type SiteSummary, siteSummary } from '../../daemon/reports/site-summary.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
+import { JobLink } from '../views/job-link.js';
 import { renderPage } from '../views/layout.js';
 import { severityBreakdown } from '../views/patches.js';
 import { Reason } from '../views/reason.js';
@@ -46,7 +47,7 @@ const SOURCE: Record<string, string> = {
   'api-tokens': 'Console API',
 };
 
-const Problems = (props: { problems: Problem[] }) =>
+export const Problems = (props: { problems: Problem[] }) =>
   props.problems.length === 0 ? null : (
     <section class="card" id="problems" role="status">
       <h2>Needs attention</h2>
@@ -54,6 +55,12 @@ const Problems = (props: { problems: Problem[] }) =>
         {props.problems.map((p) => (
           <li class="notice error">
             <strong>{SOURCE[p.source] ?? p.source}</strong>: <Reason message={p.message} />
+            {p.jobId ? (
+              <>
+                {' '}
+                <JobLink id={p.jobId} label="see the job" />
+              </>
+            ) : null}
           </li>
         ))}
       </ul>
