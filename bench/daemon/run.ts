@@ -198,6 +198,7 @@ const measure = async (n: number) => {
     await sleep(250);
   }
   const assessedS = (performance.now() - started) / 1000;
+  if (process.env.BENCH_SETTLE_MS) await sleep(Number(process.env.BENCH_SETTLE_MS));
   const pages: Record<string, PageRow> = {};
   let worstP95 = 0;
   for (const page of PAGES) {
@@ -211,6 +212,7 @@ const measure = async (n: number) => {
       status = res.status;
     }
     if (status !== 200) throw new Error(`${page} answered ${status}`);
+    if (process.env.BENCH_PAGE_TIMES) console.log(`${page}: ${times.map((x) => x.toFixed(0)).join(' ')} ms`);
     worstP95 = Math.max(worstP95, pct(times, 95));
     pages[page] = { 'p50 ms': pct(times, 50).toFixed(1), 'p95 ms': pct(times, 95).toFixed(1), status };
   }

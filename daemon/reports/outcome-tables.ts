@@ -6,7 +6,7 @@ import type { AdvisoryImpact } from '../assess/assess-service.js';
 import { severityRank } from '../catalog/model.js';
 import type { Deployment } from '../deploy/deployment.js';
 import type { HostOutcome } from '../deploy/ports.js';
-import { daysBetween, type Ledger } from './remediation.js';
+import { daysBetween, type Ledger, openFindingCounts } from './remediation.js';
 import { days1, percent, type ReportTable } from './report-table.js';
 import { type SlaDays, severityLabel } from './report-tables.js';
 
@@ -20,12 +20,10 @@ export const advisoriesTable = (
 ): ReportTable => {
   const key = (feedId: string, advisoryId: string) => `${feedId}\0${advisoryId}`;
   const firstSeen = new Map<string, number>();
-  for (const h of Object.values(ledger.hosts)) {
-    for (const f of h.open) {
-      const k = key(f.feedId, f.advisoryId);
-      const t = Date.parse(f.firstSeen);
-      if (!(firstSeen.get(k)! <= t)) firstSeen.set(k, t);
-    }
+  for (const f of openFindingCounts(ledger).keys()) {
+    const k = key(f.feedId, f.advisoryId);
+    const t = Date.parse(f.firstSeen);
+    if (!(firstSeen.get(k)! <= t)) firstSeen.set(k, t);
   }
   const fixed = new Map<string, Set<string>>();
   for (const f of ledger.closed) {

@@ -7,7 +7,7 @@ import { hostStanding } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 import { type Severity, severities } from '../catalog/model.js';
 import { fullSeverities, type History } from './history.js';
-import { type ClosedFinding, daysBetween, type Ledger } from './remediation.js';
+import { type ClosedFinding, daysBetween, type Ledger, openFindingCounts } from './remediation.js';
 import { type Column, days1, percent, type ReportTable } from './report-table.js';
 
 /** How many days each severity may stay open ("critical fixed within 7 days"). */
@@ -62,11 +62,27 @@ export const historyTable = (history: History): ReportTable => ({
 const largest = (xs: readonly number[]): number =>
   xs.reduce((a, b) => (b > a ? b : a), Number.NEGATIVE_INFINITY);
 
-const median = (xs: number[]): number | null => {
-  if (!xs.length) return null;
-  const s = xs.slice().sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/** Ages (days) with how many open findings have each: a site's findings share a few thousand ages. */
+type Ages = Array<{ age: number; n: number }>;
+
+const countOf = (ages: Ages): number => ages.reduce((a, x) => a + x.n, 0);
+
+/** The median of the ages counted `n` times each (the mean of the middle two when the count is even). */
+const median = (ages: Ages): number | null => {
+  const total = countOf(ages);
+  if (!total) return null;
+  const sorted = ages.slice().sort((a, b) => a.age - b.age);
+  /** The i-th (0-based) age in sorted order, counting each age n times. */
+  const at = (i: number): number => {
+    let seen = 0;
+    for (const x of sorted) {
+      seen += x.n;
+      if (i < seen) return x.age;
+    }
+    return sorted[sorted.length - 1]!.age;
+  };
+  const mid = Math.floor(total / 2);
+  return total % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
 /** Fixed within the last `windowDays` before `now`. */
@@ -80,14 +96,12 @@ export const remediationTable = (
   sla: SlaDays,
   windowDays: number,
 ): ReportTable => {
-  // One pass over the open findings (a big site has hundreds of thousands), by severity.
-  const openAges = new Map<Severity, number[]>();
-  for (const h of Object.values(ledger.hosts)) {
-    for (const f of h.open) {
-      const list = openAges.get(f.severity) ?? [];
-      list.push(daysBetween(f.firstSeen, now));
-      openAges.set(f.severity, list);
-    }
+  // One pass over the distinct open findings (a big site has hundreds of thousands, shared by hosts).
+  const openAges = new Map<Severity, Ages>();
+  for (const [f, n] of openFindingCounts(ledger)) {
+    const list = openAges.get(f.severity) ?? [];
+    list.push({ age: daysBetween(f.firstSeen, now), n });
+    openAges.set(f.severity, list);
   }
   const fixed = recentlyFixed(ledger, now, windowDays);
   return {
@@ -110,11 +124,11 @@ export const remediationTable = (
       const med = median(ages);
       return {
         severity: severityLabel(s),
-        open: ages.length,
+        open: countOf(ages),
         median_open_age_days: med === null ? null : days1(med),
-        oldest_open_days: ages.length ? days1(largest(ages)) : null,
+        oldest_open_days: ages.length ? days1(largest(ages.map((x) => x.age))) : null,
         sla_days: sla[s],
-        open_past_sla: ages.filter((a) => a > sla[s]).length,
+        open_past_sla: countOf(ages.filter((x) => x.age > sla[s])),
         fixed: took.length,
         mttr_days: took.length ? days1(took.reduce((a, b) => a + b, 0) / took.length) : null,
         fixed_within_sla_pct: percent(took.filter((d) => d <= sla[s]).length, took.length),

@@ -191,3 +191,46 @@ test('a big site: 200,000 open findings build the remediation table (no spread o
   assert.equal(high?.open, 200_000);
   assert.equal(high?.oldest_open_days, 49);
 });
+
+test('remediation figures read each shared finding once and equal counting every host finding by itself', () => {
+  // Hosts share finding records (as the ledger keeps them) and some hold their own copies: the
+  // table must count each host's finding once either way, with the median of every host finding.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return (seed >>> 8) % n;
+  };
+  const severitiesUsed = ['critical', 'high', 'medium', 'low'] as const;
+  const pool = Array.from({ length: 40 }, (_, i) => ({
+    feedId: 'd',
+    advisoryId: `A${i}`,
+    package: `p${i % 7}`,
+    severity: severitiesUsed[i % 4]!,
+    firstSeen: new Date(T0 - rand(120) * DAY - rand(24) * 3_600_000).toISOString(),
+  }));
+  const ledger = emptyLedger();
+  for (let h = 0; h < 300; h++) {
+    const open = Array.from({ length: rand(12) }, () => {
+      const f = pool[rand(pool.length)]!;
+      return rand(3) === 0 ? { ...f } : f;
+    });
+    ledger.hosts[`h${h}`] = { collectedAt: new Date(T0).toISOString(), open };
+  }
+  const now = T0 + 3 * DAY;
+  const rows = Object.fromEntries(remediationTable(ledger, now, SLA, 90).rows.map((r) => [r.severity, r]));
+  for (const s of severitiesUsed) {
+    const ages = Object.values(ledger.hosts)
+      .flatMap((h) => h.open)
+      .filter((f) => f.severity === s)
+      .map((f) => (now - Date.parse(f.firstSeen)) / DAY)
+      .sort((a, b) => a - b);
+    const mid = Math.floor(ages.length / 2);
+    const median = ages.length % 2 ? ages[mid]! : (ages[mid - 1]! + ages[mid]!) / 2;
+    const row = rows[s]!;
+    assert.ok(ages.length > 0 && row, s);
+    assert.equal(row.open, ages.length, `${s}: open`);
+    assert.equal(row.median_open_age_days, Math.round(median * 10) / 10, `${s}: median`);
+    assert.equal(row.oldest_open_days, Math.round(ages[ages.length - 1]! * 10) / 10, `${s}: oldest`);
+    assert.equal(row.open_past_sla, ages.filter((a) => a > SLA[s]).length, `${s}: past SLA`);
+  }
+});
