@@ -135,3 +135,45 @@ test('an assessment that was running when a collection or a catalog change came 
   assert.equal(synced.catalogGeneration, catalog.index().generation);
   assert.equal(synced.compliance.missingFixes, 1, 'assessed against the synced tracker');
 });
+
+test('collections landing during an assessment, with pages asking each time, queue one more assessment, not one each', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
+  let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
+  let hold: Promise<void> = Promise.resolve();
+  let reads = 0;
+  const assess = new AssessService({
+    catalog,
+    inventories: {
+      ids: async () => {
+        const ids = hosts.map((h) => h.hostId);
+        reads++;
+        await hold;
+        return ids;
+      },
+      get: async (id) => hosts.find((h) => h.hostId === id),
+    },
+    log,
+  });
+  await assess.start();
+  t.after(() => assess.stop());
+  await assess.current();
+  let release!: () => void;
+  hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const asked = [assess.current()];
+  await waitFor(() => reads === 2, 'the assessment started');
+  hold = Promise.resolve();
+  // Five collections land while it runs; after each, ten pages ask for the current figures.
+  for (let i = 2; i <= 6; i++) {
+    hosts = [...hosts, inv(`pc-${i}`, '7.88.1-10+deb12u15')];
+    assess.invalidate();
+    for (let k = 0; k < 10; k++) asked.push(assess.current());
+  }
+  release();
+  const results = await Promise.all(asked);
+  assert.equal(results[0]!.hosts.length, 1, 'the one that ran saw one host');
+  for (const r of results.slice(1)) assert.equal(r.hosts.length, 6, 'every later caller gets all six hosts');
+  assert.equal(reads, 3, 'one assessment after the one running, whatever number of collections landed');
+  assert.equal((await assess.current()).hosts.length, 6);
+  assert.equal(reads, 3, 'and its result is the current one');
+});
