@@ -12,9 +12,16 @@ import { severityRank } from '../model.js';
 import type { PackedFeed } from '../packed-feed.js';
 import { debianTrackerRelease } from '../release-key.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
-import { checkPackage, type TrackerRelease, WHAT } from './debian-tracker-entry.js';
+import {
+  checkCve,
+  checkPackageName,
+  notAnObject,
+  type TrackerEntry,
+  type TrackerRelease,
+  WHAT,
+} from './debian-tracker-entry.js';
 import { jsonMembers } from './json-members.js';
-import { feedError } from './validate.js';
+import { feedError, parseJson } from './validate.js';
 
 /** Tracker urgencies; a trailing `*` or `**` marks an urgency guessed from NVD. */
 export const urgencyToSeverity = (urgency: string): Severity => {
@@ -56,7 +63,36 @@ const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n ==
 const NO_CVES: string[] = []; // never written to: the packer only reads it
 
 /**
- * Parsed and validated one source package at a time (json-members.ts, debian-tracker-entry.ts):
+ * Largest CVE entry parsed (real ones are a few hundred bytes). JSON.parse cannot be interrupted:
+ * a tree several times a big value's size outgrew the feed worker's heap in one go, past what its
+ * limit can stop, and took the daemon down with it (a 30 MB package at catalog.workerMemoryMB 64).
+ */
+export const MAX_TRACKER_ENTRY_BYTES = 1024 * 1024;
+
+/**
+ * A package's CVE entries, each parsed and validated on its own (the linux package alone is
+ * megabytes). A CVE listed twice is refused, as a package is: its fixes would count twice.
+ */
+function* cvesOf(pkg: string, raw: Uint8Array): Generator<[string, TrackerEntry]> {
+  checkPackageName(pkg);
+  if (raw[0] !== 0x7b)
+    notAnObject(pkg, raw.length <= MAX_TRACKER_ENTRY_BYTES ? parseJson(WHAT, raw) : undefined);
+  const seen = new Set<string>();
+  for (const member of jsonMembers(raw, `${WHAT}, package ${pkg}`, 'object')) {
+    const cve = member.key!;
+    if (seen.has(cve)) throw feedError(WHAT, `${pkg}.${cve}: the CVE appears twice in the package`);
+    seen.add(cve);
+    if (member.raw.length > MAX_TRACKER_ENTRY_BYTES)
+      throw feedError(
+        WHAT,
+        `${pkg}.${cve}: an entry of ${member.raw.length} bytes is over the ${MAX_TRACKER_ENTRY_BYTES / 1024} KiB a tracker entry may have`,
+      );
+    yield [cve, checkCve(pkg, cve, member.parse())];
+  }
+}
+
+/**
+ * Parsed and validated one CVE entry at a time (json-members.ts, debian-tracker-entry.ts):
  * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
  * in memory. A malformed entry rejects the whole feed with its path. Each fix goes straight into
  * the packed columns (feed-packer.ts): no object per advisory or fix is made on the way.
@@ -118,12 +154,9 @@ export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
     const pkg = member.key!;
     if (seen.has(pkg)) throw feedError(WHAT, `${pkg}: the package appears twice in the tracker`);
     seen.add(pkg);
-    const cves = checkPackage(pkg, member.parse());
-    for (const cve in cves) {
-      const entry = cves[cve]!;
+    for (const [cve, entry] of cvesOf(pkg, member.raw))
       for (const release in entry.releases)
         add(pkg, cve, entry.description, release, entry.releases[release]!);
-    }
   }
   return packer.finish({
     note: `${count(byCve.size, 'CVE')}, ${count(fixes, 'package fix', 'package fixes')} in ${count(releases.size, 'release')}`,

@@ -87,6 +87,26 @@ describe('feed parsing in a worker thread', () => {
     assert.deepEqual(snap?.content.advisories, content.advisories);
   });
 
+  it('parses a package of 300,000 CVEs in a 64 MiB worker, and refuses an entry too big to parse at once', async () => {
+    // One member of 35 MB parsed whole was a tree the worker's heap limit could not stop in time:
+    // V8 gave up on the whole process (the daemon) rather than on the worker.
+    const cves = Array.from(
+      { length: 300_000 },
+      (_, i) =>
+        `"CVE-2024-${100_000 + i}":{"description":"issue ${i}","releases":{"bookworm":{"status":"open","urgency":"low"}}}`,
+    );
+    const linux = Buffer.from(`{"linux":{${cves.join(',')}}}`);
+    const answer = await new WorkerFeedParser({ memoryMB: 64 }).document(request(linux));
+    assert.ok(!answer.unchanged && answer.content instanceof PackedFeed, 'the tracker comes back packed');
+    assert.equal(answer.content.count, 300_000);
+    const numbers = `[${Array.from({ length: 3_000_000 }, (_, i) => i % 10).join(',')}]`;
+    const hostile = `{"curl":{"CVE-2024-0001":{"description":${numbers},"releases":{}}}}`;
+    await assert.rejects(
+      new WorkerFeedParser({ memoryMB: 64 }).document(request(Buffer.from(hostile))),
+      /curl\.CVE-2024-0001: an entry of \d+ bytes is over the 1024 KiB a tracker entry may have/,
+    );
+  });
+
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
     // 200,000 CVEs (36 MB) fit in 64 MiB since the tracker is packed as it is parsed; not in 32.
     await assert.rejects(
