@@ -107,6 +107,21 @@ describe('feed parsing in a worker thread', () => {
     );
   });
 
+  it('refuses, in a 64 MiB worker, an OSV record or a manifest whose one value would outgrow its heap at once', async () => {
+    // 31 MB of `{"a":1}`s is a tree of some 300 MB: under the 32 MiB parsed at once in a big heap,
+    // it aborted the whole process (the daemon) from a worker of 64 MiB.
+    const many = `[${Array.from({ length: 2_400_000 }, (_, i) => `{"a":${i % 10}}`).join(',')}]`;
+    for (const [kind, body] of [
+      ['osv', `[{"id":"X","affected":${many}}]`],
+      ['depot-manifest', `{"payload":${many}}`],
+    ] as const)
+      await assert.rejects(
+        new WorkerFeedParser({ memoryMB: 64 }).document({ ...request(Buffer.from(body)), kind }),
+        /a single JSON value of \d+ bytes is over the [\d.]+ MiB parsed at once with this heap \(catalog\.workerMemoryMB\)/,
+        kind,
+      );
+  });
+
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
     // 200,000 CVEs (36 MB) fit in 64 MiB since the tracker is packed as it is parsed; not in 32.
     await assert.rejects(
