@@ -68,10 +68,11 @@ export class Transfer {
    */
   private copiesUpTo = -1;
   /**
-   * Short ACKs in a row, each for the first block not yet acknowledged: a client that ACKs every
-   * block as it arrives (no RFC 7440 gap, the rest of the window is on its way). After three its
-   * short ACKs only slide the window for the rest of the transfer (loss is the timer's, as for a
-   * plain RFC 1350 client): taken for gaps they sent every window twice.
+   * Short ACKs in a row, each for the first block not yet acknowledged and with no timeout between
+   * them: a client that ACKs every block as it arrives (no RFC 7440 gap, the rest of the window is
+   * on its way). After three its short ACKs only slide the window for the rest of the transfer
+   * (loss is the timer's, as for a plain RFC 1350 client): taken for gaps they sent every window
+   * twice. A client reporting gaps on a lossy link has a timeout between its short ACKs.
    */
   private shortRun = 0;
   private acksEach = false;
@@ -314,6 +315,7 @@ export class Transfer {
     this.retries++;
     this.retransmits++;
     this.probeBlock = 0;
+    this.shortRun = 0;
     this.pump(true);
   }
 
