@@ -152,9 +152,9 @@ describe('feed parsing in a worker thread', () => {
         feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'https://tracker.example/json', enabled: true }],
         fetcher,
         verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
-        parser: new WorkerFeedParser({ memoryMB: 256 }),
+        parser: new WorkerFeedParser({ memoryMB: 64 }),
         trustedKeys: [],
-        maxFeedBytes: 1 << 20,
+        maxFeedBytes: 64 << 20,
         maxUnpackedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log: memoryLogger(),
@@ -163,6 +163,16 @@ describe('feed parsing in a worker thread', () => {
     await svc.start();
     await svc.syncNow();
     assert.equal(svc.index().size.advisories, 8);
+    // A hostile tracker, one package of 400,000 CVEs: a feed error, the last catalog kept.
+    const hostile = Array.from(
+      { length: 400_000 },
+      (_, i) => `"CVE-2024-${100_000 + i}":{"releases":{"bookworm":{"status":"open","urgency":"low"}}}`,
+    );
+    fetcher.set('https://tracker.example/json', `{"linux":{${hostile.join(',')}}, "curl": [`);
+    const [failed] = await svc.syncNow();
+    assert.equal(failed?.outcome, 'failed');
+    assert.match(failed?.message ?? '', /Debian security tracker: not valid JSON/);
+    assert.equal(svc.index().size.advisories, 8, 'the last good catalog is kept');
     await svc.stop();
     const again = make();
     await again.start();
