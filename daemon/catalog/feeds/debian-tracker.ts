@@ -11,6 +11,7 @@ import type { FeedContent, Fix, Severity } from '../model.js';
 import { severityRank } from '../model.js';
 import type { PackedFeed } from '../packed-feed.js';
 import { debianTrackerRelease } from '../release-key.js';
+import { ShardedMap } from '../sharded-map.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import {
   checkCve,
@@ -47,13 +48,13 @@ const worst = (a: Severity, b: Severity): Severity => {
 
 /** Checks each fixed version once: a tracker repeats the same few thousand versions. */
 const versionChecker = () => {
-  const good = new Set<string>();
+  const good = new ShardedMap<string, true>();
   return (version: string, pkg: string, cve: string, release: string): void => {
     if (good.has(version)) return;
     const parsed = parseDpkgVersion(version);
     if ('error' in parsed)
       throw feedError(WHAT, `${pkg}.${cve}.releases.${release}.fixed_version "${version}": ${parsed.error}`);
-    good.add(version);
+    good.set(version, true);
   };
 };
 
@@ -77,11 +78,11 @@ function* cvesOf(pkg: string, raw: Uint8Array): Generator<[string, TrackerEntry]
   checkPackageName(pkg);
   if (raw[0] !== 0x7b)
     notAnObject(pkg, raw.length <= MAX_TRACKER_ENTRY_BYTES ? parseJson(WHAT, raw) : undefined);
-  const seen = new Set<string>();
+  const seen = new ShardedMap<string, true>();
   for (const member of jsonMembers(raw, `${WHAT}, package ${pkg}`, 'object')) {
     const cve = member.key!;
     if (seen.has(cve)) throw feedError(WHAT, `${pkg}.${cve}: the CVE appears twice in the package`);
-    seen.add(cve);
+    seen.set(cve, true);
     if (member.raw.length > MAX_TRACKER_ENTRY_BYTES)
       throw feedError(
         WHAT,
@@ -100,9 +101,9 @@ function* cvesOf(pkg: string, raw: Uint8Array): Generator<[string, TrackerEntry]
 export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const packer = new FeedPacker();
-  const byCve = new Map<string, number>();
-  const releases = new Map<string, string>();
-  const severityOf = new Map<string, Severity>();
+  const byCve = new ShardedMap<string, number>();
+  const releases = new ShardedMap<string, string>();
+  const severityOf = new ShardedMap<string, Severity>();
   const checkVersion = versionChecker();
   const fix: Fix = { ecosystem: 'dpkg', release: '', package: '', packageKind: 'source' };
   let fixes = 0;
@@ -149,11 +150,11 @@ export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
   };
   // JSON leaves a repeated key to the reader; the tracker has one member per source package, and
   // adding a repeated one's fixes again would count each of them twice.
-  const seen = new Set<string>();
+  const seen = new ShardedMap<string, true>();
   for (const member of jsonMembers(bytes, WHAT, 'object')) {
     const pkg = member.key!;
     if (seen.has(pkg)) throw feedError(WHAT, `${pkg}: the package appears twice in the tracker`);
-    seen.add(pkg);
+    seen.set(pkg, true);
     for (const [cve, entry] of cvesOf(pkg, member.raw))
       for (const release in entry.releases)
         add(pkg, cve, entry.description, release, entry.releases[release]!);

@@ -122,6 +122,22 @@ describe('feed parsing in a worker thread', () => {
       );
   });
 
+  it('fails a tracker of 2,000,000 CVEs in a 96 MiB worker alone: its tables never grow in one big step', async () => {
+    // The CVE table was one Map: doubling it past a million keys was one allocation of some 60 MB,
+    // more than a worker's heap limit can stop, and V8 aborted the whole process (the daemon).
+    const parts: string[] = [];
+    for (let i = 0; i < 2_000_000; i += 500) {
+      const cves: string[] = [];
+      for (let j = i; j < i + 500; j++)
+        cves.push(`"CVE-2024-${1_000_000 + j}":{"releases":{"b":{"status":"open","urgency":"low"}}}`);
+      parts.push(`"p${i}":{${cves.join(',')}}`);
+    }
+    await assert.rejects(
+      new WorkerFeedParser({ memoryMB: 96 }).document(request(Buffer.from(`{${parts.join(',')}}`))),
+      /parsing the debian-tracker document needs more than 96 MiB of memory \(catalog\.workerMemoryMB\)/,
+    );
+  });
+
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
     // 200,000 CVEs (36 MB) fit in 64 MiB since the tracker is packed as it is parsed; not in 32.
     await assert.rejects(
