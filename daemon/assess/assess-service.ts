@@ -222,7 +222,13 @@ export class AssessService {
       timer = setTimeout(() => resolve(undefined), waitMs);
     });
     const site = await Promise.race([next, late]).finally(() => clearTimeout(timer));
-    if (site) return { site, stale: false };
+    if (site && site === this.cached) return { site, stale: false };
+    if (site) {
+      // Done, but a collection or a feed sync landed while it ran: not the current figures. The
+      // next assessment starts (the page's poll only reads `latest()`), and the page says so.
+      this.refresh();
+      return { site, stale: true };
+    }
     next.catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
     return this.last && { site: this.last, stale: true };
   }

@@ -166,3 +166,23 @@ test('collections landing during an assessment, with pages asking each time, que
   assert.equal((await assess.current()).hosts.length, 6);
   assert.equal(held.reads, 3, 'and its result is the current one');
 });
+
+test('a page whose assessment finished after a collection landed shows it as being reassessed, and the next one runs', async (t) => {
+  const { assess, held } = await heldAssess(t);
+  await assess.current();
+  let release!: () => void;
+  held.hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const page = assess.currentWithin(60_000);
+  await waitFor(() => held.reads === 2, 'the assessment started');
+  held.hosts = [...held.hosts, inv('pc-2', '7.88.1-10+deb12u15')];
+  held.hold = Promise.resolve();
+  assess.invalidate(); // a collection lands while it runs
+  release();
+  const got = await page;
+  assert.equal(got?.site.hosts.length, 1);
+  assert.equal(got?.stale, true, 'figures from before the collection are not shown as current');
+  await waitFor(() => assess.latest()?.hosts.length === 2, 'the next assessment ran by itself');
+  assert.deepEqual((await assess.currentWithin(60_000))?.stale, false);
+  assert.equal(held.reads, 3);
+});
