@@ -126,6 +126,13 @@ export const fixOn = (h: HostAssessment, feedId: string, advisoryId: string): Mi
 
 const DEFAULT_MAX_AGE_MS = 15 * 60_000;
 
+/** A computation and the state it is of (`stateKey`): the one it started from, once started. */
+interface Computing {
+  key: string;
+  started: boolean;
+  promise: Promise<SiteAssessment>;
+}
+
 /**
  * How long a page (Dashboard, Patches) waits for a reassessment before it shows the last result
  * instead, marked as being reassessed: the pages agree on a small site, and a 5,000-host one is
@@ -138,8 +145,8 @@ export class AssessService {
   private cached: SiteAssessment | undefined;
   /** The newest result, kept when `cached` is invalidated. */
   private last: SiteAssessment | undefined;
-  /** The computation running, and the state it started from (`stateKey`). */
-  private computing: { key: string; promise: Promise<SiteAssessment> } | undefined;
+  /** The newest computation, running or waiting for the one before it to end. */
+  private computing: Computing | undefined;
   /** Bumped by `invalidate`: a result computed from before it is not the current one. */
   private epoch = 0;
   private readonly clock: Clock;
@@ -215,7 +222,13 @@ export class AssessService {
       timer = setTimeout(() => resolve(undefined), waitMs);
     });
     const site = await Promise.race([next, late]).finally(() => clearTimeout(timer));
-    if (site) return { site, stale: false };
+    if (site && site === this.cached) return { site, stale: false };
+    if (site) {
+      // Done, but a collection or a feed sync landed while it ran: not the current figures. The
+      // next assessment starts (the page's poll only reads `latest()`), and the page says so.
+      this.refresh();
+      return { site, stale: true };
+    }
     next.catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
     return this.last && { site: this.last, stale: true };
   }
@@ -228,18 +241,30 @@ export class AssessService {
   /**
    * A computation of the current state: the one running if it started from it, else a new one.
    * One started before a catalog change or a collection is not awaited as current (its result
-   * would be stale at once); the new one starts when it ends, so two never run at once.
+   * would be stale at once); the new one starts when it ends, so two never run at once. One
+   * waiting to start reads the state when it starts, so it serves any later state too: collections
+   * landing during a long run queue one more run, not one each.
    */
   private run(): Promise<SiteAssessment> {
     const key = this.stateKey();
     const running = this.computing;
     if (running?.key === key) return running.promise;
+    if (running && !running.started) {
+      running.key = key;
+      return running.promise;
+    }
+    // The callbacks run later, once `entry` is set.
     const promise = (running?.promise.catch(() => {}) ?? Promise.resolve())
-      .then(() => this.compute())
+      .then(() => {
+        entry.started = true;
+        entry.key = this.stateKey();
+        return this.compute();
+      })
       .finally(() => {
-        if (this.computing?.promise === promise) this.computing = undefined;
+        if (this.computing === entry) this.computing = undefined;
       });
-    this.computing = { key, promise };
+    const entry: Computing = { key, started: false, promise };
+    this.computing = entry;
     return promise;
   }
 

@@ -17,6 +17,7 @@ import {
   NONE,
   PackedFeed,
 } from './packed-feed.js';
+import { ShardedMap } from './sharded-map.js';
 
 /** An Int32Array that grows as it is written. */
 class IntColumn {
@@ -51,7 +52,7 @@ class StringTable {
   private bytes = Buffer.allocUnsafeSlow(1 << 20);
   private used = 0;
   private readonly offsets = new IntColumn(1 << 14);
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new ShardedMap<string, number>();
   private readonly lastString: (string | undefined)[] = [];
   private readonly lastId: number[] = [];
 
@@ -119,7 +120,7 @@ export type AdvisoryFields = Omit<Advisory, 'fixes'>;
 /** Fix numbers by (release, kind, package), firmware left out: the index matches devices apart. */
 const groupColumns = (fixes: Int32Array, firmware: number) => {
   // release * 2 + kind -> package -> fix numbers: small integer keys all the way.
-  const byRelease = new Map<number, Map<number, number[]>>();
+  const byRelease = new Map<number, ShardedMap<number, number[]>>();
   let grouped = 0;
   let count = 0;
   for (let f = 0, at = 0; at < fixes.length; f++, at += FIX_FIELDS) {
@@ -127,7 +128,7 @@ const groupColumns = (fixes: Int32Array, firmware: number) => {
     const key = fixes[at + 1]! * 2 + fixes[at + 3]!;
     let byPackage = byRelease.get(key);
     if (!byPackage) {
-      byPackage = new Map();
+      byPackage = new ShardedMap();
       byRelease.set(key, byPackage);
     }
     const list = byPackage.get(fixes[at + 2]!);
@@ -143,7 +144,7 @@ const groupColumns = (fixes: Int32Array, firmware: number) => {
   let next = 0;
   let g = 0;
   for (const [key, byPackage] of byRelease)
-    for (const [pkg, list] of byPackage) {
+    for (const [pkg, list] of byPackage.entries()) {
       groups[g] = key >> 1;
       groups[g + 1] = key & 1;
       groups[g + 2] = pkg;

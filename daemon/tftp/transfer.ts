@@ -67,6 +67,15 @@ export class Transfer {
    * it (blocks sent once) is resent at once.
    */
   private copiesUpTo = -1;
+  /**
+   * Short ACKs in a row, each for the first block not yet acknowledged and with no timeout between
+   * them: a client that ACKs every block as it arrives (no RFC 7440 gap, the rest of the window is
+   * on its way). After three its short ACKs only slide the window for the rest of the transfer
+   * (loss is the timer's, as for a plain RFC 1350 client): taken for gaps they sent every window
+   * twice. A client reporting gaps on a lossy link has a timeout between its short ACKs.
+   */
+  private shortRun = 0;
+  private acksEach = false;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
@@ -162,7 +171,10 @@ export class Transfer {
     // A duplicate ACK is ignored (RFC 1123 4.2.3.1): answering it is the sorcerer's apprentice,
     // every block sent twice from then on. Real loss is the retransmission timer's job.
     if (k === undefined || k < this.base) return;
-    const gap = k < this.sentUpTo && k > this.copiesUpTo;
+    const short = k < this.sentUpTo;
+    this.shortRun = short && k === this.base ? this.shortRun + 1 : 0;
+    if (this.shortRun >= 3) this.acksEach = true;
+    const gap = short && k > this.copiesUpTo && !this.acksEach;
     this.base = k + 1;
     this.retries = 0;
     const now = performance.now();
@@ -303,6 +315,7 @@ export class Transfer {
     this.retries++;
     this.retransmits++;
     this.probeBlock = 0;
+    this.shortRun = 0;
     this.pump(true);
   }
 

@@ -122,13 +122,20 @@ const checkedEntry = (v: unknown, path: string): void => {
   record(e.releases, `${path}.releases`);
 };
 
-/** One package member, checked whole: its CVE entries, or a BAD_INPUT error naming the path. */
-export const checkPackage = (pkg: string, value: unknown): Record<string, TrackerEntry> => {
+/** A package member's key: a BAD_INPUT error unless it is a Debian source package name. */
+export const checkPackageName = (pkg: string): void => {
   if (!PACKAGE.test(pkg)) bad(pkg, 'invalid key: not a Debian source package name');
-  const cves = record(value, pkg);
-  for (const id in cves) {
-    if (!ID.test(id)) bad(`${pkg}.${id}`, 'invalid key: not a CVE or TEMP id');
-    checkEntry(cves[id], pkg, id);
-  }
-  return cves as Record<string, TrackerEntry>;
+};
+
+/** A package member's value that is not an object (undefined: too big to parse to say what it is). */
+export const notAnObject = (pkg: string, value: unknown): never => {
+  if (value !== undefined) record(value, pkg);
+  return bad(pkg, 'expected an object');
+};
+
+/** One CVE entry of a package: the entry, or a BAD_INPUT error naming the path. */
+export const checkCve = (pkg: string, id: string, value: unknown): TrackerEntry => {
+  if (!ID.test(id)) bad(`${pkg}.${id}`, 'invalid key: not a CVE or TEMP id');
+  checkEntry(value, pkg, id);
+  return value as TrackerEntry;
 };

@@ -11,10 +11,18 @@ import type { FeedContent, Fix, Severity } from '../model.js';
 import { severityRank } from '../model.js';
 import type { PackedFeed } from '../packed-feed.js';
 import { debianTrackerRelease } from '../release-key.js';
+import { ShardedMap } from '../sharded-map.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
-import { checkPackage, type TrackerRelease, WHAT } from './debian-tracker-entry.js';
+import {
+  checkCve,
+  checkPackageName,
+  notAnObject,
+  type TrackerEntry,
+  type TrackerRelease,
+  WHAT,
+} from './debian-tracker-entry.js';
 import { jsonMembers } from './json-members.js';
-import { feedError } from './validate.js';
+import { feedError, parseJson } from './validate.js';
 
 /** Tracker urgencies; a trailing `*` or `**` marks an urgency guessed from NVD. */
 export const urgencyToSeverity = (urgency: string): Severity => {
@@ -40,13 +48,13 @@ const worst = (a: Severity, b: Severity): Severity => {
 
 /** Checks each fixed version once: a tracker repeats the same few thousand versions. */
 const versionChecker = () => {
-  const good = new Set<string>();
+  const good = new ShardedMap<string, true>();
   return (version: string, pkg: string, cve: string, release: string): void => {
     if (good.has(version)) return;
     const parsed = parseDpkgVersion(version);
     if ('error' in parsed)
       throw feedError(WHAT, `${pkg}.${cve}.releases.${release}.fixed_version "${version}": ${parsed.error}`);
-    good.add(version);
+    good.set(version, true);
   };
 };
 
@@ -56,7 +64,36 @@ const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n ==
 const NO_CVES: string[] = []; // never written to: the packer only reads it
 
 /**
- * Parsed and validated one source package at a time (json-members.ts, debian-tracker-entry.ts):
+ * Largest CVE entry parsed (real ones are a few hundred bytes). JSON.parse cannot be interrupted:
+ * a tree several times a big value's size outgrew the feed worker's heap in one go, past what its
+ * limit can stop, and took the daemon down with it (a 30 MB package at catalog.workerMemoryMB 64).
+ */
+export const MAX_TRACKER_ENTRY_BYTES = 1024 * 1024;
+
+/**
+ * A package's CVE entries, each parsed and validated on its own (the linux package alone is
+ * megabytes). A CVE listed twice is refused, as a package is: its fixes would count twice.
+ */
+function* cvesOf(pkg: string, raw: Uint8Array): Generator<[string, TrackerEntry]> {
+  checkPackageName(pkg);
+  if (raw[0] !== 0x7b)
+    notAnObject(pkg, raw.length <= MAX_TRACKER_ENTRY_BYTES ? parseJson(WHAT, raw) : undefined);
+  const seen = new ShardedMap<string, true>();
+  for (const member of jsonMembers(raw, `${WHAT}, package ${pkg}`, 'object')) {
+    const cve = member.key!;
+    if (seen.has(cve)) throw feedError(WHAT, `${pkg}.${cve}: the CVE appears twice in the package`);
+    seen.set(cve, true);
+    if (member.raw.length > MAX_TRACKER_ENTRY_BYTES)
+      throw feedError(
+        WHAT,
+        `${pkg}.${cve}: an entry of ${member.raw.length} bytes is over the ${MAX_TRACKER_ENTRY_BYTES / 1024} KiB a tracker entry may have`,
+      );
+    yield [cve, checkCve(pkg, cve, member.parse())];
+  }
+}
+
+/**
+ * Parsed and validated one CVE entry at a time (json-members.ts, debian-tracker-entry.ts):
  * the full tracker is 50-100 MB, and as one JSON.parse plus validation it took several times that
  * in memory. A malformed entry rejects the whole feed with its path. Each fix goes straight into
  * the packed columns (feed-packer.ts): no object per advisory or fix is made on the way.
@@ -64,9 +101,9 @@ const NO_CVES: string[] = []; // never written to: the packer only reads it
 export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const packer = new FeedPacker();
-  const byCve = new Map<string, number>();
-  const releases = new Map<string, string>();
-  const severityOf = new Map<string, Severity>();
+  const byCve = new ShardedMap<string, number>();
+  const releases = new ShardedMap<string, string>();
+  const severityOf = new ShardedMap<string, Severity>();
   const checkVersion = versionChecker();
   const fix: Fix = { ecosystem: 'dpkg', release: '', package: '', packageKind: 'source' };
   let fixes = 0;
@@ -113,17 +150,14 @@ export const packDebianTracker = (body: Uint8Array | string): PackedFeed => {
   };
   // JSON leaves a repeated key to the reader; the tracker has one member per source package, and
   // adding a repeated one's fixes again would count each of them twice.
-  const seen = new Set<string>();
+  const seen = new ShardedMap<string, true>();
   for (const member of jsonMembers(bytes, WHAT, 'object')) {
     const pkg = member.key!;
     if (seen.has(pkg)) throw feedError(WHAT, `${pkg}: the package appears twice in the tracker`);
-    seen.add(pkg);
-    const cves = checkPackage(pkg, member.parse());
-    for (const cve in cves) {
-      const entry = cves[cve]!;
+    seen.set(pkg, true);
+    for (const [cve, entry] of cvesOf(pkg, member.raw))
       for (const release in entry.releases)
         add(pkg, cve, entry.description, release, entry.releases[release]!);
-    }
   }
   return packer.finish({
     note: `${count(byCve.size, 'CVE')}, ${count(fixes, 'package fix', 'package fixes')} in ${count(releases.size, 'release')}`,

@@ -7,7 +7,7 @@
  * end); each value is checked by JSON.parse. Structural bytes are ASCII, which never occurs inside
  * a multi-byte UTF-8 sequence, so scanning bytes is safe.
  */
-import { feedError, MAX_JSON_VALUE_BYTES, tooBigToParse } from './validate.js';
+import { feedError, maxJsonValueBytes, tooBigToParse } from './validate.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -88,7 +88,7 @@ class Scanner {
   }
 
   parse(start: number, end: number): unknown {
-    if (end - start > MAX_JSON_VALUE_BYTES) throw tooBigToParse(this.what, end - start);
+    if (end - start > maxJsonValueBytes()) throw tooBigToParse(this.what, end - start);
     const text = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, end - start).toString('utf8');
     try {
       return JSON.parse(text);

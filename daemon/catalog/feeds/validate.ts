@@ -3,6 +3,7 @@
  * first problems into one message that names where in the document they are. A feed that fails is
  * rejected whole; the caller keeps the last good snapshot.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { z } from 'zod';
 import { DepotError } from '../../errors.js';
 
@@ -23,19 +24,35 @@ export const feedError = (what: string, message: string, cause?: unknown): Depot
 
 /**
  * Largest JSON value parsed in one piece. JSON.parse cannot be interrupted, and a tree is many
- * times its text: one huge value could outgrow the feed worker's heap before the worker can be
- * stopped. Big feeds are walked member by member (json-members.ts); no real member comes close.
+ * times its text (13 times for `[{},{},...]`): one huge value could outgrow the feed worker's heap
+ * before the worker can be stopped, and V8 then aborts the whole process, the daemon. Big feeds are
+ * walked member by member (json-members.ts); no real member comes close.
  */
 export const MAX_JSON_VALUE_BYTES = 32 * 1024 * 1024;
+
+let heapBound: number | undefined;
+
+/**
+ * MAX_JSON_VALUE_BYTES, or a 32nd of this thread's heap limit when that is less: a worker of
+ * catalog.workerMemoryMB 64 was aborted with the daemon by a 31 MB OSV record or manifest.
+ */
+export const maxJsonValueBytes = (): number => {
+  heapBound ??= Math.min(MAX_JSON_VALUE_BYTES, Math.floor(getHeapStatistics().heap_size_limit / 32));
+  return heapBound;
+};
+
+const mib = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 
 export const tooBigToParse = (what: string, bytes: number): DepotError =>
   feedError(
     what,
-    `a single JSON value of ${bytes} bytes is over the ${MAX_JSON_VALUE_BYTES / (1024 * 1024)} MiB parsed at once`,
+    `a single JSON value of ${bytes} bytes is over the ${mib(maxJsonValueBytes())} parsed at once${
+      maxJsonValueBytes() < MAX_JSON_VALUE_BYTES ? ' with this heap (catalog.workerMemoryMB)' : ''
+    }`,
   );
 
 export const parseJson = (what: string, body: Uint8Array | string): unknown => {
-  if (body.length > MAX_JSON_VALUE_BYTES) throw tooBigToParse(what, body.length);
+  if (body.length > maxJsonValueBytes()) throw tooBigToParse(what, body.length);
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   try {
     return JSON.parse(text);

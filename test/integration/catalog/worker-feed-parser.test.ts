@@ -87,6 +87,57 @@ describe('feed parsing in a worker thread', () => {
     assert.deepEqual(snap?.content.advisories, content.advisories);
   });
 
+  it('parses a package of 300,000 CVEs in a 64 MiB worker, and refuses an entry too big to parse at once', async () => {
+    // One member of 35 MB parsed whole was a tree the worker's heap limit could not stop in time:
+    // V8 gave up on the whole process (the daemon) rather than on the worker.
+    const cves = Array.from(
+      { length: 300_000 },
+      (_, i) =>
+        `"CVE-2024-${100_000 + i}":{"description":"issue ${i}","releases":{"bookworm":{"status":"open","urgency":"low"}}}`,
+    );
+    const linux = Buffer.from(`{"linux":{${cves.join(',')}}}`);
+    const answer = await new WorkerFeedParser({ memoryMB: 64 }).document(request(linux));
+    assert.ok(!answer.unchanged && answer.content instanceof PackedFeed, 'the tracker comes back packed');
+    assert.equal(answer.content.count, 300_000);
+    const numbers = `[${Array.from({ length: 3_000_000 }, (_, i) => i % 10).join(',')}]`;
+    const hostile = `{"curl":{"CVE-2024-0001":{"description":${numbers},"releases":{}}}}`;
+    await assert.rejects(
+      new WorkerFeedParser({ memoryMB: 64 }).document(request(Buffer.from(hostile))),
+      /curl\.CVE-2024-0001: an entry of \d+ bytes is over the 1024 KiB a tracker entry may have/,
+    );
+  });
+
+  it('refuses, in a 64 MiB worker, an OSV record or a manifest whose one value would outgrow its heap at once', async () => {
+    // 31 MB of `{"a":1}`s is a tree of some 300 MB: under the 32 MiB parsed at once in a big heap,
+    // it aborted the whole process (the daemon) from a worker of 64 MiB.
+    const many = `[${Array.from({ length: 2_400_000 }, (_, i) => `{"a":${i % 10}}`).join(',')}]`;
+    for (const [kind, body] of [
+      ['osv', `[{"id":"X","affected":${many}}]`],
+      ['depot-manifest', `{"payload":${many}}`],
+    ] as const)
+      await assert.rejects(
+        new WorkerFeedParser({ memoryMB: 64 }).document({ ...request(Buffer.from(body)), kind }),
+        /a single JSON value of \d+ bytes is over the [\d.]+ MiB parsed at once with this heap \(catalog\.workerMemoryMB\)/,
+        kind,
+      );
+  });
+
+  it('fails a tracker of 2,000,000 CVEs in a 96 MiB worker alone: its tables never grow in one big step', async () => {
+    // The CVE table was one Map: doubling it past a million keys was one allocation of some 60 MB,
+    // more than a worker's heap limit can stop, and V8 aborted the whole process (the daemon).
+    const parts: string[] = [];
+    for (let i = 0; i < 2_000_000; i += 500) {
+      const cves: string[] = [];
+      for (let j = i; j < i + 500; j++)
+        cves.push(`"CVE-2024-${1_000_000 + j}":{"releases":{"b":{"status":"open","urgency":"low"}}}`);
+      parts.push(`"p${i}":{${cves.join(',')}}`);
+    }
+    await assert.rejects(
+      new WorkerFeedParser({ memoryMB: 96 }).document(request(Buffer.from(`{${parts.join(',')}}`))),
+      /parsing the debian-tracker document needs more than 96 MiB of memory \(catalog\.workerMemoryMB\)/,
+    );
+  });
+
   it('fails a document too big for the worker heap alone, naming the setting', async () => {
     // 200,000 CVEs (36 MB) fit in 64 MiB since the tracker is packed as it is parsed; not in 32.
     await assert.rejects(
@@ -117,9 +168,9 @@ describe('feed parsing in a worker thread', () => {
         feeds: [{ id: 'debian', kind: 'debian-tracker', url: 'https://tracker.example/json', enabled: true }],
         fetcher,
         verifier: { verifyClearsigned: () => Promise.reject(new Error('unused')) },
-        parser: new WorkerFeedParser({ memoryMB: 256 }),
+        parser: new WorkerFeedParser({ memoryMB: 64 }),
         trustedKeys: [],
-        maxFeedBytes: 1 << 20,
+        maxFeedBytes: 64 << 20,
         maxUnpackedBytes: 1 << 20,
         syncIntervalMinutes: 60,
         log: memoryLogger(),
@@ -128,6 +179,16 @@ describe('feed parsing in a worker thread', () => {
     await svc.start();
     await svc.syncNow();
     assert.equal(svc.index().size.advisories, 8);
+    // A hostile tracker, one package of 400,000 CVEs: a feed error, the last catalog kept.
+    const hostile = Array.from(
+      { length: 400_000 },
+      (_, i) => `"CVE-2024-${100_000 + i}":{"releases":{"bookworm":{"status":"open","urgency":"low"}}}`,
+    );
+    fetcher.set('https://tracker.example/json', `{"linux":{${hostile.join(',')}}, "curl": [`);
+    const [failed] = await svc.syncNow();
+    assert.equal(failed?.outcome, 'failed');
+    assert.match(failed?.message ?? '', /Debian security tracker: not valid JSON/);
+    assert.equal(svc.index().size.advisories, 8, 'the last good catalog is kept');
     await svc.stop();
     const again = make();
     await again.start();

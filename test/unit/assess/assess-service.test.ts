@@ -84,54 +84,105 @@ test('an old result is served at once while a fresh one is computed; a catalog c
   assert.equal(next.compliance.compliant, 1);
 });
 
-test('an assessment that was running when a collection or a catalog change came in is not taken as current', async (t) => {
+/**
+ * An assessment service whose inventory reads wait on `held.hold` once they have taken the host
+ * list (`held.reads` counts them): a collection can land while one runs.
+ */
+const heldAssess = async (t: TestContext) => {
   const { catalog, log } = await trackerCatalog(t);
-  let hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
-  let hold: Promise<void> = Promise.resolve();
-  let reads = 0;
+  const held = { hosts: [inv('pc-1', '7.88.1-10+deb12u15')], hold: Promise.resolve(), reads: 0 };
   const assess = new AssessService({
     catalog,
     inventories: {
       ids: async () => {
-        const ids = hosts.map((h) => h.hostId);
-        reads++;
-        await hold;
+        const ids = held.hosts.map((h) => h.hostId);
+        held.reads++;
+        await held.hold;
         return ids;
       },
-      get: async (id) => hosts.find((h) => h.hostId === id),
+      get: async (id) => held.hosts.find((h) => h.hostId === id),
     },
     log,
   });
   await assess.start();
   t.after(() => assess.stop());
+  return { catalog, assess, held };
+};
+
+test('an assessment that was running when a collection or a catalog change came in is not taken as current', async (t) => {
+  const { catalog, assess, held } = await heldAssess(t);
   assert.equal((await assess.current()).hosts.length, 1);
 
   // A collection lands while an assessment reads the inventories: that one's result is stale.
   let release!: () => void;
-  hold = new Promise<void>((r) => (release = r));
+  held.hold = new Promise<void>((r) => (release = r));
   assess.invalidate();
   const inFlight = assess.current();
-  await waitFor(() => reads === 2, 'the assessment started');
-  hosts = [...hosts, inv('pc-2', '7.88.1-10+deb12u16')];
-  hold = Promise.resolve();
+  await waitFor(() => held.reads === 2, 'the assessment started');
+  held.hosts = [...held.hosts, inv('pc-2', '7.88.1-10+deb12u16')];
+  held.hold = Promise.resolve();
   assess.invalidate();
   const after = assess.current();
   release();
   assert.equal((await inFlight).hosts.length, 1, 'the one that ran saw one host');
   assert.equal((await after).hosts.length, 2, 'the caller after the collection gets both hosts');
   assert.equal((await assess.current()).hosts.length, 2, 'and that result is the current one');
-  assert.equal(reads, 3, 'one more computation, not two at once');
+  assert.equal(held.reads, 3, 'one more computation, not two at once');
 
   // The same for a feed sync: the result of the catalog before it is never served as current.
-  hold = new Promise<void>((r) => (release = r));
+  held.hold = new Promise<void>((r) => (release = r));
   assess.invalidate();
   const old = assess.current();
-  await waitFor(() => reads === 4, 'the assessment started');
-  hold = Promise.resolve();
+  await waitFor(() => held.reads === 4, 'the assessment started');
+  held.hold = Promise.resolve();
   await catalog.syncNow();
   release();
   await old;
   const synced = await assess.current();
   assert.equal(synced.catalogGeneration, catalog.index().generation);
   assert.equal(synced.compliance.missingFixes, 1, 'assessed against the synced tracker');
+});
+
+test('collections landing during an assessment, with pages asking each time, queue one more assessment, not one each', async (t) => {
+  const { assess, held } = await heldAssess(t);
+  await assess.current();
+  let release!: () => void;
+  held.hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const asked = [assess.current()];
+  await waitFor(() => held.reads === 2, 'the assessment started');
+  held.hold = Promise.resolve();
+  // Five collections land while it runs; after each, ten pages ask for the current figures.
+  for (let i = 2; i <= 6; i++) {
+    held.hosts = [...held.hosts, inv(`pc-${i}`, '7.88.1-10+deb12u15')];
+    assess.invalidate();
+    for (let k = 0; k < 10; k++) asked.push(assess.current());
+  }
+  release();
+  const results = await Promise.all(asked);
+  assert.equal(results[0]!.hosts.length, 1, 'the one that ran saw one host');
+  for (const r of results.slice(1)) assert.equal(r.hosts.length, 6, 'every later caller gets all six hosts');
+  assert.equal(held.reads, 3, 'one assessment after the one running, whatever number of collections landed');
+  assert.equal((await assess.current()).hosts.length, 6);
+  assert.equal(held.reads, 3, 'and its result is the current one');
+});
+
+test('a page whose assessment finished after a collection landed shows it as being reassessed, and the next one runs', async (t) => {
+  const { assess, held } = await heldAssess(t);
+  await assess.current();
+  let release!: () => void;
+  held.hold = new Promise<void>((r) => (release = r));
+  assess.invalidate();
+  const page = assess.currentWithin(60_000);
+  await waitFor(() => held.reads === 2, 'the assessment started');
+  held.hosts = [...held.hosts, inv('pc-2', '7.88.1-10+deb12u15')];
+  held.hold = Promise.resolve();
+  assess.invalidate(); // a collection lands while it runs
+  release();
+  const got = await page;
+  assert.equal(got?.site.hosts.length, 1);
+  assert.equal(got?.stale, true, 'figures from before the collection are not shown as current');
+  await waitFor(() => assess.latest()?.hosts.length === 2, 'the next assessment ran by itself');
+  assert.deepEqual((await assess.currentWithin(60_000))?.stale, false);
+  assert.equal(held.reads, 3);
 });
