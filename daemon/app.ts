@@ -125,6 +125,7 @@ export class DepotApp {
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
+    this.health.add(assess);
     const { createHostService } = await import('./hosts/hosts-module.js');
     this.hosts = createHostService(this.config, { discovery, inventory, assess }, this.log.child('hosts'));
     return { assess, hosts: this.hosts };

@@ -10,6 +10,7 @@ import type { Severity } from '../catalog/model.js';
 import type { HostInventory } from '../inventory/types.js';
 import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { HealthReporter, Problem } from '../observability/health.js';
 import { AssessMemo, assessHost, missingFixesOf, siteCompliance } from './assess.js';
 import { type HostIds, packHostIds } from './host-ids.js';
 import type { InventorySource } from './ports.js';
@@ -140,13 +141,15 @@ interface Computing {
  */
 export const PAGE_WAIT_MS = 2_000;
 
-export class AssessService {
+export class AssessService implements HealthReporter {
   readonly name = 'assess';
   private cached: SiteAssessment | undefined;
   /** The newest result, kept when `cached` is invalidated. */
   private last: SiteAssessment | undefined;
   /** The newest computation, running or waiting for the one before it to end. */
   private computing: Computing | undefined;
+  /** The last computation failed (cleared by the next that succeeds), with the state it read. */
+  private failure: { at: string; message: string; key: string } | undefined;
   /** Bumped by `invalidate`: a result computed from before it is not the current one. */
   private epoch = 0;
   private readonly clock: Clock;
@@ -180,6 +183,24 @@ export class AssessService {
   /** The last result, without computing one (for /metrics: a scrape never starts an assessment). */
   latest(): SiteAssessment | undefined {
     return this.last;
+  }
+
+  /**
+   * The last assessment of the current state failed and none has succeeded since: pages say so
+   * instead of "Assessing…" for ever. A collection or a feed sync changes the state (and a new run
+   * is tried), which ends this until that one fails too.
+   */
+  failed(): { at: string; message: string } | undefined {
+    const f = this.failure;
+    return f && f.key === this.stateKey() && !this.computing ? { at: f.at, message: f.message } : undefined;
+  }
+
+  /** A failed assessment makes the appliance degraded: its figures are no longer current. */
+  health(): Problem[] {
+    const f = this.failed();
+    return f
+      ? [{ source: 'assess', message: `the assessment of the hosts failed at ${f.at}: ${f.message}` }]
+      : [];
   }
 
   /** Forget the cached result (after a collection or a catalog change). */
@@ -221,7 +242,12 @@ export class AssessService {
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), waitMs);
     });
-    const site = await Promise.race([next, late]).finally(() => clearTimeout(timer));
+    // A failure is logged and the page shows the last result with it (see `failed`).
+    const settled = next.catch((err: unknown) => {
+      this.opts.log.error('assessment failed', { err });
+      return undefined;
+    });
+    const site = await Promise.race([settled, late]).finally(() => clearTimeout(timer));
     if (site && site === this.cached) return { site, stale: false };
     if (site) {
       // Done, but a collection or a feed sync landed while it ran: not the current figures. The
@@ -229,7 +255,6 @@ export class AssessService {
       this.refresh();
       return { site, stale: true };
     }
-    next.catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
     return this.last && { site: this.last, stale: true };
   }
 
@@ -260,6 +285,17 @@ export class AssessService {
         entry.key = this.stateKey();
         return this.compute();
       })
+      .then(
+        (site) => {
+          this.failure = undefined;
+          return site;
+        },
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          this.failure = { at: dateOf(this.clock).toISOString(), message, key: entry.key };
+          throw err;
+        },
+      )
       .finally(() => {
         if (this.computing === entry) this.computing = undefined;
       });

@@ -45,6 +45,7 @@ const SOURCE: Record<string, string> = {
   deploy: 'Deployments',
   scheduler: 'Schedule',
   'api-tokens': 'Console API',
+  assess: 'Patches',
 };
 
 export const Problems = (props: { problems: Problem[] }) =>
@@ -177,7 +178,8 @@ const dashboardSources = async (deps: WebDeps): Promise<{ sources: SiteSources; 
   });
   return {
     sources: { ...deps, assess: { current: async () => got?.site } },
-    assessing: got ? got.stale : (deps.hosts?.count() ?? 0) > 0,
+    // A failed assessment is not "assessing": Needs attention says why (the service's health).
+    assessing: !assess.failed() && (got ? got.stale : (deps.hosts?.count() ?? 0) > 0),
   };
 };
 

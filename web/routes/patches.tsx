@@ -29,6 +29,7 @@ import {
   webLink,
 } from '../views/patches.js';
 import { counted } from '../views/plural.js';
+import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
@@ -95,6 +96,38 @@ const Reassessing = (props: { after: string | undefined; hosts: number }) => (
   </div>
 );
 
+/**
+ * The assessment of the current state failed: said instead of "Assessing…" (which would poll for
+ * ever); the figures below, if any, are the last good ones. Reloading tries again.
+ */
+const AssessFailed = (props: { failure: { at: string; message: string }; after: string | undefined }) => (
+  <div id="patches-reassessing">
+    <Notice kind="error">
+      <strong>The assessment failed</strong> (<When at={props.failure.at} />
+      {'): '}
+      <Reason message={props.failure.message} />
+      {props.after ? (
+        <>
+          {'. The figures below are from '}
+          <When at={props.after} />
+        </>
+      ) : null}
+      {'. It runs again after the next collection or feed sync; '}
+      <a href="/patches">reload this page</a> to try now.
+    </Notice>
+  </div>
+);
+
+/** "Assessing…" while a run goes on, or why it failed. */
+const Progress = (props: { deps: WebDeps; after: string | undefined; hosts: number }) => {
+  const failure = props.deps.assess?.failed();
+  return failure ? (
+    <AssessFailed failure={failure} after={props.after} />
+  ) : (
+    <Reassessing after={props.after} hosts={props.hosts} />
+  );
+};
+
 const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const label = labelOf(deps);
   const f = readFilters(c);
@@ -125,7 +158,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       { title: 'Patches' },
       <>
         <h1>Patches</h1>
-        <Reassessing after={undefined} hosts={0} />
+        <Progress deps={deps} after={undefined} hosts={0} />
       </>,
     );
   const site = got.site;
@@ -135,7 +168,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
     { title: 'Patches' },
     <>
       <h1>Patches</h1>
-      {got.stale ? <Reassessing after={site.computedAt} hosts={site.hosts.length} /> : null}
+      {got.stale ? <Progress deps={deps} after={site.computedAt} hosts={site.hosts.length} /> : null}
       <ComplianceCards c={site.compliance} />
       <p class="hint">
         {`${counted(site.hosts.length, 'host')} assessed against ${counted(feeds.filter((x) => x.snapshot).length, 'feed')} `}
@@ -265,7 +298,7 @@ export const patchesRoutes = (deps: WebDeps) => {
       );
     }
     // Shown from the result itself: nothing of the request is echoed back.
-    return c.html(<Reassessing after={last?.computedAt} hosts={last?.hosts.length ?? 0} />);
+    return c.html(<Progress deps={deps} after={last?.computedAt} hosts={last?.hosts.length ?? 0} />);
   });
 
   app.get('/patches/compliance', async (c) => {

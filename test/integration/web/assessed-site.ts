@@ -13,6 +13,7 @@ import { HostService } from '../../../daemon/hosts/host-service.js';
 import { parseDpkgQuery } from '../../../daemon/inventory/parse-dpkg.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
 import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { HealthRegistry } from '../../../daemon/observability/health.js';
 import type { WebDeps } from '../../../web/env.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 import { fixture } from '../../unit/catalog/version-gen.js';
@@ -108,7 +109,10 @@ export const assessedSite = async (t: TestContext, opts: SiteOptions = {}) => {
       });
       await assess.start();
       t.after(() => assess.stop());
-      return { catalog, assess, hosts: directory, ...(await opts.more?.(base, { assess })) };
+      // As app.ts registers it: a failed assessment is one of the appliance's problems.
+      const health = new HealthRegistry(log);
+      health.add(assess);
+      return { catalog, assess, hosts: directory, health, ...(await opts.more?.(base, { assess })) };
     },
   });
   const b = await setUpAdmin(h);

@@ -186,3 +186,43 @@ test('a page whose assessment finished after a collection landed shows it as bei
   assert.deepEqual((await assess.currentWithin(60_000))?.stale, false);
   assert.equal(held.reads, 3);
 });
+
+test('a failed assessment is said (pages, health) until one succeeds; a new state tries again', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
+  await catalog.syncNow();
+  let broken = true;
+  const hosts = [inv('pc-1', '7.88.1-10+deb12u15')];
+  const assess = new AssessService({
+    catalog,
+    inventories: {
+      ids: async () => hosts.map((h) => h.hostId),
+      get: async (id) => {
+        if (broken) throw new Error('inventory pc-1.json: unexpected end of JSON input');
+        return hosts.find((h) => h.hostId === id);
+      },
+    },
+    log,
+  });
+  await assess.start();
+  t.after(() => assess.stop());
+
+  assert.equal(assess.failed(), undefined);
+  // The page is not an error page: no result yet, and the failure is there to say.
+  assert.equal(await assess.currentWithin(2000), undefined);
+  assert.match(assess.failed()?.message ?? '', /unexpected end of JSON input/);
+  assert.deepEqual(
+    assess.health().map((p) => p.source),
+    ['assess'],
+  );
+  assert.match(assess.health()[0]!.message, /the assessment of the hosts failed at .*: inventory pc-1\.json/);
+
+  // A collection changes the state: that run is tried, not the old failure reported as current.
+  assess.invalidate();
+  assert.equal(assess.failed(), undefined, 'a new state is not known to fail yet');
+  broken = false;
+  const got = await assess.currentWithin(2000);
+  assert.equal(got?.stale, false);
+  assert.equal(got?.site.compliance.assessed, 1);
+  assert.equal(assess.failed(), undefined);
+  assert.deepEqual(assess.health(), []);
+});

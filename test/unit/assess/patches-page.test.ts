@@ -311,3 +311,37 @@ test('the first assessment since start is not waited for: Patches says it is run
   assert.equal((await poll()).headers.get('hx-refresh'), 'true');
   assert.equal((await h.request('/patches/fresh')).status, 302, 'not an htmx request: the page itself');
 });
+
+test('a failing assessment is said on Patches, its poll and the dashboard, never "Assessing…" for ever', async (t) => {
+  let gate: () => Promise<void> = () => Promise.resolve();
+  const h = await assessedSite(t, { gate: () => gate() });
+  await h.catalog.syncNow(['debian']);
+  assert.match(await (await h.request('/patches')).text(), /33 %/);
+  const before = h.assess().latest()!.computedAt;
+
+  gate = () => Promise.reject(new Error('inventory pc-1.json: unexpected end of JSON input'));
+  h.assess().invalidate();
+  const page = await (await h.request('/patches')).text();
+  assert.match(page, /The assessment failed/);
+  assert.match(page, /unexpected end of JSON input/);
+  assert.match(page, /33 %/, 'the last good figures stay, said to be from before');
+  assert.doesNotMatch(page, /Assessing…|hx-trigger="every 2s"/, 'nothing polls a failure');
+  // A page opened before the failure polls with the time of the figures it shows.
+  const poll = await h.request(`/patches/fresh?after=${encodeURIComponent(before)}`, {
+    headers: { 'hx-request': 'true' },
+  });
+  const polled = await poll.text();
+  assert.equal(poll.headers.get('hx-refresh'), null);
+  assert.match(polled, /The assessment failed/);
+  assert.doesNotMatch(polled, /hx-trigger/, 'an open page stops polling');
+  const dashboard = await (await h.request('/')).text();
+  assert.match(dashboard, /<strong>Patches<\/strong>: the assessment of the hosts failed at/);
+  assert.doesNotMatch(dashboard, /reassessing now/);
+
+  // The broken inventory is fixed and a collection lands: assessed again, the failure gone.
+  gate = () => Promise.resolve();
+  h.assess().invalidate();
+  const again = await (await h.request('/patches')).text();
+  assert.doesNotMatch(again, /The assessment failed|Assessing…/);
+  assert.doesNotMatch(await (await h.request('/')).text(), /Needs attention/);
+});
