@@ -51,10 +51,11 @@ export const ledgerSnapshot = (ledger: Ledger): Ledger => ({
 });
 
 /**
- * The ledger as JSON text, in pieces of a few hundred hosts or findings: a writer awaits each
+ * The ledger as JSON text, in pieces of a hundred hosts or findings (a few ms each at 5,000 hosts
+ * missing 40 fixes each, so a page request waits little behind one): a writer awaits each
  * piece, so a 20 MB document never exists as one string and the event loop breathes in between.
  */
-export function* ledgerJson(ledger: Ledger, per = 250): Generator<string> {
+export function* ledgerJson(ledger: Ledger, per = 100): Generator<string> {
   yield `{"version":${ledger.version},"hosts":{`;
   const ids = Object.keys(ledger.hosts);
   for (let i = 0; i < ids.length; i += per) {
