@@ -125,7 +125,6 @@ export class DepotApp {
     this.assess = assess;
     // A finished collection makes the assessment stale at once: the host page must show it.
     inventory.onCollected(() => assess.invalidate());
-    this.health.add(assess);
     const { createHostService } = await import('./hosts/hosts-module.js');
     this.hosts = createHostService(this.config, { discovery, inventory, assess }, this.log.child('hosts'));
     return { assess, hosts: this.hosts };
@@ -178,12 +177,12 @@ export class DepotApp {
       work,
     );
     this.catalog = catalog;
-    for (const reporter of [catalog, discovery, inventory, this.jobs]) this.health.add(reporter);
+    const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
+    for (const reporter of [catalog, discovery, inventory, this.jobs, assess]) this.health.add(reporter);
     if (this.cache) {
       const { cacheHealth } = await import('./cache/cache-health.js');
       this.health.add(cacheHealth(this.cache, this.config.cache));
     }
-    const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
     const reports = await this.reportsService(assess);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
