@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ipSortKey } from '../discovery/ipv4.js';
+import { compareAddresses } from '../discovery/ipv4.js';
 import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
@@ -81,9 +81,8 @@ export interface CollectOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Hosts in address order: numeric for IPv4 (10.0.0.9 before 10.0.0.10), then by name. */
 const byAddress = (x: HostCredentialView, y: HostCredentialView): number =>
-  ipSortKey(x.address) - ipSortKey(y.address) || x.address.localeCompare(y.address);
+  compareAddresses(x.address, y.address);
 
 export class InventoryService {
   readonly name = 'inventory';
