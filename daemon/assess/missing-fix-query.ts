@@ -3,6 +3,7 @@
  * first, by advisory, by host or by package. The route parses the request and renders the rows.
  */
 import { type Severity, severityRank } from '../catalog/model.js';
+import { compareAddresses } from '../discovery/ipv4.js';
 import type { AdvisoryImpact } from './assess-service.js';
 import type { HostAssessment } from './types.js';
 
@@ -48,7 +49,7 @@ const missesPackage = (h: HostAssessment, q: string): boolean =>
   // A group's fixes all share its source package.
   h.findings.groups.some((g) => g.fixes[0]?.package.includes(q));
 
-/** Hosts whose id, name or a missing package matches the search, most at risk first. */
+/** Hosts whose id, name or a missing package matches the search, most at risk first, ties by address. */
 export const hostsMatching = (
   hosts: readonly HostAssessment[],
   f: MissingFixFilter,
@@ -59,7 +60,8 @@ export const hostsMatching = (
     .sort(
       (a, b) =>
         b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
-        b.findings.count - a.findings.count,
+        b.findings.count - a.findings.count ||
+        compareAddresses(label(a.hostId), label(b.hostId)),
     );
 
 export interface PackageImpact {

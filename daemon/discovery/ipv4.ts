@@ -22,3 +22,7 @@ export const cidrBounds = (base: number, prefix: number): { first: number; last:
 
 /** Sort key for dotted quads so 10.0.0.9 sorts before 10.0.0.10. */
 export const ipSortKey = (ip: string): number => parseIpv4(ip) ?? Number.MAX_SAFE_INTEGER;
+
+/** Address order as the pages list machines: IPv4 numerically (10.0.0.9 before 10.0.0.10), then names. */
+export const compareAddresses = (x: string, y: string): number =>
+  ipSortKey(x) - ipSortKey(y) || x.localeCompare(y);

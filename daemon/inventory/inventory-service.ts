@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { compareAddresses } from '../discovery/ipv4.js';
 import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
@@ -79,6 +80,9 @@ export interface CollectOptions {
   acceptHostKey?: string | undefined;
   signal?: AbortSignal | undefined;
 }
+
+const byAddress = (x: HostCredentialView, y: HostCredentialView): number =>
+  compareAddresses(x.address, y.address);
 
 export class InventoryService {
   readonly name = 'inventory';
@@ -314,11 +318,14 @@ export class InventoryService {
       }));
   }
 
-  /** Every host with credentials, its key pin and its last attempt: what the UI lists. */
+  /**
+   * Every host with credentials, its key pin and its last attempt: what the UI lists, in address
+   * order (as Assets lists them), not in the order of the internal host ids.
+   */
   async overview(): Promise<HostOverview[]> {
     const [creds, pins] = await Promise.all([this.credentials.list(), this.knownHosts.all()]);
     return Promise.all(
-      creds.map(async (credential) => ({
+      creds.sort(byAddress).map(async (credential) => ({
         credential,
         hostKey: pins[credential.hostId],
         attempt: await this.attempts.get(credential.hostId).catch(() => undefined),

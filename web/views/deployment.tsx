@@ -11,6 +11,7 @@ import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
 import { hostHref } from './host-link.js';
+import { inRingOrder } from './host-order.js';
 import { ActionsHeading, Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
@@ -306,7 +307,7 @@ export const LiveProgress = (props: {
             </tr>
           </thead>
           <tbody>
-            {d.hosts.map((h) => (
+            {inRingOrder(d.hosts, (h) => h.ring, props.label).map((h) => (
               <HostRow d={d} h={h} label={props.label(h.hostId)} csrf={props.csrf} />
             ))}
           </tbody>

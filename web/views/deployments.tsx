@@ -8,6 +8,7 @@ import type { PlanPreview } from '../../daemon/deploy/new-deployment.js';
 import type { HostOutcome } from '../../daemon/deploy/ports.js';
 import { CsrfField } from './csrf-field.js';
 import { hostHref } from './host-link.js';
+import { inRingOrder } from './host-order.js';
 import { Empty } from './layout.js';
 import { Sev } from './patches.js';
 import { TableScroll } from './table-scroll.js';
@@ -145,7 +146,7 @@ export const PlanTable = (props: { preview: PlanPreview; label: (id: string) => 
           </tr>
         </thead>
         <tbody>
-          {plan.changes.map((c) => (
+          {inRingOrder(plan.changes, (c) => placement[c.hostId]?.ring ?? 2, props.label).map((c) => (
             <tr>
               <td>
                 <a href={hostHref(c.hostId)}>{props.label(c.hostId)}</a>

@@ -78,6 +78,13 @@ test('hosts: by id, name or missing package; most critical and high first', () =
   assert.deepEqual(ids('h3'), ['h3']);
 });
 
+test('hosts equally at risk are listed in address order, not in the order of their ids', () => {
+  const at: Record<string, string> = { ha: '10.0.0.19', hb: '10.0.0.9', hc: 'nas.lan', hd: '10.0.0.100' };
+  const hosts = ['ha', 'hb', 'hc', 'hd'].map((id) => host(id, 0, 1, ['zlib']));
+  const listed = hostsMatching(hosts, { q: '', severity: '' }, (id) => at[id] ?? id).map((h) => at[h.hostId]);
+  assert.deepEqual(listed, ['10.0.0.9', '10.0.0.19', '10.0.0.100', 'nas.lan']);
+});
+
 test('packages: grouped with their worst severity and the hosts that miss them; ties by name', () => {
   const rows = impactByPackage(advisories);
   assert.deepEqual(

@@ -275,3 +275,12 @@ test("collection jobs are titled with the host's name, else its address, never a
   assert.deepEqual(titles, ['Inventory of 10.0.0.2', 'Inventory of front-desk']);
   await waitFor(() => service.getRun(run.id)?.finishedAt !== undefined, 'the run to finish');
 });
+
+test('the Inventory lists hosts in address order, not in the order of their internal ids', async (t) => {
+  const { service } = await setup(t);
+  for (const address of ['10.0.0.19', 'nas.lan', '10.0.0.9', '10.0.0.100', '10.0.0.18']) {
+    await service.credentials.put({ address, username: 'root' });
+  }
+  const listed = (await service.overview()).map((o) => o.credential.address);
+  assert.deepEqual(listed, ['10.0.0.9', '10.0.0.18', '10.0.0.19', '10.0.0.100', 'nas.lan']);
+});
