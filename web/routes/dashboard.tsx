@@ -85,7 +85,7 @@ const Figures = (props: { s: SiteSummary; deps: WebDeps; assessing: boolean }) =
   return (
     <section class="grid">
       <Stat
-        label="Devices"
+        label="Assets"
         href="/assets"
         value={devices?.total ?? '–'}
         hint={
@@ -138,29 +138,34 @@ const AtRisk = (props: { compliance: SiteSummary['compliance'] }) => {
   ) : null;
 };
 
-const GettingStarted = (props: { s: SiteSummary }) => (
-  <section class="card">
-    <h2>Getting started</h2>
-    <ol class="checklist">
-      <Step done>Administrator password set</Step>
-      <Step done={props.s.scopes > 0}>
-        Define the scope of management (the subnets this appliance may scan) in{' '}
-        <a href="/settings/scopes">Settings → Scopes</a>.
-      </Step>
-      <Step done={props.s.scanned}>
-        Run a discovery scan and review the machines found under <a href="/assets">Assets</a>.
-      </Step>
-      <Step done={props.s.feeds.synced > 0}>
-        Add vendor feeds in <a href="/settings/config#feeds">Settings → Appliance settings</a> and synchronise
-        them there or on the <a href="/patches/feeds">Feeds</a> page.
-      </Step>
-      <Step done={(props.s.compliance?.assessed ?? 0) > 0}>
-        Give the appliance SSH access to your machines under <a href="/inventory">Inventory</a> so it can see
-        what each one has installed.
-      </Step>
-    </ol>
-  </section>
-);
+/** The first steps, until every one is done: then the card has nothing left to say. */
+export const GettingStarted = (props: { s: SiteSummary }) =>
+  props.s.scopes > 0 &&
+  props.s.scanned &&
+  props.s.feeds.synced > 0 &&
+  (props.s.compliance?.assessed ?? 0) > 0 ? null : (
+    <section class="card">
+      <h2>Getting started</h2>
+      <ol class="checklist">
+        <Step done>Administrator password set</Step>
+        <Step done={props.s.scopes > 0}>
+          Define the scope of management (the subnets this appliance may scan) in{' '}
+          <a href="/settings/scopes">Settings → Scopes</a>.
+        </Step>
+        <Step done={props.s.scanned}>
+          Run a discovery scan and review the machines found under <a href="/assets">Assets</a>.
+        </Step>
+        <Step done={props.s.feeds.synced > 0}>
+          Add vendor feeds in <a href="/settings/config#feeds">Settings → Appliance settings</a> and
+          synchronise them there or on the <a href="/patches/feeds">Feeds</a> page.
+        </Step>
+        <Step done={(props.s.compliance?.assessed ?? 0) > 0}>
+          Give the appliance SSH access to your machines under <a href="/inventory">Inventory</a> so it can
+          see what each one has installed.
+        </Step>
+      </ol>
+    </section>
+  );
 
 /**
  * The dashboard shows what Patches shows: the current assessment when it is ready within
