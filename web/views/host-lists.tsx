@@ -156,7 +156,8 @@ export const DeploymentsSection = (props: {
         <p class="hint">{UNAVAILABLE}</p>
       ) : rows.length === 0 ? (
         <p class="hint">
-          None yet. Tick this host on <a href="/patches?view=hosts">Patches</a> and choose Deploy selected.
+          None yet. Tick this host on <a href="/patches?view=hosts">Patches, by host</a> and choose Deploy
+          selected.
         </p>
       ) : (
         <table>

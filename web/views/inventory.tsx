@@ -11,7 +11,7 @@ import { hostHref } from './host-link.js';
 import { jobHref } from './job-link.js';
 import { Empty, Notice } from './layout.js';
 import { counted } from './plural.js';
-import { Reason } from './reason.js';
+import { Reason, settingName } from './reason.js';
 import { HostKeyChanged } from './ssh-access.js';
 import { When } from './when.js';
 
@@ -155,10 +155,10 @@ export const HostTable = (props: {
             <>
               {'Next scheduled collection of every host: '}
               <When at={props.nextScheduledAt.toISOString()} />
-              {' (inventory.intervalHours).'}
+              {` (${settingName('inventory.intervalHours')}).`}
             </>
           ) : (
-            'No scheduled collections (inventory.intervalHours is 0).'
+            `No scheduled collections (${settingName('inventory.intervalHours')} is 0).`
           )}
         </p>
         <table class="stack">

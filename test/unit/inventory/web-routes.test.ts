@@ -193,6 +193,7 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
   const entry = await h.inventory.knownHosts.get('10.0.0.5');
   const html = await (await h.request('/inventory')).text();
   assert.match(html, /Host key changed/);
+  assert.doesNotMatch(html, /inventory\.intervalHours/, 'settings are named in words, not config keys');
   // The host page's words (one component): what stops and what to compare before accepting.
   assert.match(
     html,
