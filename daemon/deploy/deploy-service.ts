@@ -240,7 +240,10 @@ export class DeployService implements Service {
       throw new DepotError('CONFLICT', `host ${hostId} is ${h.outcome ?? h.phase}`);
     const open = h.change.upgrades.map(updateKey).filter((u) => this.store.openBreaker(hostId, u));
     if (open.length)
-      throw new DepotError('CONFLICT', `reset the breaker for ${open.join(', ')} on ${hostId} first`);
+      throw new DepotError(
+        'CONFLICT',
+        `${open.join(', ')} failed on ${hostId} before: allow it on that host again first (after fixing the cause)`,
+      );
     await this.record(d, { action: 'start', ...actor, detail: `retry ${hostId}` });
     Object.assign(h, { phase: 'pending', attempts: 0 });
     for (const k of ['outcome', 'reason', 'finishedAt', 'jobId', 'batch'] as const) delete h[k];

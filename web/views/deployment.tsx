@@ -9,6 +9,7 @@ import { updateKey } from '../../daemon/deploy/plan.js';
 import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
+import { hasLog, namedHosts, notStartedWhy } from './deployment-notes.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
 import { hostHref } from './host-link.js';
 import { inRingOrder } from './host-order.js';
@@ -184,7 +185,7 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
           d={d}
           path={`${base}/reset-breaker`}
           csrf={csrf}
-          label={`Reset breaker ${b.update}`}
+          label={`Allow ${b.update} again`}
           fields={{ update: b.update }}
         />
       ))}
@@ -193,28 +194,6 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
       ) : null}
     </>
   );
-};
-
-/** A host's log page has something to show: a step ran, a dry run or a reason was recorded. */
-const hasLog = (h: HostState): boolean =>
-  h.steps.length > 0 || h.dryRun !== undefined || h.reason !== undefined || h.failures.length > 0;
-
-/** What a host that has run nothing yet waits for, in words. */
-export const notStartedWhy = (
-  d: Pick<Deployment, 'state' | 'rings'>,
-  h: Pick<HostState, 'outcome' | 'waiting' | 'ring' | 'phase'>,
-): string => {
-  if (h.outcome) return `it ended ${h.outcome} before any step ran`;
-  if (h.waiting) return `waiting: ${h.waiting}`;
-  if (d.state === 'draft') return 'the deployment has not been started';
-  if (d.state !== 'running') return `the deployment is ${d.state}`;
-  const ring = d.rings[h.ring];
-  if (ring && ring.state === 'pending') {
-    return h.ring === 0
-      ? 'its ring starts next'
-      : `ring ${h.ring} starts once ring ${h.ring - 1} passes its gate`;
-  }
-  return h.phase === 'pending' ? 'its turn in the ring has not come' : `it is ${h.phase}`;
 };
 
 const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
@@ -257,16 +236,6 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
   );
 };
 
-/**
- * A halt's note as stored names each host by its id (`h-4beb81773b: install: ...`); the page
- * names them as its host table does (`10.0.0.20: install: ...`).
- */
-export const namedHosts = (
-  text: string,
-  hosts: readonly Pick<HostState, 'hostId'>[],
-  label: (id: string) => string,
-): string => hosts.reduce((t, h) => t.replaceAll(`${h.hostId}: `, `${label(h.hostId)}: `), text);
-
 /** Rings and hosts; re-fetched every 2 s while the deployment runs, plain once it stops. */
 export const LiveProgress = (props: {
   d: Deployment;
@@ -276,10 +245,7 @@ export const LiveProgress = (props: {
 }) => {
   const { d } = props;
   // A halt's note is stored with host ids; the page names the hosts as its host table does.
-  const named = (text: string) =>
-    text.replace(/\bh-[0-9a-f]{10}\b/g, (id) =>
-      d.hosts.some((h) => h.hostId === id) ? props.label(id) : id,
-    );
+  const named = (text: string) => namedHosts(text, d.hosts, props.label);
   const poll =
     d.state === 'running'
       ? { 'hx-get': deploymentHref(d.id, '/live'), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' }
@@ -290,6 +256,12 @@ export const LiveProgress = (props: {
         State: <StateWord d={d} /> <span class="hint">{outcomeCounts(d)}</span>
       </h2>
       {d.note ? <p class="notice error">{named(d.note)}</p> : null}
+      {d.state === 'halted' ? (
+        <p class="hint">
+          To go on: fix the cause on each failed host (its log says why), press “Allow … again” for its update
+          if offered, then “Retry host”: the ring goes on from there. Or cancel the deployment.
+        </p>
+      ) : null}
       <Actions d={d} csrf={props.csrf} />
       <Rings d={d} now={props.now} named={named} />
       <h2>Hosts</h2>

@@ -128,7 +128,8 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   await waitFor(() => s.app.deploy?.get(s.id).state === 'halted', 'the ring gate to halt');
   let html = await (await s.b.request(s.href)).text();
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
-  assert.match(html, /Reset breaker libexpat1=2\.5\.0-1\+deb12u2/);
+  assert.match(html, /Allow libexpat1=2\.5\.0-1\+deb12u2 again/);
+  assert.match(html, /To go on: fix the cause on each failed host/);
   // The failed host's job names it once, in its title, not again by id in its error.
   const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
   assert.ok(failed.length > 0, 'a failed host job');
@@ -144,7 +145,7 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
 
   const early = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
   assert.equal(early.status, 409, 'the breaker must be reset first');
-  assert.match(await early.text(), /reset the breaker/);
+  assert.match(await early.text(), /allow it on that host again first/);
   const reset = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/reset-breaker`, {
     _csrf: await token(s.b, s.href),
     update: 'libexpat1=2.5.0-1+deb12u2',

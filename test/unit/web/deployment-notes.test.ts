@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RingProgress } from '../../../daemon/deploy/deployment.js';
-import { namedHosts, notStartedWhy } from '../../../web/views/deployment.js';
+import { namedHosts, notStartedWhy } from '../../../web/views/deployment-notes.js';
 
 test('a ring gate note names each failed host by its label; other text is left alone', () => {
   const hosts = [{ hostId: 'h-4beb81773b' }, { hostId: 'h-0000000001' }];
