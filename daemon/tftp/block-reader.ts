@@ -66,7 +66,7 @@ export class BlockReader {
   ahead(base: number): void {
     const next = this.chunkOf(base) + 1;
     if (this.loading || next * this.perChunk + 1 > this.blocks) return;
-    if (this.slots.some((s) => s.chunk === next)) return;
+    if (this.slots[0]?.chunk === next || this.slots[1]?.chunk === next) return;
     this.load(next * this.perChunk + 1).catch(() => {});
   }
 

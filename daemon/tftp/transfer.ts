@@ -191,7 +191,7 @@ export class Transfer {
       this.probeBlock = 0;
       this.copiesUpTo = this.sentUpTo;
     }
-    this.pump(gap);
+    this.pump(gap, now);
   }
 
   /** A round-trip sample when the timed block is acknowledged; the RTO follows (50 ms at least). */
@@ -207,7 +207,7 @@ export class Transfer {
    * Send the window: from its first block when `resend`, else only blocks not sent yet (the
    * window slid on an ACK). The timer restarts after every send.
    */
-  private pump(resend: boolean): void {
+  private pump(resend: boolean, now = performance.now()): void {
     if (this.reading) {
       this.pending = (this.pending ?? false) || resend;
       return;
@@ -218,12 +218,11 @@ export class Transfer {
       this.arm();
       return;
     }
-    this.sendFrom(resend ? this.base : Math.max(this.base, this.sentUpTo + 1), resend);
+    this.sendFrom(resend ? this.base : Math.max(this.base, this.sentUpTo + 1), resend, now);
   }
 
-  private sendFrom(from: number, resend: boolean): void {
+  private sendFrom(from: number, resend: boolean, now = performance.now()): void {
     const last = Math.min(this.base + this.o.negotiated.windowsize - 1, this.blocks);
-    const now = performance.now();
     for (let n = from; n <= last && !this.ended; n++) {
       const packet = this.reader.cached(n);
       if (!packet) {
