@@ -25,7 +25,10 @@ export interface TransferResult {
   detail: string;
   /** DATA payload bytes sent, retransmissions included. */
   bytesSent: number;
+  /** Windows sent again: on a gap the client reported, or when the timer ran out. */
   retransmits: number;
+  /** Of those, the ones the timer sent (no ACK came in time). */
+  timeouts: number;
 }
 
 export interface TransferOptions {
@@ -80,6 +83,7 @@ export class Transfer {
   private timer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
   private retransmits = 0;
+  private timeouts = 0;
   private finish!: (r: TransferResult) => void;
   readonly done: Promise<TransferResult>;
   private ended = false;
@@ -313,6 +317,7 @@ export class Transfer {
     }
     this.retries++;
     this.retransmits++;
+    this.timeouts++;
     this.probeBlock = 0;
     this.shortRun = 0;
     this.pump(true);
@@ -343,6 +348,7 @@ export class Transfer {
       }
     });
     void this.o.handle.close().catch(() => {});
-    this.finish({ outcome, detail, bytesSent: this.bytesSent, retransmits: this.retransmits });
+    const { bytesSent, retransmits, timeouts } = this;
+    this.finish({ outcome, detail, bytesSent, retransmits, timeouts });
   }
 }
