@@ -67,7 +67,7 @@ const NOTICES = {
   paused: 'Paused: nothing more starts, in any ring; hosts mid-step finish their step.',
   cancelled: 'Cancelled.',
   retried: 'The host runs again.',
-  reset: 'Breaker reset: the host can be retried.',
+  reset: 'Allowed again: press “Retry host” to run it.',
 } as const;
 
 /**
