@@ -142,7 +142,9 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
           ? `${hours(Math.max(0, soakLeft))} left`
           : last
             ? '— (last ring)'
-            : `${hours(gate.soakMs)} after the ring ends`}
+            : gate.soakMs > 0
+              ? `${hours(gate.soakMs)} after the ring ends`
+              : 'none: the next ring starts when this one passes'}
       </td>
       <td>{r.note ? props.named(r.note) : ''}</td>
     </tr>

@@ -80,7 +80,7 @@ const HostRow = (props: { row: HostOverview; csrf: string; label: (hostId: strin
       <td data-label="Login">
         <code>{`${c.username}@${c.address}${c.port === 22 ? '' : `:${c.port}`}`}</code>
       </td>
-      <td data-label="Password">{c.hasPassword ? 'set' : '—'}</td>
+      <td data-label="Password">{c.hasPassword ? 'stored' : 'none (key only)'}</td>
       <td data-label="Host key">
         <HostKeyCell row={props.row} csrf={props.csrf} />
       </td>

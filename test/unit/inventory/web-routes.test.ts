@@ -92,7 +92,7 @@ test('credentials are saved; the password is never sent back', async (t) => {
   const html = await (await h.request('/inventory?done=saved')).text();
   assert.match(html, /Credentials saved/);
   assert.match(html, /deploy@10\.0\.0\.5:2222/);
-  assert.match(html, /<td data-label="Password">set<\/td>/);
+  assert.match(html, /<td data-label="Password">stored<\/td>/);
   assert.ok(!html.includes('hunter2-secret'));
   const machine = h.hosts.byAddress('10.0.0.5')!;
   assert.equal((await h.inventory.credentials.get(machine.id))?.password, 'hunter2-secret');

@@ -34,3 +34,28 @@ test('a host that has run nothing says what it waits for', () => {
     'its turn in the ring has not come',
   );
 });
+
+test('a ring with no soak says the next ring starts when it passes, not "0 min after"', async () => {
+  const { Rings } = await import('../../../web/views/deployment.js');
+  type D = Parameters<typeof Rings>[0]['d'];
+  const host = (hostId: string, ring: number) => ({
+    hostId,
+    ring,
+    group: ring ? 'office' : 'pilots',
+    phase: 'pending',
+  });
+  const d = (soakMs: number) =>
+    ({
+      rings: [
+        { state: 'running', batch: 1 },
+        { state: 'pending', batch: 0 },
+        { state: 'pending', batch: 0 },
+      ],
+      hosts: [host('h-0000000001', 0), host('h-0000000002', 1)],
+      policy: { gate: { soakMs, minSuccessRate: 1, minVerified: 1 } },
+    }) as unknown as D;
+  const html = (soakMs: number) => String(Rings({ d: d(soakMs), now: 0, named: (t) => t }));
+  assert.match(html(0), /none: the next ring starts when this one passes/);
+  assert.doesNotMatch(html(0), /0 min after/);
+  assert.match(html(86_400_000), /24 h after the ring ends/);
+});
