@@ -14,6 +14,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { settingName } from '../views/reason.js';
 import { requireDiscovery } from './discovery.js';
 
 interface FormValues {
@@ -72,10 +73,12 @@ const ScopeForm = (props: {
     </label>
     <label style="display:flex;gap:.5rem;align-items:center">
       <input type="checkbox" name="enabled" checked={props.values.enabled} style="width:auto;margin:0" />
-      Scheduled scans enabled (they follow the schedule above; Scan now on Assets works either way)
+      Follow the schedule above (untick to pause it; “On demand only” has nothing to follow; Scan now on
+      Assets works either way)
     </label>
     <p class="hint">
-      At most {props.max.toLocaleString('en')} addresses per scope (discovery.maxScopeAddresses).
+      At most {props.max.toLocaleString('en')} addresses per scope (
+      {settingName('discovery.maxScopeAddresses')}).
     </p>
     <button type="submit">{props.submit}</button>
   </form>

@@ -64,11 +64,12 @@ test('without a scope the Assets page says so and nothing is probed', async (t) 
   assert.equal(net.probes.length, 0);
   const scopes = await (await h.request('/settings/scopes')).text();
   assert.match(scopes, /directly connected to.*10\.0\.0\.0\/24/s, 'connected subnet offered');
-  // "on demand only" next to a ticked "Scheduled scans enabled": the box says what it governs.
+  // "On demand only" next to a ticked box: the box says what it governs, and that it then governs nothing.
   assert.match(
     scopes,
-    /Scheduled scans enabled \(they follow the schedule above; Scan now on Assets works either way\)/,
+    /Follow the schedule above \(untick to pause it; “On demand only” has nothing to follow/,
   );
+  assert.doesNotMatch(scopes, /discovery\.maxScopeAddresses/, 'the setting named in words');
 });
 
 test('scopes: an oversized or malformed scope is refused with the input kept; a good one is saved', async (t) => {
