@@ -4,7 +4,8 @@
  * older versions are still read; the inventory service migrates them at start.
  */
 import { RecordDir } from '../store/record-dir.js';
-import { type HostInventory, hostInventorySchema } from './types.js';
+import { parseStoredInventory } from './stored-inventory.js';
+import type { HostInventory } from './types.js';
 
 export const inventoryRecords = (dir: string): RecordDir<HostInventory> =>
-  new RecordDir(dir, (v) => hostInventorySchema.parse(v), 0o600, { compressed: true });
+  new RecordDir(dir, parseStoredInventory, 0o600, { compressed: true });

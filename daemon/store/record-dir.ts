@@ -11,7 +11,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip, gunzipSync, gzip } from 'node:zlib';
 import { DepotError } from '../errors.js';
 import { fsyncDir, sweepTempFiles, TEMP_MARKER, writeFileAtomic } from './atomic-file.js';
 
@@ -26,6 +26,12 @@ const gunzipAsync = promisify(gunzip);
  * must cost this much memory at most, not the appliance.
  */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/**
+ * A compressed record up to this size is expanded in one synchronous call (a host of 1,500
+ * packages: 25 KB to 130 KB in well under a millisecond), without the thread pool's round trips,
+ * which cost more than the work at 5,000 such reads per assessment; a larger one in the pool.
+ */
+const INLINE_GUNZIP_BYTES = 64 * 1024;
 
 export const assertRecordId = (id: string): string => {
   if (!ID_RE.test(id) || id.includes('..') || id.includes(TEMP_MARKER)) {
@@ -127,7 +133,10 @@ export class RecordDir<T> {
     try {
       return {
         file,
-        text: (await gunzipAsync(bytes, { maxOutputLength: MAX_RECORD_BYTES })).toString('utf8'),
+        text: (bytes.length <= INLINE_GUNZIP_BYTES
+          ? gunzipSync(bytes, { maxOutputLength: MAX_RECORD_BYTES })
+          : await gunzipAsync(bytes, { maxOutputLength: MAX_RECORD_BYTES })
+        ).toString('utf8'),
       };
     } catch (cause) {
       const why =
