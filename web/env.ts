@@ -68,7 +68,9 @@ export interface WebDeps {
   /** mDNS announcements: where the appliance is announced, under which name. */
   presence?: { status(): PresenceStatus } | undefined;
   /** Compliance history and the remediation ledger (Reports). */
-  reports?: Pick<ReportsService, 'history' | 'ledger' | 'settings' | 'version' | 'timeZone'> | undefined;
+  reports?:
+    | Pick<ReportsService, 'history' | 'ledger' | 'settings' | 'version' | 'timeZone' | 'settled'>
+    | undefined;
   /** The console API (/api/v1), its tokens and the site key; absent in tests that do not need it. */
   api?: ApiModule | undefined;
   /** The appliance's self-update: its settings and the updater's last run (Settings page). */

@@ -163,20 +163,25 @@ const observeHost = (ledger: Ledger, h: ObservedHost, nowIso: string, findings: 
 };
 
 /**
- * Bring the ledger up to an assessment taken at `now`; returns whether anything changed. Hosts no
- * feed covers are left as they were: their findings are unknown, not fixed.
+ * Bring the ledger up to an assessment taken at `now`, `per` hosts at a time: the generator stops
+ * after each piece (a site of 5,000 hosts took 110 ms in one go, and every page waited behind it),
+ * and returns whether anything changed. Hosts no feed covers are left as they were: their findings
+ * are unknown, not fixed. Between pieces the ledger is part way there; `observe` runs it through.
  */
-export const observe = (
+export function* observeSteps(
   ledger: Ledger,
   hosts: readonly ObservedHost[],
   now: number,
   keepDays: number,
-): boolean => {
+  per = 250,
+): Generator<void, boolean> {
   const nowIso = new Date(now).toISOString();
   let changed = false;
   const present = new Set<string>();
   const findings = new Findings();
-  for (const h of hosts) {
+  for (let i = 0; i < hosts.length; i++) {
+    if (i && i % per === 0) yield;
+    const h = hosts[i]!;
     present.add(h.hostId);
     if (h.covered && observeHost(ledger, h, nowIso, findings)) changed = true;
   }
@@ -192,6 +197,20 @@ export const observe = (
     changed = true;
   }
   return changed;
+}
+
+/** `observeSteps` in one go; returns whether anything changed. */
+export const observe = (
+  ledger: Ledger,
+  hosts: readonly ObservedHost[],
+  now: number,
+  keepDays: number,
+): boolean => {
+  const steps = observeSteps(ledger, hosts, now, keepDays);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 };
 
 /**

@@ -23,7 +23,7 @@ import {
   ledgerSchema,
   ledgerSnapshot,
   type ObservedHost,
-  observe,
+  observeSteps,
   shareFindings,
 } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
@@ -34,9 +34,10 @@ export const REPORTS_DIR = 'reports';
 async function* yieldingPieces(pieces: Iterable<string>): AsyncGenerator<string> {
   for (const piece of pieces) {
     yield piece;
-    await new Promise<void>((r) => setImmediate(r));
+    await turn();
   }
 }
+const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
 const HOUR = 3_600_000;
 
 export interface ReportsServiceOptions {
@@ -59,6 +60,8 @@ export class ReportsService implements Service, HealthReporter {
   private ledgerDoc: Ledger = emptyLedger();
   private damaged: string | undefined;
   private writes: Promise<void> = Promise.resolve();
+  /** Assessments being recorded, one after another (see `record`). */
+  private recording: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private lastSnapshotAt: number | undefined;
   /** Grows whenever the history or the ledger changes: pages may reuse what they built from them. */
@@ -90,13 +93,14 @@ export class ReportsService implements Service, HealthReporter {
         err,
       });
     }
-    this.unsubscribe = this.opts.assess.onComputed((site) => this.record(site));
+    this.unsubscribe = this.opts.assess.onComputed((site) => void this.record(site));
     this.opts.scheduler?.add(this.snapshotEntry());
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.opts.scheduler?.remove('reports.snapshot');
+    await this.recording;
     await this.writes;
   }
 
@@ -109,13 +113,29 @@ export class ReportsService implements Service, HealthReporter {
       jitterMs: 5 * 60_000,
       run: async () => {
         this.lastSnapshotAt = this.opts.clock.now();
-        this.record(await this.opts.assess.current());
+        await this.record(await this.opts.assess.current());
       },
     };
   }
 
-  /** Bring the day's snapshot and the ledger up to `site`; writes what changed. */
-  record(site: SiteAssessment): void {
+  /**
+   * Bring the day's snapshot and the ledger up to `site`, after the assessments already queued;
+   * writes what changed. The ledger is brought up a few hundred hosts at a time, with a turn of
+   * the event loop between (pages answer meanwhile): readers of the ledger wait for `settled`.
+   */
+  record(site: SiteAssessment): Promise<void> {
+    this.recording = this.recording
+      .then(() => this.recordNow(site))
+      .catch((err: unknown) => this.opts.log.error('could not record an assessment in the reports', { err }));
+    return this.recording;
+  }
+
+  /** Every assessment handed to `record` so far is in the history and the ledger. */
+  settled(): Promise<void> {
+    return this.recording;
+  }
+
+  private async recordNow(site: SiteAssessment): Promise<void> {
     if (this.damaged) return;
     const now = this.opts.clock.now();
     const { keepDays } = this.opts.settings;
@@ -150,7 +170,10 @@ export class ReportsService implements Service, HealthReporter {
         },
       }),
     );
-    const ledgerChanged = observe(this.ledgerDoc, observed, now, keepDays);
+    const steps = observeSteps(this.ledgerDoc, observed, now, keepDays);
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) await turn();
+    const ledgerChanged = step.value;
     if (dayChanged || ledgerChanged) this.version++;
     this.persist(dayChanged || this.unwritten.history, ledgerChanged || this.unwritten.ledger);
   }

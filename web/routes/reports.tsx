@@ -65,8 +65,12 @@ const memoOf = (deps: WebDeps): Memo => {
   return memo;
 };
 
-const keyOf = async (deps: WebDeps): Promise<string> =>
-  `${(await deps.assess?.current())?.computedAt}|${needReports(deps).version}`;
+const keyOf = async (deps: WebDeps): Promise<string> => {
+  const computedAt = (await deps.assess?.current())?.computedAt;
+  // The ledger and history first take in that assessment (the version moves when they change).
+  await needReports(deps).settled();
+  return `${computedAt}|${needReports(deps).version}`;
+};
 
 /** Build the kept tables one after another, a turn of the event loop apart (single flight). */
 const rebuild = (deps: WebDeps): Promise<void> => {
@@ -114,8 +118,9 @@ const warmAfterAssessment = (deps: WebDeps): void => {
 const buildFresh = async (deps: WebDeps, name: ReportName, now: number): Promise<ReportTable> => {
   const reports = needReports(deps);
   const { slaDays, windowDays } = reports.settings;
-  // An assessment brings the snapshot and the ledger up to date as it is computed.
+  // An assessment brings the snapshot and the ledger up to date once it is computed.
   const site = await deps.assess?.current();
+  await reports.settled();
   if (name === 'compliance-history') return historyTable(reports.history());
   if (name === 'remediation') return remediationTable(reports.ledger(), now, slaDays, windowDays);
   if (name === 'bandwidth') return bandwidthTable(deps.cache?.traffic(90) ?? []);

@@ -76,8 +76,8 @@ for (const file of ['history.json', 'remediation.json']) {
     await writeFile(join(dir, 'reports', file), damaged);
     const { s } = await service(t, dir);
     assert.match(s.health()[0]?.message ?? '', new RegExp(`${file}: not valid JSON`));
-    s.record(site(2));
-    s.record(site(0));
+    await s.record(site(2));
+    await s.record(site(0));
     await s.stop();
     assert.equal(await readFile(join(dir, 'reports', file), 'utf8'), damaged);
   });
@@ -89,14 +89,26 @@ test('a report write that fails is written again at the next assessment', async 
   // The reports directory turns into a file: every write in it fails.
   await rm(join(dir, 'reports'), { recursive: true });
   await writeFile(join(dir, 'reports'), '');
-  s.record(site(1));
+  await s.record(site(1));
   await s.stop();
   assert.ok(lines.some((l) => l.includes('could not write a report file')));
   await rm(join(dir, 'reports'));
-  s.record(site(1));
+  await s.record(site(1));
   await s.stop();
   const history = JSON.parse(await readFile(join(dir, 'reports', 'history.json'), 'utf8'));
   assert.equal(history.days[0].missingFixes, 1);
   const ledger = JSON.parse(await readFile(join(dir, 'reports', 'remediation.json'), 'utf8'));
   assert.equal(ledger.hosts.h1.open.length, 1);
+});
+
+test('assessments are recorded one after another, in the order they came, and settled() waits for them', async (t) => {
+  const dir = await tempDir(t);
+  const { s } = await service(t, dir);
+  void s.record(site(3));
+  void s.record(site(2));
+  void s.record(site(0));
+  await s.settled();
+  assert.deepEqual(s.ledger().hosts.h1?.open, []);
+  assert.equal(s.ledger().closed.length, 0, 'the same inventory: dropped, not fixed');
+  assert.equal(s.history().days.at(-1)?.missingFixes, 0);
 });

@@ -8,6 +8,7 @@ import {
   ledgerSnapshot,
   type ObservedHost,
   observe,
+  observeSteps,
   shareFindings,
 } from '../../../daemon/reports/remediation.js';
 
@@ -135,4 +136,25 @@ test('hosts that have had a finding since the same time share one record of it, 
   assert.equal(ledger.hosts.h1!.open[0]!.severity, 'critical');
   assert.equal(ledger.hosts.h2!.open[0]!.severity, 'high');
   assert.equal(ledger.hosts.h1!.open[0]!.firstSeen, ledger.hosts.h2!.open[0]!.firstSeen);
+});
+
+test('a big site is observed in pieces, and the pieces bring the ledger where one go does', () => {
+  const hosts = Array.from({ length: 600 }, (_, i) => ({
+    ...host(T0, [fix(`DSA-${i % 7}`)]),
+    hostId: `h${i}`,
+  }));
+  const inOneGo = emptyLedger();
+  assert.equal(observe(inOneGo, hosts, T0, 400), true);
+  const inPieces = emptyLedger();
+  const steps = observeSteps(inPieces, hosts, T0, 400, 250);
+  let pauses = 0;
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) {
+    pauses++;
+    // Part way: the hosts of the pieces so far, not the others yet.
+    assert.equal(Object.keys(inPieces.hosts).length, pauses * 250);
+  }
+  assert.equal(pauses, 2);
+  assert.equal(step.value, true);
+  assert.deepEqual(inPieces, inOneGo);
 });
