@@ -3,7 +3,7 @@
  * first, by advisory, by host or by package. The route parses the request and renders the rows.
  */
 import { type Severity, severityRank } from '../catalog/model.js';
-import { compareAddresses } from '../discovery/ipv4.js';
+import { inAddressOrder } from '../discovery/ipv4.js';
 import type { AdvisoryImpact } from './assess-service.js';
 import type { HostAssessment } from './types.js';
 
@@ -55,14 +55,13 @@ export const hostsMatching = (
   f: MissingFixFilter,
   label: HostLabel,
 ): HostAssessment[] =>
-  hosts
-    .filter((h) => f.q === '' || hostMatches(h.hostId, f.q, label) || missesPackage(h, f.q))
-    .sort(
-      (a, b) =>
-        b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
-        b.findings.count - a.findings.count ||
-        compareAddresses(label(a.hostId), label(b.hostId)),
-    );
+  inAddressOrder(
+    hosts.filter((h) => f.q === '' || hostMatches(h.hostId, f.q, label) || missesPackage(h, f.q)),
+    (h) => label(h.hostId),
+    (a, b) =>
+      b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||
+      b.findings.count - a.findings.count,
+  );
 
 export interface PackageImpact {
   package: string;

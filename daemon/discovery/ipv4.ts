@@ -26,3 +26,21 @@ export const ipSortKey = (ip: string): number => parseIpv4(ip) ?? Number.MAX_SAF
 /** Address order as the pages list machines: IPv4 numerically (10.0.0.9 before 10.0.0.10), then names. */
 export const compareAddresses = (x: string, y: string): number =>
   ipSortKey(x) - ipSortKey(y) || x.localeCompare(y);
+
+/**
+ * `items` in the address order of their labels (see `compareAddresses`), after `first` where it
+ * decides. Each label and its key are worked out once per item, not twice per comparison: a page
+ * sorting 5,000 hosts compared them 120,000 times, parsing both addresses each time.
+ */
+export const inAddressOrder = <T>(
+  items: readonly T[],
+  labelOf: (item: T) => string,
+  first: (a: T, b: T) => number = () => 0,
+): T[] =>
+  items
+    .map((item) => {
+      const label = labelOf(item);
+      return { item, label, ip: ipSortKey(label) };
+    })
+    .sort((a, b) => first(a.item, b.item) || a.ip - b.ip || a.label.localeCompare(b.label))
+    .map((k) => k.item);

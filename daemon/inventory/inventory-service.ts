@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { compareAddresses } from '../discovery/ipv4.js';
+import { inAddressOrder } from '../discovery/ipv4.js';
 import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
@@ -80,9 +80,6 @@ export interface CollectOptions {
   acceptHostKey?: string | undefined;
   signal?: AbortSignal | undefined;
 }
-
-const byAddress = (x: HostCredentialView, y: HostCredentialView): number =>
-  compareAddresses(x.address, y.address);
 
 export class InventoryService {
   readonly name = 'inventory';
@@ -325,7 +322,7 @@ export class InventoryService {
   async overview(): Promise<HostOverview[]> {
     const [creds, pins] = await Promise.all([this.credentials.list(), this.knownHosts.all()]);
     return Promise.all(
-      creds.sort(byAddress).map(async (credential) => ({
+      inAddressOrder(creds, (c) => c.address).map(async (credential) => ({
         credential,
         hostKey: pins[credential.hostId],
         attempt: await this.attempts.get(credential.hostId).catch(() => undefined),
