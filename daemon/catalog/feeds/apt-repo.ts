@@ -159,7 +159,9 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
       if (index.ext !== '' && plain && (raw.length !== plain.size || sha256(raw) !== plain.hash)) {
         throw feedError(what, `${base}: decompressed index does not match the signed Release`);
       }
-      packages.push(...parsePackagesIndex(`${what} ${index.path}`, Buffer.from(raw).toString('utf8')));
+      // One at a time: spread as arguments, an index past some 130,000 binaries overflowed the stack.
+      for (const p of parsePackagesIndex(`${what} ${index.path}`, Buffer.from(raw).toString('utf8')))
+        packages.push(p);
     }
   }
   const content = packagesToContent(rel, aptReleaseKey(spec, rel), packages);

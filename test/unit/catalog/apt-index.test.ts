@@ -4,9 +4,17 @@
  * thread, so its cost must grow with the index, not with its square.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import type { AptRelease } from '../../../daemon/catalog/feeds/apt-release.js';
-import { packagesToContent, parsePackagesIndex } from '../../../daemon/catalog/feeds/apt-repo.js';
+import {
+  packagesToContent,
+  parsePackagesIndex,
+  syncAptRepo,
+} from '../../../daemon/catalog/feeds/apt-repo.js';
+import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 
 const stanzas = (n: number, source: (i: number) => string): string => {
   const out: string[] = [];
@@ -61,4 +69,44 @@ test('binaries of one source are folded into its advisory at a constant cost eac
       ['p1', '1.0-1', 'x'],
     ],
   );
+});
+
+test('an index of 150,000 binaries syncs: they are not passed to a call one argument each', async () => {
+  // packages.push(...index): past some 130,000 arguments V8 throws "Maximum call stack size
+  // exceeded", and the sync failed with that (Debian's main index for one architecture is 65,000).
+  const index = Buffer.from(stanzas(150_000, (i) => `s${i}`));
+  const hash = createHash('sha256').update(index).digest('hex');
+  const release = [
+    'Origin: Example',
+    'Codename: bookworm',
+    'Date: Mon, 23 Nov 2026 00:00:00 UTC',
+    'SHA256:',
+    ` ${hash} ${index.length} main/binary-amd64/Packages`,
+    '',
+  ].join('\n');
+  const fetcher = new MemoryFeedFetcher();
+  fetcher.set('http://repo.test/debian/dists/bookworm/InRelease', release);
+  fetcher.set('http://repo.test/debian/dists/bookworm/main/binary-amd64/Packages', index);
+  const ctx: FeedContext = {
+    fetcher,
+    verifier: { verifyClearsigned: async (doc) => ({ text: Buffer.from(doc).toString(), signer: 'test' }) },
+    parser: new InProcessFeedParser(),
+    now: () => new Date('2026-11-24T00:00:00Z'),
+    maxBytes: 64 << 20,
+    maxUnpackedBytes: 64 << 20,
+    trustedKeys: [],
+  };
+  const spec = {
+    id: 'example',
+    kind: 'apt' as const,
+    enabled: true,
+    url: 'http://repo.test/debian',
+    suite: 'bookworm',
+    components: ['main'],
+    architectures: ['amd64'],
+    keyring: '/dev/null',
+  };
+  const res = await syncAptRepo(spec, ctx);
+  assert.equal(res.status, 'ok');
+  if (res.status === 'ok') assert.equal(res.content.advisories.length, 150_000);
 });
