@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Asset } from '../../../daemon/discovery/asset.js';
+import { type Asset, MAX_HOSTNAMES } from '../../../daemon/discovery/asset.js';
 import { type AssetLookup, mergeScan } from '../../../daemon/discovery/merge.js';
 import type { Observation } from '../../../daemon/discovery/scanner.js';
 import { sampleObservation } from '../../sample-observation.js';
@@ -122,4 +122,49 @@ test('a later scan that cannot classify keeps the earlier class and evidence', (
   const r = mergeScan(lookup(first), [obs('10.0.0.5', 'aa:bb:cc:00:00:01')], new Set(['10.0.0.5']), 's2', t2);
   assert.equal(r.changed[0]?.deviceClass, 'printer');
   assert.deepEqual(r.changed[0]?.evidence, ['port 9100 open']);
+});
+
+test('a host answering mDNS with new names every scan keeps a bounded list: the names seen now first, then earlier ones', () => {
+  // Every name ever heard was kept (a union): a LAN host announcing thousands of made-up names
+  // per scan (the mDNS cache holds 4,096) grew its asset, or any in-scope address it named, by as
+  // many every scan, for ever: the assets file and the daemon's memory with it.
+  const mac = 'aa:bb:cc:00:00:07';
+  let assets: Asset[] = [];
+  for (let scan = 0; scan < 20; scan++) {
+    const names = Array.from({ length: 500 }, (_, i) => `s${scan}-n${String(i).padStart(3, '0')}.local`);
+    const r = mergeScan(
+      lookup(assets),
+      [obs('10.0.0.7', mac, { hostnames: names.sort() })],
+      new Set(),
+      `scan-${scan}`,
+      t1,
+    );
+    assets = r.changed;
+  }
+  const names = assets[0]!.hostnames;
+  assert.equal(names.length, MAX_HOSTNAMES);
+  assert.ok(
+    names.every((n) => n.startsWith('s19-')),
+    'the latest scan names the host',
+  );
+  assert.deepEqual(names, [...names].sort());
+  // A scan that heard fewer names keeps earlier ones to fill the list: a scan missing mDNS loses none.
+  const quiet = mergeScan(
+    lookup(assets),
+    [obs('10.0.0.7', mac, { hostnames: ['printer.local'] })],
+    new Set(),
+    'q',
+    t2,
+  );
+  const kept = quiet.changed[0]!.hostnames;
+  assert.equal(kept.length, MAX_HOSTNAMES);
+  assert.ok(kept.includes('printer.local'));
+  const plain = mergeScan(
+    lookup([]),
+    [obs('10.0.0.8', null, { hostnames: ['b.local', 'a.lan'] })],
+    new Set(),
+    'p',
+    t2,
+  );
+  assert.deepEqual(plain.changed[0]!.hostnames, ['a.lan', 'b.local']);
 });
