@@ -76,6 +76,17 @@ const newAsset = (
   events: ipOnly ? [...ipOnly.events] : [],
 });
 
+/**
+ * What the scan saw, or what was known when it could not classify; 'this appliance' only when the
+ * scan found this address to be one of the appliance's own: kept from an earlier scan, a host that
+ * took an address the appliance left (or cloned its MAC) was listed as the appliance itself.
+ */
+const evidenceOf = (asset: Asset, o: Observation, self: boolean): string[] => {
+  const seen = o.deviceClass === 'unknown' && asset.deviceClass !== 'unknown' ? asset.evidence : o.evidence;
+  const rest = seen.filter((e) => e !== SELF_EVIDENCE);
+  return self ? [SELF_EVIDENCE, ...rest] : rest;
+};
+
 export const mergeScan = (
   assets: AssetLookup,
   observations: Observation[],
@@ -133,7 +144,7 @@ export const mergeScan = (
       deviceClass: o.deviceClass === 'unknown' ? asset.deviceClass : o.deviceClass,
       os: o.os ?? asset.os,
       model: o.model ?? asset.model,
-      evidence: o.deviceClass === 'unknown' && asset.deviceClass !== 'unknown' ? asset.evidence : o.evidence,
+      evidence: evidenceOf(asset, o, self),
       seenBy: o.seenBy,
       lastSeen: at,
       online: true,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Asset, MAX_HOSTNAMES } from '../../../daemon/discovery/asset.js';
+import { type Asset, isThisAppliance, MAX_HOSTNAMES } from '../../../daemon/discovery/asset.js';
 import { type AssetLookup, mergeScan } from '../../../daemon/discovery/merge.js';
 import type { Observation } from '../../../daemon/discovery/scanner.js';
 import { sampleObservation } from '../../sample-observation.js';
@@ -167,4 +167,34 @@ test('a host answering mDNS with new names every scan keeps a bounded list: the 
     t2,
   );
   assert.deepEqual(plain.changed[0]!.hostnames, ['a.lan', 'b.local']);
+});
+
+test("'this appliance' is said of what the latest scan found at one of the appliance's addresses, never kept for another device", () => {
+  // The evidence of a known class was kept when a scan could not classify: the appliance on a
+  // link without MACs (a tunnel; its asset keyed by address) moved, and the silent host that took
+  // its old address was listed as this appliance, never new, never offered SSH management.
+  const self = obs('10.0.0.2', null, { deviceClass: 'server', evidence: ['this appliance', 'SSH → server'] });
+  const first = mergeScan(lookup([]), [self], new Set(), 'scan-1', t1).changed;
+  assert.ok(isThisAppliance(first[0]!));
+  const other = mergeScan(
+    lookup(first),
+    [obs('10.0.0.2', null)],
+    new Set(['10.0.0.2']),
+    'scan-2',
+    t2,
+  ).changed;
+  assert.equal(other[0]!.deviceClass, 'server', 'what is known of the address stays');
+  assert.deepEqual(other[0]!.evidence, ['SSH → server']);
+  assert.equal(isThisAppliance(other[0]!), false);
+  // A LAN host cloning the appliance's MAC at another address is not the appliance either.
+  const mac = 'aa:bb:cc:00:00:02';
+  const clone = mergeScan(
+    lookup([]),
+    [obs('10.0.0.2', mac, { deviceClass: 'server', evidence: ['this appliance'] }), obs('10.0.0.66', mac)],
+    new Set(),
+    'scan-3',
+    t2,
+  ).changed;
+  assert.equal(clone.length, 1);
+  assert.equal(isThisAppliance(clone[0]!), clone[0]!.ip === '10.0.0.2', `at ${clone[0]!.ip}`);
 });
