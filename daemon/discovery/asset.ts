@@ -61,3 +61,5 @@ export const assetIdFor = (mac: string | null, ip: string): string =>
 
 export const MAX_EVENTS = 100;
 export const MAX_IP_HISTORY = 20;
+/** Names kept for one device: those the latest scan heard first, then earlier ones (mDNS is anyone's to answer). */
+export const MAX_HOSTNAMES = 32;

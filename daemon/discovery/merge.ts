@@ -7,6 +7,7 @@ import {
   type AssetEvent,
   assetIdFor,
   MAX_EVENTS,
+  MAX_HOSTNAMES,
   MAX_IP_HISTORY,
   SELF_EVIDENCE,
 } from './asset.js';
@@ -31,7 +32,19 @@ const pushEvent = (a: Asset, e: AssetEvent): void => {
   if (a.events.length > MAX_EVENTS) a.events.splice(0, a.events.length - MAX_EVENTS);
 };
 
-const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])].sort();
+/**
+ * The names the scan heard, then earlier ones while there is room, sorted: a scan that missed a
+ * name keeps it, but a host answering mDNS with new names every scan no longer grows its asset
+ * (or any in-scope address it names) without end.
+ */
+const names = (before: readonly string[], now: readonly string[]): string[] => {
+  const kept = new Set(now.slice(0, MAX_HOSTNAMES));
+  for (const n of before) {
+    if (kept.size >= MAX_HOSTNAMES) break;
+    kept.add(n);
+  }
+  return [...kept].sort();
+};
 
 /** A device seen for the first time; an IP-only record of it (seen before without MAC) lends its history. */
 const newAsset = (
@@ -62,6 +75,17 @@ const newAsset = (
   lastScanId: scanId,
   events: ipOnly ? [...ipOnly.events] : [],
 });
+
+/**
+ * What the scan saw, or what was known when it could not classify; 'this appliance' only when the
+ * scan found this address to be one of the appliance's own: kept from an earlier scan, a host that
+ * took an address the appliance left (or cloned its MAC) was listed as the appliance itself.
+ */
+const evidenceOf = (asset: Asset, o: Observation, self: boolean): string[] => {
+  const seen = o.deviceClass === 'unknown' && asset.deviceClass !== 'unknown' ? asset.evidence : o.evidence;
+  const rest = seen.filter((e) => e !== SELF_EVIDENCE);
+  return self ? [SELF_EVIDENCE, ...rest] : rest;
+};
 
 export const mergeScan = (
   assets: AssetLookup,
@@ -112,7 +136,7 @@ export const mergeScan = (
     const before = asset.deviceClass;
     Object.assign(asset, {
       vendor: o.vendor ?? asset.vendor,
-      hostnames: union(asset.hostnames, o.hostnames),
+      hostnames: names(asset.hostnames, o.hostnames),
       // What is open and advertised now replaces the past: services come and go.
       services: o.services.length ? o.services : asset.services,
       openPorts: o.openPorts,
@@ -120,7 +144,7 @@ export const mergeScan = (
       deviceClass: o.deviceClass === 'unknown' ? asset.deviceClass : o.deviceClass,
       os: o.os ?? asset.os,
       model: o.model ?? asset.model,
-      evidence: o.deviceClass === 'unknown' && asset.deviceClass !== 'unknown' ? asset.evidence : o.evidence,
+      evidence: evidenceOf(asset, o, self),
       seenBy: o.seenBy,
       lastSeen: at,
       online: true,

@@ -64,6 +64,10 @@ const chooseIndex = (rel: AptRelease, base: string) => {
 
 export const packagesToContent = (rel: AptRelease, release: string, packages: AptPackage[]): FeedContent => {
   const bySource = new Map<string, Advisory>();
+  // Each source's binaries already given a fix (version, then name: a version holds no NUL): a
+  // lookup, not a search of its fixes so far (one source of 100,000 binaries held the daemon's
+  // thread for 83 s, past the systemd watchdog).
+  const kept = new Map<Advisory, Set<string>>();
   for (const p of packages) {
     const key = `${p.source}_${p.sourceVersion}`;
     let adv = bySource.get(key);
@@ -77,6 +81,7 @@ export const packagesToContent = (rel: AptRelease, release: string, packages: Ap
         fixes: [],
       };
       bySource.set(key, adv);
+      kept.set(adv, new Set());
     }
     const fix: Fix = {
       ecosystem: 'dpkg',
@@ -88,7 +93,11 @@ export const packagesToContent = (rel: AptRelease, release: string, packages: Ap
       source: p.source,
     };
     // The same binary appears once per architecture list; keep one fix.
-    if (!adv.fixes.some((f) => f.package === p.name && f.fixedVersion === p.version)) adv.fixes.push(fix);
+    const binaries = kept.get(adv)!;
+    const id = `${p.version}\0${p.name}`;
+    if (binaries.has(id)) continue;
+    binaries.add(id);
+    adv.fixes.push(fix);
   }
   return {
     advisories: [...bySource.values()],
@@ -150,7 +159,9 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
       if (index.ext !== '' && plain && (raw.length !== plain.size || sha256(raw) !== plain.hash)) {
         throw feedError(what, `${base}: decompressed index does not match the signed Release`);
       }
-      packages.push(...parsePackagesIndex(`${what} ${index.path}`, Buffer.from(raw).toString('utf8')));
+      // One at a time: spread as arguments, an index past some 130,000 binaries overflowed the stack.
+      for (const p of parsePackagesIndex(`${what} ${index.path}`, Buffer.from(raw).toString('utf8')))
+        packages.push(p);
     }
   }
   const content = packagesToContent(rel, aptReleaseKey(spec, rel), packages);

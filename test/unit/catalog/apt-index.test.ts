@@ -1,0 +1,112 @@
+/**
+ * The apt adapter against a hostile (but validly signed) repository: indexes as big as
+ * catalog.maxUnpackedMB lets through, shaped to be costly. The sync runs on the daemon's own
+ * thread, so its cost must grow with the index, not with its square.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
+import type { AptRelease } from '../../../daemon/catalog/feeds/apt-release.js';
+import {
+  packagesToContent,
+  parsePackagesIndex,
+  syncAptRepo,
+} from '../../../daemon/catalog/feeds/apt-repo.js';
+import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
+import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+
+const stanzas = (n: number, source: (i: number) => string): string => {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(`Package: p${i}\nVersion: 1.0-${i}\nSource: ${source(i)}\nArchitecture: amd64\n`);
+  return out.join('\n');
+};
+
+const RELEASE: AptRelease = {
+  origin: 'Example',
+  label: 'Example',
+  suite: 'stable',
+  codename: 'bookworm',
+  version: '',
+  date: new Date('2026-11-23T00:00:00Z'),
+  acquireByHash: false,
+  components: ['main'],
+  architectures: ['amd64'],
+  sha256: new Map(),
+};
+
+test('binaries of one source are folded into its advisory at a constant cost each, each binary once', () => {
+  // Each binary was looked for among the source's fixes so far: 100,000 of them held the
+  // daemon's thread for 83 s, past the 30 s systemd watchdog (the daemon killed on every sync).
+  // Work is counted, not timed: each look at a binary's name.
+  const n = 5000;
+  let looks = 0;
+  const packages = parsePackagesIndex(
+    'test',
+    stanzas(n, () => 'x (1)'),
+  ).map((p) => {
+    const { name, ...rest } = p;
+    return Object.defineProperty(rest, 'name', {
+      enumerable: true,
+      get: () => {
+        looks++;
+        return name;
+      },
+    }) as typeof p;
+  });
+  // The same binary listed again (another architecture's list): still one fix.
+  packages.push(...packages.slice(0, 10));
+  const content = packagesToContent(RELEASE, 'debian:bookworm', packages);
+  assert.ok(looks <= 3 * packages.length, `${looks} looks at the names of ${packages.length} binaries`);
+  assert.equal(content.advisories.length, 1);
+  const fixes = content.advisories[0]!.fixes;
+  assert.equal(fixes.length, n);
+  assert.deepEqual(
+    fixes.slice(0, 2).map((f) => [f.package, f.fixedVersion, f.source]),
+    [
+      ['p0', '1.0-0', 'x'],
+      ['p1', '1.0-1', 'x'],
+    ],
+  );
+});
+
+test('an index of 150,000 binaries syncs: they are not passed to a call one argument each', async () => {
+  // packages.push(...index): past some 130,000 arguments V8 throws "Maximum call stack size
+  // exceeded", and the sync failed with that (Debian's main index for one architecture is 65,000).
+  const index = Buffer.from(stanzas(150_000, (i) => `s${i}`));
+  const hash = createHash('sha256').update(index).digest('hex');
+  const release = [
+    'Origin: Example',
+    'Codename: bookworm',
+    'Date: Mon, 23 Nov 2026 00:00:00 UTC',
+    'SHA256:',
+    ` ${hash} ${index.length} main/binary-amd64/Packages`,
+    '',
+  ].join('\n');
+  const fetcher = new MemoryFeedFetcher();
+  fetcher.set('http://repo.test/debian/dists/bookworm/InRelease', release);
+  fetcher.set('http://repo.test/debian/dists/bookworm/main/binary-amd64/Packages', index);
+  const ctx: FeedContext = {
+    fetcher,
+    verifier: { verifyClearsigned: async (doc) => ({ text: Buffer.from(doc).toString(), signer: 'test' }) },
+    parser: new InProcessFeedParser(),
+    now: () => new Date('2026-11-24T00:00:00Z'),
+    maxBytes: 64 << 20,
+    maxUnpackedBytes: 64 << 20,
+    trustedKeys: [],
+  };
+  const spec = {
+    id: 'example',
+    kind: 'apt' as const,
+    enabled: true,
+    url: 'http://repo.test/debian',
+    suite: 'bookworm',
+    components: ['main'],
+    architectures: ['amd64'],
+    keyring: '/dev/null',
+  };
+  const res = await syncAptRepo(spec, ctx);
+  assert.equal(res.status, 'ok');
+  if (res.status === 'ok') assert.equal(res.content.advisories.length, 150_000);
+});
