@@ -198,7 +198,10 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
   );
 };
 
-const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
+/** A host that waits (for approval, for its window) says so under Outcome, in the daemon's words. */
+const waitingShown = (h: HostState): boolean => h.waiting !== undefined && !h.outcome;
+
+export const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
   const { d, h } = props;
   return (
     <tr>
@@ -224,13 +227,14 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
             <Reason message={h.reason} />
           </div>
         ) : null}
-        {h.waiting && !h.outcome ? <div class="hint">{`waiting: ${h.waiting}`}</div> : null}
+        {waitingShown(h) ? <div class="hint">{h.waiting}</div> : null}
       </td>
       <td>
         {hasLog(h) ? (
           <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
         ) : (
-          <span class="hint">{`no log yet: ${notStartedWhy(d, h)}`}</span>
+          // What it waits for is under Outcome already: said once, the row fits a laptop's width.
+          <span class="hint">{waitingShown(h) ? 'no log yet' : `no log yet: ${notStartedWhy(d, h)}`}</span>
         )}
         <HostActions d={d} h={h} csrf={props.csrf} />
       </td>
