@@ -146,7 +146,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
               ? `${hours(gate.soakMs)} after the ring ends`
               : 'none: the next ring starts when this one passes'}
       </td>
-      <td>{r.note ? props.named(r.note) : ''}</td>
+      <td class={r.note ? 'why' : undefined}>{r.note ? props.named(r.note) : ''}</td>
     </tr>
   );
 };
@@ -209,25 +209,28 @@ export const HostRow = (props: { d: Deployment; h: HostState; label: string; csr
         <a href={hostHref(h.hostId)}>{props.label}</a>
       </td>
       <td>{`${h.group} / ${h.ring}`}</td>
-      <td>{h.change.upgrades.map(updateKey).join(' ')}</td>
+      <td class="wrap">{h.change.upgrades.map(updateKey).join(' ')}</td>
       <td>{h.phase}</td>
       <td>
         {h.attempts}
-        {h.failures.map((f) => (
-          <div class="hint">
-            {`attempt ${f.attempt}: ${f.kind}: `}
-            <Reason message={f.reason} />
-          </div>
-        ))}
+        {/* The last failure's reason is the host's reason, under Outcome: said once. */}
+        {h.failures
+          .filter((f) => f.reason !== h.reason)
+          .map((f) => (
+            <div class="hint why">
+              {`attempt ${f.attempt}: ${f.kind}: `}
+              <Reason message={f.reason} />
+            </div>
+          ))}
       </td>
       <td>
         <OutcomeWord h={h} />
         {h.reason ? (
-          <div class="hint">
+          <div class="hint why">
             <Reason message={h.reason} />
           </div>
         ) : null}
-        {waitingShown(h) ? <div class="hint">{h.waiting}</div> : null}
+        {waitingShown(h) ? <div class="hint why">{h.waiting}</div> : null}
       </td>
       <td>
         {hasLog(h) ? (
