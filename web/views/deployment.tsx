@@ -17,6 +17,7 @@ import { ActionsHeading, Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
 import { TableScroll } from './table-scroll.js';
+import { asTerminalShows } from './terminal-lines.js';
 import { When } from './when.js';
 
 const HOUR = 3_600_000;
@@ -369,9 +370,9 @@ export const HostLog = (props: { d: Deployment; h: HostState; label: string; sud
             <code>{`$ ${s.command}`}</code>
           </pre>
           <h3>stdout</h3>
-          <pre>{s.stdout || '(empty)'}</pre>
+          <pre>{asTerminalShows(s.stdout) || '(empty)'}</pre>
           <h3>stderr</h3>
-          <pre>{s.stderr || '(empty)'}</pre>
+          <pre>{asTerminalShows(s.stderr) || '(empty)'}</pre>
         </section>
       ))}
     </>
