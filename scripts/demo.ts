@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT_RESTART } from '../daemon/serve.js';
 import { labDaemonConfig } from './lab/daemon-config.js';
+import { demoSteps } from './lab/demo-steps.js';
 import { createLab, LAB_STATE_DIR } from './lab/lab.js';
 import { labUnavailableReason, run } from './lab/netns.js';
 import { managedHosts, officeHosts } from './lab/site.js';
@@ -181,19 +182,18 @@ try {
   const vendor = lab.vendorInfo();
   // Assets lists addresses (these machines announce no names): say which address is which.
   const managedAt = labels.map((l) => `${l} ${lab.hosts.find((h) => h.label === l)?.ip ?? '?'}`).join(', ');
-  console.log(`
-${tag} open http://localhost:${port}/ and set the admin password, with the setup code from
-  the log above (or: patch-depot setup-code --data-dir ${dataDirPath}). Then the whole life cycle, offline:
-  1. Settings → Scopes: confirm the suggested scope ${lab.subnet}; Assets → Scan.
-  2. Each managed machine (${managedAt}): open its address on Assets; under SSH access give
-     user root, port 22 → Manage this machine (its host key is pinned on first use). Then
-     Inventory → Collect.
-  3. Patches → Feeds → Sync (the vendor's feed ${vendor.feedUrl}, behind a slow WAN link).
-  4. Patches: tick an advisory → Deploy selected → Create draft → Approve → Run now. Ring 0 is
-     ${rings[0]!.labels.join(', ')}; the rest follow once a pilot is verified. Packages come through
-     this appliance's cache (Cache page: bytes saved); "broken" fails its postinst and halts ring 1.
-  Settings: ${configFile}. Ctrl-C stops everything.
-`);
+  console.log(
+    demoSteps({
+      tag,
+      port,
+      dataDir: dataDirPath,
+      subnet: lab.subnet,
+      managedAt,
+      feedUrl: vendor.feedUrl,
+      pilots: rings[0]!.labels,
+      configFile,
+    }),
+  );
 } catch (err) {
   console.error(`${tag} ${(err as Error).message}`);
   stopAll(1);

@@ -54,7 +54,7 @@ const ACTIONS: Record<string, string> = {
   '/cache/-/prefetch': 'prefetch into the cache',
   '/deployments': 'create a deployment',
   '/deployments/:id/hosts/:hostId/retry': 'retry a host of a deployment',
-  '/deployments/:id/hosts/:hostId/reset-breaker': "reset a host's breaker",
+  '/deployments/:id/hosts/:hostId/reset-breaker': 'allow a failed update on a host again',
   '/devices/files': 'upload a device file',
   '/devices/files/:name/delete': 'delete a device file',
   '/devices/stage': 'stage firmware',

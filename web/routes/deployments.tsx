@@ -131,7 +131,7 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       </p>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
       <LiveProgress d={d} label={labelOf(deps)} csrf={csrf} now={Date.now()} />
-      <Approvals d={d} audit={audit} csrf={csrf} />
+      <Approvals d={d} audit={audit} csrf={csrf} label={labelOf(deps)} />
       {d.notApplicable.length ? (
         <section class="card">
           <h2>Not applicable</h2>

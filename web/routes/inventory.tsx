@@ -11,7 +11,7 @@ import type { InventoryService } from '../../daemon/inventory/inventory-service.
 import type { WebDeps, WebEnv } from '../env.js';
 import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION, askFirst } from '../views/confirm.js';
 import { CredentialForm, HostTable, KeyCard, RunProgress } from '../views/inventory.js';
-import { Notice, renderPage } from '../views/layout.js';
+import { isFragmentRequest, Notice, renderPage } from '../views/layout.js';
 import { requireHosts } from './hosts.js';
 import { readSshForm } from './ssh-form.js';
 
@@ -78,7 +78,9 @@ const collectionRoutes = (deps: WebDeps) => {
   const label = labelOf(deps);
   const startRun = async (c: Context<WebEnv>, hostIds?: string[]) => {
     const run = await serviceOf(deps).startRun(hostIds);
-    if (c.req.header('hx-request') === 'true') return c.html(<RunProgress run={run} label={label} />);
+    // Only a targeted htmx form (Inventory's buttons) takes the card alone; a boosted form (a host
+    // page's Collect now) swaps the whole body and shows the URL posted to, so it gets the run's page.
+    if (isFragmentRequest(c)) return c.html(<RunProgress run={run} label={label} />);
     return c.redirect(`/inventory/runs/${run.id}`, 303);
   };
   app.post('/inventory/collect', (c) => startRun(c));

@@ -13,21 +13,39 @@ const oneAdvisory = (d: Deployment): string | undefined => {
   return ids.length === 1 ? ids[0] : undefined;
 };
 
-/** What an approval did: its action, scope, detail and deadline. */
-const ApprovalWhat = (props: { e: AuditEntry }) => {
+/** The log's actions in the page's words (the buttons say "Allow … again", not "reset breaker"). */
+const ACTION_WORDS: Record<AuditEntry['action'], string> = {
+  approve: 'approve',
+  revoke: 'revoke',
+  'reset-breaker': 'allow again',
+  'run-now': 'run now',
+  pause: 'pause',
+  resume: 'resume',
+  cancel: 'cancel',
+  start: 'start',
+};
+
+/** What an approval did: its action, scope, detail (hosts named as the host table names them) and deadline. */
+const ApprovalWhat = (props: { e: AuditEntry; label: (hostId: string) => string }) => {
   const { e } = props;
+  const detail = e.detail?.replace(/\bh-[0-9a-f]{10}\b/g, (id) => props.label(id));
   return (
     <>
-      {e.action}
+      {ACTION_WORDS[e.action]}
       {e.scope ? ` ${scopeText(e.scope)}` : ''}
-      {e.detail ? ` (${e.detail})` : ''}
+      {detail ? ` (${detail})` : ''}
       {e.deadline ? ' · deadline ' : ''}
       {e.deadline ? <When at={e.deadline} /> : null}
     </>
   );
 };
 
-export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: string }) => {
+export const Approvals = (props: {
+  d: Deployment;
+  audit: AuditEntry[];
+  csrf: string;
+  label: (hostId: string) => string;
+}) => {
   const { d } = props;
   const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
   const groups = [...new Set(d.hosts.map((h) => h.group))];
@@ -96,7 +114,7 @@ export const Approvals = (props: { d: Deployment; audit: AuditEntry[]; csrf: str
                   <td>{e.by}</td>
                   <td>{e.from}</td>
                   <td>
-                    <ApprovalWhat e={e} />
+                    <ApprovalWhat e={e} label={props.label} />
                   </td>
                 </tr>
               ))}

@@ -24,7 +24,7 @@ export const notStartedWhy = (
   h: Pick<HostState, 'outcome' | 'waiting' | 'ring' | 'phase'>,
 ): string => {
   if (h.outcome) return `it ended ${h.outcome} before any step ran`;
-  if (h.waiting) return `waiting: ${h.waiting}`;
+  if (h.waiting) return h.waiting;
   if (d.state === 'draft') return 'the deployment has not been started';
   if (d.state !== 'running') return `the deployment is ${d.state}`;
   const ring = d.rings[h.ring];

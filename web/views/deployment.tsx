@@ -17,6 +17,7 @@ import { ActionsHeading, Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
 import { TableScroll } from './table-scroll.js';
+import { asTerminalShows } from './terminal-lines.js';
 import { When } from './when.js';
 
 const HOUR = 3_600_000;
@@ -146,7 +147,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
               ? `${hours(gate.soakMs)} after the ring ends`
               : 'none: the next ring starts when this one passes'}
       </td>
-      <td>{r.note ? props.named(r.note) : ''}</td>
+      <td class={r.note ? 'why' : undefined}>{r.note ? props.named(r.note) : ''}</td>
     </tr>
   );
 };
@@ -198,7 +199,10 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
   );
 };
 
-const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
+/** A host that waits (for approval, for its window) says so under Outcome, in the daemon's words. */
+const waitingShown = (h: HostState): boolean => h.waiting !== undefined && !h.outcome;
+
+export const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
   const { d, h } = props;
   return (
     <tr>
@@ -206,31 +210,35 @@ const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: stri
         <a href={hostHref(h.hostId)}>{props.label}</a>
       </td>
       <td>{`${h.group} / ${h.ring}`}</td>
-      <td>{h.change.upgrades.map(updateKey).join(' ')}</td>
+      <td class="wrap">{h.change.upgrades.map(updateKey).join(' ')}</td>
       <td>{h.phase}</td>
       <td>
         {h.attempts}
-        {h.failures.map((f) => (
-          <div class="hint">
-            {`attempt ${f.attempt}: ${f.kind}: `}
-            <Reason message={f.reason} />
-          </div>
-        ))}
+        {/* The last failure's reason is the host's reason, under Outcome: said once. */}
+        {h.failures
+          .filter((f) => f.reason !== h.reason)
+          .map((f) => (
+            <div class="hint why">
+              {`attempt ${f.attempt}: ${f.kind}: `}
+              <Reason message={f.reason} />
+            </div>
+          ))}
       </td>
       <td>
         <OutcomeWord h={h} />
         {h.reason ? (
-          <div class="hint">
+          <div class="hint why">
             <Reason message={h.reason} />
           </div>
         ) : null}
-        {h.waiting && !h.outcome ? <div class="hint">{`waiting: ${h.waiting}`}</div> : null}
+        {waitingShown(h) ? <div class="hint why">{h.waiting}</div> : null}
       </td>
       <td>
         {hasLog(h) ? (
           <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
         ) : (
-          <span class="hint">{`no log yet: ${notStartedWhy(d, h)}`}</span>
+          // What it waits for is under Outcome already: said once, the row fits a laptop's width.
+          <span class="hint">{waitingShown(h) ? 'no log yet' : `no log yet: ${notStartedWhy(d, h)}`}</span>
         )}
         <HostActions d={d} h={h} csrf={props.csrf} />
       </td>
@@ -362,9 +370,9 @@ export const HostLog = (props: { d: Deployment; h: HostState; label: string; sud
             <code>{`$ ${s.command}`}</code>
           </pre>
           <h3>stdout</h3>
-          <pre>{s.stdout || '(empty)'}</pre>
+          <pre>{asTerminalShows(s.stdout) || '(empty)'}</pre>
           <h3>stderr</h3>
-          <pre>{s.stderr || '(empty)'}</pre>
+          <pre>{asTerminalShows(s.stderr) || '(empty)'}</pre>
         </section>
       ))}
     </>

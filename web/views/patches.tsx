@@ -124,40 +124,51 @@ const Pick = (props: { name: 'advisory' | 'host'; value: string; label: string }
   </td>
 );
 
-export const AdvisoryTable = (props: { rows: AdvisoryImpact[]; select?: boolean }) => (
-  <TableScroll label="Advisories">
-    <table>
-      <thead>
-        <tr>
-          {props.select ? <th>Deploy</th> : null}
-          <th>Severity</th>
-          <th>Advisory</th>
-          <th>CVEs</th>
-          <th>Packages</th>
-          <th>Hosts</th>
-          <th>Summary</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((a) => (
+/**
+ * A tracker or OSV advisory is named by its CVE, so a CVEs column would only repeat the name:
+ * it is shown when some advisory (a DSA, an apt update) lists CVEs of its own, and then every row
+ * lists its CVEs, a CVE-named one included, so no cell reads as "no CVE".
+ */
+const listsOwnCves = (rows: AdvisoryImpact[]): boolean =>
+  rows.some((a) => a.cves.some((c) => c !== a.advisoryId));
+
+export const AdvisoryTable = (props: { rows: AdvisoryImpact[]; select?: boolean }) => {
+  const cves = listsOwnCves(props.rows);
+  return (
+    <TableScroll label="Advisories">
+      <table>
+        <thead>
           <tr>
-            {props.select ? <Pick name="advisory" value={a.advisoryId} label={a.advisoryId} /> : null}
-            <td>
-              <Sev s={a.severity} />
-            </td>
-            <td>
-              <a href={advisoryHref(a)}>{a.advisoryId}</a>
-            </td>
-            <td>{a.cves.filter((c) => c !== a.advisoryId).join(' ')}</td>
-            <td>{a.packages.join(', ')}</td>
-            <td>{a.hosts.size}</td>
-            <td class="prose">{a.summary.length > 140 ? `${a.summary.slice(0, 140)}…` : a.summary}</td>
+            {props.select ? <th>Deploy</th> : null}
+            <th>Severity</th>
+            <th>Advisory</th>
+            {cves ? <th>CVEs</th> : null}
+            <th>Packages</th>
+            <th>Hosts</th>
+            <th>Summary</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
-  </TableScroll>
-);
+        </thead>
+        <tbody>
+          {props.rows.map((a) => (
+            <tr>
+              {props.select ? <Pick name="advisory" value={a.advisoryId} label={a.advisoryId} /> : null}
+              <td>
+                <Sev s={a.severity} />
+              </td>
+              <td>
+                <a href={advisoryHref(a)}>{a.advisoryId}</a>
+              </td>
+              {cves ? <td>{a.cves.join(' ')}</td> : null}
+              <td>{a.packages.join(', ')}</td>
+              <td>{a.hosts.size}</td>
+              <td class="prose">{a.summary.length > 140 ? `${a.summary.slice(0, 140)}…` : a.summary}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+};
 
 export const PackageTable = (props: { rows: PackageImpact[] }) => (
   <TableScroll label="Packages">

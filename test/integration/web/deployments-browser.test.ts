@@ -87,3 +87,34 @@ test('create, approve, run now and watch a deployment verify in the browser', {
   }
   assert.deepEqual(problems, []);
 });
+
+test('a failed host keeps its actions on a 1280 px screen: the reason wraps, the table does not scroll', {
+  skip: chromiumMissing,
+  timeout: 120_000,
+}, async (t) => {
+  const s = await startDeployApp(t, { hosts: ['pc-1'] });
+  const reason =
+    'install: the post-installation script of libexpat1 failed (exit 1) and a long tail of words';
+  s.site.add(s.hosts[0]!, {
+    installed: { libexpat1: '2.5.0-1+deb12u1', curl: '7.88.1-10+deb12u15' },
+    installFails: { kind: 'permanent', reason },
+  });
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await setUpInBrowser(page, s.url, s.dataDir);
+  await page.goto(new URL(`/deployments/new?advisory=${HIGH}`, s.url).href);
+  await page.click('button:text("Create draft")');
+  await page.waitForSelector('#approvals');
+  await page.fill('input[name=value]', HIGH);
+  await page.click('button:text("Approve")');
+  await page.waitForSelector('text=Approved; the audit log');
+  await page.click('button:text("Run now (ignore maintenance windows)")');
+  await page.waitForSelector('#deployment-live:has-text("State: halted")', { timeout: 30_000 });
+  for (const label of ['Hosts', 'Rings']) {
+    const region = page.locator(`section.table-scroll[aria-label="${label}"]`);
+    const [scroll, client] = await region.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(scroll <= client, `the ${label} table is ${scroll} px wide in a ${client} px card`);
+  }
+  const allow = await page.locator('button:has-text("again")').boundingBox();
+  assert.ok(allow && allow.x + allow.width <= 1280, `Allow … again at x=${allow?.x}`);
+});

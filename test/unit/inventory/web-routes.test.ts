@@ -182,6 +182,26 @@ test('collect now: htmx gets a polling progress card that stops when the run is 
   assert.equal((await h.request('/inventory/runs/..%2fx')).status, 404);
 });
 
+test("a host page's Collect now (a boosted form) lands on the run's page, not a bare card at the POST URL", async (t) => {
+  const h = await harness(t);
+  const key = await h.inventory.keys.get();
+  h.runner.add('10.0.0.5', 22, fakeHost(debian, key.privateKey));
+  const machine = await h.hosts.manage({ address: '10.0.0.5', username: 'root' });
+  const _csrf = await h.csrf();
+  // What htmx sends for the host page's plain form under the body's hx-boost.
+  const boosted = { 'HX-Request': 'true', 'HX-Boosted': 'true', 'HX-Request-Type': 'full' };
+  const res = await h.post(`/inventory/hosts/${machine.id}/collect`, { _csrf }, boosted);
+  // A bare card would replace the whole body (no navigation) and leave the POST URL in the address
+  // bar, which answers 404 on reload.
+  assert.equal(res.status, 303);
+  const location = res.headers.get('location') ?? '';
+  assert.match(location, /^\/inventory\/runs\/inv-[0-9a-f]{8}$/);
+  const page = await (await h.request(location, { headers: boosted })).text();
+  assert.match(page, /<html/);
+  assert.match(page, /href="\/inventory"/, 'the page has its navigation');
+  await waitFor(() => h.inventory.getRun(location.split('/').pop()!)?.finishedAt !== undefined, 'the run');
+});
+
 test('a changed host key shows both fingerprints and is accepted only deliberately', async (t) => {
   const h = await harness(t);
   const key = await h.inventory.keys.get();

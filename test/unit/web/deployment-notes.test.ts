@@ -27,7 +27,7 @@ test('a host that has run nothing says what it waits for', () => {
   assert.equal(notStartedWhy({ state: 'running', rings }, host), 'ring 1 starts once ring 0 passes its gate');
   assert.equal(
     notStartedWhy({ state: 'running', rings }, { ...host, waiting: 'the maintenance window opens at 22:00' }),
-    'waiting: the maintenance window opens at 22:00',
+    'the maintenance window opens at 22:00',
   );
   assert.equal(
     notStartedWhy({ state: 'running', rings }, { ring: 0, phase: 'pending' }),
@@ -58,4 +58,25 @@ test('a ring with no soak says the next ring starts when it passes, not "0 min a
   assert.match(html(0), /none: the next ring starts when this one passes/);
   assert.doesNotMatch(html(0), /0 min after/);
   assert.match(html(86_400_000), /24 h after the ring ends/);
+});
+
+test('a host waiting for approval says so once, under Outcome, without "waiting: ... waiting"', async () => {
+  const { HostRow } = await import('../../../web/views/deployment.js');
+  type P = Parameters<typeof HostRow>[0];
+  const h = {
+    hostId: 'h-0000000001',
+    group: 'pilot',
+    ring: 0,
+    change: { hostId: 'h-0000000001', ecosystem: 'dpkg', upgrades: [{ name: 'curl', version: '2' }] },
+    phase: 'pending',
+    attempts: 0,
+    failures: [],
+    steps: [],
+    waiting: 'curl 2 is waiting for approval',
+  } as unknown as P['h'];
+  const d = { id: 'dep-1', state: 'running', rings: [{ state: 'running', batch: 1 }], breakers: [] };
+  const html = String(HostRow({ d: d as unknown as P['d'], h, label: '10.0.0.18', csrf: 'x' }));
+  assert.equal(html.split('curl 2 is waiting for approval').length - 1, 1, html);
+  assert.doesNotMatch(html, /waiting: curl/);
+  assert.match(html, /no log yet</);
 });

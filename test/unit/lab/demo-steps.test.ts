@@ -1,0 +1,33 @@
+/**
+ * The demo's printed steps. The daemon syncs a feed that has never synced as soon as it starts
+ * (overdue work runs at once), so step 3 must not send the technician to sync a feed that already
+ * did: it says where the sync shows and what Sync now is for.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { demoSteps } from '../../../scripts/lab/demo-steps.js';
+
+const text = demoSteps({
+  tag: 'lab nt7:',
+  port: 8097,
+  dataDir: '/tmp/d',
+  subnet: '10.1.2.0/24',
+  managedAt: 'pilot1 10.1.2.18, pilot2 10.1.2.19',
+  feedUrl: 'http://10.1.3.2/tracker.json',
+  pilots: ['pilot1', 'pilot2'],
+  configFile: '/run/patch-depot-lab/nt7-config.json',
+});
+
+test('step 3 says the feed synced at start, not to sync it', () => {
+  const step3 = /^ {2}3\. [\s\S]*?(?=^ {2}4\. )/m.exec(text)?.[0] ?? '';
+  assert.match(step3, /http:\/\/10\.1\.3\.2\/tracker\.json/);
+  assert.match(step3, /synced when the\s+daemon started/);
+  assert.match(step3, /Activity/);
+  assert.doesNotMatch(step3, /Feeds → Sync\b/);
+});
+
+test('the steps name the lab, its address and its pilots', () => {
+  assert.match(text, /^lab nt7: open http:\/\/localhost:8097\//m);
+  assert.match(text, /Ring 0 is\s+pilot1, pilot2/);
+  assert.match(text, /Settings: \/run\/patch-depot-lab\/nt7-config\.json\. Ctrl-C stops everything\./);
+});
