@@ -40,6 +40,43 @@ const ApprovalWhat = (props: { e: AuditEntry; label: (hostId: string) => string 
   );
 };
 
+/** Approve an advisory, a package glob or a host group, with an optional deadline. */
+const ApproveForm = ({ d, csrf }: { d: Deployment; csrf: string }) => {
+  const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
+  const groups = [...new Set(d.hosts.map((h) => h.group))];
+  return (
+    <form method="post" action={deploymentHref(d.id, '/approve')} aria-label="Approve">
+      <CsrfField token={csrf} />
+      <label>
+        Approve{' '}
+        <select name="kind">
+          <option value="advisory">advisory</option>
+          <option value="package">package (glob)</option>
+          <option value="group">host group</option>
+        </select>
+      </label>{' '}
+      <input
+        type="text"
+        name="value"
+        list="approve-values"
+        required
+        value={oneAdvisory(d)}
+        placeholder={Object.keys(d.advisories)[0] ?? ''}
+        aria-label="The advisory, package or host group to approve"
+      />
+      <datalist id="approve-values">
+        {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
+          <option value={v} />
+        ))}
+      </datalist>{' '}
+      <label>
+        Deadline (optional, UTC) <input type="datetime-local" name="deadline" />
+      </label>{' '}
+      <button type="submit">Approve</button>
+    </form>
+  );
+};
+
 export const Approvals = (props: {
   d: Deployment;
   audit: AuditEntry[];
@@ -47,43 +84,11 @@ export const Approvals = (props: {
   label: (hostId: string) => string;
 }) => {
   const { d } = props;
-  const packages = [...new Set(d.hosts.flatMap((h) => h.change.upgrades.map((u) => u.name)))];
-  const groups = [...new Set(d.hosts.map((h) => h.group))];
   const open = d.state !== 'completed' && d.state !== 'cancelled';
   return (
     <section class="card" id="approvals">
       <h2>Approvals</h2>
-      {open ? (
-        <form method="post" action={deploymentHref(d.id, '/approve')} aria-label="Approve">
-          <CsrfField token={props.csrf} />
-          <label>
-            Approve{' '}
-            <select name="kind">
-              <option value="advisory">advisory</option>
-              <option value="package">package (glob)</option>
-              <option value="group">host group</option>
-            </select>
-          </label>{' '}
-          <input
-            type="text"
-            name="value"
-            list="approve-values"
-            required
-            value={oneAdvisory(d)}
-            placeholder={Object.keys(d.advisories)[0] ?? ''}
-            aria-label="The advisory, package or host group to approve"
-          />
-          <datalist id="approve-values">
-            {[...Object.keys(d.advisories), ...packages, ...groups].map((v) => (
-              <option value={v} />
-            ))}
-          </datalist>{' '}
-          <label>
-            Deadline (optional, UTC) <input type="datetime-local" name="deadline" />
-          </label>{' '}
-          <button type="submit">Approve</button>
-        </form>
-      ) : null}
+      {open ? <ApproveForm d={d} csrf={props.csrf} /> : null}
       {props.audit.length === 0 ? (
         <p class="hint">
           Nothing approved or started yet. Auto-approval rules:{' '}
