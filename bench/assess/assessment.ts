@@ -139,6 +139,26 @@ const naive = (inv: HostInventory): number => {
   }
   return missing;
 };
+/**
+ * The floor under any assessment of hosts read as JSON: one Map lookup by name per installed
+ * package (the least a site-wide table of packages needs), on fresh strings as a read host has
+ * them, timed as the fleets are. What is left between this and `assess` is the rest of the work.
+ */
+const floorPerHostUs = (() => {
+  const byName = new Map(makeHost(0).packages.map((p, i) => [p.name, i]));
+  const hosts = 1000;
+  let took = 0;
+  let found = 0;
+  for (let i = 0; i < hosts; i++) {
+    const inv = JSON.parse(JSON.stringify(makeHost(i))) as HostInventory;
+    const t0 = performance.now();
+    for (const p of inv.packages) if (byName.get(p.name) !== undefined) found++;
+    took += performance.now() - t0;
+  }
+  if (found === 0) throw new Error('floor: no package found');
+  return Math.round((took * 1000) / hosts);
+})();
+
 const naiveHosts = Array.from({ length: NAIVE_HOSTS }, (_, i) => makeHost(i));
 const tn = performance.now();
 let sink = 0;
@@ -161,6 +181,7 @@ console.log(
     peakRssMB,
     heldHeapMB,
     naivePerHostMs: Math.round(naivePerHostMs * 10) / 10,
+    floorPerHostUs,
     naiveMissing: sink,
   })}`,
 );

@@ -45,6 +45,8 @@ interface AssessmentRun {
   /** Heap held by the largest fleet's results and their memo. */
   heldHeapMB: number | undefined;
   naivePerHostMs: number;
+  /** One Map lookup by name per installed package of a host read as JSON: the floor (assessment.ts). */
+  floorPerHostUs: number;
 }
 
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -171,6 +173,12 @@ console.table({
       },
     ]),
   ),
+  [`floor: a name lookup per package, ${HOSTS} hosts`]: {
+    wall: `${Math.round((run.floorPerHostUs * HOSTS) / 1000)} ms`,
+    cpu: '',
+    goal: '',
+    '': '',
+  },
   [`naive catalog scan, extrapolated to ${HOSTS} hosts`]: {
     wall: `${Math.round(run.naivePerHostMs * HOSTS)} ms`,
     cpu: '',

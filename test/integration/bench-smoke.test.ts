@@ -66,9 +66,11 @@ test('bench assess: dpkg agreement, then parse, index, restart and assessment wi
   const a = b.assessment as unknown as {
     runs: { hosts: number }[];
     peakRssMB: number;
+    floorPerHostUs: number;
     appliance?: { runs: { hosts: number }[]; peakRssMB: number };
   };
   assert.equal(a.runs.at(-1)?.hosts, 60);
+  assert.ok(Number.isFinite(a.floorPerHostUs), 'the floor row is measured');
   assert.ok(a.peakRssMB > 0);
   assert.equal(a.appliance?.runs.at(-1)?.hosts, 60, 'the run as the unit runs the daemon');
   assert.ok(a.appliance.peakRssMB > 0);
