@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { spawnDaemon } from './integration/daemon/spawn-daemon.js';
 import { setupCodeOf } from './support/setup-code.js';
-import { tempDir } from './temp-dir.js';
+import { onTeardown, tempDir } from './temp-dir.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -75,7 +75,7 @@ export const daemonInBrowser = async (
   const dir = await tempDir(t);
   if (options.config) await writeFile(join(dir, 'config.json'), JSON.stringify(options.config));
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const browser = await launchBrowser(t);
   const page = await browser.newPage({
     ...(viewport ? { viewport } : {}),

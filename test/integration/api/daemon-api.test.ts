@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compactVerify, importJWK } from 'jose';
 import { SITE_KEY_FILE } from '../../../daemon/api/site-key.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { setUpOverHttp } from '../web/http-session.js';
 
@@ -22,7 +22,7 @@ const jwkOnPage = (html: string): Record<string, string> => {
 test('site key and tokens across a restart of the real daemon', { timeout: 120_000 }, async (t) => {
   const dir = await tempDir(t);
   let daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   assert.equal(
     (await stat(join(dir, SITE_KEY_FILE))).mode & 0o777,
     0o600,

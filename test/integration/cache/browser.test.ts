@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { Origin } from '../../support/cache-origin.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const SCOPE = 'planted-by-readme';
@@ -51,7 +51,7 @@ test('a cached HTML file never runs script on the UI origin', {
     JSON.stringify({ cache: { upstreams: [`${origin.base}/debian/`] }, discovery: { schedule: false } }),
   );
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const proxyPort = Number(daemon.logs.find((l) => l.msg === 'cache proxy listening')?.port);
 
   const browser = await launchBrowser(t);

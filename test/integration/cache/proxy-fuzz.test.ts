@@ -15,7 +15,7 @@ import { viaProxy } from '../../support/cache-stack.js';
 import { fuzzRun } from '../../support/fuzz-seed.js';
 import { generateHttpInputs } from '../../support/http-fuzz.js';
 import { fuzzSummary, runFuzzInputs } from '../../support/socket-runner.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const HELLO = '/debian/pool/main/h/hello/hello_1_all.deb';
@@ -40,7 +40,7 @@ test('proxy port fuzz: seeded hostile inputs never take the daemon down', { time
     JSON.stringify({ cache: { upstreams: [`${origin.base}/debian/`] }, discovery: { schedule: false } }),
   );
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const port = Number(daemon.logs.find((l) => l.msg === 'cache proxy listening')?.port);
   const webPort = new URL(daemon.url).port;
 

@@ -14,7 +14,7 @@ import { Origin } from '../../support/cache-origin.js';
 import { cacheStack, viaProxy } from '../../support/cache-stack.js';
 import { getFrom, idle } from '../../support/held-connections.js';
 import { exchange } from '../../support/raw-socket.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const CONNECT = 'CONNECT deb.example.invalid:443 HTTP/1.1\r\nHost: deb.example.invalid:443\r\n\r\n';
@@ -35,7 +35,7 @@ test('CONNECTs, resets mid-response and garbage leave the daemon answering on bo
     JSON.stringify({ cache: { upstreams: [`${origin.base}/debian/`] } }),
   );
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const port = Number(daemon.logs.find((l) => l.msg === 'cache proxy listening')?.port);
   assert.ok(port > 0, 'the proxy port is in the log');
 

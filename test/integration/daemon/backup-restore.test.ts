@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compactVerify, importJWK } from 'jose';
 import { setupCodeOf } from '../../support/setup-code.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { setUpOverHttp } from '../web/http-session.js';
 import { spawnDaemon } from './spawn-daemon.js';
 
@@ -29,7 +29,7 @@ test('a backup from Settings restores onto a fresh appliance as the same site', 
 }, async (t) => {
   const a = await tempDir(t);
   let daemon = await spawnDaemon(a);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const admin = await setUpOverHttp(daemon.url, 'site passphrase 1', a);
   await admin.post('/settings/accounts', { name: 'olga', role: 'operator', password: 'olga passphrase 1' });
   const made = await (

@@ -4,7 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from './spawn-daemon.js';
 
 const main = fileURLToPath(new URL('../../../daemon/main.ts', import.meta.url));
@@ -17,7 +17,7 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 test('serve starts, answers /healthz, creates its state 0600, and stops cleanly on SIGTERM', async (t) => {
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const res = await fetch(`${daemon.url}healthz`);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { status: string; version: string };

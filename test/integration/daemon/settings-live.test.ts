@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { serveTrackerFixture as serveTracker } from '../../support/tracker-fixture.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { type HttpSession, setUpOverHttp } from '../web/http-session.js';
 import { spawnDaemon } from './spawn-daemon.js';
 
@@ -31,7 +31,7 @@ test('a feed and a cache upstream added in Settings work at once; a restart-only
   const trackerUrl = await serveTracker(t);
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const admin = await setUpOverHttp(daemon.url, 'settings passphrase 1', dir);
   assert.match(await (await admin.get('/patches/feeds')).text(), /No vendor feeds configured\./);
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -70,7 +70,7 @@ test('build-deb: the package holds the app, Node 24 and the unit, and its daemon
       main: join(root, 'opt/patch-depot/dist/daemon/main.js'),
     },
   );
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const res = await fetch(`${daemon.url}healthz`);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { status: string; version: string };

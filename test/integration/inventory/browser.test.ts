@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const skip = sshdUnavailable() ?? chromiumMissing;
@@ -25,7 +25,7 @@ test('add a host, collect it with live progress, see its packages on its host pa
   // This test is about inventory: keep the cache's LAN proxy port out of the way of other tests.
   await writeFile(join(dir, 'config.json'), JSON.stringify({ cache: { enabled: false } }));
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const browser = await launchBrowser(t);
   const page = await browser.newPage();
   const problems: string[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { notifySocket, notifySocketUnavailable } from '../../support/notify-socket.js';
 import { waitFor } from '../../support/wait-for.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 test('serve notifies READY=1, pings the watchdog with a health STATUS=, and says STOPPING=1', {
@@ -20,7 +20,7 @@ test('serve notifies READY=1, pings the watchdog with a health STATUS=, and says
     NOTIFY_SOCKET: socket.path,
     WATCHDOG_USEC: '300000',
   });
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   await waitFor(() => socket.messages.some((m) => m.includes('READY=1')), 'READY=1');
   const ready = socket.messages.find((m) => m.includes('READY=1'))!;
   assert.match(ready, /STATUS=(healthy|degraded: )/);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, launchBrowser, setUpInBrowser } from '../../browser.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const tracker = readFileSync(new URL('../../fixtures/catalog/debian-tracker.json', import.meta.url));
@@ -38,7 +38,7 @@ test('Activity shows a running sync and refreshes it to succeeded by itself', {
     JSON.stringify({ catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url }] } }),
   );
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const browser = await launchBrowser(t);
   const page = await browser.newPage();
   const problems: string[] = [];

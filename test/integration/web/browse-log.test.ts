@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { NAV } from '../../../web/views/layout.js';
 import { Origin } from '../../support/cache-origin.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { setUpOverHttp } from './http-session.js';
 
@@ -26,7 +26,7 @@ test('browsing the main pages and downloading a cached file logs no error', {
   const config = join(dir, 'config.json');
   await writeFile(config, JSON.stringify({ cache: { upstreams: [`${origin.base}/debian/`] } }));
   const daemon = await spawnDaemon(dir, ['--config', config]);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const admin = await setUpOverHttp(daemon.url, 'browse passphrase 1', dir);
 
   const pages = [...NAV.map(([href]) => href), '/patches/feeds', '/settings/scopes', '/no-such-page'];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromiumMissing, clickNav, launchBrowser, setUpInBrowser } from '../../browser.js';
 import { atftpGet } from '../../support/atftp.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 
 const PHONE = { width: 390, height: 844 };
@@ -24,7 +24,7 @@ test('on a phone: upload a config, fetch it over TFTP, read the transfers', {
   const tftp = { enabled: true, address: '127.0.0.1', port: 0, clients: ['127.0.0.1/32'] };
   await writeFile(join(dir, 'config.json'), JSON.stringify({ tftp }));
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   // The TFTP server is bound before the web UI, whose "listening" spawnDaemon waited for.
   const port = Number(daemon.logs.find((l) => l.msg === 'TFTP server listening')?.port);
   assert.ok(port > 0, 'the TFTP server is listening');

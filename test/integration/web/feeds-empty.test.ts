@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { setUpOverHttp } from './http-session.js';
 
 test('with no feeds configured, Feeds points to catalog.feeds and offers no sync button', async (t) => {
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   const admin = await setUpOverHttp(daemon.url, 'feeds passphrase 1', dir);
   const res = await admin.get('/patches/feeds');
   assert.equal(res.status, 200);

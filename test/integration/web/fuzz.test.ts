@@ -11,7 +11,7 @@ import { NAV } from '../../../web/views/layout.js';
 import { fuzzRun } from '../../support/fuzz-seed.js';
 import { generateHttpInputs } from '../../support/http-fuzz.js';
 import { fuzzSummary, runFuzzInputs } from '../../support/socket-runner.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 import { spawnDaemon } from '../daemon/spawn-daemon.js';
 import { setUpOverHttp } from './http-session.js';
 
@@ -27,7 +27,7 @@ test('web port fuzz: seeded hostile inputs never take the daemon down', { timeou
   t.diagnostic(`replay with ${run.replay}`);
   const dir = await tempDir(t);
   const daemon = await spawnDaemon(dir);
-  t.after(() => daemon.stop());
+  onTeardown(t, () => daemon.stop());
   // A signed-in session lets inputs reach the pages behind the login gate. No valid CSRF token
   // is ever given out: nothing the fuzzer sends can change state (or start a network scan).
   const admin = await setUpOverHttp(daemon.url, 'fuzz passphrase 1', dir);
