@@ -1,6 +1,6 @@
 /**
- * What the feed worker thread does, and how its answers travel. A task (parse a document, read a
- * bundle, load a snapshot) runs in the worker. A feed it packed (the Debian tracker, packed as it
+ * What the feed worker thread does, and how its answers travel. A task (parse a document or a
+ * repository's apt indexes, read a bundle, load a snapshot) runs in the worker. A feed it packed (the Debian tracker, packed as it
  * is parsed) comes back as its columns, whose memory moves to the main thread instead of being
  * copied. Advisory objects come back in batches of a few thousand fixes, each sent only once the
  * main thread asked for more, then the rest of the result: a whole feed cloned in one message
@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto';
 import { DepotError, type ErrorCode } from '../errors.js';
 import { type Bundle, readBundle } from './bundle.js';
+import { type AptIndexesRequest, aptIndexesContent } from './feeds/apt-packages.js';
 import { parseDocument } from './feeds/parse-document.js';
-import type { Advisory } from './model.js';
+import type { Advisory, FeedContent } from './model.js';
 import { type FeedExtra, type PackedColumns, PackedFeed } from './packed-feed.js';
 import type { ParsedContent } from './parsed-content.js';
 import type { BundleRequest, DocumentRequest, DocumentResult } from './ports.js';
@@ -20,11 +21,13 @@ import { readSnapshotFile, type Snapshot, snapshotFiles } from './snapshot-store
 export type FeedTask =
   | { kind: 'document'; request: DocumentRequest }
   | { kind: 'bundle'; request: BundleRequest }
+  | { kind: 'apt'; request: AptIndexesRequest }
   | { kind: 'snapshot'; feedsDir: string; feedId: string };
 
 export interface TaskAnswers {
   document: DocumentResult;
   bundle: Bundle;
+  apt: { content: FeedContent };
   snapshot: Snapshot | undefined;
 }
 
@@ -50,6 +53,8 @@ export const runTask = async (task: FeedTask): Promise<TaskAnswers[FeedTask['kin
       return documentTask(task.request);
     case 'bundle':
       return readBundle(task.request);
+    case 'apt':
+      return { content: aptIndexesContent(task.request) };
     case 'snapshot':
       return readSnapshotFile(snapshotFiles(task.feedsDir).file(task.feedId));
   }
@@ -64,6 +69,8 @@ export const holdersOf = (kind: FeedTask['kind'], answer: unknown): { content: P
     }
     case 'bundle':
       return (answer as TaskAnswers['bundle']).feeds;
+    case 'apt':
+      return [answer as TaskAnswers['apt']];
     case 'snapshot': {
       const a = answer as TaskAnswers['snapshot'];
       return a ? [a] : [];

@@ -5,7 +5,8 @@
  * adapter: a worker thread). Parsing and snapshot logic only see these types.
  */
 import type { Bundle } from './bundle-manifest.js';
-import type { Snapshot } from './model.js';
+import type { AptIndexesRequest } from './feeds/apt-packages.js';
+import type { FeedContent, Snapshot } from './model.js';
 import type { ParsedContent } from './parsed-content.js';
 
 export interface FeedRequest {
@@ -85,6 +86,8 @@ export interface FeedParser {
   document(req: DocumentRequest, signal?: AbortSignal): Promise<DocumentResult>;
   /** Verify and parse a signed offline bundle, all of it or nothing. */
   bundle(req: BundleRequest, signal?: AbortSignal): Promise<Bundle>;
+  /** The fixes a repository's verified, decompressed apt indexes hold (their bytes handed over). */
+  aptIndexes(req: AptIndexesRequest, signal?: AbortSignal): Promise<{ content: FeedContent }>;
   /** A feed's stored snapshot, or undefined when it has none; STORE_CORRUPT when unreadable. */
   snapshot(feedsDir: string, feedId: string, signal?: AbortSignal): Promise<Snapshot | undefined>;
 }

@@ -15,6 +15,7 @@ import {
   type TaskAnswers,
   type WorkerMessage,
 } from './feed-tasks.js';
+import type { AptIndexesRequest } from './feeds/apt-packages.js';
 import type { Advisory, FeedContent } from './model.js';
 import type { PackedFeed } from './packed-feed.js';
 import type { BundleRequest, DocumentRequest, FeedParser } from './ports.js';
@@ -43,21 +44,35 @@ const startWorker = (options: WorkerOptions): Worker => {
  * a noticeable while, moving it costs nothing. Pooled or shared bytes are copied.
  */
 const handOver = (task: FeedTask): ArrayBuffer[] => {
-  const bytes =
-    task.kind === 'document' ? task.request.body : task.kind === 'bundle' ? task.request.zip : undefined;
-  const whole =
-    bytes?.buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength;
-  return whole ? [bytes.buffer] : [];
+  const all =
+    task.kind === 'document'
+      ? [task.request.body]
+      : task.kind === 'bundle'
+        ? [task.request.zip]
+        : task.kind === 'apt'
+          ? task.request.indexes.map((i) => i.bytes)
+          : [];
+  const whole = all.filter(
+    (bytes) =>
+      bytes.buffer instanceof ArrayBuffer &&
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength,
+  );
+  return [...new Set(whole.map((bytes) => bytes.buffer as ArrayBuffer))];
 };
 
-const describe = (task: FeedTask): string =>
-  task.kind === 'document'
-    ? `parsing the ${task.request.kind} document`
-    : task.kind === 'bundle'
-      ? 'reading the bundle'
-      : `loading the ${task.feedId} snapshot`;
+const describe = (task: FeedTask): string => {
+  switch (task.kind) {
+    case 'document':
+      return `parsing the ${task.request.kind} document`;
+    case 'bundle':
+      return 'reading the bundle';
+    case 'apt':
+      return `parsing the ${task.request.what} indexes`;
+    case 'snapshot':
+      return `loading the ${task.feedId} snapshot`;
+  }
+};
 
 export class WorkerFeedParser implements FeedParser {
   constructor(private readonly opts: WorkerFeedParserOptions = {}) {}
@@ -68,6 +83,10 @@ export class WorkerFeedParser implements FeedParser {
 
   bundle(request: BundleRequest, signal?: AbortSignal) {
     return this.run({ kind: 'bundle', request }, signal) as Promise<TaskAnswers['bundle']>;
+  }
+
+  aptIndexes(request: AptIndexesRequest, signal?: AbortSignal) {
+    return this.run({ kind: 'apt', request }, signal) as Promise<TaskAnswers['apt']>;
   }
 
   snapshot(feedsDir: string, feedId: string, signal?: AbortSignal) {

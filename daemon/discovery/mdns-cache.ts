@@ -15,6 +15,11 @@ export const MAX_TTL_S = 75 * 60;
 export const DEFAULT_MAX_ENTRIES = 4096;
 const MAX_NAME = 255;
 const MAX_TXT_KEYS = 32;
+/**
+ * Addresses a service is listed at: its host name's first ones heard. A device has a few; one host
+ * name answering for 2,000 addresses under 1,000 services made 2,000,000 records of one full cache.
+ */
+export const MAX_ADDRESSES_LISTED = 16;
 
 type Kind = 'PTR' | 'SRV' | 'TXT' | 'A';
 
@@ -142,6 +147,16 @@ export class MdnsCache {
     return [...(this.byName.get(`${kind}|${name}`) ?? [])].map((k) => this.entries.get(k)!);
   }
 
+  /** The first `n` entries of a name, without listing the rest. */
+  private first(kind: Kind, name: string, n: number): Entry[] {
+    const out: Entry[] = [];
+    for (const key of this.byName.get(`${kind}|${name}`) ?? []) {
+      if (out.length >= n) break;
+      out.push(this.entries.get(key)!);
+    }
+    return out;
+  }
+
   /** Service types heard (from the meta-query's answers or from instances). */
   types(): string[] {
     const out = new Set<string>();
@@ -190,7 +205,7 @@ export class MdnsCache {
       if (!type || !srv) continue;
       const space = srv.data.indexOf(' ');
       const target = srv.data.slice(space + 1);
-      const addresses = this.all('A', target).map((a) => a.data);
+      const addresses = this.first('A', target, MAX_ADDRESSES_LISTED).map((a) => a.data);
       const txt = this.all('TXT', ptr.data)[0];
       const service = {
         name: instanceLabel(ptr.data, ptr.name),

@@ -39,6 +39,12 @@ export interface Observation extends Classification {
   services: MdnsService[];
 }
 
+/**
+ * Services listed for one address, the first heard: a device advertises a handful, and a LAN host
+ * answering with thousands made every scan slow and every asset of its addresses big.
+ */
+export const MAX_SERVICES = 64;
+
 export type ScanPhase = 'icmp' | 'tcp' | 'mdns' | 'enrich' | 'done';
 
 export interface ScanProgress {
@@ -76,6 +82,8 @@ interface Draft {
   banners: Record<string, string>;
   hostnames: Set<string>;
   services: MdnsService[];
+  /** `type name` of each service listed, to list each once. */
+  serviceKeys: Set<string>;
 }
 
 const newDraft = (ip: string): Draft => ({
@@ -87,6 +95,7 @@ const newDraft = (ip: string): Draft => ({
   banners: {},
   hostnames: new Set(),
   services: [],
+  serviceKeys: new Set(),
 });
 
 type Probe = [ip: string, port: number];
@@ -262,7 +271,9 @@ class ScanRun {
       d.seenBy.add('mdns');
       if (r.hostname) d.hostnames.add(`${r.hostname}.local`);
       const service = r.service;
-      if (service && !d.services.some((s) => s.type === service.type && s.name === service.name)) {
+      const key = service && `${service.type}\0${service.name}`;
+      if (service && key && d.services.length < MAX_SERVICES && !d.serviceKeys.has(key)) {
+        d.serviceKeys.add(key);
         d.services.push(service);
       }
     }

@@ -12,6 +12,7 @@ import {
   runTask,
   type TaskAnswers,
 } from '../../daemon/catalog/feed-tasks.js';
+import type { AptIndexesRequest } from '../../daemon/catalog/feeds/apt-packages.js';
 import type { BundleRequest, DocumentRequest, FeedParser } from '../../daemon/catalog/ports.js';
 
 export class InProcessFeedParser implements FeedParser {
@@ -36,6 +37,10 @@ export class InProcessFeedParser implements FeedParser {
 
   bundle(request: BundleRequest) {
     return this.run({ kind: 'bundle', request }) as Promise<TaskAnswers['bundle']>;
+  }
+
+  aptIndexes(request: AptIndexesRequest) {
+    return this.run({ kind: 'apt', request }) as Promise<TaskAnswers['apt']>;
   }
 
   snapshot(feedsDir: string, feedId: string) {

@@ -55,9 +55,13 @@ const SOCKET = new RegExp(
 );
 /** `ENOSPC: no space left on device, write '/var/lib/x'`: fs errors name the path last. */
 const FS = /\b(E[A-Z]{2,}): ([a-z][^,]*), [a-z]+(?: '([^']+)')?/g;
-/** Job ids (`job-20261204T071756-2f056b`), in brackets or bare. */
+/**
+ * Job ids (`job-20261204T071756-2f056b`), in brackets or bare. The blanks before brackets are
+ * matched from the first of a run only: tried at every blank, each try read the rest of the run,
+ * and a host's 64 KiB of blanks in a step's stderr held the daemon's thread for seconds a page.
+ */
 const JOB_ID =
-  /\s*\((job|scope|scan)-\d{8}T\d{6}-[0-9a-f]{4,}\)|\b(job|scope|scan)-\d{8}T\d{6}-[0-9a-f]{4,}\b/g;
+  /(?<!\s)\s*\((job|scope|scan)-\d{8}T\d{6}-[0-9a-f]{4,}\)|\b(job|scope|scan)-\d{8}T\d{6}-[0-9a-f]{4,}\b/g;
 /** An ISO time, as the daemon writes them into messages. */
 const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
 /** A dotted config path (`cache.proxy.host`), not part of a URL or a host name. */

@@ -2,49 +2,21 @@
  * apt repository indexes: InRelease verified with gpgv against the configured keyring, then each
  * wanted Packages index fetched (by hash when the repository offers it, so a mirror update between
  * the two requests cannot mix generations) and checked against the Release SHA256 list before it
- * is parsed. Every binary package becomes a fix "version V available" for its release: the WSUS
- * "needed updates" view. Nothing unverified is ever parsed.
+ * is parsed, in the feed worker (apt-packages.ts). Every binary package becomes a fix "version V
+ * available" for its release: the WSUS "needed updates" view. Nothing unverified is ever parsed.
  */
 import { createHash } from 'node:crypto';
 import { compressionOf, decompress } from '../../decompress.js';
 import type { FeedSpec } from '../feed-config.js';
-import type { Advisory, FeedContent, Fix } from '../model.js';
-import { parseDpkgVersion } from '../versions/dpkg-version.js';
+import type { FeedContent } from '../model.js';
 import type { FeedContext, FeedSyncResult } from './adapter.js';
+import type { AptIndexesRequest } from './apt-packages.js';
 import { type AptRelease, checkFreshness, parseRelease } from './apt-release.js';
-import { parseDeb822 } from './deb822.js';
 import { feedError } from './validate.js';
 
 type AptSpec = Extract<FeedSpec, { kind: 'apt' }>;
 
-export interface AptPackage {
-  name: string;
-  version: string;
-  arch: string;
-  source: string;
-  sourceVersion: string;
-}
-
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-export const parsePackagesIndex = (what: string, text: string): AptPackage[] =>
-  parseDeb822(text).map((s, i) => {
-    const name = s.get('package');
-    const version = s.get('version');
-    if (!name || !version) throw feedError(what, `stanza ${i + 1} lacks Package or Version`);
-    const parsed = parseDpkgVersion(version);
-    if ('error' in parsed) throw feedError(what, `${name} ${version}: ${parsed.error}`);
-    // "Source: openssh" or "Source: glibc (2.36-9+deb12u4)" when the source version differs.
-    const m = /^(\S+)(?:\s+\((\S+)\))?$/.exec(s.get('source') ?? name);
-    if (!m) throw feedError(what, `${name}: unreadable Source field`);
-    return {
-      name,
-      version,
-      arch: s.get('architecture') ?? '',
-      source: m[1]!,
-      sourceVersion: m[2] ?? version,
-    };
-  });
 
 /** Which release key the repository's packages apply to. */
 export const aptReleaseKey = (spec: AptSpec, rel: AptRelease): string => {
@@ -60,49 +32,6 @@ const chooseIndex = (rel: AptRelease, base: string) => {
     if (entry) return { path: `${base}${ext}`, ext, ...entry };
   }
   return undefined;
-};
-
-export const packagesToContent = (rel: AptRelease, release: string, packages: AptPackage[]): FeedContent => {
-  const bySource = new Map<string, Advisory>();
-  // Each source's binaries already given a fix (version, then name: a version holds no NUL): a
-  // lookup, not a search of its fixes so far (one source of 100,000 binaries held the daemon's
-  // thread for 83 s, past the systemd watchdog).
-  const kept = new Map<Advisory, Set<string>>();
-  for (const p of packages) {
-    const key = `${p.source}_${p.sourceVersion}`;
-    let adv = bySource.get(key);
-    if (!adv) {
-      adv = {
-        id: `${rel.codename || rel.suite}/${key}`,
-        cves: [],
-        summary: `${p.source} ${p.sourceVersion} in ${rel.label || rel.origin} ${rel.codename || rel.suite}`,
-        severity: 'unknown',
-        published: rel.date.toISOString(),
-        fixes: [],
-      };
-      bySource.set(key, adv);
-      kept.set(adv, new Set());
-    }
-    const fix: Fix = {
-      ecosystem: 'dpkg',
-      release,
-      package: p.name,
-      packageKind: 'binary',
-      fixedVersion: p.version,
-      // Lets assessment map binaries to sources for inventories that did not say (libc6 -> glibc).
-      source: p.source,
-    };
-    // The same binary appears once per architecture list; keep one fix.
-    const binaries = kept.get(adv)!;
-    const id = `${p.version}\0${p.name}`;
-    if (binaries.has(id)) continue;
-    binaries.add(id);
-    adv.fixes.push(fix);
-  }
-  return {
-    advisories: [...bySource.values()],
-    note: `${packages.length} packages from ${bySource.size} source packages in ${rel.codename || rel.suite} (${rel.date.toISOString()})`,
-  };
 };
 
 export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<FeedSyncResult<FeedContent>> => {
@@ -125,7 +54,7 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
   const previousDate = ctx.previous?.releaseDate ? new Date(ctx.previous.releaseDate) : undefined;
   checkFreshness(what, rel, ctx.now(), previousDate);
   let bytes = res.body.length;
-  const packages: AptPackage[] = [];
+  const indexes: AptIndexesRequest['indexes'] = [];
   for (const component of spec.components) {
     for (const arch of spec.architectures) {
       const base = `${component}/binary-${arch}/Packages`;
@@ -159,12 +88,14 @@ export const syncAptRepo = async (spec: AptSpec, ctx: FeedContext): Promise<Feed
       if (index.ext !== '' && plain && (raw.length !== plain.size || sha256(raw) !== plain.hash)) {
         throw feedError(what, `${base}: decompressed index does not match the signed Release`);
       }
-      // One at a time: spread as arguments, an index past some 130,000 binaries overflowed the stack.
-      for (const p of parsePackagesIndex(`${what} ${index.path}`, Buffer.from(raw).toString('utf8')))
-        packages.push(p);
+      indexes.push({ path: index.path, bytes: raw });
     }
   }
-  const content = packagesToContent(rel, aptReleaseKey(spec, rel), packages);
+  ctx.progress?.('parsing the indexes');
+  const { codename, suite, label, origin, date } = rel;
+  const info = { codename, suite, label, origin, date };
+  const request = { what, release: aptReleaseKey(spec, rel), rel: info, indexes };
+  const { content } = await ctx.parser.aptIndexes(request, ctx.signal);
   content.note = `${content.note}; signed by ${signer}`;
   return {
     status: 'ok',

@@ -1,18 +1,15 @@
 /**
  * The apt adapter against a hostile (but validly signed) repository: indexes as big as
- * catalog.maxUnpackedMB lets through, shaped to be costly. The sync runs on the daemon's own
- * thread, so its cost must grow with the index, not with its square.
+ * catalog.maxUnpackedMB lets through, shaped to be costly: the cost grows with the index, not with
+ * its square, and the indexes are parsed by the feed parser (a worker thread in the daemon).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
+import { packagesToContent, parsePackagesIndex } from '../../../daemon/catalog/feeds/apt-packages.js';
 import type { AptRelease } from '../../../daemon/catalog/feeds/apt-release.js';
-import {
-  packagesToContent,
-  parsePackagesIndex,
-  syncAptRepo,
-} from '../../../daemon/catalog/feeds/apt-repo.js';
+import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
 import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
 
@@ -87,10 +84,11 @@ test('an index of 150,000 binaries syncs: they are not passed to a call one argu
   const fetcher = new MemoryFeedFetcher();
   fetcher.set('http://repo.test/debian/dists/bookworm/InRelease', release);
   fetcher.set('http://repo.test/debian/dists/bookworm/main/binary-amd64/Packages', index);
+  const parser = new InProcessFeedParser();
   const ctx: FeedContext = {
     fetcher,
     verifier: { verifyClearsigned: async (doc) => ({ text: Buffer.from(doc).toString(), signer: 'test' }) },
-    parser: new InProcessFeedParser(),
+    parser,
     now: () => new Date('2026-11-24T00:00:00Z'),
     maxBytes: 64 << 20,
     maxUnpackedBytes: 64 << 20,
@@ -109,4 +107,6 @@ test('an index of 150,000 binaries syncs: they are not passed to a call one argu
   const res = await syncAptRepo(spec, ctx);
   assert.equal(res.status, 'ok');
   if (res.status === 'ok') assert.equal(res.content.advisories.length, 150_000);
+  // Parsed by the feed parser (a worker thread in the daemon), not on the daemon's own thread.
+  assert.deepEqual(parser.ran, ['apt']);
 });

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encode, type Packet } from 'dns-packet';
-import { MdnsCache } from '../../../daemon/discovery/mdns-cache.js';
+import { type Answer, encode, type Packet } from 'dns-packet';
+import { MAX_ADDRESSES_LISTED, MdnsCache } from '../../../daemon/discovery/mdns-cache.js';
 import { MdnsListener } from '../../../daemon/discovery/mdns-listener.js';
 import { type Range, scopeRanges } from '../../../daemon/discovery/scope.js';
 import { MdnsResponder } from '../../../daemon/presence/mdns-responder.js';
@@ -185,6 +185,34 @@ describe('passive mDNS listener', () => {
     c2.add([{ name: 'x.local', type: 'A', ttl: 604_800, data: '10.9.0.4' }], '10.9.0.4', t0, any);
     c2.expire(t0 + 75 * 60_000 + 1);
     assert.equal(c2.size, 0);
+  });
+
+  it("a full cache is a bounded number of records: a service is listed at 16 of its host name's addresses at most", () => {
+    // 1,000 services on one host name with 2,000 addresses fit the 4,096 entries, and were listed
+    // as 2,000,000 records: 5 s to list, 25 s for a scan to merge on the daemon's thread (past the
+    // 30 s systemd watchdog with the rest of the scan), 135 MB of services in the assets.
+    const cache = new MdnsCache();
+    const answers: Answer[] = [];
+    for (let i = 0; i < 1000; i++) {
+      answers.push({ name: '_http._tcp.local', type: 'PTR', ttl: 600, data: `s${i}._http._tcp.local` });
+      answers.push({
+        name: `s${i}._http._tcp.local`,
+        type: 'SRV',
+        ttl: 600,
+        data: { port: 80, target: 'evil.local' },
+      });
+    }
+    for (let j = 0; j < 2000; j++)
+      answers.push({ name: 'evil.local', type: 'A', ttl: 600, data: `10.9.${j >> 8}.${j & 255}` });
+    cache.add(answers, '10.9.0.5', 1_000_000, () => true);
+    assert.equal(cache.size, 4000);
+    const records = cache.records();
+    assert.ok(records.length <= 1000 * MAX_ADDRESSES_LISTED + 2000, `${records.length} records`);
+    const perService = new Map<string, number>();
+    for (const r of records)
+      if (r.service) perService.set(r.service.name, (perService.get(r.service.name) ?? 0) + 1);
+    assert.equal(perService.size, 1000);
+    assert.ok([...perService.values()].every((n) => n === MAX_ADDRESSES_LISTED));
   });
 
   it('survives hostile datagrams, stays within its cap, and still hears a real device', async () => {

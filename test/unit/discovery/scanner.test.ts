@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatIpv4 } from '../../../daemon/discovery/ipv4.js';
-import { runScan, type ScanProgress } from '../../../daemon/discovery/scanner.js';
+import { MAX_SERVICES, runScan, type ScanProgress } from '../../../daemon/discovery/scanner.js';
 import { expandScope } from '../../../daemon/discovery/scope.js';
 import { FakeNetwork, fastSettings } from '../../fakes/discovery-network.js';
 
@@ -200,4 +200,29 @@ test('a large scope is swept in chunks, dropping unanswered neighbour entries be
   assert.equal(net.icmpBatches.length, 4);
   assert.ok(net.icmpBatches.every((b) => b <= 256));
   assert.equal(net.forgotten.filter((e) => e.dev === 'eth0').length, addresses.length - 3);
+});
+
+test('a host advertising hundreds of mDNS services is listed with the first 64, each once', async () => {
+  // Every service was kept, each looked for among the host's others: a LAN host's 1,000 services
+  // at 2,000 addresses were 25 s of the daemon's thread per scan and 135 MB in the assets.
+  const services = Array.from({ length: 500 }, (_, i) => ({
+    name: `svc ${i}`,
+    type: 'http',
+    protocol: 'tcp',
+    port: 80,
+    txt: {},
+  }));
+  const net = new FakeNetwork([
+    { ip: '10.0.0.30', mac: '02:00:00:00:00:1e', services: [...services, ...services] },
+  ]);
+  const [found] = await runScan(
+    expandScope({ include: ['10.0.0.30'], exclude: [] }, 64),
+    net.ports(),
+    fastSettings,
+  );
+  assert.equal(found?.services.length, MAX_SERVICES);
+  assert.deepEqual(
+    found?.services.map((s) => s.name),
+    services.slice(0, MAX_SERVICES).map((s) => s.name),
+  );
 });

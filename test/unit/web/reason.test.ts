@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { plainWords, settingName } from '../../../web/views/reason.js';
 
 test('errno codes read as words, the exact text kept as the detail', () => {
@@ -46,5 +47,35 @@ test('job ids leave the sentence; config keys are named as settings; plain text 
     'updated: 8 CVEs, 14 package fixes in 3 releases',
   ]) {
     assert.deepEqual(plainWords(s), { text: s }, s);
+  }
+});
+
+test('a message with a long run of blanks reads in one pass (a host step can print 64 KiB of them)', async () => {
+  // The job-id pattern began with \s*: tried at every blank of a run, each try read the rest of
+  // the run. A host's stderr in a deployment's reason, 100,000 blanks long, held the daemon's
+  // thread 26 s per page that showed it (the systemd watchdog kills it at 30). Run in a worker,
+  // so the old behaviour (about 45 minutes for this one) fails a 30 s deadline instead of hanging.
+  const message = `reboot refused: exit 1 x${' '.repeat(1 << 20)}(job-20261204T071756-`;
+  const code = `
+    const { parentPort, workerData } = await import('node:worker_threads');
+    const { plainWords } = await import(workerData.module);
+    parentPort.postMessage(plainWords(workerData.message).text.length);`;
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { module: new URL('../../../web/views/reason.tsx', import.meta.url).href, message },
+  });
+  const deadline = setTimeout(() => void worker.terminate(), 30_000);
+  try {
+    const length = await new Promise<number>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', () =>
+        reject(new Error('no answer within 30 s: the message is read more than once')),
+      );
+    });
+    assert.equal(length, message.length);
+  } finally {
+    clearTimeout(deadline);
+    await worker.terminate();
   }
 });
