@@ -12,7 +12,13 @@ import { askFirst } from '../views/confirm.js';
 import type { KnownHost } from '../views/group-form.js';
 import { renderPage } from '../views/layout.js';
 import { SettingsConfigView } from '../views/settings-config.js';
-import { labelOf, parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
+import {
+  labelOf,
+  parseSection,
+  type SettingsView,
+  sectionById,
+  titleInSentence,
+} from '../views/settings-fields.js';
 
 export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed' | 'group' | 'editGroup'>> & {
   status?: 400 | 404 | 409;
@@ -115,7 +121,7 @@ const saveSection = async (c: Context<WebEnv>, deps: WebDeps) => {
   const parsed = parseSection(section, body);
   const values = parsed.values;
   if ('unknown' in parsed && parsed.unknown?.length) {
-    const text = `Not a setting of ${section.title.toLowerCase()}: ${parsed.unknown.join(', ')}. Nothing was saved.`;
+    const text = `Not a setting of ${titleInSentence(section.title)}: ${parsed.unknown.join(', ')}. Nothing was saved.`;
     return configPage(c, deps, {
       status: 400,
       posted: { section: section.id, values, errors: { '': text } },
