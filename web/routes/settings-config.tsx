@@ -105,11 +105,17 @@ export const tryChange = async (
   }
 };
 
-/** After a saved change: the page itself for htmx, a redirect (no resubmit on reload) otherwise. */
-export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) =>
-  c.req.header('hx-request') === 'true'
-    ? configPage(c, deps, { notice: { kind: 'ok', text } })
-    : c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+/**
+ * After a saved change: the page itself for htmx, a redirect (no resubmit on reload) otherwise.
+ * The outcome, and the restart it may need, head the page: htmx shows that top rather than keep
+ * the scroll of a form saved far below (a save that failed keeps it, by its field's error).
+ */
+export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) => {
+  if (c.req.header('hx-request') !== 'true')
+    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+  c.header('HX-Reswap', 'outerHTML show:top showTarget:#settings-main');
+  return configPage(c, deps, { notice: { kind: 'ok', text } });
+};
 
 const unchanged = (state: ConfigFileState, changes: SettingChange[]): SettingChange[] =>
   changes.filter((ch) => JSON.stringify(ch.value) !== JSON.stringify(getPath(state.config, ch.path)));
