@@ -64,10 +64,15 @@ const AttemptCell = (props: { row: HostOverview }) => {
         <When at={a.finishedAt} />
       </span>
     );
+  // The Host key column already shows both fingerprints and the accept button: said once, the
+  // row stays a row (the whole paragraph here made each host sixty lines tall).
+  const keyShown = a.failure === 'host-key-changed' && props.row.hostKey?.rejected !== undefined;
   return (
     <span class="notice error" role="status">
       <When at={a.finishedAt} />
-      {`: ${a.error ?? a.failure ?? 'failed'}`}
+      {keyShown
+        ? ': host key changed: nothing was sent (see Host key)'
+        : `: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };
