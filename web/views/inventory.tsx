@@ -66,13 +66,15 @@ const AttemptCell = (props: { row: HostOverview }) => {
     );
   // The Host key column already shows both fingerprints and the accept button: said once, the
   // row stays a row (the whole paragraph here made each host sixty lines tall).
-  const keyShown = a.failure === 'host-key-changed' && props.row.hostKey?.rejected !== undefined;
+  // Once the new key is accepted, the paragraph's advice is done: the next collection uses it.
+  const keyText =
+    props.row.hostKey?.rejected !== undefined
+      ? ': host key changed: nothing was sent (see Host key)'
+      : ': host key changed; the new key is accepted since: collect again';
   return (
     <span class="notice error" role="status">
       <When at={a.finishedAt} />
-      {keyShown
-        ? ': host key changed: nothing was sent (see Host key)'
-        : `: ${a.error ?? a.failure ?? 'failed'}`}
+      {a.failure === 'host-key-changed' ? keyText : `: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };

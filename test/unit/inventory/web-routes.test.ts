@@ -247,6 +247,9 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
     (await h.inventory.knownHosts.get('10.0.0.5'))?.pinned.fingerprint,
     entry!.rejected!.fingerprint,
   );
+  const accepted = await (await h.request('/inventory')).text();
+  assert.match(accepted, /: host key changed; the new key is accepted since: collect again/);
+  assert.doesNotMatch(accepted, /HOST KEY CHANGED/, 'no advice left to accept what is accepted');
 });
 
 test('remove forgets the host; unknown hosts are 404', async (t) => {
