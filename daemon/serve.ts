@@ -14,6 +14,14 @@ import { healthStatusLine, supervisorFromEnv } from './observability/systemd-sup
 /** Exit code asking systemd (Restart=on-failure) to start the daemon again: after a restore. */
 export const EXIT_RESTART = 75;
 
+/**
+ * Whoever started the daemon starts it again after EXIT_RESTART: systemd, or a parent that says
+ * so with PATCH_DEPOT_SUPERVISED=1 (the quick start's loop, the lab demo). Then "Restart now"
+ * tells the technician to reload the page, not to start the daemon by hand.
+ */
+export const comesBackAfterRestart = (env: NodeJS.ProcessEnv, underSystemd: boolean): boolean =>
+  underSystemd || env.PATCH_DEPOT_SUPERVISED === '1';
+
 /** A restore staged before the stop is swapped in before anything opens the state. */
 const swapInRestore = async (config: Config, log: Logger): Promise<void> => {
   const { restored, previous } = await finishRestore(config.dataDir, log);
@@ -70,7 +78,7 @@ export const serve = async (config: Config, log: Logger, source?: LoadConfigOpti
   app.restart = () => {
     // After the answer has gone out.
     setTimeout(() => shutdown('restart', EXIT_RESTART), 500);
-    return systemd !== undefined;
+    return comesBackAfterRestart(process.env, systemd !== undefined);
   };
   systemd?.starting();
   starting = app.start();

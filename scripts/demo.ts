@@ -48,7 +48,9 @@ let stopAll: (code?: number, fromTerminal?: boolean) => void = (code = 1) => pro
 const start = (cmd: string, args: string[], ready: string, echo = false): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
     // JSON logs: the readiness marker below must not depend on the caller's log format.
-    const env = { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json' };
+    // PATCH_DEPOT_SUPERVISED: this script starts the daemon again after exit 75 (below), so its
+    // "Restart now" page says to reload, not to start it by hand.
+    const env = { ...process.env, PATCH_DEPOT_LOG_FORMAT: 'json', PATCH_DEPOT_SUPERVISED: '1' };
     const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';

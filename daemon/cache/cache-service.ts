@@ -175,7 +175,7 @@ export class CacheService {
     const url = this.opts.allow.check(raw);
     const key = url.href;
     const entry = this.index.get(key);
-    if (entry) {
+    if (entry && !(await this.republished(entry))) {
       // A client may ask for a fresher copy of a mutable file (apt's Cache-Control on index
       // files); immutable files are never refetched for it.
       const maxAge = Math.min(this.opts.mutableMaxAgeMs, opts.maxAgeMs ?? Number.POSITIVE_INFINITY);
@@ -206,6 +206,25 @@ export class CacheService {
       );
     }
     return this.download(url);
+  }
+
+  /**
+   * A kept file the current apt index names with other bytes: the repository published that name
+   * again (a local repository rebuilt). Serving the old copy made every host's apt refuse it
+   * ("File has unexpected size ... Mirror sync in progress?"); it is fetched again and verified
+   * against the index, and the new copy replaces it.
+   */
+  private async republished(entry: CacheEntry): Promise<boolean> {
+    if (entry.mutable) return false;
+    await this.learning;
+    const want = this.expected.get(entry.url);
+    if (!want || want.sha256 === entry.sha256) return false;
+    this.opts.log.info('the index names other bytes for a cached file: fetching it again', {
+      url: entry.url,
+      cached: entry.sha256,
+      expected: want.sha256,
+    });
+    return true;
   }
 
   private async download(url: URL, first?: Parameters<Fetcher['start']>[1]['first']): Promise<Resolved> {

@@ -57,6 +57,17 @@ const planText = (p: PlanPreview, label: (id: string) => string): string => {
   return lines.join('\n');
 };
 
+/**
+ * Why a plan came out empty when the data directory is the likely cause: run from the wrong
+ * directory, `deploy plan` read a ./.data with no hosts and said only "0 host(s) to change".
+ */
+export const nothingPlanned = (dataDir: string, assessedHosts: number): string[] =>
+  assessedHosts === 0
+    ? [
+        `no host has been inventoried in ${dataDir}: is it the daemon's data directory? give it with --data-dir DIR or PATCH_DEPOT_DATA_DIR`,
+      ]
+    : [];
+
 const plan = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
   const log = ctx.commandLog(config);
@@ -89,6 +100,8 @@ const plan = async (ctx: CommandContext): Promise<number> => {
         ? JSON.stringify({ ...preview.plan, placement: preview.placement }, null, 2)
         : planText(preview, label),
     );
+    if (!preview.plan.changes.length && !ctx.values.json)
+      for (const why of nothingPlanned(config.dataDir, site.hosts.length)) process.stderr.write(`${why}\n`);
     return preview.plan.changes.length ? 0 : 1;
   } finally {
     await catalog.stop();
@@ -131,7 +144,7 @@ const status = async (ctx: CommandContext): Promise<number> => {
     return 0;
   }
   if (ctx.values.json) out(JSON.stringify(all, null, 2));
-  else if (all.length === 0) out('no deployments yet');
+  else if (all.length === 0) out(`no deployments yet in ${config.dataDir}`);
   else
     for (const d of all)
       out(`${d.id}  ${d.state.padEnd(9)}  ${d.createdAt.slice(0, 16)}  ${d.title}  (${summary(d)})`);

@@ -38,6 +38,13 @@ export class RemoteError extends DepotError {
   }
 }
 
+/** `--host ADDR [--port N]` for `host:port` or `[v6]:port`, so the command can be pasted as it is. */
+const cliTarget = (hostPort: string): string => {
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(hostPort);
+  if (!m) return `--host ${hostPort}`;
+  return `--host ${m[1]}${m[2] === '22' ? '' : ` --port ${m[2]}`}`;
+};
+
 /** The host presented a key different from the pinned one: possibly a man in the middle. */
 export class HostKeyChangedError extends RemoteError {
   constructor(
@@ -50,7 +57,7 @@ export class HostKeyChangedError extends RemoteError {
       `HOST KEY CHANGED for ${hostPort}: pinned ${pinnedFingerprint}, presented ${presentedFingerprint}. ` +
         'Someone may be intercepting the connection, or the host was reinstalled. Verify the new ' +
         "fingerprint on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then accept " +
-        `it deliberately: "Accept new key" on the Inventory page, or \`patch-depot inventory --host ... ` +
+        `it deliberately: "Accept new key" on the Inventory page, or \`patch-depot inventory ${cliTarget(hostPort)} ` +
         `--accept-host-key ${presentedFingerprint}\`. Nothing was sent to the host.`,
     );
     this.name = 'HostKeyChangedError';

@@ -12,6 +12,7 @@ import type { JobRunner } from '../../daemon/jobs/job-runner.js';
 import type { UpcomingRun } from '../../daemon/jobs/scheduler.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { deploymentHref } from '../views/deployments.js';
 import { HostLink } from '../views/host-link.js';
 import { JobLink, jobHref } from '../views/job-link.js';
 import { ActionsHeading, Empty, isFragmentRequest, renderPage } from '../views/layout.js';
@@ -183,6 +184,22 @@ const Schedule = (props: { upcoming: UpcomingRun[] }) => (
   </section>
 );
 
+/**
+ * What started the job; a deployment's id links to its page, where a failed host is allowed again
+ * and retried (the dashboard's "see the job" leads here).
+ */
+const TriggerText = (props: { trigger: string }) => {
+  const m = /^(.*?\bdeployment )(dep-[0-9A-Za-z-]+)(.*)$/.exec(props.trigger);
+  if (!m) return <>{props.trigger}</>;
+  return (
+    <>
+      {m[1]}
+      <a href={deploymentHref(m[2]!)}>{m[2]}</a>
+      {m[3]}
+    </>
+  );
+};
+
 /** One job: facts, state changes, log; polls itself while the job has not finished. */
 export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; name: HostName }) => {
   const { job } = props;
@@ -208,7 +225,9 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; 
           <Target job={job} name={props.name} />
         </dd>
         <dt>Trigger</dt>
-        <dd>{job.trigger}</dd>
+        <dd>
+          <TriggerText trigger={job.trigger} />
+        </dd>
         <dt>State</dt>
         <dd>
           <StateLabel job={job} /> {job.attempts > 1 ? `(attempt ${job.attempts})` : ''}{' '}

@@ -6,7 +6,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { DepotError } from '../../daemon/errors.js';
+import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { TftpModule } from '../../daemon/tftp/tftp-module.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostOnly } from '../middleware/host-check.js';
@@ -65,7 +65,14 @@ const uploadedNotice = async (c: Context<WebEnv>, tftp: TftpModule): Promise<Chi
   );
 };
 
-const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, notice?: Child) => {
+const devicesPage = async (
+  c: Context<WebEnv>,
+  deps: WebDeps,
+  tftp: TftpModule,
+  notice?: Child,
+  /** A refused upload: said on this page, by the form, rather than on an error page. */
+  refused?: DepotError,
+) => {
   const status = tftp.status();
   const listing = await tftp.files.list();
   const plan = tftp.staging?.plan() ?? { entries: [], problems: [] };
@@ -73,10 +80,11 @@ const devicesPage = async (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule, 
   const byIp = new Map(assets.map((a) => [a.ip, a.hostnames[0] ?? a.ip]));
   return renderPage(
     c,
-    { title: TITLE },
+    { title: TITLE, ...(refused ? { status: httpStatusFor(refused.code) } : {}) },
     <>
       <h1>{TITLE}</h1>
       {notice === undefined ? null : <Notice kind="ok">{notice}</Notice>}
+      {refused ? <Notice kind="error">{`Not uploaded: ${refused.message}`}</Notice> : null}
       {status.listening ? (
         <p>{`TFTP server listening on ${status.address}:${status.port}, read-only, serving ${tftp.root}.`}</p>
       ) : (
@@ -131,9 +139,15 @@ export const devicesRoutes = (deps: WebDeps) => {
     const body = await c.req.parseBody();
     const file = body.file;
     if (!(file instanceof File) || file.size === 0)
-      throw new DepotError('BAD_INPUT', 'choose a file to upload');
+      return devicesPage(c, deps, tftp, undefined, new DepotError('BAD_INPUT', 'choose a file to upload'));
     const name = String(body.name ?? '').trim() || file.name;
-    const saved = await tftp.files.putSiteFile(name, new Uint8Array(await file.arrayBuffer()));
+    const saved = await tftp.files
+      .putSiteFile(name, new Uint8Array(await file.arrayBuffer()))
+      .catch((err: unknown) => {
+        if (err instanceof DepotError && (err.code === 'BAD_INPUT' || err.code === 'CONFLICT')) return err;
+        throw err;
+      });
+    if (saved instanceof DepotError) return devicesPage(c, deps, tftp, undefined, saved);
     // Redirected, so reloading the page shows it again instead of uploading the file again.
     return c.redirect(`/devices?uploaded=${encodeURIComponent(saved.name)}`, 303);
   });

@@ -12,7 +12,13 @@ import { askFirst } from '../views/confirm.js';
 import type { KnownHost } from '../views/group-form.js';
 import { renderPage } from '../views/layout.js';
 import { SettingsConfigView } from '../views/settings-config.js';
-import { labelOf, parseSection, type SettingsView, sectionById } from '../views/settings-fields.js';
+import {
+  labelOf,
+  parseSection,
+  type SettingsView,
+  sectionById,
+  titleInSentence,
+} from '../views/settings-fields.js';
 
 export type PageExtras = Partial<Pick<SettingsView, 'notice' | 'posted' | 'feed' | 'group' | 'editGroup'>> & {
   status?: 400 | 404 | 409;
@@ -99,11 +105,17 @@ export const tryChange = async (
   }
 };
 
-/** After a saved change: the page itself for htmx, a redirect (no resubmit on reload) otherwise. */
-export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) =>
-  c.req.header('hx-request') === 'true'
-    ? configPage(c, deps, { notice: { kind: 'ok', text } })
-    : c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+/**
+ * After a saved change: the page itself for htmx, a redirect (no resubmit on reload) otherwise.
+ * The outcome, and the restart it may need, head the page: htmx shows that top rather than keep
+ * the scroll of a form saved far below (a save that failed keeps it, by its field's error).
+ */
+export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) => {
+  if (c.req.header('hx-request') !== 'true')
+    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+  c.header('HX-Reswap', 'outerHTML show:top showTarget:#settings-main');
+  return configPage(c, deps, { notice: { kind: 'ok', text } });
+};
 
 const unchanged = (state: ConfigFileState, changes: SettingChange[]): SettingChange[] =>
   changes.filter((ch) => JSON.stringify(ch.value) !== JSON.stringify(getPath(state.config, ch.path)));
@@ -115,7 +127,7 @@ const saveSection = async (c: Context<WebEnv>, deps: WebDeps) => {
   const parsed = parseSection(section, body);
   const values = parsed.values;
   if ('unknown' in parsed && parsed.unknown?.length) {
-    const text = `Not a setting of ${section.title.toLowerCase()}: ${parsed.unknown.join(', ')}. Nothing was saved.`;
+    const text = `Not a setting of ${titleInSentence(section.title)}: ${parsed.unknown.join(', ')}. Nothing was saved.`;
     return configPage(c, deps, {
       status: 400,
       posted: { section: section.id, values, errors: { '': text } },

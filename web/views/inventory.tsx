@@ -23,8 +23,10 @@ export const KeyCard = (props: { publicKey: string; fingerprint: string }) => (
     <h2>Appliance SSH key</h2>
     <p>
       The appliance logs in to hosts with this key. On each host, add the line below to{' '}
-      <code>~/.ssh/authorized_keys</code> of the user it should log in as (a user that can run{' '}
-      <code>dpkg-query</code>, <code>rpm</code> or <code>apk</code>; root is not needed).
+      <code>~/.ssh/authorized_keys</code> of the user it should log in as. To see what a host has installed,
+      any user that can run <code>dpkg-query</code>, <code>rpm</code> or <code>apk</code> will do; to deploy
+      fixes the same login must be root or may run the package tool with <code>sudo</code> and no password (a
+      failed deployment shows the exact sudoers line).
     </p>
     <textarea readonly rows={3} aria-label="Appliance public key" style="width:100%;font-family:monospace">
       {props.publicKey}
@@ -62,10 +64,17 @@ const AttemptCell = (props: { row: HostOverview }) => {
         <When at={a.finishedAt} />
       </span>
     );
+  // The Host key column already shows both fingerprints and the accept button: said once, the
+  // row stays a row (the whole paragraph here made each host sixty lines tall).
+  // Once the new key is accepted, the paragraph's advice is done: the next collection uses it.
+  const keyText =
+    props.row.hostKey?.rejected !== undefined
+      ? ': host key changed: nothing was sent (see Host key)'
+      : ': host key changed; the new key is accepted since: collect again';
   return (
     <span class="notice error" role="status">
       <When at={a.finishedAt} />
-      {`: ${a.error ?? a.failure ?? 'failed'}`}
+      {a.failure === 'host-key-changed' ? keyText : `: ${a.error ?? a.failure ?? 'failed'}`}
     </span>
   );
 };

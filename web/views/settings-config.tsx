@@ -15,6 +15,7 @@ import {
   SECTIONS,
   type SectionSpec,
   type SettingsView,
+  titleInSentence,
 } from './settings-fields.js';
 import { GroupsCard } from './settings-groups.js';
 import { TableScroll } from './table-scroll.js';
@@ -93,7 +94,7 @@ const SectionForm = (props: { s: SectionSpec; view: SettingsView }) => {
             by={view.overriddenBy(f.path)}
           />
         ))}
-        <button type="submit">Save {s.title.toLowerCase()}</button>
+        <button type="submit">Save {titleInSentence(s.title)}</button>
       </form>
     </section>
   );

@@ -27,6 +27,13 @@ export interface SectionSpec {
   fields: FieldSpec[];
 }
 
+/**
+ * A section's title inside a sentence ("Save package cache"): its first letter lowered, unless
+ * the first word is an acronym ("Save TFTP for network devices", never "Save tftp ...").
+ */
+export const titleInSentence = (title: string): string =>
+  /^\p{Lu}\p{Lu}/u.test(title) ? title : title.charAt(0).toLowerCase() + title.slice(1);
+
 export const SECTIONS: readonly SectionSpec[] = [
   {
     id: 'site',

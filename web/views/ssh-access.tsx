@@ -130,7 +130,10 @@ export const ManageForm = (props: { view: HostView; csrf: string; values?: Manag
         <input name="address" required value={v.address ?? c?.address ?? view.host.address ?? ''} />
       </label>
       <label>
-        User <span class="hint">(one that can run dpkg-query, rpm or apk; root is not needed)</span>
+        User{' '}
+        <span class="hint">
+          (any user can be inventoried; to deploy fixes it must be root or have passwordless sudo)
+        </span>
         <input name="username" required autocomplete="off" value={v.username ?? c?.username ?? ''} />
       </label>
       <label>

@@ -99,3 +99,29 @@ test('deploy plan, status and run from the console', { timeout: 120_000 }, async
     assert.match(r.stderr, /Usage:\s+patch-depot deploy (plan|run)/);
   }
 });
+
+test('deploy plan and status on a data directory the daemon never used say so', async (t) => {
+  const empty = await tempDir(t);
+  const run = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'daemon/main.ts', 'deploy', ...args, '--data-dir', empty],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: 'warn' },
+      },
+    );
+  // Run from the wrong directory, the plan was "0 host(s) to change" and nothing more.
+  const plan = run('plan', '--advisory', HIGH);
+  assert.equal(plan.status, 1);
+  assert.match(plan.stdout, /0 host\(s\) to change/);
+  assert.ok(
+    plan.stderr.includes(`no host has been inventoried in ${empty}: is it the daemon's data directory?`),
+    plan.stderr,
+  );
+  assert.match(plan.stderr, /--data-dir DIR or PATCH_DEPOT_DATA_DIR/);
+  const status = run('status');
+  assert.equal(status.status, 0);
+  assert.equal(status.stdout.trim(), `no deployments yet in ${empty}`);
+});

@@ -142,7 +142,12 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
   for (const bad of ['../escape.cfg', '.hidden', 'a/b.cfg', 'x.tmp-1-ab', 'é.cfg']) {
     const res = await h.upload('f.cfg', Buffer.from('x'), bad);
     assert.equal(res.status, 400, bad);
-    assert.match(await res.text(), /not a plain file name/);
+    const page = await res.text();
+    assert.match(page, /not a plain file name/);
+    // Said on the Devices page by its upload form, not on an error page that leads to the dashboard.
+    assert.match(page, /<h1>Network devices<\/h1>/);
+    assert.match(page, /Not uploaded: /);
+    assert.match(page, /<button type="submit">Upload<\/button>/);
   }
   const big = await h.upload('big.bin', Buffer.alloc(1024 * 1024 + 1));
   assert.equal(big.status, 400);

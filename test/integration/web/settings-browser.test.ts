@@ -69,6 +69,16 @@ test('a tech adds a feed in Settings and syncs it from the UI without a restart'
   await page.waitForSelector('text=Package cache saved.');
   assert.deepEqual(dialogs, []);
 
+  // Saved far down the page, the outcome (and the restart it needs) is where the eye is: the page
+  // shows its top, where they are, not some card further down.
+  const tftp = page.locator('section:has(h2:text("TFTP for network devices"))');
+  await tftp.locator('input[type=checkbox]').check();
+  await tftp.locator('button[type=submit]').click();
+  await page.waitForSelector('text=TFTP for network devices saved.');
+  const notice = await page.locator('text=TFTP for network devices saved.').boundingBox();
+  assert.ok(notice && notice.y >= 0 && notice.y < 900, `the notice is at y=${notice?.y}, out of view`);
+  assert.ok(await page.locator('button:text("Restart now")').isVisible());
+
   // Sync the new feed from the UI: its fixes fill the catalog without a restart.
   await page.click('#feeds button:text("Sync now")');
   await page.waitForURL(/\/patches\/feeds$/);

@@ -175,7 +175,11 @@ test('trust changes ask first without JavaScript; a setting fixed by the environ
   assert.deepEqual((await fileJson()).cache, { clients: ['10.1.0.0/16'] });
   // With htmx the server asks too, and only about what the post changes: no question in the
   // browser that names settings the form leaves alone.
-  assert.doesNotMatch(await (await admin.request('/settings/config')).text(), /hx-confirm="Save the/);
+  const settingsPage = await (await admin.request('/settings/config')).text();
+  assert.doesNotMatch(settingsPage, /hx-confirm="Save the/);
+  // Each section's button names it as a sentence would, an acronym kept: not "Save tftp ...".
+  assert.match(settingsPage, />Save TFTP for network devices</);
+  assert.match(settingsPage, />Save package cache</);
   const hx = { 'hx-request': 'true' };
   const portOnly = await admin.post(
     '/settings/config/proxy',

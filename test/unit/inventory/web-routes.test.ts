@@ -220,6 +220,9 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
     /Every connection to this machine stops until you compare the fingerprint on\s+its console/,
   );
   assert.ok(html.includes(entry!.pinned.fingerprint) && html.includes(entry!.rejected!.fingerprint));
+  // The Last collection cell points at the Host key cell instead of repeating its paragraph.
+  assert.match(html, /: host key changed: nothing was sent \(see Host key\)/);
+  assert.equal(html.split('HOST KEY CHANGED').length - 1, 0, 'the long message is not in the table');
   const _csrf = await h.csrf();
   // Trust-changing: a plain post asks first, carrying the fingerprint, and changes nothing.
   const asked = await h.post('/inventory/hosts/10.0.0.5/accept-key', { _csrf, fingerprint: 'SHA256:nope' });
@@ -244,6 +247,9 @@ test('a changed host key shows both fingerprints and is accepted only deliberate
     (await h.inventory.knownHosts.get('10.0.0.5'))?.pinned.fingerprint,
     entry!.rejected!.fingerprint,
   );
+  const accepted = await (await h.request('/inventory')).text();
+  assert.match(accepted, /: host key changed; the new key is accepted since: collect again/);
+  assert.doesNotMatch(accepted, /HOST KEY CHANGED/, 'no advice left to accept what is accepted');
 });
 
 test('remove forgets the host; unknown hosts are 404', async (t) => {

@@ -103,3 +103,13 @@ test('host:port keys and algorithm lists', () => {
   assert.deepEqual(algorithmsForKeyType('ssh-rsa'), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
   assert.deepEqual(algorithmsForKeyType('ssh-ed25519'), ['ssh-ed25519']);
 });
+
+test('a changed key names the command to accept it with its address, ready to paste', () => {
+  const e = new HostKeyChangedError('10.213.93.20:22', 'SHA256:old', 'SHA256:new');
+  assert.match(e.message, /`patch-depot inventory --host 10\.213\.93\.20 --accept-host-key SHA256:new`/);
+  const other = new HostKeyChangedError('[fd00::5]:2222', 'SHA256:old', 'SHA256:new');
+  assert.match(
+    other.message,
+    /`patch-depot inventory --host fd00::5 --port 2222 --accept-host-key SHA256:new`/,
+  );
+});
