@@ -17,6 +17,7 @@ import { Fetcher } from './fetcher.js';
 import type { Clock, Upstream } from './ports.js';
 import { PrefetchQueue } from './prefetch.js';
 import { Quota } from './quota.js';
+import type { Resolved } from './resolved.js';
 import { scrubBlobs } from './scrub.js';
 import { TokenBucket } from './token-bucket.js';
 import { hashFromUrl, isMutable, type UpstreamAllowList } from './url-policy.js';
@@ -44,23 +45,7 @@ export interface CacheServiceOptions {
   indexDebounceMs?: number;
 }
 
-/** What a request resolved to: bytes on disk, or a download to follow. */
-export type Resolved =
-  | {
-      kind: 'hit';
-      entry: CacheEntry;
-      handle: FileHandle;
-      stale: boolean;
-      /** Close the handle and let eviction have the blob again; call exactly once. */
-      release(): Promise<void>;
-    }
-  | {
-      kind: 'download';
-      download: Download;
-      joined: boolean;
-      /** Stop holding the download's file open (after attaching a reader); call exactly once. */
-      release(): Promise<void>;
-    };
+export type { Resolved } from './resolved.js';
 
 export class CacheService {
   readonly blobs: BlobStore;
