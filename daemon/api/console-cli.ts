@@ -99,7 +99,8 @@ export const formatTable = (rows: readonly ConsoleRow[], now = Date.now()): stri
     ago(r.lastContact, now),
     r.error ? `stale: ${terminalText(r.error)}` : r.problems ? `${r.problems} problem(s) on the site` : 'ok',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  // A loop, not Math.max(...): one argument per site overflows the stack past some 100,000 rows.
+  const widths = head.map((h, i) => body.reduce((w, b) => Math.max(w, b[i]!.length), h.length));
   return `${[head, ...body].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
 };
 

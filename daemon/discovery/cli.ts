@@ -56,7 +56,8 @@ export const scanTable = (found: Observation[]): string => {
       ].map(cell),
     ),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...): one argument per asset overflows the stack past some 100,000 rows.
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
   return rows
     .map((r) =>
       r

@@ -36,3 +36,9 @@ test('columns stay aligned on the escaped text', () => {
   const at = head!.indexOf('PORTS');
   for (const row of rows) assert.equal(row.slice(at), '-', `${row}: PORTS starts where its heading does`);
 });
+
+test('a table of 200,000 devices prints (no stack overflow from one argument per row)', () => {
+  const one = device('10.0.0.1', {});
+  const out = scanTable(Array.from({ length: 200_000 }, () => one));
+  assert.equal(out.split('\n').length, 200_001);
+});
