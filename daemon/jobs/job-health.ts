@@ -9,7 +9,11 @@ const ERROR_CHARS = 160;
 const firstLine = (error: string): string => {
   const text = error.trim();
   const line = text.split('\n', 1)[0] ?? '';
-  if (line.length > ERROR_CHARS) return `${line.slice(0, ERROR_CHARS - 1)}…`;
+  if (line.length > ERROR_CHARS) {
+    // Never half of a character outside the Basic Multilingual Plane (an emoji): it would show as �.
+    const cut = /[\uD800-\uDBFF]/.test(line[ERROR_CHARS - 2] ?? '') ? ERROR_CHARS - 2 : ERROR_CHARS - 1;
+    return `${line.slice(0, cut)}…`;
+  }
   return line.length < text.length ? `${line} …` : line;
 };
 

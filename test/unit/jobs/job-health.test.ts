@@ -62,3 +62,17 @@ test("the dashboard's Needs attention links the failed job; the sentence stays s
   assert.match(html, /<a href="\/activity\/job-20261204T110000-abc123" title="job [^"]+">see the job<\/a>/);
   assert.doesNotMatch(html, /trace trace/);
 });
+
+test('a cut never splits a character outside the BMP (an emoji at the cut)', () => {
+  for (let pad = 150; pad < 162; pad++) {
+    const [p] = failedRecently(
+      [failed('job-e', '2026-12-04T11:00:00.000Z', `${'x'.repeat(pad)}${'😀'.repeat(20)}`)],
+      NOW,
+    );
+    assert.doesNotMatch(
+      p!.message,
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/,
+      `padding ${pad}: ${p!.message.slice(-12)}`,
+    );
+  }
+});
