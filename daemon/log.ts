@@ -64,6 +64,9 @@ const safeJson = (value: unknown): string => {
   });
 };
 
+/** The keys every JSON line starts with. */
+const RESERVED = new Set(['time', 'level', 'name', 'msg']);
+
 export const createLogger = (
   opts: LoggerOptions,
   name = 'depot',
@@ -78,7 +81,11 @@ export const createLogger = (
     const human = opts.format === 'pretty' && opts.level !== 'debug';
     for (const [k, v] of Object.entries(fields ?? {})) all[k] = human ? briefError(v) : serialise(v);
     if (opts.format === 'json') {
-      sink.write(`${safeJson({ time: dateOf(clock).toISOString(), level, name, msg, ...all })}\n`);
+      // A field named like the line's own keys ({ name: file }) keeps them: it is written as
+      // `name_`, so the logger's name (what a journal is searched by) is never replaced.
+      const line: Record<string, unknown> = { time: dateOf(clock).toISOString(), level, name, msg };
+      for (const [k, v] of Object.entries(all)) line[RESERVED.has(k) ? `${k}_` : k] = v;
+      sink.write(`${safeJson(line)}\n`);
       return;
     }
     const extra = Object.entries(all)

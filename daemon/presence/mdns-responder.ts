@@ -118,7 +118,7 @@ export class MdnsResponder {
       if (conflicts >= MANY_CONFLICTS) await clock.sleep(SLOW_PROBE_MS, signal);
       if (!(await this.probe(signal))) {
         conflicts++;
-        this.opts.log.info('mDNS name in use on the link; trying the next', { name: this.hostname });
+        this.opts.log.info('mDNS name in use on the link; trying the next', { hostname: this.hostname });
         continue;
       }
       conflicts = 0;
@@ -131,7 +131,9 @@ export class MdnsResponder {
       });
       await this.announce(signal);
       await this.untilConflict(signal);
-      this.opts.log.warn('another machine claimed our mDNS name; choosing the next', { name: this.hostname });
+      this.opts.log.warn('another machine claimed our mDNS name; choosing the next', {
+        hostname: this.hostname,
+      });
       // Caches drop exactly our records for the old name (same data), not the other machine's.
       await this.multicast({ answers: this.goodbye(), additionals: [] });
     }

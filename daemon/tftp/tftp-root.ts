@@ -185,7 +185,7 @@ export class TftpRoot {
       const record = { name, sha256, size, vendor, product, version, feedId, stagedAt: this.now() };
       this.doc.firmware = [...this.doc.firmware.filter((f) => f.name !== name), record];
       await this.save();
-      this.o.log.info('firmware staged for TFTP', { name, version, size });
+      this.o.log.info('firmware staged for TFTP', { file: name, version, size });
     });
   }
 
@@ -222,7 +222,7 @@ export class TftpRoot {
       const record = { name, sha256, size: data.length, uploadedAt: this.now() };
       this.doc.site = [...this.doc.site.filter((s) => s.name !== name), record];
       await this.save();
-      this.o.log.info('site file stored for TFTP', { name, size: data.length });
+      this.o.log.info('site file stored for TFTP', { file: name, size: data.length });
       return record;
     });
   }

@@ -43,3 +43,18 @@ test('the human format shows an error as its message and cause on one line; debu
   assert.match(lines('pretty', 'debug'), /"stack":"Error: root@10/);
   assert.match(lines('json', 'info'), /"stack":"Error: root@10/);
 });
+
+test("a field named like a line's own key never replaces it: the logger's name stays searchable", () => {
+  const out: string[] = [];
+  const log = createLogger({ level: 'info', format: 'json', sink: { write: (l) => out.push(l) } });
+  // As the TFTP root once logged a stored file: {"name":"SEP001122334455.cnf.xml",...}.
+  log
+    .child('tftp')
+    .info('site file stored for TFTP', { name: 'SEP001122334455.cnf.xml', msg: 'x', size: 13 });
+  const line = JSON.parse(out[0]!) as Record<string, unknown>;
+  assert.equal(line.name, 'depot.tftp');
+  assert.equal(line.msg, 'site file stored for TFTP');
+  assert.equal(line.name_, 'SEP001122334455.cnf.xml');
+  assert.equal(line.msg_, 'x');
+  assert.equal(line.size, 13);
+});
