@@ -19,10 +19,10 @@ export const demoSteps = (s: DemoSteps): string => `
 ${s.tag} open http://localhost:${s.port}/ and set the admin password, with the setup code from
   the log above (or: patch-depot setup-code --data-dir ${s.dataDir}); a data directory set up
   before asks you to sign in instead. Then the whole life cycle, offline:
-  1. Settings → Scopes: confirm the suggested scope ${s.subnet}; Assets → Scan.
+  1. Settings → Scopes: confirm the suggested scope ${s.subnet}; Assets → Scan now.
   2. Each managed machine (${s.managedAt}): open its address on Assets; under SSH access give
      user root, port 22 → Manage this machine (its host key is pinned on first use). Then
-     Inventory → Collect.
+     Inventory → Collect all hosts now.
   3. Patches → Feeds: the daemon syncs the vendor's feed ${s.feedUrl} (behind a slow WAN
      link) by itself, at its first start on a data directory and then on schedule (the jobs are
      on Activity); Sync now fetches it at once.

@@ -37,3 +37,10 @@ test('the steps name the lab, its address and its pilots', () => {
 test('a data directory set up before is signed in to, not set up again', () => {
   assert.match(text, /a data directory set up\s+before asks you to sign in instead/);
 });
+
+test('the steps name the buttons as the pages label them', () => {
+  assert.match(text, /Inventory → Collect all hosts now\./);
+  assert.match(text, /Assets → Scan now\./);
+  assert.match(text, /Manage this machine/);
+  assert.match(text, /Deploy selected → Create draft → Approve → Run now/);
+});
