@@ -88,6 +88,12 @@ export class ExpectedHashes {
     return this.map.get(url);
   }
 
+  /** What the indexes now say `url` holds, when that is not `sha256`: the name was published again. */
+  contradicts(url: string, sha256: string): Expected | undefined {
+    const want = this.map.get(url);
+    return want && want.sha256 !== sha256 ? want : undefined;
+  }
+
   set(url: string, e: Expected): void {
     this.map.set(url, e);
   }

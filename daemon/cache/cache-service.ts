@@ -194,22 +194,15 @@ export class CacheService {
   }
 
   /**
-   * A kept file the current apt index names with other bytes: the repository published that name
-   * again (a local repository rebuilt). Serving the old copy made every host's apt refuse it
-   * ("File has unexpected size ... Mirror sync in progress?"); it is fetched again and verified
-   * against the index, and the new copy replaces it.
+   * A kept file the current apt index names with other bytes (a local repository rebuilt) is
+   * fetched again and verified: served, every host's apt refused it ("File has unexpected size").
    */
   private async republished(entry: CacheEntry): Promise<boolean> {
     if (entry.mutable) return false;
     await this.learning;
-    const want = this.expected.get(entry.url);
-    if (!want || want.sha256 === entry.sha256) return false;
-    this.opts.log.info('the index names other bytes for a cached file: fetching it again', {
-      url: entry.url,
-      cached: entry.sha256,
-      expected: want.sha256,
-    });
-    return true;
+    const want = this.expected.contradicts(entry.url, entry.sha256);
+    if (want) this.opts.log.info('the index names other bytes: fetching again', { url: entry.url, want });
+    return want !== undefined;
   }
 
   private async download(url: URL, first?: Parameters<Fetcher['start']>[1]['first']): Promise<Resolved> {
