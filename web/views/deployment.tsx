@@ -138,7 +138,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
       <td>{hosts.length}</td>
       <td>{`${rate === undefined ? '—' : `${rate}%`} (needs ${Math.round(gate.minSuccessRate * 100)}%)`}</td>
       <td>{`${ok} (needs ${gate.minVerified})`}</td>
-      <td>
+      <td class="prose">
         {soakLeft !== undefined
           ? `${hours(Math.max(0, soakLeft))} left`
           : last
@@ -199,6 +199,29 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
   );
 };
 
+/**
+ * Earlier failures (retries, breaks, a run before "Retry host"). The last one is the host's
+ * reason, under Outcome: said once. More than one fold away, so a retried host stays one row.
+ */
+const FailureHistory = (props: { h: HostState }) => {
+  const { h } = props;
+  const rows = h.failures
+    .filter((f) => f.reason !== h.reason)
+    .map((f) => (
+      <div class="hint why">
+        {`attempt ${f.attempt}: ${f.kind}: `}
+        <Reason message={f.reason} />
+      </div>
+    ));
+  if (rows.length < 2) return <>{rows}</>;
+  return (
+    <details class="hint why">
+      <summary>{`${rows.length} earlier failures`}</summary>
+      {rows}
+    </details>
+  );
+};
+
 /** A host that waits (for approval, for its window) says so under Outcome, in the daemon's words. */
 const waitingShown = (h: HostState): boolean => h.waiting !== undefined && !h.outcome;
 
@@ -210,19 +233,15 @@ export const HostRow = (props: { d: Deployment; h: HostState; label: string; csr
         <a href={hostHref(h.hostId)}>{props.label}</a>
       </td>
       <td>{`${h.group} / ${h.ring}`}</td>
-      <td class="wrap">{h.change.upgrades.map(updateKey).join(' ')}</td>
+      <td>
+        {h.change.upgrades.map((u) => (
+          <div>{updateKey(u)}</div>
+        ))}
+      </td>
       <td>{h.phase}</td>
       <td>
         {h.attempts}
-        {/* The last failure's reason is the host's reason, under Outcome: said once. */}
-        {h.failures
-          .filter((f) => f.reason !== h.reason)
-          .map((f) => (
-            <div class="hint why">
-              {`attempt ${f.attempt}: ${f.kind}: `}
-              <Reason message={f.reason} />
-            </div>
-          ))}
+        <FailureHistory h={h} />
       </td>
       <td>
         <OutcomeWord h={h} />

@@ -80,3 +80,40 @@ test('a host waiting for approval says so once, under Outcome, without "waiting:
   assert.doesNotMatch(html, /waiting: curl/);
   assert.match(html, /no log yet</);
 });
+
+test('a retried host folds its earlier failures away and lists each upgrade on a line', async () => {
+  const { HostRow } = await import('../../../web/views/deployment.js');
+  type P = Parameters<typeof HostRow>[0];
+  const failure = (attempt: number, reason: string) => ({
+    at: '2026-12-04T22:00:00.000Z',
+    attempt,
+    kind: 'transient',
+    reason,
+  });
+  const h = {
+    hostId: 'h-0000000001',
+    group: 'pilot',
+    ring: 0,
+    change: {
+      hostId: 'h-0000000001',
+      ecosystem: 'dpkg',
+      upgrades: [
+        { name: 'curl', version: '7.88.1-10+deb12u15' },
+        { name: 'libexpat1', version: '2.5.0-1+deb12u2' },
+      ],
+    },
+    phase: 'done',
+    outcome: 'verified',
+    attempts: 1,
+    failures: [
+      failure(1, 'download failed'),
+      failure(1, 'the install broke off'),
+      failure(2, 'download failed'),
+    ],
+    steps: [],
+  } as unknown as P['h'];
+  const d = { id: 'dep-1', state: 'running', rings: [{ state: 'passed', batch: 1 }], breakers: [] };
+  const html = String(HostRow({ d: d as unknown as P['d'], h, label: '10.0.0.18', csrf: 'x' }));
+  assert.match(html, /<details class="hint why"><summary>3 earlier failures<\/summary>/);
+  assert.match(html, /<div>curl=7\.88\.1-10\+deb12u15<\/div><div>libexpat1=2\.5\.0-1\+deb12u2<\/div>/);
+});
