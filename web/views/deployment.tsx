@@ -215,7 +215,7 @@ const FailureHistory = (props: { h: HostState }) => {
     ));
   if (rows.length < 2) return <>{rows}</>;
   return (
-    <details class="hint why">
+    <details class="hint">
       <summary>{`${rows.length} earlier failures`}</summary>
       {rows}
     </details>

@@ -114,6 +114,6 @@ test('a retried host folds its earlier failures away and lists each upgrade on a
   } as unknown as P['h'];
   const d = { id: 'dep-1', state: 'running', rings: [{ state: 'passed', batch: 1 }], breakers: [] };
   const html = String(HostRow({ d: d as unknown as P['d'], h, label: '10.0.0.18', csrf: 'x' }));
-  assert.match(html, /<details class="hint why"><summary>3 earlier failures<\/summary>/);
+  assert.match(html, /<details class="hint"><summary>3 earlier failures<\/summary>/);
   assert.match(html, /<div>curl=7\.88\.1-10\+deb12u15<\/div><div>libexpat1=2\.5\.0-1\+deb12u2<\/div>/);
 });
