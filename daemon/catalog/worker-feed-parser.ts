@@ -61,6 +61,25 @@ const handOver = (task: FeedTask): ArrayBuffer[] => {
   return [...new Set(whole.map((bytes) => bytes.buffer as ArrayBuffer))];
 };
 
+/**
+ * About what parsing apt indexes takes of the worker's heap: each package (a stanza) some 1.25 KiB
+ * of maps and records, plus the text (400,000 short stanzas, 27 MB of text: some 500 MB). Index
+ * sets past three quarters of the worker's heap are refused before they are parsed: a worker that
+ * runs out of memory in one big step takes V8's fatal error, and the daemon with it (seen at 64 MiB),
+ * instead of its own out-of-memory error. Debian's main/amd64 (64,000 packages, 45 MB): ~125 MiB.
+ */
+const aptParseBytes = (request: AptIndexesRequest): number => {
+  let bytes = 0;
+  let stanzas = 0;
+  for (const { bytes: b } of request.indexes) {
+    bytes += b.byteLength;
+    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    for (let at = buf.indexOf('\n\n'); at !== -1; at = buf.indexOf('\n\n', at + 2)) stanzas++;
+    stanzas++;
+  }
+  return stanzas * 1280 + bytes;
+};
+
 const describe = (task: FeedTask): string => {
   switch (task.kind) {
     case 'document':
@@ -86,6 +105,15 @@ export class WorkerFeedParser implements FeedParser {
   }
 
   aptIndexes(request: AptIndexesRequest, signal?: AbortSignal) {
+    const memoryMB = this.opts.memoryMB;
+    const needs = aptParseBytes(request);
+    if (memoryMB && needs > memoryMB * 0.75 * 2 ** 20)
+      return Promise.reject(
+        new DepotError(
+          'BAD_INPUT',
+          `parsing the ${request.what} indexes needs more than ${memoryMB} MiB of memory (catalog.workerMemoryMB): about ${Math.ceil(needs / 2 ** 20)} MiB for their packages`,
+        ),
+      );
     return this.run({ kind: 'apt', request }, signal) as Promise<TaskAnswers['apt']>;
   }
 
