@@ -4,13 +4,11 @@
  * heap limit the sync fails naming catalog.workerMemoryMB.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { WorkerFeedParser } from '../../../daemon/catalog/worker-feed-parser.js';
-import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { oneIndexRepo } from '../../support/one-index-repo.js';
 
 const stanzas = (n: number): Buffer => {
   const out: string[] = [];
@@ -19,44 +17,10 @@ const stanzas = (n: number): Buffer => {
   return Buffer.from(out.join('\n'));
 };
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-/** A repository whose one index holds `n` binaries (gzip, as mirrors serve it), signed as far as the fake verifier cares. */
+/** A repository whose one index holds `n` binaries (gzip, as mirrors serve it). */
 const repo = (n: number, memoryMB?: number) => {
   const plain = stanzas(n);
-  const gz = gzipSync(plain);
-  const release = [
-    'Origin: Example',
-    'Codename: bookworm',
-    'Date: Mon, 23 Nov 2026 00:00:00 UTC',
-    'SHA256:',
-    ` ${sha(plain)} ${plain.length} main/binary-amd64/Packages`,
-    ` ${sha(gz)} ${gz.length} main/binary-amd64/Packages.gz`,
-    '',
-  ].join('\n');
-  const fetcher = new MemoryFeedFetcher();
-  fetcher.set('http://repo.test/debian/dists/bookworm/InRelease', release);
-  fetcher.set('http://repo.test/debian/dists/bookworm/main/binary-amd64/Packages.gz', gz);
-  const ctx: FeedContext = {
-    fetcher,
-    verifier: { verifyClearsigned: async (doc) => ({ text: Buffer.from(doc).toString(), signer: 'test' }) },
-    parser: new WorkerFeedParser({ memoryMB }),
-    now: () => new Date('2026-11-24T00:00:00Z'),
-    maxBytes: 64 << 20,
-    maxUnpackedBytes: 256 << 20,
-    trustedKeys: [],
-  };
-  const spec = {
-    id: 'example',
-    kind: 'apt' as const,
-    enabled: true,
-    url: 'http://repo.test/debian',
-    suite: 'bookworm',
-    components: ['main'],
-    architectures: ['amd64'],
-    keyring: '/dev/null',
-  };
-  return { spec, ctx };
+  return oneIndexRepo(new WorkerFeedParser({ memoryMB }), { plain, gz: gzipSync(plain) }, 256 << 20);
 };
 
 test('an apt index parsed in the worker comes back whole: every binary, by source', async () => {

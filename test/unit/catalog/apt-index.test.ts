@@ -4,14 +4,12 @@
  * its square, and the indexes are parsed by the feed parser (a worker thread in the daemon).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import type { FeedContext } from '../../../daemon/catalog/feeds/adapter.js';
 import { packagesToContent, parsePackagesIndex } from '../../../daemon/catalog/feeds/apt-packages.js';
 import type { AptRelease } from '../../../daemon/catalog/feeds/apt-release.js';
 import { syncAptRepo } from '../../../daemon/catalog/feeds/apt-repo.js';
 import { InProcessFeedParser } from '../../fakes/in-process-feed-parser.js';
-import { MemoryFeedFetcher } from '../../fakes/memory-feed-fetcher.js';
+import { oneIndexRepo } from '../../support/one-index-repo.js';
 
 const stanzas = (n: number, source: (i: number) => string): string => {
   const out: string[] = [];
@@ -72,38 +70,8 @@ test('an index of 150,000 binaries syncs: they are not passed to a call one argu
   // packages.push(...index): past some 130,000 arguments V8 throws "Maximum call stack size
   // exceeded", and the sync failed with that (Debian's main index for one architecture is 65,000).
   const index = Buffer.from(stanzas(150_000, (i) => `s${i}`));
-  const hash = createHash('sha256').update(index).digest('hex');
-  const release = [
-    'Origin: Example',
-    'Codename: bookworm',
-    'Date: Mon, 23 Nov 2026 00:00:00 UTC',
-    'SHA256:',
-    ` ${hash} ${index.length} main/binary-amd64/Packages`,
-    '',
-  ].join('\n');
-  const fetcher = new MemoryFeedFetcher();
-  fetcher.set('http://repo.test/debian/dists/bookworm/InRelease', release);
-  fetcher.set('http://repo.test/debian/dists/bookworm/main/binary-amd64/Packages', index);
   const parser = new InProcessFeedParser();
-  const ctx: FeedContext = {
-    fetcher,
-    verifier: { verifyClearsigned: async (doc) => ({ text: Buffer.from(doc).toString(), signer: 'test' }) },
-    parser,
-    now: () => new Date('2026-11-24T00:00:00Z'),
-    maxBytes: 64 << 20,
-    maxUnpackedBytes: 64 << 20,
-    trustedKeys: [],
-  };
-  const spec = {
-    id: 'example',
-    kind: 'apt' as const,
-    enabled: true,
-    url: 'http://repo.test/debian',
-    suite: 'bookworm',
-    components: ['main'],
-    architectures: ['amd64'],
-    keyring: '/dev/null',
-  };
+  const { spec, ctx } = oneIndexRepo(parser, { plain: index });
   const res = await syncAptRepo(spec, ctx);
   assert.equal(res.status, 'ok');
   if (res.status === 'ok') assert.equal(res.content.advisories.length, 150_000);
