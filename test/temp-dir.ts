@@ -33,6 +33,7 @@ export const onTeardown = (t: TestContext, fn: () => unknown): void => {
 
 export const tempDir = async (t: TestContext, prefix = 'pd-test-'): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  onTeardown(t, () => rm(dir, { recursive: true, force: true }));
+  // Retried: a service a test stopped with plain t.after (which runs after this) may still write.
+  onTeardown(t, () => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 };

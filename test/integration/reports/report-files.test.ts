@@ -13,7 +13,7 @@ import type { MissingFix } from '../../../daemon/assess/types.js';
 import { createLogger } from '../../../daemon/log.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
-import { tempDir } from '../../temp-dir.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
 
 const site = (missing: number): SiteAssessment =>
   ({
@@ -64,7 +64,7 @@ const service = async (t: TestContext, dataDir: string) => {
     }),
   });
   await s.start();
-  t.after(() => s.stop());
+  onTeardown(t, () => s.stop());
   return { s, lines };
 };
 
@@ -104,9 +104,16 @@ test('a report write that fails is written again at the next assessment', async 
 test('assessments are recorded one after another, in the order they came, and settled() waits for them', async (t) => {
   const dir = await tempDir(t);
   const { s } = await service(t, dir);
-  void s.record(site(3));
-  void s.record(site(2));
-  void s.record(site(0));
+  // One inventory, assessed three times (site() stamps each with the clock, which may tick between).
+  const at = new Date().toISOString();
+  const same = (missing: number): SiteAssessment => {
+    const s = site(missing);
+    (s.hosts[0] as { collectedAt: string }).collectedAt = at;
+    return s;
+  };
+  void s.record(same(3));
+  void s.record(same(2));
+  void s.record(same(0));
   await s.settled();
   assert.deepEqual(s.ledger().hosts.h1?.open, []);
   assert.equal(s.ledger().closed.length, 0, 'the same inventory: dropped, not fixed');
