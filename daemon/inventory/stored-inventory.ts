@@ -3,39 +3,45 @@
  * package records at 5,000 hosts of 300 packages (7.5 million at 1,500), and the schema built a
  * copy of each: two thirds of the time a run spent reading, and most of the garbage the appliance's
  * small young generation then collected. So the package list is checked here by hand, in place,
- * against the same rules (`installedPackageSchema`: known keys only, strings of bounded length);
+ * against the same rules, read from `installedPackageSchema` (known keys only, strings of bounded length);
  * the rest of the record, and a package list the hand check refuses, go through the schema, so
  * what is accepted and every error message stay the schema's own (a differential test holds the
  * two equal).
  */
 import { z } from 'zod';
-import { type HostInventory, hostInventorySchema, type InstalledPackage } from './types.js';
+import {
+  type HostInventory,
+  hostInventorySchema,
+  type InstalledPackage,
+  installedPackageSchema,
+} from './types.js';
 
-/** A string field of a package within its schema's bounds (lengths in UTF-16 units, as zod counts). */
-const bounded = (v: unknown, max: number): boolean =>
-  typeof v === 'string' && v.length >= 1 && v.length <= max;
+/**
+ * Each key of a package with its length bounds, read from `installedPackageSchema` itself (lengths
+ * in UTF-16 units, as zod counts), so the hand check cannot drift from the schema. A Map: no key
+ * such as `__proto__` or `constructor` finds anything in it.
+ */
+const BOUNDS = new Map(
+  Object.entries(installedPackageSchema.shape).map(([key, field]) => {
+    const text = field instanceof z.ZodOptional ? field.unwrap() : field;
+    return [key, { min: text.minLength ?? 0, max: text.maxLength ?? Number.POSITIVE_INFINITY }] as const;
+  }),
+);
+const REQUIRED = Object.entries(installedPackageSchema.shape)
+  .filter(([, field]) => !(field instanceof z.ZodOptional))
+  .map(([key]) => key);
 
-/** `p` passes `installedPackageSchema` unchanged (a switch, so no key such as `__proto__` slips by). */
+/** `p` passes `installedPackageSchema` unchanged. */
 const plainPackage = (p: unknown): p is InstalledPackage => {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
   const rec = p as Record<string, unknown>;
   for (const key in rec) {
-    if (!Object.hasOwn(rec, key)) return false;
-    switch (key) {
-      case 'name':
-      case 'version':
-      case 'source':
-      case 'sourceVersion':
-        if (!bounded(rec[key], 256)) return false;
-        break;
-      case 'arch':
-        if (!bounded(rec[key], 64)) return false;
-        break;
-      default:
-        return false;
-    }
+    const bounds = BOUNDS.get(key);
+    const v = rec[key];
+    if (!bounds || !Object.hasOwn(rec, key) || typeof v !== 'string') return false;
+    if (v.length < bounds.min || v.length > bounds.max) return false;
   }
-  return rec.name !== undefined && rec.version !== undefined;
+  return REQUIRED.every((key) => rec[key] !== undefined);
 };
 
 /** Everything of an inventory but its packages (checked by `plainPackage`, or by the full schema). */
