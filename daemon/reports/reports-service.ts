@@ -7,6 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import { missingFixesOf } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { ScheduleEntry } from '../jobs/scheduler.js';
@@ -37,7 +38,6 @@ async function* yieldingPieces(pieces: Iterable<string>): AsyncGenerator<string>
     await turn();
   }
 }
-const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
 const HOUR = 3_600_000;
 
 export interface ReportsServiceOptions {
