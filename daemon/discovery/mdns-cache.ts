@@ -144,7 +144,7 @@ export class MdnsCache {
 
   private all(kind: Kind, name?: string): Entry[] {
     if (name === undefined) return [...this.entries.values()].filter((e) => e.kind === kind);
-    return [...(this.byName.get(`${kind}|${name}`) ?? [])].map((k) => this.entries.get(k)!);
+    return this.first(kind, name, Number.POSITIVE_INFINITY);
   }
 
   /** The first `n` entries of a name, without listing the rest. */

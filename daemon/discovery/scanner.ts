@@ -271,8 +271,8 @@ class ScanRun {
       d.seenBy.add('mdns');
       if (r.hostname) d.hostnames.add(`${r.hostname}.local`);
       const service = r.service;
-      const key = service && `${service.type}\0${service.name}`;
-      if (service && key && d.services.length < MAX_SERVICES && !d.serviceKeys.has(key)) {
+      const key = service ? `${service.type}\0${service.name}` : undefined;
+      if (service && key !== undefined && d.services.length < MAX_SERVICES && !d.serviceKeys.has(key)) {
         d.serviceKeys.add(key);
         d.services.push(service);
       }
