@@ -2,10 +2,12 @@
 
 import type { HostInventory } from '../inventory/types.js';
 import type { Logger } from '../log.js';
-import type { RecordDir } from '../store/record-dir.js';
 import type { InventorySource } from './ports.js';
 
-export const inventoryFiles = (dir: RecordDir<HostInventory>, log: Logger): InventorySource => ({
+export const inventoryFiles = (
+  dir: { ids(): Promise<string[]>; get(id: string): Promise<HostInventory | undefined> },
+  log: Logger,
+): InventorySource => ({
   ids: () => dir.ids(),
   async get(hostId) {
     try {

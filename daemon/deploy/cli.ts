@@ -18,7 +18,7 @@ import { DepotError } from '../errors.js';
 import { HostDirectory } from '../hosts/host-directory.js';
 import { hostsDir } from '../hosts/hosts-module.js';
 import { inventoryDir } from '../inventory/inventory-module.js';
-import { inventoryRecords } from '../inventory/inventory-records.js';
+import { InventoryRecords } from '../inventory/inventory-records.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
 import type { Deployment } from './deployment.js';
@@ -88,7 +88,7 @@ const plan = async (ctx: CommandContext): Promise<number> => {
   const catalog = createCatalogService(config, log.child('catalog'), 'cli');
   await catalog.start();
   try {
-    const inventories = inventoryRecords(join(inventoryDir(config), 'hosts'));
+    const inventories = new InventoryRecords(join(inventoryDir(config), 'hosts'));
     await inventories.start();
     const assess = new AssessService({ catalog, inventories: inventoryFiles(inventories, log), log });
     const site = await assess.current();

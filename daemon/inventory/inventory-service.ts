@@ -22,7 +22,7 @@ import { asRemoteError, RemoteError, type RemoteFailure } from '../remote/remote
 import { RecordDir } from '../store/record-dir.js';
 import { type CollectionRun, CollectJobs, newRunId } from './collect-jobs.js';
 import { collectInventory, type InventoryParsers } from './collector.js';
-import { inventoryRecords } from './inventory-records.js';
+import { InventoryRecords } from './inventory-records.js';
 import { followTarget, rekeyTarget, targetIds } from './target-identity.js';
 import type { HostInventory } from './types.js';
 
@@ -86,7 +86,7 @@ export class InventoryService {
   readonly keys: ApplianceKeyStore;
   readonly knownHosts: KnownHosts;
   readonly credentials: CredentialStore;
-  readonly inventories: RecordDir<HostInventory>;
+  readonly inventories: InventoryRecords;
   readonly attempts: RecordDir<CollectionAttempt>;
   private readonly clock: Clock;
   private abort = new AbortController();
@@ -100,7 +100,7 @@ export class InventoryService {
     this.keys = new ApplianceKeyStore(join(opts.dir, 'ssh'), opts.log);
     this.knownHosts = new KnownHosts(join(opts.dir, 'known-hosts.json'), opts.log, this.clock);
     this.credentials = new CredentialStore(join(opts.dir, 'credentials.json'), this.clock);
-    this.inventories = inventoryRecords(join(opts.dir, 'hosts'));
+    this.inventories = new InventoryRecords(join(opts.dir, 'hosts'));
     this.attempts = new RecordDir(join(opts.dir, 'attempts'), (v) => attemptSchema.parse(v));
     this.collectJobs =
       opts.jobs &&

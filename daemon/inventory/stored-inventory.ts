@@ -32,7 +32,7 @@ const REQUIRED = Object.entries(installedPackageSchema.shape)
   .map(([key]) => key);
 
 /** `p` passes `installedPackageSchema` unchanged. */
-const plainPackage = (p: unknown): p is InstalledPackage => {
+export const plainPackage = (p: unknown): p is InstalledPackage => {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
   const rec = p as Record<string, unknown>;
   for (const key in rec) {
@@ -56,4 +56,34 @@ export const parseStoredInventory = (value: unknown): HostInventory => {
     }
   }
   return hostInventorySchema.parse(value);
+};
+
+/** A record of the current form: everything but the packages, which are ids (site-packages.ts). */
+export type StoredInventory = Omit<HostInventory, 'packages'> & { packageIds: number[] };
+
+const idsSchema = z.array(
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+);
+const storedHeadSchema = hostInventorySchema
+  .omit({ packages: true })
+  .extend({ packageIds: idsSchema.max(0) });
+
+const isId = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 2 ** 31;
+
+/**
+ * A record read from disk, in either form: the current one (ids into the site's package table,
+ * checked here, resolved by the caller) or the older one (package objects).
+ */
+export const parseRecord = (value: unknown): StoredInventory | HostInventory => {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'packageIds' in value) {
+    const { packageIds, ...head } = value as Record<string, unknown>;
+    const ids =
+      Array.isArray(packageIds) && packageIds.every(isId) ? packageIds : idsSchema.parse(packageIds);
+    return { ...storedHeadSchema.parse({ ...head, packageIds: [] }), packageIds: ids as number[] };
+  }
+  return parseStoredInventory(value);
 };

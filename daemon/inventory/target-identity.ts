@@ -9,19 +9,26 @@
  */
 import type { CredentialStore } from '../remote/credentials.js';
 import type { KnownHosts } from '../remote/known-hosts.js';
-import type { RecordDir } from '../store/record-dir.js';
 import type { HostInventory } from './types.js';
 
 export interface TargetFiles {
   credentials: CredentialStore;
   knownHosts: KnownHosts;
-  inventories: RecordDir<HostInventory>;
-  attempts: RecordDir<{ hostId: string; finishedAt: string }>;
+  inventories: Records<HostInventory>;
+  attempts: Records<{ hostId: string; finishedAt: string }>;
+}
+
+/** What moving a target needs of a store of records by host id. */
+interface Records<T> {
+  get(id: string): Promise<T | undefined>;
+  put(id: string, record: T): Promise<void>;
+  delete(id: string): Promise<void>;
+  ids(): Promise<string[]>;
 }
 
 /** Move one record to `to` unless a newer one is there already, then drop the old one. */
 const moveRecord = async <T extends { hostId: string }>(
-  dir: RecordDir<T>,
+  dir: Records<T>,
   from: string,
   to: string,
   stamp: (record: T) => string,

@@ -178,46 +178,59 @@ export class RecordDir<T> {
 
   /**
    * Rewrite every plain record of an older version in the compressed form, one file at a time
-   * (each atomic: the compressed file is durable before the plain one goes). A record that does
-   * not parse is left as it is, for its reader to report. Returns how many were rewritten.
+   * (each atomic: the compressed file is durable before the plain one goes). With `upgrade`,
+   * every record is offered to it too, and rewritten as it returns (undefined: kept as it is),
+   * under the same queue as `put`. A record that does not parse is left as it is, for its reader
+   * to report. Returns how many were rewritten.
    */
-  async migrate(signal?: AbortSignal): Promise<{ migrated: number; unreadable: string[] }> {
+  async migrate(
+    signal?: AbortSignal,
+    upgrade?: (record: T) => Promise<T | undefined>,
+  ): Promise<{ migrated: number; unreadable: string[] }> {
     const result = { migrated: 0, unreadable: [] as string[] };
     if (!this.opts.compressed) return result;
     const plain = (await this.names()).filter((n) => n.endsWith(PLAIN)).map((n) => n.slice(0, -PLAIN.length));
-    for (const id of plain.filter((i) => ID_RE.test(i))) {
+    const ids = upgrade ? [...new Set([...plain, ...(await this.ids())])] : plain;
+    for (const id of ids.filter((i) => ID_RE.test(i))) {
       if (signal?.aborted) break;
-      const done = await this.serial(id, () => this.migrateOne(id));
+      const done = await this.serial(id, () => this.migrateOne(id, upgrade));
       if (done === 'migrated') result.migrated++;
       else if (done === 'unreadable') result.unreadable.push(id);
     }
     return result;
   }
 
-  private async migrateOne(id: string): Promise<'migrated' | 'unreadable' | 'gone'> {
+  private async migrateOne(
+    id: string,
+    upgrade?: (record: T) => Promise<T | undefined>,
+  ): Promise<'migrated' | 'unreadable' | 'gone'> {
     const plain = this.plainFile(id);
     // A compressed copy already there is the newer one (written by a put after this file), if it
     // reads: a damaged one never costs the only copy that does (left for a technician to recover).
     let current: { file: string; text: string } | undefined;
+    let record: T;
     try {
       current = await this.read(this.file(id));
-      if (current) this.parse(JSON.parse(current.text), id);
+      if (current) record = this.parse(JSON.parse(current.text), id);
     } catch {
       return 'unreadable';
     }
     if (current) {
       await rm(plain, { force: true });
-      return 'gone';
+      const newer = upgrade && (await upgrade(record!));
+      if (!newer) return 'gone';
+      await writeFileAtomic(this.file(id), await gzipRecord(newer), { mode: this.mode });
+      return 'migrated';
     }
     const text = await readOrUndefined(plain);
     if (text === undefined) return 'gone';
-    let record: T;
     try {
       record = this.parse(JSON.parse(text.toString('utf8')), id);
     } catch {
       return 'unreadable';
     }
-    await writeFileAtomic(this.file(id), await gzipRecord(record), { mode: this.mode });
+    const newer = (upgrade && (await upgrade(record))) ?? record;
+    await writeFileAtomic(this.file(id), await gzipRecord(newer), { mode: this.mode });
     await rm(plain, { force: true });
     return 'migrated';
   }

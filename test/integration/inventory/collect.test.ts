@@ -16,7 +16,6 @@ import { gunzipSync } from 'node:zlib';
 import { InventoryService } from '../../../daemon/inventory/inventory-service.js';
 import { inventoryParsers } from '../../../daemon/inventory/parse-inventory.js';
 import { parseOsRelease } from '../../../daemon/inventory/parse-os-release.js';
-import { hostInventorySchema } from '../../../daemon/inventory/types.js';
 import { Ssh2Runner } from '../../../daemon/remote/ssh-runner.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { startJobs, type TestWork } from '../../job-runner.js';
@@ -90,12 +89,15 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     assert.equal(result.ecosystem, 'dpkg');
     assert.equal(result.rebootRequired, expectedReboot());
 
-    // Kept gzip-compressed, root-only, and exactly what the collection returned.
+    // Kept gzip-compressed, root-only, its packages as ids into the site's package table (also
+    // root-only), and read back exactly as the collection returned it.
     const file = inv.inventories.file('127.0.0.1');
     assert.equal(file, join(inv.inventories.dir, '127.0.0.1.json.gz'));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal((await stat(inv.inventories.packages.file)).mode & 0o777, 0o600);
     const saved = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
-    assert.deepEqual(hostInventorySchema.parse(saved), result);
+    assert.deepEqual(saved.packageIds, [0, 1, 2]);
+    assert.deepEqual(await inv.inventories.get('127.0.0.1'), result);
     const pin = await inv.knownHosts.get('127.0.0.1');
     assert.equal(pin?.pinned.fingerprint, await hostKeyFingerprint(server.hostKeyPub));
     assert.equal((await inv.attempts.get('127.0.0.1'))?.packages, 3);

@@ -3,14 +3,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inventoryFiles } from '../../../daemon/assess/inventory-files.js';
-import { type HostInventory, hostInventorySchema } from '../../../daemon/inventory/types.js';
-import { RecordDir } from '../../../daemon/store/record-dir.js';
+import { InventoryRecords } from '../../../daemon/inventory/inventory-records.js';
+import type { HostInventory } from '../../../daemon/inventory/types.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
 
 test('reads per-host inventory files one at a time and skips a damaged one with a warning', async (t) => {
-  const dir = await tempDir(t);
-  const records = new RecordDir<HostInventory>(dir, (v) => hostInventorySchema.parse(v));
+  const dir = join(await tempDir(t), 'hosts');
+  const records = new InventoryRecords(dir);
   const inv: HostInventory = {
     hostId: 'pc-1',
     collectedAt: '2026-11-23T10:00:00.000Z',

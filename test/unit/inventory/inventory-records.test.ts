@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { InventoryRecords, packageIdsOf } from '../../../daemon/inventory/inventory-records.js';
+import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { gzipRecord } from '../../../daemon/store/record-dir.js';
+import { tempDir } from '../../temp-dir.js';
+
+const host = (hostId: string, packages: HostInventory['packages']): HostInventory => ({
+  hostId,
+  collectedAt: '2026-11-23T10:00:00.000Z',
+  os: { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian 12' },
+  kernel: '6.1.0',
+  packages,
+  ecosystem: 'dpkg',
+  rebootRequired: false,
+});
+const curl = { name: 'curl', version: '7.88.1-10+deb12u15', arch: 'amd64' };
+const libc = { name: 'libc6', version: '2.36-9+deb12u13', source: 'glibc' };
+const onDisk = async (file: string): Promise<Record<string, unknown>> =>
+  JSON.parse(gunzipSync(await readFile(file)).toString('utf8'));
+
+test('a host is stored as ids into the site package table and read back whole', async (t) => {
+  const dir = join(await tempDir(t), 'inventory', 'hosts');
+  const records = new InventoryRecords(dir);
+  await records.start();
+  await records.put('pc-1', host('pc-1', [curl, libc]));
+  await records.put('pc-2', host('pc-2', [libc]));
+  const stored = await onDisk(records.file('pc-1'));
+  assert.deepEqual(stored.packageIds, [0, 1]);
+  assert.equal('packages' in stored, false);
+  assert.equal((await readFile(join(dir, '..', 'packages.jsonl'), 'utf8')).split('\n').length, 3);
+
+  const fresh = new InventoryRecords(dir);
+  const one = await fresh.get('pc-1');
+  const two = await fresh.get('pc-2');
+  assert.deepEqual(one, host('pc-1', [curl, libc]));
+  assert.equal(one!.packages[1], two!.packages[0], 'hosts share their package objects');
+  assert.deepEqual(packageIdsOf(one!)?.ids, [0, 1]);
+  // An inventory whose package list was replaced is no longer described by the ids.
+  assert.equal(packageIdsOf({ ...one!, packages: [libc] }), undefined);
+  assert.throws(() => (one!.packages as unknown[]).push(libc), TypeError);
+});
+
+test('records of older versions read as they are, and migrate to ids once', async (t) => {
+  const dir = join(await tempDir(t), 'inventory', 'hosts');
+  const records = new InventoryRecords(dir);
+  await records.start();
+  await records.put('new', host('new', [curl]));
+  await writeFile(join(dir, 'old-gz.json.gz'), await gzipRecord(host('old-gz', [libc, curl])));
+  await writeFile(join(dir, 'old-plain.json'), JSON.stringify(host('old-plain', [libc])));
+  const before = await records.get('old-gz');
+  assert.deepEqual(before, host('old-gz', [libc, curl]));
+  assert.equal(packageIdsOf(before!), undefined);
+
+  assert.deepEqual(await records.migrate(), { migrated: 2, unreadable: [] });
+  assert.deepEqual((await onDisk(records.file('old-gz'))).packageIds, [1, 0]);
+  assert.deepEqual((await onDisk(records.file('old-plain'))).packageIds, [1]);
+  await assert.rejects(access(join(dir, 'old-plain.json')));
+  for (const id of ['new', 'old-gz', 'old-plain']) {
+    const inv = await records.get(id);
+    assert.ok(packageIdsOf(inv!), id);
+  }
+  assert.deepEqual(await records.get('old-gz'), before);
+  // Done once: a later start does not read every record again.
+  await access(join(dir, '..', 'packages.migrated'));
+  await writeFile(join(dir, 'later.json.gz'), await gzipRecord(host('later', [libc])));
+  assert.deepEqual(await records.migrate(), { migrated: 0, unreadable: [] });
+  assert.deepEqual(await records.get('later'), host('later', [libc]));
+});
+
+test('a record naming a package the table does not have is reported corrupt with its path', async (t) => {
+  const dir = join(await tempDir(t), 'inventory', 'hosts');
+  const records = new InventoryRecords(dir);
+  await records.put('pc-1', host('pc-1', [curl]));
+  const { packages: _, ...head } = host('pc-9', []);
+  await writeFile(records.file('pc-9'), await gzipRecord({ ...head, packageIds: [0, 7] }));
+  await assert.rejects(records.get('pc-9'), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'STORE_CORRUPT');
+    assert.match(err.message, /pc-9\.json\.gz: .*package 7 is past its end/);
+    return true;
+  });
+  await writeFile(records.file('pc-8'), await gzipRecord({ ...head, packageIds: [0, -1] }));
+  await assert.rejects(records.get('pc-8'), /STORE_CORRUPT|pc-8\.json\.gz/);
+  assert.deepEqual(await records.get('pc-1'), host('pc-1', [curl]));
+});
