@@ -10,6 +10,7 @@ import type { CatalogIndex } from '../catalog/catalog-index.js';
 import type { Severity } from '../catalog/model.js';
 import { releaseKeyFor } from '../catalog/release-key.js';
 import { versionRules } from '../catalog/versions/version-rules.js';
+import { packageIdsOf } from '../inventory/inventory-records.js';
 import type { HostInventory } from '../inventory/types.js';
 import {
   AssessMemo,
@@ -107,7 +108,7 @@ export const assessHost = (
   const serial = ++memo.serial;
   const affected: MemoEntry[] = [];
   // Each package's source-keyed entry (or -1), resolved first: resolving may grow the arrays.
-  for (let i = 0; i < n; i++) ks[i] = rm.source(pkgs[i]!);
+  rm.sourcesOf(pkgs, packageIdsOf(inv), ks);
   const { missingOf, unfixedOf, seenBy, entries } = rm;
   for (let i = 0; i < n; i++) {
     const k = ks[i]!;

@@ -8,6 +8,7 @@
 import type { FixRef, ReleaseIndex } from '../catalog/catalog-index.js';
 import type { Severity } from '../catalog/model.js';
 import type { VersionCompare } from '../catalog/versions/version-rules.js';
+import type { PackageIds } from '../inventory/inventory-records.js';
 import type { InstalledPackage } from '../inventory/types.js';
 import { PackageTable } from './package-table.js';
 import { sourceCandidates } from './source-guess.js';
@@ -106,6 +107,9 @@ export class ReleaseMemo {
   private readonly sources = new Map<string, Map<string, number>>();
   /** Binary -> resolved source name, for inventories without source information. */
   private readonly guessed = new Map<string, string>();
+  /** Site package id -> source-keyed entry + 2 (0: not seen yet), for ids of `idTable` (sourcesOf). */
+  private byId = new Int32Array(1024);
+  private idTable: PackageIds['table'] | undefined;
 
   constructor(
     private readonly rel: ReleaseIndex,
@@ -115,6 +119,32 @@ export class ReleaseMemo {
   /** Index of the source-keyed entry of installed package `p`, or -1 when no fix names its source. */
   source(p: InstalledPackage): number {
     return this.packages.get(p);
+  }
+
+  /**
+   * `source` of each of a host's packages, given as ids into the site's package table: one array
+   * read per package once its id has been seen (the package table's ids are stable). The first
+   * table seen is the one remembered; another one's ids are looked up by name.
+   */
+  sourcesOf(pkgs: readonly InstalledPackage[], sited: PackageIds | undefined, out: Int32Array): void {
+    const n = pkgs.length;
+    if (sited && this.idTable === undefined) this.idTable = sited.table;
+    if (!sited || sited.table !== this.idTable) {
+      for (let i = 0; i < n; i++) out[i] = this.packages.get(pkgs[i]!);
+      return;
+    }
+    const { ids } = sited;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      if (id >= this.byId.length) this.byId = grown(this.byId, id);
+      // Kept as entry + 2: 0 is "not seen yet", 1 is NO_FIXES.
+      let k = this.byId[id]! - 2;
+      if (k === -2) {
+        k = this.packages.get(pkgs[i]!);
+        this.byId[id] = k + 2;
+      }
+      out[i] = k;
+    }
   }
 
   private resolve(p: InstalledPackage): number {
