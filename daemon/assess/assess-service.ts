@@ -126,6 +126,8 @@ export const fixOn = (h: HostAssessment, feedId: string, advisoryId: string): Mi
   missingFixesOf(h).findLast((m) => m.feedId === feedId && m.advisoryId === advisoryId);
 
 const DEFAULT_MAX_AGE_MS = 15 * 60_000;
+/** Inventories read ahead of the host being assessed. */
+const READS_AHEAD = 4;
 
 /** A computation and the state it is of (`stateKey`): the one it started from, once started. */
 interface Computing {
@@ -326,8 +328,18 @@ export class AssessService implements HealthReporter {
     // every inventory again anyway. The finding groups the results share do not refer to it.
     const memo = new AssessMemo(index.generation);
     const hosts: HostAssessment[] = [];
-    for (const id of await this.opts.inventories.ids()) {
-      const inv = await this.opts.inventories.get(id);
+    // A few reads in flight while one host is assessed: each read waits on the thread pool
+    // (open, stat, read, close) more than it works, and hosts are assessed in order.
+    const ids = await this.opts.inventories.ids();
+    const reads: (Promise<HostInventory | undefined> | undefined)[] = [];
+    const read = (i: number) => {
+      if (i < ids.length) reads[i] = this.opts.inventories.get(ids[i]!);
+    };
+    for (let i = 0; i < READS_AHEAD; i++) read(i);
+    for (let i = 0; i < ids.length; i++) {
+      const inv = await reads[i];
+      reads[i] = undefined;
+      read(i + READS_AHEAD);
       if (inv) hosts.push(assessHost(inv, index, memo));
     }
     index.forgetMade();
