@@ -2,8 +2,9 @@
  * The measured run of bench/assess, in a process of its own so that its peak RSS is this run's
  * alone, inputs included: it reads the tracker file as the daemon does, parses and indexes it,
  * saves the built index and loads it back (a restart), then assesses fleets of growing size, each
- * host made one at a time as the daemon reads one inventory at a time.
+ * host read from its stored record one at a time, as the daemon reads them (the read timed apart).
  *   node --import tsx bench/assess/assessment.ts <tracker.json> <hosts,hosts,...> <packages per host>
+ *     <hosts dir, seeded by seed-inventories.ts>
  * Prints one line: `RESULT {json}`.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,12 +17,19 @@ import type { SnapshotMeta } from '../../daemon/catalog/model.js';
 import { releaseKeyFor } from '../../daemon/catalog/release-key.js';
 import { loadIndex, saveIndex } from '../../daemon/catalog/saved-index.js';
 import { compareDpkg } from '../../daemon/catalog/versions/dpkg-version.js';
+import { InventoryRecords } from '../../daemon/inventory/inventory-records.js';
 import type { HostInventory } from '../../daemon/inventory/types.js';
-import { hostFactory, realPackages } from './generate.js';
+import { hostFactory, makeHostId, realPackages } from './generate.js';
+import type { FleetRun } from './result.js';
 
 const NAIVE_HOSTS = 20;
 
-const [trackerFile, fleetList, perHostArg] = process.argv.slice(2) as [string, string, string];
+const [trackerFile, fleetList, perHostArg, hostsDir] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+];
 const fleets = fleetList.split(',').map(Number);
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 const cpuMs = (since: NodeJS.CpuUsage): number => {
@@ -75,19 +83,24 @@ const loadCpuMs = cpuMs(cl);
 await rm(dir, { recursive: true, force: true });
 
 const makeHost = hostFactory(realPackages(), Number(perHostArg));
+/** The fleet's inventories, stored as the daemon stores them (seed-inventories.ts), read from there. */
+const store = new InventoryRecords(hostsDir);
 /** The last fleet's results and memo, kept to measure the heap they hold. */
 let held: { results: unknown[]; memo: AssessMemo } | undefined;
-const runs = fleets.map((hosts) => {
+const runs: FleetRun[] = [];
+for (const hosts of fleets) {
   // A fresh memo per fleet: each row is a cold assessment of that many hosts.
   const memo = new AssessMemo(index.generation);
   const results: ReturnType<typeof assessHost>[] = [];
   held = { results, memo };
+  let readRaw = 0;
   let assessRaw = 0;
   let cpuRaw = 0;
   for (let i = 0; i < hosts; i++) {
-    // As the daemon reads a host (JSON from its inventory file), outside the timed part: every
-    // string fresh and flat. The generator's shared and concatenated strings flattered the lookups.
-    const inv = JSON.parse(JSON.stringify(makeHost(i))) as HostInventory;
+    // Read as the daemon reads a host, timed apart from the assessment.
+    const tr = performance.now();
+    const inv = (await store.get(makeHostId(i)))!;
+    readRaw += performance.now() - tr;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     results.push(assessHost(inv, index, memo));
@@ -96,8 +109,9 @@ const runs = fleets.map((hosts) => {
     cpuRaw += (c.user + c.system) / 1000;
   }
   const site = siteCompliance(results);
-  return {
+  runs.push({
     hosts,
+    readMs: Math.round(readRaw),
     assessMs: Math.round(assessRaw * 10) / 10,
     // CPU time as well as wall time: on a shared, loaded machine the wall clock also counts the
     // time other processes held the cores.
@@ -107,9 +121,8 @@ const runs = fleets.map((hosts) => {
     compliant: site.compliant,
     memoEntries: memo.size,
     peakRssMB: rssMB(),
-  };
-});
-
+  });
+}
 const peakRssMB = rssMB();
 
 /**

@@ -104,6 +104,9 @@ export const trackerJson = (pkgs: RealPackage[], cves: number, seed = 7): string
  * Host `i` of a fleet with `perHost` packages each: a shared base plus a per-host mix, some of it
  * outdated. Deterministic per index, so hosts can be made one at a time (as the daemon reads them).
  */
+/** The id of the `h`th generated host. */
+export const makeHostId = (h: number): string => `host-${String(h).padStart(4, '0')}`;
+
 export const hostFactory = (pkgs: RealPackage[], perHost: number, seed = 11) => {
   const base = pkgs.slice(0, Math.floor(perHost * 0.6));
   const pool = pkgs.slice(base.length);
@@ -127,7 +130,7 @@ export const hostFactory = (pkgs: RealPackage[], perHost: number, seed = 11) => 
       };
     });
     return {
-      hostId: `host-${String(h).padStart(4, '0')}`,
+      hostId: makeHostId(h),
       collectedAt: '2026-11-23T10:00:00.000Z',
       os: {
         id: 'debian',

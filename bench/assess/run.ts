@@ -19,35 +19,7 @@ import { dpkgCompareMany, hasCommand } from '../../test/integration/catalog/vers
 import { dpkgPairs, realDebianVersions } from '../../test/unit/catalog/version-gen.js';
 import { unitEnvironment, unitNodeFlags } from '../unit-env.js';
 import { realPackages, trackerJson } from './generate.js';
-
-interface AssessmentRun {
-  trackerCves: number;
-  fixes: number;
-  parseMs: number;
-  parseCpuMs: number;
-  indexMs: number;
-  saveMs: number;
-  loadMs: number;
-  loadCpuMs: number;
-  rssStartMB: number;
-  rssAfterParseMB: number;
-  runs: {
-    hosts: number;
-    assessMs: number;
-    assessCpuMs: number;
-    usPerHost: number;
-    missingFixes: number;
-    compliant: number;
-    memoEntries: number;
-    peakRssMB: number;
-  }[];
-  peakRssMB: number;
-  /** Heap held by the largest fleet's results and their memo. */
-  heldHeapMB: number | undefined;
-  naivePerHostMs: number;
-  /** One Map lookup by name per installed package of a host read as JSON: the floor (assessment.ts). */
-  floorPerHostUs: number;
-}
+import type { AssessmentRun } from './result.js';
 
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -103,6 +75,32 @@ const trackerMB = (() => {
   return +(json.length / 1e6).toFixed(1);
 })();
 const genMs = ms(tg);
+// The fleet's inventories, stored as the daemon stores them, by a process of its own.
+const hostsDir = join(dir, 'inventory', 'hosts');
+const seeded = (() => {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./seed-inventories.ts', import.meta.url)),
+      hostsDir,
+      String(HOSTS),
+      String(PER_HOST),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = child.stdout.split('\n').find((l) => l.startsWith('SEEDED '));
+  if (child.status !== 0 || !line) {
+    console.error(`bench/assess: seeding the inventories failed (exit ${child.status})\n${child.stdout}`);
+    process.exit(1);
+  }
+  return JSON.parse(line.slice('SEEDED '.length)) as {
+    storeMs: number;
+    storedMB: number;
+    sitePackages: number;
+  };
+})();
 /**
  * One measured run in a child process of its own: with Node's defaults, or with the Node flags
  * and environment the appliance's unit gives the daemon (bench/unit-env.ts), which trade CPU for
@@ -120,6 +118,7 @@ const measure = (env: Record<string, string>): AssessmentRun => {
       trackerFile,
       fleets.join(','),
       String(PER_HOST),
+      hostsDir,
     ],
     {
       encoding: 'utf8',
@@ -162,6 +161,18 @@ console.table({
     goal: '< 300 ms',
     '': goal(run.loadMs < 300),
   },
+  [`store ${HOSTS} inventories: ${seeded.storedMB} MB on disk (${seeded.sitePackages} distinct packages)`]: {
+    wall: `${seeded.storeMs} ms`,
+    cpu: '',
+    goal: '< 100 MB',
+    '': goal(seeded.storedMB < 100),
+  },
+  ...Object.fromEntries(
+    run.runs.map((r) => [
+      `read ${r.hosts} inventories from their records`,
+      { wall: `${r.readMs} ms`, cpu: '', goal: '', '': '' },
+    ]),
+  ),
   ...Object.fromEntries(
     run.runs.map((r) => [
       `assess ${r.hosts} hosts (${r.usPerHost} us/host)`,
@@ -247,6 +258,7 @@ const result = {
     hosts: HOSTS,
     packagesPerHost: PER_HOST,
     trackerMB,
+    stored: seeded,
     ...run,
     appliance,
     naiveExtrapolatedMs: Math.round(run.naivePerHostMs * HOSTS),

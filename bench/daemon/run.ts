@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostRecord } from '../../daemon/hosts/host-record.js';
-import { gzipRecord } from '../../daemon/store/record-dir.js';
+import { InventoryRecords } from '../../daemon/inventory/inventory-records.js';
 import { setUpOverHttp } from '../../test/integration/web/http-session.js';
 import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
@@ -72,7 +72,8 @@ const seed = async (n: number) => {
   const t0 = performance.now();
   const hosts: HostRecord[] = [];
   await mkdir(join(dataDir, 'hosts'), { recursive: true });
-  await mkdir(join(dataDir, 'inventory', 'hosts'), { recursive: true });
+  // As the inventory service writes them: ids into the site's package table, compressed.
+  const inventories = new InventoryRecords(join(dataDir, 'inventory', 'hosts'));
   for (let i = 0; i < n; i++) {
     const id = `h-${i.toString(16).padStart(10, '0')}`;
     const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -86,10 +87,10 @@ const seed = async (n: number) => {
       lastMove: null,
       events: [],
     });
-    // As the inventory store writes them (compressed; see daemon/inventory/inventory-records.ts).
-    const file = join(dataDir, 'inventory', 'hosts', `${id}.json.gz`);
-    await writeFile(file, await gzipRecord({ ...make(i), hostId: id }));
+    await inventories.put(id, { ...make(i), hostId: id });
   }
+  // As a daemon leaves it after its first start: nothing of an older form left to migrate.
+  await inventories.migrate();
   await writeFile(join(dataDir, 'hosts', 'directory.json'), JSON.stringify({ version: 1, hosts }));
   const port = await freePort();
   await writeFile(
