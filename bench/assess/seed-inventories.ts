@@ -21,5 +21,5 @@ for (let i = 0; i < Number(hosts); i++) {
 }
 const kb = Number(execFileSync('du', ['-sk', dirname(dir)], { encoding: 'utf8' }).split('\t')[0]);
 console.log(
-  `SEEDED ${JSON.stringify({ storeMs: Math.round(performance.now() - t0), storedMB: +(kb / 1024).toFixed(1), sitePackages: store.packages.size })}`,
+  `SEEDED ${JSON.stringify({ storeMs: Math.round(performance.now() - t0), storedMB: +(kb / 1024).toFixed(1), sitePackages: (await store.packages()).size })}`,
 );

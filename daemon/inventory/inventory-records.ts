@@ -2,21 +2,26 @@
  * Where collected inventories live: `<dataDir>/inventory/hosts/<hostId>.json.gz`, one compressed
  * file per host, whose packages are ids into the site's package table (`inventory/packages.jsonl`,
  * site-packages.ts): 1,500 packages take about 3 KB on disk instead of 25 KB. Records of older
- * versions (plain `.json`, or package objects) are still read, and `migrate` rewrites them in the
- * current form, each one atomically; once all are, `packages.migrated` says so and later starts
- * skip the pass.
+ * versions (plain `.json`, or package objects) are still read.
+ *
+ * `migrate`, in the background at each start, rewrites such records in the current form, each
+ * one atomically; and when the table has grown to many times the lines it had after the last
+ * such pass (old package versions no host has any more), it starts a new generation of the table
+ * and rewrites every record against it (package-tables.ts). `packages.migrated` records the last
+ * complete pass, so a start with nothing to do reads no record.
  *
  * A host read back shares its package objects (frozen) with every other host that has the same
  * packages, and carries its ids (`packageIdsOf`), which assessment uses instead of the names.
  */
-import { access } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DepotError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
-import { SitePackages } from './site-packages.js';
+import { PackageTables } from './package-tables.js';
+import type { SitePackages } from './site-packages.js';
 import { parseRecord, type StoredInventory } from './stored-inventory.js';
-import type { HostInventory } from './types.js';
+import type { HostInventory, InstalledPackage } from './types.js';
 
 type OnDisk = StoredInventory | HostInventory;
 
@@ -38,20 +43,38 @@ export const packageIdsOf = (inv: HostInventory): PackageIds | undefined => {
 
 const stored = (r: OnDisk): r is StoredInventory => 'packageIds' in r;
 
+export interface InventoryRecordsOptions {
+  /** A new table generation once the table has this many times the lines of the last pass... */
+  compactFactor?: number;
+  /** ...and at least this many lines. */
+  compactMinLines?: number;
+}
+
 export class InventoryRecords {
   private readonly records: RecordDir<OnDisk>;
-  readonly packages: SitePackages;
+  readonly tables: PackageTables;
   private readonly migratedMark: string;
+  /** Puts under way: a new table generation waits for those begun against the older one. */
+  private readonly putting = new Set<Promise<unknown>>();
 
-  /** `dir`: the hosts directory; the package table sits beside it. */
-  constructor(readonly dir: string) {
+  /** `dir`: the hosts directory; the package tables sit beside it. */
+  constructor(
+    readonly dir: string,
+    private readonly opts: InventoryRecordsOptions = {},
+  ) {
     this.records = new RecordDir<OnDisk>(dir, parseRecord, 0o600, { compressed: true });
-    this.packages = new SitePackages(join(dir, '..', 'packages.jsonl'));
+    this.tables = new PackageTables(join(dir, '..'));
     this.migratedMark = join(dir, '..', 'packages.migrated');
   }
 
   start(): Promise<void> {
     return this.records.start();
+  }
+
+  /** The table new inventories are stored against. */
+  async packages(): Promise<SitePackages> {
+    await this.tables.ready();
+    return this.tables.table(this.tables.current);
   }
 
   file(id: string): string {
@@ -69,42 +92,85 @@ export class InventoryRecords {
   async get(id: string): Promise<HostInventory | undefined> {
     const r = await this.records.get(id);
     if (!r || !stored(r)) return r;
-    const { packageIds, ...head } = r;
-    let packages: HostInventory['packages'];
     try {
-      packages = await this.packages.get(packageIds);
+      return await this.expand(r);
     } catch (cause) {
       throw new DepotError('STORE_CORRUPT', `${this.file(id)}: ${(cause as Error).message}`, { cause });
     }
-    Object.freeze(packages);
+  }
+
+  private async expand(r: OnDisk): Promise<HostInventory> {
+    if (!stored(r)) return r;
+    const { packageIds, packageTable, ...head } = r;
+    const table = this.tables.table(packageTable ?? 0);
+    const packages = Object.freeze(await table.get(packageIds)) as InstalledPackage[];
     const inv: HostInventory = { ...head, packages };
-    idsOf.set(inv, { table: this.packages, ids: packageIds, packages });
+    idsOf.set(inv, { table, ids: packageIds, packages });
     return inv;
   }
 
   /** Store `inv`: its packages new to the site are on disk before the record that names them. */
-  async put(id: string, inv: HostInventory): Promise<void> {
-    await this.records.put(id, await this.toStored(inv));
+  put(id: string, inv: HostInventory): Promise<void> {
+    const work = this.toStored(inv).then((r) => this.records.put(id, r));
+    const settled = work.catch(() => {});
+    this.putting.add(settled);
+    void settled.then(() => this.putting.delete(settled));
+    return work;
   }
 
   private async toStored(inv: HostInventory): Promise<StoredInventory> {
+    await this.tables.ready();
+    const generation = this.tables.current;
     const { packages, ...head } = inv;
-    return { ...head, packageIds: await this.packages.intern(packages) };
+    const packageIds = await this.tables.table(generation).intern(packages);
+    return { ...head, packageIds, ...(generation ? { packageTable: generation } : {}) };
   }
 
   /**
-   * Rewrite the records of older versions in the current form (see above). Returns how many were
-   * rewritten, and the ids of those that could not be read (left as they are).
+   * The background pass (see above). Returns how many records were rewritten, and the ids of those
+   * that could not be read (left as they are, and the older tables with them).
    */
   async migrate(signal?: AbortSignal): Promise<{ migrated: number; unreadable: string[] }> {
-    const done = await access(this.migratedMark).then(
-      () => true,
-      () => false,
-    );
-    const upgrade = async (r: OnDisk) => (stored(r) ? undefined : this.toStored(r));
-    const result = await this.records.migrate(signal, done ? undefined : upgrade);
-    if (!done && !signal?.aborted && result.unreadable.length === 0)
-      await writeFileAtomic(this.migratedMark, `${new Date().toISOString()}\n`, { mode: 0o600 });
+    await this.tables.ready();
+    const last = await this.lastPass();
+    let pass = last === undefined || (await this.tables.older()).length > 0;
+    const table = await this.packages();
+    await table.load();
+    const { compactFactor = 4, compactMinLines = 20_000 } = this.opts;
+    if (last !== undefined && table.size > Math.max(compactMinLines, compactFactor * last)) {
+      await this.tables.start();
+      pass = true;
+    }
+    // Puts begun against an older table land before the pass, so none lands after it.
+    if (pass) await Promise.all(this.putting);
+    const current = this.tables.current;
+    const unreadable: string[] = [];
+    const upgrade = async (r: OnDisk): Promise<OnDisk | undefined> => {
+      if (stored(r) && (r.packageTable ?? 0) === current) return undefined;
+      try {
+        return await this.toStored(await this.expand(r));
+      } catch {
+        unreadable.push(r.hostId);
+        return undefined;
+      }
+    };
+    const result = await this.records.migrate(signal, pass ? upgrade : undefined);
+    result.unreadable.push(...unreadable);
+    if (pass && !signal?.aborted && result.unreadable.length === 0) {
+      await this.tables.removeOlder();
+      const mark = { lines: (await this.packages()).size, at: new Date().toISOString() };
+      await writeFileAtomic(this.migratedMark, `${JSON.stringify(mark)}\n`, { mode: 0o600 });
+    }
     return result;
+  }
+
+  /** Lines of the table after the last complete pass, or undefined when there was none. */
+  private async lastPass(): Promise<number | undefined> {
+    try {
+      const lines = (JSON.parse(await readFile(this.migratedMark, 'utf8')) as { lines?: unknown }).lines;
+      return typeof lines === 'number' && Number.isSafeInteger(lines) && lines >= 0 ? lines : undefined;
+    } catch {
+      return undefined; // none yet, or damaged: a pass writes it again
+    }
   }
 }

@@ -58,8 +58,14 @@ export const parseStoredInventory = (value: unknown): HostInventory => {
   return hostInventorySchema.parse(value);
 };
 
-/** A record of the current form: everything but the packages, which are ids (site-packages.ts). */
-export type StoredInventory = Omit<HostInventory, 'packages'> & { packageIds: number[] };
+/**
+ * A record of the current form: everything but the packages, which are ids into the site's
+ * package table of generation `packageTable` (0 when absent; package-tables.ts).
+ */
+export type StoredInventory = Omit<HostInventory, 'packages'> & {
+  packageIds: number[];
+  packageTable?: number;
+};
 
 const idsSchema = z.array(
   z
@@ -68,6 +74,7 @@ const idsSchema = z.array(
     .min(0)
     .max(2 ** 31 - 1),
 );
+const generationSchema = z.number().int().min(0).max(999_999_999).optional();
 const storedHeadSchema = hostInventorySchema
   .omit({ packages: true })
   .extend({ packageIds: idsSchema.max(0) });
@@ -80,10 +87,15 @@ const isId = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 
  */
 export const parseRecord = (value: unknown): StoredInventory | HostInventory => {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'packageIds' in value) {
-    const { packageIds, ...head } = value as Record<string, unknown>;
+    const { packageIds, packageTable, ...head } = value as Record<string, unknown>;
     const ids =
       Array.isArray(packageIds) && packageIds.every(isId) ? packageIds : idsSchema.parse(packageIds);
-    return { ...storedHeadSchema.parse({ ...head, packageIds: [] }), packageIds: ids as number[] };
+    const generation = generationSchema.parse(packageTable);
+    return {
+      ...storedHeadSchema.parse({ ...head, packageIds: [] }),
+      packageIds: ids as number[],
+      ...(generation ? { packageTable: generation } : {}),
+    };
   }
   return parseStoredInventory(value);
 };

@@ -94,7 +94,7 @@ describe('SSH inventory against OpenSSH and a real dpkg database', { skip, timeo
     const file = inv.inventories.file('127.0.0.1');
     assert.equal(file, join(inv.inventories.dir, '127.0.0.1.json.gz'));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-    assert.equal((await stat(inv.inventories.packages.file)).mode & 0o777, 0o600);
+    assert.equal((await stat((await inv.inventories.packages()).file)).mode & 0o777, 0o600);
     const saved = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
     assert.deepEqual(saved.packageIds, [0, 1, 2]);
     assert.deepEqual(await inv.inventories.get('127.0.0.1'), result);

@@ -86,3 +86,44 @@ test('a record naming a package the table does not have is reported corrupt with
   await assert.rejects(records.get('pc-8'), /STORE_CORRUPT|pc-8\.json\.gz/);
   assert.deepEqual(await records.get('pc-1'), host('pc-1', [curl]));
 });
+
+test('a table grown far past what the records name is replaced by a new generation; a pass cut short is finished at the next start', async (t) => {
+  const root = await tempDir(t);
+  const dir = join(root, 'inventory', 'hosts');
+  const opts = { compactFactor: 2, compactMinLines: 0 };
+  const records = new InventoryRecords(dir, opts);
+  const at = (v: number) => [curl, libc].map((p) => ({ ...p, version: `${p.version}.${v}` }));
+  await records.put('pc-1', host('pc-1', at(0)));
+  await records.put('pc-2', host('pc-2', at(0)));
+  assert.deepEqual(await records.migrate(), { migrated: 0, unreadable: [] });
+  // pc-1 is upgraded three times: the table keeps every version it ever had.
+  for (const v of [1, 2, 3]) await records.put('pc-1', host('pc-1', at(v)));
+  assert.equal((await records.packages()).size, 8);
+
+  // A pass that stops after its first record (the process killed, say): both tables stay.
+  let checks = 0;
+  const cut = {
+    get aborted() {
+      checks++;
+      return checks > 1;
+    },
+  } as AbortSignal;
+  assert.deepEqual(await records.migrate(cut), { migrated: 1, unreadable: [] });
+  assert.deepEqual((await onDisk(records.file('pc-1'))).packageTable, 1);
+  assert.equal((await onDisk(records.file('pc-2'))).packageTable, undefined);
+  await access(join(root, 'inventory', 'packages.jsonl'));
+
+  const restarted = new InventoryRecords(dir, opts);
+  assert.deepEqual(await restarted.get('pc-1'), host('pc-1', at(3)));
+  assert.deepEqual(await restarted.get('pc-2'), host('pc-2', at(0)));
+  assert.deepEqual(await restarted.migrate(), { migrated: 1, unreadable: [] });
+  await assert.rejects(access(join(root, 'inventory', 'packages.jsonl')));
+  const lines = (await readFile(join(root, 'inventory', 'packages-1.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 4, 'only the packages the records name');
+  assert.deepEqual(await restarted.get('pc-1'), host('pc-1', at(3)));
+  assert.deepEqual(await restarted.get('pc-2'), host('pc-2', at(0)));
+  await restarted.put('pc-3', host('pc-3', at(9)));
+  assert.deepEqual((await onDisk(restarted.file('pc-3'))).packageTable, 1);
+  // Nothing more to do until it grows again.
+  assert.deepEqual(await new InventoryRecords(dir, opts).migrate(), { migrated: 0, unreadable: [] });
+});
