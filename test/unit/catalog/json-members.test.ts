@@ -42,6 +42,15 @@ describe('walking JSON members', () => {
     );
   });
 
+  it('ends nested strings at the right quote after runs of backslashes', () => {
+    for (let run = 0; run <= 5; run++) {
+      const value = { k: { a: `x${'\\'.repeat(run)}`, b: `"${'\\'.repeat(run)}"}]`, c: ['\\"', '}'] }, z: 1 };
+      const text = JSON.stringify(value);
+      assert.deepEqual(walk(text, 'object'), value, text);
+    }
+    assert.throws(() => walk('{"k": {"a": "x\\"}', 'object'), /doc: not valid JSON/);
+  });
+
   it('fails where JSON.parse fails, and agrees where it does not, on damaged documents', () => {
     fc.assert(
       fc.property(
