@@ -66,16 +66,13 @@ class Scanner {
       for (let i = at; i < n; i++) {
         const b = bytes[i]!;
         if (b === QUOTE) {
-          // The closing quote by indexOf (memchr), not byte by byte: strings are most of a feed's
-          // bytes. A quote after an odd run of backslashes is escaped; look further.
           const start = i;
-          for (;;) {
-            i = bytes.indexOf(QUOTE, i + 1);
-            if (i === -1) return this.fail('unterminated string', start);
-            let k = i - 1;
-            while (bytes[k] === BACKSLASH) k--;
-            if ((i - 1 - k) % 2 === 0) break;
+          for (i++; i < n; i++) {
+            const c = bytes[i];
+            if (c === BACKSLASH) i++;
+            else if (c === QUOTE) break;
           }
+          if (i >= n) return this.fail('unterminated string', start);
         } else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
         else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) return i + 1;
       }
