@@ -142,7 +142,10 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.doesNotMatch(table, /<html/, 'only the fragment');
   const page = await (await h.request('/assets?class=iot')).text();
   assert.match(page, /1 of 2 assets match/);
-  assert.match(await (await h.request('/assets')).text(), /<p class="hint">2 assets<\/p>/);
+  const all = await (await h.request('/assets')).text();
+  assert.match(all, /<p class="hint">2 assets<\/p>/);
+  // Marking every new device as known is an action: it looks like a button, not like a sentence.
+  assert.match(all, /<button type="submit" class="secondary">Mark every new device as known<\/button>/);
   assert.match(page, /href="\/assets\?class=iot&amp;sort=lastSeen"/, 'sort links keep the filters');
   const tv = await h.follow('/assets/m-020000000006');
   assert.match(tv.at, /^\/hosts\/h-[0-9a-f]{10}$/, 'an old asset link lands on the host page');
