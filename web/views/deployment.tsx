@@ -33,6 +33,8 @@ const Action = (props: {
   fields?: Record<string, string>;
   /** Asked in the browser first (the route asks without JavaScript). */
   confirm?: string;
+  /** A destructive action is styled as one, not as the primary button. */
+  danger?: boolean;
 }) => (
   <form
     method="post"
@@ -44,7 +46,9 @@ const Action = (props: {
     {Object.entries(props.fields ?? {}).map(([k, v]) => (
       <input type="hidden" name={k} value={v} />
     ))}
-    <button type="submit">{props.label}</button>
+    <button type="submit" class={props.danger ? 'danger' : undefined}>
+      {props.label}
+    </button>
   </form>
 );
 
@@ -98,6 +102,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
           csrf={csrf}
           label="Cancel deployment"
           confirm={`${CANCEL_QUESTION} ${CANCEL_DETAIL}`}
+          danger
         />
       ) : null}
       <p class="hint">

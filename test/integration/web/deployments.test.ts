@@ -44,6 +44,9 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /expat everywhere/);
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
+  // Cancelling cannot be undone: it is not dressed as the primary action beside Run.
+  assert.match(html, /<button type="submit" class="danger">Cancel deployment<\/button>/);
+  assert.match(html, /<button type="submit">Run now \(ignore maintenance windows\)<\/button>/);
   // Each ring names the host groups in it, as the host table does.
   assert.match(html, /<td>ring 2: default<\/td>/);
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
