@@ -98,6 +98,7 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   );
   assert.match(live, />running<\/strong>/);
   assert.match(live, /installing|verifying|queued/);
+  assert.doesNotMatch(live, /id="approvals"/, 'a typed approval is not reset by each poll');
   release();
   await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the deployment to complete');
   const done = await (await s.b.request(`${s.href}/live`, { headers: htmx })).text();
@@ -105,6 +106,10 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(done, /3 verified/);
   assert.match(done, /ring 2/);
   assert.match(done, /100% \(needs 100%\)/);
+  // A page open since the run started gets its Approvals card replaced by the last poll: the
+  // approval form goes once the deployment completed, as a reload would show.
+  assert.match(done, /<section class="card" id="approvals" hx-swap-oob="true">/);
+  assert.doesNotMatch(done.slice(done.indexOf('id="approvals"')), /action="[^"]+\/approve"/);
   const audit = await (await s.b.request(s.href)).text();
   assert.match(audit, /start \(now\)/, 'run now is recorded as such');
 
