@@ -245,7 +245,7 @@ export class DeployService implements Service {
         `${open.join(', ')} failed on ${hostId} before: allow it on that host again first (after fixing the cause)`,
       );
     await this.record(d, { action: 'start', ...actor, detail: `retry ${hostId}` });
-    Object.assign(h, { phase: 'pending', attempts: 0 });
+    Object.assign(h, { phase: 'pending', attempts: 0, retries: (h.retries ?? 0) + 1 });
     for (const k of ['outcome', 'reason', 'finishedAt', 'jobId', 'batch'] as const) delete h[k];
     // The host's own failure halted its ring: retrying it lifts that halt.
     const updates = h.change.upgrades.map(updateKey);

@@ -4,7 +4,7 @@
  * deployment runs) and one host's step log with each command, its output and exit status.
  */
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
-import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
+import { attemptLabel, isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
 import { updateKey } from '../../daemon/deploy/plan.js';
 import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
@@ -214,7 +214,7 @@ const FailureHistory = (props: { h: HostState }) => {
     .filter((f) => f.reason !== h.reason)
     .map((f) => (
       <div class="hint why">
-        {`attempt ${f.attempt}: ${f.kind}: `}
+        {`${attemptLabel(h, f)}: ${f.kind}: `}
         <Reason message={f.reason} />
       </div>
     ));
@@ -245,7 +245,7 @@ export const HostRow = (props: { d: Deployment; h: HostState; label: string; csr
       </td>
       <td>{h.phase}</td>
       <td>
-        {h.attempts}
+        {h.retries ? `${h.attempts} (retry ${h.retries})` : h.attempts}
         <FailureHistory h={h} />
       </td>
       <td>

@@ -165,6 +165,11 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   assert.equal(retry.status, 303);
   await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the retried host to verify');
   assert.equal(s.app.deploy?.get(s.id).hosts.filter((h) => h.outcome === 'verified').length, 3);
+  // Retry starts the host's attempts again: the old failure says it was the first run, not
+  // "attempt 1" beside an Attempts count of 1 that is another try.
+  html = await (await s.b.request(s.href)).text();
+  assert.match(html, /<td>1 \(retry 1\)<div class="hint why">first run, attempt 1: permanent: /);
+  assert.doesNotMatch(html, /[^,] attempt 1: permanent/);
 });
 
 test('pause stops new starts and cancel ends it; mutations need the CSRF token', async (t) => {
