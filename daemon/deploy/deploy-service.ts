@@ -9,7 +9,9 @@ import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
 import { ApprovalLog, type AuditEntry } from './approval-log.js';
+import { haltedDeployments } from './deploy-health.js';
 import { DeployRunner } from './deploy-runner.js';
 import {
   type Deployment,
@@ -94,6 +96,11 @@ export class DeployService implements Service {
 
   private iso(): string {
     return new Date(this.opts.clock.now()).toISOString();
+  }
+
+  /** Halted deployments: each waits for a technician (fix and retry its failed hosts, or cancel). */
+  health(): Problem[] {
+    return haltedDeployments(this.store.all(), (id) => this.opts.hostLabel?.(id));
   }
 
   list(): Deployment[] {

@@ -138,6 +138,15 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
   assert.match(html, /Allow libexpat1=2\.5\.0-1\+deb12u2 again/);
   assert.match(html, /To go on: fix the cause on each failed host/);
+  // The dashboard names the halted deployment (by its title, hosts by name) and links to it, not
+  // only the failed host job inside it.
+  const dash = await (await s.b.request('/')).text();
+  assert.match(
+    dash,
+    /<strong>Deployments<\/strong>: deployment “expat everywhere” is halted: ring 2 gate: 2 of 3/,
+  );
+  assert.match(dash, new RegExp(`<a href="/deployments/${s.id}">open the deployment</a>`));
+  assert.doesNotMatch(dash.slice(dash.indexOf('is halted')), /: h-[0-9a-f]{10}: /, 'hosts by name');
   // The failed host's job names it once, in its title, not again by id in its error.
   const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
   assert.ok(failed.length > 0, 'a failed host job');
