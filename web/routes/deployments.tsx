@@ -109,6 +109,24 @@ const scopeOf = (kind: string, value: string): ApprovalScope => {
   return parsed.data;
 };
 
+/** What the deployment page polls while it runs: its state card. */
+const liveFragment = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const deploy = requireDeploy(deps);
+  const d = deploy.get(c.req.param('id') ?? '');
+  const label = labelOf(deps);
+  const live = <LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />;
+  if (d.state === 'running') return c.html(live);
+  // The run stopped while the page was open: its Approvals card (no form once completed or
+  // cancelled) is replaced too, else the page offers to approve what is over until a reload.
+  const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
+  return c.html(
+    <>
+      {live}
+      <Approvals d={d} audit={audit} csrf={c.get('csrf')} label={label} oob />
+    </>,
+  );
+};
+
 const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const deploy = requireDeploy(deps);
   const d = deploy.get(c.req.param('id') ?? '');
@@ -247,21 +265,7 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.get('/deployments/:id', (c) => deploymentPage(deps, c));
 
-  app.get('/deployments/:id/live', async (c) => {
-    const deploy = requireDeploy(deps);
-    const d = deploy.get(c.req.param('id'));
-    const live = <LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />;
-    if (d.state === 'running') return c.html(live);
-    // The run stopped while the page was open: its Approvals card (no form once completed or
-    // cancelled) is replaced too, else the page offers to approve what is over until a reload.
-    const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
-    return c.html(
-      <>
-        {live}
-        <Approvals d={d} audit={audit} csrf={c.get('csrf')} label={label} oob />
-      </>,
-    );
-  });
+  app.get('/deployments/:id/live', (c) => liveFragment(deps, c));
 
   app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);

@@ -4,13 +4,14 @@
  * deployment runs) and one host's step log with each command, its output and exit status.
  */
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
-import { attemptLabel, isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
+import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
 import { updateKey } from '../../daemon/deploy/plan.js';
 import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { hasLog, namedHosts, notStartedWhy } from './deployment-notes.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
+import { FailureHistory } from './failure-history.js';
 import { hostHref } from './host-link.js';
 import { inRingOrder } from './host-order.js';
 import { ActionsHeading, Notice } from './layout.js';
@@ -201,29 +202,6 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
         <Action d={d} path={`${base}/retry`} csrf={csrf} label="Retry host" />
       ) : null}
     </>
-  );
-};
-
-/**
- * Earlier failures (retries, breaks, a run before "Retry host"). The last one is the host's
- * reason, under Outcome: said once. More than one fold away, so a retried host stays one row.
- */
-const FailureHistory = (props: { h: HostState }) => {
-  const { h } = props;
-  const rows = h.failures
-    .filter((f) => f.reason !== h.reason)
-    .map((f) => (
-      <div class="hint why">
-        {`${attemptLabel(h, f)}: ${f.kind}: `}
-        <Reason message={f.reason} />
-      </div>
-    ));
-  if (rows.length < 2) return <>{rows}</>;
-  return (
-    <details class="hint">
-      <summary>{`${rows.length} earlier failures`}</summary>
-      {rows}
-    </details>
   );
 };
 
