@@ -369,7 +369,7 @@ export class DepotApp {
 
   async start(): Promise<void> {
     // First, before any service reads or sweeps a file: one daemon per data directory.
-    this.lock = await DataDirLock.acquire(this.config.dataDir, 'serve');
+    this.lock = await DataDirLock.acquire(this.config.dataDir, 'serve', undefined, this.configSource?.file);
     for (const service of await this.services()) {
       const t0 = performance.now();
       await service.start();
