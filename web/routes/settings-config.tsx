@@ -112,7 +112,8 @@ export const tryChange = async (
  */
 export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) => {
   if (c.req.header('hx-request') !== 'true')
-    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+    // To the page's top, where the notice is (as htmx shows it): `#<section>` jumped past it.
+    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#settings-main`, 303);
   c.header('HX-Reswap', 'outerHTML show:top showTarget:#settings-main');
   return configPage(c, deps, { notice: { kind: 'ok', text } });
 };
