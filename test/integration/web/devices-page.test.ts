@@ -95,7 +95,7 @@ test('the page shows the server, the DHCP options and which device should fetch 
   assert.match(html, /patch cache is off/, 'staging needs the cache, and the page says so');
   assert.match(
     html,
-    /Answers <code>127\.0\.0\.1\/32<\/code> \(<code>tftp\.clients<\/code>\); any other address gets no reply/,
+    /Answers <code>127\.0\.0\.1\/32<\/code> \(<a href="\/settings\/config#tftp" title="tftp\.clients">Devices that may fetch \(Settings → TFTP\)<\/a>\); any other address gets no reply/,
   );
 });
 
@@ -110,6 +110,9 @@ test('an address that may not fetch gets silence, and the page names it and the 
   assert.match(html, /Answers <code>192\.0\.2\.0\/24<\/code>/);
   assert.match(html, /Not answered, because they are not allowed to fetch: 127\.0\.0\.1 \(1 request, /);
   assert.match(html, /href="\/settings\/scopes"/);
+  // The setting is a link to where it is changed, not its JSON path.
+  assert.doesNotMatch(html, /<code>tftp\.clients<\/code>/);
+  assert.match(html, /or to <a href="\/settings\/config#tftp"/);
 });
 
 test('listening on every address, the page tells devices the LAN address the scan found the appliance at', async (t) => {
