@@ -122,6 +122,7 @@ const Page = (props: {
 }) => {
   const scopes = props.d.scopes();
   const suggestions = props.d.suggestions();
+  const uplinks = props.d.uplinks();
   return (
     <>
       <p>
@@ -166,6 +167,19 @@ const Page = (props: {
               </>
             ))}
             . Confirm one by saving it below; nothing is scanned before that.
+          </p>
+        ) : null}
+        {uplinks.length ? (
+          <p class="hint">
+            Not offered:{' '}
+            {uplinks.map((s, i) => (
+              <>
+                {i ? ', ' : ''}
+                <code>{s.cidr}</code> ({s.interface})
+              </>
+            ))}
+            , which carries the default route: the way out to the vendors (the WAN link), not a LAN to scan.
+            Type it below if it is one.
           </p>
         ) : null}
         <ScopeForm

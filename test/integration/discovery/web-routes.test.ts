@@ -72,6 +72,35 @@ test('without a scope the Assets page says so and nothing is probed', async (t) 
   assert.doesNotMatch(scopes, /discovery\.maxScopeAddresses/, 'the setting named in words');
 });
 
+test("the default route's subnet (the WAN link) is not offered as a scope beside the LAN; alone it is", async (t) => {
+  const net = new FakeNetwork();
+  const lan = { interface: 'eth0', address: '10.0.0.1', cidr: '10.0.0.0/24', mac: null };
+  const wan = {
+    interface: 'wan0',
+    address: '10.212.0.1',
+    cidr: '10.212.0.0/24',
+    mac: null,
+    defaultRoute: true,
+  };
+  net.subnets = [wan, lan];
+  const h = await harness(t, net);
+  const scopes = await (await h.request('/settings/scopes')).text();
+  assert.match(scopes, /directly connected to <code>10\.0\.0\.0\/24<\/code> \(eth0\)\. Confirm/);
+  assert.match(
+    scopes,
+    /Not offered: <code>10\.212\.0\.0\/24<\/code> \(wan0\), which carries the default route/,
+  );
+  assert.match(scopes, /name="include"[^>]*>10\.0\.0\.0\/24</, 'the LAN is pre-filled');
+  net.subnets = [{ ...lan, defaultRoute: true }];
+  const alone = await (await h.request('/settings/scopes')).text();
+  assert.match(
+    alone,
+    /directly connected to <code>10\.0\.0\.0\/24<\/code>/,
+    'a one-legged appliance: its LAN',
+  );
+  assert.doesNotMatch(alone, /Not offered/);
+});
+
 test('scopes: an oversized or malformed scope is refused with the input kept; a good one is saved', async (t) => {
   const h = await harness(t, new FakeNetwork());
   const token = await h.token();
