@@ -13,8 +13,10 @@ import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { settingName } from '../views/reason.js';
+import { When } from '../views/when.js';
 import { requireDiscovery } from './discovery.js';
 
 interface FormValues {
@@ -141,8 +143,13 @@ const Page = (props: {
           <section class="card">
             <h2>{s.name}</h2>
             <p class="hint">
-              Last scan: {s.lastScanAt ?? 'never'}
-              {s.lastScanId ? ` (${s.lastScanId})` : ''}
+              Last scan: <When at={s.lastScanAt} never="never" />
+              {s.lastScanId ? (
+                <>
+                  {' ('}
+                  <JobLink id={s.lastScanId} label="log" />)
+                </>
+              ) : null}
             </p>
             <ScopeForm
               action={`/settings/scopes/${s.id}`}

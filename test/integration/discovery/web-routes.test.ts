@@ -164,6 +164,12 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const donePanel = await done.text();
   assert.doesNotMatch(donePanel, /every 1s/, 'polling stops');
   assert.match(donePanel, /2 found, 2 new/);
+  // The scope's card says when in words (the ISO time on hover) and links the scan's log.
+  const scopes = await (await h.request('/settings/scopes')).text();
+  assert.match(
+    scopes,
+    /Last scan: <time datetime="[^"]+" title="[^"]+">[^<]+<\/time> \(<a href="\/activity\/job-[^"]+"[^>]*>log<\/a>\)/,
+  );
 
   const table = await (await h.request('/assets/table?q=brother', { headers: htmx })).text();
   assert.match(table, /10\.0\.0\.5/);
