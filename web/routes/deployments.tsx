@@ -50,7 +50,8 @@ const requestFrom = (get: (key: string) => string[]): DeployRequest =>
     title: get('title')[0],
   });
 
-const actor = (c: Context<WebEnv>) => ({ by: 'admin', from: c.get('remoteAddr') });
+/** Who acts, as the audit log and the deployment name them: the signed-in account, not a fixed word. */
+const actor = (c: Context<WebEnv>) => ({ by: c.get('user')?.name ?? 'unknown', from: c.get('remoteAddr') });
 
 const planInputs = async (deps: WebDeps, request: DeployRequest) => {
   if (!deps.assess) throw new DepotError('UNAVAILABLE', 'assessment is not running on this appliance');

@@ -11,7 +11,7 @@ import { HIGH, httpBrowser, startDeployApp } from './deploy-app.js';
 
 const htmx = { 'hx-request': 'true' };
 
-const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: number) => {
+const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: number, account?: string) => {
   const s = await startDeployApp(t, concurrency ? { config: { deploy: { concurrency } } } : {});
   if (hostFails)
     s.site.host(s.hosts[0]!).installFails = {
@@ -20,7 +20,7 @@ const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: nu
         'pc: sudo wants a password before deploy may run /usr/bin/apt-get as root. Allow exactly what the appliance runs as root, without a password, in /etc/sudoers.d/patch-depot (check it with visudo -cf): deploy ALL=(root) NOPASSWD: /usr/bin/apt-get, /usr/bin/dpkg, /sbin/reboot',
       times: 1,
     };
-  const b = await httpBrowser(s.url, s.dataDir);
+  const b = await httpBrowser(s.url, s.dataDir, undefined, account);
   const patches = await (await b.request('/patches')).text();
   assert.match(patches, new RegExp(`<input type="checkbox" name="advisory" value="${HIGH}"`));
   const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
@@ -182,7 +182,7 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
 });
 
 test('pause stops new starts and cancel ends it; mutations need the CSRF token', async (t) => {
-  const s = await createDraft(t, false, 1);
+  const s = await createDraft(t, false, 1, 'tina');
   const csrf = await token(s.b, s.href);
   for (const path of ['/approve', '/run', '/pause', '/cancel']) {
     const res = await s.b.post(`${s.href}${path}`, { kind: 'advisory', value: HIGH, now: '1' });
@@ -231,6 +231,12 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
   assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
+  // The deployment and its audit log name the account that acted, not a fixed "admin".
+  const record = s.app.deploy!.get(s.id);
+  assert.equal(record.createdBy, 'tina');
+  const audit = (await s.app.deploy!.audit.read()).filter((e) => e.deploymentId === s.id);
+  assert.deepEqual([...new Set(audit.map((e) => e.by))], ['tina']);
+  assert.match(await (await s.b.request(s.href)).text(), / by tina · /);
   // An address kept from an earlier action says nothing the deployment is no longer doing.
   const later = await (await s.b.request(`${s.href}?done=paused`)).text();
   assert.doesNotMatch(later, /Paused: nothing more starts/, 'a cancelled deployment is not "paused"');
