@@ -232,7 +232,10 @@ const ACTIONS: Record<
 
 /** Cancelling drops the waiting hosts for good: a page asks first where the browser did not. */
 const askToCancel = (c: Context<WebEnv>) =>
-  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''));
+  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''), {
+    yes: 'Cancel the deployment',
+    no: 'Keep it',
+  });
 
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();

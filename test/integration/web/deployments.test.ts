@@ -226,7 +226,13 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   );
   const asked = await s.b.post(`${s.href}/cancel`, { _csrf: csrf });
   assert.equal(asked.status, 200, 'without JavaScript a page asks first');
-  assert.match(await asked.text(), /<h1>Cancel this deployment\?<\/h1>/);
+  const question = await asked.text();
+  assert.match(question, /<h1>Cancel this deployment\?<\/h1>/);
+  // Its answers say what they do: "Confirm" beside "Cancel" read as the opposite of each other's meaning.
+  assert.match(
+    question,
+    /<button type="submit">Cancel the deployment<\/button> <a href="\/deployments\/[^"]+">Keep it<\/a>/,
+  );
   assert.equal(s.app.deploy?.get(s.id).state, 'paused', 'nothing cancelled before the confirmation');
   const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
