@@ -79,6 +79,8 @@ const NOTICE_WHILE: Partial<Record<keyof typeof NOTICES, readonly DeploymentStat
   created: ['draft'],
   started: ['running'],
   paused: ['paused'],
+  // After a retry the deployment runs; once it halted again or completed, "runs again" is stale.
+  retried: ['running'],
 };
 
 const noticeFor = (done: string | undefined, state: DeploymentState): string | undefined => {

@@ -173,6 +173,8 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   const retry = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
   assert.equal(retry.status, 303);
   await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the retried host to verify');
+  // The address keeps ?done=retried: once the run is over, the page no longer says it runs again.
+  assert.doesNotMatch(await (await s.b.request(`${s.href}?done=retried`)).text(), /The host runs again/);
   assert.equal(s.app.deploy?.get(s.id).hosts.filter((h) => h.outcome === 'verified').length, 3);
   // Retry starts the host's attempts again: the old failure says it was the first run, not
   // "attempt 1" beside an Attempts count of 1 that is another try.
