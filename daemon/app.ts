@@ -178,7 +178,6 @@ export class DepotApp {
     );
     this.catalog = catalog;
     const { assess, hosts } = await this.assessAndHosts(catalog, inventory, discovery);
-    for (const reporter of [catalog, discovery, inventory, this.jobs, assess]) this.health.add(reporter);
     if (this.cache) {
       const { cacheHealth } = await import('./cache/cache-health.js');
       this.health.add(cacheHealth(this.cache, this.config.cache));
@@ -186,6 +185,7 @@ export class DepotApp {
     const reports = await this.reportsService(assess);
     const tftp = await this.tftpService(discovery, catalog);
     const deploy = await this.deployService();
+    for (const r of [catalog, discovery, inventory, deploy, this.jobs, assess]) if (r) this.health.add(r);
     const api = await this.apiService();
     const web = this.webService();
     const presence = await this.presenceService(discovery);
@@ -264,7 +264,7 @@ export class DepotApp {
   }
 
   /** Deployments, as jobs on the job runner, when the host adapters were given. */
-  private async deployService(): Promise<Service | undefined> {
+  private async deployService(): Promise<DeployService | undefined> {
     let adapters = this.deployAdapters;
     if (!adapters && this.config.deploy.enabled && this.inventory) {
       const { sshDeployAdapters } = await import('./deploy/ssh-adapters.js');
@@ -369,7 +369,7 @@ export class DepotApp {
 
   async start(): Promise<void> {
     // First, before any service reads or sweeps a file: one daemon per data directory.
-    this.lock = await DataDirLock.acquire(this.config.dataDir, 'serve');
+    this.lock = await DataDirLock.acquire(this.config.dataDir, 'serve', undefined, this.configSource?.file);
     for (const service of await this.services()) {
       const t0 = performance.now();
       await service.start();

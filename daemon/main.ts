@@ -8,9 +8,10 @@ import { commands } from './cli/commands.js';
 import { commandHelp, topHelp, usageOf } from './cli/help.js';
 import { type Parsed, parseCommandLine } from './cli/parse.js';
 import { errorReport, exitCodeOf, expected } from './cli/report-error.js';
+import { settingsLoader } from './cli/running-config.js';
 import { type CommandSpec, EXIT } from './cli/spec.js';
 import type { CommandContext, FlagValues } from './cli-context.js';
-import { defaultDataDir, envVars, loadConfig } from './config.js';
+import { defaultDataDir, envVars } from './config.js';
 import { createLogger } from './log.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 
@@ -69,7 +70,7 @@ const contextFor = (path: string[], values: FlagValues, positionals: string[]): 
     values,
     positionals,
     configSource,
-    config: () => loadConfig(configSource),
+    config: settingsLoader(path.join(' '), configSource, (line) => process.stderr.write(line)),
     log: (config) =>
       createLogger({
         level: config.log.level,

@@ -109,7 +109,7 @@ export const topHelp = ({ version, commands, env }: TopHelpInput): string => {
   const lines = [
     `patch-depot ${version}: patch management for branch offices`,
     '',
-    'Usage: patch-depot [COMMAND] [OPTIONS]   (no command: serve)',
+    'Usage: patch-depot COMMAND [OPTIONS]   (options and no command: serve; nothing at all: this help)',
     '',
     'Commands:',
     ...table(Object.entries(commands).map(([name, c]) => [name, c.summary])),

@@ -164,12 +164,17 @@ const pickSubcommand = (name: string, spec: CommandSpec, args: string[]): Parsed
   return parsed.kind === 'run' ? { ...parsed, positionals: [word, ...parsed.positionals] } : parsed;
 };
 
-/** `argv` without node and the script. With no command word, the command is `fallback` (serve). */
+/**
+ * `argv` without node and the script. With options but no command word, the command is `fallback`
+ * (serve). With nothing at all it is the help: someone typing the bare name wants to learn what it
+ * does, not to start a second daemon in ./.data (systemd and the scripts all say `serve`).
+ */
 export const parseCommandLine = (
   argv: string[],
   commands: Record<string, CommandSpec>,
   fallback: string,
 ): Parsed => {
+  if (argv.length === 0) return { kind: 'help', path: [] };
   if (argv.includes('--version')) return { kind: 'version' };
   const front = { ...dataDirOptions, ...generalOptions, ...commands[fallback]?.options };
   let at = firstWord(argv, front);

@@ -21,7 +21,7 @@ import { inventoryDir } from '../inventory/inventory-module.js';
 import { InventoryRecords } from '../inventory/inventory-records.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
-import type { Deployment } from './deployment.js';
+import { attemptLabel, type Deployment } from './deployment.js';
 import { DeploymentStore } from './deployment-store.js';
 import { deployRequest, type PlanPreview, previewPlan } from './new-deployment.js';
 import { updateKey } from './plan.js';
@@ -124,7 +124,7 @@ const detailText = (d: Deployment): string => {
   for (const a of d.approvals)
     lines.push(`approved ${JSON.stringify(a.scope)} by ${a.by} from ${a.from} at ${a.at}`);
   for (const h of d.hosts) {
-    const tries = h.failures.map((f) => `attempt ${f.attempt} ${f.kind}: ${f.reason}`).join('; ');
+    const tries = h.failures.map((f) => `${attemptLabel(h, f)} ${f.kind}: ${f.reason}`).join('; ');
     lines.push(
       `  ${h.hostId.padEnd(14)} ring ${h.ring} ${h.phase.padEnd(10)} ${(h.outcome ?? '-').padEnd(14)} ${h.change.upgrades.map(updateKey).join(' ')}${h.reason ? `  ${h.reason}` : ''}${tries ? `  (${tries})` : ''}`,
     );

@@ -9,7 +9,9 @@ import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import type { Problem } from '../observability/health.js';
 import { ApprovalLog, type AuditEntry } from './approval-log.js';
+import { haltedDeployments } from './deploy-health.js';
 import { DeployRunner } from './deploy-runner.js';
 import {
   type Deployment,
@@ -94,6 +96,11 @@ export class DeployService implements Service {
 
   private iso(): string {
     return new Date(this.opts.clock.now()).toISOString();
+  }
+
+  /** Halted deployments: each waits for a technician (fix and retry its failed hosts, or cancel). */
+  health(): Problem[] {
+    return haltedDeployments(this.store.all(), (id) => this.opts.hostLabel?.(id));
   }
 
   list(): Deployment[] {
@@ -245,7 +252,7 @@ export class DeployService implements Service {
         `${open.join(', ')} failed on ${hostId} before: allow it on that host again first (after fixing the cause)`,
       );
     await this.record(d, { action: 'start', ...actor, detail: `retry ${hostId}` });
-    Object.assign(h, { phase: 'pending', attempts: 0 });
+    Object.assign(h, { phase: 'pending', attempts: 0, retries: (h.retries ?? 0) + 1 });
     for (const k of ['outcome', 'reason', 'finishedAt', 'jobId', 'batch'] as const) delete h[k];
     // The host's own failure halted its ring: retrying it lifts that halt.
     const updates = h.change.upgrades.map(updateKey);

@@ -73,9 +73,20 @@ const hostStateSchema = z.object({
   intent: z
     .object({ step: z.enum(['install', 'reboot']), at: iso, bootId: z.string().optional() })
     .optional(),
-  /** Attempts started (transient failures retry up to the limit). */
+  /** Attempts started (transient failures retry up to the limit); "Retry host" starts again at 0. */
   attempts: z.number().int().min(0),
-  failures: z.array(z.object({ at: iso, attempt: z.number(), kind: z.string(), reason: z.string() })),
+  /** Times "Retry host" was pressed: each starts a new run whose attempts count from 1 again. */
+  retries: z.number().int().min(1).optional(),
+  /** `retry`: the run it failed in (absent: the first run, before any "Retry host"). */
+  failures: z.array(
+    z.object({
+      at: iso,
+      attempt: z.number(),
+      retry: z.number().int().min(1).optional(),
+      kind: z.string(),
+      reason: z.string(),
+    }),
+  ),
   steps: z.array(stepRecordSchema),
   dryRun: z.array(actionSchema).optional(),
   jobId: z.string().optional(),
@@ -92,6 +103,18 @@ const hostStateSchema = z.object({
   waiting: z.string().optional(),
 });
 export type HostState = z.infer<typeof hostStateSchema>;
+export type HostFailure = HostState['failures'][number];
+
+/** The try a failure happens in: its attempt, and the "Retry host" run it belongs to (none: the first run). */
+export const attemptOf = (h: HostState): Pick<HostFailure, 'attempt' | 'retry'> =>
+  h.retries ? { attempt: h.attempts, retry: h.retries } : { attempt: h.attempts };
+
+/**
+ * How a failure names its try. Once a host was retried its attempts count from 1 again, so a bare
+ * "attempt 1" would name two different tries: the run is said too.
+ */
+export const attemptLabel = (h: HostState, f: HostFailure): string =>
+  h.retries ? `${f.retry ? `retry ${f.retry}` : 'first run'}, attempt ${f.attempt}` : `attempt ${f.attempt}`;
 
 export const RING_STATES = ['pending', 'running', 'soaking', 'passed', 'halted'] as const;
 const ringSchema = z.object({

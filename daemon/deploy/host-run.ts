@@ -8,7 +8,14 @@
  */
 import type { Clock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import { capList, type Deployment, type HostState, MAX_FAILURES, MAX_STEPS } from './deployment.js';
+import {
+  attemptOf,
+  capList,
+  type Deployment,
+  type HostState,
+  MAX_FAILURES,
+  MAX_STEPS,
+} from './deployment.js';
 import { checkDryRun, updateKey } from './plan.js';
 import { isOpen, parseWindow } from './policy/windows.js';
 import {
@@ -130,7 +137,7 @@ export class HostRun {
     signal: AbortSignal,
   ): Promise<void> {
     if (f.record) this.keep(h, f.record);
-    h.failures.push({ at: this.iso(), attempt: h.attempts, kind: f.kind, reason: f.reason });
+    h.failures.push({ at: this.iso(), ...attemptOf(h), kind: f.kind, reason: f.reason });
     capList(h.failures, MAX_FAILURES);
     this.deps.log.warn('deploy step failed', { hostId: h.hostId, kind: f.kind, reason: f.reason });
     if (f.kind === 'unreachable') return this.finish(d, h, 'unreachable', f.reason);
@@ -300,7 +307,7 @@ export class HostRun {
   ): Promise<void> {
     const intent = h.intent!;
     const note = (reason: string) =>
-      h.failures.push({ at: this.iso(), attempt: h.attempts, kind: 'reconciled', reason });
+      h.failures.push({ at: this.iso(), ...attemptOf(h), kind: 'reconciled', reason });
     if (intent.step === 'reboot') {
       await this.awaitReboot(h, exec, intent.bootId ?? '', signal);
       note(

@@ -147,10 +147,25 @@ export class DiscoveryService {
     this.scanJobs.reschedule();
   }
 
-  /** Directly connected subnets not yet covered by a scope: offered, never scanned unasked. */
+  /**
+   * Directly connected subnets not yet covered by a scope: offered, never scanned unasked. The
+   * default route's subnet is left out when there are others: it is the way out (the WAN link),
+   * not a LAN; on a one-legged appliance it is the LAN and stays.
+   */
   suggestions(): LocalSubnet[] {
     const known = new Set(this.scopes().flatMap((s) => s.include));
-    return this.opts.ports.interfaces.connectedSubnets().filter((s) => !known.has(s.cidr));
+    return this.lanSide().lan.filter((s) => !known.has(s.cidr));
+  }
+
+  /** The subnets of the default route left out of the suggestions (said on the Scopes page). */
+  uplinks(): LocalSubnet[] {
+    return this.lanSide().uplinks;
+  }
+
+  private lanSide(): { lan: LocalSubnet[]; uplinks: LocalSubnet[] } {
+    const all = this.opts.ports.interfaces.connectedSubnets();
+    const lan = all.filter((s) => !s.defaultRoute);
+    return lan.length ? { lan, uplinks: all.filter((s) => s.defaultRoute) } : { lan: all, uplinks: [] };
   }
 
   // ---- scans --------------------------------------------------------------------------------

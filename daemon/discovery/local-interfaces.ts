@@ -1,11 +1,13 @@
 /** The subnets this machine is directly attached to, from os.networkInterfaces(). */
 import { networkInterfaces } from 'node:os';
+import { osDefaultRouteInterfaces } from './default-route.js';
 import { cidrBounds, formatIpv4, parseIpv4 } from './ipv4.js';
 import type { LocalInterfaces, LocalSubnet } from './ports.js';
 
 export class OsInterfaces implements LocalInterfaces {
   connectedSubnets(): LocalSubnet[] {
     const out: LocalSubnet[] = [];
+    const uplinks = osDefaultRouteInterfaces();
     for (const [name, addrs] of Object.entries(networkInterfaces())) {
       for (const a of addrs ?? []) {
         if (a.family !== 'IPv4' || a.internal || !a.cidr) continue;
@@ -17,6 +19,7 @@ export class OsInterfaces implements LocalInterfaces {
           address: a.address,
           cidr: `${formatIpv4(cidrBounds(base, prefix).first)}/${prefix}`,
           mac: a.mac && a.mac !== '00:00:00:00:00:00' ? a.mac.toLowerCase() : null,
+          ...(uplinks.has(name) ? { defaultRoute: true } : {}),
         });
       }
     }

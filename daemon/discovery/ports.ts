@@ -95,6 +95,8 @@ export interface LocalSubnet {
   address: string;
   cidr: string;
   mac: string | null;
+  /** The interface carries the default route (the way out: on a two-legged appliance, the WAN). */
+  defaultRoute?: boolean;
 }
 
 /** Subnets this machine is directly attached to (for on-link checks and scope suggestions). */

@@ -15,6 +15,7 @@ import { type CredentialInput, validateCredential } from '../remote/credentials.
 import { HostDirectory } from './host-directory.js';
 import type { HostRecord } from './host-record.js';
 import { type HostPaging, type HostView, hostView } from './host-view.js';
+import { type Manageability, sshManageable } from './manageable.js';
 import type { Move, SeenAsset } from './match.js';
 import type { AssetSource, HostFindings, TargetStore } from './ports.js';
 
@@ -122,6 +123,12 @@ export class HostService {
     if (!host) return id;
     const asset = host.assetId ? this.opts.assets?.byId(host.assetId) : undefined;
     return (asset && displayName(asset)) || host.address || host.aliases[0] || host.id;
+  }
+
+  /** Whether the machine is one to patch over SSH, from what discovery saw of it. */
+  manageability(id: string): Manageability {
+    const host = this.directory.get(id);
+    return sshManageable(host?.assetId ? this.opts.assets?.byId(host.assetId) : undefined);
   }
 
   async view(id: string, paging: HostPaging): Promise<HostView> {

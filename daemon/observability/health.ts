@@ -12,6 +12,8 @@ export interface Problem {
   message: string;
   /** The job whose page tells the whole story (its full error and log), when one does. */
   jobId?: string;
+  /** The deployment the problem is about (a halted one), when it is about one. */
+  deploymentId?: string;
 }
 
 export interface HealthReporter {

@@ -7,8 +7,9 @@
  * once wiped cache/tmp under the running daemon before it failed on the port.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { DepotError } from '../errors.js';
 import { isAlive, TEMP_MARKER } from './atomic-file.js';
 
@@ -20,6 +21,8 @@ export interface LockHolder {
   startTime: string | null;
   command: string;
   since: string;
+  /** The settings file the holder was given (`serve --config FILE`): other commands read it too. */
+  config?: string;
 }
 
 export const processStartTime = async (pid: number): Promise<string | null> => {
@@ -41,6 +44,7 @@ const parseHolder = (text: string): LockHolder | undefined => {
       startTime: typeof h.startTime === 'string' ? h.startTime : null,
       command: typeof h.command === 'string' ? h.command.slice(0, 100) : 'unknown',
       since: typeof h.since === 'string' ? h.since.slice(0, 40) : 'unknown',
+      ...(typeof h.config === 'string' && isAbsolute(h.config) ? { config: h.config.slice(0, 4096) } : {}),
     };
   } catch {
     return undefined;
@@ -98,6 +102,22 @@ const removeStale = async (path: string, ino: number): Promise<void> => {
   if (now?.ino === ino) await rm(path, { force: true });
 };
 
+/**
+ * The settings file of the daemon running on `dataDir`, when it was started with one of its own
+ * (`--config`, as the lab does): a one-shot command on the same directory then plans with the
+ * same host groups and rings as the daemon, not with the defaults. Undefined when none runs.
+ */
+export const runningDaemonConfig = (dataDir: string): string | undefined => {
+  let holder: LockHolder | undefined;
+  try {
+    holder = parseHolder(readFileSync(join(dataDir, LOCK_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!holder?.config || holder.command !== 'serve' || !isAlive(holder.pid)) return undefined;
+  return existsSync(holder.config) ? holder.config : undefined;
+};
+
 export class DataDirLock {
   private constructor(
     readonly path: string,
@@ -108,7 +128,12 @@ export class DataDirLock {
    * Take the lock on `dataDir` (created if missing) or refuse, naming who holds it and the
    * `setting` that picks another directory.
    */
-  static async acquire(dataDir: string, command: string, setting = '--data-dir'): Promise<DataDirLock> {
+  static async acquire(
+    dataDir: string,
+    command: string,
+    setting = '--data-dir',
+    config?: string,
+  ): Promise<DataDirLock> {
     await mkdir(dataDir, { recursive: true, mode: 0o750 });
     const path = join(dataDir, LOCK_FILE);
     const me: LockHolder = {
@@ -116,6 +141,7 @@ export class DataDirLock {
       startTime: await processStartTime(process.pid),
       command,
       since: new Date().toISOString(),
+      ...(config ? { config: resolve(config) } : {}),
     };
     const content = `${JSON.stringify(me)}\n`;
     for (let attempt = 0; attempt < 8; attempt++) {

@@ -1,7 +1,8 @@
 /**
  * The simulated site: a bridge in its own namespace, the appliance on one veth, N hosts on the
  * others, in a 10.213.X.0/24 that exists only inside the namespaces (no veth reaches the real
- * network and the appliance has no default route, so nothing can leak). `createLab` builds it,
+ * network; the appliance's only default route, with a vendor, goes to the vendor's namespace, which
+ * routes nowhere, so nothing can leak). `createLab` builds it,
  * `destroyLab` removes everything with the lab's prefix, also what a crashed run left.
  */
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,10 @@
  * vendor `eth0`) in 10.212.X.0/24, shaped with tc tbf each way (this kernel has no netem), nft
  * byte counters in the vendor namespace (`rx` what the vendor received, `tx` what it sent), and
  * optional random loss each way with nft numgen. Latency is the vendor server's (vendor-server.ts).
- * No default route anywhere: hosts reach the vendor only through the appliance's cache proxy.
+ * The appliance's default route leaves by `wan0` to the vendor, as a real site's WAN link does (the
+ * Scopes page tells the WAN from the LAN by it); the vendor namespace routes nowhere and forwards
+ * nothing, so nothing leaks. Hosts have no default route: they reach the vendor only through the
+ * appliance's cache proxy.
  */
 import { ipBatch, run } from './netns.js';
 import { applyFilter, setUdpLoss } from './packet-filter.js';
@@ -61,6 +64,7 @@ export const buildWan = async (applianceNs: string, v: PlannedVendor): Promise<v
       `link add wan0 type veth peer name eth0 netns ${v.ns}`,
       `addr add ${v.applianceWanIp}/24 dev wan0`,
       'link set wan0 up',
+      `route add default via ${v.ip} dev wan0`,
     ],
     applianceNs,
   );
@@ -76,7 +80,7 @@ export const buildWan = async (applianceNs: string, v: PlannedVendor): Promise<v
  * Make the appliance namespace a plain branch router with no cache: forwarding on, each host a
  * route to the WAN subnet through it, the vendor a route back to the site. For a peer tool whose
  * hosts fetch straight from the vendor (bench/deploy's Ansible), so its bytes cross the same link
- * and counters. Still no default route anywhere: only the vendor becomes reachable.
+ * and counters. Still no default route on the hosts: only the vendor becomes reachable.
  */
 export const routeSiteToVendor = async (plan: LabPlan): Promise<void> => {
   const v = plan.vendor;

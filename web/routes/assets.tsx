@@ -79,9 +79,9 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
           hx-confirm="Mark every device as known? None stays flagged as new."
         >
           <CsrfField token={c.get('csrf')} />
-          <a href="/assets?status=new">Review new devices</a>{' '}
-          <button type="submit" class="link">
-            or mark every new device as known
+          <a href="/assets?status=new">Review new devices</a> or{' '}
+          <button type="submit" class="secondary">
+            Mark every new device as known
           </button>
         </form>
       ) : null}

@@ -56,7 +56,12 @@ export const Problems = (props: { problems: Problem[] }) =>
         {props.problems.map((p) => (
           <li class="notice error">
             <strong>{SOURCE[p.source] ?? p.source}</strong>: <Reason message={p.message} />
-            {p.jobId ? (
+            {p.deploymentId ? (
+              <>
+                {' '}
+                <a href={`/deployments/${encodeURIComponent(p.deploymentId)}`}>open the deployment</a>
+              </>
+            ) : p.jobId ? (
               <>
                 {' '}
                 <JobLink id={p.jobId} label="see the job" />

@@ -50,7 +50,8 @@ const requestFrom = (get: (key: string) => string[]): DeployRequest =>
     title: get('title')[0],
   });
 
-const actor = (c: Context<WebEnv>) => ({ by: 'admin', from: c.get('remoteAddr') });
+/** Who acts, as the audit log and the deployment name them: the signed-in account, not a fixed word. */
+const actor = (c: Context<WebEnv>) => ({ by: c.get('user')?.name ?? 'unknown', from: c.get('remoteAddr') });
 
 const planInputs = async (deps: WebDeps, request: DeployRequest) => {
   if (!deps.assess) throw new DepotError('UNAVAILABLE', 'assessment is not running on this appliance');
@@ -78,6 +79,8 @@ const NOTICE_WHILE: Partial<Record<keyof typeof NOTICES, readonly DeploymentStat
   created: ['draft'],
   started: ['running'],
   paused: ['paused'],
+  // After a retry the deployment runs; once it halted again or completed, "runs again" is stale.
+  retried: ['running'],
 };
 
 const noticeFor = (done: string | undefined, state: DeploymentState): string | undefined => {
@@ -107,6 +110,24 @@ const scopeOf = (kind: string, value: string): ApprovalScope => {
   if (!parsed.success)
     throw new DepotError('BAD_INPUT', 'approve: choose advisory, package or group and name it');
   return parsed.data;
+};
+
+/** What the deployment page polls while it runs: its state card. */
+const liveFragment = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const deploy = requireDeploy(deps);
+  const d = deploy.get(c.req.param('id') ?? '');
+  const label = labelOf(deps);
+  const live = <LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />;
+  if (d.state === 'running') return c.html(live);
+  // The run stopped while the page was open: its Approvals card (no form once completed or
+  // cancelled) is replaced too, else the page offers to approve what is over until a reload.
+  const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
+  return c.html(
+    <>
+      {live}
+      <Approvals d={d} audit={audit} csrf={c.get('csrf')} label={label} oob />
+    </>,
+  );
 };
 
 const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
@@ -213,7 +234,10 @@ const ACTIONS: Record<
 
 /** Cancelling drops the waiting hosts for good: a page asks first where the browser did not. */
 const askToCancel = (c: Context<WebEnv>) =>
-  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''));
+  askFirst(c, CANCEL_QUESTION, CANCEL_DETAIL, deploymentHref(c.req.param('id') ?? ''), {
+    yes: 'Cancel the deployment',
+    no: 'Keep it',
+  });
 
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
@@ -247,10 +271,7 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.get('/deployments/:id', (c) => deploymentPage(deps, c));
 
-  app.get('/deployments/:id/live', (c) => {
-    const d = requireDeploy(deps).get(c.req.param('id'));
-    return c.html(<LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />);
-  });
+  app.get('/deployments/:id/live', (c) => liveFragment(deps, c));
 
   app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);

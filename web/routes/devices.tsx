@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { isThisAppliance } from '../../daemon/discovery/asset.js';
 import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { TftpModule } from '../../daemon/tftp/tftp-module.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -44,15 +45,30 @@ const tftpOff = (c: Context<WebEnv>) =>
     </>,
   );
 
-/** The address devices should be given: the configured one, else the one this browser used. */
-const applianceAddress = (c: Context<WebEnv>, tftp: TftpModule): string => {
+/** Names that reach the appliance only from the machine itself (or through a tunnel to it). */
+const LOOPBACK = /^(localhost|localhost\.localdomain|127\.\d+\.\d+\.\d+|::1)$/;
+
+/**
+ * The address devices should be given: the configured one, else the one the scan found this
+ * appliance at inside its scope (its LAN address), else the one this browser used unless that is
+ * loopback: a browser on the appliance itself, or through a tunnel, says `localhost`, which a
+ * phone or a DHCP server must never be told.
+ */
+const applianceAddress = (c: Context<WebEnv>, deps: WebDeps, tftp: TftpModule): string => {
   const s = tftp.status();
   if (s.listening && s.address !== '0.0.0.0' && s.address !== '::') return s.address;
-  return hostOnly(c.req.header('host') ?? '') || 'this-appliance';
+  const lan = deps.discovery?.allAssets().find(isThisAppliance)?.ip;
+  if (lan) return lan;
+  const browser = hostOnly(c.req.header('host') ?? '');
+  return browser && !LOOPBACK.test(browser) ? browser : 'APPLIANCE-LAN-ADDRESS';
 };
 
 /** After an upload: the file is served, and how to check that from a computer on the LAN. */
-const uploadedNotice = async (c: Context<WebEnv>, tftp: TftpModule): Promise<Child | undefined> => {
+const uploadedNotice = async (
+  c: Context<WebEnv>,
+  deps: WebDeps,
+  tftp: TftpModule,
+): Promise<Child | undefined> => {
   const name = c.req.query('uploaded');
   const listing = name ? await tftp.files.list() : undefined;
   if (!name || !listing?.site.some((f) => f.name === name)) return undefined;
@@ -60,7 +76,7 @@ const uploadedNotice = async (c: Context<WebEnv>, tftp: TftpModule): Promise<Chi
   return (
     <>
       {`${name} is served over TFTP. To check it from a computer on the LAN: `}
-      <code>{`tftp ${applianceAddress(c, tftp)}${port} -m binary -c get ${name}`}</code>
+      <code>{`tftp ${applianceAddress(c, deps, tftp)}${port} -m binary -c get ${name}`}</code>
     </>
   );
 };
@@ -93,7 +109,7 @@ const devicesPage = async (
         </Notice>
       )}
       <TftpAccessNote access={tftp.access()} ignored={tftp.ignored.list()} />
-      <DhcpHelp address={applianceAddress(c, tftp)} />
+      <DhcpHelp address={applianceAddress(c, deps, tftp)} />
       <section class="card">
         <h2>Devices and their firmware</h2>
         <DeviceTable rows={tftp.devices(assets)} />
@@ -122,7 +138,7 @@ export const devicesRoutes = (deps: WebDeps) => {
   };
   app.get('/devices', async (c) => {
     if (!deps.tftp) return tftpOff(c);
-    return devicesPage(c, deps, deps.tftp, await uploadedNotice(c, deps.tftp));
+    return devicesPage(c, deps, deps.tftp, await uploadedNotice(c, deps, deps.tftp));
   });
   app.post('/devices/stage', async (c) => {
     const tftp = requireTftp();

@@ -153,8 +153,11 @@ const BundleImport = (props: { csrf: string }) => (
   <section class="card">
     <h2>Offline bundle</h2>
     <p>
-      For sites without internet access: import a bundle signed with a key listed in{' '}
-      <code>catalog.trustedKeys</code>.
+      For sites without internet access: import a bundle signed with one of the{' '}
+      <a href="/settings/config#catalog" title="catalog.trustedKeys">
+        Trusted signing keys (Settings → Feed schedule and trust)
+      </a>
+      .
     </p>
     <form method="post" action="/patches/feeds/bundle" enctype="multipart/form-data">
       <CsrfField token={props.csrf} />

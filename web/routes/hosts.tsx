@@ -14,7 +14,7 @@ import { HostPage, hostAddresses } from '../views/host.js';
 import { hostHref } from '../views/host-link.js';
 import { renderPage } from '../views/layout.js';
 import type { ManageValues } from '../views/ssh-access.js';
-import { readSshForm } from './ssh-form.js';
+import { knownOnceManaged, readSshForm } from './ssh-form.js';
 
 const DONE = {
   managed: 'SSH access saved. Collect now to see what the machine has installed.',
@@ -80,7 +80,7 @@ export const hostsRoutes = (deps: WebDeps) => {
     const id = known(c);
     const input = await readSshForm(c);
     try {
-      await requireHosts(deps).manage({ ...input, host: id });
+      await knownOnceManaged(deps, await requireHosts(deps).manage({ ...input, host: id }));
     } catch (err) {
       if (!(err instanceof DepotError) || err.code !== 'BAD_INPUT') throw err;
       const { address, username, port } = input;

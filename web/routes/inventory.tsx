@@ -13,7 +13,7 @@ import { ACCEPT_KEY_DETAIL, ACCEPT_KEY_QUESTION, askFirst } from '../views/confi
 import { CredentialForm, HostTable, KeyCard, RunProgress } from '../views/inventory.js';
 import { isFragmentRequest, Notice, renderPage } from '../views/layout.js';
 import { requireHosts } from './hosts.js';
-import { readSshForm } from './ssh-form.js';
+import { knownOnceManaged, readSshForm } from './ssh-form.js';
 
 const RUN_ID_RE = /^inv-[0-9a-f]{8}$/;
 
@@ -148,7 +148,7 @@ export const inventoryRoutes = (deps: WebDeps) => {
     const input = await readSshForm(c);
     try {
       // The directory picks the machine (named, or the one at the address): never a second row.
-      await requireHosts(deps).manage(input);
+      await knownOnceManaged(deps, await requireHosts(deps).manage(input));
     } catch (err) {
       if (!(err instanceof DepotError) || err.code !== 'BAD_INPUT') throw err;
       // Show the form again with what was typed, except the password.

@@ -13,8 +13,10 @@ import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { JobLink } from '../views/job-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { settingName } from '../views/reason.js';
+import { When } from '../views/when.js';
 import { requireDiscovery } from './discovery.js';
 
 interface FormValues {
@@ -98,6 +100,40 @@ const DeleteScope = (props: { id: string; name: string; csrf: string }) => (
   </form>
 );
 
+/** What the appliance is connected to: the subnets offered as scopes, and the WAN link that is not. */
+const Connected = (props: { suggestions: readonly LocalSubnet[]; uplinks: readonly LocalSubnet[] }) => {
+  const { suggestions, uplinks } = props;
+  return (
+    <>
+      {suggestions.length ? (
+        <p class="hint">
+          This appliance is directly connected to{' '}
+          {suggestions.map((s, i) => (
+            <>
+              {i ? ', ' : ''}
+              <code>{s.cidr}</code> ({s.interface})
+            </>
+          ))}
+          . Confirm one by saving it below; nothing is scanned before that.
+        </p>
+      ) : null}
+      {uplinks.length ? (
+        <p class="hint">
+          Not offered:{' '}
+          {uplinks.map((s, i) => (
+            <>
+              {i ? ', ' : ''}
+              <code>{s.cidr}</code> ({s.interface})
+            </>
+          ))}
+          , which carries the default route: the way out to the vendors (the WAN link), not a LAN to scan.
+          Type it below if it is one.
+        </p>
+      ) : null}
+    </>
+  );
+};
+
 /**
  * The scope the add form starts with: the appliance's own subnet, the one the technician's browser
  * is on when there are several (a Pi with Wi-Fi and Ethernet). Only a suggestion: saved when submitted.
@@ -140,8 +176,13 @@ const Page = (props: {
           <section class="card">
             <h2>{s.name}</h2>
             <p class="hint">
-              Last scan: {s.lastScanAt ?? 'never'}
-              {s.lastScanId ? ` (${s.lastScanId})` : ''}
+              Last scan: <When at={s.lastScanAt} never="never" />
+              {s.lastScanId ? (
+                <>
+                  {' ('}
+                  <JobLink id={s.lastScanId} label="log" />)
+                </>
+              ) : null}
             </p>
             <ScopeForm
               action={`/settings/scopes/${s.id}`}
@@ -156,18 +197,7 @@ const Page = (props: {
       )}
       <section class="card">
         <h2>Add a scope</h2>
-        {suggestions.length ? (
-          <p class="hint">
-            This appliance is directly connected to{' '}
-            {suggestions.map((s, i) => (
-              <>
-                {i ? ', ' : ''}
-                <code>{s.cidr}</code> ({s.interface})
-              </>
-            ))}
-            . Confirm one by saving it below; nothing is scanned before that.
-          </p>
-        ) : null}
+        <Connected suggestions={suggestions} uplinks={props.d.uplinks()} />
         <ScopeForm
           action="/settings/scopes"
           csrf={props.csrf}

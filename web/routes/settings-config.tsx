@@ -30,13 +30,25 @@ export const needSettings = (deps: WebDeps): SettingsService => {
   return deps.settings;
 };
 
-/** The machines the group editor offers: every host in the directory, by the name pages show. */
+/**
+ * The machines the group editor knows: every host in the directory, by the name pages show, each
+ * that is not patched over SSH (the appliance itself, a printer, a TV) saying why.
+ */
 export const knownHostsOf = (deps: WebDeps): KnownHost[] => {
   const hosts = deps.hosts;
   if (!hosts) return [];
   return hosts
     .list()
-    .map((h) => ({ id: h.id, name: hosts.label(h.id), address: h.address ?? undefined }))
+    .map((h) => {
+      const manage = hosts.manageability(h.id);
+      const name = hosts.label(h.id);
+      return {
+        id: h.id,
+        name,
+        address: h.address ?? undefined,
+        notTarget: manage.offer ? undefined : manage.why,
+      };
+    })
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.id.localeCompare(b.id));
 };
 
@@ -112,7 +124,8 @@ export const tryChange = async (
  */
 export const afterSave = (c: Context<WebEnv>, deps: WebDeps, anchor: string, text: string) => {
   if (c.req.header('hx-request') !== 'true')
-    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#${anchor}`, 303);
+    // To the page's top, where the notice is (as htmx shows it): `#<section>` jumped past it.
+    return c.redirect(`/settings/config?saved=${encodeURIComponent(anchor)}#settings-main`, 303);
   c.header('HX-Reswap', 'outerHTML show:top showTarget:#settings-main');
   return configPage(c, deps, { notice: { kind: 'ok', text } });
 };

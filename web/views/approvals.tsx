@@ -82,11 +82,13 @@ export const Approvals = (props: {
   audit: AuditEntry[];
   csrf: string;
   label: (hostId: string) => string;
+  /** Sent with the last poll of a run that stopped: htmx swaps it in place of the stale one. */
+  oob?: boolean;
 }) => {
   const { d } = props;
   const open = d.state !== 'completed' && d.state !== 'cancelled';
   return (
-    <section class="card" id="approvals">
+    <section class="card" id="approvals" hx-swap-oob={props.oob ? 'true' : undefined}>
       <h2>Approvals</h2>
       {open ? <ApproveForm d={d} csrf={props.csrf} /> : null}
       {props.audit.length === 0 ? (

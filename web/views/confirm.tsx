@@ -15,8 +15,13 @@ export const askFirst = async (
   question: string,
   detail: string,
   cancel: string,
-  /** Ask even an htmx post: the question depends on what the form changes, which the browser cannot tell. */
-  opts: { evenWithHtmx?: boolean } = {},
+  opts: {
+    /** Ask even an htmx post: the question depends on what the form changes, which the browser cannot tell. */
+    evenWithHtmx?: boolean;
+    /** The words of the two answers where "Confirm" / "Cancel" would confuse ("Cancel" a cancel). */
+    yes?: string;
+    no?: string;
+  } = {},
 ): Promise<Response | undefined> => {
   const body = await c.req.parseBody();
   if (body.confirm === 'yes') return undefined;
@@ -36,7 +41,7 @@ export const askFirst = async (
           <input type="hidden" name={k} value={v} />
         ))}
         <input type="hidden" name="confirm" value="yes" />
-        <button type="submit">Confirm</button> <a href={cancel}>Cancel</a>
+        <button type="submit">{opts.yes ?? 'Confirm'}</button> <a href={cancel}>{opts.no ?? 'Cancel'}</a>
       </form>
     </section>,
   );

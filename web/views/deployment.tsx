@@ -11,6 +11,7 @@ import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { CsrfField } from './csrf-field.js';
 import { hasLog, namedHosts, notStartedWhy } from './deployment-notes.js';
 import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
+import { FailureHistory } from './failure-history.js';
 import { hostHref } from './host-link.js';
 import { inRingOrder } from './host-order.js';
 import { ActionsHeading, Notice } from './layout.js';
@@ -33,6 +34,8 @@ const Action = (props: {
   fields?: Record<string, string>;
   /** Asked in the browser first (the route asks without JavaScript). */
   confirm?: string;
+  /** A destructive action is styled as one, not as the primary button. */
+  danger?: boolean;
 }) => (
   <form
     method="post"
@@ -44,7 +47,9 @@ const Action = (props: {
     {Object.entries(props.fields ?? {}).map(([k, v]) => (
       <input type="hidden" name={k} value={v} />
     ))}
-    <button type="submit">{props.label}</button>
+    <button type="submit" class={props.danger ? 'danger' : undefined}>
+      {props.label}
+    </button>
   </form>
 );
 
@@ -98,6 +103,7 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
           csrf={csrf}
           label="Cancel deployment"
           confirm={`${CANCEL_QUESTION} ${CANCEL_DETAIL}`}
+          danger
         />
       ) : null}
       <p class="hint">
@@ -199,29 +205,6 @@ const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
   );
 };
 
-/**
- * Earlier failures (retries, breaks, a run before "Retry host"). The last one is the host's
- * reason, under Outcome: said once. More than one fold away, so a retried host stays one row.
- */
-const FailureHistory = (props: { h: HostState }) => {
-  const { h } = props;
-  const rows = h.failures
-    .filter((f) => f.reason !== h.reason)
-    .map((f) => (
-      <div class="hint why">
-        {`attempt ${f.attempt}: ${f.kind}: `}
-        <Reason message={f.reason} />
-      </div>
-    ));
-  if (rows.length < 2) return <>{rows}</>;
-  return (
-    <details class="hint">
-      <summary>{`${rows.length} earlier failures`}</summary>
-      {rows}
-    </details>
-  );
-};
-
 /** A host that waits (for approval, for its window) says so under Outcome, in the daemon's words. */
 const waitingShown = (h: HostState): boolean => h.waiting !== undefined && !h.outcome;
 
@@ -240,7 +223,7 @@ export const HostRow = (props: { d: Deployment; h: HostState; label: string; csr
       </td>
       <td>{h.phase}</td>
       <td>
-        {h.attempts}
+        {h.retries ? `${h.attempts} (retry ${h.retries})` : h.attempts}
         <FailureHistory h={h} />
       </td>
       <td>

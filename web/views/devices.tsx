@@ -254,6 +254,12 @@ export const TransferTable = (props: {
   );
 
 const SCOPES_LINK = <a href="/settings/scopes">Settings → Scopes</a>;
+/** The setting `tftp.clients`, where a technician changes it (its JSON path is for the file). */
+const CLIENTS_LINK = (
+  <a href="/settings/config#tftp" title="tftp.clients">
+    Devices that may fetch (Settings → TFTP)
+  </a>
+);
 
 /**
  * Who gets an answer, and who asked but got silence: a device outside the allow-list sees a dead
@@ -264,18 +270,17 @@ export const TftpAccessNote = (props: { access: TftpAccess; ignored: IgnoredClie
   const rule =
     access.by === 'clients' ? (
       <p>
-        Answers <code>{access.clients.join(', ')}</code> (<code>tftp.clients</code>); any other address gets
-        no reply.
+        Answers <code>{access.clients.join(', ')}</code> ({CLIENTS_LINK}); any other address gets no reply.
       </p>
     ) : access.scopes > 0 ? (
       <p>
-        Answers devices inside the discovery scopes ({SCOPES_LINK}; <code>tftp.clients</code> in the config
-        replaces them); any other address gets no reply.
+        Answers devices inside the discovery scopes ({SCOPES_LINK}; a list in {CLIENTS_LINK} replaces them);
+        any other address gets no reply.
       </p>
     ) : (
       <Notice kind="error">
         No device can fetch yet: the TFTP server answers only addresses inside a discovery scope (or listed in{' '}
-        <code>tftp.clients</code>), and there is no scope. Add the devices' subnet in {SCOPES_LINK}.
+        {CLIENTS_LINK}), and there is no scope. Add the devices' subnet in {SCOPES_LINK}.
       </Notice>
     );
   if (ignored.length === 0) return rule;
@@ -288,7 +293,7 @@ export const TftpAccessNote = (props: { access: TftpAccess; ignored: IgnoredClie
       <Notice kind="info">
         {`Not answered, because they are not allowed to fetch: ${who.join(', ')}. `}
         If one of them is a device of this site, add its subnet to a scope in {SCOPES_LINK} or to{' '}
-        <code>tftp.clients</code>.
+        {CLIENTS_LINK}.
       </Notice>
     </>
   );

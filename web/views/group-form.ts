@@ -15,6 +15,8 @@ export interface KnownHost {
   name: string;
   /** Where it answers now, if known. */
   address?: string | undefined;
+  /** Why it is no deployment target (the appliance, a printer, a TV...): listed only once ticked. */
+  notTarget?: string | undefined;
 }
 
 /** The form's fields as typed, kept whole on a bad submit. */

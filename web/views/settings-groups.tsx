@@ -109,7 +109,10 @@ const Hint = (props: { id: string; children: string }) => (
   </p>
 );
 
-/** What the picker lists: ticked machines first (an id no longer known among them), then the rest. */
+/**
+ * What the picker lists: ticked machines first (an id no longer known among them), then the rest
+ * that are deployment targets: the appliance, printers, phones and TVs only once ticked.
+ */
 const pickable = (d: GroupDraft, known: readonly KnownHost[]): KnownHost[] => {
   const ids = new Set(known.map((h) => h.id));
   const ticked = new Set(d.hosts);
@@ -118,7 +121,7 @@ const pickable = (d: GroupDraft, known: readonly KnownHost[]): KnownHost[] => {
     return id !== undefined && !ids.has(id) ? [{ id, name: id }] : [];
   });
   const isTicked = (h: KnownHost) => ticked.has(hostMember(h.id));
-  return [...missing, ...known.filter(isTicked), ...known.filter((h) => !isTicked(h))];
+  return [...missing, ...known.filter(isTicked), ...known.filter((h) => !isTicked(h) && !h.notTarget)];
 };
 
 const HostChoice = (props: { h: KnownHost; i: number; ticked: boolean; known: boolean }) => (
@@ -135,16 +138,22 @@ const HostChoice = (props: { h: KnownHost; i: number; ticked: boolean; known: bo
     <span class="hint">
       {!props.known
         ? ' (not a known host: untick to remove it)'
-        : props.h.address && props.h.address !== props.h.name
-          ? ` (${props.h.address})`
-          : props.h.address
-            ? ''
-            : ' (no address yet)'}
+        : props.h.notTarget
+          ? ` (${props.h.notTarget})`
+          : props.h.address && props.h.address !== props.h.name
+            ? ` (${props.h.address})`
+            : props.h.address
+              ? ''
+              : ' (no address yet)'}
     </span>
   </label>
 );
 
-const MemberPicker = (props: { d: GroupDraft; known: readonly KnownHost[]; error?: string | undefined }) => {
+export const MemberPicker = (props: {
+  d: GroupDraft;
+  known: readonly KnownHost[];
+  error?: string | undefined;
+}) => {
   const list = pickable(props.d, props.known);
   const known = new Set(props.known.map((h) => h.id));
   return (
@@ -170,7 +179,8 @@ const MemberPicker = (props: { d: GroupDraft; known: readonly KnownHost[]; error
       )}
       <Hint id="group-hosts">
         A ticked host stays in this group whatever address it gets, even inside another group’s subnet; a host
-        ticked in two groups belongs to the first one listed.
+        ticked in two groups belongs to the first one listed. This appliance, printers, phones, network
+        devices and TVs are not listed: they are not patched over SSH.
       </Hint>
       <FieldError id="group-hosts" error={props.error} />
     </fieldset>

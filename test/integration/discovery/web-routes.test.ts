@@ -72,6 +72,35 @@ test('without a scope the Assets page says so and nothing is probed', async (t) 
   assert.doesNotMatch(scopes, /discovery\.maxScopeAddresses/, 'the setting named in words');
 });
 
+test("the default route's subnet (the WAN link) is not offered as a scope beside the LAN; alone it is", async (t) => {
+  const net = new FakeNetwork();
+  const lan = { interface: 'eth0', address: '10.0.0.1', cidr: '10.0.0.0/24', mac: null };
+  const wan = {
+    interface: 'wan0',
+    address: '10.212.0.1',
+    cidr: '10.212.0.0/24',
+    mac: null,
+    defaultRoute: true,
+  };
+  net.subnets = [wan, lan];
+  const h = await harness(t, net);
+  const scopes = await (await h.request('/settings/scopes')).text();
+  assert.match(scopes, /directly connected to <code>10\.0\.0\.0\/24<\/code> \(eth0\)\. Confirm/);
+  assert.match(
+    scopes,
+    /Not offered: <code>10\.212\.0\.0\/24<\/code> \(wan0\), which carries the default route/,
+  );
+  assert.match(scopes, /name="include"[^>]*>10\.0\.0\.0\/24</, 'the LAN is pre-filled');
+  net.subnets = [{ ...lan, defaultRoute: true }];
+  const alone = await (await h.request('/settings/scopes')).text();
+  assert.match(
+    alone,
+    /directly connected to <code>10\.0\.0\.0\/24<\/code>/,
+    'a one-legged appliance: its LAN',
+  );
+  assert.doesNotMatch(alone, /Not offered/);
+});
+
 test('scopes: an oversized or malformed scope is refused with the input kept; a good one is saved', async (t) => {
   const h = await harness(t, new FakeNetwork());
   const token = await h.token();
@@ -135,6 +164,12 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   const donePanel = await done.text();
   assert.doesNotMatch(donePanel, /every 1s/, 'polling stops');
   assert.match(donePanel, /2 found, 2 new/);
+  // The scope's card says when in words (the ISO time on hover) and links the scan's log.
+  const scopes = await (await h.request('/settings/scopes')).text();
+  assert.match(
+    scopes,
+    /Last scan: <time datetime="[^"]+" title="[^"]+">[^<]+<\/time> \(<a href="\/activity\/job-[^"]+"[^>]*>log<\/a>\)/,
+  );
 
   const table = await (await h.request('/assets/table?q=brother', { headers: htmx })).text();
   assert.match(table, /10\.0\.0\.5/);
@@ -142,7 +177,10 @@ test('a scan started from the UI shows progress, then tells the table to reload;
   assert.doesNotMatch(table, /<html/, 'only the fragment');
   const page = await (await h.request('/assets?class=iot')).text();
   assert.match(page, /1 of 2 assets match/);
-  assert.match(await (await h.request('/assets')).text(), /<p class="hint">2 assets<\/p>/);
+  const all = await (await h.request('/assets')).text();
+  assert.match(all, /<p class="hint">2 assets<\/p>/);
+  // Marking every new device as known is an action: it looks like a button, not like a sentence.
+  assert.match(all, /<button type="submit" class="secondary">Mark every new device as known<\/button>/);
   assert.match(page, /href="\/assets\?class=iot&amp;sort=lastSeen"/, 'sort links keep the filters');
   const tv = await h.follow('/assets/m-020000000006');
   assert.match(tv.at, /^\/hosts\/h-[0-9a-f]{10}$/, 'an old asset link lands on the host page');

@@ -70,6 +70,7 @@ test('scan, manage, collect: the one host page shows identity, packages and miss
   assert.match(page, /<code>02:00:00:00:00:05<\/code>/);
   assert.match(page, /Not inventoried yet/);
   assert.match(page, /Manage this machine/, 'a server with SSH open is offered management');
+  assert.match(page, /class="(badge )?new"|>new</, 'a device just found is new');
   assert.match(await (await b.request('/assets')).text(), new RegExp(`<a href="${href}">10\\.0\\.0\\.5</a>`));
 
   const key = await inventory.keys.get();
@@ -87,6 +88,9 @@ test('scan, manage, collect: the one host page shows identity, packages and miss
   });
   assert.equal(managed.status, 303);
   assert.equal(managed.headers.get('location'), `${href}?done=managed#ssh-access`);
+  // Giving it SSH access is knowing it: it no longer waits under Review new devices.
+  const newOnes = await (await b.request('/assets?status=new')).text();
+  assert.doesNotMatch(newOnes, new RegExp(`<a href="${href}">`));
   await catalog.syncNow(['debian']);
   await inventory.collect((await inventory.credentials.get(id))!);
 

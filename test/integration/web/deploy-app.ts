@@ -116,6 +116,8 @@ export const httpBrowser = async (
   baseUrl: string,
   dataDir: string,
   password = 'a long enough passphrase',
+  /** The first account's name (setup's default: admin). */
+  name?: string,
 ): Promise<HttpBrowser> => {
   const jar = new Map<string, string>();
   const request = async (path: string, init: RequestInit = {}) => {
@@ -151,7 +153,13 @@ export const httpBrowser = async (
     });
   const token = await csrf('/setup');
   const code = await setupCodeOf(dataDir);
-  const res = await post('/setup', { _csrf: token, code, password, confirm: password });
+  const res = await post('/setup', {
+    _csrf: token,
+    code,
+    password,
+    confirm: password,
+    ...(name ? { name } : {}),
+  });
   if (res.status !== 303) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
   return { request, csrf, post };
 };

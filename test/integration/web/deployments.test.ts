@@ -11,7 +11,7 @@ import { HIGH, httpBrowser, startDeployApp } from './deploy-app.js';
 
 const htmx = { 'hx-request': 'true' };
 
-const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: number) => {
+const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: number, account?: string) => {
   const s = await startDeployApp(t, concurrency ? { config: { deploy: { concurrency } } } : {});
   if (hostFails)
     s.site.host(s.hosts[0]!).installFails = {
@@ -20,7 +20,7 @@ const createDraft = async (t: TestContext, hostFails?: boolean, concurrency?: nu
         'pc: sudo wants a password before deploy may run /usr/bin/apt-get as root. Allow exactly what the appliance runs as root, without a password, in /etc/sudoers.d/patch-depot (check it with visudo -cf): deploy ALL=(root) NOPASSWD: /usr/bin/apt-get, /usr/bin/dpkg, /sbin/reboot',
       times: 1,
     };
-  const b = await httpBrowser(s.url, s.dataDir);
+  const b = await httpBrowser(s.url, s.dataDir, undefined, account);
   const patches = await (await b.request('/patches')).text();
   assert.match(patches, new RegExp(`<input type="checkbox" name="advisory" value="${HIGH}"`));
   const preview = await (await b.request(`/deployments/new?advisory=${HIGH}`)).text();
@@ -44,6 +44,9 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /expat everywhere/);
   assert.match(html, />draft<\/strong>/);
   assert.doesNotMatch(html, /hx-trigger="every 2s"/, 'a draft is not polled');
+  // Cancelling cannot be undone: it is not dressed as the primary action beside Run.
+  assert.match(html, /<button type="submit" class="danger">Cancel deployment<\/button>/);
+  assert.match(html, /<button type="submit">Run now \(ignore maintenance windows\)<\/button>/);
   // Each ring names the host groups in it, as the host table does.
   assert.match(html, /<td>ring 2: default<\/td>/);
   assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
@@ -95,6 +98,7 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   );
   assert.match(live, />running<\/strong>/);
   assert.match(live, /installing|verifying|queued/);
+  assert.doesNotMatch(live, /id="approvals"/, 'a typed approval is not reset by each poll');
   release();
   await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the deployment to complete');
   const done = await (await s.b.request(`${s.href}/live`, { headers: htmx })).text();
@@ -102,6 +106,10 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(done, /3 verified/);
   assert.match(done, /ring 2/);
   assert.match(done, /100% \(needs 100%\)/);
+  // A page open since the run started gets its Approvals card replaced by the last poll: the
+  // approval form goes once the deployment completed, as a reload would show.
+  assert.match(done, /<section class="card" id="approvals" hx-swap-oob="true">/);
+  assert.doesNotMatch(done.slice(done.indexOf('id="approvals"')), /action="[^"]+\/approve"/);
   const audit = await (await s.b.request(s.href)).text();
   assert.match(audit, /start \(now\)/, 'run now is recorded as such');
 
@@ -130,6 +138,15 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
   assert.match(html, /Allow libexpat1=2\.5\.0-1\+deb12u2 again/);
   assert.match(html, /To go on: fix the cause on each failed host/);
+  // The dashboard names the halted deployment (by its title, hosts by name) and links to it, not
+  // only the failed host job inside it.
+  const dash = await (await s.b.request('/')).text();
+  assert.match(
+    dash,
+    /<strong>Deployments<\/strong>: deployment “expat everywhere” is halted: ring 2 gate: 2 of 3/,
+  );
+  assert.match(dash, new RegExp(`<a href="/deployments/${s.id}">open the deployment</a>`));
+  assert.doesNotMatch(dash.slice(dash.indexOf('is halted')), /: h-[0-9a-f]{10}: /, 'hosts by name');
   // The failed host's job names it once, in its title, not again by id in its error.
   const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
   assert.ok(failed.length > 0, 'a failed host job');
@@ -156,11 +173,18 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   const retry = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
   assert.equal(retry.status, 303);
   await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the retried host to verify');
+  // The address keeps ?done=retried: once the run is over, the page no longer says it runs again.
+  assert.doesNotMatch(await (await s.b.request(`${s.href}?done=retried`)).text(), /The host runs again/);
   assert.equal(s.app.deploy?.get(s.id).hosts.filter((h) => h.outcome === 'verified').length, 3);
+  // Retry starts the host's attempts again: the old failure says it was the first run, not
+  // "attempt 1" beside an Attempts count of 1 that is another try.
+  html = await (await s.b.request(s.href)).text();
+  assert.match(html, /<td>1 \(retry 1\)<div class="hint why">first run, attempt 1: permanent: /);
+  assert.doesNotMatch(html, /[^,] attempt 1: permanent/);
 });
 
 test('pause stops new starts and cancel ends it; mutations need the CSRF token', async (t) => {
-  const s = await createDraft(t, false, 1);
+  const s = await createDraft(t, false, 1, 'tina');
   const csrf = await token(s.b, s.href);
   for (const path of ['/approve', '/run', '/pause', '/cancel']) {
     const res = await s.b.post(`${s.href}${path}`, { kind: 'advisory', value: HIGH, now: '1' });
@@ -204,11 +228,23 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   );
   const asked = await s.b.post(`${s.href}/cancel`, { _csrf: csrf });
   assert.equal(asked.status, 200, 'without JavaScript a page asks first');
-  assert.match(await asked.text(), /<h1>Cancel this deployment\?<\/h1>/);
+  const question = await asked.text();
+  assert.match(question, /<h1>Cancel this deployment\?<\/h1>/);
+  // Its answers say what they do: "Confirm" beside "Cancel" read as the opposite of each other's meaning.
+  assert.match(
+    question,
+    /<button type="submit">Cancel the deployment<\/button> <a href="\/deployments\/[^"]+">Keep it<\/a>/,
+  );
   assert.equal(s.app.deploy?.get(s.id).state, 'paused', 'nothing cancelled before the confirmation');
   const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
   assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
+  // The deployment and its audit log name the account that acted, not a fixed "admin".
+  const record = s.app.deploy!.get(s.id);
+  assert.equal(record.createdBy, 'tina');
+  const audit = (await s.app.deploy!.audit.read()).filter((e) => e.deploymentId === s.id);
+  assert.deepEqual([...new Set(audit.map((e) => e.by))], ['tina']);
+  assert.match(await (await s.b.request(s.href)).text(), / by tina · /);
   // An address kept from an earlier action says nothing the deployment is no longer doing.
   const later = await (await s.b.request(`${s.href}?done=paused`)).text();
   assert.doesNotMatch(later, /Paused: nothing more starts/, 'a cancelled deployment is not "paused"');

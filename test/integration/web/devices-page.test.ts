@@ -15,6 +15,7 @@ import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { VendorFile } from '../../../daemon/catalog/model.js';
 import { configSchema } from '../../../daemon/config.js';
+import { type Asset, SELF_EVIDENCE } from '../../../daemon/discovery/asset.js';
 import { TftpModule } from '../../../daemon/tftp/tftp-module.js';
 import { asset } from '../../fakes/host-assets.js';
 import { atftpGet } from '../../support/atftp.js';
@@ -45,6 +46,10 @@ interface Options {
   off?: boolean;
   /** tftp.clients (default: 127.0.0.1/32); empty leaves the discovery scopes in charge. */
   clients?: string[];
+  /** tftp.address (default: 127.0.0.1). */
+  address?: string;
+  /** The assets discovery found besides the phone. */
+  found?: Asset[];
 }
 
 const harness = async (t: TestContext, opts: Options = {}) => {
@@ -55,7 +60,7 @@ const harness = async (t: TestContext, opts: Options = {}) => {
       const clients = opts.clients ?? ['127.0.0.1/32'];
       const config = configSchema.parse({
         dataDir,
-        tftp: { enabled: true, address: '127.0.0.1', port: 0, maxSiteFileMB: 1, clients },
+        tftp: { enabled: true, address: opts.address ?? '127.0.0.1', port: 0, maxSiteFileMB: 1, clients },
       });
       const catalog = {
         vendorFiles: () => [{ feedId: 'vendor-fw', file: firmware }],
@@ -64,7 +69,7 @@ const harness = async (t: TestContext, opts: Options = {}) => {
       tftp = new TftpModule(config, { scopes: () => [], firmware: { catalog, cache: undefined, jobs } }, log);
       await tftp.start();
       t.after(() => tftp?.stop());
-      return { tftp, discovery: { allAssets: () => [phone] } as never };
+      return { tftp, discovery: { allAssets: () => [phone, ...(opts.found ?? [])] } as never };
     },
   });
   const b = await setUpAdmin(h);
@@ -90,7 +95,7 @@ test('the page shows the server, the DHCP options and which device should fetch 
   assert.match(html, /patch cache is off/, 'staging needs the cache, and the page says so');
   assert.match(
     html,
-    /Answers <code>127\.0\.0\.1\/32<\/code> \(<code>tftp\.clients<\/code>\); any other address gets no reply/,
+    /Answers <code>127\.0\.0\.1\/32<\/code> \(<a href="\/settings\/config#tftp" title="tftp\.clients">Devices that may fetch \(Settings → TFTP\)<\/a>\); any other address gets no reply/,
   );
 });
 
@@ -105,6 +110,24 @@ test('an address that may not fetch gets silence, and the page names it and the 
   assert.match(html, /Answers <code>192\.0\.2\.0\/24<\/code>/);
   assert.match(html, /Not answered, because they are not allowed to fetch: 127\.0\.0\.1 \(1 request, /);
   assert.match(html, /href="\/settings\/scopes"/);
+  // The setting is a link to where it is changed, not its JSON path.
+  assert.doesNotMatch(html, /<code>tftp\.clients<\/code>/);
+  assert.match(html, /or to <a href="\/settings\/config#tftp"/);
+});
+
+test('listening on every address, the page tells devices the LAN address the scan found the appliance at', async (t) => {
+  const self = asset({ ip: '10.9.8.1', mac: '02:00:00:00:09:01', evidence: [SELF_EVIDENCE] });
+  const h = await harness(t, { address: '0.0.0.0', found: [self] });
+  const ok = await h.upload('SEP805EC0000001.cnf.xml', Buffer.from('<device/>'));
+  const after = await (await h.request(ok.headers.get('location')!)).text();
+  // The browser here reached the appliance by another name (depot.test; in the lab, localhost):
+  // a phone and a DHCP server get the LAN address.
+  assert.match(
+    after,
+    new RegExp(`<code>tftp 10\\.9\\.8\\.1 ${h.tftp.port} -m binary -c get SEP805EC0000001`),
+  );
+  assert.match(after, /dhcp-option=150,10\.9\.8\.1/);
+  assert.doesNotMatch(after, /tftp depot\.test|dhcp-option=150,depot\.test/);
 });
 
 test('with no tftp.clients and no discovery scope the page says no device can fetch yet', async (t) => {

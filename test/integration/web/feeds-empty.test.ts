@@ -20,4 +20,10 @@ test('with no feeds configured, Feeds points to catalog.feeds and offers no sync
   assert.match(page, /<code>catalog\.feeds<\/code>/);
   assert.doesNotMatch(page, /Sync all feeds now/);
   assert.match(page, /Offline bundle/, 'importing a bundle is still offered');
+  // Which keys a bundle may be signed with links to where they are set, not to a JSON path.
+  assert.match(
+    page,
+    /signed with one of the <a href="\/settings\/config#catalog" title="catalog\.trustedKeys">/,
+  );
+  assert.doesNotMatch(page, /<code>catalog\.trustedKeys<\/code>/);
 });

@@ -33,7 +33,9 @@ test('a valid change is written atomically, keeps the rest of the file, applies 
   const form = await formOf(admin);
   const res = await admin.post('/settings/config/site', { ...form, 'site.name': 'Branch 8 (north)' });
   assert.equal(res.status, 303);
-  assert.equal(res.headers.get('location'), '/settings/config?saved=site#site');
+  // Without JavaScript the page opens at its top, where the "saved" notice is, not at the section
+  // far below it (the notice was then out of sight).
+  assert.equal(res.headers.get('location'), '/settings/config?saved=site#settings-main');
   const file = await fileJson();
   assert.deepEqual(file, { ...HAND_WRITTEN, site: { name: 'Branch 8 (north)' } });
   const page = await (await admin.request(res.headers.get('location')!)).text();

@@ -90,6 +90,8 @@ describe('parseCommandLine', () => {
     assert.equal(serve.kind === 'run' && serve.path[0], 'serve', 'no command: serve');
     assert.deepEqual(parse('catalog', 'bundle', '--help'), { kind: 'help', path: ['catalog', 'bundle'] });
     assert.deepEqual(parse('--help'), { kind: 'help', path: [] });
+    // The bare name is how a newcomer asks what it is: help, not a daemon started in ./.data.
+    assert.deepEqual(parse(), { kind: 'help', path: [] });
     assert.deepEqual(parse('discover', '--version'), { kind: 'version' });
   });
 });
