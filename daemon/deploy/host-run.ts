@@ -4,7 +4,8 @@
  * goes; before a step that changes the host (install, reboot) its intent is made durable, so after
  * a crash the host is reconciled by re-verifying (or by looking for a new boot id) and never run
  * again blindly. Transient failures retry with backoff up to the attempt limit; a permanent
- * failure, or running out of attempts, trips the breaker for each of the host's updates.
+ * failure, or running out of attempts, trips the breaker for each of the host's updates, unless
+ * the host refused the login before anything ran (its key changed, say: the update is not at fault).
  */
 import type { Clock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -83,12 +84,12 @@ export class HostRun {
     capList(h.steps, MAX_STEPS);
   }
 
-  private finish(d: Deployment, h: HostState, outcome: HostOutcome, reason?: string): void {
+  private finish(d: Deployment, h: HostState, outcome: HostOutcome, reason?: string, trip = true): void {
     Object.assign(h, { outcome, phase: 'done', finishedAt: this.iso() });
     delete h.intent;
     if (reason) h.reason = reason;
     else delete h.reason;
-    if (outcome !== 'failed') return;
+    if (outcome !== 'failed' || !trip) return;
     for (const u of h.change.upgrades) {
       const update = updateKey(u);
       if (d.breakers.some((b) => b.hostId === h.hostId && b.update === update && !b.resetAt)) continue;
@@ -104,7 +105,7 @@ export class HostRun {
       exec = await this.deps.executors.forHost(h.hostId);
     } catch (err) {
       const f = asFailure(err);
-      this.finish(d, h, f.kind === 'permanent' ? 'failed' : 'unreachable', f.reason);
+      this.finish(d, h, f.kind === 'permanent' ? 'failed' : 'unreachable', f.reason, !f.refusedAccess);
       return save();
     }
     if (!exec) {
@@ -141,7 +142,7 @@ export class HostRun {
     capList(h.failures, MAX_FAILURES);
     this.deps.log.warn('deploy step failed', { hostId: h.hostId, kind: f.kind, reason: f.reason });
     if (f.kind === 'unreachable') return this.finish(d, h, 'unreachable', f.reason);
-    if (f.kind === 'permanent') return this.finish(d, h, 'failed', f.reason);
+    if (f.kind === 'permanent') return this.finish(d, h, 'failed', f.reason, !f.refusedAccess);
     if (h.attempts >= this.deps.timing.maxAttempts) {
       return this.finish(d, h, 'failed', `${f.reason} (after ${h.attempts} attempts)`);
     }

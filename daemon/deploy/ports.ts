@@ -56,14 +56,22 @@ export interface StepRecord {
 export type FailureKind = 'transient' | 'permanent' | 'unreachable';
 
 export class StepFailure extends Error {
+  /**
+   * The host refused the appliance's login (a changed host key, a rejected login) before anything
+   * ran on it: the host's access is at fault, not the update, so no breaker trips for it.
+   */
+  readonly refusedAccess: boolean;
+
   constructor(
     readonly kind: FailureKind,
     /** One line a technician can act on. */
     readonly reason: string,
     readonly record?: StepRecord | undefined,
+    opts: { refusedAccess?: boolean } = {},
   ) {
     super(reason);
     this.name = 'StepFailure';
+    this.refusedAccess = opts.refusedAccess ?? false;
   }
 }
 

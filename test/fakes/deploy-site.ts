@@ -33,6 +33,8 @@ export interface FakeHostOptions {
   removes?: string[];
   /** No executor can drive this host (e.g. its package tool): forHost throws this. */
   noExecutor?: StepFailure;
+  /** The host refuses the login (as connectFailure reports it): every step throws this. */
+  refuses?: StepFailure;
 }
 
 interface FakeHost extends FakeHostOptions {
@@ -82,6 +84,7 @@ export class FakeSite implements ExecutorFactory, Verifier, WakeSender {
   private up(hostId: string): FakeHost {
     const h = this.host(hostId);
     if (h.down) throw new StepFailure('unreachable', `${hostId} does not answer SSH`);
+    if (h.refuses) throw h.refuses;
     return h;
   }
 

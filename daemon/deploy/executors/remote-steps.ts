@@ -52,7 +52,10 @@ export const connectFailure = (err: unknown): StepFailure => {
   if (err instanceof StepFailure) return err;
   const remote = asRemoteError(err);
   const unreachable = remote.kind === 'connect' || remote.kind === 'timeout';
-  return new StepFailure(unreachable ? 'unreachable' : KIND_OF[remote.kind], remote.message);
+  const refusedAccess = remote.kind === 'auth' || remote.kind === 'host-key-changed';
+  return new StepFailure(unreachable ? 'unreachable' : KIND_OF[remote.kind], remote.message, undefined, {
+    refusedAccess,
+  });
 };
 
 export class RemoteSteps {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { CreateDeployment } from '../../../daemon/deploy/deploy-service.js';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
+import { connectFailure } from '../../../daemon/deploy/executors/remote-steps.js';
 import { StepFailure } from '../../../daemon/deploy/ports.js';
+import { HostKeyChangedError } from '../../../daemon/remote/remote-error.js';
 import { admin, startDeploy } from '../../deploy-service.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { assessment, type FakeHostOptions, FakeSite } from '../../fakes/deploy-site.js';
@@ -153,4 +155,20 @@ test('reboot policy: if-required outside the window leaves reboot pending; alway
   await waitFor(ended(always.d), 'the outcome');
   assert.equal(always.h().outcome, 'verified');
   assert.equal(always.site.host('h1').boot, 2);
+});
+
+test('a host that refuses the login (its key changed) fails without tripping a breaker: the update is not at fault', async (t) => {
+  const refused = connectFailure(new HostKeyChangedError('10.0.0.5:22', 'SHA256:pinned', 'SHA256:presented'));
+  assert.equal(refused.refusedAccess, true);
+  const x = await oneHost(t, { installed: OLD, refuses: refused });
+  await x.deploy.run(x.d.id, admin, { now: true });
+  await waitFor(ended(x.d), 'the outcome');
+  assert.equal(x.h().outcome, 'failed');
+  assert.match(x.h().reason ?? '', /HOST KEY CHANGED for 10\.0\.0\.5:22.*Nothing was sent to the host/);
+  assert.deepEqual(x.d.breakers, []);
+  // Once the new key is accepted, Retry host runs at once: there is nothing to allow again.
+  x.site.host('h1').refuses = undefined;
+  await x.deploy.retryHost(x.d.id, 'h1', admin);
+  await waitFor(() => x.d.state === 'completed', 'the deployment to complete');
+  assert.equal(x.h().outcome, 'verified');
 });
