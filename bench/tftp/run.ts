@@ -71,7 +71,11 @@ interface Measured {
   verified: number;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Median of the fetches that completed (a failed one has no time); NaN when none did. */
+const median = (all: number[]): number => {
+  const xs = all.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return xs.length ? xs[Math.floor(xs.length / 2)]! : Number.NaN;
+};
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 /** One fetch from the phone: its time in ms, and whether the sha256 matched. */
 const fetchOnce = async (
@@ -82,15 +86,24 @@ const fetchOnce = async (
   out: string,
 ): Promise<{ ms: number; ok: boolean }> => {
   const t0 = performance.now();
-  await atftpGet({
-    ns: lab.host('phone').ns,
-    server: lab.applianceIp,
-    port,
-    file: file.name,
-    out,
-    options: { blksize: BLKSIZE, windowsize: c.windowsize },
-    timeoutSeconds: 900,
-  });
+  try {
+    await atftpGet({
+      ns: lab.host('phone').ns,
+      server: lab.applianceIp,
+      port,
+      file: file.name,
+      out,
+      options: { blksize: BLKSIZE, windowsize: c.windowsize },
+      timeoutSeconds: 900,
+    });
+  } catch (err) {
+    // The client gave up (atftp aborts after its retries under loss): a failed fetch, counted
+    // and reported as one, not the end of the benchmark.
+    const why = (err as { stderr?: string }).stderr?.trim().split('\n').at(-1) ?? (err as Error).message;
+    console.log(`    fetch from port ${port} failed: ${why}`);
+    await rm(out, { force: true });
+    return { ms: Number.NaN, ok: false };
+  }
   const ms = performance.now() - t0;
   const ok = sha(await readFile(out)) === file.sha;
   await rm(out);
@@ -143,7 +156,7 @@ const measureAll = async (
         verified: verified[server],
       });
       console.log(
-        `  ${server.padEnd(12)} ${c.name.padEnd(26)} ${runs[server].map((ms) => `${Math.round(ms)} ms`).join(' ')}  (${verified[server]}/${RUNS} sha256 ok)`,
+        `  ${server.padEnd(12)} ${c.name.padEnd(26)} ${runs[server].map((ms) => (Number.isNaN(ms) ? 'failed' : `${Math.round(ms)} ms`)).join(' ')}  (${verified[server]}/${RUNS} sha256 ok)`,
       );
     }
   }
