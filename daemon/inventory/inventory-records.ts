@@ -56,6 +56,10 @@ export class InventoryRecords {
   private readonly migratedMark: string;
   /** Puts under way: a new table generation waits for those begun against the older one. */
   private readonly putting = new Set<Promise<unknown>>();
+  /** The pass running, if one is. */
+  private passing: Promise<{ migrated: number; unreadable: string[] }> | undefined;
+  /** Lines of the table after the last complete pass (read by the first pass). */
+  private lastLines: number | undefined;
 
   /** `dir`: the hosts directory; the package tables sit beside it. */
   constructor(
@@ -127,17 +131,40 @@ export class InventoryRecords {
   }
 
   /**
-   * The background pass (see above). Returns how many records were rewritten, and the ids of those
-   * that could not be read (left as they are, and the older tables with them).
+   * The table has grown past what the last pass left times the factor: a pass would start a new
+   * generation. Checked after each collection, so a site (or a host reporting new versions at
+   * every collection) need not wait for a restart.
    */
-  async migrate(signal?: AbortSignal): Promise<{ migrated: number; unreadable: string[] }> {
+  grown(): boolean {
+    const table = this.tables.table(this.tables.current);
+    return this.lastLines !== undefined && table.size > this.limit(this.lastLines);
+  }
+
+  private limit(lastLines: number): number {
+    const { compactFactor = 4, compactMinLines = 20_000 } = this.opts;
+    return Math.max(compactMinLines, compactFactor * lastLines);
+  }
+
+  /**
+   * The background pass (see above): one at a time (a call while one runs gets that one). Returns
+   * how many records were rewritten, and the ids of those that could not be read (left as they
+   * are, and the older tables with them).
+   */
+  migrate(signal?: AbortSignal): Promise<{ migrated: number; unreadable: string[] }> {
+    this.passing ??= this.pass(signal).finally(() => {
+      this.passing = undefined;
+    });
+    return this.passing;
+  }
+
+  private async pass(signal?: AbortSignal): Promise<{ migrated: number; unreadable: string[] }> {
     await this.tables.ready();
     const last = await this.lastPass();
+    this.lastLines = last;
     let pass = last === undefined || (await this.tables.older()).length > 0;
     const table = await this.packages();
     await table.load();
-    const { compactFactor = 4, compactMinLines = 20_000 } = this.opts;
-    if (last !== undefined && table.size > Math.max(compactMinLines, compactFactor * last)) {
+    if (last !== undefined && table.size > this.limit(last)) {
       await this.tables.start();
       pass = true;
     }
@@ -160,6 +187,7 @@ export class InventoryRecords {
       await this.tables.removeOlder();
       const mark = { lines: (await this.packages()).size, at: new Date().toISOString() };
       await writeFileAtomic(this.migratedMark, `${JSON.stringify(mark)}\n`, { mode: 0o600 });
+      this.lastLines = mark.lines;
     }
     return result;
   }

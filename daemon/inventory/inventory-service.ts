@@ -137,13 +137,14 @@ export class InventoryService {
   }
 
   /**
-   * Inventories of older versions (plain JSON) are rewritten compressed in the background: they
-   * read as they are meanwhile, and start-up does not wait for thousands of rewrites.
+   * Inventories of older versions are rewritten in the current form, and a grown package table
+   * replaced (inventory-records.ts), in the background: they read as they are meanwhile, and
+   * start-up does not wait for thousands of rewrites.
    */
   private async migrateInventories(signal: AbortSignal): Promise<void> {
     try {
       const { migrated, unreadable } = await this.inventories.migrate(signal);
-      if (migrated) this.opts.log.info('inventories rewritten in the compressed form', { migrated });
+      if (migrated) this.opts.log.info('inventories rewritten in the current form', { migrated });
       if (unreadable.length)
         this.opts.log.warn('inventories left as they are: they do not parse', {
           hosts: unreadable.slice(0, 20),
@@ -196,6 +197,9 @@ export class InventoryService {
         session.close();
       }
       await this.inventories.put(cred.hostId, inventory);
+      // A table grown far past what the hosts have: replace it now, not at the next start.
+      if (this.inventories.grown() && !this.abort.signal.aborted)
+        this.migration = this.migrateInventories(this.abort.signal);
       await this.recordAttempt({
         hostId: cred.hostId,
         runId,

@@ -127,3 +127,21 @@ test('a table grown far past what the records name is replaced by a new generati
   // Nothing more to do until it grows again.
   assert.deepEqual(await new InventoryRecords(dir, opts).migrate(), { migrated: 0, unreadable: [] });
 });
+
+test('a table that grows past the limit between starts says so, and one pass runs at a time', async (t) => {
+  const dir = join(await tempDir(t), 'inventory', 'hosts');
+  const records = new InventoryRecords(dir, { compactFactor: 2, compactMinLines: 0 });
+  const at = (v: number) => [curl, libc].map((p) => ({ ...p, version: `${p.version}.${v}` }));
+  await records.put('pc-1', host('pc-1', at(0)));
+  assert.equal(records.grown(), false, 'no pass yet: nothing to compare with');
+  await records.migrate();
+  await records.put('pc-1', host('pc-1', at(1)));
+  assert.equal(records.grown(), false, '4 lines: not past 2 x 2');
+  await records.put('pc-1', host('pc-1', at(2)));
+  assert.equal(records.grown(), true, '6 lines: past 2 x 2');
+  const [a, b] = [records.migrate(), records.migrate()];
+  assert.equal(a, b, 'the second call gets the pass that runs');
+  assert.deepEqual(await a, { migrated: 1, unreadable: [] });
+  assert.equal(records.grown(), false);
+  assert.deepEqual(await records.get('pc-1'), host('pc-1', at(2)));
+});
