@@ -183,11 +183,16 @@ export class InventoryRecords {
     };
     const result = await this.records.migrate(signal, pass ? upgrade : undefined);
     result.unreadable.push(...unreadable);
-    if (pass && !signal?.aborted && result.unreadable.length === 0) {
-      await this.tables.removeOlder();
-      const mark = { lines: (await this.packages()).size, at: new Date().toISOString() };
-      await writeFileAtomic(this.migratedMark, `${JSON.stringify(mark)}\n`, { mode: 0o600 });
-      this.lastLines = mark.lines;
+    if (pass && !signal?.aborted) {
+      const lines = (await this.packages()).size;
+      // No collection starts another pass until the table grows by the factor again (a damaged
+      // record would otherwise start one after every collection); a start tries while one is left.
+      this.lastLines = lines;
+      if (result.unreadable.length === 0) {
+        await this.tables.removeOlder();
+        const mark = { lines, at: new Date().toISOString() };
+        await writeFileAtomic(this.migratedMark, `${JSON.stringify(mark)}\n`, { mode: 0o600 });
+      }
     }
     return result;
   }

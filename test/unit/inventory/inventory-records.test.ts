@@ -145,3 +145,19 @@ test('a table that grows past the limit between starts says so, and one pass run
   assert.equal(records.grown(), false);
   assert.deepEqual(await records.get('pc-1'), host('pc-1', at(2)));
 });
+
+test('a damaged record keeps the old table for the next start, but does not start a pass after every collection', async (t) => {
+  const dir = join(await tempDir(t), 'inventory', 'hosts');
+  const records = new InventoryRecords(dir, { compactFactor: 2, compactMinLines: 0 });
+  const at = (v: number) => [curl, libc].map((p) => ({ ...p, version: `${p.version}.${v}` }));
+  await records.put('pc-1', host('pc-1', at(0)));
+  await records.migrate();
+  for (const v of [1, 2]) await records.put('pc-1', host('pc-1', at(v)));
+  const { packages: _, ...head } = host('pc-9', []);
+  await writeFile(records.file('pc-9'), await gzipRecord({ ...head, packageIds: [0, 99] }));
+  assert.equal(records.grown(), true);
+  assert.deepEqual(await records.migrate(), { migrated: 1, unreadable: ['pc-9'] });
+  await access(join(dir, '..', 'packages.jsonl'));
+  assert.equal(records.grown(), false, 'no second pass right after');
+  assert.deepEqual(await records.get('pc-1'), host('pc-1', at(2)));
+});
