@@ -9,6 +9,27 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { fsyncDir } from './atomic-file.js';
 
+/**
+ * Append `text` to `file` (created with `mode` if absent) and fsync it before resolving; with
+ * `syncDir`, the directory too (the append may have created the file: its entry must last as well).
+ */
+export const appendDurably = async (
+  file: string,
+  text: string,
+  mode: number,
+  syncDir: boolean,
+): Promise<void> => {
+  await mkdir(dirname(file), { recursive: true });
+  const handle = await open(file, 'a', mode);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (syncDir) await fsyncDir(dirname(file));
+};
+
 export class AppendLog<S extends z.ZodType> {
   private tail: Promise<void> = Promise.resolve();
   private synced = false;
@@ -25,16 +46,7 @@ export class AppendLog<S extends z.ZodType> {
     const next = this.tail
       .catch(() => {})
       .then(async () => {
-        await mkdir(dirname(this.file), { recursive: true });
-        const handle = await open(this.file, 'a', this.mode);
-        try {
-          await handle.writeFile(line);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        // The first append may have created the file: make its directory entry durable too.
-        if (!this.synced) await fsyncDir(dirname(this.file));
+        await appendDurably(this.file, line, this.mode, !this.synced);
         this.synced = true;
       });
     this.tail = next;
