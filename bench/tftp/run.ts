@@ -50,16 +50,20 @@ const ONLY = (process.env.BENCH_TFTP_CASES ?? '')
   .split(';')
   .map((s) => s.trim())
   .filter(Boolean);
-const CASES: Case[] = [0, 5]
-  .flatMap((loss) =>
-    [1, 16].map((windowsize) => ({
-      name: `${loss ? `${loss}% loss` : 'clean'}, windowsize ${windowsize}`,
-      loss,
-      windowsize,
-      bytes: loss ? LOSSY_BYTES : CLEAN_BYTES,
-    })),
-  )
-  .filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
+const ALL_CASES: Case[] = [0, 5].flatMap((loss) =>
+  [1, 16].map((windowsize) => ({
+    name: `${loss ? `${loss}% loss` : 'clean'}, windowsize ${windowsize}`,
+    loss,
+    windowsize,
+    bytes: loss ? LOSSY_BYTES : CLEAN_BYTES,
+  })),
+);
+const unknownCases = ONLY.filter((name) => !ALL_CASES.some((c) => c.name === name));
+if (unknownCases.length > 0) {
+  const known = ALL_CASES.map((c) => `'${c.name}'`).join(', ');
+  throw new Error(`BENCH_TFTP_CASES: no case named ${unknownCases.map((n) => `'${n}'`).join(', ')} (cases: ${known})`);
+}
+const CASES = ALL_CASES.filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
 
 interface Measured {
   case: string;
