@@ -139,7 +139,7 @@ const run = measure({});
 const unitEnv = unitEnvironment(join(dir, 'node-compile-cache'));
 const appliance = Object.keys(unitEnv).length ? measure(unitEnv) : undefined;
 const loadAfter = loadavg();
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 const full = run.runs.at(-1)!;
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Origin } from '../../test/support/cache-origin.js';
+import { percentile } from '../percentile.js';
 import { stampedeClients, viaProxy } from './clients.js';
 import { cpuSeconds, lowFreePort, type Running, startAptCacherNg, startNginx, startOurs } from './peers.js';
 
@@ -74,11 +75,6 @@ const warmUp = async (origin: Origin, proxyPort: number, path: string, body: Buf
   if (!hit.ok || joined.some((r) => !r.ok)) throw new Error(`warm-up through port ${proxyPort} failed`);
 };
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-
 const stampede = async (origin: Origin, proxyPort: number, path: string, body: Buffer) => {
   const url = origin.put(path, { body, etag: `"${path}"` });
   const want = createHash('sha256').update(body).digest('hex');
@@ -87,8 +83,8 @@ const stampede = async (origin: Origin, proxyPort: number, path: string, body: B
   return {
     upstreamRequests: origin.count(path),
     upstreamBytesRatio: (origin.sentByPath.get(path) ?? 0) / body.length,
-    ttfbP50Ms: pct(ttfb, 50),
-    ttfbP95Ms: pct(ttfb, 95),
+    ttfbP50Ms: percentile(ttfb, 50),
+    ttfbP95Ms: percentile(ttfb, 95),
     ttfbMaxMs: Math.max(...ttfb),
     wallSeconds,
     correct: results.filter((r) => r.ok).length,

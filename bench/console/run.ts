@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startNginx } from '../cache/peers.js';
+import { percentile } from '../percentile.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -29,8 +30,6 @@ const memory = (pid: number) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   return { rssMiB: kib(s, 'VmRSS') / 1024, peakMiB: kib(s, 'VmHWM') / 1024 };
 };
-const pct = (xs: number[], p: number) =>
-  xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
 
 // --- the appliance ------------------------------------------------------------------------------
 const t0 = performance.now();
@@ -66,7 +65,12 @@ const poll = async (url: string, headers: Record<string, string>) => {
   await Promise.all(Array.from({ length: CLIENTS }, client));
   await agent.close();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / SECONDS, p50: pct(latencies, 50), p99: pct(latencies, 99), statuses };
+  return {
+    rps: latencies.length / SECONDS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    statuses,
+  };
 };
 
 const before = memory(ready.pid);

@@ -30,12 +30,13 @@ import { InventoryRecords } from '../../daemon/inventory/inventory-records.js';
 import { setUpOverHttp } from '../../test/integration/web/http-session.js';
 import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
+import { percentile } from '../percentile.js';
 import { unitEnvironment } from '../unit-env.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5000);
 const PER_HOST = Number(process.env.BENCH_PER_HOST ?? 300);
 const CVES = Number(process.env.BENCH_CVES ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 10);
 const SCALE = (process.env.BENCH_SCALE ?? '500,1000')
   .split(',')
@@ -45,8 +46,6 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const mib = (pid: number, key: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile') =>
   Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CPU seconds (user + system) a process has used: comparable across runs on a loaded machine. */
 const cpuS = (pid: number) => {
@@ -214,8 +213,12 @@ const measure = async (n: number) => {
     }
     if (status !== 200) throw new Error(`${page} answered ${status}`);
     if (process.env.BENCH_PAGE_TIMES) console.log(`${page}: ${times.map((x) => x.toFixed(0)).join(' ')} ms`);
-    worstP95 = Math.max(worstP95, pct(times, 95));
-    pages[page] = { 'p50 ms': pct(times, 50).toFixed(1), 'p95 ms': pct(times, 95).toFixed(1), status };
+    worstP95 = Math.max(worstP95, percentile(times, 95));
+    pages[page] = {
+      'p50 ms': percentile(times, 50).toFixed(1),
+      'p95 ms': percentile(times, 95).toFixed(1),
+      status,
+    };
   }
   const afterPages = mib(daemon.pid!, 'VmRSS');
   await sleep(IDLE_S * 1000);

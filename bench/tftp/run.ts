@@ -61,7 +61,9 @@ const ALL_CASES: Case[] = [0, 5].flatMap((loss) =>
 const unknownCases = ONLY.filter((name) => !ALL_CASES.some((c) => c.name === name));
 if (unknownCases.length > 0) {
   const known = ALL_CASES.map((c) => `'${c.name}'`).join(', ');
-  throw new Error(`BENCH_TFTP_CASES: no case named ${unknownCases.map((n) => `'${n}'`).join(', ')} (cases: ${known})`);
+  throw new Error(
+    `BENCH_TFTP_CASES: no case named ${unknownCases.map((n) => `'${n}'`).join(', ')} (cases: ${known})`,
+  );
 }
 const CASES = ALL_CASES.filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
 
