@@ -7,7 +7,6 @@ import { HOST_STANDINGS, type HostStanding, hostStanding } from '../assess/asses
 import type { HostAssessment, SiteCompliance } from '../assess/types.js';
 import type { FeedStatus } from '../catalog/feed-status.js';
 import type { Deployment } from '../deploy/deployment.js';
-import { type AssetQuery, assetQuerySchema } from '../discovery/asset-query.js';
 import type { Problem } from '../observability/health.js';
 
 /** What the summary reads from an assessment. */
@@ -20,7 +19,8 @@ export interface SiteFigures {
 export interface SiteSources {
   discovery?:
     | {
-        query(q: AssetQuery): { total: number };
+        /** Every asset, those online and those not yet acknowledged as new. */
+        counts(): { total: number; online: number; new: number };
         scopes(): readonly unknown[];
         history(): readonly unknown[];
         current(): { status: string } | undefined;
@@ -111,16 +111,10 @@ const standings = (directory: number, assessed: Assessed): NonNullable<SiteSumma
   return { total: Math.max(directory, assessed.length), byStanding };
 };
 
-const devices = (d: NonNullable<SiteSources['discovery']>): SiteSummary['devices'] => {
-  const count = (status: 'online' | 'new' | '') =>
-    d.query(assetQuerySchema.parse({ status, pageSize: 10 })).total;
-  return {
-    total: count(''),
-    online: count('online'),
-    new: count('new'),
-    scanning: d.current()?.status === 'running',
-  };
-};
+const devices = (d: NonNullable<SiteSources['discovery']>): SiteSummary['devices'] => ({
+  ...d.counts(),
+  scanning: d.current()?.status === 'running',
+});
 
 const feeds = (list: FeedStatus[]): SiteSummary['feeds'] => {
   const times = list.flatMap((f) => (f.snapshot ? [f.snapshot.syncedAt] : [])).sort();

@@ -69,6 +69,9 @@ test('a scan of a scope fills the asset list, records the scan and persists acro
   assert.equal(job?.result?.summary, '2 found, 2 new, 0 went offline, 0 changed address');
   assert.deepEqual(rec.counts, { found: 2, new: 2, offline: 0, ipChanged: 0 });
   assert.equal(service.scope(s.id).lastScanId, scan.id);
+  const total = (status: string) => service.query(assetQuerySchema.parse({ status })).total;
+  assert.deepEqual(service.counts(), { total: total(''), online: total('online'), new: total('new') });
+  assert.deepEqual(service.counts(), { total: 2, online: 2, new: 2 });
   await service.editAsset('m-001ba9000006', { tags: ['printers', ' floor 2 '], notes: 'by the door' });
   await service.stop();
 
@@ -92,8 +95,10 @@ test('a device that leaves goes offline on the next scan; acknowledging clears "
   await service.idle();
   assert.equal(service.scanRecord(second.id)?.counts?.offline, 1);
   assert.equal(service.asset('m-020000000005').online, false);
+  assert.deepEqual(service.counts(), { total: 1, online: 0, new: 1 });
   assert.equal(await service.acknowledge('all'), 1);
   assert.equal(service.query(assetQuerySchema.parse({ status: 'new' })).total, 0);
+  assert.deepEqual(service.counts(), { total: 1, online: 0, new: 0 });
 });
 
 test('scheduled scopes scan when due, then every interval; disabled or on-demand ones never do', async (t) => {

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import type { SiteCompliance } from '../../../daemon/assess/types.js';
 import type { FeedStatus } from '../../../daemon/catalog/feed-status.js';
 import type { Deployment, HostState } from '../../../daemon/deploy/deployment.js';
-import type { AssetQuery } from '../../../daemon/discovery/asset-query.js';
 import { type SiteSources, siteSummary } from '../../../daemon/reports/site-summary.js';
 
 const compliance = (assessed: number): SiteCompliance => ({
@@ -45,7 +44,7 @@ const deployment = (state: Deployment['state'], outcomes: Array<HostState['outco
 
 const sources = (assessed: number): SiteSources => ({
   discovery: {
-    query: (q: AssetQuery) => ({ total: { '': 7, online: 4, new: 2, offline: 3 }[q.status] }),
+    counts: () => ({ total: 7, online: 4, new: 2 }),
     scopes: () => ['lan'],
     history: () => [{ id: 'scan-1' }],
     current: () => ({ status: 'running' }),
