@@ -15,7 +15,13 @@ import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Asset } from './asset.js';
-import { type AssetPage, type AssetQuery, queryAssets } from './asset-query.js';
+import {
+  type AssetCounts,
+  type AssetPage,
+  type AssetQuery,
+  countAssets,
+  queryAssets,
+} from './asset-query.js';
 import { AssetStore } from './asset-store.js';
 import { formatIpv4 } from './ipv4.js';
 import { mergeScan } from './merge.js';
@@ -339,18 +345,9 @@ export class DiscoveryService {
     return () => this.assetListeners.delete(listener);
   }
 
-  /**
-   * How many assets there are, online and new, in one pass: the dashboard and the console summary
-   * need the totals only (three queries sorted every asset by address three times per load).
-   */
-  counts(): { total: number; online: number; new: number } {
-    const n = { total: 0, online: 0, new: 0 };
-    for (const a of this.assets.all()) {
-      n.total++;
-      if (a.online) n.online++;
-      if (a.isNew) n.new++;
-    }
-    return n;
+  /** How many assets there are, online and new (see `countAssets`). */
+  counts(): AssetCounts {
+    return countAssets(this.assets.all());
   }
 
   query(q: AssetQuery): AssetPage {
