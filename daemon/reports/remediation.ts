@@ -51,28 +51,6 @@ export const ledgerSnapshot = (ledger: Ledger): Ledger => ({
 });
 
 /**
- * The ledger as JSON text, in pieces of a hundred hosts or findings (a few ms each at 5,000 hosts
- * missing 40 fixes each, so a page request waits little behind one): a writer awaits each
- * piece, so a 20 MB document never exists as one string and the event loop breathes in between.
- */
-export function* ledgerJson(ledger: Ledger, per = 100): Generator<string> {
-  yield `{"version":${ledger.version},"hosts":{`;
-  const ids = Object.keys(ledger.hosts);
-  for (let i = 0; i < ids.length; i += per) {
-    const part = ids
-      .slice(i, i + per)
-      .map((id) => `${JSON.stringify(id)}:${JSON.stringify(ledger.hosts[id])}`);
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
-  yield '},"closed":[';
-  for (let i = 0; i < ledger.closed.length; i += per) {
-    const part = ledger.closed.slice(i, i + per).map((f) => JSON.stringify(f));
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
-  yield ']}\n';
-}
-
-/**
  * Every open finding of the ledger with how many hosts have it: hosts share one record per
  * (finding, since) (see Findings), so a site's hundreds of thousands of open findings are a few
  * thousand records, and a report reads each once instead of parsing its time per host.

@@ -17,16 +17,8 @@ import type { HealthReporter, Problem } from '../observability/health.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { JsonFileAdapter } from '../store/json-file-adapter.js';
 import { emptyHistory, type History, historySchema, localDay, recordDay } from './history.js';
-import {
-  emptyLedger,
-  type Ledger,
-  ledgerJson,
-  ledgerSchema,
-  ledgerSnapshot,
-  type ObservedHost,
-  observeSteps,
-  shareFindings,
-} from './remediation.js';
+import { type LedgerFile, ledgerFileSchema, ledgerFromFile, ledgerJson } from './ledger-file.js';
+import { emptyLedger, type Ledger, ledgerSnapshot, type ObservedHost, observeSteps } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
 
 export const REPORTS_DIR = 'reports';
@@ -69,14 +61,14 @@ export class ReportsService implements Service, HealthReporter {
   /** A write failed (a full disk): the next record writes that document again, changed or not. */
   private unwritten = { history: false, ledger: false };
   private readonly historyFile: JsonFileAdapter<History>;
-  private readonly ledgerFile: JsonFileAdapter<Ledger>;
+  private readonly ledgerFile: JsonFileAdapter<LedgerFile>;
 
   constructor(private readonly opts: ReportsServiceOptions) {
     const dir = join(opts.dataDir, REPORTS_DIR);
     this.historyFile = new JsonFileAdapter(join(dir, 'history.json'), { mode: 0o640, schema: historySchema });
     this.ledgerFile = new JsonFileAdapter(join(dir, 'remediation.json'), {
       mode: 0o640,
-      schema: ledgerSchema,
+      schema: ledgerFileSchema,
     });
   }
 
@@ -85,7 +77,7 @@ export class ReportsService implements Service, HealthReporter {
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
       const ledger = await this.ledgerFile.read();
-      this.ledgerDoc = ledger ? shareFindings(ledger) : emptyLedger();
+      this.ledgerDoc = ledger ? ledgerFromFile(this.ledgerFile.path, ledger) : emptyLedger();
     } catch (err) {
       // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
       this.damaged = (err as Error).message;

@@ -1,18 +1,18 @@
 /** The remediation ledger: when a missing fix was first seen, and when an inventory proved it fixed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ledgerFileSchema, ledgerFromFile, ledgerJson } from '../../../daemon/reports/ledger-file.js';
 import {
   emptyLedger,
-  ledgerJson,
-  ledgerSchema,
   ledgerSnapshot,
   type ObservedHost,
   observe,
   observeSteps,
-  shareFindings,
 } from '../../../daemon/reports/remediation.js';
 
 const DAY = 86_400_000;
+const readBack = (text: string) =>
+  ledgerFromFile('remediation.json', ledgerFileSchema.parse(JSON.parse(text)));
 const T0 = Date.parse('2026-11-01T12:00:00Z');
 const fix = (advisoryId: string, severity: 'critical' | 'high' | 'unknown' = 'high') => ({
   feedId: 'debian',
@@ -100,10 +100,10 @@ test('a snapshot taken for a write keeps its figures while later observations ch
   observe(ledger, [...later, { ...host(T0 + DAY, [fix('DSA-9')]), hostId: 'new' }], T0 + DAY, 400);
   assert.equal(ledger.closed.length, 599);
   assert.equal(JSON.stringify(snap), before, 'the snapshot is untouched');
-  // Written in pieces, the text is the document, and the schema reads it back.
+  // Written in pieces, the text is the document, and it reads back as the same ledger.
   for (const doc of [snap, ledger, emptyLedger()]) {
     const text = [...ledgerJson(doc, 7)].join('');
-    assert.deepEqual(ledgerSchema.parse(JSON.parse(text)), doc);
+    assert.deepEqual(readBack(text), doc);
   }
 });
 
@@ -127,7 +127,7 @@ test('hosts that have had a finding since the same time share one record of it, 
   assert.equal(h3?.firstSeen, new Date(T0 + DAY).toISOString());
   // As read back from the file: separate objects, shared again, the same document.
   const text = [...ledgerJson(ledger)].join('');
-  const loaded = shareFindings(ledgerSchema.parse(JSON.parse(text)));
+  const loaded = readBack(text);
   assert.equal(loaded.hosts.h1!.open[0], loaded.hosts.h2!.open[0]);
   assert.notEqual(loaded.hosts.h1!.open[0], loaded.hosts.h3!.open[0]);
   assert.deepEqual(JSON.parse([...ledgerJson(loaded)].join('')), JSON.parse(text));
@@ -157,4 +157,50 @@ test('a big site is observed in pieces, and the pieces bring the ledger where on
   assert.equal(pauses, 2);
   assert.equal(step.value, true);
   assert.deepEqual(inPieces, inOneGo);
+});
+
+test('the ledger file: version 1 still reads, version 2 writes each finding once, a bad index is STORE_CORRUPT', () => {
+  const ledger = emptyLedger();
+  const hosts = Array.from({ length: 200 }, (_, i) => ({
+    ...host(
+      T0,
+      Array.from({ length: 40 }, (_, k) => fix(`DSA-${k}`, k % 3 ? 'high' : 'critical')),
+    ),
+    hostId: `h${i}`,
+  }));
+  observe(ledger, hosts, T0, 400);
+  observe(
+    ledger,
+    hosts.map((h) => ({ ...h, collectedAt: new Date(T0 + DAY).toISOString(), missing: h.missing.slice(1) })),
+    T0 + DAY,
+    400,
+  );
+  // Version 1, as earlier daemons wrote it: every finding in full under each host.
+  const v1 = JSON.stringify(ledger);
+  const fromV1 = readBack(v1);
+  assert.deepEqual(fromV1, ledger);
+  assert.equal(fromV1.hosts.h1!.open[3], fromV1.hosts.h2!.open[3], 'shared after a version 1 load too');
+  const v2 = [...ledgerJson(fromV1)].join('');
+  assert.equal(JSON.parse(v2).version, 2);
+  assert.equal(JSON.parse(v2).findings.length, 39, 'one record per distinct open finding');
+  assert.ok(v2.length * 5 < v1.length, `version 2 is ${v2.length} bytes, version 1 ${v1.length}`);
+  const loaded = readBack(v2);
+  assert.deepEqual(loaded, ledger);
+  assert.equal(loaded.hosts.h1!.open[3], loaded.hosts.h2!.open[3]);
+  // An index past the table, or not an index: the file is reported, never read as other findings.
+  const doc = JSON.parse(v2);
+  doc.hosts.h7.open.push(39);
+  assert.throws(
+    () => readBack(JSON.stringify(doc)),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STORE_CORRUPT');
+      assert.match(e.message, /host "h7" names finding 39, but the file lists 39/);
+      return true;
+    },
+  );
+  for (const bad of [-1, 1.5, '3'])
+    assert.throws(() =>
+      readBack(JSON.stringify({ ...doc, hosts: { h1: { collectedAt: 'x', open: [bad] } } })),
+    );
+  assert.throws(() => readBack(JSON.stringify({ ...doc, version: 3 })));
 });
