@@ -8,8 +8,11 @@
  *
  * { "version": 2,
  *   "hosts": { "<id>": { "collectedAt": "...", "open": [0, 5, ...] }, ... },
- *   "findings": [["<feed>", "<advisory>", "<package>", "<severity>", "<first seen>"], ...],
- *   "closed": [ ...as in version 1 ] }
+ *   "closed": [[<finding>, "<host id>", "<fixed at>"], ...],
+ *   "findings": [["<feed>", "<advisory>", "<package>", "<severity>", "<first seen>"], ...] }
+ *
+ * Fixed findings name their record in the same table (kept for a year, they outgrow the open ones
+ * after a few patch rounds).
  */
 import { z } from 'zod';
 import { severities } from '../catalog/model.js';
@@ -21,8 +24,8 @@ const iso = z.string().min(1);
 const compactSchema = z.object({
   version: z.literal(2),
   hosts: z.record(z.string(), z.object({ collectedAt: iso, open: z.array(z.number().int().nonnegative()) })),
+  closed: z.array(z.tuple([z.number().int().nonnegative(), z.string(), iso])),
   findings: z.array(z.tuple([z.string(), z.string(), z.string(), z.enum(severities), iso])),
-  closed: ledgerSchema.shape.closed,
 });
 
 /** What remediation.json may hold: either version. */
@@ -39,61 +42,87 @@ export const ledgerFromFile = (path: string, doc: LedgerFile): Ledger => {
     severity,
     firstSeen,
   }));
+  const record = (i: number, where: string): OpenFinding => {
+    const f = records[i];
+    if (f) return f;
+    throw new DepotError(
+      'STORE_CORRUPT',
+      `${path}: ${where} names finding ${i}, but the file lists ${records.length}; restore a backup or move it aside`,
+    );
+  };
   const hosts: Ledger['hosts'] = {};
-  for (const [id, rec] of Object.entries(doc.hosts)) {
-    const open = rec.open.map((i) => {
-      const f = records[i];
-      if (!f)
-        throw new DepotError(
-          'STORE_CORRUPT',
-          `${path}: host ${JSON.stringify(id)} names finding ${i}, but the file lists ${records.length}; restore a backup or move it aside`,
-        );
-      return f;
-    });
-    hosts[id] = { collectedAt: rec.collectedAt, open };
-  }
-  return { version: 1, hosts, closed: doc.closed };
+  for (const [id, rec] of Object.entries(doc.hosts))
+    hosts[id] = {
+      collectedAt: rec.collectedAt,
+      open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)),
+    };
+  const closed = doc.closed.map(([i, hostId, fixedAt], n) => ({
+    ...record(i, `fixed finding ${n}`),
+    hostId,
+    fixedAt,
+  }));
+  return { version: 1, hosts, closed };
 };
 
 /**
  * The ledger as version 2 JSON text, in pieces of `per` hosts or findings (a few ms each at 5,000
  * hosts, so a page request waits little behind one): a writer awaits each piece, so the document
  * never exists as one string and the event loop breathes in between. The findings table comes
- * after the hosts: each record gets its index the first time a host names it.
+ * last: each record gets its index the first time a host or a fixed finding names it.
  */
 export function* ledgerJson(ledger: Ledger, per = 100): Generator<string> {
-  const index = new Map<OpenFinding, number>();
-  const table: OpenFinding[] = [];
-  const indexOf = (f: OpenFinding): number => {
-    let i = index.get(f);
-    if (i === undefined) {
-      i = table.length;
-      index.set(f, i);
-      table.push(f);
-    }
-    return i;
-  };
+  const table = new FindingTable();
   yield '{"version":2,"hosts":{';
   const ids = Object.keys(ledger.hosts);
   for (let i = 0; i < ids.length; i += per) {
     const part = ids.slice(i, i + per).map((id) => {
       const rec = ledger.hosts[id]!;
-      const open = rec.open.map(indexOf).join(',');
+      const open = rec.open.map((f) => table.indexOf(f)).join(',');
       return `${JSON.stringify(id)}:{"collectedAt":${JSON.stringify(rec.collectedAt)},"open":[${open}]}`;
     });
     yield `${i ? ',' : ''}${part.join(',')}`;
   }
-  yield '},"findings":[';
-  for (let i = 0; i < table.length; i += per) {
-    const part = table
+  yield '},"closed":[';
+  for (let i = 0; i < ledger.closed.length; i += per) {
+    const part = ledger.closed
+      .slice(i, i + per)
+      .map((f) => `[${table.indexOf(f)},${JSON.stringify(f.hostId)},${JSON.stringify(f.fixedAt)}]`);
+    yield `${i ? ',' : ''}${part.join(',')}`;
+  }
+  yield '],"findings":[';
+  const { records } = table;
+  for (let i = 0; i < records.length; i += per) {
+    const part = records
       .slice(i, i + per)
       .map((f) => JSON.stringify([f.feedId, f.advisoryId, f.package, f.severity, f.firstSeen]));
     yield `${i ? ',' : ''}${part.join(',')}`;
   }
-  yield '],"closed":[';
-  for (let i = 0; i < ledger.closed.length; i += per) {
-    const part = ledger.closed.slice(i, i + per).map((f) => JSON.stringify(f));
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
   yield ']}\n';
+}
+
+/** The findings table being written: an index per distinct record, by object first, else by content. */
+class FindingTable {
+  readonly records: OpenFinding[] = [];
+  private readonly byObject = new Map<OpenFinding, number>();
+  private readonly byContent = new Map<string, number>();
+
+  indexOf(f: OpenFinding): number {
+    let i = this.byObject.get(f);
+    if (i !== undefined) return i;
+    const key = `${f.feedId}\0${f.advisoryId}\0${f.package}\0${f.severity}\0${f.firstSeen}`;
+    i = this.byContent.get(key);
+    if (i === undefined) {
+      i = this.records.length;
+      this.records.push({
+        feedId: f.feedId,
+        advisoryId: f.advisoryId,
+        package: f.package,
+        severity: f.severity,
+        firstSeen: f.firstSeen,
+      });
+      this.byContent.set(key, i);
+    }
+    this.byObject.set(f, i);
+    return i;
+  }
 }

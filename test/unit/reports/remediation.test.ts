@@ -182,22 +182,26 @@ test('the ledger file: version 1 still reads, version 2 writes each finding once
   assert.equal(fromV1.hosts.h1!.open[3], fromV1.hosts.h2!.open[3], 'shared after a version 1 load too');
   const v2 = [...ledgerJson(fromV1)].join('');
   assert.equal(JSON.parse(v2).version, 2);
-  assert.equal(JSON.parse(v2).findings.length, 39, 'one record per distinct open finding');
+  assert.equal(fromV1.closed.length, 200, 'DSA-0 fixed on every host');
+  assert.equal(JSON.parse(v2).findings.length, 40, 'one record per distinct finding, open or fixed');
   assert.ok(v2.length * 5 < v1.length, `version 2 is ${v2.length} bytes, version 1 ${v1.length}`);
   const loaded = readBack(v2);
   assert.deepEqual(loaded, ledger);
   assert.equal(loaded.hosts.h1!.open[3], loaded.hosts.h2!.open[3]);
   // An index past the table, or not an index: the file is reported, never read as other findings.
   const doc = JSON.parse(v2);
-  doc.hosts.h7.open.push(39);
+  doc.hosts.h7.open.push(40);
   assert.throws(
     () => readBack(JSON.stringify(doc)),
     (e: Error & { code?: string }) => {
       assert.equal(e.code, 'STORE_CORRUPT');
-      assert.match(e.message, /host "h7" names finding 39, but the file lists 39/);
+      assert.match(e.message, /host "h7" names finding 40, but the file lists 40/);
       return true;
     },
   );
+  const closedPast = JSON.parse(v2);
+  closedPast.closed[5][0] = 40;
+  assert.throws(() => readBack(JSON.stringify(closedPast)), /fixed finding 5 names finding 40/);
   for (const bad of [-1, 1.5, '3'])
     assert.throws(() =>
       readBack(JSON.stringify({ ...doc, hosts: { h1: { collectedAt: 'x', open: [bad] } } })),
