@@ -65,12 +65,38 @@ export const aptIndexKind = (url: URL): AptIndexKind | undefined => {
   return undefined;
 };
 
-/** URL -> expected hash, learned from the indexes that pass through the cache. */
-export class ExpectedHashes {
-  /** @param maxIndexBytes largest decompressed index read for hashes (`cache.maxIndexMB`). */
-  constructor(private readonly maxIndexBytes: number) {}
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-  private readonly map = new Map<string, Expected>();
+/**
+ * How many names ExpectedHashes keeps: two architectures of a Debian release's main (~65,000
+ * packages each) with its security and updates suites.
+ */
+export const MAX_EXPECTED_HASHES = 150_000;
+
+/**
+ * URL -> expected hash, learned from the indexes that pass through the cache. Bounded: an upstream
+ * (or a LAN host asking for every suite of an allowed mirror) cannot grow it past `maxEntries`;
+ * past that the names learnt longest ago are forgotten first, and a file whose name was forgotten
+ * is checked by size only, as before its index was cached (apt checks the hash on the host). The
+ * digests are kept as bytes in one buffer, not as 64-character strings in an object per name:
+ * 174 bytes per name instead of 254 (520,000 Debian pool names: 86 MiB instead of 126 MiB
+ * unbounded; at most ~25 MiB now), most of it the name itself.
+ */
+export class ExpectedHashes {
+  /**
+   * @param maxIndexBytes largest decompressed index read for hashes (`cache.maxIndexMB`).
+   * @param maxEntries most names kept (by-hash aliases count as names).
+   */
+  constructor(
+    private readonly maxIndexBytes: number,
+    private readonly maxEntries = MAX_EXPECTED_HASHES,
+  ) {}
+
+  /** URL -> its slot in `digests` and `sizes`, oldest first (Map order). */
+  private readonly slots = new Map<string, number>();
+  private digests = new Uint8Array(32 * 1024);
+  /** Size per slot; -1 when unknown (by-hash names). */
+  private sizes = new Float64Array(1024);
   /** by-hash URL -> the index file it stands for (apt fetches Packages.xz by hash). */
   private readonly aliases = new Map<string, string>();
 
@@ -85,21 +111,52 @@ export class ExpectedHashes {
   }
 
   get(url: string): Expected | undefined {
-    return this.map.get(url);
+    const slot = this.slots.get(url);
+    if (slot === undefined) return undefined;
+    const sha256 = Buffer.from(this.digests.buffer, slot * 32, 32).toString('hex');
+    const size = this.sizes[slot]!;
+    return size < 0 ? { sha256 } : { sha256, size };
   }
 
   /** What the indexes now say `url` holds, when that is not `sha256`: the name was published again. */
   contradicts(url: string, sha256: string): Expected | undefined {
-    const want = this.map.get(url);
+    const want = this.get(url);
     return want && want.sha256 !== sha256 ? want : undefined;
   }
 
   set(url: string, e: Expected): void {
-    this.map.set(url, e);
+    if (!SHA256_HEX.test(e.sha256)) return; // never an expectation no file can meet
+    let slot = this.slots.get(url);
+    if (slot !== undefined)
+      this.slots.delete(url); // learnt again: now the newest
+    else slot = this.freeSlot();
+    this.slots.set(url, slot);
+    this.digests.set(Buffer.from(e.sha256, 'hex').subarray(0, 32), slot * 32);
+    this.sizes[slot] = e.size ?? -1;
+  }
+
+  private freeSlot(): number {
+    if (this.slots.size >= this.maxEntries) {
+      const [oldest, slot] = this.slots.entries().next().value as [string, number];
+      this.slots.delete(oldest);
+      this.aliases.delete(oldest);
+      return slot;
+    }
+    // Below the bound no name was ever forgotten: slots 0 .. size - 1 are all taken.
+    const slot = this.slots.size;
+    if (slot >= this.sizes.length) {
+      const sizes = new Float64Array(Math.min(this.maxEntries, this.sizes.length * 2));
+      sizes.set(this.sizes);
+      this.sizes = sizes;
+      const digests = new Uint8Array(sizes.length * 32);
+      digests.set(this.digests);
+      this.digests = digests;
+    }
+    return slot;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.slots.size;
   }
 
   /** Learn from a cached index file at `url` (already verified or at least complete). */
@@ -114,17 +171,17 @@ export class ExpectedHashes {
       const entries = parseRelease(text);
       for (const [path, e] of entries) {
         const target = new URL(path, suiteDir);
-        this.map.set(target.href, e);
+        this.set(target.href, e);
         // apt fetches by-hash names when the Release says so; they carry the same bytes.
         const byHash = new URL(`${path.replace(/[^/]+$/, '')}by-hash/SHA256/${e.sha256}`, suiteDir);
-        this.map.set(byHash.href, e);
+        this.set(byHash.href, e);
         this.aliases.set(byHash.href, target.href);
       }
       return entries.size;
     }
     const root = url.href.slice(0, url.href.indexOf('/dists/') + 1);
     const entries = parsePackages(text);
-    for (const [file, e] of entries) this.map.set(new URL(file, root).href, e);
+    for (const [file, e] of entries) this.set(new URL(file, root).href, e);
     return entries.size;
   }
 }
