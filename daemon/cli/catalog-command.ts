@@ -19,6 +19,7 @@ export const catalog: CommandSpec = {
       summary: 'each feed: its last good snapshot and last attempt',
       run: viaCatalog,
       usesDataDir: true,
+      readsState: true,
       examples: ['patch-depot catalog status', 'patch-depot catalog status --data-dir /var/lib/patch-depot'],
     },
     sync: {

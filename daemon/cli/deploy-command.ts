@@ -42,6 +42,7 @@ export const deploy: CommandSpec = {
       summary: 'every deployment, or one with its rings and hosts',
       run: viaDeploy,
       usesDataDir: true,
+      readsState: true,
       args: [{ name: 'ID', help: 'a deployment id, as the list shows it' }],
       options: { json },
       examples: ['patch-depot deploy status', 'patch-depot deploy status dep-20261203T140200-1a2b3c'],

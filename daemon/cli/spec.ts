@@ -41,6 +41,11 @@ export interface CommandSpec {
   examples?: string[];
   /** Reads settings and state: takes --data-dir and --config (and the help lists them). */
   usesDataDir?: boolean;
+  /**
+   * Only reads the state: a data directory that does not exist is a mistake (a typo, or not the
+   * daemon's), reported with exit 1, not shown as an empty site.
+   */
+  readsState?: boolean;
   /** Holds the data directory's lock while it runs (`serve` holds it in app.ts). */
   locksDataDir?: boolean;
   subcommands?: Record<string, CommandSpec>;

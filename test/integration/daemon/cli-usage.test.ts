@@ -155,6 +155,20 @@ test('catalog status with no feeds says so and how to add one', async (t) => {
   assert.equal(r.stderr, '', 'no log lines for a one-shot command');
 });
 
+test('a status command given a data directory that does not exist says so, exit 1, not an empty site', async (t) => {
+  const missing = join(await tempDir(t), 'typo');
+  for (const args of [
+    ['catalog', 'status'],
+    ['deploy', 'status'],
+  ]) {
+    const r = cli([...args, '--data-dir', missing]);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(oneLine(r.stderr), new RegExp(`the data directory ${missing} does not exist`));
+    assert.equal(existsSync(missing), false, 'nothing was made there');
+  }
+});
+
 test('inventory --public-key never makes a key in a data directory nobody chose', async (t) => {
   const cwd = await tempDir(t);
   const implicit = cli(['inventory', '--public-key'], { cwd });
