@@ -94,7 +94,7 @@ const DeleteScope = (props: { id: string; name: string; csrf: string }) => (
     hx-confirm={`Delete the scope "${props.name}"? Discovery stops probing its subnets.`}
   >
     <CsrfField token={props.csrf} />
-    <button type="submit" class="link">
+    <button type="submit" class="danger">
       Delete this scope
     </button>
   </form>
