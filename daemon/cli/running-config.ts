@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { type Config, type LoadConfigOptions, loadConfig } from '../config.js';
 import { runningDaemonConfig } from '../store/data-dir-lock.js';
 
+/** Commands whose output no setting changes (setup-code reads one file of the data directory): read the daemon's settings quietly. */
+const QUIET = new Set(['setup-code']);
+
 export const settingsLoader = (
   command: string,
   source: LoadConfigOptions,
@@ -21,7 +24,7 @@ export const settingsLoader = (
     if (existsSync(join(config.dataDir, 'config.json'))) return config;
     const running = runningDaemonConfig(config.dataDir);
     if (!running) return config;
-    if (!told)
+    if (!told && !QUIET.has(command))
       say(
         `patch-depot ${command}: settings from ${running}, the file the daemon running on ${config.dataDir} reads (--config FILE for another)\n`,
       );

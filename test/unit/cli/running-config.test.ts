@@ -34,6 +34,10 @@ test("without --config or DATA_DIR/config.json, a command reads the running daem
   load();
   assert.equal(said.length, 1, 'said once');
   assert.match(said[0]!, new RegExp(`settings from ${s.file}, the file the daemon running on`));
+  // setup-code reads one file of the data directory: the note would be noise there.
+  const quiet: string[] = [];
+  settingsLoader('setup-code', s.source(), (l) => quiet.push(l))();
+  assert.deepEqual(quiet, []);
   // serve itself, an explicit --config and a config.json of the data directory win.
   assert.deepEqual(settingsLoader('serve', s.source(), () => {})().deploy.groups, []);
   const other = join(s.dataDir, 'other.json');
