@@ -84,6 +84,8 @@ export class DeployService implements Service {
       random: opts.random ?? Math.random,
       timing: { ...DEFAULT_TIMING, ...opts.timing },
     });
+    // A halted deployment is one problem (Needs attention), not that and its failed host jobs.
+    opts.jobs.explainFailures((job) => this.explainsFailure(job));
   }
 
   start(): Promise<void> {
@@ -101,6 +103,12 @@ export class DeployService implements Service {
   /** Halted deployments: each waits for a technician (fix and retry its failed hosts, or cancel). */
   health(): Problem[] {
     return haltedDeployments(this.store.all(), (id) => this.opts.hostLabel?.(id));
+  }
+
+  /** A failed job of a halted deployment: the deployment's own problem tells that story. */
+  explainsFailure(job: { params: Record<string, unknown> }): boolean {
+    const id = job.params.deploymentId;
+    return typeof id === 'string' && this.store.get(id)?.state === 'halted';
   }
 
   list(): Deployment[] {

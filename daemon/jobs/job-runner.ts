@@ -211,9 +211,16 @@ export class JobRunner implements Service {
     return job;
   }
 
+  /** Whether another problem already tells a failed job's story (a halted deployment's host jobs). */
+  private explained: (job: JobRecord) => boolean = () => false;
+  explainFailures(by: (job: JobRecord) => boolean): void {
+    this.explained = by;
+  }
+
   /** Jobs that failed in the last day: the appliance is up, but work is not getting done. */
   health(): Problem[] {
-    return failedRecently(this.list({ states: ['failed'] }), this.opts.clock.now());
+    const failed = this.list({ states: ['failed'] }).filter((j) => !this.explained(j));
+    return failedRecently(failed, this.opts.clock.now());
   }
 
   // ---- running -------------------------------------------------------------------------------

@@ -147,6 +147,9 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   );
   assert.match(dash, new RegExp(`<a href="/deployments/${s.id}">open the deployment</a>`));
   assert.doesNotMatch(dash.slice(dash.indexOf('is halted')), /: h-[0-9a-f]{10}: /, 'hosts by name');
+  // One item for the one problem: its failed host job is not listed again under Activity.
+  assert.doesNotMatch(dash, /<strong>Activity<\/strong>: \d+ jobs? failed/);
+  assert.deepEqual(await s.app.jobs.health(), [], 'the jobs explain nothing the deployment does not');
   // The failed host's job names it once, in its title, not again by id in its error.
   const failed = s.app.jobs.list().filter((j) => j.state === 'failed');
   assert.ok(failed.length > 0, 'a failed host job');
