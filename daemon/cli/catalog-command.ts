@@ -17,6 +17,7 @@ export const catalog: CommandSpec = {
   subcommands: {
     status: {
       summary: 'each feed: its last good snapshot and last attempt',
+      meantBy: ['list', 'ls', 'show', 'feeds'],
       run: viaCatalog,
       usesDataDir: true,
       readsState: true,

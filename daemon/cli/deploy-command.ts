@@ -40,6 +40,7 @@ export const deploy: CommandSpec = {
     },
     status: {
       summary: 'every deployment, or one with its rings and hosts',
+      meantBy: ['list', 'ls', 'show', 'get', 'info'],
       run: viaDeploy,
       usesDataDir: true,
       readsState: true,

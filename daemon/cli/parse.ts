@@ -155,7 +155,9 @@ const pickSubcommand = (name: string, spec: CommandSpec, args: string[]): Parsed
   const word = args[at]!;
   const sub = subs[word];
   if (!sub) {
-    const near = suggest(word, Object.keys(subs));
+    const near =
+      Object.keys(subs).find((k) => subs[k]!.meantBy?.includes(word.toLowerCase())) ??
+      suggest(word, Object.keys(subs));
     const hint = near ? `did you mean ${near}?` : `expected ${Object.keys(subs).join(', ')}`;
     return { kind: 'usage', path: [name], problems: [`unknown subcommand "${word}"; ${hint}`] };
   }

@@ -37,6 +37,8 @@ export interface CommandSpec {
   args?: ArgSpec[];
   /** At least one of these options must be given (named together when none is). */
   anyOf?: string[];
+  /** Words a technician may type for this subcommand (`list`, `show` for `status`): answered with "did you mean". */
+  meantBy?: string[];
   /** Whole command lines a technician can copy; shown under `--help`. */
   examples?: string[];
   /** Reads settings and state: takes --data-dir and --config (and the help lists them). */

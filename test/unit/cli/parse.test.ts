@@ -75,6 +75,12 @@ describe('parseCommandLine', () => {
   it('an unknown command or subcommand gets the nearest one', () => {
     assert.deepEqual(problems('discovr'), ['unknown command "discovr"; did you mean discover?']);
     assert.deepEqual(problems('catalog', 'statu'), ['unknown subcommand "statu"; did you mean status?']);
+    // A word another tool uses for it: list and show are status here.
+    assert.deepEqual(problems('deploy', 'list'), ['unknown subcommand "list"; did you mean status?']);
+    assert.deepEqual(problems('deploy', 'Show', 'dep-1'), [
+      'unknown subcommand "Show"; did you mean status?',
+    ]);
+    assert.deepEqual(problems('catalog', 'ls'), ['unknown subcommand "ls"; did you mean status?']);
     assert.deepEqual(problems('admin'), ['give a subcommand: reset-password, accounts']);
   });
 
