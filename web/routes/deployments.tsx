@@ -53,11 +53,21 @@ const requestFrom = (get: (key: string) => string[]): DeployRequest =>
 /** Who acts, as the audit log and the deployment name them: the signed-in account, not a fixed word. */
 const actor = (c: Context<WebEnv>) => ({ by: c.get('user')?.name ?? 'unknown', from: c.get('remoteAddr') });
 
-const planInputs = async (deps: WebDeps, request: DeployRequest) => {
+/**
+ * What a plan is made from. Hosts may be named as the CLI takes them (an address, a MAC, an asset
+ * id, an old id): each is resolved to its host id through the directory; a name it does not know
+ * stays as typed, and the plan says it has no inventory.
+ */
+const planInputs = async (deps: WebDeps, asked: DeployRequest) => {
   if (!deps.assess) throw new DepotError('UNAVAILABLE', 'assessment is not running on this appliance');
   const site = await deps.assess.current();
   const settings = (await deps.deploySettings?.()) ?? deploySettingsSchema.parse({});
   const addressOf = (id: string) => deps.hosts?.get(id)?.address ?? undefined;
+  const { hosts } = deps;
+  const resolved = hosts
+    ? await Promise.all(asked.hosts.map(async (ref) => (await hosts.resolve(ref))?.id ?? ref))
+    : asked.hosts;
+  const request = { ...asked, hosts: [...new Set(resolved)] };
   return { assessments: site.hosts, settings, addressOf, request };
 };
 
@@ -186,8 +196,7 @@ const nothingPicked = (c: Context<WebEnv>) =>
 const previewPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const picked = (k: string) => c.req.queries(k) ?? c.req.queries(`${k}[]`) ?? [];
   if (!['advisory', 'package', 'host'].some((k) => picked(k).length > 0)) return nothingPicked(c);
-  const request = requestFrom(picked);
-  const { settings, assessments, addressOf } = await planInputs(deps, request);
+  const { settings, assessments, addressOf, request } = await planInputs(deps, requestFrom(picked));
   const preview = previewPlan(settings, assessments, request, addressOf);
   const fields = { advisory: request.advisories, package: request.packages, host: request.hosts };
   return renderPage(
@@ -263,8 +272,10 @@ export const deploymentsRoutes = (deps: WebDeps) => {
   app.post('/deployments', async (c) => {
     const deploy = requireDeploy(deps);
     const body = await c.req.parseBody({ all: true });
-    const request = requestFrom((k) => all(body, k));
-    const { settings, assessments, addressOf } = await planInputs(deps, request);
+    const { settings, assessments, addressOf, request } = await planInputs(
+      deps,
+      requestFrom((k) => all(body, k)),
+    );
     const d = await deploy.create(createInput(settings, assessments, request, addressOf), actor(c));
     return c.redirect(deploymentHref(d.id, '?done=created'), 303);
   });

@@ -299,3 +299,28 @@ test('without an SSH executor the daemon says deployments are unavailable', asyn
   assert.equal(res.status, 503);
   assert.match(await (await b.request(`/hosts/${s.hosts[0]}`)).text(), /deployments are off/i);
 });
+
+test('the preview and the draft take a host as the CLI does: by an old id, an address, not only its id', async (t) => {
+  const s = await startDeployApp(t);
+  // The inventories were filed as pc-1 .. pc-3 before the host directory: those names are aliases.
+  const second = s.hosts.find((id) => s.app.hosts!.get(id)?.aliases.includes('pc-2'))!;
+  const b = await httpBrowser(s.url, s.dataDir);
+  const preview = await (await b.request(`/deployments/new?advisory=${HIGH}&host=pc-2`)).text();
+  assert.match(preview, /Plan: 1 host to change/);
+  assert.doesNotMatch(preview, /no inventory yet/);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(preview)![1]!;
+  const created = await b.post('/deployments', { _csrf: csrf, advisory: HIGH, host: 'pc-2' });
+  assert.equal(created.status, 303, await created.clone().text());
+  const id = decodeURIComponent(created.headers.get('location')!.split('/')[2]!.split('?')[0]!);
+  assert.deepEqual(
+    s.app.deploy?.get(id).hosts.map((h) => h.hostId),
+    [second],
+  );
+  // A machine known by its address only: found by it (and named by its id), though not inventoried.
+  const bare = await s.app.hosts!.directory.forAddress('10.9.0.77');
+  const byAddress = await (await b.request(`/deployments/new?advisory=${HIGH}&host=10.9.0.77`)).text();
+  assert.match(byAddress, new RegExp(`<a href="/hosts/${bare.id}">`));
+  // A name the directory does not know stays as typed, and the plan says so.
+  const unknown = await (await b.request(`/deployments/new?advisory=${HIGH}&host=10.9.0.99`)).text();
+  assert.match(unknown, /<a href="\/hosts\/10\.9\.0\.99">10\.9\.0\.99<\/a>: no inventory yet/);
+});
