@@ -153,7 +153,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
               ? `${hours(gate.soakMs)} after the ring ends`
               : 'none: the next ring starts when this one passes'}
       </td>
-      <td class={r.note ? 'why' : undefined}>{r.note ? props.named(r.note) : ''}</td>
+      <td>{r.note ? <div class="why">{props.named(r.note)}</div> : ''}</td>
     </tr>
   );
 };
