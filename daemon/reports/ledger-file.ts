@@ -50,12 +50,13 @@ export const ledgerFromFile = (path: string, doc: LedgerFile): Ledger => {
       `${path}: ${where} names finding ${i}, but the file lists ${records.length}; restore a backup or move it aside`,
     );
   };
-  const hosts: Ledger['hosts'] = {};
-  for (const [id, rec] of Object.entries(doc.hosts))
-    hosts[id] = {
-      collectedAt: rec.collectedAt,
-      open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)),
-    };
+  // fromEntries defines each key: a damaged file's "__proto__" is a host like any other, not the prototype.
+  const hosts: Ledger['hosts'] = Object.fromEntries(
+    Object.entries(doc.hosts).map(([id, rec]) => [
+      id,
+      { collectedAt: rec.collectedAt, open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)) },
+    ]),
+  );
   const closed = doc.closed.map(([i, hostId, fixedAt], n) => ({
     ...record(i, `fixed finding ${n}`),
     hostId,

@@ -207,4 +207,9 @@ test('the ledger file: version 1 still reads, version 2 writes each finding once
       readBack(JSON.stringify({ ...doc, hosts: { h1: { collectedAt: 'x', open: [bad] } } })),
     );
   assert.throws(() => readBack(JSON.stringify({ ...doc, version: 3 })));
+  const proto = readBack(
+    JSON.stringify({ ...doc, hosts: { ['__proto__']: { collectedAt: 'x', open: [1] } } }),
+  );
+  assert.equal(Object.getPrototypeOf(proto.hosts), Object.prototype);
+  assert.deepEqual(Object.keys(proto.hosts), [], 'dropped by the schema, never made the prototype');
 });
