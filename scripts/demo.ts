@@ -8,16 +8,17 @@
  * the daemon sends stays inside the lab. Ctrl-C stops the daemon and removes the lab.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT_RESTART } from '../daemon/serve.js';
-import { labDaemonConfig } from './lab/daemon-config.js';
+import { labDaemonConfig, mergeLabConfig } from './lab/daemon-config.js';
 import { demoSteps } from './lab/demo-steps.js';
 import { createLab, LAB_STATE_DIR } from './lab/lab.js';
 import { labUnavailableReason, run } from './lab/netns.js';
 import { managedHosts, officeHosts } from './lab/site.js';
+import { labKeepDir } from './lab/spec.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bridge = fileURLToPath(new URL('./unix-bridge.ts', import.meta.url));
@@ -101,6 +102,8 @@ const lab = await createLab(
     hosts: [...officeHosts(Number(values.hosts)), ...managed],
     vendor: { payloadBytes: 256 * 1024, latencyMs: 20 },
     authorizedKeys: [publicKey.trim()],
+    // The same hosts, with the same host keys, every time the demo starts: no "host key changed".
+    keepIdentity: true,
   },
   { cleanupOnExit: false },
 ).catch((err: unknown) => {
@@ -115,13 +118,30 @@ for (const h of lab.hosts)
 mkdirSync(LAB_STATE_DIR, { recursive: true });
 const socket = join(LAB_STATE_DIR, `${values.name}-ui-${process.pid}.sock`);
 // The lab's settings go in their own file (--config), so a config.json of the data dir is left alone.
-const configFile = join(LAB_STATE_DIR, `${values.name}-config.json`);
+// It outlives the demo: what was changed on the Settings pages is there at the next start.
+const configFile = join(labKeepDir(values.name), 'config.json');
+const previousSettings = (() => {
+  if (!existsSync(configFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(configFile, 'utf8')) as unknown;
+  } catch (err) {
+    // Never overwritten unread: kept aside, and the lab starts from its own settings.
+    const aside = `${configFile}.unreadable-${Date.now()}`;
+    renameSync(configFile, aside);
+    console.error(`${tag} ${configFile} could not be read (${(err as Error).message}); kept as ${aside}`);
+    return undefined;
+  }
+})();
 const labels = managed.flatMap((h) => (h.label ? [h.label] : []));
 const rings = [
   { name: 'pilot', ring: 0, labels: labels.filter((l) => l.startsWith('pilot')) },
   { name: 'office', ring: 1, labels: labels.filter((l) => !l.startsWith('pilot')) },
 ];
-writeFileSync(configFile, `${JSON.stringify(labDaemonConfig(lab, rings), null, 2)}\n`);
+mkdirSync(labKeepDir(values.name), { recursive: true, mode: 0o700 });
+writeFileSync(
+  configFile,
+  `${JSON.stringify(mergeLabConfig(previousSettings, labDaemonConfig(lab, rings)), null, 2)}\n`,
+);
 const dataDir = ['--data-dir', dataDirPath, '--config', configFile];
 stopAll = (code = 0, fromTerminal = false): void => {
   if (stopping) return;
@@ -144,7 +164,6 @@ stopAll = (code = 0, fromTerminal = false): void => {
     .then(() => lab.down())
     .then(() => {
       rmSync(socket, { force: true });
-      rmSync(configFile, { force: true });
     })
     .finally(() => process.exit(code));
 };

@@ -38,3 +38,46 @@ export const labDaemonConfig = (lab: Lab, rings: LabRing[] = []): Record<string,
     },
   };
 };
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const named = (v: unknown, key: string): unknown => obj(v)[key];
+
+/**
+ * The demo's settings file when the lab is built again: what the daemon wrote there since (the
+ * settings page saves to it: scopes, windows, a feed added by hand) stays; what points at the lab
+ * (its feeds, upstreams, proxy, ring groups) is the lab's of this build. A group or feed the user
+ * added under another name stays beside the lab's.
+ */
+export const mergeLabConfig = (previous: unknown, lab: Json): Json => {
+  const before = obj(previous);
+  const labFeeds = list(named(lab.catalog, 'feeds'));
+  const labFeedIds = new Set(labFeeds.map((f) => named(f, 'id')));
+  const labGroups = list(named(lab.deploy, 'groups'));
+  const labGroupNames = new Set(labGroups.map((g) => named(g, 'name')));
+  const labUpstreams = list(named(lab.cache, 'upstreams'));
+  return {
+    ...before,
+    catalog: {
+      ...obj(before.catalog),
+      feeds: [
+        ...labFeeds,
+        ...list(named(before.catalog, 'feeds')).filter((f) => !labFeedIds.has(named(f, 'id'))),
+      ],
+    },
+    cache: {
+      ...obj(before.cache),
+      upstreams: [...new Set([...labUpstreams, ...list(named(before.cache, 'upstreams'))])],
+      proxy: named(lab.cache, 'proxy'),
+    },
+    deploy: {
+      ...obj(lab.deploy),
+      ...obj(before.deploy),
+      groups: [
+        ...labGroups,
+        ...list(named(before.deploy, 'groups')).filter((g) => !labGroupNames.has(named(g, 'name'))),
+      ],
+    },
+  };
+};

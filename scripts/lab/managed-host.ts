@@ -6,7 +6,7 @@
  * upper dir is kept across the host's reboots, so what apt installs stays, and removed by `down`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { prepareRpmHost } from './managed-rpm.js';
 import {
@@ -84,6 +84,24 @@ export const prepareBase = (plan: LabPlan, repo: VendorRepo): string => {
   return join(b, 'upper');
 };
 
+/**
+ * A managed host's SSH host key and machine-id: made afresh for each lab, or kept in the plan's
+ * keepDir and made only the first time (LabSpec.keepIdentity).
+ */
+export const hostIdentity = (plan: LabPlan, host: PlannedHost): { hostKey: string; machineId: string } => {
+  const dir = plan.keepDir ? join(plan.keepDir, 'hosts', host.label) : join(hostDir(plan, host), 'identity');
+  const hostKey = join(dir, 'host_key');
+  const machineId = join(dir, 'machine-id');
+  if (existsSync(hostKey) && existsSync(machineId)) return { hostKey, machineId };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  rmSync(hostKey, { force: true });
+  rmSync(`${hostKey}.pub`, { force: true });
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `lab-${host.label}`, '-f', hostKey]);
+  const id = execFileSync('cat', ['/proc/sys/kernel/random/uuid']).toString().trim().replaceAll('-', '');
+  writeFileSync(machineId, `${id}\n`);
+  return { hostKey, machineId };
+};
+
 /** The host's own files: upper dir with its identity and markers, ssh keys and config, scripts. */
 const writeHostFiles = (plan: LabPlan, host: PlannedHost, base: string): string => {
   const m = host.managed;
@@ -94,26 +112,14 @@ const writeHostFiles = (plan: LabPlan, host: PlannedHost, base: string): string 
   // -a keeps the base's whiteouts (0/0 character devices) and opaque-directory xattrs.
   execFileSync('cp', ['-a', `${base}/.`, upper]);
   writeFileSync(join(upper, 'etc/hostname'), `${host.label}\n`);
-  writeFileSync(
-    join(upper, 'etc/machine-id'),
-    `${execFileSync('cat', ['/proc/sys/kernel/random/uuid']).toString().trim().replaceAll('-', '')}\n`,
-  );
+  const identity = hostIdentity(plan, host);
+  copyFileSync(identity.machineId, join(upper, 'etc/machine-id'));
   mkdirSync(join(upper, 'etc/pd-lab'), { recursive: true });
   if (m.failPostinst) writeFileSync(join(upper, FAIL_POSTINST_MARKER.slice(1)), 'lab: postinst fails here\n');
   if (m.needsReboot)
     writeFileSync(join(upper, NEEDS_REBOOT_MARKER.slice(1)), 'lab: upgrades need a reboot\n');
   const ssh = join(dir, 'ssh');
-  execFileSync('ssh-keygen', [
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    `lab-${host.label}`,
-    '-f',
-    join(ssh, 'host_key'),
-  ]);
+  copyFileSync(identity.hostKey, join(ssh, 'host_key'));
   writeFileSync(join(ssh, 'authorized_keys'), plan.authorizedKeys.map((k) => `${k.trim()}\n`).join(''), {
     mode: 0o600,
   });

@@ -99,6 +99,12 @@ export interface LabSpec {
   vendor?: VendorSpec;
   /** Public keys authorised for root on every managed host (the appliance's, a test's). */
   authorizedKeys?: string[];
+  /**
+   * Keep each managed host's SSH host key and machine-id in `labKeepDir(name)` and reuse them when
+   * the lab is built again (the demo): the appliance then knows its hosts after a restart instead
+   * of refusing them all for a changed host key.
+   */
+  keepIdentity?: boolean;
 }
 
 export type PlannedManaged = Required<ManagedSpec>;
@@ -144,6 +150,8 @@ export interface LabPlan {
   authorizedKeys: string[];
   /** This lab's files (see LAB_WORK_ROOT). */
   workDir: string;
+  /** Where managed hosts' identities are kept across rebuilds (LabSpec.keepIdentity). */
+  keepDir?: string;
 }
 
 const NAME_RE = /^[a-z0-9]{1,12}$/;
@@ -178,6 +186,10 @@ export const deterministicMac = (octet: number, index: number): string =>
 const RESERVED_LABELS = ['br', 'app', 'vendor'];
 
 export const labWorkDir = (name: string): string => `${LAB_WORK_ROOT}/${name}`;
+
+/** What outlives a lab of this name (kept host identities, the demo's settings): not on a tmpfs. */
+export const LAB_KEEP_ROOT = '/var/lib/patch-depot-lab';
+export const labKeepDir = (name: string): string => `${LAB_KEEP_ROOT}/${name}`;
 
 const planManaged = (label: string, m: ManagedSpec | true): PlannedManaged => {
   const spec = m === true ? {} : m;
@@ -282,5 +294,6 @@ export const planLab = (spec: LabSpec): LabPlan => {
     ...(vendor ? { vendor } : {}),
     authorizedKeys: spec.authorizedKeys ?? [],
     workDir: labWorkDir(spec.name),
+    ...(spec.keepIdentity ? { keepDir: labKeepDir(spec.name) } : {}),
   };
 };

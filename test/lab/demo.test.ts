@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { labUnavailableReason, listNamespaces } from '../../scripts/lab/netns.js';
+import { labKeepDir } from '../../scripts/lab/spec.js';
 import { tempDir } from '../temp-dir.js';
 
 const skip = labUnavailableReason() ?? false;
@@ -28,6 +30,7 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
   timeout: 120_000,
 }, async (t) => {
   const name = `d${randomBytes(3).toString('hex')}`;
+  t.after(() => rmSync(labKeepDir(name), { recursive: true, force: true }));
   const port = await freePort();
   const proc = spawn(
     process.execPath,
@@ -91,4 +94,10 @@ test('demo serves the UI from inside the lab and cleans up on SIGINT', {
     listNamespaces().filter((ns) => ns.startsWith(`pdl-${name}-`)),
     [],
   );
+  // What outlives the lab: its settings (the Settings pages save there) and the managed hosts'
+  // identities, so the next start finds the same hosts with the same host keys.
+  assert.equal(settings, join(labKeepDir(name), 'config.json'));
+  assert.deepEqual(JSON.parse(readFileSync(settings, 'utf8')), config);
+  for (const label of ['pilot1', 'pilot2'])
+    assert.ok(existsSync(join(labKeepDir(name), 'hosts', label, 'host_key')), `${label}'s host key is kept`);
 });
