@@ -1,107 +1,234 @@
 /**
- * The remediation ledger on disk (DATA_DIR/reports/remediation.json). Version 2 writes each
- * distinct open finding once, in a table, and each host's open findings as indexes into it: hosts
- * share their records in memory (see remediation.ts), and the file now does too. At 5,000 hosts
- * missing ~40 fixes each, version 1 wrote every finding in full per host (26 MB after every
- * assessment, on an SD card); version 2 writes a few MB. Version 1 files are still read (and
- * written as version 2 at the next change).
+ * The remediation ledger on disk (DATA_DIR/reports/). remediation.json holds the open findings:
+ * each distinct record once, in a table, and each host's open findings as indexes into it (hosts
+ * share their records in memory, see remediation.ts, and the file does too). It is replaced after
+ * every assessment that changes it. What an observation proved fixed is its own file,
+ * fixed/NAME.json, written once and deleted when the history no longer keeps it: a year of fixes
+ * at a big site is never rewritten (version 2 rewrote every fixed finding with the open ones: 185
+ * MB after every assessment, a year into a 5,000-host site).
  *
- * { "version": 2,
+ * { "version": 3,
  *   "hosts": { "<id>": { "collectedAt": "...", "open": [0, 5, ...] }, ... },
- *   "closed": [[<finding>, "<host id>", "<fixed at>"], ...],
- *   "findings": [["<feed>", "<advisory>", "<package>", "<severity>", "<first seen>"], ...] }
+ *   "findings": [["<feed>", "<advisory>", "<package>", "<severity>", "<first seen>"], ...],
+ *   "fixed": ["<batch name>", ...] }                          the batches it stands on, oldest first
  *
- * Fixed findings name their record in the same table (kept for a year, they outgrow the open ones
- * after a few patch rounds).
+ * fixed/NAME.json:
+ * { "version": 1, "at": <ms>, "findings": [[...as above...], ...],
+ *   "lists": [[0, 1, ...], ...], "hosts": [["<id>", <fixed at, ms>, <list>], ...] }
+ *
+ * remediation.json is the commit point: a batch it does not name is left over from a write that
+ * was cut short (its fixes are still open in remediation.json and are found fixed again) and is
+ * deleted at start. Versions 1 and 2 (every fixed finding in remediation.json) are still read;
+ * their fixed findings become one batch, written at the next change.
  */
 import { z } from 'zod';
 import { severities } from '../catalog/model.js';
 import { DepotError } from '../errors.js';
-import { type Ledger, ledgerSchema, type OpenFinding, shareFindings } from './remediation.js';
+import {
+  type FixedBatch,
+  FixedBuilder,
+  type HostFindings,
+  type Ledger,
+  type OpenFinding,
+  shareFindings,
+} from './remediation.js';
 
 const iso = z.string().min(1);
+const index = z.number().int().nonnegative();
+const ms = z.number().int();
+const openSchema = z.object({
+  feedId: z.string(),
+  advisoryId: z.string(),
+  package: z.string(),
+  severity: z.enum(severities),
+  firstSeen: iso,
+});
+const recordSchema = z.tuple([z.string(), z.string(), z.string(), z.enum(severities), iso]);
+const hostsSchema = z.record(z.string(), z.object({ collectedAt: iso, open: z.array(index) }));
 
-const compactSchema = z.object({
+const v1Schema = z.object({
+  version: z.literal(1),
+  hosts: z.record(z.string(), z.object({ collectedAt: iso, open: z.array(openSchema) })),
+  closed: z.array(openSchema.extend({ hostId: z.string(), fixedAt: iso })),
+});
+const v2Schema = z.object({
   version: z.literal(2),
-  hosts: z.record(z.string(), z.object({ collectedAt: iso, open: z.array(z.number().int().nonnegative()) })),
-  closed: z.array(z.tuple([z.number().int().nonnegative(), z.string(), iso])),
-  findings: z.array(z.tuple([z.string(), z.string(), z.string(), z.enum(severities), iso])),
+  hosts: hostsSchema,
+  closed: z.array(z.tuple([index, z.string(), iso])),
+  findings: z.array(recordSchema),
+});
+/** A batch's name: its file is fixed/NAME.json (nothing else in that directory is touched). */
+export const batchNamePattern = /^[0-9]{1,15}(-[0-9]{1,6})?$/;
+const v3Schema = z.object({
+  version: z.literal(3),
+  hosts: hostsSchema,
+  findings: z.array(recordSchema),
+  fixed: z.array(z.string().regex(batchNamePattern)),
 });
 
-/** What remediation.json may hold: either version. */
-export const ledgerFileSchema = z.discriminatedUnion('version', [ledgerSchema, compactSchema]);
+/** What remediation.json may hold: any version. */
+export const ledgerFileSchema = z.discriminatedUnion('version', [v1Schema, v2Schema, v3Schema]);
 export type LedgerFile = z.infer<typeof ledgerFileSchema>;
 
-/** The ledger a file holds, its open findings shared between hosts; STORE_CORRUPT for an index past the table. */
-export const ledgerFromFile = (path: string, doc: LedgerFile): Ledger => {
-  if (doc.version === 1) return shareFindings(doc);
-  const records: OpenFinding[] = doc.findings.map(([feedId, advisoryId, pkg, severity, firstSeen]) => ({
+export const batchFileSchema = z.object({
+  version: z.literal(1),
+  at: ms,
+  findings: z.array(recordSchema),
+  lists: z.array(z.array(index)),
+  hosts: z.array(z.tuple([z.string(), ms, index])),
+});
+export type BatchFile = z.infer<typeof batchFileSchema>;
+
+type RecordRow = z.infer<typeof recordSchema>;
+
+/** The records of a table, and a lookup that is STORE_CORRUPT for an index past it. */
+const tableOf = (path: string, rows: readonly RecordRow[]) => {
+  const records: OpenFinding[] = rows.map(([feedId, advisoryId, pkg, severity, firstSeen]) => ({
     feedId,
     advisoryId,
     package: pkg,
     severity,
     firstSeen,
   }));
-  const record = (i: number, where: string): OpenFinding => {
+  return (i: number, where: string): OpenFinding => {
     const f = records[i];
     if (f) return f;
-    throw new DepotError(
-      'STORE_CORRUPT',
-      `${path}: ${where} names finding ${i}, but the file lists ${records.length}; restore a backup or move it aside`,
-    );
+    throw corrupt(path, `${where} names finding ${i}, but the file lists ${records.length}`);
   };
-  // fromEntries defines each key: a damaged file's "__proto__" is a host like any other, not the prototype.
-  const hosts: Ledger['hosts'] = Object.fromEntries(
+};
+
+const corrupt = (path: string, what: string) =>
+  new DepotError('STORE_CORRUPT', `${path}: ${what}; restore a backup or move it aside`);
+
+/** Hosts read through their table; fromEntries defines each key (a "__proto__" host is a host). */
+const hostsOf = (
+  doc: { hosts: z.infer<typeof hostsSchema> },
+  record: (i: number, where: string) => OpenFinding,
+): Record<string, HostFindings> =>
+  Object.fromEntries(
     Object.entries(doc.hosts).map(([id, rec]) => [
       id,
       { collectedAt: rec.collectedAt, open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)) },
     ]),
   );
-  const closed = doc.closed.map(([i, hostId, fixedAt], n) => ({
-    ...record(i, `fixed finding ${n}`),
-    hostId,
-    fixedAt,
-  }));
-  return { version: 1, hosts, closed };
+
+/** Version 1 and 2's fixed findings as one batch (hosts fixing the same records share them). */
+const migratedBatch = (closed: ReadonlyArray<{ f: OpenFinding; hostId: string; fixedAt: string }>) => {
+  const byHost = new Map<string, { hostId: string; fixedAt: number; records: OpenFinding[] }>();
+  // One record per distinct finding (version 1 wrote each in full), so that hosts can share lists.
+  const records = new Map<string, OpenFinding>();
+  for (const { f: read, hostId, fixedAt } of closed) {
+    const content = recordText(read);
+    const f = records.get(content) ?? read;
+    records.set(content, f);
+    const key = `${hostId}\0${fixedAt}`;
+    let entry = byHost.get(key);
+    if (!entry) {
+      entry = { hostId, fixedAt: Date.parse(fixedAt), records: [] };
+      byHost.set(key, entry);
+    }
+    entry.records.push(f);
+  }
+  const builder = new FixedBuilder();
+  let at = 0;
+  for (const e of byHost.values()) {
+    if (!Number.isFinite(e.fixedAt)) continue;
+    builder.add(e.hostId, e.fixedAt, e.records);
+    at = Math.max(at, e.fixedAt);
+  }
+  return builder.hosts.length ? [{ name: String(at), at, hosts: builder.hosts }] : [];
 };
 
 /**
- * The ledger as version 2 JSON text, in pieces of `per` hosts or findings (a few ms each at 5,000
- * hosts, so a page request waits little behind one): a writer awaits each piece, so the document
- * never exists as one string and the event loop breathes in between. The findings table comes
- * last: each record gets its index the first time a host or a fixed finding names it.
+ * The ledger remediation.json holds, its open findings shared between hosts, and the names of
+ * the batch files it stands on (read them with `batchFromFile`, in order, into `ledger.fixed`).
+ * STORE_CORRUPT for an index past the table.
+ */
+export const ledgerFromFile = (path: string, doc: LedgerFile): { ledger: Ledger; batches: string[] } => {
+  if (doc.version === 1) {
+    const hosts = shareFindings(Object.fromEntries(Object.entries(doc.hosts)));
+    const closed = doc.closed.map(({ hostId, fixedAt, ...f }) => ({ f, hostId, fixedAt }));
+    return { ledger: { hosts, fixed: migratedBatch(closed) }, batches: [] };
+  }
+  const record = tableOf(path, doc.findings);
+  const hosts = hostsOf(doc, record);
+  if (doc.version === 3) return { ledger: { hosts, fixed: [] }, batches: doc.fixed };
+  const closed = doc.closed.map(([i, hostId, fixedAt], n) => ({
+    f: record(i, `fixed finding ${n}`),
+    hostId,
+    fixedAt,
+  }));
+  return { ledger: { hosts, fixed: migratedBatch(closed) }, batches: [] };
+};
+
+/** The batch fixed/NAME.json holds; STORE_CORRUPT for an index past its tables. */
+export const batchFromFile = (path: string, name: string, doc: BatchFile): FixedBatch => {
+  const record = tableOf(path, doc.findings);
+  const lists = doc.lists.map((list, n) => list.map((i) => record(i, `list ${n}`)));
+  const hosts = doc.hosts.map(([hostId, fixedAt, list], n) => {
+    const findings = lists[list];
+    if (!findings)
+      throw corrupt(path, `host entry ${n} names list ${list}, but the file has ${lists.length}`);
+    return { hostId, fixedAt, findings };
+  });
+  return { name, at: doc.at, hosts };
+};
+
+/** Pieces of `items` mapped to text, `per` at a time, joined by commas across pieces. */
+function* joined<T>(items: readonly T[], per: number, text: (item: T) => string): Generator<string> {
+  for (let i = 0; i < items.length; i += per)
+    yield `${i ? ',' : ''}${items
+      .slice(i, i + per)
+      .map(text)
+      .join(',')}`;
+}
+
+const recordText = (f: OpenFinding): string =>
+  JSON.stringify([f.feedId, f.advisoryId, f.package, f.severity, f.firstSeen]);
+
+/**
+ * remediation.json (version 3) as text, in pieces of `per` hosts or findings (a few ms each at
+ * 5,000 hosts, so a page request waits little behind one): a writer awaits each piece, so the
+ * document never exists as one string and the event loop breathes in between. The findings table
+ * comes after the hosts: each record gets its index the first time a host names it.
  */
 export function* ledgerJson(ledger: Ledger, per = 100): Generator<string> {
   const table = new FindingTable();
-  yield '{"version":2,"hosts":{';
-  const ids = Object.keys(ledger.hosts);
-  for (let i = 0; i < ids.length; i += per) {
-    const part = ids.slice(i, i + per).map((id) => {
-      const rec = ledger.hosts[id]!;
-      const open = rec.open.map((f) => table.indexOf(f)).join(',');
-      return `${JSON.stringify(id)}:{"collectedAt":${JSON.stringify(rec.collectedAt)},"open":[${open}]}`;
-    });
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
-  yield '},"closed":[';
-  for (let i = 0; i < ledger.closed.length; i += per) {
-    const part = ledger.closed
-      .slice(i, i + per)
-      .map((f) => `[${table.indexOf(f)},${JSON.stringify(f.hostId)},${JSON.stringify(f.fixedAt)}]`);
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
+  yield '{"version":3,"hosts":{';
+  yield* joined(Object.keys(ledger.hosts), per, (id) => {
+    const rec = ledger.hosts[id]!;
+    const open = rec.open.map((f) => table.indexOf(f)).join(',');
+    return `${JSON.stringify(id)}:{"collectedAt":${JSON.stringify(rec.collectedAt)},"open":[${open}]}`;
+  });
+  yield '},"findings":[';
+  yield* joined(table.records, per, recordText);
+  yield `],"fixed":${JSON.stringify(ledger.fixed.map((b) => b.name))}}\n`;
+}
+
+/** fixed/NAME.json of `batch` as text, in pieces of `per` hosts or findings. */
+export function* batchJson(batch: FixedBatch, per = 200): Generator<string> {
+  const table = new FindingTable();
+  const listIndex = new Map<readonly OpenFinding[], number>();
+  const lists: string[] = [];
+  const listOf = (findings: readonly OpenFinding[]): number => {
+    let i = listIndex.get(findings);
+    if (i === undefined) {
+      i = lists.length;
+      listIndex.set(findings, i);
+      lists.push(`[${findings.map((f) => table.indexOf(f)).join(',')}]`);
+    }
+    return i;
+  };
+  yield `{"version":1,"at":${batch.at},"hosts":[`;
+  yield* joined(batch.hosts, per, (h) => `[${JSON.stringify(h.hostId)},${h.fixedAt},${listOf(h.findings)}]`);
+  yield '],"lists":[';
+  yield* joined(lists, per, (l) => l);
   yield '],"findings":[';
-  const { records } = table;
-  for (let i = 0; i < records.length; i += per) {
-    const part = records
-      .slice(i, i + per)
-      .map((f) => JSON.stringify([f.feedId, f.advisoryId, f.package, f.severity, f.firstSeen]));
-    yield `${i ? ',' : ''}${part.join(',')}`;
-  }
+  yield* joined(table.records, per, recordText);
   yield ']}\n';
 }
 
-/** The findings table being written: an index per distinct record, by object first, else by content. */
+/** A table being written: an index per distinct record, by object first, else by content. */
 class FindingTable {
   readonly records: OpenFinding[] = [];
   private readonly byObject = new Map<OpenFinding, number>();
@@ -114,13 +241,7 @@ class FindingTable {
     i = this.byContent.get(key);
     if (i === undefined) {
       i = this.records.length;
-      this.records.push({
-        feedId: f.feedId,
-        advisoryId: f.advisoryId,
-        package: f.package,
-        severity: f.severity,
-        firstSeen: f.firstSeen,
-      });
+      this.records.push(f);
       this.byContent.set(key, i);
     }
     this.byObject.set(f, i);

@@ -6,7 +6,7 @@ import type { AdvisoryImpact } from '../assess/assess-service.js';
 import { severityRank } from '../catalog/model.js';
 import type { Deployment } from '../deploy/deployment.js';
 import type { HostOutcome } from '../deploy/ports.js';
-import { daysBetween, type Ledger, openFindingCounts } from './remediation.js';
+import { DAY_MS, daysBetween, fixedSince, type Ledger, openFindingCounts } from './remediation.js';
 import { days1, percent, type ReportTable } from './report-table.js';
 import { type SlaDays, severityLabel } from './report-tables.js';
 
@@ -26,12 +26,12 @@ export const advisoriesTable = (
     if (!(firstSeen.get(k)! <= t)) firstSeen.set(k, t);
   }
   const fixed = new Map<string, Set<string>>();
-  for (const f of ledger.closed) {
-    if (daysBetween(f.fixedAt, now) > windowDays) continue;
-    const k = key(f.feedId, f.advisoryId);
-    if (!fixed.has(k)) fixed.set(k, new Set());
-    fixed.get(k)!.add(f.hostId);
-  }
+  for (const h of fixedSince(ledger, now - windowDays * DAY_MS))
+    for (const f of h.findings) {
+      const k = key(f.feedId, f.advisoryId);
+      if (!fixed.has(k)) fixed.set(k, new Set());
+      fixed.get(k)!.add(h.hostId);
+    }
   const rows = [...advisories]
     .sort(
       (a, b) =>

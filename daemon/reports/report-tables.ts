@@ -7,7 +7,7 @@ import { hostStanding } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 import { type Severity, severities } from '../catalog/model.js';
 import { fullSeverities, type History } from './history.js';
-import { type ClosedFinding, daysBetween, type Ledger, openFindingCounts } from './remediation.js';
+import { DAY_MS, daysBetween, fixedSince, type Ledger, openFindingCounts } from './remediation.js';
 import { type Column, days1, percent, type ReportTable } from './report-table.js';
 
 /** How many days each severity may stay open ("critical fixed within 7 days"). */
@@ -85,9 +85,9 @@ const median = (ages: Ages): number | null => {
   return total % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
-/** Fixed within the last `windowDays` before `now`. */
-const recentlyFixed = (ledger: Ledger, now: number, windowDays: number): ClosedFinding[] =>
-  ledger.closed.filter((f) => daysBetween(f.fixedAt, now) <= windowDays);
+/** Each host's fixes of the last `windowDays` before `now`. */
+const recentlyFixed = (ledger: Ledger, now: number, windowDays: number) =>
+  fixedSince(ledger, now - windowDays * DAY_MS);
 
 /** Per severity: what is open and how old, how fast fixes landed, and how many kept their SLA. */
 export const remediationTable = (
@@ -103,7 +103,10 @@ export const remediationTable = (
     list.push({ age: daysBetween(f.firstSeen, now), n });
     openAges.set(f.severity, list);
   }
-  const fixed = recentlyFixed(ledger, now, windowDays);
+  // Per severity: how many days each fix of the window took.
+  const took = new Map<Severity, number[]>(severities.map((s) => [s, []]));
+  for (const h of recentlyFixed(ledger, now, windowDays))
+    for (const f of h.findings) took.get(f.severity)!.push(daysBetween(f.firstSeen, h.fixedAt));
   return {
     name: 'remediation',
     title: `Patch age and time to remediate (fixes of the last ${windowDays} days)`,
@@ -120,7 +123,7 @@ export const remediationTable = (
     ],
     rows: severities.map((s) => {
       const ages = openAges.get(s) ?? [];
-      const took = fixed.filter((f) => f.severity === s).map((f) => daysBetween(f.firstSeen, f.fixedAt));
+      const days = took.get(s)!;
       const med = median(ages);
       return {
         severity: severityLabel(s),
@@ -129,9 +132,9 @@ export const remediationTable = (
         oldest_open_days: ages.length ? days1(largest(ages.map((x) => x.age))) : null,
         sla_days: sla[s],
         open_past_sla: countOf(ages.filter((x) => x.age > sla[s])),
-        fixed: took.length,
-        mttr_days: took.length ? days1(took.reduce((a, b) => a + b, 0) / took.length) : null,
-        fixed_within_sla_pct: percent(took.filter((d) => d <= sla[s]).length, took.length),
+        fixed: days.length,
+        mttr_days: days.length ? days1(days.reduce((a, b) => a + b, 0) / days.length) : null,
+        fixed_within_sla_pct: percent(days.filter((d) => d <= sla[s]).length, days.length),
       };
     }),
   };
@@ -159,8 +162,8 @@ export const hostsTable = (
   windowDays: number,
 ): ReportTable => {
   const fixedBy = new Map<string, number>();
-  for (const f of recentlyFixed(ledger, now, windowDays))
-    fixedBy.set(f.hostId, (fixedBy.get(f.hostId) ?? 0) + 1);
+  for (const h of recentlyFixed(ledger, now, windowDays))
+    fixedBy.set(h.hostId, (fixedBy.get(h.hostId) ?? 0) + h.findings.length);
   const rows = hosts.map((h) => {
     const open = ledger.hosts[h.hostId]?.open ?? [];
     const ages = open.map((f) => daysBetween(f.firstSeen, now));

@@ -5,19 +5,30 @@
  * atomically, only when their figures changed. A damaged file is reported on /healthz and left
  * as it is for a technician to restore: nothing is written over it.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { missingFixesOf } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
+import { DepotError } from '../errors.js';
 import type { ScheduleEntry } from '../jobs/scheduler.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { HealthReporter, Problem } from '../observability/health.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { JsonFileAdapter } from '../store/json-file-adapter.js';
 import { emptyHistory, type History, historySchema, localDay, recordDay } from './history.js';
-import { type LedgerFile, ledgerFileSchema, ledgerFromFile, ledgerJson } from './ledger-file.js';
+import {
+  type BatchFile,
+  batchFileSchema,
+  batchFromFile,
+  batchJson,
+  batchNamePattern,
+  type LedgerFile,
+  ledgerFileSchema,
+  ledgerFromFile,
+  ledgerJson,
+} from './ledger-file.js';
 import { emptyLedger, type Ledger, ledgerSnapshot, type ObservedHost, observeSteps } from './remediation.js';
 import type { ReportsSettings } from './settings.js';
 
@@ -64,6 +75,9 @@ export class ReportsService implements Service, HealthReporter {
   private unwritten = { history: false, ledger: false };
   private readonly historyFile: JsonFileAdapter<History>;
   private readonly ledgerFile: JsonFileAdapter<LedgerFile>;
+  private readonly fixedDir: string;
+  /** The fixed-findings batches whose files are written (see ledger-file.ts). */
+  private readonly batchesOnDisk = new Set<string>();
 
   constructor(private readonly opts: ReportsServiceOptions) {
     const dir = join(opts.dataDir, REPORTS_DIR);
@@ -72,14 +86,21 @@ export class ReportsService implements Service, HealthReporter {
       mode: 0o640,
       schema: ledgerFileSchema,
     });
+    this.fixedDir = join(dir, 'fixed');
+  }
+
+  private batchFile(name: string): JsonFileAdapter<BatchFile> {
+    return new JsonFileAdapter(join(this.fixedDir, `${name}.json`), { mode: 0o640, schema: batchFileSchema });
   }
 
   async start(): Promise<void> {
-    await mkdir(join(this.opts.dataDir, REPORTS_DIR), { recursive: true, mode: 0o750 });
+    await mkdir(this.fixedDir, { recursive: true, mode: 0o750 });
+    // A write cut short by a kill leaves its temp file (remediation.json's is a few MB).
+    for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir]) await sweepTempFiles(dir);
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
-      const ledger = await this.ledgerFile.read();
-      this.ledgerDoc = ledger ? ledgerFromFile(this.ledgerFile.path, ledger) : emptyLedger();
+      this.ledgerDoc = await this.readLedger();
+      await this.removeUnnamedBatches();
     } catch (err) {
       // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
       this.damaged = (err as Error).message;
@@ -89,6 +110,38 @@ export class ReportsService implements Service, HealthReporter {
     }
     this.unsubscribe = this.opts.assess.onComputed((site) => void this.record(site));
     this.opts.scheduler?.add(this.snapshotEntry());
+  }
+
+  /** remediation.json and the batch files it names, in its order; STORE_CORRUPT for a missing one. */
+  private async readLedger(): Promise<Ledger> {
+    const doc = await this.ledgerFile.read();
+    if (!doc) return emptyLedger();
+    const { ledger, batches } = ledgerFromFile(this.ledgerFile.path, doc);
+    for (const name of batches) {
+      const file = this.batchFile(name);
+      const batch = await file.read();
+      if (!batch)
+        throw new DepotError(
+          'STORE_CORRUPT',
+          `${file.path}: missing, but ${this.ledgerFile.path} names it; restore a backup, or move ${this.ledgerFile.path} aside to start the reports afresh`,
+        );
+      ledger.fixed.push(batchFromFile(file.path, name, batch));
+      this.batchesOnDisk.add(name);
+    }
+    return ledger;
+  }
+
+  /**
+   * Batch files remediation.json does not name: written by a recording cut short before
+   * remediation.json (whose findings are then still open, and are found fixed again), or pruned
+   * after it. Only batch-named files are touched.
+   */
+  private async removeUnnamedBatches(): Promise<void> {
+    for (const entry of await readdir(this.fixedDir)) {
+      const name = entry.endsWith('.json') ? entry.slice(0, -'.json'.length) : '';
+      if (!batchNamePattern.test(name) || this.batchesOnDisk.has(name)) continue;
+      await rm(join(this.fixedDir, entry), { force: true });
+    }
   }
 
   async stop(): Promise<void> {
@@ -186,11 +239,29 @@ export class ReportsService implements Service, HealthReporter {
     this.writes = this.writes.then(async () => {
       if (history)
         await this.writeDoc('history', this.historyFile.path, () => this.historyFile.write(history));
-      if (ledger)
-        await this.writeDoc('ledger', this.ledgerFile.path, () =>
-          writeFileAtomic(this.ledgerFile.path, yieldingPieces(ledgerJson(ledger)), { mode: 0o640 }),
-        );
+      if (ledger) await this.writeDoc('ledger', this.ledgerFile.path, () => this.writeLedger(ledger));
     });
+  }
+
+  /**
+   * The batches not written yet, then remediation.json naming them (the commit point), then the
+   * files of batches it no longer names. A failure part way leaves remediation.json as it was or
+   * complete; the next write carries on (a batch written before the failure is not written again).
+   */
+  private async writeLedger(ledger: Ledger): Promise<void> {
+    for (const batch of ledger.fixed) {
+      if (this.batchesOnDisk.has(batch.name)) continue;
+      const { path } = this.batchFile(batch.name);
+      await writeFileAtomic(path, yieldingPieces(batchJson(batch)), { mode: 0o640 });
+      this.batchesOnDisk.add(batch.name);
+    }
+    await writeFileAtomic(this.ledgerFile.path, yieldingPieces(ledgerJson(ledger)), { mode: 0o640 });
+    const named = new Set(ledger.fixed.map((b) => b.name));
+    for (const name of this.batchesOnDisk) {
+      if (named.has(name)) continue;
+      await rm(this.batchFile(name).path, { force: true });
+      this.batchesOnDisk.delete(name);
+    }
   }
 
   private async writeDoc(key: 'history' | 'ledger', file: string, write: () => Promise<void>): Promise<void> {

@@ -4,7 +4,7 @@
  * directory is gone, as on a full or failing disk) is written again at the next assessment.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { findingsOf } from '../../../daemon/assess/assess.js';
@@ -116,6 +116,104 @@ test('assessments are recorded one after another, in the order they came, and se
   void s.record(same(0));
   await s.settled();
   assert.deepEqual(s.ledger().hosts.h1?.open, []);
-  assert.equal(s.ledger().closed.length, 0, 'the same inventory: dropped, not fixed');
+  assert.equal(s.ledger().fixed.length, 0, 'the same inventory: dropped, not fixed');
   assert.equal(s.history().days.at(-1)?.missingFixes, 0);
+});
+
+/** One host whose inventory collected at `at` misses `missing` fixes (A-0 .. A-n). */
+const siteAt = (missing: number, at: number): SiteAssessment => {
+  const s = site(missing);
+  (s.hosts[0] as { collectedAt: string }).collectedAt = new Date(at).toISOString();
+  return s;
+};
+
+test('fixes are their own files: written once, named by remediation.json, pruned with the history', async (t) => {
+  const dir = await tempDir(t);
+  const reports = join(dir, 'reports');
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const DAY = 86_400_000;
+  const s = new ReportsService({
+    dataDir: dir,
+    settings: reportsSettingsSchema.parse({ keepDays: 30 }),
+    timeZone: 'UTC',
+    assess: { current: async () => site(1), onComputed: () => () => {} },
+    clock: { now: () => now } as never,
+    log: createLogger({ level: 'error', format: 'json', sink: { write: () => {} } as never }),
+  });
+  await s.start();
+  onTeardown(t, () => s.stop());
+  await s.record(siteAt(5, now));
+  now += DAY;
+  await s.record(siteAt(3, now)); // A-3 and A-4 fixed
+  now += DAY;
+  await s.record(siteAt(2, now)); // A-2 fixed
+  await s.stop();
+  const names = async () => (await readdir(join(reports, 'fixed'))).sort();
+  const first = await names();
+  assert.equal(first.length, 2);
+  const main = JSON.parse(await readFile(join(reports, 'remediation.json'), 'utf8'));
+  assert.deepEqual(
+    main.fixed.map((n: string) => `${n}.json`),
+    first,
+  );
+  const firstBatch = await readFile(join(reports, 'fixed', first[0]!), 'utf8');
+
+  // Read back by a new service: the same fixes; a third batch leaves the first two files as they were.
+  const again = new ReportsService({ ...(s as unknown as { opts: object }).opts } as never);
+  await again.start();
+  onTeardown(t, () => again.stop());
+  assert.deepEqual(
+    again.ledger().fixed.map((b) => b.hosts.map((h) => h.findings.map((f) => f.advisoryId))),
+    [[['A-3', 'A-4']], [['A-2']]],
+  );
+  now += DAY;
+  await again.record(siteAt(1, now));
+  await again.stop();
+  const three = await names();
+  assert.equal(three.length, 3);
+  assert.equal(await readFile(join(reports, 'fixed', first[0]!), 'utf8'), firstBatch, 'never rewritten');
+
+  // A batch file no remediation.json names (a write killed before its commit) and a temp file are
+  // removed at start; anything else in the directory is left alone.
+  await writeFile(join(reports, 'fixed', '123.json'), '{}');
+  await writeFile(join(reports, 'fixed', '124.json.tmp-999999-abcd'), '{');
+  await writeFile(join(reports, 'fixed', 'notes.txt'), 'mine');
+  const third = new ReportsService({ ...(s as unknown as { opts: object }).opts } as never);
+  await third.start();
+  onTeardown(t, () => third.stop());
+  assert.equal(third.health().length, 0);
+  assert.deepEqual(await names(), [...three, 'notes.txt'].sort());
+
+  // 30 days after the third batch, the first two are older than the history is kept: their files go.
+  now += 30 * DAY;
+  await third.record(siteAt(1, now));
+  await third.stop();
+  const left = await names();
+  assert.equal(left.filter((n) => n.endsWith('.json')).length, 1);
+  assert.ok(!left.includes(first[0]!) && !left.includes(first[1]!));
+  const final = JSON.parse(await readFile(join(reports, 'remediation.json'), 'utf8'));
+  assert.deepEqual(
+    final.fixed.map((n: string) => `${n}.json`),
+    left.filter((n) => n.endsWith('.json')),
+  );
+});
+
+test('a batch file remediation.json names but the disk lost is reported; nothing is written over', async (t) => {
+  const dir = await tempDir(t);
+  const { s } = await service(t, dir);
+  const at = Date.now() - 60_000;
+  await s.record(siteAt(2, at));
+  await s.record(siteAt(1, at + 1000));
+  await s.stop();
+  const [batch] = await readdir(join(dir, 'reports', 'fixed'));
+  await rm(join(dir, 'reports', 'fixed', batch!));
+  const before = await readFile(join(dir, 'reports', 'remediation.json'), 'utf8');
+  const { s: after } = await service(t, dir);
+  assert.match(
+    after.health()[0]?.message ?? '',
+    /fixed\/\d+\.json: missing, but .*remediation\.json names it/,
+  );
+  await after.record(siteAt(0, Date.now()));
+  await after.stop();
+  assert.equal(await readFile(join(dir, 'reports', 'remediation.json'), 'utf8'), before);
 });

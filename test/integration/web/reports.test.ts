@@ -121,8 +121,11 @@ test('a newer inventory without the vulnerable packages closes its findings as f
   assert.match(lines[1] ?? '', /^critical,\d+,/);
 
   await s.reports.stop();
-  const saved = JSON.parse(await readFile(join(s.h.dataDir, 'reports', 'remediation.json'), 'utf8'));
-  assert.ok(saved.closed.length === fixed, 'the ledger is on disk');
+  const reports = join(s.h.dataDir, 'reports');
+  const saved = JSON.parse(await readFile(join(reports, 'remediation.json'), 'utf8'));
+  assert.equal(saved.fixed.length, 1, 'the ledger is on disk, with the batch of fixes');
+  const batch = JSON.parse(await readFile(join(reports, 'fixed', `${saved.fixed[0]}.json`), 'utf8'));
+  assert.equal(batch.lists.flat().length, fixed);
   assert.match(await readFile(join(s.h.dataDir, 'reports', 'history.json'), 'utf8'), /"assessed": 3/);
 });
 

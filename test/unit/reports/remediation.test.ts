@@ -1,9 +1,18 @@
 /** The remediation ledger: when a missing fix was first seen, and when an inventory proved it fixed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ledgerFileSchema, ledgerFromFile, ledgerJson } from '../../../daemon/reports/ledger-file.js';
 import {
+  batchFileSchema,
+  batchFromFile,
+  batchJson,
+  ledgerFileSchema,
+  ledgerFromFile,
+  ledgerJson,
+} from '../../../daemon/reports/ledger-file.js';
+import {
+  closedFindings,
   emptyLedger,
+  type Ledger,
   ledgerSnapshot,
   type ObservedHost,
   observe,
@@ -11,8 +20,24 @@ import {
 } from '../../../daemon/reports/remediation.js';
 
 const DAY = 86_400_000;
-const readBack = (text: string) =>
-  ledgerFromFile('remediation.json', ledgerFileSchema.parse(JSON.parse(text)));
+/** The ledger remediation.json's `text` holds, with the batch files of `batches` (text by name). */
+const readBack = (text: string, batches = new Map<string, string>()): Ledger => {
+  const { ledger, batches: names } = ledgerFromFile(
+    'remediation.json',
+    ledgerFileSchema.parse(JSON.parse(text)),
+  );
+  for (const name of names)
+    ledger.fixed.push(
+      batchFromFile(`${name}.json`, name, batchFileSchema.parse(JSON.parse(batches.get(name)!))),
+    );
+  return ledger;
+};
+/** `ledger` written as its files (in pieces of `per`) and read back. */
+const roundTrip = (ledger: Ledger, per?: number): Ledger =>
+  readBack(
+    [...ledgerJson(ledger, per)].join(''),
+    new Map(ledger.fixed.map((b) => [b.name, [...batchJson(b, per)].join('')])),
+  );
 const T0 = Date.parse('2026-11-01T12:00:00Z');
 const fix = (advisoryId: string, severity: 'critical' | 'high' | 'unknown' = 'high') => ({
   feedId: 'debian',
@@ -37,7 +62,7 @@ test('a finding opens when first seen and closes when a newer inventory no longe
   // Three days later a new inventory shows DSA-1 installed.
   assert.equal(observe(ledger, [host(T0 + 3 * DAY, [fix('DSA-2')])], T0 + 3 * DAY, 400), true);
   assert.deepEqual(
-    ledger.closed.map((f) => [f.advisoryId, f.hostId, f.fixedAt]),
+    closedFindings(ledger).map((f) => [f.advisoryId, f.hostId, f.fixedAt]),
     [['DSA-1', 'h1', new Date(T0 + 3 * DAY).toISOString()]],
   );
   assert.deepEqual(
@@ -50,7 +75,7 @@ test('a finding that vanishes with the same inventory (a feed changed) is droppe
   const ledger = emptyLedger();
   observe(ledger, [host(T0, [fix('DSA-1')])], T0, 400);
   assert.equal(observe(ledger, [host(T0, [])], T0 + DAY, 400), true);
-  assert.deepEqual(ledger.closed, []);
+  assert.deepEqual(ledger.fixed, []);
   assert.deepEqual(ledger.hosts.h1?.open, []);
 });
 
@@ -71,17 +96,17 @@ test('an uncovered host is left as it was; a host gone from the assessment takes
   assert.equal(ledger.hosts.h1?.open.length, 1);
   assert.equal(observe(ledger, [], T0 + 2 * DAY, 400), true);
   assert.deepEqual(ledger.hosts, {});
-  assert.deepEqual(ledger.closed, []);
+  assert.deepEqual(ledger.fixed, []);
 });
 
 test('fixed findings are kept keepDays, then pruned', () => {
   const ledger = emptyLedger();
   observe(ledger, [host(T0, [fix('DSA-1')])], T0, 30);
   observe(ledger, [host(T0 + DAY, [])], T0 + DAY, 30);
-  assert.equal(ledger.closed.length, 1);
+  assert.equal(closedFindings(ledger).length, 1);
   assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 30 * DAY, 30), false);
   assert.equal(observe(ledger, [host(T0 + DAY, [])], T0 + 32 * DAY, 30), true);
-  assert.equal(ledger.closed.length, 0);
+  assert.equal(closedFindings(ledger).length, 0);
 });
 
 test('a snapshot taken for a write keeps its figures while later observations change the ledger', () => {
@@ -98,13 +123,10 @@ test('a snapshot taken for a write keeps its figures while later observations ch
     .slice(1)
     .map((h) => ({ ...h, collectedAt: new Date(T0 + DAY).toISOString(), missing: h.missing.slice(0, 1) }));
   observe(ledger, [...later, { ...host(T0 + DAY, [fix('DSA-9')]), hostId: 'new' }], T0 + DAY, 400);
-  assert.equal(ledger.closed.length, 599);
+  assert.equal(closedFindings(ledger).length, 599);
   assert.equal(JSON.stringify(snap), before, 'the snapshot is untouched');
   // Written in pieces, the text is the document, and it reads back as the same ledger.
-  for (const doc of [snap, ledger, emptyLedger()]) {
-    const text = [...ledgerJson(doc, 7)].join('');
-    assert.deepEqual(readBack(text), doc);
-  }
+  for (const doc of [snap, ledger, emptyLedger()]) assert.deepEqual(roundTrip(doc, 7), doc);
 });
 
 test('hosts that have had a finding since the same time share one record of it, also after a load', () => {
@@ -127,7 +149,7 @@ test('hosts that have had a finding since the same time share one record of it, 
   assert.equal(h3?.firstSeen, new Date(T0 + DAY).toISOString());
   // As read back from the file: separate objects, shared again, the same document.
   const text = [...ledgerJson(ledger)].join('');
-  const loaded = readBack(text);
+  const loaded = roundTrip(ledger);
   assert.equal(loaded.hosts.h1!.open[0], loaded.hosts.h2!.open[0]);
   assert.notEqual(loaded.hosts.h1!.open[0], loaded.hosts.h3!.open[0]);
   assert.deepEqual(JSON.parse([...ledgerJson(loaded)].join('')), JSON.parse(text));
@@ -159,7 +181,8 @@ test('a big site is observed in pieces, and the pieces bring the ledger where on
   assert.deepEqual(inPieces, inOneGo);
 });
 
-test('the ledger file: version 1 still reads, version 2 writes each finding once, a bad index is STORE_CORRUPT', () => {
+/** The site of 200 hosts missing 40 fixes, DSA-0 fixed a day later on every host. */
+const fixedOnce = (): Ledger => {
   const ledger = emptyLedger();
   const hosts = Array.from({ length: 200 }, (_, i) => ({
     ...host(
@@ -175,40 +198,109 @@ test('the ledger file: version 1 still reads, version 2 writes each finding once
     T0 + DAY,
     400,
   );
-  // Version 1, as earlier daemons wrote it: every finding in full under each host.
-  const v1 = JSON.stringify(ledger);
-  const fromV1 = readBack(v1);
-  assert.deepEqual(fromV1, ledger);
-  assert.equal(fromV1.hosts.h1!.open[3], fromV1.hosts.h2!.open[3], 'shared after a version 1 load too');
-  const v2 = [...ledgerJson(fromV1)].join('');
-  assert.equal(JSON.parse(v2).version, 2);
-  assert.equal(fromV1.closed.length, 200, 'DSA-0 fixed on every host');
-  assert.equal(JSON.parse(v2).findings.length, 40, 'one record per distinct finding, open or fixed');
-  assert.ok(v2.length * 5 < v1.length, `version 2 is ${v2.length} bytes, version 1 ${v1.length}`);
-  const loaded = readBack(v2);
+  return ledger;
+};
+
+/** `ledger` as version 1 and version 2 wrote it (every fixed finding in remediation.json). */
+const oldVersions = (ledger: Ledger) => {
+  const closed = closedFindings(ledger);
+  const v1 = JSON.stringify({ version: 1, hosts: ledger.hosts, closed });
+  const table: string[] = [];
+  const indexOf = (f: (typeof closed)[number] | Ledger['hosts'][string]['open'][number]) => {
+    const row = JSON.stringify([f.feedId, f.advisoryId, f.package, f.severity, f.firstSeen]);
+    const i = table.indexOf(row);
+    return i >= 0 ? i : table.push(row) - 1;
+  };
+  const v2 = JSON.stringify({
+    version: 2,
+    hosts: Object.fromEntries(
+      Object.entries(ledger.hosts).map(([id, h]) => [
+        id,
+        { collectedAt: h.collectedAt, open: h.open.map(indexOf) },
+      ]),
+    ),
+    closed: closed.map((f) => [indexOf(f), f.hostId, f.fixedAt]),
+    findings: table.map((r) => JSON.parse(r)),
+  });
+  return { v1, v2 };
+};
+
+test('the ledger file: versions 1 and 2 still read, their fixed findings as one batch', () => {
+  const ledger = fixedOnce();
+  assert.equal(ledger.fixed.length, 1);
+  assert.equal(ledger.fixed[0]!.hosts.length, 200);
+  assert.equal(
+    new Set(ledger.fixed[0]!.hosts.map((h) => h.findings)).size,
+    1,
+    'hosts that fixed the same records share one list',
+  );
+  const { v1, v2 } = oldVersions(ledger);
+  for (const text of [v1, v2]) {
+    const old = readBack(text);
+    assert.deepEqual(old.hosts, ledger.hosts);
+    assert.deepEqual(closedFindings(old), closedFindings(ledger));
+    assert.equal(old.fixed[0]!.name, String(T0 + DAY));
+    assert.equal(old.hosts.h1!.open[3], old.hosts.h2!.open[3], 'shared after an old version is read');
+    assert.equal(new Set(old.fixed[0]!.hosts.map((h) => h.findings)).size, 1);
+    assert.deepEqual(roundTrip(old), old, 'written as version 3 at the next change');
+  }
+  const closedPast = JSON.parse(v2);
+  closedPast.closed[5][0] = 40;
+  assert.throws(() => readBack(JSON.stringify(closedPast)), /fixed finding 5 names finding 40/);
+});
+
+test('the ledger file: version 3 writes each open finding once and fixes as their own files', () => {
+  const ledger = fixedOnce();
+  const main = [...ledgerJson(ledger)].join('');
+  const batch = [...batchJson(ledger.fixed[0]!)].join('');
+  const doc = JSON.parse(main);
+  assert.equal(doc.version, 3);
+  assert.deepEqual(doc.fixed, [String(T0 + DAY)]);
+  assert.equal(doc.findings.length, 39, 'one record per distinct open finding');
+  assert.deepEqual(JSON.parse(batch).lists, [[0]], 'one list for the 200 hosts');
+  const { v2 } = oldVersions(ledger);
+  assert.ok(
+    main.length + batch.length < v2.length,
+    `version 3 is ${main.length + batch.length} bytes, 2 ${v2.length}`,
+  );
+  const loaded = roundTrip(ledger);
   assert.deepEqual(loaded, ledger);
   assert.equal(loaded.hosts.h1!.open[3], loaded.hosts.h2!.open[3]);
   // An index past the table, or not an index: the file is reported, never read as other findings.
-  const doc = JSON.parse(v2);
-  doc.hosts.h7.open.push(40);
+  doc.hosts.h7.open.push(39);
   assert.throws(
     () => readBack(JSON.stringify(doc)),
     (e: Error & { code?: string }) => {
       assert.equal(e.code, 'STORE_CORRUPT');
-      assert.match(e.message, /host "h7" names finding 40, but the file lists 40/);
+      assert.match(e.message, /host "h7" names finding 39, but the file lists 39/);
       return true;
     },
   );
-  const closedPast = JSON.parse(v2);
-  closedPast.closed[5][0] = 40;
-  assert.throws(() => readBack(JSON.stringify(closedPast)), /fixed finding 5 names finding 40/);
+  const b = JSON.parse(batch);
+  const badBatch = (mutate: (d: typeof b) => void) => {
+    const d = structuredClone(b);
+    mutate(d);
+    return () => batchFromFile('f.json', 'f', batchFileSchema.parse(d));
+  };
+  assert.throws(
+    badBatch((d) => (d.lists[0][0] = 1)),
+    /f\.json: list 0 names finding 1, but the file lists 1/,
+  );
+  assert.throws(
+    badBatch((d) => (d.hosts[3][2] = 1)),
+    /host entry 3 names list 1, but the file has 1/,
+  );
+  assert.throws(badBatch((d) => (d.hosts[3][1] = 'yesterday')));
   for (const bad of [-1, 1.5, '3'])
     assert.throws(() =>
-      readBack(JSON.stringify({ ...doc, hosts: { h1: { collectedAt: 'x', open: [bad] } } })),
+      readBack(JSON.stringify({ ...doc, hosts: { h1: { collectedAt: 'x', open: [bad] } }, fixed: [] })),
     );
-  assert.throws(() => readBack(JSON.stringify({ ...doc, version: 3 })));
+  // A batch name is a file name under fixed/: nothing else, never a path.
+  for (const name of ['../history', 'a/b', '', '1.json', '12-x'])
+    assert.throws(() => readBack(JSON.stringify({ ...doc, hosts: {}, fixed: [name] })), /fixed/);
+  assert.throws(() => readBack(JSON.stringify({ ...doc, version: 4 })));
   const proto = readBack(
-    JSON.stringify({ ...doc, hosts: { ['__proto__']: { collectedAt: 'x', open: [1] } } }),
+    JSON.stringify({ ...doc, hosts: { ['__proto__']: { collectedAt: 'x', open: [1] } }, fixed: [] }),
   );
   assert.equal(Object.getPrototypeOf(proto.hosts), Object.prototype);
   assert.deepEqual(Object.keys(proto.hosts), [], 'dropped by the schema, never made the prototype');
