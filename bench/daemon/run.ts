@@ -7,6 +7,8 @@
  * after the pages and after IDLE_S seconds idle, the peak RSS, and the inventories' size on disk.
  * The same run at each of BENCH_SCALE's smaller sites (default 500 and 1,000 hosts) gives the
  * scaling rows: idle RSS per site size, to show the cost grows linearly or better.
+ * The site has BENCH_REPORT_MONTHS (12) months of remediation history behind it, as a year-old
+ * appliance has: monthly rounds in which every host fixed 40 findings.
  * Goals: idle RSS < 150 MB, every page p95 < 50 ms, start to /healthz < 1.5 s, inventories < 100 MB.
  *   BENCH_HOSTS=5000 BENCH_PER_HOST=300 BENCH_CVES=20000 npm run bench daemon
  * The daemon gets the environment systemd/patch-depot.service gives it (Node flags, the compile
@@ -32,12 +34,15 @@ import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
 import { percentile } from '../percentile.js';
 import { unitEnvironment } from '../unit-env.js';
+import { seedReportHistory } from './report-history.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5000);
 const PER_HOST = Number(process.env.BENCH_PER_HOST ?? 300);
 const CVES = Number(process.env.BENCH_CVES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 10);
+/** Months of remediation history the site has behind it (monthly rounds of 40 fixes per host). */
+const REPORT_MONTHS = Number(process.env.BENCH_REPORT_MONTHS ?? 12);
 const SCALE = (process.env.BENCH_SCALE ?? '500,1000')
   .split(',')
   .map(Number)
@@ -90,6 +95,12 @@ const seed = async (n: number) => {
   }
   // As a daemon leaves it after its first start: nothing of an older form left to migrate.
   await inventories.migrate();
+  const history = await seedReportHistory(
+    dataDir,
+    hosts.map((h) => h.id),
+    pkgs.map((p) => p.name),
+    REPORT_MONTHS,
+  );
   await writeFile(join(dataDir, 'hosts', 'directory.json'), JSON.stringify({ version: 1, hosts }));
   const port = await freePort();
   await writeFile(
@@ -102,7 +113,13 @@ const seed = async (n: number) => {
     }),
   );
   const du = execFileSync('du', ['-sm', join(dataDir, 'inventory')], { encoding: 'utf8' });
-  return { dataDir, port, seedS: (performance.now() - t0) / 1000, inventoryMB: Number(du.split('\t')[0]) };
+  return {
+    dataDir,
+    port,
+    seedS: (performance.now() - t0) / 1000,
+    inventoryMB: Number(du.split('\t')[0]),
+    ...history,
+  };
 };
 
 // --- the daemon ---------------------------------------------------------------------------------------
@@ -256,7 +273,7 @@ await rm(out, { recursive: true, force: true });
 
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log(
-  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
+  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; ${REPORT_MONTHS} months of remediation history (${main.fixed.toLocaleString('en')} fixed findings, ${main.fixedFilesMB.toFixed(1)} MB of batch files); node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
 );
 console.table(main.pages);
 const { healthzS, assessedS, worstP95, rssMiB, inventoryMB } = main;

@@ -6,9 +6,61 @@ import type { AdvisoryImpact } from '../assess/assess-service.js';
 import { severityRank } from '../catalog/model.js';
 import type { Deployment } from '../deploy/deployment.js';
 import type { HostOutcome } from '../deploy/ports.js';
-import { DAY_MS, daysBetween, fixedSince, type Ledger, openFindingCounts } from './remediation.js';
+import {
+  DAY_MS,
+  daysBetween,
+  fixedByList,
+  type Ledger,
+  type OpenFinding,
+  openFindingCounts,
+} from './remediation.js';
 import { days1, percent, type ReportTable } from './report-table.js';
 import { type SlaDays, severityLabel } from './report-tables.js';
+
+/**
+ * Per key of a fixed finding (an advisory): how many distinct hosts fixed one since `since`. A host
+ * that fixed it twice (it came back in between) or in two packages counts once. Hosts are bits of
+ * one set per key (a 90-day window at 5,000 hosts is 600,000 fixes: a Set of ids per advisory
+ * held the Reports page 200 ms).
+ */
+const hostsFixedBy = (
+  ledger: Ledger,
+  since: number,
+  keyOf: (f: OpenFinding) => string,
+): Map<string, number> => {
+  const lists = [...fixedByList(ledger, since)];
+  const hostIndex = new Map<string, number>();
+  const indexed = lists.map(([list, hosts]) => {
+    const bits = hosts.map((h) => {
+      let i = hostIndex.get(h.hostId);
+      if (i === undefined) {
+        i = hostIndex.size;
+        hostIndex.set(h.hostId, i);
+      }
+      return i;
+    });
+    return { list, bits };
+  });
+  const words = Math.ceil(hostIndex.size / 32);
+  const sets = new Map<string, Uint32Array>();
+  for (const { list, bits } of indexed)
+    for (const f of list) {
+      const k = keyOf(f);
+      let set = sets.get(k);
+      if (!set) {
+        set = new Uint32Array(words);
+        sets.set(k, set);
+      }
+      for (const i of bits) set[i >>> 5]! |= 1 << (i & 31);
+    }
+  const counts = new Map<string, number>();
+  for (const [k, set] of sets) {
+    let n = 0;
+    for (let w of set) for (; w; n++) w &= w - 1;
+    counts.set(k, n);
+  }
+  return counts;
+};
 
 /** One row per advisory some host misses now or had fixed in the window: where each one stands. */
 export const advisoriesTable = (
@@ -25,13 +77,7 @@ export const advisoriesTable = (
     const t = Date.parse(f.firstSeen);
     if (!(firstSeen.get(k)! <= t)) firstSeen.set(k, t);
   }
-  const fixed = new Map<string, Set<string>>();
-  for (const h of fixedSince(ledger, now - windowDays * DAY_MS))
-    for (const f of h.findings) {
-      const k = key(f.feedId, f.advisoryId);
-      if (!fixed.has(k)) fixed.set(k, new Set());
-      fixed.get(k)!.add(h.hostId);
-    }
+  const fixed = hostsFixedBy(ledger, now - windowDays * DAY_MS, (f) => key(f.feedId, f.advisoryId));
   const rows = [...advisories]
     .sort(
       (a, b) =>
@@ -49,7 +95,7 @@ export const advisoriesTable = (
         cves: a.cves.join(' '),
         packages: a.packages.join(' '),
         hosts_missing: a.hosts.size,
-        hosts_fixed: fixed.get(key(a.feedId, a.advisoryId))?.size ?? 0,
+        hosts_fixed: fixed.get(key(a.feedId, a.advisoryId)) ?? 0,
         first_seen: seen === undefined ? null : new Date(seen).toISOString(),
         age_days: age === null ? null : days1(age),
         past_sla: age !== null && age > sla[a.severity] ? 'yes' : 'no',

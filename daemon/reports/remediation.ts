@@ -40,17 +40,32 @@ export interface FixedOnHost {
 /**
  * What one observation proved fixed. Never changed once made: it is written once, as its own file
  * (see ledger-file.ts), and dropped whole when it is older than the history is kept. A host's
- * fixed findings are one entry (and hosts that fixed the same records share their list), not an
- * object per finding: a 5,000-host site fixing 40 findings a month held 2.6 million objects
- * (283 MiB) after a year, and rewrote them all (185 MB) after every assessment.
+ * fixed findings are one entry of three columns (and hosts that fixed the same records share
+ * their list), not an object per finding: a 5,000-host site fixing 40 findings a month held 2.6
+ * million objects (283 MiB) after a year, and rewrote them all (185 MB) after every assessment.
  */
 export interface FixedBatch {
   /** Its name, unique in the ledger (the file is fixed/NAME.json). */
   readonly name: string;
   /** ms: when it was observed, or its newest fix if that is later. */
   readonly at: number;
-  readonly hosts: readonly FixedOnHost[];
+  /** Per entry: the host, when (ms, see FixedOnHost), and which of `lists` it fixed. */
+  readonly hostIds: readonly string[];
+  readonly fixedAt: Float64Array;
+  readonly list: Uint32Array;
+  readonly lists: ReadonlyArray<readonly OpenFinding[]>;
 }
+
+/** Entry `i` of `batch`. */
+export const fixedEntry = (batch: FixedBatch, i: number): FixedOnHost => ({
+  hostId: batch.hostIds[i]!,
+  fixedAt: batch.fixedAt[i]!,
+  findings: batch.lists[batch.list[i]!]!,
+});
+
+/** Every entry of `batch`. */
+export const batchHosts = (batch: FixedBatch): FixedOnHost[] =>
+  batch.hostIds.map((_, i) => fixedEntry(batch, i));
 
 export interface HostFindings {
   /** The inventory last looked at (ISO). */
@@ -139,9 +154,16 @@ export const shareFindings = (hosts: Ledger['hosts']): Ledger['hosts'] => {
  * host that fixed exactly the same records (most hosts of a patch round do).
  */
 export class FixedBuilder {
-  readonly hosts: FixedOnHost[] = [];
+  private readonly hostIds: string[] = [];
+  private readonly fixedAt: number[] = [];
+  private readonly list: number[] = [];
+  private readonly lists: OpenFinding[][] = [];
   private readonly ids = new Map<OpenFinding, number>();
-  private readonly lists = new Map<string, readonly OpenFinding[]>();
+  private readonly listOf = new Map<string, number>();
+
+  get size(): number {
+    return this.hostIds.length;
+  }
 
   add(hostId: string, fixedAt: number, records: OpenFinding[]): void {
     const key = records
@@ -154,12 +176,26 @@ export class FixedBuilder {
         return id;
       })
       .join(',');
-    let findings = this.lists.get(key);
-    if (!findings) {
-      findings = records;
-      this.lists.set(key, findings);
+    let list = this.listOf.get(key);
+    if (list === undefined) {
+      list = this.lists.push(records) - 1;
+      this.listOf.set(key, list);
     }
-    this.hosts.push({ hostId, fixedAt, findings });
+    this.hostIds.push(hostId);
+    this.fixedAt.push(fixedAt);
+    this.list.push(list);
+  }
+
+  /** The batch, as new as its newest fix if that is later than `at` (a host's clock may run ahead). */
+  build(name: string, at: number): FixedBatch {
+    return {
+      name,
+      at: this.fixedAt.reduce((newest, t) => Math.max(newest, t), at),
+      hostIds: this.hostIds,
+      fixedAt: Float64Array.from(this.fixedAt),
+      list: Uint32Array.from(this.list),
+      lists: this.lists,
+    };
   }
 }
 
@@ -237,11 +273,7 @@ export function* observeSteps(
     present.add(h.hostId);
     if (h.covered && observeHost(ledger, h, nowIso, findings, fixed)) changed = true;
   }
-  if (fixed.hosts.length) {
-    // A host's clock may stamp its inventory later than now: the batch is as new as its newest fix.
-    const at = fixed.hosts.reduce((newest, h) => Math.max(newest, h.fixedAt), now);
-    ledger.fixed.push({ name: batchName(ledger, now), at, hosts: fixed.hosts });
-  }
+  if (fixed.size) ledger.fixed.push(fixed.build(batchName(ledger, now), now));
   for (const id of Object.keys(ledger.hosts)) {
     if (present.has(id)) continue;
     delete ledger.hosts[id];
@@ -262,14 +294,29 @@ export function* observeSteps(
 export function* fixedSince(ledger: Ledger, since: number): Generator<FixedOnHost> {
   for (const batch of ledger.fixed) {
     if (batch.at < since) continue;
-    for (const h of batch.hosts) if (h.fixedAt >= since) yield h;
+    for (let i = 0; i < batch.hostIds.length; i++) if (batch.fixedAt[i]! >= since) yield fixedEntry(batch, i);
   }
 }
+
+/**
+ * The fixes of `fixedSince`, by list: each distinct list of records with the hosts that fixed
+ * exactly those (a patch round's hosts mostly share one list). A report reads each record once
+ * per list instead of once per host: 600,000 fixes of a 90-day window are a few dozen lists.
+ */
+export const fixedByList = (ledger: Ledger, since: number): Map<readonly OpenFinding[], FixedOnHost[]> => {
+  const byList = new Map<readonly OpenFinding[], FixedOnHost[]>();
+  for (const h of fixedSince(ledger, since)) {
+    const hosts = byList.get(h.findings);
+    if (hosts) hosts.push(h);
+    else byList.set(h.findings, [h]);
+  }
+  return byList;
+};
 
 /** Every fixed finding of the ledger, one object each (tests and conversions; reports use `fixedSince`). */
 export const closedFindings = (ledger: Ledger): ClosedFinding[] =>
   ledger.fixed.flatMap((b) =>
-    b.hosts.flatMap((h) => {
+    batchHosts(b).flatMap((h) => {
       const fixedAt = new Date(h.fixedAt).toISOString();
       return h.findings.map((f) => ({ ...f, hostId: h.hostId, fixedAt }));
     }),

@@ -7,7 +7,15 @@ import { hostStanding } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 import { type Severity, severities } from '../catalog/model.js';
 import { fullSeverities, type History } from './history.js';
-import { DAY_MS, daysBetween, fixedSince, type Ledger, openFindingCounts } from './remediation.js';
+import {
+  DAY_MS,
+  daysBetween,
+  fixedByList,
+  fixedSince,
+  isoMs,
+  type Ledger,
+  openFindingCounts,
+} from './remediation.js';
 import { type Column, days1, percent, type ReportTable } from './report-table.js';
 
 /** How many days each severity may stay open ("critical fixed within 7 days"). */
@@ -85,10 +93,6 @@ const median = (ages: Ages): number | null => {
   return total % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
-/** Each host's fixes of the last `windowDays` before `now`. */
-const recentlyFixed = (ledger: Ledger, now: number, windowDays: number) =>
-  fixedSince(ledger, now - windowDays * DAY_MS);
-
 /** Per severity: what is open and how old, how fast fixes landed, and how many kept their SLA. */
 export const remediationTable = (
   ledger: Ledger,
@@ -103,10 +107,19 @@ export const remediationTable = (
     list.push({ age: daysBetween(f.firstSeen, now), n });
     openAges.set(f.severity, list);
   }
-  // Per severity: how many days each fix of the window took.
-  const took = new Map<Severity, number[]>(severities.map((s) => [s, []]));
-  for (const h of recentlyFixed(ledger, now, windowDays))
-    for (const f of h.findings) took.get(f.severity)!.push(daysBetween(f.firstSeen, h.fixedAt));
+  // Per severity, the fixes of the window: how many, the days they took in all, how many in the SLA.
+  const took = new Map(severities.map((s) => [s, { n: 0, days: 0, inSla: 0 }]));
+  for (const [list, hosts] of fixedByList(ledger, now - windowDays * DAY_MS))
+    for (const f of list) {
+      const seen = isoMs(f.firstSeen);
+      const sum = took.get(f.severity)!;
+      for (const h of hosts) {
+        const days = daysBetween(seen, h.fixedAt);
+        sum.n++;
+        sum.days += days;
+        if (days <= sla[f.severity]) sum.inSla++;
+      }
+    }
   return {
     name: 'remediation',
     title: `Patch age and time to remediate (fixes of the last ${windowDays} days)`,
@@ -123,7 +136,7 @@ export const remediationTable = (
     ],
     rows: severities.map((s) => {
       const ages = openAges.get(s) ?? [];
-      const days = took.get(s)!;
+      const fixed = took.get(s)!;
       const med = median(ages);
       return {
         severity: severityLabel(s),
@@ -132,9 +145,9 @@ export const remediationTable = (
         oldest_open_days: ages.length ? days1(largest(ages.map((x) => x.age))) : null,
         sla_days: sla[s],
         open_past_sla: countOf(ages.filter((x) => x.age > sla[s])),
-        fixed: days.length,
-        mttr_days: days.length ? days1(days.reduce((a, b) => a + b, 0) / days.length) : null,
-        fixed_within_sla_pct: percent(days.filter((d) => d <= sla[s]).length, days.length),
+        fixed: fixed.n,
+        mttr_days: fixed.n ? days1(fixed.days / fixed.n) : null,
+        fixed_within_sla_pct: percent(fixed.inSla, fixed.n),
       };
     }),
   };
@@ -162,7 +175,7 @@ export const hostsTable = (
   windowDays: number,
 ): ReportTable => {
   const fixedBy = new Map<string, number>();
-  for (const h of recentlyFixed(ledger, now, windowDays))
+  for (const h of fixedSince(ledger, now - windowDays * DAY_MS))
     fixedBy.set(h.hostId, (fixedBy.get(h.hostId) ?? 0) + h.findings.length);
   const rows = hosts.map((h) => {
     const open = ledger.hosts[h.hostId]?.open ?? [];

@@ -78,6 +78,8 @@ export class ReportsService implements Service, HealthReporter {
   private readonly fixedDir: string;
   /** The fixed-findings batches whose files are written (see ledger-file.ts). */
   private readonly batchesOnDisk = new Set<string>();
+  /** Batches remediation.json names that are not read yet (see `readFixed`). */
+  private unreadBatches: readonly string[] | undefined;
 
   constructor(private readonly opts: ReportsServiceOptions) {
     const dir = join(opts.dataDir, REPORTS_DIR);
@@ -99,25 +101,39 @@ export class ReportsService implements Service, HealthReporter {
     for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir]) await sweepTempFiles(dir);
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
-      this.ledgerDoc = await this.readLedger();
-      await this.removeUnnamedBatches();
+      const doc = await this.ledgerFile.read();
+      const read = doc ? ledgerFromFile(this.ledgerFile.path, doc) : { ledger: emptyLedger(), batches: [] };
+      this.ledgerDoc = read.ledger;
+      // The fixed findings are read when first needed, by the first recording or reader (a year
+      // of them is 100-300 ms, and /healthz answered that much later when start read them).
+      this.unreadBatches = read.batches;
     } catch (err) {
-      // The daemon still runs: reports show what they have and nothing overwrites the damaged file.
-      this.damaged = (err as Error).message;
-      this.opts.log.error('report files are damaged; reports are not recorded until they are restored', {
-        err,
-      });
+      this.damagedBy(err);
     }
     this.unsubscribe = this.opts.assess.onComputed((site) => void this.record(site));
     this.opts.scheduler?.add(this.snapshotEntry());
   }
 
-  /** remediation.json and the batch files it names, in its order; STORE_CORRUPT for a missing one. */
-  private async readLedger(): Promise<Ledger> {
-    const doc = await this.ledgerFile.read();
-    if (!doc) return emptyLedger();
-    const { ledger, batches } = ledgerFromFile(this.ledgerFile.path, doc);
-    for (const name of batches) {
+  /** The daemon still runs: reports show what they have and nothing overwrites the damaged file. */
+  private damagedBy(err: unknown): void {
+    this.damaged = (err as Error).message;
+    this.opts.log.error('report files are damaged; reports are not recorded until they are restored', {
+      err,
+    });
+  }
+
+  /**
+   * The batch files remediation.json names, into the ledger in its order (a turn of the event
+   * loop between files), then the batch files it does not name are removed; STORE_CORRUPT for a
+   * missing or damaged one.
+   */
+  private async readFixed(): Promise<void> {
+    const names = this.unreadBatches;
+    this.unreadBatches = undefined;
+    if (!names || this.damaged) return;
+    const known = new Map(Object.keys(this.ledgerDoc.hosts).map((id) => [id, id]));
+    const hostId = (id: string) => known.get(id) ?? id;
+    for (const name of names) {
       const file = this.batchFile(name);
       const batch = await file.read();
       if (!batch)
@@ -125,10 +141,17 @@ export class ReportsService implements Service, HealthReporter {
           'STORE_CORRUPT',
           `${file.path}: missing, but ${this.ledgerFile.path} names it; restore a backup, or move ${this.ledgerFile.path} aside to start the reports afresh`,
         );
-      ledger.fixed.push(batchFromFile(file.path, name, batch));
+      this.ledgerDoc.fixed.push(batchFromFile(file.path, name, batch, hostId));
       this.batchesOnDisk.add(name);
+      await turn();
     }
-    return ledger;
+    // Housekeeping: a directory that cannot be listed now is damage the next write reports.
+    await this.removeUnnamedBatches().catch((err: unknown) =>
+      this.opts.log.warn('could not remove fixed-findings files no report names', {
+        dir: this.fixedDir,
+        err,
+      }),
+    );
   }
 
   /**
@@ -172,6 +195,7 @@ export class ReportsService implements Service, HealthReporter {
    */
   record(site: SiteAssessment): Promise<void> {
     this.recording = this.recording
+      .then(() => this.fixedRead())
       .then(() => this.recordNow(site))
       .catch((err: unknown) => this.opts.log.error('could not record an assessment in the reports', { err }));
     return this.recording;
@@ -179,7 +203,13 @@ export class ReportsService implements Service, HealthReporter {
 
   /** Every assessment handed to `record` so far is in the history and the ledger. */
   settled(): Promise<void> {
+    if (this.unreadBatches) this.recording = this.recording.then(() => this.fixedRead());
     return this.recording;
+  }
+
+  /** The fixed findings read (once); a missing or damaged batch file marks the reports damaged. */
+  private fixedRead(): Promise<void> {
+    return this.readFixed().catch((err: unknown) => this.damagedBy(err));
   }
 
   private async recordNow(site: SiteAssessment): Promise<void> {

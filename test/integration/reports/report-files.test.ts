@@ -11,6 +11,7 @@ import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
 import type { MissingFix } from '../../../daemon/assess/types.js';
 import { createLogger } from '../../../daemon/log.js';
+import { batchHosts } from '../../../daemon/reports/remediation.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
@@ -162,8 +163,9 @@ test('fixes are their own files: written once, named by remediation.json, pruned
   const again = new ReportsService({ ...(s as unknown as { opts: object }).opts } as never);
   await again.start();
   onTeardown(t, () => again.stop());
+  await again.settled(); // the fixes are read after start
   assert.deepEqual(
-    again.ledger().fixed.map((b) => b.hosts.map((h) => h.findings.map((f) => f.advisoryId))),
+    again.ledger().fixed.map((b) => batchHosts(b).map((h) => h.findings.map((f) => f.advisoryId))),
     [[['A-3', 'A-4']], [['A-2']]],
   );
   now += DAY;
@@ -181,6 +183,7 @@ test('fixes are their own files: written once, named by remediation.json, pruned
   const third = new ReportsService({ ...(s as unknown as { opts: object }).opts } as never);
   await third.start();
   onTeardown(t, () => third.stop());
+  await third.settled();
   assert.equal(third.health().length, 0);
   assert.deepEqual(await names(), [...three, 'notes.txt'].sort());
 
@@ -209,6 +212,7 @@ test('a batch file remediation.json names but the disk lost is reported; nothing
   await rm(join(dir, 'reports', 'fixed', batch!));
   const before = await readFile(join(dir, 'reports', 'remediation.json'), 'utf8');
   const { s: after } = await service(t, dir);
+  await after.settled();
   assert.match(
     after.health()[0]?.message ?? '',
     /fixed\/\d+\.json: missing, but .*remediation\.json names it/,

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findingsOf } from '../../../daemon/assess/assess.js';
-import { deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
-import { emptyLedger, observe } from '../../../daemon/reports/remediation.js';
+import { advisoriesTable, deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
+import { emptyLedger, type ObservedHost, observe } from '../../../daemon/reports/remediation.js';
 import { type ReportTable, tableCsv, tableJson } from '../../../daemon/reports/report-table.js';
 import { hostsTable, remediationTable, type SlaDays } from '../../../daemon/reports/report-tables.js';
 
@@ -115,6 +115,64 @@ test('remediation: open ages, mean time to remediate and the share fixed within 
     remediationTable(ledger, T0 + 200 * DAY, SLA, 90).rows.map((r) => [r.severity, r]),
   );
   assert.equal(later.critical?.fixed, 0);
+});
+
+test('advisories: hosts fixed in the window are counted once each, across assessments and packages', () => {
+  const ledger = emptyLedger();
+  const miss = (advisoryId: string, pkg: string) => ({
+    feedId: 'd',
+    advisoryId,
+    package: pkg,
+    severity: 'high' as const,
+  });
+  const both = [miss('DSA-1', 'libssl3'), miss('DSA-1', 'openssl'), miss('DSA-2', 'curl')];
+  const at = (day: number, ids: string[], missing: ObservedHost['missing']) =>
+    ids.map(
+      (hostId): ObservedHost => ({
+        hostId,
+        covered: true,
+        collectedAt: new Date(T0 + day * DAY).toISOString(),
+        missing,
+      }),
+    );
+  const all = ['a', 'b', 'c', 'd'];
+  observe(ledger, at(0, all, both), T0, 400);
+  // a and b fix everything on day 2; c on day 5; d never. a regresses on day 6 and fixes DSA-1 again on day 8.
+  observe(ledger, [...at(2, ['a', 'b'], []), ...at(0, ['c', 'd'], both)], T0 + 2 * DAY, 400);
+  observe(ledger, [...at(2, ['a', 'b'], []), ...at(5, ['c'], []), ...at(0, ['d'], both)], T0 + 5 * DAY, 400);
+  observe(
+    ledger,
+    [...at(6, ['a'], both.slice(0, 2)), ...at(2, ['b'], []), ...at(5, ['c'], []), ...at(0, ['d'], both)],
+    T0 + 6 * DAY,
+    400,
+  );
+  observe(
+    ledger,
+    [...at(8, ['a'], []), ...at(2, ['b'], []), ...at(5, ['c'], []), ...at(0, ['d'], both)],
+    T0 + 8 * DAY,
+    400,
+  );
+  const impact = (advisoryId: string) =>
+    ({
+      advisoryId,
+      feedId: 'd',
+      cves: [],
+      severity: 'high',
+      summary: '',
+      packages: [],
+      hosts: new Set(['d']),
+      hostsByPackage: new Map(),
+    }) as never;
+  const fixed = (now: number, windowDays: number) =>
+    Object.fromEntries(
+      advisoriesTable([impact('DSA-1'), impact('DSA-2')], ledger, now, SLA, windowDays).rows.map((r) => [
+        r.advisory,
+        r.hosts_fixed,
+      ]),
+    );
+  assert.deepEqual(fixed(T0 + 9 * DAY, 90), { 'DSA-1': 3, 'DSA-2': 3 });
+  // A window of 5 days back from day 9 starts on day 4: c's fixes and a's second fix of DSA-1.
+  assert.deepEqual(fixed(T0 + 9 * DAY, 5), { 'DSA-1': 2, 'DSA-2': 1 });
 });
 
 test('deployment outcomes: hosts counted by how they ended; success over the hosts that ended', () => {
