@@ -9,6 +9,8 @@ export interface KillOptions {
   onLine?: (line: string) => void;
   /** Also kill as soon as a line matches (the child says it is mid-step). */
   killOn?: RegExp;
+  /** Also kill this many ms after the first ack (a moment anywhere in the child's work). */
+  killAfterMs?: number;
   /** Node flags before the script; default `--import tsx` (a bundled .mjs needs none). */
   execArgv?: string[];
 }
@@ -30,8 +32,11 @@ export const runAndKill = (
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
       for (const line of lines) {
-        if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
-        else opts.onLine?.(line);
+        if (line.startsWith('ack ')) {
+          if (!acked.length && opts.killAfterMs !== undefined)
+            setTimeout(() => proc.kill('SIGKILL'), opts.killAfterMs);
+          acked.push(Number(line.slice(4)));
+        } else opts.onLine?.(line);
         if (opts.killOn?.test(line)) proc.kill('SIGKILL');
       }
       if (acked.length >= killAfterAcks) proc.kill('SIGKILL');
