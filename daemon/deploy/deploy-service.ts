@@ -76,7 +76,7 @@ export class DeployService implements Service {
   private readonly runner: DeployRunner;
 
   constructor(private readonly opts: DeployServiceOptions) {
-    this.store = new DeploymentStore(join(opts.dir, 'deployments'), opts.log);
+    this.store = new DeploymentStore(join(opts.dir, 'deployments'), opts.log, { shareStrings: true });
     this.audit = new ApprovalLog(join(opts.dir, 'approvals.jsonl'));
     this.runner = new DeployRunner({
       ...opts,

@@ -7,19 +7,33 @@
 import type { Logger } from '../log.js';
 import { CoalescedWrites } from '../store/coalesced-writes.js';
 import { RecordDir } from '../store/record-dir.js';
+import { shareStringsInPieces } from '../store/shared-strings.js';
 import { type Breaker, type Deployment, deploymentSchema } from './deployment.js';
+
+/** States a deployment does not leave by itself: its record stops changing. */
+const FINISHED: ReadonlySet<Deployment['state']> = new Set(['completed', 'cancelled']);
 
 export class DeploymentStore {
   private readonly records: RecordDir<Deployment>;
   private readonly deployments = new Map<string, Deployment>();
   private readonly writes = new CoalescedWrites(async (id) => {
     const d = this.deployments.get(id);
-    if (d) await this.records.put(id, d);
+    if (!d) return;
+    await this.records.put(id, d);
+    if (FINISHED.has(d.state)) this.shareStrings(d);
   });
+  /** Records whose repeated strings are shared already (see shared-strings.ts). */
+  private readonly shared = new WeakSet<Deployment>();
+  private sharing: Promise<void> = Promise.resolve();
 
+  /**
+   * @param shareStrings share the repeated strings of the records in memory (the daemon, which
+   * holds them for days; a CLI command reads and exits).
+   */
   constructor(
     readonly dir: string,
     private readonly log: Logger,
+    private readonly opts: { shareStrings?: boolean } = {},
   ) {
     this.records = new RecordDir(dir, (v) => deploymentSchema.parse(v), 0o640);
   }
@@ -36,7 +50,29 @@ export class DeploymentStore {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
       }
     }
+    for (const d of this.deployments.values()) this.shareStrings(d);
     return this.all();
+  }
+
+  /**
+   * Share the repeated strings of a record read from disk or just finished (every host's commands,
+   * versions and apt output), in the background, one record after another. Only the copies in
+   * memory change, never a value: writes and readers see the same record.
+   */
+  private shareStrings(d: Deployment): void {
+    if (!this.opts.shareStrings || this.shared.has(d)) return;
+    this.shared.add(d);
+    this.sharing = this.sharing
+      .then(async () => {
+        const replaced = await shareStringsInPieces(d, 'hosts');
+        this.log.debug('deployment strings shared', { deploymentId: d.id, replaced });
+      })
+      .catch((err: unknown) => this.log.warn('could not share the strings of a deployment', { err }));
+  }
+
+  /** The background sharing of strings has caught up (tests). */
+  stringsShared(): Promise<void> {
+    return this.sharing;
   }
 
   /** Oldest first. */
