@@ -78,8 +78,11 @@ export class ReportsService implements Service, HealthReporter {
   private readonly fixedDir: string;
   /** The fixed-findings batches whose files are written (see ledger-file.ts). */
   private readonly batchesOnDisk = new Set<string>();
-  /** Batches remediation.json names that are not read yet (see `readFixed`). */
-  private unreadBatches: readonly string[] | undefined;
+  /**
+   * The ledger is read when first needed, by the first recording or reader, not at start: at a
+   * big site a year into its history it is 100-300 ms that /healthz waited for (see `readLedger`).
+   */
+  private ledgerUnread = true;
 
   constructor(private readonly opts: ReportsServiceOptions) {
     const dir = join(opts.dataDir, REPORTS_DIR);
@@ -101,12 +104,6 @@ export class ReportsService implements Service, HealthReporter {
     for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir]) await sweepTempFiles(dir);
     try {
       this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
-      const doc = await this.ledgerFile.read();
-      const read = doc ? ledgerFromFile(this.ledgerFile.path, doc) : { ledger: emptyLedger(), batches: [] };
-      this.ledgerDoc = read.ledger;
-      // The fixed findings are read when first needed, by the first recording or reader (a year
-      // of them is 100-300 ms, and /healthz answered that much later when start read them).
-      this.unreadBatches = read.batches;
     } catch (err) {
       this.damagedBy(err);
     }
@@ -123,14 +120,18 @@ export class ReportsService implements Service, HealthReporter {
   }
 
   /**
-   * The batch files remediation.json names, into the ledger in its order (a turn of the event
-   * loop between files), then the batch files it does not name are removed; STORE_CORRUPT for a
-   * missing or damaged one.
+   * remediation.json, then the batch files it names, into the ledger in its order (a turn of the
+   * event loop between files), then the batch files it does not name are removed; STORE_CORRUPT
+   * for a damaged one, or a missing batch.
    */
-  private async readFixed(): Promise<void> {
-    const names = this.unreadBatches;
-    this.unreadBatches = undefined;
-    if (!names || this.damaged) return;
+  private async readLedger(): Promise<void> {
+    if (!this.ledgerUnread || this.damaged) return;
+    this.ledgerUnread = false;
+    const doc = await this.ledgerFile.read();
+    const { ledger, batches: names } = doc
+      ? ledgerFromFile(this.ledgerFile.path, doc)
+      : { ledger: emptyLedger(), batches: [] };
+    this.ledgerDoc = ledger;
     const known = new Map(Object.keys(this.ledgerDoc.hosts).map((id) => [id, id]));
     const hostId = (id: string) => known.get(id) ?? id;
     for (const name of names) {
@@ -195,7 +196,7 @@ export class ReportsService implements Service, HealthReporter {
    */
   record(site: SiteAssessment): Promise<void> {
     this.recording = this.recording
-      .then(() => this.fixedRead())
+      .then(() => this.ledgerRead())
       .then(() => this.recordNow(site))
       .catch((err: unknown) => this.opts.log.error('could not record an assessment in the reports', { err }));
     return this.recording;
@@ -203,13 +204,13 @@ export class ReportsService implements Service, HealthReporter {
 
   /** Every assessment handed to `record` so far is in the history and the ledger. */
   settled(): Promise<void> {
-    if (this.unreadBatches) this.recording = this.recording.then(() => this.fixedRead());
+    if (this.ledgerUnread) this.recording = this.recording.then(() => this.ledgerRead());
     return this.recording;
   }
 
-  /** The fixed findings read (once); a missing or damaged batch file marks the reports damaged. */
-  private fixedRead(): Promise<void> {
-    return this.readFixed().catch((err: unknown) => this.damagedBy(err));
+  /** The ledger read (once); a damaged file marks the reports damaged. */
+  private ledgerRead(): Promise<void> {
+    return this.readLedger().catch((err: unknown) => this.damagedBy(err));
   }
 
   private async recordNow(site: SiteAssessment): Promise<void> {

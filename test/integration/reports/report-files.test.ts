@@ -66,6 +66,7 @@ const service = async (t: TestContext, dataDir: string) => {
   });
   await s.start();
   onTeardown(t, () => s.stop());
+  await s.settled(); // the ledger is read at first need
   return { s, lines };
 };
 
