@@ -8,7 +8,8 @@ import { type CommandSpec, json } from './spec.js';
 const viaDeploy = async (ctx: CommandContext) => (await import('../deploy/cli.js')).deployCommand(ctx);
 
 export const deploy: CommandSpec = {
-  summary: 'deployments: preview a plan, list or show deployments, start one (in windows or now)',
+  summary:
+    'deployments: plan (preview one), status (list them or show one), run (start one, in windows or now)',
   subcommands: {
     plan: {
       summary: 'the plan from the last synced feeds and collected inventories; changes nothing',

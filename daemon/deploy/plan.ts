@@ -37,8 +37,14 @@ export interface Plan {
 const picks = (list: readonly string[] | undefined, ...values: string[]): boolean =>
   list === undefined || list.length === 0 || values.some((v) => list.includes(v));
 
+/** An advisory picked by its id or one of its CVEs, in any case (`cve-2024-1234` as typed at a shell). */
+const picksAdvisory = (list: readonly string[] | undefined, fix: MissingFix): boolean =>
+  list === undefined ||
+  list.length === 0 ||
+  [fix.advisoryId, ...fix.cves].some((id) => list.some((v) => v.toUpperCase() === id.toUpperCase()));
+
 const selected = (fix: MissingFix, s: PlanSelection): boolean =>
-  picks(s.advisories, fix.advisoryId) && picks(s.packages, fix.package, ...fix.binaries);
+  picksAdvisory(s.advisories, fix) && picks(s.packages, fix.package, ...fix.binaries);
 
 /** The upgrades closing `fixes` on one host: one per binary, at the highest fixed version. */
 export const upgradesFor = (ecosystem: HostChange['ecosystem'], fixes: readonly MissingFix[]) => {

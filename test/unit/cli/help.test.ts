@@ -43,3 +43,12 @@ test('the overall --help names every command, where settings live and the exit c
   assert.match(help, /PATCH_DEPOT_PORT +TCP port/);
   assert.match(help, /Exit codes: 0 done, 1 failed, 2 usage mistake, 78 bad settings\./);
 });
+
+test('the command list names the subcommands a command takes, so `deploy list` is not a guess', () => {
+  const help = topHelp({ version: '1.2.3', commands, env: [] });
+  for (const [name, spec] of Object.entries(commands)) {
+    const line = help.split('\n').find((l) => l.startsWith(`  ${name} `)) ?? '';
+    for (const sub of Object.keys(spec.subcommands ?? {}))
+      assert.match(line, new RegExp(`\\b${sub}\\b`), `patch-depot --help: ${name} names ${sub}`);
+  }
+});

@@ -63,3 +63,18 @@ test('a dry run that would remove a package is refused naming it, unless that re
   assert.equal(refused.ok, false);
   assert.match(!refused.ok ? refused.reason : '', /would remove libfoo1; allow this removal explicitly/);
 });
+
+test('an advisory is picked by its id or one of its CVEs, in any case, as the CLI help says', () => {
+  const host = assessment('h1', [
+    { advisoryId: 'DSA-5880-1', cves: ['CVE-2025-0001'], fixed: '3.0.2-1' },
+    { advisoryId: 'CVE-2099-1002', package: 'curl', binaries: ['curl'], fixed: '7.88.1-10' },
+  ]);
+  const names = (advisories: string[]) =>
+    buildPlan([host], { advisories }).changes.flatMap((c) => c.upgrades.map((u) => u.name));
+  assert.deepEqual(names(['CVE-2025-0001']), ['libssl3', 'openssl']);
+  assert.deepEqual(names(['cve-2099-1002']), ['curl']);
+  assert.deepEqual(names(['dsa-5880-1']), ['libssl3', 'openssl']);
+  assert.deepEqual(buildPlan([host], { advisories: ['CVE-0000-0000'] }).notApplicable, [
+    { hostId: 'h1', reason: 'none of the selected fixes is missing here' },
+  ]);
+});
