@@ -14,6 +14,7 @@ import { type Cell, type ReportTable, tableCsv, tableJson } from '../../daemon/r
 import { historyTable, hostsTable, remediationTable } from '../../daemon/reports/report-tables.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { formatBytes } from '../views/bytes.js';
+import { deploymentHref } from '../views/deployments.js';
 import { hostHref } from '../views/host-link.js';
 import { Empty, renderPage } from '../views/layout.js';
 import { Pager } from '../views/pager.js';
@@ -132,11 +133,12 @@ const buildFresh = async (deps: WebDeps, name: ReportName, now: number): Promise
   return hostsTable(site.hosts, reports.ledger(), label, now, slaDays, windowDays);
 };
 
-/** Links from report rows to the host and advisory pages. */
+/** Links from report rows to the host, advisory and deployment pages. */
 const rowLink = (row: Record<string, Cell>, key: string): string | undefined => {
   if (key === 'host' && typeof row.host_id === 'string') return hostHref(row.host_id);
   if (key === 'advisory' && typeof row.feed === 'string' && typeof row.advisory === 'string')
     return advisoryHref({ feedId: row.feed, advisoryId: row.advisory });
+  if (key === 'deployment' && typeof row.id === 'string') return deploymentHref(row.id);
   return undefined;
 };
 

@@ -13,7 +13,7 @@ import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
 import { waitFor } from '../../support/wait-for.js';
 import { assessedSite, inventory } from './assessed-site.js';
 
-const site = async (t: TestContext) => {
+const site = async (t: TestContext, extra: Record<string, unknown> = {}) => {
   let reports!: ReportsService;
   const s = await assessedSite(t, {
     more: async ({ dataDir, log, scheduler }, { assess }) => {
@@ -28,7 +28,7 @@ const site = async (t: TestContext) => {
       });
       await reports.start();
       t.after(() => reports.stop());
-      return { reports };
+      return { reports, ...extra };
     },
   });
   const _csrf = await s.csrf('/patches/feeds');
@@ -156,4 +156,18 @@ test('the compliance chart spans the history so far: at least 30 days, at most w
   assert.equal(chartSpan('2026-12-04', '2026-12-04', 400), 30, 'a new site: a month, not 400 days');
   assert.equal(chartSpan('2026-09-05', '2026-12-04', 400), 91);
   assert.equal(chartSpan('2024-01-01', '2026-12-04', 400), 400);
+});
+
+test('a deployment outcome links to its deployment, as hosts and advisories link to theirs', async (t) => {
+  const deployment = {
+    id: 'dep-20261205T103317-6e7903',
+    title: 'CVE-2099-1001 on 4 hosts',
+    createdAt: '2026-12-05T10:33:17.593Z',
+    createdBy: 'admin',
+    state: 'halted',
+    hosts: [{ hostId: 'h-1', outcome: 'verified' }],
+  };
+  const s = await site(t, { deploy: { list: () => [deployment] } });
+  const html = await (await s.request('/reports')).text();
+  assert.match(html, /<a href="\/deployments\/dep-20261205T103317-6e7903">CVE-2099-1001 on 4 hosts<\/a>/);
 });
