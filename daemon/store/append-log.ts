@@ -4,14 +4,16 @@
  * appended, so a torn last line after a power cut is the only damage possible, and it is skipped
  * on read, as is any line that no longer parses.
  */
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { fsyncDir } from './atomic-file.js';
+import { openForAppend } from './regular-file.js';
 
 /**
  * Append `text` to `file` (created with `mode` if absent) and fsync it before resolving; with
  * `syncDir`, the directory too (the append may have created the file: its entry must last as well).
+ * A symlink or anything but a regular file in its place is refused (regular-file.ts).
  */
 export const appendDurably = async (
   file: string,
@@ -20,7 +22,7 @@ export const appendDurably = async (
   syncDir: boolean,
 ): Promise<void> => {
   await mkdir(dirname(file), { recursive: true });
-  const handle = await open(file, 'a', mode);
+  const handle = await openForAppend(file, mode);
   try {
     await handle.writeFile(text);
     await handle.sync();

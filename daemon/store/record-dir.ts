@@ -8,12 +8,13 @@
  * fifth as much per collection). Such a directory still reads plain `<id>.json` files of older
  * versions, and `migrate()` rewrites them in the compressed form, each one atomically.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gunzipSync, gzip } from 'node:zlib';
 import { DepotError } from '../errors.js';
 import { fsyncDir, sweepTempFiles, TEMP_MARKER, writeFileAtomic } from './atomic-file.js';
+import { readRegularFile } from './regular-file.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 const PLAIN = '.json';
@@ -46,14 +47,8 @@ export const assertRecordId = (id: string): string => {
 /** A record's bytes as a compressed directory stores them (the bench seeds a data directory so). */
 export const gzipRecord = (record: unknown): Promise<Buffer> => gzipAsync(`${JSON.stringify(record)}\n`);
 
-const readOrUndefined = async (file: string): Promise<Buffer | undefined> => {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-};
+/** Never through a symlink, nor a directory: either is reported corrupt (regular-file.ts). */
+const readOrUndefined = readRegularFile;
 
 export interface RecordDirOptions {
   /** Store records gzip-compressed (`<id>.json.gz`); plain files of older versions still read. */
@@ -222,9 +217,11 @@ export class RecordDir<T> {
       await writeFileAtomic(this.file(id), await gzipRecord(newer), { mode: this.mode });
       return 'migrated';
     }
-    const text = await readOrUndefined(plain);
-    if (text === undefined) return 'gone';
+    let text: Buffer | undefined;
     try {
+      // A directory or symlink in its place is unreadable too, not the end of the whole pass.
+      text = await readOrUndefined(plain);
+      if (text === undefined) return 'gone';
       record = this.parse(JSON.parse(text.toString('utf8')), id);
     } catch {
       return 'unreadable';

@@ -1,0 +1,86 @@
+/**
+ * Files planted or damaged in the inventory store: a package table or host record that is a
+ * symlink (to /etc/passwd, to a file outside the data directory) or a directory. Each is reported
+ * STORE_CORRUPT naming the file, nothing outside the data directory is read or written through
+ * it, and the other hosts still read.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InventoryRecords } from '../../../daemon/inventory/inventory-records.js';
+import type { HostInventory } from '../../../daemon/inventory/types.js';
+import { tempDir } from '../../temp-dir.js';
+
+const host = (hostId: string, names: string[]): HostInventory => ({
+  hostId,
+  collectedAt: '2026-12-05T10:00:00.000Z',
+  os: { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian 12' },
+  kernel: '6.1.0',
+  packages: names.map((name) => ({ name, version: '1.0-1', arch: 'amd64' })),
+  ecosystem: 'dpkg',
+  rebootRequired: false,
+});
+
+const corrupt =
+  (file: string) =>
+  (err: Error & { code?: string }): boolean => {
+    assert.equal(err.code, 'STORE_CORRUPT', err.message);
+    assert.ok(err.message.includes(file), `${err.message} names ${file}`);
+    assert.doesNotMatch(err.message, /root:|outside secret/, 'no content of the target in the message');
+    return true;
+  };
+
+test('a package table that is a symlink is refused, and nothing is appended through it', async (t) => {
+  const root = await tempDir(t);
+  const inventory = join(root, 'data', 'inventory');
+  await mkdir(join(inventory, 'hosts'), { recursive: true });
+  const outside = join(root, 'outside.txt');
+  await writeFile(outside, 'outside secret\n');
+  const table = join(inventory, 'packages.jsonl');
+  await symlink(outside, table);
+  const records = new InventoryRecords(join(inventory, 'hosts'));
+  await records.start();
+  await assert.rejects(records.put('h1', host('h1', ['curl'])), corrupt(table));
+  assert.equal(await readFile(outside, 'utf8'), 'outside secret\n', 'the file outside is untouched');
+  await assert.rejects(
+    records.migrate().then(() => records.put('h1', host('h1', ['curl']))),
+    corrupt(table),
+  );
+});
+
+test('a package table that is a directory is reported corrupt naming it', async (t) => {
+  const inventory = join(await tempDir(t), 'inventory');
+  await mkdir(join(inventory, 'hosts'), { recursive: true });
+  const table = join(inventory, 'packages.jsonl');
+  await mkdir(table);
+  const records = new InventoryRecords(join(inventory, 'hosts'));
+  await assert.rejects(records.put('h1', host('h1', ['curl'])), corrupt(table));
+});
+
+test('a host record that is a directory or a symlink is that host reported corrupt; the others read', async (t) => {
+  const inventory = join(await tempDir(t), 'inventory');
+  const hosts = join(inventory, 'hosts');
+  const records = new InventoryRecords(hosts);
+  await records.start();
+  await records.put('h0', host('h0', ['curl', 'libc6']));
+  await mkdir(join(hosts, 'h1.json.gz'));
+  await symlink('/etc/passwd', join(hosts, 'h2.json'));
+  await symlink('/etc/passwd', join(hosts, 'h3.json.gz'));
+  assert.deepEqual(await records.ids(), ['h0', 'h1', 'h2', 'h3']);
+  await assert.rejects(records.get('h1'), corrupt(join(hosts, 'h1.json.gz')));
+  await assert.rejects(records.get('h2'), corrupt(join(hosts, 'h2.json')));
+  await assert.rejects(records.get('h3'), corrupt(join(hosts, 'h3.json.gz')));
+  const pass = await records.migrate();
+  assert.deepEqual(pass.unreadable.sort(), ['h1', 'h2', 'h3']);
+  assert.deepEqual(
+    (await records.get('h0'))?.packages.map((p) => p.name),
+    ['curl', 'libc6'],
+  );
+  // A new collection of such a host replaces the planted file with its record.
+  await records.put('h3', host('h3', ['zlib1g']));
+  assert.deepEqual(
+    (await records.get('h3'))?.packages.map((p) => p.name),
+    ['zlib1g'],
+  );
+});
