@@ -94,12 +94,22 @@ export class InventoryRecords {
   }
 
   async get(id: string): Promise<HostInventory | undefined> {
-    const r = await this.records.get(id);
-    if (!r || !stored(r)) return r;
-    try {
-      return await this.expand(r);
-    } catch (cause) {
-      throw new DepotError('STORE_CORRUPT', `${this.file(id)}: ${(cause as Error).message}`, { cause });
+    let r = await this.records.get(id);
+    for (let tries = 0; ; tries++) {
+      if (!r || !stored(r)) return r;
+      try {
+        return await this.expand(r);
+      } catch (cause) {
+        // Another process (the daemon, when this is a CLI command) may have rewritten the record
+        // against a new table generation and removed the old table since it was read: read it
+        // again, and expand that, rather than report a healthy record corrupt.
+        const again = tries < 3 ? await this.records.get(id) : undefined;
+        if (again && stored(again) && (again.packageTable ?? 0) !== (r.packageTable ?? 0)) {
+          r = again;
+          continue;
+        }
+        throw new DepotError('STORE_CORRUPT', `${this.file(id)}: ${(cause as Error).message}`, { cause });
+      }
     }
   }
 

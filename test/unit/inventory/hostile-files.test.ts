@@ -84,3 +84,26 @@ test('a host record that is a directory or a symlink is that host reported corru
     ['zlib1g'],
   );
 });
+
+test('a reader in another process whose record is rewritten and its table removed meanwhile reads the new record', async (t) => {
+  const hosts = join(await tempDir(t), 'inventory', 'hosts');
+  // Two objects on one directory: a CLI command's store beside the daemon's.
+  const daemon = new InventoryRecords(hosts, { compactFactor: 1, compactMinLines: 1 });
+  const cli = new InventoryRecords(hosts);
+  await daemon.put('h1', host('h1', ['curl']));
+  await daemon.migrate(); // the first pass: the table's size is its limit from now on
+  assert.deepEqual((await cli.get('h1'))?.packages.length, 1); // the CLI has read table 0
+  await daemon.put('h2', host('h2', ['libc6', 'zlib1g'])); // table 0 grows past its limit
+  const table0 = cli.tables.table(0);
+  const get = table0.get.bind(table0);
+  table0.get = async (ids) => {
+    // Between reading h2's record and its packages, the daemon replaces the table.
+    await daemon.migrate();
+    assert.equal(daemon.tables.current, 1);
+    return get(ids);
+  };
+  assert.deepEqual(
+    (await cli.get('h2'))?.packages.map((p) => p.name),
+    ['libc6', 'zlib1g'],
+  );
+});
