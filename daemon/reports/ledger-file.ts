@@ -65,7 +65,10 @@ const v3Schema = z.object({
   version: z.literal(3),
   hosts: hostsSchema,
   findings: z.array(recordSchema),
-  fixed: z.array(z.string().regex(batchNamePattern)),
+  // A name listed twice would read its batch twice: every fix in it counted twice.
+  fixed: z
+    .array(z.string().regex(batchNamePattern))
+    .refine((names) => new Set(names).size === names.length, 'names a batch twice'),
 });
 
 /** What remediation.json may hold: any version. */

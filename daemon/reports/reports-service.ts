@@ -5,7 +5,8 @@
  * atomically, only when their figures changed. A damaged file is reported on /healthz and left
  * as it is for a technician to restore: nothing is written over it.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { missingFixesOf } from '../assess/assess.js';
@@ -42,6 +43,50 @@ async function* yieldingPieces(pieces: Iterable<string>): AsyncGenerator<string>
   }
 }
 const HOUR = 3_600_000;
+/** No batch comes near this (a month at 5,000 hosts is a few MB); past it a file is not read into memory. */
+const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+
+/**
+ * `work`'s failure as STORE_CORRUPT naming `path` (a read of a directory or of a file over 2 GiB
+ * fails with a message that names no file, and /healthz has to say which one).
+ */
+const namedBy = async <T>(path: string, work: Promise<T>): Promise<T> => {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof DepotError) throw err;
+    throw new DepotError(
+      'STORE_CORRUPT',
+      `${path}: ${(err as Error).message}; restore a backup or move it aside`,
+      { cause: err },
+    );
+  }
+};
+
+/**
+ * A batch file, only if it is a plain file of a sane size: the daemon writes each by renaming, so
+ * a symbolic link (to a file outside DATA_DIR, say) or a directory is damage, and is not followed.
+ */
+const readBatch = async (file: JsonFileAdapter<BatchFile>): Promise<BatchFile | null> => {
+  let st: Stats;
+  try {
+    st = await lstat(file.path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isFile())
+    throw new DepotError(
+      'STORE_CORRUPT',
+      `${file.path}: not a plain file; restore a backup or move it aside`,
+    );
+  if (st.size > MAX_BATCH_BYTES)
+    throw new DepotError(
+      'STORE_CORRUPT',
+      `${file.path}: ${st.size} bytes, far more than a batch of fixes; restore a backup or move it aside`,
+    );
+  return file.read();
+};
 /** The longest the ledger's recording of an assessment holds the event loop at a time. */
 const SLICE_MS = 8;
 
@@ -99,11 +144,13 @@ export class ReportsService implements Service, HealthReporter {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.fixedDir, { recursive: true, mode: 0o750 });
-    // A write cut short by a kill leaves its temp file (remediation.json's is a few MB).
-    for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir]) await sweepTempFiles(dir);
     try {
-      this.historyDoc = (await this.historyFile.read()) ?? emptyHistory();
+      // A reports/fixed that is not a directory is damage like any other: the daemon still starts.
+      await namedBy(this.fixedDir, mkdir(this.fixedDir, { recursive: true, mode: 0o750 }));
+      // A write cut short by a kill leaves its temp file (remediation.json's is a few MB).
+      for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir])
+        await namedBy(dir, sweepTempFiles(dir));
+      this.historyDoc = (await namedBy(this.historyFile.path, this.historyFile.read())) ?? emptyHistory();
     } catch (err) {
       this.damagedBy(err);
     }
@@ -127,7 +174,7 @@ export class ReportsService implements Service, HealthReporter {
   private async readLedger(): Promise<void> {
     if (!this.ledgerUnread || this.damaged) return;
     this.ledgerUnread = false;
-    const doc = await this.ledgerFile.read();
+    const doc = await namedBy(this.ledgerFile.path, this.ledgerFile.read());
     const { ledger, batches: names } = doc
       ? ledgerFromFile(this.ledgerFile.path, doc)
       : { ledger: emptyLedger(), batches: [] };
@@ -136,7 +183,7 @@ export class ReportsService implements Service, HealthReporter {
     const hostId = (id: string) => known.get(id) ?? id;
     for (const name of names) {
       const file = this.batchFile(name);
-      const batch = await file.read();
+      const batch = await namedBy(file.path, readBatch(file));
       if (!batch)
         throw new DepotError(
           'STORE_CORRUPT',
@@ -161,10 +208,12 @@ export class ReportsService implements Service, HealthReporter {
    * after it. Only batch-named files are touched.
    */
   private async removeUnnamedBatches(): Promise<void> {
-    for (const entry of await readdir(this.fixedDir)) {
-      const name = entry.endsWith('.json') ? entry.slice(0, -'.json'.length) : '';
+    for (const entry of await readdir(this.fixedDir, { withFileTypes: true })) {
+      const name = entry.name.endsWith('.json') ? entry.name.slice(0, -'.json'.length) : '';
       if (!batchNamePattern.test(name) || this.batchesOnDisk.has(name)) continue;
-      await rm(join(this.fixedDir, entry), { force: true });
+      // A directory is nobody's batch (rm would fail on it, and leave the orphans after it).
+      if (entry.isDirectory()) continue;
+      await rm(join(this.fixedDir, entry.name), { force: true });
     }
   }
 

@@ -1,0 +1,140 @@
+/**
+ * Hostile files in DATA_DIR/reports (a technician's mistake, a damaged disk): each is reported on
+ * /healthz naming the file, nothing is counted twice or read from outside reports/fixed, and the
+ * service still starts.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { findingsOf } from '../../../daemon/assess/assess.js';
+import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
+import type { MissingFix } from '../../../daemon/assess/types.js';
+import { ReportsService } from '../../../daemon/reports/reports-service.js';
+import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
+import { memoryLogger } from '../../fakes/log.js';
+import { onTeardown, tempDir } from '../../temp-dir.js';
+
+const site = (missing: number, at: number): SiteAssessment =>
+  ({
+    computedAt: new Date(at).toISOString(),
+    catalogGeneration: 1,
+    hosts: [
+      {
+        hostId: 'h1',
+        covered: true,
+        collectedAt: new Date(at).toISOString(),
+        findings: findingsOf(
+          Array.from({ length: missing }, (_, i) => ({
+            feedId: 'f',
+            advisoryId: `A-${i}`,
+            package: 'openssl',
+            severity: 'high',
+          })) as MissingFix[],
+        ),
+      },
+    ],
+    compliance: {
+      hosts: 1,
+      assessed: 1,
+      uncovered: 0,
+      compliant: missing ? 0 : 1,
+      ratio: missing ? 0 : 1,
+      missingFixes: missing,
+      bySeverity: { critical: 0, high: missing, medium: 0, low: 0, negligible: 0, unknown: 0 },
+      hostsAtRisk: missing ? 1 : 0,
+      rebootRequired: 0,
+    },
+    advisories: [],
+    ms: 1,
+  }) as unknown as SiteAssessment;
+
+const service = async (t: TestContext, dataDir: string) => {
+  const s = new ReportsService({
+    dataDir,
+    settings: reportsSettingsSchema.parse({}),
+    timeZone: 'UTC',
+    assess: { current: async () => site(1, Date.now()), onComputed: () => () => {} },
+    clock: { now: () => Date.now() } as never,
+    log: memoryLogger(),
+  });
+  await s.start();
+  onTeardown(t, () => s.stop());
+  return s;
+};
+
+/** A data dir whose ledger names one batch of two fixes; its remediation.json, and the batch's path. */
+const withBatch = async (t: TestContext) => {
+  const dir = await tempDir(t);
+  const s = await service(t, dir);
+  await s.record(site(2, Date.now() - 10_000));
+  await s.record(site(0, Date.now() - 5_000));
+  await s.stop();
+  const ledgerPath = join(dir, 'reports', 'remediation.json');
+  const ledger = JSON.parse(await readFile(ledgerPath, 'utf8'));
+  assert.equal(ledger.fixed.length, 1);
+  return { dir, ledgerPath, ledger, batch: join(dir, 'reports', 'fixed', `${ledger.fixed[0]}.json`) };
+};
+
+const problem = async (s: ReportsService): Promise<string> => {
+  await s.settled();
+  return s.health()[0]?.message ?? '';
+};
+
+test('a remediation.json naming a batch twice is damage, not its fixes counted twice', async (t) => {
+  const { dir, ledgerPath, ledger } = await withBatch(t);
+  ledger.fixed = [ledger.fixed[0], ledger.fixed[0]];
+  await writeFile(ledgerPath, JSON.stringify(ledger));
+  const s = await service(t, dir);
+  assert.match(await problem(s), /remediation\.json: .*twice/);
+  assert.ok(s.ledger().fixed.length <= 1);
+});
+
+test('a batch that is a directory, or too big to read, is reported by its path', async (t) => {
+  const { dir, batch } = await withBatch(t);
+  await rm(batch);
+  await mkdir(batch);
+  const s = await service(t, dir);
+  assert.ok((await problem(s)).startsWith(`${batch}: `), s.health()[0]?.message);
+  await s.stop();
+  await rm(batch, { recursive: true });
+  await writeFile(batch, '');
+  await truncate(batch, 3 * 1024 ** 3); // sparse: no disk used
+  const again = await service(t, dir);
+  assert.ok((await problem(again)).startsWith(`${batch}: `), again.health()[0]?.message);
+});
+
+test('a batch that is a symbolic link is not followed out of reports/fixed', async (t) => {
+  const { dir, batch } = await withBatch(t);
+  const outside = join(dir, 'outside.json');
+  await rename(batch, outside);
+  await symlink(outside, batch);
+  const s = await service(t, dir);
+  assert.ok((await problem(s)).startsWith(`${batch}: `), s.health()[0]?.message);
+  assert.equal(s.ledger().fixed.length, 0);
+  assert.ok(await readFile(outside, 'utf8'), 'the target is left alone');
+});
+
+test('reports/fixed that is not a directory: the service starts and reports it', async (t) => {
+  const { dir } = await withBatch(t);
+  const fixed = join(dir, 'reports', 'fixed');
+  await rm(fixed, { recursive: true });
+  await writeFile(fixed, 'not a directory');
+  const s = await service(t, dir);
+  assert.match(await problem(s), /fixed/);
+  assert.equal(await readFile(fixed, 'utf8'), 'not a directory');
+});
+
+test('a directory with a batch name in reports/fixed is left alone, and orphans after it are still removed', async (t) => {
+  const { dir } = await withBatch(t);
+  const fixed = join(dir, 'reports', 'fixed');
+  await mkdir(join(fixed, '1.json'));
+  await writeFile(join(fixed, '1.json', 'keep'), 'x');
+  await writeFile(join(fixed, '2.json'), '{}');
+  await writeFile(join(fixed, 'notes.json'), 'x');
+  const s = await service(t, dir);
+  assert.equal(await problem(s), '');
+  const left = await readdir(fixed);
+  assert.ok(left.includes('1.json') && left.includes('notes.json'), String(left));
+  assert.ok(!left.includes('2.json'), `an orphan batch is removed: ${left}`);
+});
