@@ -138,3 +138,14 @@ test('a directory with a batch name in reports/fixed is left alone, and orphans 
   assert.ok(left.includes('1.json') && left.includes('notes.json'), String(left));
   assert.ok(!left.includes('2.json'), `an orphan batch is removed: ${left}`);
 });
+
+test('a stale temp file that cannot be removed (a disk remounted read-only) is no damage', async (t) => {
+  const { dir } = await withBatch(t);
+  const fixed = join(dir, 'reports', 'fixed');
+  // The sweep's rm fails on a directory as it would on a read-only disk.
+  await mkdir(join(fixed, '.1.json.tmp-99999999-ab'));
+  await writeFile(join(fixed, '.1.json.tmp-99999999-ab', 'x'), 'x');
+  const s = await service(t, dir);
+  assert.equal(await problem(s), '');
+  assert.equal(s.ledger().fixed.length, 1);
+});
