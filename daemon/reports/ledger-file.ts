@@ -120,27 +120,33 @@ const hostsOf = (
   );
 
 /** Version 1 and 2's fixed findings as one batch (hosts fixing the same records share them). */
-const migratedBatch = (closed: ReadonlyArray<{ f: OpenFinding; hostId: string; fixedAt: string }>) => {
-  const byHost = new Map<string, { hostId: string; fixedAt: number; records: OpenFinding[] }>();
+const migratedBatch = (
+  path: string,
+  closed: ReadonlyArray<{ f: OpenFinding; hostId: string; fixedAt: string }>,
+) => {
+  const byHost = new Map<string, { hostId: string; fixedAt: number; records: Set<OpenFinding> }>();
   // One record per distinct finding (version 1 wrote each in full), so that hosts can share lists.
   const records = new Map<string, OpenFinding>();
-  for (const { f: read, hostId, fixedAt } of closed) {
+  for (const [n, { f: read, hostId, fixedAt }] of closed.entries()) {
+    // A fix time that is no time was dropped without a word, and the fix with it at the next write.
+    if (!Number.isFinite(Date.parse(fixedAt)))
+      throw corrupt(path, `fixed finding ${n} has the fix time ${JSON.stringify(fixedAt)}`);
     const content = recordText(read);
     const f = records.get(content) ?? read;
     records.set(content, f);
     const key = `${hostId}\0${fixedAt}`;
     let entry = byHost.get(key);
     if (!entry) {
-      entry = { hostId, fixedAt: Date.parse(fixedAt), records: [] };
+      entry = { hostId, fixedAt: Date.parse(fixedAt), records: new Set() };
       byHost.set(key, entry);
     }
-    entry.records.push(f);
+    // The same fix listed twice (a hand-edited file) is one fix, not two.
+    entry.records.add(f);
   }
   const builder = new FixedBuilder();
   let at = 0;
   for (const e of byHost.values()) {
-    if (!Number.isFinite(e.fixedAt)) continue;
-    builder.add(e.hostId, e.fixedAt, e.records);
+    builder.add(e.hostId, e.fixedAt, [...e.records]);
     at = Math.max(at, e.fixedAt);
   }
   return builder.size ? [builder.build(String(at), at)] : [];
@@ -155,7 +161,7 @@ export const ledgerFromFile = (path: string, doc: LedgerFile): { ledger: Ledger;
   if (doc.version === 1) {
     const hosts = shareFindings(Object.fromEntries(Object.entries(doc.hosts)));
     const closed = doc.closed.map(({ hostId, fixedAt, ...f }) => ({ f, hostId, fixedAt }));
-    return { ledger: { hosts, fixed: migratedBatch(closed) }, batches: [] };
+    return { ledger: { hosts, fixed: migratedBatch(path, closed) }, batches: [] };
   }
   const record = tableOf(path, doc.findings);
   const hosts = hostsOf(doc, record);
@@ -165,7 +171,7 @@ export const ledgerFromFile = (path: string, doc: LedgerFile): { ledger: Ledger;
     hostId,
     fixedAt,
   }));
-  return { ledger: { hosts, fixed: migratedBatch(closed) }, batches: [] };
+  return { ledger: { hosts, fixed: migratedBatch(path, closed) }, batches: [] };
 };
 
 /**

@@ -149,3 +149,32 @@ test('a stale temp file that cannot be removed (a disk remounted read-only) is n
   assert.equal(await problem(s), '');
   assert.equal(s.ledger().fixed.length, 1);
 });
+
+test('a version 2 remediation.json: a fix time that is no time is damage, a fix listed twice is one fix', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'reports'));
+  const path = join(dir, 'reports', 'remediation.json');
+  const at = '2026-01-01T00:00:00.000Z';
+  const v2 = (closed: unknown[]) =>
+    JSON.stringify({
+      version: 2,
+      hosts: { h1: { collectedAt: at, open: [] } },
+      closed,
+      findings: [['f', 'A-1', 'openssl', 'high', at]],
+    });
+  await writeFile(path, v2([[0, 'h1', 'not-a-date']]));
+  const s = await service(t, dir);
+  assert.match(await problem(s), /remediation\.json: .*not-a-date/);
+  await s.stop();
+  await writeFile(
+    path,
+    v2([
+      [0, 'h1', at],
+      [0, 'h1', at],
+    ]),
+  );
+  const again = await service(t, dir);
+  assert.equal(await problem(again), '');
+  const b = again.ledger().fixed[0]!;
+  assert.equal(b.lists[b.list[0]!]!.length, 1);
+});
