@@ -4,6 +4,7 @@
  * service still starts.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -90,7 +91,7 @@ test('a remediation.json naming a batch twice is damage, not its fixes counted t
   assert.ok(s.ledger().fixed.length <= 1);
 });
 
-test('a batch that is a directory, or too big to read, is reported by its path', async (t) => {
+test('a batch that is a directory, too big to read or a named pipe is reported by its path', async (t) => {
   const { dir, batch } = await withBatch(t);
   await rm(batch);
   await mkdir(batch);
@@ -102,6 +103,12 @@ test('a batch that is a directory, or too big to read, is reported by its path',
   await truncate(batch, 3 * 1024 ** 3); // sparse: no disk used
   const again = await service(t, dir);
   assert.ok((await problem(again)).startsWith(`${batch}: `), again.health()[0]?.message);
+  await again.stop();
+  // A named pipe: a read of it would wait for a writer forever, and every report page with it.
+  await rm(batch);
+  execFileSync('mkfifo', [batch]);
+  const third = await service(t, dir);
+  assert.ok((await problem(third)).startsWith(`${batch}: `), third.health()[0]?.message);
 });
 
 test('a batch that is a symbolic link is not followed out of reports/fixed', async (t) => {
