@@ -147,10 +147,11 @@ export class ReportsService implements Service, HealthReporter {
     try {
       // A reports/fixed that is not a directory is damage like any other: the daemon still starts.
       await namedBy(this.fixedDir, mkdir(this.fixedDir, { recursive: true, mode: 0o750 }));
-      // A write cut short by a kill leaves its temp file (remediation.json's is a few MB). A disk
-      // mounted read-only after an error cannot lose them: nothing is damaged, writes fail and retry.
+      // A write cut short by a kill leaves its temp file (remediation.json's is a few MB); the
+      // data-dir lock keeps any other writer out of reports/, so each is stale. A disk mounted
+      // read-only after an error cannot lose them: nothing is damaged, writes fail and retry.
       for (const dir of [join(this.opts.dataDir, REPORTS_DIR), this.fixedDir])
-        await sweepTempFiles(dir).catch((err: unknown) =>
+        await sweepTempFiles(dir, { allStale: true }).catch((err: unknown) =>
           this.opts.log.warn('could not remove the temp files of cut-short report writes', { dir, err }),
         );
       this.historyDoc = (await namedBy(this.historyFile.path, this.historyFile.read())) ?? emptyHistory();

@@ -72,7 +72,18 @@ export const isAlive = (pid: number): boolean => {
  * whose writer is still alive (this process, or the daemon while a CLI command opens the same
  * store) is left alone: removing it would make that writer's rename fail.
  */
-export const sweepTempFiles = async (dir: string): Promise<number> => {
+export const sweepTempFiles = async (
+  dir: string,
+  opts: {
+    /**
+     * Every temp file is stale, whoever's pid it names: for a store that the data-dir lock keeps
+     * to this process and whose writers have not started yet. (A file left by a power cut names
+     * the pid the daemon had in that boot, which the next boot often gives to the daemon again,
+     * or to another live process.)
+     */
+    allStale?: boolean;
+  } = {},
+): Promise<number> => {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -82,6 +93,7 @@ export const sweepTempFiles = async (dir: string): Promise<number> => {
   }
   const stale = names.filter((n) => {
     if (!n.includes(TEMP_MARKER)) return false;
+    if (opts.allStale) return true;
     const pid = Number(TEMP_PID.exec(n)?.[1]);
     return !(pid && isAlive(pid));
   });

@@ -185,3 +185,19 @@ test('a version 2 remediation.json: a fix time that is no time is damage, a fix 
   const b = again.ledger().fixed[0]!;
   assert.equal(b.lists[b.list[0]!]!.length, 1);
 });
+
+test('temp files are swept at start whatever pid they name (after a reboot the pid may be ours, or live)', async (t) => {
+  const { dir } = await withBatch(t);
+  const reports = join(dir, 'reports');
+  await writeFile(join(reports, `remediation.json.tmp-${process.pid}-0a1b2c3d`), '{"version":3,"ho');
+  await writeFile(join(reports, 'fixed', `1.json.tmp-${process.pid}-0a1b2c3d`), '{"version":1');
+  await writeFile(join(reports, 'fixed', '2.json.tmp-1-0a1b2c3d'), '{"version":1'); // pid 1 is always alive
+  const s = await service(t, dir);
+  assert.equal(await problem(s), '');
+  for (const d of [reports, join(reports, 'fixed')])
+    assert.deepEqual(
+      (await readdir(d)).filter((n) => n.includes('.tmp-')),
+      [],
+      d,
+    );
+});
