@@ -6,7 +6,7 @@
  * as it is for a technician to restore: nothing is written over it.
  */
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { missingFixesOf } from '../assess/assess.js';
@@ -64,27 +64,23 @@ const namedBy = async <T>(path: string, work: Promise<T>): Promise<T> => {
 };
 
 /**
- * A batch file, only if it is a plain file of a sane size: the daemon writes each by renaming, so
- * a symbolic link (to a file outside DATA_DIR, say) or a directory is damage, and is not followed.
+ * A document only if it is a plain file (a named pipe would hold the read, and the start or every
+ * report page, forever). Batch files (`batch`) are written by renaming, never linked, so a symbolic
+ * link there (to a file outside DATA_DIR, say) is damage and not followed, and so is a size no
+ * batch comes near.
  */
-const readBatch = async (file: JsonFileAdapter<BatchFile>): Promise<BatchFile | null> => {
+const readPlain = async <T>(file: JsonFileAdapter<T>, batch = false): Promise<T | null> => {
   let st: Stats;
   try {
-    st = await lstat(file.path);
+    st = await (batch ? lstat : stat)(file.path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  if (!st.isFile())
-    throw new DepotError(
-      'STORE_CORRUPT',
-      `${file.path}: not a plain file; restore a backup or move it aside`,
-    );
-  if (st.size > MAX_BATCH_BYTES)
-    throw new DepotError(
-      'STORE_CORRUPT',
-      `${file.path}: ${st.size} bytes, far more than a batch of fixes; restore a backup or move it aside`,
-    );
+  const damage = (what: string) =>
+    new DepotError('STORE_CORRUPT', `${file.path}: ${what}; restore a backup or move it aside`);
+  if (!st.isFile()) throw damage('not a plain file');
+  if (batch && st.size > MAX_BATCH_BYTES) throw damage(`${st.size} bytes, far more than a batch of fixes`);
   return file.read();
 };
 /** The longest the ledger's recording of an assessment holds the event loop at a time. */
@@ -154,7 +150,7 @@ export class ReportsService implements Service, HealthReporter {
         await sweepTempFiles(dir, { allStale: true }).catch((err: unknown) =>
           this.opts.log.warn('could not remove the temp files of cut-short report writes', { dir, err }),
         );
-      this.historyDoc = (await namedBy(this.historyFile.path, this.historyFile.read())) ?? emptyHistory();
+      this.historyDoc = (await namedBy(this.historyFile.path, readPlain(this.historyFile))) ?? emptyHistory();
     } catch (err) {
       this.damagedBy(err);
     }
@@ -178,7 +174,7 @@ export class ReportsService implements Service, HealthReporter {
   private async readLedger(): Promise<void> {
     if (!this.ledgerUnread || this.damaged) return;
     this.ledgerUnread = false;
-    const doc = await namedBy(this.ledgerFile.path, this.ledgerFile.read());
+    const doc = await namedBy(this.ledgerFile.path, readPlain(this.ledgerFile));
     const { ledger, batches: names } = doc
       ? ledgerFromFile(this.ledgerFile.path, doc)
       : { ledger: emptyLedger(), batches: [] };
@@ -187,7 +183,7 @@ export class ReportsService implements Service, HealthReporter {
     const hostId = (id: string) => known.get(id) ?? id;
     for (const name of names) {
       const file = this.batchFile(name);
-      const batch = await namedBy(file.path, readBatch(file));
+      const batch = await namedBy(file.path, readPlain(file, true));
       if (!batch)
         throw new DepotError(
           'STORE_CORRUPT',

@@ -201,3 +201,17 @@ test('temp files are swept at start whatever pid they name (after a reboot the p
       d,
     );
 });
+
+for (const name of ['remediation.json', 'history.json'])
+  test(`a ${name} that is a directory or a named pipe is reported by its path; the service starts`, async (t) => {
+    const dir = await tempDir(t);
+    const path = join(dir, 'reports', name);
+    await mkdir(path, { recursive: true });
+    const s = await service(t, dir);
+    assert.ok((await problem(s)).startsWith(`${path}: `), s.health()[0]?.message);
+    await s.stop();
+    await rm(path, { recursive: true });
+    execFileSync('mkfifo', [path]);
+    const again = await service(t, dir);
+    assert.ok((await problem(again)).startsWith(`${path}: `), again.health()[0]?.message);
+  });
