@@ -49,14 +49,28 @@ const missesPackage = (h: HostAssessment, q: string): boolean =>
   // A group's fixes all share its source package.
   h.findings.groups.some((g) => g.fixes[0]?.package.includes(q));
 
-/** Hosts whose id, name or a missing package matches the search, most at risk first, ties by address. */
+/** Whether `h` misses a fix of at least the filter's severity ("Severity at least critical" on by host). */
+const missesAtLeast = (h: HostAssessment, severity: Severity | ''): boolean =>
+  severity === '' ||
+  (Object.entries(h.bySeverity) as Array<[Severity, number]>).some(
+    ([s, n]) => n > 0 && severityRank[s] <= severityRank[severity],
+  );
+
+/**
+ * Hosts missing a fix of at least the filter's severity whose id, name or a missing package matches
+ * the search, most at risk first, ties by address.
+ */
 export const hostsMatching = (
   hosts: readonly HostAssessment[],
   f: MissingFixFilter,
   label: HostLabel,
 ): HostAssessment[] =>
   inAddressOrder(
-    hosts.filter((h) => f.q === '' || hostMatches(h.hostId, f.q, label) || missesPackage(h, f.q)),
+    hosts.filter(
+      (h) =>
+        missesAtLeast(h, f.severity) &&
+        (f.q === '' || hostMatches(h.hostId, f.q, label) || missesPackage(h, f.q)),
+    ),
     (h) => label(h.hostId),
     (a, b) =>
       b.bySeverity.critical + b.bySeverity.high - (a.bySeverity.critical + a.bySeverity.high) ||

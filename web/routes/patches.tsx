@@ -163,6 +163,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
     );
   const site = got.site;
   const rows = advisoriesMatching(site.advisories, f, label);
+  const hostRows = f.view === 'hosts' ? hostsMatching(site.hosts, f, label) : [];
   return renderPage(
     c,
     { title: 'Patches' },
@@ -179,11 +180,11 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <FilterForm f={f} />
       {site.hosts.length === 0 ? (
         <NoInventories deps={deps} />
-      ) : f.view === 'hosts' ? (
+      ) : f.view === 'hosts' && hostRows.length > 0 ? (
         <DeployForm what="hosts (all their missing fixes)">
-          <HostTable rows={hostsMatching(site.hosts, f, label)} label={label} select />
+          <HostTable rows={hostRows} label={label} select />
         </DeployForm>
-      ) : rows.length === 0 ? (
+      ) : rows.length === 0 || f.view === 'hosts' ? (
         <Notice kind="ok">No missing fixes match these filters.</Notice>
       ) : f.view === 'packages' ? (
         <PackageTable rows={impactByPackage(rows)} />

@@ -78,6 +78,15 @@ test('hosts: by id, name or missing package; most critical and high first', () =
   assert.deepEqual(ids('h3'), ['h3']);
 });
 
+test('hosts: "severity at least" keeps only the hosts missing a fix that severe, as by advisory does', () => {
+  const hosts = [host('h1', 0, 1, ['zlib']), host('h2', 2, 0, ['curl']), host('h3', 0, 0, [])];
+  const ids = (severity: Severity | '') =>
+    hostsMatching(hosts, { q: '', severity }, label).map((h) => h.hostId);
+  assert.deepEqual(ids('critical'), ['h2']);
+  assert.deepEqual(ids('high'), ['h2', 'h1']);
+  assert.deepEqual(ids(''), ['h2', 'h1', 'h3']);
+});
+
 test('hosts equally at risk are listed in address order, not in the order of their ids', () => {
   const at: Record<string, string> = { ha: '10.0.0.19', hb: '10.0.0.9', hc: 'nas.lan', hd: '10.0.0.100' };
   const hosts = ['ha', 'hb', 'hc', 'hd'].map((id) => host(id, 0, 1, ['zlib']));

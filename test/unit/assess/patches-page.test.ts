@@ -61,6 +61,11 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
     'hosts link to their host page',
   );
   assert.match(await (await h.request('/patches?view=hosts&q=pc-2.lan')).text(), /pc-2\.lan/);
+  // "Severity at least critical" by host: no host misses a critical fix here, so none is listed.
+  const critical = await (await h.request('/patches?view=hosts&severity=critical')).text();
+  assert.doesNotMatch(critical, /needs patches/);
+  assert.match(critical, /No missing fixes match these filters/);
+  assert.match(await (await h.request('/patches?view=hosts&severity=high')).text(), /needs patches/);
 
   const adv = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
   assert.match(adv, /Affected hosts \(2\)/);
