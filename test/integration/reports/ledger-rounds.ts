@@ -1,4 +1,4 @@
-/** The rounds of ledger-writer.ts: HOSTS hosts, each round's inventory missing that round's three advisories. */
+/** Sites for the report tests. The rounds of ledger-writer.ts: HOSTS hosts, each round's inventory missing that round's three advisories. */
 import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
 import type { MissingFix } from '../../../daemon/assess/types.js';
@@ -43,3 +43,38 @@ export const roundSite = (round: number): SiteAssessment => {
     ms: 1,
   } as unknown as SiteAssessment;
 };
+
+/** One host, h1, whose inventory collected at `at` misses `missing` fixes (A-0, A-1, ...). */
+export const oneHostSite = (missing: number, at = Date.now()): SiteAssessment =>
+  ({
+    computedAt: new Date(at).toISOString(),
+    catalogGeneration: 1,
+    hosts: [
+      {
+        hostId: 'h1',
+        covered: true,
+        collectedAt: new Date(at).toISOString(),
+        findings: findingsOf(
+          Array.from({ length: missing }, (_, i) => ({
+            feedId: 'f',
+            advisoryId: `A-${i}`,
+            package: 'openssl',
+            severity: 'high',
+          })) as MissingFix[],
+        ),
+      },
+    ],
+    compliance: {
+      hosts: 1,
+      assessed: 1,
+      uncovered: 0,
+      compliant: missing ? 0 : 1,
+      ratio: missing ? 0 : 1,
+      missingFixes: missing,
+      bySeverity: { critical: 0, high: missing, medium: 0, low: 0, negligible: 0, unknown: 0 },
+      hostsAtRisk: missing ? 1 : 0,
+      rebootRequired: 0,
+    },
+    advisories: [],
+    ms: 1,
+  }) as unknown as SiteAssessment;

@@ -7,48 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { findingsOf } from '../../../daemon/assess/assess.js';
 import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
-import type { MissingFix } from '../../../daemon/assess/types.js';
 import { createLogger } from '../../../daemon/log.js';
 import { batchHosts } from '../../../daemon/reports/remediation.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
+import { oneHostSite } from './ledger-rounds.js';
 
-const site = (missing: number): SiteAssessment =>
-  ({
-    computedAt: new Date().toISOString(),
-    catalogGeneration: 1,
-    hosts: [
-      {
-        hostId: 'h1',
-        covered: true,
-        collectedAt: new Date().toISOString(),
-        findings: findingsOf(
-          Array.from({ length: missing }, (_, i) => ({
-            feedId: 'f',
-            advisoryId: `A-${i}`,
-            package: 'openssl',
-            severity: 'high',
-          })) as MissingFix[],
-        ),
-      },
-    ],
-    compliance: {
-      hosts: 1,
-      assessed: 1,
-      uncovered: 0,
-      compliant: missing ? 0 : 1,
-      ratio: missing ? 0 : 1,
-      missingFixes: missing,
-      bySeverity: { critical: 0, high: missing, medium: 0, low: 0, negligible: 0, unknown: 0 },
-      hostsAtRisk: missing ? 1 : 0,
-      rebootRequired: 0,
-    },
-    advisories: [],
-    ms: 1,
-  }) as unknown as SiteAssessment;
+const site = (missing: number): SiteAssessment => oneHostSite(missing);
 
 const service = async (t: TestContext, dataDir: string) => {
   const lines: string[] = [];
@@ -123,11 +90,7 @@ test('assessments are recorded one after another, in the order they came, and se
 });
 
 /** One host whose inventory collected at `at` misses `missing` fixes (A-0 .. A-n). */
-const siteAt = (missing: number, at: number): SiteAssessment => {
-  const s = site(missing);
-  (s.hosts[0] as { collectedAt: string }).collectedAt = new Date(at).toISOString();
-  return s;
-};
+const siteAt = oneHostSite;
 
 test('fixes are their own files: written once, named by remediation.json, pruned with the history', async (t) => {
   const dir = await tempDir(t);

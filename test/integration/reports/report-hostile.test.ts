@@ -8,47 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { findingsOf } from '../../../daemon/assess/assess.js';
-import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
-import type { MissingFix } from '../../../daemon/assess/types.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
-
-const site = (missing: number, at: number): SiteAssessment =>
-  ({
-    computedAt: new Date(at).toISOString(),
-    catalogGeneration: 1,
-    hosts: [
-      {
-        hostId: 'h1',
-        covered: true,
-        collectedAt: new Date(at).toISOString(),
-        findings: findingsOf(
-          Array.from({ length: missing }, (_, i) => ({
-            feedId: 'f',
-            advisoryId: `A-${i}`,
-            package: 'openssl',
-            severity: 'high',
-          })) as MissingFix[],
-        ),
-      },
-    ],
-    compliance: {
-      hosts: 1,
-      assessed: 1,
-      uncovered: 0,
-      compliant: missing ? 0 : 1,
-      ratio: missing ? 0 : 1,
-      missingFixes: missing,
-      bySeverity: { critical: 0, high: missing, medium: 0, low: 0, negligible: 0, unknown: 0 },
-      hostsAtRisk: missing ? 1 : 0,
-      rebootRequired: 0,
-    },
-    advisories: [],
-    ms: 1,
-  }) as unknown as SiteAssessment;
+import { oneHostSite as site } from './ledger-rounds.js';
 
 const service = async (t: TestContext, dataDir: string) => {
   const s = new ReportsService({
