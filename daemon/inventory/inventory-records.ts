@@ -115,9 +115,9 @@ export class InventoryRecords {
 
   private async expand(r: OnDisk): Promise<HostInventory> {
     if (!stored(r)) return r;
-    const { packageIds, packageTable, ...head } = r;
+    const { packageIds, packageTable, packageCheck, ...head } = r;
     const table = this.tables.table(packageTable ?? 0);
-    const packages = Object.freeze(await table.get(packageIds)) as InstalledPackage[];
+    const packages = Object.freeze(await table.get(packageIds, packageCheck)) as InstalledPackage[];
     const inv: HostInventory = { ...head, packages };
     idsOf.set(inv, { table, ids: packageIds, packages });
     return inv;
@@ -136,8 +136,15 @@ export class InventoryRecords {
     await this.tables.ready();
     const generation = this.tables.current;
     const { packages, ...head } = inv;
-    const packageIds = await this.tables.table(generation).intern(packages);
-    return { ...head, packageIds, ...(generation ? { packageTable: generation } : {}) };
+    const table = this.tables.table(generation);
+    const packageIds = await table.intern(packages);
+    const packageCheck = table.check(packageIds);
+    return {
+      ...head,
+      packageIds,
+      ...(generation ? { packageTable: generation } : {}),
+      ...(packageCheck ? { packageCheck } : {}),
+    };
   }
 
   /**

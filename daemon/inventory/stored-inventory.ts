@@ -65,6 +65,8 @@ export const parseStoredInventory = (value: unknown): HostInventory => {
 export type StoredInventory = Omit<HostInventory, 'packages'> & {
   packageIds: number[];
   packageTable?: number;
+  /** Digest of the highest-numbered line named (SitePackages.check); absent in older records. */
+  packageCheck?: string;
 };
 
 const idsSchema = z.array(
@@ -75,6 +77,7 @@ const idsSchema = z.array(
     .max(2 ** 31 - 1),
 );
 const generationSchema = z.number().int().min(0).max(999_999_999).optional();
+const checkSchema = z.string().min(1).max(64).optional();
 const storedHeadSchema = hostInventorySchema
   .omit({ packages: true })
   .extend({ packageIds: idsSchema.max(0) });
@@ -87,14 +90,16 @@ const isId = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 
  */
 export const parseRecord = (value: unknown): StoredInventory | HostInventory => {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'packageIds' in value) {
-    const { packageIds, packageTable, ...head } = value as Record<string, unknown>;
+    const { packageIds, packageTable, packageCheck, ...head } = value as Record<string, unknown>;
     const ids =
       Array.isArray(packageIds) && packageIds.every(isId) ? packageIds : idsSchema.parse(packageIds);
     const generation = generationSchema.parse(packageTable);
+    const check = checkSchema.parse(packageCheck);
     return {
       ...storedHeadSchema.parse({ ...head, packageIds: [] }),
       packageIds: ids as number[],
       ...(generation ? { packageTable: generation } : {}),
+      ...(check !== undefined ? { packageCheck: check } : {}),
     };
   }
   return parseStoredInventory(value);

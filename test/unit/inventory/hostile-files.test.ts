@@ -107,3 +107,35 @@ test('a reader in another process whose record is rewritten and its table remove
     ['libc6', 'zlib1g'],
   );
 });
+
+test('a table that lost its last lines, appended to again, is never read as another package list', async (t) => {
+  const inventory = join(await tempDir(t), 'inventory');
+  const hosts = join(inventory, 'hosts');
+  const table = join(inventory, 'packages.jsonl');
+  const before = new InventoryRecords(hosts);
+  await before.put('h1', host('h1', ['curl', 'libc6']));
+  await before.put('h2', host('h2', ['curl', 'zlib1g', 'openssl']));
+  // Damage (or a table restored from an older backup than the records): lines 2 and 3 lost.
+  const lines = (await readFile(table, 'utf8')).split('\n');
+  await writeFile(table, `${lines.slice(0, 2).join('\n')}\n`);
+  const after = new InventoryRecords(hosts);
+  await after.put('h3', host('h3', ['evil', 'worse'])); // takes lines 2 and 3 again
+  assert.deepEqual(
+    (await after.get('h1'))?.packages.map((p) => p.name),
+    ['curl', 'libc6'],
+  );
+  await assert.rejects(after.get('h2'), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'STORE_CORRUPT');
+    assert.match(
+      err.message,
+      /h2\.json\.gz: .*packages\.jsonl: package 3 is not the line it was stored with/,
+    );
+    return true;
+  });
+  // A new collection of that host stores it whole again.
+  await after.put('h2', host('h2', ['curl', 'zlib1g', 'openssl']));
+  assert.deepEqual(
+    (await new InventoryRecords(hosts).get('h2'))?.packages.map((p) => p.name),
+    ['curl', 'zlib1g', 'openssl'],
+  );
+});
