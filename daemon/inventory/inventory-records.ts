@@ -16,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DepotError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { sweepTempFiles, writeFileAtomic } from '../store/atomic-file.js';
 import { RecordDir } from '../store/record-dir.js';
 import { PackageTables } from './package-tables.js';
 import type { SitePackages } from './site-packages.js';
@@ -71,8 +71,10 @@ export class InventoryRecords {
     this.migratedMark = join(dir, '..', 'packages.migrated');
   }
 
-  start(): Promise<void> {
-    return this.records.start();
+  /** Sweep temp files an interrupted write left: of records, and of the tables and mark beside them. */
+  async start(): Promise<void> {
+    await this.records.start();
+    await sweepTempFiles(join(this.dir, '..'));
   }
 
   /** The table new inventories are stored against. */

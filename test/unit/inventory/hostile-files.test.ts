@@ -5,7 +5,7 @@
  * it, and the other hosts still read.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InventoryRecords } from '../../../daemon/inventory/inventory-records.js';
@@ -138,4 +138,13 @@ test('a table that lost its last lines, appended to again, is never read as anot
     (await new InventoryRecords(hosts).get('h2'))?.packages.map((p) => p.name),
     ['curl', 'zlib1g', 'openssl'],
   );
+});
+
+test('a start sweeps the temp files a killed writer left beside the records (the mark, a table)', async (t) => {
+  const inventory = join(await tempDir(t), 'inventory');
+  await mkdir(join(inventory, 'hosts'), { recursive: true });
+  const left = ['packages.migrated.tmp-999999999-0a1b2c3d', 'packages-2.jsonl.tmp-999999999-00ff00ff'];
+  for (const name of left) await writeFile(join(inventory, name), 'x');
+  await new InventoryRecords(join(inventory, 'hosts')).start();
+  assert.deepEqual((await readdir(inventory)).sort(), ['hosts']);
 });
