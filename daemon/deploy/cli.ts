@@ -135,10 +135,11 @@ const detailText = (d: Deployment): string => {
 const status = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
   const store = new DeploymentStore(join(deployDir(config), 'deployments'), ctx.commandLog(config));
-  const all = (await store.load()).reverse();
+  await store.load();
+  const all = store.movingRecords().reverse();
   const id = ctx.positionals[1];
   if (id) {
-    const d = store.get(id);
+    const d = await store.record(id);
     if (!d) throw new DepotError('NOT_FOUND', `no deployment ${id}`);
     out(ctx.values.json ? JSON.stringify(d, null, 2) : detailText(d));
     return 0;
@@ -152,9 +153,9 @@ const status = async (ctx: CommandContext): Promise<number> => {
 };
 
 /** Resolves once the deployment stopped, or every open host waits (for a window or an approval). */
-const untilAtRest = async (get: (id: string) => Deployment, id: string): Promise<Deployment> => {
+const untilAtRest = async (get: (id: string) => Promise<Deployment>, id: string): Promise<Deployment> => {
   for (;;) {
-    const d = get(id);
+    const d = await get(id);
     const open = d.hosts.filter((h) => !h.outcome);
     if (d.state !== 'running' || open.every((h) => h.phase === 'pending' && h.waiting)) return d;
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -14,6 +14,7 @@ import type { Clock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Deployment, HostState } from './deployment.js';
 import type { DeploymentStore } from './deployment-store.js';
+import type { HostRow } from './deployment-summary.js';
 import { HostRun, type HostRunDeps } from './host-run.js';
 import { hostApproval } from './policy/host-approval.js';
 import { advanceRings, DEFAULT_CONCURRENCY } from './policy/rings.js';
@@ -51,7 +52,7 @@ export class DeployRunner {
     this.stopped = new AbortController();
     await this.opts.store.load();
     this.opts.jobs.register(this.kind());
-    for (const d of this.opts.store.all()) {
+    for (const d of this.opts.store.movingRecords()) {
       this.requeueOrphans(d);
       if (d.state === 'running') void this.advance(d.id);
     }
@@ -96,19 +97,27 @@ export class DeployRunner {
    * A host job's result: its outcome and why. The job's title names the host ("Deploy X to
    * 10.0.0.20"); only a host without a name there is named here, by its id.
    */
-  private outcome(h: HostState): string {
+  private outcome(h: HostRow): string {
     const id = this.opts.hostLabel?.(h.hostId) ? '' : `${h.hostId}: `;
     return `${id}${h.outcome}${h.reason ? ` (${h.reason})` : ''}`;
   }
 
-  private host(p: HostJobParams): HostState | undefined {
-    return this.opts.store.get(p.deploymentId)?.hosts.find((h) => h.hostId === p.hostId);
+  private host(p: HostJobParams): HostRow | undefined {
+    return this.opts.store.summary(p.deploymentId)?.host(p.hostId);
   }
 
   private async runHost(job: JobRecord, p: HostJobParams, signal: AbortSignal): Promise<JobResult> {
-    const d = this.opts.store.get(p.deploymentId);
-    const h = this.host(p);
-    if (!d || !h) return { summary: 'the deployment or host is gone' };
+    const d = this.opts.store.live(p.deploymentId);
+    const h = d?.hosts.find((x) => x.hostId === p.hostId);
+    if (!d || !h) {
+      // Finished and at rest: the host ended, or never started and never will.
+      const row = this.host(p);
+      const state = this.opts.store.summary(p.deploymentId)?.state;
+      if (row?.outcome) return { summary: this.outcome(row) };
+      return {
+        summary: state ? `not started: the deployment is ${state}` : 'the deployment or host is gone',
+      };
+    }
     if (h.jobId !== job.id) return { summary: `superseded by ${h.jobId ?? 'nothing'}` };
     if (h.outcome) return { summary: this.outcome(h) };
     const save = () => this.opts.store.save(d);
@@ -162,7 +171,8 @@ export class DeployRunner {
   }
 
   private async advanceNow(id: string): Promise<void> {
-    const d = this.opts.store.get(id);
+    // A finished deployment at rest has nothing to advance (a change to it is saved first: then it is live).
+    const d = this.opts.store.live(id);
     if (!d || this.stopped.signal.aborted) return;
     const now = this.opts.clock.now();
     const before = d.state;
@@ -187,7 +197,7 @@ export class DeployRunner {
       this.opts.log.info('deployment state', { deploymentId: id, state: d.state, note: d.note });
     // A halt names updates other deployments may carry: they stop before their next batch too.
     if (d.state === 'halted' && before !== 'halted') {
-      for (const other of this.opts.store.all())
+      for (const other of this.opts.store.movingRecords())
         if (other.id !== id && other.state === 'running') void this.advance(other.id);
     }
   }

@@ -21,6 +21,7 @@ import {
   policySchema,
 } from './deployment.js';
 import { DeploymentStore } from './deployment-store.js';
+import type { DeploymentSummary, HostRow } from './deployment-summary.js';
 import { DEFAULT_TIMING, type HostRunDeps, type HostRunTiming } from './host-run.js';
 import { buildPlan, type PlanSelection, updateKey } from './plan.js';
 import type { ApprovalScope } from './policy/approvals.js';
@@ -76,7 +77,7 @@ export class DeployService implements Service {
   private readonly runner: DeployRunner;
 
   constructor(private readonly opts: DeployServiceOptions) {
-    this.store = new DeploymentStore(join(opts.dir, 'deployments'), opts.log, { shareStrings: true });
+    this.store = new DeploymentStore(join(opts.dir, 'deployments'), opts.log, { summarize: true });
     this.audit = new ApprovalLog(join(opts.dir, 'approvals.jsonl'));
     this.runner = new DeployRunner({
       ...opts,
@@ -102,29 +103,37 @@ export class DeployService implements Service {
 
   /** Halted deployments: each waits for a technician (fix and retry its failed hosts, or cancel). */
   health(): Problem[] {
-    return haltedDeployments(this.store.all(), (id) => this.opts.hostLabel?.(id));
+    return haltedDeployments(this.store.movingRecords(), (id) => this.opts.hostLabel?.(id));
   }
 
   /** A failed job of a halted deployment: the deployment's own problem tells that story. */
   explainsFailure(job: { params: Record<string, unknown> }): boolean {
     const id = job.params.deploymentId;
-    return typeof id === 'string' && this.store.get(id)?.state === 'halted';
+    return typeof id === 'string' && this.store.live(id)?.state === 'halted';
   }
 
-  list(): Deployment[] {
+  /** Every deployment, newest first, as its summary (a page needing a host's steps: `get`). */
+  list(): DeploymentSummary[] {
     return this.store.all().reverse();
   }
 
   /** The deployments that include a host, newest first, with the host's state in each. */
-  forHost(hostId: string): Array<{ d: Deployment; h: HostState }> {
+  forHost(hostId: string): Array<{ d: DeploymentSummary; h: HostRow }> {
     return this.list().flatMap((d) => {
-      const h = d.hosts.find((x) => x.hostId === hostId);
+      const h = d.host(hostId);
       return h ? [{ d, h }] : [];
     });
   }
 
-  get(id: string): Deployment {
-    const d = this.store.get(id);
+  summary(id: string): DeploymentSummary {
+    const d = this.store.summary(id);
+    if (!d) throw new DepotError('NOT_FOUND', `no deployment ${id}`);
+    return d;
+  }
+
+  /** The whole record (a finished deployment's is read from its file). */
+  async get(id: string): Promise<Deployment> {
+    const d = await this.store.record(id);
     if (!d) throw new DepotError('NOT_FOUND', `no deployment ${id}`);
     return d;
   }
@@ -173,7 +182,7 @@ export class DeployService implements Service {
   }
 
   async approve(id: string, scope: ApprovalScope, actor: Actor, deadline?: string): Promise<Deployment> {
-    const d = this.get(id);
+    const d = await this.get(id);
     if (d.state === 'cancelled' || d.state === 'completed')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
     const at = this.iso();
@@ -186,7 +195,7 @@ export class DeployService implements Service {
 
   /** Start (or resume): hosts run in their windows, or at once with `now`. */
   async run(id: string, actor: Actor, opts: { now?: boolean } = {}): Promise<Deployment> {
-    const d = this.get(id);
+    const d = await this.get(id);
     if (d.state !== 'draft' && d.state !== 'paused')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
     await this.record(d, {
@@ -207,7 +216,7 @@ export class DeployService implements Service {
   }
 
   async cancel(id: string, actor: Actor): Promise<Deployment> {
-    const d = this.get(id);
+    const d = await this.get(id);
     if (d.state === 'completed' || d.state === 'cancelled')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
     await this.setState(id, actor, 'cancel', d.state, 'cancelled');
@@ -225,7 +234,7 @@ export class DeployService implements Service {
     from: Deployment['state'],
     to: Deployment['state'],
   ): Promise<Deployment> {
-    const d = this.get(id);
+    const d = await this.get(id);
     if (d.state !== from) throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
     await this.record(d, { action, ...actor });
     d.state = to;
@@ -237,8 +246,11 @@ export class DeployService implements Service {
   async resetBreaker(hostId: string, update: string, actor: Actor): Promise<number> {
     const open = this.store.openBreakers(hostId).filter((o) => o.breaker.update === update);
     if (open.length === 0) throw new DepotError('NOT_FOUND', `no open breaker for ${update} on ${hostId}`);
-    for (const { deploymentId, breaker } of open) {
-      const d = this.get(deploymentId);
+    for (const { deploymentId } of open) {
+      // The breaker of the whole record (a finished deployment's summary holds a copy read earlier).
+      const d = await this.get(deploymentId);
+      const breaker = d.breakers.find((b) => b.hostId === hostId && b.update === update && !b.resetAt);
+      if (!breaker) continue;
       await this.record(d, { action: 'reset-breaker', ...actor, detail: `${hostId} ${update}` });
       Object.assign(breaker, { resetAt: this.iso(), resetBy: actor.by });
       await this.store.save(d);
@@ -248,7 +260,7 @@ export class DeployService implements Service {
 
   /** Run a failed or unreachable host again (its breakers must be reset first). */
   async retryHost(id: string, hostId: string, actor: Actor): Promise<Deployment> {
-    const d = this.get(id);
+    const d = await this.get(id);
     const h = d.hosts.find((x) => x.hostId === hostId);
     if (!h) throw new DepotError('NOT_FOUND', `host ${hostId} is not in deployment ${id}`);
     if (h.outcome !== 'failed' && h.outcome !== 'unreachable')

@@ -1,98 +1,161 @@
 /**
- * Deployment records on disk: one JSON file per deployment (`<dataDir>/deploy/deployments`),
- * all in memory while the daemon runs. Writes go through the atomic writer, serialised and
- * coalesced per record; unlike job records, a failed write rejects, because the runner must not
- * start an install whose intent it could not make durable.
+ * Deployment records on disk: one JSON file per deployment (`<dataDir>/deploy/deployments`).
+ * Writes go through the atomic writer, serialised and coalesced per record; unlike job records, a
+ * failed write rejects, because the runner must not start an install whose intent it could not
+ * make durable.
+ *
+ * A deployment that may still change is held whole. With `summarize` (the daemon, which runs for
+ * months), a finished one at rest keeps only its summary in memory (deployment-summary.ts): every
+ * host's steps and apt output are read from its file when a page asks (`record`). The record read
+ * is held weakly, so everyone who asks while it is in use gets the same object, and a change made
+ * to it (a breaker reset, a retried host) is saved whole: a summary is never written anywhere.
  */
+import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CoalescedWrites } from '../store/coalesced-writes.js';
 import { RecordDir } from '../store/record-dir.js';
-import { shareStringsInPieces } from '../store/shared-strings.js';
 import { type Breaker, type Deployment, deploymentSchema } from './deployment.js';
+import {
+  atRest,
+  type DeploymentSummary,
+  FinishedSummary,
+  liveSummary,
+  Strings,
+} from './deployment-summary.js';
 
-/** States a deployment does not leave by itself: its record stops changing. */
-const FINISHED: ReadonlySet<Deployment['state']> = new Set(['completed', 'cancelled']);
+interface Finished {
+  summary: FinishedSummary;
+  record: WeakRef<Deployment>;
+}
+
+const byCreation = (
+  a: Pick<Deployment, 'createdAt' | 'id'>,
+  b: Pick<Deployment, 'createdAt' | 'id'>,
+): number => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 export class DeploymentStore {
   private readonly records: RecordDir<Deployment>;
-  private readonly deployments = new Map<string, Deployment>();
-  private readonly writes = new CoalescedWrites(async (id) => {
-    const d = this.deployments.get(id);
-    if (!d) return;
-    await this.records.put(id, d);
-    if (FINISHED.has(d.state)) this.shareStrings(d);
-  });
-  /** Records whose repeated strings are shared already (see shared-strings.ts). */
-  private readonly shared = new WeakSet<Deployment>();
-  private sharing: Promise<void> = Promise.resolve();
+  /** Deployments that may still change, whole. */
+  private readonly moving = new Map<string, Deployment>();
+  /** Finished deployments at rest: their summary, and their record while anything holds it. */
+  private readonly finished = new Map<string, Finished>();
+  /** Records saved and not written yet: the write finds them even if they came to rest meanwhile. */
+  private readonly unwritten = new Map<string, Deployment>();
+  /** Reads of finished records from disk in progress (one per record: one object for everyone). */
+  private readonly reads = new Map<string, Promise<Deployment | undefined>>();
+  private readonly strings = new Strings();
+  private readonly writes = new CoalescedWrites((id) => this.write(id));
 
   /**
-   * @param shareStrings share the repeated strings of the records in memory (the daemon, which
-   * holds them for days; a CLI command reads and exits).
+   * @param summarize keep finished deployments as summaries (the daemon); a CLI command, which
+   * reads and exits, holds every record whole.
    */
   constructor(
     readonly dir: string,
     private readonly log: Logger,
-    private readonly opts: { shareStrings?: boolean } = {},
+    private readonly opts: { summarize?: boolean } = {},
   ) {
     this.records = new RecordDir(dir, (v) => deploymentSchema.parse(v), 0o640);
   }
 
-  /** Read every record; a damaged one is logged and left out, the rest load. */
-  async load(): Promise<Deployment[]> {
+  /** Read every record, one at a time; a damaged one is logged and left out, the rest load. */
+  async load(): Promise<void> {
     await this.records.start();
-    this.deployments.clear();
+    this.moving.clear();
+    this.finished.clear();
     for (const id of await this.records.ids()) {
       try {
         const d = await this.records.get(id);
-        if (d?.id === id) this.deployments.set(id, d);
+        if (d?.id === id) this.keep(d);
       } catch (err) {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
       }
     }
-    for (const d of this.deployments.values()) this.shareStrings(d);
-    return this.all();
   }
 
-  /**
-   * Share the repeated strings of a record read from disk or just finished (every host's commands,
-   * versions and apt output), in the background, one record after another. Only the copies in
-   * memory change, never a value: writes and readers see the same record.
-   */
-  private shareStrings(d: Deployment): void {
-    if (!this.opts.shareStrings || this.shared.has(d)) return;
-    this.shared.add(d);
-    this.sharing = this.sharing
-      .then(async () => {
-        const replaced = await shareStringsInPieces(d, 'hosts');
-        this.log.debug('deployment strings shared', { deploymentId: d.id, replaced });
-      })
-      .catch((err: unknown) => this.log.warn('could not share the strings of a deployment', { err }));
+  /** Hold `d` whole while it may change; as a summary once it is at rest. */
+  private keep(d: Deployment): void {
+    if (this.opts.summarize && atRest(d)) {
+      this.moving.delete(d.id);
+      this.finished.set(d.id, { summary: new FinishedSummary(d, this.strings), record: new WeakRef(d) });
+    } else {
+      this.finished.delete(d.id);
+      this.moving.set(d.id, d);
+    }
   }
 
-  /** The background sharing of strings has caught up (tests). */
-  stringsShared(): Promise<void> {
-    return this.sharing;
+  private async write(id: string): Promise<void> {
+    const d = this.unwritten.get(id) ?? this.moving.get(id);
+    if (!d) return;
+    this.unwritten.delete(id);
+    try {
+      await this.records.put(id, d);
+    } catch (err) {
+      // Held whole until a write succeeds: the change is still what every page shows.
+      this.finished.delete(id);
+      this.moving.set(id, d);
+      throw err;
+    }
+    if (!this.unwritten.has(id) && this.moving.get(id) === d) this.keep(d);
   }
 
-  /** Oldest first. */
-  all(): Deployment[] {
-    return [...this.deployments.values()].sort(
-      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
-    );
+  /** Every deployment, oldest first. */
+  all(): DeploymentSummary[] {
+    const list: DeploymentSummary[] = [...this.moving.values()].map(liveSummary);
+    for (const f of this.finished.values()) list.push(f.summary);
+    return list.sort(byCreation);
   }
 
-  get(id: string): Deployment | undefined {
-    return this.deployments.get(id);
+  /** Deployments that may still change, whole, oldest first (a CLI command's store: every one). */
+  movingRecords(): Deployment[] {
+    return [...this.moving.values()].sort(byCreation);
+  }
+
+  /** A deployment that may still change; a finished one at rest is read with `record`. */
+  live(id: string): Deployment | undefined {
+    return this.moving.get(id);
+  }
+
+  summary(id: string): DeploymentSummary | undefined {
+    const d = this.moving.get(id);
+    return d ? liveSummary(d) : this.finished.get(id)?.summary;
+  }
+
+  /** The whole record: held, or read from its file (a finished deployment at rest). */
+  record(id: string): Promise<Deployment | undefined> {
+    const d = this.moving.get(id) ?? this.finished.get(id)?.record.deref();
+    if (d || !this.finished.has(id)) return Promise.resolve(d);
+    let read = this.reads.get(id);
+    if (!read) {
+      read = this.readFinished(id).finally(() => this.reads.delete(id));
+      this.reads.set(id, read);
+    }
+    return read;
+  }
+
+  private async readFinished(id: string): Promise<Deployment | undefined> {
+    const d = await this.records.get(id);
+    if (!d || d.id !== id)
+      throw new DepotError('STORE_CORRUPT', `${this.records.file(id)}: the deployment's record is gone`);
+    // Saved again while it was read: that object is the record.
+    const held = this.moving.get(id) ?? this.finished.get(id)?.record.deref();
+    if (held) return held;
+    const f = this.finished.get(id);
+    if (f) f.record = new WeakRef(d);
+    return d;
   }
 
   add(d: Deployment): Promise<void> {
-    this.deployments.set(d.id, d);
     return this.save(d);
   }
 
   /** Resolves once a write holding the record's current state is durable; rejects if it failed. */
   save(d: Deployment): Promise<void> {
+    if (this.moving.get(d.id) !== d) {
+      this.finished.delete(d.id);
+      this.moving.set(d.id, d);
+    }
+    this.unwritten.set(d.id, d);
     return this.writes.save(d.id);
   }
 
@@ -100,14 +163,22 @@ export class DeploymentStore {
     return this.writes.settled();
   }
 
+  /** Every deployment's id, breakers and halted updates, in no order (checked per host as rings advance). */
+  private *headings(): Iterable<Pick<Deployment, 'id' | 'breakers' | 'haltedUpdates'>> {
+    yield* this.moving.values();
+    for (const f of this.finished.values()) yield f.summary;
+  }
+
   /** Update keys halted by any deployment: their promotion stops everywhere. */
   haltedUpdates(): Set<string> {
-    return new Set(this.all().flatMap((d) => d.haltedUpdates));
+    const halted = new Set<string>();
+    for (const d of this.headings()) for (const u of d.haltedUpdates) halted.add(u);
+    return halted;
   }
 
   /** The open (not reset) breaker for this update on this host, in any deployment. */
   openBreaker(hostId: string, update: string): Breaker | undefined {
-    for (const d of this.all()) {
+    for (const d of this.headings()) {
       const b = d.breakers.find((x) => x.hostId === hostId && x.update === update && !x.resetAt);
       if (b) return b;
     }
@@ -116,7 +187,7 @@ export class DeploymentStore {
 
   /** Every open breaker on a host, with its deployment. */
   openBreakers(hostId?: string): Array<{ deploymentId: string; breaker: Breaker }> {
-    return this.all().flatMap((d) =>
+    return [...this.headings()].flatMap((d) =>
       d.breakers
         .filter((b) => !b.resetAt && (hostId === undefined || b.hostId === hostId))
         .map((breaker) => ({ deploymentId: d.id, breaker })),

@@ -4,7 +4,7 @@
  */
 import type { AdvisoryImpact } from '../assess/assess-service.js';
 import { severityRank } from '../catalog/model.js';
-import type { Deployment } from '../deploy/deployment.js';
+import type { DeploymentSummary } from '../deploy/deployment-summary.js';
 import type { HostOutcome } from '../deploy/ports.js';
 import {
   DAY_MS,
@@ -153,7 +153,9 @@ const OUTCOME_KEYS: Record<HostOutcome, string> = {
 
 /** One row per deployment, newest first: how many hosts ended how. */
 export const deploymentsTable = (
-  list: ReadonlyArray<Pick<Deployment, 'id' | 'title' | 'createdAt' | 'createdBy' | 'state' | 'hosts'>>,
+  list: ReadonlyArray<
+    Pick<DeploymentSummary, 'id' | 'title' | 'createdAt' | 'createdBy' | 'state' | 'hostCount' | 'counts'>
+  >,
 ): ReportTable => ({
   name: 'deployments',
   title: 'Deployment outcomes',
@@ -174,20 +176,17 @@ export const deploymentsTable = (
   rows: [...list]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((d) => {
+      const all = d.counts();
       const counts: Record<string, number> = Object.fromEntries(
-        Object.values(OUTCOME_KEYS).map((k) => [k, 0]),
+        Object.entries(OUTCOME_KEYS).map(([o, k]) => [k, all[o as HostOutcome]]),
       );
-      let open = 0;
-      for (const h of d.hosts) {
-        if (h.outcome) counts[OUTCOME_KEYS[h.outcome]]!++;
-        else open++;
-      }
-      const ended = d.hosts.length - open - counts.not_applicable!;
+      const open = all['in-progress'] + all.pending;
+      const ended = d.hostCount - open - counts.not_applicable!;
       return {
         deployment: d.title,
         created: d.createdAt,
         state: d.state,
-        hosts: d.hosts.length,
+        hosts: d.hostCount,
         ...counts,
         in_progress: open,
         success_pct: percent(counts.verified! + counts.reboot_pending!, ended),

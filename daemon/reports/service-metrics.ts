@@ -10,14 +10,14 @@ import { HOST_STANDINGS, hostStanding } from '../assess/assess.js';
 import type { SiteAssessment } from '../assess/assess-service.js';
 import type { FeedStatus } from '../catalog/feed-status.js';
 import { severities } from '../catalog/model.js';
-import type { Deployment } from '../deploy/deployment.js';
+import type { DeploymentSummary } from '../deploy/deployment-summary.js';
 import { JOB_STATES } from '../jobs/job.js';
 
 export interface MetricSources {
   jobs: { list(): ReadonlyArray<{ kind: string; state: string }> };
   catalog?: { feeds(): FeedStatus[] } | undefined;
   assess?: { latest(): SiteAssessment | undefined } | undefined;
-  deploy?: { list(): ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>> } | undefined;
+  deploy?: { list(): ReadonlyArray<Pick<DeploymentSummary, 'state' | 'counts'>> } | undefined;
   now?: () => number;
 }
 
@@ -125,7 +125,8 @@ const deployMetrics = (gauge: GaugeOf, deploy: NonNullable<MetricSources['deploy
     (g) => {
       for (const d of deploy.list()) {
         if (d.state === 'cancelled' || d.state === 'draft') continue;
-        for (const h of d.hosts) g.inc({ outcome: h.outcome ?? 'pending' });
+        for (const [outcome, n] of Object.entries(d.counts()))
+          if (n) g.inc({ outcome: outcome === 'in-progress' ? 'pending' : outcome }, n);
       }
     },
   );

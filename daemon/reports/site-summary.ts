@@ -6,7 +6,7 @@
 import { HOST_STANDINGS, type HostStanding, hostStanding } from '../assess/assess.js';
 import type { HostAssessment, SiteCompliance } from '../assess/types.js';
 import type { FeedStatus } from '../catalog/feed-status.js';
-import type { Deployment } from '../deploy/deployment.js';
+import type { DeploymentSummary } from '../deploy/deployment-summary.js';
 import type { Problem } from '../observability/health.js';
 
 /** What the summary reads from an assessment. */
@@ -34,7 +34,7 @@ export interface SiteSources {
     | undefined;
   /** The host directory: every machine, inventoried or not. */
   hosts?: { count(): number } | undefined;
-  deploy?: { list(): ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>> } | undefined;
+  deploy?: { list(): ReadonlyArray<Pick<DeploymentSummary, 'state' | 'counts'>> } | undefined;
   catalog?: { feeds(): FeedStatus[] } | undefined;
   cache?: { summary(): { fromCache: number; fromUpstream: number; hitRatio: number } } | undefined;
   health?: { problems(): Promise<Problem[]> } | undefined;
@@ -77,13 +77,16 @@ export interface DeploymentFigures {
   failedHosts: number;
 }
 
-const deploymentFigures = (list: ReadonlyArray<Pick<Deployment, 'state' | 'hosts'>>): DeploymentFigures => {
+const deploymentFigures = (
+  list: ReadonlyArray<Pick<DeploymentSummary, 'state' | 'counts'>>,
+): DeploymentFigures => {
   const figures: DeploymentFigures = { inProgress: 0, halted: 0, failed: 0, failedHosts: 0 };
   for (const d of list) {
     if (d.state === 'running' || d.state === 'paused') figures.inProgress++;
     if (d.state === 'halted') figures.halted++;
     if (d.state === 'cancelled' || d.state === 'draft') continue;
-    const failed = d.hosts.filter((h) => h.outcome === 'failed' || h.outcome === 'unreachable').length;
+    const counts = d.counts();
+    const failed = counts.failed + counts.unreachable;
     if (failed) figures.failed++;
     figures.failedHosts += failed;
   }

@@ -125,7 +125,7 @@ const scopeOf = (kind: string, value: string): ApprovalScope => {
 /** What the deployment page polls while it runs: its state card. */
 const liveFragment = async (deps: WebDeps, c: Context<WebEnv>) => {
   const deploy = requireDeploy(deps);
-  const d = deploy.get(c.req.param('id') ?? '');
+  const d = await deploy.get(c.req.param('id') ?? '');
   const label = labelOf(deps);
   const live = <LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />;
   if (d.state === 'running') return c.html(live);
@@ -142,7 +142,7 @@ const liveFragment = async (deps: WebDeps, c: Context<WebEnv>) => {
 
 const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const deploy = requireDeploy(deps);
-  const d = deploy.get(c.req.param('id') ?? '');
+  const d = await deploy.get(c.req.param('id') ?? '');
   const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
   const notice = noticeFor(c.req.query('done'), d.state);
   const csrf = c.get('csrf');
@@ -294,7 +294,7 @@ export const deploymentsRoutes = (deps: WebDeps) => {
   });
 
   app.get('/deployments/:id/hosts/:hostId', async (c) => {
-    const d = requireDeploy(deps).get(c.req.param('id'));
+    const d = await requireDeploy(deps).get(c.req.param('id'));
     const hostId = c.req.param('hostId');
     const h = d.hosts.find((x) => x.hostId === hostId);
     if (!h) throw new DepotError('NOT_FOUND', `host ${hostId.slice(0, 80)} is not in deployment ${d.id}`);
@@ -316,7 +316,7 @@ export const deploymentsRoutes = (deps: WebDeps) => {
     const deploy = requireDeploy(deps);
     const id = c.req.param('id');
     const hostId = c.req.param('hostId');
-    if (!deploy.get(id).hosts.some((h) => h.hostId === hostId))
+    if (!deploy.summary(id).host(hostId))
       throw new DepotError('NOT_FOUND', `host ${hostId.slice(0, 80)} is not in deployment ${id}`);
     const body = await c.req.parseBody({ all: true });
     await deploy.resetBreaker(hostId, one(body, 'update'), actor(c));

@@ -5,6 +5,7 @@
  */
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
+import { liveSummary } from '../../daemon/deploy/deployment-summary.js';
 import { updateKey } from '../../daemon/deploy/plan.js';
 import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
@@ -265,7 +266,7 @@ export const LiveProgress = (props: {
   return (
     <section class="card" id="deployment-live" {...poll}>
       <h2>
-        State: <StateWord d={d} /> <span class="hint">{outcomeCounts(d)}</span>
+        State: <StateWord d={d} /> <span class="hint">{outcomeCounts(liveSummary(d).counts())}</span>
       </h2>
       {d.note ? <p class="notice error">{named(d.note)}</p> : null}
       {d.state === 'halted' ? (

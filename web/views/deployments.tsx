@@ -4,6 +4,7 @@
  * hosts not applicable, removals the admin allowed by name). The deployment page is in deployment.tsx.
  */
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import type { DeploymentSummary, OutcomeCounts } from '../../daemon/deploy/deployment-summary.js';
 import type { PlanPreview } from '../../daemon/deploy/new-deployment.js';
 import type { HostOutcome } from '../../daemon/deploy/ports.js';
 import { CsrfField } from './csrf-field.js';
@@ -29,7 +30,7 @@ const STATE_CLASS: Record<Deployment['state'], string> = {
   cancelled: 'muted',
 };
 
-export const StateWord = (props: { d: Deployment }) => (
+export const StateWord = (props: { d: Pick<Deployment, 'state'> }) => (
   <strong class={STATE_CLASS[props.d.state]}>{props.d.state}</strong>
 );
 
@@ -41,12 +42,12 @@ const OUTCOME_ORDER: HostOutcome[] = [
   'not-applicable',
 ];
 
-export const outcomeText = (h: HostState): string =>
+export const outcomeText = (h: Pick<HostState, 'outcome' | 'phase'>): string =>
   h.outcome === 'reboot-pending'
     ? 'installed, reboot pending'
     : (h.outcome ?? (h.phase === 'pending' ? 'pending' : 'in progress'));
 
-export const OutcomeWord = (props: { h: HostState }) => {
+export const OutcomeWord = (props: { h: Pick<HostState, 'outcome' | 'phase'> }) => {
   const o = props.h.outcome;
   const bad = o === 'failed' || o === 'unreachable';
   return bad ? (
@@ -57,28 +58,26 @@ export const OutcomeWord = (props: { h: HostState }) => {
 };
 
 /** "2 verified · 1 failed · 3 in progress" */
-export const outcomeCounts = (d: Deployment): string => {
+export const outcomeCounts = (counts: Readonly<OutcomeCounts>): string => {
   const parts: string[] = [];
   for (const o of OUTCOME_ORDER) {
-    const n = d.hosts.filter((h) => h.outcome === o).length;
+    const n = counts[o];
     if (n) parts.push(`${n} ${o === 'reboot-pending' ? 'reboot pending' : o}`);
   }
-  const open = d.hosts.filter((h) => !h.outcome);
-  const moving = open.filter((h) => h.phase !== 'pending').length;
-  if (moving) parts.push(`${moving} in progress`);
-  if (open.length - moving) parts.push(`${open.length - moving} pending`);
+  if (counts['in-progress']) parts.push(`${counts['in-progress']} in progress`);
+  if (counts.pending) parts.push(`${counts.pending} pending`);
   return parts.join(' · ') || 'no hosts';
 };
 
 /** "ring 0 passed · ring 1 running · ring 2 pending", rings without hosts left out. */
-export const ringLine = (d: Deployment): string =>
+export const ringLine = (d: DeploymentSummary): string =>
   d.rings
-    .map((r, i) => ({ r, i, n: d.hosts.filter((h) => h.ring === i).length }))
+    .map((r, i) => ({ r, i, n: d.ringHosts(i) }))
     .filter((x) => x.n > 0)
     .map(({ r, i, n }) => `ring ${i} ${r.state} (${n})`)
     .join(' · ');
 
-export const DeploymentTable = (props: { rows: Deployment[]; label: (id: string) => string }) =>
+export const DeploymentTable = (props: { rows: DeploymentSummary[]; label: (id: string) => string }) =>
   props.rows.length === 0 ? (
     <Empty>
       <p>
@@ -116,7 +115,7 @@ export const DeploymentTable = (props: { rows: Deployment[]; label: (id: string)
               </td>
               <td>{Object.keys(d.advisories).join(', ')}</td>
               <td>{ringLine(d)}</td>
-              <td>{outcomeCounts(d)}</td>
+              <td>{outcomeCounts(d.counts())}</td>
             </tr>
           ))}
         </tbody>

@@ -2,7 +2,7 @@
  * The long lists of the host page, one page at a time: installed packages and missing fixes,
  * each with page links that keep the other list where it was; and the host's deployments.
  */
-import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import type { DeploymentSummary, HostRow } from '../../daemon/deploy/deployment-summary.js';
 import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
 import { deploymentHref, OutcomeWord, StateWord, UNAVAILABLE } from './deployments.js';
 import { hostHref } from './host-link.js';
@@ -145,7 +145,7 @@ export const FixesSection = (props: { view: HostView }) => {
 
 /** The host's deployments, newest first, each with where this host stands in it. */
 export const DeploymentsSection = (props: {
-  deployments?: Array<{ d: Deployment; h: HostState }> | undefined;
+  deployments?: Array<{ d: DeploymentSummary; h: HostRow }> | undefined;
   available: boolean;
 }) => {
   const rows = props.deployments ?? [];

@@ -3,7 +3,7 @@
  * why it was classified so, SSH access, what it has installed, what it is missing, deployments,
  * its services, tags and notes, and its history. Every other page links here.
  */
-import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import type { DeploymentSummary, HostRow } from '../../daemon/deploy/deployment-summary.js';
 import type { Asset } from '../../daemon/discovery/asset.js';
 import type { HostView } from '../../daemon/hosts/host-view.js';
 import type { TransferRecord } from '../../daemon/tftp/transfer-log.js';
@@ -192,7 +192,7 @@ export const HostPage = (props: {
   transfers?: TransferRecord[] | undefined;
   manage?: { error?: string | undefined; values?: ManageValues | undefined } | undefined;
   /** This host's deployments; undefined when the appliance has no deployment service. */
-  deployments?: Array<{ d: Deployment; h: HostState }> | undefined;
+  deployments?: Array<{ d: DeploymentSummary; h: HostRow }> | undefined;
 }) => {
   const { view } = props;
   const a = view.asset;

@@ -1,6 +1,9 @@
-/** The deployment store on disk: a finished record's strings are shared in memory, its file never changes by it. */
+/**
+ * The deployment store on disk: a finished deployment at rest is held as its summary, its record
+ * read from the file when asked, and any change to it saved whole, never a summary.
+ */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
@@ -21,12 +24,12 @@ const step = (name: string, stdout: string) => ({
   finishedAt: AT,
   truncated: false,
 });
-const deployment = (hosts: number): Deployment => ({
+const deployment = (hosts: number, state: Deployment['state'] = 'completed'): Deployment => ({
   id: 'dep-20261201T100000-abcdef',
   title: 'December fixes',
   createdAt: AT,
   createdBy: 'admin',
-  state: 'completed',
+  state,
   advisories: {},
   notApplicable: [],
   policy: {
@@ -64,33 +67,129 @@ const deployment = (hosts: number): Deployment => ({
   haltedUpdates: [],
 });
 
-test("a finished deployment's repeated strings are shared after a load and after it finishes; the file stays the same", async (t) => {
-  const dir = join(await tempDir(t), 'deployments');
-  const log = memoryLogger();
-  const writer = new DeploymentStore(dir, log, { shareStrings: true });
-  await writer.load();
-  const d = deployment(300);
-  const expected = structuredClone(d);
-  await writer.add(d);
-  await writer.stringsShared();
-  const [file] = await readdir(dir);
-  const text = await readFile(join(dir, file!), 'utf8');
-  const shared = () => log.lines.filter((l) => l.msg === 'deployment strings shared');
-  assert.equal(shared().length, 1, 'shared once it was written finished');
-  assert.ok(Number(shared()[0]!.replaced) > 300 * 10, `copies replaced: ${shared()[0]!.replaced}`);
-  assert.deepEqual(writer.get(d.id), expected, 'no value changed');
-  await writer.save(d);
-  await writer.settled();
-  assert.equal(await readFile(join(dir, file!), 'utf8'), text, 'written again, the same bytes');
+const onDisk = async (dir: string, d: Deployment): Promise<Deployment> =>
+  JSON.parse(await readFile(join(dir, `${d.id}.json`), 'utf8')) as Deployment;
 
-  // Read by a daemon: shared in the background; by a CLI command: left as read.
-  const daemon = new DeploymentStore(dir, log, { shareStrings: true });
+test('a finished deployment at rest is held as its summary; its record is read from its file, one object for everyone', async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(300);
+  d.hosts[7]!.outcome = 'failed';
+  d.hosts[7]!.reason = 'dpkg was interrupted';
+  const expected = structuredClone(d);
+  await store.add(d);
+  assert.equal(store.live(d.id), undefined, 'no longer held whole once written at rest');
+  const s = store.summary(d.id)!;
+  assert.equal(s.hostCount, 300);
+  assert.equal(s.counts().verified, 299);
+  assert.equal(s.counts().failed, 1);
+  assert.equal(s.ringHosts(1), 300);
+  assert.deepEqual(s.host('h-7'), {
+    hostId: 'h-7',
+    group: 'default',
+    ring: 1,
+    phase: 'done',
+    outcome: 'failed',
+    reason: 'dpkg was interrupted',
+    change: { upgrades: expected.hosts[7]!.change.upgrades },
+  });
+  assert.equal(s.host('h-300'), undefined);
+  const [a, b] = await Promise.all([store.record(d.id), store.record(d.id)]);
+  assert.deepEqual(a, expected);
+  assert.equal(a, b, 'two readers at once get one object');
+
+  // A new daemon: read at rest, summarised at once; a CLI command's store holds every record whole.
+  const daemon = new DeploymentStore(dir, memoryLogger(), { summarize: true });
   await daemon.load();
-  await daemon.stringsShared();
-  assert.equal(shared().length, 2);
-  assert.deepEqual(daemon.get(d.id), expected);
-  const cli = new DeploymentStore(dir, log);
+  assert.equal(daemon.live(d.id), undefined);
+  assert.deepEqual(
+    daemon.all().map((x) => [x.id, x.state, x.hostCount]),
+    [[d.id, 'completed', 300]],
+  );
+  assert.deepEqual(await daemon.record(d.id), expected);
+  const cli = new DeploymentStore(dir, memoryLogger());
   await cli.load();
-  await cli.stringsShared();
-  assert.equal(shared().length, 2);
+  assert.deepEqual(cli.live(d.id), expected);
+});
+
+test('a change to a finished deployment is saved whole (steps and all), and its summary follows', async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(20);
+  d.breakers.push({
+    hostId: 'h-3',
+    update: 'openssl=3.0.15-1~deb12u1',
+    trippedAt: AT,
+    reason: 'postinst failed',
+  });
+  await store.add(d);
+  const daemon = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await daemon.load();
+  assert.equal(daemon.openBreaker('h-3', 'openssl=3.0.15-1~deb12u1')?.reason, 'postinst failed');
+  const record = (await daemon.record(d.id))!;
+  record.breakers[0]!.resetAt = AT;
+  // Two saves, the second asked for before the first is written: the file ends with both changes.
+  const first = daemon.save(record);
+  record.title = 'December fixes (reviewed)';
+  const second = daemon.save(record);
+  await Promise.all([first, second]);
+  const file = await onDisk(dir, d);
+  assert.equal(file.title, 'December fixes (reviewed)');
+  assert.equal(file.breakers[0]!.resetAt, AT);
+  assert.deepEqual(file.hosts, d.hosts, 'every host whole, steps and output included');
+  assert.equal(daemon.live(d.id), undefined, 'at rest again');
+  assert.equal(daemon.summary(d.id)?.title, 'December fixes (reviewed)');
+  assert.equal(daemon.openBreaker('h-3', 'openssl=3.0.15-1~deb12u1'), undefined);
+
+  // Retried: running again, so held whole.
+  record.state = 'running';
+  record.hosts[0]!.outcome = undefined;
+  record.hosts[0]!.phase = 'pending';
+  await daemon.save(record);
+  assert.equal(daemon.live(d.id), record);
+  assert.equal(daemon.summary(d.id)?.counts().pending, 1);
+});
+
+test('a cancelled deployment with a host mid-step stays whole until that host ends', async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(3, 'cancelled');
+  Object.assign(d.hosts[1]!, { phase: 'installing', intent: { step: 'install', at: AT } });
+  delete d.hosts[1]!.outcome;
+  Object.assign(d.hosts[2]!, { phase: 'queued' });
+  delete d.hosts[2]!.outcome;
+  await store.add(d);
+  assert.equal(store.live(d.id), d, 'the installing host still writes to it');
+  Object.assign(d.hosts[1]!, { phase: 'done', outcome: 'verified' });
+  delete d.hosts[1]!.intent;
+  await store.save(d);
+  assert.equal(store.live(d.id), undefined, 'at rest: the queued host never starts');
+  assert.deepEqual(store.summary(d.id)?.counts(), {
+    verified: 2,
+    'reboot-pending': 0,
+    failed: 0,
+    unreachable: 0,
+    'not-applicable': 0,
+    'in-progress': 1,
+    pending: 0,
+  });
+});
+
+test('a finished deployment whose write failed is held whole, and written by the next save', async (t) => {
+  const root = await tempDir(t);
+  const dir = join(root, 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(5);
+  await rm(dir, { recursive: true, force: true });
+  await writeFile(dir, 'not a directory');
+  await assert.rejects(store.add(d));
+  assert.equal(store.live(d.id), d, 'held whole: nothing on disk to read it back from');
+  await rm(dir);
+  await store.save(d);
+  assert.equal(store.live(d.id), undefined);
+  assert.deepEqual(await store.record(d.id), d);
 });

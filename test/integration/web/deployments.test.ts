@@ -49,7 +49,7 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /<button type="submit">Run now \(ignore maintenance windows\)<\/button>/);
   // Each ring names the host groups in it, as the host table does.
   assert.match(html, /<td>ring 2: default<\/td>/);
-  assert.equal(s.app.deploy?.get(s.id).hosts.length, 3);
+  assert.equal((await s.app.deploy?.get(s.id))?.hosts.length, 3);
   // Nothing ran yet: no "log" link to an empty page; the row and the log page say what it waits for.
   assert.doesNotMatch(html, />log<\/a>/);
   assert.match(html, /no log yet: the deployment has not been started/);
@@ -100,7 +100,9 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(live, /installing|verifying|queued/);
   assert.doesNotMatch(live, /id="approvals"/, 'a typed approval is not reset by each poll');
   release();
-  await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the deployment to complete');
+  await waitFor(() => s.app.deploy?.summary(s.id).state === 'completed', 'the deployment to complete');
+  await s.app.deploy?.store.settled();
+  assert.equal(s.app.deploy?.store.live(s.id), undefined, 'held as its summary once it ended');
   const done = await (await s.b.request(`${s.href}/live`, { headers: htmx })).text();
   assert.doesNotMatch(done, /hx-trigger/, 'polling stops once it ended');
   assert.match(done, /3 verified/);
@@ -133,7 +135,7 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   const s = await createDraft(t, true);
   await s.b.post(`${s.href}/approve`, { _csrf: await token(s.b, s.href), kind: 'group', value: 'default' });
   await s.b.post(`${s.href}/run`, { _csrf: await token(s.b, s.href), now: '1' });
-  await waitFor(() => s.app.deploy?.get(s.id).state === 'halted', 'the ring gate to halt');
+  await waitFor(() => s.app.deploy?.summary(s.id).state === 'halted', 'the ring gate to halt');
   let html = await (await s.b.request(s.href)).text();
   assert.match(html, /ring 2 gate: 2 of 3 hosts succeeded/);
   assert.match(html, /Allow libexpat1=2\.5\.0-1\+deb12u2 again/);
@@ -175,10 +177,10 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   assert.match(html, /Retry host/);
   const retry = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
   assert.equal(retry.status, 303);
-  await waitFor(() => s.app.deploy?.get(s.id).state === 'completed', 'the retried host to verify');
+  await waitFor(() => s.app.deploy?.summary(s.id).state === 'completed', 'the retried host to verify');
   // The address keeps ?done=retried: once the run is over, the page no longer says it runs again.
   assert.doesNotMatch(await (await s.b.request(`${s.href}?done=retried`)).text(), /The host runs again/);
-  assert.equal(s.app.deploy?.get(s.id).hosts.filter((h) => h.outcome === 'verified').length, 3);
+  assert.equal((await s.app.deploy?.get(s.id))?.hosts.filter((h) => h.outcome === 'verified').length, 3);
   // Retry starts the host's attempts again: the old failure says it was the first run, not
   // "attempt 1" beside an Attempts count of 1 that is another try.
   html = await (await s.b.request(s.href)).text();
@@ -205,7 +207,7 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
     { origin: 'http://evil.test' },
   );
   assert.equal(foreign.status, 403, 'cross-site create refused');
-  assert.equal(s.app.deploy?.get(s.id).approvals.length, 0, 'nothing was approved');
+  assert.equal((await s.app.deploy?.get(s.id))?.approvals.length, 0, 'nothing was approved');
   assert.equal(s.app.deploy?.list().length, 1, 'nothing else was created');
 
   let release!: () => void;
@@ -220,7 +222,10 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
   assert.equal(pause.status, 303);
   assert.match(await (await s.b.request(`${s.href}?done=paused`)).text(), /Paused: nothing more starts/);
   release();
-  await waitFor(() => s.app.deploy?.get(s.id).hosts[0]?.outcome === 'verified', 'the held host to finish');
+  await waitFor(
+    async () => (await s.app.deploy?.get(s.id))?.hosts[0]?.outcome === 'verified',
+    'the held host to finish',
+  );
   assert.equal(s.site.ran('install').length, 1, 'no other host started while paused');
   const html = await (await s.b.request(s.href)).text();
   assert.match(html, /Resume in maintenance windows/);
@@ -238,12 +243,12 @@ test('pause stops new starts and cancel ends it; mutations need the CSRF token',
     question,
     /<button type="submit">Cancel the deployment<\/button> <a href="\/deployments\/[^"]+">Keep it<\/a>/,
   );
-  assert.equal(s.app.deploy?.get(s.id).state, 'paused', 'nothing cancelled before the confirmation');
+  assert.equal(s.app.deploy?.summary(s.id).state, 'paused', 'nothing cancelled before the confirmation');
   const cancel = await s.b.post(`${s.href}/cancel`, { _csrf: csrf, confirm: 'yes' });
   assert.equal(cancel.status, 303);
-  assert.equal(s.app.deploy?.get(s.id).state, 'cancelled');
+  assert.equal(s.app.deploy?.summary(s.id).state, 'cancelled');
   // The deployment and its audit log name the account that acted, not a fixed "admin".
-  const record = s.app.deploy!.get(s.id);
+  const record = await s.app.deploy!.get(s.id);
   assert.equal(record.createdBy, 'tina');
   const audit = (await s.app.deploy!.audit.read()).filter((e) => e.deploymentId === s.id);
   assert.deepEqual([...new Set(audit.map((e) => e.by))], ['tina']);
@@ -313,7 +318,7 @@ test('the preview and the draft take a host as the CLI does: by an old id, an ad
   assert.equal(created.status, 303, await created.clone().text());
   const id = decodeURIComponent(created.headers.get('location')!.split('/')[2]!.split('?')[0]!);
   assert.deepEqual(
-    s.app.deploy?.get(id).hosts.map((h) => h.hostId),
+    (await s.app.deploy?.get(id))?.hosts.map((h) => h.hostId),
     [second],
   );
   // A machine known by its address only: found by it (and named by its id), though not inventoried.

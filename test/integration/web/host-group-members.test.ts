@@ -77,7 +77,7 @@ test('a pilot of two picked hosts keeps a host DHCP moved; new plans use the gro
     const res = await b.post('/deployments', { _csrf: await b.csrf('/deployments/new'), advisory: HIGH });
     assert.equal(res.status, 303, await res.text());
     const id = /\/deployments\/(dep-[^?]+)/.exec(res.headers.get('location') ?? '')![1]!;
-    const d = s.app.deploy!.get(id);
+    const d = await s.app.deploy!.get(id);
     return { d, at: (hostId: string) => d.hosts.find((h) => h.hostId === hostId)?.group };
   };
   const first = await plan();
@@ -109,7 +109,7 @@ test('a pilot of two picked hosts keeps a host DHCP moved; new plans use the gro
   const third = await plan();
   assert.deepEqual([third.at(a), third.at(b2)], ['pilot', 'default']);
   assert.equal(third.d.policy.reboot.pilot, 'always');
-  const kept = s.app.deploy!.get(second.d.id);
+  const kept = await s.app.deploy!.get(second.d.id);
   assert.equal(kept.hosts.find((h) => h.hostId === b2)?.group, 'pilot');
   assert.equal(kept.policy.reboot.pilot, 'never');
   assert.deepEqual(kept.policy, second.d.policy);

@@ -3,10 +3,12 @@
  * takes the day's snapshot and opens the ledger, a newer inventory proves fixes installed, and
  * every table exports as CSV and JSON with the same rows. The files survive a restart.
  */
+
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { liveSummary } from '../../../daemon/deploy/deployment-summary.js';
 import { systemClock } from '../../../daemon/lifecycle.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
@@ -167,7 +169,7 @@ test('a deployment outcome links to its deployment, as hosts and advisories link
     state: 'halted',
     hosts: [{ hostId: 'h-1', outcome: 'verified' }],
   };
-  const s = await site(t, { deploy: { list: () => [deployment] } });
+  const s = await site(t, { deploy: { list: () => [liveSummary(deployment as never)] } });
   const html = await (await s.request('/reports')).text();
   assert.match(html, /<a href="\/deployments\/dep-20261205T103317-6e7903">CVE-2099-1001 on 4 hosts<\/a>/);
 });

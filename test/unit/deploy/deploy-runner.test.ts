@@ -134,7 +134,7 @@ test('after kill -9 mid-install, a new runner re-verifies the host and does not 
   const site = new FakeSite().add('h1', { installed: { openssl: '3.0.2-1', libssl3: '3.0.2-1' } });
   const second = await startDeploy(dir, site, new ManualClock());
   onTeardown(t, second.stop);
-  const d = second.deploy.get(id);
+  const d = await second.deploy.get(id);
   await waitFor(() => d.state === 'completed', 'the deployment to complete after the restart');
   const h = host(d, 'h1');
   assert.equal(h.outcome, 'verified');
@@ -152,7 +152,7 @@ test('after kill -9 mid-install where the install never landed, the host is chec
   const site = new FakeSite().add('h1', { installed: OLD });
   const second = await startDeploy(dir, site, new ManualClock());
   onTeardown(t, second.stop);
-  const d = second.deploy.get(id);
+  const d = await second.deploy.get(id);
   await waitFor(() => d.state === 'completed', 'the deployment to complete after the restart');
   assert.equal(host(d, 'h1').outcome, 'verified');
   assert.deepEqual(site.calls, [

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findingsOf } from '../../../daemon/assess/assess.js';
+import { liveSummary } from '../../../daemon/deploy/deployment-summary.js';
 import { advisoriesTable, deploymentsTable } from '../../../daemon/reports/outcome-tables.js';
 import { emptyLedger, type ObservedHost, observe } from '../../../daemon/reports/remediation.js';
 import { type ReportTable, tableCsv, tableJson } from '../../../daemon/reports/report-table.js';
@@ -178,24 +179,26 @@ test('advisories: hosts fixed in the window are counted once each, across assess
 test('deployment outcomes: hosts counted by how they ended; success over the hosts that ended', () => {
   const host = (outcome?: 'verified' | 'failed' | 'not-applicable' | 'reboot-pending') =>
     ({ outcome }) as never;
-  const table = deploymentsTable([
-    {
-      id: 'dep-1',
-      title: 'Old',
-      createdAt: '2026-11-01T00:00:00Z',
-      createdBy: 'admin',
-      state: 'completed',
-      hosts: [host('verified'), host('failed'), host('not-applicable')],
-    },
-    {
-      id: 'dep-2',
-      title: 'New',
-      createdAt: '2026-12-01T00:00:00Z',
-      createdBy: 'admin',
-      state: 'running',
-      hosts: [host('verified'), host('reboot-pending'), host()],
-    },
-  ]);
+  const table = deploymentsTable(
+    [
+      {
+        id: 'dep-1',
+        title: 'Old',
+        createdAt: '2026-11-01T00:00:00Z',
+        createdBy: 'admin',
+        state: 'completed',
+        hosts: [host('verified'), host('failed'), host('not-applicable')],
+      },
+      {
+        id: 'dep-2',
+        title: 'New',
+        createdAt: '2026-12-01T00:00:00Z',
+        createdBy: 'admin',
+        state: 'running',
+        hosts: [host('verified'), host('reboot-pending'), host()],
+      },
+    ].map((d) => liveSummary(d as never)),
+  );
   assert.deepEqual(
     table.rows.map((r) => [r.deployment, r.hosts, r.verified, r.failed, r.in_progress, r.success_pct]),
     [

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import type { SiteAssessment } from '../../../daemon/assess/assess-service.js';
+import { liveSummary } from '../../../daemon/deploy/deployment-summary.js';
 import { registerServiceMetrics } from '../../../daemon/reports/service-metrics.js';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
@@ -33,10 +34,11 @@ test('every service is covered with Prometheus names and units; a scrape reads t
     },
     assess: { latest: () => site },
     deploy: {
-      list: () => [
-        { state: 'running', hosts: [{ outcome: 'verified' }, {}] as never },
-        { state: 'cancelled', hosts: [{ outcome: 'failed' }] as never },
-      ],
+      list: () =>
+        [
+          { state: 'running', hosts: [{ outcome: 'verified' }, { phase: 'pending' }] },
+          { state: 'cancelled', hosts: [{ outcome: 'failed' }] },
+        ].map((d) => liveSummary(d as never)),
     },
     now: () => NOW,
   });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { SiteCompliance } from '../../../daemon/assess/types.js';
 import type { FeedStatus } from '../../../daemon/catalog/feed-status.js';
 import type { Deployment, HostState } from '../../../daemon/deploy/deployment.js';
+import { liveSummary } from '../../../daemon/deploy/deployment-summary.js';
 import { type SiteSources, siteSummary } from '../../../daemon/reports/site-summary.js';
 
 const compliance = (assessed: number): SiteCompliance => ({
@@ -37,10 +38,11 @@ const assessedHosts = [
   { hostId: 'h-3', covered: false, compliant: false, bySeverity: none },
 ];
 
-const deployment = (state: Deployment['state'], outcomes: Array<HostState['outcome']>) => ({
-  state,
-  hosts: outcomes.map((outcome) => ({ outcome }) as HostState),
-});
+const deployment = (state: Deployment['state'], outcomes: Array<HostState['outcome']>) =>
+  liveSummary({
+    state,
+    hosts: outcomes.map((outcome) => ({ outcome, phase: 'done' }) as HostState),
+  } as Deployment);
 
 const sources = (assessed: number): SiteSources => ({
   discovery: {
