@@ -10,6 +10,8 @@
  * is held weakly, so everyone who asks while it is in use gets the same object, and a change made
  * to it (a breaker reset, a retried host) is saved whole: a summary is never written anywhere.
  */
+import { lstat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CoalescedWrites } from '../store/coalesced-writes.js';
@@ -20,12 +22,14 @@ import {
   type DeploymentSummary,
   FinishedSummary,
   liveSummary,
+  type RecordFile,
   Strings,
 } from './deployment-summary.js';
 
 interface Finished {
   summary: FinishedSummary;
-  record: WeakRef<Deployment>;
+  /** Absent: not read since the start, which read the saved summary only. */
+  record?: WeakRef<Deployment> | undefined;
 }
 
 const byCreation = (
@@ -45,6 +49,8 @@ export class DeploymentStore {
   private readonly reads = new Map<string, Promise<Deployment | undefined>>();
   private readonly strings = new Strings();
   private readonly writes = new CoalescedWrites((id) => this.write(id));
+  /** Summaries of finished deployments saved beside the records (`summarize` only): a start reads these. */
+  private readonly saved: RecordDir<unknown> | undefined;
 
   /**
    * @param summarize keep finished deployments as summaries (the daemon); a CLI command, which
@@ -56,28 +62,67 @@ export class DeploymentStore {
     private readonly opts: { summarize?: boolean } = {},
   ) {
     this.records = new RecordDir(dir, (v) => deploymentSchema.parse(v), 0o640);
+    if (opts.summarize)
+      this.saved = new RecordDir(join(dirname(dir), 'deployment-summaries'), (v) => v, 0o640);
   }
 
-  /** Read every record, one at a time; a damaged one is logged and left out, the rest load. */
+  /**
+   * Read every record, one at a time, or for a finished one its saved summary; a damaged record is
+   * logged and left out, the rest load.
+   */
   async load(): Promise<void> {
     await this.records.start();
+    await this.saved?.start();
     this.moving.clear();
     this.finished.clear();
     for (const id of await this.records.ids()) {
       try {
+        if (await this.loadSaved(id)) continue;
         const d = await this.records.get(id);
-        if (d?.id === id) this.keep(d);
+        if (d?.id !== id) continue;
+        this.keep(d);
+        await this.saveSummary(id);
       } catch (err) {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
       }
     }
   }
 
+  /** The record file as a saved summary names it; undefined when there is none. */
+  private async recordFile(id: string): Promise<RecordFile | undefined> {
+    const st = await lstat(this.records.file(id)).catch(() => undefined);
+    return st?.isFile() ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+  }
+
+  /** The saved summary of `id`, if there is one made from its record file as it is now. */
+  private async loadSaved(id: string): Promise<boolean> {
+    if (!this.saved) return false;
+    const file = await this.recordFile(id);
+    const v = file && (await this.saved.get(id).catch(() => undefined));
+    const summary = v === undefined ? undefined : FinishedSummary.fromSaved(v, file!, this.strings);
+    if (summary?.id !== id) return false;
+    this.finished.set(id, { summary });
+    return true;
+  }
+
+  /** Save a finished deployment's summary beside its record: a cache, so a failure is only logged. */
+  private async saveSummary(id: string): Promise<void> {
+    const f = this.finished.get(id);
+    const file = f && this.saved && (await this.recordFile(id));
+    if (!f || !file) return;
+    await this.saved?.put(id, f.summary.saved(file)).catch((err: unknown) => {
+      this.log.warn('could not save the summary of a deployment; its record is read at the next start', {
+        deploymentId: id,
+        err,
+      });
+    });
+  }
+
   /** Hold `d` whole while it may change; as a summary once it is at rest. */
   private keep(d: Deployment): void {
     if (this.opts.summarize && atRest(d)) {
       this.moving.delete(d.id);
-      this.finished.set(d.id, { summary: new FinishedSummary(d, this.strings), record: new WeakRef(d) });
+      this.finished.set(d.id, { summary: FinishedSummary.of(d, this.strings), record: new WeakRef(d) });
     } else {
       this.finished.delete(d.id);
       this.moving.set(d.id, d);
@@ -96,7 +141,10 @@ export class DeploymentStore {
       this.moving.set(id, d);
       throw err;
     }
-    if (!this.unwritten.has(id) && this.moving.get(id) === d) this.keep(d);
+    if (!this.unwritten.has(id) && this.moving.get(id) === d) {
+      this.keep(d);
+      await this.saveSummary(id);
+    }
   }
 
   /** Every deployment, oldest first. */
@@ -123,7 +171,7 @@ export class DeploymentStore {
 
   /** The whole record: held, or read from its file (a finished deployment at rest). */
   record(id: string): Promise<Deployment | undefined> {
-    const d = this.moving.get(id) ?? this.finished.get(id)?.record.deref();
+    const d = this.moving.get(id) ?? this.finished.get(id)?.record?.deref();
     if (d || !this.finished.has(id)) return Promise.resolve(d);
     let read = this.reads.get(id);
     if (!read) {
@@ -138,7 +186,7 @@ export class DeploymentStore {
     if (!d || d.id !== id)
       throw new DepotError('STORE_CORRUPT', `${this.records.file(id)}: the deployment's record is gone`);
     // Saved again while it was read: that object is the record.
-    const held = this.moving.get(id) ?? this.finished.get(id)?.record.deref();
+    const held = this.moving.get(id) ?? this.finished.get(id)?.record?.deref();
     if (held) return held;
     const f = this.finished.get(id);
     if (f) f.record = new WeakRef(d);

@@ -5,7 +5,14 @@
  * (`FinishedSummary`) keeps only this, in columns: a 5,000-host deployment whose record takes
  * ~10-27 MiB of heap is ~100 KiB here. Its whole record is read from disk when a page needs it.
  */
-import { type Deployment, HOST_PHASES, type HostState } from './deployment.js';
+import { z } from 'zod';
+import {
+  type Deployment,
+  deploymentSchema,
+  HOST_PHASES,
+  type HostState,
+  upgradeSchema,
+} from './deployment.js';
 import { HOST_OUTCOMES, type HostOutcome } from './ports.js';
 
 /** One host of a deployment, as a summary gives it (a live record's HostState is one). */
@@ -16,20 +23,22 @@ export type HostRow = Pick<HostState, 'hostId' | 'group' | 'ring' | 'phase' | 'o
 /** Hosts by outcome; those not ended by whether they moved (`in-progress`) or not (`pending`). */
 export type OutcomeCounts = Record<HostOutcome | 'in-progress' | 'pending', number>;
 
-export interface DeploymentSummary
-  extends Pick<
-    Deployment,
-    | 'id'
-    | 'title'
-    | 'createdAt'
-    | 'createdBy'
-    | 'state'
-    | 'note'
-    | 'advisories'
-    | 'rings'
-    | 'breakers'
-    | 'haltedUpdates'
-  > {
+/** A deployment's own fields a summary keeps (all but its plan, policy, approvals and hosts). */
+type Heading = Pick<
+  Deployment,
+  | 'id'
+  | 'title'
+  | 'createdAt'
+  | 'createdBy'
+  | 'state'
+  | 'note'
+  | 'advisories'
+  | 'rings'
+  | 'breakers'
+  | 'haltedUpdates'
+>;
+
+export interface DeploymentSummary extends Heading {
   readonly hostCount: number;
   counts(): Readonly<OutcomeCounts>;
   /** Hosts placed in ring `ring`. */
@@ -85,6 +94,7 @@ export const liveSummary = (d: Deployment): DeploymentSummary => ({
   host: (hostId) => d.hosts.find((h) => h.hostId === hostId),
 });
 
+/** The outcome column's value for a host that has none (others: index in HOST_OUTCOMES + 1). */
 const NO_OUTCOME = 0;
 type Upgrades = HostRow['change']['upgrades'];
 
@@ -109,6 +119,89 @@ const slot = <V>(index: Map<string, number>, list: V[], key: string, value: () =
   return i;
 };
 
+/** A finished deployment's hosts, one column per field (the saved form's too). */
+const columnsSchema = z.object({
+  ids: z.array(z.string()),
+  groups: z.array(z.string()),
+  group: z.array(z.number().int().min(0).max(0xffff)),
+  ring: z.array(z.number().int().min(0).max(2)),
+  phase: z.array(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(HOST_PHASES.length - 1),
+  ),
+  /** Index in HOST_OUTCOMES + 1; 0: none. */
+  outcome: z.array(z.number().int().min(0).max(HOST_OUTCOMES.length)),
+  reasons: z.array(z.tuple([z.number().int().min(0), z.string()])),
+  upgradeLists: z.array(z.array(upgradeSchema)),
+  upgrades: z.array(z.number().int().min(0)),
+});
+type Columns = z.infer<typeof columnsSchema>;
+
+/**
+ * A summary as saved beside the records, so a start reads it instead of the whole record: `of`
+ * names the record file it was made from (inode, size, change time), and it is used only while that
+ * file is the same one. Anything else (damage, a record restored or changed) reads the record.
+ */
+export const savedSummarySchema = z.object({
+  version: z.literal(1),
+  of: z.object({ ino: z.number(), size: z.number(), mtimeMs: z.number() }),
+  heading: deploymentSchema.pick({
+    id: true,
+    title: true,
+    createdAt: true,
+    createdBy: true,
+    state: true,
+    note: true,
+    advisories: true,
+    rings: true,
+    breakers: true,
+    haltedUpdates: true,
+  }),
+  hosts: columnsSchema,
+});
+export type SavedSummary = z.infer<typeof savedSummarySchema>;
+export type RecordFile = SavedSummary['of'];
+
+const columnsOf = (d: Deployment): Columns => {
+  const c: Columns = {
+    ids: [],
+    groups: [],
+    group: [],
+    ring: [],
+    phase: [],
+    outcome: [],
+    reasons: [],
+    upgradeLists: [],
+    upgrades: [],
+  };
+  const groupIndex = new Map<string, number>();
+  const listIndex = new Map<string, number>();
+  d.hosts.forEach((h, i) => {
+    c.ids.push(h.hostId);
+    c.group.push(slot(groupIndex, c.groups, h.group, () => h.group));
+    c.ring.push(h.ring);
+    c.phase.push(HOST_PHASES.indexOf(h.phase));
+    c.outcome.push(h.outcome === undefined ? NO_OUTCOME : HOST_OUTCOMES.indexOf(h.outcome) + 1);
+    if (h.reason !== undefined) c.reasons.push([i, h.reason]);
+    const key = JSON.stringify(h.change.upgrades);
+    c.upgrades.push(slot(listIndex, c.upgradeLists, key, () => h.change.upgrades));
+  });
+  return c;
+};
+
+const badColumns = (c: Columns): string | undefined => {
+  const n = c.ids.length;
+  if ([c.group, c.ring, c.phase, c.outcome, c.upgrades].some((col) => col.length !== n))
+    return 'columns of different lengths';
+  if (c.group.some((g) => g >= c.groups.length)) return 'a group index out of range';
+  if (c.upgrades.some((u) => u >= c.upgradeLists.length)) return 'an upgrade list index out of range';
+  if (c.reasons.some(([i]) => i >= n)) return 'a reason for no host';
+  return undefined;
+};
+
 /** A finished deployment at rest: one column per host field; equal upgrade lists held once. */
 export class FinishedSummary implements DeploymentSummary {
   readonly id: string;
@@ -123,51 +216,87 @@ export class FinishedSummary implements DeploymentSummary {
   readonly haltedUpdates: Deployment['haltedUpdates'];
   readonly hostCount: number;
   private readonly hostIds: string[];
-  private readonly groups: string[] = [];
+  private readonly groups: string[];
   private readonly group: Uint16Array;
   private readonly ring: Uint8Array;
   private readonly phase: Uint8Array;
-  /** Index in HOST_OUTCOMES + 1; 0: none. */
   private readonly outcome: Uint8Array;
-  private readonly reasons = new Map<number, string>();
-  private readonly upgradeLists: Upgrades[] = [];
+  private readonly reasons: Map<number, string>;
+  private readonly upgradeLists: Upgrades[];
   private readonly upgrades: Uint32Array;
   private readonly outcomeCounts = noCounts();
   private readonly perRing = [0, 0, 0];
 
-  constructor(d: Deployment, strings: Strings) {
-    this.id = d.id;
-    this.title = d.title;
-    this.createdAt = d.createdAt;
-    this.createdBy = d.createdBy;
-    this.state = d.state;
-    if (d.note !== undefined) this.note = d.note;
-    this.advisories = d.advisories;
-    this.rings = d.rings;
-    this.breakers = d.breakers;
-    this.haltedUpdates = d.haltedUpdates;
-    const n = d.hosts.length;
-    this.hostCount = n;
-    this.hostIds = new Array<string>(n);
-    this.group = new Uint16Array(n);
-    this.ring = new Uint8Array(n);
-    this.phase = new Uint8Array(n);
-    this.outcome = new Uint8Array(n);
-    this.upgrades = new Uint32Array(n);
-    const groupIndex = new Map<string, number>();
-    const listIndex = new Map<string, number>();
-    d.hosts.forEach((h, i) => {
-      this.hostIds[i] = strings.of(h.hostId);
-      this.group[i] = slot(groupIndex, this.groups, h.group, () => strings.of(h.group));
-      this.ring[i] = h.ring;
-      this.phase[i] = HOST_PHASES.indexOf(h.phase);
-      this.outcome[i] = h.outcome === undefined ? NO_OUTCOME : HOST_OUTCOMES.indexOf(h.outcome) + 1;
-      if (h.reason !== undefined) this.reasons.set(i, strings.of(h.reason));
-      const key = JSON.stringify(h.change.upgrades);
-      this.upgrades[i] = slot(listIndex, this.upgradeLists, key, () => h.change.upgrades);
-      this.outcomeCounts[countOf(h)]++;
-      this.perRing[h.ring] = (this.perRing[h.ring] ?? 0) + 1;
-    });
+  private constructor(heading: Heading, c: Columns, strings: Strings) {
+    this.id = heading.id;
+    this.title = heading.title;
+    this.createdAt = heading.createdAt;
+    this.createdBy = heading.createdBy;
+    this.state = heading.state;
+    if (heading.note !== undefined) this.note = heading.note;
+    this.advisories = heading.advisories;
+    this.rings = heading.rings;
+    this.breakers = heading.breakers;
+    this.haltedUpdates = heading.haltedUpdates;
+    this.hostCount = c.ids.length;
+    this.hostIds = c.ids.map((id) => strings.of(id));
+    this.groups = c.groups.map((g) => strings.of(g));
+    this.group = Uint16Array.from(c.group);
+    this.ring = Uint8Array.from(c.ring);
+    this.phase = Uint8Array.from(c.phase);
+    this.outcome = Uint8Array.from(c.outcome);
+    this.reasons = new Map(c.reasons.map(([i, r]) => [i, strings.of(r)]));
+    this.upgradeLists = c.upgradeLists;
+    this.upgrades = Uint32Array.from(c.upgrades);
+    for (let i = 0; i < this.hostCount; i++) {
+      const o = this.outcome[i]!;
+      this.outcomeCounts[
+        o === NO_OUTCOME ? countOf({ phase: HOST_PHASES[this.phase[i]!]! }) : HOST_OUTCOMES[o - 1]!
+      ]++;
+      this.perRing[this.ring[i]!]!++;
+    }
+  }
+
+  static of(d: Deployment, strings: Strings): FinishedSummary {
+    return new FinishedSummary(d, columnsOf(d), strings);
+  }
+
+  /** A saved summary, if it is one (valid, and made from `file`); otherwise undefined. */
+  static fromSaved(v: unknown, file: RecordFile, strings: Strings): FinishedSummary | undefined {
+    const saved = savedSummarySchema.safeParse(v);
+    if (!saved.success) return undefined;
+    const { of, heading, hosts } = saved.data;
+    if (of.ino !== file.ino || of.size !== file.size || of.mtimeMs !== file.mtimeMs) return undefined;
+    if (badColumns(hosts)) return undefined;
+    return new FinishedSummary(heading, hosts, strings);
+  }
+
+  /** The form saved beside the record `file`. */
+  saved(file: RecordFile): SavedSummary {
+    const heading: Heading = {
+      id: this.id,
+      title: this.title,
+      createdAt: this.createdAt,
+      createdBy: this.createdBy,
+      state: this.state,
+      ...(this.note === undefined ? {} : { note: this.note }),
+      advisories: this.advisories,
+      rings: this.rings,
+      breakers: this.breakers,
+      haltedUpdates: this.haltedUpdates,
+    };
+    const hosts: Columns = {
+      ids: this.hostIds,
+      groups: this.groups,
+      group: [...this.group],
+      ring: [...this.ring],
+      phase: [...this.phase],
+      outcome: [...this.outcome],
+      reasons: [...this.reasons],
+      upgradeLists: this.upgradeLists,
+      upgrades: [...this.upgrades],
+    };
+    return { version: 1, of: file, heading, hosts };
   }
 
   counts(): Readonly<OutcomeCounts> {

@@ -3,7 +3,7 @@
  * read from the file when asked, and any change to it saved whole, never a summary.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
@@ -192,4 +192,59 @@ test('a finished deployment whose write failed is held whole, and written by the
   await store.save(d);
   assert.equal(store.live(d.id), undefined);
   assert.deepEqual(await store.record(d.id), d);
+});
+
+test('a start reads the summary saved beside a finished record instead of the record, while the record is the same file', async (t) => {
+  const root = await tempDir(t);
+  const dir = join(root, 'deployments');
+  const summaries = join(root, 'deployment-summaries');
+  const writer = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await writer.load();
+  const d = deployment(40);
+  d.hosts[3]!.outcome = 'unreachable';
+  d.hosts[3]!.reason = 'no answer on port 22';
+  await writer.add(d);
+  const record = join(dir, `${d.id}.json`);
+  const text = await readFile(record, 'utf8');
+  const started = async () => {
+    const log = memoryLogger();
+    const store = new DeploymentStore(dir, log, { summarize: true });
+    await store.load();
+    return { store, log };
+  };
+
+  // A time a test can set again (utimes has no nanoseconds): the next start saves the summary anew.
+  const at = new Date('2026-12-01T10:00:00Z');
+  await utimes(record, at, at);
+  await started();
+  // Damage the record in place (same file, size and time): the saved summary is used, the record
+  // is not read at start; asking for the record then says it is damaged.
+  await writeFile(record, text.replace('"December fixes"', '"December fixes!'));
+  await utimes(record, at, at);
+  const fromSaved = await started();
+  assert.deepEqual(
+    fromSaved.log.lines.filter((l) => l.level === 'warn'),
+    [],
+  );
+  assert.equal(fromSaved.store.summary(d.id)?.counts().unreachable, 1);
+  assert.deepEqual(fromSaved.store.summary(d.id)?.host('h-3'), writer.summary(d.id)?.host('h-3'));
+  assert.equal(fromSaved.store.summary(d.id)?.title, 'December fixes');
+  await assert.rejects(fromSaved.store.record(d.id), { code: 'STORE_CORRUPT' });
+
+  // The record replaced (restored from a backup, written by another version): read, summary saved again.
+  await writeFile(`${record}.new`, text.replace('December fixes', 'Restored fixes'));
+  await rename(`${record}.new`, record);
+  const restored = await started();
+  assert.equal(restored.store.summary(d.id)?.title, 'Restored fixes');
+  const saved = JSON.parse(await readFile(join(summaries, `${d.id}.json`), 'utf8'));
+  assert.equal(saved.heading.title, 'Restored fixes');
+  assert.equal(saved.of.ino, (await stat(record)).ino);
+
+  // A damaged or inconsistent saved summary: the record is read instead.
+  for (const bad of ['{', JSON.stringify({ ...saved, hosts: { ...saved.hosts, ring: [9] } })]) {
+    await writeFile(join(summaries, `${d.id}.json`), bad);
+    const again = await started();
+    assert.equal(again.store.summary(d.id)?.counts().verified, 39, bad.slice(0, 20));
+    assert.deepEqual((await again.store.record(d.id))?.hosts[3]?.reason, 'no answer on port 22');
+  }
 });
