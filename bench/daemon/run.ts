@@ -8,7 +8,9 @@
  * The same run at each of BENCH_SCALE's smaller sites (default 500 and 1,000 hosts) gives the
  * scaling rows: idle RSS per site size, to show the cost grows linearly or better.
  * The site has BENCH_REPORT_MONTHS (12) months of remediation history behind it, as a year-old
- * appliance has: monthly rounds in which every host fixed 40 findings.
+ * appliance has: monthly rounds in which every host fixed 40 findings; and BENCH_DEPLOYMENTS (12)
+ * finished monthly deployments to every host, with their steps' apt output. The newest one's page
+ * (every host of it, read from its record on disk) is timed as its own row.
  * Goals: idle RSS < 150 MB, every page p95 < 50 ms, start to /healthz < 1.5 s, inventories < 100 MB.
  *   BENCH_HOSTS=5000 BENCH_PER_HOST=300 BENCH_CVES=20000 npm run bench daemon
  * The daemon gets the environment systemd/patch-depot.service gives it (Node flags, the compile
@@ -34,6 +36,7 @@ import { hostFactory, realPackages, trackerJson } from '../assess/generate.js';
 import { freePort } from '../cache/peers.js';
 import { percentile } from '../percentile.js';
 import { unitEnvironment } from '../unit-env.js';
+import { seedDeployments } from './deployment-history.js';
 import { seedReportHistory } from './report-history.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5000);
@@ -43,6 +46,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 10);
 /** Months of remediation history the site has behind it (monthly rounds of 40 fixes per host). */
 const REPORT_MONTHS = Number(process.env.BENCH_REPORT_MONTHS ?? 12);
+/** Finished deployments to every host the site has behind it (monthly). */
+const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 12);
 const SCALE = (process.env.BENCH_SCALE ?? '500,1000')
   .split(',')
   .map(Number)
@@ -101,6 +106,11 @@ const seed = async (n: number) => {
     pkgs.map((p) => p.name),
     REPORT_MONTHS,
   );
+  const deployments = await seedDeployments(
+    dataDir,
+    hosts.map((h) => h.id),
+    DEPLOYMENTS,
+  );
   await writeFile(join(dataDir, 'hosts', 'directory.json'), JSON.stringify({ version: 1, hosts }));
   const port = await freePort();
   await writeFile(
@@ -119,6 +129,7 @@ const seed = async (n: number) => {
     seedS: (performance.now() - t0) / 1000,
     inventoryMB: Number(du.split('\t')[0]),
     ...history,
+    deployments,
   };
 };
 
@@ -195,6 +206,23 @@ const memoryOf = async (pid: number, url: string) => {
   };
 };
 
+/** A page's p50 and p95 over ROUNDS loads; anything but 200 fails the run. */
+const timePage = async (session: Awaited<ReturnType<typeof setUpOverHttp>>, page: string) => {
+  const times: number[] = [];
+  let status = 0;
+  let bytes = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = performance.now();
+    const res = await session.get(page);
+    bytes = (await res.arrayBuffer()).byteLength;
+    times.push(performance.now() - t);
+    status = res.status;
+  }
+  if (status !== 200) throw new Error(`${page} answered ${status}`);
+  if (process.env.BENCH_PAGE_TIMES) console.log(`${page}: ${times.map((x) => x.toFixed(0)).join(' ')} ms`);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), status, bytes };
+};
+
 /** Start the daemon on a seeded site, wait for its assessment, time every page, then let it idle. */
 const measure = async (n: number) => {
   const site = await seed(n);
@@ -219,24 +247,13 @@ const measure = async (n: number) => {
   const pages: Record<string, PageRow> = {};
   let worstP95 = 0;
   for (const page of PAGES) {
-    const times: number[] = [];
-    let status = 0;
-    for (let r = 0; r < ROUNDS; r++) {
-      const t = performance.now();
-      const res = await session.get(page);
-      await res.arrayBuffer();
-      times.push(performance.now() - t);
-      status = res.status;
-    }
-    if (status !== 200) throw new Error(`${page} answered ${status}`);
-    if (process.env.BENCH_PAGE_TIMES) console.log(`${page}: ${times.map((x) => x.toFixed(0)).join(' ')} ms`);
-    worstP95 = Math.max(worstP95, percentile(times, 95));
-    pages[page] = {
-      'p50 ms': percentile(times, 50).toFixed(1),
-      'p95 ms': percentile(times, 95).toFixed(1),
-      status,
-    };
+    const row = await timePage(session, page);
+    worstP95 = Math.max(worstP95, row.p95);
+    pages[page] = { 'p50 ms': row.p50.toFixed(1), 'p95 ms': row.p95.toFixed(1), status: row.status };
   }
+  const deploymentPage = site.deployments.newest
+    ? await timePage(session, `/deployments/${site.deployments.newest}`)
+    : undefined;
   const afterPages = mib(daemon.pid!, 'VmRSS');
   await sleep(IDLE_S * 1000);
   const idle = mib(daemon.pid!, 'VmRSS');
@@ -259,6 +276,7 @@ const measure = async (n: number) => {
     firstPageMs,
     pages,
     worstP95,
+    deploymentPage,
     rssMiB,
     daemonCpuS,
     load: load(),
@@ -273,7 +291,7 @@ await rm(out, { recursive: true, force: true });
 
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log(
-  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; ${REPORT_MONTHS} months of remediation history (${main.fixed.toLocaleString('en')} fixed findings, ${main.fixedFilesMB.toFixed(1)} MB of batch files); node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
+  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; ${REPORT_MONTHS} months of remediation history (${main.fixed.toLocaleString('en')} fixed findings, ${main.fixedFilesMB.toFixed(1)} MB of batch files); ${DEPLOYMENTS} finished deployments to every host (${main.deployments.recordsMB.toFixed(0)} MB of records); node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
 );
 console.table(main.pages);
 const { healthzS, assessedS, worstP95, rssMiB, inventoryMB } = main;
@@ -282,6 +300,16 @@ console.table({
   'start to assessed (feed synced)': { value: `${assessedS.toFixed(1)} s`, goal: '', '': '' },
   'longest Patches load while reassessing': { value: `${main.firstPageMs.toFixed(0)} ms`, goal: '', '': '' },
   'worst page p95': { value: `${worstP95.toFixed(1)} ms`, goal: '< 50 ms', '': goal(worstP95 < 50) },
+  ...(main.deploymentPage
+    ? {
+        [`a finished deployment's page (${HOSTS} hosts, ${(main.deploymentPage.bytes / 1e6).toFixed(1)} MB of HTML) p50 / p95`]:
+          {
+            value: `${main.deploymentPage.p50.toFixed(0)} / ${main.deploymentPage.p95.toFixed(0)} ms`,
+            goal: '',
+            '': '',
+          },
+      }
+    : {}),
   'RSS after the pages': { value: `${rssMiB.afterPages.toFixed(0)} MiB`, goal: '', '': '' },
   [`RSS idle (${IDLE_S} s later)`]: {
     value: `${rssMiB.idle.toFixed(0)} MiB`,
@@ -332,6 +360,7 @@ const row = (r: typeof main) => ({
   rssMiB: r.rssMiB,
   worstP95: r.worstP95,
   inventoryMB: r.inventoryMB,
+  deploymentPage: r.deploymentPage,
   load: r.load,
 });
 console.log(

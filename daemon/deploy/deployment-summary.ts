@@ -119,24 +119,25 @@ const slot = <V>(index: Map<string, number>, list: V[], key: string, value: () =
   return i;
 };
 
+/** A column of whole numbers in [0, max], checked in one plain loop (zod per element is ~10x slower). */
+const intColumn = (max: number) =>
+  z.custom<number[]>(
+    (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0 && x <= max),
+    `a list of whole numbers from 0 to ${max}`,
+  );
+
 /** A finished deployment's hosts, one column per field (the saved form's too). */
 const columnsSchema = z.object({
   ids: z.array(z.string()),
   groups: z.array(z.string()),
-  group: z.array(z.number().int().min(0).max(0xffff)),
-  ring: z.array(z.number().int().min(0).max(2)),
-  phase: z.array(
-    z
-      .number()
-      .int()
-      .min(0)
-      .max(HOST_PHASES.length - 1),
-  ),
+  group: intColumn(0xffff),
+  ring: intColumn(2),
+  phase: intColumn(HOST_PHASES.length - 1),
   /** Index in HOST_OUTCOMES + 1; 0: none. */
-  outcome: z.array(z.number().int().min(0).max(HOST_OUTCOMES.length)),
+  outcome: intColumn(HOST_OUTCOMES.length),
   reasons: z.array(z.tuple([z.number().int().min(0), z.string()])),
   upgradeLists: z.array(z.array(upgradeSchema)),
-  upgrades: z.array(z.number().int().min(0)),
+  upgrades: intColumn(0xffffffff),
 });
 type Columns = z.infer<typeof columnsSchema>;
 

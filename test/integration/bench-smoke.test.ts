@@ -52,6 +52,11 @@ test('bench daemon: a seeded site, the compiled daemon, every page answered', {
   assert.ok(rss.idle > 0 && rss.peak >= rss.idle);
   assert.ok((b.healthzS as unknown as number) > 0);
   assert.equal(Object.keys(b.pages as unknown as object).length, 10);
+  const page = (b.scaling as unknown as Array<{ deploymentPage?: { status: number; bytes: number } }>).at(
+    -1,
+  )?.deploymentPage;
+  assert.equal(page?.status, 200, "the newest seeded deployment's page");
+  assert.ok((page?.bytes ?? 0) > 0);
 });
 
 test('bench assess: dpkg agreement, then parse, index, restart and assessment with Node defaults and the unit flags', {
