@@ -21,6 +21,7 @@ import type { WebDeps, WebEnv } from '../env.js';
 import { Approvals } from '../views/approvals.js';
 import { askFirst } from '../views/confirm.js';
 import { CANCEL_DETAIL, CANCEL_QUESTION, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
+import { hostView } from '../views/deployment-hosts.js';
 import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';
@@ -127,7 +128,15 @@ const liveFragment = async (deps: WebDeps, c: Context<WebEnv>) => {
   const deploy = requireDeploy(deps);
   const d = await deploy.get(c.req.param('id') ?? '');
   const label = labelOf(deps);
-  const live = <LiveProgress d={d} label={label} csrf={c.get('csrf')} now={Date.now()} />;
+  const live = (
+    <LiveProgress
+      d={d}
+      label={label}
+      csrf={c.get('csrf')}
+      now={Date.now()}
+      view={hostView((k) => c.req.query(k))}
+    />
+  );
   if (d.state === 'running') return c.html(live);
   // The run stopped while the page was open: its Approvals card (no form once completed or
   // cancelled) is replaced too, else the page offers to approve what is over until a reload.
@@ -161,7 +170,13 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
         {` by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
       </p>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
-      <LiveProgress d={d} label={labelOf(deps)} csrf={csrf} now={Date.now()} />
+      <LiveProgress
+        d={d}
+        label={labelOf(deps)}
+        csrf={csrf}
+        now={Date.now()}
+        view={hostView((k) => c.req.query(k))}
+      />
       <Approvals d={d} audit={audit} csrf={csrf} label={labelOf(deps)} />
       {d.notApplicable.length ? (
         <section class="card">

@@ -6,16 +6,12 @@
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import { isHostDone, isSuccess } from '../../daemon/deploy/deployment.js';
 import { liveSummary } from '../../daemon/deploy/deployment-summary.js';
-import { updateKey } from '../../daemon/deploy/plan.js';
 import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
-import { CsrfField } from './csrf-field.js';
-import { hasLog, namedHosts, notStartedWhy } from './deployment-notes.js';
-import { deploymentHref, OutcomeWord, outcomeCounts, StateWord } from './deployments.js';
-import { FailureHistory } from './failure-history.js';
-import { hostHref } from './host-link.js';
-import { inRingOrder } from './host-order.js';
-import { ActionsHeading, Notice } from './layout.js';
+import { Action, DeploymentHosts, type HostView, viewQuery } from './deployment-hosts.js';
+import { namedHosts, notStartedWhy } from './deployment-notes.js';
+import { deploymentHref, outcomeCounts, StateWord } from './deployments.js';
+import { Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
 import { TableScroll } from './table-scroll.js';
@@ -25,34 +21,6 @@ import { When } from './when.js';
 const HOUR = 3_600_000;
 const hours = (ms: number): string =>
   ms >= HOUR ? `${Math.round((ms / HOUR) * 10) / 10} h` : `${Math.ceil(ms / 60_000)} min`;
-
-/** Posts to one of the deployment's actions; works without JavaScript (303 back to the page). */
-const Action = (props: {
-  d: Deployment;
-  path: string;
-  csrf: string;
-  label: string;
-  fields?: Record<string, string>;
-  /** Asked in the browser first (the route asks without JavaScript). */
-  confirm?: string;
-  /** A destructive action is styled as one, not as the primary button. */
-  danger?: boolean;
-}) => (
-  <form
-    method="post"
-    action={deploymentHref(props.d.id, props.path)}
-    class="stack"
-    hx-confirm={props.confirm}
-  >
-    <CsrfField token={props.csrf} />
-    {Object.entries(props.fields ?? {}).map(([k, v]) => (
-      <input type="hidden" name={k} value={v} />
-    ))}
-    <button type="submit" class={props.danger ? 'danger' : undefined}>
-      {props.label}
-    </button>
-  </form>
-);
 
 export const CANCEL_QUESTION = 'Cancel this deployment?';
 export const CANCEL_DETAIL =
@@ -184,84 +152,25 @@ export const Rings = (props: { d: Deployment; now: number; named: (text: string)
   </TableScroll>
 );
 
-const HostActions = (props: { d: Deployment; h: HostState; csrf: string }) => {
-  const { d, h, csrf } = props;
-  const base = `/hosts/${encodeURIComponent(h.hostId)}`;
-  const open = d.breakers.filter((b) => b.hostId === h.hostId && !b.resetAt);
-  return (
-    <>
-      {open.map((b) => (
-        <Action
-          d={d}
-          path={`${base}/reset-breaker`}
-          csrf={csrf}
-          label={`Allow ${b.update} again`}
-          fields={{ update: b.update }}
-        />
-      ))}
-      {open.length === 0 && (h.outcome === 'failed' || h.outcome === 'unreachable') ? (
-        <Action d={d} path={`${base}/retry`} csrf={csrf} label="Retry host" />
-      ) : null}
-    </>
-  );
-};
-
-/** A host that waits (for approval, for its window) says so under Outcome, in the daemon's words. */
-const waitingShown = (h: HostState): boolean => h.waiting !== undefined && !h.outcome;
-
-export const HostRow = (props: { d: Deployment; h: HostState; label: string; csrf: string }) => {
-  const { d, h } = props;
-  return (
-    <tr>
-      <td>
-        <a href={hostHref(h.hostId)}>{props.label}</a>
-      </td>
-      <td>{`${h.group} / ${h.ring}`}</td>
-      <td>
-        {h.change.upgrades.map((u) => (
-          <div>{updateKey(u)}</div>
-        ))}
-      </td>
-      <td>{h.phase}</td>
-      <td>
-        {h.retries ? `${h.attempts} (retry ${h.retries})` : h.attempts}
-        <FailureHistory h={h} />
-      </td>
-      <td>
-        <OutcomeWord h={h} />
-        {h.reason ? (
-          <div class="hint why">
-            <Reason message={h.reason} />
-          </div>
-        ) : null}
-        {waitingShown(h) ? <div class="hint why">{h.waiting}</div> : null}
-      </td>
-      <td>
-        {hasLog(h) ? (
-          <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>log</a>
-        ) : (
-          // What it waits for is under Outcome already: said once, the row fits a laptop's width.
-          <span class="hint">{waitingShown(h) ? 'no log yet' : `no log yet: ${notStartedWhy(d, h)}`}</span>
-        )}
-        <HostActions d={d} h={h} csrf={props.csrf} />
-      </td>
-    </tr>
-  );
-};
-
 /** Rings and hosts; re-fetched every 2 s while the deployment runs, plain once it stops. */
 export const LiveProgress = (props: {
   d: Deployment;
   label: (id: string) => string;
   csrf: string;
   now: number;
+  /** Which hosts the table shows, and its page (kept by each poll). */
+  view: HostView;
 }) => {
   const { d } = props;
   // A halt's note is stored with host ids; the page names the hosts as its host table does.
   const named = (text: string) => namedHosts(text, d.hosts, props.label);
   const poll =
     d.state === 'running'
-      ? { 'hx-get': deploymentHref(d.id, '/live'), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' }
+      ? {
+          'hx-get': deploymentHref(d.id, `/live${viewQuery(props.view)}`),
+          'hx-trigger': 'every 2s',
+          'hx-swap': 'outerHTML',
+        }
       : {};
   return (
     <section class="card" id="deployment-live" {...poll}>
@@ -277,27 +186,7 @@ export const LiveProgress = (props: {
       ) : null}
       <Actions d={d} csrf={props.csrf} />
       <Rings d={d} now={props.now} named={named} />
-      <h2>Hosts</h2>
-      <TableScroll label="Hosts">
-        <table aria-label="Hosts">
-          <thead>
-            <tr>
-              <th>Host</th>
-              <th>Group / ring</th>
-              <th>Upgrades</th>
-              <th>Phase</th>
-              <th>Attempts</th>
-              <th>Outcome</th>
-              <ActionsHeading />
-            </tr>
-          </thead>
-          <tbody>
-            {inRingOrder(d.hosts, (h) => h.ring, props.label).map((h) => (
-              <HostRow d={d} h={h} label={props.label(h.hostId)} csrf={props.csrf} />
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <DeploymentHosts d={d} label={props.label} csrf={props.csrf} view={props.view} />
     </section>
   );
 };

@@ -61,7 +61,7 @@ test('a ring with no soak says the next ring starts when it passes, not "0 min a
 });
 
 test('a host waiting for approval says so once, under Outcome, without "waiting: ... waiting"', async () => {
-  const { HostRow } = await import('../../../web/views/deployment.js');
+  const { HostRow } = await import('../../../web/views/deployment-hosts.js');
   type P = Parameters<typeof HostRow>[0];
   const h = {
     hostId: 'h-0000000001',
@@ -82,7 +82,7 @@ test('a host waiting for approval says so once, under Outcome, without "waiting:
 });
 
 test('a retried host folds its earlier failures away and lists each upgrade on a line', async () => {
-  const { HostRow } = await import('../../../web/views/deployment.js');
+  const { HostRow } = await import('../../../web/views/deployment-hosts.js');
   type P = Parameters<typeof HostRow>[0];
   const failure = (attempt: number, reason: string) => ({
     at: '2026-12-04T22:00:00.000Z',
