@@ -120,7 +120,7 @@ export class DeployRunner {
     }
     if (h.jobId !== job.id) return { summary: `superseded by ${h.jobId ?? 'nothing'}` };
     if (h.outcome) return { summary: this.outcome(h) };
-    const save = () => this.opts.store.save(d);
+    const save = () => this.opts.store.save(d, [h]);
     if (!h.intent && d.state !== 'running') {
       h.phase = 'pending';
       await save();
@@ -191,7 +191,8 @@ export class DeployRunner {
       },
     });
     for (const h of step.launch) await this.launch(d, h);
-    await this.opts.store.save(d);
+    // The rings touched only hosts not ended yet (and the launched ones): a journal line, not a rewrite.
+    await this.opts.store.save(d, step.launch);
     if (step.wakeAt !== undefined) this.arm(id, step.wakeAt);
     if (d.state !== before)
       this.opts.log.info('deployment state', { deploymentId: id, state: d.state, note: d.note });

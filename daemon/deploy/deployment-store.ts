@@ -10,13 +10,16 @@
  * is held weakly, so everyone who asks while it is in use gets the same object, and a change made
  * to it (a breaker reset, a retried host) is saved whole: a summary is never written anywhere.
  */
-import { lstat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DepotError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { appendDurably } from '../store/append-log.js';
 import { CoalescedWrites } from '../store/coalesced-writes.js';
 import { RecordDir } from '../store/record-dir.js';
-import { type Breaker, type Deployment, deploymentSchema } from './deployment.js';
+import { type Breaker, type Deployment, deploymentSchema, type HostState } from './deployment.js';
+import { Journal, journalFile, journalHeader, journalLine, replayJournal } from './deployment-journal.js';
 import {
   atRest,
   type DeploymentSummary,
@@ -49,6 +52,12 @@ export class DeploymentStore {
   private readonly reads = new Map<string, Promise<Deployment | undefined>>();
   private readonly strings = new Strings();
   private readonly writes = new CoalescedWrites((id) => this.write(id));
+  /** Each moving deployment's journal (deployment-journal.ts); none yet: the next write is whole. */
+  private readonly journals = new Map<string, Journal>();
+  /** Hosts named by saves not written yet. */
+  private readonly named = new Map<string, Set<HostState>>();
+  /** Deployments whose next write rewrites the record whole (a save named no hosts; a replay; a failed append). */
+  private readonly whole = new Set<string>();
   /** Summaries of finished deployments saved beside the records (`summarize` only): a start reads these. */
   private readonly saved: RecordDir<unknown> | undefined;
 
@@ -78,14 +87,32 @@ export class DeploymentStore {
     for (const id of await this.records.ids()) {
       try {
         if (await this.loadSaved(id)) continue;
-        const d = await this.records.get(id);
-        if (d?.id !== id) continue;
+        const d = await this.readWhole(id);
+        if (!d) continue;
         this.keep(d);
+        // A journal replayed: the record is rewritten with it (at once if nothing else will write it).
+        if (this.whole.has(id) && atRest(d)) await this.save(d);
         await this.saveSummary(id);
       } catch (err) {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
       }
     }
+  }
+
+  /**
+   * The record with its journal replayed (a stale journal, left by a crash after a rewrite, is
+   * removed). Undefined when there is no record of that id.
+   */
+  private async readWhole(id: string): Promise<Deployment | undefined> {
+    const d = await this.records.get(id);
+    if (d?.id !== id) return undefined;
+    const file = this.records.file(id);
+    const replayed = await replayJournal(d, file);
+    if (replayed) this.whole.add(id);
+    else await rm(journalFile(file), { force: true });
+    if (d.journal !== undefined && !this.moving.has(id))
+      this.journals.set(id, new Journal(d.journal, (await this.recordFile(id))?.size ?? 0, d.hosts));
+    return d;
   }
 
   /** The record file as a saved summary names it; undefined when there is none. */
@@ -97,6 +124,8 @@ export class DeploymentStore {
   /** The saved summary of `id`, if there is one made from its record file as it is now. */
   private async loadSaved(id: string): Promise<boolean> {
     if (!this.saved) return false;
+    // A journal continues the record: the summary saved from the record alone is older.
+    if (await lstat(journalFile(this.records.file(id))).catch(() => undefined)) return false;
     const file = await this.recordFile(id);
     const v = file && (await this.saved.get(id).catch(() => undefined));
     const summary = v === undefined ? undefined : FinishedSummary.fromSaved(v, file!, this.strings);
@@ -122,6 +151,7 @@ export class DeploymentStore {
   private keep(d: Deployment): void {
     if (this.opts.summarize && atRest(d)) {
       this.moving.delete(d.id);
+      this.journals.delete(d.id);
       this.finished.set(d.id, { summary: FinishedSummary.of(d, this.strings), record: new WeakRef(d) });
     } else {
       this.finished.delete(d.id);
@@ -133,10 +163,16 @@ export class DeploymentStore {
     const d = this.unwritten.get(id) ?? this.moving.get(id);
     if (!d) return;
     this.unwritten.delete(id);
+    const named = this.named.get(id) ?? new Set();
+    this.named.delete(id);
+    const journal = this.journals.get(id);
+    const whole = this.whole.delete(id) || !journal || journal.full() || atRest(d);
     try {
-      await this.records.put(id, d);
+      await (whole ? this.writeWhole(d) : this.append(d, journal!, named));
     } catch (err) {
-      // Held whole until a write succeeds: the change is still what every page shows.
+      // Held whole until a write succeeds: the change is still what every page shows. The next
+      // write rewrites the record (an append cut short may have left a torn line).
+      this.whole.add(id);
       this.finished.delete(id);
       this.moving.set(id, d);
       throw err;
@@ -145,6 +181,24 @@ export class DeploymentStore {
       this.keep(d);
       await this.saveSummary(id);
     }
+  }
+
+  /** The record rewritten whole under a new journal generation; the old journal removed. */
+  private async writeWhole(d: Deployment): Promise<void> {
+    d.journal = randomBytes(6).toString('base64url');
+    await this.records.put(d.id, d);
+    const file = this.records.file(d.id);
+    await rm(journalFile(file), { force: true });
+    this.journals.set(d.id, new Journal(d.journal, (await this.recordFile(d.id))?.size ?? 0, d.hosts));
+  }
+
+  /** What changed since the last write, appended to the journal as one line (durable when it resolves). */
+  private async append(d: Deployment, journal: Journal, named: ReadonlySet<HostState>): Promise<void> {
+    const hosts = journal.changed(d, named);
+    const text = `${journal.bytes === 0 ? journalHeader(journal.generation) : ''}${journalLine(d, hosts)}`;
+    await appendDurably(journalFile(this.records.file(d.id)), text, 0o640, journal.bytes === 0);
+    journal.bytes += Buffer.byteLength(text);
+    journal.remember(hosts);
   }
 
   /** Every deployment, oldest first. */
@@ -182,8 +236,8 @@ export class DeploymentStore {
   }
 
   private async readFinished(id: string): Promise<Deployment | undefined> {
-    const d = await this.records.get(id);
-    if (!d || d.id !== id)
+    const d = await this.readWhole(id);
+    if (!d)
       throw new DepotError('STORE_CORRUPT', `${this.records.file(id)}: the deployment's record is gone`);
     // Saved again while it was read: that object is the record.
     const held = this.moving.get(id) ?? this.finished.get(id)?.record?.deref();
@@ -197,13 +251,24 @@ export class DeploymentStore {
     return this.save(d);
   }
 
-  /** Resolves once a write holding the record's current state is durable; rejects if it failed. */
-  save(d: Deployment): Promise<void> {
+  /**
+   * Resolves once a write holding the record's current state is durable; rejects if it failed.
+   * With `hosts`, a host's progress: the change may go to the journal, with those hosts and every
+   * host not ended yet compared against what was last written. Without, the record is rewritten
+   * whole (an admin's action, rare).
+   */
+  save(d: Deployment, hosts?: readonly HostState[]): Promise<void> {
     if (this.moving.get(d.id) !== d) {
       this.finished.delete(d.id);
       this.moving.set(d.id, d);
     }
     this.unwritten.set(d.id, d);
+    if (hosts === undefined) this.whole.add(d.id);
+    else {
+      const named = this.named.get(d.id) ?? new Set();
+      for (const h of hosts) named.add(h);
+      this.named.set(d.id, named);
+    }
     return this.writes.save(d.id);
   }
 

@@ -60,7 +60,7 @@ export type HostPhase = (typeof HOST_PHASES)[number];
 export const REBOOT_POLICIES = ['never', 'if-required', 'always'] as const;
 export type RebootPolicy = (typeof REBOOT_POLICIES)[number];
 
-const hostStateSchema = z.object({
+export const hostStateSchema = z.object({
   hostId: z.string(),
   group: z.string(),
   ring: z.number().int().min(0).max(2),
@@ -180,6 +180,11 @@ export const deploymentSchema = z.object({
   breakers: z.array(breakerSchema),
   /** Update keys whose ring gate failed: their promotion is halted in every deployment. */
   haltedUpdates: z.array(z.string()),
+  /**
+   * The journal that continues this record: its changes since the record was written, appended as
+   * they happen (deployment-journal.ts). A journal of another generation is stale and ignored.
+   */
+  journal: z.string().optional(),
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 

@@ -89,14 +89,14 @@ describe('deployments to rpm hosts (dnf) on the simulated site', { skip, timeout
   it('the pilot upgrades with dnf through the cache and is verified by rpm -qa; a failing %post halts ring 1', async () => {
     const wanBefore = await lab.wanCounters();
     const id = await site.createAndRun({ advisory: ADVISORY, title: 'pdlab-rweb on EL9' });
-    const stopped = () => ['halted', 'completed'].includes(site.record(id).state);
+    const stopped = async () => ['halted', 'completed'].includes((await site.record(id)).state);
     try {
       await waitFor(stopped, 'the deployment to stop', 300_000);
     } catch (err) {
-      const hosts = site.record(id).hosts.map((h) => ({ ...h, change: undefined }));
+      const hosts = (await site.record(id)).hosts.map((h) => ({ ...h, change: undefined }));
       throw new Error(`${(err as Error).message}\n${JSON.stringify(hosts, null, 1).slice(0, 20_000)}`);
     }
-    const d = site.record(id);
+    const d = await site.record(id);
     const pilot = site.hostOf(d, 'rocky');
     const shown = (steps: Deployment['hosts'][number]['steps'] = []) =>
       steps.map((s) => `$ ${s.command}\n${s.stdout}\n${s.stderr}\nexit ${s.exitCode}`).join('\n');

@@ -74,7 +74,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const record = (id: string): Deployment => site.record(id);
+  const record = (id: string): Promise<Deployment> => site.record(id);
   const hostOf = (d: Deployment, label: string) => site.hostOf(d, label);
   const createAndRun = (form: Record<string, string | string[]>): Promise<string> => site.createAndRun(form);
 
@@ -94,7 +94,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     try {
       await waitFor(cond, what, ms);
     } catch (err) {
-      const hosts = record(id).hosts.map((h) => ({ ...h, change: undefined, steps: undefined }));
+      const hosts = (await record(id)).hosts.map((h) => ({ ...h, change: undefined, steps: undefined }));
       const log = site.daemon?.tail().slice(-6000) ?? '';
       throw new Error(
         `${(err as Error).message}\n${JSON.stringify(hosts, null, 1)}\n--- daemon log:\n${log}`,
@@ -137,12 +137,12 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     assert.equal(await lab.releaseDpkgLock('locked'), 'released', 'the lock was held until now');
 
     await waitOrShow(
-      () => ['halted', 'completed'].includes(record(id).state),
+      async () => ['halted', 'completed'].includes((await record(id)).state),
       'the deployment to stop moving',
       420_000,
       id,
     );
-    const d = record(id);
+    const d = await record(id);
     for (const label of RING0) {
       const h = hostOf(d, label);
       assert.equal(h?.outcome, 'verified', `${label}: ${h?.outcome} ${h?.reason ?? ''}`);
@@ -191,7 +191,7 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     const id = await createAndRun({ advisory: TOOLS.cve, host: hosts, title: 'pdlab-tools, ring 0' });
     await waitOrShow(() => aptInstallRunning('pilot'), 'the install on "pilot" to start', 180_000, id);
     assert.equal(
-      hostOf(record(id), 'pilot')?.intent?.step,
+      hostOf(await record(id), 'pilot')?.intent?.step,
       'install',
       'the intent is on disk before the install',
     );
@@ -204,12 +204,12 @@ describe('deployments on the simulated site, with the real daemon', { skip, time
     await site.startDaemon();
 
     await waitOrShow(
-      () => ['halted', 'completed'].includes(record(id).state),
+      async () => ['halted', 'completed'].includes((await record(id)).state),
       'the deployment to finish',
       420_000,
       id,
     );
-    const d = record(id);
+    const d = await record(id);
     assert.equal(d.state, 'completed', JSON.stringify(d.hosts.map((h) => [h.hostId, h.outcome, h.reason])));
     for (const label of RING0) {
       assert.equal(hostOf(d, label)?.outcome, 'verified', label);

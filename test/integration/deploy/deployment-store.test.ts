@@ -79,6 +79,7 @@ test('a finished deployment at rest is held as its summary; its record is read f
   d.hosts[7]!.reason = 'dpkg was interrupted';
   const expected = structuredClone(d);
   await store.add(d);
+  expected.journal = d.journal;
   assert.equal(store.live(d.id), undefined, 'no longer held whole once written at rest');
   const s = store.summary(d.id)!;
   assert.equal(s.hostCount, 300);
@@ -247,4 +248,98 @@ test('a start reads the summary saved beside a finished record instead of the re
     assert.equal(again.store.summary(d.id)?.counts().verified, 39, bad.slice(0, 20));
     assert.deepEqual((await again.store.record(d.id))?.hosts[3]?.reason, 'no answer on port 22');
   }
+});
+
+test("a running deployment's progress goes to its journal; the record is rewritten only as the journal outgrows it or the run ends", async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(200, 'running');
+  for (const h of d.hosts) {
+    Object.assign(h, { phase: 'pending', steps: [] });
+    delete h.outcome;
+  }
+  await store.add(d);
+  const record = join(dir, `${d.id}.json`);
+  const journal = join(dir, `${d.id}.journal`);
+  const written = await stat(record);
+  const fromDisk = async () => {
+    const reader = new DeploymentStore(dir, memoryLogger());
+    await reader.load();
+    return (await reader.record(d.id))!;
+  };
+
+  // 200 hosts, each saved 8 times as it moves, with its apt output: about 1,600 saves.
+  let rewrites = 0;
+  let ino = written.ino;
+  for (const [i, h] of d.hosts.entries()) {
+    for (const phase of ['queued', 'preflight', 'dry-run', 'installing', 'verifying'] as const) {
+      h.phase = phase;
+      if (phase === 'installing') h.intent = { step: 'install', at: AT };
+      h.steps.push(step(phase, `${install}host ${i}\n`));
+      await store.save(d, [h]);
+    }
+    delete h.intent;
+    Object.assign(h, { phase: 'done', outcome: 'verified' });
+    await store.save(d, [h]);
+    // The rings give the next host its turn without naming it.
+    if (d.hosts[i + 1]) d.hosts[i + 1]!.waiting = `next after host ${i}`;
+    await store.save(d, []);
+    const now = (await stat(record)).ino;
+    if (now !== ino) rewrites++;
+    ino = now;
+    if (i === 99) {
+      // Half way: a new reader sees every step so far, the not-named host's wait, the intent-free host.
+      const mid = await fromDisk();
+      assert.deepEqual(mid.hosts.slice(0, 101), d.hosts.slice(0, 101));
+      assert.equal(mid.hosts[100]!.waiting, 'next after host 99');
+    }
+  }
+  assert.ok(rewrites <= 2, `the record was rewritten ${rewrites} times in 1,400 saves`);
+  d.state = 'completed';
+  await store.save(d, []);
+  assert.equal(
+    await stat(journal).catch(() => undefined),
+    undefined,
+    'the journal went with the last rewrite',
+  );
+  const last = JSON.parse(await readFile(record, 'utf8')) as Deployment;
+  assert.deepEqual(last, d, 'the finished record is whole');
+});
+
+test('a torn last journal line is skipped, a journal of another generation ignored, a damaged middle line reported', async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(3, 'running');
+  for (const h of d.hosts) {
+    Object.assign(h, { phase: 'pending', steps: [] });
+    delete h.outcome;
+  }
+  await store.add(d);
+  d.hosts[0]!.phase = 'installing';
+  await store.save(d, [d.hosts[0]!]);
+  const journal = join(dir, `${d.id}.journal`);
+  const good = await readFile(journal, 'utf8');
+  const read = async () => {
+    const reader = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+    await reader.load();
+    return reader;
+  };
+
+  await writeFile(journal, `${good}{"state":"runn`);
+  assert.equal((await read()).live(d.id)?.hosts[0]?.phase, 'installing', 'the torn line skipped');
+  const lines = good.split('\n');
+  await writeFile(journal, `${lines[0]}\n{"state":\n${lines[1]}\n`);
+  const damaged = memoryLogger();
+  const reader = new DeploymentStore(dir, damaged, { summarize: true });
+  await reader.load();
+  assert.equal(reader.live(d.id), undefined);
+  assert.match(JSON.stringify(damaged.lines), /line 2 is not a journal line/);
+
+  // Another generation (a crash after the record was rewritten, before the journal went): ignored, removed.
+  await writeFile(journal, good.replace(d.journal!, 'older'));
+  const fresh = await read();
+  assert.equal(fresh.live(d.id)?.hosts[0]?.phase, 'pending');
+  assert.equal(await stat(journal).catch(() => undefined), undefined);
 });

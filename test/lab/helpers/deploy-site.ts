@@ -6,11 +6,12 @@
  * through the UI, and read back from the daemon's own record files.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
+import { DeploymentStore } from '../../../daemon/deploy/deployment-store.js';
 import type { Lab } from '../../../scripts/lab/lab.js';
+import { memoryLogger } from '../../fakes/log.js';
 import { type Background, startInNamespace } from './in-namespace-background.js';
 import { scanFromAssets, type UiClient, uiClient } from './ui-client.js';
 
@@ -73,10 +74,13 @@ export class DeploySite {
     assert.equal((await this.ui.post('/patches/feeds/sync', { _csrf: this.csrf, feed })).status, 303);
   }
 
-  /** The deployment as the daemon last wrote it (its record file, read as a console would). */
-  record(id: string): Deployment {
-    const file = join(this.dataDir, 'deploy', 'deployments', `${id}.json`);
-    return JSON.parse(readFileSync(file, 'utf8')) as Deployment;
+  /** The deployment as the daemon last wrote it (its record and journal, read as the CLI would). */
+  async record(id: string): Promise<Deployment> {
+    const store = new DeploymentStore(join(this.dataDir, 'deploy', 'deployments'), memoryLogger());
+    await store.load();
+    const d = await store.record(id);
+    if (!d) throw new Error(`no deployment ${id} on disk`);
+    return d;
   }
 
   hostOf(d: Deployment, label: string) {

@@ -1,19 +1,24 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
+import { DeploymentStore } from '../../../daemon/deploy/deployment-store.js';
 import { admin, startDeploy } from '../../deploy-service.js';
 import { ManualClock } from '../../fakes/clock.js';
 import { assessment, FakeSite } from '../../fakes/deploy-site.js';
+import { memoryLogger } from '../../fakes/log.js';
 import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
 const HOUR = 3_600_000;
 const OLD = { openssl: '3.0.1-1', libssl3: '3.0.1-1' };
 
-const onDisk = async (dir: string, id: string): Promise<Deployment> =>
-  JSON.parse(await readFile(join(dir, 'deploy', 'deployments', `${id}.json`), 'utf8')) as Deployment;
+/** The deployment as a new process reads it from disk (its record and the journal continuing it). */
+const onDisk = async (dir: string, id: string): Promise<Deployment> => {
+  const store = new DeploymentStore(join(dir, 'deploy', 'deployments'), memoryLogger());
+  await store.load();
+  return (await store.record(id))!;
+};
 
 const host = (d: Deployment, id: string) => d.hosts.find((h) => h.hostId === id)!;
 
