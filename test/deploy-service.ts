@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { DeployService } from '../daemon/deploy/deploy-service.js';
+import type { HostRunTiming } from '../daemon/deploy/host-run.js';
 import type { Clock } from '../daemon/lifecycle.js';
 import type { FakeSite } from './fakes/deploy-site.js';
 import { memoryLogger } from './fakes/log.js';
@@ -15,6 +16,7 @@ export const startDeploy = async (
   site: FakeSite,
   clock: Clock,
   hostLabel?: (hostId: string) => string | undefined,
+  timing: Partial<HostRunTiming> = {},
 ) => {
   const work = await startJobs(dir, { clock, concurrency: 10 });
   const deploy = new DeployService({
@@ -27,7 +29,7 @@ export const startDeploy = async (
     wake: site,
     wakeTarget: site.wakeTarget,
     random: () => 0,
-    timing: { backoffMs: 1_000, pollMs: 1_000 },
+    timing: { backoffMs: 1_000, pollMs: 1_000, ...timing },
     hostLabel,
   });
   await deploy.start();

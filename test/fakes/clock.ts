@@ -45,6 +45,11 @@ export class ManualClock implements Clock {
     return this.sleepers.length;
   }
 
+  /** Whether a sleep is due exactly `ms` from now (a backoff of that length was started). */
+  sleeping(ms: number): boolean {
+    return this.sleepers.some((s) => s.at === this.t + ms);
+  }
+
   /** Move time forward by `ms`, waking each sleeper at its own time, earliest first. */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;

@@ -12,13 +12,15 @@ import { waitFor } from '../../support/wait-for.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 
 const OLD = { openssl: '3.0.1-1', libssl3: '3.0.1-1' };
+/** Unlike any other sleep of the service (the job log's 1 s debounce, the 1 s polls): a test waits for this one. */
+const BACKOFF = 1_500;
 
 /** One host, one ring, approved, run now (unless the policy says otherwise). */
 const oneHost = async (t: TestContext, opts: FakeHostOptions, policy: CreateDeployment['policy'] = {}) => {
   const dir = await tempDir(t);
   const clock = new ManualClock();
   const site = new FakeSite().add('h1', opts);
-  const s = await startDeploy(dir, site, clock);
+  const s = await startDeploy(dir, site, clock, undefined, { backoffMs: BACKOFF });
   onTeardown(t, s.stop);
   const d = await s.deploy.create(
     {
@@ -42,22 +44,24 @@ test('a transient failure retries with backoff, showing the attempt count and re
     installed: OLD,
     installFails: { kind: 'transient', reason: 'dpkg lock held', times: 2 },
   });
-  const idle = x.clock.pending;
   await x.deploy.run(x.d.id, admin, { now: true });
-  await waitFor(() => tried(x) === 1 && x.clock.pending > idle, 'the first failure and its backoff');
+  await waitFor(() => tried(x) === 1 && x.clock.sleeping(BACKOFF), 'the first failure and its backoff');
   assert.deepEqual(
     x.h().failures.map((f) => [f.attempt, f.kind, f.reason]),
     [[1, 'transient', 'dpkg lock held']],
   );
-  await x.clock.advance(1_000);
+  await x.clock.advance(BACKOFF);
   // Before trying again the host is looked at: the broken-off install may have landed.
   await waitFor(() => x.h().failures.length === 2, 'the check after the failure');
   assert.match(
     x.h().failures[1]!.reason,
     /the install broke off; the new inventory still misses libssl3, openssl/,
   );
-  await waitFor(() => tried(x) === 2 && x.clock.pending > idle, 'the second failure');
-  await x.clock.advance(1_999);
+  await waitFor(
+    () => tried(x) === 2 && x.clock.sleeping(2 * BACKOFF),
+    'the second failure and its doubled backoff',
+  );
+  await x.clock.advance(2 * BACKOFF - 1);
   assert.equal(x.site.ran('install').length, 2, 'the backoff doubled');
   await x.clock.advance(1);
   await waitFor(ended(x.d), 'the outcome');
@@ -70,10 +74,9 @@ test('three transient failures fail the host and trip its breaker; a retry waits
     installed: OLD,
     installFails: { kind: 'transient', reason: 'connection lost' },
   });
-  const idle = x.clock.pending;
   await x.deploy.run(x.d.id, admin, { now: true });
   for (let i = 0; i < 2; i++) {
-    await waitFor(() => tried(x) === i + 1 && x.clock.pending > idle, 'a backoff');
+    await waitFor(() => tried(x) === i + 1 && x.clock.sleeping(BACKOFF * 2 ** i), 'a backoff');
     await x.clock.advance(10_000);
   }
   await waitFor(ended(x.d), 'the outcome');
