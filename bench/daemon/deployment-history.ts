@@ -6,9 +6,10 @@
  * the summaries saved beside them are the real format and the daemon starts as a year-old one does.
  */
 import { join } from 'node:path';
-import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
+import type { HostState } from '../../daemon/deploy/deployment.js';
 import { DeploymentStore } from '../../daemon/deploy/deployment-store.js';
 import { createLogger } from '../../daemon/log.js';
+import { deploymentRecord } from '../../test/deployment-record.js';
 
 const DAY = 86_400_000;
 const PACKAGES = ['openssl', 'libssl3', 'curl', 'libcurl4'];
@@ -75,31 +76,15 @@ export const seedDeployments = async (
     const at = new Date(end - (count - 1 - k) * 30 * DAY).toISOString();
     const version = `3.0.${15 + k}-1~deb12u1`;
     const id = `dep-${at.replace(/[-:]/g, '').slice(0, 15)}-${(0xa00000 + k).toString(16)}`;
-    const d: Deployment = {
+    const d = deploymentRecord(
       id,
-      title: `Monthly fixes ${at.slice(0, 7)}`,
-      createdAt: at,
-      createdBy: 'admin',
-      state: 'completed',
-      advisories: { 'DSA-5800-1': { severity: 'high', summary: 'openssl, curl', cves: ['CVE-2026-0001'] } },
-      notApplicable: [],
-      policy: {
-        concurrency: 5,
-        batchSize: 50,
-        batchFailureThreshold: 100,
-        gate: { minSuccessRate: 0.9, minVerified: 1, soakMs: 0 },
-        windows: {},
-        reboot: {},
-        rules: [],
-        spreadMs: 0,
-        now: true,
+      hostIds.map((hostId, i) => host(hostId, i, at, version)),
+      {
+        title: `Monthly fixes ${at.slice(0, 7)}`,
+        createdAt: at,
+        advisories: { 'DSA-5800-1': { severity: 'high', summary: 'openssl, curl', cves: ['CVE-2026-0001'] } },
       },
-      approvals: [],
-      hosts: hostIds.map((hostId, i) => host(hostId, i, at, version)),
-      rings: [0, 1, 2].map(() => ({ state: 'passed' as const, batch: 1 })),
-      breakers: [],
-      haltedUpdates: [],
-    };
+    );
     bytes += JSON.stringify(d).length;
     await store.add(d);
     newest = id;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
 import { DeploymentStore } from '../../../daemon/deploy/deployment-store.js';
+import { deploymentRecord } from '../../deployment-record.js';
 import { memoryLogger } from '../../fakes/log.js';
 import { tempDir } from '../../temp-dir.js';
 
@@ -24,48 +25,29 @@ const step = (name: string, stdout: string) => ({
   finishedAt: AT,
   truncated: false,
 });
-const deployment = (hosts: number, state: Deployment['state'] = 'completed'): Deployment => ({
-  id: 'dep-20261201T100000-abcdef',
-  title: 'December fixes',
-  createdAt: AT,
-  createdBy: 'admin',
-  state,
-  advisories: {},
-  notApplicable: [],
-  policy: {
-    concurrency: 5,
-    batchSize: 50,
-    batchFailureThreshold: 3,
-    gate: { minSuccessRate: 0.9, minVerified: 1, soakMs: 0 },
-    windows: {},
-    reboot: {},
-    rules: [],
-    spreadMs: 0,
-    now: true,
-  },
-  approvals: [],
-  hosts: Array.from({ length: hosts }, (_, i) => ({
-    hostId: `h-${i}`,
-    group: 'default',
-    ring: 1,
-    change: {
+const deployment = (hosts: number, state: Deployment['state'] = 'completed'): Deployment =>
+  deploymentRecord(
+    'dep-20261201T100000-abcdef',
+    Array.from({ length: hosts }, (_, i) => ({
       hostId: `h-${i}`,
-      ecosystem: 'dpkg',
-      upgrades: pkgs.map((name) => ({ name, version: '3.0.15-1~deb12u1', advisories: ['DSA-5800-1'] })),
-      allowRemove: [],
-    },
-    phase: 'done',
-    attempts: 1,
-    failures: [],
-    // Each host's update output differs (its speed); the install's is the same on every host.
-    steps: [step('update', `Fetched 1,234 kB in 0s (${5000 + i} kB/s)\n`), step('install', install)],
-    outcome: 'verified',
-    verified: pkgs,
-  })),
-  rings: [0, 1, 2].map(() => ({ state: 'passed' as const, batch: 0 })),
-  breakers: [],
-  haltedUpdates: [],
-});
+      group: 'default',
+      ring: 1,
+      change: {
+        hostId: `h-${i}`,
+        ecosystem: 'dpkg',
+        upgrades: pkgs.map((name) => ({ name, version: '3.0.15-1~deb12u1', advisories: ['DSA-5800-1'] })),
+        allowRemove: [],
+      },
+      phase: 'done',
+      attempts: 1,
+      failures: [],
+      // Each host's update output differs (its speed); the install's is the same on every host.
+      steps: [step('update', `Fetched 1,234 kB in 0s (${5000 + i} kB/s)\n`), step('install', install)],
+      outcome: 'verified',
+      verified: pkgs,
+    })),
+    { state, rings: [0, 1, 2].map(() => ({ state: 'passed' as const, batch: 0 })) },
+  );
 
 const onDisk = async (dir: string, d: Deployment): Promise<Deployment> =>
   JSON.parse(await readFile(join(dir, `${d.id}.json`), 'utf8')) as Deployment;

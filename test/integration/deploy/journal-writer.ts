@@ -9,46 +9,28 @@ import { join } from 'node:path';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
 import { capList, MAX_STEPS } from '../../../daemon/deploy/deployment.js';
 import { DeploymentStore } from '../../../daemon/deploy/deployment-store.js';
+import { deploymentRecord } from '../../deployment-record.js';
 import { memoryLogger } from '../../fakes/log.js';
 
 export const HOSTS = 40;
 export const ID = 'dep-20261205T100000-c0ffee';
 const AT = '2026-12-05T10:00:00.000Z';
 
-export const running = (): Deployment => ({
-  id: ID,
-  title: 'kill -9',
-  createdAt: AT,
-  createdBy: 'admin',
-  state: 'running',
-  advisories: {},
-  notApplicable: [],
-  policy: {
-    concurrency: 5,
-    batchSize: 50,
-    batchFailureThreshold: 3,
-    gate: { minSuccessRate: 0.9, minVerified: 1, soakMs: 0 },
-    windows: {},
-    reboot: {},
-    rules: [],
-    spreadMs: 0,
-    now: true,
-  },
-  approvals: [],
-  hosts: Array.from({ length: HOSTS }, (_, i) => ({
-    hostId: `h-${i}`,
-    group: 'default',
-    ring: 2,
-    change: { hostId: `h-${i}`, ecosystem: 'dpkg', upgrades: [], allowRemove: [] },
-    phase: 'pending',
-    attempts: 0,
-    failures: [],
-    steps: [],
-  })),
-  rings: [0, 1, 2].map(() => ({ state: 'running' as const, batch: 1 })),
-  breakers: [],
-  haltedUpdates: [],
-});
+export const running = (): Deployment =>
+  deploymentRecord(
+    ID,
+    Array.from({ length: HOSTS }, (_, i) => ({
+      hostId: `h-${i}`,
+      group: 'default',
+      ring: 2,
+      change: { hostId: `h-${i}`, ecosystem: 'dpkg', upgrades: [], allowRemove: [] },
+      phase: 'pending',
+      attempts: 0,
+      failures: [],
+      steps: [],
+    })),
+    { title: 'kill -9', state: 'running' },
+  );
 
 if (process.argv[1]?.endsWith('journal-writer.ts')) {
   const [dir, start] = process.argv.slice(2) as [string, string];
