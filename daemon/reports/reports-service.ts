@@ -1,12 +1,4 @@
-/**
- * Reports over time: every new site assessment updates the day's compliance snapshot and the
- * remediation ledger, and an hourly entry on the scheduler asks for one, so a day nobody opened
- * the UI still gets its snapshot. Both documents live in DATA_DIR/reports/ and are replaced
- * atomically, only when their figures changed. A damaged file is reported on /healthz and left
- * as it is for a technician to restore: nothing is written over it.
- */
-import type { Stats } from 'node:fs';
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { missingFixesOf } from '../assess/assess.js';
@@ -63,26 +55,6 @@ const namedBy = async <T>(path: string, work: Promise<T>): Promise<T> => {
   }
 };
 
-/**
- * A document only if it is a plain file (a named pipe would hold the read, and the start or every
- * report page, forever). Batch files (`batch`) are written by renaming, never linked, so a symbolic
- * link there (to a file outside DATA_DIR, say) is damage and not followed, and so is a size no
- * batch comes near.
- */
-const readPlain = async <T>(file: JsonFileAdapter<T>, batch = false): Promise<T | null> => {
-  let st: Stats;
-  try {
-    st = await (batch ? lstat : stat)(file.path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  const damage = (what: string) =>
-    new DepotError('STORE_CORRUPT', `${file.path}: ${what}; restore a backup or move it aside`);
-  if (!st.isFile()) throw damage('not a plain file');
-  if (batch && st.size > MAX_BATCH_BYTES) throw damage(`${st.size} bytes, far more than a batch of fixes`);
-  return file.read();
-};
 /** The longest the ledger's recording of an assessment holds the event loop at a time. */
 const SLICE_MS = 8;
 
@@ -127,16 +99,26 @@ export class ReportsService implements Service, HealthReporter {
 
   constructor(private readonly opts: ReportsServiceOptions) {
     const dir = join(opts.dataDir, REPORTS_DIR);
-    this.historyFile = new JsonFileAdapter(join(dir, 'history.json'), { mode: 0o640, schema: historySchema });
+    this.historyFile = new JsonFileAdapter(join(dir, 'history.json'), {
+      mode: 0o640,
+      schema: historySchema,
+      regular: true,
+    });
     this.ledgerFile = new JsonFileAdapter(join(dir, 'remediation.json'), {
       mode: 0o640,
       schema: ledgerFileSchema,
+      regular: true,
     });
     this.fixedDir = join(dir, 'fixed');
   }
 
   private batchFile(name: string): JsonFileAdapter<BatchFile> {
-    return new JsonFileAdapter(join(this.fixedDir, `${name}.json`), { mode: 0o640, schema: batchFileSchema });
+    return new JsonFileAdapter(join(this.fixedDir, `${name}.json`), {
+      mode: 0o640,
+      schema: batchFileSchema,
+      regular: true,
+      maxBytes: MAX_BATCH_BYTES,
+    });
   }
 
   async start(): Promise<void> {
@@ -150,7 +132,7 @@ export class ReportsService implements Service, HealthReporter {
         await sweepTempFiles(dir, { allStale: true }).catch((err: unknown) =>
           this.opts.log.warn('could not remove the temp files of cut-short report writes', { dir, err }),
         );
-      this.historyDoc = (await namedBy(this.historyFile.path, readPlain(this.historyFile))) ?? emptyHistory();
+      this.historyDoc = (await namedBy(this.historyFile.path, this.historyFile.read())) ?? emptyHistory();
     } catch (err) {
       this.damagedBy(err);
     }
@@ -174,7 +156,7 @@ export class ReportsService implements Service, HealthReporter {
   private async readLedger(): Promise<void> {
     if (!this.ledgerUnread || this.damaged) return;
     this.ledgerUnread = false;
-    const doc = await namedBy(this.ledgerFile.path, readPlain(this.ledgerFile));
+    const doc = await namedBy(this.ledgerFile.path, this.ledgerFile.read());
     const { ledger, batches: names } = doc
       ? ledgerFromFile(this.ledgerFile.path, doc)
       : { ledger: emptyLedger(), batches: [] };
@@ -183,7 +165,7 @@ export class ReportsService implements Service, HealthReporter {
     const hostId = (id: string) => known.get(id) ?? id;
     for (const name of names) {
       const file = this.batchFile(name);
-      const batch = await namedBy(file.path, readPlain(file, true));
+      const batch = await namedBy(file.path, file.read());
       if (!batch)
         throw new DepotError(
           'STORE_CORRUPT',

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { formatIssues } from '../config-messages.js';
 import { DepotError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { readRegularFile } from './regular-file.js';
 
 export interface JsonFileOptions<T> {
   /** File mode of the written file: 0o600 for secrets (the default), 0o640 for shared data. */
@@ -17,6 +18,14 @@ export interface JsonFileOptions<T> {
   space?: number;
   /** Validates what is read; without one the document is trusted to be a T. */
   schema?: z.ZodType<T>;
+  /**
+   * Read only a regular file, never through a symlink: the store writes it by renaming, so
+   * anything else in its place (a link out of the data directory, a named pipe that would hold
+   * the read forever, a directory) is damage, reported STORE_CORRUPT naming it (regular-file.ts).
+   */
+  regular?: boolean;
+  /** With `regular`: a larger file is damage, not read into memory. */
+  maxBytes?: number;
 }
 
 /** `value` as a T, or STORE_CORRUPT naming the file and every `path: message` the schema reports. */
@@ -43,13 +52,8 @@ export class JsonFileAdapter<T> implements Adapter<T> {
 
   /** The document, or null when there is no file yet; throws STORE_CORRUPT for a damaged file. */
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    const text = await this.text();
+    if (text === undefined) return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -64,6 +68,16 @@ export class JsonFileAdapter<T> implements Adapter<T> {
     if (parsed === null)
       throw new DepotError('STORE_CORRUPT', `${this.path}: holds null; restore a backup or move it aside`);
     return this.opts.schema ? checkDocument(this.path, this.opts.schema, parsed) : (parsed as T);
+  }
+
+  private async text(): Promise<string | undefined> {
+    if (this.opts.regular) return (await readRegularFile(this.path, this.opts.maxBytes))?.toString('utf8');
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   async write(data: T): Promise<void> {

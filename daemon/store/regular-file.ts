@@ -36,8 +36,11 @@ const openRegular = async (file: string, flags: number, mode?: number): Promise<
   return handle;
 };
 
-/** The bytes of `file`, or undefined when there is none. */
-export const readRegularFile = async (file: string): Promise<Buffer | undefined> => {
+/**
+ * The bytes of `file`, or undefined when there is none. Past `maxBytes` the file is not read into
+ * memory: STORE_CORRUPT naming it (no file of the store comes near the limit its reader gives).
+ */
+export const readRegularFile = async (file: string, maxBytes?: number): Promise<Buffer | undefined> => {
   let handle: FileHandle;
   try {
     handle = await openRegular(file, O_RDONLY);
@@ -46,6 +49,14 @@ export const readRegularFile = async (file: string): Promise<Buffer | undefined>
     throw err;
   }
   try {
+    if (maxBytes !== undefined) {
+      const { size } = await handle.stat();
+      if (size > maxBytes)
+        throw new DepotError(
+          'STORE_CORRUPT',
+          `${file}: ${size} bytes, far more than it ever holds; restore a backup or move it aside`,
+        );
+    }
     return await handle.readFile();
   } finally {
     await handle.close();
