@@ -86,6 +86,8 @@ export class ReportsService implements Service, HealthReporter {
   version = 0;
   /** A write failed (a full disk): the next record writes that document again, changed or not. */
   private unwritten = { history: false, ledger: false };
+  /** Report files whose last write failed, with why (a health problem until a write succeeds). */
+  private readonly writeFailures = new Map<'history' | 'ledger', string>();
   private readonly historyFile: JsonFileAdapter<History>;
   private readonly ledgerFile: JsonFileAdapter<LedgerFile>;
   private readonly fixedDir: string;
@@ -330,8 +332,10 @@ export class ReportsService implements Service, HealthReporter {
     try {
       await write();
       this.unwritten[key] = false;
+      this.writeFailures.delete(key);
     } catch (err) {
       this.unwritten[key] = true;
+      this.writeFailures.set(key, `${file}: ${(err as Error).message}`);
       this.opts.log.error('could not write a report file; it is written again at the next change', {
         file,
         err,
@@ -358,8 +362,14 @@ export class ReportsService implements Service, HealthReporter {
   }
 
   health(): Problem[] {
-    return this.damaged
-      ? [{ source: 'reports', message: `${this.damaged}; compliance history is not recorded meanwhile` }]
-      : [];
+    if (this.damaged)
+      return [
+        { source: 'reports', message: `${this.damaged}; compliance history is not recorded meanwhile` },
+      ];
+    // A disk that is full or read-only: what is not written yet is lost if the daemon restarts.
+    return [...this.writeFailures.values()].map((failure) => ({
+      source: 'reports',
+      message: `could not write ${failure}; reports are kept in memory and written at the next assessment (a restart before then loses them)`,
+    }));
   }
 }

@@ -52,7 +52,7 @@ for (const file of ['history.json', 'remediation.json']) {
   });
 }
 
-test('a report write that fails is written again at the next assessment', async (t) => {
+test('a report write that fails is a health problem, and is written again at the next assessment', async (t) => {
   const dir = await tempDir(t);
   const { s, lines } = await service(t, dir);
   // The reports directory turns into a file: every write in it fails.
@@ -61,9 +61,15 @@ test('a report write that fails is written again at the next assessment', async 
   await s.record(site(1));
   await s.stop();
   assert.ok(lines.some((l) => l.includes('could not write a report file')));
+  // Until it is written, /healthz says so: a restart meanwhile would lose the day's figures.
+  const problems = s.health().map((p) => p.message);
+  assert.equal(problems.length, 2, problems.join('\n'));
+  assert.match(problems[0]!, /could not write .*reports\/history\.json: .*a restart before then loses them/);
+  assert.match(problems[1]!, /reports\/remediation\.json/);
   await rm(join(dir, 'reports'));
   await s.record(site(1));
   await s.stop();
+  assert.deepEqual(s.health(), [], 'written: no problem left');
   const history = JSON.parse(await readFile(join(dir, 'reports', 'history.json'), 'utf8'));
   assert.equal(history.days[0].missingFixes, 1);
   const ledger = JSON.parse(await readFile(join(dir, 'reports', 'remediation.json'), 'utf8'));
