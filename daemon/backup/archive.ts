@@ -40,21 +40,36 @@ const entryHeader = (name: string, mode: number, size: number): Buffer => {
   return h;
 };
 
-/** The entries of `files` under `root`, as bytes; a file that changes size while read is an error. */
-export async function* packEntries(root: string, files: string[]): AsyncGenerator<Buffer> {
-  for (const rel of files) {
-    const path = join(root, rel);
-    const st = await lstat(path).catch(() => undefined);
-    // Removed since it was listed (an atomic rewrite's old name): nothing to keep.
-    if (!st?.isFile()) continue;
-    yield entryHeader(rel, st.mode, st.size);
-    let sent = 0;
-    for await (const chunk of createReadStream(path, { end: Math.max(0, st.size - 1) })) {
-      sent += (chunk as Buffer).length;
-      if (st.size > 0) yield chunk as Buffer;
-    }
-    if (sent !== st.size && st.size > 0)
-      throw new DepotError('CONFLICT', `${rel} changed while it was backed up; try again`);
+/** One file's entry, as bytes (none if it was removed since it was listed); a file that changes size while read is an error. */
+async function* entry(root: string, rel: string): AsyncGenerator<Buffer> {
+  const path = join(root, rel);
+  const st = await lstat(path).catch(() => undefined);
+  // Removed since it was listed (an atomic rewrite's old name): nothing to keep.
+  if (!st?.isFile()) return;
+  yield entryHeader(rel, st.mode, st.size);
+  let sent = 0;
+  for await (const chunk of createReadStream(path, { end: Math.max(0, st.size - 1) })) {
+    sent += (chunk as Buffer).length;
+    if (st.size > 0) yield chunk as Buffer;
+  }
+  if (sent !== st.size && st.size > 0)
+    throw new DepotError('CONFLICT', `${rel} changed while it was backed up; try again`);
+}
+
+/**
+ * The entries of `files` under `root`, as bytes, then of the files `again` lists that were not
+ * listed before: a file written while the others were read (a report batch that the
+ * remediation.json just read names, a deployment's new journal) is in the archive too.
+ */
+export async function* packEntries(
+  root: string,
+  files: string[],
+  again?: () => Promise<string[]>,
+): AsyncGenerator<Buffer> {
+  for (const rel of files) yield* entry(root, rel);
+  if (again) {
+    const listed = new Set(files);
+    for (const rel of await again()) if (!listed.has(rel)) yield* entry(root, rel);
   }
   yield Buffer.alloc(2);
 }

@@ -46,7 +46,12 @@ export const writeBackup = async (
   const files = await listFiles(dataDir, skip);
   if (!files.includes(STATE_FILE))
     throw new DepotError('NOT_FOUND', `${dataDir} holds no ${STATE_FILE}: nothing to back up`);
-  await pipeline(Readable.from(packEntries(dataDir, files)), createGzip(), sealed, out);
+  await pipeline(
+    Readable.from(packEntries(dataDir, files, () => listFiles(dataDir, skip))),
+    createGzip(),
+    sealed,
+    out,
+  );
   return { files: files.length };
 };
 

@@ -160,3 +160,28 @@ test('a short passphrase is refused before anything is written', async (t) => {
   site(from);
   await assert.rejects(collect(from, 'short'), /at least 12 characters/);
 });
+
+test('a file written while the listed files are read (a report batch, a journal) is in the archive too', async (t) => {
+  const { listFiles, packEntries } = await import('../../../daemon/backup/archive.js');
+  const dir = await tempDir(t);
+  site(dir);
+  const skip = skipInBackup('cache');
+  const files = await listFiles(dir, skip);
+  const chunks: Buffer[] = [];
+  for await (const chunk of packEntries(dir, files, () => listFiles(dir, skip))) {
+    // An assessment writes its batch, then the remediation.json naming it, after the listing.
+    if (chunks.length === 0) {
+      mkdirSync(join(dir, 'reports/fixed'), { recursive: true });
+      writeFileSync(join(dir, 'reports/fixed/b1.json'), '{"batch":1}');
+    }
+    chunks.push(chunk);
+  }
+  const archive = Buffer.concat(chunks);
+  assert.ok(archive.includes(Buffer.from('reports/fixed/b1.json')), 'the new batch is there');
+  assert.ok(archive.includes(Buffer.from('{"batch":1}')));
+  assert.equal(
+    archive.indexOf(Buffer.from('hosts/known_hosts.json')),
+    archive.lastIndexOf(Buffer.from('hosts/known_hosts.json')),
+    'nothing twice',
+  );
+});
