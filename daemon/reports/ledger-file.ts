@@ -30,6 +30,7 @@ import {
   type FixedBatch,
   FixedBuilder,
   type HostFindings,
+  hostTable,
   type Ledger,
   type OpenFinding,
   shareFindings,
@@ -107,16 +108,18 @@ const tableOf = (path: string, rows: readonly RecordRow[]) => {
 const corrupt = (path: string, what: string) =>
   new DepotError('STORE_CORRUPT', `${path}: ${what}; restore a backup or move it aside`);
 
-/** Hosts read through their table; fromEntries defines each key (a "__proto__" host is a host). */
+/** Hosts read through their table, in a table without a prototype (a "__proto__" host is a host). */
 const hostsOf = (
   doc: { hosts: z.infer<typeof hostsSchema> },
   record: (i: number, where: string) => OpenFinding,
 ): Record<string, HostFindings> =>
-  Object.fromEntries(
-    Object.entries(doc.hosts).map(([id, rec]) => [
-      id,
-      { collectedAt: rec.collectedAt, open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)) },
-    ]),
+  hostTable(
+    Object.fromEntries(
+      Object.entries(doc.hosts).map(([id, rec]) => [
+        id,
+        { collectedAt: rec.collectedAt, open: rec.open.map((i) => record(i, `host ${JSON.stringify(id)}`)) },
+      ]),
+    ),
   );
 
 /** Version 1 and 2's fixed findings as one batch (hosts fixing the same records share them). */

@@ -81,7 +81,14 @@ export interface Ledger {
   fixed: FixedBatch[];
 }
 
-export const emptyLedger = (): Ledger => ({ hosts: {}, fixed: [] });
+/**
+ * Hosts by id with no prototype: an id such as `__proto__` or `constructor` is a key like any other
+ * (in a plain object, `hosts['__proto__'] = ...` would set its prototype instead).
+ */
+export const hostTable = (hosts: Ledger['hosts'] = {}): Ledger['hosts'] =>
+  Object.assign(Object.create(null) as Ledger['hosts'], hosts);
+
+export const emptyLedger = (): Ledger => ({ hosts: hostTable(), fixed: [] });
 
 /**
  * A copy of the ledger that later observations leave alone, in a millisecond at 150,000 findings
@@ -89,7 +96,7 @@ export const emptyLedger = (): Ledger => ({ hosts: {}, fixed: [] });
  * a finding in place, it replaces them, so copying the two containers is enough.
  */
 export const ledgerSnapshot = (ledger: Ledger): Ledger => ({
-  hosts: { ...ledger.hosts },
+  hosts: hostTable(ledger.hosts),
   fixed: ledger.fixed.slice(),
 });
 
@@ -139,9 +146,10 @@ class Findings {
 }
 
 /** The same hosts with their open findings shared between them (after reading them from a file). */
-export const shareFindings = (hosts: Ledger['hosts']): Ledger['hosts'] => {
+export const shareFindings = (read: Ledger['hosts']): Ledger['hosts'] => {
   const findings = new Findings();
-  for (const [id, rec] of Object.entries(hosts))
+  const hosts = hostTable();
+  for (const [id, rec] of Object.entries(read))
     hosts[id] = {
       collectedAt: rec.collectedAt,
       open: rec.open.map((f) => findings.of(f, f.firstSeen)),

@@ -95,7 +95,7 @@ test('an uncovered host is left as it was; a host gone from the assessment takes
   assert.equal(observe(ledger, [host(T0 + DAY, [], false)], T0 + DAY, 400), false);
   assert.equal(ledger.hosts.h1?.open.length, 1);
   assert.equal(observe(ledger, [], T0 + 2 * DAY, 400), true);
-  assert.deepEqual(ledger.hosts, {});
+  assert.deepEqual(Object.keys(ledger.hosts), []);
   assert.deepEqual(ledger.fixed, []);
 });
 
@@ -302,6 +302,29 @@ test('the ledger file: version 3 writes each open finding once and fixes as thei
   const proto = readBack(
     JSON.stringify({ ...doc, hosts: { ['__proto__']: { collectedAt: 'x', open: [1] } }, fixed: [] }),
   );
-  assert.equal(Object.getPrototypeOf(proto.hosts), Object.prototype);
+  assert.equal(Object.getPrototypeOf(proto.hosts), null);
   assert.deepEqual(Object.keys(proto.hosts), [], 'dropped by the schema, never made the prototype');
+});
+
+test('host ids such as __proto__ and constructor are hosts like any other', () => {
+  const ledger = emptyLedger();
+  const at = '2026-12-01T10:00:00.000Z';
+  const missing = [{ feedId: 'debian', advisoryId: 'DSA-1', package: 'curl', severity: 'high' as const }];
+  const round = (miss: typeof missing) =>
+    ['__proto__', 'constructor', 'toString'].map((hostId) => ({
+      hostId,
+      covered: true,
+      collectedAt: at,
+      missing: miss,
+    }));
+  observe(ledger, round(missing), Date.parse(at) + 1000, 400);
+  assert.deepEqual(Object.keys(ledger.hosts).sort(), ['__proto__', 'constructor', 'toString']);
+  observe(
+    ledger,
+    round([]).map((h) => ({ ...h, collectedAt: '2026-12-02T10:00:00.000Z' })),
+    Date.parse(at) + 2 * 86_400_000,
+    400,
+  );
+  assert.equal(ledger.hosts.__proto__?.open.length, 0);
+  assert.equal(ledgerSnapshot(ledger).hosts['constructor']?.open.length, 0);
 });
