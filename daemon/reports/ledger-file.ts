@@ -38,7 +38,16 @@ import {
 
 const iso = z.string().min(1);
 const index = z.number().int().nonnegative();
-const ms = z.number().int();
+/**
+ * A time in ms, within this century: an absurd one (1e300, damage or a planted file) would keep its
+ * batch from ever being pruned, so it is STORE_CORRUPT. Not checked against the clock, which a
+ * Raspberry Pi without a real-time clock may have wrong until NTP sets it.
+ */
+const ms = z
+  .number()
+  .int()
+  .min(Date.UTC(2000, 0, 1))
+  .max(Date.UTC(2100, 0, 1));
 const openSchema = z.object({
   feedId: z.string(),
   advisoryId: z.string(),

@@ -287,6 +287,10 @@ test('the ledger file: version 3 writes each open finding once and fixes as thei
     /host entry 3 names list 1, but the file has 1/,
   );
   assert.throws(badBatch((d) => (d.fixedAt[3] = 'yesterday')));
+  // Absurd times would keep a batch from ever being pruned.
+  assert.throws(badBatch((d) => (d.at = 1e300)));
+  assert.throws(badBatch((d) => (d.fixedAt[0] = -1)));
+  assert.throws(badBatch((d) => (d.at = Date.UTC(2101, 0, 1))));
   assert.throws(
     badBatch((d) => d.fixedAt.pop()),
     /200 hosts, 199 fix times and 200 lists do not line up/,
