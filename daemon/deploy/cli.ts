@@ -8,6 +8,7 @@
  * daemon runs; `run` drives hosts, so it needs the SSH executors and the data directory to itself.
  */
 
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AssessService } from '../assess/assess-service.js';
@@ -19,6 +20,7 @@ import { HostDirectory } from '../hosts/host-directory.js';
 import { hostsDir } from '../hosts/hosts-module.js';
 import { inventoryDir } from '../inventory/inventory-module.js';
 import { InventoryRecords } from '../inventory/inventory-records.js';
+import { STATE_FILE } from '../store/state-store.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
 import { attemptLabel, type Deployment } from './deployment.js';
@@ -68,6 +70,28 @@ export const nothingPlanned = (dataDir: string, assessedHosts: number): string[]
       ]
     : [];
 
+/**
+ * Each advisory asked for that the plan holds nowhere, and why: the catalog has no advisory of that
+ * id (a typo, or a feed not synced), or no host misses its fix. Ids and CVEs match in any case.
+ */
+export const unplannedAdvisories = (
+  asked: readonly string[],
+  planned: Readonly<Record<string, { cves: readonly string[] }>>,
+  known: (id: string) => boolean,
+): string[] =>
+  asked
+    .filter(
+      (v) =>
+        !Object.entries(planned).some(([id, a]) =>
+          [id, ...a.cves].some((x) => x.toUpperCase() === v.toUpperCase()),
+        ),
+    )
+    .map((v) =>
+      known(v) || known(v.toUpperCase())
+        ? `${v}: no host here is missing its fix`
+        : `${v}: no advisory in the catalog has that id, and no host misses a fix naming it (a typo, or its feed not synced yet?)`,
+    );
+
 const plan = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
   const log = ctx.commandLog(config);
@@ -100,6 +124,11 @@ const plan = async (ctx: CommandContext): Promise<number> => {
         ? JSON.stringify({ ...preview.plan, placement: preview.placement }, null, 2)
         : planText(preview, label),
     );
+    if (!ctx.values.json) {
+      const known = (id: string) => catalog.index().advisories.get(id) !== undefined;
+      for (const why of unplannedAdvisories(request.advisories, preview.plan.advisories, known))
+        process.stderr.write(`${why}\n`);
+    }
     if (!preview.plan.changes.length && !ctx.values.json)
       for (const why of nothingPlanned(config.dataDir, site.hosts.length)) process.stderr.write(`${why}\n`);
     return preview.plan.changes.length ? 0 : 1;
@@ -134,6 +163,11 @@ const detailText = (d: Deployment): string => {
 
 const status = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
+  if (!existsSync(join(config.dataDir, STATE_FILE)))
+    throw new DepotError(
+      'NOT_FOUND',
+      `${config.dataDir} is not a Patch Depot data directory (it has no ${STATE_FILE}): give the daemon's with --data-dir DIR or PATCH_DEPOT_DATA_DIR`,
+    );
   const store = new DeploymentStore(join(deployDir(config), 'deployments'), ctx.commandLog(config));
   await store.load();
   const all = store.movingRecords().reverse();

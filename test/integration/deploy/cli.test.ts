@@ -65,6 +65,7 @@ test('deploy plan, status and run from the console', { timeout: 120_000 }, async
   const nothing = run('plan', '--advisory', 'DSA-0000-1');
   assert.equal(nothing.status, 1, 'nothing to change is a failure');
   assert.match(nothing.stdout, /not applicable: none of the selected fixes is missing here/);
+  assert.match(nothing.stderr, /^DSA-0000-1: no advisory in the catalog has that id/m, 'a typo says so');
 
   const list = run('status');
   assert.equal(list.status, 0, list.stderr);
@@ -121,7 +122,8 @@ test('deploy plan and status on a data directory the daemon never used say so', 
     plan.stderr,
   );
   assert.match(plan.stderr, /--data-dir DIR or PATCH_DEPOT_DATA_DIR/);
+  // Not the daemon's: said, and a failure (was "no deployments yet", exit 0, as if all were well).
   const status = run('status');
-  assert.equal(status.status, 0);
-  assert.equal(status.stdout.trim(), `no deployments yet in ${empty}`);
+  assert.notEqual(status.status, 0);
+  assert.match(status.stderr, /is not a Patch Depot data directory \(it has no state\.json\)/);
 });
