@@ -185,7 +185,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
           <HostTable rows={hostRows} label={label} select />
         </DeployForm>
       ) : rows.length === 0 || f.view === 'hosts' ? (
-        <Notice kind="ok">No missing fixes match these filters.</Notice>
+        <NothingMatches missing={site.advisories.length} />
       ) : f.view === 'packages' ? (
         <PackageTable rows={impactByPackage(rows)} />
       ) : (
@@ -262,6 +262,20 @@ const advisoryPage = async (deps: WebDeps, c: Context<WebEnv>) => {
     </>,
   );
 };
+
+/**
+ * Nothing matches the filters: when fixes are missing all the same, say how many and how to see
+ * them (a green "nothing matches" read as "all patched"); only a site missing nothing is all good.
+ */
+const NothingMatches = (props: { missing: number }) =>
+  props.missing === 0 ? (
+    <Notice kind="ok">No host is missing a fix the feeds know of.</Notice>
+  ) : (
+    <Notice kind="info">
+      {`No missing fixes match these filters; ${counted(props.missing, 'advisory', 'advisories')} ${props.missing === 1 ? 'is' : 'are'} missing on this site. `}
+      <a href="/patches">Clear the filters</a>
+    </Notice>
+  );
 
 export const patchesRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
