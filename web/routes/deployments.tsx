@@ -155,6 +155,7 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const audit = (await deploy.audit.read()).filter((e) => e.deploymentId === d.id);
   const notice = noticeFor(c.req.query('done'), d.state);
   const csrf = c.get('csrf');
+  const approvals = <Approvals d={d} audit={audit} csrf={csrf} label={labelOf(deps)} />;
   return renderPage(
     c,
     { title: d.title },
@@ -170,6 +171,8 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
         {` by ${d.createdBy} · advisories ${Object.keys(d.advisories).join(', ')}`}
       </p>
       {notice ? <Notice kind="ok">{notice}</Notice> : null}
+      {/* A draft is approved, then run: its Approvals come before the Run buttons. */}
+      {d.state === 'draft' ? approvals : null}
       <LiveProgress
         d={d}
         label={labelOf(deps)}
@@ -177,7 +180,7 @@ const deploymentPage = async (deps: WebDeps, c: Context<WebEnv>) => {
         now={Date.now()}
         view={hostView((k) => c.req.query(k))}
       />
-      <Approvals d={d} audit={audit} csrf={csrf} label={labelOf(deps)} />
+      {d.state === 'draft' ? null : approvals}
       {d.notApplicable.length ? (
         <section class="card">
           <h2>Not applicable</h2>

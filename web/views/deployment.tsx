@@ -35,8 +35,8 @@ const Unapproved = (props: { d: Deployment }) => {
   return (
     <Notice kind="info">
       {waiting === open.length
-        ? 'Nothing here is approved yet: running it starts no host until its fixes are approved (Approvals, below).'
-        : `${counted(waiting, 'host')} of ${open.length} wait for an approval: they start only once their fixes are approved (Approvals, below).`}
+        ? 'Nothing here is approved yet: running it starts no host until its fixes are approved (the Approvals card).'
+        : `${counted(waiting, 'host')} of ${open.length} wait for an approval: they start only once their fixes are approved (the Approvals card).`}
     </Notice>
   );
 };

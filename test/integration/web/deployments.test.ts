@@ -57,6 +57,8 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(empty, /No step has run on this host yet: the deployment has not been started\./);
   // "Run" on a draft nobody approved would start nothing: the page says so before it is pressed.
   assert.match(html, /Nothing here is approved yet: running it starts no host until its fixes are approved/);
+  // Approve, then run: on a draft the Approvals card comes before the Run buttons.
+  assert.ok(html.indexOf('id="approvals"') < html.indexOf('Run now (ignore'), 'Approvals first');
   // The draft's one advisory is already in the Approve field: clicking Approve approves it.
   assert.match(
     html,
