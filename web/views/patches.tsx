@@ -211,7 +211,8 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
   return (
     <>
       <TableScroll label="Hosts">
-        <table>
+        {/* On a phone each host is a small card of labelled lines: what it misses stays in view. */}
+        <table class="stack">
           <thead>
             <tr>
               {props.select ? <th>Deploy</th> : null}
@@ -229,10 +230,10 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
                 <td>
                   <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
                 </td>
-                <td>{h.release}</td>
-                <td>{h.findings.count}</td>
-                <td>{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
-                <td>
+                <td data-label="Release">{h.release}</td>
+                <td data-label="Missing fixes">{h.findings.count}</td>
+                <td data-label="Critical / high / unrated">{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
+                <td data-label="Status">
                   {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
                   {h.rebootRequired ? ' · reboot pending' : ''}
                 </td>

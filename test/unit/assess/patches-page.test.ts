@@ -56,6 +56,9 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   );
   const byHost = await (await h.request('/patches?view=hosts')).text();
   assert.match(byHost, /needs patches/);
+  // On a phone the rows stack as labelled lines: what a host misses is not cut off at the edge.
+  assert.match(byHost, /<table class="stack">/);
+  assert.match(byHost, /<td data-label="Missing fixes">\d+<\/td>/);
   assert.ok(
     byHost.includes(`<a href="/hosts/${h.ids.pc1}#fixes">pc-1.lan</a>`),
     'hosts link to their host page',
