@@ -62,8 +62,9 @@ export class DeploymentStore {
   private readonly saved: RecordDir<unknown> | undefined;
 
   /**
-   * @param summarize keep finished deployments as summaries (the daemon); a CLI command, which
-   * reads and exits, holds every record whole.
+   * @param summarize keep finished deployments as summaries (the daemon, and `deploy run`, which
+   * hold the data directory's lock and so are the only writer); a CLI command that reads and
+   * exits holds every record whole and never removes anything.
    */
   constructor(
     readonly dir: string,
@@ -109,7 +110,9 @@ export class DeploymentStore {
     const file = this.records.file(id);
     const replayed = await replayJournal(d, file);
     if (replayed) this.whole.add(id);
-    else await rm(journalFile(file), { force: true });
+    // A stale journal is removed by the writer only: a reader beside the daemon (the CLI) may have
+    // read the record just before the daemon rewrote it, and the journal it calls stale is the new one.
+    else if (this.opts.summarize) await rm(journalFile(file), { force: true });
     if (d.journal !== undefined && !this.moving.has(id))
       this.journals.set(id, new Journal(d.journal, (await this.recordFile(id))?.size ?? 0, d.hosts));
     return d;
