@@ -91,8 +91,8 @@ export class DeploymentStore {
         const d = await this.readWhole(id);
         if (!d) continue;
         this.keep(d);
-        // A journal replayed: the record is rewritten with it (at once if nothing else will write it).
-        if (this.whole.has(id) && atRest(d)) await this.save(d);
+        // A journal replayed: the writer rewrites the record with it (at once if nothing else will).
+        if (this.opts.summarize && this.whole.has(id) && atRest(d)) await this.save(d);
         await this.saveSummary(id);
       } catch (err) {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
