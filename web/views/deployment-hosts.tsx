@@ -37,7 +37,7 @@ export interface HostView {
 export const hostView = (query: (key: string) => string | undefined): HostView => {
   const show = query('hosts');
   return {
-    show: show !== undefined && show in SHOWS ? (show as Show) : 'all',
+    show: show !== undefined && Object.hasOwn(SHOWS, show) ? (show as Show) : 'all',
     page: pageNumber(query('page')),
   };
 };

@@ -62,6 +62,8 @@ test('250 hosts: a page of 100, page links, and the hosts needing attention or n
   assert.equal(rows(render(d, { hosts: 'open', page: '1' })), 49);
   // Anything else is all hosts, page 1 (or the last page, for a page past the end).
   assert.equal(rows(render(d, { hosts: '<script>', page: '-1' })), 100);
+  for (const hosts of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+    assert.equal(rows(render(d, { hosts })), 100, `?hosts=${hosts} is all hosts, not a 500`);
   assert.equal(rows(render(d, { page: '99' })), 50);
 });
 
