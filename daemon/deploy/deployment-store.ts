@@ -82,7 +82,10 @@ export class DeploymentStore {
    */
   async load(): Promise<void> {
     await this.records.start();
-    await this.saved?.start();
+    // The summaries are a cache: a directory that cannot be read (a file in its place) reads every record.
+    await this.saved?.start().catch((err: unknown) => {
+      this.log.warn('deployment summaries unreadable; every record is read', { dir: this.saved?.dir, err });
+    });
     this.moving.clear();
     this.finished.clear();
     for (const id of await this.records.ids()) {
