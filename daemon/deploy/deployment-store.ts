@@ -116,7 +116,9 @@ export class DeploymentStore {
     // A stale journal is removed by the writer only: a reader beside the daemon (the CLI) may have
     // read the record just before the daemon rewrote it, and the journal it calls stale is the new one.
     else if (this.opts.summarize) await rm(journalFile(file), { force: true });
-    if (d.journal !== undefined && !this.moving.has(id))
+    // Only a deployment that may still change gets a journal (a finished one read for its page is
+    // rewritten whole if an admin changes it).
+    if (d.journal !== undefined && !atRest(d) && !this.moving.has(id))
       this.journals.set(id, new Journal(d.journal, (await this.recordFile(id))?.size ?? 0, d.hosts));
     return d;
   }
