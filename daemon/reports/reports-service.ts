@@ -1,3 +1,10 @@
+/**
+ * Reports over time: every new site assessment updates the day's compliance snapshot and the
+ * remediation ledger, and an hourly entry on the scheduler asks for one, so a day nobody opened
+ * the UI still gets its snapshot. Both documents live in DATA_DIR/reports/ and are replaced
+ * atomically, only when their figures changed. A damaged file is reported on /healthz and left
+ * as it is for a technician to restore: nothing is written over it.
+ */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
