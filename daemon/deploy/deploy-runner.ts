@@ -53,8 +53,9 @@ export class DeployRunner {
     await this.opts.store.load();
     this.opts.jobs.register(this.kind());
     for (const d of this.opts.store.movingRecords()) {
-      this.requeueOrphans(d);
+      const requeued = this.requeueOrphans(d);
       if (d.state === 'running') void this.advance(d.id);
+      else if (requeued.length) await this.opts.store.save(d, requeued);
     }
   }
 
@@ -68,12 +69,16 @@ export class DeployRunner {
   }
 
   /** A host marked queued whose job is gone (a crash between the two writes) starts afresh. */
-  private requeueOrphans(d: Deployment): void {
+  private requeueOrphans(d: Deployment): HostState[] {
+    const requeued: HostState[] = [];
     for (const h of d.hosts) {
       if (h.phase !== 'queued' || h.outcome) continue;
       const job = h.jobId ? this.opts.jobs.get(h.jobId) : undefined;
-      if (!job || job.state === 'cancelled' || job.state === 'failed') h.phase = 'pending';
+      if (job && job.state !== 'cancelled' && job.state !== 'failed') continue;
+      h.phase = 'pending';
+      requeued.push(h);
     }
+    return requeued;
   }
 
   private kind(): JobKind<HostJobParams> {
@@ -191,8 +196,8 @@ export class DeployRunner {
       },
     });
     for (const h of step.launch) await this.launch(d, h);
-    // The rings touched only hosts not ended yet (and the launched ones): a journal line, not a rewrite.
-    await this.opts.store.save(d, step.launch);
+    // The rings' changes: a journal line naming the hosts launched and those touched on the way.
+    await this.opts.store.save(d, step.touched ? [...step.launch, ...step.touched] : step.launch);
     if (step.wakeAt !== undefined) this.arm(id, step.wakeAt);
     if (d.state !== before)
       this.opts.log.info('deployment state', { deploymentId: id, state: d.state, note: d.note });

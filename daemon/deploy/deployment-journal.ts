@@ -4,7 +4,8 @@
  * deployment's record grows to ~16 MB, and a host's progress was saved ~10 times, so a run rewrote
  * the record tens of thousands of times (hundreds of GB on an SD card, and a 16 MB JSON.stringify
  * each time). A line holds the deployment's fields that change after it is created and the hosts
- * that changed; the record is rewritten whole (and the journal removed) only when the journal has
+ * the save named (every change to a host is saved naming it: its own run's steps, the rings'
+ * launch and the hosts they touched on the way); the record is rewritten whole (and the journal removed) only when the journal has
  * grown as large as the record, when the deployment finishes, and after a start replayed one.
  *
  * The record names its journal's generation (`journal`), and the journal's first line says which
@@ -94,33 +95,11 @@ const MIN_REWRITE_BYTES = 4 * 1024 * 1024;
 export class Journal {
   /** Bytes of the journal on disk (0: none yet; the next append starts it with its header). */
   bytes = 0;
-  /** JSON of each host as last written, for the hosts that had not ended then. */
-  private readonly open = new Map<string, string>();
 
   constructor(
     readonly generation: string,
     private readonly recordBytes: number,
-    hosts: readonly HostState[],
-  ) {
-    this.remember(hosts);
-  }
-
-  remember(hosts: readonly HostState[]): void {
-    for (const h of hosts) {
-      if (h.outcome === undefined) this.open.set(h.hostId, JSON.stringify(h));
-      else this.open.delete(h.hostId);
-    }
-  }
-
-  /**
-   * Hosts changed since the last write. Only a host that had not ended can change without being
-   * named (the rings advance those); one that ended changes only in its own run, which names it.
-   */
-  changed(d: Deployment, named: ReadonlySet<HostState>): HostState[] {
-    return d.hosts.filter(
-      (h) => (this.open.has(h.hostId) || named.has(h)) && JSON.stringify(h) !== this.open.get(h.hostId),
-    );
-  }
+  ) {}
 
   /** The journal has grown as large as the record (and past a floor): write the record whole. */
   full(): boolean {

@@ -119,7 +119,7 @@ export class DeploymentStore {
     // Only a deployment that may still change gets a journal (a finished one read for its page is
     // rewritten whole if an admin changes it).
     if (d.journal !== undefined && !atRest(d) && !this.moving.has(id))
-      this.journals.set(id, new Journal(d.journal, (await this.recordFile(id))?.size ?? 0, d.hosts));
+      this.journals.set(id, new Journal(d.journal, (await this.recordFile(id))?.size ?? 0));
     return d;
   }
 
@@ -197,16 +197,14 @@ export class DeploymentStore {
     await this.records.put(d.id, d);
     const file = this.records.file(d.id);
     await rm(journalFile(file), { force: true });
-    this.journals.set(d.id, new Journal(d.journal, (await this.recordFile(d.id))?.size ?? 0, d.hosts));
+    this.journals.set(d.id, new Journal(d.journal, (await this.recordFile(d.id))?.size ?? 0));
   }
 
   /** What changed since the last write, appended to the journal as one line (durable when it resolves). */
   private async append(d: Deployment, journal: Journal, named: ReadonlySet<HostState>): Promise<void> {
-    const hosts = journal.changed(d, named);
-    const text = `${journal.bytes === 0 ? journalHeader(journal.generation) : ''}${journalLine(d, hosts)}`;
+    const text = `${journal.bytes === 0 ? journalHeader(journal.generation) : ''}${journalLine(d, [...named])}`;
     await appendDurably(journalFile(this.records.file(d.id)), text, 0o640, journal.bytes === 0);
     journal.bytes += Buffer.byteLength(text);
-    journal.remember(hosts);
   }
 
   /** Every deployment, oldest first. */
@@ -261,9 +259,9 @@ export class DeploymentStore {
 
   /**
    * Resolves once a write holding the record's current state is durable; rejects if it failed.
-   * With `hosts`, a host's progress: the change may go to the journal, with those hosts and every
-   * host not ended yet compared against what was last written. Without, the record is rewritten
-   * whole (an admin's action, rare).
+   * With `hosts`, a host's progress: the change may go to the journal, with those hosts, which
+   * must name every host changed since the last save. Without, the record is rewritten whole (an
+   * admin's action, rare).
    */
   save(d: Deployment, hosts?: readonly HostState[]): Promise<void> {
     if (this.moving.get(d.id) !== d) {

@@ -25,6 +25,8 @@ export interface RingContext {
 export interface RingStep {
   /** Hosts to start now (one batch). */
   launch: HostState[];
+  /** Other hosts changed on the way (why each waits; a breaker open failed it): saved with the launch. */
+  touched?: HostState[] | undefined;
   /** Look again at this time (a soak ends). */
   wakeAt?: number | undefined;
 }
@@ -66,7 +68,13 @@ export const gateFailure = (
 };
 
 /** Start the next batch of a running ring, or halt on its batch threshold; undefined when ended. */
-const runRing = (d: Deployment, r: number, hosts: HostState[], ctx: RingContext): RingStep | undefined => {
+const runRing = (
+  d: Deployment,
+  r: number,
+  hosts: HostState[],
+  ctx: RingContext,
+  touched: HostState[],
+): RingStep | undefined => {
   const ring = d.rings[r]!;
   if (hosts.every(isHostDone)) return undefined;
   if (hosts.some((h) => !isHostDone(h) && h.phase !== 'pending')) return { launch: [] };
@@ -87,10 +95,13 @@ const runRing = (d: Deployment, r: number, hosts: HostState[], ctx: RingContext)
     const open = h.change.upgrades.map((u) => ctx.breaker(h.hostId, updateKey(u))).find(Boolean);
     if (open) {
       Object.assign(h, { outcome: 'failed', phase: 'done', reason: open, finishedAt: iso(ctx.now) });
+      touched.push(h);
       continue;
     }
-    h.waiting = ctx.waitingApproval(h);
-    if (!h.waiting) ready.push(h);
+    const waiting = ctx.waitingApproval(h);
+    if (waiting !== h.waiting) touched.push(h);
+    h.waiting = waiting;
+    if (!waiting) ready.push(h);
   }
   if (hosts.every(isHostDone)) return undefined;
   const batch = ready.slice(0, d.policy.batchSize);
@@ -102,6 +113,12 @@ const runRing = (d: Deployment, r: number, hosts: HostState[], ctx: RingContext)
 /** Move the deployment's rings forward as far as they can go now. */
 export const advanceRings = (d: Deployment, ctx: RingContext): RingStep => {
   if (d.state !== 'running') return { launch: [] };
+  const touched: HostState[] = [];
+  const step = advance(d, ctx, touched);
+  return touched.length ? { ...step, touched } : step;
+};
+
+const advance = (d: Deployment, ctx: RingContext, touched: HostState[]): RingStep => {
   for (let r = 0; r < d.rings.length; r++) {
     const ring = d.rings[r]!;
     const hosts = d.hosts.filter((h) => h.ring === r);
@@ -109,7 +126,7 @@ export const advanceRings = (d: Deployment, ctx: RingContext): RingStep => {
     if (ring.state === 'halted') return halt(d, r, ring.note ?? `ring ${r} halted`, []);
     if (ring.state === 'pending') Object.assign(ring, { state: 'running', startedAt: iso(ctx.now) });
     if (ring.state === 'running') {
-      const step = runRing(d, r, hosts, ctx);
+      const step = runRing(d, r, hosts, ctx, touched);
       if (step) return step;
       ring.doneAt = iso(ctx.now);
       const later = d.hosts.some((h) => h.ring > r);

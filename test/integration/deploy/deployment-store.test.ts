@@ -264,9 +264,20 @@ test("a running deployment's progress goes to its journal; the record is rewritt
     delete h.intent;
     Object.assign(h, { phase: 'done', outcome: 'verified' });
     await store.save(d, [h]);
+    // A save writes the hosts it names alone: another host is not compared (its change is named by its own save).
+    if (i === 10) {
+      d.hosts[150]!.waiting = 'changed without being named';
+      h.steps.push(step('verifying', 'again\n'));
+      await store.save(d, [h]);
+      const last = (await readFile(journal, 'utf8')).trimEnd().split('\n').at(-1)!;
+      assert.deepEqual(
+        JSON.parse(last).hosts.map((x: { hostId: string }) => x.hostId),
+        [h.hostId],
+      );
+    }
     // The rings give the next host its turn without naming it.
     if (d.hosts[i + 1]) d.hosts[i + 1]!.waiting = `next after host ${i}`;
-    await store.save(d, []);
+    await store.save(d, [d.hosts[i + 1]!].filter(Boolean));
     const now = (await stat(record)).ino;
     if (now !== ino) rewrites++;
     ino = now;

@@ -59,7 +59,7 @@ if (process.argv[1]?.endsWith('journal-writer.ts')) {
     await store.save(d, [h]);
     if (n % 5 === 0) {
       d.hosts[(n + 7) % HOSTS]!.waiting = `touched at ${n}`;
-      await store.save(d, []);
+      await store.save(d, [d.hosts[(n + 7) % HOSTS]!]);
     }
     process.stdout.write(`ack ${n}\n`);
   }

@@ -104,16 +104,18 @@ test('paused starts nothing in any ring; an update halted elsewhere, an open bre
   d.state = 'paused';
   assert.deepEqual(advanceRings(d, ctx(t0)).launch, []);
   d.state = 'running';
-  const launch = advanceRings(
-    d,
-    ctx(t0, {
-      breaker: (id) => (id === 'p1' ? 'breaker open' : undefined),
-      waitingApproval: (h) => (h.hostId === 'p2' ? 'openssl 2 is waiting for approval' : undefined),
-    }),
-  ).launch;
-  assert.deepEqual(ids(launch), ['p3']);
+  const held = ctx(t0, {
+    breaker: (id) => (id === 'p1' ? 'breaker open' : undefined),
+    waitingApproval: (h) => (h.hostId === 'p2' ? 'openssl 2 is waiting for approval' : undefined),
+  });
+  const step = advanceRings(d, held);
+  assert.deepEqual(ids(step.launch), ['p3']);
   assert.deepEqual([hosts[0]!.outcome, hosts[0]!.reason], ['failed', 'breaker open']);
   assert.equal(hosts[1]!.waiting, 'openssl 2 is waiting for approval');
+  // The hosts changed on the way are named, for the journal (deployment-journal.ts).
+  assert.deepEqual(ids(step.touched ?? []), ['p1', 'p2']);
+  end(hosts[2]!, 'verified');
+  assert.deepEqual(advanceRings(d, held).touched, undefined, 'p2 still waits for the same reason');
 
   const other = deployment([hostIn('x1', 0)]);
   advanceRings(other, ctx(t0, { halted: new Set(['openssl=2']) }));
