@@ -89,6 +89,7 @@ export class ReportsService implements Service, HealthReporter {
   private recording: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private lastSnapshotAt: number | undefined;
+  private startedAt = 0;
   /** Grows whenever the history or the ledger changes: pages may reuse what they built from them. */
   version = 0;
   /** A write failed (a full disk): the next record writes that document again, changed or not. */
@@ -146,6 +147,7 @@ export class ReportsService implements Service, HealthReporter {
       this.damagedBy(err);
     }
     this.unsubscribe = this.opts.assess.onComputed((site) => void this.record(site));
+    this.startedAt = this.opts.clock.now();
     this.opts.scheduler?.add(this.snapshotEntry());
   }
 
@@ -219,8 +221,9 @@ export class ReportsService implements Service, HealthReporter {
     return {
       id: 'reports.snapshot',
       label: "Record the day's compliance snapshot",
-      // A minute after start (the services settle), then hourly.
-      dueAt: () => (this.lastSnapshotAt ?? this.opts.clock.now() + 60_000 - HOUR) + HOUR,
+      // A minute after start (the services settle), then hourly. (Not "a minute from now" until the
+      // first run: that due time would move on with the clock and never come.)
+      dueAt: () => (this.lastSnapshotAt ?? this.startedAt + 60_000 - HOUR) + HOUR,
       jitterMs: 5 * 60_000,
       run: async () => {
         this.lastSnapshotAt = this.opts.clock.now();

@@ -12,6 +12,8 @@ import { createLogger } from '../../../daemon/log.js';
 import { batchHosts } from '../../../daemon/reports/remediation.js';
 import { ReportsService } from '../../../daemon/reports/reports-service.js';
 import { reportsSettingsSchema } from '../../../daemon/reports/settings.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { startJobs } from '../../job-runner.js';
 import { onTeardown, tempDir } from '../../temp-dir.js';
 import { oneHostSite } from './ledger-rounds.js';
 
@@ -190,4 +192,42 @@ test('a batch file remediation.json names but the disk lost is reported; nothing
   await after.record(siteAt(0, Date.now()));
   await after.stop();
   assert.equal(await readFile(join(dir, 'reports', 'remediation.json'), 'utf8'), before);
+});
+
+test("the day's snapshot is recorded a minute after start, then hourly, on days with no assessment", async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock(Date.parse('2026-12-05T08:00:00Z'));
+  const work = await startJobs(dir, { clock });
+  let asked = 0;
+  const s = new ReportsService({
+    dataDir: dir,
+    settings: reportsSettingsSchema.parse({}),
+    timeZone: 'UTC',
+    assess: {
+      current: async () => {
+        asked++;
+        return site(1);
+      },
+      onComputed: () => () => {},
+    },
+    clock,
+    log: createLogger({ level: 'error', format: 'json', sink: { write: () => {} } as never }),
+    scheduler: work.scheduler,
+  });
+  await s.start();
+  onTeardown(t, async () => {
+    await s.stop();
+    await work.stop();
+  });
+  const ran = async (ms: number) => {
+    await clock.advance(ms);
+    await s.settled();
+    return asked;
+  };
+  assert.equal(await ran(59_000), 0);
+  // Its first due time stays put (it once moved on with the clock and never came).
+  assert.equal(await ran(1_000), 1);
+  assert.equal(await ran(59 * 60_000), 1);
+  assert.equal(await ran(60_000), 2);
+  assert.equal(s.history().days.at(-1)?.day, '2026-12-05');
 });
