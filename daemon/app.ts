@@ -279,7 +279,7 @@ export class DepotApp {
       return undefined;
     }
     const { createDeployService } = await import('./deploy/deploy-module.js');
-    const named = { ...adapters, hostLabel: this.titleName };
+    const named = { ...adapters, hostLabel: this.titleName, scheduler: this.scheduler };
     this.deploy = createDeployService(this.config, this.log.child('deploy'), this.jobs, named);
     return this.deploy;
   }

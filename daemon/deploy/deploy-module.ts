@@ -28,7 +28,7 @@ export const createDeployService = (
   config: Config,
   log: Logger,
   jobs: JobRunner,
-  adapters: DeployAdapters & { hostLabel?: DeployServiceOptions['hostLabel'] },
+  adapters: DeployAdapters & Pick<DeployServiceOptions, 'hostLabel' | 'scheduler'>,
   clock: Clock = systemClock,
 ): DeployService =>
   new DeployService({
@@ -38,5 +38,6 @@ export const createDeployService = (
     log,
     // The site's limit is what the job runner enforces: host jobs beyond it wait their turn.
     concurrency: config.deploy.concurrency,
+    keepDays: config.deploy.keepDays,
     ...adapters,
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { HostAssessment } from '../assess/types.js';
 import { DepotError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
+import type { ScheduleEntry, Scheduler } from '../jobs/scheduler.js';
 import type { Clock, Service } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Problem } from '../observability/health.js';
@@ -27,6 +28,7 @@ import { buildPlan, type PlanSelection, updateKey } from './plan.js';
 import type { ApprovalScope } from './policy/approvals.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
 import { DEFAULT_SPREAD_MS, parseWindow } from './policy/windows.js';
+import { DEFAULT_KEEP_DAYS } from './site-settings.js';
 
 export interface DeployServiceOptions
   extends Pick<HostRunDeps, 'executors' | 'verifier' | 'wake' | 'wakeTarget'> {
@@ -40,7 +42,15 @@ export interface DeployServiceOptions
   concurrency?: number;
   /** How people name a host (the host directory's label); job titles use it, never the id. */
   hostLabel?: ((hostId: string) => string | undefined) | undefined;
+  /** Finished deployments are removed this many days after their last change (`deploy.keepDays`). */
+  keepDays?: number | undefined;
+  /** Runs the daily removal of old deployments (none: only `prune` removes them). */
+  scheduler?: Scheduler | undefined;
 }
+
+/** The newest finished deployments kept whatever their age (a clock set years ahead, a quiet site). */
+export const KEEP_NEWEST = 10;
+const DAY = 86_400_000;
 
 /** Who does something and from where (client address, or `cli`). */
 export interface Actor {
@@ -70,6 +80,8 @@ export const defaultPolicy = (concurrency = DEFAULT_CONCURRENCY): DeployPolicy =
   now: false,
 });
 
+const PRUNE_ENTRY = 'deploy.prune';
+
 export class DeployService implements Service {
   readonly name = 'deploy';
   readonly store: DeploymentStore;
@@ -89,12 +101,51 @@ export class DeployService implements Service {
     opts.jobs.explainFailures((job) => this.explainsFailure(job));
   }
 
-  start(): Promise<void> {
-    return this.runner.start();
+  async start(): Promise<void> {
+    await this.runner.start();
+    this.opts.scheduler?.add(this.pruneEntry());
   }
 
   stop(): Promise<void> {
+    this.opts.scheduler?.remove(PRUNE_ENTRY);
     return this.runner.stop();
+  }
+
+  private keepDays(): number {
+    return this.opts.keepDays ?? DEFAULT_KEEP_DAYS;
+  }
+
+  private pruneEntry(): ScheduleEntry {
+    // Ten minutes after start (the services settle), then daily.
+    let dueAt = this.opts.clock.now() + 10 * 60_000;
+    return {
+      id: PRUNE_ENTRY,
+      label: `Remove finished deployments older than ${this.keepDays()} days`,
+      dueAt: () => dueAt,
+      jitterMs: 60 * 60_000,
+      run: async () => {
+        dueAt = this.opts.clock.now() + DAY;
+        await this.prune();
+      },
+    };
+  }
+
+  /**
+   * Remove finished deployments whose record was last written more than keepDays ago (their
+   * outcomes stay in the reports' history); the newest KEEP_NEWEST, and any holding an open
+   * breaker or a halted update, are kept. Returns how many were removed.
+   */
+  async prune(): Promise<number> {
+    const keepDays = this.keepDays();
+    const removed = await this.store.prune(this.opts.clock.now() - keepDays * DAY, KEEP_NEWEST);
+    if (removed.length)
+      this.opts.log.info('removed finished deployments past deploy.keepDays', {
+        count: removed.length,
+        keepDays,
+        oldest: removed[0],
+        newest: removed.at(-1),
+      });
+    return removed.length;
   }
 
   private iso(): string {

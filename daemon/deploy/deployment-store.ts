@@ -35,6 +35,10 @@ interface Finished {
   record?: WeakRef<Deployment> | undefined;
 }
 
+/** An open breaker or a halted update: the deployment still holds others back. */
+const stillActs = (d: Pick<Deployment, 'breakers' | 'haltedUpdates'>): boolean =>
+  d.haltedUpdates.length > 0 || d.breakers.some((b) => !b.resetAt);
+
 const byCreation = (
   a: Pick<Deployment, 'createdAt' | 'id'>,
   b: Pick<Deployment, 'createdAt' | 'id'>,
@@ -280,6 +284,39 @@ export class DeploymentStore {
 
   settled(): Promise<void> {
     return this.writes.settled();
+  }
+
+  /**
+   * Remove finished deployments at rest whose record was last written before `before` (ms since
+   * the epoch): record and saved summary. Kept whatever their age: the `keepNewest` newest (a
+   * clock set years ahead must not empty the history), and any that still acts on the site (an
+   * open breaker or a halted update holds other deployments back until an admin lifts it). The
+   * writer only. Returns the ids removed, oldest first.
+   */
+  async prune(before: number, keepNewest: number): Promise<string[]> {
+    if (!this.opts.summarize) return [];
+    const all = this.all();
+    const kept = new Set(all.slice(Math.max(0, all.length - keepNewest)).map((d) => d.id));
+    const removed: string[] = [];
+    for (const { id } of all) {
+      const f = this.finished.get(id);
+      if (!f || kept.has(id) || stillActs(f.summary) || this.unwritten.has(id)) continue;
+      const file = await this.recordFile(id);
+      // Changed meanwhile (an admin's action made it live again), or written since `before`.
+      if (!file || file.mtimeMs >= before || this.finished.get(id) !== f) continue;
+      this.finished.delete(id);
+      try {
+        // The summary first: a record left without one is read whole at the next start.
+        await this.saved?.delete(id);
+        await this.records.delete(id);
+        await rm(journalFile(this.records.file(id)), { force: true });
+        removed.push(id);
+      } catch (err) {
+        this.finished.set(id, f);
+        this.log.warn('could not remove an old deployment; kept', { deploymentId: id, err });
+      }
+    }
+    return removed;
   }
 
   /** Every deployment's id, breakers and halted updates, in no order (checked per host as rings advance). */

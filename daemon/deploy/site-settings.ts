@@ -26,6 +26,8 @@ import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
 import { parseWindow } from './policy/windows.js';
 
 const HOUR = 3_600_000;
+/** Days a finished deployment's record is kept after its last change (`deploy.keepDays`). */
+export const DEFAULT_KEEP_DAYS = 400;
 
 /** The appliance's own zone: where "Sat 22:00" means when config.json names none. */
 export const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -97,6 +99,11 @@ export const deploySettingsSchema = z
       .prefault({}),
     groups: z.array(groupSchema).default([]),
     rules: z.array(autoRuleSchema).default([]),
+    /**
+     * Finished deployments (records with every host's steps) are removed this many days after
+     * their last change; the newest ten, and any holding an open breaker or a halted update, stay.
+     */
+    keepDays: z.number().int().min(30).max(3650).default(DEFAULT_KEEP_DAYS),
   })
   .strict()
   .superRefine((s, ctx) => {
