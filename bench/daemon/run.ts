@@ -302,7 +302,7 @@ console.table({
   'worst page p95': { value: `${worstP95.toFixed(1)} ms`, goal: '< 50 ms', '': goal(worstP95 < 50) },
   ...(main.deploymentPage
     ? {
-        [`a finished deployment's page (${HOSTS} hosts, ${(main.deploymentPage.bytes / 1e6).toFixed(1)} MB of HTML) p50 / p95`]:
+        [`a finished deployment's page (${HOSTS} hosts, ${Math.round(main.deploymentPage.bytes / 1e3)} KB of HTML) p50 / p95`]:
           {
             value: `${main.deploymentPage.p50.toFixed(0)} / ${main.deploymentPage.p95.toFixed(0)} ms`,
             goal: '',
