@@ -111,7 +111,8 @@ export class DeployService implements Service {
     return this.runner.stop();
   }
 
-  private keepDays(): number {
+  /** Days a finished deployment is kept after its last change (`deploy.keepDays`). */
+  keepDays(): number {
     return this.opts.keepDays ?? DEFAULT_KEEP_DAYS;
   }
 

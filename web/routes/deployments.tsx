@@ -277,7 +277,13 @@ export const deploymentsRoutes = (deps: WebDeps) => {
       <>
         <h1>Deployments</h1>
         {deps.deploy ? (
-          <DeploymentTable rows={deps.deploy.list()} label={label} />
+          <>
+            <DeploymentTable rows={deps.deploy.list()} label={label} />
+            <p class="muted">
+              A finished deployment is removed {deps.deploy.keepDays()} days after its last change
+              (deploy.keepDays); what it fixed stays in Reports.
+            </p>
+          </>
         ) : (
           <Notice kind="error">{UNAVAILABLE}</Notice>
         )}

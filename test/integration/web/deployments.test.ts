@@ -127,6 +127,7 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(list, /expat everywhere/);
   assert.match(list, /3 verified/);
   assert.match(list, new RegExp(HIGH));
+  assert.match(list, /removed 400 days after its last change/);
   const host = await (await s.b.request(`/hosts/${s.hosts[1]}`)).text();
   assert.match(host, /Deployments \(1\)/);
   assert.match(host, /expat everywhere/);
