@@ -65,7 +65,7 @@ export class DeployRunner {
     this.timers.clear();
     await this.opts.jobs.unregister(DEPLOY_HOST_KIND);
     await Promise.allSettled([...this.chains.values()]);
-    await this.opts.store.settled();
+    await this.opts.store.fold();
   }
 
   /** A host marked queued whose job is gone (a crash between the two writes) starts afresh. */

@@ -287,6 +287,25 @@ export class DeploymentStore {
   }
 
   /**
+   * Once the writes settled, rewrite whole each record a journal continues (the daemon stops):
+   * every record on disk then holds its deployment's every step by itself, for a reader that does
+   * not know journals (an older daemon after a rollback) and for a backup taken while stopped.
+   */
+  async fold(): Promise<void> {
+    await this.settled();
+    for (const [id, journal] of this.journals) {
+      const d = this.moving.get(id);
+      if (!d || journal.bytes === 0) continue;
+      await this.save(d).catch((err: unknown) => {
+        this.log.warn('could not fold a journal into its record; both together hold every step', {
+          deploymentId: id,
+          err,
+        });
+      });
+    }
+  }
+
+  /**
    * Remove finished deployments at rest whose record was last written before `before` (ms since
    * the epoch): record and saved summary. Kept whatever their age: the `keepNewest` newest (a
    * clock set years ahead must not empty the history), and any that still acts on the site (an

@@ -339,3 +339,28 @@ test('a torn last journal line is skipped, a journal of another generation ignor
   assert.equal(fresh.live(d.id)?.hosts[0]?.phase, 'pending');
   assert.equal(await stat(journal).catch(() => undefined), undefined);
 });
+
+test('at stop, a record continued by a journal is rewritten whole: it holds every step by itself', async (t) => {
+  const dir = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
+  await store.load();
+  const d = deployment(20, 'running');
+  for (const h of d.hosts) {
+    Object.assign(h, { phase: 'pending', steps: [] });
+    delete h.outcome;
+  }
+  await store.add(d);
+  for (const h of d.hosts.slice(0, 5)) {
+    Object.assign(h, { phase: 'installing', intent: { step: 'install', at: AT } });
+    await store.save(d, [h]);
+  }
+  const journal = join(dir, `${d.id}.journal`);
+  assert.ok(await stat(journal), 'the steps went to the journal');
+  await store.fold();
+  assert.equal(await stat(journal).catch(() => undefined), undefined);
+  // Read as a daemon that knows no journals would: the record alone.
+  const { journal: _generation, ...record } = await onDisk(dir, d);
+  const { journal: _, ...now } = d;
+  assert.deepEqual(record, now);
+  assert.equal(record.hosts[4]?.intent?.step, 'install');
+});
