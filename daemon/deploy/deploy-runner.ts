@@ -54,8 +54,8 @@ export class DeployRunner {
     this.opts.jobs.register(this.kind());
     for (const d of this.opts.store.movingRecords()) {
       const requeued = this.requeueOrphans(d);
+      if (requeued.length) await this.opts.store.save(d, requeued);
       if (d.state === 'running') void this.advance(d.id);
-      else if (requeued.length) await this.opts.store.save(d, requeued);
     }
   }
 

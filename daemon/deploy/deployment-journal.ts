@@ -5,8 +5,9 @@
  * the record tens of thousands of times (hundreds of GB on an SD card, and a 16 MB JSON.stringify
  * each time). A line holds the deployment's fields that change after it is created and the hosts
  * the save named (every change to a host is saved naming it: its own run's steps, the rings'
- * launch and the hosts they touched on the way); the record is rewritten whole (and the journal removed) only when the journal has
- * grown as large as the record, when the deployment finishes, and after a start replayed one.
+ * launch and the hosts they touched on the way); the record is rewritten whole (and the journal
+ * removed) only when the journal has grown as large as the record, when the deployment finishes,
+ * when the daemon stops, and after a start replayed one.
  *
  * The record names its journal's generation (`journal`), and the journal's first line says which
  * generation it is: a journal left beside a newer record (a crash between writing the record and

@@ -197,3 +197,34 @@ test("host jobs are titled with the host's name, never its internal id", async (
     .sort();
   assert.deepEqual(titles, ['Deploy DSA-1 openssl to a host', 'Deploy DSA-1 openssl to front-desk']);
 });
+
+test('a host left queued with its job gone (a crash between the two writes) is pending again, on disk too', async (t) => {
+  const dir = await tempDir(t);
+  const site = new FakeSite().add('h1', { installed: OLD }).add('h2', { installed: OLD });
+  const first = await startDeploy(dir, site, new ManualClock());
+  const d = await first.deploy.create(
+    {
+      title: 'DSA-1',
+      assessments: ['h1', 'h2'].map((id) => assessment(id, [{}])),
+      selection: { advisories: ['DSA-1'] },
+    },
+    admin,
+  );
+  await first.deploy.run(d.id, admin, { now: true });
+  await first.deploy.pause(d.id, admin);
+  await first.stop();
+  // As a crash between "queued" and its job being written leaves it.
+  const store = new DeploymentStore(join(dir, 'deploy', 'deployments'), memoryLogger());
+  await store.load();
+  const left = (await store.record(d.id))!;
+  Object.assign(host(left, 'h1'), { phase: 'queued', jobId: 'job-that-never-was' });
+  await store.save(left);
+  await store.settled();
+
+  const second = await startDeploy(dir, site, new ManualClock());
+  onTeardown(t, second.stop);
+  assert.equal(host(await second.deploy.get(d.id), 'h1').phase, 'pending');
+  await second.deploy.store.settled();
+  // Read by another process while the daemon still runs (its journal not folded in yet).
+  assert.equal(host(await onDisk(dir, d.id), 'h1').phase, 'pending');
+});
