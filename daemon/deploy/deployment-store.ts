@@ -247,6 +247,8 @@ export class DeploymentStore {
 
   private async readFinished(id: string): Promise<Deployment | undefined> {
     const d = await this.readWhole(id);
+    // Removed (deploy.keepDays) while it was read: as if it never was.
+    if (!d && !this.finished.has(id) && !this.moving.has(id)) return undefined;
     if (!d)
       throw new DepotError('STORE_CORRUPT', `${this.records.file(id)}: the deployment's record is gone`);
     // Saved again while it was read: that object is the record.
@@ -319,14 +321,20 @@ export class DeploymentStore {
     const removed: string[] = [];
     for (const { id } of all) {
       const f = this.finished.get(id);
-      if (!f || kept.has(id) || stillActs(f.summary) || this.unwritten.has(id)) continue;
+      if (!f || kept.has(id) || stillActs(f.summary)) continue;
       const file = await this.recordFile(id);
-      // Changed meanwhile (an admin's action made it live again), or written since `before`.
+      // Written since `before`; changed meanwhile (an admin's action made it live again); or its
+      // record being read for a page (it goes at the next round). A page that already holds it
+      // and acts on it later writes it back whole.
       if (!file || file.mtimeMs >= before || this.finished.get(id) !== f) continue;
+      if (this.unwritten.has(id) || this.reads.has(id)) continue;
       this.finished.delete(id);
       try {
         // The summary first: a record left without one is read whole at the next start.
         await this.saved?.delete(id);
+        // Saved again meanwhile (an admin's action on the page read just before): it stays. The
+        // check and the delete are one synchronous step, so a write of it queues behind the delete.
+        if (this.moving.has(id)) continue;
         await this.records.delete(id);
         await rm(journalFile(this.records.file(id)), { force: true });
         removed.push(id);

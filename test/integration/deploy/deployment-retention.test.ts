@@ -117,3 +117,33 @@ test('finished deployments older than keepDays are removed, daily; the newest te
   assert.deepEqual(await service.store.prune(now + 3000 * DAY, KEEP_NEWEST), []);
   assert.equal(service.store.all().length, 13);
 });
+
+test('a deployment acted on after its removal (its page was open) comes back whole', async (t) => {
+  const records = join(await tempDir(t), 'deployments');
+  const store = new DeploymentStore(records, memoryLogger(), { summarize: true });
+  await store.load();
+  const all = Array.from({ length: 12 }, (_, i) => made(i));
+  for (const d of all) await store.add(d);
+  await store.settled();
+  const old = new Date(now - 500 * DAY);
+  for (const d of all) await utimes(join(records, `${d.id}.json`), old, old);
+  const again = new DeploymentStore(records, memoryLogger(), { summarize: true });
+  await again.load();
+
+  const held = (await again.record(all[0]!.id))!;
+  assert.deepEqual(
+    await again.prune(now, KEEP_NEWEST),
+    [0, 1].map((i) => all[i]!.id),
+  );
+  held.hosts[0]!.reason = 'looked at again';
+  await again.save(held);
+  await again.settled();
+  const fresh = new DeploymentStore(records, memoryLogger(), { summarize: true });
+  await fresh.load();
+  assert.equal(fresh.all().length, 11);
+  const back = (await fresh.record(all[0]!.id))!;
+  assert.equal(back.hosts[0]?.reason, 'looked at again');
+  assert.equal(back.hosts.length, 2, 'whole');
+  // Its record is new: it is kept another keepDays.
+  assert.deepEqual(await fresh.prune(now, KEEP_NEWEST), []);
+});
