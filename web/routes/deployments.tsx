@@ -266,30 +266,31 @@ const askToCancel = (c: Context<WebEnv>) =>
     no: 'Keep it',
   });
 
+const listPage = (deps: WebDeps, c: Context<WebEnv>, label: (id: string) => string) =>
+  renderPage(
+    c,
+    { title: 'Deployments' },
+    <>
+      <h1>Deployments</h1>
+      {deps.deploy ? (
+        <>
+          <DeploymentTable rows={deps.deploy.list()} label={label} />
+          <p class="muted">
+            A finished deployment is removed {deps.deploy.keepDays()} days after its last change
+            (deploy.keepDays); what it fixed stays in Reports.
+          </p>
+        </>
+      ) : (
+        <Notice kind="error">{UNAVAILABLE}</Notice>
+      )}
+    </>,
+  );
+
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   const label = labelOf(deps);
 
-  app.get('/deployments', (c) =>
-    renderPage(
-      c,
-      { title: 'Deployments' },
-      <>
-        <h1>Deployments</h1>
-        {deps.deploy ? (
-          <>
-            <DeploymentTable rows={deps.deploy.list()} label={label} />
-            <p class="muted">
-              A finished deployment is removed {deps.deploy.keepDays()} days after its last change
-              (deploy.keepDays); what it fixed stays in Reports.
-            </p>
-          </>
-        ) : (
-          <Notice kind="error">{UNAVAILABLE}</Notice>
-        )}
-      </>,
-    ),
-  );
+  app.get('/deployments', (c) => listPage(deps, c, label));
 
   app.get('/deployments/new', (c) => previewPage(deps, c));
 
