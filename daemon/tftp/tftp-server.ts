@@ -129,8 +129,13 @@ export class TftpServer {
       return;
     }
     const key = `${rinfo.address}|${rinfo.port}`;
-    // A client that repeats its request while the transfer runs is answered by that transfer.
-    if (this.transfers.has(key)) return;
+    // A client that repeats its request while the transfer runs is answered by that transfer
+    // (again at once if it has had nothing from us yet: our first answer was lost).
+    const running = this.transfers.get(key);
+    if (running) {
+      if (running !== 'opening') running.requestRepeated();
+      return;
+    }
     const p = decode(msg);
     const why = this.refusalFor(p, rinfo);
     if (why || p.kind !== 'request') {

@@ -47,6 +47,13 @@ export interface TransferOptions {
 const READ_AHEAD_BYTES = 256 * 1024;
 /** Just over the 5 s most TFTP clients wait before they ACK again. */
 const CLIENT_TIMER_MS = 6000;
+/**
+ * The retransmission timeout before a round trip is measured (TCP's initial RTO, RFC 6298): a
+ * client's `timeout` option may ask for up to 255 s, and a lost OACK would wait that long.
+ */
+const INITIAL_RTO_MS = 1000;
+/** A repeated request is answered at most this often (it costs its sender 30 bytes, us a block). */
+const REPEAT_GAP_MS = 250;
 
 export class Transfer {
   private readonly socket: Socket;
@@ -99,6 +106,7 @@ export class Transfer {
   private probeBlock = 0;
   private probeAt = 0;
   private lastProgress = performance.now();
+  private lastRepeatAt = -Infinity;
   /** The client's port answered ICMP port unreachable at least once. */
   private unreachable = false;
   /** Sends need the connected socket: nothing goes out before it is. */
@@ -113,7 +121,7 @@ export class Transfer {
     this.reader = new BlockReader(o.handle, o.size, blksize, readAhead, idle);
     this.blocks = this.reader.blocks;
     this.base = o.negotiated.oack ? 0 : 1;
-    this.rto = o.negotiated.timeoutMs;
+    this.rto = Math.min(o.negotiated.timeoutMs, INITIAL_RTO_MS);
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -140,6 +148,22 @@ export class Transfer {
     }).catch((err: Error) => this.end('read-error', `bind: ${err.message}`));
     if (!this.ended) this.pump(true);
     return this.done;
+  }
+
+  /**
+   * The client sent its request again from the same port before acknowledging anything: our first
+   * answer (the OACK, or block 1) was lost. Send it again now rather than at our timer, as a
+   * server answering each request would; at most every REPEAT_GAP_MS.
+   */
+  requestRepeated(): void {
+    const first = this.base === 0 || (this.base === 1 && !this.o.negotiated.oack);
+    if (this.ended || !this.connected || !first) return;
+    const now = performance.now();
+    if (now - this.lastRepeatAt < REPEAT_GAP_MS) return;
+    this.lastRepeatAt = now;
+    this.retransmits++;
+    this.probeBlock = 0;
+    this.pump(true, now);
   }
 
   /** Stop now (server shutdown): the client hears an error, the file is closed. */

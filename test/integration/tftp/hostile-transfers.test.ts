@@ -50,6 +50,35 @@ test('a client timeout option caps the retransmission timer, it does not fix it:
   assert.equal(h.finished.length, 0, 'the transfer goes on');
 });
 
+test('a lost first answer is sent again at once when the client repeats its request, and after 1 s without: never at its 255 s', async (t) => {
+  // The npm tftp client asks for `timeout 100` (meaning ms): read as seconds, a lost OACK waited
+  // 100 s while the client repeated its request every 100 ms and gave up (a CI flake at 5% loss).
+  const h = await tftpHarness(t, { limits: { giveUpMs: 10_000 } });
+  await h.put('fw.bin', Buffer.alloc(4 * 512, 7));
+  const oacks = (c: { got: Buffer[] }) => c.got.filter((m) => decode(m).kind === 'oack').length;
+
+  const repeating = await client(t);
+  const request = encodeRequest('read', 'fw.bin', 'octet', { timeout: '255' });
+  repeating.send(request, h.port);
+  await waitFor(() => oacks(repeating) === 1, 'the first OACK');
+  // "Lost": the client asks again, five times within 100 ms. One more answer, at once.
+  const asked = performance.now();
+  for (let i = 0; i < 5; i++) repeating.send(request, h.port);
+  await waitFor(() => oacks(repeating) === 2, 'the OACK again', 2_000);
+  assert.ok(performance.now() - asked < 500, 'answered at once, not at the timer');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(oacks(repeating), 2, 'repeats within 250 ms get one answer');
+  assert.equal(h.server.active, 1, 'still one transfer');
+
+  // A client that does not repeat itself: the OACK comes again on the initial 1 s timer.
+  const quiet = await client(t);
+  quiet.send(request, h.port);
+  await waitFor(() => oacks(quiet) === 1, 'the first OACK');
+  const first = performance.now();
+  await waitFor(() => oacks(quiet) === 2, 'the OACK resent', 5_000);
+  assert.ok(performance.now() - first < 2_500, 'on the initial 1 s timer, not the 255 s asked for');
+});
+
 test('a file cut short while it is sent ends the transfer with a read error, not garbage or a hang', async (t) => {
   const h = await tftpHarness(t);
   await h.put('big.bin', Buffer.alloc(1_000_000, 7));
