@@ -92,9 +92,12 @@ export class DeploymentStore {
     });
     this.moving.clear();
     this.finished.clear();
+    const t0 = performance.now();
+    let read = 0;
     for (const id of await this.records.ids()) {
       try {
         if (await this.loadSaved(id)) continue;
+        read++;
         const d = await this.readWhole(id);
         if (!d) continue;
         this.keep(d);
@@ -105,6 +108,12 @@ export class DeploymentStore {
         this.log.warn('deployment record unreadable; skipped', { deploymentId: id, err });
       }
     }
+    const ms = Math.round(performance.now() - t0);
+    this.log.debug('deployments loaded', {
+      held: this.moving.size + this.finished.size,
+      recordsRead: read,
+      ms,
+    });
   }
 
   /**
