@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import type { Deployment } from '../../../daemon/deploy/deployment.js';
 import { DeploymentStore } from '../../../daemon/deploy/deployment-store.js';
 import { deploymentRecord } from '../../deployment-record.js';
@@ -232,16 +232,22 @@ test('a start reads the summary saved beside a finished record instead of the re
   }
 });
 
-test("a running deployment's progress goes to its journal; the record is rewritten only as the journal outgrows it or the run ends", async (t) => {
+/** A writer's store holding a deployment just started: `hosts` hosts, none begun. */
+const startedRun = async (t: TestContext, hosts: number) => {
   const dir = join(await tempDir(t), 'deployments');
   const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
   await store.load();
-  const d = deployment(200, 'running');
+  const d = deployment(hosts, 'running');
   for (const h of d.hosts) {
     Object.assign(h, { phase: 'pending', steps: [] });
     delete h.outcome;
   }
   await store.add(d);
+  return { dir, store, d };
+};
+
+test("a running deployment's progress goes to its journal; the record is rewritten only as the journal outgrows it or the run ends", async (t) => {
+  const { dir, store, d } = await startedRun(t, 200);
   const record = join(dir, `${d.id}.json`);
   const journal = join(dir, `${d.id}.journal`);
   const written = await stat(record);
@@ -341,15 +347,7 @@ test('a torn last journal line is skipped, a journal of another generation ignor
 });
 
 test('at stop, a record continued by a journal is rewritten whole: it holds every step by itself', async (t) => {
-  const dir = join(await tempDir(t), 'deployments');
-  const store = new DeploymentStore(dir, memoryLogger(), { summarize: true });
-  await store.load();
-  const d = deployment(20, 'running');
-  for (const h of d.hosts) {
-    Object.assign(h, { phase: 'pending', steps: [] });
-    delete h.outcome;
-  }
-  await store.add(d);
+  const { dir, store, d } = await startedRun(t, 20);
   for (const h of d.hosts.slice(0, 5)) {
     Object.assign(h, { phase: 'installing', intent: { step: 'install', at: AT } });
     await store.save(d, [h]);
