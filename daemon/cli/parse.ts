@@ -154,6 +154,10 @@ const pickSubcommand = (name: string, spec: CommandSpec, args: string[]): Parsed
   }
   const word = args[at]!;
   const sub = subs[word];
+  // `console --data-dir X pull`: X is the value of an option no subcommand takes; name that option.
+  const before = at > 0 ? args[at - 1]! : '';
+  if (!sub && /^--[^=]+$/.test(before) && !allOptions(spec)[before.slice(2)])
+    return { kind: 'usage', path: [name], problems: [`unknown option ${before} (before "${word}")`] };
   if (!sub) {
     const near =
       Object.keys(subs).find((k) => subs[k]!.meantBy?.includes(word.toLowerCase())) ??

@@ -84,6 +84,16 @@ describe('parseCommandLine', () => {
     assert.deepEqual(problems('admin'), ['give a subcommand: reset-password, accounts']);
   });
 
+  it('an option no subcommand takes is named, not its value taken for a subcommand', () => {
+    // console takes no --data-dir: /d is that option's value, not a subcommand "/d".
+    assert.deepEqual(problems('console', '--data-dir', '/d'), ['unknown option --data-dir (before "/d")']);
+    assert.deepEqual(problems('console', '--data-dir', '/d', 'pull', '--sites', 's.json'), [
+      'unknown option --data-dir (before "/d")',
+    ]);
+    // an option a subcommand takes still carries its value: --sites s.json pull is pull.
+    assert.equal(parse('console', '--sites', 's.json', 'pull').kind, 'run');
+  });
+
   it('a good line runs, options anywhere around the command; --help and --version win', () => {
     const p = parse('--data-dir', '/d', 'catalog', '--config', '/c.json', 'status');
     assert.equal(p.kind, 'run');
