@@ -5,6 +5,7 @@
  */
 
 import { type CommandContext, UsageError } from '../cli-context.js';
+import { DepotError } from '../errors.js';
 import { terminalText } from '../terminal-text.js';
 import { scanSettingsFrom } from './discovery-service.js';
 import { type Observation, runScan } from './scanner.js';
@@ -68,6 +69,16 @@ export const scanTable = (found: Observation[]): string => {
     .join('\n');
 };
 
+/** A --scope or --exclude that is no address, range or CIDR is a usage mistake (exit 2), like a bad flag. */
+const scopeFromFlags = (include: string[], exclude: string[], max: number) => {
+  try {
+    return expandScope({ include, exclude }, max);
+  } catch (err) {
+    if (err instanceof DepotError && err.code === 'BAD_INPUT') throw new UsageError(err.message);
+    throw err;
+  }
+};
+
 export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
   const include = list(ctx.values.scope);
   const exclude = list(ctx.values.exclude);
@@ -75,7 +86,7 @@ export const discoverCommand = async (ctx: CommandContext): Promise<number> => {
   if (include.length === 0)
     throw new UsageError('give at least one --scope (e.g. --scope 192.168.1.0/24); no scope, no probe');
   const config = ctx.config();
-  const addresses = expandScope({ include, exclude }, config.discovery.maxScopeAddresses);
+  const addresses = scopeFromFlags(include, exclude, config.discovery.maxScopeAddresses);
   const t0 = performance.now();
   const progress = process.stderr.isTTY
     ? (p: { phase: string; done: number; total: number; alive: number }) =>

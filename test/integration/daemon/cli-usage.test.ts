@@ -55,6 +55,17 @@ test('an unknown option is named with the nearest one, exit 2, and nothing runs'
   assert.match(sub.stderr, /^patch-depot catalog: unknown subcommand "statsu"; did you mean status\?/);
 });
 
+test('a --scope that is no address, range or CIDR is a usage mistake: exit 2, nothing sent', () => {
+  const r = cli(['discover', '--scope', '10.0.0.0/99']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr.split('\n')[0],
+    'patch-depot discover: "10.0.0.0/99": the prefix length after / must be 0-32',
+  );
+  assert.doesNotMatch(r.stderr, STACK);
+  assert.equal(r.stdout, '', 'no scan ran');
+});
+
 test('missing required options are named one by one, exit 2', () => {
   const r = cli(['catalog', 'bundle', '--out', 'never.zip']);
   assert.equal(r.code, 2);
