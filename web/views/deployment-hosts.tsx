@@ -111,18 +111,18 @@ export const HostRow = (props: { d: Deployment; h: HostState; label: string; csr
       <td>
         <a href={hostHref(h.hostId)}>{props.label}</a>
       </td>
-      <td>{`${h.group} / ${h.ring}`}</td>
-      <td>
+      <td data-label="Group / ring">{`${h.group} / ${h.ring}`}</td>
+      <td data-label="Upgrades">
         {h.change.upgrades.map((u) => (
           <div>{updateKey(u)}</div>
         ))}
       </td>
-      <td>{h.phase}</td>
-      <td>
+      <td data-label="Phase">{h.phase}</td>
+      <td data-label="Attempts">
         {h.retries ? `${h.attempts} (retry ${h.retries})` : h.attempts}
         <FailureHistory h={h} />
       </td>
-      <td>
+      <td data-label="Outcome">
         <OutcomeWord h={h} />
         {h.reason ? (
           <div class="hint why">
@@ -181,7 +181,8 @@ export const DeploymentHosts = (props: {
         <p class="hint">{`No host here ${view.show === 'attention' ? 'needs attention' : 'is still to end'}.`}</p>
       ) : (
         <TableScroll label="Hosts">
-          <table aria-label="Hosts">
+          {/* On a phone each host is a card of labelled lines: its outcome and Retry stay in view. */}
+          <table class="stack" aria-label="Hosts">
             <thead>
               <tr>
                 <th>Host</th>

@@ -119,7 +119,7 @@ export const FilterForm = (props: { f: Filters }) => (
 
 /** A row's checkbox for "Deploy selected" (name is the field the preview reads). */
 const Pick = (props: { name: 'advisory' | 'host'; value: string; label: string }) => (
-  <td>
+  <td data-label="Deploy">
     <input type="checkbox" name={props.name} value={props.value} aria-label={`select ${props.label}`} />
   </td>
 );

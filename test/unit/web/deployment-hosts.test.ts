@@ -85,3 +85,13 @@ test('the poll of a running deployment keeps the page and filter on screen', () 
   assert.match(html, /hx-get="\/deployments\/dep-1\/live\?hosts=open&amp;page=2"/);
   assert.equal(rows(html.slice(html.indexOf('aria-label="Hosts"'))), 49);
 });
+
+test('on a phone a host is a card of labelled lines: a failed one shows its outcome, reason and Retry', () => {
+  const html = render(deployment([host(1, 'verified'), host(2, 'failed')], 'halted'), {});
+  assert.match(html, /<table class="stack" aria-label="Hosts">/);
+  for (const label of ['Group / ring', 'Upgrades', 'Phase', 'Attempts', 'Outcome'])
+    assert.match(html, new RegExp(`<td data-label="${label}">`), label);
+  const failed = html.slice(html.indexOf('pc-2'));
+  assert.match(failed, /<td data-label="Outcome">[\s\S]*postinst of host 2 failed/);
+  assert.match(failed, /Retry host/);
+});
