@@ -344,7 +344,13 @@ export const deploymentsRoutes = (deps: WebDeps) => {
     if (!deploy.summary(id).host(hostId))
       throw new DepotError('NOT_FOUND', `host ${hostId.slice(0, 80)} is not in deployment ${id}`);
     const body = await c.req.parseBody({ all: true });
-    await deploy.resetBreaker(hostId, one(body, 'update'), actor(c));
+    const update = one(body, 'update');
+    // A second press (a double click, a page left open, another admin first): already allowed is done.
+    const allowed = async () =>
+      (await deploy.get(id)).breakers.some((b) => b.hostId === hostId && b.update === update && b.resetAt);
+    await deploy.resetBreaker(hostId, update, actor(c)).catch(async (err: unknown) => {
+      if (!(err instanceof DepotError && err.code === 'NOT_FOUND' && (await allowed()))) throw err;
+    });
     return c.redirect(deploymentHref(id, '?done=reset'), 303);
   });
 

@@ -176,6 +176,19 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
     update: 'libexpat1=2.5.0-1+deb12u2',
   });
   assert.equal(reset.status, 303);
+  // A second press of the same button (a double click, a page left open) lands on the page too,
+  // not on "Not found: no open breaker"; something never offered is still refused.
+  const again = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/reset-breaker`, {
+    _csrf: await token(s.b, s.href),
+    update: 'libexpat1=2.5.0-1+deb12u2',
+  });
+  assert.equal(again.status, 303);
+  assert.equal(again.headers.get('location'), `${s.href}?done=reset`);
+  const never = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/reset-breaker`, {
+    _csrf: await token(s.b, s.href),
+    update: 'nothing=1',
+  });
+  assert.equal(never.status, 404);
   html = await (await s.b.request(s.href)).text();
   assert.match(html, /Retry host/);
   const retry = await s.b.post(`${s.href}/hosts/${s.hosts[0]}/retry`, { _csrf: await token(s.b, s.href) });
@@ -187,7 +200,10 @@ test('a failed host shows why and the sudoers line; its breaker is reset and it 
   // Retry starts the host's attempts again: the old failure says it was the first run, not
   // "attempt 1" beside an Attempts count of 1 that is another try.
   html = await (await s.b.request(s.href)).text();
-  assert.match(html, /<td>1 \(retry 1\)<div class="hint why">first run, attempt 1: permanent: /);
+  assert.match(
+    html,
+    /<td data-label="Attempts">1 \(retry 1\)<div class="hint why">first run, attempt 1: permanent: /,
+  );
   assert.doesNotMatch(html, /[^,] attempt 1: permanent/);
 });
 
