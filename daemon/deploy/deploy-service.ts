@@ -332,6 +332,8 @@ export class DeployService implements Service {
     const ring = d.rings[h.ring]!;
     Object.assign(ring, { state: 'running' });
     delete ring.doneAt;
+    // The deployment's note is this ring's halt: lifted with it (a completed run showed it in red).
+    if (d.note !== undefined && d.note === ring.note) delete d.note;
     delete ring.note;
     if (d.state === 'halted' || d.state === 'completed') d.state = 'running';
     await this.store.save(d);

@@ -89,9 +89,12 @@ test('three transient failures fail the host and trip its breaker; a retry waits
   x.site.host('h1').installFails = undefined;
   await x.deploy.resetBreaker('h1', 'libssl3=3.0.2-1', admin);
   await x.deploy.resetBreaker('h1', 'openssl=3.0.2-1', admin);
+  assert.match(x.d.note ?? '', /gate/, 'the failure halted the ring');
   await x.deploy.retryHost(x.d.id, 'h1', admin);
   await waitFor(() => x.d.state === 'completed', 'the deployment to complete');
   assert.equal(x.h().outcome, 'verified');
+  // The halt the retry lifted is not shown in red on the completed deployment's page.
+  assert.equal(x.d.note, undefined);
   const audit = await x.deploy.audit.read();
   assert.deepEqual(
     audit.map((e) => e.action),
