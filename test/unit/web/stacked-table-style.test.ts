@@ -17,3 +17,10 @@ test('a stacked table in a scroll region has no edge-shadow background on a phon
   const end = phone.indexOf('\n}\n');
   assert.ok(rule.index < end, 'inside the phone media block');
 });
+
+test('a stacked tick box sits after its label, not on a full-width line of its own', async () => {
+  const css = await readFile(new URL('../../../web/static/style.css', import.meta.url), 'utf8');
+  const phone = css.slice(css.lastIndexOf('@media (max-width: 640px)', css.indexOf('table.stack thead')));
+  const block = phone.slice(0, phone.indexOf('\n}\n'));
+  assert.match(block, /table\.stack td input\[type="checkbox"\] \{\s*display: inline-block;\s*width: auto;/);
+});
