@@ -185,7 +185,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
           <HostTable rows={hostRows} label={label} select />
         </DeployForm>
       ) : rows.length === 0 || f.view === 'hosts' ? (
-        <NothingMatches missing={site.advisories.length} />
+        <NothingMatches missing={site.advisories.length} view={f.view} />
       ) : f.view === 'packages' ? (
         <PackageTable rows={impactByPackage(rows)} />
       ) : (
@@ -267,13 +267,14 @@ const advisoryPage = async (deps: WebDeps, c: Context<WebEnv>) => {
  * Nothing matches the filters: when fixes are missing all the same, say how many and how to see
  * them (a green "nothing matches" read as "all patched"); only a site missing nothing is all good.
  */
-const NothingMatches = (props: { missing: number }) =>
+const NothingMatches = (props: { missing: number; view: string }) =>
   props.missing === 0 ? (
     <Notice kind="ok">No host is missing a fix the feeds know of.</Notice>
   ) : (
     <Notice kind="info">
       {`No missing fixes match these filters; ${counted(props.missing, 'advisory', 'advisories')} ${props.missing === 1 ? 'is' : 'are'} missing on this site. `}
-      <a href="/patches">Clear the filters</a>
+      {/* cleared, not moved: by host stays by host */}
+      <a href={props.view === 'advisories' ? '/patches' : `/patches?view=${props.view}`}>Clear the filters</a>
     </Notice>
   );
 

@@ -69,6 +69,15 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.doesNotMatch(critical, /needs patches/);
   assert.match(critical, /No missing fixes match these filters; 3 advisories are missing on this site/);
   assert.match(critical, /class="notice info"/, 'not the green "all good"');
+  assert.match(
+    critical,
+    /<a href="\/patches\?view=hosts">Clear the filters<\/a>/,
+    'still by host once cleared',
+  );
+  assert.match(
+    await (await h.request('/patches?severity=critical')).text(),
+    /<a href="\/patches">Clear the filters<\/a>/,
+  );
   assert.match(await (await h.request('/patches?view=hosts&severity=high')).text(), /needs patches/);
 
   const adv = await (await h.request('/patches/advisories/debian/CVE-2024-8176')).text();
