@@ -75,17 +75,20 @@ export const Actions = (props: { d: Deployment; csrf: string }) => {
           danger
         />
       ) : null}
-      <p class="hint">
-        {d.policy.now
-          ? 'Runs now: maintenance windows do not hold hosts back.'
-          : `Runs inside each group's maintenance window${
-              Object.keys(d.policy.windows).length
-                ? ` (${Object.entries(d.policy.windows)
-                    .map(([g, w]) => `${g}: ${w.text} ${w.zone}`)
-                    .join('; ')})`
-                : ': no group has one, so hosts start when approved'
-            }.`}
-      </p>
+      {/* An ended deployment runs nothing more: "hosts start when approved" read as if they would. */}
+      {d.state === 'completed' || d.state === 'cancelled' ? null : (
+        <p class="hint">
+          {d.policy.now
+            ? 'Runs now: maintenance windows do not hold hosts back.'
+            : `Runs inside each group's maintenance window${
+                Object.keys(d.policy.windows).length
+                  ? ` (${Object.entries(d.policy.windows)
+                      .map(([g, w]) => `${g}: ${w.text} ${w.zone}`)
+                      .join('; ')})`
+                  : ': no group has one, so hosts start when approved'
+              }.`}
+        </p>
+      )}
     </div>
   );
 };

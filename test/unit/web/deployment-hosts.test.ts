@@ -95,3 +95,19 @@ test('on a phone a host is a card of labelled lines: a failed one shows its outc
   assert.match(failed, /<td data-label="Outcome">[\s\S]*postinst of host 2 failed/);
   assert.match(failed, /Retry host/);
 });
+
+test('an ended deployment does not say when its hosts would start; one still to run does', () => {
+  const page = (state: Deployment['state']) =>
+    String(
+      LiveProgress({
+        d: deployment([host(1)], state),
+        label,
+        csrf: 'x',
+        now: Date.now(),
+        view: hostView(() => undefined),
+      }),
+    );
+  for (const state of ['cancelled', 'completed'] as const)
+    assert.doesNotMatch(page(state), /Runs now|Runs inside/, state);
+  assert.match(page('running'), /Runs now: maintenance windows do not hold hosts back/);
+});
