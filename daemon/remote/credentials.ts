@@ -15,10 +15,20 @@ const HOSTNAME_RE =
 // POSIX-ish login names plus the domain forms (user@REALM) some sites use.
 const USER_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
 
+/** Digits and dots only is a mistyped IPv4 address (999.1.1.1, 10.0.0), never a host name: no top-level domain is all digits. */
+const DOTTED_DIGITS = /^[\d.]+$/;
+
 const address = z
   .string()
   .trim()
-  .refine((a) => isIP(a) !== 0 || HOSTNAME_RE.test(a), 'expected an IPv4/IPv6 address or a host name');
+  .refine(
+    (a) => isIP(a) !== 0 || !DOTTED_DIGITS.test(a),
+    'not an IPv4 address: four numbers 0-255 separated by dots (10.0.0.5)',
+  )
+  .refine(
+    (a) => isIP(a) !== 0 || DOTTED_DIGITS.test(a) || HOSTNAME_RE.test(a),
+    'expected an IPv4/IPv6 address or a host name',
+  );
 
 const credentialSchema = z
   .object({

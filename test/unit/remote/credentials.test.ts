@@ -47,6 +47,9 @@ test('bad input is refused with the field and nothing is written', async (t) => 
   const before = await readFile(file, 'utf8');
   for (const [input, field] of [
     [{ address: 'bad host!', username: 'u' }, 'address'],
+    // digits and dots: a mistyped IPv4 address, not a host name to look up
+    [{ address: '999.1.1.1', username: 'u' }, 'address: not an IPv4 address'],
+    [{ address: '10.0.0', username: 'u' }, 'address: not an IPv4 address'],
     [{ address: '10.0.0.2', username: 'u; rm -rf /' }, 'username'],
     [{ address: '10.0.0.2', username: 'u', port: 70000 }, 'port'],
     [{ address: '10.0.0.2', username: 'u', hostId: '../etc' }, 'hostId'],
