@@ -87,7 +87,8 @@ export const DeploymentTable = (props: { rows: DeploymentSummary[]; label: (id: 
     </Empty>
   ) : (
     <TableScroll label="Deployments">
-      <table>
+      {/* On a phone each deployment is a card: its state stays in view, not beyond the card's edge. */}
+      <table class="stack">
         <thead>
           <tr>
             <th>Deployment</th>
@@ -106,16 +107,16 @@ export const DeploymentTable = (props: { rows: DeploymentSummary[]; label: (id: 
                 <br />
                 <code class="muted">{d.id}</code>
               </td>
-              <td>
+              <td data-label="State">
                 <StateWord d={d} />
               </td>
-              <td>
+              <td data-label="Created">
                 <When at={d.createdAt} />
                 {` by ${d.createdBy}`}
               </td>
-              <td>{Object.keys(d.advisories).join(', ')}</td>
-              <td>{ringLine(d)}</td>
-              <td>{outcomeCounts(d.counts())}</td>
+              <td data-label="Advisories">{Object.keys(d.advisories).join(', ')}</td>
+              <td data-label="Rings">{ringLine(d)}</td>
+              <td data-label="Hosts">{outcomeCounts(d.counts())}</td>
             </tr>
           ))}
         </tbody>

@@ -111,3 +111,17 @@ test('an ended deployment does not say when its hosts would start; one still to 
     assert.doesNotMatch(page(state), /Runs now|Runs inside/, state);
   assert.match(page('running'), /Runs now: maintenance windows do not hold hosts back/);
 });
+
+test('on a phone the deployments list is cards: each one says its state in view', async () => {
+  const { DeploymentTable } = await import('../../../web/views/deployments.js');
+  const { liveSummary } = await import('../../../daemon/deploy/deployment-summary.js');
+  const d = Object.assign(deployment([host(1, 'failed')], 'halted'), {
+    advisories: {},
+    createdAt: new Date().toISOString(),
+  });
+  const html = String(DeploymentTable({ rows: [liveSummary(d)], label }));
+  assert.match(html, /<table class="stack">/);
+  assert.match(html, /<td data-label="State"><strong class="[a-z]+">halted<\/strong>/);
+  for (const l of ['Created', 'Advisories', 'Rings', 'Hosts'])
+    assert.match(html, new RegExp(`<td data-label="${l}">`), l);
+});

@@ -24,3 +24,10 @@ test('a stacked tick box sits after its label, not on a full-width line of its o
   const block = phone.slice(0, phone.indexOf('\n}\n'));
   assert.match(block, /table\.stack td input\[type="checkbox"\] \{\s*display: inline-block;\s*width: auto;/);
 });
+
+test('a stacked card wraps its lines: a long deployment title stays inside the card', async () => {
+  const css = await readFile(new URL('../../../web/static/style.css', import.meta.url), 'utf8');
+  const phone = css.slice(css.lastIndexOf('@media (max-width: 640px)', css.indexOf('table.stack thead')));
+  const block = phone.slice(0, phone.indexOf('\n}\n'));
+  assert.match(block, /\.table-scroll table\.stack td \{\s*white-space: normal;\s*\}/);
+});
