@@ -28,12 +28,19 @@ export const SCHEDULE_CHOICES: ReadonlyArray<[number | null, string]> = [
   [1440, 'daily'],
 ];
 
+/** A form field is one line of text; a missing one, a list or an uploaded file is named. */
+const text = (field: string) => z.string({ error: `${field}: expected one text value` });
+
 const inputSchema = z.object({
-  name: z.string().trim().min(1, 'give the scope a name').max(80, 'name: at most 80 characters'),
-  include: z.string().max(20_000),
-  exclude: z.string().max(20_000).default(''),
+  name: z
+    .string({ error: 'give the scope a name' })
+    .trim()
+    .min(1, 'give the scope a name')
+    .max(80, 'name: at most 80 characters'),
+  include: text('include').max(20_000, 'include: at most 20,000 characters').default(''),
+  exclude: text('exclude').max(20_000, 'exclude: at most 20,000 characters').default(''),
   everyMinutes: z
-    .string()
+    .string({ error: 'schedule: every 5 minutes to every 7 days, or on demand' })
     .default('')
     .transform((v, ctx) => {
       if (v === '' || v === 'off') return null;
@@ -44,8 +51,7 @@ const inputSchema = z.object({
       }
       return n;
     }),
-  enabled: z
-    .string()
+  enabled: text('enabled')
     .optional()
     .transform((v) => v === 'on' || v === 'true'),
 });

@@ -75,3 +75,18 @@ test('form input: entries split on lines, commas and spaces; comments dropped; s
   assert.throws(() => parseScopeForm({ name: '', include: '10.0.0.0/24' }, 4096), /name/);
   assert.throws(() => parseScopeForm({ name: 'x', include: 'nonsense' }, 4096), /"nonsense"/);
 });
+
+test('a scope form post missing a field, or with a file or list in it, names the field', () => {
+  // A hand-made or truncated post (no include textarea) got zod's "Invalid input: expected string,
+  // received undefined", which names nothing the admin can fix.
+  const missing = (form: Record<string, unknown>, field: RegExp) =>
+    assert.throws(
+      () => parseScopeForm(form, 4096),
+      (err: Error) => field.test(err.message) && !/Invalid input|expected string/.test(err.message),
+    );
+  missing({ name: 'x' }, /includes no addresses/);
+  missing({ include: '10.0.0.0/24' }, /name/);
+  missing({ name: 'x', include: ['10.0.0.1', '10.0.0.2'] }, /include/);
+  missing({ name: 'x', include: '10.0.0.0/24', exclude: new File(['a'], 'a.txt') }, /exclude/);
+  missing({ name: 'x', include: '10.0.0.0/24', everyMinutes: 5 }, /schedule/);
+});
