@@ -14,6 +14,7 @@ import { AccountNameField, NewPasswordField } from '../views/account-fields.js';
 import { AuditTable } from '../views/audit.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { formText } from '../views/form-lines.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';
 
@@ -141,8 +142,7 @@ const accountsPage = (c: Context<WebEnv>, deps: WebDeps, note?: Note, status?: 4
   );
 };
 
-const text = (body: Record<string, unknown>, k: string): string =>
-  typeof body[k] === 'string' ? (body[k] as string) : '';
+const text = formText;
 
 type Act = (c: Context<WebEnv>, work: () => Promise<Note>) => Promise<Response>;
 

@@ -8,13 +8,11 @@ import { SESSION_COOKIE, safeNext } from '../middleware/session.js';
 import { endSession, startSession } from '../middleware/sign-in.js';
 import { AccountNameField, NewPasswordField, SetupCodeField } from '../views/account-fields.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { formText } from '../views/form-lines.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { RestoreForm } from './backup.js';
 
-const field = (body: Record<string, unknown>, name: string): string => {
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
-};
+const field = formText;
 
 const SetupForm = (props: { csrf: string; error?: string | undefined }) => (
   <section class="card narrow">

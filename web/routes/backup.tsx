@@ -13,10 +13,10 @@ import { DepotError, httpStatusFor } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { SetupCodeField } from '../views/account-fields.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { formText } from '../views/form-lines.js';
 import { Notice, renderPage } from '../views/layout.js';
 
-const text = (body: Record<string, unknown>, k: string): string =>
-  typeof body[k] === 'string' ? (body[k] as string) : '';
+const text = formText;
 
 /** The restore form: on Settings, or on the setup page with the setup code. */
 export const RestoreForm = (props: { csrf: string; action: string; withCode?: boolean }) => (

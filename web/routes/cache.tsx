@@ -16,6 +16,7 @@ import { formatBytes } from '../views/bytes.js';
 import { EntryTable, PIN_DETAIL, PIN_QUESTION } from '../views/cache-entries.js';
 import { askFirst } from '../views/confirm.js';
 import { CsrfField } from '../views/csrf-field.js';
+import { formText } from '../views/form-lines.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { counted } from '../views/plural.js';
 import { Reason } from '../views/reason.js';
@@ -333,7 +334,9 @@ export const cacheRoutes = (deps: WebDeps) => {
   app.post('/cache/-/prefetch', async (c) => {
     const cache = requireCache(deps);
     const body = await c.req.parseBody();
-    const lines = String(body.urls ?? '')
+    if (body.urls !== undefined && typeof body.urls !== 'string')
+      throw new DepotError('BAD_INPUT', 'urls: paste the URLs as text, one a line (not a file)');
+    const lines = formText(body, 'urls')
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);

@@ -19,6 +19,7 @@ import {
   TftpAccessNote,
   TransferTable,
 } from '../views/devices.js';
+import { formText } from '../views/form-lines.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
 import { Reason } from '../views/reason.js';
 
@@ -156,7 +157,7 @@ export const devicesRoutes = (deps: WebDeps) => {
     const file = body.file;
     if (!(file instanceof File) || file.size === 0)
       return devicesPage(c, deps, tftp, undefined, new DepotError('BAD_INPUT', 'choose a file to upload'));
-    const name = String(body.name ?? '').trim() || file.name;
+    const name = formText(body, 'name').trim() || file.name;
     const saved = await tftp.files
       .putSiteFile(name, new Uint8Array(await file.arrayBuffer()))
       .catch((err: unknown) => {

@@ -4,3 +4,9 @@ export const splitLines = (text: string): string[] =>
     .split(/[\s,]+/)
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** One text field of a parsed form post; '' when it is missing or not text (an uploaded file). */
+export const formText = (body: Record<string, unknown>, name: string): string => {
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+};

@@ -106,6 +106,19 @@ test('the Cache page shows stats, chart and entries; pin, evict and prefetch wor
   const bad = await post('/cache/-/prefetch', { urls: 'http://elsewhere.test/x.deb' });
   assert.equal(bad.status, 403);
   assert.match(await bad.text(), /not an allowed upstream/);
+  // A hand-made post with the URLs as an uploaded file: said so, not "not a URL: [object".
+  const asFile = new FormData();
+  asFile.set('_csrf', auth.csrfToken(seed, token));
+  asFile.set('urls', new File([fileUrl], 'urls.txt'));
+  const fileUrls = await app.request('http://depot.test/cache/-/prefetch', {
+    method: 'POST',
+    headers: { host: 'depot.test', cookie },
+    body: asFile,
+  });
+  assert.equal(fileUrls.status, 400);
+  const said = await fileUrls.text();
+  assert.match(said, /urls: paste the URLs as text/);
+  assert.doesNotMatch(said, /object/);
   const ok = await post('/cache/-/prefetch', { urls: `${fileUrl} ${sha(body)}`, pin: '1' });
   assert.equal(ok.status, 200);
   assert.match(await ok.text(), /1 download queued/);

@@ -187,6 +187,17 @@ test('a site file uploaded in the browser is served over TFTP; bad names and siz
   assert.deepEqual(await readdir(h.tftp.root), []);
 });
 
+test('a name field sent as a file is ignored: the upload keeps its own name, not "[object File]"', async (t) => {
+  const h = await harness(t);
+  const form = new FormData();
+  form.set('_csrf', await h.csrf('/devices'));
+  form.set('file', new File([Buffer.from('cfg\n')], 'phone.cfg'));
+  form.set('name', new File([Buffer.from('x')], 'other.txt'));
+  const res = await h.request('/devices/files', { method: 'POST', body: form });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/devices?uploaded=phone.cfg');
+});
+
 test('a site file onto a name a hand-made folder holds in the root: a clear 409, not a 500', async (t) => {
   const h = await harness(t);
   await mkdir(join(h.tftp.root, 'phones'));
