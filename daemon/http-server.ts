@@ -7,6 +7,8 @@ import type { Logger } from './log.js';
 
 /** A slow-loris client gets this long to send its headers (Node's default is a minute). */
 const HEADERS_TIMEOUT_MS = 20_000;
+/** How often late headers are looked for: a loris is cut at most this long after its timeout. */
+const CHECK_INTERVAL_MS = 5_000;
 /** Open connections from one address (a browser opens about six); more are closed at once. */
 const MAX_CONNECTIONS_PER_CLIENT = 64;
 /** Open connections in all, well under the daemon's file-descriptor limit. */
@@ -52,14 +54,16 @@ export class HttpServer {
       fetch: (req: Request, env: unknown) => Response | Promise<Response>;
       log: Logger;
       /** Connection caps (defaults above); tests use small ones. */
-      limits?: { maxConnectionsPerClient: number; maxConnections: number };
+      limits?: { maxConnectionsPerClient: number; maxConnections: number; headersTimeoutMs?: number };
     },
   ) {}
 
   async start(): Promise<void> {
     const app = getRequestListener(this.opts.fetch, { hostname: this.opts.host });
+    const headersTimeout = this.opts.limits?.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     const server = createServer(
-      { headersTimeout: HEADERS_TIMEOUT_MS },
+      // Node checks for late headers only every connectionsCheckingInterval (30 s by default).
+      { headersTimeout, connectionsCheckingInterval: Math.min(CHECK_INTERVAL_MS, headersTimeout / 4) },
       (req: IncomingMessage, res: ServerResponse) => {
         const problem = badRequestTarget(req.url);
         if (problem) refuse(res, problem);

@@ -97,3 +97,28 @@ test('one LAN host cannot hold every UI connection: past its cap its sockets are
   assert.equal(await getFrom(port, '127.0.0.1', '/healthz'), '', 'the fourth socket is closed unanswered');
   assert.match(await getFrom(port, '127.0.0.2', '/healthz'), /^HTTP\/1\.1 200/, 'another host is served');
 });
+
+test('headers that never end get 408 at the headers timeout, not up to 30 s later at Node’s check', async (t) => {
+  // Node looks for late headers only every connectionsCheckingInterval (30 s by default): a
+  // slow-loris client held a UI socket for ~50 s, not the 20 s meant (measured on the daemon).
+  const server = new HttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: memoryLogger(),
+    fetch: () => new Response('ok'),
+    limits: { maxConnectionsPerClient: 3, maxConnections: 100, headersTimeoutMs: 300 },
+  });
+  await server.start();
+  t.after(() => server.stop(100));
+  const socket = connect(server.address!.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n');
+  let reply = '';
+  socket.on('data', (d) => {
+    reply += d.toString('latin1');
+  });
+  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve('closed')));
+  const late = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 15_000).unref());
+  assert.equal(await Promise.race([closed, late]), 'closed');
+  assert.match(reply, /^HTTP\/1\.1 408/);
+});
