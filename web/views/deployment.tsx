@@ -178,7 +178,7 @@ export const LiveProgress = (props: {
   return (
     <section class="card" id="deployment-live" {...poll}>
       <h2>
-        State: <StateWord d={d} /> <span class="hint">{outcomeCounts(liveSummary(d).counts())}</span>
+        State: <StateWord d={d} /> <span class="hint">{outcomeCounts(liveSummary(d).counts(), d.state)}</span>
       </h2>
       {d.note ? <p class="notice error">{named(d.note)}</p> : null}
       {d.state === 'halted' ? (

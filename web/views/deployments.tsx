@@ -57,15 +57,15 @@ export const OutcomeWord = (props: { h: Pick<HostState, 'outcome' | 'phase'> }) 
   );
 };
 
-/** "2 verified · 1 failed · 3 in progress" */
-export const outcomeCounts = (counts: Readonly<OutcomeCounts>): string => {
+/** "2 verified · 1 failed · 3 in progress"; a cancelled deployment's waiting hosts were "not run" (never "pending"). */
+export const outcomeCounts = (counts: Readonly<OutcomeCounts>, state?: Deployment['state']): string => {
   const parts: string[] = [];
   for (const o of OUTCOME_ORDER) {
     const n = counts[o];
     if (n) parts.push(`${n} ${o === 'reboot-pending' ? 'reboot pending' : o}`);
   }
   if (counts['in-progress']) parts.push(`${counts['in-progress']} in progress`);
-  if (counts.pending) parts.push(`${counts.pending} pending`);
+  if (counts.pending) parts.push(`${counts.pending} ${state === 'cancelled' ? 'not run' : 'pending'}`);
   return parts.join(' · ') || 'no hosts';
 };
 
@@ -116,7 +116,7 @@ export const DeploymentTable = (props: { rows: DeploymentSummary[]; label: (id: 
               </td>
               <td data-label="Advisories">{Object.keys(d.advisories).join(', ')}</td>
               <td data-label="Rings">{ringLine(d)}</td>
-              <td data-label="Hosts">{outcomeCounts(d.counts())}</td>
+              <td data-label="Hosts">{outcomeCounts(d.counts(), d.state)}</td>
             </tr>
           ))}
         </tbody>

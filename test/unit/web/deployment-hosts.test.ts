@@ -125,3 +125,11 @@ test('on a phone the deployments list is cards: each one says its state in view'
   for (const l of ['Created', 'Advisories', 'Rings', 'Hosts'])
     assert.match(html, new RegExp(`<td data-label="${l}">`), l);
 });
+
+test('a cancelled deployment counts its waiting hosts as not run, not pending', async () => {
+  const { outcomeCounts } = await import('../../../web/views/deployments.js');
+  const counts = { verified: 1, pending: 2 } as unknown as Parameters<typeof outcomeCounts>[0];
+  assert.equal(outcomeCounts(counts, 'cancelled'), '1 verified · 2 not run');
+  assert.equal(outcomeCounts(counts, 'draft'), '1 verified · 2 pending');
+  assert.equal(outcomeCounts(counts), '1 verified · 2 pending');
+});
