@@ -10,7 +10,7 @@ import { hostApproval } from '../../daemon/deploy/policy/host-approval.js';
 import { DEBIAN_ROOT_PROGRAMS, sudoersLine } from '../../daemon/remote/sudo.js';
 import { Action, DeploymentHosts, type HostView, viewQuery } from './deployment-hosts.js';
 import { namedHosts, notStartedWhy } from './deployment-notes.js';
-import { deploymentHref, outcomeCounts, StateWord } from './deployments.js';
+import { deploymentHref, outcomeCounts, ringState, StateWord } from './deployments.js';
 import { Notice } from './layout.js';
 import { counted } from './plural.js';
 import { Reason } from './reason.js';
@@ -109,7 +109,7 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
       <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}: ${[...new Set(hosts.map((h) => h.group))].join(', ')}`}</td>
       <td>
         <strong class={r.state === 'passed' ? 'ok' : r.state === 'pending' ? 'muted' : 'warn'}>
-          {r.state}
+          {ringState(d, r.state)}
         </strong>
         {r.batch ? ` · batch ${r.batch}` : ''}
       </td>

@@ -70,11 +70,15 @@ export const outcomeCounts = (counts: Readonly<OutcomeCounts>, state?: Deploymen
 };
 
 /** "ring 0 passed · ring 1 running · ring 2 pending", rings without hosts left out. */
+/** A ring's state as a list says it: a cancelled deployment's rings that never ran were "not run". */
+export const ringState = (d: Pick<Deployment, 'state'>, state: string): string =>
+  d.state === 'cancelled' && state === 'pending' ? 'not run' : state;
+
 export const ringLine = (d: DeploymentSummary): string =>
   d.rings
     .map((r, i) => ({ r, i, n: d.ringHosts(i) }))
     .filter((x) => x.n > 0)
-    .map(({ r, i, n }) => `ring ${i} ${r.state} (${n})`)
+    .map(({ r, i, n }) => `ring ${i} ${ringState(d, r.state)} (${n})`)
     .join(' · ');
 
 export const DeploymentTable = (props: { rows: DeploymentSummary[]; label: (id: string) => string }) =>

@@ -133,3 +133,21 @@ test('a cancelled deployment counts its waiting hosts as not run, not pending', 
   assert.equal(outcomeCounts(counts, 'draft'), '1 verified · 2 pending');
   assert.equal(outcomeCounts(counts), '1 verified · 2 pending');
 });
+
+test("a cancelled deployment's rings that never ran say so, in the list and on its page", async () => {
+  const { ringLine } = await import('../../../web/views/deployments.js');
+  const { liveSummary } = await import('../../../daemon/deploy/deployment-summary.js');
+  const d = (state: Deployment['state']) =>
+    Object.assign(deployment([host(1)], state), {
+      rings: [0, 1, 2].map(() => ({ state: 'pending', batch: 0 })),
+      advisories: {},
+      createdAt: new Date().toISOString(),
+    });
+  assert.equal(ringLine(liveSummary(d('cancelled'))), 'ring 2 not run (1)');
+  assert.equal(ringLine(liveSummary(d('draft'))), 'ring 2 pending (1)');
+  const page = String(
+    LiveProgress({ d: d('cancelled'), label, csrf: 'x', now: Date.now(), view: hostView(() => undefined) }),
+  );
+  assert.match(page, />not run<\/strong>/);
+  assert.doesNotMatch(page, />pending<\/strong>/);
+});
