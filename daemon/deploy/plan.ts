@@ -100,6 +100,13 @@ export const buildPlan = (
     if (!assessments.some((a) => a.hostId === id))
       plan.notApplicable.push({ hostId: id, reason: 'no inventory yet: collect it first' });
   }
+  // Most severe first, then by id (CVE-2026-999 before CVE-2026-1000): the order every page lists them in.
+  plan.advisories = Object.fromEntries(
+    Object.entries(plan.advisories).sort(
+      ([a, x], [b, y]) =>
+        severityRank[x.severity] - severityRank[y.severity] || a.localeCompare(b, 'en', { numeric: true }),
+    ),
+  );
   return plan;
 };
 

@@ -78,3 +78,18 @@ test('an advisory is picked by its id or one of its CVEs, in any case, as the CL
     { hostId: 'h1', reason: 'none of the selected fixes is missing here' },
   ]);
 });
+
+test('the advisories of a plan are listed most severe first, then by id in numeric order', () => {
+  const host = assessment('h1', [
+    { advisoryId: 'CVE-2099-1003', package: 'a', binaries: ['a'] },
+    { advisoryId: 'CVE-2099-999', package: 'b', binaries: ['b'] },
+    { advisoryId: 'CVE-2099-1001', package: 'c', binaries: ['c'], severity: 'low' },
+    { advisoryId: 'CVE-2099-2000', package: 'd', binaries: ['d'], severity: 'critical' },
+  ]);
+  assert.deepEqual(Object.keys(buildPlan([host], {}).advisories), [
+    'CVE-2099-2000',
+    'CVE-2099-999',
+    'CVE-2099-1003',
+    'CVE-2099-1001',
+  ]);
+});
