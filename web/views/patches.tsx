@@ -219,7 +219,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
               <th>Host</th>
               <th>Release</th>
               <th>Missing fixes</th>
-              <th>Critical / high / unrated</th>
+              <th>By severity</th>
               <th>Status</th>
             </tr>
           </thead>
@@ -232,7 +232,8 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
                 </td>
                 <td data-label="Release">{h.release}</td>
                 <td data-label="Missing fixes">{h.findings.count}</td>
-                <td data-label="Critical / high / unrated">{`${h.bySeverity.critical} / ${h.bySeverity.high} / ${h.bySeverity.unknown}`}</td>
+                {/* Every severity with a count ("1 high · 1 medium · 1 low"): the parts add up to the fixes missing. */}
+                <td data-label="By severity">{severityBreakdown(h.bySeverity)}</td>
                 <td data-label="Status">
                   {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
                   {h.rebootRequired ? ' · reboot pending' : ''}

@@ -11,7 +11,7 @@ const row = {
   hostId: 'h-0000000001',
   release: 'debian:bookworm',
   findings: { count: 3 },
-  bySeverity: { critical: 0, high: 1, unknown: 0 },
+  bySeverity: { critical: 0, high: 1, medium: 1, low: 1, negligible: 0, unknown: 0 },
   covered: true,
   compliant: false,
   rebootRequired: false,
@@ -22,5 +22,6 @@ test('by host stacks on a phone, every cell labelled, the Deploy tick box too', 
   assert.match(html, /<table class="stack">/);
   assert.match(html, /<td data-label="Deploy"><input type="checkbox" name="host" value="h-0000000001"/);
   assert.match(html, /<td data-label="Missing fixes">3<\/td>/);
-  assert.match(html, /<td data-label="Critical \/ high \/ unrated">0 \/ 1 \/ 0<\/td>/);
+  // Every severity with a count: the three missing fixes add up (it said "0 / 1 / 0": critical, high, unrated).
+  assert.match(html, /<td data-label="By severity">1 high · 1 medium · 1 low<\/td>/);
 });
