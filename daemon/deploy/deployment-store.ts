@@ -256,8 +256,6 @@ export class DeploymentStore {
 
   private async readFinished(id: string): Promise<Deployment | undefined> {
     const d = await this.readWhole(id);
-    // Removed (deploy.keepDays) while it was read: as if it never was.
-    if (!d && !this.finished.has(id) && !this.moving.has(id)) return undefined;
     if (!d)
       throw new DepotError('STORE_CORRUPT', `${this.records.file(id)}: the deployment's record is gone`);
     // Saved again while it was read: that object is the record.
