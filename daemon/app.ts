@@ -378,7 +378,7 @@ export class DepotApp {
     }
     this.log.info('Patch Depot running', { dataDir: this.config.dataDir, version: packageVersion() });
     // The first assessment, after /healthz answers: pages show it without waiting for a visit.
-    this.assess?.current().catch((err: unknown) => this.log.error('assessment failed', { err }));
+    this.assess?.refresh();
   }
 
   /** Stop every started service in reverse order; rejects if any failed to stop cleanly. */

@@ -41,6 +41,26 @@ const swapInRestore = async (config: Config, log: Logger): Promise<void> => {
   });
 };
 
+/** How long a stopped daemon waits for its event loop to empty before it exits anyway. */
+export const EXIT_GRACE_MS = 5_000;
+
+/**
+ * Exit with `code` once the event loop is empty, not with process.exit(): in Node 24,
+ * process.exit() shuts V8's worker threads down while the heap still runs, and a background
+ * compile job waiting there for a garbage collection on the main thread never returns: the
+ * process hangs at exit for ever (nodejs/node#54918, #64274; seen here in ~1 stop in 5 just
+ * after the first assessment, until systemd's TimeoutStopSec kills it). An exit from an empty
+ * loop tears the heap down first, which releases such a job. A handle left open (a bug) still
+ * ends in process.exit after EXIT_GRACE_MS, naming what kept the loop alive.
+ */
+export const exitWhenIdle = (code: number, log: Logger, graceMs = EXIT_GRACE_MS): void => {
+  process.exitCode = code;
+  setTimeout(() => {
+    log.warn('still running after the stop; exiting', { open: process.getActiveResourcesInfo() });
+    process.exit(code);
+  }, graceMs).unref();
+};
+
 export const serve = async (config: Config, log: Logger, source?: LoadConfigOptions): Promise<void> => {
   await swapInRestore(config, log);
   const app = new DepotApp(config, log);
@@ -66,7 +86,7 @@ export const serve = async (config: Config, log: Logger, source?: LoadConfigOpti
       .then(() => app.stop())
       .then(() => systemd?.flushed())
       .then(
-        () => process.exit(code),
+        () => exitWhenIdle(code, log),
         (err: unknown) => {
           log.error('stop failed', { err });
           process.exit(1);

@@ -47,6 +47,13 @@ export interface AssessServiceOptions {
   clock?: Clock;
 }
 
+/** An assessment given up because the service stopped: not a failure, never logged as one. */
+export class AssessmentStopped extends Error {
+  constructor() {
+    super('the assessment was stopped');
+  }
+}
+
 const NO_HOSTS: HostIds = new Set<string>();
 
 /** An advisory's impact while it is gathered: host indexes, packed once every host is noted. */
@@ -157,6 +164,8 @@ export class AssessService implements HealthReporter {
   private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
   private readonly listeners = new Set<(site: SiteAssessment) => void>();
+  /** Set by stop(): a running computation gives up at its next host (5,000 hosts take seconds). */
+  private stopped = false;
 
   constructor(private readonly opts: AssessServiceOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -173,6 +182,7 @@ export class AssessService implements HealthReporter {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    this.stopped = true;
     await this.computing?.promise.catch(() => {});
   }
 
@@ -246,7 +256,7 @@ export class AssessService implements HealthReporter {
     });
     // A failure is logged and the page shows the last result with it (see `failed`).
     const settled = next.catch((err: unknown) => {
-      this.opts.log.error('assessment failed', { err });
+      this.logFailure(err);
       return undefined;
     });
     const site = await Promise.race([settled, late]).finally(() => clearTimeout(timer));
@@ -293,6 +303,7 @@ export class AssessService implements HealthReporter {
           return site;
         },
         (err: unknown) => {
+          if (err instanceof AssessmentStopped) throw err;
           const message = err instanceof Error ? err.message : String(err);
           this.failure = { at: dateOf(this.clock).toISOString(), message, key: entry.key };
           throw err;
@@ -306,8 +317,13 @@ export class AssessService implements HealthReporter {
     return promise;
   }
 
-  private refresh(): void {
-    this.run().catch((err: unknown) => this.opts.log.error('assessment failed', { err }));
+  /** Compute the current state in the background (joining a computation of it already running). */
+  refresh(): void {
+    this.run().catch((err: unknown) => this.logFailure(err));
+  }
+
+  private logFailure(err: unknown): void {
+    if (!(err instanceof AssessmentStopped)) this.opts.log.error('assessment failed', { err });
   }
 
   async host(hostId: string): Promise<HostAssessment | undefined> {
@@ -338,6 +354,7 @@ export class AssessService implements HealthReporter {
     for (let i = 0; i < READS_AHEAD; i++) read(i);
     for (let i = 0; i < ids.length; i++) {
       const inv = await reads[i];
+      if (this.stopped) throw new AssessmentStopped();
       reads[i] = undefined;
       read(i + READS_AHEAD);
       if (inv) hosts.push(assessHost(inv, index, memo));

@@ -26,6 +26,11 @@ test('serve starts, answers /healthz, creates its state 0600, and stops cleanly 
   assert.equal((await stat(join(dir, 'state.json'))).mode & 0o777, 0o600);
   assert.equal(await daemon.stop(), 0);
   assert.ok(daemon.logs.some((l) => l.msg === 'stopping' && l.signal === 'SIGTERM'));
+  // It exits from an empty event loop, not process.exit() (which can hang in Node 24: serve.ts).
+  assert.ok(
+    !daemon.logs.some((l) => l.msg === 'still running after the stop; exiting'),
+    'nothing was left open after the stop',
+  );
 });
 
 test('--help lists the commands and settings', () => {

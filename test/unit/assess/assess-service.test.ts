@@ -226,3 +226,35 @@ test('a failed assessment is said (pages, health) until one succeeds; a new stat
   assert.equal(assess.failed(), undefined);
   assert.deepEqual(assess.health(), []);
 });
+
+test('a stop ends a running assessment at its next host, not after every host, and logs no failure', async (t) => {
+  const { catalog, log } = await trackerCatalog(t);
+  const hosts = Array.from({ length: 200 }, (_, i) => inv(`pc-${i}`, '7.88.1-10+deb12u15'));
+  let read = 0;
+  let stopAfter: (() => void) | undefined;
+  const assess = new AssessService({
+    catalog,
+    inventories: {
+      ids: async () => hosts.map((h) => h.hostId),
+      get: async (id) => {
+        read++;
+        if (read === 10) stopAfter?.();
+        await new Promise((r) => setTimeout(r, 2));
+        return hosts.find((h) => h.hostId === id);
+      },
+    },
+    log,
+  });
+  await assess.start();
+  let stopped: Promise<void> | undefined;
+  stopAfter = () => {
+    stopped = assess.stop();
+  };
+  assess.refresh();
+  await waitFor(() => stopped !== undefined, 'the stop came');
+  await stopped;
+  assert.ok(read < 20, `the stop ended the assessment (${read} of 200 inventories read)`);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(log.lines.filter((r) => r.level === 'error').length, 0, 'a stopped assessment is no failure');
+  assert.equal(assess.latest(), undefined, 'and no result from part of the site');
+});
