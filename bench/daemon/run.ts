@@ -134,12 +134,17 @@ const seed = async (n: number) => {
 };
 
 // --- the daemon ---------------------------------------------------------------------------------------
-// The appliance runs the compiled daemon: compile this tree (a stale dist/ would mislead) into a
+// The appliance runs the built daemon: compile and bundle this tree (a stale dist/ would mislead) into a
 // directory of its own under node_modules (so the compiled code finds the packages; never dist/,
 // which a test may be rebuilding at the same moment).
 const out = join(root, 'node_modules', '.cache', `pd-bench-daemon-${process.pid}`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'inherit' });
 cpSync(join(root, 'web/static'), join(out, 'web/static'), { recursive: true });
+// As `npm run build` does: the entry and its feed worker bundled, one file each.
+execFileSync(process.execPath, [join(root, 'scripts/bundle-daemon.mjs'), out], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const unitEnv = unitEnvironment(join(out, 'var-cache'));
 const nodeArgs = `${unitEnv.PATCH_DEPOT_NODE_FLAGS ?? ''} ${process.env.BENCH_DAEMON_NODE_ARGS ?? ''}`
   .split(' ')

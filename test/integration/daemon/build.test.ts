@@ -1,8 +1,11 @@
 /** The production build runs without a compiler: tsc emits dist/, and plain node starts it. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +43,41 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   );
   const parse = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8' });
   assert.equal(parse.stdout, '8\n', parse.stderr);
+
+  // The entry is one bundled file (scripts/bundle-daemon.mjs): no module of ours beside it is loaded.
+  const main = readFileSync(`${root}dist/daemon/main.js`, 'utf8');
+  assert.doesNotMatch(main, /from "\.\.?\//, 'main.js imports no relative module');
+  assert.ok(main.length > 1_000_000, 'the packages are inside');
+  // Its feed worker is the bundled one beside it: a sync through the CLI parses a real feed.
+  const feeds = createServer((_req, res) =>
+    res.end(readFileSync(`${root}test/fixtures/catalog/debian-tracker.json`)),
+  );
+  await new Promise<void>((r) => feeds.listen(0, '127.0.0.1', r));
+  t.after(() => feeds.close());
+  const feedUrl = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}/tracker.json`;
+  const syncDir = await tempDir(t);
+  await writeFile(
+    join(syncDir, 'config.json'),
+    JSON.stringify({ catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url: feedUrl }] } }),
+  );
+  const sync = spawn(process.execPath, ['dist/daemon/main.js', 'catalog', 'sync', '--data-dir', syncDir], {
+    cwd: root,
+  });
+  let syncOut = '';
+  sync.stdout.on('data', (d: Buffer) => (syncOut += d));
+  sync.stderr.on('data', (d: Buffer) => (syncOut += d));
+  const [syncCode] = (await once(sync, 'exit')) as [number];
+  assert.equal(syncCode, 0, syncOut);
+  const status = spawnSync(
+    process.execPath,
+    ['dist/daemon/main.js', 'catalog', 'status', '--data-dir', syncDir],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  assert.match(status.stdout, /debian/, status.stdout + status.stderr);
+  assert.match(status.stdout, /\b8\b/, `8 advisories: ${status.stdout}`);
 
   const proc = spawn(
     process.execPath,
