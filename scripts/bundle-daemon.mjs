@@ -2,9 +2,11 @@
 // one file each, with every package they import inside. The appliance then starts from two files,
 // not ~900 modules resolved (a realpath per file), read and compiled one by one: at 5,000 hosts
 // that was ~0.4 s of a 1.7 s start on a quiet machine and over 1 s on a busy one (bench/daemon).
-// The other compiled files stay in dist/ (tests and tools import them); ssh2 stays a package (an
-// optional native binding), and files read at run time (oui-data, htmx.min.js) are found in
-// node_modules as before. Usage: node scripts/bundle-daemon.mjs [OUT_DIR] (default dist).
+// The other compiled files stay in dist/ (tests and tools import them). ssh2 is inside too, loaded
+// when first used as before (an external package's import would be hoisted to the bundle's top and
+// load at start); its optional native parts (cpu-features, a .node binding, never built for the
+// appliance) stay outside, and ssh2 falls back to JavaScript without them as it does there. Files
+// read at run time (oui-data, htmx.min.js) are found in node_modules as before. Usage: node scripts/bundle-daemon.mjs [OUT_DIR] (default dist).
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,12 +21,20 @@ export const bundleDaemon = async (out = 'dist') => {
     target: 'node20',
     // Stack traces in the journal name functions as the source does.
     keepNames: true,
-    external: ['ssh2'],
+    external: ['cpu-features', '*.node'],
     allowOverwrite: true,
     logLevel: 'warning',
-    // Packages written as CommonJS call require() for Node's modules: give the ESM bundle one.
+    // Packages written as CommonJS call require() for Node's modules and may look at __dirname
+    // (ssh2's poly1305): give the ESM bundle both.
     banner: {
-      js: "import { createRequire as __pdCreateRequire } from 'node:module';\nconst require = __pdCreateRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __pdCreateRequire } from 'node:module';",
+        "import { dirname as __pdDirname } from 'node:path';",
+        "import { fileURLToPath as __pdFileURLToPath } from 'node:url';",
+        'const require = __pdCreateRequire(import.meta.url);',
+        'const __filename = __pdFileURLToPath(import.meta.url);',
+        'const __dirname = __pdDirname(__filename);',
+      ].join('\n'),
     },
   };
   await build({ ...common, entryPoints: [join(daemon, 'main.js')], outfile: join(daemon, 'main.js') });

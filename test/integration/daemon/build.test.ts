@@ -5,10 +5,12 @@ import { once } from 'node:events';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { isBuiltin } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hostKeyFingerprint, SshdServer, sshdUnavailable } from '../../support/sshd-server.js';
 import { tempDir } from '../../temp-dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -48,6 +50,14 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   const main = readFileSync(`${root}dist/daemon/main.js`, 'utf8');
   assert.doesNotMatch(main, /from "\.\.?\//, 'main.js imports no relative module');
   assert.ok(main.length > 1_000_000, 'the packages are inside');
+  // ...and imports only Node's own modules at its top: a package imported there would load at
+  // every start (ssh2 is inside, loaded when an SSH session first needs it).
+  const imported = [...main.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
+  assert.deepEqual(
+    imported.filter((m) => !isBuiltin(m)),
+    [],
+    'no package imported at the top',
+  );
   // Its feed worker is the bundled one beside it: a sync through the CLI parses a real feed.
   const feeds = createServer((_req, res) =>
     res.end(readFileSync(`${root}test/fixtures/catalog/debian-tracker.json`)),
@@ -103,4 +113,34 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   for (const asset of ['style.css', 'htmx.min.js', 'favicon.svg']) {
     assert.equal((await fetch(`${url}static/${asset}`)).status, 200, asset);
   }
+});
+
+// After the test above built dist/: ssh2 lives inside the bundle, loaded on first use (with its
+// CommonJS expectations: require, __dirname). A real inventory over SSH through the built CLI.
+test('the built CLI collects an inventory over SSH', {
+  timeout: 120_000,
+  skip: sshdUnavailable(),
+}, async (t) => {
+  const dir = await tempDir(t);
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['dist/daemon/main.js', ...args, '--data-dir', dir], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+  const key = cli(['inventory', '--public-key']);
+  assert.equal(key.status, 0, key.stderr);
+  const server = await SshdServer.create([key.stdout.trim()]);
+  await server.start();
+  t.after(() => server.stop());
+  const pin = await hostKeyFingerprint(server.hostKeyPub);
+  const inv = cli(
+    ['inventory', '--host', '127.0.0.1', '--port', String(server.port), '--user', 'root'].concat([
+      '--accept-host-key',
+      pin,
+      '--json',
+    ]),
+  );
+  assert.equal(inv.status, 0, inv.stderr);
+  const collected = JSON.parse(inv.stdout) as { packages: unknown[] };
+  assert.ok(collected.packages.length > 10, `packages: ${collected.packages.length}`);
 });
