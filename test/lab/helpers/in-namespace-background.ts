@@ -18,14 +18,22 @@ export interface Background {
 
 const TAIL_BYTES = 64 * 1024;
 
+/**
+ * The daemon as the lab tests run it: from source (tsx), or with PATCH_DEPOT_LAB_BUILT=1 the
+ * built bundle (`npm run build` first), to check the appliance's build against a whole site.
+ */
+const program = (args: string[]): string[] =>
+  args[0] === 'daemon/main.ts' && process.env.PATCH_DEPOT_LAB_BUILT === '1'
+    ? [process.execPath, 'dist/daemon/main.js', ...args.slice(1)]
+    : [process.execPath, '--import', 'tsx', ...args];
+
 export const startInNamespace = (
   ns: string,
   args: string[],
   ready: RegExp,
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
-): Promise<Background> =>
-  startProgramInNamespace(ns, [process.execPath, '--import', 'tsx', ...args], ready, env, timeoutMs);
+): Promise<Background> => startProgramInNamespace(ns, program(args), ready, env, timeoutMs);
 
 /** The same for any program (`argv[0]` and its arguments), e.g. node on compiled JavaScript. */
 export const startProgramInNamespace = (
