@@ -4,7 +4,8 @@
  * download they describe is verified before it becomes a blob. (apt checks the Release signature
  * itself; this protects the cache from corrupt or swapped bytes in transit.)
  */
-import { compressionOf, decompress, OutputCapError } from '../decompress.js';
+import { compressionOf, decompressChunks, OutputCapError } from '../decompress.js';
+import { LineSplitter } from './index-lines.js';
 
 export interface Expected {
   sha256: string;
@@ -12,48 +13,90 @@ export interface Expected {
   size?: number;
 }
 
-/** SHA256 lines of a Release/InRelease file: path relative to the suite directory. */
-export const parseRelease = (text: string): Map<string, Expected> => {
-  const out = new Map<string, Expected>();
-  let inSha = false;
-  for (const line of text.split('\n')) {
+/** The SHA256 lines of a Release/InRelease file, read a line at a time. */
+class ReleaseReader {
+  /** Path relative to the suite directory -> its hash. */
+  readonly entries = new Map<string, Expected>();
+  private inSha = false;
+
+  line(line: string): void {
     if (/^\S/.test(line)) {
-      inSha = line.startsWith('SHA256:');
-      continue;
+      this.inSha = line.startsWith('SHA256:');
+      return;
     }
-    if (!inSha) continue;
+    if (!this.inSha) return;
     const m = /^\s+([0-9a-f]{64})\s+(\d+)\s+(\S+)\s*$/.exec(line);
-    if (m) out.set(m[3]!, { sha256: m[1]!, size: Number(m[2]) });
+    if (m) this.entries.set(m[3]!, { sha256: m[1]!, size: Number(m[2]) });
   }
-  return out;
+
+  finish(): Map<string, Expected> {
+    return this.entries;
+  }
+}
+
+/** Filename -> hash of each stanza of a Packages file, read a line at a time. */
+class PackagesReader {
+  /** Filename (relative to the archive root) -> its hash. */
+  readonly entries = new Map<string, Expected>();
+  private file: string | undefined;
+  private sha: string | undefined;
+  private size: string | undefined;
+
+  line(line: string): void {
+    if (/^\s*$/.test(line)) {
+      this.finish();
+      return;
+    }
+    this.file ??= /^Filename:\s*(\S+)/.exec(line)?.[1];
+    this.sha ??= /^SHA256:\s*([0-9a-f]{64})/.exec(line)?.[1];
+    this.size ??= /^Size:\s*(\d+)/.exec(line)?.[1];
+  }
+
+  /** Ends the stanza being read; returns every entry so far. */
+  finish(): Map<string, Expected> {
+    if (this.file && this.sha && this.size)
+      this.entries.set(this.file, { sha256: this.sha, size: Number(this.size) });
+    this.file = this.sha = this.size = undefined;
+    return this.entries;
+  }
+}
+
+const readText = (reader: ReleaseReader | PackagesReader, text: string): Map<string, Expected> => {
+  for (const line of text.split('\n')) reader.line(line);
+  return reader.finish();
 };
+
+/** SHA256 lines of a Release/InRelease file: path relative to the suite directory. */
+export const parseRelease = (text: string): Map<string, Expected> => readText(new ReleaseReader(), text);
 
 /** Filename -> hash of each stanza of a Packages file (Filename is relative to the archive root). */
-export const parsePackages = (text: string): Map<string, Expected> => {
-  const out = new Map<string, Expected>();
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const file = /^Filename:\s*(\S+)/m.exec(stanza)?.[1];
-    const sha = /^SHA256:\s*([0-9a-f]{64})/m.exec(stanza)?.[1];
-    const size = /^Size:\s*(\d+)/m.exec(stanza)?.[1];
-    if (file && sha && size) out.set(file, { sha256: sha, size: Number(size) });
-  }
-  return out;
-};
+export const parsePackages = (text: string): Map<string, Expected> => readText(new PackagesReader(), text);
+
+/** An uncompressed index is handed to the line reader this much at a time. */
+const PLAIN_STEP = 1024 * 1024;
+
+async function* plainChunks(data: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < data.length; at += PLAIN_STEP) yield data.subarray(at, at + PLAIN_STEP);
+}
 
 /**
- * Text of a possibly compressed index file, or undefined for a compression we do not read. The
- * decompressed size is capped (a cached Packages.gz can be a decompression bomb): past `maxBytes`
- * this throws an OutputCapError naming the file and the cap.
+ * The lines of a possibly compressed index file, a batch at a time as it inflates, or undefined
+ * for a compression we do not read. The inflated text is never held whole: a cached Packages.gz
+ * can be a decompression bomb. Past `maxBytes` of text this throws an OutputCapError naming the
+ * file and the cap.
  */
-export const indexText = async (url: URL, data: Buffer, maxBytes: number): Promise<string | undefined> => {
+export const indexLines = (url: URL, data: Buffer, maxBytes: number): AsyncIterable<string[]> | undefined => {
   const format = compressionOf(url.pathname);
   if (format === 'unsupported') return undefined;
   const cap = { maxBytes, what: url.href, setting: 'cache.maxIndexMB' };
-  if (format === undefined) {
-    if (data.length > maxBytes) throw new OutputCapError(url.href, maxBytes, data.length, cap.setting);
-    return data.toString('utf8');
-  }
-  return (await decompress(data, format, cap)).toString('utf8');
+  if (format === undefined && data.length > maxBytes)
+    throw new OutputCapError(url.href, maxBytes, data.length, cap.setting);
+  const chunks = format === undefined ? plainChunks(data) : decompressChunks(data, format, cap);
+  return (async function* () {
+    const splitter = new LineSplitter();
+    for await (const chunk of chunks) yield splitter.push(chunk);
+    yield splitter.end();
+  })();
 };
 
 export type AptIndexKind = 'release' | 'packages';
@@ -164,11 +207,13 @@ export class ExpectedHashes {
     const url = this.named(fetched);
     const kind = aptIndexKind(url);
     if (!kind) return 0;
-    const text = await indexText(url, data, this.maxIndexBytes);
-    if (text === undefined) return 0;
+    const lines = indexLines(url, data, this.maxIndexBytes);
+    if (lines === undefined) return 0;
+    const reader = kind === 'release' ? new ReleaseReader() : new PackagesReader();
+    for await (const batch of lines) for (const line of batch) reader.line(line);
+    const entries = reader.finish();
     if (kind === 'release') {
       const suiteDir = new URL('.', url);
-      const entries = parseRelease(text);
       for (const [path, e] of entries) {
         const target = new URL(path, suiteDir);
         this.set(target.href, e);
@@ -180,7 +225,6 @@ export class ExpectedHashes {
       return entries.size;
     }
     const root = url.href.slice(0, url.href.indexOf('/dists/') + 1);
-    const entries = parsePackages(text);
     for (const [file, e] of entries) this.set(new URL(file, root).href, e);
     return entries.size;
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { indexText } from '../../../daemon/cache/apt-index.js';
+import { ExpectedHashes, indexLines } from '../../../daemon/cache/apt-index.js';
 import { OutputCapError } from '../../../daemon/decompress.js';
 import { cacheHarness, ORIGIN, readAll } from '../../fakes/cache-harness.js';
 import { FakeUpstream } from '../../fakes/cache-upstream.js';
@@ -22,6 +22,30 @@ const bombs = {
   gz: () => gzipSync(Buffer.alloc(32 * MiB)),
   xz: () => spawnSync('xz', ['-z', '-c', '-0'], { input: Buffer.alloc(32 * MiB), maxBuffer: 1 << 30 }).stdout,
 };
+/** `n` MiB of zeros or of blank lines, compressed by the tools: the test never holds them inflated. */
+const bombOf = (ext: 'gz' | 'xz', mib: number, fill: 'zeros' | 'newlines'): Buffer => {
+  const source = fill === 'zeros' ? 'cat /dev/zero' : "yes ''";
+  const tool = ext === 'gz' ? 'gzip -1 -c' : 'xz -z -c -0';
+  const made = spawnSync('sh', ['-c', `${source} | head -c ${mib * MiB} | ${tool}`], { maxBuffer: 1 << 30 });
+  assert.equal(made.status, 0, made.stderr.toString());
+  return made.stdout;
+};
+
+/** The most the process's Buffer memory grew above where it started, while `work` ran. */
+const peakBufferGrowth = async (work: () => Promise<unknown>): Promise<number> => {
+  const start = process.memoryUsage().arrayBuffers;
+  let peak = start;
+  const sample = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 1);
+  try {
+    await work().catch(() => undefined);
+  } finally {
+    clearInterval(sample);
+  }
+  return Math.max(peak, process.memoryUsage().arrayBuffers) - start;
+};
+
 const DROPPED = 'cached apt index is unreadable; dropped from the cache';
 
 for (const ext of ['gz', 'xz'] as const) {
@@ -30,7 +54,10 @@ for (const ext of ['gz', 'xz'] as const) {
 
     it('is refused at the cap, the decompressor stopped there', async () => {
       const bomb = bombs[ext]();
-      await assert.rejects(indexText(new URL(url), bomb, MiB), (err: unknown) => {
+      const drain = async () => {
+        for await (const _ of indexLines(new URL(url), bomb, MiB) ?? []);
+      };
+      await assert.rejects(drain(), (err: unknown) => {
         assert.ok(err instanceof OutputCapError);
         assert.equal(
           err.message,
@@ -39,6 +66,24 @@ for (const ext of ['gz', 'xz'] as const) {
         assert.ok(err.produced <= MiB + 256 * 1024, `stopped at ${err.produced} bytes, not at 32 MiB`);
         return true;
       });
+    });
+
+    it('is read as a stream: the inflated text is never held whole', async () => {
+      // Zeros (no line breaks at all) and blank lines: 512 MiB either way, refused at 256 MiB.
+      // Held whole, the Buffers would grow by 256 MiB; read as a stream, by what the GC has not
+      // yet collected of the chunks.
+      for (const fill of ['zeros', 'newlines'] as const) {
+        const bomb = bombOf(ext, 512, fill);
+        const hashes = new ExpectedHashes(256 * MiB);
+        let refused: unknown;
+        const grew = await peakBufferGrowth(() =>
+          hashes.learn(new URL(url), bomb).catch((err: unknown) => {
+            refused = err;
+          }),
+        );
+        assert.ok(refused instanceof OutputCapError, `refused: ${String(refused)}`);
+        assert.ok(grew < 128 * MiB, `${fill}: Buffers grew by ${Math.round(grew / MiB)} MiB, not bounded`);
+      }
     });
 
     it('is dropped from the cache once, and not expanded again at the next start', async (t) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePackages, parseRelease } from '../../../daemon/cache/apt-index.js';
 import { DownloadWindows, parseWindow } from '../../../daemon/cache/download-window.js';
+import { LineSplitter } from '../../../daemon/cache/index-lines.js';
 import { directTarget } from '../../../daemon/cache/proxy-server.js';
 import { TokenBucket } from '../../../daemon/cache/token-bucket.js';
 import { isMutable, UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
@@ -72,4 +73,14 @@ test('direct /cache/<host>/<path> URLs map to the mirror; UI paths do not', () =
   assert.equal(directTarget('/cache/mirror.test:8080/x'), 'http://mirror.test:8080/x');
   assert.equal(directTarget('/cache/-/live'), undefined);
   assert.equal(directTarget('/cache'), undefined);
+});
+
+test('index lines: split across chunks, an over-long line skipped whole, memory one line', () => {
+  const split = new LineSplitter(16);
+  assert.deepEqual(split.push(Buffer.from('Size: 1')), []);
+  assert.deepEqual(split.push(Buffer.from('0\nFile')), ['Size: 10']);
+  assert.deepEqual(split.push(Buffer.from(`name: a\n${'x'.repeat(40)}`)), ['Filename: a']);
+  assert.deepEqual(split.push(Buffer.from('y'.repeat(40))), [], 'past 16 bytes: dropped, not kept');
+  assert.deepEqual(split.push(Buffer.from('z\n\nSHA256: b')), [''], 'the long line ends: only the blank one');
+  assert.deepEqual(split.end(), ['SHA256: b']);
 });
