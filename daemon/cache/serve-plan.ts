@@ -22,7 +22,7 @@ export interface Plan {
 
 export type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
 
-/** A single `bytes=` range against a known size; multi-range requests are answered whole. */
+/** A single `bytes=` range against a known size; multi-range and invalid requests are answered whole. */
 export const parseRange = (value: string | undefined, size: number): Range => {
   if (!value) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
@@ -33,8 +33,11 @@ export const parseRange = (value: string | undefined, size: number): Range => {
     return { start: Math.max(0, size - suffix), end: size };
   }
   const start = Number(m[1]);
+  // A last-pos below the first-pos makes the range invalid, and an invalid Range is ignored:
+  // the whole file (RFC 9110 14.1.1, 14.2). Only a valid one past the end is unsatisfiable.
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
   const last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || last < start) return 'unsatisfiable';
   return { start, end: last + 1 };
 };
 

@@ -38,6 +38,13 @@ test('range parsing', () => {
   assert.equal(parseRange('bytes=1000-', 1000), 'unsatisfiable');
   assert.equal(parseRange('bytes=0-1,5-6', 1000), undefined, 'multi-range answered whole');
   assert.equal(parseRange('items=1-2', 1000), undefined);
+  // RFC 9110 14.1.1: a last-pos below the first-pos is an invalid range, ignored (200, the whole
+  // file); only a valid range that starts past the end is unsatisfiable (416).
+  assert.equal(parseRange('bytes=5-1', 1000), undefined, 'invalid: answered whole');
+  assert.equal(parseRange('bytes=5000-1', 1000), undefined, 'invalid, even past the end');
+  assert.equal(parseRange('bytes=-0', 1000), 'unsatisfiable');
+  assert.equal(parseRange('bytes=5000-6000', 1000), 'unsatisfiable');
+  assert.deepEqual(parseRange('bytes=5-5', 1000), { start: 5, end: 6 });
 });
 
 test('GET, HEAD, Range, If-Range and conditional requests on a cached file', () => {
