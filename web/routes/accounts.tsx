@@ -1,6 +1,6 @@
 /**
  * Settings → Accounts (admins only, see middleware/roles.tsx): the local accounts and their
- * roles, adding one, changing a role, resetting a password (a new one shown once), removing one
+ * roles, adding one (its password typed twice), changing a role, resetting a password (a new one shown once), removing one
  * (after a confirmation); and Settings → Audit log, newest first.
  */
 
@@ -132,6 +132,7 @@ const accountsPage = (c: Context<WebEnv>, deps: WebDeps, note?: Note, status?: 4
           <label for="new-role">Role</label>
           <RoleSelect value="operator" id="new-role" />
           <NewPasswordField label="Password" name="password" />
+          <NewPasswordField label="Repeat password" name="confirm" />
           <button type="submit">Add account</button>
         </form>
       </section>
@@ -208,6 +209,9 @@ export const accountsRoutes = (deps: WebDeps & { auditLog: AuditLog }) => {
   app.post('/settings/accounts', async (c) => {
     const body = await c.req.parseBody();
     return act(c, async () => {
+      // Typed twice, as on Settings: a typo here locks the new account's owner out.
+      if (text(body, 'password') !== text(body, 'confirm'))
+        throw new DepotError('BAD_INPUT', 'the two passwords do not match: type the same password twice');
       const a = await accounts.add(text(body, 'name'), text(body, 'role'), text(body, 'password'));
       return { kind: 'ok', text: `Account ${a.name} added with the role ${a.role}.` };
     });

@@ -31,7 +31,12 @@ test('a backup from Settings restores onto a fresh appliance as the same site', 
   let daemon = await spawnDaemon(a);
   onTeardown(t, () => daemon.stop());
   const admin = await setUpOverHttp(daemon.url, 'site passphrase 1', a);
-  await admin.post('/settings/accounts', { name: 'olga', role: 'operator', password: 'olga passphrase 1' });
+  await admin.post('/settings/accounts', {
+    name: 'olga',
+    role: 'operator',
+    password: 'olga passphrase 1',
+    confirm: 'olga passphrase 1',
+  });
   const made = await (
     await admin.post('/settings/tokens', { name: 'HQ', scope: 'console:read' }, '/settings')
   ).text();

@@ -22,7 +22,13 @@ const signIn = async (h: Harness, name: string, password: string): Promise<Brows
 
 const addAccount = async (admin: Browser, name: string, role: string) => {
   const csrf = await admin.csrf('/settings/accounts');
-  const res = await admin.post('/settings/accounts', { _csrf: csrf, name, role, password: PASSWORD });
+  const res = await admin.post('/settings/accounts', {
+    _csrf: csrf,
+    name,
+    role,
+    password: PASSWORD,
+    confirm: PASSWORD,
+  });
   const html = await res.text();
   assert.equal(res.status, 200, html);
   assert.match(html, new RegExp(`Account ${name} added with the role ${role}`));
@@ -103,9 +109,43 @@ test('a reset password is shown once and signs the account out; removing asks fi
     name: '../etc',
     role: 'root',
     password: 'x',
+    confirm: 'x',
   });
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /an account name is 1 to 32 letters/);
+});
+
+test('a password typed for an account is typed twice: two that differ are refused, nothing changed', async (t) => {
+  const h = await webHarness(t);
+  const admin = await setUpAdmin(h);
+  const form = await (await admin.request('/settings/accounts')).text();
+  assert.match(form, /Repeat password\s*<input type="password" name="confirm"/, 'the add form asks twice');
+  let csrf = await admin.csrf('/settings/accounts');
+  const typo = await admin.post('/settings/accounts', {
+    _csrf: csrf,
+    name: 'olga',
+    role: 'operator',
+    password: PASSWORD,
+    confirm: `${PASSWORD}x`,
+  });
+  assert.equal(typo.status, 400);
+  assert.match(await typo.text(), /the two passwords do not match/);
+  assert.equal(h.auth.user('olga'), undefined, 'no account made with a mistyped password');
+
+  await addAccount(admin, 'olga', 'operator');
+  const olga = await signIn(h, 'olga', PASSWORD);
+  const settings = await (await olga.request('/settings')).text();
+  assert.match(settings, /Repeat new password\s*<input type="password" name="confirm"/);
+  csrf = await olga.csrf('/settings');
+  const own = await olga.post('/settings/password', {
+    _csrf: csrf,
+    current: PASSWORD,
+    password: `${PASSWORD} two`,
+    confirm: `${PASSWORD} too`,
+  });
+  assert.equal(own.status, 400);
+  assert.match(await own.text(), /the two new passwords do not match/);
+  await signIn(h, 'olga', PASSWORD);
 });
 
 test('every route that changes something has a deliberate role', async (t) => {

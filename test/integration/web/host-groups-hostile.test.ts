@@ -38,7 +38,13 @@ test('host groups: no CSRF token, another origin, or a non-admin: refused, nothi
   );
   assert.equal(foreign.status, 403);
   const csrf = await admin.csrf('/settings/accounts');
-  await admin.post('/settings/accounts', { _csrf: csrf, name: 'olga', role: 'operator', password: PASSWORD });
+  await admin.post('/settings/accounts', {
+    _csrf: csrf,
+    name: 'olga',
+    role: 'operator',
+    password: PASSWORD,
+    confirm: PASSWORD,
+  });
   const operator = h.browser();
   await operator.post('/login', { _csrf: await operator.csrf('/login'), name: 'olga', password: PASSWORD });
   const token = await operator.csrf('/settings');

@@ -37,6 +37,7 @@ test('on a phone an admin adds an operator account, and the audit log shows it',
   await page.fill('input[name=name]', 'Olga');
   await page.selectOption('#new-role', 'operator');
   await page.fill('section:has(h2:text("Add an account")) input[name=password]', 'operator passphrase 1');
+  await page.fill('section:has(h2:text("Add an account")) input[name=confirm]', 'operator passphrase 1');
   await page.click('button:text("Add account")');
   await page.waitForSelector('text=Account olga added with the role operator');
   await page.screenshot({ path: `${dir}/accounts-phone.png`, fullPage: true });

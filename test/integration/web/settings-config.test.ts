@@ -296,7 +296,13 @@ test('what needs a restart is listed and the restart is offered; only admins see
   assert.deepEqual(restarts, ['restart']);
 
   const csrf = await admin.csrf('/settings/accounts');
-  await admin.post('/settings/accounts', { _csrf: csrf, name: 'olga', role: 'operator', password: PASSWORD });
+  await admin.post('/settings/accounts', {
+    _csrf: csrf,
+    name: 'olga',
+    role: 'operator',
+    password: PASSWORD,
+    confirm: PASSWORD,
+  });
   const operator = h.browser();
   const ocsrf = await operator.csrf('/login');
   await operator.post('/login', { _csrf: ocsrf, name: 'olga', password: PASSWORD });
