@@ -38,13 +38,32 @@ export const autoRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type AutoRule = z.infer<typeof autoRuleSchema>;
 
-/** `linux-image-*`, `openssl?`: `*` any run of characters, `?` one. */
+/**
+ * `linux-image-*`, `openssl?`: `*` any run of characters, `?` one; nothing else is special. Matched
+ * left to right, going back only to the last `*` (at most name × glob steps): as a regular
+ * expression, a typed approval like `*?*?…*!` backtracked through every split of the name and held
+ * the daemon's thread for hours.
+ */
 export const globMatch = (glob: string, name: string): boolean => {
-  const re = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(name);
+  let g = 0;
+  let n = 0;
+  /** Where the last `*` was, and the name position it now stands for the run before. */
+  let star = -1;
+  let from = 0;
+  while (n < name.length) {
+    if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === name[n]))) {
+      g++;
+      n++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      from = n;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++from;
+    } else return false;
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
 };
 
 export const scopeText = (s: ApprovalScope): string =>

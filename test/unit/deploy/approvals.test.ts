@@ -37,6 +37,21 @@ test('globs match whole names', () => {
   assert.ok(!globMatch('linux-image-*', 'xlinux-image-amd64'));
   assert.ok(globMatch('libssl?', 'libssl3'));
   assert.ok(!globMatch('lib.sl3', 'libxsl3'));
+  assert.ok(globMatch('*', ''));
+  assert.ok(globMatch('a*b*c', 'aXbYbZc'));
+  assert.ok(!globMatch('a*b*c', 'aXbYbZ'));
+  assert.ok(globMatch('*-dev', 'libc6-dev-dev'));
+  assert.ok(!globMatch('?', ''));
+  assert.ok(globMatch('(a|b)+[x]$', '(a|b)+[x]$'), 'only * and ? are special');
+});
+
+test('a glob that would backtrack for hours answers at once (an approval typed on the page)', () => {
+  // As a regular expression (.*.){20}.*! this tried some 10^11 splits of the name: the daemon's
+  // thread held for hours, past the systemd watchdog. Matched left to right, it is linear-ish.
+  const name = 'linux-headers-6.1.0-28-cloud-amd64-unsigned';
+  assert.equal(globMatch(`${'*?'.repeat(20)}*!`, name), false);
+  assert.equal(globMatch(`${'*l'.repeat(30)}*z`, 'l'.repeat(200)), false);
+  assert.equal(globMatch(`${'*?'.repeat(20)}*d`, name), true);
 });
 
 test('manual approval per advisory, package or group; the host runs once every upgrade is approved', () => {
