@@ -25,7 +25,7 @@ import { DeploymentStore } from './deployment-store.js';
 import type { DeploymentSummary, HostRow } from './deployment-summary.js';
 import { DEFAULT_TIMING, type HostRunDeps, type HostRunTiming } from './host-run.js';
 import { buildPlan, type PlanSelection, updateKey } from './plan.js';
-import type { ApprovalScope } from './policy/approvals.js';
+import type { ApprovalScope, ManualApproval } from './policy/approvals.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
 import { DEFAULT_SPREAD_MS, parseWindow } from './policy/windows.js';
 import { DEFAULT_KEEP_DAYS } from './site-settings.js';
@@ -233,10 +233,38 @@ export class DeployService implements Service {
     await this.audit.append({ at: this.iso(), deploymentId: d.id, ...entry });
   }
 
-  async approve(id: string, scope: ApprovalScope, actor: Actor, deadline?: string): Promise<Deployment> {
+  /**
+   * Run `work` after every earlier action on deployment `id` has finished: two presses of one
+   * button (a double click, two admins) each see what the other did, instead of both passing the
+   * same check and acting twice (two approvals, two starts, a host retried twice).
+   */
+  private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.acting.get(id) ?? Promise.resolve()).then(work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.acting.set(id, tail);
+    void tail.then(() => {
+      if (this.acting.get(id) === tail) this.acting.delete(id);
+    });
+    return next;
+  }
+
+  private readonly acting = new Map<string, Promise<void>>();
+
+  approve(id: string, scope: ApprovalScope, actor: Actor, deadline?: string): Promise<Deployment> {
+    return this.serial(id, () => this.approveNow(id, scope, actor, deadline));
+  }
+
+  private async approveNow(id: string, scope: ApprovalScope, actor: Actor, deadline?: string) {
     const d = await this.get(id);
     if (d.state === 'cancelled' || d.state === 'completed')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    // The same approval again (a second press) is already done: not recorded twice.
+    const same = (a: ManualApproval) =>
+      JSON.stringify(a.scope) === JSON.stringify(scope) && a.deadline === deadline;
+    if (d.approvals.some(same)) return d;
     const at = this.iso();
     await this.record(d, { action: 'approve', scope, ...actor, ...(deadline ? { deadline } : {}) });
     d.approvals.push({ scope, at, ...actor, ...(deadline ? { deadline } : {}) });
@@ -246,7 +274,11 @@ export class DeployService implements Service {
   }
 
   /** Start (or resume): hosts run in their windows, or at once with `now`. */
-  async run(id: string, actor: Actor, opts: { now?: boolean } = {}): Promise<Deployment> {
+  run(id: string, actor: Actor, opts: { now?: boolean } = {}): Promise<Deployment> {
+    return this.serial(id, () => this.runNow(id, actor, opts));
+  }
+
+  private async runNow(id: string, actor: Actor, opts: { now?: boolean }): Promise<Deployment> {
     const d = await this.get(id);
     if (d.state !== 'draft' && d.state !== 'paused')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
@@ -263,11 +295,15 @@ export class DeployService implements Service {
   }
 
   /** Start nothing more, in any ring; hosts mid-step finish their step. */
-  async pause(id: string, actor: Actor): Promise<Deployment> {
-    return this.setState(id, actor, 'pause', 'running', 'paused');
+  pause(id: string, actor: Actor): Promise<Deployment> {
+    return this.serial(id, () => this.setState(id, actor, 'pause', 'running', 'paused'));
   }
 
-  async cancel(id: string, actor: Actor): Promise<Deployment> {
+  cancel(id: string, actor: Actor): Promise<Deployment> {
+    return this.serial(id, () => this.cancelNow(id, actor));
+  }
+
+  private async cancelNow(id: string, actor: Actor): Promise<Deployment> {
     const d = await this.get(id);
     if (d.state === 'completed' || d.state === 'cancelled')
       throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
@@ -311,7 +347,11 @@ export class DeployService implements Service {
   }
 
   /** Run a failed or unreachable host again (its breakers must be reset first). */
-  async retryHost(id: string, hostId: string, actor: Actor): Promise<Deployment> {
+  retryHost(id: string, hostId: string, actor: Actor): Promise<Deployment> {
+    return this.serial(id, () => this.retryNow(id, hostId, actor));
+  }
+
+  private async retryNow(id: string, hostId: string, actor: Actor): Promise<Deployment> {
     const d = await this.get(id);
     const h = d.hosts.find((x) => x.hostId === hostId);
     if (!h) throw new DepotError('NOT_FOUND', `host ${hostId} is not in deployment ${id}`);

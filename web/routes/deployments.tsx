@@ -6,6 +6,7 @@
  * Without an SSH executor the appliance has no deployment service: the pages say so.
  */
 import { type Context, Hono } from 'hono';
+import { checkApprovalScope } from '../../daemon/deploy/approval-scope-check.js';
 import type { DeployService } from '../../daemon/deploy/deploy-service.js';
 import type { DeploymentState } from '../../daemon/deploy/deployment.js';
 import {
@@ -242,6 +243,7 @@ const ACTIONS: Record<
 > = {
   approve: async (deploy, c, body) => {
     const scope = scopeOf(one(body, 'kind'), one(body, 'value'));
+    checkApprovalScope(await deploy.get(c.req.param('id') ?? ''), scope);
     await deploy.approve(c.req.param('id') ?? '', scope, actor(c), deadlineOf(one(body, 'deadline')));
     return 'approved';
   },
@@ -257,6 +259,14 @@ const ACTIONS: Record<
     await deploy.cancel(c.req.param('id') ?? '', actor(c));
     return 'cancelled';
   },
+};
+
+/** The state a second press of run, pause or cancel finds when the first one did it. */
+const ALREADY: Record<string, DeploymentState> = { run: 'running', pause: 'paused', cancel: 'cancelled' };
+const DONE_BY: Record<string, keyof typeof NOTICES> = {
+  run: 'started',
+  pause: 'paused',
+  cancel: 'cancelled',
 };
 
 /** Cancelling drops the waiting hosts for good: a page asks first where the browser did not. */
@@ -286,6 +296,19 @@ const listPage = (deps: WebDeps, c: Context<WebEnv>, label: (id: string) => stri
     </>,
   );
 
+/** Retry a host; a second press finds it running again: done, not "host h-… is queued". */
+const retryHost = async (deps: WebDeps, c: Context<WebEnv>) => {
+  const id = c.req.param('id') ?? '';
+  const hostId = c.req.param('hostId') ?? '';
+  const deploy = requireDeploy(deps);
+  await deploy.retryHost(id, hostId, actor(c)).catch(async (err: unknown) => {
+    const h = (await deploy.get(id)).hosts.find((x) => x.hostId === hostId);
+    if (!(err instanceof DepotError && err.code === 'CONFLICT' && h?.retries && h.outcome === undefined))
+      throw err;
+  });
+  return c.redirect(deploymentHref(id, '?done=retried'), 303);
+};
+
 export const deploymentsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   const label = labelOf(deps);
@@ -314,7 +337,14 @@ export const deploymentsRoutes = (deps: WebDeps) => {
     const ask = c.req.param('action') === 'cancel' ? await askToCancel(c) : undefined;
     if (ask) return ask;
     const body = await c.req.parseBody({ all: true });
-    const done = await ACTIONS[c.req.param('action')]!(deploy, c, body);
+    const action = c.req.param('action');
+    const done = await ACTIONS[action]!(deploy, c, body).catch(async (err: unknown) => {
+      // A second press (a double click, another admin first) finds it done: not an error.
+      const state =
+        err instanceof DepotError && err.code === 'CONFLICT' && deploy.summary(c.req.param('id')).state;
+      if (state && ALREADY[action] === state) return DONE_BY[action]!;
+      throw err;
+    });
     return c.redirect(deploymentHref(c.req.param('id'), `?done=${done}`), 303);
   });
 
@@ -331,11 +361,7 @@ export const deploymentsRoutes = (deps: WebDeps) => {
     );
   });
 
-  app.post('/deployments/:id/hosts/:hostId/retry', async (c) => {
-    const id = c.req.param('id');
-    await requireDeploy(deps).retryHost(id, c.req.param('hostId'), actor(c));
-    return c.redirect(deploymentHref(id, '?done=retried'), 303);
-  });
+  app.post('/deployments/:id/hosts/:hostId/retry', (c) => retryHost(deps, c));
 
   app.post('/deployments/:id/hosts/:hostId/reset-breaker', async (c) => {
     const deploy = requireDeploy(deps);

@@ -348,3 +348,57 @@ test('the preview and the draft take a host as the CLI does: by an old id, an ad
   const unknown = await (await b.request(`/deployments/new?advisory=${HIGH}&host=10.9.0.99`)).text();
   assert.match(unknown, /<a href="\/hosts\/10\.9\.0\.99">10\.9\.0\.99<\/a>: no inventory yet/);
 });
+
+test('a double submit acts once: approve, run, retry and cancel pressed twice at once', async (t) => {
+  const s = await createDraft(t, true);
+  const csrf = await token(s.b, s.href);
+  const twice = async (path: string, form: Record<string, string>) => {
+    const res = await Promise.all([1, 2].map(() => s.b.post(`${s.href}${path}`, { _csrf: csrf, ...form })));
+    for (const r of res) assert.equal(r.status, 303, `${path}: ${r.status} ${await r.clone().text()}`);
+    return res;
+  };
+  const entries = async (action: string) =>
+    (await s.app.deploy!.audit.read()).filter((e) => e.deploymentId === s.id && e.action === action);
+  await twice('/approve', { kind: 'group', value: 'default' });
+  assert.equal((await s.app.deploy!.get(s.id)).approvals.length, 1, 'one approval');
+  assert.equal((await entries('approve')).length, 1, 'one approval in the audit log');
+  await twice('/run', { now: '1' });
+  assert.equal((await entries('start')).length, 1, 'started once');
+  await waitFor(() => s.app.deploy?.summary(s.id).state === 'halted', 'the ring gate to halt');
+  await s.b.post(`${s.href}/hosts/${s.hosts[0]}/reset-breaker`, {
+    _csrf: csrf,
+    update: 'libexpat1=2.5.0-1+deb12u2',
+  });
+  // Hold the retried install, so both presses land while the host runs again.
+  let release!: () => void;
+  s.site.host(s.hosts[0]!).holdInstall = new Promise<void>((r) => {
+    release = r;
+  });
+  await twice(`/hosts/${s.hosts[0]}/retry`, {});
+  const h = (await s.app.deploy!.get(s.id)).hosts.find((x) => x.hostId === s.hosts[0]);
+  assert.equal(h?.retries, 1, 'retried once, not twice');
+  await twice('/cancel', { confirm: 'yes' });
+  assert.equal((await entries('cancel')).length, 1, 'cancelled once');
+  release();
+});
+
+test('an approval naming nothing in the deployment is refused, and its text is bounded', async (t) => {
+  const s = await createDraft(t);
+  const csrf = await token(s.b, s.href);
+  const refused = async (kind: string, value: string, why: RegExp) => {
+    const res = await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind, value });
+    const html = await res.text();
+    assert.equal(res.status, 400, `${kind} ${value.slice(0, 40)}: ${res.status}`);
+    assert.match(html, why);
+    assert.ok(html.length < 50_000, 'the value is not echoed whole');
+  };
+  await refused('advisory', 'DSA-0000-1', /advisory DSA-0000-1 is not in this deployment/);
+  await refused('package', 'openssl*', /no package of this deployment matches openssl\*/);
+  await refused(
+    'group',
+    'servers',
+    /no host of this deployment is in the group servers \(its groups: default\)/,
+  );
+  await refused('group', 'x'.repeat(100_000), /approve: x{80}… is longer than 200 characters/);
+  assert.equal((await s.app.deploy!.get(s.id)).approvals.length, 0, 'nothing approved');
+});
