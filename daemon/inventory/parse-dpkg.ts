@@ -13,10 +13,27 @@ import type { InstalledPackage } from './types.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*$/;
 const ARCH_RE = /^[a-z0-9][a-z0-9-]*$/;
+/** Longest name or version an inventory holds (types.ts); an architecture: 64. */
+const MAX_FIELD = 256;
+const MAX_ARCH = 64;
+
+/** A value from the host, quoted in an error cut short: a 1 MB field must not make a 1 MB error. */
+const shown = (v: string): string => `"${v.length > 80 ? `${v.slice(0, 80)}…` : v}"`;
+
+const tooLong = (lineNo: number, what: string, v: string, max: number) =>
+  new DepotError('BAD_INPUT', `line ${lineNo}: ${what} ${shown(v)} is longer than ${max} characters`);
 
 const checkVersion = (v: string, lineNo: number, what: string): string => {
+  if (v.length > MAX_FIELD) throw tooLong(lineNo, what, v, MAX_FIELD);
   const parsed = parseDpkgVersion(v);
-  if ('error' in parsed) throw new DepotError('BAD_INPUT', `line ${lineNo}: ${what} "${v}": ${parsed.error}`);
+  if ('error' in parsed)
+    throw new DepotError('BAD_INPUT', `line ${lineNo}: ${what} ${shown(v)}: ${parsed.error}`);
+  return v;
+};
+
+const checkName = (v: string, lineNo: number, what: string): string => {
+  if (!NAME_RE.test(v)) throw new DepotError('BAD_INPUT', `line ${lineNo}: invalid ${what} ${shown(v)}`);
+  if (v.length > MAX_FIELD) throw tooLong(lineNo, what, v, MAX_FIELD);
   return v;
 };
 
@@ -29,25 +46,25 @@ const fromColumns = (cols: string[], lineNo: number): InstalledPackage => {
     arch = rawName.slice(colon + 1);
     rawName = rawName.slice(0, colon);
   }
-  if (!NAME_RE.test(rawName))
-    throw new DepotError('BAD_INPUT', `line ${lineNo}: invalid package name "${rawName}"`);
+  checkName(rawName, lineNo, 'package name');
   version = checkVersion(version, lineNo, 'version');
   const pkg: InstalledPackage = { name: rawName, version };
   let rest = cols.slice(2);
   if (rest.length === 1 || rest.length === 3) {
     const a = rest[0]!;
-    if (a !== '' && !ARCH_RE.test(a))
-      throw new DepotError('BAD_INPUT', `line ${lineNo}: invalid architecture "${a}"`);
     if (a !== '') arch = a;
     rest = rest.slice(1);
   }
-  if (arch) pkg.arch = arch;
+  if (arch) {
+    if (!ARCH_RE.test(arch))
+      throw new DepotError('BAD_INPUT', `line ${lineNo}: invalid architecture ${shown(arch)}`);
+    if (arch.length > MAX_ARCH) throw tooLong(lineNo, 'architecture', arch, MAX_ARCH);
+    pkg.arch = arch;
+  }
   if (rest.length === 2) {
     const [source, sourceVersion] = rest as [string, string];
     if (source !== '' && source !== rawName) {
-      if (!NAME_RE.test(source))
-        throw new DepotError('BAD_INPUT', `line ${lineNo}: invalid source name "${source}"`);
-      pkg.source = source;
+      pkg.source = checkName(source, lineNo, 'source name');
     }
     if (sourceVersion !== '' && sourceVersion !== version) {
       pkg.sourceVersion = checkVersion(sourceVersion, lineNo, 'source version');

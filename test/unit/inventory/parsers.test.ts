@@ -97,3 +97,39 @@ describe('inventory parsers', () => {
     assert.throws(() => parseApkList('not-a-version\n'), /line 1: not an apk name-version-rN/);
   });
 });
+
+describe('a hostile package list', () => {
+  it('is refused with the offending value cut short: a 1 MB field is not a 1 MB error', () => {
+    const huge = '1'.repeat(1_000_000);
+    for (const [line, what] of [
+      [`curl\t${huge}x:`, /^line 1: version "1{80}…" is longer than 256 characters$/],
+      [`curl\t1${'.'.repeat(200)}x:`, /^line 1: version "1\.{79}…": /],
+      [`curl:${'X'.repeat(1_000_000)}\t1.0`, /^line 1: invalid architecture "X{80}…"$/],
+      [`${'a'.repeat(1_000_000)}!\t1.0`, /^line 1: invalid package name "a{80}…"$/],
+      [`curl\t1.0\t${'X'.repeat(1_000_000)}`, /^line 1: invalid architecture "X{80}…"$/],
+      [`curl\t1.0\t${'S'.repeat(1_000_000)}\t1.0`, /^line 1: invalid source name "S{80}…"$/],
+      [`curl\t1.0\tcurl\t${huge}x:`, /^line 1: source version "1{80}…" is longer than 256/],
+    ] as const) {
+      assert.throws(
+        () => parseDpkgQuery(line),
+        (err: Error) => {
+          assert.match(err.message, what);
+          assert.ok(err.message.length < 300, `${err.message.length} characters`);
+          return true;
+        },
+      );
+    }
+  });
+
+  it('keeps no name, source or version longer than an inventory may hold (256)', () => {
+    const long = `${'s'.repeat(300)}`;
+    assert.throws(
+      () => parseDpkgQuery(`curl\t1.0\t${long}\t1.0`),
+      /line 1: source name "s{80}…" is longer than 256/,
+    );
+    assert.throws(
+      () => parseDpkgQuery(`curl\t1.${'0'.repeat(300)}`),
+      /line 1: version "1\.0{78}…" is longer than 256/,
+    );
+  });
+});
