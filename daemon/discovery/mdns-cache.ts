@@ -41,6 +41,15 @@ export interface Question {
 
 const lower = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
+/**
+ * Control characters (C0, DEL, C1: NUL, BEL, ESC...) and the bidirectional controls: no device's
+ * name holds them, and shown on a page a direction override makes "\u202egnp.exe" read "exe.png".
+ * A name with one is not heard; in TXT text they are dropped, and a key with one is not kept.
+ */
+const UNSAFE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
+const safeName = (name: string): string | undefined => (UNSAFE.test(name) ? undefined : name);
+
 /** `_ipp._tcp.local` -> ['ipp', 'tcp']; anything else is not a DNS-SD service type. */
 export const serviceTypeOf = (name: string): [type: string, protocol: string] | undefined => {
   const m = /^_([a-z0-9-]{1,63})\._(tcp|udp)\.local$/i.exec(name);
@@ -58,14 +67,15 @@ const txtOf = (data: unknown): Record<string, string> => {
     const text = Buffer.isBuffer(item) ? item.toString('utf8') : typeof item === 'string' ? item : '';
     const eq = text.indexOf('=');
     const key = (eq < 0 ? text : text.slice(0, eq)).slice(0, 64);
-    if (key) out[key] = eq < 0 ? '' : text.slice(eq + 1, eq + 257);
+    if (key && !UNSAFE.test(key))
+      out[key] = eq < 0 ? '' : text.slice(eq + 1, eq + 257).replace(UNSAFE_ALL, '');
   }
   return out;
 };
 
 /** One answer as a cache entry, or undefined for types DNS-SD discovery does not use. */
 const entryOf = (a: Answer, from: string, now: number): Entry | undefined => {
-  const name = lower(String(a.name ?? ''));
+  const name = safeName(lower(String(a.name ?? '')));
   if (!name || name.length > MAX_NAME) return undefined;
   const loose = a as { ttl?: unknown; data?: unknown };
   const ttl = Math.min(Math.max(0, Number(loose.ttl) || 0), MAX_TTL_S);
@@ -74,7 +84,7 @@ const entryOf = (a: Answer, from: string, now: number): Entry | undefined => {
   const d = loose.data;
   switch (a.type) {
     case 'PTR':
-      return typeof d === 'string' && d.length <= MAX_NAME
+      return typeof d === 'string' && d.length <= MAX_NAME && safeName(d)
         ? { ...base, kind: 'PTR', data: lower(d) }
         : undefined;
     case 'A':
@@ -84,7 +94,7 @@ const entryOf = (a: Answer, from: string, now: number): Entry | undefined => {
     case 'SRV': {
       const srv = d as { port?: unknown; target?: unknown } | undefined;
       const port = Number(srv?.port);
-      const target = typeof srv?.target === 'string' ? lower(srv.target) : '';
+      const target = typeof srv?.target === 'string' ? (safeName(lower(srv.target)) ?? '') : '';
       if (!Number.isInteger(port) || port < 0 || port > 65535 || !target || target.length > MAX_NAME)
         return undefined;
       return { ...base, kind: 'SRV', data: `${port} ${target}` };

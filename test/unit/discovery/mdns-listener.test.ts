@@ -215,6 +215,42 @@ describe('passive mDNS listener', () => {
     assert.ok([...perService.values()].every((n) => n === MAX_ADDRESSES_LISTED));
   });
 
+  it('a name or TXT text with control or direction-override characters does not reach the pages', () => {
+    // A LAN host named "\u202egnp.exe" shows as "exe.png"; NUL, BEL and ESC have no place in a name.
+    const cache = new MdnsCache();
+    const bad = ['evil\u202egnp', 'nul\u0000x', 'esc\u001b[31mred', 'bell\u0007', 'c1\u0085x', 'iso\u2066x'];
+    const answers: Answer[] = [];
+    for (const [i, name] of bad.entries()) {
+      answers.push({ name: `${name}.local`, type: 'A', ttl: 600, data: `10.9.0.${30 + i}` });
+      answers.push({ name: '_ipp._tcp.local', type: 'PTR', ttl: 600, data: `${name}._ipp._tcp.local` });
+      answers.push({
+        name: `p${i}._ipp._tcp.local`,
+        type: 'SRV',
+        ttl: 600,
+        data: { port: 631, target: `${name}.local` },
+      });
+    }
+    answers.push({ name: '_ipp._tcp.local', type: 'PTR', ttl: 600, data: 'ok._ipp._tcp.local' });
+    answers.push({
+      name: 'ok._ipp._tcp.local',
+      type: 'SRV',
+      ttl: 600,
+      data: { port: 631, target: 'ok.local' },
+    });
+    answers.push({ name: 'ok.local', type: 'A', ttl: 600, data: '10.9.0.40' });
+    answers.push({
+      name: 'ok._ipp._tcp.local',
+      type: 'TXT',
+      ttl: 600,
+      data: [Buffer.from('ty=Laser\u202e 9000\u001b[2J'), Buffer.from('no\u0000te=x')],
+    });
+    cache.add(answers, '10.9.0.5', 1_000_000, () => true);
+    const text = JSON.stringify(cache.records());
+    assert.doesNotMatch(text, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\\u00|\\u20/);
+    const ok = cache.records().find((r) => r.hostname === 'ok');
+    assert.deepEqual(ok?.service?.txt, { ty: 'Laser 9000[2J' }, 'the readable rest of a TXT string stays');
+  });
+
   it('survives hostile datagrams, stays within its cap, and still hears a real device', async () => {
     const run = fuzzRun(3000);
     const rng = new Rng(run.seed);
