@@ -6,7 +6,7 @@
  * Without an SSH executor the appliance has no deployment service: the pages say so.
  */
 import { type Context, Hono } from 'hono';
-import { checkApprovalScope } from '../../daemon/deploy/approval-scope-check.js';
+import { checkApprovalScope, deadlineOf } from '../../daemon/deploy/approval-input.js';
 import type { DeployService } from '../../daemon/deploy/deploy-service.js';
 import type { DeploymentState } from '../../daemon/deploy/deployment.js';
 import {
@@ -100,18 +100,6 @@ const noticeFor = (done: string | undefined, state: DeploymentState): string | u
   const key = done as keyof typeof NOTICES;
   const only = NOTICE_WHILE[key];
   return !only || only.includes(state) ? NOTICES[key] : undefined;
-};
-
-/** A UTC `datetime-local` value as an ISO timestamp, or undefined when empty. */
-const deadlineOf = (value: string): string | undefined => {
-  if (!value) return undefined;
-  const ms = Date.parse(/Z$|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
-  if (Number.isNaN(ms))
-    throw new DepotError(
-      'BAD_INPUT',
-      `deadline: ${JSON.stringify(value.slice(0, 40))} is not a date and time`,
-    );
-  return new Date(ms).toISOString();
 };
 
 const scopeOf = (kind: string, value: string): ApprovalScope => {

@@ -303,6 +303,18 @@ test('bad input is refused with a message; an unknown deployment is 404', async 
   });
   assert.equal(badDeadline.status, 400);
   assert.match(await badDeadline.text(), /deadline: &quot;soon&quot; is not a date and time/);
+  // A date the calendar lacks, one past year 9999 and one already gone are refused too: a past
+  // deadline would have sent the hosts at once, outside their maintenance windows.
+  for (const [deadline, why] of [
+    ['2031-02-30T10:00', /deadline: &quot;2031-02-30T10:00&quot; is not a date and time/],
+    ['+275760-09-13T00:00', /deadline: &quot;\+275760-09-13T00:00&quot; is not a date and time/],
+    ['0000-01-01T00:00', /deadline: 0000-01-01 00:00 UTC is in the past/],
+  ] as const) {
+    const res = await s.b.post(`${s.href}/approve`, { _csrf: csrf, kind: 'advisory', value: HIGH, deadline });
+    assert.equal(res.status, 400, deadline);
+    assert.match(await res.text(), why);
+  }
+  assert.equal((await s.app.deploy!.get(s.id)).approvals.length, 0, 'nothing approved');
   assert.equal((await s.b.request('/deployments/dep-nope')).status, 404);
   const notMissing = await s.b.post('/deployments', { _csrf: csrf, advisory: 'DSA-0000-1' });
   assert.equal(notMissing.status, 400);
