@@ -79,7 +79,9 @@ const metricsRefusal = (
 /** The request's connection is gone (only known on the real server; app.request has no socket). */
 const clientGone = (c: Context): boolean => {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  return incoming?.destroyed === true;
+  // Destroyed before its body ended. Node also destroys a request once its whole body was read:
+  // that one's client is still waiting for the answer.
+  return incoming?.destroyed === true && incoming.complete !== true;
 };
 
 /** The UI's security headers: scripts and forms from the appliance only, never framed. */

@@ -21,7 +21,10 @@ const formToken = async (c: Context): Promise<string | undefined> => {
   const type = c.req.header('content-type') ?? '';
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data'))
     return undefined;
-  const body = await c.req.parseBody();
+  // A multipart body that does not parse (no boundary, cut short) is the client's error, not ours.
+  const body = await c.req.parseBody().catch((cause: unknown) => {
+    throw new DepotError('BAD_INPUT', 'the form could not be read (a malformed or cut-off body)', { cause });
+  });
   const value = body[CSRF_FIELD];
   return typeof value === 'string' ? value : undefined;
 };

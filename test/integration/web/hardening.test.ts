@@ -148,3 +148,63 @@ test('a client that resets while its form is being read is no server error', asy
     'not logged as a failure',
   );
 });
+
+test('a failure after the form was read is a logged 500 with a page, not an empty 400', async (t) => {
+  // The node adapter marks a request destroyed once its whole body was read (Node auto-destroys
+  // an ended IncomingMessage): that is no client gone. An unexpected error in any form post was
+  // answered with an empty 400 and logged at debug only.
+  const h = await webHarness(t, {
+    services: async () => ({
+      deploy: {
+        run: async () => {
+          throw new TypeError('boom');
+        },
+      } as never,
+    }),
+  });
+  const b = await setUpAdmin(h);
+  const csrf = await b.csrf('/settings');
+  const req = new Request('http://depot.test/deployments/dep-x/run', {
+    method: 'POST',
+    headers: {
+      host: 'depot.test',
+      cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ _csrf: csrf, now: '1' }),
+  });
+  const res = await h.app.fetch(req, { incoming: { destroyed: true, complete: true } });
+  assert.equal(res.status, 500);
+  assert.match(await res.text(), /Something went wrong on the appliance/);
+  assert.equal(h.log.lines.filter((l) => l.level === 'error' && l.msg === 'request failed').length, 1);
+});
+
+test('a multipart form that does not parse is refused (400, in words), not a server error', async (t) => {
+  const h = await webHarness(t);
+  const b = await setUpAdmin(h);
+  for (const [type, body] of [
+    [
+      'multipart/form-data; boundary=abc',
+      '--abc\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\nx\r\n--abc',
+    ],
+    ['multipart/form-data; boundary=', 'no boundary at all'],
+  ]) {
+    const req = new Request('http://depot.test/settings/scopes', {
+      method: 'POST',
+      headers: {
+        host: 'depot.test',
+        cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        'content-type': type!,
+      },
+      body,
+    });
+    const res = await h.app.fetch(req, { incoming: { destroyed: true, complete: true } });
+    assert.equal(res.status, 400, type);
+    assert.match(await res.text(), /the form could not be read/);
+  }
+  assert.deepEqual(
+    h.log.lines.filter((l) => l.level === 'error'),
+    [],
+    'not logged as a failure',
+  );
+});
