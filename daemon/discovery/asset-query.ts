@@ -30,7 +30,14 @@ export interface AssetPage {
   query: AssetQuery;
 }
 
-export const displayName = (a: Asset): string => a.hostnames[0] ?? a.services[0]?.name ?? '';
+/**
+ * The name the network gives a device: a DNS name first (what the site's admin registered), then
+ * an mDNS `.local` one (what the device announces); undefined when it has neither.
+ */
+export const networkName = (a: Asset): string | undefined =>
+  a.hostnames.find((n) => !n.endsWith('.local')) ?? a.hostnames[0];
+
+export const displayName = (a: Asset): string => networkName(a) ?? a.services[0]?.name ?? '';
 
 /** Sort keys, computed once per asset per query (not once per comparison). */
 const sortKey: Record<AssetQuery['sort'], (a: Asset) => string | number> = {

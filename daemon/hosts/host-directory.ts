@@ -107,6 +107,18 @@ export class HostDirectory {
     });
   }
 
+  /** Note the name the machine reported at its last inventory (no write when it is the same). */
+  async setHostname(id: string, hostname: string | undefined): Promise<void> {
+    if (this.get(id)?.hostname === hostname) return;
+    await this.change((_hosts, index) => {
+      const host = index.get(id);
+      if (!host) return;
+      if (hostname === undefined) delete host.hostname;
+      else host.hostname = hostname;
+      index.put(host);
+    });
+  }
+
   /** Give every old id a host (see legacy.ts); returns old id -> host id. */
   adopt(legacy: readonly LegacyId[]): Promise<Map<string, string>> {
     if (legacy.length === 0) return Promise.resolve(new Map());

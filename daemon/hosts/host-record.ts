@@ -42,6 +42,11 @@ export const hostRecordSchema = z
     aliases: z.array(z.string()),
     /** The last address change, kept so a collection at the new address can confirm the machine. */
     lastMove: z.object({ from: z.string(), to: z.string(), at: z.iso.datetime() }).strict().nullable(),
+    /**
+     * The name the machine gives itself (`uname -n` at its last inventory). Pages call it that when
+     * neither DNS nor mDNS names it; absent until an inventory reports one.
+     */
+    hostname: z.string().min(1).max(253).optional(),
     events: z.array(hostEventSchema),
   })
   .strict();

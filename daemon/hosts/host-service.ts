@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Asset } from '../discovery/asset.js';
-import { displayName } from '../discovery/asset-query.js';
+import { displayName, networkName } from '../discovery/asset-query.js';
 import { DepotError } from '../errors.js';
 import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -42,6 +42,7 @@ export class HostService {
   readonly directory: HostDirectory;
   private pending: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeCollected: (() => void) | undefined;
 
   constructor(private readonly opts: HostServiceOptions) {
     this.directory = new HostDirectory(join(opts.dir, 'directory.json'), opts.clock);
@@ -61,12 +62,19 @@ export class HostService {
         return this.pending;
       });
     }
+    this.unsubscribeCollected = this.opts.findings?.onCollected?.((id, inventory) => {
+      this.pending = this.pending
+        .then(() => this.directory.setHostname(id, inventory.hostname))
+        .catch((err: unknown) => this.opts.log.error('could not note the name a machine reported', { err }));
+    });
     await this.adoptLegacyIds();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribeCollected?.();
+    this.unsubscribeCollected = undefined;
     await this.pending;
   }
 
@@ -117,12 +125,23 @@ export class HostService {
     return this.directory.byAsset(asset.id);
   }
 
-  /** How pages name a machine: its host name, else its address, else its id. */
+  /**
+   * How pages name a machine: a name the network gives it (DNS, then mDNS: what others reach it
+   * by), else the name it reports itself at inventory (`uname -n`: true, but not resolvable on
+   * the LAN), else a service it advertises, else its address, else its id.
+   */
   label(id: string): string {
     const host = this.directory.get(id);
     if (!host) return id;
     const asset = host.assetId ? this.opts.assets?.byId(host.assetId) : undefined;
-    return (asset && displayName(asset)) || host.address || host.aliases[0] || host.id;
+    return (
+      (asset && networkName(asset)) ||
+      host.hostname ||
+      (asset && displayName(asset)) ||
+      host.address ||
+      host.aliases[0] ||
+      host.id
+    );
   }
 
   /** Whether the machine is one to patch over SSH, from what discovery saw of it. */

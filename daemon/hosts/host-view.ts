@@ -57,6 +57,7 @@ export const hostView = (parts: HostParts, paging: HostPaging): HostView => {
       kernel: inv.kernel,
       ecosystem: inv.ecosystem,
       rebootRequired: inv.rebootRequired,
+      ...(inv.hostname ? { hostname: inv.hostname } : {}),
       packages: pageOf(inv.packages, paging.packages),
     },
     assessment: a && { ...a, missing: pageOf(missingFixesOf(a).sort(bySeverity), paging.fixes) },

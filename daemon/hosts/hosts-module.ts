@@ -43,6 +43,7 @@ export const hostFindings = (
 ): HostFindings => ({
   inventory: (hostId) => inventory.inventories.get(hostId).catch(() => undefined),
   assessment: async (hostId) => assess?.host(hostId),
+  onCollected: (listener) => inventory.onCollected(listener),
 });
 
 export interface HostSources {

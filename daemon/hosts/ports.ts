@@ -33,4 +33,6 @@ export interface TargetStore {
 export interface HostFindings {
   inventory(hostId: string): Promise<HostInventory | undefined>;
   assessment(hostId: string): Promise<HostAssessment | undefined>;
+  /** Word after each successful inventory collection. */
+  onCollected?(listener: (hostId: string, inventory: HostInventory) => void): () => void;
 }

@@ -58,6 +58,7 @@ export const RPM_FORMAT = '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}
 export const commands = {
   osRelease: 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release',
   kernel: 'uname -r',
+  hostname: 'uname -n',
   dpkg: (adminDir?: string) =>
     `dpkg-query${adminDir ? ` --admindir=${shellQuote(adminDir)}` : ''} -W -f='${DPKG_STATUS_FORMAT}'`,
   rpm: `rpm -qa --qf '${RPM_FORMAT}'`,
@@ -142,6 +143,20 @@ export const parseRebootSignals = (text: string): boolean => {
   );
 };
 
+/** Host names as the kernel holds them: letters, digits, `-`, `_` and dots, no more than DNS allows. */
+const HOSTNAME_RE = /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/;
+
+/**
+ * The name `uname -n` printed, or undefined when it names nothing useful: a failed command, the
+ * kernel's unset `(none)`, `localhost`, or text no host name looks like.
+ */
+export const reportedHostname = (result: ExecResult | undefined): string | undefined => {
+  if (!result || result.exitCode !== 0) return undefined;
+  const name = result.stdout.trim();
+  if (!HOSTNAME_RE.test(name) || /^localhost(\.localdomain)?$/i.test(name)) return undefined;
+  return name;
+};
+
 const firstLine = (text: string): string => text.trim().split('\n')[0]?.slice(0, 300) ?? '';
 
 /** The command's stdout, or a `command` RemoteError saying which command failed and why. */
@@ -164,6 +179,7 @@ const collectFacts = async (session: RemoteSession, limits: ExecLimits, seconds:
     {
       osRelease: commands.osRelease,
       kernel: commands.kernel,
+      hostname: commands.hostname,
       reboot: commands.reboot,
       probe: commands.probe,
     },
@@ -257,6 +273,7 @@ export const collectInventory = async (
     );
   }
   const rebootRequired = parseRebootSignals(check('checking for a pending reboot', factsOut.reboot));
+  const hostname = reportedHostname(factsOut.hostname);
 
   const inventory: HostInventory = {
     hostId,
@@ -266,6 +283,7 @@ export const collectInventory = async (
     packages,
     ecosystem,
     rebootRequired,
+    ...(hostname ? { hostname } : {}),
   };
   const checked = hostInventorySchema.safeParse(inventory);
   if (!checked.success) {

@@ -91,7 +91,7 @@ export class InventoryService {
   private readonly clock: Clock;
   private abort = new AbortController();
   private readonly inFlight = new Map<string, Promise<HostInventory>>();
-  private readonly collectedListeners = new Set<(hostId: string) => void>();
+  private readonly collectedListeners = new Set<(hostId: string, inventory: HostInventory) => void>();
   private readonly collectJobs: CollectJobs | undefined;
   private migration: Promise<void> = Promise.resolve();
 
@@ -124,7 +124,7 @@ export class InventoryService {
   }
 
   /** Called after every successful collection (assessment refreshes, the host page shows it). */
-  onCollected(listener: (hostId: string) => void): () => void {
+  onCollected(listener: (hostId: string, inventory: HostInventory) => void): () => void {
     this.collectedListeners.add(listener);
     return () => this.collectedListeners.delete(listener);
   }
@@ -210,7 +210,7 @@ export class InventoryService {
       });
       for (const listener of this.collectedListeners) {
         try {
-          listener(cred.hostId);
+          listener(cred.hostId, inventory);
         } catch (err) {
           log.error('a collection listener failed', { err });
         }

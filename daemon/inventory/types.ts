@@ -38,6 +38,11 @@ export const hostInventorySchema = z
     ecosystem: z.enum(ecosystems),
     /** Debian's /var/run/reboot-required, `needs-restarting -r` on rpm systems, etc. */
     rebootRequired: z.boolean(),
+    /**
+     * The name the machine gives itself (`uname -n`), when it gives a usable one: what pages call
+     * it when neither DNS nor mDNS names it. Absent in records from before it was collected.
+     */
+    hostname: z.string().min(1).max(253).optional(),
   })
   .strict();
 export type HostInventory = z.infer<typeof hostInventorySchema>;

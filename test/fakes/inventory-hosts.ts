@@ -50,6 +50,8 @@ libcrypto3-3.1.4-r5 x86_64 {openssl} (Apache-2.0) [installed]
 export interface FakeOs {
   osRelease: string;
   kernel?: string;
+  /** What `uname -n` prints; unanswered (exit 127) when absent. */
+  hostname?: string;
   reboot?: string;
   /** What `command -v` finds: one tool per line. */
   probe?: string;
@@ -82,6 +84,7 @@ export const fakeHost = (os: FakeOs, privateKey: string, seed = 'host'): FakeHos
     // Before `uname -r`: the reboot check runs uname too.
     ['reboot-required', ok(os.reboot ?? 'file=no\nkernel=no\n')],
     ['uname -r', ok(os.kernel ?? '6.1.0-18-amd64\n')],
+    ...(os.hostname === undefined ? [] : [['uname -n', ok(os.hostname)] as [string, FakeAnswer]]),
     // The package-manager probe names every tool: answer it before the package needles.
     ['command -v $t', ok(os.probe ?? '')],
     ...os.packages,

@@ -26,7 +26,7 @@ export const PackagesSection = (props: { view: HostView }) => {
       ) : (
         <>
           <p class="hint">
-            {`${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel || 'unknown'} · ${inv.ecosystem} · collected `}
+            {`${inv.hostname ? `calls itself ${inv.hostname} · ` : ''}${inv.os.prettyName || inv.os.id} · kernel ${inv.kernel || 'unknown'} · ${inv.ecosystem} · collected `}
             <When at={inv.collectedAt} />
             {inv.rebootRequired ? ' · reboot pending' : ''}
           </p>

@@ -167,3 +167,52 @@ test('the directory survives a restart: same ids, same lookups', async (t) => {
   assert.equal((await again.resolve(`m-${MAC.replaceAll(':', '')}`))?.id, id);
   assert.equal((await again.resolve('10.0.0.5'))?.id, id);
 });
+
+test('a machine no DNS or mDNS names is called what it reports itself; a network name comes first', async (t) => {
+  const h = await setup(t);
+  await h.scan('10.0.0.5');
+  const host = h.hosts.byMac(MAC)!;
+  h.runner.add('10.0.0.5', 22, fakeHost({ ...debian, hostname: 'pilot1\n' }, h.key.privateKey, 'pilot1'));
+  await h.hosts.manage({ host: host.id, username: 'root' });
+  assert.equal(h.hosts.label(host.id), '10.0.0.5', 'before its inventory: its address');
+  assert.equal((await h.collect(host.id)).hostname, 'pilot1');
+  await h.hosts.settled();
+  assert.equal(h.hosts.label(host.id), 'pilot1');
+  assert.equal((await h.hosts.view(host.id, page)).name, 'pilot1');
+
+  // A DNS name beats an mDNS one, and both beat the name the machine reports.
+  h.assets.scan([asset({ mac: MAC, ip: '10.0.0.5', hostnames: ['a-pilot.local', 'pilot1.branch.example'] })]);
+  await h.hosts.settled();
+  assert.equal(h.hosts.label(host.id), 'pilot1.branch.example');
+  h.assets.scan([asset({ mac: MAC, ip: '10.0.0.5', hostnames: ['a-pilot.local'] })]);
+  await h.hosts.settled();
+  assert.equal(h.hosts.label(host.id), 'a-pilot.local');
+});
+
+test('a name the machine does not really report ((none), localhost, garbage) is not kept', async (t) => {
+  const h = await setup(t);
+  await h.scan('10.0.0.5');
+  const host = h.hosts.byMac(MAC)!;
+  await h.hosts.manage({ host: host.id, username: 'root' });
+  for (const [i, reported] of ['(none)\n', 'localhost\n', 'a b\n', `${'x'.repeat(300)}\n`].entries()) {
+    h.runner.hosts.delete('10.0.0.5:22');
+    h.runner.add('10.0.0.5', 22, fakeHost({ ...debian, hostname: reported }, h.key.privateKey, 'same'));
+    assert.equal((await h.collect(host.id)).hostname, undefined, `case ${i}`);
+  }
+  await h.hosts.settled();
+  assert.equal(h.hosts.label(host.id), '10.0.0.5');
+});
+
+test('the directory keeps the reported name across a restart', async (t) => {
+  const h = await setup(t);
+  await h.scan('10.0.0.5');
+  const host = h.hosts.byMac(MAC)!;
+  h.runner.add('10.0.0.5', 22, fakeHost({ ...debian, hostname: 'broken' }, h.key.privateKey));
+  await h.hosts.manage({ host: host.id, username: 'root' });
+  await h.collect(host.id);
+  await h.hosts.settled();
+  const again = new HostService({ dir: join(h.dir, 'hosts'), log: memoryLogger() });
+  await again.start();
+  t.after(() => again.stop());
+  assert.equal(again.label(host.id), 'broken');
+});
