@@ -4,16 +4,15 @@
  * modules each command names (daemon/cli/commands.ts), and every command's mistakes, help and
  * failures go through the same parser, help printer and error report (daemon/cli/).
  */
-import { existsSync } from 'node:fs';
 import { commands } from './cli/commands.js';
 import { commandHelp, topHelp, usageOf } from './cli/help.js';
 import { type Parsed, parseCommandLine } from './cli/parse.js';
 import { errorReport, exitCodeOf, expected } from './cli/report-error.js';
 import { settingsLoader } from './cli/running-config.js';
 import { type CommandSpec, EXIT } from './cli/spec.js';
+import { checkStateDir } from './cli/state-dir.js';
 import type { CommandContext, FlagValues } from './cli-context.js';
 import { defaultDataDir, envVars } from './config.js';
-import { DepotError } from './errors.js';
 import { createLogger } from './log.js';
 import { DataDirLock } from './store/data-dir-lock.js';
 
@@ -96,14 +95,7 @@ const contextFor = (path: string[], values: FlagValues, positionals: string[]): 
 const runCommand = async (parsed: Extract<Parsed, { kind: 'run' }>): Promise<number | undefined> => {
   const ctx = contextFor(parsed.path, parsed.values, parsed.positionals);
   const run = parsed.spec.run!;
-  if (parsed.spec.readsState) {
-    const { dataDir } = ctx.config();
-    if (!existsSync(dataDir))
-      throw new DepotError(
-        'NOT_FOUND',
-        `the data directory ${dataDir} does not exist: give the daemon's (--data-dir DIR, or PATCH_DEPOT_DATA_DIR)`,
-      );
-  }
+  if (parsed.spec.needsState) checkStateDir(ctx);
   if (!parsed.spec.locksDataDir) return run(ctx);
   const lock = await DataDirLock.acquire(ctx.config().dataDir, parsed.path.join(' '));
   try {

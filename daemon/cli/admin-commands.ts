@@ -20,6 +20,7 @@ const admin: CommandSpec = {
     'reset-password': {
       summary: 'give an account a new random password, printed once (root, daemon stopped)',
       usesDataDir: true,
+      needsState: true,
       locksDataDir: true,
       options: { user: { type: 'string', arg: 'NAME', help: 'the account', default: 'admin' } },
       examples: ['sudo patch-depot admin reset-password --data-dir /var/lib/patch-depot'],
@@ -28,6 +29,7 @@ const admin: CommandSpec = {
     accounts: {
       summary: 'list the accounts and their roles (daemon stopped)',
       usesDataDir: true,
+      needsState: true,
       locksDataDir: true,
       examples: ['sudo patch-depot admin accounts --data-dir /var/lib/patch-depot'],
       run: async (ctx) => (await import('../auth/admin-cli.js')).adminCommand(ctx),
@@ -64,6 +66,7 @@ export const adminCommands: Record<string, CommandSpec> = {
   backup: {
     summary: 'write an encrypted backup of the state (not the package cache) to a file',
     usesDataDir: true,
+    needsState: true,
     options: {
       out: { type: 'string', arg: 'FILE', required: true, help: 'the backup file to write' },
       'passphrase-file': passphraseFile,
@@ -87,6 +90,7 @@ export const adminCommands: Record<string, CommandSpec> = {
   'setup-code': {
     summary: 'print the one-time code first-run setup asks for (root: it is in the data directory)',
     usesDataDir: true,
+    needsState: true,
     examples: ['sudo patch-depot setup-code --data-dir /var/lib/patch-depot'],
     run: async (ctx) => (await import('../auth/setup-code-cli.js')).setupCodeCommand(ctx),
   },

@@ -20,13 +20,14 @@ export const catalog: CommandSpec = {
       meantBy: ['list', 'ls', 'show', 'feeds'],
       run: viaCatalog,
       usesDataDir: true,
-      readsState: true,
+      needsState: true,
       examples: ['patch-depot catalog status', 'patch-depot catalog status --data-dir /var/lib/patch-depot'],
     },
     sync: {
       summary: 'sync feeds now and wait for them (exit 1 when one failed)',
       run: viaCatalog,
       usesDataDir: true,
+      needsState: true,
       locksDataDir: true,
       options: {
         feed: { type: 'string', arg: 'ID', multiple: true, help: 'only this feed', default: 'every feed' },
@@ -37,6 +38,7 @@ export const catalog: CommandSpec = {
       summary: 'import a signed offline bundle (made by catalog bundle)',
       run: viaCatalog,
       usesDataDir: true,
+      needsState: true,
       locksDataDir: true,
       options: {
         bundle: { type: 'string', arg: 'FILE', required: true, help: 'the bundle (.zip) to import' },

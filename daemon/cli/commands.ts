@@ -58,6 +58,7 @@ const inventory: CommandSpec = {
     "daemon's (--data-dir or PATCH_DEPOT_DATA_DIR), or this command works on a different set.",
   // It locks the data directory itself, once it knows which (daemon/inventory/cli.ts).
   usesDataDir: true,
+  // It checks the data directory itself: --public-key may start a new one (inventory/cli.ts).
   options: {
     host: {
       type: 'string',

@@ -15,6 +15,7 @@ export const deploy: CommandSpec = {
       summary: 'the plan from the last synced feeds and collected inventories; changes nothing',
       run: viaDeploy,
       usesDataDir: true,
+      needsState: true,
       anyOf: ['advisory', 'package', 'host'],
       options: {
         advisory: { type: 'string', arg: 'ID', multiple: true, help: 'an advisory or CVE to fix' },
@@ -44,7 +45,7 @@ export const deploy: CommandSpec = {
       meantBy: ['list', 'ls', 'show', 'get', 'info'],
       run: viaDeploy,
       usesDataDir: true,
-      readsState: true,
+      needsState: true,
       args: [{ name: 'ID', help: 'a deployment id, as the list shows it' }],
       options: { json },
       examples: ['patch-depot deploy status', 'patch-depot deploy status dep-20261203T140200-1a2b3c'],
@@ -53,6 +54,7 @@ export const deploy: CommandSpec = {
       summary: 'start (or resume) a draft or paused deployment and follow it until it rests',
       run: viaDeploy,
       usesDataDir: true,
+      needsState: true,
       args: [{ name: 'ID', required: true, help: 'the deployment to start (see deploy status)' }],
       options: {
         now: { type: 'boolean', help: 'ignore the maintenance windows', default: 'wait for a window' },

@@ -44,10 +44,11 @@ export interface CommandSpec {
   /** Reads settings and state: takes --data-dir and --config (and the help lists them). */
   usesDataDir?: boolean;
   /**
-   * Only reads the state: a data directory that does not exist is a mistake (a typo, or not the
-   * daemon's), reported with exit 1, not shown as an empty site.
+   * Works on the daemon's state: the data directory must be one the daemon has run on (it holds
+   * state.json). Any other (a typo, a home directory) is a usage mistake, exit 2, and nothing is
+   * made there: not an empty site shown, nor a stray SSH key, host file or state.json left behind.
    */
-  readsState?: boolean;
+  needsState?: boolean;
   /** Holds the data directory's lock while it runs (`serve` holds it in app.ts). */
   locksDataDir?: boolean;
   subcommands?: Record<string, CommandSpec>;

@@ -8,7 +8,6 @@
  * daemon runs; `run` drives hosts, so it needs the SSH executors and the data directory to itself.
  */
 
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AssessService } from '../assess/assess-service.js';
@@ -20,7 +19,6 @@ import { HostDirectory } from '../hosts/host-directory.js';
 import { hostsDir } from '../hosts/hosts-module.js';
 import { inventoryDir } from '../inventory/inventory-module.js';
 import { InventoryRecords } from '../inventory/inventory-records.js';
-import { STATE_FILE } from '../store/state-store.js';
 import type { DeployAdapters } from './deploy-module.js';
 import { deployDir } from './deploy-module.js';
 import { attemptLabel, type Deployment } from './deployment.js';
@@ -163,11 +161,7 @@ const detailText = (d: Deployment): string => {
 
 const status = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
-  if (!existsSync(join(config.dataDir, STATE_FILE)))
-    throw new DepotError(
-      'NOT_FOUND',
-      `${config.dataDir} is not a Patch Depot data directory (it has no ${STATE_FILE}): give the daemon's with --data-dir DIR or PATCH_DEPOT_DATA_DIR`,
-    );
+  // The data directory is checked before this runs (needsState in daemon/cli/deploy-command.ts).
   const store = new DeploymentStore(join(deployDir(config), 'deployments'), ctx.commandLog(config));
   await store.load();
   const all = store.movingRecords().reverse();

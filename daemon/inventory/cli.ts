@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { checkStateDir } from '../cli/state-dir.js';
 import { type CommandContext, UsageError } from '../cli-context.js';
 import type { Config } from '../config.js';
 import type { HostService } from '../hosts/host-service.js';
@@ -98,6 +99,9 @@ const inventoryRun = async (ctx: CommandContext, service: InventoryService, host
 
 export const inventoryCommand = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
+  // --public-key may prepare a new data directory (the lab's hosts trust the key before the
+  // daemon's first start); everything else works on the daemon's own.
+  checkStateDir(ctx, ctx.values['public-key'] === true);
   // Logs go to stderr so that --json output on stdout stays machine-readable; info says which
   // host key was made or pinned on first use.
   const log = ctx.commandLog(config, 'info');

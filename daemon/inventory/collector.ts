@@ -151,7 +151,7 @@ const HOSTNAME_RE = /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/;
  * kernel's unset `(none)`, `localhost`, or text no host name looks like.
  */
 export const reportedHostname = (result: ExecResult | undefined): string | undefined => {
-  if (!result || result.exitCode !== 0) return undefined;
+  if (result?.exitCode !== 0) return undefined;
   const name = result.stdout.trim();
   if (!HOSTNAME_RE.test(name) || /^localhost(\.localdomain)?$/i.test(name)) return undefined;
   return name;

@@ -1,7 +1,7 @@
 /** `patch-depot catalog`: the air-gapped workflow end to end (keygen, bundle, import, status). */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,8 @@ test('keygen, bundle at HQ; import and status at the site; rollback refused', as
   assert.equal(bundle('1').status, 0);
 
   const config = join(dir, 'config.json');
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'state.json'), '{}');
   writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'data'), catalog: { trustedKeys: [pub] } }));
   const imp = run('import', '--bundle', join(dir, 'b2.zip'), '--config', config);
   assert.equal(imp.status, 0, imp.stderr);

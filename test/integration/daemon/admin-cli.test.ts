@@ -42,6 +42,7 @@ const withAuth = async <T>(dir: string, work: (auth: AuthService) => Promise<T>)
 
 test('admin reset-password gives an account a new password, signs it out, and refuses mistakes clearly', async (t) => {
   const dir = await tempDir(t);
+  await withAuth(dir, async () => {}); // the daemon's state, before first-run setup
   const before = cli(dir, 'reset-password');
   assert.equal(before.status, 1);
   assert.match(before.stderr, /no account yet: finish first-run setup/);

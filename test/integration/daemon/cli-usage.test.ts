@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,7 @@ test('missing required options are named one by one, exit 2', () => {
 
 test('a missing file is one line with no stack; --debug shows the stack', async (t) => {
   const data = await tempDir(t);
+  writeFileSync(join(data, 'state.json'), '{}');
   const missing = join(data, 'no-such-bundle.zip');
   const r = cli(['catalog', 'import', '--bundle', missing, '--data-dir', data]);
   assert.equal(r.code, 1);
@@ -97,6 +98,8 @@ test('a bad bundle, a bad feed file and an unusable data directory are one line 
   const dir = await tempDir(t);
   const bundle = join(dir, 'bundle.zip');
   writeFileSync(bundle, 'not a zip at all');
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'state.json'), '{}');
   const bad = cli(['catalog', 'import', '--bundle', bundle, '--data-dir', join(dir, 'data')]);
   assert.equal(bad.code, 1);
   assert.match(oneLine(bad.stderr), /^patch-depot catalog import: bundle: not a readable zip/);
@@ -109,8 +112,9 @@ test('a bad bundle, a bad feed file and an unusable data directory are one line 
   const file = join(dir, 'a-file');
   writeFileSync(file, '');
   const notDir = cli(['catalog', 'status', '--data-dir', file]);
-  assert.equal(notDir.code, 1);
-  assert.match(oneLine(notDir.stderr), /^patch-depot catalog status: .*a-file\/.*: not a directory$/);
+  assert.equal(notDir.code, 2);
+  assert.match(notDir.stderr, /^patch-depot catalog status: .*a-file is not a Patch Depot data directory/);
+  assert.doesNotMatch(notDir.stderr, STACK);
 });
 
 /** Why the CLI cannot be run as an unprivileged user here (for a data directory it may not read). */
@@ -159,24 +163,59 @@ test('a bad config.json exits 78 naming the file and the place', async (t) => {
 });
 
 test('catalog status with no feeds says so and how to add one', async (t) => {
-  const r = cli(['catalog', 'status', '--data-dir', await tempDir(t)]);
+  const data = await tempDir(t);
+  writeFileSync(join(data, 'state.json'), '{}');
+  const r = cli(['catalog', 'status', '--data-dir', data]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^no feeds: none is configured and no offline bundle has been imported\./);
   assert.match(r.stdout, /catalog\.feeds in .*config\.json/);
   assert.equal(r.stderr, '', 'no log lines for a one-shot command');
 });
 
-test('a status command given a data directory that does not exist says so, exit 1, not an empty site', async (t) => {
-  const missing = join(await tempDir(t), 'typo');
-  for (const args of [
-    ['catalog', 'status'],
-    ['deploy', 'status'],
-  ]) {
-    const r = cli([...args, '--data-dir', missing]);
-    assert.equal(r.code, 1, args.join(' '));
-    assert.equal(r.stdout, '');
-    assert.match(oneLine(r.stderr), new RegExp(`the data directory ${missing} does not exist`));
-    assert.equal(existsSync(missing), false, 'nothing was made there');
+/** Every command that works on the daemon's state, with arguments that would otherwise run it. */
+const STATE_COMMANDS = [
+  ['inventory', '--public-key'],
+  ['inventory', '--host', '127.0.0.1', '--port', '1'],
+  ['catalog', 'status'],
+  ['catalog', 'sync'],
+  ['catalog', 'import', '--bundle', fx('feeds/none.zip')],
+  ['deploy', 'plan', '--advisory', 'DSA-1'],
+  ['deploy', 'status'],
+  ['deploy', 'run', 'dep-x', '--now'],
+  ['admin', 'accounts'],
+  ['admin', 'reset-password'],
+  ['backup', '--out', '/dev/null'],
+  ['setup-code'],
+];
+
+test('a command on the state, given a directory that is not a data directory, says so: exit 2, nothing made', async (t) => {
+  const base = await tempDir(t);
+  const notData = join(base, 'home');
+  mkdirSync(notData);
+  writeFileSync(join(notData, 'notes.txt'), 'mine');
+  const missing = join(base, 'typo');
+  for (const args of STATE_COMMANDS) {
+    const label = args.join(' ');
+    const r = cli([...args, '--data-dir', notData], {
+      env: { PATCH_DEPOT_BACKUP_PASSPHRASE: 'x'.repeat(16) },
+    });
+    assert.equal(r.code, 2, `${label}: ${r.stderr}`);
+    assert.equal(r.stdout, '', label);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${notData} is not a Patch Depot data directory \\(it has no state\\.json\\): give the daemon's with --data-dir DIR`,
+      ),
+      label,
+    );
+    assert.doesNotMatch(r.stderr, STACK, label);
+    assert.deepEqual(readdirSync(notData), ['notes.txt'], `${label}: nothing made there`);
+    // A key for a data directory being prepared (the lab's hosts trust it before the first start).
+    if (args.includes('--public-key')) continue;
+    const typo = cli([...args, '--data-dir', missing]);
+    assert.equal(typo.code, 2, `${label}: ${typo.stderr}`);
+    assert.match(typo.stderr, new RegExp(`the data directory ${missing} does not exist`), label);
+    assert.equal(existsSync(missing), false, `${label}: nothing made`);
   }
 });
 
@@ -190,12 +229,15 @@ test('inventory --public-key never makes a key in a data directory nobody chose'
   );
   assert.ok(!existsSync(join(cwd, '.data')), 'nothing written in the current directory');
   const daemonDir = join(cwd, 'daemon-data');
+  mkdirSync(daemonDir);
+  writeFileSync(join(daemonDir, 'state.json'), '{}');
   const viaEnv = cli(['inventory', '--public-key'], { cwd, env: { PATCH_DEPOT_DATA_DIR: daemonDir } });
   assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.match(viaEnv.stdout, /^ssh-ed25519 AAAA/);
   assert.ok(existsSync(join(daemonDir, 'inventory/ssh/id_ed25519')));
   // A ./.data that already holds the appliance key (a checkout's daemon) is used, and named.
   mkdirSync(join(cwd, '.data'));
+  writeFileSync(join(cwd, '.data', 'state.json'), '{}');
   const key = cli(['inventory', '--public-key', '--data-dir', join(cwd, '.data')], { cwd });
   assert.equal(key.code, 0, key.stderr);
   const named = cli(['inventory', '--public-key'], { cwd });

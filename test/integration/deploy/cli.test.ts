@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -113,7 +114,14 @@ test('deploy plan and status on a data directory the daemon never used say so', 
         env: { ...process.env, PATCH_DEPOT_LOG_LEVEL: 'warn' },
       },
     );
-  // Run from the wrong directory, the plan was "0 host(s) to change" and nothing more.
+  // Not the daemon's: said, a usage mistake (was "no deployments yet", exit 0, as if all were well).
+  for (const args of [['status'], ['plan', '--advisory', HIGH]]) {
+    const r = run(...args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /is not a Patch Depot data directory \(it has no state\.json\)/);
+  }
+  // The daemon's, before any inventory: the plan was "0 host(s) to change" and nothing more.
+  writeFileSync(join(empty, 'state.json'), '{}');
   const plan = run('plan', '--advisory', HIGH);
   assert.equal(plan.status, 1);
   assert.match(plan.stdout, /0 host\(s\) to change/);
@@ -122,8 +130,4 @@ test('deploy plan and status on a data directory the daemon never used say so', 
     plan.stderr,
   );
   assert.match(plan.stderr, /--data-dir DIR or PATCH_DEPOT_DATA_DIR/);
-  // Not the daemon's: said, and a failure (was "no deployments yet", exit 0, as if all were well).
-  const status = run('status');
-  assert.notEqual(status.status, 0);
-  assert.match(status.stderr, /is not a Patch Depot data directory \(it has no state\.json\)/);
 });

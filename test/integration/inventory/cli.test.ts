@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +33,7 @@ describe('patch-depot inventory', { skip: sshdUnavailable(), timeout: 120_000 },
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pd-cli-'));
+    await writeFile(join(dataDir, 'state.json'), '{}');
     server = await SshdServer.create([]);
     await server.start();
   });
