@@ -26,6 +26,7 @@ import type { DeploymentSummary, HostRow } from './deployment-summary.js';
 import { DEFAULT_TIMING, type HostRunDeps, type HostRunTiming } from './host-run.js';
 import { buildPlan, type PlanSelection, updateKey } from './plan.js';
 import type { ApprovalScope, ManualApproval } from './policy/approvals.js';
+import { pendingScopes } from './policy/host-approval.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
 import { DEFAULT_SPREAD_MS, parseWindow } from './policy/windows.js';
 import { DEFAULT_KEEP_DAYS } from './site-settings.js';
@@ -258,18 +259,50 @@ export class DeployService implements Service {
   }
 
   private async approveNow(id: string, scope: ApprovalScope, actor: Actor, deadline?: string) {
-    const d = await this.get(id);
-    if (d.state === 'cancelled' || d.state === 'completed')
-      throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    const d = await this.approvable(id);
     // The same approval again (a second press) is already done: not recorded twice.
     const same = (a: ManualApproval) =>
       JSON.stringify(a.scope) === JSON.stringify(scope) && a.deadline === deadline;
     if (d.approvals.some(same)) return d;
+    return this.approveScopes(d, [scope], actor, deadline);
+  }
+
+  /**
+   * Approve everything that still waits for a person (pendingScopes): one approval, and one audit
+   * entry, per advisory or package, as if each had been approved on its own. Returns what it approved.
+   */
+  approveAll(id: string, actor: Actor, deadline?: string): Promise<ApprovalScope[]> {
+    return this.serial(id, async () => {
+      const d = await this.approvable(id);
+      const scopes = pendingScopes(d, this.opts.clock.now());
+      if (scopes.length === 0)
+        throw new DepotError('CONFLICT', `nothing in deployment ${id} is waiting for approval`);
+      await this.approveScopes(d, scopes, actor, deadline);
+      return scopes;
+    });
+  }
+
+  /** A deployment that can still be approved. */
+  private async approvable(id: string): Promise<Deployment> {
+    const d = await this.get(id);
+    if (d.state === 'cancelled' || d.state === 'completed')
+      throw new DepotError('CONFLICT', `deployment ${id} is ${d.state}`);
+    return d;
+  }
+
+  private async approveScopes(
+    d: Deployment,
+    scopes: readonly ApprovalScope[],
+    actor: Actor,
+    deadline: string | undefined,
+  ): Promise<Deployment> {
     const at = this.iso();
-    await this.record(d, { action: 'approve', scope, ...actor, ...(deadline ? { deadline } : {}) });
-    d.approvals.push({ scope, at, ...actor, ...(deadline ? { deadline } : {}) });
+    for (const scope of scopes) {
+      await this.record(d, { action: 'approve', scope, ...actor, ...(deadline ? { deadline } : {}) });
+      d.approvals.push({ scope, at, ...actor, ...(deadline ? { deadline } : {}) });
+    }
     await this.store.save(d);
-    await this.runner.advance(id);
+    await this.runner.advance(d.id);
     return d;
   }
 

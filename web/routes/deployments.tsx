@@ -16,10 +16,11 @@ import {
   previewPlan,
 } from '../../daemon/deploy/new-deployment.js';
 import { type ApprovalScope, approvalScopeSchema } from '../../daemon/deploy/policy/approvals.js';
+import { pendingScopes } from '../../daemon/deploy/policy/host-approval.js';
 import { deploySettingsSchema } from '../../daemon/deploy/site-settings.js';
 import { DepotError } from '../../daemon/errors.js';
 import type { WebDeps, WebEnv } from '../env.js';
-import { Approvals } from '../views/approvals.js';
+import { APPROVE_ALL_QUESTION, Approvals, approveAllDetail } from '../views/approvals.js';
 import { askFirst } from '../views/confirm.js';
 import { CANCEL_DETAIL, CANCEL_QUESTION, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { hostView } from '../views/deployment-hosts.js';
@@ -229,6 +230,10 @@ const ACTIONS: Record<
   string,
   (deploy: DeployService, c: Context<WebEnv>, body: Body) => Promise<keyof typeof NOTICES>
 > = {
+  'approve-all': async (deploy, c) => {
+    await deploy.approveAll(c.req.param('id') ?? '', actor(c));
+    return 'approved';
+  },
   approve: async (deploy, c, body) => {
     const scope = scopeOf(one(body, 'kind'), one(body, 'value'));
     checkApprovalScope(await deploy.get(c.req.param('id') ?? ''), scope);
@@ -263,6 +268,17 @@ const askToCancel = (c: Context<WebEnv>) =>
     yes: 'Cancel the deployment',
     no: 'Keep it',
   });
+
+/** Approving everything at once: a page says what first where the browser did not. */
+const askToApproveAll = async (deploy: DeployService, c: Context<WebEnv>) => {
+  const id = c.req.param('id') ?? '';
+  const scopes = pendingScopes(await deploy.get(id), Date.now());
+  if (scopes.length === 0) return undefined; // the service says "nothing is waiting"
+  return askFirst(c, APPROVE_ALL_QUESTION, approveAllDetail(scopes), deploymentHref(id), {
+    yes: `Approve all ${scopes.length}`,
+    no: 'Back',
+  });
+};
 
 const listPage = (deps: WebDeps, c: Context<WebEnv>, label: (id: string) => string) =>
   renderPage(
@@ -320,9 +336,15 @@ export const deploymentsRoutes = (deps: WebDeps) => {
 
   app.get('/deployments/:id/live', (c) => liveFragment(deps, c));
 
-  app.post('/deployments/:id/:action{approve|run|pause|cancel}', async (c) => {
+  app.post('/deployments/:id/:action{approve-all|approve|run|pause|cancel}', async (c) => {
     const deploy = requireDeploy(deps);
-    const ask = c.req.param('action') === 'cancel' ? await askToCancel(c) : undefined;
+    const action = c.req.param('action');
+    const ask =
+      action === 'cancel'
+        ? await askToCancel(c)
+        : action === 'approve-all'
+          ? await askToApproveAll(deploy, c)
+          : undefined;
     if (ask) return ask;
     const body = await c.req.parseBody({ all: true });
     const action = c.req.param('action');

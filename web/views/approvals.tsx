@@ -1,7 +1,8 @@
 /** A deployment's approvals: the form (advisory, package or host group, optional deadline) and the audit log's who, when and from where. */
 import type { AuditEntry } from '../../daemon/deploy/approval-log.js';
 import type { Deployment } from '../../daemon/deploy/deployment.js';
-import { scopeText } from '../../daemon/deploy/policy/approvals.js';
+import { type ApprovalScope, scopeText } from '../../daemon/deploy/policy/approvals.js';
+import { pendingScopes } from '../../daemon/deploy/policy/host-approval.js';
 import { CsrfField } from './csrf-field.js';
 import { deploymentHref } from './deployments.js';
 import { TableScroll } from './table-scroll.js';
@@ -77,6 +78,30 @@ const ApproveForm = ({ d, csrf }: { d: Deployment; csrf: string }) => {
   );
 };
 
+export const APPROVE_ALL_QUESTION = 'Approve everything that is waiting?';
+
+/** What "Approve all" approves, in words: asked in the browser, and on the page without JavaScript. */
+export const approveAllDetail = (scopes: readonly ApprovalScope[]): string =>
+  `This approves ${scopes.map(scopeText).join(', ')}: each is logged as its own approval, by you, now.`;
+
+/** One button for every advisory (or package) still waiting, when something is. */
+const ApproveAll = ({ d, csrf }: { d: Deployment; csrf: string }) => {
+  const scopes = pendingScopes(d, Date.now());
+  if (scopes.length === 0) return null;
+  return (
+    <form
+      method="post"
+      action={deploymentHref(d.id, '/approve-all')}
+      aria-label="Approve all"
+      hx-confirm={`${APPROVE_ALL_QUESTION} ${approveAllDetail(scopes)}`}
+    >
+      <CsrfField token={csrf} />
+      <button type="submit">{`Approve all ${scopes.length} waiting`}</button>{' '}
+      <span class="hint">{scopes.map(scopeText).join(', ')}</span>
+    </form>
+  );
+};
+
 export const Approvals = (props: {
   d: Deployment;
   audit: AuditEntry[];
@@ -91,6 +116,7 @@ export const Approvals = (props: {
     <section class="card" id="approvals" hx-swap-oob={props.oob ? 'true' : undefined}>
       <h2>Approvals</h2>
       {open ? <ApproveForm d={d} csrf={props.csrf} /> : null}
+      {open ? <ApproveAll d={d} csrf={props.csrf} /> : null}
       {props.audit.length === 0 ? (
         <p class="hint">
           Nothing approved or started yet. Auto-approval rules:{' '}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { waitFor } from '../../support/wait-for.js';
-import { HIGH, httpBrowser, startDeployApp } from './deploy-app.js';
+import { HIGH, httpBrowser, MEDIUM, startDeployApp } from './deploy-app.js';
 
 const htmx = { 'hx-request': 'true' };
 
@@ -413,4 +413,63 @@ test('an approval naming nothing in the deployment is refused, and its text is b
   );
   await refused('group', 'x'.repeat(100_000), /approve: x{80}… is longer than 200 characters/);
   assert.equal((await s.app.deploy!.get(s.id)).approvals.length, 0, 'nothing approved');
+});
+
+test('"Approve all" approves every waiting advisory at once, asks first, one audit entry each, needs CSRF', async (t) => {
+  const s = await startDeployApp(t);
+  const b = await httpBrowser(s.url, s.dataDir);
+  const preview = await b.csrf(`/deployments/new?advisory=${HIGH}&advisory=${MEDIUM}`);
+  const created = await b.post('/deployments', {
+    _csrf: preview,
+    advisory: [HIGH, MEDIUM],
+    title: 'two fixes',
+  });
+  assert.equal(created.status, 303, await created.clone().text());
+  const href = created.headers.get('location')!.split('?')[0]!;
+  const id = decodeURIComponent(href.split('/')[2]!);
+  let html = await (await b.request(href)).text();
+  assert.match(html, /<button type="submit">Approve all 2 waiting<\/button>/);
+  assert.match(
+    html,
+    new RegExp(
+      `hx-confirm="Approve everything that is waiting\\? This approves advisory ${HIGH}, advisory ${MEDIUM}:`,
+    ),
+  );
+  const csrf = await b.csrf(href);
+
+  assert.equal((await b.post(`${href}/approve-all`, {})).status, 403, 'no CSRF token, no approval');
+  // Without JavaScript a page asks first, naming what it approves; nothing is approved yet.
+  const asked = await b.post(`${href}/approve-all`, { _csrf: csrf });
+  assert.equal(asked.status, 200);
+  const question = await asked.text();
+  assert.match(question, /<h1>Approve everything that is waiting\?<\/h1>/);
+  assert.match(question, new RegExp(`This approves advisory ${HIGH}, advisory ${MEDIUM}: each is logged`));
+  assert.equal((await s.app.deploy?.get(id))?.approvals.length, 0);
+
+  const done = await b.post(`${href}/approve-all`, { _csrf: csrf, confirm: 'yes' });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get('location'), `${href}?done=approved`);
+  const d = await s.app.deploy!.get(id);
+  assert.deepEqual(
+    d.approvals.map((a) => a.scope),
+    [
+      { kind: 'advisory', id: HIGH },
+      { kind: 'advisory', id: MEDIUM },
+    ],
+  );
+  const audit = (await s.app.deploy!.audit.read()).filter((e) => e.deploymentId === id);
+  assert.deepEqual(
+    audit.map((e) => [e.action, e.scope, e.by, e.from]),
+    [
+      ['approve', { kind: 'advisory', id: HIGH }, 'admin', '127.0.0.1'],
+      ['approve', { kind: 'advisory', id: MEDIUM }, 'admin', '127.0.0.1'],
+    ],
+  );
+  html = await (await b.request(`${href}?done=approved`)).text();
+  assert.doesNotMatch(html, /Approve all \d+ waiting/, 'nothing waits any more');
+  // Pressed again (a second tab): said, not a second set of approvals.
+  const again = await b.post(`${href}/approve-all`, { _csrf: csrf, confirm: 'yes' });
+  assert.notEqual(again.status, 303);
+  assert.match(await again.text(), /nothing in deployment .* is waiting for approval/);
+  assert.equal((await s.app.deploy!.get(id)).approvals.length, 2);
 });
