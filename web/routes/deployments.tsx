@@ -347,7 +347,6 @@ export const deploymentsRoutes = (deps: WebDeps) => {
           : undefined;
     if (ask) return ask;
     const body = await c.req.parseBody({ all: true });
-    const action = c.req.param('action');
     const done = await ACTIONS[action]!(deploy, c, body).catch(async (err: unknown) => {
       // A second press (a double click, another admin first) finds it done: not an error.
       const state =
