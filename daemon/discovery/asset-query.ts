@@ -37,7 +37,12 @@ export interface AssetPage {
 export const networkName = (a: Asset): string | undefined =>
   a.hostnames.find((n) => !n.endsWith('.local')) ?? a.hostnames[0];
 
-export const displayName = (a: Asset): string => networkName(a) ?? a.services[0]?.name ?? '';
+/**
+ * What a device is called: its network name, else the name it reports itself (`reported`: `uname -n`
+ * at its inventory, known to the host directory), else the first service it advertises.
+ */
+export const displayName = (a: Asset, reported?: string): string =>
+  networkName(a) ?? (reported || a.services[0]?.name) ?? '';
 
 /** Sort keys, computed once per asset per query (not once per comparison). */
 const sortKey: Record<AssetQuery['sort'], (a: Asset) => string | number> = {

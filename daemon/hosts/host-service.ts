@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Asset } from '../discovery/asset.js';
-import { displayName, networkName } from '../discovery/asset-query.js';
+import { displayName } from '../discovery/asset-query.js';
 import { DepotError } from '../errors.js';
 import { type Clock, dateOf, systemClock } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -135,9 +135,7 @@ export class HostService {
     if (!host) return id;
     const asset = host.assetId ? this.opts.assets?.byId(host.assetId) : undefined;
     return (
-      (asset && networkName(asset)) ||
-      host.hostname ||
-      (asset && displayName(asset)) ||
+      (asset ? displayName(asset, host.hostname) : host.hostname) ||
       host.address ||
       host.aliases[0] ||
       host.id

@@ -90,6 +90,7 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
           page={d.query(q)}
           total={d.assets.size}
           hostOf={hostOf}
+          reportedName={reportedName(deps)}
           hasScopes={d.scopes().length > 0}
           live={d.current()?.status === 'running' ? d.foundSoFar() : undefined}
         />
@@ -98,6 +99,9 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
     </>,
   );
 };
+
+/** The name an asset's machine reported at its last inventory, if any. */
+const reportedName = (deps: WebDeps) => (assetId: string) => deps.hosts?.byAsset(assetId)?.hostname;
 
 export const assetsRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
@@ -114,6 +118,7 @@ export const assetsRoutes = (deps: WebDeps) => {
         page={d.query(q)}
         total={d.assets.size}
         hostOf={hostOf}
+        reportedName={reportedName(deps)}
         hasScopes={d.scopes().length > 0}
         live={d.current()?.status === 'running' ? d.foundSoFar() : undefined}
       />,

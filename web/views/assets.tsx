@@ -66,7 +66,11 @@ const SortLink = (props: { q: AssetQuery; col: AssetQuery['sort']; label: string
   );
 };
 
-const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | undefined }) => {
+const Rows = (props: {
+  page: AssetPage;
+  hostOf: (assetId: string) => string | undefined;
+  reportedName?: ((assetId: string) => string | undefined) | undefined;
+}) => {
   const q = props.page.query;
   return (
     <table>
@@ -97,7 +101,7 @@ const Rows = (props: { page: AssetPage; hostOf: (assetId: string) => string | un
             <td>
               <a href={assetHref(props.hostOf, a.id)}>{a.ip}</a>
             </td>
-            <td>{displayName(a) || '—'}</td>
+            <td>{displayName(a, props.reportedName?.(a.id)) || '—'}</td>
             <td>
               <code>{a.mac ?? '—'}</code>
             </td>
@@ -156,6 +160,8 @@ export const AssetTable = (props: {
   total: number;
   /** The host id of an asset's machine; unknown ones link through /assets/<id>, which finds it. */
   hostOf: (assetId: string) => string | undefined;
+  /** The name an asset's machine reports at inventory (shown when no DNS or mDNS name is known). */
+  reportedName?: ((assetId: string) => string | undefined) | undefined;
   /** Whether any scope exists: with none, the empty list says to add one first. */
   hasScopes: boolean;
   /** While a scan runs: what it found so far that is not in the list yet. */
@@ -200,7 +206,7 @@ export const AssetTable = (props: {
           <p>No asset matches these filters.</p>
         </Empty>
       ) : (
-        <Rows page={page} hostOf={props.hostOf} />
+        <Rows page={page} hostOf={props.hostOf} reportedName={props.reportedName} />
       )}
       {page.pages > 1 ? (
         <nav aria-label="Pages" style="display:flex;gap:1rem;margin-top:.75rem">
