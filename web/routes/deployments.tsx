@@ -24,7 +24,13 @@ import { APPROVE_ALL_QUESTION, Approvals, approveAllDetail } from '../views/appr
 import { askFirst } from '../views/confirm.js';
 import { CANCEL_DETAIL, CANCEL_QUESTION, HostLog, LiveProgress, sudoHint } from '../views/deployment.js';
 import { hostView } from '../views/deployment-hosts.js';
-import { DeploymentTable, deploymentHref, PlanPreviewView, UNAVAILABLE } from '../views/deployments.js';
+import {
+  DeploymentTable,
+  deploymentHref,
+  PlanPreviewView,
+  Retention,
+  UNAVAILABLE,
+} from '../views/deployments.js';
 import { Notice, renderPage } from '../views/layout.js';
 import { When } from '../views/when.js';
 
@@ -289,10 +295,7 @@ const listPage = (deps: WebDeps, c: Context<WebEnv>, label: (id: string) => stri
       {deps.deploy ? (
         <>
           <DeploymentTable rows={deps.deploy.list()} label={label} />
-          <p class="muted">
-            A finished deployment is removed {deps.deploy.keepDays()} days after its last change
-            (deploy.keepDays); what it fixed stays in Reports.
-          </p>
+          <Retention keepDays={deps.deploy.keepDays()} />
         </>
       ) : (
         <Notice kind="error">{UNAVAILABLE}</Notice>

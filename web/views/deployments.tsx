@@ -3,6 +3,7 @@
  * progress in one line, counts by host outcome, the list table, and a plan per host (upgrades,
  * hosts not applicable, removals the admin allowed by name). The deployment page is in deployment.tsx.
  */
+import { KEEP_NEWEST } from '../../daemon/deploy/deploy-service.js';
 import type { Deployment, HostState } from '../../daemon/deploy/deployment.js';
 import type { DeploymentSummary, OutcomeCounts } from '../../daemon/deploy/deployment-summary.js';
 import type { PlanPreview } from '../../daemon/deploy/new-deployment.js';
@@ -12,6 +13,7 @@ import { hostHref } from './host-link.js';
 import { inRingOrder } from './host-order.js';
 import { Empty } from './layout.js';
 import { Sev } from './patches.js';
+import { counted } from './plural.js';
 import { TableScroll } from './table-scroll.js';
 import { When } from './when.js';
 
@@ -241,3 +243,15 @@ export const PlanPreviewView = (props: {
     </>
   );
 };
+
+/**
+ * How long finished deployments stay, as the daily removal does it: the newest few and any still
+ * holding a host back are kept whatever their age; where the number of days is set.
+ */
+export const Retention = (props: { keepDays: number }) => (
+  <p class="muted">
+    {`A finished deployment is removed ${counted(props.keepDays, 'day')} after its last change, except the ${KEEP_NEWEST} newest and any still holding an update back (“Allow … again”); what it fixed stays in Reports. The days are `}
+    <code>deploy.keepDays</code> in the settings file (
+    <a href="/settings/config#file-only">Settings → Appliance settings, set in the file only</a>).
+  </p>
+);

@@ -127,7 +127,14 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(list, /expat everywhere/);
   assert.match(list, /3 verified/);
   assert.match(list, new RegExp(HIGH));
-  assert.match(list, /removed 400 days after its last change/);
+  assert.match(
+    list,
+    /removed 400 days after its last change, except the 10 newest and any still holding an update back \(“Allow … again”\); what it fixed stays in Reports\./,
+  );
+  assert.match(
+    list,
+    /<code>deploy\.keepDays<\/code> in the settings file \(\s*<a href="\/settings\/config#file-only">/,
+  );
   const host = await (await s.b.request(`/hosts/${s.hosts[1]}`)).text();
   assert.match(host, /Deployments \(1\)/);
   assert.match(host, /expat everywhere/);
