@@ -78,6 +78,7 @@ export class CatalogSyncJobs {
     this.scheduler?.add({
       id: CATALOG_SYNC,
       label: 'Sync vendor feeds',
+      everyMs: this.opts.intervalMs,
       // Appliances that share a mirror should not all ask at the same minute.
       jitterMs: Math.min(10 * 60_000, this.opts.intervalMs / 20),
       dueAt: () => this.nextDue(),

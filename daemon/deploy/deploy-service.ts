@@ -122,7 +122,8 @@ export class DeployService implements Service {
     let dueAt = this.opts.clock.now() + 10 * 60_000;
     return {
       id: PRUNE_ENTRY,
-      label: `Remove finished deployments older than ${this.keepDays()} days`,
+      label: `Remove finished deployments ${this.keepDays()} days after their last change`,
+      everyMs: DAY,
       dueAt: () => dueAt,
       jitterMs: 60 * 60_000,
       run: async () => {

@@ -71,6 +71,7 @@ export class ScanJobs {
       this.scheduler.add({
         id: `${ENTRY}${id}`,
         label: `Scan of ${s.name}`,
+        everyMs: (s.everyMinutes ?? 0) * 60_000,
         jitterMs: Math.min(5 * 60_000, (s.everyMinutes ?? 0) * 3_000),
         dueAt: () => {
           const scope = this.target.scopes().find((x) => x.id === id);

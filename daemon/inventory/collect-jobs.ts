@@ -114,6 +114,7 @@ export class CollectJobs {
       this.scheduler?.add({
         id: INVENTORY_COLLECT,
         label: 'Collect the inventory of every host',
+        everyMs: this.opts.everyMs,
         jitterMs: Math.min(10 * 60_000, this.opts.everyMs / 20),
         dueAt: () => this.lastRound() + this.opts.everyMs,
         run: async () => {

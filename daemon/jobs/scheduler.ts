@@ -18,6 +18,8 @@ export interface ScheduleEntry {
   dueAt(): number | undefined;
   /** Each due time moves later by a random amount up to this, so periodic work does not bunch up. */
   readonly jitterMs?: number;
+  /** How often it runs, for the Activity page ("every 6 hours"); absent when it has no fixed period. */
+  readonly everyMs?: number | undefined;
   /** Start the work (usually: submit a job). A rejection is logged; the entry stays scheduled. */
   run(): Promise<unknown>;
 }
@@ -28,6 +30,7 @@ export interface UpcomingRun {
   /** When it fires next, jitter included (ms since the epoch). */
   at: number;
   lastFiredAt?: number | undefined;
+  everyMs?: number | undefined;
 }
 
 export interface SchedulerOptions {
@@ -95,7 +98,13 @@ export class Scheduler implements Service {
     for (const slot of this.slots.values()) {
       const at = this.fireAt(slot);
       if (at !== undefined)
-        out.push({ id: slot.entry.id, label: slot.entry.label, at, lastFiredAt: slot.lastFiredAt });
+        out.push({
+          id: slot.entry.id,
+          label: slot.entry.label,
+          at,
+          lastFiredAt: slot.lastFiredAt,
+          ...(slot.entry.everyMs ? { everyMs: slot.entry.everyMs } : {}),
+        });
     }
     return out.sort((a, b) => a.at - b.at);
   }

@@ -221,6 +221,7 @@ export class ReportsService implements Service, HealthReporter {
     return {
       id: 'reports.snapshot',
       label: "Record the day's compliance snapshot",
+      everyMs: HOUR,
       // A minute after start (the services settle), then hourly. (Not "a minute from now" until the
       // first run: that due time would move on with the clock and never come.)
       dueAt: () => (this.lastSnapshotAt ?? this.startedAt + 60_000 - HOUR) + HOUR,

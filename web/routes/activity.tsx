@@ -154,6 +154,21 @@ export const JobTable = (props: {
   );
 };
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A period in words: "15 minutes", "hour", "6 hours", "day", "2 days". */
+export const periodText = (ms: number): string => {
+  const [n, unit] =
+    ms % DAY === 0
+      ? [ms / DAY, 'day']
+      : ms % HOUR === 0
+        ? [ms / HOUR, 'hour']
+        : [Math.round(ms / MINUTE), 'minute'];
+  return n === 1 ? unit : `${n} ${unit}s`;
+};
+
 const Schedule = (props: { upcoming: UpcomingRun[] }) => (
   <section class="card">
     <h2>Scheduled tasks</h2>
@@ -164,6 +179,7 @@ const Schedule = (props: { upcoming: UpcomingRun[] }) => (
         <thead>
           <tr>
             <th>Task</th>
+            <th>Every</th>
             <th>Next run</th>
           </tr>
         </thead>
@@ -172,6 +188,7 @@ const Schedule = (props: { upcoming: UpcomingRun[] }) => (
             return (
               <tr>
                 <td>{u.label}</td>
+                <td>{u.everyMs ? periodText(u.everyMs) : '—'}</td>
                 <td>
                   <When at={new Date(u.at).toISOString()} />
                 </td>

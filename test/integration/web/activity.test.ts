@@ -123,15 +123,29 @@ test('a job page shows its facts, history and log, refreshes while it runs, and 
   assert.equal((await h.request('/activity/..%2F..%2Fetc%2Fpasswd')).status, 404);
 });
 
-test('scheduled tasks are listed with their next run', async (t) => {
+test('scheduled tasks are listed with how often they run and their next run', async (t) => {
   const h = await harness(t);
   const at = Date.parse('2030-01-01T02:00:00Z');
-  h.scheduler.add({ id: 'test.nightly', label: 'Nightly check', dueAt: () => at, run: async () => {} });
+  const add = (id: string, label: string, everyMs?: number) =>
+    h.scheduler.add({ id, label, dueAt: () => at, run: async () => {}, everyMs });
+  add('test.nightly', 'Nightly check', 24 * 3_600_000);
+  add('test.feeds', 'Feeds', 6 * 3_600_000);
+  add('test.hourly', 'Hourly', 3_600_000);
+  add('test.scan', 'Scan', 15 * 60_000);
+  add('test.once', 'Once');
   const html = await (await h.request('/activity')).text();
+  assert.match(html, /<th>Task<\/th><th>Every<\/th><th>Next run<\/th>/);
   assert.match(
     html,
-    /<td>Nightly check<\/td><td><time datetime="2030-01-01T02:00:00.000Z" title="2030-01-01T02:00:00.000Z">\d+ Jan 2030 \d\d:\d\d<\/time>/,
+    /<td>Nightly check<\/td><td>day<\/td><td><time datetime="2030-01-01T02:00:00.000Z" title="2030-01-01T02:00:00.000Z">\d+ Jan 2030 \d\d:\d\d<\/time>/,
   );
+  for (const [label, every] of [
+    ['Feeds', '6 hours'],
+    ['Hourly', 'hour'],
+    ['Scan', '15 minutes'],
+    ['Once', '—'],
+  ])
+    assert.match(html, new RegExp(`<td>${label}</td><td>${every}</td>`), label);
 });
 
 test("a job's target is the machine's name or address, linked to its page, not its internal id", async (t) => {
