@@ -120,28 +120,32 @@ export const advisoriesTable = (
   };
 };
 
-/** Bytes per day, newest first: what hosts got from the appliance and what crossed the WAN. */
+/**
+ * Bytes per day, newest first: what hosts got from the appliance and what crossed the WAN. Only
+ * from the first day the cache counted any bytes: before it, the statistics have no record (an
+ * appliance installed today listed 89 days of "0 B" it never saw).
+ */
 export const bandwidthTable = (
   days: ReadonlyArray<{ day: string; fromCache: number; fromUpstream: number }>,
-): ReportTable => ({
-  name: 'bandwidth',
-  title: 'Bandwidth saved',
-  columns: [
-    { key: 'day', label: 'Day (UTC)' },
-    { key: 'served_from_cache_bytes', label: 'Served from the cache', numeric: true },
-    { key: 'fetched_upstream_bytes', label: 'Fetched over the WAN', numeric: true },
-    { key: 'saved_pct', label: 'Saved %', numeric: true },
-  ],
-  rows: days
-    .slice()
-    .reverse()
-    .map((d) => ({
+): ReportTable => {
+  const first = days.findIndex((d) => d.fromCache > 0 || d.fromUpstream > 0);
+  return {
+    name: 'bandwidth',
+    title: 'Bandwidth saved',
+    columns: [
+      { key: 'day', label: 'Day (UTC)' },
+      { key: 'served_from_cache_bytes', label: 'Served from the cache', numeric: true },
+      { key: 'fetched_upstream_bytes', label: 'Fetched over the WAN', numeric: true },
+      { key: 'saved_pct', label: 'Saved %', numeric: true },
+    ],
+    rows: (first === -1 ? [] : days.slice(first)).reverse().map((d) => ({
       day: d.day,
       served_from_cache_bytes: d.fromCache,
       fetched_upstream_bytes: d.fromUpstream,
       saved_pct: percent(d.fromCache, d.fromCache + d.fromUpstream),
     })),
-});
+  };
+};
 
 const OUTCOME_KEYS: Record<HostOutcome, string> = {
   verified: 'verified',
