@@ -90,15 +90,26 @@ export const unplannedAdvisories = (
         : `${v}: no advisory in the catalog has that id, and no host misses a fix naming it (a typo, or its feed not synced yet?)`,
     );
 
+/** A `--host` that names no machine was planned as "no inventory yet: collect it first": said as it is. */
+const unknownHosts = (
+  refs: readonly string[],
+  directory: HostDirectory,
+  assessed: readonly { hostId: string }[],
+): void => {
+  const unknown = refs.find((r) => !directory.get(r) && !assessed.some((h) => h.hostId === r));
+  if (unknown !== undefined)
+    throw new DepotError(
+      'NOT_FOUND',
+      `--host ${JSON.stringify(unknown.slice(0, 80))}: no known machine (give a host id, an address, a MAC or the name it reports)`,
+    );
+};
+
 const plan = async (ctx: CommandContext): Promise<number> => {
   const config = ctx.config();
   const log = ctx.commandLog(config);
   const directory = new HostDirectory(join(hostsDir(config), 'directory.json'));
   await directory.start();
-  const hosts = strs(ctx.values.host).map((ref) => {
-    const found = directory.resolve(ref);
-    return found ? found.id : ref;
-  });
+  const hosts = strs(ctx.values.host).map((ref) => directory.resolve(ref)?.id ?? ref);
   const request = deployRequest({
     advisories: strs(ctx.values.advisory),
     packages: strs(ctx.values.package),
@@ -114,9 +125,10 @@ const plan = async (ctx: CommandContext): Promise<number> => {
     await inventories.start();
     const assess = new AssessService({ catalog, inventories: inventoryFiles(inventories, log), log });
     const site = await assess.current();
+    unknownHosts(hosts, directory, site.hosts);
     const addressOf = (id: string) => directory.get(id)?.address ?? undefined;
     const preview = previewPlan(config.deploy, site.hosts, request, addressOf);
-    const label = (id: string) => addressOf(id) ?? id;
+    const label = (id: string) => directory.get(id)?.hostname ?? addressOf(id) ?? id;
     out(
       ctx.values.json
         ? JSON.stringify({ ...preview.plan, placement: preview.placement }, null, 2)

@@ -56,7 +56,10 @@ export class HostDirectory {
     return this.index.atAddress(address)[0];
   }
 
-  /** Whatever a link or a form names: a host id, an asset id, an old id, an address or a MAC. */
+  /**
+   * Whatever a link or a form names: a host id, an asset id, an old id, an address, a MAC, or the
+   * name the machine reports (pages call it that; only when one machine alone reports it).
+   */
   resolve(ref: string): HostRecord | undefined {
     const r = ref.trim();
     return (
@@ -65,8 +68,21 @@ export class HostDirectory {
       this.index.byAlias(r) ??
       this.byAddress(r) ??
       this.byAddress(r.toLowerCase()) ??
-      (/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(r) ? this.index.byMac(r.replaceAll('-', ':')) : undefined)
+      (/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(r) ? this.index.byMac(r.replaceAll('-', ':')) : undefined) ??
+      this.byHostname(r)
     );
+  }
+
+  /** The one machine reporting this name (any case); none when two do (cloned machines). */
+  private byHostname(name: string): HostRecord | undefined {
+    const wanted = name.toLowerCase();
+    let found: HostRecord | undefined;
+    for (const h of this.index.all()) {
+      if (h.hostname?.toLowerCase() !== wanted) continue;
+      if (found) return undefined;
+      found = h;
+    }
+    return found;
   }
 
   // ---- changes ---------------------------------------------------------------------------------

@@ -52,6 +52,15 @@ test('deploy plan, status and run from the console', { timeout: 120_000 }, async
   assert.match(one.stdout, /upgrade libexpat1 to 2\.5\.0-1\+deb12u2 {2}\[CVE-2024-8176\]/);
   assert.match(one.stdout, /1 host\(s\) to change/);
 
+  // A name no machine has is said, not planned as "no inventory yet: collect it first".
+  const typo = run('plan', '--advisory', HIGH, '--host', 'pilot9');
+  assert.equal(typo.status, 1);
+  assert.match(
+    typo.stderr,
+    /--host "pilot9": no known machine \(give a host id, an address, a MAC or the name it reports\)/,
+  );
+  assert.doesNotMatch(typo.stdout + typo.stderr, /collect it first/);
+
   const json = run('plan', '--advisory', HIGH, '--advisory', MEDIUM, '--json');
   assert.equal(json.status, 0, json.stderr);
   const plan = JSON.parse(json.stdout) as {

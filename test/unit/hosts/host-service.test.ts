@@ -216,3 +216,22 @@ test('the directory keeps the reported name across a restart', async (t) => {
   t.after(() => again.stop());
   assert.equal(again.label(host.id), 'broken');
 });
+
+test('a machine is found by the name it reports (any case), unless two machines report it', async (t) => {
+  const h = await setup(t);
+  await h.scan('10.0.0.5');
+  const host = h.hosts.byMac(MAC)!;
+  h.runner.add('10.0.0.5', 22, fakeHost({ ...debian, hostname: 'Pilot1' }, h.key.privateKey));
+  await h.hosts.manage({ host: host.id, username: 'root' });
+  await h.collect(host.id);
+  await h.hosts.settled();
+  assert.equal((await h.hosts.resolve('pilot1'))?.id, host.id);
+  assert.equal((await h.hosts.resolve('PILOT1'))?.id, host.id);
+
+  // A clone reporting the same name: neither is picked by that name.
+  const clone = await h.hosts.manage({ address: '10.0.0.6', username: 'root' });
+  h.runner.add('10.0.0.6', 22, fakeHost({ ...debian, hostname: 'pilot1' }, h.key.privateKey, 'clone'));
+  await h.collect(clone.id);
+  await h.hosts.settled();
+  assert.equal(await h.hosts.resolve('pilot1'), undefined);
+});
