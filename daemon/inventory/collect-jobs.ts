@@ -129,10 +129,14 @@ export class CollectJobs {
     await this.jobs.unregister(INVENTORY_COLLECT);
   }
 
-  /** When the last scheduled round started (job history survives restarts), else the start. */
+  /**
+   * When the last scheduled round started (job history survives restarts), else the start. Not the
+   * later of the two: each restart then put the next round a whole interval off, so a box switched
+   * off every night never collected on schedule.
+   */
   private lastRound(): number {
     const last = this.jobs.list({ kind: INVENTORY_COLLECT }).find((j) => j.trigger === 'schedule');
-    return Math.max(this.startedAt, this.lastScheduled, last ? Date.parse(last.createdAt) : 0);
+    return Math.max(this.lastScheduled, last ? Date.parse(last.createdAt) : 0) || this.startedAt;
   }
 
   /** When the next scheduled round starts (undefined: no schedule). */

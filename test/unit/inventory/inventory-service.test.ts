@@ -227,6 +227,24 @@ test('scheduled runs collect every host on their own and stop with the service',
   assert.equal(service.nextScheduledAt, undefined);
 });
 
+test('a restart does not put the scheduled collection off: it is due an interval after the last round', async (t) => {
+  const day = 24 * 3_600_000;
+  const clock = new ManualClock();
+  const dir = await tempDir(t);
+  const first = await setup(t, { clock, scheduleMs: day, dir });
+  first.runner.add('h', 22, fakeHost(debian, first.key.privateKey));
+  await first.service.credentials.put({ address: 'h', username: 'root' });
+  const roundAt = clock.now() + day;
+  await clock.advance(day);
+  await waitFor(() => first.jobs.list()[0]?.state === 'succeeded', 'a scheduled collection');
+  await first.stop();
+
+  // Restarted 20 hours later (the office switched it off for the night): due in 4 hours, not in 24.
+  await clock.advance(20 * 3_600_000);
+  const again = await setup(t, { clock, scheduleMs: day, dir, runner: first.runner });
+  assert.equal(again.service.nextScheduledAt?.getTime(), roundAt + day);
+});
+
 test('concurrent requests for one host share one collection', async (t) => {
   const { runner, service, key } = await setup(t);
   runner.add('h', 22, fakeHost(debian, key.privateKey));
