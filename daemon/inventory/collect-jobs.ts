@@ -130,13 +130,17 @@ export class CollectJobs {
   }
 
   /**
-   * When the last scheduled round started (job history survives restarts), else the start. Not the
-   * later of the two: each restart then put the next round a whole interval off, so a box switched
-   * off every night never collected on schedule.
+   * When the last scheduled round started (job history survives restarts); before any, the first
+   * collection on record (hosts added by hand and collected now); else the start. Never the start
+   * when there is history: each restart then put the next round a whole interval off, so a box
+   * switched off every night never collected on schedule.
    */
   private lastRound(): number {
-    const last = this.jobs.list({ kind: INVENTORY_COLLECT }).find((j) => j.trigger === 'schedule');
-    return Math.max(this.lastScheduled, last ? Date.parse(last.createdAt) : 0) || this.startedAt;
+    const all = this.jobs.list({ kind: INVENTORY_COLLECT });
+    const scheduled = all.find((j) => j.trigger === 'schedule');
+    const first = all.at(-1);
+    const at = (j: { createdAt: string } | undefined) => (j ? Date.parse(j.createdAt) : 0);
+    return Math.max(this.lastScheduled, at(scheduled)) || at(first) || this.startedAt;
   }
 
   /** When the next scheduled round starts (undefined: no schedule). */

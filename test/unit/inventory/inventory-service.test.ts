@@ -245,6 +245,23 @@ test('a restart does not put the scheduled collection off: it is due an interval
   assert.equal(again.service.nextScheduledAt?.getTime(), roundAt + day);
 });
 
+test('before any scheduled round, the first collection on record is what a restart counts from', async (t) => {
+  const day = 24 * 3_600_000;
+  const clock = new ManualClock();
+  const dir = await tempDir(t);
+  const first = await setup(t, { clock, scheduleMs: day, dir });
+  first.runner.add('h', 22, fakeHost(debian, first.key.privateKey));
+  await first.service.credentials.put({ address: 'h', username: 'root' });
+  await clock.advance(3_600_000);
+  const collectedAt = clock.now();
+  await first.service.startRun(undefined, { trigger: 'manual' });
+  await waitFor(() => first.jobs.list()[0]?.state === 'succeeded', 'the collection by hand');
+  await first.stop();
+  await clock.advance(20 * 3_600_000);
+  const again = await setup(t, { clock, scheduleMs: day, dir, runner: first.runner });
+  assert.equal(again.service.nextScheduledAt?.getTime(), collectedAt + day);
+});
+
 test('concurrent requests for one host share one collection', async (t) => {
   const { runner, service, key } = await setup(t);
   runner.add('h', 22, fakeHost(debian, key.privateKey));
