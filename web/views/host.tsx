@@ -76,12 +76,18 @@ const Identity = (props: { view: HostView }) => {
   );
 };
 
-const Evidence = (props: { asset: Asset | undefined }) => (
+/** Why the class, and every name the machine goes by: DNS and mDNS, then the one it reports itself. */
+const Evidence = (props: { asset: Asset | undefined; reported: string | undefined }) => (
   <div class="card">
     <h2>Why this class</h2>
     <List items={props.asset?.evidence ?? []} />
     <h2>Host names</h2>
-    <List items={props.asset?.hostnames ?? []} />
+    <List
+      items={[
+        ...(props.asset?.hostnames ?? []),
+        ...(props.reported ? [`${props.reported} (the name the machine reports)`] : []),
+      ]}
+    />
   </div>
 );
 
@@ -207,7 +213,7 @@ export const HostPage = (props: {
       {props.notice ? <p class="notice ok">{props.notice}</p> : null}
       <section class="grid">
         <Identity view={view} />
-        <Evidence asset={a} />
+        <Evidence asset={a} reported={view.host.hostname} />
       </section>
       <SshAccessSection
         view={view}
