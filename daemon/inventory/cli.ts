@@ -76,16 +76,19 @@ const checkDataDir = (ctx: CommandContext, config: Config, keyPath: string): voi
   );
 };
 
+/** The appliance's public key line on stdout (made first when there is none). */
+const printPublicKey = async (service: InventoryService): Promise<number> => {
+  const key = await service.keys.get();
+  process.stdout.write(`${key.publicKey}\n`);
+  process.stderr.write(
+    `fingerprint ${key.fingerprint}; add the line above to ~/.ssh/authorized_keys on each host\n`,
+  );
+  return 0;
+};
+
 /** `--public-key`, or one collection of `--host`, with the services started. */
 const inventoryRun = async (ctx: CommandContext, service: InventoryService, hosts: HostService) => {
-  if (ctx.values['public-key']) {
-    const key = await service.keys.get();
-    process.stdout.write(`${key.publicKey}\n`);
-    process.stderr.write(
-      `fingerprint ${key.fingerprint}; add the line above to ~/.ssh/authorized_keys on each host\n`,
-    );
-    return 0;
-  }
+  if (ctx.values['public-key']) return printPublicKey(service);
   // Required unless --public-key, by the option table (daemon/cli/commands.ts).
   const host = String(ctx.values.host);
   await hosts.start();
@@ -107,6 +110,9 @@ export const inventoryCommand = async (ctx: CommandContext): Promise<number> => 
   const log = ctx.commandLog(config, 'info');
   const service = createInventoryService(config, log.child('inventory'));
   checkDataDir(ctx, config, service.keys.privateKeyPath);
+  // Printing a key that exists only reads it: it works while the daemon runs (it always does on
+  // an appliance), where taking the data directory's lock would be refused.
+  if (ctx.values['public-key'] && existsSync(service.keys.privateKeyPath)) return printPublicKey(service);
   const lock = await DataDirLock.acquire(config.dataDir, 'inventory');
   try {
     const hosts = createHostService(config, { inventory: service }, log.child('hosts'));

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DataDirLock } from '../../../daemon/store/data-dir-lock.js';
 import { tempDir } from '../../temp-dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -276,4 +277,20 @@ test('scripts/quickstart --help prints its usage, and the README documents every
   const bad = quickstart('--lab-nmae', 'x');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^quickstart: unknown option --lab-nmae\nUsage: /);
+});
+
+test("inventory --public-key prints the running daemon's key; collecting still waits for the daemon to stop", async (t) => {
+  const data = await tempDir(t);
+  writeFileSync(join(data, 'state.json'), '{}');
+  const made = cli(['inventory', '--public-key', '--data-dir', data]);
+  assert.equal(made.code, 0, made.stderr);
+  const lock = await DataDirLock.acquire(data, 'serve');
+  t.after(() => lock.release());
+  // The appliance's daemon always runs: its key is read without the lock (was "in use by ... serve").
+  const key = cli(['inventory', '--public-key', '--data-dir', data]);
+  assert.equal(key.code, 0, key.stderr);
+  assert.equal(key.stdout, made.stdout);
+  const collect = cli(['inventory', '--host', '127.0.0.1', '--port', '1', '--data-dir', data]);
+  assert.equal(collect.code, 1);
+  assert.match(collect.stderr, /is in use by patch-depot serve .*Inventory → Collect now/);
 });
