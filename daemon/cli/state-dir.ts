@@ -10,8 +10,8 @@ import { STATE_FILE } from '../store/state-store.js';
 
 /**
  * What is wrong with `dir` as a data directory; undefined when it is one, or cannot be read to
- * tell. `fresh`: a directory that does not exist yet or is empty may become one (a key made for
- * the lab's hosts before the daemon's first start).
+ * tell. `fresh`: a directory that does not exist yet, or is being prepared, may become one (a key
+ * made for the lab's hosts before the daemon's first start).
  */
 const problemWith = (dir: string, fresh: boolean): string | undefined => {
   const missing = (path: string): boolean => {
@@ -25,26 +25,30 @@ const problemWith = (dir: string, fresh: boolean): string | undefined => {
     }
   };
   if (missing(dir)) return fresh ? undefined : `the data directory ${dir} does not exist`;
-  if (fresh && emptyDir(dir)) return undefined;
-  if (missing(join(dir, STATE_FILE)) && !(fresh && !missing(join(dir, APPLIANCE_KEY))))
+  if (fresh && beingPrepared(dir)) return undefined;
+  if (missing(join(dir, STATE_FILE)))
     return `${dir} is not a Patch Depot data directory (it has no ${STATE_FILE})`;
   return undefined;
 };
 
-const emptyDir = (dir: string): boolean => {
+/**
+ * What a data directory holds before the daemon's first start: its settings written by hand, and
+ * the SSH key `inventory --public-key` made for the hosts to trust.
+ */
+const PREPARED = new Set(['config.json', 'inventory']);
+
+/** Empty, or holding only what is put there before the first start. */
+const beingPrepared = (dir: string): boolean => {
   try {
-    return readdirSync(dir).length === 0;
+    return readdirSync(dir).every((name) => PREPARED.has(name));
   } catch {
     return false;
   }
 };
 
-/** The appliance's SSH key, made by `inventory --public-key` in a data directory being prepared. */
-const APPLIANCE_KEY = 'inventory/ssh/id_ed25519';
-
 /**
  * The data directory must be one the daemon has run on (or, `fresh`, one being prepared: not there
- * yet, empty, or holding only what this command made before); else a usage mistake, nothing made.
+ * yet, empty, or holding only its config.json and the key); else a usage mistake, nothing made.
  */
 export const checkStateDir = (ctx: CommandContext, fresh = false): void => {
   const config = ctx.config();

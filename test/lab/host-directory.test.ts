@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab } from '../../scripts/lab/lab.js';
 import { labUnavailableReason } from '../../scripts/lab/netns.js';
+import { reportedName } from '../support/reported-name.js';
 import { SshdServer, sshdUnavailable } from '../support/sshd-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { daemonPublicKey } from './helpers/daemon-key.js';
@@ -148,7 +149,11 @@ describe('one host page per machine, across a DHCP move', { skip, timeout: 300_0
     assert.match(page, /Missing fixes \(1\)/);
 
     const inventory = await ui.text('/inventory');
-    assert.ok(inventory.includes(`<a href="${hostHref}">${deb.ip}</a>`), 'Inventory links to the host page');
+    // The sshd runs in the host's network namespace, not its own UTS one: it reports this machine's name.
+    assert.ok(
+      inventory.includes(`<a href="${hostHref}">${reportedName(deb.ip)}</a>`),
+      'Inventory links to the host page',
+    );
     const patches = await ui.text('/patches?view=hosts');
     assert.ok(patches.includes(`href="${hostHref}#fixes"`), 'Patches links to the host page');
     const advisory = await ui.text(`/patches/advisories/lab-tracker/${CVE}`);

@@ -294,3 +294,14 @@ test("inventory --public-key prints the running daemon's key; collecting still w
   assert.equal(collect.code, 1);
   assert.match(collect.stderr, /is in use by patch-depot serve .*Inventory → Collect now/);
 });
+
+test('inventory --public-key prepares a data directory holding only its config.json (before the first start)', async (t) => {
+  const data = join(await tempDir(t), 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'config.json'), '{}');
+  const r = cli(['inventory', '--public-key', '--data-dir', data]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ssh-ed25519 AAAA/);
+  // Again, once the key is there: the same key.
+  assert.equal(cli(['inventory', '--public-key', '--data-dir', data]).stdout, r.stdout);
+});
