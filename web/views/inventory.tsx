@@ -40,7 +40,8 @@ export const KeyCard = (props: { publicKey: string; fingerprint: string }) => (
 
 const HostKeyCell = (props: { row: HostOverview; csrf: string }) => {
   const key = props.row.hostKey;
-  if (!key) return <span class="hint">pinned at first connection</span>;
+  // Not "pinned at first connection": read before any connection, it said a key was pinned.
+  if (!key) return <span class="hint">none yet: pinned at the first connection</span>;
   if (!key.rejected)
     return <code title={`${key.pinned.type}, pinned ${key.pinned.seenAt}`}>{key.pinned.fingerprint}</code>;
   return (

@@ -93,6 +93,8 @@ test('credentials are saved; the password is never sent back', async (t) => {
   assert.match(html, /Credentials saved/);
   assert.match(html, /deploy@10\.0\.0\.5:2222/);
   assert.match(html, /<td data-label="Password">stored<\/td>/);
+  // Never connected: no key is pinned yet, and the row says so.
+  assert.match(html, /<span class="hint">none yet: pinned at the first connection<\/span>/);
   assert.ok(!html.includes('hunter2-secret'));
   const machine = h.hosts.byAddress('10.0.0.5')!;
   assert.equal((await h.inventory.credentials.get(machine.id))?.password, 'hunter2-secret');
