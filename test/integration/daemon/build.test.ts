@@ -66,6 +66,8 @@ test('npm run build produces a daemon that plain node can run', { timeout: 120_0
   t.after(() => feeds.close());
   const feedUrl = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}/tracker.json`;
   const syncDir = await tempDir(t);
+  // A data directory the daemon has run on (the CLI refuses any other).
+  await writeFile(join(syncDir, 'state.json'), '{}');
   await writeFile(
     join(syncDir, 'config.json'),
     JSON.stringify({ catalog: { feeds: [{ id: 'debian', kind: 'debian-tracker', url: feedUrl }] } }),
@@ -122,6 +124,8 @@ test('the built CLI collects an inventory over SSH', {
   skip: sshdUnavailable(),
 }, async (t) => {
   const dir = await tempDir(t);
+  // A data directory the daemon has run on (the CLI refuses any other).
+  await writeFile(join(dir, 'state.json'), '{}');
   const cli = (args: string[]) =>
     spawnSync(process.execPath, ['dist/daemon/main.js', ...args, '--data-dir', dir], {
       cwd: root,
