@@ -24,11 +24,12 @@ import {
 import { DeploymentStore } from './deployment-store.js';
 import type { DeploymentSummary, HostRow } from './deployment-summary.js';
 import { DEFAULT_TIMING, type HostRunDeps, type HostRunTiming } from './host-run.js';
+import { KeyedSerial } from './keyed-serial.js';
 import { buildPlan, type PlanSelection, updateKey } from './plan.js';
 import type { ApprovalScope, ManualApproval } from './policy/approvals.js';
+import { defaultPolicy } from './policy/default-policy.js';
 import { pendingScopes } from './policy/host-approval.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_GATE } from './policy/rings.js';
-import { DEFAULT_SPREAD_MS, parseWindow } from './policy/windows.js';
+import { parseWindow } from './policy/windows.js';
 import { DEFAULT_KEEP_DAYS } from './site-settings.js';
 
 export interface DeployServiceOptions
@@ -68,18 +69,6 @@ export interface CreateDeployment {
   placement?: Record<string, { group: string; ring: number }>;
   policy?: Partial<DeployPolicy>;
 }
-
-export const defaultPolicy = (concurrency = DEFAULT_CONCURRENCY): DeployPolicy => ({
-  concurrency,
-  batchSize: concurrency,
-  batchFailureThreshold: 0,
-  gate: { ...DEFAULT_GATE },
-  windows: {},
-  reboot: {},
-  rules: [],
-  spreadMs: DEFAULT_SPREAD_MS,
-  now: false,
-});
 
 const PRUNE_ENTRY = 'deploy.prune';
 
@@ -235,25 +224,11 @@ export class DeployService implements Service {
     await this.audit.append({ at: this.iso(), deploymentId: d.id, ...entry });
   }
 
-  /**
-   * Run `work` after every earlier action on deployment `id` has finished: two presses of one
-   * button (a double click, two admins) each see what the other did, instead of both passing the
-   * same check and acting twice (two approvals, two starts, a host retried twice).
-   */
+  /** Actions on one deployment run one after another (see KeyedSerial): a second press acts once. */
+  private readonly acting = new KeyedSerial();
   private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const next = (this.acting.get(id) ?? Promise.resolve()).then(work);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.acting.set(id, tail);
-    void tail.then(() => {
-      if (this.acting.get(id) === tail) this.acting.delete(id);
-    });
-    return next;
+    return this.acting.run(id, work);
   }
-
-  private readonly acting = new Map<string, Promise<void>>();
 
   approve(id: string, scope: ApprovalScope, actor: Actor, deadline?: string): Promise<Deployment> {
     return this.serial(id, () => this.approveNow(id, scope, actor, deadline));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultPolicy } from '../../../daemon/deploy/deploy-service.js';
 import type { Deployment, HostState } from '../../../daemon/deploy/deployment.js';
+import { defaultPolicy } from '../../../daemon/deploy/policy/default-policy.js';
 import { advanceRings, type RingContext } from '../../../daemon/deploy/policy/rings.js';
 
 const HOUR = 3_600_000;
