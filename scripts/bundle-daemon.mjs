@@ -7,7 +7,7 @@
 // load at start); its optional native parts (cpu-features, a .node binding, never built for the
 // appliance) stay outside, and ssh2 falls back to JavaScript without them as it does there. Files
 // read at run time (oui-data, htmx.min.js) are found in node_modules as before. Usage: node scripts/bundle-daemon.mjs [OUT_DIR] (default dist).
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +38,8 @@ export const bundleDaemon = async (out = 'dist') => {
     },
   };
   await build({ ...common, entryPoints: [join(daemon, 'main.js')], outfile: join(daemon, 'main.js') });
+  // tsc's map of the entry it replaced would mislead whoever opens it.
+  rmSync(join(daemon, 'main.js.map'), { force: true });
   // worker-feed-parser starts the worker from beside itself: in the bundle, that is daemon/.
   await build({
     ...common,
