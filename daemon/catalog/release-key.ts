@@ -33,6 +33,33 @@ export const releaseKeyFor = (os: OsRelease): string => {
   return `${id}:${os.versionId || os.codename}`;
 };
 
+const FAMILY_NAMES: Record<string, string> = {
+  debian: 'Debian',
+  ubuntu: 'Ubuntu',
+  alpine: 'Alpine',
+  rhel: 'RHEL',
+  rocky: 'Rocky Linux',
+  almalinux: 'AlmaLinux',
+  centos: 'CentOS',
+  ol: 'Oracle Linux',
+};
+
+/**
+ * A release key as people read it: `debian:bookworm` is "Debian 12 (bookworm)", `ubuntu:22.04`
+ * "Ubuntu 22.04", `rocky:9` "Rocky Linux 9"; a key of another family shows as it is.
+ */
+export const releaseLabel = (key: string): string => {
+  const at = key.indexOf(':');
+  const family = FAMILY_NAMES[key.slice(0, at)];
+  if (at < 0 || !family) return key;
+  const version = key.slice(at + 1);
+  if (key.startsWith('debian:')) {
+    const number = Object.keys(DEBIAN_CODENAMES).find((n) => DEBIAN_CODENAMES[n] === version);
+    return number ? `${family} ${number} (${version})` : `${family} ${version}`;
+  }
+  return `${family} ${version}`;
+};
+
 /** Debian tracker release names (`bookworm`) -> key. */
 export const debianTrackerRelease = (name: string): string => `debian:${name}`;
 

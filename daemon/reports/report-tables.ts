@@ -6,6 +6,7 @@
 import { hostStanding } from '../assess/assess.js';
 import type { HostAssessment } from '../assess/types.js';
 import { type Severity, severities } from '../catalog/model.js';
+import { releaseLabel } from '../catalog/release-key.js';
 import { fullSeverities, type History } from './history.js';
 import {
   DAY_MS,
@@ -184,7 +185,8 @@ export const hostsTable = (
     return {
       host: label(h.hostId),
       standing: hostStanding(h),
-      release: h.release,
+      release: releaseLabel(h.release),
+      release_key: h.release,
       missing_fixes: h.findings.count,
       ...Object.fromEntries(severities.map((s) => [severityLabel(s), sev[s]])),
       oldest_open_days: ages.length ? days1(largest(ages)) : null,
@@ -214,6 +216,7 @@ export const hostsTable = (
       { key: 'reboot_required', label: 'Reboot pending' },
       { key: 'last_inventory', label: 'Last inventory', time: true },
       { key: 'host_id', label: 'Host id', exportOnly: true },
+      { key: 'release_key', label: 'Release key', exportOnly: true },
     ],
     rows,
   };

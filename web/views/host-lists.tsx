@@ -2,6 +2,7 @@
  * The long lists of the host page, one page at a time: installed packages and missing fixes,
  * each with page links that keep the other list where it was; and the host's deployments.
  */
+import { releaseLabel } from '../../daemon/catalog/release-key.js';
 import type { DeploymentSummary, HostRow } from '../../daemon/deploy/deployment-summary.js';
 import type { HostPaging, HostView } from '../../daemon/hosts/host-view.js';
 import { deploymentHref, OutcomeWord, StateWord, UNAVAILABLE } from './deployments.js';
@@ -126,13 +127,13 @@ export const FixesSection = (props: { view: HostView }) => {
             : 'Known once the machine is inventoried and a vendor feed covers its release.'}
         </p>
       ) : !a.covered ? (
-        <Notice kind="error">{`No synchronised feed covers ${a.release}: its missing fixes are unknown.`}</Notice>
+        <Notice kind="error">{`No synchronised feed covers ${releaseLabel(a.release)}: its missing fixes are unknown.`}</Notice>
       ) : a.missing.total === 0 ? (
         <Notice kind="ok">{`Fully patched: ${a.packages} packages checked.${a.unfixed ? ` ${a.unfixed} known vulnerabilities have no fix yet.` : ''}`}</Notice>
       ) : (
         <>
           <p class="hint">
-            {`${a.release} · assessed against the inventory of `}
+            {`${releaseLabel(a.release)} · assessed against the inventory of `}
             <When at={a.collectedAt} />
             {a.unfixed ? ` · ${a.unfixed} further known vulnerabilities have no fix yet` : ''}
           </p>

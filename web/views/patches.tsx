@@ -9,6 +9,7 @@ import type { AdvisoryImpact } from '../../daemon/assess/assess-service.js';
 import type { HostLabel, MissingFixFilter, PackageImpact } from '../../daemon/assess/missing-fix-query.js';
 import type { HostAssessment, MissingFix, SiteCompliance } from '../../daemon/assess/types.js';
 import { type Severity, severities } from '../../daemon/catalog/model.js';
+import { releaseLabel } from '../../daemon/catalog/release-key.js';
 import type { Page } from '../../daemon/paging.js';
 import type { WebEnv } from '../env.js';
 import { hostHref } from './host-link.js';
@@ -230,7 +231,7 @@ export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; sel
                 <td>
                   <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
                 </td>
-                <td data-label="Release">{h.release}</td>
+                <td data-label="Release">{releaseLabel(h.release)}</td>
                 <td data-label="Missing fixes">{h.findings.count}</td>
                 {/* Every severity with a count ("1 high · 1 medium · 1 low"): the parts add up to the fixes missing. */}
                 <td data-label="By severity">{severityBreakdown(h.bySeverity)}</td>
