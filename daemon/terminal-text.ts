@@ -24,3 +24,10 @@ export const terminalText = (text: string): string => {
   }
   return out;
 };
+
+/**
+ * Control characters (C0, DEL, C1: NUL, BEL, ESC...) and the bidirectional controls, as a test:
+ * a name or title typed or announced with one is refused (shown on a page, a direction override
+ * makes "\u202egnp.exe" read "exe.png").
+ */
+export const UNSAFE_TEXT = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { UNSAFE_TEXT } from '../terminal-text.js';
 
 /** What a token may do; each route names the one scope it needs. */
 export const TOKEN_SCOPES = {
@@ -51,7 +52,7 @@ export const tokenInputSchema = z.object({
     .trim()
     .min(1, 'name: give the token a name (which console or script uses it)')
     .max(80, 'name: at most 80 characters')
-    .regex(/^[^\p{Cc}]*$/u, 'name: no control characters'),
+    .refine((name) => !UNSAFE_TEXT.test(name), 'name: no control characters or direction overrides'),
   scopes: z
     .array(z.enum(tokenScopes, { error: (iss) => `scope: unknown scope ${JSON.stringify(iss.input)}` }))
     .min(1, 'scope: choose at least one scope'),

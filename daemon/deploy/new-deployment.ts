@@ -6,6 +6,7 @@
  */
 import type { HostAssessment } from '../assess/types.js';
 import { DepotError } from '../errors.js';
+import { UNSAFE_TEXT } from '../terminal-text.js';
 import type { CreateDeployment } from './deploy-service.js';
 import { buildPlan, type Plan, type PlanSelection } from './plan.js';
 import { type DeploySettings, placeHosts, sitePolicy } from './site-settings.js';
@@ -48,6 +49,8 @@ export const deployRequest = (raw: {
   title?: string | undefined;
 }): DeployRequest => {
   const title = raw.title?.trim().slice(0, 200);
+  if (title && UNSAFE_TEXT.test(title))
+    throw new DepotError('BAD_INPUT', 'title: no control characters or direction overrides');
   return {
     advisories: nameList('advisory', raw.advisories ?? []),
     packages: nameList('package', raw.packages ?? [], PACKAGE_NAME),

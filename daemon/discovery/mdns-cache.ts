@@ -7,6 +7,7 @@
  * flooding the link costs a fixed amount of memory and nothing more. Pure: the clock is passed in.
  */
 import type { Answer } from 'dns-packet';
+import { UNSAFE_TEXT } from '../terminal-text.js';
 import type { MdnsRecord } from './ports.js';
 
 export const META_QUERY = '_services._dns-sd._udp.local';
@@ -46,7 +47,7 @@ const lower = (name: string): string => name.toLowerCase().replace(/\.$/, '');
  * name holds them, and shown on a page a direction override makes "\u202egnp.exe" read "exe.png".
  * A name with one is not heard; in TXT text they are dropped, and a key with one is not kept.
  */
-const UNSAFE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE = UNSAFE_TEXT;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
 const safeName = (name: string): string | undefined => (UNSAFE.test(name) ? undefined : name);
 

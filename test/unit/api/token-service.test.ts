@@ -173,5 +173,10 @@ test('bad input is refused with a message and makes nothing', async (t) => {
     { name: 'a\u0007b', scopes: ['console:read'], expiresInDays: null },
     /^name: no control characters/,
   );
+  // A direction override would show 'exe.png' for '\u202egnp.exe' on the tokens page.
+  await refused(
+    { name: '\u202egnp.exe', scopes: ['console:read'], expiresInDays: null },
+    /^name: no control characters or direction overrides/,
+  );
   assert.deepEqual(tokens.list(), []);
 });
