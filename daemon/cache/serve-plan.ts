@@ -25,7 +25,8 @@ export type Range = { start: number; end: number } | 'unsatisfiable' | undefined
 /** A single `bytes=` range against a known size; multi-range and invalid requests are answered whole. */
 export const parseRange = (value: string | undefined, size: number): Range => {
   if (!value) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  // The unit is case-insensitive (RFC 9110 14.1): BYTES=0-9 is a range too.
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(value.trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {
     const suffix = Number(m[2]);

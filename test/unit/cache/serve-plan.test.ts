@@ -34,6 +34,7 @@ test('range parsing', () => {
   assert.deepEqual(parseRange('bytes=0-99', 1000), { start: 0, end: 100 });
   assert.deepEqual(parseRange('bytes=900-', 1000), { start: 900, end: 1000 });
   assert.deepEqual(parseRange('bytes=-100', 1000), { start: 900, end: 1000 });
+  assert.deepEqual(parseRange('BYTES=1-2', 1000), { start: 1, end: 3 }, 'the unit is case-insensitive');
   assert.deepEqual(parseRange('bytes=990-5000', 1000), { start: 990, end: 1000 });
   assert.equal(parseRange('bytes=1000-', 1000), 'unsatisfiable');
   assert.equal(parseRange('bytes=0-1,5-6', 1000), undefined, 'multi-range answered whole');
