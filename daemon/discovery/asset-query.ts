@@ -44,10 +44,13 @@ export const networkName = (a: Asset): string | undefined =>
 export const displayName = (a: Asset, reported?: string): string =>
   networkName(a) ?? (reported || a.services[0]?.name) ?? '';
 
+/** The name an asset's machine reported at its inventory (the host directory knows it), if any. */
+export type ReportedName = (assetId: string) => string | undefined;
+
 /** Sort keys, computed once per asset per query (not once per comparison). */
-const sortKey: Record<AssetQuery['sort'], (a: Asset) => string | number> = {
+const sortKey: Record<AssetQuery['sort'], (a: Asset, reported: ReportedName) => string | number> = {
   ip: (a) => ipSortKey(a.ip),
-  name: (a) => displayName(a).toLowerCase(),
+  name: (a, reported) => displayName(a, reported(a.id)).toLowerCase(),
   vendor: (a) => (a.vendor ?? '').toLowerCase(),
   class: (a) => a.deviceClass,
   lastSeen: (a) => a.lastSeen,
@@ -80,6 +83,8 @@ export const queryAssets = (
   assets: Iterable<Asset>,
   haystack: (id: string) => string,
   query: AssetQuery,
+  /** A machine is found and sorted by the name it reports too (pilot1), as the Name column shows it. */
+  reported: ReportedName = () => undefined,
 ): AssetPage => {
   const terms = query.q.toLowerCase().split(/\s+/).filter(Boolean);
   const vendor = query.vendor.toLowerCase();
@@ -91,14 +96,15 @@ export const queryAssets = (
     if (query.status === 'offline' && a.online) continue;
     if (query.status === 'new' && !a.isNew) continue;
     if (terms.length) {
-      const text = haystack(a.id);
+      const name = reported(a.id)?.toLowerCase();
+      const text = name ? `${haystack(a.id)} ${name}` : haystack(a.id);
       if (!terms.every((t) => text.includes(t))) continue;
     }
     matches.push(a);
   }
   const key = sortKey[query.sort];
   const sign = query.dir === 'asc' ? 1 : -1;
-  const decorated = matches.map((a) => ({ a, k: key(a), ip: ipSortKey(a.ip) }));
+  const decorated = matches.map((a) => ({ a, k: key(a, reported), ip: ipSortKey(a.ip) }));
   decorated.sort((x, y) => sign * cmpKeys(x.k, y.k) || x.ip - y.ip);
   const sorted = decorated.map((d) => d.a);
   const pages = Math.max(1, Math.ceil(matches.length / query.pageSize));

@@ -21,6 +21,7 @@ import {
   type AssetQuery,
   countAssets,
   queryAssets,
+  type ReportedName,
 } from './asset-query.js';
 import { AssetStore } from './asset-store.js';
 import { formatIpv4 } from './ipv4.js';
@@ -350,8 +351,9 @@ export class DiscoveryService {
     return countAssets(this.assets.all());
   }
 
-  query(q: AssetQuery): AssetPage {
-    return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q);
+  /** A page of assets; `reported` adds the names machines report at inventory to search and sort. */
+  query(q: AssetQuery, reported?: ReportedName): AssetPage {
+    return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q, reported);
   }
 
   /** Every asset, for views that join them with something else (network devices). */

@@ -87,7 +87,7 @@ const assetsPage = (c: Context<WebEnv>, deps: WebDeps, hostOf: (assetId: string)
       ) : null}
       <section class="card">
         <AssetTable
-          page={d.query(q)}
+          page={d.query(q, reportedName(deps))}
           total={d.assets.size}
           hostOf={hostOf}
           reportedName={reportedName(deps)}
@@ -115,7 +115,7 @@ export const assetsRoutes = (deps: WebDeps) => {
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/assets${qs(q, {})}`);
     return c.html(
       <AssetTable
-        page={d.query(q)}
+        page={d.query(q, reportedName(deps))}
         total={d.assets.size}
         hostOf={hostOf}
         reportedName={reportedName(deps)}

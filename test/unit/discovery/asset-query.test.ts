@@ -85,3 +85,29 @@ test('bad list parameters are rejected by the schema', () => {
   assert.equal(assetQuerySchema.safeParse({ page: '-1' }).success, false);
   assert.equal(assetQuerySchema.safeParse({ class: 'toaster' }).success, false);
 });
+
+test('a machine without a network name is found and sorted by the name it reports at inventory', () => {
+  const nameless = [make(1), make(2), make(3)].map((a) => ({ ...a, hostnames: [] }));
+  const hay3 = new Map(nameless.map((a) => [a.id, `${a.ip} ${a.mac}`]));
+  const reported = new Map([
+    [nameless[0]!.id, 'pilot2'],
+    [nameless[2]!.id, 'Pilot1'],
+  ]);
+  const q = (query: Record<string, string>) =>
+    queryAssets(
+      nameless,
+      (id) => hay3.get(id)!,
+      assetQuerySchema.parse(query),
+      (id) => reported.get(id),
+    );
+  assert.deepEqual(
+    q({ q: 'pilot1' }).items.map((a) => a.ip),
+    ['10.0.0.3'],
+    'found by the reported name, case-insensitively',
+  );
+  assert.deepEqual(
+    q({ sort: 'name', dir: 'asc' }).items.map((a) => a.ip),
+    ['10.0.0.2', '10.0.0.3', '10.0.0.1'],
+    'unnamed first, then pilot1, pilot2',
+  );
+});
