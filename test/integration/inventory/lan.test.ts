@@ -64,6 +64,8 @@ describe('SSH inventory over the lab LAN', { skip, timeout: 180_000 }, () => {
     );
     dataDir = await mkdtemp(join(tmpdir(), 'pd-lan-inv-'));
     await writeFile(join(dataDir, 'config.json'), JSON.stringify({ inventory: { connectTimeoutMs: 2000 } }));
+    // A data directory the daemon has run on: the CLI refuses any other.
+    await writeFile(join(dataDir, 'state.json'), '{}');
     const key = await cli(['--public-key']);
     assert.equal(key.code, 0, key.stderr);
     for (const label of ['deb1', 'deb2']) {
