@@ -159,7 +159,7 @@ test('every route that changes something has a deliberate role', async (t) => {
     'POST /assets/acknowledge-all': 'operator',
     'POST /cache/-/prefetch': 'operator',
     'POST /deployments': 'operator',
-    'POST /deployments/:id/:action{approve|run|pause|cancel}': 'operator',
+    'POST /deployments/:id/:action{approve-all|approve|run|pause|cancel}': 'operator',
     'POST /deployments/:id/hosts/:hostId/retry': 'operator',
     'POST /deployments/:id/hosts/:hostId/reset-breaker': 'operator',
     'POST /devices/stage': 'operator',
