@@ -351,7 +351,6 @@ export class DiscoveryService {
     return countAssets(this.assets.all());
   }
 
-  /** A page of assets; `reported` adds the names machines report at inventory to search and sort. */
   query(q: AssetQuery, reported?: ReportedName): AssetPage {
     return queryAssets(this.assets.all(), (id) => this.assets.haystack(id), q, reported);
   }
