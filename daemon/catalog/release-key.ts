@@ -18,6 +18,9 @@ const DEBIAN_CODENAMES: Record<string, string> = {
   '15': 'duke',
 };
 
+/** Codename -> release number, for labels ("Debian 12 (bookworm)"). */
+const DEBIAN_NUMBERS = new Map(Object.entries(DEBIAN_CODENAMES).map(([n, c]) => [c, n]));
+
 const RPM_MAJOR_ONLY = new Set(['rhel', 'rocky', 'almalinux', 'centos', 'ol']);
 
 export const releaseKeyFor = (os: OsRelease): string => {
@@ -54,7 +57,7 @@ export const releaseLabel = (key: string): string => {
   if (at < 0 || !family) return key;
   const version = key.slice(at + 1);
   if (key.startsWith('debian:')) {
-    const number = Object.keys(DEBIAN_CODENAMES).find((n) => DEBIAN_CODENAMES[n] === version);
+    const number = DEBIAN_NUMBERS.get(version);
     return number ? `${family} ${number} (${version})` : `${family} ${version}`;
   }
   return `${family} ${version}`;

@@ -47,9 +47,8 @@ const lower = (name: string): string => name.toLowerCase().replace(/\.$/, '');
  * name holds them, and shown on a page a direction override makes "\u202egnp.exe" read "exe.png".
  * A name with one is not heard; in TXT text they are dropped, and a key with one is not kept.
  */
-const UNSAFE = UNSAFE_TEXT;
-const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
-const safeName = (name: string): string | undefined => (UNSAFE.test(name) ? undefined : name);
+const UNSAFE_ALL = new RegExp(UNSAFE_TEXT.source, 'gu');
+const safeName = (name: string): string | undefined => (UNSAFE_TEXT.test(name) ? undefined : name);
 
 /** `_ipp._tcp.local` -> ['ipp', 'tcp']; anything else is not a DNS-SD service type. */
 export const serviceTypeOf = (name: string): [type: string, protocol: string] | undefined => {
@@ -68,7 +67,7 @@ const txtOf = (data: unknown): Record<string, string> => {
     const text = Buffer.isBuffer(item) ? item.toString('utf8') : typeof item === 'string' ? item : '';
     const eq = text.indexOf('=');
     const key = (eq < 0 ? text : text.slice(0, eq)).slice(0, 64);
-    if (key && !UNSAFE.test(key))
+    if (key && !UNSAFE_TEXT.test(key))
       out[key] = eq < 0 ? '' : text.slice(eq + 1, eq + 257).replace(UNSAFE_ALL, '');
   }
   return out;
