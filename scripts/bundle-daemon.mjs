@@ -7,7 +7,7 @@
 // load at start); its optional native parts (cpu-features, a .node binding, never built for the
 // appliance) stay outside, and ssh2 falls back to JavaScript without them as it does there. Files
 // read at run time (oui-data, htmx.min.js) are found in node_modules as before. Usage: node scripts/bundle-daemon.mjs [OUT_DIR] (default dist).
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -21,6 +21,16 @@ export const bundleDaemon = async (out = 'dist') => {
     target: 'node20',
     // Stack traces in the journal name functions as the source does.
     keepNames: true,
+    // No comments or indentation: V8 keeps the whole source of a script in the heap for as long as
+    // the script lives (lazy functions are compiled from it), and a single non-ASCII character
+    // anywhere (an en dash in a comment) makes it a two-byte string. At 5.3 MB that was 10.4 MiB of
+    // the idle daemon's 42 MiB of live heap; without comments and ASCII-only it is 3.9 MiB. Names
+    // are kept (keepNames, no identifier minification), so a stack trace still reads; its position
+    // is a column in a line of the bundle.
+    minifyWhitespace: true,
+    charset: 'ascii',
+    // The packages' licence notices go to main.js.LEGAL.txt beside the bundle, named at its end.
+    legalComments: 'linked',
     external: ['cpu-features', '*.node'],
     allowOverwrite: true,
     logLevel: 'warning',
@@ -38,6 +48,7 @@ export const bundleDaemon = async (out = 'dist') => {
     },
   };
   await build({ ...common, entryPoints: [join(daemon, 'main.js')], outfile: join(daemon, 'main.js') });
+  assertAscii(join(daemon, 'main.js'));
   // tsc's map of the entry it replaced would mislead whoever opens it.
   rmSync(join(daemon, 'main.js.map'), { force: true });
   // worker-feed-parser starts the worker from beside itself: in the bundle, that is daemon/.
@@ -46,10 +57,26 @@ export const bundleDaemon = async (out = 'dist') => {
     entryPoints: [join(daemon, 'catalog/feed-worker.js')],
     outfile: join(daemon, 'feed-worker.js'),
   });
+  assertAscii(join(daemon, 'feed-worker.js'));
   // web/static-assets reads ./static beside itself: in the bundle, daemon/static.
   cpSync(fileURLToPath(new URL('../web/static', import.meta.url)), join(daemon, 'static'), {
     recursive: true,
   });
+};
+
+/**
+ * esbuild escapes non-ASCII characters in strings, not in regular expression literals: a bundle
+ * that is not ASCII (see minifyWhitespace above) names the place, to be written as \uXXXX there.
+ */
+const assertAscii = (file) => {
+  const bytes = readFileSync(file);
+  const at = bytes.findIndex((b) => b > 0x7f);
+  if (at >= 0) {
+    const text = bytes.toString('latin1');
+    throw new Error(
+      `${file} is not ASCII at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))} (use \\u escapes in the source)`,
+    );
+  }
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)

@@ -18,6 +18,7 @@
  * leaves it out); the idle RSS is broken down into file pages (code), the JS heap V8 holds and
  * what of it is live, and external buffers, so a figure says what bounds it.
  * Profiling: BENCH_DAEMON_NODE_ARGS passes more node flags to the daemon (e.g. --cpu-prof, --trace-gc),
+ * BENCH_DAEMON_ENV more environment ("K=V K2=V2", over the unit's),
  * BENCH_DAEMON_STDOUT=FILE keeps what it prints, BENCH_HEAP_SNAPSHOT=1 writes a heap snapshot of
  * the idle daemon into the working directory.
  */
@@ -151,6 +152,13 @@ const nodeArgs = `${unitEnv.PATCH_DEPOT_NODE_FLAGS ?? ''} ${process.env.BENCH_DA
   .filter(Boolean);
 if (process.env.BENCH_HEAP_SNAPSHOT) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
 const daemonOut = process.env.BENCH_DAEMON_STDOUT;
+/** BENCH_DAEMON_ENV="K=V K2=V2": more environment for the daemon, over the unit's (an allocator to try). */
+const extraEnv = Object.fromEntries(
+  (process.env.BENCH_DAEMON_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 
 const PAGES = [
   '/',
@@ -176,6 +184,7 @@ const startDaemon = async (dataDir: string, url: string) => {
       env: {
         ...process.env,
         ...unitEnv,
+        ...extraEnv,
         PATCH_DEPOT_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? 'warn',
       },
     },
@@ -296,7 +305,7 @@ await rm(out, { recursive: true, force: true });
 
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log(
-  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; ${REPORT_MONTHS} months of remediation history (${main.fixed.toLocaleString('en')} fixed findings, ${main.fixedFilesMB.toFixed(1)} MB of batch files); ${DEPLOYMENTS} finished deployments to every host (${main.deployments.recordsMB.toFixed(0)} MB of records); node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}; load ${main.load}`,
+  `\nDaemon with ${HOSTS} hosts x ${PER_HOST} packages, tracker of ${CVES} CVEs (${(tracker.length / 1e6).toFixed(1)} MB); seeded in ${main.seedS.toFixed(1)} s; ${REPORT_MONTHS} months of remediation history (${main.fixed.toLocaleString('en')} fixed findings, ${main.fixedFilesMB.toFixed(1)} MB of batch files); ${DEPLOYMENTS} finished deployments to every host (${main.deployments.recordsMB.toFixed(0)} MB of records); node flags: ${nodeArgs.join(' ') || 'none'}; unit environment: ${Object.keys(unitEnv).join(', ') || 'none'}${Object.keys(extraEnv).length ? `; more: ${process.env.BENCH_DAEMON_ENV}` : ''}; load ${main.load}`,
 );
 console.table(main.pages);
 const { healthzS, assessedS, worstP95, rssMiB, inventoryMB } = main;

@@ -66,7 +66,7 @@ export class JobLog {
 
   private push(line: string): void {
     if (line.startsWith('… ') && line.includes('earlier lines dropped')) {
-      this.dropped += Number(/… (\d+)/.exec(line)?.[1] ?? 0);
+      this.dropped += Number(/\u2026 (\d+)/.exec(line)?.[1] ?? 0);
       return;
     }
     this.lines.push(line);

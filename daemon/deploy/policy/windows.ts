@@ -48,7 +48,7 @@ const assertZone = (zone: string): void => {
 /** Parse "Sat 22:00–Sun 04:00" (an en dash or a hyphen) in `zone`; 1 to 24 hours. */
 export const parseWindow = (text: string, zone: string): MaintenanceWindow => {
   assertZone(zone);
-  const ends = text.split(/\s*[–-]\s*/);
+  const ends = text.split(/\s*[\u2013-]\s*/);
   if (ends.length !== 2) {
     throw new DepotError('BAD_INPUT', `window "${text}": write it as start–end, e.g. Sat 22:00–Sun 04:00`);
   }
