@@ -18,7 +18,8 @@
  * leaves it out); the idle RSS is broken down into file pages (code), the JS heap V8 holds and
  * what of it is live, and external buffers, so a figure says what bounds it.
  * Profiling: BENCH_DAEMON_NODE_ARGS passes more node flags to the daemon (e.g. --cpu-prof, --trace-gc),
- * BENCH_DAEMON_ENV more environment ("K=V K2=V2", over the unit's),
+ * BENCH_DAEMON_ENV more environment ("K=V K2=V2", over the unit's), BENCH_KEEP_DATA=1 keeps the
+ * seeded data directories (their paths are printed) to start a daemon on by hand,
  * BENCH_DAEMON_STDOUT=FILE keeps what it prints, BENCH_HEAP_SNAPSHOT=1 writes a heap snapshot of
  * the idle daemon into the working directory.
  */
@@ -280,7 +281,8 @@ const measure = async (n: number) => {
   }
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
-  await rm(site.dataDir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_DATA) console.log(`kept the ${n}-host data directory: ${site.dataDir}`);
+  else await rm(site.dataDir, { recursive: true, force: true });
   const rssMiB = { afterPages, idle, peak, ...idleMemory };
   return {
     hosts: n,
