@@ -16,6 +16,8 @@ import { foldAssets, type Move, type SeenAsset } from './match.js';
 
 export class HostDirectory {
   private index = new HostIndex();
+  /** Bumped on every change (pages keep lists ordered by the names hosts give until it moves). */
+  version = 0;
   private readonly doc: JsonDocument<typeof directorySchema>;
 
   constructor(
@@ -93,6 +95,7 @@ export class HostDirectory {
       return { result: fn(doc.hosts, fresh), index: fresh };
     });
     this.index = index;
+    this.version++;
     return result;
   }
 

@@ -142,6 +142,14 @@ export class HostService {
     );
   }
 
+  /**
+   * Changes whenever a label may have (a machine renamed, moved or newly named): what a page
+   * derives from labels, such as hosts sorted by them, is kept while this stays the same.
+   */
+  labelsVersion(): string {
+    return `${this.directory.version}.${this.opts.assets?.version() ?? 0}`;
+  }
+
   /** Whether the machine is one to patch over SSH, from what discovery saw of it. */
   manageability(id: string): Manageability {
     const host = this.directory.get(id);

@@ -16,6 +16,7 @@ export const hostsDir = (config: Pick<Config, 'dataDir'>): string => join(config
 export const discoveryAssets = (discovery: DiscoveryService): AssetSource => ({
   all: () => discovery.assets.all(),
   byId: (id) => discovery.assets.byId(id),
+  version: () => discovery.assets.version,
   onAssetsChanged: (listener) => discovery.onAssetsChanged(listener),
 });
 

@@ -13,6 +13,8 @@ import type { CredentialInput } from '../remote/credentials.js';
 export interface AssetSource {
   all(): Iterable<Asset>;
   byId(id: string): Asset | undefined;
+  /** A number that changes whenever any asset does (pages keep what they derive from names). */
+  version(): number;
   /** The listener's promise settles before the scan is reported done. */
   onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void;
 }

@@ -31,6 +31,12 @@ export class MemoryAssets implements AssetSource {
     return this.assets.get(id);
   }
 
+  /** Tests change `assets` in place: every call is a new version, so nothing derived is kept. */
+  private calls = 0;
+  version(): number {
+    return ++this.calls;
+  }
+
   onAssetsChanged(listener: (changed: readonly Asset[]) => Promise<void> | void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

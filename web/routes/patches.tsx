@@ -5,8 +5,14 @@
  * fixes are on its host page. Feeds live in feeds.tsx.
  */
 import { type Context, Hono } from 'hono';
-import { fixOn, PAGE_WAIT_MS } from '../../daemon/assess/assess-service.js';
-import { advisoriesMatching, hostsMatching, impactByPackage } from '../../daemon/assess/missing-fix-query.js';
+import { type AdvisoryImpact, fixOn, PAGE_WAIT_MS } from '../../daemon/assess/assess-service.js';
+import {
+  advisoriesMatching,
+  type HostLabel,
+  hostsMatching,
+  impactByPackage,
+} from '../../daemon/assess/missing-fix-query.js';
+import type { HostAssessment } from '../../daemon/assess/types.js';
 import type { CatalogService } from '../../daemon/catalog/catalog-service.js';
 import { DepotError } from '../../daemon/errors.js';
 import { pageNumber, pageOf } from '../../daemon/paging.js';
@@ -14,6 +20,7 @@ import { missingFixesCsv } from '../../daemon/reports/missing-fixes-csv.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { hostHref } from '../views/host-link.js';
 import { Empty, Notice, renderPage } from '../views/layout.js';
+import { Pager } from '../views/pager.js';
 import {
   AdvisoryTable,
   AffectedHosts,
@@ -21,9 +28,10 @@ import {
   ComplianceCards,
   DeployForm,
   FilterForm,
+  type Filters,
   HostTable,
-  PAGE,
   PackageTable,
+  patchesHref,
   readFilters,
   Sev,
   webLink,
@@ -128,6 +136,45 @@ const Progress = (props: { deps: WebDeps; after: string | undefined; hosts: numb
   );
 };
 
+/**
+ * The chosen view's rows a page at a time (100; by host, the most at risk first), with page links
+ * that keep the filters: every advisory, package and host can be reached, not only the first ones.
+ */
+const MissingFixes = (props: {
+  f: Filters;
+  page: number;
+  advisories: AdvisoryImpact[];
+  hosts: HostAssessment[];
+  label: HostLabel;
+}) => {
+  const href = (n: number) => patchesHref(props.f, n);
+  if (props.f.view === 'hosts') {
+    const p = pageOf(props.hosts, props.page);
+    return (
+      <DeployForm what="hosts (all their missing fixes)">
+        <HostTable rows={p.items} label={props.label} select />
+        <Pager page={p} href={href} label="Host pages" />
+      </DeployForm>
+    );
+  }
+  if (props.f.view === 'packages') {
+    const p = pageOf(impactByPackage(props.advisories), props.page);
+    return (
+      <>
+        <PackageTable rows={p.items} />
+        <Pager page={p} href={href} label="Package pages" />
+      </>
+    );
+  }
+  const p = pageOf(props.advisories, props.page);
+  return (
+    <DeployForm what="advisories (on every host missing them)">
+      <AdvisoryTable rows={p.items} select />
+      <Pager page={p} href={href} label="Advisory pages" />
+    </DeployForm>
+  );
+};
+
 const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
   const label = labelOf(deps);
   const f = readFilters(c);
@@ -162,8 +209,9 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       </>,
     );
   const site = got.site;
-  const rows = advisoriesMatching(site.advisories, f, label);
-  const hostRows = f.view === 'hosts' ? hostsMatching(site.hosts, f, label) : [];
+  // Each view filters its own list (by host never needs the advisories).
+  const rows = f.view === 'hosts' ? [] : advisoriesMatching(site.advisories, f, label);
+  const hostRows = f.view === 'hosts' ? hostsMatching(site.hosts, f, label, deps.hosts?.labelsVersion()) : [];
   return renderPage(
     c,
     { title: 'Patches' },
@@ -180,21 +228,16 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
       <FilterForm f={f} />
       {site.hosts.length === 0 ? (
         <NoInventories deps={deps} />
-      ) : f.view === 'hosts' && hostRows.length > 0 ? (
-        <DeployForm what="hosts (all their missing fixes)">
-          <HostTable rows={hostRows} label={label} select />
-        </DeployForm>
-      ) : rows.length === 0 || f.view === 'hosts' ? (
+      ) : (f.view === 'hosts' ? hostRows : rows).length === 0 ? (
         <NothingMatches missing={site.advisories.length} view={f.view} />
-      ) : f.view === 'packages' ? (
-        <PackageTable rows={impactByPackage(rows)} />
       ) : (
-        <DeployForm what="advisories (on every host missing them)">
-          <AdvisoryTable rows={rows.slice(0, PAGE)} select />
-          {rows.length > PAGE ? (
-            <p class="hint">{`Showing ${PAGE} of ${rows.length}; narrow the search to see the rest.`}</p>
-          ) : null}
-        </DeployForm>
+        <MissingFixes
+          f={f}
+          page={pageNumber(c.req.query('page'))}
+          advisories={rows}
+          hosts={hostRows}
+          label={label}
+        />
       )}
     </>,
   );

@@ -37,7 +37,17 @@ export const severityBreakdown = (bySeverity: Record<Severity, number>): string 
 export const VIEWS = ['advisories', 'packages', 'hosts'] as const;
 export type View = (typeof VIEWS)[number];
 const VIEW_WORDS: Record<View, string> = { advisories: 'advisory', packages: 'package', hosts: 'host' };
-export const PAGE = 200;
+
+/** The Patches list's address for page `n`, with the filters as they are (defaults left out). */
+export const patchesHref = (f: Filters, n: number): string => {
+  const q = new URLSearchParams();
+  if (f.view !== 'advisories') q.set('view', f.view);
+  if (f.severity) q.set('severity', f.severity);
+  if (f.q) q.set('q', f.q);
+  if (n > 1) q.set('page', String(n));
+  const query = q.toString();
+  return query ? `/patches?${query}` : '/patches';
+};
 
 export const Sev = (props: { s: Severity }) => (
   <strong style={`color:${SEVERITY_COLOUR[props.s]}`}>{severityWord(props.s)}</strong>
@@ -183,7 +193,7 @@ export const PackageTable = (props: { rows: PackageImpact[] }) => (
         </tr>
       </thead>
       <tbody>
-        {props.rows.slice(0, PAGE).map((e) => (
+        {props.rows.map((e) => (
           <tr>
             <td>
               <a href={`/patches?view=advisories&q=${encodeURIComponent(e.package)}`}>{e.package}</a>
@@ -210,44 +220,39 @@ export const PackageTable = (props: { rows: PackageImpact[] }) => (
 export const HostTable = (props: { rows: HostAssessment[]; label: HostLabel; select?: boolean }) => {
   const { rows } = props;
   return (
-    <>
-      <TableScroll label="Hosts">
-        {/* On a phone each host is a small card of labelled lines: what it misses stays in view. */}
-        <table class="stack">
-          <thead>
+    <TableScroll label="Hosts">
+      {/* On a phone each host is a small card of labelled lines: what it misses stays in view. */}
+      <table class="stack">
+        <thead>
+          <tr>
+            {props.select ? <th>Deploy</th> : null}
+            <th>Host</th>
+            <th>Release</th>
+            <th>Missing fixes</th>
+            <th>By severity</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((h) => (
             <tr>
-              {props.select ? <th>Deploy</th> : null}
-              <th>Host</th>
-              <th>Release</th>
-              <th>Missing fixes</th>
-              <th>By severity</th>
-              <th>Status</th>
+              {props.select ? <Pick name="host" value={h.hostId} label={props.label(h.hostId)} /> : null}
+              <td>
+                <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
+              </td>
+              <td data-label="Release">{releaseLabel(h.release)}</td>
+              <td data-label="Missing fixes">{h.findings.count}</td>
+              {/* Every severity with a count ("1 high · 1 medium · 1 low"): the parts add up to the fixes missing. */}
+              <td data-label="By severity">{severityBreakdown(h.bySeverity)}</td>
+              <td data-label="Status">
+                {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
+                {h.rebootRequired ? ' · reboot pending' : ''}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.slice(0, PAGE).map((h) => (
-              <tr>
-                {props.select ? <Pick name="host" value={h.hostId} label={props.label(h.hostId)} /> : null}
-                <td>
-                  <a href={hostHref(h.hostId, '#fixes')}>{props.label(h.hostId)}</a>
-                </td>
-                <td data-label="Release">{releaseLabel(h.release)}</td>
-                <td data-label="Missing fixes">{h.findings.count}</td>
-                {/* Every severity with a count ("1 high · 1 medium · 1 low"): the parts add up to the fixes missing. */}
-                <td data-label="By severity">{severityBreakdown(h.bySeverity)}</td>
-                <td data-label="Status">
-                  {!h.covered ? 'no feed covers this release' : h.compliant ? 'compliant' : 'needs patches'}
-                  {h.rebootRequired ? ' · reboot pending' : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      {rows.length > PAGE ? (
-        <p class="hint">{`Showing the ${PAGE} hosts most at risk of ${rows.length}; search for a host to see the rest.`}</p>
-      ) : null}
-    </>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 };
 

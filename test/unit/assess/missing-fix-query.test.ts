@@ -71,7 +71,7 @@ test('advisories: worst first, then most hosts; a severity floor drops the milde
 
 test('hosts: by id, name or missing package; most critical and high first', () => {
   const hosts = [host('h1', 0, 1, ['zlib']), host('h2', 2, 0, ['curl']), host('h3', 0, 0, [])];
-  const ids = (q: string) => hostsMatching(hosts, { q, severity: '' }, label).map((h) => h.hostId);
+  const ids = (q: string) => hostsMatching(hosts, { q, severity: '' }, label, undefined).map((h) => h.hostId);
   assert.deepEqual(ids(''), ['h2', 'h1', 'h3']);
   assert.deepEqual(ids('pc-1'), ['h1']);
   assert.deepEqual(ids('curl'), ['h2']);
@@ -81,7 +81,7 @@ test('hosts: by id, name or missing package; most critical and high first', () =
 test('hosts: "severity at least" keeps only the hosts missing a fix that severe, as by advisory does', () => {
   const hosts = [host('h1', 0, 1, ['zlib']), host('h2', 2, 0, ['curl']), host('h3', 0, 0, [])];
   const ids = (severity: Severity | '') =>
-    hostsMatching(hosts, { q: '', severity }, label).map((h) => h.hostId);
+    hostsMatching(hosts, { q: '', severity }, label, undefined).map((h) => h.hostId);
   assert.deepEqual(ids('critical'), ['h2']);
   assert.deepEqual(ids('high'), ['h2', 'h1']);
   assert.deepEqual(ids(''), ['h2', 'h1', 'h3']);
@@ -90,8 +90,38 @@ test('hosts: "severity at least" keeps only the hosts missing a fix that severe,
 test('hosts equally at risk are listed in address order, not in the order of their ids', () => {
   const at: Record<string, string> = { ha: '10.0.0.19', hb: '10.0.0.9', hc: 'nas.lan', hd: '10.0.0.100' };
   const hosts = ['ha', 'hb', 'hc', 'hd'].map((id) => host(id, 0, 1, ['zlib']));
-  const listed = hostsMatching(hosts, { q: '', severity: '' }, (id) => at[id] ?? id).map((h) => at[h.hostId]);
+  const listed = hostsMatching(hosts, { q: '', severity: '' }, (id) => at[id] ?? id, undefined).map(
+    (h) => at[h.hostId],
+  );
   assert.deepEqual(listed, ['10.0.0.9', '10.0.0.19', '10.0.0.100', 'nas.lan']);
+});
+
+test('hosts are sorted once per assessment while the labels stay, again when they change', () => {
+  const at: Record<string, string> = { ha: '10.0.0.19', hb: '10.0.0.9' };
+  const hosts = ['ha', 'hb'].map((id) => host(id, 0, 1, ['zlib']));
+  let looked = 0;
+  const byName = (id: string) => {
+    looked++;
+    return at[id] ?? id;
+  };
+  const listed = (labels: string | undefined) =>
+    hostsMatching(hosts, { q: '', severity: '' }, byName, labels).map((h) => h.hostId);
+  assert.deepEqual(listed('1.1'), ['hb', 'ha']);
+  const once = looked;
+  assert.deepEqual(listed('1.1'), ['hb', 'ha']);
+  assert.equal(looked, once, 'the second load sorted nothing');
+  // A machine renamed: the directory's version moved, and the list follows the new names.
+  at.hb = '10.0.0.200';
+  assert.deepEqual(listed('2.1'), ['ha', 'hb']);
+  assert.ok(looked > once);
+  // Without a version nothing is kept.
+  at.ha = '10.0.0.250';
+  assert.deepEqual(listed(undefined), ['hb', 'ha']);
+  // A search still filters the kept order.
+  assert.deepEqual(
+    hostsMatching(hosts, { q: 'ha', severity: '' }, byName, '3.1').map((h) => h.hostId),
+    ['ha'],
+  );
 });
 
 test('packages: grouped with their worst severity and the hosts that miss them; ties by name', () => {

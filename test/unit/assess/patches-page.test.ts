@@ -219,6 +219,21 @@ test('an advisory affecting many hosts lists them a page at a time', async (t) =
   assert.match(second, /page 2 of 2 · 152 in all/);
 });
 
+test('Patches by host lists every host a page at a time, the most at risk first, keeping the filters', async (t) => {
+  const h = await harness(t, 150);
+  await h.catalog.syncNow(['debian']);
+  const rowsOf = (html: string) => html.match(/<a href="\/hosts\/[^"#]+#fixes">/g)?.length ?? 0;
+  const first = await (await h.request('/patches?view=hosts&severity=low')).text();
+  assert.equal(rowsOf(first), 100);
+  assert.match(first, /href="\/patches\?view=hosts&amp;severity=low&amp;page=2" rel="next"/);
+  assert.match(first, /page 1 of 2 · 152 in all/);
+  const second = await (await h.request('/patches?view=hosts&severity=low&page=2')).text();
+  assert.equal(rowsOf(second), 52, 'host 101 onwards can be reached, not only the first ones');
+  assert.match(second, /href="\/patches\?view=hosts&amp;severity=low" rel="prev"/);
+  // By advisory pages too (one advisory page here: no page links).
+  assert.doesNotMatch(await (await h.request('/patches')).text(), /aria-label="Advisory pages"/);
+});
+
 test('a missing fix no feed rates is counted unrated and its host at risk, on Patches and the dashboard', async (t) => {
   // The tracker knows the curl fix pc-1 lacks but gives it no urgency yet.
   const tracker = JSON.parse(fixture('catalog/debian-tracker.json'));

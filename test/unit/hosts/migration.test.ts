@@ -106,7 +106,12 @@ const open = async (t: TestContext, dir: string) => {
   });
   const hosts = new HostService({
     dir: join(dir, 'hosts'),
-    assets: { all: () => assets.all(), byId: (id) => assets.byId(id), onAssetsChanged: () => () => {} },
+    assets: {
+      all: () => assets.all(),
+      byId: (id) => assets.byId(id),
+      version: () => assets.version,
+      onAssetsChanged: () => () => {},
+    },
     targets: inventoryTargets(inventory),
     findings: hostFindings(inventory, undefined),
     log,
