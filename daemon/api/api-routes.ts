@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { ChangeFeed } from './change-feed.js';
 import { clampLimit, decodeCursor, parseSince } from './cursor.js';
 import { problem } from './problem.js';
+import { queryProblemDetail } from './query-problem.js';
 import {
   auditRoute,
   changesRoute,
@@ -74,12 +75,7 @@ const newApiApp = () => {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const issue = result.error.issues[0];
-      return problem(
-        c,
-        400,
-        issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'bad request',
-      );
+      return problem(c, 400, queryProblemDetail(c, result.error.issues));
     },
   }).basePath(API_BASE);
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {

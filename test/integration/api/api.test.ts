@@ -221,3 +221,34 @@ test('/api/v1/audit: the audit log oldest first, pulled incrementally with after
   assert.equal((await page('?after=-3')).status, 400);
   assert.equal((await page('?after=abc')).status, 400);
 });
+
+test('a query parameter given twice is a 400 naming it and its values, on every list; a bad severity lists the good ones', async (t) => {
+  const h = await apiHarness(t);
+  const token = await h.makeToken(['console:read'], 'HQ console');
+  const detail = async (query: string) => {
+    const res = await h.call(`/api/v1/${query}`, token);
+    assert.equal(res.status, 400, query);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json', query);
+    return String(((await res.json()) as { detail: unknown }).detail);
+  };
+  for (const list of ['hosts', 'missing-fixes', 'audit', 'changes']) {
+    assert.equal(await detail(`${list}?limit=1&limit=2`), 'limit: given 2 times ("1", "2"); send it once');
+  }
+  assert.equal(await detail('hosts?after=a&after=b'), 'after: given 2 times ("a", "b"); send it once');
+  assert.equal(await detail('changes?since=0&since=0'), 'since: given 2 times ("0", "0"); send it once');
+  assert.equal(
+    await detail('missing-fixes?host=a&host=b&host=c&host=d'),
+    'host: given 4 times ("a", "b", "c", ...); send it once',
+  );
+  assert.equal(
+    await detail('missing-fixes?severity=high&severity=low'),
+    'severity: given 2 times ("high", "low"); send it once',
+    'not "expected one of": high is one of them',
+  );
+  assert.equal(
+    await detail('missing-fixes?severity=apocalyptic'),
+    'severity: expected one of critical, high, medium, low, negligible, unknown, got "apocalyptic"',
+  );
+  const once = await h.call('/api/v1/hosts?limit=1&unknown=1&unknown=2', token);
+  assert.equal(once.status, 200, 'a parameter the route does not read is ignored, repeated or not');
+});
