@@ -7,12 +7,20 @@ export const MISSING_FIXES_CSV_HEADER =
   'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed,host_id';
 
 /**
- * One CSV cell. Cells that start with = + - @ (or their full-width forms, a tab or a CR) get a `'` so
- * spreadsheets do not run feed- or host-supplied text as formulas; quotes, commas and newlines quote it.
+ * What a spreadsheet may run as a formula (OWASP, CSV injection): a cell starting with = + - @ (or
+ * their full-width forms), tab, CR or LF, or with any of = + - @ after leading white space (" =1+1",
+ * "\n=1+1": spreadsheets trim it before they look).
+ */
+const FORMULA_LIKE = /^(?:[\t\r\n]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
+
+/**
+ * One CSV cell. A formula-like cell gets a leading `'` so spreadsheets do not run feed- or
+ * host-supplied text; quotes, commas, semicolons (the separator of many locales: "a;=1+1" must not
+ * become a cell of its own there), tabs and line breaks quote it.
  */
 export const csvCell = (v: string): string => {
-  const safe = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  const safe = FORMULA_LIKE.test(v) ? `'${v}` : v;
+  return /[",;\t\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
 /** `label` names a host as the pages show it. */

@@ -66,10 +66,28 @@ test('cells a spreadsheet would run as formulas get a leading quote', () => {
   assert.equal(csvCell('+1'), "'+1");
   assert.equal(csvCell('-2+3'), "'-2+3");
   assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  assert.equal(csvCell('\tcmd'), "'\tcmd");
+  assert.equal(csvCell('\tcmd'), `"'\tcmd"`);
   assert.equal(csvCell('1-2'), '1-2');
   const csv = missingFixesCsv([host('h1', [fix({ fixed: '=1+1' })])], () => '@host');
   const row = csv.split('\n')[1] ?? '';
   assert.ok(row.startsWith("'@host,"));
   assert.ok(row.includes(",'=1+1,"));
+});
+
+test('OWASP CSV injection: white space or a line break before = + - @ is defused too, and separators are quoted', () => {
+  // Spreadsheets trim leading white space and line breaks before they look for a formula.
+  for (const lead of ['\n', '\r', '\t', ' ', '  ', '\r\n', '\u00A0', '\u3000']) {
+    for (const op of ['=', '+', '-', '@', '\uFF1D']) {
+      const cell = csvCell(`${lead}${op}HYPERLINK("http://x")`);
+      assert.match(cell, /^"'/, JSON.stringify(lead + op));
+    }
+  }
+  assert.equal(csvCell('\n'), `"'\n"`, 'a lone line feed starts a cell as OWASP lists it');
+  assert.equal(csvCell(' plain'), ' plain', 'leading space before text stays as it is');
+  assert.equal(csvCell('a;=1+1'), '"a;=1+1"', 'semicolon-separated locales keep it one cell');
+  assert.equal(csvCell('a\t=1+1'), '"a\t=1+1"', 'a tab-separated import keeps it one cell');
+  const csv = missingFixesCsv([host('h1', [fix({ fixed: '\n=1+1', installed: ' @SUM(A1)' })])], () => 'pc');
+  const cells = csv.slice(csv.indexOf('\n') + 1);
+  assert.ok(cells.includes(`,"'\n=1+1",`), cells);
+  assert.ok(cells.includes(",' @SUM(A1),"), cells);
 });

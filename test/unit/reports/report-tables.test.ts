@@ -39,7 +39,7 @@ test('CSV: text starting with = + - @ tab or CR is defused, numbers (negative to
       "'+1,2.5",
       "'-2,",
       "'@SUM(A1),0",
-      "'\tcmd,1",
+      `"'\tcmd",1`,
       `"'\rcmd",1`,
       '"pc-1, ""lab""",1',
       "'\uFF1D1+1,1",
