@@ -67,7 +67,15 @@ export class AddressGuard {
   private forbiddenAddress(ip: string, own: readonly string[]): string | undefined {
     if (this.forbidden.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4'))
       return `${ip} is a loopback, link-local or unspecified address`;
-    if (own.includes(ip)) return `${ip} is one of this appliance's own addresses`;
+    // Compared as addresses, not text: ::ffff:192.0.2.10 (an AAAA record, or a URL's [..]) is
+    // 192.0.2.10 to a dual-stack socket, and 2001:DB8:0::1 is 2001:db8::1.
+    const mine = new BlockList();
+    for (const a of own) {
+      const family = isIP(a.replace(/%.*$/, ''));
+      if (family) mine.addAddress(a.replace(/%.*$/, ''), family === 6 ? 'ipv6' : 'ipv4');
+    }
+    if (mine.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4'))
+      return `${ip} is one of this appliance's own addresses`;
     return undefined;
   }
 }

@@ -7,6 +7,8 @@ const names: Record<string, string[]> = {
   'rebound.mirror.test': ['198.51.100.8', '127.0.0.1'],
   'metadata.mirror.test': ['169.254.169.254'],
   'self.mirror.test': ['192.0.2.10'],
+  'mapped-self.mirror.test': ['::ffff:192.0.2.10'],
+  'long-self.mirror.test': ['2001:db8:0:0:0:0:0:10'],
 };
 const guard = new AddressGuard({
   resolve: async (host) => {
@@ -14,7 +16,7 @@ const guard = new AddressGuard({
     if (!found) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
     return found;
   },
-  ownAddresses: () => ['127.0.0.1', '192.0.2.10', 'fe80::1'],
+  ownAddresses: () => ['127.0.0.1', '192.0.2.10', 'fe80::1', '2001:db8::10'],
 });
 const start = new URL('http://mirror.test/debian/pool/x.deb');
 const refusal = (to: string, from = start) => guard.refusal(from, new URL(to));
@@ -35,6 +37,10 @@ test('redirect targets on loopback, link-local, unspecified or own addresses are
   }
   assert.match(String(await refusal('http://192.0.2.10/x')), /this appliance's own addresses/);
   assert.match(String(await refusal('http://self.mirror.test/x')), /own addresses/);
+  // The same address in another spelling: IPv4-mapped (a dual-stack socket reaches 192.0.2.10), or uncompressed.
+  assert.match(String(await refusal('http://[::ffff:192.0.2.10]/x')), /own addresses/);
+  assert.match(String(await refusal('http://mapped-self.mirror.test/x')), /own addresses/);
+  assert.match(String(await refusal('http://long-self.mirror.test/x')), /own addresses/);
   assert.match(
     String(await refusal('http://metadata.mirror.test/x')),
     /169\.254\.169\.254 is a loopback, link-local/,
