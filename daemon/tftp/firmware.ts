@@ -3,7 +3,10 @@
  * over the files signed manifests list and the assets discovery knows. No I/O here.
  *
  * - A file is staged under its manifest `name`, the name the device asks for. When two manifests
- *   list one name with different bytes, the higher version wins and the clash is reported.
+ *   list one name with different bytes for one product, the higher version wins and the clash is
+ *   reported. For two products (another vendor or product) no version can settle it: one feed
+ *   must not take over the file another vendor's devices fetch by claiming a higher version, so
+ *   neither is staged, and that is reported.
  * - A device matches a file when the asset's vendor (from the MAC's OUI) contains the file's
  *   vendor, and, when the file names models, the asset's model (mDNS TXT, banners) contains one
  *   of them. Among a device's matches the newest version of each product is the one it should
@@ -27,12 +30,24 @@ export interface FirmwarePlan {
 const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 const newer = (a: VendorFile, b: VendorFile): boolean => versionOrder.compare(a.version, b.version) > 0;
 
+const folded = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+const productOf = (f: VendorFile): string => `${folded(f.vendor)}/${folded(f.product)}`;
+
 export const planFirmware = (files: readonly { feedId: string; file: VendorFile }[]): FirmwarePlan => {
   const byName = new Map<string, FirmwareEntry>();
+  /** Names two products claim: a version cannot say which one a device asking for it wants. */
+  const contested = new Set<string>();
   const problems: string[] = [];
   for (const { feedId, file } of files) {
-    if (!file.url) continue;
+    if (!file.url || contested.has(file.name)) continue;
     const seen = byName.get(file.name);
+    if (seen && seen.sha256 !== file.sha256 && productOf(seen) !== productOf(file)) {
+      contested.add(file.name);
+      problems.push(
+        `${file.name} is listed for two products (${seen.vendor} ${seen.product} ${seen.version} by ${seen.feedId}, ${file.vendor} ${file.product} ${file.version} by ${feedId}); neither is staged from these manifests (a file staged before stays): the manifests must name them apart`,
+      );
+      continue;
+    }
     if (seen && seen.sha256 !== file.sha256) {
       const [keep, drop] = newer(file, seen) ? [file, seen] : [seen, file];
       problems.push(
@@ -42,10 +57,8 @@ export const planFirmware = (files: readonly { feedId: string; file: VendorFile 
     }
     byName.set(file.name, { ...file, feedId });
   }
-  return { entries: [...byName.values()], problems };
+  return { entries: [...byName.values()].filter((e) => !contested.has(e.name)), problems };
 };
-
-const folded = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export type MatchStrength = 'model' | 'vendor';
 

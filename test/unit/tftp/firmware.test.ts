@@ -71,6 +71,45 @@ test('one file per name: the higher version wins a clash, files without a URL ar
   );
 });
 
+test("a feed naming another vendor's file with a higher version does not take it over: neither is staged, the clash is reported", () => {
+  const phones = file({});
+  const hostile = file({ vendor: 'Acme Cameras', product: 'C1', version: '999', sha256: 'e'.repeat(64) });
+  for (const order of [
+    [phones, hostile],
+    [hostile, phones],
+  ]) {
+    const plan = planFirmware([
+      { feedId: 'yealink', file: order[0]! },
+      { feedId: 'acme', file: order[1]! },
+      { feedId: 'acme', file: file({ ...hostile, name: 'C1.bin' }) },
+      { feedId: 'yealink', file: file({ version: '108.86.0.30', sha256: 'f'.repeat(64) }) },
+    ]);
+    assert.deepEqual(
+      plan.entries.map((e) => e.name),
+      ['C1.bin'],
+      'T46U.rom is neither the phone file nor the camera file',
+    );
+    assert.equal(plan.problems.length, 1);
+    assert.match(
+      plan.problems[0]!,
+      /T46U\.rom is listed for two products .*Yealink T46U.*Acme Cameras C1|Acme Cameras C1.*Yealink T46U/,
+    );
+    assert.match(plan.problems[0]!, /neither is staged/);
+  }
+  // The same product spelled with other case or punctuation is one product: the version decides.
+  const same = planFirmware([
+    { feedId: 'a', file: file({}) },
+    {
+      feedId: 'b',
+      file: file({ vendor: 'YEALINK', product: 't46-u', version: '108.86.0.30', sha256: 'c'.repeat(64) }),
+    },
+  ]);
+  assert.deepEqual(
+    same.entries.map((e) => e.version),
+    ['108.86.0.30'],
+  );
+});
+
 test('a device matches by vendor and, when the file names models, by model', () => {
   assert.equal(matchStrength(phone, file({})), 'model');
   assert.equal(matchStrength(phone, file({ models: undefined })), 'vendor');
