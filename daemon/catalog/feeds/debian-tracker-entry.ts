@@ -4,6 +4,7 @@
  * the JSON parse itself. Same rules and same kind of message as a schema: the full path to the
  * first problem and what is wrong there. Unknown fields are ignored, as the tracker adds some.
  */
+import { checkLength, MAX_NAME_CHARS } from './text-limits.js';
 import { feedError } from './validate.js';
 
 export const WHAT = 'Debian security tracker';
@@ -106,6 +107,7 @@ const checkEntry = (v: unknown, pkg: string, id: string): void => {
     if (!goodReleaseNames.has(name)) {
       if (!RELEASE.test(name))
         bad(`${pkg}.${id}.releases.${name}`, 'invalid key: release names are lower-case codenames');
+      checkLength(WHAT, `${pkg}.${id}.releases`, 'release name', name, MAX_NAME_CHARS);
       if (goodReleaseNames.size < 1000) goodReleaseNames.add(name);
     }
     checkRelease(releases[name], pkg, id, name);
@@ -125,6 +127,7 @@ const checkedEntry = (v: unknown, path: string): void => {
 /** A package member's key: a BAD_INPUT error unless it is a Debian source package name. */
 export const checkPackageName = (pkg: string): void => {
   if (!PACKAGE.test(pkg)) bad(pkg, 'invalid key: not a Debian source package name');
+  checkLength(WHAT, '(root)', 'package name', pkg, MAX_NAME_CHARS);
 };
 
 /** A package member's value that is not an object (undefined: too big to parse to say what it is). */
@@ -136,6 +139,7 @@ export const notAnObject = (pkg: string, value: unknown): never => {
 /** One CVE entry of a package: the entry, or a BAD_INPUT error naming the path. */
 export const checkCve = (pkg: string, id: string, value: unknown): TrackerEntry => {
   if (!ID.test(id)) bad(`${pkg}.${id}`, 'invalid key: not a CVE or TEMP id');
+  checkLength(WHAT, pkg, 'id', id, MAX_NAME_CHARS);
   checkEntry(value, pkg, id);
   return value as TrackerEntry;
 };

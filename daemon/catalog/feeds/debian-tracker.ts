@@ -22,6 +22,7 @@ import {
   WHAT,
 } from './debian-tracker-entry.js';
 import { jsonMembers } from './json-members.js';
+import { checkLength, MAX_VERSION_CHARS } from './text-limits.js';
 import { feedError, parseJson } from './validate.js';
 
 /** Tracker urgencies; a trailing `*` or `**` marks an urgency guessed from NVD. */
@@ -51,6 +52,7 @@ const versionChecker = () => {
   const good = new ShardedMap<string, true>();
   return (version: string, pkg: string, cve: string, release: string): void => {
     if (good.has(version)) return;
+    checkLength(WHAT, `${pkg}.${cve}.releases.${release}`, 'fixed_version', version, MAX_VERSION_CHARS);
     const parsed = parseDpkgVersion(version);
     if ('error' in parsed)
       throw feedError(WHAT, `${pkg}.${cve}.releases.${release}.fixed_version "${version}": ${parsed.error}`);

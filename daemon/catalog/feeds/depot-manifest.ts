@@ -10,6 +10,7 @@ import { severities } from '../model.js';
 import type { ParsedDocument } from '../parsed-content.js';
 import type { DocumentContext } from '../ports.js';
 import { openEnvelope } from '../signatures.js';
+import { checkContentLengths } from './text-limits.js';
 import { feedError, parseJson, validate } from './validate.js';
 
 const fixSchema = z
@@ -98,5 +99,7 @@ export const manifestDocument = (
       `sequence ${manifest.sequence} is older than the trusted ${ctx.previousSequence}; refusing a rollback`,
     );
   }
-  return { content: manifestToContent(manifest, keyId), sequence: manifest.sequence };
+  const content = manifestToContent(manifest, keyId);
+  checkContentLengths('Patch Depot manifest', content);
+  return { content, sequence: manifest.sequence };
 };

@@ -1,6 +1,7 @@
 /**
  * One feed document of any kind (tracker JSON, OSV record/array/zip, signed manifest) parsed and
- * validated. This is the CPU-heavy part of a sync: the feed worker runs it, never the event loop.
+ * validated, its names and versions in bounds (text-limits.ts; the tracker checks its own as it
+ * walks). This is the CPU-heavy part of a sync: the feed worker runs it, never the event loop.
  */
 import type { ParsedDocument } from '../parsed-content.js';
 
@@ -10,6 +11,7 @@ import type { DocumentContext, DocumentRequest } from '../ports.js';
 import { packDebianTracker } from './debian-tracker.js';
 import { manifestDocument } from './depot-manifest.js';
 import { parseOsv } from './osv.js';
+import { checkContentLengths } from './text-limits.js';
 
 export const parseDocument = (
   kind: DocumentRequest['kind'],
@@ -19,8 +21,11 @@ export const parseDocument = (
   switch (kind) {
     case 'debian-tracker':
       return { content: packDebianTracker(body) };
-    case 'osv':
-      return { content: parseOsv(body, ctx.maxUnpackedBytes) };
+    case 'osv': {
+      const content = parseOsv(body, ctx.maxUnpackedBytes);
+      checkContentLengths('OSV', content);
+      return { content };
+    }
     case 'depot-manifest':
       return manifestDocument(body, ctx);
   }

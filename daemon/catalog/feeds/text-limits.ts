@@ -1,0 +1,51 @@
+/**
+ * How long a feed's names may be. Advisory ids, package and release names and versions are shown
+ * on every page, row, CSV line and API item that names a missing fix, once per host: a feed that
+ * sends a 16 MB id (OSV, where the schema says nothing of length) or package name (a tracker key)
+ * made a page of missing fixes gigabytes long and every report carry it. No real one comes near
+ * these bounds (Debian's longest source package names and versions are under 100 characters); a
+ * feed that passes them is refused whole with the place and the length, like any malformed feed.
+ */
+import type { FeedContent } from '../model.js';
+import { feedError } from './validate.js';
+
+/** Advisory ids, CVE ids, package, release and source names. */
+export const MAX_NAME_CHARS = 200;
+/** Fixed and introduced versions. */
+export const MAX_VERSION_CHARS = 200;
+/** An advisory's link. */
+export const MAX_URL_CHARS = 4096;
+
+const shown = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+/** A BAD_INPUT feed error unless `value` (the `label` at `path`) has at most `max` characters. */
+export const checkLength = (
+  what: string,
+  path: string,
+  label: string,
+  value: string | undefined,
+  max: number,
+): void => {
+  if (value === undefined || value.length <= max) return;
+  throw feedError(
+    what,
+    `${path}: ${label} ${shown(value)} is ${value.length} characters long; at most ${max} are accepted`,
+  );
+};
+
+/** Every advisory's and fix's names and versions in bounds, or a BAD_INPUT feed error naming the first. */
+export const checkContentLengths = (what: string, content: FeedContent): void => {
+  for (const a of content.advisories) {
+    checkLength(what, 'advisory', 'id', a.id, MAX_NAME_CHARS);
+    const at = a.id;
+    for (const cve of a.cves) checkLength(what, at, 'CVE id', cve, MAX_NAME_CHARS);
+    checkLength(what, at, 'url', a.url, MAX_URL_CHARS);
+    for (const f of a.fixes) {
+      checkLength(what, at, 'release', f.release, MAX_NAME_CHARS);
+      checkLength(what, at, 'package name', f.package, MAX_NAME_CHARS);
+      checkLength(what, at, 'source package name', f.source, MAX_NAME_CHARS);
+      checkLength(what, `${at} ${f.package}`, 'fixed version', f.fixedVersion, MAX_VERSION_CHARS);
+      checkLength(what, `${at} ${f.package}`, 'introduced version', f.introduced, MAX_VERSION_CHARS);
+    }
+  }
+};
