@@ -51,9 +51,27 @@ export interface TftpServerOptions {
 
 const refusalOf = (code: number): Refusal => (code === ERR.ACCESS ? 'access' : 'not-found');
 
+/** One client port's conversation: what it asked for, and its transfer once the file is open. */
+interface Conversation {
+  req: Request;
+  transfer: Transfer | undefined;
+  /** The client asked for something else from the same port: this one is dropped. */
+  superseded: boolean;
+  /** Settles once the conversation is over and its slot is given back. */
+  done: Promise<void>;
+}
+
+const SUPERSEDED = 'the client asked for another file from the same port';
+
+const sameRequest = (a: Request, b: Request): boolean =>
+  a.filename === b.filename &&
+  a.mode === b.mode &&
+  a.options.size === b.options.size &&
+  [...a.options].every(([k, v]) => b.options.get(k) === v);
+
 export class TftpServer {
   private socket: Socket | undefined;
-  private readonly transfers = new Map<string, Transfer | 'opening'>();
+  private readonly transfers = new Map<string, Conversation>();
   private readonly perClient = new Map<string, number>();
   private readonly limiter: ReplyLimiter;
 
@@ -89,7 +107,7 @@ export class TftpServer {
     const socket = this.socket;
     this.socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
-    const running = [...this.transfers.values()].filter((t): t is Transfer => t !== 'opening');
+    const running = [...this.transfers.values()].flatMap((c) => (c.transfer ? [c.transfer] : []));
     for (const t of running) t.abort('server shutting down');
     await Promise.all(running.map((t) => t.done));
   }
@@ -129,30 +147,56 @@ export class TftpServer {
       return;
     }
     const key = `${rinfo.address}|${rinfo.port}`;
-    // A client that repeats its request while the transfer runs is answered by that transfer
-    // (again at once if it has had nothing from us yet: our first answer was lost).
+    const p = decode(msg);
     const running = this.transfers.get(key);
     if (running) {
-      if (running !== 'opening') running.requestRepeated();
+      this.again(running, p, msg, rinfo);
       return;
     }
-    const p = decode(msg);
     const why = this.refusalFor(p, rinfo);
     if (why || p.kind !== 'request') {
       if (why) this.refuse(rinfo, ...why);
       return;
     }
-    this.transfers.set(key, 'opening');
+    const conversation: Conversation = {
+      req: p,
+      transfer: undefined,
+      superseded: false,
+      done: Promise.resolve(),
+    };
+    this.transfers.set(key, conversation);
     this.perClient.set(rinfo.address, (this.perClient.get(rinfo.address) ?? 0) + 1);
-    void this.serve(p, rinfo, key).finally(() => {
-      this.transfers.delete(key);
-      const left = (this.perClient.get(rinfo.address) ?? 1) - 1;
-      if (left > 0) this.perClient.set(rinfo.address, left);
-      else this.perClient.delete(rinfo.address);
-    });
+    conversation.done = this.serve(p, rinfo, conversation)
+      .catch((err: unknown) => this.o.log.error('TFTP transfer failed', { err, client: rinfo.address }))
+      .finally(() => {
+        if (this.transfers.get(key) === conversation) this.transfers.delete(key);
+        const left = (this.perClient.get(rinfo.address) ?? 1) - 1;
+        if (left > 0) this.perClient.set(rinfo.address, left);
+        else this.perClient.delete(rinfo.address);
+      });
   }
 
-  private async serve(req: Request, rinfo: RemoteInfo, key: string): Promise<void> {
+  /**
+   * A datagram to the listening port from a client port that has a transfer already. The same
+   * request again is answered by that transfer (at once if it has had nothing from us yet: our
+   * first answer was lost). A read request for another file, or with other options, means the
+   * client gave up on the first and reuses its port (boot loaders do): the first transfer is
+   * dropped without a word (an error from it would reach the client as the answer to the new
+   * request), and the new request is served once the first has let go of its slot.
+   */
+  private again(running: Conversation, p: Packet, msg: Buffer, rinfo: RemoteInfo): void {
+    if (p.kind !== 'request' || p.op !== 'read' || sameRequest(p, running.req)) {
+      running.transfer?.requestRepeated();
+      return;
+    }
+    if (!running.superseded) {
+      running.superseded = true;
+      running.transfer?.drop(SUPERSEDED);
+    }
+    void running.done.then(() => this.onRequest(msg, rinfo));
+  }
+
+  private async serve(req: Request, rinfo: RemoteInfo, conversation: Conversation): Promise<void> {
     const started = this.o.clock.now();
     const record = (
       size: number,
@@ -179,8 +223,13 @@ export class TftpServer {
       this.o.events.finished({ ...record(0, { bytesSent: 0, outcome: 'refused' }), detail: refusal.message });
       return;
     }
-    if (!this.socket) {
+    if (!this.socket || conversation.superseded) {
       await opened.handle.close();
+      if (conversation.superseded)
+        this.o.events.finished({
+          ...record(opened.size, { bytesSent: 0, outcome: 'aborted' }),
+          detail: SUPERSEDED,
+        });
       return;
     }
     const negotiated = negotiate(req.options, opened.size, this.o.limits);
@@ -192,7 +241,7 @@ export class TftpServer {
       negotiated,
       giveUpMs: this.o.limits.giveUpMs,
     });
-    this.transfers.set(key, transfer);
+    conversation.transfer = transfer;
     const result = await transfer.start();
     this.o.events.finished({
       ...record(opened.size, result),

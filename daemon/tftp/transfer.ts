@@ -173,6 +173,11 @@ export class Transfer {
     this.end('aborted', reason);
   }
 
+  /** Stop without a word to the client (it asked for something else from the same port). */
+  drop(reason: string): void {
+    this.end('aborted', reason);
+  }
+
   private onMessage(msg: Buffer): void {
     if (this.ended) return;
     // The hot path, once per block: an ACK is read in place, without decoding into an object.

@@ -127,9 +127,13 @@ test('floods of requests from many ports and many addresses: caps hold, and ever
     for (let i = 0; i < 3; i++) s.send(encodeRequest('read', i === 2 ? 'missing' : 'big.bin'), h.port);
     peak = Math.max(peak, h.server.active);
   }
+  // A port's third request names another file: its transfer of big.bin is dropped for it
+  // (same-port.test.ts), so the flood's transfers end dropped or given up.
   await waitFor(() => {
     peak = Math.max(peak, h.server.active);
-    return h.finished.some((r) => r.outcome === 'timeout') && h.server.active === 0;
+    return (
+      h.finished.some((r) => r.outcome === 'timeout' || r.outcome === 'aborted') && h.server.active === 0
+    );
   }, 'every transfer the flood started to be given up');
   assert.ok(peak <= limits.maxTransfers, `at most ${limits.maxTransfers} transfers at once (${peak})`);
   assert.ok(h.refused.includes('busy'));
