@@ -57,6 +57,8 @@ interface Conversation {
   transfer: Transfer | undefined;
   /** The client asked for something else from the same port: this one is dropped. */
   superseded: boolean;
+  /** The request that superseded it, served once it is over (only the latest: a flood queues one). */
+  next?: Buffer | undefined;
   /** Settles once the conversation is over and its slot is given back. */
   done: Promise<void>;
 }
@@ -189,11 +191,12 @@ export class TftpServer {
       running.transfer?.requestRepeated();
       return;
     }
-    if (!running.superseded) {
-      running.superseded = true;
-      running.transfer?.drop(SUPERSEDED);
-    }
-    void running.done.then(() => this.onRequest(msg, rinfo));
+    const queued = running.next !== undefined;
+    running.next = msg;
+    if (queued) return;
+    running.superseded = true;
+    running.transfer?.drop(SUPERSEDED);
+    void running.done.then(() => this.onRequest(running.next!, rinfo));
   }
 
   private async serve(req: Request, rinfo: RemoteInfo, conversation: Conversation): Promise<void> {

@@ -68,3 +68,26 @@ test('the same file with other options from the same port gets those options; th
   await waitFor(() => h.finished.some((r) => r.outcome === 'complete'), 'the transfer without options');
   assert.equal(h.finished.find((r) => r.outcome === 'complete')?.blksize, 512);
 });
+
+test('a flood of requests for changing files from one port queues only the latest: one transfer of it', async (t) => {
+  const h = await tftpHarness(t, { limits: { maxPerClient: 1, giveUpMs: 1000, defaultTimeoutMs: 200 } });
+  await h.put('a.bin', Buffer.alloc(100, 'A'));
+  await h.put('b.bin', Buffer.alloc(100, 'B'));
+  await h.put('last.bin', Buffer.alloc(100, 'L'));
+  const c = await udpClient(t);
+  // 100 datagrams: well inside the socket receive buffer, so none is lost on the way.
+  for (let i = 0; i < 100; i++) c.send(encodeRequest('read', i % 2 ? 'a.bin' : 'b.bin'), h.port);
+  c.send(encodeRequest('read', 'last.bin'), h.port);
+  await waitFor(
+    () => c.got.some((m) => m.readUInt16BE(0) === OP.DATA && m.subarray(4, 5).toString() === 'L'),
+    'last.bin',
+  );
+  const port = c.from[c.got.findIndex((m) => m.subarray(4, 5).toString() === 'L')]!;
+  c.send(encodeAck(1), port);
+  await waitFor(
+    () => h.finished.some((r) => r.file === 'last.bin' && r.outcome === 'complete'),
+    'last.bin done',
+  );
+  await waitFor(() => h.server.active === 0, 'every slot back');
+  assert.ok(h.finished.length < 20, `a handful of transfers, not one per datagram (${h.finished.length})`);
+});
