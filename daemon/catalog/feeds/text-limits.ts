@@ -9,7 +9,7 @@
 import type { FeedContent } from '../model.js';
 import { feedError } from './validate.js';
 
-/** Advisory ids, CVE ids, package, release and source names. */
+/** Advisory ids, CVE ids, package, release and source names; a manifest's file names, vendors, products, versions, models. */
 export const MAX_NAME_CHARS = 200;
 /** Fixed and introduced versions. */
 export const MAX_VERSION_CHARS = 200;
@@ -47,5 +47,13 @@ export const checkContentLengths = (what: string, content: FeedContent): void =>
       checkLength(what, `${at} ${f.package}`, 'fixed version', f.fixedVersion, MAX_VERSION_CHARS);
       checkLength(what, `${at} ${f.package}`, 'introduced version', f.introduced, MAX_VERSION_CHARS);
     }
+  }
+  // A manifest's files: each row of the Devices page shows them, once per device they fit.
+  for (const [i, f] of (content.files ?? []).entries()) {
+    const at = `files.${i}`;
+    for (const key of ['name', 'vendor', 'product', 'version'] as const)
+      checkLength(what, at, key, f[key], MAX_NAME_CHARS);
+    for (const model of f.models ?? []) checkLength(what, at, 'model', model, MAX_NAME_CHARS);
+    checkLength(what, at, 'url', f.url, MAX_URL_CHARS);
   }
 };

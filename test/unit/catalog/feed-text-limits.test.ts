@@ -45,7 +45,7 @@ const tracker = (pkg: string, id: string, release: string, fixed: string) =>
     }),
   );
 
-const manifest = (id: string, pkg: string, fixed: string) =>
+const manifest = (id: string, pkg: string, fixed: string, file: Record<string, unknown> = {}) =>
   Buffer.from(
     JSON.stringify(
       signEnvelope(
@@ -55,6 +55,17 @@ const manifest = (id: string, pkg: string, fixed: string) =>
             issuer: 'Example Networks',
             issuedAt: '2026-05-30T10:00:00Z',
             sequence: 1,
+            files: [
+              {
+                vendor: 'Example Networks',
+                product: 'EX-24',
+                version: '4.2.1',
+                name: 'ex24.bin',
+                sha256: 'a'.repeat(64),
+                size: 10,
+                ...file,
+              },
+            ],
             advisories: [
               {
                 id,
@@ -157,5 +168,15 @@ test('a signed manifest: a valid signature does not make a huge advisory id or p
   assert.deepEqual(
     advisoryIds(parseDocument('depot-manifest', manifest('EXN-1', 'EX-24', '4.2.1'), ctx).content),
     ['EXN-1'],
+  );
+  refused(
+    'depot-manifest',
+    manifest('EXN-1', 'EX-24', '4.2.1', { name: long(HUGE) }),
+    /^Patch Depot manifest: files\.0: name "a+…" is 4194304 characters long/,
+  );
+  refused(
+    'depot-manifest',
+    manifest('EXN-1', 'EX-24', '4.2.1', { models: ['EX-24', long(1000, 'M')] }),
+    /^Patch Depot manifest: files\.0: model "M+…" is 1000 characters long/,
   );
 });
