@@ -8,6 +8,7 @@ import type { Advisory, FeedContent, Fix } from '../model.js';
 import { parseDpkgVersion } from '../versions/dpkg-version.js';
 import type { AptRelease } from './apt-release.js';
 import { parseDeb822 } from './deb822.js';
+import { checkContentLengths } from './text-limits.js';
 import { feedError } from './validate.js';
 
 export interface AptPackage {
@@ -107,5 +108,7 @@ export const aptIndexesContent = (req: AptIndexesRequest): FeedContent => {
     // One at a time: spread as arguments, an index past some 130,000 binaries overflowed the stack.
     for (const p of parsePackagesIndex(`${req.what} ${index.path}`, text)) packages.push(p);
   }
-  return packagesToContent(req.rel, req.release, packages);
+  const content = packagesToContent(req.rel, req.release, packages);
+  checkContentLengths(req.what, content);
+  return content;
 };

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
+import { aptIndexesContent } from '../../../daemon/catalog/feeds/apt-packages.js';
 import { parseDocument } from '../../../daemon/catalog/feeds/parse-document.js';
 import { MAX_NAME_CHARS, MAX_VERSION_CHARS } from '../../../daemon/catalog/feeds/text-limits.js';
 import type { FeedContent } from '../../../daemon/catalog/model.js';
@@ -179,4 +180,31 @@ test('a signed manifest: a valid signature does not make a huge advisory id or p
     manifest('EXN-1', 'EX-24', '4.2.1', { models: ['EX-24', long(1000, 'M')] }),
     /^Patch Depot manifest: files\.0: model "M+…" is 1000 characters long/,
   );
+});
+
+test('an apt repository: a signed Release does not make a huge package name or version acceptable either', () => {
+  const rel = {
+    codename: 'bookworm',
+    suite: 'stable',
+    label: 'Example',
+    origin: 'Example',
+    date: new Date(),
+  };
+  const index = (name: string, version: string) => ({
+    what: 'apt example',
+    release: 'debian:bookworm',
+    rel,
+    indexes: [
+      { path: 'main/binary-amd64/Packages', bytes: Buffer.from(`Package: ${name}\nVersion: ${version}\n\n`) },
+    ],
+  });
+  assert.throws(
+    () => aptIndexesContent(index(long(HUGE), '1.0-1')),
+    /apt example: advisory: id "bookworm\/a+…" is 4194319 characters long/,
+  );
+  assert.throws(
+    () => aptIndexesContent(index('demo', `1.${long(1000, '0')}`)),
+    /apt example: advisory: id "bookworm\/demo_1\.0+…" is 1016 characters long/,
+  );
+  assert.equal(aptIndexesContent(index('demo', '1.0-1')).advisories.length, 1);
 });
