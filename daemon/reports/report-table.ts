@@ -27,7 +27,8 @@ export interface ReportTable {
 
 /**
  * One CSV value: numbers stay numbers (a negative one too, so spreadsheets can sum it); text goes
- * through csvCell, which defuses `= + - @`, tab and CR against formula injection and quotes.
+ * through csvCell, which defuses formulas (`= + - @`, also after leading white space; tab, CR, LF)
+ * and quotes.
  */
 export const csvValue = (v: Cell | undefined): string => {
   if (v === null || v === undefined) return '';
