@@ -6,6 +6,7 @@
  * `DATA_DIR/tftp-root.json`, validated on load (a damaged file stops the start, it is never reset).
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -44,6 +45,12 @@ type RootDoc = z.infer<typeof docSchema>;
 export type StagedFirmware = z.infer<typeof firmwareRecord>;
 export type SiteFile = z.infer<typeof siteRecord>;
 export type StagingFailure = z.infer<typeof failureRecord>;
+
+const fileSha256 = async (path: string): Promise<string> => {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+};
 
 /** A plain file name a device can ask for: no folders, no leading dot, no temp-file marker. */
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -174,6 +181,7 @@ export class TftpRoot {
           throw new DepotError('CONFLICT', `${entry.name}: a site file has this name; rename or delete it`);
         if (!entry.url) throw new DepotError('BAD_INPUT', `${entry.name}: the manifest gives no URL`);
         await this.refuseNonFile(entry.name);
+        await this.refuseHandPlaced(entry);
         const bytes = await source.read({ url: entry.url, sha256: entry.sha256, size: entry.size }, signal);
         await writeFileAtomic(join(this.o.root, entry.name), checked(bytes, entry), { mode: 0o644 });
       } catch (err) {
@@ -200,6 +208,23 @@ export class TftpRoot {
         'CONFLICT',
         `${name} is ${st.isDirectory() ? 'a folder' : 'not a regular file'} in the TFTP root (${this.o.root}), made by hand; move or remove it, or choose another name`,
       );
+  }
+
+  /**
+   * Refuse to stage over a file that neither staging nor an upload put there (a technician's own,
+   * copied in by hand): a manifest naming it must not replace it. The listed bytes already there
+   * are taken as staged (a crash between the rename and the record leaves just that).
+   */
+  private async refuseHandPlaced(entry: FirmwareEntry): Promise<void> {
+    if (this.staged(entry.name)) return;
+    const path = join(this.o.root, entry.name);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) return;
+    if (st.isFile() && st.size === entry.size && (await fileSha256(path)) === entry.sha256) return;
+    throw new DepotError(
+      'CONFLICT',
+      `${entry.name} is in the TFTP root (${this.o.root}) but was not staged or uploaded here (put there by hand?); it is left as it is: move or remove it to stage ${entry.vendor} ${entry.product} ${entry.version}`,
+    );
   }
 
   /** Store a site file (a phone's config) under `name`, replacing an earlier upload of it. */

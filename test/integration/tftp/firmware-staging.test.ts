@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { UpstreamAllowList } from '../../../daemon/cache/url-policy.js';
@@ -121,4 +121,39 @@ test('a hostile vendor URL is refused, and a body that never ends is cut off nea
     'no download left in tmp/',
   );
   assert.deepEqual((await files.list()).failures.map((f) => f.name).sort(), Object.keys(cases).sort());
+});
+
+test('a manifest naming a file put in the root by hand does not replace it; the listed bytes already there are taken as staged', async (t) => {
+  const { stack, root, files, source } = await setup(t);
+  const signal = new AbortController().signal;
+  // The technician's own boot file, copied in by hand; a manifest lists the same name.
+  const own = Buffer.from('the technician boot file');
+  await writeFile(join(root, 'pxelinux.0'), own);
+  const hostile = randomBytes(20_000);
+  const fw = entry(
+    { name: 'pxelinux.0', url: stack.origin.put('/fw/pxelinux.0', { body: hostile }) },
+    hostile,
+  );
+  await assert.rejects(
+    files.stage(fw, source, signal),
+    /pxelinux\.0 is in the TFTP root .* not staged or uploaded here/,
+  );
+  assert.deepEqual(await readFile(join(root, 'pxelinux.0')), own, 'the hand-placed file is untouched');
+  assert.equal(stack.origin.count('/fw/pxelinux.0'), 0, 'not even fetched');
+  assert.match((await files.list()).failures[0]!.error, /put there by hand/);
+
+  // The listed bytes already in the root without a record (a crash before the record was saved).
+  const body = randomBytes(30_000);
+  const ap = entry({ name: 'ap-7.2.bin', url: stack.origin.put('/fw/ap-7.2.bin', { body }) }, body);
+  await writeFile(join(root, 'ap-7.2.bin'), body);
+  await files.stage(ap, source, signal);
+  assert.equal(files.staged('ap-7.2.bin')?.sha256, ap.sha256);
+  // Staged firmware is replaced by its next version as before.
+  const next = randomBytes(30_000);
+  const apNext = entry(
+    { name: 'ap-7.2.bin', version: '7.2.1', url: stack.origin.put('/fw/ap-7.2.1.bin', { body: next }) },
+    next,
+  );
+  await files.stage(apNext, source, signal);
+  assert.deepEqual(await readFile(join(root, 'ap-7.2.bin')), next);
 });
