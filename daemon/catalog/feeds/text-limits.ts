@@ -15,6 +15,10 @@ export const MAX_NAME_CHARS = 200;
 export const MAX_VERSION_CHARS = 200;
 /** An advisory's link. */
 export const MAX_URL_CHARS = 4096;
+/** An advisory's summary (the tracker and OSV keep the first 500 characters; a manifest says it). */
+export const MAX_SUMMARY_CHARS = 2000;
+/** An advisory's publication date (ISO 8601, with fractions of a second at most). */
+const MAX_DATE_CHARS = 64;
 
 const shown = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
@@ -40,6 +44,8 @@ export const checkContentLengths = (what: string, content: FeedContent): void =>
     const at = a.id;
     for (const cve of a.cves) checkLength(what, at, 'CVE id', cve, MAX_NAME_CHARS);
     checkLength(what, at, 'url', a.url, MAX_URL_CHARS);
+    checkLength(what, at, 'summary', a.summary, MAX_SUMMARY_CHARS);
+    checkLength(what, at, 'published', a.published, MAX_DATE_CHARS);
     for (const f of a.fixes) {
       checkLength(what, at, 'release', f.release, MAX_NAME_CHARS);
       checkLength(what, at, 'package name', f.package, MAX_NAME_CHARS);

@@ -46,7 +46,13 @@ const tracker = (pkg: string, id: string, release: string, fixed: string) =>
     }),
   );
 
-const manifest = (id: string, pkg: string, fixed: string, file: Record<string, unknown> = {}) =>
+const manifest = (
+  id: string,
+  pkg: string,
+  fixed: string,
+  file: Record<string, unknown> = {},
+  advisory: Record<string, unknown> = {},
+) =>
   Buffer.from(
     JSON.stringify(
       signEnvelope(
@@ -73,6 +79,7 @@ const manifest = (id: string, pkg: string, fixed: string, file: Record<string, u
                 fixes: [
                   { ecosystem: 'firmware', release: 'example:ex24', package: pkg, fixedVersion: fixed },
                 ],
+                ...advisory,
               },
             ],
           }),
@@ -165,6 +172,11 @@ test('a signed manifest: a valid signature does not make a huge advisory id or p
     'depot-manifest',
     manifest('EXN-1', long(HUGE, 'P'), '4.2.1'),
     /^Patch Depot manifest: EXN-1: package name "P+…"/,
+  );
+  refused(
+    'depot-manifest',
+    manifest('EXN-1', 'EX-24', '4.2.1', {}, { summary: long(HUGE, 'S') }),
+    /^Patch Depot manifest: EXN-1: summary "S+…" is 4194304 characters long; at most 2000/,
   );
   assert.deepEqual(
     advisoryIds(parseDocument('depot-manifest', manifest('EXN-1', 'EX-24', '4.2.1'), ctx).content),
