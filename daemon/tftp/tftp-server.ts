@@ -222,7 +222,9 @@ export class TftpServer {
       opened = await openContained(this.o.root, req.filename);
     } catch (err) {
       const refusal = err instanceof TftpRefusal ? err : new TftpRefusal(ERR.NOT_FOUND, 'file not found');
-      this.refuse(rinfo, refusalOf(refusal.code), refusal.code, refusal.message);
+      // A client that has asked for another file since waits for that one's answer, not this error.
+      if (conversation.superseded) this.o.events.refused(refusalOf(refusal.code), rinfo.address);
+      else this.refuse(rinfo, refusalOf(refusal.code), refusal.code, refusal.message);
       this.o.events.finished({ ...record(0, { bytesSent: 0, outcome: 'refused' }), detail: refusal.message });
       return;
     }

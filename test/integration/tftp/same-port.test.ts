@@ -91,3 +91,23 @@ test('a flood of requests for changing files from one port queues only the lates
   await waitFor(() => h.server.active === 0, 'every slot back');
   assert.ok(h.finished.length < 20, `a handful of transfers, not one per datagram (${h.finished.length})`);
 });
+
+test('a request for a missing file, superseded before it is refused, sends no error the next request could be taken for', async (t) => {
+  const h = await tftpHarness(t, { limits: { maxPerClient: 1, giveUpMs: 5000, defaultTimeoutMs: 2000 } });
+  await h.put('good.bin', Buffer.alloc(100, 'G'));
+  const c = await udpClient(t);
+  // Both in one go: the first is still being looked up when the second arrives.
+  c.send(encodeRequest('read', 'missing.bin'), h.port);
+  c.send(encodeRequest('read', 'good.bin'), h.port);
+  await waitFor(() => c.got.length > 0, 'an answer');
+  await waitFor(() => h.finished.some((r) => r.file === 'missing.bin'), 'missing.bin looked up');
+  const first = decode(c.got[0]!);
+  assert.equal(first.kind, 'data', `the first answer is good.bin's block 1, not ${JSON.stringify(first)}`);
+  assert.equal(c.got[0]!.subarray(4, 5).toString(), 'G');
+  c.send(encodeAck(1), c.from[0]!);
+  await waitFor(() => h.finished.some((r) => r.file === 'good.bin' && r.outcome === 'complete'), 'good.bin');
+  assert.deepEqual(
+    c.got.filter((m) => decode(m).kind === 'error'),
+    [],
+  );
+});
