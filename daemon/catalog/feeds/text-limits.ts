@@ -3,16 +3,17 @@
  * on every page, row, CSV line and API item that names a missing fix, once per host: a feed that
  * sends a 16 MB id (OSV, where the schema says nothing of length) or package name (a tracker key)
  * made a page of missing fixes gigabytes long and every report carry it. No real one comes near
- * these bounds (Debian's longest source package names and versions are under 100 characters); a
- * feed that passes them is refused whole with the place and the length, like any malformed feed.
+ * these bounds (Debian's longest source package names and versions are under 100 characters), which
+ * are those of an inventory's names and versions (inventory/types.ts); a feed that passes them is
+ * refused whole with the place and the length, like any malformed feed.
  */
 import type { FeedContent } from '../model.js';
 import { feedError } from './validate.js';
 
 /** Advisory ids, CVE ids, package, release and source names; a manifest's file names, vendors, products, versions, models. */
-export const MAX_NAME_CHARS = 200;
+export const MAX_NAME_CHARS = 256;
 /** Fixed and introduced versions. */
-export const MAX_VERSION_CHARS = 200;
+export const MAX_VERSION_CHARS = 256;
 /** An advisory's link. */
 export const MAX_URL_CHARS = 4096;
 /** An advisory's summary (the tracker and OSV keep the first 500 characters; a manifest says it). */

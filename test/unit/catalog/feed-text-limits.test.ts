@@ -109,7 +109,7 @@ test('OSV: a huge advisory id, package name or fixed version refuses the feed, s
   refused(
     'osv',
     osv(`DSA-${long(HUGE, '9')}`, 'expat', '1.0-1'),
-    /^OSV: advisory: id "DSA-9+…" is 4194308 characters long; at most 200/,
+    /^OSV: advisory: id "DSA-9+…" is 4194308 characters long; at most 256/,
   );
   refused(
     'osv',
