@@ -20,12 +20,12 @@ export const Exports = (props: { name: string }) => (
   </span>
 );
 
-const CellText = (props: { v: Cell | undefined; col: Column }) => {
-  const { v, col } = props;
-  if (v === null || v === undefined) return <>–</>;
-  if (typeof v === 'number') return <>{col.key.endsWith('_bytes') ? formatBytes(v) : String(v)}</>;
+/** A cell's text: called, not a component (a report page has hundreds of cells). */
+const cellText = (v: Cell | undefined, col: Column) => {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'number') return col.key.endsWith('_bytes') ? formatBytes(v) : String(v);
   if (col.time) return <When at={v} />;
-  return <>{v}</>;
+  return v;
 };
 
 /** A report table as the page shows it; `rows` may be a page of the table's rows. */
@@ -52,7 +52,7 @@ export const TableView = (props: {
             <tr>
               {columns.map((c) => {
                 const href = props.link?.(row, c.key);
-                const text = <CellText v={row[c.key]} col={c} />;
+                const text = cellText(row[c.key], c);
                 return (
                   <td class={c.numeric ? 'num' : undefined}>{href ? <a href={href}>{text}</a> : text}</td>
                 );

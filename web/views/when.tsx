@@ -28,17 +28,34 @@ const format = (tz: string, kind: 'time' | 'date' | 'dateYear'): Intl.DateTimeFo
   return f;
 };
 
+/**
+ * Today, yesterday and tomorrow in `tz` as seen at `now`, worked out once a minute (day boundaries
+ * fall on minutes), not three times per time shown: a report page shows a hundred.
+ */
+let around: { key: string; today: string; yesterday: string; tomorrow: string } | undefined;
+const daysAround = (now: number, tz: string) => {
+  const key = `${tz} ${Math.floor(now / 60_000)}`;
+  if (around?.key !== key) {
+    around = {
+      key,
+      today: localDay(now, tz),
+      yesterday: localDay(now - 86_400_000, tz),
+      tomorrow: localDay(now + 86_400_000, tz),
+    };
+  }
+  return around;
+};
+
 /** The words for `iso` seen at `now` (both in `tz`); the ISO text back when it is not a time. */
 export const whenText = (iso: string, now = Date.now(), tz = zone()): string => {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   const time = format(tz, 'time').format(at);
-  const dayOf = (d: Date) => localDay(d.getTime(), tz);
-  const day = dayOf(at);
-  const today = dayOf(new Date(now));
+  const day = localDay(at.getTime(), tz);
+  const { today, yesterday, tomorrow } = daysAround(now, tz);
   if (day === today) return `today ${time}`;
-  if (day === dayOf(new Date(now - 86_400_000))) return `yesterday ${time}`;
-  if (day === dayOf(new Date(now + 86_400_000))) return `tomorrow ${time}`;
+  if (day === yesterday) return `yesterday ${time}`;
+  if (day === tomorrow) return `tomorrow ${time}`;
   return `${format(tz, day.slice(0, 4) === today.slice(0, 4) ? 'date' : 'dateYear').format(at)} ${time}`;
 };
 
