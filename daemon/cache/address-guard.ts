@@ -5,6 +5,7 @@
  * appliance itself can reach. The one exception is the host the request was configured for: a
  * mirror on this very machine (or on loopback in tests) may redirect within itself.
  */
+import type { LookupAddress, LookupAllOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -62,6 +63,37 @@ export class AddressGuard {
       if (why) return why;
     }
     return undefined;
+  }
+
+  /**
+   * A socket `lookup` for redirect hops: the addresses connected to are the ones checked. Checking
+   * a hop's name and then letting the socket resolve it again left a gap: a name answering a public
+   * address to the check and loopback a moment later (DNS rebinding, TTL 0) took the connection
+   * inside. An address literal is never looked up (refusal() checks it as it is).
+   */
+  readonly lookup = (
+    hostname: string,
+    options: Partial<LookupAllOptions> | { family?: number | string; all?: boolean },
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    this.checkedAddresses(hostname, Number(options.family) || 0).then(
+      (all) => (options.all ? callback(null, all) : callback(null, all[0]!.address, all[0]!.family)),
+      (err: Error) => callback(err, []),
+    );
+  };
+
+  private async checkedAddresses(hostname: string, family: number): Promise<LookupAddress[]> {
+    const found = (await this.resolve(hostname))
+      .map((address) => ({ address, family: isIP(address) }))
+      .filter((a) => a.family !== 0 && (family === 0 || a.family === family));
+    const own = this.ownAddresses();
+    for (const { address } of found) {
+      const why = this.forbiddenAddress(address, own);
+      if (why) throw Object.assign(new Error(`${hostname} resolved to ${why}`), { code: 'EFORBIDDEN' });
+    }
+    if (found.length === 0)
+      throw Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
+    return found;
   }
 
   private forbiddenAddress(ip: string, own: readonly string[]): string | undefined {

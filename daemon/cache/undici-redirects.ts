@@ -34,17 +34,20 @@ export const discardBody = (body: Dispatcher.ResponseData['body']): void => {
 /**
  * `request(url, options)` (options must not redirect by themselves), following up to
  * MAX_REDIRECTS redirects, each one allowed by `check` first. Resolves with the first answer that is
- * not a redirect (a 3xx without Location is such an answer).
+ * not a redirect (a 3xx without Location is such an answer). A hop to another host than the
+ * start's goes through `hopDispatcher` when one is given (one that checks what it connects to).
  */
 export const requestFollowingRedirects = async (
   url: string,
   options: RequestOptions,
   check: HopCheck,
+  hopDispatcher?: Dispatcher,
 ): Promise<Dispatcher.ResponseData<unknown>> => {
   const start = new URL(url);
   let current = start;
+  const elsewhere = hopDispatcher ? { ...options, dispatcher: hopDispatcher } : options;
   for (let hops = 0; ; hops++) {
-    const res = await request(current, options);
+    const res = await request(current, current.hostname === start.hostname ? options : elsewhere);
     const location = res.headers.location;
     const target = Array.isArray(location) ? location[0] : location;
     if (!REDIRECT_STATUS.has(res.statusCode) || target === undefined) return res;

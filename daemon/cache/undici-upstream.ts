@@ -27,14 +27,23 @@ export interface UndiciUpstreamOptions {
   userAgent: string;
   /** Every redirect hop must stay under these prefixes. */
   allow: UpstreamAllowList;
+  /** Default: one on the system resolver and this machine's interfaces. */
+  guard?: AddressGuard | undefined;
 }
 
 export class UndiciUpstream implements Upstream {
   private readonly dispatcher: Dispatcher;
+  /**
+   * Redirect hops to another host connect through this one: its sockets resolve names with the
+   * guard's lookup, so the addresses checked are the addresses connected to. Through a parent
+   * cache the parent resolves and connects, and every hop goes to it.
+   */
+  private readonly hopDispatcher: Dispatcher;
   /** A hop that passes the allow-list must still not land on loopback, link-local or our own addresses. */
-  private readonly guard = new AddressGuard();
+  private readonly guard: AddressGuard;
 
   constructor(private readonly opts: UndiciUpstreamOptions) {
+    this.guard = opts.guard ?? new AddressGuard();
     const common = {
       connect: { timeout: opts.connectTimeoutMs },
       headersTimeout: opts.headersTimeoutMs,
@@ -46,6 +55,9 @@ export class UndiciUpstream implements Upstream {
     this.dispatcher = opts.parent
       ? new ProxyAgent({ uri: opts.parent, proxyTunnel: false, ...common })
       : new Agent(common);
+    this.hopDispatcher = opts.parent
+      ? this.dispatcher
+      : new Agent({ ...common, connect: { ...common.connect, lookup: this.guard.lookup } });
   }
 
   private readonly checkHop: HopCheck = async (hop) => {
@@ -70,6 +82,7 @@ export class UndiciUpstream implements Upstream {
         dispatcher: this.dispatcher,
       },
       this.checkHop,
+      this.hopDispatcher,
     );
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -82,6 +95,9 @@ export class UndiciUpstream implements Upstream {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    await Promise.all([
+      this.dispatcher.destroy(),
+      this.hopDispatcher === this.dispatcher ? undefined : this.hopDispatcher.destroy(),
+    ]);
   }
 }
