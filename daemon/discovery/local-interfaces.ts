@@ -1,10 +1,14 @@
 /** The subnets this machine is directly attached to, from os.networkInterfaces(). */
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { osDefaultRouteInterfaces } from './default-route.js';
 import { cidrBounds, formatIpv4, parseIpv4 } from './ipv4.js';
 import type { LocalInterfaces, LocalSubnet } from './ports.js';
 
 export class OsInterfaces implements LocalInterfaces {
+  hostName(): string {
+    return hostname();
+  }
+
   connectedSubnets(): LocalSubnet[] {
     const out: LocalSubnet[] = [];
     const uplinks = osDefaultRouteInterfaces();

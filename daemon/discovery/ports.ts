@@ -102,6 +102,8 @@ export interface LocalSubnet {
 /** Subnets this machine is directly attached to (for on-link checks and scope suggestions). */
 export interface LocalInterfaces {
   connectedSubnets(): LocalSubnet[];
+  /** This machine's host name: the name its own row on Assets shows (none: no name). */
+  hostName?(): string;
 }
 
 export interface DiscoveryPorts {

@@ -280,6 +280,10 @@ class ScanRun {
   }
 
   observation(d: Draft): Observation {
+    const self = this.local.some((l) => l.address === d.ip);
+    // The appliance's own row is named as the machine calls itself (nothing else names it).
+    const ownName = self ? this.ports.interfaces.hostName?.() : undefined;
+    if (ownName) d.hostnames.add(ownName);
     const base = {
       ip: d.ip,
       mac: d.mac,
@@ -292,7 +296,7 @@ class ScanRun {
       services: d.services,
     };
     const result = { ...base, ...classify(base) };
-    if (this.local.some((l) => l.address === d.ip)) result.evidence.unshift(SELF_EVIDENCE);
+    if (self) result.evidence.unshift(SELF_EVIDENCE);
     return result;
   }
 }

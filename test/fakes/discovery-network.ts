@@ -44,6 +44,8 @@ export class FakeNetwork {
   readonly hosts = new Map<string, FakeHost>();
   /** Neighbour entries the kernel learnt (by our probes), ip -> entry. */
   private readonly neighbours = new Map<string, NeighbourEntry>();
+  /** The appliance's host name (os.hostname() for real). */
+  hostName = 'depot-box';
   subnets: LocalSubnet[] = [
     { interface: 'eth0', address: '10.0.0.1', cidr: '10.0.0.0/24', mac: '02:00:00:00:00:01' },
   ];
@@ -147,7 +149,7 @@ export class FakeNetwork {
           return this.hosts.get(ip)?.reverse ?? [];
         },
       },
-      interfaces: { connectedSubnets: () => this.subnets },
+      interfaces: { connectedSubnets: () => this.subnets, hostName: () => this.hostName },
       vendorOf,
       clock: this.clock,
     };

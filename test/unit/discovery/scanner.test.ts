@@ -56,6 +56,9 @@ test('finds every live host with its MAC, ports, banners, mDNS names and class',
   assert.deepEqual(by.get('10.0.0.12')!.seenBy, ['arp']);
   assert.deepEqual(by.get('10.0.0.13')!.hostnames, ['pc13.office.lan']);
   assert.ok(by.get('10.0.0.1')!.evidence.includes('this appliance'));
+  // The appliance's own row is named as the machine calls itself; no other row gets that name.
+  assert.deepEqual(by.get('10.0.0.1')!.hostnames, ['depot-box']);
+  assert.ok(found.filter((o) => o.hostnames.includes('depot-box')).length === 1);
 });
 
 test('never sends anything to excluded or out-of-scope addresses, and drops their mDNS answers', async () => {
