@@ -216,12 +216,14 @@ export class DeployRunner {
       d.policy.now || !w
         ? now
         : spreadStart(parseWindow(w.text, w.zone), now, this.opts.random, d.policy.spreadMs);
+    const label = this.opts.hostLabel?.(h.hostId);
     const job = await this.opts.jobs.submit({
       kind: DEPLOY_HOST_KIND,
-      title: `Deploy ${d.title} to ${this.opts.hostLabel?.(h.hostId) ?? 'a host'}`,
+      title: `Deploy ${d.title} to ${label ?? 'a host'}`,
       params: { deploymentId: d.id, hostId: h.hostId },
       trigger: `deployment ${d.id}, ring ${h.ring}`,
       host: h.hostId,
+      ...(label !== undefined ? { hostLabel: label } : {}),
       group: d.id,
       ...(runAt > now ? { runAt } : {}),
     });

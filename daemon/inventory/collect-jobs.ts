@@ -163,10 +163,12 @@ export class CollectJobs {
     const busy = new Set(this.jobs.unfinished(INVENTORY_COLLECT).map((j) => j.host));
     const id = newRunId();
     for (const { hostId, address } of wanted.filter((c) => !busy.has(c.hostId))) {
+      const label = this.opts.hostLabel?.(hostId) ?? address;
       await this.jobs.submit({
         kind: INVENTORY_COLLECT,
-        title: `Inventory of ${this.opts.hostLabel?.(hostId) ?? address}`,
+        title: `Inventory of ${label}`,
         host: hostId,
+        hostLabel: label,
         group: id,
         params: { hostId, ...(opts.acceptHostKey ? { acceptHostKey: opts.acceptHostKey } : {}) },
         trigger: opts.trigger ?? 'manual',

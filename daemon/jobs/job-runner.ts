@@ -127,6 +127,7 @@ export class JobRunner implements Service {
       createdAt: new Date(now).toISOString(),
       events: [],
       ...(spec.host !== undefined ? { host: spec.host } : {}),
+      ...(spec.hostLabel !== undefined ? { hostLabel: spec.hostLabel } : {}),
       ...(spec.group !== undefined ? { group: spec.group } : {}),
       ...(spec.runAt !== undefined ? { runAt: new Date(spec.runAt).toISOString() } : {}),
     };

@@ -51,6 +51,8 @@ export const jobRecordSchema = z.object({
   title: z.string(),
   /** The machine the job changes or reads: never two running jobs for one host. */
   host: z.string().optional(),
+  /** How the title's end named that machine when the job was made (pages show its name now). */
+  hostLabel: z.string().optional(),
   /** Jobs submitted together (one inventory run over many hosts). */
   group: z.string().optional(),
   trigger: z.string(),
@@ -76,6 +78,8 @@ export interface JobSpec {
   params: Record<string, unknown>;
   trigger: string;
   host?: string | undefined;
+  /** How the title's end names the host (its address, or its name then). */
+  hostLabel?: string | undefined;
   group?: string | undefined;
   /** Run no earlier than this (ms since the epoch): the job waits as `scheduled`. */
   runAt?: number | undefined;

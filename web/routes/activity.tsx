@@ -63,11 +63,22 @@ const CancelForm = (props: { job: JobRecord; csrf: string }) =>
 /** How a job's target is named: a known machine by its name or address, linked to its page. */
 export type HostName = (id: string) => string | undefined;
 
-/** A job's title for people: jobs recorded before titles used names said "... to h-0123...". */
-export const jobTitle = (job: JobRecord, name: HostName): string => {
+/** Where a known machine answers now (its address), if anywhere. */
+export type HostAddress = (id: string) => string | null | undefined;
+
+/**
+ * A job's title for people, naming its machine as it is called now, with its address: the title
+ * ends with the name the machine had when the job was made ("Inventory of 10.0.0.5" before the
+ * machine reported its name; "... to h-0123..." in jobs recorded before titles used names).
+ */
+export const jobTitle = (job: JobRecord, name: HostName, address: HostAddress = () => undefined): string => {
   const id = job.host;
   const label = id === undefined ? undefined : name(id);
-  return id && label && label !== id ? job.title.replaceAll(id, label) : job.title;
+  if (id === undefined || label === undefined) return job.title;
+  const at = address(id);
+  const now = at && at !== label ? `${label} (${at})` : label;
+  const then = [job.hostLabel, id, at].find((l) => l && job.title.endsWith(l));
+  return then ? job.title.slice(0, -then.length) + now : job.title;
 };
 
 const Target = (props: { job: JobRecord; name: HostName }) => {
@@ -86,6 +97,7 @@ export const JobTable = (props: {
   csrf: string;
   state?: string;
   name: HostName;
+  address?: HostAddress;
 }) => {
   const live = props.jobs.some((j) => !isFinished(j.state));
   const query = props.state ? `?state=${encodeURIComponent(props.state)}` : '';
@@ -124,7 +136,7 @@ export const JobTable = (props: {
                 <td data-label="Job">
                   <JobLink id={job.id} />
                 </td>
-                <td data-label="What">{jobTitle(job, props.name)}</td>
+                <td data-label="What">{jobTitle(job, props.name, props.address)}</td>
                 <td data-label="Kind">{job.kind}</td>
                 <td data-label="Target">
                   <Target job={job} name={props.name} />
@@ -218,7 +230,13 @@ const TriggerText = (props: { trigger: string }) => {
 };
 
 /** One job: facts, state changes, log; polls itself while the job has not finished. */
-export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; name: HostName }) => {
+export const JobDetail = (props: {
+  job: JobRecord;
+  log: string[];
+  csrf: string;
+  name: HostName;
+  address?: HostAddress;
+}) => {
   const { job } = props;
   const live = !isFinished(job.state);
   const p = job.progress;
@@ -229,7 +247,7 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; 
       aria-live="polite"
       {...(live ? { 'hx-get': jobHref(job.id), 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}
     >
-      <h1>{jobTitle(job, props.name)}</h1>
+      <h1>{jobTitle(job, props.name, props.address)}</h1>
       <dl class="facts">
         <dt>Job</dt>
         <dd>
@@ -293,13 +311,15 @@ export const JobDetail = (props: { job: JobRecord; log: string[]; csrf: string; 
 export const activityRoutes = (deps: WebDeps) => {
   const app = new Hono<WebEnv>();
   const name: HostName = (id) => deps.hosts?.label(id);
+  const address: HostAddress = (id) => deps.hosts?.get(id)?.address;
+  const naming = { name, address };
 
   const table = (state: string | undefined, csrf: string) => {
     const jobs = needJobs(deps);
     const wanted = JOB_STATES.find((s) => s === state);
     const all = jobs.list(wanted ? { states: [wanted] } : {});
     return (
-      <JobTable jobs={all.slice(0, MAX_ROWS)} total={all.length} csrf={csrf} state={wanted} name={name} />
+      <JobTable jobs={all.slice(0, MAX_ROWS)} total={all.length} csrf={csrf} state={wanted} {...naming} />
     );
   };
 
@@ -336,12 +356,12 @@ export const activityRoutes = (deps: WebDeps) => {
   app.get('/activity/:id', async (c) => {
     const job = found(c.req.param('id'));
     const card = (
-      <JobDetail job={job} log={await needJobs(deps).log(job.id)} csrf={c.get('csrf')} name={name} />
+      <JobDetail job={job} log={await needJobs(deps).log(job.id)} csrf={c.get('csrf')} {...naming} />
     );
     if (isFragmentRequest(c)) return c.html(card);
     return renderPage(
       c,
-      { title: jobTitle(job, name) },
+      { title: jobTitle(job, name, address) },
       <>
         <p>
           <a href="/activity">← Activity</a>

@@ -308,6 +308,12 @@ test("collection jobs are titled with the host's name, else its address, never a
     .map((j) => j.title)
     .sort();
   assert.deepEqual(titles, ['Inventory of 10.0.0.2', 'Inventory of front-desk']);
+  // The record says how the title named the host, so pages can show the name it has later.
+  const labels = jobs
+    .list({ group: run.id })
+    .map((j) => j.hostLabel)
+    .sort();
+  assert.deepEqual(labels, ['10.0.0.2', 'front-desk']);
   await waitFor(() => service.getRun(run.id)?.finishedAt !== undefined, 'the run to finish');
 });
 
