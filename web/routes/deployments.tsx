@@ -236,8 +236,8 @@ const ACTIONS: Record<
   string,
   (deploy: DeployService, c: Context<WebEnv>, body: Body) => Promise<keyof typeof NOTICES>
 > = {
-  'approve-all': async (deploy, c) => {
-    await deploy.approveAll(c.req.param('id') ?? '', actor(c));
+  'approve-all': async (deploy, c, body) => {
+    await deploy.approveAll(c.req.param('id') ?? '', actor(c), deadlineOf(one(body, 'deadline')));
     return 'approved';
   },
   approve: async (deploy, c, body) => {
@@ -280,7 +280,9 @@ const askToApproveAll = async (deploy: DeployService, c: Context<WebEnv>) => {
   const id = c.req.param('id') ?? '';
   const scopes = pendingScopes(await deploy.get(id), Date.now());
   if (scopes.length === 0) return undefined; // the service says "nothing is waiting"
-  return askFirst(c, APPROVE_ALL_QUESTION, approveAllDetail(scopes), deploymentHref(id), {
+  // A bad deadline is refused before the question, not after it was answered.
+  const deadline = deadlineOf(one(await c.req.parseBody({ all: true }), 'deadline'));
+  return askFirst(c, APPROVE_ALL_QUESTION, approveAllDetail(scopes, deadline), deploymentHref(id), {
     yes: `Approve all ${scopes.length}`,
     no: 'Back',
   });

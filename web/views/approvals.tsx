@@ -81,8 +81,10 @@ const ApproveForm = ({ d, csrf }: { d: Deployment; csrf: string }) => {
 export const APPROVE_ALL_QUESTION = 'Approve everything that is waiting?';
 
 /** What "Approve all" approves, in words: asked in the browser, and on the page without JavaScript. */
-export const approveAllDetail = (scopes: readonly ApprovalScope[]): string =>
-  `This approves ${scopes.map(scopeText).join(', ')}: each is logged as its own approval, by you, now.`;
+export const approveAllDetail = (scopes: readonly ApprovalScope[], deadline?: string): string =>
+  `This approves ${scopes.map(scopeText).join(', ')}: each is logged as its own approval, by you, now${
+    deadline ? `, with the deadline ${deadline.slice(0, 16).replace('T', ' ')} UTC` : ''
+  }.`;
 
 /** One button for every advisory (or package) still waiting, when something is. */
 const ApproveAll = ({ d, csrf }: { d: Deployment; csrf: string }) => {
@@ -96,6 +98,9 @@ const ApproveAll = ({ d, csrf }: { d: Deployment; csrf: string }) => {
       hx-confirm={`${APPROVE_ALL_QUESTION} ${approveAllDetail(scopes)}`}
     >
       <CsrfField token={csrf} />
+      <label>
+        Deadline for all (optional, UTC) <input type="datetime-local" name="deadline" />
+      </label>{' '}
       <button type="submit">{`Approve all ${scopes.length} waiting`}</button>{' '}
       <span class="hint">{scopes.map(scopeText).join(', ')}</span>
     </form>

@@ -480,3 +480,52 @@ test('"Approve all" approves every waiting advisory at once, asks first, one aud
   assert.match(await again.text(), /nothing in deployment .* is waiting for approval/);
   assert.equal((await s.app.deploy!.get(id)).approvals.length, 2);
 });
+
+test('"Approve all" takes a deadline, checked as the single approval checks it, before asking', async (t) => {
+  const s = await startDeployApp(t);
+  const b = await httpBrowser(s.url, s.dataDir);
+  const preview = await b.csrf(`/deployments/new?advisory=${HIGH}&advisory=${MEDIUM}`);
+  const created = await b.post('/deployments', { _csrf: preview, advisory: [HIGH, MEDIUM], title: 'two' });
+  const href = created.headers.get('location')!.split('?')[0]!;
+  const id = decodeURIComponent(href.split('/')[2]!);
+  const html = await (await b.request(href)).text();
+  const form = html.slice(html.indexOf('aria-label="Approve all"'));
+  assert.match(form.slice(0, form.indexOf('</form>')), /<input type="datetime-local" name="deadline"\/>/);
+  const csrf = await b.csrf(href);
+  // A bad or past deadline is refused at once, not after the question; nothing is approved.
+  for (const [deadline, why] of [
+    ['soon', /deadline: &quot;soon&quot; is not a date and time/],
+    ['2031-02-30T10:00', /deadline: &quot;2031-02-30T10:00&quot; is not a date and time/],
+    ['2001-01-01T00:00', /deadline: 2001-01-01 00:00 UTC is in the past/],
+  ] as const) {
+    for (const confirm of [{}, { confirm: 'yes' }] as Record<string, string>[]) {
+      const res = await b.post(`${href}/approve-all`, { _csrf: csrf, deadline, ...confirm });
+      assert.equal(res.status, 400, deadline);
+      assert.match(await res.text(), why);
+    }
+  }
+  assert.equal((await s.app.deploy!.get(id)).approvals.length, 0);
+  // The question names the deadline and carries it to the answer.
+  const asked = await (
+    await b.post(`${href}/approve-all`, { _csrf: csrf, deadline: '2031-01-31T18:00' })
+  ).text();
+  assert.match(
+    asked,
+    /each is logged as its own approval, by you, now, with the deadline 2031-01-31 18:00 UTC\./,
+  );
+  assert.match(asked, /<input type="hidden" name="deadline" value="2031-01-31T18:00"\/>/);
+  const done = await b.post(`${href}/approve-all`, {
+    _csrf: csrf,
+    deadline: '2031-01-31T18:00',
+    confirm: 'yes',
+  });
+  assert.equal(done.status, 303);
+  const d = await s.app.deploy!.get(id);
+  assert.deepEqual(
+    d.approvals.map((a) => [a.scope, a.deadline]),
+    [
+      [{ kind: 'advisory', id: HIGH }, '2031-01-31T18:00:00.000Z'],
+      [{ kind: 'advisory', id: MEDIUM }, '2031-01-31T18:00:00.000Z'],
+    ],
+  );
+});
