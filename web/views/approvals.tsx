@@ -134,7 +134,7 @@ export const Approvals = (props: {
         </p>
       ) : (
         <TableScroll label="Approvals">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th>When</th>
@@ -146,12 +146,12 @@ export const Approvals = (props: {
             <tbody>
               {props.audit.map((e) => (
                 <tr>
-                  <td>
+                  <td data-label="When">
                     <When at={e.at} />
                   </td>
-                  <td>{e.by}</td>
-                  <td>{e.from}</td>
-                  <td>
+                  <td data-label="Who">{e.by}</td>
+                  <td data-label="From">{e.from}</td>
+                  <td data-label="What">
                     <ApprovalWhat e={e} label={props.label} />
                   </td>
                 </tr>

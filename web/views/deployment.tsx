@@ -106,17 +106,17 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
   const last = !d.hosts.some((h) => h.ring > ring);
   return (
     <tr>
-      <td>{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}: ${[...new Set(hosts.map((h) => h.group))].join(', ')}`}</td>
-      <td>
+      <td data-label="Ring">{`ring ${ring}${ring === 0 ? ' (pilot)' : ''}: ${[...new Set(hosts.map((h) => h.group))].join(', ')}`}</td>
+      <td data-label="State">
         <strong class={r.state === 'passed' ? 'ok' : r.state === 'pending' ? 'muted' : 'warn'}>
           {ringState(d, r.state)}
         </strong>
         {r.batch ? ` · batch ${r.batch}` : ''}
       </td>
-      <td>{hosts.length}</td>
-      <td>{`${rate === undefined ? '—' : `${rate}%`} (needs ${Math.round(gate.minSuccessRate * 100)}%)`}</td>
-      <td>{`${ok} (needs ${gate.minVerified})`}</td>
-      <td class="prose">
+      <td data-label="Hosts">{hosts.length}</td>
+      <td data-label="Success rate">{`${rate === undefined ? '—' : `${rate}%`} (needs ${Math.round(gate.minSuccessRate * 100)}%)`}</td>
+      <td data-label="Verified">{`${ok} (needs ${gate.minVerified})`}</td>
+      <td class="prose" data-label="Soak">
         {soakLeft !== undefined
           ? `${hours(Math.max(0, soakLeft))} left`
           : last
@@ -125,14 +125,14 @@ const RingRow = (props: { d: Deployment; ring: number; now: number; named: (text
               ? `${hours(gate.soakMs)} after the ring ends`
               : 'none: the next ring starts when this one passes'}
       </td>
-      <td>{r.note ? <div class="why">{props.named(r.note)}</div> : ''}</td>
+      <td data-label="Why halted">{r.note ? <div class="why">{props.named(r.note)}</div> : ''}</td>
     </tr>
   );
 };
 
 export const Rings = (props: { d: Deployment; now: number; named: (text: string) => string }) => (
   <TableScroll label="Rings">
-    <table aria-label="Rings">
+    <table class="stack" aria-label="Rings">
       <thead>
         <tr>
           <th>Ring</th>

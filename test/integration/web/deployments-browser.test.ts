@@ -85,6 +85,18 @@ test('create, approve, run now and watch a deployment verify in the browser', {
     assert.ok(wide <= 390, `${path} at 390 px: the page is ${wide} px wide`);
     await shot(name);
   }
+  // Its approvals and rings are read on the phone as labelled lines, not scrolled sideways.
+  await page.goto(deployment);
+  for (const label of ['Approvals', 'Rings', 'Hosts']) {
+    const region = page.locator(`section.table-scroll[aria-label="${label}"]`);
+    const [scroll, client] = await region.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(scroll <= client, `at 390 px the ${label} table is ${scroll} px wide in a ${client} px card`);
+  }
+  const what = page.locator('#approvals td[data-label="What"]').first();
+  type Styled = { getComputedStyle(el: unknown, pseudo: string): { content: string } };
+  const before = (el: unknown) => (globalThis as unknown as Styled).getComputedStyle(el, '::before').content;
+  assert.equal(await what.evaluate(before), '"What: "', 'each line says what it is');
+  assert.match(await what.innerText(), new RegExp(`approve advisory ${HIGH}`));
   assert.deepEqual(problems, []);
 });
 

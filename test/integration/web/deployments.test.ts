@@ -48,7 +48,7 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
   assert.match(html, /<button type="submit" class="danger">Cancel deployment<\/button>/);
   assert.match(html, /<button type="submit">Run now \(ignore maintenance windows\)<\/button>/);
   // Each ring names the host groups in it, as the host table does.
-  assert.match(html, /<td>ring 2: default<\/td>/);
+  assert.match(html, /<td data-label="Ring">ring 2: default<\/td>/);
   assert.equal((await s.app.deploy?.get(s.id))?.hosts.length, 3);
   // Nothing ran yet: no "log" link to an empty page; the row and the log page say what it waits for.
   assert.doesNotMatch(html, />log<\/a>/);
@@ -83,7 +83,11 @@ test('create from Patches, preview, approve, run now, watch it verify; the host 
     html,
     new RegExp(`approve advisory ${HIGH} · deadline <time datetime="2031-01-31T18:00:00.000Z"`),
   );
-  assert.match(html, /<td>admin<\/td><td>127\.0\.0\.1<\/td>/, 'who and from where, from the audit log');
+  assert.match(
+    html,
+    /<td data-label="Who">admin<\/td><td data-label="From">127\.0\.0\.1<\/td>/,
+    'who and from where, from the audit log',
+  );
 
   // Hold the first install so the running state can be seen.
   let release!: () => void;
