@@ -31,7 +31,7 @@ export const PackagesSection = (props: { view: HostView }) => {
             <When at={inv.collectedAt} />
             {inv.rebootRequired ? ' · reboot pending' : ''}
           </p>
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th>Package</th>
@@ -44,11 +44,11 @@ export const PackagesSection = (props: { view: HostView }) => {
               {inv.packages.items.map((p) => (
                 <tr>
                   <td>{p.name}</td>
-                  <td>
+                  <td data-label="Version">
                     <code>{p.version}</code>
                   </td>
-                  <td>{p.arch ?? ''}</td>
-                  <td>{p.source ? `${p.source} ${p.sourceVersion ?? ''}` : ''}</td>
+                  <td data-label="Architecture">{p.arch ?? ''}</td>
+                  {p.source ? <td data-label="Source">{`${p.source} ${p.sourceVersion ?? ''}`}</td> : <td />}
                 </tr>
               ))}
             </tbody>
@@ -68,7 +68,7 @@ const FixesTable = (props: { view: HostView }) => {
   const a = props.view.assessment!;
   return (
     <>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Severity</th>
@@ -82,20 +82,20 @@ const FixesTable = (props: { view: HostView }) => {
         <tbody>
           {a.missing.items.map((m) => (
             <tr>
-              <td>
+              <td data-label="Severity">
                 <Sev s={m.severity} />
               </td>
-              <td>{m.package}</td>
-              <td>
+              <td data-label="Package">{m.package}</td>
+              <td data-label="Installed">
                 <code>{m.installed}</code>
               </td>
-              <td>
+              <td data-label="Fixed in">
                 <code>{m.fixed}</code>
               </td>
-              <td>
+              <td data-label="Advisory">
                 <a href={advisoryHref(m)}>{m.advisoryId}</a>
               </td>
-              <td>{m.binaries.join(', ')}</td>
+              <td data-label="Binaries">{m.binaries.join(', ')}</td>
             </tr>
           ))}
         </tbody>
@@ -161,7 +161,7 @@ export const DeploymentsSection = (props: {
           selected.
         </p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Deployment</th>
@@ -176,11 +176,13 @@ export const DeploymentsSection = (props: {
                 <td>
                   <a href={deploymentHref(d.id)}>{d.title}</a> <StateWord d={d} />
                 </td>
-                <td>
+                <td data-label="Created">
                   <When at={d.createdAt} />
                 </td>
-                <td>{h.change.upgrades.map((u) => `${u.name} ${u.version}`).join(', ')}</td>
-                <td>
+                <td data-label="Upgrades">
+                  {h.change.upgrades.map((u) => `${u.name} ${u.version}`).join(', ')}
+                </td>
+                <td data-label="This host">
                   <a href={deploymentHref(d.id, `/hosts/${encodeURIComponent(h.hostId)}`)}>
                     <OutcomeWord h={h} />
                   </a>

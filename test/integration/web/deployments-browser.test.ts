@@ -97,6 +97,15 @@ test('create, approve, run now and watch a deployment verify in the browser', {
   const before = (el: unknown) => (globalThis as unknown as Styled).getComputedStyle(el, '::before').content;
   assert.equal(await what.evaluate(before), '"What: "', 'each line says what it is');
   assert.match(await what.innerText(), new RegExp(`approve advisory ${HIGH}`));
+  // So are the host page's lists: its deployments, installed packages and missing fixes.
+  await page.goto(new URL(`/hosts/${s.hosts[1]}`, s.url).href);
+  await shot('8-phone-host');
+  for (const id of ['deployments', 'packages', 'fixes']) {
+    const card = page.locator(`section#${id}`);
+    assert.equal(await card.locator('table').count(), 1, `the host page has its ${id} table`);
+    const [scroll, client] = await card.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(scroll <= client, `at 390 px the host's ${id} card is ${scroll} px wide in ${client} px`);
+  }
   assert.deepEqual(problems, []);
 });
 
