@@ -132,25 +132,39 @@ export const ComplianceChart = (props: { days: readonly DaySnapshot[]; today: st
   );
 };
 
-/** Bytes per day as bars: served from the cache on top of what crossed the WAN. */
-export const TrafficChart = (props: {
-  days: ReadonlyArray<{ day: string; fromCache: number; fromUpstream: number }>;
-}) => {
-  const max = Math.max(1, ...props.days.map((d) => d.fromCache + d.fromUpstream));
-  const bw = (W - PAD.left - PAD.right) / Math.max(1, props.days.length);
+type TrafficDay = { day: string; fromCache: number; fromUpstream: number };
+
+/** Fewest days the traffic chart spans: one day of traffic is a bar, not a wall across the card. */
+export const MIN_TRAFFIC_DAYS = 7;
+
+/**
+ * The days the traffic chart draws: from the first day with traffic (as the table and CSV start),
+ * not 90 days of empty axis before it; at least the last MIN_TRAFFIC_DAYS.
+ */
+export const trafficSpan = (days: readonly TrafficDay[]): TrafficDay[] => {
+  const first = days.findIndex((d) => d.fromCache > 0 || d.fromUpstream > 0);
+  const start = Math.max(0, Math.min(first === -1 ? days.length : first, days.length - MIN_TRAFFIC_DAYS));
+  return days.slice(start);
+};
+
+/** Bytes per day as bars, served from the cache on top of what crossed the WAN, from where traffic starts. */
+export const TrafficChart = (props: { days: readonly TrafficDay[] }) => {
+  const days = trafficSpan(props.days);
+  const max = Math.max(1, ...days.map((d) => d.fromCache + d.fromUpstream));
+  const bw = (W - PAD.left - PAD.right) / Math.max(1, days.length);
   const h = (bytes: number) => (bytes / max) * (H - PAD.top - PAD.bottom);
-  const total = props.days.reduce((a, d) => a + d.fromCache, 0);
-  const wan = props.days.reduce((a, d) => a + d.fromUpstream, 0);
+  const total = days.reduce((a, d) => a + d.fromCache, 0);
+  const wan = days.reduce((a, d) => a + d.fromUpstream, 0);
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="tc-title tc-desc">
-      <title id="tc-title">{`Traffic per day over the last ${props.days.length} days`}</title>
+      <title id="tc-title">{`Traffic per day over the last ${days.length} days`}</title>
       <desc id="tc-desc">{`${formatBytes(total)} served from the cache, ${formatBytes(wan)} fetched over the WAN`}</desc>
       {/* Inside the plot: "1.0 MiB" is wider than the left margin, which cut it to "..0 MiB". */}
       <text class="axis" x={PAD.left + 4} y={PAD.top + 8} text-anchor="start">
         {max > 1 ? `${formatBytes(max)} a day` : 'no traffic yet'}
       </text>
       <line class="grid" x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} />
-      {props.days.map((d, i) => {
+      {days.map((d, i) => {
         const x = PAD.left + i * bw;
         const base = H - PAD.bottom;
         return (
@@ -173,10 +187,10 @@ export const TrafficChart = (props: {
         );
       })}
       <text class="axis" x={PAD.left} y={H - 6}>
-        {props.days[0]?.day ?? ''}
+        {days[0]?.day ?? ''}
       </text>
       <text class="axis" x={W - PAD.right} y={H - 6} text-anchor="end">
-        {props.days[props.days.length - 1]?.day ?? ''}
+        {days[days.length - 1]?.day ?? ''}
       </text>
     </svg>
   );
