@@ -114,7 +114,8 @@ export const advisoriesTable = (
       { key: 'packages', label: 'Packages' },
       { key: 'cves', label: 'CVEs' },
       { key: 'feed', label: 'Feed', exportOnly: true },
-      { key: 'first_seen', label: 'First seen', time: true, exportOnly: true },
+      // When an assessment first found it missing (see the README): not the inventory's time.
+      { key: 'first_seen', label: 'First found missing (assessment)', time: true, exportOnly: true },
     ],
     rows,
   };

@@ -1,5 +1,6 @@
 /** Report tables and their exports: figures, SLA arithmetic, and CSV that no spreadsheet runs. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { findingsOf } from '../../../daemon/assess/assess.js';
 import { liveSummary } from '../../../daemon/deploy/deployment-summary.js';
@@ -294,4 +295,44 @@ test('remediation figures read each shared finding once and equal counting every
     assert.equal(row.oldest_open_days, Math.round(ages[ages.length - 1]! * 10) / 10, `${s}: oldest`);
     assert.equal(row.open_past_sla, ages.filter((a) => a > SLA[s]).length, `${s}: past SLA`);
   }
+});
+
+test("advisories.csv's first_seen is when an assessment first found it missing, as its label and the README say", () => {
+  const ledger = emptyLedger();
+  const missing = [{ feedId: 'd', advisoryId: 'DSA-9', package: 'expat', severity: 'high' as const }];
+  // Inventories collected on day 0; the feed brought DSA-9 only on day 3, when it was assessed.
+  observe(
+    ledger,
+    [{ hostId: 'a', covered: true, collectedAt: new Date(T0).toISOString(), missing }],
+    T0 + 3 * DAY,
+    400,
+  );
+  observe(
+    ledger,
+    [
+      { hostId: 'a', covered: true, collectedAt: new Date(T0).toISOString(), missing },
+      { hostId: 'b', covered: true, collectedAt: new Date(T0).toISOString(), missing },
+    ],
+    T0 + 4 * DAY,
+    400,
+  );
+  const impact = {
+    advisoryId: 'DSA-9',
+    feedId: 'd',
+    cves: [],
+    severity: 'high',
+    packages: ['expat'],
+    hosts: new Set(['a', 'b']),
+  };
+  const table = advisoriesTable([impact as never], ledger, T0 + 10 * DAY, SLA, 90);
+  const row = table.rows[0]!;
+  assert.equal(row.first_seen, new Date(T0 + 3 * DAY).toISOString(), 'the earliest host, at its assessment');
+  assert.equal(row.age_days, 7);
+  const column = table.columns.find((c) => c.key === 'first_seen')!;
+  assert.match(column.label, /found missing \(assessment\)/);
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  assert.match(
+    readme,
+    /In `advisories\.csv`, `first_seen`\s+is when an assessment first found the advisory missing/,
+  );
 });
