@@ -39,6 +39,7 @@ import {
 import { counted } from '../views/plural.js';
 import { Reason } from '../views/reason.js';
 import { When } from '../views/when.js';
+import { csvDownload } from './csv-download.js';
 
 export const needCatalog = (deps: WebDeps): CatalogService => {
   if (!deps.catalog) throw new DepotError('UNAVAILABLE', 'the catalog service is not running');
@@ -247,10 +248,7 @@ const patchesPage = async (deps: WebDeps, c: Context<WebEnv>) => {
 const missingCsv = async (deps: WebDeps, c: Context<WebEnv>) => {
   if (!deps.assess) throw new DepotError('NOT_FOUND', 'no assessment available');
   const site = await deps.assess.current();
-  return c.body(missingFixesCsv(site.hosts, labelOf(deps)), 200, {
-    'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': 'attachment; filename="missing-fixes.csv"',
-  });
+  return csvDownload(c, missingFixesCsv(site.hosts, labelOf(deps)), 'missing-fixes.csv');
 };
 
 /** One advisory: what it fixes and which hosts here still miss it, a page at a time. */

@@ -21,6 +21,7 @@ import { Pager } from '../views/pager.js';
 import { advisoryHref } from '../views/patches.js';
 import { ComplianceChart, Exports, TableView, TrafficChart } from '../views/report-views.js';
 import { When } from '../views/when.js';
+import { csvDownload } from './csv-download.js';
 
 export const REPORTS = [
   'compliance-history',
@@ -329,10 +330,7 @@ const exportTable = async (deps: WebDeps, c: Context<WebEnv>) => {
       'Content-Disposition': `attachment; filename="${name}-${stamp}.json"`,
     });
   }
-  return c.body(tableCsv(table), 200, {
-    'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="${name}-${stamp}.csv"`,
-  });
+  return csvDownload(c, tableCsv(table), `${name}-${stamp}.csv`);
 };
 
 export const reportsRoutes = (deps: WebDeps) => {

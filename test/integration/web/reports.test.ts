@@ -115,6 +115,9 @@ test('a newer inventory without the vulnerable packages closes its findings as f
     csv.headers.get('content-disposition') ?? '',
     /attachment; filename="remediation-\d{4}-\d{2}-\d{2}\.csv"/,
   );
+  // A UTF-8 byte order mark first, so Excel reads non-ASCII names as UTF-8 (text() drops it).
+  const bytes = Buffer.from(await csv.clone().arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0xef, 0xbb, 0xbf, 's'.charCodeAt(0)]);
   const lines = (await csv.text()).split('\r\n');
   assert.equal(
     lines[0],

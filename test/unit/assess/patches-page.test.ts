@@ -90,6 +90,9 @@ test('before any sync the page explains what to do; a manual sync fills it', asy
   assert.match(await (await h.request('/patches/compliance')).text(), /Missing fixes/);
   const csv = await h.request('/patches/missing.csv');
   assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+  const bytes = Buffer.from(await csv.clone().arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 byte order mark, for Excel');
+  assert.equal(bytes.subarray(3, 8).toString(), 'host,', 'then the header');
   const rows = (await csv.text()).trim().split('\n');
   assert.equal(rows[0], 'host,release,severity,package,binaries,installed,fixed,advisory,cves,feed,host_id');
   assert.ok(
@@ -196,7 +199,9 @@ test('the host page lists missing fixes and installed packages, a page at a time
   assert.match(html, /curl, libcurl3-gnutls, libcurl3-nss, libcurl4/);
   assert.match(html, /2 further known vulnerabilities have no fix yet/);
   assert.match(html, /Installed packages \(400\)/);
-  const packageRows = html.slice(html.indexOf('id="packages"')).match(/<tr><td>[^<]+<\/td><td data-label="Version"><code>/g);
+  const packageRows = html
+    .slice(html.indexOf('id="packages"'))
+    .match(/<tr><td>[^<]+<\/td><td data-label="Version"><code>/g);
   assert.equal(packageRows?.length, 100, 'one page of 100 packages');
   assert.ok(html.includes(`href="/hosts/${h.ids.pc1}?packages=2&amp;fixes=1#packages"`), 'a link to page 2');
   assert.match(html, /page 1 of 4 · 400 in all/);
