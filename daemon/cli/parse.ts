@@ -82,7 +82,8 @@ const tokenProblems = (
     }
     if (o.type === 'boolean' && t.inlineValue) return [`${t.rawName} takes no value (got "${t.value}")`];
     const looksLikeOption = !t.inlineValue && t.value !== undefined && /^--?[a-z]/i.test(t.value);
-    if (o.type === 'string' && (t.value === undefined || looksLikeOption))
+    // `--data-dir=` or `--data-dir "$UNSET"`: no value, not an empty one for a schema to refuse.
+    if (o.type === 'string' && (t.value === undefined || t.value === '' || looksLikeOption))
       return [`${t.rawName} needs a value: ${optionLabel(t.name, o)}`];
     return [];
   });
@@ -182,6 +183,9 @@ export const parseCommandLine = (
 ): Parsed => {
   if (argv.length === 0) return { kind: 'help', path: [] };
   if (argv.includes('--version')) return { kind: 'version' };
+  // `patch-depot help [COMMAND [SUBCOMMAND]]`, as git and systemctl take it: that help.
+  if (argv[0] === 'help' && !commands.help)
+    return parseCommandLine([...argv.slice(1), '--help'], commands, fallback);
   const front = { ...dataDirOptions, ...generalOptions, ...commands[fallback]?.options };
   let at = firstWord(argv, front);
   if (at === -1 && argv.some(isHelp)) return { kind: 'help', path: [] };

@@ -69,6 +69,11 @@ describe('parseCommandLine', () => {
       '--json takes no value (got "yes")',
     ]);
     assert.deepEqual(problems('discover', '--scope'), ['--scope needs a value: --scope CIDR|RANGE|IP']);
+    // An empty value (`--data-dir=`, or `--data-dir "$UNSET"`) is no value: said so, not a schema's
+    // "dataDir: Too small: expected string to have >=1 characters" with exit code 78.
+    assert.deepEqual(problems('serve', '--data-dir='), ['--data-dir needs a value: --data-dir DIR']);
+    assert.deepEqual(problems('serve', '--host', ''), ['--host needs a value: --host ADDR']);
+    assert.deepEqual(problems('serve', '--port='), ['--port needs a value: --port N']);
     assert.deepEqual(problems('catalog', 'status', 'now'), ['unexpected argument "now"']);
   });
 
@@ -92,6 +97,13 @@ describe('parseCommandLine', () => {
     ]);
     // an option a subcommand takes still carries its value: --sites s.json pull is pull.
     assert.equal(parse('console', '--sites', 's.json', 'pull').kind, 'run');
+  });
+
+  it("`help COMMAND` is that command's --help, as git and systemctl take it", () => {
+    assert.deepEqual(parse('help'), { kind: 'help', path: [] });
+    assert.deepEqual(parse('help', 'deploy'), { kind: 'help', path: ['deploy'] });
+    assert.deepEqual(parse('help', 'deploy', 'plan'), { kind: 'help', path: ['deploy', 'plan'] });
+    assert.deepEqual(problems('help', 'deplyo'), ['unknown command "deplyo"; did you mean deploy?']);
   });
 
   it('a good line runs, options anywhere around the command; --help and --version win', () => {
