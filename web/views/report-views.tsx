@@ -28,7 +28,10 @@ const cellText = (v: Cell | undefined, col: Column) => {
   return v;
 };
 
-/** A report table as the page shows it; `rows` may be a page of the table's rows. */
+/**
+ * A report table as the page shows it; `rows` may be a page of the table's rows. On a phone each
+ * row stacks into labelled lines (a host's twelve columns scrolled sideways, its release cut off).
+ */
 export const TableView = (props: {
   table: ReportTable;
   rows?: ReportTable['rows'];
@@ -37,7 +40,7 @@ export const TableView = (props: {
   const columns = props.table.columns.filter((c) => !c.exportOnly);
   return (
     <TableScroll label={props.table.title}>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             {columns.map((c) => (
@@ -50,11 +53,13 @@ export const TableView = (props: {
         <tbody>
           {(props.rows ?? props.table.rows).map((row) => (
             <tr>
-              {columns.map((c) => {
+              {columns.map((c, i) => {
                 const href = props.link?.(row, c.key);
                 const text = cellText(row[c.key], c);
                 return (
-                  <td class={c.numeric ? 'num' : undefined}>{href ? <a href={href}>{text}</a> : text}</td>
+                  <td class={c.numeric ? 'num' : undefined} data-label={i === 0 ? undefined : c.label}>
+                    {href ? <a href={href}>{text}</a> : text}
+                  </td>
                 );
               })}
             </tr>

@@ -68,6 +68,12 @@ test('the site report: the day snapshot, patch age against the SLA, hosts and ad
 
   const full = await (await s.request('/reports/hosts')).text();
   assert.match(full, /Hosts report/);
+  // On a phone each host stacks into labelled lines: its release is read, not cut at the edge.
+  for (const page of [html, full]) {
+    const table = page.slice(page.indexOf('aria-label="Hosts"'));
+    assert.match(table, /^aria-label="Hosts"><table class="stack">/);
+    assert.match(table, /<td data-label="Release">Debian 12 \(bookworm\)<\/td>/);
+  }
   assert.match(await (await s.request('/reports/advisories')).text(), /Advisories report/);
   assert.equal((await s.request('/reports/nothing.csv')).status, 404);
   assert.equal((await s.request('/reports/hosts.xml')).status, 404);
