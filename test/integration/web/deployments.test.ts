@@ -509,6 +509,20 @@ test('"Approve all" takes a deadline, checked as the single approval checks it, 
     }
   }
   assert.equal((await s.app.deploy!.get(id)).approvals.length, 0);
+  // The refusal leads back to the deployment to correct the deadline, not to the dashboard.
+  const page = `${s.url.replace(/\/$/, '')}${href}?done=created`;
+  const refused = await b.post(`${href}/approve-all`, { _csrf: csrf, deadline: 'soon' }, { referer: page });
+  assert.match(
+    await refused.text(),
+    new RegExp(`<a href="${href}\\?done=created">Back to the page you came from</a>`),
+  );
+  // Another site's page is not offered.
+  const elsewhere = await b.post(
+    `${href}/approve-all`,
+    { _csrf: csrf, deadline: 'soon' },
+    { referer: 'http://evil.example/x' },
+  );
+  assert.match(await elsewhere.text(), /<a href="\/">Back to the dashboard<\/a>/);
   // The question names the deadline and carries it to the answer.
   const asked = await (
     await b.post(`${href}/approve-all`, { _csrf: csrf, deadline: '2031-01-31T18:00' })
