@@ -3,7 +3,8 @@
  * as the daemon writes it (the host directory, one compressed inventory file per host of PER_HOST
  * real bookworm packages) and a tracker feed of CVES CVEs is served on loopback; then the daemon
  * is compiled and started as the appliance runs it (plain node, no tsx), and measured: start to
- * /healthz, start to the first full assessment, each UI page's p50/p95 over ROUNDS requests, RSS
+ * /healthz, start to the first full assessment, the seconds the daemon takes to settle after it
+ * (and the slowest dashboard load meanwhile), each UI page's p50/p95 over ROUNDS requests, RSS
  * after the pages and after IDLE_S seconds idle, the peak RSS, and the inventories' size on disk.
  * The same run at each of BENCH_SCALE's smaller sites (default 500 and 1,000 hosts) gives the
  * scaling rows: idle RSS per site size, to show the cost grows linearly or better.
@@ -238,6 +239,34 @@ const timePage = async (session: Awaited<ReturnType<typeof setUpOverHttp>>, page
   return { p50: percentile(times, 50), p95: percentile(times, 95), status, bytes };
 };
 
+/**
+ * The work an assessment leaves behind once its figures are shown (the remediation ledger takes it
+ * in, the report tables are built ahead for the next visitor: a few seconds of CPU at 5,000 hosts)
+ * is not the daemon at rest: the pages are timed once the daemon has used under 10% of a core for a
+ * second (BENCH_SETTLE_CPU). Meanwhile the dashboard is loaded every 250 ms, and the slowest of those
+ * loads and the time to settle are figures of their own: what a technician clicking right after a
+ * collection sees.
+ */
+const settle = async (pid: number, session: Awaited<ReturnType<typeof setUpOverHttp>>) => {
+  const t0 = performance.now();
+  let slowestMs = 0;
+  let loads = 0;
+  for (;;) {
+    const c0 = cpuS(pid);
+    const w0 = performance.now();
+    while (performance.now() - w0 < 1000) {
+      const t = performance.now();
+      await (await session.get('/')).arrayBuffer();
+      slowestMs = Math.max(slowestMs, performance.now() - t);
+      loads++;
+      await sleep(250);
+    }
+    const share = (cpuS(pid) - c0) / ((performance.now() - w0) / 1000);
+    if (share < Number(process.env.BENCH_SETTLE_CPU ?? 0.1) || performance.now() - t0 > 60_000) break;
+  }
+  return { s: (performance.now() - t0) / 1000, slowestMs, loads };
+};
+
 /** Start the daemon on a seeded site, wait for its assessment, time every page, then let it idle. */
 const measure = async (n: number) => {
   const site = await seed(n);
@@ -247,7 +276,8 @@ const measure = async (n: number) => {
   // "N hosts assessed against 0 feeds" comes before the sync; then the assessment of the synced
   // catalog runs, and while it does the Patches page waits for it at most 2 s before it shows the
   // last result with an "Assessing…" notice. The longest such wait is its own figure, not a page's
-  // p95; the pages are timed once the current catalog's figures are shown.
+  // p95; the pages are timed once the current catalog's figures are shown and the work the
+  // assessment left has run (settle, above).
   let firstPageMs = 0;
   for (;;) {
     const t = performance.now();
@@ -258,6 +288,7 @@ const measure = async (n: number) => {
     await sleep(250);
   }
   const assessedS = (performance.now() - started) / 1000;
+  const settling = await settle(daemon.pid!, session);
   if (process.env.BENCH_SETTLE_MS) await sleep(Number(process.env.BENCH_SETTLE_MS));
   const pages: Record<string, PageRow> = {};
   let worstP95 = 0;
@@ -290,6 +321,7 @@ const measure = async (n: number) => {
     healthzS,
     assessedS,
     firstPageMs,
+    settling,
     pages,
     worstP95,
     deploymentPage,
@@ -315,6 +347,11 @@ console.table({
   'start to /healthz': { value: `${healthzS.toFixed(2)} s`, goal: '< 1.5 s', '': goal(healthzS < 1.5) },
   'start to assessed (feed synced)': { value: `${assessedS.toFixed(1)} s`, goal: '', '': '' },
   'longest Patches load while reassessing': { value: `${main.firstPageMs.toFixed(0)} ms`, goal: '', '': '' },
+  'settling after the assessment (CPU < 10%)': {
+    value: `${main.settling.s.toFixed(1)} s; slowest of ${main.settling.loads} dashboard loads ${main.settling.slowestMs.toFixed(0)} ms`,
+    goal: '',
+    '': '',
+  },
   'worst page p95': { value: `${worstP95.toFixed(1)} ms`, goal: '< 50 ms', '': goal(worstP95 < 50) },
   ...(main.deploymentPage
     ? {
