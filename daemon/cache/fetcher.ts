@@ -157,6 +157,16 @@ export class Fetcher {
       } catch (err) {
         // A DepotError (an upstream status, a refused redirect) is final too.
         if (err instanceof FatalError || err instanceof DepotError || d.abort.signal.aborted) throw err;
+        // An answer that is not HTTP (a negative or malformed Content-Length, a bad status line:
+        // undici's HTTPParserError, which its llhttp raises on the response head) is the upstream's
+        // own and comes back the same: said at once, not after every retry with backoff.
+        if ((err as Error).name === 'HTTPParserError') {
+          throw new DepotError(
+            'UNAVAILABLE',
+            `${d.url}: the upstream's answer is not valid HTTP (${(err as Error).message}); not retried`,
+            { cause: err },
+          );
+        }
         if (d.attempts > this.opts.retries) {
           throw new DepotError(
             'UNAVAILABLE',
