@@ -4,6 +4,13 @@
  */
 import type { Ecosystem } from '../platform.js';
 
+/**
+ * A file name a device asks the TFTP server for: no folders, no leading dot, at most 128 characters
+ * of letters, digits, '.', '_', '+' and '-'. A signed manifest's file names and files uploaded in
+ * the UI are held to it alike, so a name that could never be staged is refused with its feed.
+ */
+export const DEVICE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
 export const severities = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 export type Severity = (typeof severities)[number];
 

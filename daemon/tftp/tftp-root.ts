@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEVICE_FILE_NAME } from '../catalog/model.js';
 import { DepotError } from '../errors.js';
 import { type Clock, dateOf } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -52,11 +53,9 @@ const fileSha256 = async (path: string): Promise<string> => {
   return hash.digest('hex');
 };
 
-/** A plain file name a device can ask for: no folders, no leading dot, no temp-file marker. */
-const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
-
+/** A plain file name a device can ask for (DEVICE_FILE_NAME), and no temp-file marker. */
 export const checkSiteFileName = (name: string): string => {
-  if (!PLAIN_NAME.test(name) || name.includes(TEMP_MARKER))
+  if (!DEVICE_FILE_NAME.test(name) || name.includes(TEMP_MARKER))
     throw new DepotError(
       'BAD_INPUT',
       `"${name.slice(0, 80)}" is not a plain file name: use letters, digits, '.', '_', '+' and '-' (at most 128), starting with a letter or digit`,

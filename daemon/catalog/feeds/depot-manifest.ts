@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { ecosystems } from '../../platform.js';
+import { TEMP_MARKER } from '../../store/atomic-file.js';
 import type { FeedContent } from '../model.js';
-import { severities } from '../model.js';
+import { DEVICE_FILE_NAME, severities } from '../model.js';
 import type { ParsedDocument } from '../parsed-content.js';
 import type { DocumentContext } from '../ports.js';
 import { openEnvelope } from '../signatures.js';
@@ -31,7 +32,10 @@ export const vendorFileSchema = z
     vendor: z.string().min(1),
     product: z.string().min(1),
     version: z.string().min(1),
-    name: z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name'),
+    name: z
+      .string()
+      .regex(DEVICE_FILE_NAME, 'a plain file name (letters, digits, . _ + -, at most 128, no leading dot)')
+      .refine((n) => !n.includes(TEMP_MARKER), `a plain file name (no "${TEMP_MARKER}")`),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     size: z.number().int().min(0),
     url: z.url({ protocol: /^https?$/ }).optional(),

@@ -77,6 +77,14 @@ describe('Patch Depot signed manifest', () => {
     );
   });
 
+  it('refuses a file name no device could be served under, as staging would', () => {
+    const named = (name: string) =>
+      readManifest(signed(manifest({ files: [{ ...manifest().files[0], name }] }), privateKey), trusted, now);
+    for (const name of ['..', '.', '.profile', 'a'.repeat(129), 'fw.bin.tmp-1', '-rf', 'a/b'])
+      assert.throws(() => named(name), /files\.0\.name: a plain file name/, name);
+    assert.equal(named('a'.repeat(128)).manifest.files[0]?.name, 'a'.repeat(128));
+  });
+
   it('refuses a replayed older sequence on sync and honours 304', async () => {
     const fetcher = new MemoryFeedFetcher();
     fetcher.set(
