@@ -23,3 +23,9 @@ export const osReleaseSchema = z
   })
   .strict();
 export type OsRelease = z.infer<typeof osReleaseSchema>;
+
+/**
+ * The longest package name or version an inventory holds, and so a feed may name (catalog/feeds/
+ * text-limits.ts): one bound, so every fix a feed can name fits what an inventory can hold.
+ */
+export const MAX_PACKAGE_TEXT = 256;

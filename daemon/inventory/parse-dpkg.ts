@@ -9,12 +9,13 @@
  */
 import { parseDpkgVersion } from '../catalog/versions/dpkg-version.js';
 import { DepotError } from '../errors.js';
+import { MAX_PACKAGE_TEXT } from '../platform.js';
 import type { InstalledPackage } from './types.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*$/;
 const ARCH_RE = /^[a-z0-9][a-z0-9-]*$/;
-/** Longest name or version an inventory holds (types.ts); an architecture: 64. */
-const MAX_FIELD = 256;
+/** Longest name or version an inventory holds; an architecture: 64. */
+const MAX_FIELD = MAX_PACKAGE_TEXT;
 const MAX_ARCH = 64;
 
 /** A value from the host, quoted in an error cut short: a 1 MB field must not make a 1 MB error. */

@@ -4,23 +4,23 @@
  * parse-*.ts files turn raw command output into its parts; assess/ only reads it.
  */
 import { z } from 'zod';
-import { ecosystems, osReleaseSchema } from '../platform.js';
+import { ecosystems, MAX_PACKAGE_TEXT, osReleaseSchema } from '../platform.js';
 
 export const installedPackageSchema = z
   .object({
     /** Binary package name as the package manager knows it (`libssl3`, `openssl-libs`). */
-    name: z.string().min(1).max(256),
+    name: z.string().min(1).max(MAX_PACKAGE_TEXT),
     /** Full version string in the ecosystem's own syntax (`1:2.3-4+deb12u1`, `3.0.7-27.el9`). */
-    version: z.string().min(1).max(256),
+    version: z.string().min(1).max(MAX_PACKAGE_TEXT),
     /** `amd64`, `x86_64`, `noarch`, `all`... when the collector knows it. */
     arch: z.string().min(1).max(64).optional(),
     /**
      * Source package the binary was built from. Security trackers (Debian, Ubuntu) key their
      * fixes on source names, so assessment maps binary -> source with this. Absent = same as name.
      */
-    source: z.string().min(1).max(256).optional(),
+    source: z.string().min(1).max(MAX_PACKAGE_TEXT).optional(),
     /** Source version when it differs from the binary version (binNMUs, `-dbgsym` rebuilds). */
-    sourceVersion: z.string().min(1).max(256).optional(),
+    sourceVersion: z.string().min(1).max(MAX_PACKAGE_TEXT).optional(),
   })
   .strict();
 export type InstalledPackage = z.infer<typeof installedPackageSchema>;

@@ -7,13 +7,14 @@
  * are those of an inventory's names and versions (inventory/types.ts); a feed that passes them is
  * refused whole with the place and the length, like any malformed feed.
  */
+import { MAX_PACKAGE_TEXT } from '../../platform.js';
 import type { FeedContent } from '../model.js';
 import { feedError } from './validate.js';
 
 /** Advisory ids, CVE ids, package, release and source names; a manifest's file names, vendors, products, versions, models. */
-export const MAX_NAME_CHARS = 256;
+export const MAX_NAME_CHARS = MAX_PACKAGE_TEXT;
 /** Fixed and introduced versions. */
-export const MAX_VERSION_CHARS = 256;
+export const MAX_VERSION_CHARS = MAX_PACKAGE_TEXT;
 /** An advisory's link. */
 export const MAX_URL_CHARS = 4096;
 /** An advisory's summary (the tracker and OSV keep the first 500 characters; a manifest says it). */
